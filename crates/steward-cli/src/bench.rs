@@ -1,0 +1,200 @@
+//! `steward bench checkin` and `steward bench inventory`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::stream::{self, StreamExt};
+use hdrhistogram::Histogram;
+use serde_json::json;
+use steward_agent::Client;
+use steward_core::time::now_ms;
+use steward_proto::{Platform, ProtectionStatus};
+use tokio::sync::Mutex;
+
+use crate::sim::SimDevice;
+
+pub struct CheckinBench {
+    pub server: String,
+    pub enroll_token: String,
+    pub devices: u32,
+    pub concurrency: usize,
+    pub duration: Duration,
+    pub changing: bool,
+    pub seed: u64,
+}
+
+struct Dev {
+    sim: SimDevice,
+    id: String,
+    secret: String,
+    seq: u64,
+}
+
+/// Enrolls the devices, brings each to steady state, then drives check-ins for the duration.
+pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
+    let client = Client::new(&b.server);
+    let token = b.enroll_token.clone();
+    let seed = b.seed;
+    let enrolled: Vec<Dev> = stream::iter(0..b.devices)
+        .map(|i| {
+            let client = client.clone();
+            let token = token.clone();
+            async move {
+                let mut sim = SimDevice::generate(seed, i);
+                sim.bad_token = false;
+                sim.duplicate_of = None;
+                sim.hardware_id = format!("bench-{seed:x}-{i}-{}", now_ms());
+                let r = client.enroll(&sim.enroll_request(&token)).await?;
+                let req = sim.checkin(1, now_ms(), 0, true);
+                client.checkin(&r.device_id, &r.device_secret, &req).await?;
+                Ok::<_, steward_agent::AgentError>(Dev { sim, id: r.device_id, secret: r.device_secret, seq: 1 })
+            }
+        })
+        .buffer_unordered(64)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    let per_worker = enrolled.len().div_ceil(b.concurrency.max(1));
+    let mut shards: Vec<Vec<Dev>> = Vec::new();
+    let mut it = enrolled.into_iter().peekable();
+    while it.peek().is_some() {
+        shards.push(it.by_ref().take(per_worker).collect());
+    }
+    let hist = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?));
+    let errors = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let deadline = Instant::now() + b.duration;
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for mut shard in shards {
+        let client = client.clone();
+        let hist = hist.clone();
+        let errors = errors.clone();
+        let changing = b.changing;
+        tasks.push(tokio::spawn(async move {
+            let mut local = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram");
+            let mut i = 0usize;
+            let frozen_now = now_ms();
+            while Instant::now() < deadline {
+                let n = shard.len();
+                let d = &mut shard[i % n];
+                i += 1;
+                d.seq += 1;
+                // Steady state sends exactly what the device sent before; the changing mode
+                // moves the signature version on every check-in.
+                let mut req = d.sim.checkin(d.seq, frozen_now, 0, false);
+                if changing {
+                    req.protection = Some(ProtectionStatus {
+                        signature_version: Some(format!("1.419.{}", d.seq)),
+                        ..req.protection.unwrap_or_default()
+                    });
+                }
+                let t0 = Instant::now();
+                match client.checkin(&d.id, &d.secret, &req).await {
+                    Ok(_) => {
+                        let _ = local.record(t0.elapsed().as_micros() as u64);
+                    }
+                    Err(_) => {
+                        errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            }
+            let _ = hist.lock().await.add(&local);
+        }));
+    }
+    for t in tasks {
+        t.await?;
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    let h = hist.lock().await;
+    let ok = h.len();
+    Ok(json!({
+        "bench": "checkin",
+        "mode": if b.changing { "changing" } else { "unchanged" },
+        "devices": b.devices,
+        "concurrency": b.concurrency,
+        "duration_s": (elapsed * 100.0).round() / 100.0,
+        "checkins": ok,
+        "errors": errors.load(std::sync::atomic::Ordering::Relaxed),
+        "throughput_per_s": (ok as f64 / elapsed).round(),
+        "p50_ms": h.value_at_quantile(0.50) as f64 / 1000.0,
+        "p99_ms": h.value_at_quantile(0.99) as f64 / 1000.0,
+        "max_ms": h.max() as f64 / 1000.0,
+    }))
+}
+
+/// Seeds `devices` rows into the store in batches, in the same platform mix as the simulator.
+pub async fn seed(store: &steward_store::Store, devices: u32, seed: u64) -> anyhow::Result<()> {
+    let now = now_ms();
+    let chunk = 20_000u32;
+    let mut start = 0u32;
+    while start < devices {
+        let end = (start + chunk).min(devices);
+        let rows: Vec<_> = (start..end)
+            .map(|i| {
+                let d = SimDevice::generate(seed, i);
+                steward_store::devices::SeedDevice {
+                    id: format!("{:08x}-0000-7000-8000-{:012x}", i, i),
+                    name: d.os.hostname.clone(),
+                    serial: d.serial.clone(),
+                    owner: d.owner.clone(),
+                    platform: d.platform,
+                    os_name: d.os.name.clone(),
+                    os_version: d.os.version.clone(),
+                    enrolled_at: now - i64::from(i) * 1000,
+                    last_seen_at: now - i64::from(i % 100_000) * 60_000,
+                }
+            })
+            .collect();
+        store.seed_devices(&rows).await?;
+        start = end;
+    }
+    Ok(())
+}
+
+/// Times `GET /api/v1/devices` variants against a server: first page, filtered pages, a
+/// text search and a deep page reached by cursor.
+pub async fn inventory(base: &str, api_token: &str, rounds: u32) -> anyhow::Result<serde_json::Value> {
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let http = http.clone();
+        let url = format!("{base}{path}");
+        let token = api_token.to_string();
+        async move {
+            let t0 = Instant::now();
+            let resp = http.get(&url).bearer_auth(&token).send().await?;
+            anyhow::ensure!(resp.status().is_success(), "{url}: {}", resp.status());
+            let body: serde_json::Value = resp.json().await?;
+            Ok::<_, anyhow::Error>((t0.elapsed(), body))
+        }
+    };
+    // A cursor 200 pages deep.
+    let mut cursor = String::new();
+    for _ in 0..200 {
+        let (_, body) = get(format!("/api/v1/devices?limit=50{cursor}")).await?;
+        if let Some(c) = body["next_cursor"].as_str() {
+            cursor = format!("&cursor={c}");
+        }
+    }
+    let cases = [
+        ("first_page", "/api/v1/devices".to_string()),
+        ("platform_macos", format!("/api/v1/devices?platform={}", Platform::Macos)),
+        ("os_version", "/api/v1/devices?os_version=10.0.19045".to_string()),
+        ("seen_last_hour_by_last_seen", format!("/api/v1/devices?sort=-last_seen_at&last_seen_after={}", steward_core::time::to_rfc3339(now_ms() - 3_600_000))),
+        ("text_search", "/api/v1/devices?q=user00042".to_string()),
+        ("deep_page", format!("/api/v1/devices?limit=50{cursor}")),
+    ];
+    let mut out = serde_json::Map::new();
+    for (name, path) in cases {
+        let mut samples = Vec::new();
+        for _ in 0..rounds {
+            let (d, body) = get(path.clone()).await?;
+            anyhow::ensure!(body["items"].as_array().is_some_and(|a| !a.is_empty()), "{name}: empty page");
+            samples.push(d.as_secs_f64() * 1000.0);
+        }
+        samples.sort_by(|a, b| a.total_cmp(b));
+        let q = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
+        out.insert(name.into(), json!({"p50_ms": (q(0.5) * 100.0).round() / 100.0, "p99_ms": (q(0.99) * 100.0).round() / 100.0}));
+    }
+    Ok(serde_json::Value::Object(out))
+}

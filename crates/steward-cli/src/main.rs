@@ -1,0 +1,579 @@
+//! The `steward` command.
+
+mod bench;
+mod sim;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use rand::distributions::Alphanumeric;
+use rand::Rng;
+use steward_core::{t, t_args, Lang, Role};
+use steward_proto::{CreateEnrollmentToken, Platform};
+use steward_server::Config;
+use steward_store::Store;
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(name = "steward", version, about = "Operate and maintain a managed device fleet")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the configuration and database are.
+#[derive(Args, Clone)]
+struct ConfigArgs {
+    /// TOML configuration file.
+    #[arg(long, env = "STEWARD_CONFIG")]
+    config: Option<PathBuf>,
+    /// Directory of the embedded database.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// postgres://… to use PostgreSQL.
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+impl ConfigArgs {
+    fn load(&self) -> anyhow::Result<Config> {
+        let mut c = Config::load(self.config.as_deref())?;
+        if let Some(d) = &self.data_dir {
+            c.data_dir = d.clone();
+        }
+        if let Some(u) = &self.database_url {
+            c.database_url = u.clone();
+        }
+        Ok(c)
+    }
+
+    async fn open(&self) -> anyhow::Result<Store> {
+        let c = self.load()?;
+        if c.database_url.is_empty() {
+            std::fs::create_dir_all(&c.data_dir)
+                .with_context(|| c.data_dir.display().to_string())?;
+        }
+        Ok(Store::open(&c.database_url()).await?)
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        #[command(flatten)]
+        cfg: ConfigArgs,
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+    },
+    /// Print a commented configuration file with the defaults.
+    DefaultConfig,
+    /// Serve, create an administrator and run a simulated fleet, in one command.
+    Demo {
+        #[arg(long, default_value_t = 2000)]
+        devices: u32,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Seconds between check-ins of the simulated devices.
+        #[arg(long, default_value_t = 30)]
+        interval: u32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Keep the demo's database here (default: a fresh temporary directory).
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Simulate devices against a running server.
+    Sim {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        enroll_token: String,
+        #[arg(long, default_value_t = 100)]
+        devices: u32,
+        #[arg(long, default_value_t = 30)]
+        interval: u32,
+        /// Stop after this many seconds (default: run until Ctrl-C).
+        #[arg(long)]
+        duration: Option<u64>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Benchmarks.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Enrollment tokens.
+    #[command(subcommand)]
+    EnrollToken(EnrollTokenCommand),
+    /// Console users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BenchMode {
+    Unchanged,
+    Changing,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Drive a running server with concurrent simulated devices; prints one JSON line last.
+    Checkin {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        enroll_token: String,
+        #[arg(long, default_value_t = 10_000)]
+        devices: u32,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 10)]
+        duration: u64,
+        #[arg(long, value_enum, default_value_t = BenchMode::Unchanged)]
+        mode: BenchMode,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Load N devices into a fresh database, serve it and time the device list API.
+    Inventory {
+        #[arg(long, default_value_t = 1_000_000)]
+        devices: u32,
+        #[arg(long, default_value_t = 50)]
+        rounds: u32,
+        #[command(flatten)]
+        cfg: ConfigArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token and print it (once).
+    Create {
+        #[arg(long)]
+        role: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+        #[arg(long)]
+        expires_in_hours: Option<u32>,
+        #[command(flatten)]
+        cfg: ConfigArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum EnrollTokenCommand {
+    /// Create an enrollment token and print it (once).
+    Create {
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        max_uses: Option<u32>,
+        #[arg(long)]
+        expires_in_hours: Option<u32>,
+        #[arg(long)]
+        group: Option<String>,
+        /// Allowed platform (repeatable); default all.
+        #[arg(long = "platform")]
+        platforms: Vec<String>,
+        #[command(flatten)]
+        cfg: ConfigArgs,
+    },
+    /// List enrollment tokens as JSON.
+    List {
+        #[command(flatten)]
+        cfg: ConfigArgs,
+    },
+    /// Revoke an enrollment token.
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        cfg: ConfigArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from stdin with --password-stdin, else generated and printed once.
+    Add {
+        email: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        cfg: ConfigArgs,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,steward=info".into()),
+        )
+        .init();
+    let lang = Lang::from_env();
+    if let Err(e) = run(Cli::parse().command, lang).await {
+        eprintln!("{}", t_args(lang, "cli-error", &[("message", format!("{e:#}"))]));
+        std::process::exit(1);
+    }
+}
+
+fn parse_role(lang: Lang, role: &str) -> anyhow::Result<Role> {
+    Role::parse(role)
+        .ok_or_else(|| anyhow::anyhow!(t_args(lang, "cli-invalid-role", &[("role", role.to_string())])))
+}
+
+fn api_err(lang: Lang, e: steward_server::error::ApiError) -> anyhow::Error {
+    anyhow::anyhow!(steward_core::i18n::error_message(lang, e.0))
+}
+
+fn generate_password() -> String {
+    rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(20)
+        .map(char::from)
+        .collect()
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
+    match cmd {
+        Command::Serve { cfg, listen } => {
+            let mut config = cfg.load()?;
+            if let Some(l) = listen {
+                config.listen = l;
+            }
+            if config.database_url.is_empty() {
+                std::fs::create_dir_all(&config.data_dir)
+                    .with_context(|| config.data_dir.display().to_string())?;
+            }
+            let store = Store::open(&config.database_url()).await?;
+            let listener = TcpListener::bind(config.listen)
+                .await
+                .with_context(|| config.listen.to_string())?;
+            println!(
+                "{}",
+                t_args(
+                    lang,
+                    "cli-serve-listening",
+                    &[
+                        ("url", format!("http://{}", listener.local_addr()?)),
+                        ("backend", store.backend().name().to_string())
+                    ]
+                )
+            );
+            steward_server::serve_with_store(listener, config, store, shutdown_signal()).await
+        }
+        Command::DefaultConfig => {
+            print!("{}", Config::default_toml());
+            Ok(())
+        }
+        Command::Demo {
+            devices,
+            listen,
+            interval,
+            seed,
+            data_dir,
+        } => demo(lang, devices, listen, interval, seed, data_dir).await,
+        Command::Sim {
+            server,
+            enroll_token,
+            devices,
+            interval,
+            duration,
+            seed,
+        } => {
+            let stats = Arc::new(sim::SimStats::default());
+            let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+            let opts = sim::SimOptions {
+                server,
+                enroll_token,
+                devices,
+                interval_secs: interval,
+                seed,
+                enroll_concurrency: 64,
+            };
+            let runner = tokio::spawn(sim::run(opts, stats.clone(), stop_rx, None));
+            match duration {
+                Some(s) => tokio::time::sleep(Duration::from_secs(s)).await,
+                None => shutdown_signal().await,
+            }
+            let _ = stop_tx.send(true);
+            runner.await?;
+            print_sim_summary(lang, &stats);
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Checkin {
+            server,
+            enroll_token,
+            devices,
+            concurrency,
+            duration,
+            mode,
+            seed,
+        }) => {
+            let result = bench::checkin(bench::CheckinBench {
+                server,
+                enroll_token,
+                devices,
+                concurrency,
+                duration: Duration::from_secs(duration),
+                changing: matches!(mode, BenchMode::Changing),
+                seed,
+            })
+            .await?;
+            println!("{result}");
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Inventory { devices, rounds, cfg }) => {
+            let store = cfg.open().await?;
+            anyhow::ensure!(store.count_devices().await? == 0, "the inventory bench needs an empty database");
+            let t0 = Instant::now();
+            bench::seed(&store, devices, 1).await?;
+            let load_secs = t0.elapsed().as_secs_f64();
+            let token = steward_server::api::new_api_token(&store, "bench", Role::Readonly, None)
+                .await
+                .map_err(|e| api_err(lang, e))?;
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let base = format!("http://{}", listener.local_addr()?);
+            let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+            let server = tokio::spawn(steward_server::serve_with_store(
+                listener,
+                cfg.load()?,
+                store.clone(),
+                async move {
+                    let _ = stop_rx.await;
+                },
+            ));
+            let timings = bench::inventory(&base, &token.token, rounds).await?;
+            let _ = stop_tx.send(());
+            server.await??;
+            println!(
+                "{}",
+                serde_json::json!({"bench": "inventory", "backend": store.backend().name(), "devices": devices, "load_s": (load_secs * 10.0).round() / 10.0, "rounds": rounds, "timings": timings})
+            );
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create {
+            role,
+            name,
+            expires_in_hours,
+            cfg,
+        }) => {
+            let role = parse_role(lang, &role)?;
+            let store = cfg.open().await?;
+            let created = steward_server::api::new_api_token(&store, &name, role, expires_in_hours)
+                .await
+                .map_err(|e| api_err(lang, e))?;
+            eprintln!("{}", t_args(lang, "cli-token-created", &[("role", role.as_str().to_string())]));
+            println!("{}", created.token);
+            Ok(())
+        }
+        Command::EnrollToken(EnrollTokenCommand::Create {
+            name,
+            max_uses,
+            expires_in_hours,
+            group,
+            platforms,
+            cfg,
+        }) => {
+            let platforms = platforms
+                .iter()
+                .map(|p| Platform::parse(p).ok_or_else(|| anyhow::anyhow!(steward_core::i18n::error_message(lang, steward_proto::ErrorCode::InvalidField))))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let store = cfg.open().await?;
+            let created = steward_server::api::new_enrollment_token(
+                &store,
+                &CreateEnrollmentToken {
+                    name,
+                    expires_in_hours,
+                    max_uses,
+                    group,
+                    platforms,
+                },
+            )
+            .await
+            .map_err(|e| api_err(lang, e))?;
+            eprintln!("{}", t(lang, "cli-enroll-token-created"));
+            println!("{}", created.token);
+            Ok(())
+        }
+        Command::EnrollToken(EnrollTokenCommand::List { cfg }) => {
+            let store = cfg.open().await?;
+            println!("{}", serde_json::to_string_pretty(&store.list_enrollment_tokens().await?)?);
+            Ok(())
+        }
+        Command::EnrollToken(EnrollTokenCommand::Revoke { id, cfg }) => {
+            let store = cfg.open().await?;
+            store
+                .revoke_enrollment_token(&id, steward_core::time::now_ms())
+                .await
+                .map_err(|e| api_err(lang, e.into()))?;
+            println!("{}", t_args(lang, "cli-enroll-token-revoked", &[("id", id)]));
+            Ok(())
+        }
+        Command::User(UserCommand::Add {
+            email,
+            role,
+            password_stdin,
+            cfg,
+        }) => {
+            let role = parse_role(lang, &role)?;
+            let (password, generated) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (generate_password(), true)
+            };
+            let store = cfg.open().await?;
+            steward_server::auth::create_user(&store, &email, role, &password)
+                .await
+                .map_err(|e| api_err(lang, e))?;
+            println!("{}", t_args(lang, "cli-user-created", &[("email", email), ("role", role.as_str().to_string())]));
+            if generated {
+                println!("{}", t_args(lang, "cli-user-password", &[("password", password)]));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn print_sim_summary(lang: Lang, stats: &sim::SimStats) {
+    println!(
+        "{}",
+        t_args(
+            lang,
+            "cli-sim-summary",
+            &[
+                ("enrolled", stats.enrolled.load(Ordering::Relaxed).to_string()),
+                ("refused", stats.refused.load(Ordering::Relaxed).to_string()),
+                ("checkins", stats.checkins.load(Ordering::Relaxed).to_string()),
+                ("errors", stats.errors.load(Ordering::Relaxed).to_string()),
+            ]
+        )
+    );
+}
+
+async fn demo(
+    lang: Lang,
+    devices: u32,
+    listen: SocketAddr,
+    interval: u32,
+    seed: u64,
+    data_dir: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    println!("{}", t_args(lang, "cli-demo-starting", &[("count", devices.to_string())]));
+    let temp = tempdir_for_demo()?;
+    let dir = data_dir.unwrap_or_else(|| temp.clone());
+    std::fs::create_dir_all(&dir)?;
+    let config = Config {
+        listen,
+        data_dir: dir.clone(),
+        checkin: steward_server::config::CheckinConfig {
+            interval_secs: interval,
+            ..Default::default()
+        },
+        ..Config::default()
+    };
+    let store = Store::open(&config.database_url()).await?;
+    let listener = TcpListener::bind(listen).await.with_context(|| listen.to_string())?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let email = "admin@example.com".to_string();
+    let password = generate_password();
+    // An existing --data-dir may already have the admin; keep going with a new password then.
+    let _ = steward_server::auth::create_user(&store, &email, Role::Administrator, &password).await;
+    let api = steward_server::api::new_api_token(&store, "demo", Role::Administrator, None)
+        .await
+        .map_err(|e| api_err(lang, e))?;
+    let enroll = steward_server::api::new_enrollment_token(
+        &store,
+        &CreateEnrollmentToken {
+            name: Some("demo".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .map_err(|e| api_err(lang, e))?;
+    let (server_stop_tx, server_stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(steward_server::serve_with_store(
+        listener,
+        config,
+        store.clone(),
+        async move {
+            let _ = server_stop_rx.await;
+        },
+    ));
+    let stats = Arc::new(sim::SimStats::default());
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let sim = tokio::spawn(sim::run(
+        sim::SimOptions {
+            server: url.clone(),
+            enroll_token: enroll.token.clone(),
+            devices,
+            interval_secs: interval,
+            seed,
+            enroll_concurrency: 64,
+        },
+        stats.clone(),
+        stop_rx,
+        Some(ready_tx),
+    ));
+    let _ = ready_rx.await;
+    println!("{}", t_args(lang, "cli-demo-ready", &[("secs", format!("{:.1}", started.elapsed().as_secs_f64()))]));
+    println!("{}", t_args(lang, "cli-demo-url", &[("url", url.clone())]));
+    println!("{}", t_args(lang, "cli-demo-admin", &[("email", email), ("password", password)]));
+    println!("{}", t_args(lang, "cli-demo-api-token", &[("token", api.token.clone())]));
+    println!("{}", t_args(lang, "cli-demo-enroll-token", &[("token", enroll.token)]));
+    println!(
+        "{}",
+        t_args(
+            lang,
+            "cli-demo-fleet",
+            &[
+                ("count", stats.enrolled.load(Ordering::Relaxed).to_string()),
+                ("interval", interval.to_string())
+            ]
+        )
+    );
+    println!("{}", t_args(lang, "cli-demo-try", &[("token", api.token), ("url", url)]));
+    println!("{}", t(lang, "cli-demo-stop"));
+    shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    sim.await?;
+    print_sim_summary(lang, &stats);
+    let _ = server_stop_tx.send(());
+    server.await??;
+    if dir == temp {
+        let _ = std::fs::remove_dir_all(&temp);
+    }
+    Ok(())
+}
+
+/// A fresh directory for the demo's database under the system's temporary directory.
+fn tempdir_for_demo() -> anyhow::Result<PathBuf> {
+    let suffix: String = rand::thread_rng()
+        .sample_iter(&Alphanumeric)
+        .take(8)
+        .map(char::from)
+        .collect();
+    let dir = std::env::temp_dir().join(format!("steward-demo-{suffix}"));
+    Ok(dir)
+}

@@ -1,0 +1,395 @@
+//! The fleet simulator: devices of every platform enrolling and checking in through the real
+//! agent API, with the endpoint-protection troubles later features look for.
+//! Deterministic for a given seed: the same seed gives the same fleet.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{json, Map, Value};
+use steward_agent::Client;
+use steward_proto::{
+    inventory_hash, CheckinRequest, Detection, DetectionAction, EnrollRequest, OsFacts, Platform,
+    ProtectionStatus, ThreatState,
+};
+use tokio::sync::watch;
+
+/// Share of devices per platform, in per mille.
+const PLATFORM_MIX: [(Platform, u32); 5] = [
+    (Platform::Windows, 560),
+    (Platform::Macos, 170),
+    (Platform::Linux, 70),
+    (Platform::Ios, 110),
+    (Platform::Android, 90),
+];
+
+/// OS versions per platform with weights (newer releases more common).
+fn os_versions(p: Platform) -> &'static [(&'static str, &'static str, u32)] {
+    match p {
+        Platform::Windows => &[
+            ("Windows 11", "10.0.26100", 45),
+            ("Windows 11", "10.0.22631", 30),
+            ("Windows 10", "10.0.19045", 25),
+        ],
+        Platform::Macos => &[("macOS", "15.1", 50), ("macOS", "14.7", 35), ("macOS", "13.7", 15)],
+        Platform::Linux => &[
+            ("Debian GNU/Linux", "12", 50),
+            ("Ubuntu", "24.04", 35),
+            ("Ubuntu", "22.04", 15),
+        ],
+        Platform::Ios => &[("iOS", "18.1", 60), ("iOS", "17.7", 30), ("iOS", "16.7", 10)],
+        Platform::Android => &[("Android", "15", 40), ("Android", "14", 40), ("Android", "13", 20)],
+    }
+}
+
+fn pick<T: Copy>(rng: &mut ChaCha8Rng, items: &[(T, u32)]) -> T {
+    let total: u32 = items.iter().map(|i| i.1).sum();
+    let mut r = rng.gen_range(0..total);
+    for (item, w) in items {
+        if r < *w {
+            return *item;
+        }
+        r -= w;
+    }
+    items[0].0
+}
+
+/// What kind of trouble a simulated device has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trouble {
+    None,
+    ActiveMalware,
+    StaleSignatures,
+    RealtimeOff,
+    NoProtection,
+}
+
+/// One simulated device, fully determined by the seed and its index.
+#[derive(Debug, Clone)]
+pub struct SimDevice {
+    pub index: u32,
+    pub platform: Platform,
+    pub os: OsFacts,
+    pub serial: String,
+    pub hardware_id: String,
+    pub owner: String,
+    pub model: String,
+    pub offline: bool,
+    pub bad_token: bool,
+    pub duplicate_of: Option<u32>,
+    pub trouble: Trouble,
+}
+
+impl SimDevice {
+    pub fn generate(seed: u64, index: u32) -> SimDevice {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (u64::from(index) << 20) ^ 0x5157);
+        let platform = pick(&mut rng, &PLATFORM_MIX);
+        let versions: Vec<((&str, &str), u32)> = os_versions(platform)
+            .iter()
+            .map(|(n, v, w)| ((*n, *v), *w))
+            .collect();
+        let (os_name, os_version) = pick(&mut rng, &versions);
+        let prefix = match platform {
+            Platform::Windows => "WIN",
+            Platform::Macos => "MAC",
+            Platform::Linux => "LNX",
+            Platform::Ios => "IPH",
+            Platform::Android => "AND",
+        };
+        let model = match platform {
+            Platform::Windows => ["Latitude 7440", "ThinkPad T14", "Surface Laptop 6"][rng.gen_range(0..3)],
+            Platform::Macos => ["MacBook Air M3", "MacBook Pro M3"][rng.gen_range(0..2)],
+            Platform::Linux => ["ThinkPad X1 Carbon", "OptiPlex 7010"][rng.gen_range(0..2)],
+            Platform::Ios => ["iPhone 15", "iPhone 14", "iPad Air"][rng.gen_range(0..3)],
+            Platform::Android => ["Pixel 8", "Galaxy S24", "Galaxy A54"][rng.gen_range(0..3)],
+        };
+        let roll: u32 = rng.gen_range(0..1000);
+        let trouble = match (platform, roll) {
+            (Platform::Ios | Platform::Android, r) if r < 30 => Trouble::NoProtection,
+            (_, r) if r < 20 => Trouble::ActiveMalware,
+            (_, r) if r < 70 => Trouble::StaleSignatures,
+            (_, r) if r < 100 => Trouble::RealtimeOff,
+            (Platform::Linux, r) if r < 130 => Trouble::NoProtection,
+            _ => Trouble::None,
+        };
+        let special: u32 = rng.gen_range(0..1000);
+        let hostname = format!("{}-{:06}", prefix.to_ascii_lowercase(), index);
+        SimDevice {
+            index,
+            platform,
+            os: OsFacts {
+                name: os_name.into(),
+                version: os_version.into(),
+                build: String::new(),
+                kernel: String::new(),
+                hostname,
+                arch: if platform == Platform::Windows { "x86_64" } else { "aarch64" }.into(),
+            },
+            serial: format!("{prefix}{:08X}", rng.gen::<u32>()),
+            hardware_id: format!("sim-{seed:x}-{index}"),
+            owner: format!("user{:05}@example.com", index * 7 / 10),
+            model: model.into(),
+            offline: special < 50,
+            bad_token: (50..70).contains(&special),
+            duplicate_of: (70..75).contains(&special).then(|| index / 2),
+            trouble,
+        }
+    }
+
+    pub fn enroll_request(&self, token: &str) -> EnrollRequest {
+        let hardware_id = match self.duplicate_of {
+            Some(other) if other != self.index => format!("{}-{other}", self.hardware_id.rsplit_once('-').map(|p| p.0).unwrap_or("sim")),
+            _ => self.hardware_id.clone(),
+        };
+        EnrollRequest {
+            token: if self.bad_token {
+                format!("stwe_not-a-real-token-{}", self.index)
+            } else {
+                token.to_string()
+            },
+            hostname: self.os.hostname.clone(),
+            platform: self.platform,
+            os_version: self.os.version.clone(),
+            hardware_id,
+            serial: self.serial.clone(),
+            owner: self.owner.clone(),
+            model: self.model.clone(),
+        }
+    }
+
+    pub fn inventory(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("model".into(), json!(self.model));
+        m.insert("serial".into(), json!(self.serial));
+        let (cpus, mem_gib, disk_gib) = match self.platform {
+            Platform::Ios | Platform::Android => (6, 6, 128),
+            _ => (8, 16, 512),
+        };
+        m.insert("cpu_count".into(), json!(cpus));
+        m.insert("memory_bytes".into(), json!(mem_gib * (1u64 << 30)));
+        m.insert(
+            "disks".into(),
+            json!([{"mount": "/", "size_bytes": disk_gib * (1u64 << 30), "free_bytes": disk_gib * (1u64 << 30) / 3}]),
+        );
+        m
+    }
+
+    /// Protection status at simulated time `now_ms`; `revision` moves the signature version.
+    pub fn protection(&self, now_ms: i64, revision: u64) -> Option<ProtectionStatus> {
+        let day = 86_400_000i64;
+        let at = |ms: i64| steward_core::time::to_rfc3339(ms);
+        let engine = match self.platform {
+            Platform::Windows => "Microsoft Defender Antivirus",
+            Platform::Macos => "Microsoft Defender for Endpoint",
+            Platform::Linux => "ClamAV",
+            Platform::Ios | Platform::Android => "Microsoft Defender for Endpoint",
+        };
+        if self.trouble == Trouble::NoProtection {
+            return Some(ProtectionStatus::default());
+        }
+        let stale = self.trouble == Trouble::StaleSignatures;
+        let sig_age = if stale { 21 * day } else { day / 2 };
+        let mut p = ProtectionStatus {
+            engine: Some(engine.into()),
+            engine_version: Some("1.1.24090".into()),
+            malware_protection: Some(true),
+            realtime_protection: Some(self.trouble != Trouble::RealtimeOff),
+            tamper_protection: Some(self.platform == Platform::Windows),
+            signature_version: Some(format!("1.419.{}", if stale { 100 } else { 400 + revision })),
+            signature_updated_at: Some(at(now_ms - sig_age)),
+            last_quick_scan_at: Some(at(now_ms - day)),
+            last_full_scan_at: Some(at(now_ms - if stale { 30 * day } else { 6 * day })),
+            reboot_pending: Some(false),
+            threat_state: Some(ThreatState::Clean),
+            detections: Vec::new(),
+        };
+        if self.trouble == Trouble::ActiveMalware {
+            p.threat_state = Some(ThreatState::ActiveThreat);
+            p.detections.push(Detection {
+                threat_name: "Trojan:Win32/Wacatac.B!ml".into(),
+                path: "C:\\Users\\Public\\Downloads\\invoice.exe".into(),
+                severity: "high".into(),
+                action: DetectionAction::LeftInPlace,
+                detected_at: at(now_ms - day / 4),
+            });
+        }
+        Some(p)
+    }
+
+    pub fn checkin(&self, seq: u64, now_ms: i64, revision: u64, with_inventory: bool) -> CheckinRequest {
+        let inv = self.inventory();
+        CheckinRequest {
+            seq,
+            os: self.os.clone(),
+            inventory_hash: Some(inventory_hash(&inv)),
+            inventory: with_inventory.then_some(inv),
+            protection: self.protection(now_ms, revision),
+            compliance: None,
+            action_results: Vec::new(),
+        }
+    }
+}
+
+/// Counters of a simulation run.
+#[derive(Default)]
+pub struct SimStats {
+    pub enrolled: AtomicU64,
+    pub refused: AtomicU64,
+    pub checkins: AtomicU64,
+    pub errors: AtomicU64,
+}
+
+pub struct SimOptions {
+    pub server: String,
+    pub enroll_token: String,
+    pub devices: u32,
+    pub interval_secs: u32,
+    pub seed: u64,
+    /// Concurrent enrollments.
+    pub enroll_concurrency: usize,
+}
+
+/// An enrolled simulated device.
+struct Live {
+    dev: SimDevice,
+    id: String,
+    secret: String,
+}
+
+/// Enrolls the fleet (bad tokens and duplicates are refused, as intended) and returns the
+/// devices that enrolled.
+async fn enroll_all(client: &Client, opts: &SimOptions, stats: &SimStats) -> Vec<Live> {
+    use futures::stream::{self, StreamExt};
+    let results: Vec<Option<Live>> = stream::iter(0..opts.devices)
+        .map(|i| {
+            let dev = SimDevice::generate(opts.seed, i);
+            let client = client.clone();
+            let token = opts.enroll_token.clone();
+            async move {
+                match client.enroll(&dev.enroll_request(&token)).await {
+                    Ok(r) => {
+                        stats.enrolled.fetch_add(1, Ordering::Relaxed);
+                        Some(Live { dev, id: r.device_id, secret: r.device_secret })
+                    }
+                    Err(e) if e.code().is_some() => {
+                        stats.refused.fetch_add(1, Ordering::Relaxed);
+                        None
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "enrollment failed");
+                        stats.errors.fetch_add(1, Ordering::Relaxed);
+                        None
+                    }
+                }
+            }
+        })
+        .buffer_unordered(opts.enroll_concurrency.max(1))
+        .collect()
+        .await;
+    results.into_iter().flatten().collect()
+}
+
+/// Runs the simulation until `stop` turns true. Returns after every device task ended.
+pub async fn run(opts: SimOptions, stats: Arc<SimStats>, mut stop: watch::Receiver<bool>, ready: Option<tokio::sync::oneshot::Sender<()>>) {
+    let client = Client::new(&opts.server);
+    // Reported timestamps (signature publication, last scans) are relative to a fixed epoch,
+    // as a real device's are, so an unchanged device reports an unchanged state.
+    let epoch = steward_core::time::now_ms();
+    let live = enroll_all(&client, &opts, &stats).await;
+    // First contact: every online device checks in once with its full inventory.
+    {
+        use futures::stream::{self, StreamExt};
+        stream::iter(live.iter().filter(|l| !l.dev.offline))
+            .for_each_concurrent(opts.enroll_concurrency.max(1), |l| {
+                let client = client.clone();
+                let stats = stats.clone();
+                async move {
+                    let req = l.dev.checkin(1, epoch, 0, true);
+                    match client.checkin(&l.id, &l.secret, &req).await {
+                        Ok(_) => stats.checkins.fetch_add(1, Ordering::Relaxed),
+                        Err(_) => stats.errors.fetch_add(1, Ordering::Relaxed),
+                    };
+                }
+            })
+            .await;
+    }
+    if let Some(r) = ready {
+        let _ = r.send(());
+    }
+    let mut tasks = Vec::new();
+    for l in live.into_iter().filter(|l| !l.dev.offline) {
+        let client = client.clone();
+        let stats = stats.clone();
+        let mut stop = stop.clone();
+        let interval = opts.interval_secs.max(1);
+        let seed = opts.seed;
+        tasks.push(tokio::spawn(async move {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed ^ u64::from(l.dev.index));
+            let mut seq = 1u64;
+            let mut revision = 0u64;
+            let mut wait = Duration::from_millis(rng.gen_range(0..u64::from(interval) * 1000));
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.changed() => return,
+                }
+                seq += 1;
+                // Now and then the signatures update: a state change.
+                if rng.gen_range(0..100) < 2 {
+                    revision += 1;
+                }
+                let req = l.dev.checkin(seq, epoch, revision, false);
+                let secs = match client.checkin(&l.id, &l.secret, &req).await {
+                    Ok(resp) => {
+                        stats.checkins.fetch_add(1, Ordering::Relaxed);
+                        if resp.send_inventory {
+                            seq += 1;
+                            let full = l.dev.checkin(seq, epoch, revision, true);
+                            let _ = client.checkin(&l.id, &l.secret, &full).await;
+                        }
+                        resp.next_checkin_secs.min(interval * 10)
+                    }
+                    Err(_) => {
+                        stats.errors.fetch_add(1, Ordering::Relaxed);
+                        interval
+                    }
+                };
+                let jitter = rng.gen_range(0..=u64::from(secs) * 100);
+                wait = Duration::from_millis(u64::from(secs) * 950 + jitter / 2);
+            }
+        }));
+    }
+    let _ = stop.wait_for(|s| *s).await;
+    for t in tasks {
+        let _ = t.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deterministic_and_realistic_mix() {
+        assert_eq!(
+            format!("{:?}", SimDevice::generate(7, 42)),
+            format!("{:?}", SimDevice::generate(7, 42))
+        );
+        let fleet: Vec<_> = (0..5000).map(|i| SimDevice::generate(1, i)).collect();
+        let share = |p: Platform| fleet.iter().filter(|d| d.platform == p).count() as f64 / 5000.0;
+        assert!((share(Platform::Windows) - 0.56).abs() < 0.03);
+        assert!((share(Platform::Ios) - 0.11).abs() < 0.02);
+        let count = |t: Trouble| fleet.iter().filter(|d| d.trouble == t).count();
+        assert!(count(Trouble::ActiveMalware) > 30);
+        assert!(count(Trouble::StaleSignatures) > 100);
+        assert!(count(Trouble::RealtimeOff) > 50);
+        assert!(fleet.iter().filter(|d| d.offline).count() > 150);
+        assert!(fleet.iter().filter(|d| d.bad_token).count() > 50);
+        let malware = fleet.iter().find(|d| d.trouble == Trouble::ActiveMalware).expect("one");
+        let p = malware.protection(0, 0).expect("protection");
+        assert_eq!(p.threat_state, Some(ThreatState::ActiveThreat));
+        assert_eq!(p.detections.len(), 1);
+    }
+}

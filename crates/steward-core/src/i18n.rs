@@ -1,0 +1,209 @@
+//! The translation catalog: Fluent files under `crates/steward-core/locales/`, compiled into
+//! the binary. Every user-facing string is looked up here.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{static_loader, LanguageIdentifier, Loader};
+use serde::{Deserialize, Serialize};
+use unic_langid::langid;
+
+static_loader! {
+    static LOCALES = {
+        locales: "./locales",
+        fallback_language: "en-US",
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+/// The five languages Steward speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    Fr,
+    Sv,
+    De,
+    Ko,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 5] = [Lang::En, Lang::Fr, Lang::Sv, Lang::De, Lang::Ko];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+            Lang::Sv => "sv",
+            Lang::De => "de",
+            Lang::Ko => "ko",
+        }
+    }
+
+    /// The catalog directory of the language.
+    pub fn catalog_dir(self) -> &'static str {
+        match self {
+            Lang::En => "en-US",
+            other => other.code(),
+        }
+    }
+
+    fn langid(self) -> LanguageIdentifier {
+        match self {
+            Lang::En => langid!("en-US"),
+            Lang::Fr => langid!("fr"),
+            Lang::Sv => langid!("sv"),
+            Lang::De => langid!("de"),
+            Lang::Ko => langid!("ko"),
+        }
+    }
+
+    /// Parses `fr`, `fr-CA`, `sv_SE.UTF-8`, `KO` …
+    pub fn parse(tag: &str) -> Option<Lang> {
+        let primary = tag
+            .trim()
+            .split(['-', '_', '.', ';'])
+            .next()?
+            .to_ascii_lowercase();
+        Lang::ALL.into_iter().find(|l| l.code() == primary)
+    }
+
+    /// Picks the best language of an `Accept-Language` header, by quality.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut it = part.split(';');
+            let tag = it.next().unwrap_or_default();
+            let q = it
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(lang) = Lang::parse(tag) {
+                if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                    best = Some((q, lang));
+                }
+            }
+        }
+        best.map(|(_, l)| l)
+    }
+
+    /// The language of the process environment (`STEWARD_LANG`, then `LC_ALL`, `LANG`).
+    pub fn from_env() -> Lang {
+        ["STEWARD_LANG", "LC_ALL", "LANG"]
+            .iter()
+            .filter_map(|v| std::env::var(v).ok())
+            .find_map(|v| Lang::parse(&v))
+            .unwrap_or_default()
+    }
+}
+
+/// Looks up a message without arguments.
+pub fn t(lang: Lang, key: &str) -> String {
+    LOCALES.lookup(&lang.langid(), key)
+}
+
+/// Looks up a message with named arguments.
+pub fn t_args(lang: Lang, key: &str, args: &[(&'static str, String)]) -> String {
+    let map: HashMap<Cow<'static, str>, FluentValue> = args
+        .iter()
+        .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+        .collect();
+    LOCALES.lookup_with_args(&lang.langid(), key, &map)
+}
+
+/// The message of an API error code.
+pub fn error_message(lang: Lang, code: steward_proto::ErrorCode) -> String {
+    t(lang, &format!("error-{}", code.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    fn keys_of(lang: Lang) -> BTreeSet<String> {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang.catalog_dir());
+        let mut keys = BTreeSet::new();
+        for entry in std::fs::read_dir(&dir).expect("catalog dir") {
+            let text = std::fs::read_to_string(entry.expect("entry").path()).expect("ftl");
+            for line in text.lines() {
+                let first = line.chars().next();
+                if first.is_some_and(|c| c.is_ascii_alphabetic()) {
+                    if let Some((key, _)) = line.split_once('=') {
+                        keys.insert(key.trim().to_string());
+                    }
+                }
+            }
+        }
+        keys
+    }
+
+    fn workspace_sources() -> String {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut all = String::new();
+        let mut stack = vec![root];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).expect("dir").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    all.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
+                }
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn every_catalog_has_every_key_and_every_key_is_used() {
+        let english = keys_of(Lang::En);
+        assert!(english.len() > 20, "catalog looks empty");
+        for lang in Lang::ALL {
+            let keys = keys_of(lang);
+            let missing: Vec<_> = english.difference(&keys).collect();
+            let extra: Vec<_> = keys.difference(&english).collect();
+            assert!(missing.is_empty(), "{lang:?} lacks {missing:?}");
+            assert!(extra.is_empty(), "{lang:?} has keys English lacks: {extra:?}");
+        }
+        let sources = workspace_sources();
+        let codes: BTreeSet<String> = steward_proto::ErrorCode::ALL
+            .iter()
+            .map(|c| format!("error-{}", c.as_str()))
+            .collect();
+        for key in &english {
+            let used = codes.contains(key) || sources.contains(&format!("\"{key}\""));
+            assert!(used, "message {key} is never used");
+        }
+        for code in &codes {
+            assert!(english.contains(code), "no message for {code}");
+        }
+    }
+
+    #[test]
+    fn lookups_translate_and_fill_arguments() {
+        let en = t_args(Lang::En, "cli-user-created", &[("email", "a@b.c".into()), ("role", "operator".into())]);
+        let ko = t_args(Lang::Ko, "cli-user-created", &[("email", "a@b.c".into()), ("role", "operator".into())]);
+        assert!(en.contains("a@b.c") && en.contains("operator"));
+        assert!(ko.contains("a@b.c"));
+        assert_ne!(en, ko);
+        assert_ne!(
+            error_message(Lang::Fr, steward_proto::ErrorCode::UnknownToken),
+            error_message(Lang::En, steward_proto::ErrorCode::UnknownToken)
+        );
+    }
+
+    #[test]
+    fn language_negotiation() {
+        assert_eq!(Lang::parse("sv_SE.UTF-8"), Some(Lang::Sv));
+        assert_eq!(Lang::parse("pt-BR"), None);
+        assert_eq!(Lang::from_accept_language("pt-BR, de;q=0.8, ko;q=0.9"), Some(Lang::Ko));
+        assert_eq!(Lang::from_accept_language("fr-CH, fr;q=0.9, en;q=0.8"), Some(Lang::Fr));
+        assert_eq!(Lang::from_accept_language("es"), None);
+    }
+}

@@ -1,0 +1,12 @@
+//! Steward's domain logic. No I/O: time is always a parameter (`now_ms`), so tests control it.
+
+pub mod enrollment;
+pub mod history;
+pub mod i18n;
+pub mod load;
+pub mod role;
+pub mod secret;
+pub mod time;
+
+pub use i18n::{t, t_args, Lang};
+pub use role::Role;

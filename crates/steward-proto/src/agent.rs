@@ -1,0 +1,236 @@
+//! The agent API: `POST /agent/v1/enroll` and `POST /agent/v1/checkin`.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Maximum accepted length of any free-text identity field (hostname, serial, owner …).
+pub const MAX_FIELD_LEN: usize = 255;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Platform {
+    Windows,
+    Macos,
+    Linux,
+    Ios,
+    Android,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 5] = [
+        Platform::Windows,
+        Platform::Macos,
+        Platform::Linux,
+        Platform::Ios,
+        Platform::Android,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Windows => "windows",
+            Platform::Macos => "macos",
+            Platform::Linux => "linux",
+            Platform::Ios => "ios",
+            Platform::Android => "android",
+        }
+    }
+
+    /// The operating system's usual name.
+    pub fn os_name(self) -> &'static str {
+        match self {
+            Platform::Windows => "Windows",
+            Platform::Macos => "macOS",
+            Platform::Linux => "Linux",
+            Platform::Ios => "iOS",
+            Platform::Android => "Android",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Platform> {
+        Platform::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
+impl std::fmt::Display for Platform {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    /// The enrollment token as handed out by an administrator.
+    pub token: String,
+    pub hostname: String,
+    pub platform: Platform,
+    pub os_version: String,
+    /// A stable identifier of the hardware (machine id, serial-derived id …); one active
+    /// device record per hardware id.
+    pub hardware_id: String,
+    #[serde(default)]
+    pub serial: String,
+    /// E-mail of the person the device belongs to, when the agent knows it.
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub model: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EnrollResponse {
+    pub device_id: String,
+    /// Shown to the device once; the server keeps only its hash.
+    pub device_secret: String,
+    pub checkin_interval_secs: u32,
+}
+
+/// Basic operating-system facts sent on every check-in.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(deny_unknown_fields)]
+pub struct OsFacts {
+    pub name: String,
+    pub version: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub build: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub kernel: String,
+    pub hostname: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub arch: String,
+}
+
+/// Device threat state, modelled on Intune's Defender report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ThreatState {
+    Clean,
+    ActiveThreat,
+    PendingFullScan,
+    PendingReboot,
+    PendingManualSteps,
+    Critical,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DetectionAction {
+    Quarantined,
+    Removed,
+    LeftInPlace,
+    Blocked,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Detection {
+    pub threat_name: String,
+    #[serde(default)]
+    pub path: String,
+    /// critical, high, medium, low
+    #[serde(default)]
+    pub severity: String,
+    pub action: DetectionAction,
+    /// RFC 3339 time of detection.
+    pub detected_at: String,
+}
+
+/// Endpoint-protection status. Every field is optional: `None` means "unknown", never "off".
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProtectionStatus {
+    /// Engine name (ClamAV, Microsoft Defender, XProtect …); `None` when no engine is installed.
+    #[serde(default)]
+    pub engine: Option<String>,
+    #[serde(default)]
+    pub engine_version: Option<String>,
+    #[serde(default)]
+    pub malware_protection: Option<bool>,
+    #[serde(default)]
+    pub realtime_protection: Option<bool>,
+    #[serde(default)]
+    pub tamper_protection: Option<bool>,
+    #[serde(default)]
+    pub signature_version: Option<String>,
+    /// RFC 3339 time the signatures were published.
+    #[serde(default)]
+    pub signature_updated_at: Option<String>,
+    #[serde(default)]
+    pub last_quick_scan_at: Option<String>,
+    #[serde(default)]
+    pub last_full_scan_at: Option<String>,
+    #[serde(default)]
+    pub reboot_pending: Option<bool>,
+    #[serde(default)]
+    pub threat_state: Option<ThreatState>,
+    #[serde(default)]
+    pub detections: Vec<Detection>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CheckinRequest {
+    /// Strictly increasing per device; a replayed or older number changes nothing.
+    pub seq: u64,
+    pub os: OsFacts,
+    /// Hash of the device's current inventory (see [`inventory_hash`]).
+    #[serde(default)]
+    pub inventory_hash: Option<String>,
+    /// The full inventory: sent on first contact and whenever its hash changes.
+    #[serde(default)]
+    pub inventory: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    pub protection: Option<ProtectionStatus>,
+    /// Compliance facts; evaluated by compliance policies.
+    #[serde(default)]
+    pub compliance: Option<serde_json::Map<String, serde_json::Value>>,
+    /// Results of actions the server asked for earlier.
+    #[serde(default)]
+    pub action_results: Vec<ActionResult>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ActionResult {
+    pub action_id: String,
+    pub ok: bool,
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Action {
+    pub id: String,
+    pub kind: String,
+    #[serde(default)]
+    pub params: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CheckinResponse {
+    /// False when the sequence number was not newer than the last one stored: nothing changed.
+    pub applied: bool,
+    /// Seconds until the device should check in again (the server raises it under load).
+    pub next_checkin_secs: u32,
+    /// True when the server wants the full inventory on the next check-in.
+    pub send_inventory: bool,
+    #[serde(default)]
+    pub actions: Vec<Action>,
+}
+
+/// Hash of an inventory document: SHA-256 over its canonical JSON (keys sorted), hex.
+pub fn inventory_hash(inventory: &serde_json::Map<String, serde_json::Value>) -> String {
+    // serde_json's Map is a BTreeMap (no `preserve_order`), so serialisation is canonical.
+    let bytes = serde_json::to_vec(inventory).unwrap_or_default();
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// The device credential as sent in `Authorization: Bearer …`.
+pub fn device_credential(device_id: &str, secret: &str) -> String {
+    format!("{device_id}.{secret}")
+}

@@ -1,0 +1,138 @@
+//! Admin API types (`/api/v1/…`).
+
+use serde::{Deserialize, Serialize};
+
+use crate::agent::{Platform, ProtectionStatus};
+
+/// `{"items": [...], "next_cursor": "..." | null}`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+}
+
+pub const DEFAULT_PAGE_LIMIT: u32 = 50;
+pub const MAX_PAGE_LIMIT: u32 = 1000;
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DeviceSummary {
+    pub id: String,
+    pub name: String,
+    pub platform: Platform,
+    pub os_name: String,
+    pub os_version: String,
+    pub serial: String,
+    pub owner: String,
+    pub group: Option<String>,
+    pub enrolled_at: String,
+    pub last_seen_at: String,
+    pub retired: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DeviceEvent {
+    pub at: String,
+    pub kind: String,
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DeviceDetail {
+    #[serde(flatten)]
+    pub summary: DeviceSummary,
+    pub model: String,
+    pub seq: u64,
+    pub os: Option<serde_json::Value>,
+    pub inventory: Option<serde_json::Value>,
+    pub inventory_hash: Option<String>,
+    pub protection: Option<ProtectionStatus>,
+    pub compliance: Option<serde_json::Value>,
+    pub history: Vec<DeviceEvent>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEnrollmentToken {
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Hours until the token expires; none means it never expires.
+    #[serde(default)]
+    pub expires_in_hours: Option<u32>,
+    #[serde(default)]
+    pub max_uses: Option<u32>,
+    /// Device group the enrolled devices join.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// Platforms allowed to enroll with this token; empty means all.
+    #[serde(default)]
+    pub platforms: Vec<Platform>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EnrollmentTokenInfo {
+    pub id: String,
+    pub name: String,
+    /// The first characters of the token, to recognise it; the token itself is stored hashed.
+    pub prefix: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub max_uses: Option<u32>,
+    pub uses: u32,
+    pub group: Option<String>,
+    pub platforms: Vec<Platform>,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreatedEnrollmentToken {
+    /// Shown once.
+    pub token: String,
+    #[serde(flatten)]
+    pub info: EnrollmentTokenInfo,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct EnrollmentAttempt {
+    pub id: i64,
+    pub at: String,
+    /// `success` or a failure reason code (`unknown_token`, `token_expired` …).
+    pub result: String,
+    pub token_id: Option<String>,
+    pub platform: Option<String>,
+    pub os_version: String,
+    pub hostname: String,
+    pub serial: String,
+    pub owner: String,
+    pub device_id: Option<String>,
+    pub remote_addr: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiToken {
+    pub name: String,
+    pub role: String,
+    #[serde(default)]
+    pub expires_in_hours: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApiTokenInfo {
+    pub id: String,
+    pub name: String,
+    pub prefix: String,
+    pub role: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub last_used_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreatedApiToken {
+    pub token: String,
+    #[serde(flatten)]
+    pub info: ApiTokenInfo,
+}

@@ -1,0 +1,131 @@
+use serde::{Deserialize, Serialize};
+
+/// Stable, machine-readable error codes. The string form is part of the API contract:
+/// codes are only ever added, never renamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    MalformedJson,
+    InvalidField,
+    PayloadTooLarge,
+    BadCompression,
+    UnsupportedMediaType,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    InvalidCursor,
+    InvalidQuery,
+    // Enrollment failure reasons (also recorded on enrollment attempts).
+    UnknownToken,
+    TokenExpired,
+    TokenExhausted,
+    TokenRevoked,
+    PlatformNotAllowed,
+    MalformedRequest,
+    DuplicateDevice,
+    // Check-in.
+    DeviceRetired,
+    Overloaded,
+    Internal,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 21] = [
+        ErrorCode::MalformedJson,
+        ErrorCode::InvalidField,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::BadCompression,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::MethodNotAllowed,
+        ErrorCode::InvalidCursor,
+        ErrorCode::InvalidQuery,
+        ErrorCode::UnknownToken,
+        ErrorCode::TokenExpired,
+        ErrorCode::TokenExhausted,
+        ErrorCode::TokenRevoked,
+        ErrorCode::PlatformNotAllowed,
+        ErrorCode::MalformedRequest,
+        ErrorCode::DuplicateDevice,
+        ErrorCode::DeviceRetired,
+        ErrorCode::Overloaded,
+        ErrorCode::Internal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::InvalidField => "invalid_field",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::BadCompression => "bad_compression",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::InvalidCursor => "invalid_cursor",
+            ErrorCode::InvalidQuery => "invalid_query",
+            ErrorCode::UnknownToken => "unknown_token",
+            ErrorCode::TokenExpired => "token_expired",
+            ErrorCode::TokenExhausted => "token_exhausted",
+            ErrorCode::TokenRevoked => "token_revoked",
+            ErrorCode::PlatformNotAllowed => "platform_not_allowed",
+            ErrorCode::MalformedRequest => "malformed_request",
+            ErrorCode::DuplicateDevice => "duplicate_device",
+            ErrorCode::DeviceRetired => "device_retired",
+            ErrorCode::Overloaded => "overloaded",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+
+    /// HTTP status that goes with the code.
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorCode::MalformedJson
+            | ErrorCode::InvalidField
+            | ErrorCode::BadCompression
+            | ErrorCode::InvalidCursor
+            | ErrorCode::InvalidQuery
+            | ErrorCode::MalformedRequest => 400,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::UnsupportedMediaType => 415,
+            ErrorCode::Unauthorized | ErrorCode::DeviceRetired => 401,
+            ErrorCode::Forbidden
+            | ErrorCode::UnknownToken
+            | ErrorCode::TokenExpired
+            | ErrorCode::TokenExhausted
+            | ErrorCode::TokenRevoked
+            | ErrorCode::PlatformNotAllowed => 403,
+            ErrorCode::NotFound => 404,
+            ErrorCode::MethodNotAllowed => 405,
+            ErrorCode::DuplicateDevice => 409,
+            ErrorCode::Overloaded => 503,
+            ErrorCode::Internal => 500,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `{"error": {"code": "...", "message": "..."}}`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    pub message: String,
+}

@@ -1,0 +1,281 @@
+//! The agent API: enrollment and the check-in hot path.
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::Json;
+use steward_core::history::state_hash;
+use steward_core::load::checkin_interval;
+use steward_core::time::now_ms;
+use steward_core::{enrollment, secret};
+use steward_proto::{
+    inventory_hash, CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse, ErrorCode,
+};
+use steward_store::writer::{AttemptRecord, CheckinWrite, EnrollWrite};
+use steward_store::{DeviceAuth, WriteOp, WriteOutcome};
+
+use crate::auth::bearer;
+use crate::body::JsonBody;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Prefix of device secrets.
+const DEVICE_SECRET_PREFIX: &str = "stwd_";
+
+/// The peer address, empty when unknown (in-process callers).
+pub struct Remote(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for Remote {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Remote(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_default(),
+        ))
+    }
+}
+
+pub async fn enroll(
+    State(state): State<AppState>,
+    Remote(remote): Remote,
+    body: Result<JsonBody<EnrollRequest>, ApiError>,
+) -> Result<Json<EnrollResponse>, ApiError> {
+    let now = now_ms();
+    let req = match body {
+        Ok(JsonBody(req)) => req,
+        Err(e) => {
+            // Unparseable enrollments are recorded too, so the help desk sees them.
+            record_refusal(&state, now, &remote, None).await;
+            return Err(e);
+        }
+    };
+    if let Err(code) = enrollment::validate_request(&req) {
+        record_refusal(&state, now, &remote, Some(&req)).await;
+        state.metrics.enrollment(code.as_str());
+        return Err(code.into());
+    }
+    let device_id = uuid_v7();
+    let device_secret = secret::generate(DEVICE_SECRET_PREFIX);
+    let write = EnrollWrite {
+        device_id: device_id.clone(),
+        secret_hash: secret::hash(&device_secret),
+        token_hash: secret::hash(&req.token),
+        request: req,
+        remote_addr: remote.clone(),
+        at: now,
+    };
+    match state.writer.submit(WriteOp::Enroll(Box::new(write))).await? {
+        WriteOutcome::Enrolled { .. } => {
+            state.metrics.enrollment("success");
+            state.cache.put(
+                &device_id,
+                DeviceAuth {
+                    secret_hash: secret::hash(&device_secret),
+                    seq: 0,
+                    state_hash: String::new(),
+                    inventory_hash: String::new(),
+                    retired: false,
+                },
+            );
+            Ok(Json(EnrollResponse {
+                device_id,
+                device_secret,
+                checkin_interval_secs: current_interval(&state),
+            }))
+        }
+        WriteOutcome::Refused(code) => {
+            state.metrics.enrollment(code.as_str());
+            Err(code.into())
+        }
+        other => {
+            tracing::error!(?other, "unexpected enrollment outcome");
+            Err(ErrorCode::Internal.into())
+        }
+    }
+}
+
+async fn record_refusal(state: &AppState, at: i64, remote: &str, req: Option<&EnrollRequest>) {
+    let clip = |s: &str| s.chars().take(steward_proto::MAX_FIELD_LEN).collect::<String>();
+    let record = AttemptRecord {
+        at,
+        result: ErrorCode::MalformedRequest,
+        platform: req.map(|r| r.platform.as_str().to_string()),
+        os_version: req.map(|r| clip(&r.os_version)).unwrap_or_default(),
+        hostname: req.map(|r| clip(&r.hostname)).unwrap_or_default(),
+        serial: req.map(|r| clip(&r.serial)).unwrap_or_default(),
+        owner: req.map(|r| clip(&r.owner)).unwrap_or_default(),
+        remote_addr: remote.to_string(),
+    };
+    if req.is_none() {
+        state.metrics.enrollment(ErrorCode::MalformedRequest.as_str());
+    }
+    if let Err(e) = state
+        .writer
+        .submit(WriteOp::RecordAttempt(Box::new(record)))
+        .await
+    {
+        tracing::warn!(error = %e, "could not record a refused enrollment");
+    }
+}
+
+fn uuid_v7() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+fn current_interval(state: &AppState) -> u32 {
+    let c = &state.config.checkin;
+    checkin_interval(
+        c.interval_secs,
+        state.checkin_rate.load(Ordering::Relaxed) as f64,
+        f64::from(c.target_rate),
+    )
+}
+
+/// A device authenticated by `Authorization: Bearer DEVICE_ID.SECRET`.
+pub struct Device {
+    pub id: String,
+    pub auth: DeviceAuth,
+}
+
+impl FromRequestParts<AppState> for Device {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let unauthorized = || {
+            state.metrics.checkin("unauthorized");
+            ApiError(ErrorCode::Unauthorized)
+        };
+        let (id, secret_text) = bearer(parts)
+            .and_then(|c| c.split_once('.'))
+            .ok_or_else(unauthorized)?;
+        if id.len() > 64 {
+            return Err(unauthorized());
+        }
+        let auth = match state.cache.get(id) {
+            Some(a) => a,
+            None => {
+                let a = state.store.device_auth(id).await?.ok_or_else(unauthorized)?;
+                state.cache.put(id, a.clone());
+                a
+            }
+        };
+        if !secret::hashes_equal(&secret::hash(secret_text), &auth.secret_hash) {
+            return Err(unauthorized());
+        }
+        if auth.retired {
+            state.metrics.checkin("retired");
+            return Err(ApiError(ErrorCode::DeviceRetired));
+        }
+        Ok(Device {
+            id: id.to_string(),
+            auth,
+        })
+    }
+}
+
+pub async fn checkin(
+    State(state): State<AppState>,
+    device: Device,
+    JsonBody(req): JsonBody<CheckinRequest>,
+) -> Result<Json<CheckinResponse>, ApiError> {
+    if state.writer.queue_depth() > state.config.checkin.max_queue as usize {
+        state.metrics.checkin("overloaded");
+        return Err(ErrorCode::Overloaded.into());
+    }
+    state.checkins_this_second.fetch_add(1, Ordering::Relaxed);
+    let seq = i64::try_from(req.seq).map_err(|_| ApiError(ErrorCode::InvalidField))?;
+    let now = now_ms();
+    let interval = current_interval(&state);
+    let answer = |applied: bool, send_inventory: bool| CheckinResponse {
+        applied,
+        next_checkin_secs: interval,
+        send_inventory,
+        actions: Vec::new(),
+    };
+    if seq <= device.auth.seq {
+        state.metrics.checkin("stale");
+        return Ok(Json(answer(false, false)));
+    }
+    let sh = state_hash(&req.os, req.protection.as_ref(), req.compliance.as_ref());
+    let inventory = req.inventory.map(|inv| {
+        let h = inventory_hash(&inv);
+        (inv, h)
+    });
+    let reported_inv = req.inventory_hash.unwrap_or_default();
+    let unchanged = inventory.is_none()
+        && sh == device.auth.state_hash
+        && (reported_inv.is_empty() || reported_inv == device.auth.inventory_hash);
+
+    let mut outcome = WriteOutcome::StateMismatch;
+    if unchanged {
+        outcome = state
+            .writer
+            .submit(WriteOp::Touch {
+                device_id: device.id.clone(),
+                seq,
+                at: now,
+                state_hash: sh.clone(),
+            })
+            .await?;
+    }
+    if outcome == WriteOutcome::StateMismatch {
+        let write = CheckinWrite {
+            device_id: device.id.clone(),
+            seq,
+            at: now,
+            os: req.os,
+            protection: req.protection,
+            compliance: req.compliance,
+            inventory,
+            state_hash: sh.clone(),
+        };
+        outcome = state
+            .writer
+            .submit(WriteOp::Checkin(Box::new(write)))
+            .await?;
+    }
+    match outcome {
+        WriteOutcome::Applied { inventory_hash } => {
+            let stored_inv = if unchanged {
+                device.auth.inventory_hash.clone()
+            } else {
+                inventory_hash
+            };
+            let send_inventory = !reported_inv.is_empty() && reported_inv != stored_inv
+                || stored_inv.is_empty() && reported_inv.is_empty();
+            state.cache.update(&device.id, |a| {
+                a.seq = seq;
+                a.state_hash = sh;
+                a.inventory_hash = stored_inv;
+            });
+            state
+                .metrics
+                .checkin(if unchanged { "unchanged" } else { "changed" });
+            Ok(Json(answer(true, send_inventory)))
+        }
+        WriteOutcome::Stale => {
+            state.metrics.checkin("stale");
+            Ok(Json(answer(false, false)))
+        }
+        WriteOutcome::Retired => {
+            state.cache.remove(&device.id);
+            state.metrics.checkin("retired");
+            Err(ErrorCode::DeviceRetired.into())
+        }
+        WriteOutcome::UnknownDevice => {
+            state.cache.remove(&device.id);
+            state.metrics.checkin("unauthorized");
+            Err(ErrorCode::Unauthorized.into())
+        }
+        other => {
+            tracing::error!(?other, "unexpected check-in outcome");
+            Err(ErrorCode::Internal.into())
+        }
+    }
+}

@@ -1,0 +1,277 @@
+//! The admin API under `/api/v1/`.
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use steward_core::time::{now_ms, parse_rfc3339};
+use steward_core::{secret, Role};
+use steward_proto::{
+    CreateApiToken, CreateEnrollmentToken, CreatedApiToken, CreatedEnrollmentToken,
+    DeviceDetail, DeviceSummary, EnrollmentAttempt, EnrollmentTokenInfo, ErrorCode, Page,
+    Platform, ApiTokenInfo, DEFAULT_PAGE_LIMIT, MAX_FIELD_LEN, MAX_PAGE_LIMIT,
+};
+use steward_store::tokens::{NewApiToken, NewEnrollmentToken};
+use steward_store::{DeviceQuery, SortField};
+
+use crate::auth::Caller;
+use crate::body::JsonBody;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// How many history entries a device page carries.
+const HISTORY_LIMIT: u32 = 200;
+
+pub async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+        .into_response()
+}
+
+/// Query parameters, parsed by hand so that every bad value gets `invalid_query`.
+struct Params(HashMap<String, String>);
+
+impl Params {
+    fn from(q: Result<Query<HashMap<String, String>>, QueryRejection>) -> Result<Params, ApiError> {
+        q.map(|Query(m)| Params(m))
+            .map_err(|_| ApiError(ErrorCode::InvalidQuery))
+    }
+
+    fn get(&self, k: &str) -> Option<&str> {
+        self.0.get(k).map(String::as_str).filter(|v| !v.is_empty())
+    }
+
+    fn time(&self, k: &str) -> Result<Option<i64>, ApiError> {
+        self.get(k)
+            .map(|v| parse_rfc3339(v).ok_or(ApiError(ErrorCode::InvalidQuery)))
+            .transpose()
+    }
+
+    fn limit(&self) -> Result<u32, ApiError> {
+        match self.get("limit") {
+            None => Ok(DEFAULT_PAGE_LIMIT),
+            Some(v) => v
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=MAX_PAGE_LIMIT).contains(n))
+                .ok_or(ApiError(ErrorCode::InvalidQuery)),
+        }
+    }
+
+    fn text(&self, k: &str) -> Result<Option<String>, ApiError> {
+        match self.get(k) {
+            Some(v) if v.len() > MAX_FIELD_LEN => Err(ApiError(ErrorCode::InvalidQuery)),
+            v => Ok(v.map(str::to_string)),
+        }
+    }
+}
+
+pub async fn list_devices(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Json<Page<DeviceSummary>>, ApiError> {
+    caller.require(caller.role.can_read_devices())?;
+    let p = Params::from(query)?;
+    let bad = || ApiError(ErrorCode::InvalidQuery);
+    let (sort, descending) = match p.get("sort") {
+        None => (SortField::Name, false),
+        Some(s) => {
+            let (field, desc) = match s.strip_prefix('-') {
+                Some(f) => (f, true),
+                None => (s, false),
+            };
+            (SortField::parse(field).ok_or_else(bad)?, desc)
+        }
+    };
+    let descending = match p.get("order") {
+        None => descending,
+        Some("asc") => false,
+        Some("desc") => true,
+        Some(_) => return Err(bad()),
+    };
+    let q = DeviceQuery {
+        platform: p
+            .get("platform")
+            .map(|v| Platform::parse(v).ok_or_else(bad))
+            .transpose()?,
+        os_version: p.text("os_version")?,
+        group: p.text("group")?,
+        last_seen_before: p.time("last_seen_before")?,
+        last_seen_after: p.time("last_seen_after")?,
+        q: p.text("q")?,
+        include_retired: matches!(p.get("include_retired"), Some("true" | "1")),
+        sort,
+        descending,
+        limit: p.limit()?,
+        cursor: p.text("cursor")?,
+    };
+    Ok(Json(state.store.list_devices(&q).await?))
+}
+
+pub async fn get_device(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DeviceDetail>, ApiError> {
+    caller.require(caller.role.can_read_devices())?;
+    Ok(Json(state.store.device(&id, HISTORY_LIMIT).await?))
+}
+
+pub async fn list_enrollment_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Page<EnrollmentTokenInfo>>, ApiError> {
+    caller.require(caller.role.can_manage_enrollment())?;
+    let items = state.store.list_enrollment_tokens().await?;
+    let total = Some(items.len() as u64);
+    Ok(Json(Page {
+        items,
+        next_cursor: None,
+        total,
+    }))
+}
+
+pub async fn get_enrollment_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<EnrollmentTokenInfo>, ApiError> {
+    caller.require(caller.role.can_manage_enrollment())?;
+    Ok(Json(state.store.enrollment_token(&id).await?))
+}
+
+/// Creates an enrollment token; used by the API and the CLI.
+pub async fn new_enrollment_token(
+    store: &steward_store::Store,
+    req: &CreateEnrollmentToken,
+) -> Result<CreatedEnrollmentToken, ApiError> {
+    let name = req.name.clone().unwrap_or_default();
+    if name.len() > MAX_FIELD_LEN
+        || req.group.as_ref().is_some_and(|g| g.is_empty() || g.len() > MAX_FIELD_LEN)
+        || req.max_uses == Some(0)
+        || req.expires_in_hours == Some(0)
+    {
+        return Err(ApiError(ErrorCode::InvalidField));
+    }
+    let now = now_ms();
+    let token = secret::generate(secret::ENROLL_PREFIX);
+    let info = store
+        .create_enrollment_token(&NewEnrollmentToken {
+            id: uuid::Uuid::now_v7().to_string(),
+            name,
+            token_hash: secret::hash(&token),
+            prefix: secret::display_prefix(&token),
+            created_at: now,
+            expires_at: req
+                .expires_in_hours
+                .map(|h| now + i64::from(h) * 3_600_000),
+            max_uses: req.max_uses.map(i64::from),
+            group: req.group.clone(),
+            platforms: req.platforms.clone(),
+        })
+        .await?;
+    Ok(CreatedEnrollmentToken { token, info })
+}
+
+pub async fn create_enrollment_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(req): JsonBody<CreateEnrollmentToken>,
+) -> Result<(StatusCode, Json<CreatedEnrollmentToken>), ApiError> {
+    caller.require(caller.role.can_manage_enrollment())?;
+    let created = new_enrollment_token(&state.store, &req).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+pub async fn revoke_enrollment_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<EnrollmentTokenInfo>, ApiError> {
+    caller.require(caller.role.can_manage_enrollment())?;
+    Ok(Json(
+        state.store.revoke_enrollment_token(&id, now_ms()).await?,
+    ))
+}
+
+pub async fn list_enrollment_attempts(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Json<Page<EnrollmentAttempt>>, ApiError> {
+    caller.require(caller.role.can_read_devices())?;
+    let p = Params::from(query)?;
+    let result = p.get("result");
+    if let Some(r) = result {
+        if r != "success" && ErrorCode::parse(r).is_none() {
+            return Err(ApiError(ErrorCode::InvalidQuery));
+        }
+    }
+    let cursor = p
+        .get("cursor")
+        .map(|c| c.parse::<i64>().map_err(|_| ApiError(ErrorCode::InvalidCursor)))
+        .transpose()?;
+    Ok(Json(
+        state
+            .store
+            .list_enrollment_attempts(result, p.limit()?, cursor)
+            .await?,
+    ))
+}
+
+/// Creates an API token; used by the API and the CLI.
+pub async fn new_api_token(
+    store: &steward_store::Store,
+    name: &str,
+    role: Role,
+    expires_in_hours: Option<u32>,
+) -> Result<CreatedApiToken, ApiError> {
+    if name.is_empty() || name.len() > MAX_FIELD_LEN || expires_in_hours == Some(0) {
+        return Err(ApiError(ErrorCode::InvalidField));
+    }
+    let now = now_ms();
+    let token = secret::generate(secret::API_PREFIX);
+    let info = store
+        .create_api_token(&NewApiToken {
+            id: uuid::Uuid::now_v7().to_string(),
+            name: name.to_string(),
+            token_hash: secret::hash(&token),
+            prefix: secret::display_prefix(&token),
+            role,
+            user_id: None,
+            created_at: now,
+            expires_at: expires_in_hours.map(|h| now + i64::from(h) * 3_600_000),
+        })
+        .await?;
+    Ok(CreatedApiToken { token, info })
+}
+
+pub async fn create_api_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(req): JsonBody<CreateApiToken>,
+) -> Result<(StatusCode, Json<CreatedApiToken>), ApiError> {
+    caller.require(caller.role.can_manage_tokens())?;
+    let role = Role::parse(&req.role).ok_or(ApiError(ErrorCode::InvalidField))?;
+    let created = new_api_token(&state.store, &req.name, role, req.expires_in_hours).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+pub async fn list_api_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Page<ApiTokenInfo>>, ApiError> {
+    caller.require(caller.role.can_manage_tokens())?;
+    let items = state.store.list_api_tokens().await?;
+    Ok(Json(Page {
+        total: Some(items.len() as u64),
+        items,
+        next_cursor: None,
+    }))
+}

@@ -1,0 +1,108 @@
+//! Authentication of API callers by bearer token.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::header;
+use steward_core::time::now_ms;
+use steward_core::{secret, Role};
+use steward_proto::ErrorCode;
+
+use crate::error::ApiError;
+use crate::AppState;
+
+/// How often a token's `last_used_at` is refreshed at most.
+const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+
+/// An authenticated API caller.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub token_id: String,
+    pub role: Role,
+}
+
+impl Caller {
+    pub fn require(&self, allowed: bool) -> Result<(), ApiError> {
+        if allowed {
+            Ok(())
+        } else {
+            Err(ApiError(ErrorCode::Forbidden))
+        }
+    }
+}
+
+/// The value of `Authorization: Bearer …`.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts).ok_or(ApiError(ErrorCode::Unauthorized))?;
+        let auth = state
+            .store
+            .api_token_by_hash(&secret::hash(token))
+            .await?
+            .ok_or(ApiError(ErrorCode::Unauthorized))?;
+        let now = now_ms();
+        if auth.revoked || auth.expires_at.is_some_and(|e| e <= now) {
+            return Err(ApiError(ErrorCode::Unauthorized));
+        }
+        if auth
+            .last_used_at
+            .is_none_or(|t| now - t >= LAST_USED_RESOLUTION_MS)
+        {
+            state.store.touch_api_token(&auth.id, now).await?;
+        }
+        Ok(Caller {
+            token_id: auth.id,
+            role: auth.role,
+        })
+    }
+}
+
+/// Hashes a password with argon2id (default parameters) into a PHC string.
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|_| ApiError(ErrorCode::Internal))
+}
+
+/// Creates a user; the password is hashed with argon2id.
+pub async fn create_user(
+    store: &steward_store::Store,
+    email: &str,
+    role: Role,
+    password: &str,
+) -> Result<(), ApiError> {
+    let email = email.trim().to_ascii_lowercase();
+    let valid = email.len() <= steward_proto::MAX_FIELD_LEN
+        && email
+            .split_once('@')
+            .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.starts_with('.'));
+    if !valid || password.len() < 12 {
+        return Err(ApiError(ErrorCode::InvalidField));
+    }
+    store
+        .create_user(&steward_store::tokens::NewUser {
+            id: uuid::Uuid::now_v7().to_string(),
+            display_name: email.split('@').next().unwrap_or_default().to_string(),
+            email,
+            language: "en".into(),
+            role,
+            password_hash: hash_password(password)?,
+            created_at: now_ms(),
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! Layered configuration: defaults → TOML file → `STEWARD_*` environment → command-line flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address the server listens on.
+    pub listen: SocketAddr,
+    /// Directory for the embedded database and other state.
+    pub data_dir: PathBuf,
+    /// `postgres://…` selects PostgreSQL; empty means SQLite in `data_dir`.
+    pub database_url: String,
+    pub checkin: CheckinConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CheckinConfig {
+    /// Seconds between check-ins when the server is not under load.
+    pub interval_secs: u32,
+    /// Check-ins per second above which devices are told to check in less often.
+    pub target_rate: u32,
+    /// Queued writes above which new check-ins are turned away with 503.
+    pub max_queue: u32,
+    /// Devices whose credentials and last state are kept in memory.
+    pub cache_entries: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("steward-data"),
+            database_url: String::new(),
+            checkin: CheckinConfig::default(),
+        }
+    }
+}
+
+impl Default for CheckinConfig {
+    fn default() -> Self {
+        CheckinConfig {
+            interval_secs: 60,
+            target_rate: 5_000,
+            max_queue: 50_000,
+            cache_entries: 500_000,
+        }
+    }
+}
+
+impl Config {
+    /// Loads defaults, then the TOML file (if given), then `STEWARD_*` variables
+    /// (`STEWARD_CHECKIN__INTERVAL_SECS` for nested keys).
+    pub fn load(file: Option<&Path>) -> Result<Config, Box<figment::Error>> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(f) = file {
+            fig = fig.merge(Toml::file_exact(f));
+        }
+        fig.merge(Env::prefixed("STEWARD_").split("__"))
+            .extract()
+            .map_err(Box::new)
+    }
+
+    /// The database URL in effect.
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            steward_store::Store::sqlite_url(&self.data_dir)
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// A commented TOML file with every key at its default.
+    pub fn default_toml() -> String {
+        let d = Config::default();
+        format!(
+            "# Steward configuration. Every key is optional; shown are the defaults.\n\
+             # Environment variables override this file: STEWARD_LISTEN, STEWARD_DATA_DIR,\n\
+             # STEWARD_DATABASE_URL, STEWARD_CHECKIN__INTERVAL_SECS …; flags override both.\n\n\
+             # Address the server listens on.\nlisten = \"{}\"\n\
+             # Directory of the embedded SQLite database.\ndata_dir = \"{}\"\n\
+             # postgres://user:pass@host/db selects PostgreSQL; empty means SQLite in data_dir.\n\
+             database_url = \"\"\n\n[checkin]\n\
+             # Seconds between check-ins when the server is not under load.\ninterval_secs = {}\n\
+             # Check-ins per second above which devices are asked to check in less often.\n\
+             target_rate = {}\n\
+             # Queued writes above which check-ins are refused with 503 (the agent retries later).\n\
+             max_queue = {}\n\
+             # Devices whose credentials and last state are cached in memory.\ncache_entries = {}\n",
+            d.listen,
+            d.data_dir.display(),
+            d.checkin.interval_secs,
+            d.checkin.target_rate,
+            d.checkin.max_queue,
+            d.checkin.cache_entries
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_file_parses_back_to_defaults_and_unknown_keys_fail() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("steward.toml");
+        std::fs::write(&path, Config::default_toml()).expect("write");
+        assert_eq!(Config::load(Some(&path)).expect("load"), Config::default());
+        std::fs::write(&path, "listen = \"127.0.0.1:9\"\nbogus = 1\n").expect("write");
+        let err = Config::load(Some(&path)).expect_err("unknown key");
+        assert!(err.to_string().contains("bogus"), "{err}");
+        std::fs::write(&path, "[checkin]\ninterval_secs = 15\n").expect("write");
+        assert_eq!(Config::load(Some(&path)).expect("load").checkin.interval_secs, 15);
+    }
+}

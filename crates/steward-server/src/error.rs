@@ -1,0 +1,110 @@
+//! API errors: one type, mapped to `{"error": {"code", "message"}}` in one place. The message
+//! is translated to the caller's language by the `localize_errors` middleware.
+
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use steward_core::i18n::error_message;
+use steward_core::Lang;
+use steward_proto::{ErrorBody, ErrorCode, ErrorDetail};
+use steward_store::StoreError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApiError(pub ErrorCode);
+
+impl From<ErrorCode> for ApiError {
+    fn from(c: ErrorCode) -> Self {
+        ApiError(c)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError(ErrorCode::NotFound),
+            StoreError::Invalid(what) if what == "cursor" => ApiError(ErrorCode::InvalidCursor),
+            StoreError::Invalid(_) | StoreError::Conflict(_) => ApiError(ErrorCode::InvalidField),
+            StoreError::Closed => ApiError(ErrorCode::Overloaded),
+            other => {
+                tracing::error!(error = %other, "storage error");
+                ApiError(ErrorCode::Internal)
+            }
+        }
+    }
+}
+
+/// Marks a response as an API error so the middleware can translate it.
+#[derive(Debug, Clone, Copy)]
+struct ErrorMarker(ErrorCode);
+
+fn render(code: ErrorCode, lang: Lang) -> Response {
+    let body = ErrorBody {
+        error: ErrorDetail {
+            code,
+            message: error_message(lang, code),
+        },
+    };
+    let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut resp = (status, axum::Json(body)).into_response();
+    if code == ErrorCode::Overloaded {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    resp.extensions_mut().insert(ErrorMarker(code));
+    resp
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        render(self.0, Lang::En)
+    }
+}
+
+/// The caller's language from `Accept-Language`, English otherwise.
+pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(Lang::from_accept_language)
+        .unwrap_or_default()
+}
+
+fn code_for_status(status: StatusCode) -> ErrorCode {
+    match status.as_u16() {
+        401 => ErrorCode::Unauthorized,
+        403 => ErrorCode::Forbidden,
+        404 => ErrorCode::NotFound,
+        405 => ErrorCode::MethodNotAllowed,
+        413 => ErrorCode::PayloadTooLarge,
+        415 => ErrorCode::UnsupportedMediaType,
+        503 => ErrorCode::Overloaded,
+        s if s >= 500 => ErrorCode::Internal,
+        _ => ErrorCode::InvalidQuery,
+    }
+}
+
+/// Gives every error response the JSON error shape in the caller's language, including the
+/// ones produced outside the handlers (unknown path, wrong method, layers).
+pub async fn localize_errors(req: Request, next: Next) -> Response {
+    let lang = request_lang(req.headers());
+    let resp = next.run(req).await;
+    let status = resp.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return resp;
+    }
+    let code = match resp.extensions().get::<ErrorMarker>() {
+        Some(ErrorMarker(code)) if lang == Lang::En => return resp,
+        Some(ErrorMarker(code)) => *code,
+        None => code_for_status(status),
+    };
+    let mut out = render(code, lang);
+    *out.status_mut() = status;
+    // Keep headers such as Allow or Retry-After from the original response.
+    for (k, v) in resp.headers() {
+        if k != header::CONTENT_TYPE && k != header::CONTENT_LENGTH {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    out
+}

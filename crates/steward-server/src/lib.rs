@@ -1,0 +1,209 @@
+//! The Steward server: agent API, admin API and background jobs, behind one entry point,
+//! [`serve`], used by the `steward` binary and by the integration tests alike.
+//!
+//! Where to start reading: [`router`] lists every route; `agent.rs` holds the check-in
+//! hot path; `api.rs` the admin API.
+
+pub mod agent;
+pub mod api;
+pub mod auth;
+pub mod body;
+pub mod cache;
+pub mod config;
+pub mod error;
+pub mod metrics;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use steward_core::{t, t_args};
+use steward_store::{Store, Writer};
+use tokio::net::TcpListener;
+use tower_http::decompression::RequestDecompressionLayer;
+
+pub use config::Config;
+
+/// Shared state of one server instance.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub writer: Writer,
+    pub config: Arc<Config>,
+    pub metrics: Arc<metrics::Metrics>,
+    pub cache: Arc<cache::DeviceCache>,
+    /// Check-ins counted in the current second, and the rate of the last full second.
+    pub checkins_this_second: Arc<AtomicU64>,
+    pub checkin_rate: Arc<AtomicU64>,
+}
+
+/// Every route of the server.
+pub fn router(state: AppState) -> Router {
+    let agent = Router::new()
+        .route("/agent/v1/enroll", post(agent::enroll))
+        .route("/agent/v1/checkin", post(agent::checkin));
+    let api = Router::new()
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/devices", get(api::list_devices))
+        .route("/api/v1/devices/{id}", get(api::get_device))
+        .route(
+            "/api/v1/enrollment-tokens",
+            get(api::list_enrollment_tokens).post(api::create_enrollment_token),
+        )
+        .route(
+            "/api/v1/enrollment-tokens/{id}",
+            get(api::get_enrollment_token),
+        )
+        .route(
+            "/api/v1/enrollment-tokens/{id}/revoke",
+            post(api::revoke_enrollment_token),
+        )
+        .route(
+            "/api/v1/enrollment-attempts",
+            get(api::list_enrollment_attempts),
+        )
+        .route(
+            "/api/v1/tokens",
+            get(api::list_api_tokens).post(api::create_api_token),
+        );
+    Router::new()
+        .route("/", get(home))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics_text))
+        .merge(agent)
+        .merge(api)
+        .fallback(|| async { error::ApiError(steward_proto::ErrorCode::NotFound) })
+        .layer(DefaultBodyLimit::max(body::MAX_BODY))
+        .layer(RequestDecompressionLayer::new().gzip(true))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track_latency,
+        ))
+        .layer(axum::middleware::from_fn(error::localize_errors))
+        .with_state(state)
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response(),
+    }
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Response {
+    state
+        .metrics
+        .write_queue
+        .set(state.writer.queue_depth() as i64);
+    (
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.render(),
+    )
+        .into_response()
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let lang = error::request_lang(&headers);
+    let devices = state.store.count_devices().await.unwrap_or(0);
+    let title = escape_html(&t(lang, "home-title"));
+    let running = escape_html(&t_args(
+        lang,
+        "home-running",
+        &[("devices", devices.to_string())],
+    ));
+    let links = escape_html(&t(lang, "home-links"));
+    Html(format!(
+        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body><h1>{title}</h1><p>{running}</p><p>{links} \
+         <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> · \
+         <a href=\"/healthz\">/healthz</a> · <a href=\"/metrics\">/metrics</a></p></body></html>",
+        lang.code()
+    ))
+    .into_response()
+}
+
+/// Builds the state for `store` and starts the writer tasks.
+pub fn state(store: Store, config: Config) -> (AppState, Vec<tokio::task::JoinHandle<()>>) {
+    let metrics = Arc::new(metrics::Metrics::new());
+    let m = metrics.clone();
+    let (writer, handles) = Writer::start(
+        store.clone(),
+        Arc::new(move |n| m.batch_size.observe(n as f64)),
+    );
+    let cache = Arc::new(cache::DeviceCache::new(
+        config.checkin.cache_entries as usize,
+    ));
+    (
+        AppState {
+            store,
+            writer,
+            config: Arc::new(config),
+            metrics,
+            cache,
+            checkins_this_second: Arc::new(AtomicU64::new(0)),
+            checkin_rate: Arc::new(AtomicU64::new(0)),
+        },
+        handles,
+    )
+}
+
+/// Opens the configured database and serves until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let store = Store::open(&config.database_url()).await?;
+    serve_with_store(listener, config, store, shutdown).await
+}
+
+/// Serves with an already opened store until `shutdown` completes, then finishes the queued
+/// writes before returning.
+pub async fn serve_with_store(
+    listener: TcpListener,
+    config: Config,
+    store: Store,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (state, writers) = state(store, config);
+    let ticker = tokio::spawn(rate_ticker(state.clone()));
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    ticker.abort();
+    let _ = ticker.await;
+    drop(state);
+    for w in writers {
+        let _ = w.await;
+    }
+    result.map_err(Into::into)
+}
+
+/// Once a second, turns the check-in counter into a rate (used to stretch intervals under load).
+async fn rate_ticker(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let n = state.checkins_this_second.swap(0, Ordering::Relaxed);
+        state.checkin_rate.store(n, Ordering::Relaxed);
+        state.metrics.checkin_rate.set(n as i64);
+    }
+}

@@ -1,0 +1,135 @@
+//! Prometheus metrics, one registry per server instance (so in-process tests do not share).
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+
+use crate::AppState;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ResultLabel {
+    pub result: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabel {
+    pub method: String,
+    pub route: String,
+}
+
+pub struct Metrics {
+    registry: Mutex<Registry>,
+    pub checkins: Family<ResultLabel, Counter>,
+    pub enrollments: Family<ResultLabel, Counter>,
+    pub request_seconds: Family<RouteLabel, Histogram>,
+    pub batch_size: Histogram,
+    pub write_queue: Gauge,
+    pub checkin_rate: Gauge,
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("steward");
+        let checkins = Family::<ResultLabel, Counter>::default();
+        let enrollments = Family::<ResultLabel, Counter>::default();
+        let request_seconds = Family::<RouteLabel, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.0001, 2.0, 16))
+        });
+        let batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 11));
+        let write_queue = Gauge::default();
+        let checkin_rate = Gauge::default();
+        registry.register("checkins", "Device check-ins by result", checkins.clone());
+        registry.register(
+            "enrollments",
+            "Enrollment attempts by result (success or reason code)",
+            enrollments.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route",
+            request_seconds.clone(),
+        );
+        registry.register(
+            "db_batch_size",
+            "Operations per group-commit transaction",
+            batch_size.clone(),
+        );
+        registry.register(
+            "write_queue_depth",
+            "Writes queued or in flight",
+            write_queue.clone(),
+        );
+        registry.register(
+            "checkin_rate",
+            "Check-ins per second over the last second",
+            checkin_rate.clone(),
+        );
+        Metrics {
+            registry: Mutex::new(registry),
+            checkins,
+            enrollments,
+            request_seconds,
+            batch_size,
+            write_queue,
+            checkin_rate,
+        }
+    }
+
+    pub fn checkin(&self, result: &str) {
+        self.checkins
+            .get_or_create(&ResultLabel {
+                result: result.into(),
+            })
+            .inc();
+    }
+
+    pub fn enrollment(&self, result: &str) {
+        self.enrollments
+            .get_or_create(&ResultLabel {
+                result: result.into(),
+            })
+            .inc();
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if let Ok(reg) = self.registry.lock() {
+            let _ = encode(&mut out, &reg);
+        }
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}
+
+/// Records the latency of every request by matched route.
+pub async fn track_latency(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().as_str().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let resp = next.run(req).await;
+    state
+        .metrics
+        .request_seconds
+        .get_or_create(&RouteLabel { method, route })
+        .observe(start.elapsed().as_secs_f64());
+    resp
+}

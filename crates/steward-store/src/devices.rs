@@ -1,0 +1,422 @@
+//! Device reads: the inventory list with keyset pagination, device detail and history,
+//! enrollment attempts, and the bulk loader used by benchmarks.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use serde_json::Value;
+use sqlx::Row;
+use steward_core::time::to_rfc3339;
+use steward_proto::{
+    DeviceDetail, DeviceEvent, DeviceSummary, EnrollmentAttempt, Page, Platform, ProtectionStatus,
+};
+
+use crate::{bind_all, Param, Result, Store, StoreError};
+
+/// What the check-in path needs to authenticate a device and spot an unchanged one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceAuth {
+    pub secret_hash: String,
+    pub seq: i64,
+    pub state_hash: String,
+    pub inventory_hash: String,
+    pub retired: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortField {
+    #[default]
+    Name,
+    LastSeen,
+    Enrolled,
+}
+
+impl SortField {
+    pub fn parse(s: &str) -> Option<SortField> {
+        match s {
+            "name" => Some(SortField::Name),
+            "last_seen_at" | "last_seen" => Some(SortField::LastSeen),
+            "enrolled_at" | "enrolled" => Some(SortField::Enrolled),
+            _ => None,
+        }
+    }
+
+    fn column(self) -> &'static str {
+        match self {
+            SortField::Name => "name",
+            SortField::LastSeen => "last_seen_at",
+            SortField::Enrolled => "enrolled_at",
+        }
+    }
+}
+
+/// Filters, sort and page of `GET /api/v1/devices`.
+#[derive(Debug, Clone, Default)]
+pub struct DeviceQuery {
+    pub platform: Option<Platform>,
+    pub os_version: Option<String>,
+    pub group: Option<String>,
+    pub last_seen_before: Option<i64>,
+    pub last_seen_after: Option<i64>,
+    /// Substring of name, serial or owner, case-insensitive.
+    pub q: Option<String>,
+    pub include_retired: bool,
+    pub sort: SortField,
+    pub descending: bool,
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+fn encode_cursor(value: &Param, id: &str) -> String {
+    let v = match value {
+        Param::Text(s) => Value::from(s.as_str()),
+        Param::Int(i) => Value::from(*i),
+    };
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&(v, id)).unwrap_or_default())
+}
+
+fn decode_cursor(cursor: &str, sort: SortField) -> Result<(Param, String)> {
+    let invalid = || StoreError::Invalid("cursor".into());
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| invalid())?;
+    let (v, id): (Value, String) = serde_json::from_slice(&bytes).map_err(|_| invalid())?;
+    let p = match (sort, v) {
+        (SortField::Name, Value::String(s)) => Param::Text(s),
+        (SortField::LastSeen | SortField::Enrolled, Value::Number(n)) => {
+            Param::Int(n.as_i64().ok_or_else(invalid)?)
+        }
+        _ => return Err(invalid()),
+    };
+    Ok((p, id))
+}
+
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('%');
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+const SUMMARY_COLS: &str = "id, name, platform, os_name, os_version, serial, owner, device_group, \
+                            enrolled_at, last_seen_at, retired_at";
+
+fn summary(row: &sqlx::any::AnyRow) -> Result<DeviceSummary> {
+    let platform: String = row.try_get("platform")?;
+    Ok(DeviceSummary {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        platform: Platform::parse(&platform).ok_or_else(|| StoreError::Invalid(platform))?,
+        os_name: row.try_get("os_name")?,
+        os_version: row.try_get("os_version")?,
+        serial: row.try_get("serial")?,
+        owner: row.try_get("owner")?,
+        group: row.try_get("device_group")?,
+        enrolled_at: to_rfc3339(row.try_get("enrolled_at")?),
+        last_seen_at: to_rfc3339(row.try_get("last_seen_at")?),
+        retired: row.try_get::<Option<i64>, _>("retired_at")?.is_some(),
+    })
+}
+
+fn json_col(row: &sqlx::any::AnyRow, col: &str) -> Result<Option<Value>> {
+    let text: Option<String> = row.try_get(col)?;
+    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+}
+
+/// A device row for the bulk loader.
+#[derive(Debug, Clone)]
+pub struct SeedDevice {
+    pub id: String,
+    pub name: String,
+    pub serial: String,
+    pub owner: String,
+    pub platform: Platform,
+    pub os_name: String,
+    pub os_version: String,
+    pub enrolled_at: i64,
+    pub last_seen_at: i64,
+}
+
+impl Store {
+    pub async fn list_devices(&self, q: &DeviceQuery) -> Result<Page<DeviceSummary>> {
+        let mut clauses: Vec<String> = Vec::new();
+        let mut params: Vec<Param> = Vec::new();
+        let next = |p: Param, params: &mut Vec<Param>| {
+            params.push(p);
+            format!("${}", params.len())
+        };
+        if !q.include_retired {
+            clauses.push("retired_at IS NULL".into());
+        }
+        if let Some(p) = q.platform {
+            let n = next(Param::Text(p.as_str().into()), &mut params);
+            clauses.push(format!("platform = {n}"));
+        }
+        if let Some(v) = &q.os_version {
+            let n = next(Param::Text(v.clone()), &mut params);
+            clauses.push(format!("os_version = {n}"));
+        }
+        if let Some(g) = &q.group {
+            let n = next(Param::Text(g.clone()), &mut params);
+            clauses.push(format!("device_group = {n}"));
+        }
+        if let Some(t) = q.last_seen_before {
+            let n = next(Param::Int(t), &mut params);
+            clauses.push(format!("last_seen_at < {n}"));
+        }
+        if let Some(t) = q.last_seen_after {
+            let n = next(Param::Int(t), &mut params);
+            clauses.push(format!("last_seen_at >= {n}"));
+        }
+        if let Some(text) = q.q.as_deref().filter(|s| !s.is_empty()) {
+            let n = next(Param::Text(escape_like(text)), &mut params);
+            let op = self.backend.ilike();
+            clauses.push(format!(
+                "(name {op} {n} ESCAPE '\\' OR serial {op} {n} ESCAPE '\\' OR owner {op} {n} ESCAPE '\\')"
+            ));
+        }
+        let col = q.sort.column();
+        let (cmp, dir) = if q.descending { ("<", "DESC") } else { (">", "ASC") };
+        if let Some(c) = &q.cursor {
+            let (v, id) = decode_cursor(c, q.sort)?;
+            let a = next(v, &mut params);
+            let b = next(Param::Text(id), &mut params);
+            clauses.push(format!("({col}, id) {cmp} ({a}, {b})"));
+        }
+        let limit = q.limit.clamp(1, steward_proto::MAX_PAGE_LIMIT);
+        let where_sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT {SUMMARY_COLS} FROM devices {where_sql} ORDER BY {col} {dir}, id {dir} LIMIT {}",
+            limit + 1
+        );
+        let rows = bind_all(sqlx::query(&sql), &params)
+            .fetch_all(&self.read)
+            .await?;
+        let mut items = rows.iter().map(summary).collect::<Result<Vec<_>>>()?;
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            let last = &rows[limit as usize - 1];
+            let v = match q.sort {
+                SortField::Name => Param::Text(last.try_get("name")?),
+                SortField::LastSeen => Param::Int(last.try_get("last_seen_at")?),
+                SortField::Enrolled => Param::Int(last.try_get("enrolled_at")?),
+            };
+            Some(encode_cursor(&v, &last.try_get::<String, _>("id")?))
+        } else {
+            None
+        };
+        Ok(Page {
+            items,
+            next_cursor,
+            total: None,
+        })
+    }
+
+    pub async fn count_devices(&self) -> Result<u64> {
+        let n: i64 = sqlx::query("SELECT COUNT(*) AS n FROM devices WHERE retired_at IS NULL")
+            .fetch_one(&self.read)
+            .await?
+            .try_get("n")?;
+        Ok(n as u64)
+    }
+
+    pub async fn device(&self, id: &str, history_limit: u32) -> Result<DeviceDetail> {
+        let row = sqlx::query(&format!(
+            "SELECT {SUMMARY_COLS}, model, seq, os_facts, inventory, inventory_hash, protection, \
+             compliance FROM devices WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let events = sqlx::query(
+            "SELECT at, kind, detail FROM device_events WHERE device_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(id)
+        .bind(i64::from(history_limit))
+        .fetch_all(&self.read)
+        .await?;
+        let history = events
+            .iter()
+            .map(|e| {
+                Ok(DeviceEvent {
+                    at: to_rfc3339(e.try_get("at")?),
+                    kind: e.try_get("kind")?,
+                    detail: serde_json::from_str(&e.try_get::<String, _>("detail")?)
+                        .unwrap_or(Value::Null),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let protection: Option<ProtectionStatus> = row
+            .try_get::<Option<String>, _>("protection")?
+            .and_then(|t| serde_json::from_str(&t).ok());
+        let inventory_hash: String = row.try_get("inventory_hash")?;
+        Ok(DeviceDetail {
+            summary: summary(&row)?,
+            model: row.try_get("model")?,
+            seq: row.try_get::<i64, _>("seq")? as u64,
+            os: json_col(&row, "os_facts")?,
+            inventory: json_col(&row, "inventory")?,
+            inventory_hash: (!inventory_hash.is_empty()).then_some(inventory_hash),
+            protection,
+            compliance: json_col(&row, "compliance")?,
+            history,
+        })
+    }
+
+    /// Loads what the check-in path caches about a device.
+    pub async fn device_auth(&self, id: &str) -> Result<Option<DeviceAuth>> {
+        let row = sqlx::query(
+            "SELECT secret_hash, seq, state_hash, inventory_hash, retired_at FROM devices WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|r| {
+            Ok(DeviceAuth {
+                secret_hash: r.try_get("secret_hash")?,
+                seq: r.try_get("seq")?,
+                state_hash: r.try_get("state_hash")?,
+                inventory_hash: r.try_get("inventory_hash")?,
+                retired: r.try_get::<Option<i64>, _>("retired_at")?.is_some(),
+            })
+        })
+        .transpose()
+    }
+
+    /// Enrollment attempts, newest first; `result` filters on `success` or a reason code.
+    pub async fn list_enrollment_attempts(
+        &self,
+        result: Option<&str>,
+        limit: u32,
+        cursor: Option<i64>,
+    ) -> Result<Page<EnrollmentAttempt>> {
+        let limit = limit.clamp(1, steward_proto::MAX_PAGE_LIMIT);
+        let mut params = Vec::new();
+        let mut clauses = Vec::new();
+        if let Some(r) = result {
+            params.push(Param::Text(r.to_string()));
+            clauses.push(format!("result = ${}", params.len()));
+        }
+        if let Some(c) = cursor {
+            params.push(Param::Int(c));
+            clauses.push(format!("id < ${}", params.len()));
+        }
+        let where_sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        let sql = format!(
+            "SELECT id, at, result, token_id, platform, os_version, hostname, serial, owner, \
+             device_id, remote_addr FROM enrollment_attempts {where_sql} ORDER BY id DESC LIMIT {}",
+            limit + 1
+        );
+        let rows = bind_all(sqlx::query(&sql), &params)
+            .fetch_all(&self.read)
+            .await?;
+        let mut items = rows
+            .iter()
+            .map(|r| {
+                Ok(EnrollmentAttempt {
+                    id: r.try_get("id")?,
+                    at: to_rfc3339(r.try_get("at")?),
+                    result: r.try_get("result")?,
+                    token_id: r.try_get("token_id")?,
+                    platform: r.try_get("platform")?,
+                    os_version: r.try_get("os_version")?,
+                    hostname: r.try_get("hostname")?,
+                    serial: r.try_get("serial")?,
+                    owner: r.try_get("owner")?,
+                    device_id: r.try_get("device_id")?,
+                    remote_addr: r.try_get("remote_addr")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let next_cursor = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|a| a.id.to_string())
+        } else {
+            None
+        };
+        Ok(Page {
+            items,
+            next_cursor,
+            total: None,
+        })
+    }
+
+    /// Inserts many devices at once, for benchmarks of the read side (no secrets: these
+    /// devices cannot check in).
+    pub async fn seed_devices(&self, devices: &[SeedDevice]) -> Result<()> {
+        const COLS: usize = 13;
+        let mut tx = self.write.begin().await?;
+        for chunk in devices.chunks(500) {
+            let mut sql = String::from(
+                "INSERT INTO devices (id, secret_hash, name, serial, hardware_id, owner, model, \
+                 platform, os_name, os_version, enrolled_at, last_seen_at, seq) VALUES ",
+            );
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push(',');
+                }
+                sql.push('(');
+                for c in 0..COLS {
+                    if c > 0 {
+                        sql.push(',');
+                    }
+                    sql.push_str(&format!("${}", i * COLS + c + 1));
+                }
+                sql.push(')');
+            }
+            let mut q = sqlx::query(&sql);
+            for d in chunk {
+                q = q
+                    .bind(d.id.as_str())
+                    .bind("")
+                    .bind(d.name.as_str())
+                    .bind(d.serial.as_str())
+                    .bind(d.id.as_str())
+                    .bind(d.owner.as_str())
+                    .bind("")
+                    .bind(d.platform.as_str())
+                    .bind(d.os_name.as_str())
+                    .bind(d.os_version.as_str())
+                    .bind(d.enrolled_at)
+                    .bind(d.last_seen_at)
+                    .bind(0i64);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trip_and_rejects_garbage() {
+        let c = encode_cursor(&Param::Text("pc-1".into()), "id-9");
+        let (v, id) = decode_cursor(&c, SortField::Name).expect("valid");
+        assert!(matches!(v, Param::Text(s) if s == "pc-1"));
+        assert_eq!(id, "id-9");
+        assert!(decode_cursor(&c, SortField::LastSeen).is_err());
+        assert!(decode_cursor("!!!", SortField::Name).is_err());
+        assert!(decode_cursor("e30", SortField::Name).is_err());
+    }
+
+    #[test]
+    fn like_patterns_are_escaped() {
+        assert_eq!(escape_like("a%b_c"), "%a\\%b\\_c%");
+    }
+}

@@ -1,0 +1,259 @@
+//! Enrollment tokens, API tokens and users.
+
+use sqlx::Row;
+use steward_core::enrollment::TokenRecord;
+use steward_core::time::to_rfc3339;
+use steward_core::Role;
+use steward_proto::{ApiTokenInfo, EnrollmentTokenInfo, Platform};
+
+use crate::{Result, Store, StoreError};
+
+/// A new enrollment token, already hashed.
+#[derive(Debug, Clone)]
+pub struct NewEnrollmentToken {
+    pub id: String,
+    pub name: String,
+    pub token_hash: String,
+    pub prefix: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub max_uses: Option<i64>,
+    pub group: Option<String>,
+    pub platforms: Vec<Platform>,
+}
+
+/// An API token as the authentication layer sees it.
+#[derive(Debug, Clone)]
+pub struct ApiTokenAuth {
+    pub id: String,
+    pub role: Role,
+    pub expires_at: Option<i64>,
+    pub revoked: bool,
+    pub last_used_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApiToken {
+    pub id: String,
+    pub name: String,
+    pub token_hash: String,
+    pub prefix: String,
+    pub role: Role,
+    pub user_id: Option<String>,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub language: String,
+    pub role: Role,
+    pub password_hash: String,
+    pub created_at: i64,
+}
+
+fn platforms_to_text(p: &[Platform]) -> String {
+    p.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(",")
+}
+
+pub(crate) fn platforms_from_text(s: &str) -> Vec<Platform> {
+    s.split(',').filter_map(Platform::parse).collect()
+}
+
+const ENROLL_COLS: &str =
+    "id, name, prefix, created_at, expires_at, max_uses, uses, device_group, platforms, revoked_at";
+
+fn enroll_info(row: &sqlx::any::AnyRow) -> Result<EnrollmentTokenInfo> {
+    Ok(EnrollmentTokenInfo {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        prefix: row.try_get("prefix")?,
+        created_at: to_rfc3339(row.try_get("created_at")?),
+        expires_at: row.try_get::<Option<i64>, _>("expires_at")?.map(to_rfc3339),
+        max_uses: row
+            .try_get::<Option<i64>, _>("max_uses")?
+            .map(|m| m as u32),
+        uses: row.try_get::<i64, _>("uses")? as u32,
+        group: row.try_get("device_group")?,
+        platforms: platforms_from_text(&row.try_get::<String, _>("platforms")?),
+        revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(to_rfc3339),
+    })
+}
+
+pub(crate) fn token_record(row: &sqlx::any::AnyRow) -> Result<TokenRecord> {
+    Ok(TokenRecord {
+        id: row.try_get("id")?,
+        expires_at: row.try_get("expires_at")?,
+        max_uses: row.try_get("max_uses")?,
+        uses: row.try_get("uses")?,
+        platforms: platforms_from_text(&row.try_get::<String, _>("platforms")?),
+        revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+        group: row.try_get("device_group")?,
+    })
+}
+
+impl Store {
+    pub async fn create_enrollment_token(
+        &self,
+        t: &NewEnrollmentToken,
+    ) -> Result<EnrollmentTokenInfo> {
+        sqlx::query(
+            "INSERT INTO enrollment_tokens (id, name, token_hash, prefix, created_at, expires_at, \
+             max_uses, device_group, platforms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&t.id)
+        .bind(&t.name)
+        .bind(&t.token_hash)
+        .bind(&t.prefix)
+        .bind(t.created_at)
+        .bind(t.expires_at)
+        .bind(t.max_uses)
+        .bind(&t.group)
+        .bind(platforms_to_text(&t.platforms))
+        .execute(&self.write)
+        .await?;
+        self.enrollment_token(&t.id).await
+    }
+
+    pub async fn enrollment_token(&self, id: &str) -> Result<EnrollmentTokenInfo> {
+        let row = sqlx::query(&format!(
+            "SELECT {ENROLL_COLS} FROM enrollment_tokens WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        enroll_info(&row)
+    }
+
+    /// Newest first.
+    pub async fn list_enrollment_tokens(&self) -> Result<Vec<EnrollmentTokenInfo>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {ENROLL_COLS} FROM enrollment_tokens ORDER BY created_at DESC, id DESC"
+        ))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(enroll_info).collect()
+    }
+
+    /// Revokes a token; revoking twice keeps the first revocation time.
+    pub async fn revoke_enrollment_token(&self, id: &str, now: i64) -> Result<EnrollmentTokenInfo> {
+        let done = sqlx::query(
+            "UPDATE enrollment_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        self.enrollment_token(id).await
+    }
+
+    pub async fn create_api_token(&self, t: &NewApiToken) -> Result<ApiTokenInfo> {
+        sqlx::query(
+            "INSERT INTO api_tokens (id, name, token_hash, prefix, role, user_id, created_at, \
+             expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&t.id)
+        .bind(&t.name)
+        .bind(&t.token_hash)
+        .bind(&t.prefix)
+        .bind(t.role.as_str())
+        .bind(&t.user_id)
+        .bind(t.created_at)
+        .bind(t.expires_at)
+        .execute(&self.write)
+        .await?;
+        Ok(ApiTokenInfo {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            prefix: t.prefix.clone(),
+            role: t.role.as_str().to_string(),
+            created_at: to_rfc3339(t.created_at),
+            expires_at: t.expires_at.map(to_rfc3339),
+            last_used_at: None,
+            revoked_at: None,
+        })
+    }
+
+    pub async fn api_token_by_hash(&self, hash: &str) -> Result<Option<ApiTokenAuth>> {
+        let row = sqlx::query(
+            "SELECT id, role, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = $1",
+        )
+        .bind(hash)
+        .fetch_optional(&self.read)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let role: String = row.try_get("role")?;
+        Ok(Some(ApiTokenAuth {
+            id: row.try_get("id")?,
+            role: Role::parse(&role).ok_or_else(|| StoreError::Invalid(role.clone()))?,
+            expires_at: row.try_get("expires_at")?,
+            revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+            last_used_at: row.try_get("last_used_at")?,
+        }))
+    }
+
+    pub async fn touch_api_token(&self, id: &str, now: i64) -> Result<()> {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn list_api_tokens(&self) -> Result<Vec<ApiTokenInfo>> {
+        let rows = sqlx::query(
+            "SELECT id, name, prefix, role, created_at, expires_at, last_used_at, revoked_at \
+             FROM api_tokens ORDER BY created_at DESC, id DESC",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ApiTokenInfo {
+                    id: row.try_get("id")?,
+                    name: row.try_get("name")?,
+                    prefix: row.try_get("prefix")?,
+                    role: row.try_get("role")?,
+                    created_at: to_rfc3339(row.try_get("created_at")?),
+                    expires_at: row.try_get::<Option<i64>, _>("expires_at")?.map(to_rfc3339),
+                    last_used_at: row
+                        .try_get::<Option<i64>, _>("last_used_at")?
+                        .map(to_rfc3339),
+                    revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(to_rfc3339),
+                })
+            })
+            .collect()
+    }
+
+    pub async fn create_user(&self, u: &NewUser) -> Result<()> {
+        let exists = sqlx::query("SELECT id FROM users WHERE email = $1")
+            .bind(&u.email)
+            .fetch_optional(&self.read)
+            .await?;
+        if exists.is_some() {
+            return Err(StoreError::Conflict(u.email.clone()));
+        }
+        sqlx::query(
+            "INSERT INTO users (id, email, display_name, language, role, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&u.id)
+        .bind(&u.email)
+        .bind(&u.display_name)
+        .bind(&u.language)
+        .bind(u.role.as_str())
+        .bind(&u.password_hash)
+        .bind(u.created_at)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,475 @@
+//! Group commit: every write of the agent path goes through a writer task that collects the
+//! requests queued while the previous transaction was committing and applies them together in
+//! one transaction. A caller gets its outcome only after that transaction committed, so an
+//! acknowledged check-in is durable, while the cost of a commit (an fsync) is shared by the
+//! whole batch.
+
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use sqlx::{Any, Row, Transaction};
+use steward_core::enrollment::check_token;
+use steward_core::history::{changes, Observed};
+use steward_proto::{EnrollRequest, ErrorCode, OsFacts, ProtectionStatus};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::tokens::token_record;
+use crate::{Result, Store, StoreError};
+
+/// Largest number of operations in one transaction.
+pub const MAX_BATCH: usize = 512;
+
+#[derive(Debug, Clone)]
+pub struct CheckinWrite {
+    pub device_id: String,
+    pub seq: i64,
+    pub at: i64,
+    pub os: OsFacts,
+    pub protection: Option<ProtectionStatus>,
+    pub compliance: Option<Map<String, Value>>,
+    /// The full inventory and its hash, when the device sent it.
+    pub inventory: Option<(Map<String, Value>, String)>,
+    pub state_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnrollWrite {
+    pub device_id: String,
+    pub secret_hash: String,
+    pub token_hash: String,
+    pub request: EnrollRequest,
+    pub remote_addr: String,
+    pub at: i64,
+}
+
+/// An enrollment refused before any token look-up (a malformed request).
+#[derive(Debug, Clone)]
+pub struct AttemptRecord {
+    pub at: i64,
+    pub result: ErrorCode,
+    pub platform: Option<String>,
+    pub os_version: String,
+    pub hostname: String,
+    pub serial: String,
+    pub owner: String,
+    pub remote_addr: String,
+}
+
+#[derive(Debug, Clone)]
+pub enum WriteOp {
+    /// An unchanged device: only `last_seen_at` and `seq` move, and only if the stored state
+    /// hash still matches and the sequence number is newer.
+    Touch {
+        device_id: String,
+        seq: i64,
+        at: i64,
+        state_hash: String,
+    },
+    Checkin(Box<CheckinWrite>),
+    Enroll(Box<EnrollWrite>),
+    RecordAttempt(Box<AttemptRecord>),
+}
+
+impl WriteOp {
+    fn shard_key(&self) -> &str {
+        match self {
+            WriteOp::Touch { device_id, .. } => device_id,
+            WriteOp::Checkin(c) => &c.device_id,
+            WriteOp::Enroll(e) => &e.token_hash,
+            WriteOp::RecordAttempt(a) => &a.hostname,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteOutcome {
+    /// The check-in was stored; `inventory_hash` is the inventory hash now on record.
+    Applied { inventory_hash: String },
+    /// The sequence number was not newer than the stored one: nothing changed.
+    Stale,
+    /// A touch found a different stored state: the caller must send the full check-in.
+    StateMismatch,
+    UnknownDevice,
+    Retired,
+    Enrolled { group: Option<String> },
+    Refused(ErrorCode),
+    Recorded,
+}
+
+struct Job {
+    op: WriteOp,
+    reply: oneshot::Sender<Result<WriteOutcome>>,
+}
+
+/// Called after every committed batch with its size.
+pub type BatchObserver = Arc<dyn Fn(usize) + Send + Sync>;
+
+/// Handle to the writer tasks. Cloning is cheap; when the last clone is dropped, the tasks
+/// finish the queued work and stop.
+#[derive(Clone)]
+pub struct Writer {
+    senders: Arc<Vec<mpsc::Sender<Job>>>,
+    queued: Arc<AtomicUsize>,
+}
+
+impl Writer {
+    pub fn start(store: Store, observer: BatchObserver) -> (Writer, Vec<JoinHandle<()>>) {
+        let queued = Arc::new(AtomicUsize::new(0));
+        let mut senders = Vec::new();
+        let mut handles = Vec::new();
+        for _ in 0..store.writer_count() {
+            let (tx, rx) = mpsc::channel(MAX_BATCH * 8);
+            senders.push(tx);
+            handles.push(tokio::spawn(run(
+                store.clone(),
+                rx,
+                observer.clone(),
+                queued.clone(),
+            )));
+        }
+        (
+            Writer {
+                senders: Arc::new(senders),
+                queued,
+            },
+            handles,
+        )
+    }
+
+    /// Queues `op` and waits until it is committed (or failed).
+    pub async fn submit(&self, op: WriteOp) -> Result<WriteOutcome> {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        op.shard_key().hash(&mut h);
+        let shard = (h.finish() as usize) % self.senders.len();
+        let (reply, rx) = oneshot::channel();
+        self.queued.fetch_add(1, Ordering::Relaxed);
+        if self.senders[shard].send(Job { op, reply }).await.is_err() {
+            self.queued.fetch_sub(1, Ordering::Relaxed);
+            return Err(StoreError::Closed);
+        }
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// Operations queued or in flight.
+    pub fn queue_depth(&self) -> usize {
+        self.queued.load(Ordering::Relaxed)
+    }
+}
+
+async fn run(
+    store: Store,
+    mut rx: mpsc::Receiver<Job>,
+    observer: BatchObserver,
+    queued: Arc<AtomicUsize>,
+) {
+    let mut jobs: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    while let Some(first) = rx.recv().await {
+        jobs.push(first);
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        let ops: Vec<&WriteOp> = jobs.iter().map(|j| &j.op).collect();
+        let results = apply(&store, &ops).await;
+        observer(jobs.len());
+        queued.fetch_sub(jobs.len(), Ordering::Relaxed);
+        for (job, result) in jobs.drain(..).zip(results) {
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+/// Applies a batch in one transaction; if the transaction fails, each operation is retried
+/// alone so one bad operation cannot sink the others.
+async fn apply(store: &Store, ops: &[&WriteOp]) -> Vec<Result<WriteOutcome>> {
+    match apply_in_tx(store, ops).await {
+        Ok(out) => out.into_iter().map(Ok).collect(),
+        Err(e) if ops.len() == 1 => vec![Err(e)],
+        Err(e) => {
+            tracing::warn!(error = %e, size = ops.len(), "batch failed; retrying one by one");
+            let mut out = Vec::with_capacity(ops.len());
+            for op in ops {
+                out.push(
+                    apply_in_tx(store, std::slice::from_ref(op))
+                        .await
+                        .map(|mut v| v.remove(0)),
+                );
+            }
+            out
+        }
+    }
+}
+
+async fn apply_in_tx(store: &Store, ops: &[&WriteOp]) -> Result<Vec<WriteOutcome>> {
+    let mut tx = store.write.begin().await?;
+    let mut out = Vec::with_capacity(ops.len());
+    for op in ops {
+        out.push(apply_one(&mut tx, op).await?);
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
+async fn apply_one(tx: &mut Transaction<'_, Any>, op: &WriteOp) -> Result<WriteOutcome> {
+    match op {
+        WriteOp::Touch {
+            device_id,
+            seq,
+            at,
+            state_hash,
+        } => touch(tx, device_id, *seq, *at, state_hash).await,
+        WriteOp::Checkin(c) => checkin(tx, c).await,
+        WriteOp::Enroll(e) => enroll(tx, e).await,
+        WriteOp::RecordAttempt(a) => {
+            insert_attempt(tx, a, None, None).await?;
+            Ok(WriteOutcome::Recorded)
+        }
+    }
+}
+
+async fn touch(
+    tx: &mut Transaction<'_, Any>,
+    device_id: &str,
+    seq: i64,
+    at: i64,
+    state_hash: &str,
+) -> Result<WriteOutcome> {
+    let done = sqlx::query(
+        "UPDATE devices SET last_seen_at = $1, seq = $2 \
+         WHERE id = $3 AND seq < $2 AND state_hash = $4 AND retired_at IS NULL",
+    )
+    .bind(at)
+    .bind(seq)
+    .bind(device_id)
+    .bind(state_hash)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 1 {
+        return Ok(WriteOutcome::Applied {
+            inventory_hash: String::new(),
+        });
+    }
+    let row = sqlx::query("SELECT seq, retired_at FROM devices WHERE id = $1")
+        .bind(device_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(match row {
+        None => WriteOutcome::UnknownDevice,
+        Some(r) if r.try_get::<Option<i64>, _>("retired_at")?.is_some() => WriteOutcome::Retired,
+        Some(r) if r.try_get::<i64, _>("seq")? >= seq => WriteOutcome::Stale,
+        Some(_) => WriteOutcome::StateMismatch,
+    })
+}
+
+async fn checkin(tx: &mut Transaction<'_, Any>, c: &CheckinWrite) -> Result<WriteOutcome> {
+    let row = sqlx::query(
+        "SELECT name, os_name, os_version, seq, protection, compliance, inventory_hash, retired_at \
+         FROM devices WHERE id = $1",
+    )
+    .bind(&c.device_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let Some(row) = row else {
+        return Ok(WriteOutcome::UnknownDevice);
+    };
+    if row.try_get::<Option<i64>, _>("retired_at")?.is_some() {
+        return Ok(WriteOutcome::Retired);
+    }
+    if row.try_get::<i64, _>("seq")? >= c.seq {
+        return Ok(WriteOutcome::Stale);
+    }
+    let parse = |col: &str| -> Result<Option<String>> { Ok(row.try_get(col)?) };
+    let old = Observed {
+        name: row.try_get("name")?,
+        os_name: row.try_get("os_name")?,
+        os_version: row.try_get("os_version")?,
+        protection: parse("protection")?.and_then(|t| serde_json::from_str(&t).ok()),
+        compliance: parse("compliance")?.and_then(|t| serde_json::from_str(&t).ok()),
+        inventory_hash: row.try_get("inventory_hash")?,
+    };
+    let new = Observed {
+        name: if c.os.hostname.is_empty() {
+            old.name.clone()
+        } else {
+            c.os.hostname.clone()
+        },
+        os_name: c.os.name.clone(),
+        os_version: c.os.version.clone(),
+        protection: c.protection.clone(),
+        compliance: c.compliance.clone(),
+        inventory_hash: c
+            .inventory
+            .as_ref()
+            .map(|(_, h)| h.clone())
+            .unwrap_or_else(|| old.inventory_hash.clone()),
+    };
+    let to_json = |v: &dyn erased::Ser| v.json();
+    sqlx::query(
+        "UPDATE devices SET last_seen_at = $1, seq = $2, name = $3, os_name = $4, os_version = $5, \
+         os_facts = $6, protection = $7, compliance = $8, state_hash = $9, \
+         inventory = COALESCE($10, inventory), inventory_hash = $11 WHERE id = $12",
+    )
+    .bind(c.at)
+    .bind(c.seq)
+    .bind(&new.name)
+    .bind(&new.os_name)
+    .bind(&new.os_version)
+    .bind(to_json(&c.os))
+    .bind(c.protection.as_ref().map(|p| to_json(p)))
+    .bind(c.compliance.as_ref().map(|m| to_json(m)))
+    .bind(&c.state_hash)
+    .bind(c.inventory.as_ref().map(|(m, _)| to_json(m)))
+    .bind(&new.inventory_hash)
+    .bind(&c.device_id)
+    .execute(&mut **tx)
+    .await?;
+    for (kind, detail) in changes(&old, &new) {
+        insert_event(tx, &c.device_id, c.at, kind, &detail).await?;
+    }
+    Ok(WriteOutcome::Applied {
+        inventory_hash: new.inventory_hash,
+    })
+}
+
+async fn enroll(tx: &mut Transaction<'_, Any>, e: &EnrollWrite) -> Result<WriteOutcome> {
+    let row = sqlx::query(
+        "SELECT id, expires_at, max_uses, uses, platforms, revoked_at, device_group \
+         FROM enrollment_tokens WHERE token_hash = $1",
+    )
+    .bind(&e.token_hash)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let token = row.as_ref().map(token_record).transpose()?;
+    let req = &e.request;
+    let attempt = AttemptRecord {
+        at: e.at,
+        result: ErrorCode::Internal,
+        platform: Some(req.platform.as_str().to_string()),
+        os_version: req.os_version.clone(),
+        hostname: req.hostname.clone(),
+        serial: req.serial.clone(),
+        owner: req.owner.clone(),
+        remote_addr: e.remote_addr.clone(),
+    };
+    let token_id = token.as_ref().map(|t| t.id.as_str());
+    if let Err(reason) = check_token(token.as_ref(), req.platform, e.at) {
+        let refused = AttemptRecord {
+            result: reason,
+            ..attempt
+        };
+        insert_attempt(tx, &refused, token_id, None).await?;
+        return Ok(WriteOutcome::Refused(reason));
+    }
+    let Some(token) = token else {
+        return Ok(WriteOutcome::Refused(ErrorCode::UnknownToken));
+    };
+    let duplicate = sqlx::query("SELECT id FROM devices WHERE hardware_id = $1 AND retired_at IS NULL")
+        .bind(&req.hardware_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if duplicate.is_some() {
+        let refused = AttemptRecord {
+            result: ErrorCode::DuplicateDevice,
+            ..attempt
+        };
+        insert_attempt(tx, &refused, Some(&token.id), None).await?;
+        return Ok(WriteOutcome::Refused(ErrorCode::DuplicateDevice));
+    }
+    sqlx::query(
+        "INSERT INTO devices (id, secret_hash, name, serial, hardware_id, owner, model, platform, \
+         os_name, os_version, device_group, enrollment_token_id, enrolled_at, last_seen_at, seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 0)",
+    )
+    .bind(&e.device_id)
+    .bind(&e.secret_hash)
+    .bind(&req.hostname)
+    .bind(&req.serial)
+    .bind(&req.hardware_id)
+    .bind(&req.owner)
+    .bind(&req.model)
+    .bind(req.platform.as_str())
+    .bind(req.platform.os_name())
+    .bind(&req.os_version)
+    .bind(&token.group)
+    .bind(&token.id)
+    .bind(e.at)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = $1")
+        .bind(&token.id)
+        .execute(&mut **tx)
+        .await?;
+    let success = AttemptRecord {
+        result: ErrorCode::Internal,
+        ..attempt
+    };
+    insert_attempt(tx, &success, Some(&token.id), Some(&e.device_id)).await?;
+    let detail = serde_json::json!({"token_id": token.id, "group": token.group});
+    insert_event(tx, &e.device_id, e.at, "enrolled", &detail).await?;
+    Ok(WriteOutcome::Enrolled { group: token.group })
+}
+
+/// Records an enrollment attempt; with a `device_id` it is a success.
+async fn insert_attempt(
+    tx: &mut Transaction<'_, Any>,
+    a: &AttemptRecord,
+    token_id: Option<&str>,
+    device_id: Option<&str>,
+) -> Result<()> {
+    let result = if device_id.is_some() {
+        "success"
+    } else {
+        a.result.as_str()
+    };
+    sqlx::query(
+        "INSERT INTO enrollment_attempts (at, result, token_id, platform, os_version, hostname, \
+         serial, owner, device_id, remote_addr) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(a.at)
+    .bind(result)
+    .bind(token_id)
+    .bind(&a.platform)
+    .bind(&a.os_version)
+    .bind(&a.hostname)
+    .bind(&a.serial)
+    .bind(&a.owner)
+    .bind(device_id)
+    .bind(&a.remote_addr)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_event(
+    tx: &mut Transaction<'_, Any>,
+    device_id: &str,
+    at: i64,
+    kind: &str,
+    detail: &Value,
+) -> Result<()> {
+    sqlx::query("INSERT INTO device_events (device_id, at, kind, detail) VALUES ($1, $2, $3, $4)")
+        .bind(device_id)
+        .bind(at)
+        .bind(kind)
+        .bind(detail.to_string())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+mod erased {
+    /// Serialises any serde value to a JSON string (small helper to keep bind lists short).
+    pub trait Ser {
+        fn json(&self) -> String;
+    }
+    impl<T: serde::Serialize> Ser for T {
+        fn json(&self) -> String {
+            serde_json::to_string(self).unwrap_or_default()
+        }
+    }
+}
