@@ -90,13 +90,15 @@ async fn main() {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
     let lang = Lang::from_env();
     if let Err(e) = run(Cli::parse(), lang).await {
-        eprintln!("{}", t_args(lang, "cli-error", &[("message", format!("{e:#}"))]));
+        eprintln!(
+            "{}",
+            t_args(lang, "cli-error", &[("message", format!("{e:#}"))])
+        );
         std::process::exit(1);
     }
 }
@@ -124,7 +126,11 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                 })
                 .await
                 .map_err(|e| {
-                    anyhow::anyhow!(t_args(lang, "agent-server-error", &[("message", e.to_string())]))
+                    anyhow::anyhow!(t_args(
+                        lang,
+                        "agent-server-error",
+                        &[("message", e.to_string())]
+                    ))
                 })?;
             save(
                 &dir,
@@ -138,11 +144,15 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                 },
             )
             .with_context(|| dir.display().to_string())?;
-            println!("{}", t_args(lang, "agent-enrolled", &[("id", resp.device_id)]));
+            println!(
+                "{}",
+                t_args(lang, "agent-enrolled", &[("id", resp.device_id)])
+            );
             Ok(())
         }
         Command::Run { once } => {
-            let mut state = load(&dir)?.ok_or_else(|| anyhow::anyhow!(t(lang, "agent-not-enrolled")))?;
+            let mut state =
+                load(&dir)?.ok_or_else(|| anyhow::anyhow!(t(lang, "agent-not-enrolled")))?;
             let client = Client::new(&state.server);
             let mut backoff = 1u64;
             loop {
@@ -162,7 +172,8 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                         }
                         // Up to 10 % jitter so a fleet does not check in in lockstep.
                         let jitter = rand::thread_rng().gen_range(0..=u64::from(secs) * 100);
-                        tokio::time::sleep(Duration::from_millis(u64::from(secs) * 900 + jitter)).await;
+                        tokio::time::sleep(Duration::from_millis(u64::from(secs) * 900 + jitter))
+                            .await;
                     }
                     Err(e) => {
                         if once {
@@ -186,9 +197,15 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 let os = facts::os_facts();
-                println!("{} {} ({}), kernel {}, host {}", os.name, os.version, os.arch, os.kernel, os.hostname);
+                println!(
+                    "{} {} ({}), kernel {}, host {}",
+                    os.name, os.version, os.arch, os.kernel, os.hostname
+                );
                 match report["enrolled"].as_str() {
-                    Some(id) => println!("{}", t_args(lang, "agent-enrolled", &[("id", id.to_string())])),
+                    Some(id) => println!(
+                        "{}",
+                        t_args(lang, "agent-enrolled", &[("id", id.to_string())])
+                    ),
                     None => println!("{}", t(lang, "agent-not-enrolled")),
                 }
             }
@@ -212,7 +229,9 @@ async fn checkin_once(client: &Client, dir: &Path, state: &mut State) -> anyhow:
         compliance: None,
         action_results: Vec::new(),
     };
-    let mut resp = client.checkin(&state.device_id, &state.secret, &req).await?;
+    let mut resp = client
+        .checkin(&state.device_id, &state.secret, &req)
+        .await?;
     if req.inventory.is_some() && resp.applied {
         state.inventory_hash = hash.clone();
     }
@@ -224,7 +243,9 @@ async fn checkin_once(client: &Client, dir: &Path, state: &mut State) -> anyhow:
             inventory: Some(inventory),
             ..req
         };
-        resp = client.checkin(&state.device_id, &state.secret, &full).await?;
+        resp = client
+            .checkin(&state.device_id, &state.secret, &full)
+            .await?;
         state.inventory_hash = hash;
     }
     state.interval_secs = resp.next_checkin_secs;

@@ -47,7 +47,12 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
                 let r = client.enroll(&sim.enroll_request(&token)).await?;
                 let req = sim.checkin(1, now_ms(), 0, true);
                 client.checkin(&r.device_id, &r.device_secret, &req).await?;
-                Ok::<_, steward_agent::AgentError>(Dev { sim, id: r.device_id, secret: r.device_secret, seq: 1 })
+                Ok::<_, steward_agent::AgentError>(Dev {
+                    sim,
+                    id: r.device_id,
+                    secret: r.device_secret,
+                    seq: 1,
+                })
             }
         })
         .buffer_unordered(64)
@@ -61,7 +66,9 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
     while it.peek().is_some() {
         shards.push(it.by_ref().take(per_worker).collect());
     }
-    let hist = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?));
+    let hist = Arc::new(Mutex::new(Histogram::<u64>::new_with_bounds(
+        1, 60_000_000, 3,
+    )?));
     let errors = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let deadline = Instant::now() + b.duration;
     let start = Instant::now();
@@ -154,7 +161,11 @@ pub async fn seed(store: &steward_store::Store, devices: u32, seed: u64) -> anyh
 
 /// Times `GET /api/v1/devices` variants against a server: first page, filtered pages, a
 /// text search and a deep page reached by cursor.
-pub async fn inventory(base: &str, api_token: &str, rounds: u32) -> anyhow::Result<serde_json::Value> {
+pub async fn inventory(
+    base: &str,
+    api_token: &str,
+    rounds: u32,
+) -> anyhow::Result<serde_json::Value> {
     let http = reqwest::Client::new();
     let get = |path: String| {
         let http = http.clone();
@@ -178,9 +189,21 @@ pub async fn inventory(base: &str, api_token: &str, rounds: u32) -> anyhow::Resu
     }
     let cases = [
         ("first_page", "/api/v1/devices".to_string()),
-        ("platform_macos", format!("/api/v1/devices?platform={}", Platform::Macos)),
-        ("os_version", "/api/v1/devices?os_version=10.0.19045".to_string()),
-        ("seen_last_hour_by_last_seen", format!("/api/v1/devices?sort=-last_seen_at&last_seen_after={}", steward_core::time::to_rfc3339(now_ms() - 3_600_000))),
+        (
+            "platform_macos",
+            format!("/api/v1/devices?platform={}", Platform::Macos),
+        ),
+        (
+            "os_version",
+            "/api/v1/devices?os_version=10.0.19045".to_string(),
+        ),
+        (
+            "seen_last_hour_by_last_seen",
+            format!(
+                "/api/v1/devices?sort=-last_seen_at&last_seen_after={}",
+                steward_core::time::to_rfc3339(now_ms() - 3_600_000)
+            ),
+        ),
         ("text_search", "/api/v1/devices?q=user00042".to_string()),
         ("deep_page", format!("/api/v1/devices?limit=50{cursor}")),
     ];
@@ -189,7 +212,10 @@ pub async fn inventory(base: &str, api_token: &str, rounds: u32) -> anyhow::Resu
         let mut samples = Vec::new();
         for _ in 0..rounds {
             let (d, body) = get(path.clone()).await?;
-            anyhow::ensure!(body["items"].as_array().is_some_and(|a| !a.is_empty()), "{name}: empty page");
+            anyhow::ensure!(
+                body["items"].as_array().is_some_and(|a| !a.is_empty()),
+                "{name}: empty page"
+            );
             samples.push(d.as_secs_f64() * 1000.0);
         }
         samples.sort_by(|a, b| a.total_cmp(b));

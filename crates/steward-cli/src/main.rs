@@ -20,7 +20,11 @@ use steward_store::Store;
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
-#[command(name = "steward", version, about = "Operate and maintain a managed device fleet")]
+#[command(
+    name = "steward",
+    version,
+    about = "Operate and maintain a managed device fleet"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -225,14 +229,22 @@ async fn main() {
         .init();
     let lang = Lang::from_env();
     if let Err(e) = run(Cli::parse().command, lang).await {
-        eprintln!("{}", t_args(lang, "cli-error", &[("message", format!("{e:#}"))]));
+        eprintln!(
+            "{}",
+            t_args(lang, "cli-error", &[("message", format!("{e:#}"))])
+        );
         std::process::exit(1);
     }
 }
 
 fn parse_role(lang: Lang, role: &str) -> anyhow::Result<Role> {
-    Role::parse(role)
-        .ok_or_else(|| anyhow::anyhow!(t_args(lang, "cli-invalid-role", &[("role", role.to_string())])))
+    Role::parse(role).ok_or_else(|| {
+        anyhow::anyhow!(t_args(
+            lang,
+            "cli-invalid-role",
+            &[("role", role.to_string())]
+        ))
+    })
 }
 
 fn api_err(lang: Lang, e: steward_server::error::ApiError) -> anyhow::Error {
@@ -340,9 +352,16 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             println!("{result}");
             Ok(())
         }
-        Command::Bench(BenchCommand::Inventory { devices, rounds, cfg }) => {
+        Command::Bench(BenchCommand::Inventory {
+            devices,
+            rounds,
+            cfg,
+        }) => {
             let store = cfg.open().await?;
-            anyhow::ensure!(store.count_devices().await? == 0, "the inventory bench needs an empty database");
+            anyhow::ensure!(
+                store.count_devices().await? == 0,
+                "the inventory bench needs an empty database"
+            );
             let t0 = Instant::now();
             bench::seed(&store, devices, 1).await?;
             let load_secs = t0.elapsed().as_secs_f64();
@@ -380,7 +399,14 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             let created = steward_server::api::new_api_token(&store, &name, role, expires_in_hours)
                 .await
                 .map_err(|e| api_err(lang, e))?;
-            eprintln!("{}", t_args(lang, "cli-token-created", &[("role", role.as_str().to_string())]));
+            eprintln!(
+                "{}",
+                t_args(
+                    lang,
+                    "cli-token-created",
+                    &[("role", role.as_str().to_string())]
+                )
+            );
             println!("{}", created.token);
             Ok(())
         }
@@ -394,7 +420,14 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
         }) => {
             let platforms = platforms
                 .iter()
-                .map(|p| Platform::parse(p).ok_or_else(|| anyhow::anyhow!(steward_core::i18n::error_message(lang, steward_proto::ErrorCode::InvalidField))))
+                .map(|p| {
+                    Platform::parse(p).ok_or_else(|| {
+                        anyhow::anyhow!(steward_core::i18n::error_message(
+                            lang,
+                            steward_proto::ErrorCode::InvalidField
+                        ))
+                    })
+                })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let store = cfg.open().await?;
             let created = steward_server::api::new_enrollment_token(
@@ -415,7 +448,10 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
         }
         Command::EnrollToken(EnrollTokenCommand::List { cfg }) => {
             let store = cfg.open().await?;
-            println!("{}", serde_json::to_string_pretty(&store.list_enrollment_tokens().await?)?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&store.list_enrollment_tokens().await?)?
+            );
             Ok(())
         }
         Command::EnrollToken(EnrollTokenCommand::Revoke { id, cfg }) => {
@@ -424,7 +460,10 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                 .revoke_enrollment_token(&id, steward_core::time::now_ms())
                 .await
                 .map_err(|e| api_err(lang, e.into()))?;
-            println!("{}", t_args(lang, "cli-enroll-token-revoked", &[("id", id)]));
+            println!(
+                "{}",
+                t_args(lang, "cli-enroll-token-revoked", &[("id", id)])
+            );
             Ok(())
         }
         Command::User(UserCommand::Add {
@@ -445,9 +484,19 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             steward_server::auth::create_user(&store, &email, role, &password)
                 .await
                 .map_err(|e| api_err(lang, e))?;
-            println!("{}", t_args(lang, "cli-user-created", &[("email", email), ("role", role.as_str().to_string())]));
+            println!(
+                "{}",
+                t_args(
+                    lang,
+                    "cli-user-created",
+                    &[("email", email), ("role", role.as_str().to_string())]
+                )
+            );
             if generated {
-                println!("{}", t_args(lang, "cli-user-password", &[("password", password)]));
+                println!(
+                    "{}",
+                    t_args(lang, "cli-user-password", &[("password", password)])
+                );
             }
             Ok(())
         }
@@ -461,9 +510,15 @@ fn print_sim_summary(lang: Lang, stats: &sim::SimStats) {
             lang,
             "cli-sim-summary",
             &[
-                ("enrolled", stats.enrolled.load(Ordering::Relaxed).to_string()),
+                (
+                    "enrolled",
+                    stats.enrolled.load(Ordering::Relaxed).to_string()
+                ),
                 ("refused", stats.refused.load(Ordering::Relaxed).to_string()),
-                ("checkins", stats.checkins.load(Ordering::Relaxed).to_string()),
+                (
+                    "checkins",
+                    stats.checkins.load(Ordering::Relaxed).to_string()
+                ),
                 ("errors", stats.errors.load(Ordering::Relaxed).to_string()),
             ]
         )
@@ -479,7 +534,10 @@ async fn demo(
     data_dir: Option<PathBuf>,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
-    println!("{}", t_args(lang, "cli-demo-starting", &[("count", devices.to_string())]));
+    println!(
+        "{}",
+        t_args(lang, "cli-demo-starting", &[("count", devices.to_string())])
+    );
     let temp = tempdir_for_demo()?;
     let dir = data_dir.unwrap_or_else(|| temp.clone());
     std::fs::create_dir_all(&dir)?;
@@ -493,7 +551,9 @@ async fn demo(
         ..Config::default()
     };
     let store = Store::open(&config.database_url()).await?;
-    let listener = TcpListener::bind(listen).await.with_context(|| listen.to_string())?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| listen.to_string())?;
     let url = format!("http://{}", listener.local_addr()?);
     let email = "admin@example.com".to_string();
     let password = generate_password();
@@ -537,11 +597,31 @@ async fn demo(
         Some(ready_tx),
     ));
     let _ = ready_rx.await;
-    println!("{}", t_args(lang, "cli-demo-ready", &[("secs", format!("{:.1}", started.elapsed().as_secs_f64()))]));
+    println!(
+        "{}",
+        t_args(
+            lang,
+            "cli-demo-ready",
+            &[("secs", format!("{:.1}", started.elapsed().as_secs_f64()))]
+        )
+    );
     println!("{}", t_args(lang, "cli-demo-url", &[("url", url.clone())]));
-    println!("{}", t_args(lang, "cli-demo-admin", &[("email", email), ("password", password)]));
-    println!("{}", t_args(lang, "cli-demo-api-token", &[("token", api.token.clone())]));
-    println!("{}", t_args(lang, "cli-demo-enroll-token", &[("token", enroll.token)]));
+    println!(
+        "{}",
+        t_args(
+            lang,
+            "cli-demo-admin",
+            &[("email", email), ("password", password)]
+        )
+    );
+    println!(
+        "{}",
+        t_args(lang, "cli-demo-api-token", &[("token", api.token.clone())])
+    );
+    println!(
+        "{}",
+        t_args(lang, "cli-demo-enroll-token", &[("token", enroll.token)])
+    );
     println!(
         "{}",
         t_args(
@@ -553,7 +633,10 @@ async fn demo(
             ]
         )
     );
-    println!("{}", t_args(lang, "cli-demo-try", &[("token", api.token), ("url", url)]));
+    println!(
+        "{}",
+        t_args(lang, "cli-demo-try", &[("token", api.token), ("url", url)])
+    );
     println!("{}", t(lang, "cli-demo-stop"));
     shutdown_signal().await;
     let _ = stop_tx.send(true);

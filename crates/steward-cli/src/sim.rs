@@ -33,14 +33,26 @@ fn os_versions(p: Platform) -> &'static [(&'static str, &'static str, u32)] {
             ("Windows 11", "10.0.22631", 30),
             ("Windows 10", "10.0.19045", 25),
         ],
-        Platform::Macos => &[("macOS", "15.1", 50), ("macOS", "14.7", 35), ("macOS", "13.7", 15)],
+        Platform::Macos => &[
+            ("macOS", "15.1", 50),
+            ("macOS", "14.7", 35),
+            ("macOS", "13.7", 15),
+        ],
         Platform::Linux => &[
             ("Debian GNU/Linux", "12", 50),
             ("Ubuntu", "24.04", 35),
             ("Ubuntu", "22.04", 15),
         ],
-        Platform::Ios => &[("iOS", "18.1", 60), ("iOS", "17.7", 30), ("iOS", "16.7", 10)],
-        Platform::Android => &[("Android", "15", 40), ("Android", "14", 40), ("Android", "13", 20)],
+        Platform::Ios => &[
+            ("iOS", "18.1", 60),
+            ("iOS", "17.7", 30),
+            ("iOS", "16.7", 10),
+        ],
+        Platform::Android => &[
+            ("Android", "15", 40),
+            ("Android", "14", 40),
+            ("Android", "13", 20),
+        ],
     }
 }
 
@@ -99,7 +111,9 @@ impl SimDevice {
             Platform::Android => "AND",
         };
         let model = match platform {
-            Platform::Windows => ["Latitude 7440", "ThinkPad T14", "Surface Laptop 6"][rng.gen_range(0..3)],
+            Platform::Windows => {
+                ["Latitude 7440", "ThinkPad T14", "Surface Laptop 6"][rng.gen_range(0..3)]
+            }
             Platform::Macos => ["MacBook Air M3", "MacBook Pro M3"][rng.gen_range(0..2)],
             Platform::Linux => ["ThinkPad X1 Carbon", "OptiPlex 7010"][rng.gen_range(0..2)],
             Platform::Ios => ["iPhone 15", "iPhone 14", "iPad Air"][rng.gen_range(0..3)],
@@ -125,7 +139,12 @@ impl SimDevice {
                 build: String::new(),
                 kernel: String::new(),
                 hostname,
-                arch: if platform == Platform::Windows { "x86_64" } else { "aarch64" }.into(),
+                arch: if platform == Platform::Windows {
+                    "x86_64"
+                } else {
+                    "aarch64"
+                }
+                .into(),
             },
             serial: format!("{prefix}{:08X}", rng.gen::<u32>()),
             hardware_id: format!("sim-{seed:x}-{index}"),
@@ -133,14 +152,20 @@ impl SimDevice {
             model: model.into(),
             offline: special < 50,
             bad_token: (50..70).contains(&special),
-            duplicate_of: (70..75).contains(&special).then(|| index / 2),
+            duplicate_of: (70..75).contains(&special).then_some(index / 2),
             trouble,
         }
     }
 
     pub fn enroll_request(&self, token: &str) -> EnrollRequest {
         let hardware_id = match self.duplicate_of {
-            Some(other) if other != self.index => format!("{}-{other}", self.hardware_id.rsplit_once('-').map(|p| p.0).unwrap_or("sim")),
+            Some(other) if other != self.index => format!(
+                "{}-{other}",
+                self.hardware_id
+                    .rsplit_once('-')
+                    .map(|p| p.0)
+                    .unwrap_or("sim")
+            ),
             _ => self.hardware_id.clone(),
         };
         EnrollRequest {
@@ -197,7 +222,10 @@ impl SimDevice {
             malware_protection: Some(true),
             realtime_protection: Some(self.trouble != Trouble::RealtimeOff),
             tamper_protection: Some(self.platform == Platform::Windows),
-            signature_version: Some(format!("1.419.{}", if stale { 100 } else { 400 + revision })),
+            signature_version: Some(format!(
+                "1.419.{}",
+                if stale { 100 } else { 400 + revision }
+            )),
             signature_updated_at: Some(at(now_ms - sig_age)),
             last_quick_scan_at: Some(at(now_ms - day)),
             last_full_scan_at: Some(at(now_ms - if stale { 30 * day } else { 6 * day })),
@@ -218,7 +246,13 @@ impl SimDevice {
         Some(p)
     }
 
-    pub fn checkin(&self, seq: u64, now_ms: i64, revision: u64, with_inventory: bool) -> CheckinRequest {
+    pub fn checkin(
+        &self,
+        seq: u64,
+        now_ms: i64,
+        revision: u64,
+        with_inventory: bool,
+    ) -> CheckinRequest {
         let inv = self.inventory();
         CheckinRequest {
             seq,
@@ -271,7 +305,11 @@ async fn enroll_all(client: &Client, opts: &SimOptions, stats: &SimStats) -> Vec
                 match client.enroll(&dev.enroll_request(&token)).await {
                     Ok(r) => {
                         stats.enrolled.fetch_add(1, Ordering::Relaxed);
-                        Some(Live { dev, id: r.device_id, secret: r.device_secret })
+                        Some(Live {
+                            dev,
+                            id: r.device_id,
+                            secret: r.device_secret,
+                        })
                     }
                     Err(e) if e.code().is_some() => {
                         stats.refused.fetch_add(1, Ordering::Relaxed);
@@ -292,7 +330,12 @@ async fn enroll_all(client: &Client, opts: &SimOptions, stats: &SimStats) -> Vec
 }
 
 /// Runs the simulation until `stop` turns true. Returns after every device task ended.
-pub async fn run(opts: SimOptions, stats: Arc<SimStats>, mut stop: watch::Receiver<bool>, ready: Option<tokio::sync::oneshot::Sender<()>>) {
+pub async fn run(
+    opts: SimOptions,
+    stats: Arc<SimStats>,
+    mut stop: watch::Receiver<bool>,
+    ready: Option<tokio::sync::oneshot::Sender<()>>,
+) {
     let client = Client::new(&opts.server);
     // Reported timestamps (signature publication, last scans) are relative to a fixed epoch,
     // as a real device's are, so an unchanged device reports an unchanged state.
@@ -387,7 +430,10 @@ mod tests {
         assert!(count(Trouble::RealtimeOff) > 50);
         assert!(fleet.iter().filter(|d| d.offline).count() > 150);
         assert!(fleet.iter().filter(|d| d.bad_token).count() > 50);
-        let malware = fleet.iter().find(|d| d.trouble == Trouble::ActiveMalware).expect("one");
+        let malware = fleet
+            .iter()
+            .find(|d| d.trouble == Trouble::ActiveMalware)
+            .expect("one");
         let p = malware.protection(0, 0).expect("protection");
         assert_eq!(p.threat_state, Some(ThreatState::ActiveThreat));
         assert_eq!(p.detections.len(), 1);

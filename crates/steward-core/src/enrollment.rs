@@ -79,14 +79,36 @@ mod tests {
     #[test]
     fn each_reason_in_order() {
         let t = token();
-        assert_eq!(check_token(None, Platform::Linux, 0), Err(ErrorCode::UnknownToken));
+        assert_eq!(
+            check_token(None, Platform::Linux, 0),
+            Err(ErrorCode::UnknownToken)
+        );
         assert_eq!(check_token(Some(&t), Platform::Linux, 999), Ok(()));
-        assert_eq!(check_token(Some(&t), Platform::Linux, 1_000), Err(ErrorCode::TokenExpired));
-        let used = TokenRecord { uses: 2, ..t.clone() };
-        assert_eq!(check_token(Some(&used), Platform::Linux, 0), Err(ErrorCode::TokenExhausted));
-        assert_eq!(check_token(Some(&t), Platform::Ios, 0), Err(ErrorCode::PlatformNotAllowed));
-        let revoked = TokenRecord { revoked: true, uses: 5, ..t };
-        assert_eq!(check_token(Some(&revoked), Platform::Ios, 5_000), Err(ErrorCode::TokenRevoked));
+        assert_eq!(
+            check_token(Some(&t), Platform::Linux, 1_000),
+            Err(ErrorCode::TokenExpired)
+        );
+        let used = TokenRecord {
+            uses: 2,
+            ..t.clone()
+        };
+        assert_eq!(
+            check_token(Some(&used), Platform::Linux, 0),
+            Err(ErrorCode::TokenExhausted)
+        );
+        assert_eq!(
+            check_token(Some(&t), Platform::Ios, 0),
+            Err(ErrorCode::PlatformNotAllowed)
+        );
+        let revoked = TokenRecord {
+            revoked: true,
+            uses: 5,
+            ..t
+        };
+        assert_eq!(
+            check_token(Some(&revoked), Platform::Ios, 5_000),
+            Err(ErrorCode::TokenRevoked)
+        );
     }
 
     #[test]

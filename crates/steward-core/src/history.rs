@@ -99,15 +99,26 @@ mod tests {
         });
         new.inventory_hash = "b".into();
         let kinds: Vec<_> = changes(&old, &new).into_iter().map(|c| c.0).collect();
-        assert_eq!(kinds, ["os_changed", "protection_changed", "inventory_changed"]);
+        assert_eq!(
+            kinds,
+            ["os_changed", "protection_changed", "inventory_changed"]
+        );
     }
 
     #[test]
     fn state_hash_follows_content() {
-        let os = OsFacts { name: "Linux".into(), version: "12".into(), hostname: "h".into(), ..Default::default() };
+        let os = OsFacts {
+            name: "Linux".into(),
+            version: "12".into(),
+            hostname: "h".into(),
+            ..Default::default()
+        };
         let a = state_hash(&os, None, None);
         assert_eq!(a, state_hash(&os.clone(), None, None));
-        let p = ProtectionStatus { realtime_protection: Some(false), ..Default::default() };
+        let p = ProtectionStatus {
+            realtime_protection: Some(false),
+            ..Default::default()
+        };
         assert_ne!(a, state_hash(&os, Some(&p), None));
     }
 }

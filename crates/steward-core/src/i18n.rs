@@ -169,7 +169,10 @@ mod tests {
             let missing: Vec<_> = english.difference(&keys).collect();
             let extra: Vec<_> = keys.difference(&english).collect();
             assert!(missing.is_empty(), "{lang:?} lacks {missing:?}");
-            assert!(extra.is_empty(), "{lang:?} has keys English lacks: {extra:?}");
+            assert!(
+                extra.is_empty(),
+                "{lang:?} has keys English lacks: {extra:?}"
+            );
         }
         let sources = workspace_sources();
         let codes: BTreeSet<String> = steward_proto::ErrorCode::ALL
@@ -187,8 +190,16 @@ mod tests {
 
     #[test]
     fn lookups_translate_and_fill_arguments() {
-        let en = t_args(Lang::En, "cli-user-created", &[("email", "a@b.c".into()), ("role", "operator".into())]);
-        let ko = t_args(Lang::Ko, "cli-user-created", &[("email", "a@b.c".into()), ("role", "operator".into())]);
+        let en = t_args(
+            Lang::En,
+            "cli-user-created",
+            &[("email", "a@b.c".into()), ("role", "operator".into())],
+        );
+        let ko = t_args(
+            Lang::Ko,
+            "cli-user-created",
+            &[("email", "a@b.c".into()), ("role", "operator".into())],
+        );
         assert!(en.contains("a@b.c") && en.contains("operator"));
         assert!(ko.contains("a@b.c"));
         assert_ne!(en, ko);
@@ -202,8 +213,14 @@ mod tests {
     fn language_negotiation() {
         assert_eq!(Lang::parse("sv_SE.UTF-8"), Some(Lang::Sv));
         assert_eq!(Lang::parse("pt-BR"), None);
-        assert_eq!(Lang::from_accept_language("pt-BR, de;q=0.8, ko;q=0.9"), Some(Lang::Ko));
-        assert_eq!(Lang::from_accept_language("fr-CH, fr;q=0.9, en;q=0.8"), Some(Lang::Fr));
+        assert_eq!(
+            Lang::from_accept_language("pt-BR, de;q=0.8, ko;q=0.9"),
+            Some(Lang::Ko)
+        );
+        assert_eq!(
+            Lang::from_accept_language("fr-CH, fr;q=0.9, en;q=0.8"),
+            Some(Lang::Fr)
+        );
         assert_eq!(Lang::from_accept_language("es"), None);
     }
 }

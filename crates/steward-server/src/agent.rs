@@ -70,7 +70,11 @@ pub async fn enroll(
         remote_addr: remote.clone(),
         at: now,
     };
-    match state.writer.submit(WriteOp::Enroll(Box::new(write))).await? {
+    match state
+        .writer
+        .submit(WriteOp::Enroll(Box::new(write)))
+        .await?
+    {
         WriteOutcome::Enrolled { .. } => {
             state.metrics.enrollment("success");
             state.cache.put(
@@ -101,7 +105,11 @@ pub async fn enroll(
 }
 
 async fn record_refusal(state: &AppState, at: i64, remote: &str, req: Option<&EnrollRequest>) {
-    let clip = |s: &str| s.chars().take(steward_proto::MAX_FIELD_LEN).collect::<String>();
+    let clip = |s: &str| {
+        s.chars()
+            .take(steward_proto::MAX_FIELD_LEN)
+            .collect::<String>()
+    };
     let record = AttemptRecord {
         at,
         result: ErrorCode::MalformedRequest,
@@ -113,7 +121,9 @@ async fn record_refusal(state: &AppState, at: i64, remote: &str, req: Option<&En
         remote_addr: remote.to_string(),
     };
     if req.is_none() {
-        state.metrics.enrollment(ErrorCode::MalformedRequest.as_str());
+        state
+            .metrics
+            .enrollment(ErrorCode::MalformedRequest.as_str());
     }
     if let Err(e) = state
         .writer
@@ -160,7 +170,11 @@ impl FromRequestParts<AppState> for Device {
         let auth = match state.cache.get(id) {
             Some(a) => a,
             None => {
-                let a = state.store.device_auth(id).await?.ok_or_else(unauthorized)?;
+                let a = state
+                    .store
+                    .device_auth(id)
+                    .await?
+                    .ok_or_else(unauthorized)?;
                 state.cache.put(id, a.clone());
                 a
             }

@@ -10,9 +10,9 @@ use axum::Json;
 use steward_core::time::{now_ms, parse_rfc3339};
 use steward_core::{secret, Role};
 use steward_proto::{
-    CreateApiToken, CreateEnrollmentToken, CreatedApiToken, CreatedEnrollmentToken,
-    DeviceDetail, DeviceSummary, EnrollmentAttempt, EnrollmentTokenInfo, ErrorCode, Page,
-    Platform, ApiTokenInfo, DEFAULT_PAGE_LIMIT, MAX_FIELD_LEN, MAX_PAGE_LIMIT,
+    ApiTokenInfo, CreateApiToken, CreateEnrollmentToken, CreatedApiToken, CreatedEnrollmentToken,
+    DeviceDetail, DeviceSummary, EnrollmentAttempt, EnrollmentTokenInfo, ErrorCode, Page, Platform,
+    DEFAULT_PAGE_LIMIT, MAX_FIELD_LEN, MAX_PAGE_LIMIT,
 };
 use steward_store::tokens::{NewApiToken, NewEnrollmentToken};
 use steward_store::{DeviceQuery, SortField};
@@ -153,7 +153,10 @@ pub async fn new_enrollment_token(
 ) -> Result<CreatedEnrollmentToken, ApiError> {
     let name = req.name.clone().unwrap_or_default();
     if name.len() > MAX_FIELD_LEN
-        || req.group.as_ref().is_some_and(|g| g.is_empty() || g.len() > MAX_FIELD_LEN)
+        || req
+            .group
+            .as_ref()
+            .is_some_and(|g| g.is_empty() || g.len() > MAX_FIELD_LEN)
         || req.max_uses == Some(0)
         || req.expires_in_hours == Some(0)
     {
@@ -168,9 +171,7 @@ pub async fn new_enrollment_token(
             token_hash: secret::hash(&token),
             prefix: secret::display_prefix(&token),
             created_at: now,
-            expires_at: req
-                .expires_in_hours
-                .map(|h| now + i64::from(h) * 3_600_000),
+            expires_at: req.expires_in_hours.map(|h| now + i64::from(h) * 3_600_000),
             max_uses: req.max_uses.map(i64::from),
             group: req.group.clone(),
             platforms: req.platforms.clone(),
@@ -215,7 +216,10 @@ pub async fn list_enrollment_attempts(
     }
     let cursor = p
         .get("cursor")
-        .map(|c| c.parse::<i64>().map_err(|_| ApiError(ErrorCode::InvalidCursor)))
+        .map(|c| {
+            c.parse::<i64>()
+                .map_err(|_| ApiError(ErrorCode::InvalidCursor))
+        })
         .transpose()?;
     Ok(Json(
         state

@@ -1,8 +1,8 @@
 //! Authentication of API callers by bearer token.
 
 use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use axum::http::header;
+use axum::http::request::Parts;
 use steward_core::time::now_ms;
 use steward_core::{secret, Role};
 use steward_proto::ErrorCode;

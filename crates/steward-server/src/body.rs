@@ -2,7 +2,6 @@
 //! with each failure mapped to a stable error code.
 
 use axum::extract::{FromRequest, Request};
-use axum::http::header;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use steward_proto::ErrorCode;
@@ -18,17 +17,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let gzip = req
-            .headers()
-            .get(header::CONTENT_ENCODING)
-            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"gzip"));
+        // The decompression layer has already consumed `Content-Encoding`; a body that fails
+        // to read for another reason than its length failed to decompress.
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
-            if rejection.status().as_u16() == 413 {
-                ApiError(ErrorCode::PayloadTooLarge)
-            } else if gzip {
-                ApiError(ErrorCode::BadCompression)
-            } else {
-                ApiError(ErrorCode::MalformedJson)
+            use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
+            match rejection {
+                BytesRejection::FailedToBufferBody(FailedToBufferBody::LengthLimitError(_)) => {
+                    ApiError(ErrorCode::PayloadTooLarge)
+                }
+                BytesRejection::FailedToBufferBody(FailedToBufferBody::UnknownBodyError(_)) => {
+                    ApiError(ErrorCode::BadCompression)
+                }
+                _ => ApiError(ErrorCode::MalformedJson),
             }
         })?;
         parse(&bytes).map(JsonBody)

@@ -78,7 +78,11 @@ mod tests {
         for i in 0..1000 {
             c.put(&format!("d{i}"), auth(i));
         }
-        let total: usize = c.shards.iter().map(|s| s.lock().map(|m| m.len()).unwrap_or(0)).sum();
+        let total: usize = c
+            .shards
+            .iter()
+            .map(|s| s.lock().map(|m| m.len()).unwrap_or(0))
+            .sum();
         assert!(total <= SHARDS * 2, "{total}");
         c.put("x", auth(1));
         c.update("x", |a| a.seq = 7);

@@ -54,6 +54,9 @@ impl Default for CheckinConfig {
     }
 }
 
+/// The top-level keys of the configuration, as the environment spells them (lower-cased).
+const TOP_LEVEL_KEYS: [&str; 4] = ["listen", "data_dir", "database_url", "checkin"];
+
 impl Config {
     /// Loads defaults, then the TOML file (if given), then `STEWARD_*` variables
     /// (`STEWARD_CHECKIN__INTERVAL_SECS` for nested keys).
@@ -62,9 +65,12 @@ impl Config {
         if let Some(f) = file {
             fig = fig.merge(Toml::file_exact(f));
         }
-        fig.merge(Env::prefixed("STEWARD_").split("__"))
-            .extract()
-            .map_err(Box::new)
+        // Only variables naming a configuration key: others with the prefix (STEWARD_LANG,
+        // STEWARD_CONFIG …) belong to other parts of Steward.
+        let env = Env::prefixed("STEWARD_")
+            .split("__")
+            .filter(|k| TOP_LEVEL_KEYS.contains(&k.as_str().split('.').next().unwrap_or("")));
+        fig.merge(env).extract().map_err(Box::new)
     }
 
     /// The database URL in effect.
@@ -117,6 +123,12 @@ mod tests {
         let err = Config::load(Some(&path)).expect_err("unknown key");
         assert!(err.to_string().contains("bogus"), "{err}");
         std::fs::write(&path, "[checkin]\ninterval_secs = 15\n").expect("write");
-        assert_eq!(Config::load(Some(&path)).expect("load").checkin.interval_secs, 15);
+        assert_eq!(
+            Config::load(Some(&path))
+                .expect("load")
+                .checkin
+                .interval_secs,
+            15
+        );
     }
 }

@@ -179,7 +179,11 @@ impl Store {
             ));
         }
         let col = q.sort.column();
-        let (cmp, dir) = if q.descending { ("<", "DESC") } else { (">", "ASC") };
+        let (cmp, dir) = if q.descending {
+            ("<", "DESC")
+        } else {
+            (">", "ASC")
+        };
         if let Some(c) = &q.cursor {
             let (v, id) = decode_cursor(c, q.sort)?;
             let a = next(v, &mut params);

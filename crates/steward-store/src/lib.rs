@@ -111,7 +111,11 @@ impl Store {
                     .after_connect(pragmas)
                     .connect_with(opts)
                     .await?;
-                Store { read, write, backend }
+                Store {
+                    read,
+                    write,
+                    backend,
+                }
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -159,8 +163,9 @@ impl Store {
     }
 }
 
-type ConnectHook<'c> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = std::result::Result<(), sqlx::Error>> + Send + 'c>>;
+type ConnectHook<'c> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = std::result::Result<(), sqlx::Error>> + Send + 'c>,
+>;
 
 /// WAL for concurrent readers, FULL sync so a committed batch survives power loss too.
 fn sqlite_pragmas(

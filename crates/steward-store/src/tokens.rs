@@ -73,9 +73,7 @@ fn enroll_info(row: &sqlx::any::AnyRow) -> Result<EnrollmentTokenInfo> {
         prefix: row.try_get("prefix")?,
         created_at: to_rfc3339(row.try_get("created_at")?),
         expires_at: row.try_get::<Option<i64>, _>("expires_at")?.map(to_rfc3339),
-        max_uses: row
-            .try_get::<Option<i64>, _>("max_uses")?
-            .map(|m| m as u32),
+        max_uses: row.try_get::<Option<i64>, _>("max_uses")?.map(|m| m as u32),
         uses: row.try_get::<i64, _>("uses")? as u32,
         group: row.try_get("device_group")?,
         platforms: platforms_from_text(&row.try_get::<String, _>("platforms")?),

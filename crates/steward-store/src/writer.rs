@@ -87,14 +87,18 @@ impl WriteOp {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WriteOutcome {
     /// The check-in was stored; `inventory_hash` is the inventory hash now on record.
-    Applied { inventory_hash: String },
+    Applied {
+        inventory_hash: String,
+    },
     /// The sequence number was not newer than the stored one: nothing changed.
     Stale,
     /// A touch found a different stored state: the caller must send the full check-in.
     StateMismatch,
     UnknownDevice,
     Retired,
-    Enrolled { group: Option<String> },
+    Enrolled {
+        group: Option<String>,
+    },
     Refused(ErrorCode),
     Recorded,
 }
@@ -368,10 +372,11 @@ async fn enroll(tx: &mut Transaction<'_, Any>, e: &EnrollWrite) -> Result<WriteO
     let Some(token) = token else {
         return Ok(WriteOutcome::Refused(ErrorCode::UnknownToken));
     };
-    let duplicate = sqlx::query("SELECT id FROM devices WHERE hardware_id = $1 AND retired_at IS NULL")
-        .bind(&req.hardware_id)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let duplicate =
+        sqlx::query("SELECT id FROM devices WHERE hardware_id = $1 AND retired_at IS NULL")
+            .bind(&req.hardware_id)
+            .fetch_optional(&mut **tx)
+            .await?;
     if duplicate.is_some() {
         let refused = AttemptRecord {
             result: ErrorCode::DuplicateDevice,

@@ -1,0 +1,324 @@
+use serde_json::{json, Map};
+use steward_core::time::now_ms;
+use steward_proto::{
+    inventory_hash, CreateEnrollmentToken, Platform, ProtectionStatus, ThreatState,
+};
+use steward_store::tokens::NewEnrollmentToken;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn enroll_checkin_and_read_back() {
+    let app = TestApp::spawn().await;
+    let token = app
+        .enrollment_token(CreateEnrollmentToken {
+            group: Some("paris".into()),
+            ..Default::default()
+        })
+        .await;
+    let (id, secret) = app.enroll(&token, "pc-1", Platform::Linux).await;
+
+    let mut inv = Map::new();
+    inv.insert("cpu_count".into(), json!(8));
+    let mut req = checkin(1, "pc-1");
+    req.inventory_hash = Some(inventory_hash(&inv));
+    req.inventory = Some(inv.clone());
+    req.protection = Some(ProtectionStatus {
+        engine: Some("ClamAV".into()),
+        threat_state: Some(ThreatState::Clean),
+        ..Default::default()
+    });
+    let resp = app
+        .agent
+        .checkin(&id, &secret, &req)
+        .await
+        .expect("checkin");
+    assert!(resp.applied);
+    assert!(!resp.send_inventory);
+    assert_eq!(resp.next_checkin_secs, 60);
+
+    let (status, dev) = app.get(&format!("/api/v1/devices/{id}")).await;
+    assert_eq!(status, 200, "{dev}");
+    assert_eq!(dev["name"], "pc-1");
+    assert_eq!(dev["group"], "paris");
+    assert_eq!(dev["seq"], 1);
+    assert_eq!(dev["inventory"]["cpu_count"], 8);
+    assert_eq!(dev["protection"]["engine"], "ClamAV");
+    let kinds: Vec<&str> = dev["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"enrolled"), "{kinds:?}");
+    assert!(kinds.contains(&"protection_changed"), "{kinds:?}");
+    assert!(kinds.contains(&"inventory_changed"), "{kinds:?}");
+
+    // The device then updates its OS: a new history entry.
+    let mut req2 = checkin(2, "pc-1");
+    req2.os.version = "13".into();
+    req2.inventory_hash = Some(inventory_hash(&inv));
+    req2.protection = req.protection.clone();
+    app.agent
+        .checkin(&id, &secret, &req2)
+        .await
+        .expect("checkin");
+    let (_, dev) = app.get(&format!("/api/v1/devices/{id}")).await;
+    assert_eq!(dev["os_version"], "13");
+    assert_eq!(dev["history"][0]["kind"], "os_changed");
+    assert_eq!(dev["history"][0]["detail"]["to"], "Debian GNU/Linux 13");
+    assert_eq!(
+        dev["inventory"]["cpu_count"], 8,
+        "inventory kept when not resent"
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn server_asks_for_inventory_it_lacks() {
+    let app = TestApp::spawn().await;
+    let token = app.enrollment_token(Default::default()).await;
+    let (id, secret) = app.enroll(&token, "pc-2", Platform::Windows).await;
+    let mut req = checkin(1, "pc-2");
+    req.inventory_hash = Some("abc".into());
+    let resp = app
+        .agent
+        .checkin(&id, &secret, &req)
+        .await
+        .expect("checkin");
+    assert!(resp.applied);
+    assert!(resp.send_inventory, "no inventory on record yet");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn replayed_and_older_sequence_numbers_change_nothing() {
+    let app = TestApp::spawn().await;
+    let token = app.enrollment_token(Default::default()).await;
+    let (id, secret) = app.enroll(&token, "pc-3", Platform::Macos).await;
+    let first = checkin(5, "pc-3");
+    assert!(
+        app.agent
+            .checkin(&id, &secret, &first)
+            .await
+            .expect("1")
+            .applied
+    );
+    let (_, before) = app.get(&format!("/api/v1/devices/{id}")).await;
+
+    let mut replay = checkin(5, "renamed-by-replay");
+    replay.os.version = "99".into();
+    let r = app
+        .agent
+        .checkin(&id, &secret, &replay)
+        .await
+        .expect("replay");
+    assert!(!r.applied);
+    let mut older = replay.clone();
+    older.seq = 3;
+    assert!(
+        !app.agent
+            .checkin(&id, &secret, &older)
+            .await
+            .expect("older")
+            .applied
+    );
+
+    let (_, after) = app.get(&format!("/api/v1/devices/{id}")).await;
+    assert_eq!(before, after, "nothing changed");
+    assert_eq!(after["seq"], 5);
+    assert_eq!(after["name"], "pc-3");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn unchanged_checkins_take_the_cheap_path_and_move_last_seen() {
+    let app = TestApp::spawn().await;
+    let token = app.enrollment_token(Default::default()).await;
+    let (id, secret) = app.enroll(&token, "pc-4", Platform::Linux).await;
+    app.agent
+        .checkin(&id, &secret, &checkin(1, "pc-4"))
+        .await
+        .expect("first");
+    let (_, d1) = app.get(&format!("/api/v1/devices/{id}")).await;
+    let unchanged_before = app
+        .metric("steward_checkins_total{result=\"unchanged\"}")
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    for seq in 2..=4 {
+        let r = app
+            .agent
+            .checkin(&id, &secret, &checkin(seq, "pc-4"))
+            .await
+            .expect("again");
+        assert!(r.applied);
+    }
+    let unchanged_after = app
+        .metric("steward_checkins_total{result=\"unchanged\"}")
+        .await;
+    assert_eq!(unchanged_after - unchanged_before, 3.0);
+    let (_, d2) = app.get(&format!("/api/v1/devices/{id}")).await;
+    assert_eq!(d2["seq"], 4);
+    assert!(d2["last_seen_at"].as_str() > d1["last_seen_at"].as_str());
+    assert_eq!(
+        d1["history"], d2["history"],
+        "no history for unchanged check-ins"
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn concurrent_checkins_are_batched_and_all_stored() {
+    let app = TestApp::spawn().await;
+    let token = app.enrollment_token(Default::default()).await;
+    let mut devices = Vec::new();
+    for i in 0..100 {
+        devices.push(
+            app.enroll(&token, &format!("batch-{i}"), Platform::Windows)
+                .await,
+        );
+    }
+    let batches_before = app.metric("steward_db_batch_size_count").await;
+    let ops_before = app.metric("steward_db_batch_size_sum").await;
+    let mut tasks = Vec::new();
+    for (i, (id, secret)) in devices.iter().cloned().enumerate() {
+        let agent = app.agent.clone();
+        tasks.push(tokio::spawn(async move {
+            for seq in 1..=5u64 {
+                let mut req = checkin(seq, &format!("batch-{i}"));
+                req.os.build = format!("b{seq}");
+                agent.checkin(&id, &secret, &req).await.expect("checkin");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    let batches = app.metric("steward_db_batch_size_count").await - batches_before;
+    let ops = app.metric("steward_db_batch_size_sum").await - ops_before;
+    assert_eq!(ops, 500.0, "every check-in went through the writer");
+    assert!(
+        batches < ops,
+        "{batches} batches for {ops} writes: no group commit"
+    );
+    for (id, _) in &devices {
+        let (_, d) = app.get(&format!("/api/v1/devices/{id}")).await;
+        assert_eq!(d["seq"], 5);
+    }
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn every_enrollment_failure_is_refused_and_recorded_with_its_reason() {
+    let app = TestApp::spawn().await;
+    let once = app
+        .enrollment_token(CreateEnrollmentToken {
+            max_uses: Some(1),
+            platforms: vec![Platform::Linux, Platform::Windows],
+            ..Default::default()
+        })
+        .await;
+    let revoked_token = app.enrollment_token(Default::default()).await;
+    let tokens = app.store.list_enrollment_tokens().await.expect("list");
+    let revoked_id = tokens
+        .iter()
+        .find(|t| revoked_token.starts_with(&t.prefix))
+        .expect("token")
+        .id
+        .clone();
+    let (status, _) = app
+        .post_as(
+            &format!("/api/v1/enrollment-tokens/{revoked_id}/revoke"),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let expired = "stwe_expiredexpiredexpiredexpiredexpiredexpir";
+    app.store
+        .create_enrollment_token(&NewEnrollmentToken {
+            id: "expired-token".into(),
+            name: "old".into(),
+            token_hash: steward_core::secret::hash(expired),
+            prefix: "stwe_expi".into(),
+            created_at: now_ms() - 10_000,
+            expires_at: Some(now_ms() - 1),
+            max_uses: None,
+            group: None,
+            platforms: vec![],
+        })
+        .await
+        .expect("expired token");
+
+    let agent = &app.agent;
+    let refuse = |req| async move { agent.enroll(&req).await.expect_err("refused") };
+    let e = refuse(enroll_request("stwe_nope", "a", Platform::Linux)).await;
+    assert_eq!(e.code(), Some("unknown_token"));
+    let e = refuse(enroll_request(&once, "b", Platform::Ios)).await;
+    assert_eq!(e.code(), Some("platform_not_allowed"));
+    app.enroll(&once, "c", Platform::Linux).await;
+    let e = refuse(enroll_request(&once, "d", Platform::Linux)).await;
+    assert_eq!(e.code(), Some("token_exhausted"));
+    let e = refuse(enroll_request(&revoked_token, "e", Platform::Linux)).await;
+    assert_eq!(e.code(), Some("token_revoked"));
+    let e = refuse(enroll_request(expired, "f", Platform::Linux)).await;
+    assert_eq!(e.code(), Some("token_expired"));
+    let fresh = app.enrollment_token(Default::default()).await;
+    let e = refuse(enroll_request(&fresh, "c", Platform::Linux)).await;
+    assert_eq!(e.code(), Some("duplicate_device"), "same hardware id as c");
+    let mut bad = enroll_request(&fresh, "g", Platform::Linux);
+    bad.hostname = String::new();
+    let e = refuse(bad).await;
+    assert_eq!(e.code(), Some("malformed_request"));
+    let (status, body) = app
+        .raw(
+            "/agent/v1/enroll",
+            &[("content-type", "application/json")],
+            b"{not json".to_vec(),
+        )
+        .await;
+    assert_eq!((status, code(&body)), (400, "malformed_json"));
+
+    let (_, page) = app.get("/api/v1/enrollment-attempts?limit=100").await;
+    let results: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|a| a["result"].as_str())
+        .collect();
+    for reason in [
+        "unknown_token",
+        "platform_not_allowed",
+        "token_exhausted",
+        "token_revoked",
+        "token_expired",
+        "duplicate_device",
+        "malformed_request",
+        "success",
+    ] {
+        assert!(
+            results.contains(&reason),
+            "{reason} not recorded: {results:?}"
+        );
+    }
+    assert_eq!(
+        results
+            .iter()
+            .filter(|r| **r == "malformed_request")
+            .count(),
+        2
+    );
+    let (_, only) = app
+        .get("/api/v1/enrollment-attempts?result=token_expired")
+        .await;
+    assert_eq!(only["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(only["items"][0]["hostname"], "f");
+    assert_eq!(only["items"][0]["token_id"], "expired-token");
+    let info = app.store.list_enrollment_tokens().await.expect("list");
+    let once_info = info
+        .iter()
+        .find(|t| once.starts_with(&t.prefix))
+        .expect("once");
+    assert_eq!(once_info.uses, 1, "refusals do not consume uses");
+    app.shutdown().await;
+}

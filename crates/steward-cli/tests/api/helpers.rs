@@ -1,0 +1,235 @@
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::Value;
+use steward_agent::Client;
+use steward_core::Role;
+use steward_proto::{CheckinRequest, CreateEnrollmentToken, EnrollRequest, OsFacts, Platform};
+use steward_server::Config;
+use steward_store::Store;
+use tokio::net::TcpListener;
+
+pub const PG_ENV: &str = "STEWARD_TEST_DATABASE_URL";
+
+/// A database for one test: a temp SQLite file or a fresh PostgreSQL database.
+pub struct TestDb {
+    pub url: String,
+    pub data_dir: tempfile::TempDir,
+}
+
+static DB_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl TestDb {
+    pub async fn new() -> TestDb {
+        let data_dir = tempfile::tempdir().expect("tempdir");
+        let url = match std::env::var(PG_ENV) {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!(
+                    "steward_t{}_{}_{}",
+                    std::process::id(),
+                    DB_COUNTER.fetch_add(1, Ordering::Relaxed),
+                    uuid::Uuid::now_v7().simple()
+                );
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(&admin_url)
+                    .await
+                    .expect("connect to the test PostgreSQL server");
+                sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .expect("create test database");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|p| p.0)
+                    .unwrap_or(&admin_url);
+                format!("{base}/{name}")
+            }
+            _ => Store::sqlite_url(data_dir.path()),
+        };
+        TestDb { url, data_dir }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.url.starts_with("postgres")
+    }
+}
+
+/// A server running in-process on a free port, with an administrator API token.
+pub struct TestApp {
+    pub base: String,
+    pub store: Store,
+    pub admin_token: String,
+    pub http: reqwest::Client,
+    pub agent: Client,
+    /// Kept so the temporary directory lives as long as the server.
+    _db: TestDb,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let db = TestDb::new().await;
+        let store = Store::open(&db.url).await.expect("open store");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let mut config = Config {
+            data_dir: db.data_dir.path().to_path_buf(),
+            database_url: db.url.clone(),
+            ..Config::default()
+        };
+        tweak(&mut config);
+        let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(steward_server::serve_with_store(
+            listener,
+            config,
+            store.clone(),
+            async move {
+                let _ = stop_rx.await;
+            },
+        ));
+        let admin_token =
+            steward_server::api::new_api_token(&store, "test", Role::Administrator, None)
+                .await
+                .expect("token")
+                .token;
+        let base = format!("http://{addr}");
+        TestApp {
+            agent: Client::new(&base),
+            base,
+            store,
+            admin_token,
+            http: reqwest::Client::new(),
+            _db: db,
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    /// Stops the server after it finished its queued writes.
+    pub async fn shutdown(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(h) = self.server.take() {
+            h.await.expect("join").expect("server result");
+        }
+    }
+
+    pub async fn token_with_role(&self, role: Role) -> String {
+        steward_server::api::new_api_token(&self.store, role.as_str(), role, None)
+            .await
+            .expect("token")
+            .token
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        self.get_as(path, &self.admin_token).await
+    }
+
+    pub async fn get_as(&self, path: &str, token: &str) -> (u16, Value) {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post_as(&self, path: &str, token: &str, body: &Value) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Sends raw bytes to a path with extra headers; returns status and JSON body.
+    pub async fn raw(&self, path: &str, headers: &[(&str, &str)], body: Vec<u8>) -> (u16, Value) {
+        let mut rb = self.http.post(format!("{}{path}", self.base)).body(body);
+        for (k, v) in headers {
+            rb = rb.header(*k, *v);
+        }
+        let resp = rb.send().await.expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn enrollment_token(&self, req: CreateEnrollmentToken) -> String {
+        steward_server::api::new_enrollment_token(&self.store, &req)
+            .await
+            .expect("enrollment token")
+            .token
+    }
+
+    /// Enrolls a device named `name`; returns (device id, secret).
+    pub async fn enroll(&self, token: &str, name: &str, platform: Platform) -> (String, String) {
+        let r = self
+            .agent
+            .enroll(&enroll_request(token, name, platform))
+            .await
+            .expect("enroll");
+        (r.device_id, r.device_secret)
+    }
+
+    pub async fn metric(&self, line_prefix: &str) -> f64 {
+        let text = self
+            .http
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        text.lines()
+            .filter(|l| l.starts_with(line_prefix))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+}
+
+pub fn enroll_request(token: &str, name: &str, platform: Platform) -> EnrollRequest {
+    EnrollRequest {
+        token: token.to_string(),
+        hostname: name.to_string(),
+        platform,
+        os_version: "12".into(),
+        hardware_id: format!("hw-{name}"),
+        serial: format!("SN-{name}"),
+        owner: format!("{name}@example.com"),
+        model: "Test Model".into(),
+    }
+}
+
+pub fn checkin(seq: u64, name: &str) -> CheckinRequest {
+    CheckinRequest {
+        seq,
+        os: OsFacts {
+            name: "Debian GNU/Linux".into(),
+            version: "12".into(),
+            hostname: name.into(),
+            ..Default::default()
+        },
+        inventory_hash: None,
+        inventory: None,
+        protection: None,
+        compliance: None,
+        action_results: Vec::new(),
+    }
+}
+
+/// The error code of an error body.
+pub fn code(body: &Value) -> &str {
+    body["error"]["code"].as_str().unwrap_or("<none>")
+}

@@ -1,0 +1,11 @@
+//! The integration suite: one test binary. Every test runs against the backend named by
+//! `STEWARD_TEST_DATABASE_URL` (a PostgreSQL server URL; each test gets its own database) or,
+//! when it is unset, against SQLite in a temporary directory.
+
+mod helpers;
+
+mod agent_api;
+mod bad_input;
+mod crash;
+mod devices_api;
+mod tokens_api;

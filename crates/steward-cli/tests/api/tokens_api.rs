@@ -1,0 +1,132 @@
+use serde_json::json;
+use steward_core::Role;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn roles_gate_the_admin_api() {
+    let app = TestApp::spawn().await;
+    let readonly = app.token_with_role(Role::Readonly).await;
+    let operator = app.token_with_role(Role::Operator).await;
+    let (s, _) = app.get_as("/api/v1/devices", &readonly).await;
+    assert_eq!(s, 200);
+    let (s, b) = app
+        .post_as("/api/v1/enrollment-tokens", &readonly, &json!({}))
+        .await;
+    assert_eq!((s, code(&b)), (403, "forbidden"));
+    let (s, b) = app
+        .post_as(
+            "/api/v1/tokens",
+            &operator,
+            &json!({"name": "x", "role": "administrator"}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (403, "forbidden"),
+        "an operator cannot mint an administrator token"
+    );
+    let (s, b) = app.get_as("/api/v1/devices", "stwa_forged").await;
+    assert_eq!((s, code(&b)), (401, "unauthorized"));
+    let (s, created) = app.post_as("/api/v1/enrollment-tokens", &operator, &json!({"name": "site", "max_uses": 3, "expires_in_hours": 24, "platforms": ["windows"]})).await;
+    assert_eq!(s, 201, "{created}");
+    assert!(created["token"]
+        .as_str()
+        .is_some_and(|t| t.starts_with("stwe_")));
+    assert_eq!(created["max_uses"], 3);
+    assert_eq!(created["platforms"], json!(["windows"]));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn api_tokens_are_shown_once_listed_with_last_use_and_expire() {
+    let app = TestApp::spawn().await;
+    let (s, created) = app
+        .post_as(
+            "/api/v1/tokens",
+            &app.admin_token,
+            &json!({"name": "reporting", "role": "readonly"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{created}");
+    let token = created["token"].as_str().expect("token").to_string();
+    let (s, _) = app.get_as("/api/v1/devices", &token).await;
+    assert_eq!(s, 200);
+    let (_, list) = app.get("/api/v1/tokens").await;
+    let listed = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|t| t["name"] == "reporting")
+        .expect("listed")
+        .clone();
+    assert!(listed.get("token").is_none(), "the secret is never listed");
+    assert!(listed["last_used_at"].is_string());
+    assert_eq!(listed["role"], "readonly");
+    let (s, b) = app
+        .post_as(
+            "/api/v1/tokens",
+            &app.admin_token,
+            &json!({"name": "x", "role": "superuser"}),
+        )
+        .await;
+    assert_eq!((s, code(&b)), (400, "invalid_field"));
+
+    let expired = steward_store::tokens::NewApiToken {
+        id: "old".into(),
+        name: "old".into(),
+        token_hash: steward_core::secret::hash("stwa_expired"),
+        prefix: "stwa_expi".into(),
+        role: Role::Administrator,
+        user_id: None,
+        created_at: 0,
+        expires_at: Some(1),
+    };
+    app.store.create_api_token(&expired).await.expect("insert");
+    let (s, _) = app.get_as("/api/v1/devices", "stwa_expired").await;
+    assert_eq!(s, 401);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn revoked_enrollment_token_stops_enrolling() {
+    let app = TestApp::spawn().await;
+    let (_, created) = app
+        .post_as("/api/v1/enrollment-tokens", &app.admin_token, &json!({}))
+        .await;
+    let id = created["id"].as_str().expect("id").to_string();
+    let token = created["token"].as_str().expect("token").to_string();
+    app.enroll(&token, "before", steward_proto::Platform::Linux)
+        .await;
+    let (s, revoked) = app
+        .post_as(
+            &format!("/api/v1/enrollment-tokens/{id}/revoke"),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert!(revoked["revoked_at"].is_string());
+    assert_eq!(revoked["uses"], 1);
+    let e = app
+        .agent
+        .enroll(&enroll_request(
+            &token,
+            "after",
+            steward_proto::Platform::Linux,
+        ))
+        .await
+        .expect_err("revoked");
+    assert_eq!(e.code(), Some("token_revoked"));
+    let (s, b) = app
+        .post_as(
+            "/api/v1/enrollment-tokens/nope/revoke",
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!((s, code(&b)), (404, "not_found"));
+    let (_, list) = app.get("/api/v1/enrollment-tokens").await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
+    app.shutdown().await;
+}

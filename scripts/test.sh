@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints, unit tests, and the integration suite twice, on SQLite
+# and on a PostgreSQL server this script starts in a temporary directory. Installs what is
+# missing (Debian packages) and fails loudly when a suite cannot run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\n== %s\n' "$*"; }
+need_apt=()
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+[ -n "$pg_bin" ] && [ -x "$pg_bin/initdb" ] || need_apt+=(postgresql)
+command -v cc >/dev/null || need_apt+=(build-essential)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  say "installing ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${need_apt[@]}"
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+fi
+
+say "format and lints"
+cargo fmt --all -- --check
+cargo clippy --release --all-targets -- -D warnings
+
+say "build"
+cargo build --release --all-targets
+
+say "unit and integration tests on SQLite"
+cargo test --release --workspace
+
+say "starting PostgreSQL"
+pg_dir=$(mktemp -d /tmp/steward-pg.XXXXXX)
+run_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+[ "$(id -u)" -eq 0 ] && chown postgres "$pg_dir"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+stop_pg() { run_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$pg_dir"; }
+trap stop_pg EXIT
+run_pg "$pg_bin/initdb" -D "$pg_dir/data" -U postgres -A trust --no-sync >"$pg_dir/initdb.log" 2>&1 \
+  || { cat "$pg_dir/initdb.log"; echo "PostgreSQL initdb failed" >&2; exit 1; }
+run_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
+  -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pg_dir -c max_connections=400 -c fsync=on" start \
+  || { cat "$pg_dir/server.log"; echo "PostgreSQL did not start" >&2; exit 1; }
+
+say "integration tests on PostgreSQL (port $port)"
+STEWARD_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres" \
+  cargo test --release -p steward-cli --test api
+
+say "all suites passed"
