@@ -145,7 +145,10 @@ pub fn state(store: Store, config: Config) -> (AppState, Vec<tokio::task::JoinHa
     let m = metrics.clone();
     let (writer, handles) = Writer::start(
         store.clone(),
-        Arc::new(move |n| m.batch_size.observe(n as f64)),
+        Arc::new(move |n, took| {
+            m.batch_size.observe(n as f64);
+            m.batch_seconds.observe(took.as_secs_f64());
+        }),
     );
     let cache = Arc::new(cache::DeviceCache::new(
         config.checkin.cache_entries as usize,
@@ -183,7 +186,7 @@ pub async fn serve_with_store(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (state, writers) = state(store, config);
-    let ticker = tokio::spawn(rate_ticker(state.clone()));
+    let ticker = tokio::spawn(housekeeping(state.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
@@ -197,13 +200,17 @@ pub async fn serve_with_store(
     result.map_err(Into::into)
 }
 
-/// Once a second, turns the check-in counter into a rate (used to stretch intervals under load).
-async fn rate_ticker(state: AppState) {
+/// Once a second: turns the check-in counter into a rate (used to stretch intervals under
+/// load) and checkpoints the SQLite write-ahead log.
+async fn housekeeping(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {
         tick.tick().await;
         let n = state.checkins_this_second.swap(0, Ordering::Relaxed);
         state.checkin_rate.store(n, Ordering::Relaxed);
         state.metrics.checkin_rate.set(n as i64);
+        if let Err(e) = state.store.checkpoint().await {
+            tracing::warn!(error = %e, "checkpoint failed");
+        }
     }
 }

@@ -33,6 +33,7 @@ pub struct Metrics {
     pub enrollments: Family<ResultLabel, Counter>,
     pub request_seconds: Family<RouteLabel, Histogram>,
     pub batch_size: Histogram,
+    pub batch_seconds: Histogram,
     pub write_queue: Gauge,
     pub checkin_rate: Gauge,
 }
@@ -46,6 +47,7 @@ impl Metrics {
             Histogram::new(exponential_buckets(0.0001, 2.0, 16))
         });
         let batch_size = Histogram::new(exponential_buckets(1.0, 2.0, 11));
+        let batch_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
         let write_queue = Gauge::default();
         let checkin_rate = Gauge::default();
         registry.register("checkins", "Device check-ins by result", checkins.clone());
@@ -65,6 +67,11 @@ impl Metrics {
             batch_size.clone(),
         );
         registry.register(
+            "db_batch_duration_seconds",
+            "Time to apply and commit one group-commit transaction",
+            batch_seconds.clone(),
+        );
+        registry.register(
             "write_queue_depth",
             "Writes queued or in flight",
             write_queue.clone(),
@@ -80,6 +87,7 @@ impl Metrics {
             enrollments,
             request_seconds,
             batch_size,
+            batch_seconds,
             write_queue,
             checkin_rate,
         }

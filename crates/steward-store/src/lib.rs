@@ -16,6 +16,8 @@ pub mod writer;
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -65,12 +67,17 @@ impl Backend {
     }
 }
 
+/// WAL length (in pages) above which the checkpoint restarts the log: 64 MiB of 4 KiB pages.
+pub const WAL_RESTART_FRAMES: i64 = 16_384;
+
 /// A handle on the database. Cheap to clone.
 #[derive(Clone)]
 pub struct Store {
     read: AnyPool,
     write: AnyPool,
     backend: Backend,
+    /// Length of the SQLite write-ahead log at the last checkpoint, in pages.
+    wal_frames: Arc<AtomicI64>,
 }
 
 impl Store {
@@ -100,7 +107,15 @@ impl Store {
                     .max_connections(1)
                     .min_connections(1)
                     .acquire_timeout(Duration::from_secs(60))
-                    .after_connect(pragmas)
+                    .after_connect(|conn, meta| {
+                        Box::pin(async move {
+                            sqlite_pragmas(conn, meta).await?;
+                            // Checkpoints run beside the writer (see `checkpoint`), not
+                            // inside its commits.
+                            conn.execute("PRAGMA wal_autocheckpoint=0").await?;
+                            Ok(())
+                        })
+                    })
                     .connect_with(opts.clone())
                     .await?;
                 // Migrations first, through the single writer, so readers see the schema.
@@ -115,6 +130,7 @@ impl Store {
                     read,
                     write,
                     backend,
+                    wal_frames: Arc::default(),
                 }
             }
             Backend::Postgres => {
@@ -128,6 +144,7 @@ impl Store {
                     read: pool.clone(),
                     write: pool,
                     backend,
+                    wal_frames: Arc::default(),
                 }
             }
         };
@@ -150,6 +167,36 @@ impl Store {
             Backend::Sqlite => 1,
             Backend::Postgres => 4,
         }
+    }
+
+    /// Copies committed WAL pages into the SQLite database file without blocking the writer
+    /// (a no-op on PostgreSQL), and notes the log's length for the writer, which restarts
+    /// the log once it passes [`WAL_RESTART_FRAMES`]. The server calls it every second.
+    pub async fn checkpoint(&self) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        let row = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&self.read)
+            .await?;
+        let log_frames: i64 = sqlx::Row::try_get(&row, 1)?;
+        self.wal_frames.store(log_frames, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Called by the writer between batches: once the log is long, restart it. The passive
+    /// checkpoints have already copied almost every page, so this is short, and running it
+    /// on the writer's own connection means nothing else contends for the write lock.
+    pub(crate) async fn restart_wal_if_long(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite
+            && self.wal_frames.load(Ordering::Relaxed) > WAL_RESTART_FRAMES
+        {
+            self.wal_frames.store(0, Ordering::Relaxed);
+            sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+                .execute(&self.write)
+                .await?;
+        }
+        Ok(())
     }
 
     pub async fn ping(&self) -> Result<()> {
@@ -175,6 +222,7 @@ fn sqlite_pragmas(
     Box::pin(async move {
         conn.execute(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; \
+             PRAGMA journal_size_limit=67108864; \
              PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY",
         )
         .await?;

@@ -108,8 +108,8 @@ struct Job {
     reply: oneshot::Sender<Result<WriteOutcome>>,
 }
 
-/// Called after every committed batch with its size.
-pub type BatchObserver = Arc<dyn Fn(usize) + Send + Sync>;
+/// Called after every batch with its size and how long it took to apply and commit.
+pub type BatchObserver = Arc<dyn Fn(usize, std::time::Duration) + Send + Sync>;
 
 /// Handle to the writer tasks. Cloning is cheap; when the last clone is dropped, the tasks
 /// finish the queued work and stop.
@@ -179,11 +179,15 @@ async fn run(
             }
         }
         let ops: Vec<&WriteOp> = jobs.iter().map(|j| &j.op).collect();
+        let started = std::time::Instant::now();
         let results = apply(&store, &ops).await;
-        observer(jobs.len());
+        observer(jobs.len(), started.elapsed());
         queued.fetch_sub(jobs.len(), Ordering::Relaxed);
         for (job, result) in jobs.drain(..).zip(results) {
             let _ = job.reply.send(result);
+        }
+        if let Err(e) = store.restart_wal_if_long().await {
+            tracing::warn!(error = %e, "write-ahead log restart failed");
         }
     }
 }
@@ -211,12 +215,105 @@ async fn apply(store: &Store, ops: &[&WriteOp]) -> Vec<Result<WriteOutcome>> {
 
 async fn apply_in_tx(store: &Store, ops: &[&WriteOp]) -> Result<Vec<WriteOutcome>> {
     let mut tx = store.write.begin().await?;
-    let mut out = Vec::with_capacity(ops.len());
-    for op in ops {
-        out.push(apply_one(&mut tx, op).await?);
+    let mut out: Vec<Option<WriteOutcome>> = vec![None; ops.len()];
+    let once = device_counts(ops);
+    bulk_touch(&mut tx, ops, &mut out, &once).await?;
+    bulk_checkin(&mut tx, ops, &mut out, &once).await?;
+    for (op, slot) in ops.iter().zip(out.iter_mut()) {
+        if slot.is_none() {
+            *slot = Some(apply_one(&mut tx, op).await?);
+        }
     }
     tx.commit().await?;
-    Ok(out)
+    Ok(out.into_iter().flatten().collect())
+}
+
+/// How often each device appears in the batch; only devices that appear once take the bulk
+/// paths, so a device's repeated operations keep their order.
+fn device_counts<'a>(ops: &[&'a WriteOp]) -> std::collections::HashMap<&'a str, usize> {
+    let mut seen = std::collections::HashMap::new();
+    for op in ops {
+        let id = match op {
+            WriteOp::Touch { device_id, .. } => device_id.as_str(),
+            WriteOp::Checkin(c) => c.device_id.as_str(),
+            _ => continue,
+        };
+        *seen.entry(id).or_default() += 1;
+    }
+    seen
+}
+
+/// Rows per bulk statement (4 parameters each).
+const TOUCH_CHUNK: usize = 200;
+
+/// Applies, in one statement per chunk, the touches of devices that appear only once in the
+/// batch (repeats keep their order and go through [`apply_one`]). Touches that did not
+/// apply are classified one by one.
+async fn bulk_touch(
+    tx: &mut Transaction<'_, Any>,
+    ops: &[&WriteOp],
+    out: &mut [Option<WriteOutcome>],
+    seen: &std::collections::HashMap<&str, usize>,
+) -> Result<()> {
+    let touches: Vec<usize> = ops
+        .iter()
+        .enumerate()
+        .filter(|(_, op)| matches!(op, WriteOp::Touch { device_id, .. } if seen.get(device_id.as_str()) == Some(&1)))
+        .map(|(i, _)| i)
+        .collect();
+    if touches.len() < 2 {
+        return Ok(());
+    }
+    for chunk in touches.chunks(TOUCH_CHUNK) {
+        let mut sql = String::from(
+            "UPDATE devices SET last_seen_at = v.column2, seq = v.column3 FROM (VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 4;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4));
+        }
+        sql.push_str(
+            ") AS v WHERE devices.id = v.column1 AND devices.seq < v.column3 \
+             AND devices.state_hash = v.column4 AND devices.retired_at IS NULL RETURNING devices.id",
+        );
+        let mut q = sqlx::query(&sql);
+        for &i in chunk {
+            if let WriteOp::Touch {
+                device_id,
+                seq,
+                at,
+                state_hash,
+            } = ops[i]
+            {
+                q = q
+                    .bind(device_id.as_str())
+                    .bind(*at)
+                    .bind(*seq)
+                    .bind(state_hash.as_str());
+            }
+        }
+        let updated: std::collections::HashSet<String> = q
+            .fetch_all(&mut **tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<std::result::Result<_, _>>()?;
+        for &i in chunk {
+            if let WriteOp::Touch { device_id, seq, .. } = ops[i] {
+                out[i] = Some(if updated.contains(device_id) {
+                    WriteOutcome::Applied {
+                        inventory_hash: String::new(),
+                    }
+                } else {
+                    touch_miss(tx, device_id, *seq).await?
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn apply_one(tx: &mut Transaction<'_, Any>, op: &WriteOp) -> Result<WriteOutcome> {
@@ -258,6 +355,15 @@ async fn touch(
             inventory_hash: String::new(),
         });
     }
+    touch_miss(tx, device_id, seq).await
+}
+
+/// Why a touch did not apply: unknown, retired, stale, or its state changed.
+async fn touch_miss(
+    tx: &mut Transaction<'_, Any>,
+    device_id: &str,
+    seq: i64,
+) -> Result<WriteOutcome> {
     let row = sqlx::query("SELECT seq, retired_at FROM devices WHERE id = $1")
         .bind(device_id)
         .fetch_optional(&mut **tx)
@@ -270,32 +376,115 @@ async fn touch(
     })
 }
 
+/// The stored state a check-in is compared with.
+struct Stored {
+    seq: i64,
+    retired: bool,
+    observed: Observed,
+}
+
+const STORED_COLS: &str =
+    "id, name, os_name, os_version, seq, protection, compliance, inventory_hash, retired_at";
+
+fn stored(row: &sqlx::any::AnyRow) -> Result<Stored> {
+    let json = |col: &str| -> Result<Option<String>> { Ok(row.try_get(col)?) };
+    Ok(Stored {
+        seq: row.try_get("seq")?,
+        retired: row.try_get::<Option<i64>, _>("retired_at")?.is_some(),
+        observed: Observed {
+            name: row.try_get("name")?,
+            os_name: row.try_get("os_name")?,
+            os_version: row.try_get("os_version")?,
+            protection: json("protection")?.and_then(|t| serde_json::from_str(&t).ok()),
+            compliance: json("compliance")?.and_then(|t| serde_json::from_str(&t).ok()),
+            inventory_hash: row.try_get("inventory_hash")?,
+        },
+    })
+}
+
+/// A history entry waiting to be inserted.
+struct Event {
+    device_id: String,
+    at: i64,
+    kind: &'static str,
+    detail: Value,
+}
+
 async fn checkin(tx: &mut Transaction<'_, Any>, c: &CheckinWrite) -> Result<WriteOutcome> {
-    let row = sqlx::query(
-        "SELECT name, os_name, os_version, seq, protection, compliance, inventory_hash, retired_at \
-         FROM devices WHERE id = $1",
-    )
-    .bind(&c.device_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some(row) = row else {
+    let row = sqlx::query(&format!("SELECT {STORED_COLS} FROM devices WHERE id = $1"))
+        .bind(&c.device_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    let old = row.as_ref().map(stored).transpose()?;
+    let mut events = Vec::new();
+    let outcome = apply_checkin(tx, c, old, &mut events).await?;
+    insert_events(tx, &events).await?;
+    Ok(outcome)
+}
+
+/// Check-ins of devices that appear once in the batch: their stored states are read with one
+/// query and their history written with one insert.
+async fn bulk_checkin(
+    tx: &mut Transaction<'_, Any>,
+    ops: &[&WriteOp],
+    out: &mut [Option<WriteOutcome>],
+    once: &std::collections::HashMap<&str, usize>,
+) -> Result<()> {
+    let todo: Vec<(usize, &CheckinWrite)> = ops
+        .iter()
+        .enumerate()
+        .filter_map(|(i, op)| match op {
+            WriteOp::Checkin(c)
+                if out[i].is_none() && once.get(c.device_id.as_str()) == Some(&1) =>
+            {
+                Some((i, c.as_ref()))
+            }
+            _ => None,
+        })
+        .collect();
+    if todo.len() < 2 {
+        return Ok(());
+    }
+    let mut events = Vec::new();
+    for chunk in todo.chunks(TOUCH_CHUNK) {
+        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "SELECT {STORED_COLS} FROM devices WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (_, c) in chunk {
+            q = q.bind(c.device_id.as_str());
+        }
+        let mut found = std::collections::HashMap::new();
+        for row in q.fetch_all(&mut **tx).await? {
+            found.insert(row.try_get::<String, _>("id")?, stored(&row)?);
+        }
+        for (i, c) in chunk {
+            let old = found.remove(&c.device_id);
+            out[*i] = Some(apply_checkin(tx, c, old, &mut events).await?);
+        }
+    }
+    insert_events(tx, &events).await
+}
+
+/// Decides on a check-in against its stored state, writes the device row and queues history.
+async fn apply_checkin(
+    tx: &mut Transaction<'_, Any>,
+    c: &CheckinWrite,
+    old: Option<Stored>,
+    events: &mut Vec<Event>,
+) -> Result<WriteOutcome> {
+    let Some(old) = old else {
         return Ok(WriteOutcome::UnknownDevice);
     };
-    if row.try_get::<Option<i64>, _>("retired_at")?.is_some() {
+    if old.retired {
         return Ok(WriteOutcome::Retired);
     }
-    if row.try_get::<i64, _>("seq")? >= c.seq {
+    if old.seq >= c.seq {
         return Ok(WriteOutcome::Stale);
     }
-    let parse = |col: &str| -> Result<Option<String>> { Ok(row.try_get(col)?) };
-    let old = Observed {
-        name: row.try_get("name")?,
-        os_name: row.try_get("os_name")?,
-        os_version: row.try_get("os_version")?,
-        protection: parse("protection")?.and_then(|t| serde_json::from_str(&t).ok()),
-        compliance: parse("compliance")?.and_then(|t| serde_json::from_str(&t).ok()),
-        inventory_hash: row.try_get("inventory_hash")?,
-    };
+    let old = old.observed;
     let new = Observed {
         name: if c.os.hostname.is_empty() {
             old.name.clone()
@@ -333,11 +522,41 @@ async fn checkin(tx: &mut Transaction<'_, Any>, c: &CheckinWrite) -> Result<Writ
     .execute(&mut **tx)
     .await?;
     for (kind, detail) in changes(&old, &new) {
-        insert_event(tx, &c.device_id, c.at, kind, &detail).await?;
+        events.push(Event {
+            device_id: c.device_id.clone(),
+            at: c.at,
+            kind,
+            detail,
+        });
     }
     Ok(WriteOutcome::Applied {
         inventory_hash: new.inventory_hash,
     })
+}
+
+/// Inserts history entries, many rows per statement.
+async fn insert_events(tx: &mut Transaction<'_, Any>, events: &[Event]) -> Result<()> {
+    for chunk in events.chunks(TOUCH_CHUNK) {
+        let mut sql =
+            String::from("INSERT INTO device_events (device_id, at, kind, detail) VALUES ");
+        for i in 0..chunk.len() {
+            let b = i * 4;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4));
+        }
+        let mut q = sqlx::query(&sql);
+        for e in chunk {
+            q = q
+                .bind(e.device_id.as_str())
+                .bind(e.at)
+                .bind(e.kind)
+                .bind(e.detail.to_string());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 async fn enroll(tx: &mut Transaction<'_, Any>, e: &EnrollWrite) -> Result<WriteOutcome> {

@@ -180,14 +180,27 @@ async fn concurrent_checkins_are_batched_and_all_stored() {
     }
     let batches_before = app.metric("steward_db_batch_size_count").await;
     let ops_before = app.metric("steward_db_batch_size_sum").await;
+    let unchanged_before = app
+        .metric("steward_checkins_total{result=\"unchanged\"}")
+        .await;
     let mut tasks = Vec::new();
     for (i, (id, secret)) in devices.iter().cloned().enumerate() {
         let agent = app.agent.clone();
         tasks.push(tokio::spawn(async move {
-            for seq in 1..=5u64 {
+            for seq in 1..=6u64 {
+                // Signature versions 0,1,1,2,2,3: check-ins 3 and 5 are unchanged.
                 let mut req = checkin(seq, &format!("batch-{i}"));
-                req.os.build = format!("b{seq}");
-                agent.checkin(&id, &secret, &req).await.expect("checkin");
+                req.protection = Some(ProtectionStatus {
+                    signature_version: Some(format!("1.{}", seq / 2)),
+                    ..Default::default()
+                });
+                assert!(
+                    agent
+                        .checkin(&id, &secret, &req)
+                        .await
+                        .expect("checkin")
+                        .applied
+                );
             }
         }));
     }
@@ -196,14 +209,36 @@ async fn concurrent_checkins_are_batched_and_all_stored() {
     }
     let batches = app.metric("steward_db_batch_size_count").await - batches_before;
     let ops = app.metric("steward_db_batch_size_sum").await - ops_before;
-    assert_eq!(ops, 500.0, "every check-in went through the writer");
+    let unchanged = app
+        .metric("steward_checkins_total{result=\"unchanged\"}")
+        .await
+        - unchanged_before;
+    assert_eq!(unchanged, 200.0, "two unchanged check-ins per device");
+    assert_eq!(ops, 600.0, "every check-in went through the writer once");
     assert!(
         batches < ops,
         "{batches} batches for {ops} writes: no group commit"
     );
     for (id, _) in &devices {
         let (_, d) = app.get(&format!("/api/v1/devices/{id}")).await;
-        assert_eq!(d["seq"], 5);
+        assert_eq!(d["seq"], 6);
+        assert_eq!(d["protection"]["signature_version"], "1.3");
+        let kinds: Vec<&str> = d["history"]
+            .as_array()
+            .expect("history")
+            .iter()
+            .filter_map(|e| e["kind"].as_str())
+            .collect();
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "protection_changed").count(),
+            4,
+            "{kinds:?}"
+        );
+        assert_eq!(
+            kinds.len(),
+            6,
+            "enrolled, os_changed and four protection changes: {kinds:?}"
+        );
     }
     app.shutdown().await;
 }
