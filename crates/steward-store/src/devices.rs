@@ -140,7 +140,34 @@ pub struct SeedDevice {
     pub last_seen_at: i64,
 }
 
+/// An FTS5 phrase matching `text` as a substring (with the trigram tokenizer).
+fn fts_phrase(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// Matches above which a text search walks the sort order with LIKE instead of sorting the
+/// search index's matches: a common term finds a page of matches within a few rows.
+const SEARCH_SORT_LIMIT: i64 = 2_000;
+
 impl Store {
+    /// On SQLite, whether the trigram index narrows `text` to few enough rows to sort them
+    /// (PostgreSQL's planner makes that choice itself with its trigram indexes).
+    async fn search_is_selective(&self, text: &str) -> Result<bool> {
+        if self.backend != crate::Backend::Sqlite || text.chars().count() < 3 {
+            return Ok(false);
+        }
+        let n: i64 = sqlx::query(&format!(
+            "SELECT COUNT(*) AS n FROM (SELECT rowid FROM devices_search \
+             WHERE devices_search MATCH $1 LIMIT {})",
+            SEARCH_SORT_LIMIT + 1
+        ))
+        .bind(fts_phrase(text))
+        .fetch_one(&self.read)
+        .await?
+        .try_get("n")?;
+        Ok(n <= SEARCH_SORT_LIMIT)
+    }
+
     pub async fn list_devices(&self, q: &DeviceQuery) -> Result<Page<DeviceSummary>> {
         let mut clauses: Vec<String> = Vec::new();
         let mut params: Vec<Param> = Vec::new();
@@ -172,11 +199,18 @@ impl Store {
             clauses.push(format!("last_seen_at >= {n}"));
         }
         if let Some(text) = q.q.as_deref().filter(|s| !s.is_empty()) {
-            let n = next(Param::Text(escape_like(text)), &mut params);
-            let op = self.backend.ilike();
-            clauses.push(format!(
-                "(name {op} {n} ESCAPE '\\' OR serial {op} {n} ESCAPE '\\' OR owner {op} {n} ESCAPE '\\')"
-            ));
+            if self.search_is_selective(text).await? {
+                let n = next(Param::Text(fts_phrase(text)), &mut params);
+                clauses.push(format!(
+                    "rowid IN (SELECT rowid FROM devices_search WHERE devices_search MATCH {n})"
+                ));
+            } else {
+                let n = next(Param::Text(escape_like(text)), &mut params);
+                let op = self.backend.ilike();
+                clauses.push(format!(
+                    "(name {op} {n} ESCAPE '\\' OR serial {op} {n} ESCAPE '\\' OR owner {op} {n} ESCAPE '\\')"
+                ));
+            }
         }
         let col = q.sort.column();
         let (cmp, dir) = if q.descending {
@@ -400,6 +434,11 @@ impl Store {
             q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
+        if self.backend == crate::Backend::Sqlite {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.write)
+                .await?;
+        }
         Ok(())
     }
 }
@@ -417,6 +456,11 @@ mod tests {
         assert!(decode_cursor(&c, SortField::LastSeen).is_err());
         assert!(decode_cursor("!!!", SortField::Name).is_err());
         assert!(decode_cursor("e30", SortField::Name).is_err());
+    }
+
+    #[test]
+    fn fts_phrases_quote_quotes() {
+        assert_eq!(fts_phrase("a\"b"), "\"a\"\"b\"");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use steward_proto::Platform;
 
 use crate::helpers::*;
 
-async fn fleet(app: &TestApp) -> Vec<String> {
+async fn fleet(app: &TestApp) -> Vec<(String, String)> {
     let token = app.enrollment_token(Default::default()).await;
     let mut ids = Vec::new();
     for i in 0..45 {
@@ -14,7 +14,7 @@ async fn fleet(app: &TestApp) -> Vec<String> {
             .checkin(&id, &secret, &checkin(1, &format!("dev-{i:03}")))
             .await
             .expect("checkin");
-        ids.push(id);
+        ids.push((id, secret));
     }
     ids
 }
@@ -63,7 +63,7 @@ async fn cursor_pages_cover_every_device_once_in_order() {
 #[tokio::test]
 async fn filters_narrow_the_list() {
     let app = TestApp::spawn().await;
-    fleet(&app).await;
+    let devices = fleet(&app).await;
     let count = |body: &serde_json::Value| body["items"].as_array().map(Vec::len).unwrap_or(0);
     let (_, mac) = app.get("/api/v1/devices?platform=macos&limit=100").await;
     assert_eq!(count(&mac), 15);
@@ -92,6 +92,22 @@ async fn filters_narrow_the_list() {
         .get("/api/v1/devices?last_seen_before=2000-01-01T00:00:00Z")
         .await;
     assert_eq!(count(&old), 0);
+
+    // The search index follows renames.
+    let (_, before) = app.get("/api/v1/devices?q=renamed-host").await;
+    assert_eq!(count(&before), 0);
+    let (id, secret) = &devices[7];
+    app.agent
+        .checkin(id, secret, &checkin(2, "renamed-host"))
+        .await
+        .expect("rename");
+    let (_, after) = app.get("/api/v1/devices?q=RENAMED-HOST").await;
+    assert_eq!(count(&after), 1);
+    assert_eq!(after["items"][0]["id"], id.as_str());
+    let (_, one) = app.get("/api/v1/devices?q=dev-044").await;
+    assert_eq!(count(&one), 1);
+    let (status, quoted) = app.get("/api/v1/devices?q=a%22b%22c").await;
+    assert_eq!((status, count(&quoted)), (200, 0));
     app.shutdown().await;
 }
 
