@@ -125,13 +125,7 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                     model: String::new(),
                 })
                 .await
-                .map_err(|e| {
-                    anyhow::anyhow!(t_args(
-                        lang,
-                        "agent-server-error",
-                        &[("message", e.to_string())]
-                    ))
-                })?;
+                .map_err(|e| explain(lang, &e))?;
             save(
                 &dir,
                 &State {
@@ -176,6 +170,10 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                             .await;
                     }
                     Err(e) => {
+                        let e = match e.downcast::<steward_agent::AgentError>() {
+                            Ok(api) => explain(lang, &api),
+                            Err(other) => other,
+                        };
                         if once {
                             return Err(e);
                         }
@@ -212,6 +210,15 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// A readable message for an agent API failure.
+fn explain(lang: Lang, e: &steward_agent::AgentError) -> anyhow::Error {
+    let key = match e {
+        steward_agent::AgentError::Api { .. } => "agent-server-error",
+        steward_agent::AgentError::Transport(_) => "agent-unreachable",
+    };
+    anyhow::anyhow!(t_args(lang, key, &[("message", e.to_string())]))
 }
 
 /// One check-in; the sequence number is saved before sending so it never goes backwards.

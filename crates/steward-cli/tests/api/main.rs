@@ -5,6 +5,7 @@
 mod helpers;
 
 mod agent_api;
+mod agent_binary;
 mod bad_input;
 mod crash;
 mod devices_api;

@@ -45,10 +45,10 @@ cli-user-created = Benutzer { $email } mit der Rolle { $role } erstellt.
 cli-user-password = Passwort (wird nur einmal angezeigt): { $password }
 cli-invalid-role = Unbekannte Rolle „{ $role }“. Verwenden Sie administrator, operator, helpdesk oder readonly.
 cli-sim-summary = Simulation beendet: { $enrolled } Geräte registriert, { $refused } Registrierungen abgelehnt, { $checkins } Meldungen, { $errors } Fehler.
-cli-migrated = Die Datenbank ist auf dem neuesten Stand ({ $backend }).
 
 ## Agent
 agent-enrolled = Als Gerät { $id } registriert.
 agent-checked-in = Gemeldet (Sequenz { $seq }); nächste Meldung in { $secs } s.
 agent-not-enrolled = Dieses Gerät ist noch nicht registriert. Ausführen: steward-agent enroll --server URL --token TOKEN
 agent-server-error = Der Server hat die Anfrage abgelehnt: { $message }
+agent-unreachable = Der Server ist nicht erreichbar: { $message }

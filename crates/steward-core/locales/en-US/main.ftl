@@ -45,10 +45,10 @@ cli-user-created = User { $email } created with role { $role }.
 cli-user-password = Password (shown only once): { $password }
 cli-invalid-role = Unknown role "{ $role }". Use administrator, operator, helpdesk or readonly.
 cli-sim-summary = Simulation finished: { $enrolled } devices enrolled, { $refused } enrollments refused, { $checkins } check-ins, { $errors } errors.
-cli-migrated = Database is up to date ({ $backend }).
 
 ## Agent
 agent-enrolled = Enrolled as device { $id }.
 agent-checked-in = Checked in (sequence { $seq }); next check-in in { $secs } s.
 agent-not-enrolled = This device is not enrolled yet. Run: steward-agent enroll --server URL --token TOKEN
 agent-server-error = The server refused the request: { $message }
+agent-unreachable = Could not reach the server: { $message }

@@ -45,10 +45,10 @@ cli-user-created = Utilisateur { $email } créé avec le rôle { $role }.
 cli-user-password = Mot de passe (affiché une seule fois) : { $password }
 cli-invalid-role = Rôle « { $role } » inconnu. Utilisez administrator, operator, helpdesk ou readonly.
 cli-sim-summary = Simulation terminée : { $enrolled } appareils inscrits, { $refused } inscriptions refusées, { $checkins } connexions, { $errors } erreurs.
-cli-migrated = La base de données est à jour ({ $backend }).
 
 ## Agent
 agent-enrolled = Inscrit comme appareil { $id }.
 agent-checked-in = Connexion effectuée (séquence { $seq }) ; prochaine connexion dans { $secs } s.
 agent-not-enrolled = Cet appareil n'est pas encore inscrit. Lancez : steward-agent enroll --server URL --token JETON
 agent-server-error = Le serveur a refusé la requête : { $message }
+agent-unreachable = Impossible de joindre le serveur : { $message }

@@ -45,10 +45,10 @@ cli-user-created = { $role } 역할의 사용자 { $email }을(를) 만들었습
 cli-user-password = 비밀번호(한 번만 표시): { $password }
 cli-invalid-role = 알 수 없는 역할 "{ $role }"입니다. administrator, operator, helpdesk, readonly 중 하나를 사용하세요.
 cli-sim-summary = 시뮬레이션 완료: 장치 { $enrolled }대 등록, 등록 거부 { $refused }건, 체크인 { $checkins }회, 오류 { $errors }건.
-cli-migrated = 데이터베이스가 최신 상태입니다({ $backend }).
 
 ## 에이전트
 agent-enrolled = 장치 { $id }(으)로 등록되었습니다.
 agent-checked-in = 체크인 완료(시퀀스 { $seq }). 다음 체크인은 { $secs }초 후입니다.
 agent-not-enrolled = 이 장치는 아직 등록되지 않았습니다. 실행: steward-agent enroll --server URL --token 토큰
 agent-server-error = 서버가 요청을 거부했습니다: { $message }
+agent-unreachable = 서버에 연결할 수 없습니다: { $message }

@@ -45,10 +45,10 @@ cli-user-created = Användaren { $email } skapad med rollen { $role }.
 cli-user-password = Lösenord (visas bara en gång): { $password }
 cli-invalid-role = Okänd roll "{ $role }". Använd administrator, operator, helpdesk eller readonly.
 cli-sim-summary = Simuleringen är klar: { $enrolled } enheter registrerade, { $refused } registreringar nekade, { $checkins } incheckningar, { $errors } fel.
-cli-migrated = Databasen är uppdaterad ({ $backend }).
 
 ## Agent
 agent-enrolled = Registrerad som enhet { $id }.
 agent-checked-in = Incheckad (sekvens { $seq }); nästa incheckning om { $secs } s.
 agent-not-enrolled = Enheten är inte registrerad än. Kör: steward-agent enroll --server URL --token TOKEN
 agent-server-error = Servern nekade begäran: { $message }
+agent-unreachable = Det gick inte att nå servern: { $message }

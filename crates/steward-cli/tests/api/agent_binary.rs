@@ -1,0 +1,112 @@
+//! The real `steward-agent` binary enrolls this machine and checks in with its OS facts.
+
+use std::path::PathBuf;
+use tokio::process::Command;
+
+use crate::helpers::*;
+
+/// `steward-agent` is built beside `steward` (`cargo build --all-targets` or the test script).
+fn agent_binary() -> PathBuf {
+    let steward = PathBuf::from(env!("CARGO_BIN_EXE_steward"));
+    let agent = steward.with_file_name("steward-agent");
+    assert!(
+        agent.exists(),
+        "{} is missing: build the workspace first (cargo build --all-targets)",
+        agent.display()
+    );
+    agent
+}
+
+async fn run_agent(state: &std::path::Path, args: &[&str]) -> String {
+    let out = Command::new(agent_binary())
+        .arg("--state-dir")
+        .arg(state)
+        .args(args)
+        .env("STEWARD_LANG", "en")
+        .output()
+        .await
+        .expect("run steward-agent");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+#[tokio::test]
+async fn the_agent_enrolls_this_machine_and_reports_its_facts() {
+    let app = TestApp::spawn().await;
+    let token = app.enrollment_token(Default::default()).await;
+    let state = tempfile::tempdir().expect("tempdir");
+    let out = run_agent(
+        state.path(),
+        &[
+            "enroll",
+            "--server",
+            &app.base,
+            "--token",
+            &token,
+            "--owner",
+            "ops@example.com",
+        ],
+    )
+    .await;
+    assert!(out.contains("Enrolled as device"), "{out}");
+    let out = run_agent(state.path(), &["run", "--once"]).await;
+    assert!(out.contains("sequence 1"), "{out}");
+
+    let (_, page) = app.get("/api/v1/devices?q=ops%40example.com").await;
+    let id = page["items"][0]["id"]
+        .as_str()
+        .expect("enrolled device")
+        .to_string();
+    let (_, dev) = app.get(&format!("/api/v1/devices/{id}")).await;
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").expect("kernel");
+    assert_eq!(dev["os"]["kernel"], kernel.trim());
+    assert_eq!(dev["platform"], "linux");
+    assert!(
+        dev["inventory"]["cpu_count"].as_u64().unwrap_or(0) >= 1,
+        "{dev}"
+    );
+    assert_eq!(dev["seq"], 1);
+
+    // A second run reports the same machine: the cheap path, no new history.
+    let history = dev["history"].as_array().map(Vec::len);
+    run_agent(state.path(), &["run", "--once"]).await;
+    let (_, dev) = app.get(&format!("/api/v1/devices/{id}")).await;
+    assert_eq!(dev["seq"], 2);
+    assert_eq!(dev["history"].as_array().map(Vec::len), history);
+
+    let status = run_agent(state.path(), &["status", "--json"]).await;
+    let status: serde_json::Value = serde_json::from_str(&status).expect("json");
+    assert_eq!(status["enrolled"], id.as_str());
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_agent_says_when_the_server_is_unreachable() {
+    let state = tempfile::tempdir().expect("tempdir");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let out = Command::new(agent_binary())
+        .arg("--state-dir")
+        .arg(state.path())
+        .args([
+            "enroll",
+            "--server",
+            &format!("http://127.0.0.1:{port}"),
+            "--token",
+            "stwe_x",
+        ])
+        .env("STEWARD_LANG", "en")
+        .output()
+        .await
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Could not reach the server"), "{err}");
+}
