@@ -41,8 +41,6 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
             let token = token.clone();
             async move {
                 let mut sim = SimDevice::generate(seed, i);
-                sim.bad_token = false;
-                sim.duplicate_of = None;
                 sim.hardware_id = format!("bench-{seed:x}-{i}-{}", now_ms());
                 let r = client.enroll(&sim.enroll_request(&token)).await?;
                 let req = sim.checkin(1, now_ms(), 0, true);

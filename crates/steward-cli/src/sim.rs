@@ -89,8 +89,8 @@ pub struct SimDevice {
     pub owner: String,
     pub model: String,
     pub offline: bool,
+    /// Enrolls with a token that does not exist (a refused attempt the help desk can see).
     pub bad_token: bool,
-    pub duplicate_of: Option<u32>,
     pub trouble: Trouble,
 }
 
@@ -151,23 +151,12 @@ impl SimDevice {
             owner: format!("user{:05}@example.com", index * 7 / 10),
             model: model.into(),
             offline: special < 50,
-            bad_token: (50..70).contains(&special),
-            duplicate_of: (70..75).contains(&special).then_some(index / 2),
+            bad_token: false,
             trouble,
         }
     }
 
     pub fn enroll_request(&self, token: &str) -> EnrollRequest {
-        let hardware_id = match self.duplicate_of {
-            Some(other) if other != self.index => format!(
-                "{}-{other}",
-                self.hardware_id
-                    .rsplit_once('-')
-                    .map(|p| p.0)
-                    .unwrap_or("sim")
-            ),
-            _ => self.hardware_id.clone(),
-        };
         EnrollRequest {
             token: if self.bad_token {
                 format!("stwe_not-a-real-token-{}", self.index)
@@ -177,7 +166,7 @@ impl SimDevice {
             hostname: self.os.hostname.clone(),
             platform: self.platform,
             os_version: self.os.version.clone(),
-            hardware_id,
+            hardware_id: self.hardware_id.clone(),
             serial: self.serial.clone(),
             owner: self.owner.clone(),
             model: self.model.clone(),
@@ -292,13 +281,30 @@ struct Live {
     secret: String,
 }
 
-/// Enrolls the fleet (bad tokens and duplicates are refused, as intended) and returns the
-/// devices that enrolled.
+/// The refused enrollments a fleet of `devices` also produces: one in fifty with an unknown
+/// token, one in two hundred re-enrolling hardware that is already enrolled.
+pub fn refused_attempts(seed: u64, devices: u32) -> Vec<SimDevice> {
+    let unknown = (0..devices / 50).map(|k| SimDevice {
+        bad_token: true,
+        ..SimDevice::generate(seed, devices + k)
+    });
+    let duplicates = (0..devices / 200).map(|k| {
+        let mut dev = SimDevice::generate(seed, k * 7 % devices.max(1));
+        dev.os.hostname = format!("{}-reinstalled", dev.os.hostname);
+        dev
+    });
+    unknown.chain(duplicates).collect()
+}
+
+/// Enrolls the fleet, then makes the refused attempts, and returns the enrolled devices.
 async fn enroll_all(client: &Client, opts: &SimOptions, stats: &SimStats) -> Vec<Live> {
     use futures::stream::{self, StreamExt};
-    let results: Vec<Option<Live>> = stream::iter(0..opts.devices)
-        .map(|i| {
-            let dev = SimDevice::generate(opts.seed, i);
+    let fleet = (0..opts.devices).map(|i| SimDevice::generate(opts.seed, i));
+    let attempts: Vec<SimDevice> = fleet
+        .chain(refused_attempts(opts.seed, opts.devices))
+        .collect();
+    let results: Vec<Option<Live>> = stream::iter(attempts)
+        .map(|dev| {
             let client = client.clone();
             let token = opts.enroll_token.clone();
             async move {
@@ -429,7 +435,9 @@ mod tests {
         assert!(count(Trouble::StaleSignatures) > 100);
         assert!(count(Trouble::RealtimeOff) > 50);
         assert!(fleet.iter().filter(|d| d.offline).count() > 150);
-        assert!(fleet.iter().filter(|d| d.bad_token).count() > 50);
+        let refused = refused_attempts(1, 5000);
+        assert_eq!(refused.iter().filter(|d| d.bad_token).count(), 100);
+        assert_eq!(refused.len(), 125);
         let malware = fleet
             .iter()
             .find(|d| d.trouble == Trouble::ActiveMalware)

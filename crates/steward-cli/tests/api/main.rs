@@ -8,5 +8,6 @@ mod agent_api;
 mod agent_binary;
 mod bad_input;
 mod crash;
+mod demo;
 mod devices_api;
 mod tokens_api;
