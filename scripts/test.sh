@@ -43,6 +43,6 @@ run_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
 
 say "integration tests on PostgreSQL (port $port)"
 STEWARD_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres" \
-  cargo test --release -p steward-cli --test api
+  cargo test --release --workspace --test api
 
 say "all suites passed"

@@ -51,13 +51,12 @@ pub async fn enroll(
         Ok(JsonBody(req)) => req,
         Err(e) => {
             // Unparseable enrollments are recorded too, so the help desk sees them.
-            record_refusal(&state, now, &remote, None).await;
+            record_refusal(&state, now, &remote, None, e.0).await;
             return Err(e);
         }
     };
     if let Err(code) = enrollment::validate_request(&req) {
-        record_refusal(&state, now, &remote, Some(&req)).await;
-        state.metrics.enrollment(code.as_str());
+        record_refusal(&state, now, &remote, Some(&req), code).await;
         return Err(code.into());
     }
     let device_id = uuid_v7();
@@ -104,7 +103,16 @@ pub async fn enroll(
     }
 }
 
-async fn record_refusal(state: &AppState, at: i64, remote: &str, req: Option<&EnrollRequest>) {
+/// Records an enrollment refused before its token was looked up, with the code it was
+/// answered with.
+async fn record_refusal(
+    state: &AppState,
+    at: i64,
+    remote: &str,
+    req: Option<&EnrollRequest>,
+    code: ErrorCode,
+) {
+    state.metrics.enrollment(code.as_str());
     let clip = |s: &str| {
         s.chars()
             .take(steward_proto::MAX_FIELD_LEN)
@@ -112,7 +120,7 @@ async fn record_refusal(state: &AppState, at: i64, remote: &str, req: Option<&En
     };
     let record = AttemptRecord {
         at,
-        result: ErrorCode::MalformedRequest,
+        result: code,
         platform: req.map(|r| r.platform.as_str().to_string()),
         os_version: req.map(|r| clip(&r.os_version)).unwrap_or_default(),
         hostname: req.map(|r| clip(&r.hostname)).unwrap_or_default(),
@@ -120,11 +128,6 @@ async fn record_refusal(state: &AppState, at: i64, remote: &str, req: Option<&En
         owner: req.map(|r| clip(&r.owner)).unwrap_or_default(),
         remote_addr: remote.to_string(),
     };
-    if req.is_none() {
-        state
-            .metrics
-            .enrollment(ErrorCode::MalformedRequest.as_str());
-    }
     if let Err(e) = state
         .writer
         .submit(WriteOp::RecordAttempt(Box::new(record)))

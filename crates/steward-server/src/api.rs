@@ -109,7 +109,11 @@ pub async fn list_devices(
         sort,
         descending,
         limit: p.limit()?,
-        cursor: p.text("cursor")?,
+        // A cursor carries a sort value (a name of up to 255 characters) and an id.
+        cursor: match p.get("cursor") {
+            Some(c) if c.len() > 4 * 1024 => return Err(ApiError(ErrorCode::InvalidCursor)),
+            c => c.map(str::to_string),
+        },
     };
     Ok(Json(state.store.list_devices(&q).await?))
 }

@@ -24,7 +24,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use steward_core::{t, t_args};
+use steward_core::t;
 use steward_store::{Store, Writer};
 use tokio::net::TcpListener;
 use tower_http::decompression::RequestDecompressionLayer;
@@ -119,15 +119,10 @@ fn escape_html(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn home(headers: HeaderMap) -> Response {
     let lang = error::request_lang(&headers);
-    let devices = state.store.count_devices().await.unwrap_or(0);
     let title = escape_html(&t(lang, "home-title"));
-    let running = escape_html(&t_args(
-        lang,
-        "home-running",
-        &[("devices", devices.to_string())],
-    ));
+    let running = escape_html(&t(lang, "home-running"));
     let links = escape_html(&t(lang, "home-links"));
     Html(format!(
         "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\

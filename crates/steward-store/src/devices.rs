@@ -395,7 +395,7 @@ impl Store {
     /// devices cannot check in).
     pub async fn seed_devices(&self, devices: &[SeedDevice]) -> Result<()> {
         const COLS: usize = 13;
-        let mut tx = self.write.begin().await?;
+        let mut tx = self.begin_write().await?;
         for chunk in devices.chunks(500) {
             let mut sql = String::from(
                 "INSERT INTO devices (id, secret_hash, name, serial, hardware_id, owner, model, \

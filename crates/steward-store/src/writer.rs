@@ -214,7 +214,7 @@ async fn apply(store: &Store, ops: &[&WriteOp]) -> Vec<Result<WriteOutcome>> {
 }
 
 async fn apply_in_tx(store: &Store, ops: &[&WriteOp]) -> Result<Vec<WriteOutcome>> {
-    let mut tx = store.write.begin().await?;
+    let mut tx = store.begin_write().await?;
     let mut out: Vec<Option<WriteOutcome>> = vec![None; ops.len()];
     let once = device_counts(ops);
     bulk_touch(&mut tx, ops, &mut out, &once).await?;

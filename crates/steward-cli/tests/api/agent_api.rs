@@ -329,6 +329,7 @@ async fn every_enrollment_failure_is_refused_and_recorded_with_its_reason() {
         "token_expired",
         "duplicate_device",
         "malformed_request",
+        "malformed_json",
         "success",
     ] {
         assert!(
@@ -336,13 +337,22 @@ async fn every_enrollment_failure_is_refused_and_recorded_with_its_reason() {
             "{reason} not recorded: {results:?}"
         );
     }
+    // Each refusal is recorded with the code it was answered with.
     assert_eq!(
         results
             .iter()
             .filter(|r| **r == "malformed_request")
             .count(),
-        2
+        1
     );
+    let mut long_token = enroll_request(&"t".repeat(300), "h", Platform::Linux);
+    long_token.hardware_id = "long-token".into();
+    let e = refuse(long_token).await;
+    assert_eq!(e.code(), Some("unknown_token"));
+    let (_, unknown) = app
+        .get("/api/v1/enrollment-attempts?result=unknown_token")
+        .await;
+    assert_eq!(unknown["items"].as_array().map(Vec::len), Some(2));
     let (_, only) = app
         .get("/api/v1/enrollment-attempts?result=token_expired")
         .await;
@@ -355,5 +365,117 @@ async fn every_enrollment_failure_is_refused_and_recorded_with_its_reason() {
         .find(|t| once.starts_with(&t.prefix))
         .expect("once");
     assert_eq!(once_info.uses, 1, "refusals do not consume uses");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn devices_are_told_to_slow_down_under_load() {
+    let app = TestApp::spawn_with(|c| {
+        c.checkin.interval_secs = 60;
+        c.checkin.target_rate = 5;
+    })
+    .await;
+    let token = app.enrollment_token(Default::default()).await;
+    let (id, secret) = app.enroll(&token, "busy", Platform::Linux).await;
+    // Check in far above 5/s until the once-a-second rate reading stretches the interval.
+    let mut stretched = None;
+    for seq in 1..=400u64 {
+        let r = app
+            .agent
+            .checkin(&id, &secret, &checkin(seq, "busy"))
+            .await
+            .expect("checkin");
+        if r.next_checkin_secs > 60 {
+            stretched = Some(r.next_checkin_secs);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let secs = stretched.expect("the interval never grew under load");
+    assert!(secs <= 600, "capped at ten times the base: {secs}");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_full_write_queue_turns_checkins_away_with_retry_after() {
+    use sqlx::Connection;
+    let app = TestApp::spawn_with(|c| c.checkin.max_queue = 0).await;
+    let token = app.enrollment_token(Default::default()).await;
+    let (id, secret) = app.enroll(&token, "queued", Platform::Linux).await;
+    let body = serde_json::to_vec(&checkin(1, "queued")).expect("json");
+    let auth = format!("Bearer {}", steward_proto::device_credential(&id, &secret));
+    let headers = [
+        ("authorization", auth.as_str()),
+        ("content-type", "application/json"),
+    ];
+
+    // Hold the write lock from another connection so an enrollment stays queued.
+    let url = app.db_url().to_string();
+    let mut sqlite_lock = None;
+    let mut pg_lock = None;
+    if url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(&url).await.expect("connect");
+        sqlx::Executor::execute(
+            &mut c,
+            "BEGIN; LOCK TABLE enrollment_tokens IN ACCESS EXCLUSIVE MODE",
+        )
+        .await
+        .expect("lock");
+        pg_lock = Some(c);
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("connect");
+        sqlx::Executor::execute(&mut c, "BEGIN IMMEDIATE")
+            .await
+            .expect("lock");
+        sqlite_lock = Some(c);
+    }
+    let agent = app.agent.clone();
+    let waiting = tokio::spawn(async move {
+        agent
+            .enroll(&enroll_request(&token, "waiting", Platform::Linux))
+            .await
+    });
+    let mut queued = 0.0;
+    for _ in 0..500 {
+        queued = app.metric("steward_write_queue_depth").await;
+        if queued > 0.0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(queued > 0.0, "the enrollment never queued");
+    let resp = app
+        .http
+        .post(format!("{}/agent/v1/checkin", app.base))
+        .header(headers[0].0, headers[0].1)
+        .header(headers[1].0, headers[1].1)
+        .body(body.clone())
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(resp.status(), 503);
+    assert!(resp.headers().contains_key("retry-after"));
+    let b: serde_json::Value = resp.json().await.expect("json");
+    assert_eq!(code(&b), "overloaded");
+
+    // Released, the queued enrollment completes and check-ins are accepted again.
+    if let Some(mut c) = pg_lock {
+        sqlx::Executor::execute(&mut c, "ROLLBACK")
+            .await
+            .expect("unlock");
+    }
+    if let Some(mut c) = sqlite_lock {
+        sqlx::Executor::execute(&mut c, "ROLLBACK")
+            .await
+            .expect("unlock");
+    }
+    waiting
+        .await
+        .expect("task")
+        .expect("the queued enrollment completes");
+    let (status, b) = app.raw("/agent/v1/checkin", &headers, body).await;
+    assert_eq!(status, 200, "{b}");
     app.shutdown().await;
 }

@@ -108,6 +108,10 @@ impl TestApp {
         }
     }
 
+    pub fn db_url(&self) -> &str {
+        &self._db.url
+    }
+
     /// Stops the server after it finished its queued writes.
     pub async fn shutdown(mut self) {
         if let Some(s) = self.stop.take() {

@@ -23,7 +23,7 @@ error-internal = Ein interner Fehler ist aufgetreten; er wurde protokolliert.
 
 ## Startseite
 home-title = Steward
-home-running = Steward läuft und überwacht { $devices } verwaltete Geräte.
+home-running = Steward läuft.
 home-links = API-Beschreibung, Zustand und Metriken:
 
 ## Befehlszeile

@@ -23,7 +23,7 @@ error-internal = An internal error occurred; it has been logged.
 
 ## Home page
 home-title = Steward
-home-running = Steward is running and watching { $devices } managed devices.
+home-running = Steward is running.
 home-links = API description, health and metrics:
 
 ## Command line

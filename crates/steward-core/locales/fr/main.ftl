@@ -23,7 +23,7 @@ error-internal = Une erreur interne s'est produite ; elle a été journalisée.
 
 ## Page d'accueil
 home-title = Steward
-home-running = Steward fonctionne et surveille { $devices } appareils gérés.
+home-running = Steward fonctionne.
 home-links = Description de l'API, état et métriques :
 
 ## Ligne de commande

@@ -23,7 +23,7 @@ error-internal = 내부 오류가 발생했으며 기록되었습니다.
 
 ## 홈 페이지
 home-title = Steward
-home-running = Steward가 실행 중이며 관리 장치 { $devices }대를 감시하고 있습니다.
+home-running = Steward가 실행 중입니다.
 home-links = API 설명, 상태 및 메트릭:
 
 ## 명령줄

@@ -23,7 +23,7 @@ error-internal = Ett internt fel inträffade; det har loggats.
 
 ## Startsida
 home-title = Steward
-home-running = Steward körs och övervakar { $devices } hanterade enheter.
+home-running = Steward körs.
 home-links = API-beskrivning, hälsa och mätvärden:
 
 ## Kommandorad
