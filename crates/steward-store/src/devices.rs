@@ -397,23 +397,11 @@ impl Store {
         const COLS: usize = 13;
         let mut tx = self.begin_write().await?;
         for chunk in devices.chunks(500) {
-            let mut sql = String::from(
+            let sql = format!(
                 "INSERT INTO devices (id, secret_hash, name, serial, hardware_id, owner, model, \
-                 platform, os_name, os_version, enrolled_at, last_seen_at, seq) VALUES ",
+                 platform, os_name, os_version, enrolled_at, last_seen_at, seq) VALUES {}",
+                crate::values_placeholders(chunk.len(), COLS)
             );
-            for i in 0..chunk.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                sql.push('(');
-                for c in 0..COLS {
-                    if c > 0 {
-                        sql.push(',');
-                    }
-                    sql.push_str(&format!("${}", i * COLS + c + 1));
-                }
-                sql.push(')');
-            }
             let mut q = sqlx::query(&sql);
             for d in chunk {
                 q = q

@@ -240,6 +240,18 @@ fn sqlite_pragmas(
     })
 }
 
+/// `($1, $2, …), ($n+1, …), …`: placeholders of `rows` rows of `cols` values, for
+/// multi-row `VALUES` lists.
+pub(crate) fn values_placeholders(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A bound value for dynamically built queries.
 #[derive(Debug, Clone)]
 pub(crate) enum Param {
@@ -258,4 +270,16 @@ pub(crate) fn bind_all<'q>(
         };
     }
     q
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn values_placeholders_number_rows_and_columns() {
+        assert_eq!(
+            super::values_placeholders(2, 3),
+            "($1, $2, $3), ($4, $5, $6)"
+        );
+        assert_eq!(super::values_placeholders(1, 1), "($1)");
+    }
 }

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::tokens::token_record;
-use crate::{Result, Store, StoreError};
+use crate::{values_placeholders, Result, Store, StoreError};
 
 /// Largest number of operations in one transaction.
 pub const MAX_BATCH: usize = 512;
@@ -265,19 +265,11 @@ async fn bulk_touch(
         return Ok(());
     }
     for chunk in touches.chunks(TOUCH_CHUNK) {
-        let mut sql = String::from(
-            "UPDATE devices SET last_seen_at = v.column2, seq = v.column3 FROM (VALUES ",
-        );
-        for i in 0..chunk.len() {
-            let b = i * 4;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4));
-        }
-        sql.push_str(
-            ") AS v WHERE devices.id = v.column1 AND devices.seq < v.column3 \
+        let sql = format!(
+            "UPDATE devices SET last_seen_at = v.column2, seq = v.column3 FROM (VALUES {}) AS v \
+             WHERE devices.id = v.column1 AND devices.seq < v.column3 \
              AND devices.state_hash = v.column4 AND devices.retired_at IS NULL RETURNING devices.id",
+            values_placeholders(chunk.len(), 4)
         );
         let mut q = sqlx::query(&sql);
         for &i in chunk {
@@ -537,15 +529,10 @@ async fn apply_checkin(
 /// Inserts history entries, many rows per statement.
 async fn insert_events(tx: &mut Transaction<'_, Any>, events: &[Event]) -> Result<()> {
     for chunk in events.chunks(TOUCH_CHUNK) {
-        let mut sql =
-            String::from("INSERT INTO device_events (device_id, at, kind, detail) VALUES ");
-        for i in 0..chunk.len() {
-            let b = i * 4;
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("(${}, ${}, ${}, ${})", b + 1, b + 2, b + 3, b + 4));
-        }
+        let sql = format!(
+            "INSERT INTO device_events (device_id, at, kind, detail) VALUES {}",
+            values_placeholders(chunk.len(), 4)
+        );
         let mut q = sqlx::query(&sql);
         for e in chunk {
             q = q

@@ -77,8 +77,7 @@ async fn enroll_checkin_and_read_back() {
 #[tokio::test]
 async fn server_asks_for_inventory_it_lacks() {
     let app = TestApp::spawn().await;
-    let token = app.enrollment_token(Default::default()).await;
-    let (id, secret) = app.enroll(&token, "pc-2", Platform::Windows).await;
+    let (id, secret) = app.device("pc-2", Platform::Windows).await;
     let mut req = checkin(1, "pc-2");
     req.inventory_hash = Some("abc".into());
     let resp = app
@@ -94,8 +93,7 @@ async fn server_asks_for_inventory_it_lacks() {
 #[tokio::test]
 async fn replayed_and_older_sequence_numbers_change_nothing() {
     let app = TestApp::spawn().await;
-    let token = app.enrollment_token(Default::default()).await;
-    let (id, secret) = app.enroll(&token, "pc-3", Platform::Macos).await;
+    let (id, secret) = app.device("pc-3", Platform::Macos).await;
     let first = checkin(5, "pc-3");
     assert!(
         app.agent
@@ -134,8 +132,7 @@ async fn replayed_and_older_sequence_numbers_change_nothing() {
 #[tokio::test]
 async fn unchanged_checkins_take_the_cheap_path_and_move_last_seen() {
     let app = TestApp::spawn().await;
-    let token = app.enrollment_token(Default::default()).await;
-    let (id, secret) = app.enroll(&token, "pc-4", Platform::Linux).await;
+    let (id, secret) = app.device("pc-4", Platform::Linux).await;
     app.agent
         .checkin(&id, &secret, &checkin(1, "pc-4"))
         .await
@@ -375,8 +372,7 @@ async fn devices_are_told_to_slow_down_under_load() {
         c.checkin.target_rate = 5;
     })
     .await;
-    let token = app.enrollment_token(Default::default()).await;
-    let (id, secret) = app.enroll(&token, "busy", Platform::Linux).await;
+    let (id, secret) = app.device("busy", Platform::Linux).await;
     // Check in far above 5/s until the once-a-second rate reading stretches the interval.
     let mut stretched = None;
     for seq in 1..=400u64 {

@@ -16,8 +16,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 #[tokio::test]
 async fn bad_checkin_bodies_get_stable_codes_and_change_nothing() {
     let app = TestApp::spawn().await;
-    let token = app.enrollment_token(Default::default()).await;
-    let (id, secret) = app.enroll(&token, "victim", Platform::Linux).await;
+    let (id, secret) = app.device("victim", Platform::Linux).await;
     let auth = format!("Bearer {}", device_credential(&id, &secret));
     let h = |extra: Option<(&'static str, &'static str)>| {
         let mut v = vec![

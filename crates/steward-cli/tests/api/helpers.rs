@@ -176,6 +176,12 @@ impl TestApp {
             .token
     }
 
+    /// Enrolls a device with a fresh enrollment token; returns (device id, secret).
+    pub async fn device(&self, name: &str, platform: Platform) -> (String, String) {
+        let token = self.enrollment_token(Default::default()).await;
+        self.enroll(&token, name, platform).await
+    }
+
     /// Enrolls a device named `name`; returns (device id, secret).
     pub async fn enroll(&self, token: &str, name: &str, platform: Platform) -> (String, String) {
         let r = self
