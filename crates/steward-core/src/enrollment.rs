@@ -1,6 +1,6 @@
 //! Whether an enrollment may go ahead. The store supplies the token record; this module decides.
 
-use steward_proto::{EnrollRequest, ErrorCode, Platform, MAX_FIELD_LEN};
+use steward_proto::{EnrollRequest, ErrorCode, OsFacts, Platform, MAX_FIELD_LEN};
 
 /// What the store knows about an enrollment token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +14,29 @@ pub struct TokenRecord {
     pub group: Option<String>,
 }
 
+/// Whether an identity field is acceptable: at most [`MAX_FIELD_LEN`] bytes, no control
+/// characters, and not blank when required.
+pub fn valid_field(value: &str, required: bool) -> bool {
+    !(required && value.trim().is_empty())
+        && value.len() <= MAX_FIELD_LEN
+        && !value.chars().any(char::is_control)
+}
+
+/// Checks the OS facts of a check-in (they name the device and its OS in lists).
+pub fn validate_os(os: &OsFacts) -> Result<(), ErrorCode> {
+    let ok = valid_field(&os.name, false)
+        && valid_field(&os.version, false)
+        && valid_field(&os.build, false)
+        && valid_field(&os.kernel, false)
+        && valid_field(&os.hostname, false)
+        && valid_field(&os.arch, false);
+    if ok {
+        Ok(())
+    } else {
+        Err(ErrorCode::InvalidField)
+    }
+}
+
 /// Checks the request's own fields (before any token look-up).
 pub fn validate_request(req: &EnrollRequest) -> Result<(), ErrorCode> {
     let fields = [
@@ -24,13 +47,11 @@ pub fn validate_request(req: &EnrollRequest) -> Result<(), ErrorCode> {
         (&req.owner, false),
         (&req.model, false),
     ];
-    for (value, required) in fields {
-        if (required && value.trim().is_empty())
-            || value.len() > MAX_FIELD_LEN
-            || value.chars().any(char::is_control)
-        {
-            return Err(ErrorCode::MalformedRequest);
-        }
+    if !fields
+        .iter()
+        .all(|(value, required)| valid_field(value, *required))
+    {
+        return Err(ErrorCode::MalformedRequest);
     }
     if req.token.len() > MAX_FIELD_LEN {
         return Err(ErrorCode::UnknownToken);
@@ -130,5 +151,14 @@ mod tests {
         assert_eq!(validate_request(&req), Err(ErrorCode::MalformedRequest));
         req.hostname = " ".into();
         assert_eq!(validate_request(&req), Err(ErrorCode::MalformedRequest));
+        let mut os = OsFacts {
+            hostname: "pc".into(),
+            ..Default::default()
+        };
+        assert_eq!(validate_os(&os), Ok(()));
+        os.kernel = "k".repeat(MAX_FIELD_LEN + 1);
+        assert_eq!(validate_os(&os), Err(ErrorCode::InvalidField));
+        os.kernel = "6.1\n".into();
+        assert_eq!(validate_os(&os), Err(ErrorCode::InvalidField));
     }
 }

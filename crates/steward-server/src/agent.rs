@@ -206,6 +206,7 @@ pub async fn checkin(
         return Err(ErrorCode::Overloaded.into());
     }
     state.checkins_this_second.fetch_add(1, Ordering::Relaxed);
+    enrollment::validate_os(&req.os)?;
     let seq = i64::try_from(req.seq).map_err(|_| ApiError(ErrorCode::InvalidField))?;
     let now = now_ms();
     let interval = current_interval(&state);

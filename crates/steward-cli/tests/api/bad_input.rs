@@ -113,6 +113,20 @@ async fn bad_checkin_bodies_get_stable_codes_and_change_nothing() {
             "{name}"
         );
     }
+    let mut long_host = checkin(1, &"h".repeat(300));
+    long_host.os.kernel = "6.1".into();
+    let (s, b) = app
+        .raw(
+            "/agent/v1/checkin",
+            &h(None),
+            serde_json::to_vec(&long_host).expect("json"),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (400, "invalid_field"),
+        "an over-long hostname"
+    );
     let wrong_secret = format!("Bearer {}", device_credential(&id, "stwd_wrong"));
     let (s, b) = app
         .raw(
