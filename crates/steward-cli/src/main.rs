@@ -365,7 +365,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             let t0 = Instant::now();
             bench::seed(&store, devices, 1).await?;
             let load_secs = t0.elapsed().as_secs_f64();
-            let token = steward_server::api::new_api_token(&store, "bench", Role::Readonly, None)
+            let token = steward_server::api::new_api_token(&store, "bench", Role::Helpdesk, None)
                 .await
                 .map_err(|e| api_err(lang, e))?;
             let listener = TcpListener::bind("127.0.0.1:0").await?;

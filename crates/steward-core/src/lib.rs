@@ -4,6 +4,7 @@ pub mod enrollment;
 pub mod history;
 pub mod i18n;
 pub mod load;
+pub mod policy;
 pub mod role;
 pub mod secret;
 pub mod time;

@@ -1,7 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-/// Built-in roles. Finer permission checks come with the policy layer; for now a role
-/// either may change configuration (administrator, operator) or only read.
+/// Built-in roles; what each may do is in [`crate::policy`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
@@ -38,21 +37,6 @@ impl Role {
             _ => None,
         }
     }
-
-    /// May manage enrollment tokens.
-    pub fn can_manage_enrollment(self) -> bool {
-        matches!(self, Role::Administrator | Role::Operator)
-    }
-
-    /// May create API tokens.
-    pub fn can_manage_tokens(self) -> bool {
-        self == Role::Administrator
-    }
-
-    /// May read devices and enrollment attempts.
-    pub fn can_read_devices(self) -> bool {
-        true
-    }
 }
 
 #[cfg(test)]
@@ -68,8 +52,5 @@ mod tests {
         for r in Role::ALL {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
-        assert!(!Role::Helpdesk.can_manage_enrollment());
-        assert!(Role::Operator.can_manage_enrollment());
-        assert!(!Role::Operator.can_manage_tokens());
     }
 }

@@ -164,7 +164,7 @@ impl FromRequestParts<AppState> for Device {
             state.metrics.checkin("unauthorized");
             ApiError(ErrorCode::Unauthorized)
         };
-        let (id, secret_text) = bearer(parts)
+        let (id, secret_text) = bearer(&parts.headers)
             .and_then(|c| c.split_once('.'))
             .ok_or_else(unauthorized)?;
         if id.len() > 64 {

@@ -1,8 +1,6 @@
 //! Authentication of API callers by bearer token.
 
-use axum::extract::FromRequestParts;
-use axum::http::header;
-use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
 use steward_core::time::now_ms;
 use steward_core::{secret, Role};
 use steward_proto::ErrorCode;
@@ -20,20 +18,9 @@ pub struct Caller {
     pub role: Role,
 }
 
-impl Caller {
-    pub fn require(&self, allowed: bool) -> Result<(), ApiError> {
-        if allowed {
-            Ok(())
-        } else {
-            Err(ApiError(ErrorCode::Forbidden))
-        }
-    }
-}
-
 /// The value of `Authorization: Bearer …`.
-pub fn bearer(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
         .get(header::AUTHORIZATION)?
         .to_str()
         .ok()?
@@ -41,31 +28,28 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
         .map(str::trim)
 }
 
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(parts).ok_or(ApiError(ErrorCode::Unauthorized))?;
-        let auth = state
-            .store
-            .api_token_by_hash(&secret::hash(token))
-            .await?
-            .ok_or(ApiError(ErrorCode::Unauthorized))?;
-        let now = now_ms();
-        if auth.revoked || auth.expires_at.is_some_and(|e| e <= now) {
-            return Err(ApiError(ErrorCode::Unauthorized));
-        }
-        if auth
-            .last_used_at
-            .is_none_or(|t| now - t >= LAST_USED_RESOLUTION_MS)
-        {
-            state.store.touch_api_token(&auth.id, now).await?;
-        }
-        Ok(Caller {
-            token_id: auth.id,
-            role: auth.role,
-        })
+/// Authenticates an API caller by its bearer token.
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
+    let token = bearer(headers).ok_or(ApiError(ErrorCode::Unauthorized))?;
+    let auth = state
+        .store
+        .api_token_by_hash(&secret::hash(token))
+        .await?
+        .ok_or(ApiError(ErrorCode::Unauthorized))?;
+    let now = now_ms();
+    if auth.revoked || auth.expires_at.is_some_and(|e| e <= now) {
+        return Err(ApiError(ErrorCode::Unauthorized));
     }
+    if auth
+        .last_used_at
+        .is_none_or(|t| now - t >= LAST_USED_RESOLUTION_MS)
+    {
+        state.store.touch_api_token(&auth.id, now).await?;
+    }
+    Ok(Caller {
+        token_id: auth.id,
+        role: auth.role,
+    })
 }
 
 /// Hashes a password with argon2id (default parameters) into a PHC string.

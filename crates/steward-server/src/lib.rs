@@ -12,6 +12,7 @@ pub mod cache;
 pub mod config;
 pub mod error;
 pub mod metrics;
+pub mod policy;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -49,30 +50,7 @@ pub fn router(state: AppState) -> Router {
     let agent = Router::new()
         .route("/agent/v1/enroll", post(agent::enroll))
         .route("/agent/v1/checkin", post(agent::checkin));
-    let api = Router::new()
-        .route("/api/v1/openapi.json", get(api::openapi))
-        .route("/api/v1/devices", get(api::list_devices))
-        .route("/api/v1/devices/{id}", get(api::get_device))
-        .route(
-            "/api/v1/enrollment-tokens",
-            get(api::list_enrollment_tokens).post(api::create_enrollment_token),
-        )
-        .route(
-            "/api/v1/enrollment-tokens/{id}",
-            get(api::get_enrollment_token),
-        )
-        .route(
-            "/api/v1/enrollment-tokens/{id}/revoke",
-            post(api::revoke_enrollment_token),
-        )
-        .route(
-            "/api/v1/enrollment-attempts",
-            get(api::list_enrollment_attempts),
-        )
-        .route(
-            "/api/v1/tokens",
-            get(api::list_api_tokens).post(api::create_api_token),
-        );
+    let api = policy::api_router(&state);
     Router::new()
         .route("/", get(home))
         .route("/healthz", get(healthz))

@@ -85,7 +85,7 @@ async fn start(db: &TestDb, port: u16) -> Server {
 async fn acknowledged_checkins_survive_sigkill() {
     let db = TestDb::new().await;
     let enroll_token = cli(&db, &["enroll-token", "create"]);
-    let api_token = cli(&db, &["token", "create", "--role", "readonly"]);
+    let api_token = cli(&db, &["token", "create", "--role", "helpdesk"]);
     let port = free_port();
     let server = start(&db, port).await;
     let base = format!("http://127.0.0.1:{port}");

@@ -207,6 +207,23 @@ async fn health_metrics_openapi_and_home() {
     ] {
         assert!(paths.contains_key(p), "openapi lacks {p}");
     }
+    // The description and the policy table list the same endpoints.
+    let documented: std::collections::BTreeSet<(String, String)> = paths
+        .iter()
+        .filter(|(p, _)| p.starts_with("/api/"))
+        .flat_map(|(p, ops)| {
+            ops.as_object()
+                .expect("operations")
+                .keys()
+                .map(move |m| (m.to_uppercase(), p.clone()))
+        })
+        .collect();
+    let enforced: std::collections::BTreeSet<(String, String)> =
+        steward_server::policy::endpoints()
+            .iter()
+            .map(|e| (e.method.to_string(), e.path.to_string()))
+            .collect();
+    assert_eq!(documented, enforced);
     // Every documented path is routed: an undocumented method gets 405, not 404.
     for p in paths.keys() {
         let path = p.replace("{id}", "x");

@@ -4,16 +4,72 @@ use steward_core::Role;
 use crate::helpers::*;
 
 #[tokio::test]
-async fn roles_gate_the_admin_api() {
+async fn every_role_against_every_endpoint() {
+    use steward_server::policy::{endpoints, Access};
     let app = TestApp::spawn().await;
-    let readonly = app.token_with_role(Role::Readonly).await;
+    let mut tokens = Vec::new();
+    for role in Role::ALL {
+        tokens.push((role, app.token_with_role(role).await));
+    }
+    let send = |method: &reqwest::Method, path: &str, token: Option<&str>| {
+        let mut rb = app.http.request(
+            method.clone(),
+            format!("{}{}", app.base, path.replace("{id}", "x")),
+        );
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        if method == reqwest::Method::POST {
+            rb = rb.json(&json!({}));
+        }
+        async move { rb.send().await.expect("request").status().as_u16() }
+    };
+    let all = endpoints();
+    assert!(all.len() >= 10);
+    for e in &all {
+        let anonymous = send(&e.method, e.path, None).await;
+        match e.access {
+            Access::Public => assert_eq!(anonymous, 200, "{} {}", e.method, e.path),
+            Access::Requires(p) => {
+                assert_eq!(anonymous, 401, "{} {} without a token", e.method, e.path);
+                for (role, token) in &tokens {
+                    let status = send(&e.method, e.path, Some(token)).await;
+                    if p.allows(*role) {
+                        assert!(
+                            status != 403 && status != 401 && status != 500,
+                            "{role:?} {} {}: {status}",
+                            e.method,
+                            e.path
+                        );
+                    } else {
+                        assert_eq!(status, 403, "{role:?} {} {}", e.method, e.path);
+                    }
+                }
+            }
+        }
+    }
+    app.shutdown().await;
+}
+
+#[test]
+fn the_permission_table_in_the_docs_is_the_one_enforced() {
+    let docs = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/permissions.md"
+    ))
+    .expect("docs/permissions.md");
+    let table = steward_server::policy::markdown_table();
+    assert!(
+        docs.contains(&table),
+        "docs/permissions.md is out of date; it should contain:\n{table}"
+    );
+}
+
+#[tokio::test]
+async fn privilege_escalation_through_tokens_is_refused() {
+    let app = TestApp::spawn().await;
     let operator = app.token_with_role(Role::Operator).await;
-    let (s, _) = app.get_as("/api/v1/devices", &readonly).await;
-    assert_eq!(s, 200);
-    let (s, b) = app
-        .post_as("/api/v1/enrollment-tokens", &readonly, &json!({}))
-        .await;
-    assert_eq!((s, code(&b)), (403, "forbidden"));
+    let helpdesk = app.token_with_role(Role::Helpdesk).await;
     let (s, b) = app
         .post_as(
             "/api/v1/tokens",
@@ -26,9 +82,13 @@ async fn roles_gate_the_admin_api() {
         (403, "forbidden"),
         "an operator cannot mint an administrator token"
     );
+    let (s, b) = app
+        .post_as("/api/v1/enrollment-tokens", &helpdesk, &json!({}))
+        .await;
+    assert_eq!((s, code(&b)), (403, "forbidden"));
     let (s, b) = app.get_as("/api/v1/devices", "stwa_forged").await;
     assert_eq!((s, code(&b)), (401, "unauthorized"));
-    let (s, created) = app.post_as("/api/v1/enrollment-tokens", &operator, &json!({"name": "site", "max_uses": 3, "expires_in_hours": 24, "platforms": ["windows"]})).await;
+    let (s, created) = app.post_as("/api/v1/enrollment-tokens", &app.admin_token, &json!({"name": "site", "max_uses": 3, "expires_in_hours": 24, "platforms": ["windows"]})).await;
     assert_eq!(s, 201, "{created}");
     assert!(created["token"]
         .as_str()
@@ -45,7 +105,7 @@ async fn api_tokens_are_shown_once_listed_with_last_use_and_expire() {
         .post_as(
             "/api/v1/tokens",
             &app.admin_token,
-            &json!({"name": "reporting", "role": "readonly"}),
+            &json!({"name": "reporting", "role": "helpdesk"}),
         )
         .await;
     assert_eq!(s, 201, "{created}");
@@ -62,7 +122,7 @@ async fn api_tokens_are_shown_once_listed_with_last_use_and_expire() {
         .clone();
     assert!(listed.get("token").is_none(), "the secret is never listed");
     assert!(listed["last_used_at"].is_string());
-    assert_eq!(listed["role"], "readonly");
+    assert_eq!(listed["role"], "helpdesk");
     let (s, b) = app
         .post_as(
             "/api/v1/tokens",

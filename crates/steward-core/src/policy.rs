@@ -1,0 +1,63 @@
+//! Who may do what: every admin API endpoint names one [`Permission`], and this table is the
+//! only place that says which roles hold it.
+
+use crate::Role;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Devices, their inventory and history, enrollment attempts.
+    ReadDevices,
+    /// Enrollment tokens: create, list, revoke.
+    ManageEnrollment,
+    /// API tokens: create, list.
+    ManageTokens,
+    /// The audit log.
+    ReadAudit,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 4] = [
+        Permission::ReadDevices,
+        Permission::ManageEnrollment,
+        Permission::ManageTokens,
+        Permission::ReadAudit,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Permission::ReadDevices => "read devices",
+            Permission::ManageEnrollment => "manage enrollment",
+            Permission::ManageTokens => "manage API tokens",
+            Permission::ReadAudit => "read the audit log",
+        }
+    }
+
+    /// Whether `role` holds this permission.
+    pub fn allows(self, role: Role) -> bool {
+        use Role::*;
+        match self {
+            // The help desk looks devices and failed enrollments up; stakeholders (read-only)
+            // see dashboards and reports, not the device list.
+            Permission::ReadDevices => matches!(role, Administrator | Operator | Helpdesk),
+            Permission::ManageEnrollment | Permission::ManageTokens | Permission::ReadAudit => {
+                role == Administrator
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn administrators_hold_everything_and_readonly_nothing_here() {
+        for p in Permission::ALL {
+            assert!(p.allows(Role::Administrator), "{p:?}");
+            assert!(!p.allows(Role::Readonly), "{p:?}");
+        }
+        assert!(Permission::ReadDevices.allows(Role::Helpdesk));
+        assert!(!Permission::ManageEnrollment.allows(Role::Operator));
+        assert!(!Permission::ManageTokens.allows(Role::Helpdesk));
+    }
+}

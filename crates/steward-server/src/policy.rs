@@ -1,0 +1,191 @@
+//! The policy layer: the admin API is built from [`endpoints`], where every route names the
+//! permission it needs, so a route cannot exist without an entry. [`authorize`] authenticates
+//! the caller and checks that permission before any handler runs.
+
+use axum::extract::{Request, State};
+use axum::http::Method;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::Router;
+use steward_core::policy::Permission;
+use steward_proto::ErrorCode;
+
+use crate::api;
+use crate::auth::{authenticate, Caller};
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Who may call an endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (the API description).
+    Public,
+    /// An API token whose role holds the permission.
+    Requires(Permission),
+}
+
+/// One admin API endpoint.
+pub struct Endpoint {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    route: fn() -> MethodRouter<AppState>,
+}
+
+fn ep(
+    method: Method,
+    path: &'static str,
+    access: Access,
+    route: fn() -> MethodRouter<AppState>,
+) -> Endpoint {
+    Endpoint {
+        method,
+        path,
+        access,
+        route,
+    }
+}
+
+/// Every admin API endpoint and the permission it needs.
+pub fn endpoints() -> Vec<Endpoint> {
+    use Access::{Public, Requires};
+    use Permission::*;
+    vec![
+        ep(Method::GET, "/api/v1/openapi.json", Public, || {
+            get(api::openapi)
+        }),
+        ep(
+            Method::GET,
+            "/api/v1/devices",
+            Requires(ReadDevices),
+            || get(api::list_devices),
+        ),
+        ep(
+            Method::GET,
+            "/api/v1/devices/{id}",
+            Requires(ReadDevices),
+            || get(api::get_device),
+        ),
+        ep(
+            Method::GET,
+            "/api/v1/enrollment-attempts",
+            Requires(ReadDevices),
+            || get(api::list_enrollment_attempts),
+        ),
+        ep(
+            Method::GET,
+            "/api/v1/enrollment-tokens",
+            Requires(ManageEnrollment),
+            || get(api::list_enrollment_tokens),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/enrollment-tokens",
+            Requires(ManageEnrollment),
+            || post(api::create_enrollment_token),
+        ),
+        ep(
+            Method::GET,
+            "/api/v1/enrollment-tokens/{id}",
+            Requires(ManageEnrollment),
+            || get(api::get_enrollment_token),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/enrollment-tokens/{id}/revoke",
+            Requires(ManageEnrollment),
+            || post(api::revoke_enrollment_token),
+        ),
+        ep(
+            Method::GET,
+            "/api/v1/tokens",
+            Requires(ManageTokens),
+            || get(api::list_api_tokens),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/tokens",
+            Requires(ManageTokens),
+            || post(api::create_api_token),
+        ),
+    ]
+}
+
+/// The admin API router, assembled from [`endpoints`] only.
+pub fn api_router(state: &AppState) -> Router<AppState> {
+    endpoints().into_iter().fold(Router::new(), |router, e| {
+        let route = (e.route)();
+        let route = match e.access {
+            Access::Public => route,
+            Access::Requires(p) => route.route_layer(axum::middleware::from_fn_with_state(
+                (state.clone(), p),
+                authorize,
+            )),
+        };
+        router.route(e.path, route)
+    })
+}
+
+/// Authenticates the bearer token and checks the endpoint's permission; the handler then
+/// finds the [`Caller`] in the request's extensions.
+async fn authorize(
+    State((state, permission)): State<(AppState, Permission)>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let caller = match authenticate(&state, req.headers()).await {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    if !permission.allows(caller.role) {
+        return ApiError(ErrorCode::Forbidden).into_response();
+    }
+    req.extensions_mut().insert(caller);
+    next.run(req).await
+}
+
+/// The permission table as Markdown, for `docs/permissions.md`.
+pub fn markdown_table() -> String {
+    use steward_core::Role;
+    let mut out = String::from("| method | path | permission |");
+    for r in Role::ALL {
+        out.push_str(&format!(" {} |", r.as_str()));
+    }
+    out.push_str("\n|---|---|---|");
+    out.push_str(&"---|".repeat(Role::ALL.len()));
+    out.push('\n');
+    for e in endpoints() {
+        let (perm, cells): (&str, Vec<&str>) = match e.access {
+            Access::Public => ("public", vec!["yes"; Role::ALL.len()]),
+            Access::Requires(p) => (
+                p.name(),
+                Role::ALL
+                    .iter()
+                    .map(|r| if p.allows(*r) { "yes" } else { "no" })
+                    .collect(),
+            ),
+        };
+        out.push_str(&format!("| {} | `{}` | {perm} |", e.method, e.path));
+        for c in cells {
+            out.push_str(&format!(" {c} |"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A handler's view of the caller, set by [`authorize`].
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, ApiError> {
+        parts.extensions.get::<Caller>().cloned().ok_or_else(|| {
+            tracing::error!("handler reached without the policy layer");
+            ApiError(ErrorCode::Internal)
+        })
+    }
+}
