@@ -16,6 +16,7 @@ use rand::Rng;
 use steward_core::{t, t_args, Lang, Role};
 use steward_proto::{CreateEnrollmentToken, Platform};
 use steward_server::Config;
+use steward_store::audit::Actor;
 use steward_store::Store;
 use tokio::net::TcpListener;
 
@@ -365,9 +366,15 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             let t0 = Instant::now();
             bench::seed(&store, devices, 1).await?;
             let load_secs = t0.elapsed().as_secs_f64();
-            let token = steward_server::api::new_api_token(&store, "bench", Role::Helpdesk, None)
-                .await
-                .map_err(|e| api_err(lang, e))?;
+            let token = steward_server::api::new_api_token(
+                &store,
+                "bench",
+                Role::Helpdesk,
+                None,
+                &Actor::cli(),
+            )
+            .await
+            .map_err(|e| api_err(lang, e))?;
             let listener = TcpListener::bind("127.0.0.1:0").await?;
             let base = format!("http://{}", listener.local_addr()?);
             let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -396,9 +403,15 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
         }) => {
             let role = parse_role(lang, &role)?;
             let store = cfg.open().await?;
-            let created = steward_server::api::new_api_token(&store, &name, role, expires_in_hours)
-                .await
-                .map_err(|e| api_err(lang, e))?;
+            let created = steward_server::api::new_api_token(
+                &store,
+                &name,
+                role,
+                expires_in_hours,
+                &Actor::cli(),
+            )
+            .await
+            .map_err(|e| api_err(lang, e))?;
             eprintln!(
                 "{}",
                 t_args(
@@ -439,6 +452,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                     group,
                     platforms,
                 },
+                &Actor::cli(),
             )
             .await
             .map_err(|e| api_err(lang, e))?;
@@ -457,7 +471,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
         Command::EnrollToken(EnrollTokenCommand::Revoke { id, cfg }) => {
             let store = cfg.open().await?;
             store
-                .revoke_enrollment_token(&id, steward_core::time::now_ms())
+                .revoke_enrollment_token(&id, steward_core::time::now_ms(), &Actor::cli())
                 .await
                 .map_err(|e| api_err(lang, e.into()))?;
             println!(
@@ -481,7 +495,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                 (generate_password(), true)
             };
             let store = cfg.open().await?;
-            steward_server::auth::create_user(&store, &email, role, &password)
+            steward_server::auth::create_user(&store, &email, role, &password, &Actor::cli())
                 .await
                 .map_err(|e| api_err(lang, e))?;
             println!(
@@ -558,16 +572,30 @@ async fn demo(
     let email = "admin@example.com".to_string();
     let password = generate_password();
     // An existing --data-dir may already have the admin; keep going with a new password then.
-    let _ = steward_server::auth::create_user(&store, &email, Role::Administrator, &password).await;
-    let api = steward_server::api::new_api_token(&store, "demo", Role::Administrator, None)
-        .await
-        .map_err(|e| api_err(lang, e))?;
+    let _ = steward_server::auth::create_user(
+        &store,
+        &email,
+        Role::Administrator,
+        &password,
+        &Actor::cli(),
+    )
+    .await;
+    let api = steward_server::api::new_api_token(
+        &store,
+        "demo",
+        Role::Administrator,
+        None,
+        &Actor::cli(),
+    )
+    .await
+    .map_err(|e| api_err(lang, e))?;
     let enroll = steward_server::api::new_enrollment_token(
         &store,
         &CreateEnrollmentToken {
             name: Some("demo".into()),
             ..Default::default()
         },
+        &Actor::cli(),
     )
     .await
     .map_err(|e| api_err(lang, e))?;

@@ -136,3 +136,22 @@ pub struct CreatedApiToken {
     #[serde(flatten)]
     pub info: ApiTokenInfo,
 }
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    /// `token:ID`, `cli` or `anonymous`.
+    pub actor: String,
+    pub actor_name: String,
+    pub role: Option<String>,
+    pub action: String,
+    pub object_type: String,
+    pub object_id: Option<String>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub remote_addr: String,
+    /// `ok`, `denied` or `failed`.
+    pub outcome: String,
+}

@@ -14,6 +14,7 @@ use steward_proto::{
     DeviceDetail, DeviceSummary, EnrollmentAttempt, EnrollmentTokenInfo, ErrorCode, Page, Platform,
     DEFAULT_PAGE_LIMIT, MAX_FIELD_LEN, MAX_PAGE_LIMIT,
 };
+use steward_store::audit::{Actor, AuditQuery};
 use steward_store::tokens::{NewApiToken, NewEnrollmentToken};
 use steward_store::{DeviceQuery, SortField};
 
@@ -146,6 +147,7 @@ pub async fn get_enrollment_token(
 pub async fn new_enrollment_token(
     store: &steward_store::Store,
     req: &CreateEnrollmentToken,
+    actor: &Actor,
 ) -> Result<CreatedEnrollmentToken, ApiError> {
     let name = req.name.clone().unwrap_or_default();
     if name.len() > MAX_FIELD_LEN
@@ -161,37 +163,43 @@ pub async fn new_enrollment_token(
     let now = now_ms();
     let token = secret::generate(secret::ENROLL_PREFIX);
     let info = store
-        .create_enrollment_token(&NewEnrollmentToken {
-            id: uuid::Uuid::now_v7().to_string(),
-            name,
-            token_hash: secret::hash(&token),
-            prefix: secret::display_prefix(&token),
-            created_at: now,
-            expires_at: req.expires_in_hours.map(|h| now + i64::from(h) * 3_600_000),
-            max_uses: req.max_uses.map(i64::from),
-            group: req.group.clone(),
-            platforms: req.platforms.clone(),
-        })
+        .create_enrollment_token(
+            &NewEnrollmentToken {
+                id: uuid::Uuid::now_v7().to_string(),
+                name,
+                token_hash: secret::hash(&token),
+                prefix: secret::display_prefix(&token),
+                created_at: now,
+                expires_at: req.expires_in_hours.map(|h| now + i64::from(h) * 3_600_000),
+                max_uses: req.max_uses.map(i64::from),
+                group: req.group.clone(),
+                platforms: req.platforms.clone(),
+            },
+            actor,
+        )
         .await?;
     Ok(CreatedEnrollmentToken { token, info })
 }
 
 pub async fn create_enrollment_token(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     JsonBody(req): JsonBody<CreateEnrollmentToken>,
 ) -> Result<(StatusCode, Json<CreatedEnrollmentToken>), ApiError> {
-    let created = new_enrollment_token(&state.store, &req).await?;
+    let created = new_enrollment_token(&state.store, &req, &caller.actor()).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
 pub async fn revoke_enrollment_token(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<EnrollmentTokenInfo>, ApiError> {
     Ok(Json(
-        state.store.revoke_enrollment_token(&id, now_ms()).await?,
+        state
+            .store
+            .revoke_enrollment_token(&id, now_ms(), &caller.actor())
+            .await?,
     ))
 }
 
@@ -227,6 +235,7 @@ pub async fn new_api_token(
     name: &str,
     role: Role,
     expires_in_hours: Option<u32>,
+    actor: &Actor,
 ) -> Result<CreatedApiToken, ApiError> {
     if name.is_empty() || name.len() > MAX_FIELD_LEN || expires_in_hours == Some(0) {
         return Err(ApiError(ErrorCode::InvalidField));
@@ -234,27 +243,37 @@ pub async fn new_api_token(
     let now = now_ms();
     let token = secret::generate(secret::API_PREFIX);
     let info = store
-        .create_api_token(&NewApiToken {
-            id: uuid::Uuid::now_v7().to_string(),
-            name: name.to_string(),
-            token_hash: secret::hash(&token),
-            prefix: secret::display_prefix(&token),
-            role,
-            user_id: None,
-            created_at: now,
-            expires_at: expires_in_hours.map(|h| now + i64::from(h) * 3_600_000),
-        })
+        .create_api_token(
+            &NewApiToken {
+                id: uuid::Uuid::now_v7().to_string(),
+                name: name.to_string(),
+                token_hash: secret::hash(&token),
+                prefix: secret::display_prefix(&token),
+                role,
+                user_id: None,
+                created_at: now,
+                expires_at: expires_in_hours.map(|h| now + i64::from(h) * 3_600_000),
+            },
+            actor,
+        )
         .await?;
     Ok(CreatedApiToken { token, info })
 }
 
 pub async fn create_api_token(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     JsonBody(req): JsonBody<CreateApiToken>,
 ) -> Result<(StatusCode, Json<CreatedApiToken>), ApiError> {
     let role = Role::parse(&req.role).ok_or(ApiError(ErrorCode::InvalidField))?;
-    let created = new_api_token(&state.store, &req.name, role, req.expires_in_hours).await?;
+    let created = new_api_token(
+        &state.store,
+        &req.name,
+        role,
+        req.expires_in_hours,
+        &caller.actor(),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -267,4 +286,102 @@ pub async fn list_api_tokens(
         items,
         next_cursor: None,
     }))
+}
+
+/// Most rows one CSV export returns; `X-Next-Cursor` continues past it.
+const MAX_EXPORT_ROWS: u32 = 100_000;
+
+/// `GET /api/v1/audit`: newest first, filtered by actor, action, object and time; `format=csv`
+/// exports.
+pub async fn list_audit(
+    State(state): State<AppState>,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let p = Params::from(query)?;
+    let csv = match p.get("format") {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(ApiError(ErrorCode::InvalidQuery)),
+    };
+    let limit = match (csv, p.get("limit")) {
+        (true, None) => 10_000,
+        (true, Some(v)) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=MAX_EXPORT_ROWS).contains(n))
+            .ok_or(ApiError(ErrorCode::InvalidQuery))?,
+        (false, _) => p.limit()?,
+    };
+    let q = AuditQuery {
+        actor: p.text("actor")?,
+        action: p.text("action")?,
+        object_type: p.text("object_type")?,
+        object_id: p.text("object_id")?,
+        since: p.time("since")?,
+        until: p.time("until")?,
+        limit,
+        before_id: p
+            .get("cursor")
+            .map(|c| {
+                c.parse::<i64>()
+                    .map_err(|_| ApiError(ErrorCode::InvalidCursor))
+            })
+            .transpose()?,
+    };
+    let page = state.store.list_audit(&q).await?;
+    if !csv {
+        return Ok(Json(page).into_response());
+    }
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header = [
+        "id",
+        "at",
+        "actor",
+        "actor_name",
+        "role",
+        "action",
+        "object_type",
+        "object_id",
+        "before",
+        "after",
+        "remote_addr",
+        "outcome",
+    ];
+    let write_err = |_| ApiError(ErrorCode::Internal);
+    w.write_record(header).map_err(write_err)?;
+    for e in &page.items {
+        let json =
+            |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
+        w.write_record([
+            e.id.to_string(),
+            e.at.clone(),
+            e.actor.clone(),
+            e.actor_name.clone(),
+            e.role.clone().unwrap_or_default(),
+            e.action.clone(),
+            e.object_type.clone(),
+            e.object_id.clone().unwrap_or_default(),
+            json(&e.before),
+            json(&e.after),
+            e.remote_addr.clone(),
+            e.outcome.clone(),
+        ])
+        .map_err(write_err)?;
+    }
+    let body = w.into_inner().map_err(|_| ApiError(ErrorCode::Internal))?;
+    let mut resp = (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"steward-audit.csv\"",
+            ),
+        ],
+        body,
+    )
+        .into_response();
+    if let Some(c) = page.next_cursor.and_then(|c| c.parse().ok()) {
+        resp.headers_mut().insert("x-next-cursor", c);
+    }
+    Ok(resp)
 }

@@ -4,6 +4,7 @@ use axum::http::{header, HeaderMap};
 use steward_core::time::now_ms;
 use steward_core::{secret, Role};
 use steward_proto::ErrorCode;
+use steward_store::audit::Actor;
 
 use crate::error::ApiError;
 use crate::AppState;
@@ -15,7 +16,21 @@ const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub token_id: String,
+    pub name: String,
     pub role: Role,
+    pub remote_addr: String,
+}
+
+impl Caller {
+    /// The caller as the audit log names it.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            id: format!("token:{}", self.token_id),
+            name: self.name.clone(),
+            role: Some(self.role),
+            remote_addr: self.remote_addr.clone(),
+        }
+    }
 }
 
 /// The value of `Authorization: Bearer …`.
@@ -29,7 +44,11 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// Authenticates an API caller by its bearer token.
-pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Caller, ApiError> {
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    remote_addr: &str,
+) -> Result<Caller, ApiError> {
     let token = bearer(headers).ok_or(ApiError(ErrorCode::Unauthorized))?;
     let auth = state
         .store
@@ -48,7 +67,9 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Calle
     }
     Ok(Caller {
         token_id: auth.id,
+        name: auth.name,
         role: auth.role,
+        remote_addr: remote_addr.to_string(),
     })
 }
 
@@ -68,6 +89,7 @@ pub async fn create_user(
     email: &str,
     role: Role,
     password: &str,
+    actor: &Actor,
 ) -> Result<(), ApiError> {
     let email = email.trim().to_ascii_lowercase();
     let valid = email.len() <= steward_proto::MAX_FIELD_LEN
@@ -78,15 +100,18 @@ pub async fn create_user(
         return Err(ApiError(ErrorCode::InvalidField));
     }
     store
-        .create_user(&steward_store::tokens::NewUser {
-            id: uuid::Uuid::now_v7().to_string(),
-            display_name: email.split('@').next().unwrap_or_default().to_string(),
-            email,
-            language: "en".into(),
-            role,
-            password_hash: hash_password(password)?,
-            created_at: now_ms(),
-        })
+        .create_user(
+            &steward_store::tokens::NewUser {
+                id: uuid::Uuid::now_v7().to_string(),
+                display_name: email.split('@').next().unwrap_or_default().to_string(),
+                email,
+                language: "en".into(),
+                role,
+                password_hash: hash_password(password)?,
+                created_at: now_ms(),
+            },
+            actor,
+        )
         .await?;
     Ok(())
 }

@@ -11,8 +11,13 @@ use axum::Router;
 use steward_core::policy::Permission;
 use steward_proto::ErrorCode;
 
+use steward_core::time::now_ms;
+use steward_store::audit::{Actor, AuditRecord};
+use steward_store::WriteOp;
+
+use crate::agent::Remote;
 use crate::api;
-use crate::auth::{authenticate, Caller};
+use crate::auth::{authenticate, bearer, Caller};
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -109,6 +114,9 @@ pub fn endpoints() -> Vec<Endpoint> {
             Requires(ManageTokens),
             || post(api::create_api_token),
         ),
+        ep(Method::GET, "/api/v1/audit", Requires(ReadAudit), || {
+            get(api::list_audit)
+        }),
     ]
 }
 
@@ -131,18 +139,49 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
 /// finds the [`Caller`] in the request's extensions.
 async fn authorize(
     State((state, permission)): State<(AppState, Permission)>,
+    Remote(remote): Remote,
     mut req: Request,
     next: Next,
 ) -> Response {
-    let caller = match authenticate(&state, req.headers()).await {
+    let target = format!("{} {}", req.method(), req.uri().path());
+    let caller = match authenticate(&state, req.headers(), &remote).await {
         Ok(c) => c,
-        Err(e) => return e.into_response(),
+        Err(e) => {
+            if e.0 == ErrorCode::Unauthorized {
+                // What was offered, cut to the part lists show, never the whole secret.
+                let presented = bearer(req.headers())
+                    .map(steward_core::secret::display_prefix)
+                    .unwrap_or_default();
+                let actor = Actor::anonymous(&presented, &remote);
+                record(&state, actor, "auth.failed", &target, "failed").await;
+            }
+            return e.into_response();
+        }
     };
     if !permission.allows(caller.role) {
+        record(&state, caller.actor(), "access.denied", &target, "denied").await;
         return ApiError(ErrorCode::Forbidden).into_response();
     }
     req.extensions_mut().insert(caller);
     next.run(req).await
+}
+
+/// Appends a refusal to the audit log through the group-commit writer (a flood of refusals
+/// is batched like check-ins are).
+async fn record(state: &AppState, actor: Actor, action: &str, target: &str, outcome: &'static str) {
+    let rec = AuditRecord {
+        at: now_ms(),
+        actor,
+        action: action.into(),
+        object_type: "endpoint".into(),
+        object_id: Some(target.to_string()),
+        before: None,
+        after: None,
+        outcome,
+    };
+    if let Err(e) = state.writer.submit(WriteOp::Audit(Box::new(rec))).await {
+        tracing::warn!(error = %e, "could not record a refusal in the audit log");
+    }
 }
 
 /// The permission table as Markdown, for `docs/permissions.md`.

@@ -422,11 +422,13 @@ impl Store {
             q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        if self.backend == crate::Backend::Sqlite {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(&self.write)
-                .await?;
-        }
+        // Fresh statistics, so the planner knows the new rows (PostgreSQL would otherwise pick
+        // plans for an empty table until autovacuum's next analyse).
+        let after_load = match self.backend {
+            crate::Backend::Sqlite => "PRAGMA wal_checkpoint(TRUNCATE)",
+            crate::Backend::Postgres => "ANALYZE devices",
+        };
+        sqlx::query(after_load).execute(&self.write).await?;
         Ok(())
     }
 }

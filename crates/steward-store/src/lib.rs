@@ -10,6 +10,7 @@
 //!   answered only after the transaction holding its write has committed.
 //! - On SQLite there is exactly one writing connection, so writers never contend for the lock.
 
+pub mod audit;
 pub mod devices;
 pub mod tokens;
 pub mod writer;

@@ -6,6 +6,7 @@ use steward_core::time::to_rfc3339;
 use steward_core::Role;
 use steward_proto::{ApiTokenInfo, EnrollmentTokenInfo, Platform};
 
+use crate::audit::{self, Actor, AuditRecord};
 use crate::{Result, Store, StoreError};
 
 /// A new enrollment token, already hashed.
@@ -26,6 +27,7 @@ pub struct NewEnrollmentToken {
 #[derive(Debug, Clone)]
 pub struct ApiTokenAuth {
     pub id: String,
+    pub name: String,
     pub role: Role,
     pub expires_at: Option<i64>,
     pub revoked: bool,
@@ -81,6 +83,20 @@ fn enroll_info(row: &sqlx::any::AnyRow) -> Result<EnrollmentTokenInfo> {
     })
 }
 
+async fn enrollment_token_in(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    id: &str,
+) -> Result<EnrollmentTokenInfo> {
+    let row = sqlx::query(&format!(
+        "SELECT {ENROLL_COLS} FROM enrollment_tokens WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    enroll_info(&row)
+}
+
 pub(crate) fn token_record(row: &sqlx::any::AnyRow) -> Result<TokenRecord> {
     Ok(TokenRecord {
         id: row.try_get("id")?,
@@ -97,7 +113,9 @@ impl Store {
     pub async fn create_enrollment_token(
         &self,
         t: &NewEnrollmentToken,
+        actor: &Actor,
     ) -> Result<EnrollmentTokenInfo> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO enrollment_tokens (id, name, token_hash, prefix, created_at, expires_at, \
              max_uses, device_group, platforms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -111,9 +129,20 @@ impl Store {
         .bind(t.max_uses)
         .bind(&t.group)
         .bind(platforms_to_text(&t.platforms))
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
-        self.enrollment_token(&t.id).await
+        let info = enrollment_token_in(&mut tx, &t.id).await?;
+        let mut rec = AuditRecord::change(
+            actor,
+            t.created_at,
+            "enrollment_token.create",
+            "enrollment_token",
+            &t.id,
+        );
+        rec.after = Some(serde_json::to_value(&info).unwrap_or_default());
+        audit::insert(&mut tx, &rec).await?;
+        tx.commit().await?;
+        Ok(info)
     }
 
     pub async fn enrollment_token(&self, id: &str) -> Result<EnrollmentTokenInfo> {
@@ -138,21 +167,38 @@ impl Store {
     }
 
     /// Revokes a token; revoking twice keeps the first revocation time.
-    pub async fn revoke_enrollment_token(&self, id: &str, now: i64) -> Result<EnrollmentTokenInfo> {
-        let done = sqlx::query(
+    pub async fn revoke_enrollment_token(
+        &self,
+        id: &str,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<EnrollmentTokenInfo> {
+        let mut tx = self.begin_write().await?;
+        let before = enrollment_token_in(&mut tx, id).await?;
+        sqlx::query(
             "UPDATE enrollment_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2",
         )
         .bind(now)
         .bind(id)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
-        self.enrollment_token(id).await
+        let after = enrollment_token_in(&mut tx, id).await?;
+        let mut rec = AuditRecord::change(
+            actor,
+            now,
+            "enrollment_token.revoke",
+            "enrollment_token",
+            id,
+        );
+        rec.before = Some(serde_json::to_value(&before).unwrap_or_default());
+        rec.after = Some(serde_json::to_value(&after).unwrap_or_default());
+        audit::insert(&mut tx, &rec).await?;
+        tx.commit().await?;
+        Ok(after)
     }
 
-    pub async fn create_api_token(&self, t: &NewApiToken) -> Result<ApiTokenInfo> {
+    pub async fn create_api_token(&self, t: &NewApiToken, actor: &Actor) -> Result<ApiTokenInfo> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO api_tokens (id, name, token_hash, prefix, role, user_id, created_at, \
              expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -165,9 +211,9 @@ impl Store {
         .bind(&t.user_id)
         .bind(t.created_at)
         .bind(t.expires_at)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
-        Ok(ApiTokenInfo {
+        let info = ApiTokenInfo {
             id: t.id.clone(),
             name: t.name.clone(),
             prefix: t.prefix.clone(),
@@ -176,12 +222,19 @@ impl Store {
             expires_at: t.expires_at.map(to_rfc3339),
             last_used_at: None,
             revoked_at: None,
-        })
+        };
+        let mut rec =
+            AuditRecord::change(actor, t.created_at, "api_token.create", "api_token", &t.id);
+        rec.after = Some(serde_json::to_value(&info).unwrap_or_default());
+        audit::insert(&mut tx, &rec).await?;
+        tx.commit().await?;
+        Ok(info)
     }
 
     pub async fn api_token_by_hash(&self, hash: &str) -> Result<Option<ApiTokenAuth>> {
         let row = sqlx::query(
-            "SELECT id, role, expires_at, revoked_at, last_used_at FROM api_tokens WHERE token_hash = $1",
+            "SELECT id, name, role, expires_at, revoked_at, last_used_at FROM api_tokens \
+             WHERE token_hash = $1",
         )
         .bind(hash)
         .fetch_optional(&self.read)
@@ -190,6 +243,7 @@ impl Store {
         let role: String = row.try_get("role")?;
         Ok(Some(ApiTokenAuth {
             id: row.try_get("id")?,
+            name: row.try_get("name")?,
             role: Role::parse(&role).ok_or_else(|| StoreError::Invalid(role.clone()))?,
             expires_at: row.try_get("expires_at")?,
             revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
@@ -231,10 +285,11 @@ impl Store {
             .collect()
     }
 
-    pub async fn create_user(&self, u: &NewUser) -> Result<()> {
+    pub async fn create_user(&self, u: &NewUser, actor: &Actor) -> Result<()> {
+        let mut tx = self.begin_write().await?;
         let exists = sqlx::query("SELECT id FROM users WHERE email = $1")
             .bind(&u.email)
-            .fetch_optional(&self.read)
+            .fetch_optional(&mut *tx)
             .await?;
         if exists.is_some() {
             return Err(StoreError::Conflict(u.email.clone()));
@@ -250,8 +305,14 @@ impl Store {
         .bind(u.role.as_str())
         .bind(&u.password_hash)
         .bind(u.created_at)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        let mut rec = AuditRecord::change(actor, u.created_at, "user.create", "user", &u.id);
+        rec.after = Some(serde_json::json!({
+            "email": u.email, "display_name": u.display_name, "role": u.role.as_str(),
+        }));
+        audit::insert(&mut tx, &rec).await?;
+        tx.commit().await?;
         Ok(())
     }
 }

@@ -71,6 +71,8 @@ pub enum WriteOp {
     Checkin(Box<CheckinWrite>),
     Enroll(Box<EnrollWrite>),
     RecordAttempt(Box<AttemptRecord>),
+    /// An audit record that goes with no other change (a denial, a failed authentication).
+    Audit(Box<crate::audit::AuditRecord>),
 }
 
 impl WriteOp {
@@ -80,6 +82,7 @@ impl WriteOp {
             WriteOp::Checkin(c) => &c.device_id,
             WriteOp::Enroll(e) => &e.token_hash,
             WriteOp::RecordAttempt(a) => &a.hostname,
+            WriteOp::Audit(a) => &a.actor.remote_addr,
         }
     }
 }
@@ -320,6 +323,10 @@ async fn apply_one(tx: &mut Transaction<'_, Any>, op: &WriteOp) -> Result<WriteO
         WriteOp::Enroll(e) => enroll(tx, e).await,
         WriteOp::RecordAttempt(a) => {
             insert_attempt(tx, a, None, None).await?;
+            Ok(WriteOutcome::Recorded)
+        }
+        WriteOp::Audit(a) => {
+            crate::audit::insert(tx, a).await?;
             Ok(WriteOutcome::Recorded)
         }
     }

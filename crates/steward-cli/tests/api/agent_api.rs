@@ -268,17 +268,20 @@ async fn every_enrollment_failure_is_refused_and_recorded_with_its_reason() {
     assert_eq!(status, 200);
     let expired = "stwe_expiredexpiredexpiredexpiredexpiredexpir";
     app.store
-        .create_enrollment_token(&NewEnrollmentToken {
-            id: "expired-token".into(),
-            name: "old".into(),
-            token_hash: steward_core::secret::hash(expired),
-            prefix: "stwe_expi".into(),
-            created_at: now_ms() - 10_000,
-            expires_at: Some(now_ms() - 1),
-            max_uses: None,
-            group: None,
-            platforms: vec![],
-        })
+        .create_enrollment_token(
+            &NewEnrollmentToken {
+                id: "expired-token".into(),
+                name: "old".into(),
+                token_hash: steward_core::secret::hash(expired),
+                prefix: "stwe_expi".into(),
+                created_at: now_ms() - 10_000,
+                expires_at: Some(now_ms() - 1),
+                max_uses: None,
+                group: None,
+                platforms: vec![],
+            },
+            &steward_store::audit::Actor::cli(),
+        )
         .await
         .expect("expired token");
 

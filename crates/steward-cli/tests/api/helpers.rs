@@ -5,6 +5,7 @@ use steward_agent::Client;
 use steward_core::Role;
 use steward_proto::{CheckinRequest, CreateEnrollmentToken, EnrollRequest, OsFacts, Platform};
 use steward_server::Config;
+use steward_store::audit::Actor;
 use steward_store::Store;
 use tokio::net::TcpListener;
 
@@ -90,11 +91,16 @@ impl TestApp {
                 let _ = stop_rx.await;
             },
         ));
-        let admin_token =
-            steward_server::api::new_api_token(&store, "test", Role::Administrator, None)
-                .await
-                .expect("token")
-                .token;
+        let admin_token = steward_server::api::new_api_token(
+            &store,
+            "test",
+            Role::Administrator,
+            None,
+            &Actor::cli(),
+        )
+        .await
+        .expect("token")
+        .token;
         let base = format!("http://{addr}");
         TestApp {
             agent: Client::new(&base),
@@ -123,7 +129,7 @@ impl TestApp {
     }
 
     pub async fn token_with_role(&self, role: Role) -> String {
-        steward_server::api::new_api_token(&self.store, role.as_str(), role, None)
+        steward_server::api::new_api_token(&self.store, role.as_str(), role, None, &Actor::cli())
             .await
             .expect("token")
             .token
@@ -170,7 +176,7 @@ impl TestApp {
     }
 
     pub async fn enrollment_token(&self, req: CreateEnrollmentToken) -> String {
-        steward_server::api::new_enrollment_token(&self.store, &req)
+        steward_server::api::new_enrollment_token(&self.store, &req, &Actor::cli())
             .await
             .expect("enrollment token")
             .token

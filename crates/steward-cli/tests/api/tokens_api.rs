@@ -142,7 +142,10 @@ async fn api_tokens_are_shown_once_listed_with_last_use_and_expire() {
         created_at: 0,
         expires_at: Some(1),
     };
-    app.store.create_api_token(&expired).await.expect("insert");
+    app.store
+        .create_api_token(&expired, &steward_store::audit::Actor::cli())
+        .await
+        .expect("insert");
     let (s, _) = app.get_as("/api/v1/devices", "stwa_expired").await;
     assert_eq!(s, 401);
     app.shutdown().await;
