@@ -7,6 +7,8 @@ use crate::Role;
 pub enum Permission {
     /// Devices, their inventory and history, enrollment attempts.
     ReadDevices,
+    /// Actions that change a device's standing (retire).
+    ManageDevices,
     /// Enrollment tokens: create, list, revoke.
     ManageEnrollment,
     /// API tokens: create, list.
@@ -16,8 +18,9 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 4] = [
+    pub const ALL: [Permission; 5] = [
         Permission::ReadDevices,
+        Permission::ManageDevices,
         Permission::ManageEnrollment,
         Permission::ManageTokens,
         Permission::ReadAudit,
@@ -26,6 +29,7 @@ impl Permission {
     pub fn name(self) -> &'static str {
         match self {
             Permission::ReadDevices => "read devices",
+            Permission::ManageDevices => "manage devices",
             Permission::ManageEnrollment => "manage enrollment",
             Permission::ManageTokens => "manage API tokens",
             Permission::ReadAudit => "read the audit log",
@@ -39,6 +43,7 @@ impl Permission {
             // The help desk looks devices and failed enrollments up; stakeholders (read-only)
             // see dashboards and reports, not the device list.
             Permission::ReadDevices => matches!(role, Administrator | Operator | Helpdesk),
+            Permission::ManageDevices => matches!(role, Administrator | Operator),
             Permission::ManageEnrollment | Permission::ManageTokens | Permission::ReadAudit => {
                 role == Administrator
             }
@@ -57,6 +62,7 @@ mod tests {
             assert!(!p.allows(Role::Readonly), "{p:?}");
         }
         assert!(Permission::ReadDevices.allows(Role::Helpdesk));
+        assert!(!Permission::ManageDevices.allows(Role::Helpdesk));
         assert!(!Permission::ManageEnrollment.allows(Role::Operator));
         assert!(!Permission::ManageTokens.allows(Role::Helpdesk));
     }

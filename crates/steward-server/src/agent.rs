@@ -13,6 +13,7 @@ use steward_core::{enrollment, secret};
 use steward_proto::{
     inventory_hash, CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse, ErrorCode,
 };
+use steward_store::audit::{Actor, AuditRecord};
 use steward_store::writer::{AttemptRecord, CheckinWrite, EnrollWrite};
 use steward_store::{DeviceAuth, WriteOp, WriteOutcome};
 
@@ -24,6 +25,14 @@ use crate::AppState;
 /// Prefix of device secrets.
 const DEVICE_SECRET_PREFIX: &str = "stwd_";
 
+fn remote_of(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default()
+}
+
 /// The peer address, empty when unknown (in-process callers).
 pub struct Remote(pub String);
 
@@ -31,13 +40,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Remote {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Remote(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_default(),
-        ))
+        Ok(Remote(remote_of(parts)))
     }
 }
 
@@ -154,6 +157,26 @@ fn current_interval(state: &AppState) -> u32 {
 pub struct Device {
     pub id: String,
     pub auth: DeviceAuth,
+    pub remote: String,
+}
+
+/// A retired device checked in: refused with 401 and recorded in the audit log.
+async fn refuse_retired(state: &AppState, id: &str, remote: &str) -> ApiError {
+    state.metrics.checkin("retired");
+    let rec = AuditRecord {
+        at: now_ms(),
+        actor: Actor::anonymous(id, remote),
+        action: "device.checkin_refused".into(),
+        object_type: "device".into(),
+        object_id: Some(id.to_string()),
+        before: None,
+        after: None,
+        outcome: "denied",
+    };
+    if let Err(e) = state.writer.submit(WriteOp::Audit(Box::new(rec))).await {
+        tracing::warn!(error = %e, "could not record a refused check-in");
+    }
+    ApiError(ErrorCode::DeviceRetired)
 }
 
 impl FromRequestParts<AppState> for Device {
@@ -186,12 +209,13 @@ impl FromRequestParts<AppState> for Device {
             return Err(unauthorized());
         }
         if auth.retired {
-            state.metrics.checkin("retired");
-            return Err(ApiError(ErrorCode::DeviceRetired));
+            return Err(refuse_retired(state, id, &remote_of(parts)).await);
         }
+        let remote = remote_of(parts);
         Ok(Device {
             id: id.to_string(),
             auth,
+            remote,
         })
     }
 }
@@ -283,8 +307,7 @@ pub async fn checkin(
         }
         WriteOutcome::Retired => {
             state.cache.remove(&device.id);
-            state.metrics.checkin("retired");
-            Err(ErrorCode::DeviceRetired.into())
+            Err(refuse_retired(&state, &device.id, &device.remote).await)
         }
         WriteOutcome::UnknownDevice => {
             state.cache.remove(&device.id);

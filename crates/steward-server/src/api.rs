@@ -385,3 +385,29 @@ pub async fn list_audit(
     }
     Ok(resp)
 }
+
+pub async fn retire_device(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<DeviceSummary>, ApiError> {
+    let retired = state
+        .store
+        .retire_device(&id, now_ms(), &caller.actor())
+        .await?;
+    state.cache.remove(&id);
+    Ok(Json(retired))
+}
+
+pub async fn revoke_api_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ApiTokenInfo>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .revoke_api_token(&id, now_ms(), &caller.actor())
+            .await?,
+    ))
+}

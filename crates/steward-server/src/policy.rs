@@ -73,6 +73,12 @@ pub fn endpoints() -> Vec<Endpoint> {
             || get(api::get_device),
         ),
         ep(
+            Method::POST,
+            "/api/v1/devices/{id}/retire",
+            Requires(ManageDevices),
+            || post(api::retire_device),
+        ),
+        ep(
             Method::GET,
             "/api/v1/enrollment-attempts",
             Requires(ReadDevices),
@@ -113,6 +119,12 @@ pub fn endpoints() -> Vec<Endpoint> {
             "/api/v1/tokens",
             Requires(ManageTokens),
             || post(api::create_api_token),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/tokens/{id}/revoke",
+            Requires(ManageTokens),
+            || post(api::revoke_api_token),
         ),
         ep(Method::GET, "/api/v1/audit", Requires(ReadAudit), || {
             get(api::list_audit)

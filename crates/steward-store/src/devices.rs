@@ -234,7 +234,10 @@ impl Store {
             "SELECT {SUMMARY_COLS} FROM devices {where_sql} ORDER BY {col} {dir}, id {dir} LIMIT {}",
             limit + 1
         );
-        let rows = bind_all(sqlx::query(&sql), &params)
+        // Planned with its values every time: a cached generic plan cannot see that a search
+        // pattern is selective, and PostgreSQL would walk the sort index instead of using the
+        // trigram indexes.
+        let rows = bind_all(sqlx::query(&sql).persistent(false), &params)
             .fetch_all(&self.read)
             .await?;
         let mut items = rows.iter().map(summary).collect::<Result<Vec<_>>>()?;
@@ -307,6 +310,46 @@ impl Store {
             compliance: json_col(&row, "compliance")?,
             history,
         })
+    }
+
+    /// Retires a device: its check-ins are refused from now on and its hardware may enroll
+    /// again. Retiring twice keeps the first time.
+    pub async fn retire_device(
+        &self,
+        id: &str,
+        now: i64,
+        actor: &crate::audit::Actor,
+    ) -> Result<DeviceSummary> {
+        let mut tx = self.begin_write().await?;
+        let select = format!("SELECT {SUMMARY_COLS} FROM devices WHERE id = $1");
+        let before = sqlx::query(&select)
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let before = summary(&before)?;
+        sqlx::query("UPDATE devices SET retired_at = COALESCE(retired_at, $1) WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let after = summary(&sqlx::query(&select).bind(id).fetch_one(&mut *tx).await?)?;
+        if !before.retired {
+            sqlx::query(
+                "INSERT INTO device_events (device_id, at, kind, detail) VALUES ($1, $2, 'retired', $3)",
+            )
+            .bind(id)
+            .bind(now)
+            .bind(serde_json::json!({"by": actor.name}).to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut rec = crate::audit::AuditRecord::change(actor, now, "device.retire", "device", id);
+        rec.before = Some(serde_json::to_value(&before).unwrap_or_default());
+        rec.after = Some(serde_json::to_value(&after).unwrap_or_default());
+        crate::audit::insert(&mut tx, &rec).await?;
+        tx.commit().await?;
+        Ok(after)
     }
 
     /// Loads what the check-in path caches about a device.

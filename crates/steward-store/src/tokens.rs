@@ -83,6 +83,35 @@ fn enroll_info(row: &sqlx::any::AnyRow) -> Result<EnrollmentTokenInfo> {
     })
 }
 
+const API_TOKEN_COLS: &str =
+    "id, name, prefix, role, created_at, expires_at, last_used_at, revoked_at";
+
+fn api_token_info(row: &sqlx::any::AnyRow) -> Result<ApiTokenInfo> {
+    Ok(ApiTokenInfo {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        prefix: row.try_get("prefix")?,
+        role: row.try_get("role")?,
+        created_at: to_rfc3339(row.try_get("created_at")?),
+        expires_at: row.try_get::<Option<i64>, _>("expires_at")?.map(to_rfc3339),
+        last_used_at: row
+            .try_get::<Option<i64>, _>("last_used_at")?
+            .map(to_rfc3339),
+        revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(to_rfc3339),
+    })
+}
+
+async fn api_token_in(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: &str) -> Result<ApiTokenInfo> {
+    let row = sqlx::query(&format!(
+        "SELECT {API_TOKEN_COLS} FROM api_tokens WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or(StoreError::NotFound)?;
+    api_token_info(&row)
+}
+
 async fn enrollment_token_in(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: &str,
@@ -260,29 +289,36 @@ impl Store {
         Ok(())
     }
 
+    /// Revokes an API token; it is refused from its next use. Revoking twice keeps the first time.
+    pub async fn revoke_api_token(
+        &self,
+        id: &str,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<ApiTokenInfo> {
+        let mut tx = self.begin_write().await?;
+        let before = api_token_in(&mut tx, id).await?;
+        sqlx::query("UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let after = api_token_in(&mut tx, id).await?;
+        let mut rec = AuditRecord::change(actor, now, "api_token.revoke", "api_token", id);
+        rec.before = Some(serde_json::to_value(&before).unwrap_or_default());
+        rec.after = Some(serde_json::to_value(&after).unwrap_or_default());
+        audit::insert(&mut tx, &rec).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
     pub async fn list_api_tokens(&self) -> Result<Vec<ApiTokenInfo>> {
-        let rows = sqlx::query(
-            "SELECT id, name, prefix, role, created_at, expires_at, last_used_at, revoked_at \
-             FROM api_tokens ORDER BY created_at DESC, id DESC",
-        )
+        let rows = sqlx::query(&format!(
+            "SELECT {API_TOKEN_COLS} FROM api_tokens ORDER BY created_at DESC, id DESC"
+        ))
         .fetch_all(&self.read)
         .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(ApiTokenInfo {
-                    id: row.try_get("id")?,
-                    name: row.try_get("name")?,
-                    prefix: row.try_get("prefix")?,
-                    role: row.try_get("role")?,
-                    created_at: to_rfc3339(row.try_get("created_at")?),
-                    expires_at: row.try_get::<Option<i64>, _>("expires_at")?.map(to_rfc3339),
-                    last_used_at: row
-                        .try_get::<Option<i64>, _>("last_used_at")?
-                        .map(to_rfc3339),
-                    revoked_at: row.try_get::<Option<i64>, _>("revoked_at")?.map(to_rfc3339),
-                })
-            })
-            .collect()
+        rows.iter().map(api_token_info).collect()
     }
 
     pub async fn create_user(&self, u: &NewUser, actor: &Actor) -> Result<()> {

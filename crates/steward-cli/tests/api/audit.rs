@@ -166,3 +166,119 @@ async fn the_audit_log_is_append_only() {
     assert!(!entries(&page).is_empty());
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_retired_device_is_refused_recorded_and_may_enroll_again() {
+    let app = TestApp::spawn().await;
+    let token = app.enrollment_token(Default::default()).await;
+    let (id, secret) = app
+        .enroll(&token, "old-laptop", steward_proto::Platform::Windows)
+        .await;
+    app.agent
+        .checkin(&id, &secret, &checkin(1, "old-laptop"))
+        .await
+        .expect("checkin");
+    let helpdesk = app.token_with_role(Role::Helpdesk).await;
+    let (s, _) = app
+        .post_as(
+            &format!("/api/v1/devices/{id}/retire"),
+            &helpdesk,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 403, "the help desk cannot retire devices");
+    let operator = app.token_with_role(Role::Operator).await;
+    let (s, retired) = app
+        .post_as(
+            &format!("/api/v1/devices/{id}/retire"),
+            &operator,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{retired}");
+    assert_eq!(retired["retired"], true);
+
+    // Both paths refuse: the unchanged touch and a state change.
+    for (seq, name) in [(2, "old-laptop"), (3, "renamed")] {
+        let e = app
+            .agent
+            .checkin(&id, &secret, &checkin(seq, name))
+            .await
+            .expect_err("retired");
+        assert_eq!(e.code(), Some("device_retired"));
+    }
+    let (_, refused) = app
+        .get(&format!(
+            "/api/v1/audit?action=device.checkin_refused&object_id={id}"
+        ))
+        .await;
+    assert_eq!(entries(&refused).len(), 2);
+    let (_, change) = app
+        .get(&format!(
+            "/api/v1/audit?action=device.retire&object_id={id}"
+        ))
+        .await;
+    let change = entries(&change);
+    assert_eq!(change[0]["before"]["retired"], false);
+    assert_eq!(change[0]["after"]["retired"], true);
+    assert_eq!(change[0]["role"], "operator");
+    let (_, dev) = app.get(&format!("/api/v1/devices/{id}")).await;
+    assert_eq!(dev["seq"], 1, "nothing stored after retirement");
+    assert_eq!(dev["history"][0]["kind"], "retired");
+    let (_, listed) = app.get("/api/v1/devices").await;
+    assert!(
+        entries(&listed).is_empty(),
+        "retired devices leave the default list"
+    );
+    let (_, all) = app.get("/api/v1/devices?include_retired=true").await;
+    assert_eq!(entries(&all).len(), 1);
+
+    // The same hardware enrolls again as a new device.
+    let (new_id, _) = app
+        .enroll(&token, "old-laptop", steward_proto::Platform::Windows)
+        .await;
+    assert_ne!(new_id, id);
+    let (s, _) = app
+        .post_as(
+            "/api/v1/devices/no-such/retire",
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 404);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_revoked_api_token_is_refused_from_its_next_use() {
+    let app = TestApp::spawn().await;
+    let (_, created) = app
+        .post_as(
+            "/api/v1/tokens",
+            &app.admin_token,
+            &json!({"name": "ci", "role": "helpdesk"}),
+        )
+        .await;
+    let token = created["token"].as_str().expect("token").to_string();
+    let id = created["id"].as_str().expect("id").to_string();
+    let (s, _) = app.get_as("/api/v1/devices", &token).await;
+    assert_eq!(s, 200);
+    let (s, revoked) = app
+        .post_as(
+            &format!("/api/v1/tokens/{id}/revoke"),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert!(revoked["revoked_at"].is_string());
+    let (s, body) = app.get_as("/api/v1/devices", &token).await;
+    assert_eq!((s, code(&body)), (401, "unauthorized"));
+    let (_, audit) = app
+        .get(&format!(
+            "/api/v1/audit?object_id={id}&action=api_token.revoke"
+        ))
+        .await;
+    assert_eq!(entries(&audit).len(), 1);
+    app.shutdown().await;
+}
