@@ -210,8 +210,12 @@ enum UserCommand {
     /// Add a user; the password is read from stdin with --password-stdin, else generated and printed once.
     Add {
         email: String,
-        #[arg(long)]
-        role: String,
+        /// A role (repeatable): administrator, operator, helpdesk, readonly.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Limit the user to a device group (repeatable); default all devices.
+        #[arg(long = "group")]
+        groups: Vec<String>,
         #[arg(long)]
         password_stdin: bool,
         #[command(flatten)]
@@ -250,14 +254,6 @@ fn parse_role(lang: Lang, role: &str) -> anyhow::Result<Role> {
 
 fn api_err(lang: Lang, e: steward_server::error::ApiError) -> anyhow::Error {
     anyhow::anyhow!(steward_core::i18n::error_message(lang, e.0))
-}
-
-fn generate_password() -> String {
-    rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(20)
-        .map(char::from)
-        .collect()
 }
 
 async fn shutdown_signal() {
@@ -369,7 +365,8 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             let token = steward_server::api::new_api_token(
                 &store,
                 "bench",
-                Role::Helpdesk,
+                Some(Role::Helpdesk),
+                None,
                 None,
                 &Actor::cli(),
             )
@@ -406,7 +403,8 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             let created = steward_server::api::new_api_token(
                 &store,
                 &name,
-                role,
+                Some(role),
+                None,
                 expires_in_hours,
                 &Actor::cli(),
             )
@@ -482,28 +480,44 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Add {
             email,
-            role,
+            roles,
+            groups,
             password_stdin,
             cfg,
         }) => {
-            let role = parse_role(lang, &role)?;
+            let roles = roles
+                .iter()
+                .map(|r| parse_role(lang, r))
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let (password, generated) = if password_stdin {
                 let mut line = String::new();
                 std::io::stdin().read_line(&mut line)?;
                 (line.trim_end_matches(['\r', '\n']).to_string(), false)
             } else {
-                (generate_password(), true)
+                (steward_server::auth::generate_password(), true)
             };
             let store = cfg.open().await?;
-            steward_server::auth::create_user(&store, &email, role, &password, &Actor::cli())
-                .await
-                .map_err(|e| api_err(lang, e))?;
+            steward_server::auth::create_user(
+                &store,
+                &email,
+                &roles,
+                &groups,
+                &password,
+                &Actor::cli(),
+            )
+            .await
+            .map_err(|e| api_err(lang, e))?;
+            let role = roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
             println!(
                 "{}",
                 t_args(
                     lang,
                     "cli-user-created",
-                    &[("email", email), ("role", role.as_str().to_string())]
+                    &[("email", email), ("role", role)]
                 )
             );
             if generated {
@@ -570,20 +584,43 @@ async fn demo(
         .with_context(|| listen.to_string())?;
     let url = format!("http://{}", listener.local_addr()?);
     let email = "admin@example.com".to_string();
-    let password = generate_password();
-    // An existing --data-dir may already have the admin; keep going with a new password then.
-    let _ = steward_server::auth::create_user(
+    let password = steward_server::auth::generate_password();
+    let created = steward_server::auth::create_user(
         &store,
         &email,
-        Role::Administrator,
+        &[Role::Administrator],
+        &[],
         &password,
         &Actor::cli(),
     )
     .await;
+    if let Err(e) = created {
+        // A --data-dir from an earlier demo already has the administrator: give it the new
+        // password, so the credentials printed below work.
+        if e.0 != steward_proto::ErrorCode::Conflict {
+            return Err(api_err(lang, e));
+        }
+        let user = store
+            .user_by_email(&email)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("{email}"))?;
+        let hash = steward_server::auth::hash_password(&password).map_err(|e| api_err(lang, e))?;
+        store
+            .set_password(
+                &user.info.id,
+                &hash,
+                None,
+                steward_core::time::now_ms(),
+                "user.password_reset",
+                &Actor::cli(),
+            )
+            .await?;
+    }
     let api = steward_server::api::new_api_token(
         &store,
         "demo",
-        Role::Administrator,
+        Some(Role::Administrator),
+        None,
         None,
         &Actor::cli(),
     )

@@ -11,18 +11,24 @@ pub enum Permission {
     ManageDevices,
     /// Enrollment tokens: create, list, revoke.
     ManageEnrollment,
-    /// API tokens: create, list.
+    /// API tokens: create, list, revoke.
     ManageTokens,
+    /// Users: list and look up.
+    ReadUsers,
+    /// Users: create, change roles and scope, disable, reset passwords.
+    ManageUsers,
     /// The audit log.
     ReadAudit,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 5] = [
+    pub const ALL: [Permission; 7] = [
         Permission::ReadDevices,
         Permission::ManageDevices,
         Permission::ManageEnrollment,
         Permission::ManageTokens,
+        Permission::ReadUsers,
+        Permission::ManageUsers,
         Permission::ReadAudit,
     ];
 
@@ -32,6 +38,8 @@ impl Permission {
             Permission::ManageDevices => "manage devices",
             Permission::ManageEnrollment => "manage enrollment",
             Permission::ManageTokens => "manage API tokens",
+            Permission::ReadUsers => "read users",
+            Permission::ManageUsers => "manage users",
             Permission::ReadAudit => "read the audit log",
         }
     }
@@ -44,9 +52,11 @@ impl Permission {
             // see dashboards and reports, not the device list.
             Permission::ReadDevices => matches!(role, Administrator | Operator | Helpdesk),
             Permission::ManageDevices => matches!(role, Administrator | Operator),
-            Permission::ManageEnrollment | Permission::ManageTokens | Permission::ReadAudit => {
-                role == Administrator
-            }
+            Permission::ReadUsers => matches!(role, Administrator | Helpdesk),
+            Permission::ManageEnrollment
+            | Permission::ManageTokens
+            | Permission::ManageUsers
+            | Permission::ReadAudit => role == Administrator,
         }
     }
 }
@@ -65,5 +75,7 @@ mod tests {
         assert!(!Permission::ManageDevices.allows(Role::Helpdesk));
         assert!(!Permission::ManageEnrollment.allows(Role::Operator));
         assert!(!Permission::ManageTokens.allows(Role::Helpdesk));
+        assert!(Permission::ReadUsers.allows(Role::Helpdesk));
+        assert!(!Permission::ManageUsers.allows(Role::Operator));
     }
 }

@@ -113,7 +113,10 @@ pub struct EnrollmentAttempt {
 #[serde(deny_unknown_fields)]
 pub struct CreateApiToken {
     pub name: String,
-    pub role: String,
+    /// Required for a service token (`POST /api/v1/tokens`); not allowed for a user's own
+    /// token (`POST /api/v1/auth/tokens`).
+    #[serde(default)]
+    pub role: Option<String>,
     #[serde(default)]
     pub expires_in_hours: Option<u32>,
 }
@@ -123,7 +126,9 @@ pub struct ApiTokenInfo {
     pub id: String,
     pub name: String,
     pub prefix: String,
-    pub role: String,
+    /// A service token's role; absent for a user's own token, which acts with the user's roles.
+    pub role: Option<String>,
+    pub user_id: Option<String>,
     pub created_at: String,
     pub expires_at: Option<String>,
     pub last_used_at: Option<String>,
@@ -154,4 +159,86 @@ pub struct AuditEntry {
     pub remote_addr: String,
     /// `ok`, `denied` or `failed`.
     pub outcome: String,
+}
+
+/// A console user as the API shows it (never the password hash).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UserInfo {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    /// en, fr, sv, de or ko.
+    pub language: String,
+    pub roles: Vec<String>,
+    /// Device groups the user is limited to; empty means all devices.
+    pub groups: Vec<String>,
+    pub disabled: bool,
+    pub locked_until: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    pub email: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub language: Option<String>,
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// When absent, a password is generated and returned once.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreatedUser {
+    pub user: UserInfo,
+    /// The generated password, shown once; absent when the request set one.
+    pub password: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateUser {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub language: Option<String>,
+    #[serde(default)]
+    pub roles: Option<Vec<String>>,
+    #[serde(default)]
+    pub groups: Option<Vec<String>>,
+    #[serde(default)]
+    pub disabled: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub user: UserInfo,
+    /// Send back as `X-CSRF-Token` on every request that changes something.
+    pub csrf_token: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePassword {
+    pub current_password: String,
+    pub new_password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasswordReset {
+    /// The new password, shown once.
+    pub password: String,
 }

@@ -24,6 +24,11 @@ pub enum ErrorCode {
     PlatformNotAllowed,
     MalformedRequest,
     DuplicateDevice,
+    // Users and sessions.
+    InvalidCredentials,
+    AccountLocked,
+    CsrfMismatch,
+    Conflict,
     // Check-in.
     DeviceRetired,
     Overloaded,
@@ -31,7 +36,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 21] = [
+    pub const ALL: [ErrorCode; 25] = [
         ErrorCode::MalformedJson,
         ErrorCode::InvalidField,
         ErrorCode::PayloadTooLarge,
@@ -50,6 +55,10 @@ impl ErrorCode {
         ErrorCode::PlatformNotAllowed,
         ErrorCode::MalformedRequest,
         ErrorCode::DuplicateDevice,
+        ErrorCode::InvalidCredentials,
+        ErrorCode::AccountLocked,
+        ErrorCode::CsrfMismatch,
+        ErrorCode::Conflict,
         ErrorCode::DeviceRetired,
         ErrorCode::Overloaded,
         ErrorCode::Internal,
@@ -75,6 +84,10 @@ impl ErrorCode {
             ErrorCode::PlatformNotAllowed => "platform_not_allowed",
             ErrorCode::MalformedRequest => "malformed_request",
             ErrorCode::DuplicateDevice => "duplicate_device",
+            ErrorCode::InvalidCredentials => "invalid_credentials",
+            ErrorCode::AccountLocked => "account_locked",
+            ErrorCode::CsrfMismatch => "csrf_mismatch",
+            ErrorCode::Conflict => "conflict",
             ErrorCode::DeviceRetired => "device_retired",
             ErrorCode::Overloaded => "overloaded",
             ErrorCode::Internal => "internal",
@@ -96,8 +109,12 @@ impl ErrorCode {
             | ErrorCode::MalformedRequest => 400,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
-            ErrorCode::Unauthorized | ErrorCode::DeviceRetired => 401,
+            ErrorCode::Unauthorized | ErrorCode::DeviceRetired | ErrorCode::InvalidCredentials => {
+                401
+            }
+            ErrorCode::AccountLocked => 429,
             ErrorCode::Forbidden
+            | ErrorCode::CsrfMismatch
             | ErrorCode::UnknownToken
             | ErrorCode::TokenExpired
             | ErrorCode::TokenExhausted
@@ -105,7 +122,7 @@ impl ErrorCode {
             | ErrorCode::PlatformNotAllowed => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::DuplicateDevice => 409,
+            ErrorCode::DuplicateDevice | ErrorCode::Conflict => 409,
             ErrorCode::Overloaded => 503,
             ErrorCode::Internal => 500,
         }

@@ -74,6 +74,7 @@ impl Params {
 
 pub async fn list_devices(
     State(state): State<AppState>,
+    caller: Caller,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Page<DeviceSummary>>, ApiError> {
     let p = Params::from(query)?;
@@ -105,6 +106,7 @@ pub async fn list_devices(
         last_seen_after: p.time("last_seen_after")?,
         q: p.text("q")?,
         include_retired: matches!(p.get("include_retired"), Some("true" | "1")),
+        scope: caller.groups.clone(),
         sort,
         descending,
         limit: p.limit()?,
@@ -119,9 +121,20 @@ pub async fn list_devices(
 
 pub async fn get_device(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<DeviceDetail>, ApiError> {
-    Ok(Json(state.store.device(&id, HISTORY_LIMIT).await?))
+    let device = state.store.device(&id, HISTORY_LIMIT).await?;
+    if !in_scope(&caller, device.summary.group.as_deref()) {
+        // Outside the caller's groups the device does not exist for them.
+        return Err(ApiError(ErrorCode::NotFound));
+    }
+    Ok(Json(device))
+}
+
+/// Whether a device of `group` is visible to the caller.
+pub fn in_scope(caller: &Caller, group: Option<&str>) -> bool {
+    caller.groups.is_empty() || group.is_some_and(|g| caller.groups.iter().any(|s| s == g))
 }
 
 pub async fn list_enrollment_tokens(
@@ -229,11 +242,12 @@ pub async fn list_enrollment_attempts(
     ))
 }
 
-/// Creates an API token; used by the API and the CLI.
+/// Creates an API token: a service token with `role`, or a user's own token (`user_id`).
 pub async fn new_api_token(
     store: &steward_store::Store,
     name: &str,
-    role: Role,
+    role: Option<Role>,
+    user_id: Option<String>,
     expires_in_hours: Option<u32>,
     actor: &Actor,
 ) -> Result<CreatedApiToken, ApiError> {
@@ -250,7 +264,7 @@ pub async fn new_api_token(
                 token_hash: secret::hash(&token),
                 prefix: secret::display_prefix(&token),
                 role,
-                user_id: None,
+                user_id,
                 created_at: now,
                 expires_at: expires_in_hours.map(|h| now + i64::from(h) * 3_600_000),
             },
@@ -265,11 +279,16 @@ pub async fn create_api_token(
     caller: Caller,
     JsonBody(req): JsonBody<CreateApiToken>,
 ) -> Result<(StatusCode, Json<CreatedApiToken>), ApiError> {
-    let role = Role::parse(&req.role).ok_or(ApiError(ErrorCode::InvalidField))?;
+    let role = req
+        .role
+        .as_deref()
+        .and_then(Role::parse)
+        .ok_or(ApiError(ErrorCode::InvalidField))?;
     let created = new_api_token(
         &state.store,
         &req.name,
-        role,
+        Some(role),
+        None,
         req.expires_in_hours,
         &caller.actor(),
     )
@@ -391,6 +410,10 @@ pub async fn retire_device(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<DeviceSummary>, ApiError> {
+    let device = state.store.device(&id, 0).await?;
+    if !in_scope(&caller, device.summary.group.as_deref()) {
+        return Err(ApiError(ErrorCode::NotFound));
+    }
     let retired = state
         .store
         .retire_device(&id, now_ms(), &caller.actor())

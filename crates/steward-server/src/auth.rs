@@ -1,33 +1,74 @@
-//! Authentication of API callers by bearer token.
+//! Authentication: API tokens (service tokens with a role, or a user's own tokens acting as
+//! that user), console sessions (an HttpOnly, SameSite=Strict cookie plus a CSRF token for
+//! every change), password hashing and sign-in with lockout.
 
-use axum::http::{header, HeaderMap};
-use steward_core::time::now_ms;
-use steward_core::{secret, Role};
-use steward_proto::ErrorCode;
-use steward_store::audit::Actor;
+use std::sync::OnceLock;
+
+use argon2::password_hash::{PasswordHash, PasswordVerifier};
+use axum::http::{header, HeaderMap, HeaderValue, Method};
+use steward_core::policy::Permission;
+use steward_core::time::{now_ms, to_rfc3339};
+use steward_core::{secret, Lang, Role};
+use steward_proto::{ErrorCode, SessionInfo, UserInfo, MAX_FIELD_LEN};
+use steward_store::audit::{Actor, AuditRecord};
+use steward_store::users::{NewUser, UserRecord};
+use steward_store::WriteOp;
 
 use crate::error::ApiError;
 use crate::AppState;
 
-/// How often a token's `last_used_at` is refreshed at most.
-const LAST_USED_RESOLUTION_MS: i64 = 60_000;
+/// How often a token's `last_used_at` or a session's expiry is refreshed at most.
+const TOUCH_RESOLUTION_MS: i64 = 60_000;
+/// The console session cookie.
+pub const SESSION_COOKIE: &str = "steward_session";
+/// The header that carries a session's CSRF token on every change.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Shortest accepted password.
+pub const MIN_PASSWORD_LEN: usize = 12;
+
+/// How a caller authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    Token(String),
+    /// The session's id (the hash of its cookie).
+    Session(String),
+}
 
 /// An authenticated API caller.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub token_id: String,
+    pub via: Via,
+    /// The user behind a session or a user's token; `None` for a service token.
+    pub user_id: Option<String>,
     pub name: String,
-    pub role: Role,
+    pub roles: Vec<Role>,
+    /// Device groups the caller is limited to; empty means all.
+    pub groups: Vec<String>,
     pub remote_addr: String,
 }
 
 impl Caller {
+    pub fn allows(&self, p: Permission) -> bool {
+        self.roles.iter().any(|r| p.allows(*r))
+    }
+
     /// The caller as the audit log names it.
     pub fn actor(&self) -> Actor {
+        let id = match (&self.via, &self.user_id) {
+            (Via::Session(_), Some(u)) => format!("user:{u}"),
+            (Via::Token(t), _) => format!("token:{t}"),
+            (Via::Session(s), None) => format!("session:{s}"),
+        };
         Actor {
-            id: format!("token:{}", self.token_id),
+            id,
             name: self.name.clone(),
-            role: Some(self.role),
+            role: Some(
+                self.roles
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
             remote_addr: self.remote_addr.clone(),
         }
     }
@@ -43,32 +84,106 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-/// Authenticates an API caller by its bearer token.
+/// The value of cookie `name`.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn is_safe(method: &Method) -> bool {
+    matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// Authenticates a caller: a bearer token first, else the session cookie (whose changes must
+/// carry the session's CSRF token).
 pub async fn authenticate(
     state: &AppState,
+    method: &Method,
     headers: &HeaderMap,
     remote_addr: &str,
 ) -> Result<Caller, ApiError> {
-    let token = bearer(headers).ok_or(ApiError(ErrorCode::Unauthorized))?;
-    let auth = state
+    let now = now_ms();
+    if let Some(token) = bearer(headers) {
+        let auth = state
+            .store
+            .api_token_by_hash(&secret::hash(token))
+            .await?
+            .ok_or(ApiError(ErrorCode::Unauthorized))?;
+        if auth.revoked || auth.expires_at.is_some_and(|e| e <= now) {
+            return Err(ApiError(ErrorCode::Unauthorized));
+        }
+        let (roles, groups, user_id, name) = match &auth.user_id {
+            Some(uid) => {
+                let user = state.store.user(uid).await?;
+                if user.disabled {
+                    return Err(ApiError(ErrorCode::Unauthorized));
+                }
+                (
+                    user.roles,
+                    user.info.groups,
+                    Some(uid.clone()),
+                    user.info.email,
+                )
+            }
+            None => (
+                auth.role.into_iter().collect(),
+                Vec::new(),
+                None,
+                auth.name.clone(),
+            ),
+        };
+        if auth
+            .last_used_at
+            .is_none_or(|t| now - t >= TOUCH_RESOLUTION_MS)
+        {
+            state.store.touch_api_token(&auth.id, now).await?;
+        }
+        return Ok(Caller {
+            via: Via::Token(auth.id),
+            user_id,
+            name,
+            roles,
+            groups,
+            remote_addr: remote_addr.to_string(),
+        });
+    }
+    let value = cookie(headers, SESSION_COOKIE).ok_or(ApiError(ErrorCode::Unauthorized))?;
+    let session = state
         .store
-        .api_token_by_hash(&secret::hash(token))
+        .session(&secret::hash(value), now)
         .await?
         .ok_or(ApiError(ErrorCode::Unauthorized))?;
-    let now = now_ms();
-    if auth.revoked || auth.expires_at.is_some_and(|e| e <= now) {
+    if session.user.disabled {
         return Err(ApiError(ErrorCode::Unauthorized));
     }
-    if auth
-        .last_used_at
-        .is_none_or(|t| now - t >= LAST_USED_RESOLUTION_MS)
-    {
-        state.store.touch_api_token(&auth.id, now).await?;
+    if !is_safe(method) {
+        let sent = headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !secret::hashes_equal(&secret::hash(sent), &secret::hash(&session.csrf_token)) {
+            return Err(ApiError(ErrorCode::CsrfMismatch));
+        }
+    }
+    if now - session.last_seen_at >= TOUCH_RESOLUTION_MS {
+        let ttl = i64::from(state.config.auth.session_ttl_secs) * 1000;
+        state
+            .store
+            .touch_session(&session.id, now, now + ttl)
+            .await?;
     }
     Ok(Caller {
-        token_id: auth.id,
-        name: auth.name,
-        role: auth.role,
+        via: Via::Session(session.id),
+        user_id: Some(session.user.info.id.clone()),
+        name: session.user.info.email.clone(),
+        roles: session.user.roles,
+        groups: session.user.info.groups,
         remote_addr: remote_addr.to_string(),
     })
 }
@@ -83,35 +198,206 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
         .map_err(|_| ApiError(ErrorCode::Internal))
 }
 
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        argon2::Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// A hash to verify against when the e-mail is unknown, so both failures take as long.
+fn dummy_hash() -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| hash_password("not a password of anyone").unwrap_or_default())
+}
+
+/// A lower-cased e-mail address of a plausible shape.
+pub fn parse_email(email: &str) -> Result<String, ApiError> {
+    let email = email.trim().to_ascii_lowercase();
+    let valid = email.len() <= MAX_FIELD_LEN
+        && !email.chars().any(|c| c.is_control() || c.is_whitespace())
+        && email
+            .split_once('@')
+            .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.starts_with('.'));
+    if valid {
+        Ok(email)
+    } else {
+        Err(ApiError(ErrorCode::InvalidField))
+    }
+}
+
+pub fn check_password(password: &str) -> Result<(), ApiError> {
+    if password.chars().count() < MIN_PASSWORD_LEN || password.len() > 1024 {
+        return Err(ApiError(ErrorCode::InvalidField));
+    }
+    Ok(())
+}
+
+/// A random password for first-run and resets.
+pub fn generate_password() -> String {
+    secret::generate("").chars().take(20).collect()
+}
+
 /// Creates a user; the password is hashed with argon2id.
 pub async fn create_user(
     store: &steward_store::Store,
     email: &str,
-    role: Role,
+    roles: &[Role],
+    groups: &[String],
     password: &str,
     actor: &Actor,
-) -> Result<(), ApiError> {
-    let email = email.trim().to_ascii_lowercase();
-    let valid = email.len() <= steward_proto::MAX_FIELD_LEN
-        && email
-            .split_once('@')
-            .is_some_and(|(u, d)| !u.is_empty() && d.contains('.') && !d.starts_with('.'));
-    if !valid || password.len() < 12 {
+) -> Result<UserInfo, ApiError> {
+    let email = parse_email(email)?;
+    check_password(password)?;
+    if roles.is_empty() || groups.iter().any(|g| g.is_empty() || g.contains(',')) {
         return Err(ApiError(ErrorCode::InvalidField));
     }
     store
         .create_user(
-            &steward_store::tokens::NewUser {
+            &NewUser {
                 id: uuid::Uuid::now_v7().to_string(),
                 display_name: email.split('@').next().unwrap_or_default().to_string(),
                 email,
-                language: "en".into(),
-                role,
+                language: Lang::En.code().into(),
+                roles: roles.to_vec(),
+                groups: groups.to_vec(),
                 password_hash: hash_password(password)?,
                 created_at: now_ms(),
             },
             actor,
         )
+        .await
+        .map_err(|e| match e {
+            steward_store::StoreError::Conflict(_) => ApiError(ErrorCode::Conflict),
+            other => other.into(),
+        })
+}
+
+/// Appends a record through the group-commit writer (refusals can come in floods).
+pub async fn audit_via_writer(state: &AppState, rec: AuditRecord) {
+    if let Err(e) = state.writer.submit(WriteOp::Audit(Box::new(rec))).await {
+        tracing::warn!(error = %e, "could not append to the audit log");
+    }
+}
+
+fn login_record(actor: Actor, action: &str, email: &str, outcome: &'static str) -> AuditRecord {
+    AuditRecord {
+        at: now_ms(),
+        actor,
+        action: action.into(),
+        object_type: "user".into(),
+        object_id: Some(email.to_string()),
+        before: None,
+        after: None,
+        outcome,
+    }
+}
+
+/// The outcome of a sign-in: the session's cookie value and what the client is told.
+pub struct SignedIn {
+    pub cookie_value: String,
+    pub info: SessionInfo,
+}
+
+/// Checks e-mail and password. Unknown e-mails and wrong passwords fail alike (same error,
+/// same argon2 work); repeated failures lock the account for a while.
+pub async fn sign_in(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    remote: &str,
+) -> Result<SignedIn, ApiError> {
+    let now = now_ms();
+    let email = email.trim().to_ascii_lowercase();
+    let user: Option<UserRecord> = if email.len() <= MAX_FIELD_LEN {
+        state.store.user_by_email(&email).await?
+    } else {
+        None
+    };
+    let anonymous = Actor::anonymous(&email.chars().take(64).collect::<String>(), remote);
+    let Some(user) = user else {
+        let _ = verify_password(dummy_hash(), password);
+        audit_via_writer(
+            state,
+            login_record(anonymous, "auth.login_failed", &email, "failed"),
+        )
+        .await;
+        return Err(ApiError(ErrorCode::InvalidCredentials));
+    };
+    let user_actor = Actor {
+        id: format!("user:{}", user.info.id),
+        name: user.info.email.clone(),
+        role: Some(user.info.roles.join(",")),
+        remote_addr: remote.to_string(),
+    };
+    let password_ok = verify_password(&user.password_hash, password);
+    if user.locked_until.is_some_and(|t| t > now) {
+        audit_via_writer(
+            state,
+            login_record(user_actor, "auth.login_locked", &email, "denied"),
+        )
+        .await;
+        return Err(ApiError(ErrorCode::AccountLocked));
+    }
+    if !password_ok || user.disabled {
+        let auth = &state.config.auth;
+        state
+            .store
+            .record_login_failure(
+                &user.info.id,
+                now,
+                i64::from(auth.lockout_after),
+                i64::from(auth.lockout_secs) * 1000,
+            )
+            .await?;
+        audit_via_writer(
+            state,
+            login_record(user_actor, "auth.login_failed", &email, "failed"),
+        )
+        .await;
+        return Err(ApiError(ErrorCode::InvalidCredentials));
+    }
+    state.store.record_login_success(&user.info.id).await?;
+    let cookie_value = secret::generate("stws_");
+    let csrf_token = secret::generate("");
+    let expires_at = now + i64::from(state.config.auth.session_ttl_secs) * 1000;
+    state
+        .store
+        .create_session(
+            &secret::hash(&cookie_value),
+            &user.info.id,
+            &csrf_token,
+            now,
+            expires_at,
+            remote,
+        )
         .await?;
-    Ok(())
+    audit_via_writer(state, login_record(user_actor, "auth.login", &email, "ok")).await;
+    Ok(SignedIn {
+        cookie_value,
+        info: SessionInfo {
+            user: user.info,
+            csrf_token,
+            expires_at: to_rfc3339(expires_at),
+        },
+    })
+}
+
+/// `Set-Cookie` for a session (or, with an empty value, to end it).
+pub fn session_cookie(state: &AppState, value: &str) -> HeaderValue {
+    let max_age = if value.is_empty() {
+        0
+    } else {
+        state.config.auth.session_ttl_secs
+    };
+    let secure = if state.config.auth.secure_cookies {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("steward_session=; Max-Age=0"))
 }

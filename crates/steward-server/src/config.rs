@@ -17,6 +17,31 @@ pub struct Config {
     /// `postgres://…` selects PostgreSQL; empty means SQLite in `data_dir`.
     pub database_url: String,
     pub checkin: CheckinConfig,
+    pub auth: AuthConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Console sessions end after this many seconds without use.
+    pub session_ttl_secs: u32,
+    /// Failed sign-ins in a row that lock an account.
+    pub lockout_after: u32,
+    /// How long a locked account stays locked.
+    pub lockout_secs: u32,
+    /// Mark the session cookie `Secure` (set when Steward is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        AuthConfig {
+            session_ttl_secs: 8 * 3600,
+            lockout_after: 5,
+            lockout_secs: 15 * 60,
+            secure_cookies: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -39,6 +64,7 @@ impl Default for Config {
             data_dir: PathBuf::from("steward-data"),
             database_url: String::new(),
             checkin: CheckinConfig::default(),
+            auth: AuthConfig::default(),
         }
     }
 }
@@ -55,7 +81,7 @@ impl Default for CheckinConfig {
 }
 
 /// The top-level keys of the configuration, as the environment spells them (lower-cased).
-const TOP_LEVEL_KEYS: [&str; 4] = ["listen", "data_dir", "database_url", "checkin"];
+const TOP_LEVEL_KEYS: [&str; 5] = ["listen", "data_dir", "database_url", "checkin", "auth"];
 
 impl Config {
     /// Loads defaults, then the TOML file (if given), then `STEWARD_*` variables
@@ -98,13 +124,23 @@ impl Config {
              target_rate = {}\n\
              # Queued writes above which check-ins are refused with 503 (the agent retries later).\n\
              max_queue = {}\n\
-             # Devices whose credentials and last state are cached in memory.\ncache_entries = {}\n",
+             # Devices whose credentials and last state are cached in memory.\ncache_entries = {}\n\n\
+             [auth]\n\
+             # Console sessions end after this many seconds without use.\nsession_ttl_secs = {}\n\
+             # Failed sign-ins in a row that lock an account, and for how long (seconds).\n\
+             lockout_after = {}\nlockout_secs = {}\n\
+             # Mark the session cookie Secure; set when Steward is served over HTTPS.\n\
+             secure_cookies = {}\n",
             d.listen,
             d.data_dir.display(),
             d.checkin.interval_secs,
             d.checkin.target_rate,
             d.checkin.max_queue,
-            d.checkin.cache_entries
+            d.checkin.cache_entries,
+            d.auth.session_ttl_secs,
+            d.auth.lockout_after,
+            d.auth.lockout_secs,
+            d.auth.secure_cookies
         )
     }
 }

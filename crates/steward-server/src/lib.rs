@@ -13,6 +13,7 @@ pub mod config;
 pub mod error;
 pub mod metrics;
 pub mod policy;
+pub mod users;
 
 use std::future::Future;
 use std::net::SocketAddr;

@@ -13,19 +13,21 @@ use steward_proto::ErrorCode;
 
 use steward_core::time::now_ms;
 use steward_store::audit::{Actor, AuditRecord};
-use steward_store::WriteOp;
 
 use crate::agent::Remote;
 use crate::api;
-use crate::auth::{authenticate, bearer, Caller};
+use crate::auth::{audit_via_writer, authenticate, bearer, Caller};
 use crate::error::ApiError;
+use crate::users;
 use crate::AppState;
 
 /// Who may call an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Anyone (the API description).
+    /// Anyone (the API description, signing in).
     Public,
+    /// Any signed-in user or valid token, whatever its role (own session and password).
+    Authenticated,
     /// An API token whose role holds the permission.
     Requires(Permission),
 }
@@ -54,7 +56,7 @@ fn ep(
 
 /// Every admin API endpoint and the permission it needs.
 pub fn endpoints() -> Vec<Endpoint> {
-    use Access::{Public, Requires};
+    use Access::{Authenticated, Public, Requires};
     use Permission::*;
     vec![
         ep(Method::GET, "/api/v1/openapi.json", Public, || {
@@ -126,6 +128,45 @@ pub fn endpoints() -> Vec<Endpoint> {
             Requires(ManageTokens),
             || post(api::revoke_api_token),
         ),
+        ep(Method::POST, "/api/v1/auth/login", Public, || {
+            post(users::login)
+        }),
+        ep(Method::POST, "/api/v1/auth/logout", Authenticated, || {
+            post(users::logout)
+        }),
+        ep(Method::GET, "/api/v1/auth/me", Authenticated, || {
+            get(users::me)
+        }),
+        ep(Method::POST, "/api/v1/auth/password", Authenticated, || {
+            post(users::change_password)
+        }),
+        ep(Method::POST, "/api/v1/auth/tokens", Authenticated, || {
+            post(users::create_own_token)
+        }),
+        ep(Method::GET, "/api/v1/users", Requires(ReadUsers), || {
+            get(users::list_users)
+        }),
+        ep(Method::POST, "/api/v1/users", Requires(ManageUsers), || {
+            post(users::create_user)
+        }),
+        ep(
+            Method::GET,
+            "/api/v1/users/{id}",
+            Requires(ReadUsers),
+            || get(users::get_user),
+        ),
+        ep(
+            Method::PATCH,
+            "/api/v1/users/{id}",
+            Requires(ManageUsers),
+            || axum::routing::patch(users::update_user),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/users/{id}/reset-password",
+            Requires(ManageUsers),
+            || post(users::reset_password),
+        ),
         ep(Method::GET, "/api/v1/audit", Requires(ReadAudit), || {
             get(api::list_audit)
         }),
@@ -138,8 +179,12 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
         let route = (e.route)();
         let route = match e.access {
             Access::Public => route,
+            Access::Authenticated => route.route_layer(axum::middleware::from_fn_with_state(
+                (state.clone(), None),
+                authorize,
+            )),
             Access::Requires(p) => route.route_layer(axum::middleware::from_fn_with_state(
-                (state.clone(), p),
+                (state.clone(), Some(p)),
                 authorize,
             )),
         };
@@ -150,16 +195,19 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
 /// Authenticates the bearer token and checks the endpoint's permission; the handler then
 /// finds the [`Caller`] in the request's extensions.
 async fn authorize(
-    State((state, permission)): State<(AppState, Permission)>,
+    State((state, permission)): State<(AppState, Option<Permission>)>,
     Remote(remote): Remote,
     mut req: Request,
     next: Next,
 ) -> Response {
     let target = format!("{} {}", req.method(), req.uri().path());
-    let caller = match authenticate(&state, req.headers(), &remote).await {
+    let caller = match authenticate(&state, req.method(), req.headers(), &remote).await {
         Ok(c) => c,
         Err(e) => {
-            if e.0 == ErrorCode::Unauthorized {
+            if e.0 == ErrorCode::CsrfMismatch {
+                let actor = Actor::anonymous("session", &remote);
+                record(&state, actor, "auth.csrf_rejected", &target, "denied").await;
+            } else if e.0 == ErrorCode::Unauthorized {
                 // What was offered, cut to the part lists show, never the whole secret.
                 let presented = bearer(req.headers())
                     .map(steward_core::secret::display_prefix)
@@ -170,7 +218,7 @@ async fn authorize(
             return e.into_response();
         }
     };
-    if !permission.allows(caller.role) {
+    if permission.is_some_and(|p| !caller.allows(p)) {
         record(&state, caller.actor(), "access.denied", &target, "denied").await;
         return ApiError(ErrorCode::Forbidden).into_response();
     }
@@ -191,9 +239,7 @@ async fn record(state: &AppState, actor: Actor, action: &str, target: &str, outc
         after: None,
         outcome,
     };
-    if let Err(e) = state.writer.submit(WriteOp::Audit(Box::new(rec))).await {
-        tracing::warn!(error = %e, "could not record a refusal in the audit log");
-    }
+    audit_via_writer(state, rec).await;
 }
 
 /// The permission table as Markdown, for `docs/permissions.md`.
@@ -209,6 +255,7 @@ pub fn markdown_table() -> String {
     for e in endpoints() {
         let (perm, cells): (&str, Vec<&str>) = match e.access {
             Access::Public => ("public", vec!["yes"; Role::ALL.len()]),
+            Access::Authenticated => ("signed in", vec!["yes"; Role::ALL.len()]),
             Access::Requires(p) => (
                 p.name(),
                 Role::ALL

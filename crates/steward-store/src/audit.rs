@@ -15,7 +15,8 @@ pub struct Actor {
     /// `token:ID`, `cli` or `anonymous`.
     pub id: String,
     pub name: String,
-    pub role: Option<Role>,
+    /// The caller's roles, comma-separated.
+    pub role: Option<String>,
     pub remote_addr: String,
 }
 
@@ -26,7 +27,7 @@ impl Actor {
         Actor {
             id: "cli".into(),
             name,
-            role: Some(Role::Administrator),
+            role: Some(Role::Administrator.as_str().into()),
             remote_addr: "local".into(),
         }
     }
@@ -87,7 +88,7 @@ pub(crate) async fn insert(tx: &mut Transaction<'_, Any>, r: &AuditRecord) -> Re
     .bind(r.at)
     .bind(&r.actor.id)
     .bind(&r.actor.name)
-    .bind(r.actor.role.map(|x| x.as_str()))
+    .bind(r.actor.role.as_deref())
     .bind(&r.action)
     .bind(&r.object_type)
     .bind(&r.object_id)

@@ -60,6 +60,8 @@ pub struct DeviceQuery {
     /// Substring of name, serial or owner, case-insensitive.
     pub q: Option<String>,
     pub include_retired: bool,
+    /// Device groups the caller may see; empty means all.
+    pub scope: Vec<String>,
     pub sort: SortField,
     pub descending: bool,
     pub limit: u32,
@@ -185,6 +187,14 @@ impl Store {
         if let Some(v) = &q.os_version {
             let n = next(Param::Text(v.clone()), &mut params);
             clauses.push(format!("os_version = {n}"));
+        }
+        if !q.scope.is_empty() {
+            let list: Vec<String> = q
+                .scope
+                .iter()
+                .map(|g| next(Param::Text(g.clone()), &mut params))
+                .collect();
+            clauses.push(format!("device_group IN ({})", list.join(", ")));
         }
         if let Some(g) = &q.group {
             let n = next(Param::Text(g.clone()), &mut params);

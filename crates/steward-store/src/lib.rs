@@ -13,6 +13,7 @@
 pub mod audit;
 pub mod devices;
 pub mod tokens;
+pub mod users;
 pub mod writer;
 
 use std::path::Path;

@@ -28,7 +28,9 @@ pub struct NewEnrollmentToken {
 pub struct ApiTokenAuth {
     pub id: String,
     pub name: String,
-    pub role: Role,
+    /// The role of a service token; a user's token acts with the user's roles instead.
+    pub role: Option<Role>,
+    pub user_id: Option<String>,
     pub expires_at: Option<i64>,
     pub revoked: bool,
     pub last_used_at: Option<i64>,
@@ -40,21 +42,11 @@ pub struct NewApiToken {
     pub name: String,
     pub token_hash: String,
     pub prefix: String,
-    pub role: Role,
+    /// A service token's role; `None` for a user's own token.
+    pub role: Option<Role>,
     pub user_id: Option<String>,
     pub created_at: i64,
     pub expires_at: Option<i64>,
-}
-
-#[derive(Debug, Clone)]
-pub struct NewUser {
-    pub id: String,
-    pub email: String,
-    pub display_name: String,
-    pub language: String,
-    pub role: Role,
-    pub password_hash: String,
-    pub created_at: i64,
 }
 
 fn platforms_to_text(p: &[Platform]) -> String {
@@ -84,14 +76,15 @@ fn enroll_info(row: &sqlx::any::AnyRow) -> Result<EnrollmentTokenInfo> {
 }
 
 const API_TOKEN_COLS: &str =
-    "id, name, prefix, role, created_at, expires_at, last_used_at, revoked_at";
+    "id, name, prefix, role, user_id, created_at, expires_at, last_used_at, revoked_at";
 
 fn api_token_info(row: &sqlx::any::AnyRow) -> Result<ApiTokenInfo> {
     Ok(ApiTokenInfo {
         id: row.try_get("id")?,
         name: row.try_get("name")?,
         prefix: row.try_get("prefix")?,
-        role: row.try_get("role")?,
+        role: Some(row.try_get::<String, _>("role")?).filter(|r| !r.is_empty()),
+        user_id: row.try_get("user_id")?,
         created_at: to_rfc3339(row.try_get("created_at")?),
         expires_at: row.try_get::<Option<i64>, _>("expires_at")?.map(to_rfc3339),
         last_used_at: row
@@ -236,7 +229,7 @@ impl Store {
         .bind(&t.name)
         .bind(&t.token_hash)
         .bind(&t.prefix)
-        .bind(t.role.as_str())
+        .bind(t.role.map(|r| r.as_str()).unwrap_or(""))
         .bind(&t.user_id)
         .bind(t.created_at)
         .bind(t.expires_at)
@@ -246,7 +239,8 @@ impl Store {
             id: t.id.clone(),
             name: t.name.clone(),
             prefix: t.prefix.clone(),
-            role: t.role.as_str().to_string(),
+            role: t.role.map(|r| r.as_str().to_string()),
+            user_id: t.user_id.clone(),
             created_at: to_rfc3339(t.created_at),
             expires_at: t.expires_at.map(to_rfc3339),
             last_used_at: None,
@@ -262,7 +256,7 @@ impl Store {
 
     pub async fn api_token_by_hash(&self, hash: &str) -> Result<Option<ApiTokenAuth>> {
         let row = sqlx::query(
-            "SELECT id, name, role, expires_at, revoked_at, last_used_at FROM api_tokens \
+            "SELECT id, name, role, user_id, expires_at, revoked_at, last_used_at FROM api_tokens \
              WHERE token_hash = $1",
         )
         .bind(hash)
@@ -273,7 +267,8 @@ impl Store {
         Ok(Some(ApiTokenAuth {
             id: row.try_get("id")?,
             name: row.try_get("name")?,
-            role: Role::parse(&role).ok_or_else(|| StoreError::Invalid(role.clone()))?,
+            role: Role::parse(&role),
+            user_id: row.try_get("user_id")?,
             expires_at: row.try_get("expires_at")?,
             revoked: row.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
             last_used_at: row.try_get("last_used_at")?,
@@ -319,36 +314,5 @@ impl Store {
         .fetch_all(&self.read)
         .await?;
         rows.iter().map(api_token_info).collect()
-    }
-
-    pub async fn create_user(&self, u: &NewUser, actor: &Actor) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        let exists = sqlx::query("SELECT id FROM users WHERE email = $1")
-            .bind(&u.email)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_some() {
-            return Err(StoreError::Conflict(u.email.clone()));
-        }
-        sqlx::query(
-            "INSERT INTO users (id, email, display_name, language, role, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&u.id)
-        .bind(&u.email)
-        .bind(&u.display_name)
-        .bind(&u.language)
-        .bind(u.role.as_str())
-        .bind(&u.password_hash)
-        .bind(u.created_at)
-        .execute(&mut *tx)
-        .await?;
-        let mut rec = AuditRecord::change(actor, u.created_at, "user.create", "user", &u.id);
-        rec.after = Some(serde_json::json!({
-            "email": u.email, "display_name": u.display_name, "role": u.role.as_str(),
-        }));
-        audit::insert(&mut tx, &rec).await?;
-        tx.commit().await?;
-        Ok(())
     }
 }

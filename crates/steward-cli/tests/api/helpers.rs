@@ -94,7 +94,8 @@ impl TestApp {
         let admin_token = steward_server::api::new_api_token(
             &store,
             "test",
-            Role::Administrator,
+            Some(Role::Administrator),
+            None,
             None,
             &Actor::cli(),
         )
@@ -129,10 +130,17 @@ impl TestApp {
     }
 
     pub async fn token_with_role(&self, role: Role) -> String {
-        steward_server::api::new_api_token(&self.store, role.as_str(), role, None, &Actor::cli())
-            .await
-            .expect("token")
-            .token
+        steward_server::api::new_api_token(
+            &self.store,
+            role.as_str(),
+            Some(role),
+            None,
+            None,
+            &Actor::cli(),
+        )
+        .await
+        .expect("token")
+        .token
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {

@@ -11,4 +11,5 @@ mod bad_input;
 mod crash;
 mod demo;
 mod devices_api;
+mod sessions;
 mod tokens_api;

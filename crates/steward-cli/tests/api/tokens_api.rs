@@ -29,7 +29,19 @@ async fn every_role_against_every_endpoint() {
     for e in &all {
         let anonymous = send(&e.method, e.path, None).await;
         match e.access {
-            Access::Public => assert_eq!(anonymous, 200, "{} {}", e.method, e.path),
+            Access::Public => assert_ne!(anonymous, 401, "{} {}", e.method, e.path),
+            Access::Authenticated => {
+                assert_eq!(anonymous, 401, "{} {} without a token", e.method, e.path);
+                for (role, token) in &tokens {
+                    let status = send(&e.method, e.path, Some(token)).await;
+                    assert!(
+                        ![401, 403, 500].contains(&status),
+                        "{role:?} {} {}: {status}",
+                        e.method,
+                        e.path
+                    );
+                }
+            }
             Access::Requires(p) => {
                 assert_eq!(anonymous, 401, "{} {} without a token", e.method, e.path);
                 for (role, token) in &tokens {
@@ -137,7 +149,7 @@ async fn api_tokens_are_shown_once_listed_with_last_use_and_expire() {
         name: "old".into(),
         token_hash: steward_core::secret::hash("stwa_expired"),
         prefix: "stwa_expi".into(),
-        role: Role::Administrator,
+        role: Some(Role::Administrator),
         user_id: None,
         created_at: 0,
         expires_at: Some(1),

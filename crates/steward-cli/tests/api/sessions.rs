@@ -1,0 +1,594 @@
+//! Console sessions and users: the attacks of the access-control issue, each refused and audited.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use steward_core::Role;
+use steward_proto::Platform;
+
+use crate::helpers::*;
+
+const PASSWORD: &str = "correct horse battery";
+
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+async fn login(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+) -> (u16, Option<Session>, Value, String) {
+    let resp = app
+        .http
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("login");
+    let status = resp.status().as_u16();
+    let set_cookie = resp
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    let session = (status == 200).then(|| Session {
+        cookie: set_cookie.split(';').next().unwrap_or("").to_string(),
+        csrf: body["csrf_token"].as_str().unwrap_or("").to_string(),
+    });
+    (status, session, body, set_cookie)
+}
+
+async fn with_session(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    s: &Session,
+    csrf: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut rb = app
+        .http
+        .request(method, format!("{}{path}", app.base))
+        .header("cookie", &s.cookie);
+    if let Some(c) = csrf {
+        rb = rb.header("x-csrf-token", c);
+    }
+    if let Some(b) = body {
+        rb = rb.json(&b);
+    }
+    let resp = rb.send().await.expect("request");
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+async fn user(app: &TestApp, email: &str, roles: &[&str], groups: &[&str]) -> String {
+    let (s, body) = app
+        .post_as(
+            "/api/v1/users",
+            &app.admin_token,
+            &json!({"email": email, "roles": roles, "groups": groups, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    body["user"]["id"].as_str().expect("id").to_string()
+}
+
+async fn audit_actions(app: &TestApp, action: &str) -> Vec<Value> {
+    let (_, page) = app
+        .get(&format!("/api/v1/audit?action={action}&limit=1000"))
+        .await;
+    page["items"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn sign_in_sets_a_safe_cookie_and_changes_need_the_csrf_token() {
+    let app = TestApp::spawn().await;
+    user(&app, "Ada@Example.com", &["helpdesk"], &[]).await;
+    let (status, session, body, set_cookie) = login(&app, "ada@example.com", PASSWORD).await;
+    assert_eq!(status, 200, "{body}");
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age="] {
+        assert!(set_cookie.contains(attr), "{set_cookie}");
+    }
+    assert!(!body.to_string().contains("password_hash"));
+    let s = session.expect("session");
+    let (status, me) = with_session(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/auth/me",
+        &s,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(me["via"], "session");
+    assert_eq!(me["roles"], json!(["helpdesk"]));
+    let (status, _) = with_session(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/devices",
+        &s,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "reads need no CSRF token");
+
+    let token_body = Some(json!({"name": "my laptop"}));
+    let (status, b) = with_session(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/auth/tokens",
+        &s,
+        None,
+        token_body.clone(),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&b)),
+        (403, "csrf_mismatch"),
+        "missing CSRF token"
+    );
+    let (status, b) = with_session(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/auth/tokens",
+        &s,
+        Some("forged"),
+        token_body.clone(),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&b)),
+        (403, "csrf_mismatch"),
+        "forged CSRF token"
+    );
+    let (status, b) = with_session(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/auth/tokens",
+        &s,
+        Some(&s.csrf),
+        token_body,
+    )
+    .await;
+    assert_eq!(status, 201, "{b}");
+    assert_eq!(audit_actions(&app, "auth.csrf_rejected").await.len(), 2);
+    assert_eq!(audit_actions(&app, "auth.login").await.len(), 1);
+
+    // Logging out ends the session on the server, not just in the browser.
+    let (status, _) = with_session(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/auth/logout",
+        &s,
+        Some(&s.csrf),
+        None,
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (status, _) = with_session(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/auth/me",
+        &s,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_user_fail_alike_and_are_audited() {
+    let app = TestApp::spawn().await;
+    user(&app, "bob@example.com", &["operator"], &[]).await;
+    let mut wrong = Vec::new();
+    let mut unknown = Vec::new();
+    let mut bodies = Vec::new();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let (s, _, b, _) = login(&app, "bob@example.com", "not the password").await;
+        wrong.push(t.elapsed());
+        bodies.push((s, b));
+        let t = Instant::now();
+        let (s, _, b, _) = login(&app, "nobody@example.com", "not the password").await;
+        unknown.push(t.elapsed());
+        bodies.push((s, b));
+    }
+    for (s, b) in &bodies {
+        assert_eq!((*s, code(b)), (401, "invalid_credentials"));
+        assert_eq!(b["error"]["message"], bodies[0].1["error"]["message"]);
+    }
+    // Both paths do the same argon2 work: an unknown e-mail is not answered measurably faster.
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    let (w, u) = (median(&mut wrong), median(&mut unknown));
+    assert!(u * 3 > w, "unknown user {u:?} vs wrong password {w:?}");
+    let failed = audit_actions(&app, "auth.login_failed").await;
+    assert_eq!(failed.len(), 6);
+    assert!(failed
+        .iter()
+        .any(|e| e["object_id"] == "nobody@example.com"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_the_account() {
+    let app = TestApp::spawn_with(|c| c.auth.lockout_after = 3).await;
+    user(&app, "carol@example.com", &["operator"], &[]).await;
+    for _ in 0..3 {
+        let (s, _, _, _) = login(&app, "carol@example.com", "guess guess guess").await;
+        assert_eq!(s, 401);
+    }
+    let (s, _, b, _) = login(&app, "carol@example.com", PASSWORD).await;
+    assert_eq!(
+        (s, code(&b)),
+        (429, "account_locked"),
+        "locked even with the right password"
+    );
+    assert_eq!(audit_actions(&app, "auth.login_locked").await.len(), 1);
+    let (_, users) = app.get("/api/v1/users").await;
+    let carol = users["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|u| u["email"] == "carol@example.com")
+        .cloned()
+        .expect("carol");
+    assert!(carol["locked_until"].is_string());
+    // An administrator's reset unlocks it.
+    let id = carol["id"].as_str().expect("id");
+    let (s, reset) = app
+        .post_as(
+            &format!("/api/v1/users/{id}/reset-password"),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let new_password = reset["password"].as_str().expect("password");
+    let (s, _, _, _) = login(&app, "carol@example.com", new_password).await;
+    assert_eq!(s, 200);
+    let reset_audit = audit_actions(&app, "user.password_reset").await;
+    assert_eq!(reset_audit.len(), 1);
+    assert!(
+        !reset_audit[0].to_string().contains(new_password),
+        "no secret in the audit log"
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn expired_sessions_and_changed_passwords_end_access() {
+    let app = TestApp::spawn().await;
+    let id = user(&app, "dan@example.com", &["helpdesk"], &[]).await;
+    // An expired session is refused.
+    let now = steward_core::time::now_ms();
+    app.store
+        .create_session(
+            &steward_core::secret::hash("stws_expired"),
+            &id,
+            "x",
+            now - 10_000,
+            now - 1,
+            "",
+        )
+        .await
+        .expect("session");
+    let expired = Session {
+        cookie: "steward_session=stws_expired".into(),
+        csrf: "x".into(),
+    };
+    let (s, _) = with_session(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/auth/me",
+        &expired,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s, 401);
+
+    let (_, a, _, _) = login(&app, "dan@example.com", PASSWORD).await;
+    let (_, b, _, _) = login(&app, "dan@example.com", PASSWORD).await;
+    let (a, b) = (a.expect("a"), b.expect("b"));
+    let change = |current: &str| json!({"current_password": current, "new_password": "a much better passphrase"});
+    let (s, body) = with_session(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/auth/password",
+        &a,
+        Some(&a.csrf),
+        Some(change("wrong")),
+    )
+    .await;
+    assert_eq!((s, code(&body)), (401, "invalid_credentials"));
+    let (s, _) = with_session(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/auth/password",
+        &a,
+        Some(&a.csrf),
+        Some(change(PASSWORD)),
+    )
+    .await;
+    assert_eq!(s, 204);
+    let (s, _) = with_session(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/auth/me",
+        &a,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s, 200, "the session that changed the password goes on");
+    let (s, _) = with_session(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/auth/me",
+        &b,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(s, 401, "other sessions end");
+    let (s, _, _, _) = login(&app, "dan@example.com", PASSWORD).await;
+    assert_eq!(s, 401);
+    let (s, _, _, _) = login(&app, "dan@example.com", "a much better passphrase").await;
+    assert_eq!(s, 200);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_disabled_users_tokens_and_sessions_stop_working() {
+    let app = TestApp::spawn().await;
+    let id = user(&app, "eve@example.com", &["helpdesk"], &[]).await;
+    let (_, s, _, _) = login(&app, "eve@example.com", PASSWORD).await;
+    let s = s.expect("session");
+    let (status, created) = with_session(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/auth/tokens",
+        &s,
+        Some(&s.csrf),
+        Some(json!({"name": "script"})),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    let token = created["token"].as_str().expect("token").to_string();
+    assert!(
+        created["role"].is_null(),
+        "a user's token takes the user's roles"
+    );
+    let (status, _) = app.get_as("/api/v1/devices", &token).await;
+    assert_eq!(status, 200);
+    let (status, _) = app.get_as("/api/v1/enrollment-tokens", &token).await;
+    assert_eq!(status, 403, "no more than the user may");
+    let (status, b) = with_session(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/auth/tokens",
+        &s,
+        Some(&s.csrf),
+        Some(json!({"name": "x", "role": "administrator"})),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&b)),
+        (400, "invalid_field"),
+        "a user's token cannot pick a role"
+    );
+
+    let (status, _) = app
+        .http
+        .patch(format!("{}/api/v1/users/{id}", app.base))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"disabled": true}))
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), ()))
+        .expect("patch");
+    assert_eq!(status, 200);
+    let (status, b) = app.get_as("/api/v1/devices", &token).await;
+    assert_eq!(
+        (status, code(&b)),
+        (401, "unauthorized"),
+        "token of a disabled user"
+    );
+    let (status, _) = with_session(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/auth/me",
+        &s,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, _, _, _) = login(&app, "eve@example.com", PASSWORD).await;
+    assert_eq!(status, 401);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn privilege_escalation_attempts_are_refused_and_audited() {
+    let app = TestApp::spawn().await;
+    let operator = app.token_with_role(Role::Operator).await;
+    let helpdesk = app.token_with_role(Role::Helpdesk).await;
+    let (s, b) = app
+        .post_as(
+            "/api/v1/users",
+            &operator,
+            &json!({"email": "mallory@example.com", "roles": ["administrator"]}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&b)),
+        (403, "forbidden"),
+        "an operator creating an administrator"
+    );
+    let frank = user(&app, "frank@example.com", &["helpdesk"], &[]).await;
+    let resp = app
+        .http
+        .patch(format!("{}/api/v1/users/{frank}", app.base))
+        .bearer_auth(&helpdesk)
+        .json(&json!({"roles": ["administrator"]}))
+        .send()
+        .await
+        .expect("patch");
+    assert_eq!(resp.status(), 403, "a help-desk user changing roles");
+
+    // An administrator may not edit their own roles either: another administrator must.
+    let grace = user(&app, "grace@example.com", &["administrator"], &[]).await;
+    let (_, s, _, _) = login(&app, "grace@example.com", PASSWORD).await;
+    let s = s.expect("session");
+    let (status, b) = with_session(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/api/v1/users/{grace}"),
+        &s,
+        Some(&s.csrf),
+        Some(json!({"roles": ["readonly", "administrator", "operator"]})),
+    )
+    .await;
+    assert_eq!(
+        (status, code(&b)),
+        (403, "forbidden"),
+        "a user editing their own roles"
+    );
+    let (status, b) = with_session(
+        &app,
+        reqwest::Method::PATCH,
+        &format!("/api/v1/users/{grace}"),
+        &s,
+        Some(&s.csrf),
+        Some(json!({"display_name": "Grace H."})),
+    )
+    .await;
+    assert_eq!(status, 200, "their own name is fine: {b}");
+    let denied = audit_actions(&app, "access.denied").await;
+    assert_eq!(denied.len(), 2, "{denied:?}");
+    let (_, own) = app
+        .get(&format!(
+            "/api/v1/audit?action=user.update&object_id={grace}"
+        ))
+        .await;
+    let outcomes: Vec<&str> = own["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["outcome"].as_str())
+        .collect();
+    assert!(
+        outcomes.contains(&"denied") && outcomes.contains(&"ok"),
+        "{outcomes:?}"
+    );
+    let (s, b) = app
+        .post_as(
+            "/api/v1/users",
+            &app.admin_token,
+            &json!({"email": "frank@example.com", "roles": ["readonly"]}),
+        )
+        .await;
+    assert_eq!((s, code(&b)), (409, "conflict"));
+    let (s, b) = app
+        .post_as(
+            "/api/v1/users",
+            &app.admin_token,
+            &json!({"email": "x@example.com", "roles": ["root"]}),
+        )
+        .await;
+    assert_eq!((s, code(&b)), (400, "invalid_field"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_scoped_user_sees_only_their_groups_devices() {
+    let app = TestApp::spawn().await;
+    let paris = app
+        .enrollment_token(steward_proto::CreateEnrollmentToken {
+            group: Some("paris".into()),
+            ..Default::default()
+        })
+        .await;
+    let london = app
+        .enrollment_token(steward_proto::CreateEnrollmentToken {
+            group: Some("london".into()),
+            ..Default::default()
+        })
+        .await;
+    let (in_paris, _) = app.enroll(&paris, "pc-paris", Platform::Windows).await;
+    let (in_london, _) = app.enroll(&london, "pc-london", Platform::Windows).await;
+    user(
+        &app,
+        "henri@example.com",
+        &["helpdesk", "operator"],
+        &["paris"],
+    )
+    .await;
+    let (_, s, _, _) = login(&app, "henri@example.com", PASSWORD).await;
+    let s = s.expect("session");
+    let (_, page) = with_session(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/devices",
+        &s,
+        None,
+        None,
+    )
+    .await;
+    let ids: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|d| d["id"].as_str())
+        .collect();
+    assert_eq!(ids, [in_paris.as_str()]);
+    let (status, _) = with_session(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/v1/devices/{in_paris}"),
+        &s,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, b) = with_session(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/v1/devices/{in_london}"),
+        &s,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, code(&b)),
+        (404, "not_found"),
+        "an ID outside the scope"
+    );
+    let (status, _) = with_session(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/devices/{in_london}/retire"),
+        &s,
+        Some(&s.csrf),
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "nor can it be retired");
+    let (_, d) = app.get(&format!("/api/v1/devices/{in_london}")).await;
+    assert_eq!(d["retired"], false);
+    app.shutdown().await;
+}

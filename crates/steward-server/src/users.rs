@@ -1,0 +1,286 @@
+//! Sessions (`/api/v1/auth/…`) and user administration (`/api/v1/users`).
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+use steward_core::time::now_ms;
+use steward_core::{Lang, Role};
+use steward_proto::{
+    ChangePassword, CreateApiToken, CreateUser, CreatedApiToken, CreatedUser, ErrorCode,
+    LoginRequest, Page, PasswordReset, UpdateUser, UserInfo, MAX_FIELD_LEN,
+};
+use steward_store::audit::AuditRecord;
+use steward_store::users::UserChange;
+
+use crate::agent::Remote;
+use crate::api::new_api_token;
+use crate::auth::{self, audit_via_writer, Caller, Via};
+use crate::body::JsonBody;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// `POST /api/v1/auth/login`: sets the session cookie and returns the CSRF token.
+pub async fn login(
+    State(state): State<AppState>,
+    Remote(remote): Remote,
+    JsonBody(req): JsonBody<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let signed_in = auth::sign_in(&state, &req.email, &req.password, &remote).await?;
+    let mut resp = Json(signed_in.info).into_response();
+    resp.headers_mut().insert(
+        header::SET_COOKIE,
+        auth::session_cookie(&state, &signed_in.cookie_value),
+    );
+    Ok(resp)
+}
+
+/// `POST /api/v1/auth/logout`: ends the session on the server and clears the cookie.
+pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    if let Via::Session(id) = &caller.via {
+        state.store.revoke_session(id, now_ms()).await?;
+    }
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    resp.headers_mut()
+        .insert(header::SET_COOKIE, auth::session_cookie(&state, ""));
+    Ok(resp)
+}
+
+/// `GET /api/v1/auth/me`: who the caller is.
+pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+    let user = match &caller.user_id {
+        Some(id) => Some(state.store.user(id).await?.info),
+        None => None,
+    };
+    Ok(Json(json!({
+        "via": match caller.via { Via::Token(_) => "token", Via::Session(_) => "session" },
+        "name": caller.name,
+        "roles": caller.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+        "groups": caller.groups,
+        "user": user,
+    }))
+    .into_response())
+}
+
+/// `POST /api/v1/auth/password`: the signed-in user changes their own password; their other
+/// sessions end.
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(req): JsonBody<ChangePassword>,
+) -> Result<StatusCode, ApiError> {
+    let user_id = caller
+        .user_id
+        .clone()
+        .ok_or(ApiError(ErrorCode::Forbidden))?;
+    let user = state.store.user(&user_id).await?;
+    if !auth::verify_password(&user.password_hash, &req.current_password) {
+        let mut rec = AuditRecord::change(
+            &caller.actor(),
+            now_ms(),
+            "user.password_change",
+            "user",
+            &user_id,
+        );
+        rec.outcome = "failed";
+        audit_via_writer(&state, rec).await;
+        return Err(ApiError(ErrorCode::InvalidCredentials));
+    }
+    auth::check_password(&req.new_password)?;
+    let keep = match &caller.via {
+        Via::Session(id) => Some(id.as_str()),
+        Via::Token(_) => None,
+    };
+    state
+        .store
+        .set_password(
+            &user_id,
+            &auth::hash_password(&req.new_password)?,
+            keep,
+            now_ms(),
+            "user.password_change",
+            &caller.actor(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/auth/tokens`: a token of the signed-in user's own, acting with their roles.
+pub async fn create_own_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(req): JsonBody<CreateApiToken>,
+) -> Result<(StatusCode, Json<CreatedApiToken>), ApiError> {
+    let user_id = caller
+        .user_id
+        .clone()
+        .ok_or(ApiError(ErrorCode::Forbidden))?;
+    if req.role.is_some() {
+        // A user's token takes the user's roles; asking for another is an escalation attempt.
+        return Err(ApiError(ErrorCode::InvalidField));
+    }
+    let created = new_api_token(
+        &state.store,
+        &req.name,
+        None,
+        Some(user_id),
+        req.expires_in_hours,
+        &caller.actor(),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+fn parse_roles(roles: &[String]) -> Result<Vec<Role>, ApiError> {
+    let parsed: Option<Vec<Role>> = roles.iter().map(|r| Role::parse(r)).collect();
+    match parsed {
+        Some(r) if !r.is_empty() => Ok(r),
+        _ => Err(ApiError(ErrorCode::InvalidField)),
+    }
+}
+
+fn check_groups(groups: &[String]) -> Result<(), ApiError> {
+    let bad = groups
+        .iter()
+        .any(|g| g.is_empty() || g.len() > MAX_FIELD_LEN || g.contains(','));
+    if bad {
+        Err(ApiError(ErrorCode::InvalidField))
+    } else {
+        Ok(())
+    }
+}
+
+fn check_language(lang: &str) -> Result<(), ApiError> {
+    match Lang::parse(lang) {
+        Some(l) if l.code() == lang => Ok(()),
+        _ => Err(ApiError(ErrorCode::InvalidField)),
+    }
+}
+
+pub async fn list_users(State(state): State<AppState>) -> Result<Json<Page<UserInfo>>, ApiError> {
+    let items = state.store.list_users().await?;
+    Ok(Json(Page {
+        total: Some(items.len() as u64),
+        items,
+        next_cursor: None,
+    }))
+}
+
+pub async fn get_user(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<UserInfo>, ApiError> {
+    Ok(Json(state.store.user(&id).await?.info))
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(req): JsonBody<CreateUser>,
+) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
+    let roles = parse_roles(&req.roles)?;
+    check_groups(&req.groups)?;
+    let generated = req.password.is_none().then(auth::generate_password);
+    let password = req
+        .password
+        .clone()
+        .or(generated.clone())
+        .unwrap_or_default();
+    let mut user = auth::create_user(
+        &state.store,
+        &req.email,
+        &roles,
+        &req.groups,
+        &password,
+        &caller.actor(),
+    )
+    .await?;
+    let change = UserChange {
+        display_name: req.display_name.clone(),
+        language: req.language.clone(),
+        ..Default::default()
+    };
+    if change.display_name.is_some() || change.language.is_some() {
+        if let Some(l) = &change.language {
+            check_language(l)?;
+        }
+        user = state
+            .store
+            .update_user(&user.id, &change, now_ms(), &caller.actor())
+            .await?;
+    }
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedUser {
+            user,
+            password: generated,
+        }),
+    ))
+}
+
+/// `PATCH /api/v1/users/{id}`. Nobody changes their own roles, scope or standing: another
+/// administrator must.
+pub async fn update_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(req): JsonBody<UpdateUser>,
+) -> Result<Json<UserInfo>, ApiError> {
+    let own = caller.user_id.as_deref() == Some(id.as_str());
+    if own && (req.roles.is_some() || req.groups.is_some() || req.disabled.is_some()) {
+        let mut rec = AuditRecord::change(&caller.actor(), now_ms(), "user.update", "user", &id);
+        rec.outcome = "denied";
+        rec.after = Some(serde_json::to_value(&req).unwrap_or_default());
+        audit_via_writer(&state, rec).await;
+        return Err(ApiError(ErrorCode::Forbidden));
+    }
+    let roles = req.roles.as_deref().map(parse_roles).transpose()?;
+    if let Some(g) = &req.groups {
+        check_groups(g)?;
+    }
+    if let Some(l) = &req.language {
+        check_language(l)?;
+    }
+    if req
+        .display_name
+        .as_ref()
+        .is_some_and(|n| n.trim().is_empty() || n.len() > MAX_FIELD_LEN)
+    {
+        return Err(ApiError(ErrorCode::InvalidField));
+    }
+    let change = UserChange {
+        display_name: req.display_name,
+        language: req.language,
+        roles,
+        groups: req.groups,
+        disabled: req.disabled,
+    };
+    Ok(Json(
+        state
+            .store
+            .update_user(&id, &change, now_ms(), &caller.actor())
+            .await?,
+    ))
+}
+
+/// `POST /api/v1/users/{id}/reset-password`: a new password, shown once; the user's sessions end.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<PasswordReset>, ApiError> {
+    let password = auth::generate_password();
+    state
+        .store
+        .set_password(
+            &id,
+            &auth::hash_password(&password)?,
+            None,
+            now_ms(),
+            "user.password_reset",
+            &caller.actor(),
+        )
+        .await?;
+    Ok(Json(PasswordReset { password }))
+}
