@@ -9,7 +9,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use steward_agent::{facts, Client};
 use steward_core::{t, t_args, Lang};
-use steward_proto::{inventory_hash, CheckinRequest, EnrollRequest, Platform};
+use steward_proto::{inventory_hash, CheckinRequest, CheckinResponse, EnrollRequest, Platform};
 
 #[derive(Parser)]
 #[command(name = "steward-agent", version, about = "Steward device agent")]
@@ -221,6 +221,15 @@ fn explain(lang: Lang, e: &steward_agent::AgentError) -> anyhow::Error {
     anyhow::anyhow!(t_args(lang, key, &[("message", e.to_string())]))
 }
 
+/// Stores a rotated secret before anything else: the next request must use it.
+fn adopt_secret(dir: &Path, state: &mut State, resp: &CheckinResponse) -> anyhow::Result<()> {
+    if let Some(secret) = &resp.new_secret {
+        state.secret = secret.clone();
+        save(dir, state)?;
+    }
+    Ok(())
+}
+
 /// One check-in; the sequence number is saved before sending so it never goes backwards.
 async fn checkin_once(client: &Client, dir: &Path, state: &mut State) -> anyhow::Result<u32> {
     let inventory = facts::inventory();
@@ -239,6 +248,7 @@ async fn checkin_once(client: &Client, dir: &Path, state: &mut State) -> anyhow:
     let mut resp = client
         .checkin(&state.device_id, &state.secret, &req)
         .await?;
+    adopt_secret(dir, state, &resp)?;
     if req.inventory.is_some() && resp.applied {
         state.inventory_hash = hash.clone();
     }
@@ -253,6 +263,7 @@ async fn checkin_once(client: &Client, dir: &Path, state: &mut State) -> anyhow:
         resp = client
             .checkin(&state.device_id, &state.secret, &full)
             .await?;
+        adopt_secret(dir, state, &resp)?;
         state.inventory_hash = hash;
     }
     state.interval_secs = resp.next_checkin_secs;

@@ -376,6 +376,7 @@ pub async fn run(
         let seed = opts.seed;
         tasks.push(tokio::spawn(async move {
             let mut rng = ChaCha8Rng::seed_from_u64(seed ^ u64::from(l.dev.index));
+            let mut secret = l.secret.clone();
             let mut seq = 1u64;
             let mut revision = 0u64;
             let mut wait = Duration::from_millis(rng.gen_range(0..u64::from(interval) * 1000));
@@ -390,13 +391,16 @@ pub async fn run(
                     revision += 1;
                 }
                 let req = l.dev.checkin(seq, epoch, revision, false);
-                let secs = match client.checkin(&l.id, &l.secret, &req).await {
+                let secs = match client.checkin(&l.id, &secret, &req).await {
                     Ok(resp) => {
                         stats.checkins.fetch_add(1, Ordering::Relaxed);
+                        if let Some(new) = &resp.new_secret {
+                            secret = new.clone();
+                        }
                         if resp.send_inventory {
                             seq += 1;
                             let full = l.dev.checkin(seq, epoch, revision, true);
-                            let _ = client.checkin(&l.id, &l.secret, &full).await;
+                            let _ = client.checkin(&l.id, &secret, &full).await;
                         }
                         resp.next_checkin_secs.min(interval * 10)
                     }

@@ -221,6 +221,10 @@ pub struct CheckinResponse {
     pub send_inventory: bool,
     #[serde(default)]
     pub actions: Vec<Action>,
+    /// A new device secret (after an administrator asked for rotation): store it at once and
+    /// use it from the next request; the old one stops working when the new one is first used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_secret: Option<String>,
 }
 
 /// Hash of an inventory document: SHA-256 over its canonical JSON (keys sorted), hex.

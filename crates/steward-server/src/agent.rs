@@ -83,6 +83,8 @@ pub async fn enroll(
                 &device_id,
                 DeviceAuth {
                     secret_hash: secret::hash(&device_secret),
+                    next_secret_hash: String::new(),
+                    rotate: false,
                     seq: 0,
                     state_hash: String::new(),
                     inventory_hash: String::new(),
@@ -140,6 +142,22 @@ async fn record_refusal(
     }
 }
 
+/// Hands the device a new secret: its hash is stored (durably) before the secret is sent, and
+/// the old secret keeps working until the device uses the new one.
+async fn offer_secret(state: &AppState, device_id: &str) -> Result<String, ApiError> {
+    let new_secret = secret::generate(DEVICE_SECRET_PREFIX);
+    let hash = secret::hash(&new_secret);
+    state
+        .writer
+        .submit(WriteOp::OfferSecret {
+            device_id: device_id.to_string(),
+            hash: hash.clone(),
+        })
+        .await?;
+    state.cache.update(device_id, |a| a.next_secret_hash = hash);
+    Ok(new_secret)
+}
+
 fn uuid_v7() -> String {
     uuid::Uuid::now_v7().to_string()
 }
@@ -158,6 +176,8 @@ pub struct Device {
     pub id: String,
     pub auth: DeviceAuth,
     pub remote: String,
+    /// The device authenticated with the secret a rotation handed it.
+    pub used_new_secret: bool,
 }
 
 /// A retired device checked in: refused with 401 and recorded in the audit log.
@@ -205,7 +225,10 @@ impl FromRequestParts<AppState> for Device {
                 a
             }
         };
-        if !secret::hashes_equal(&secret::hash(secret_text), &auth.secret_hash) {
+        let presented = secret::hash(secret_text);
+        let used_new_secret = !auth.next_secret_hash.is_empty()
+            && secret::hashes_equal(&presented, &auth.next_secret_hash);
+        if !used_new_secret && !secret::hashes_equal(&presented, &auth.secret_hash) {
             return Err(unauthorized());
         }
         if auth.retired {
@@ -216,6 +239,7 @@ impl FromRequestParts<AppState> for Device {
             id: id.to_string(),
             auth,
             remote,
+            used_new_secret,
         })
     }
 }
@@ -234,11 +258,31 @@ pub async fn checkin(
     let seq = i64::try_from(req.seq).map_err(|_| ApiError(ErrorCode::InvalidField))?;
     let now = now_ms();
     let interval = current_interval(&state);
+    if device.used_new_secret {
+        // First use of the rotated secret: it becomes the only one.
+        state
+            .writer
+            .submit(WriteOp::PromoteSecret {
+                device_id: device.id.clone(),
+                at: now,
+            })
+            .await?;
+        state.cache.update(&device.id, |a| {
+            a.secret_hash = std::mem::take(&mut a.next_secret_hash);
+            a.rotate = false;
+        });
+    }
+    let new_secret = if device.auth.rotate && !device.used_new_secret {
+        Some(offer_secret(&state, &device.id).await?)
+    } else {
+        None
+    };
     let answer = |applied: bool, send_inventory: bool| CheckinResponse {
         applied,
         next_checkin_secs: interval,
         send_inventory,
         actions: Vec::new(),
+        new_secret: new_secret.clone(),
     };
     if seq <= device.auth.seq {
         state.metrics.checkin("stale");

@@ -434,3 +434,24 @@ pub async fn revoke_api_token(
             .await?,
     ))
 }
+
+/// `POST /api/v1/devices/{id}/rotate-secret`: the device gets a new secret at its next check-in.
+pub async fn rotate_device_secret(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let device = state.store.device(&id, 0).await?;
+    if !in_scope(&caller, device.summary.group.as_deref()) {
+        return Err(ApiError(ErrorCode::NotFound));
+    }
+    state
+        .store
+        .request_secret_rotation(&id, now_ms(), &caller.actor())
+        .await?;
+    state.cache.remove(&id);
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(serde_json::json!({"device_id": id, "rotation": "pending"})),
+    ))
+}

@@ -65,6 +65,8 @@ mod tests {
     fn auth(seq: i64) -> DeviceAuth {
         DeviceAuth {
             secret_hash: "h".into(),
+            next_secret_hash: String::new(),
+            rotate: false,
             seq,
             state_hash: String::new(),
             inventory_hash: String::new(),

@@ -81,6 +81,12 @@ pub fn endpoints() -> Vec<Endpoint> {
             || post(api::retire_device),
         ),
         ep(
+            Method::POST,
+            "/api/v1/devices/{id}/rotate-secret",
+            Requires(ManageDevices),
+            || post(api::rotate_device_secret),
+        ),
+        ep(
             Method::GET,
             "/api/v1/enrollment-attempts",
             Requires(ReadDevices),

@@ -16,6 +16,10 @@ use crate::{bind_all, Param, Result, Store, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceAuth {
     pub secret_hash: String,
+    /// Hash of a secret handed out by a rotation and not yet used; empty when none.
+    pub next_secret_hash: String,
+    /// An administrator asked for a new secret.
+    pub rotate: bool,
     pub seq: i64,
     pub state_hash: String,
     pub inventory_hash: String,
@@ -362,10 +366,36 @@ impl Store {
         Ok(after)
     }
 
+    /// Asks for a new device secret, handed out at the device's next check-in.
+    pub async fn request_secret_rotation(
+        &self,
+        id: &str,
+        now: i64,
+        actor: &crate::audit::Actor,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "UPDATE devices SET rotate_requested_at = $1 WHERE id = $2 AND retired_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        let rec =
+            crate::audit::AuditRecord::change(actor, now, "device.rotate_secret", "device", id);
+        crate::audit::insert(&mut tx, &rec).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Loads what the check-in path caches about a device.
     pub async fn device_auth(&self, id: &str) -> Result<Option<DeviceAuth>> {
         let row = sqlx::query(
-            "SELECT secret_hash, seq, state_hash, inventory_hash, retired_at FROM devices WHERE id = $1",
+            "SELECT secret_hash, next_secret_hash, rotate_requested_at, seq, state_hash, \
+             inventory_hash, retired_at FROM devices WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.read)
@@ -373,6 +403,12 @@ impl Store {
         row.map(|r| {
             Ok(DeviceAuth {
                 secret_hash: r.try_get("secret_hash")?,
+                next_secret_hash: r
+                    .try_get::<Option<String>, _>("next_secret_hash")?
+                    .unwrap_or_default(),
+                rotate: r
+                    .try_get::<Option<i64>, _>("rotate_requested_at")?
+                    .is_some(),
                 seq: r.try_get("seq")?,
                 state_hash: r.try_get("state_hash")?,
                 inventory_hash: r.try_get("inventory_hash")?,

@@ -73,6 +73,16 @@ pub enum WriteOp {
     RecordAttempt(Box<AttemptRecord>),
     /// An audit record that goes with no other change (a denial, a failed authentication).
     Audit(Box<crate::audit::AuditRecord>),
+    /// A rotation hands a device a new secret: its hash waits until the device uses it.
+    OfferSecret {
+        device_id: String,
+        hash: String,
+    },
+    /// The device used its new secret: it becomes the only one, and the rotation is done.
+    PromoteSecret {
+        device_id: String,
+        at: i64,
+    },
 }
 
 impl WriteOp {
@@ -83,6 +93,9 @@ impl WriteOp {
             WriteOp::Enroll(e) => &e.token_hash,
             WriteOp::RecordAttempt(a) => &a.hostname,
             WriteOp::Audit(a) => &a.actor.remote_addr,
+            WriteOp::OfferSecret { device_id, .. } | WriteOp::PromoteSecret { device_id, .. } => {
+                device_id
+            }
         }
     }
 }
@@ -327,6 +340,31 @@ async fn apply_one(tx: &mut Transaction<'_, Any>, op: &WriteOp) -> Result<WriteO
         }
         WriteOp::Audit(a) => {
             crate::audit::insert(tx, a).await?;
+            Ok(WriteOutcome::Recorded)
+        }
+        WriteOp::OfferSecret { device_id, hash } => {
+            sqlx::query(
+                "UPDATE devices SET next_secret_hash = $1 \
+                 WHERE id = $2 AND rotate_requested_at IS NOT NULL",
+            )
+            .bind(hash)
+            .bind(device_id)
+            .execute(&mut **tx)
+            .await?;
+            Ok(WriteOutcome::Recorded)
+        }
+        WriteOp::PromoteSecret { device_id, at } => {
+            let done = sqlx::query(
+                "UPDATE devices SET secret_hash = next_secret_hash, next_secret_hash = NULL, \
+                 rotate_requested_at = NULL WHERE id = $1 AND next_secret_hash IS NOT NULL",
+            )
+            .bind(device_id)
+            .execute(&mut **tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                let detail = serde_json::json!({"secret": "rotated"});
+                insert_event(tx, device_id, *at, "secret_rotated", &detail).await?;
+            }
             Ok(WriteOutcome::Recorded)
         }
     }

@@ -478,3 +478,84 @@ async fn a_full_write_queue_turns_checkins_away_with_retry_after() {
     assert_eq!(status, 200, "{b}");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_rotated_secret_replaces_the_old_one_when_first_used() {
+    let app = TestApp::spawn().await;
+    let (id, old) = app.device("rotating", Platform::Linux).await;
+    let first = app
+        .agent
+        .checkin(&id, &old, &checkin(1, "rotating"))
+        .await
+        .expect("1");
+    assert!(first.new_secret.is_none());
+    let (s, body) = app
+        .post_as(
+            &format!("/api/v1/devices/{id}/rotate-secret"),
+            &app.admin_token,
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(s, 202, "{body}");
+
+    let r = app
+        .agent
+        .checkin(&id, &old, &checkin(2, "rotating"))
+        .await
+        .expect("2");
+    let a = r.new_secret.expect("a new secret at the next check-in");
+    // The answer was lost: the device asks again with the old secret and gets another.
+    let r = app
+        .agent
+        .checkin(&id, &old, &checkin(3, "rotating"))
+        .await
+        .expect("3");
+    let b = r.new_secret.expect("offered again");
+    assert_ne!(a, b);
+    let e = app
+        .agent
+        .checkin(&id, &a, &checkin(4, "rotating"))
+        .await
+        .expect_err("superseded");
+    assert_eq!(e.code(), Some("unauthorized"));
+    let r = app
+        .agent
+        .checkin(&id, &b, &checkin(4, "rotating"))
+        .await
+        .expect("4");
+    assert!(r.applied && r.new_secret.is_none());
+    let e = app
+        .agent
+        .checkin(&id, &old, &checkin(5, "rotating"))
+        .await
+        .expect_err("old secret");
+    assert_eq!(e.code(), Some("unauthorized"));
+    assert!(
+        app.agent
+            .checkin(&id, &b, &checkin(5, "rotating"))
+            .await
+            .expect("5")
+            .applied
+    );
+
+    let (_, dev) = app.get(&format!("/api/v1/devices/{id}")).await;
+    assert_eq!(dev["seq"], 5);
+    let kinds: Vec<&str> = dev["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "secret_rotated").count(),
+        1,
+        "{kinds:?}"
+    );
+    let (_, audit) = app
+        .get(&format!(
+            "/api/v1/audit?action=device.rotate_secret&object_id={id}"
+        ))
+        .await;
+    assert_eq!(audit["items"].as_array().map(Vec::len), Some(1));
+    app.shutdown().await;
+}

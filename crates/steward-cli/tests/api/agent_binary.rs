@@ -78,6 +78,31 @@ async fn the_agent_enrolls_this_machine_and_reports_its_facts() {
     assert_eq!(dev["seq"], 2);
     assert_eq!(dev["history"].as_array().map(Vec::len), history);
 
+    // A rotated secret is picked up and used from the next run on.
+    let old_state = std::fs::read_to_string(state.path().join("state.json")).expect("state");
+    let (s, _) = app
+        .post_as(
+            &format!("/api/v1/devices/{id}/rotate-secret"),
+            &app.admin_token,
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(s, 202);
+    run_agent(state.path(), &["run", "--once"]).await;
+    let new_state = std::fs::read_to_string(state.path().join("state.json")).expect("state");
+    let secret = |text: &str| {
+        serde_json::from_str::<serde_json::Value>(text).expect("json")["secret"].clone()
+    };
+    assert_ne!(
+        secret(&old_state),
+        secret(&new_state),
+        "the agent stored the new secret"
+    );
+    run_agent(state.path(), &["run", "--once"]).await;
+    let (_, dev) = app.get(&format!("/api/v1/devices/{id}")).await;
+    assert_eq!(dev["seq"], 4);
+    assert_eq!(dev["history"][0]["kind"], "secret_rotated");
+
     let status = run_agent(state.path(), &["status", "--json"]).await;
     let status: serde_json::Value = serde_json::from_str(&status).expect("json");
     assert_eq!(status["enrolled"], id.as_str());

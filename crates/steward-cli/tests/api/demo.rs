@@ -27,10 +27,16 @@ async fn demo_serves_the_requested_fleet_and_stops_on_ctrl_c() {
         .expect("spawn demo");
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut token = None;
+    let mut admin = None;
     let read = async {
         while let Some(line) = lines.next_line().await.expect("line") {
             if let Some(t) = line.strip_prefix("API token (administrator): ") {
                 token = Some(t.to_string());
+            }
+            if let Some(rest) = line.strip_prefix("Administrator: ") {
+                if let Some((email, password)) = rest.split_once("   password: ") {
+                    admin = Some((email.trim().to_string(), password.trim().to_string()));
+                }
             }
             if line.starts_with("Press Ctrl-C") {
                 break;
@@ -41,6 +47,7 @@ async fn demo_serves_the_requested_fleet_and_stops_on_ctrl_c() {
         .await
         .expect("demo became ready");
     let token = token.expect("the demo prints an API token");
+    let (email, password) = admin.expect("the demo prints the administrator's credentials");
 
     let http = reqwest::Client::new();
     let get = |path: String| {
@@ -79,6 +86,20 @@ async fn demo_serves_the_requested_fleet_and_stops_on_ctrl_c() {
     assert_eq!(refused["items"].as_array().map(Vec::len), Some(8));
     let dup = get("/api/v1/enrollment-attempts?result=duplicate_device".into()).await;
     assert_eq!(dup["items"].as_array().map(Vec::len), Some(2));
+
+    // The printed credentials sign in.
+    let login = http
+        .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+        .json(&serde_json::json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("login");
+    assert_eq!(login.status(), 200);
+    let session: serde_json::Value = login.json().await.expect("json");
+    assert_eq!(
+        session["user"]["roles"],
+        serde_json::json!(["administrator"])
+    );
 
     let pid = child.id().expect("pid").to_string();
     let status = Command::new("kill")
