@@ -218,6 +218,7 @@ pub async fn revoke_enrollment_token(
 
 pub async fn list_enrollment_attempts(
     State(state): State<AppState>,
+    caller: Caller,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Page<EnrollmentAttempt>>, ApiError> {
     let p = Params::from(query)?;
@@ -237,7 +238,7 @@ pub async fn list_enrollment_attempts(
     Ok(Json(
         state
             .store
-            .list_enrollment_attempts(result, p.limit()?, cursor)
+            .list_enrollment_attempts(result, p.limit()?, cursor, &caller.groups)
             .await?,
     ))
 }

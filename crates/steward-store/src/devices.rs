@@ -419,15 +419,28 @@ impl Store {
     }
 
     /// Enrollment attempts, newest first; `result` filters on `success` or a reason code.
+    /// With a `scope`, only attempts whose token enrolls into one of those groups.
     pub async fn list_enrollment_attempts(
         &self,
         result: Option<&str>,
         limit: u32,
         cursor: Option<i64>,
+        scope: &[String],
     ) -> Result<Page<EnrollmentAttempt>> {
         let limit = limit.clamp(1, steward_proto::MAX_PAGE_LIMIT);
         let mut params = Vec::new();
         let mut clauses = Vec::new();
+        if !scope.is_empty() {
+            let mut list = Vec::new();
+            for g in scope {
+                params.push(Param::Text(g.clone()));
+                list.push(format!("${}", params.len()));
+            }
+            clauses.push(format!(
+                "token_id IN (SELECT id FROM enrollment_tokens WHERE device_group IN ({}))",
+                list.join(", ")
+            ));
+        }
         if let Some(r) = result {
             params.push(Param::Text(r.to_string()));
             clauses.push(format!("result = ${}", params.len()));

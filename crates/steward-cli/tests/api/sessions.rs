@@ -590,5 +590,21 @@ async fn a_scoped_user_sees_only_their_groups_devices() {
     assert_eq!(status, 404, "nor can it be retired");
     let (_, d) = app.get(&format!("/api/v1/devices/{in_london}")).await;
     assert_eq!(d["retired"], false);
+    let (_, attempts) = with_session(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/enrollment-attempts",
+        &s,
+        None,
+        None,
+    )
+    .await;
+    let hosts: Vec<&str> = attempts["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|a| a["hostname"].as_str())
+        .collect();
+    assert_eq!(hosts, ["pc-paris"], "only attempts with the group's tokens");
     app.shutdown().await;
 }
