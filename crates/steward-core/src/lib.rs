@@ -1,6 +1,7 @@
 //! Steward's domain logic. No I/O: time is always a parameter (`now_ms`), so tests control it.
 
 pub mod enrollment;
+pub mod health;
 pub mod history;
 pub mod i18n;
 pub mod load;

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::agent::{Platform, ProtectionStatus};
+use crate::agent::{Platform, ProtectionStatus, ThreatState};
 
 /// `{"items": [...], "next_cursor": "..." | null}`
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -48,6 +48,8 @@ pub struct DeviceDetail {
     pub inventory: Option<serde_json::Value>,
     pub inventory_hash: Option<String>,
     pub protection: Option<ProtectionStatus>,
+    /// Classified at read time from `protection` and the current time.
+    pub health: Option<Health>,
     pub compliance: Option<serde_json::Value>,
     pub history: Vec<DeviceEvent>,
 }
@@ -241,4 +243,37 @@ pub struct ChangePassword {
 pub struct PasswordReset {
     /// The new password, shown once.
     pub password: String,
+}
+
+/// Endpoint-protection health of a device (see `steward_core::health`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthState {
+    Protected,
+    AtRisk,
+    ActiveThreat,
+    Unprotected,
+    Unknown,
+}
+
+/// Why a device is not simply "protected".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum HealthReason {
+    NotReported,
+    NoEngine,
+    MalwareProtectionOff,
+    ActiveThreat { threats: usize },
+    RealtimeProtectionOff,
+    SignaturesOutdated { age_days: i64 },
+    ScanOverdue { days_since_scan: Option<i64> },
+    PendingAction { state: ThreatState },
+    RealtimeProtectionUnknown,
+    SignatureAgeUnknown,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub state: HealthState,
+    pub reasons: Vec<HealthReason>,
 }

@@ -8,7 +8,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use steward_core::time::{now_ms, parse_rfc3339};
-use steward_core::{secret, Role};
+use steward_core::{health, secret, Role};
 use steward_proto::{
     ApiTokenInfo, CreateApiToken, CreateEnrollmentToken, CreatedApiToken, CreatedEnrollmentToken,
     DeviceDetail, DeviceSummary, EnrollmentAttempt, EnrollmentTokenInfo, ErrorCode, Page, Platform,
@@ -124,11 +124,16 @@ pub async fn get_device(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<DeviceDetail>, ApiError> {
-    let device = state.store.device(&id, HISTORY_LIMIT).await?;
+    let mut device = state.store.device(&id, HISTORY_LIMIT).await?;
     if !in_scope(&caller, device.summary.group.as_deref()) {
         // Outside the caller's groups the device does not exist for them.
         return Err(ApiError(ErrorCode::NotFound));
     }
+    device.health = Some(health::classify(
+        device.protection.as_ref(),
+        now_ms(),
+        &health::HealthLimits::default(),
+    ));
     Ok(Json(device))
 }
 

@@ -321,6 +321,7 @@ impl Store {
             inventory: json_col(&row, "inventory")?,
             inventory_hash: (!inventory_hash.is_empty()).then_some(inventory_hash),
             protection,
+            health: None,
             compliance: json_col(&row, "compliance")?,
             history,
         })

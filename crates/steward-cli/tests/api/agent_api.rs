@@ -559,3 +559,66 @@ async fn a_rotated_secret_replaces_the_old_one_when_first_used() {
     assert_eq!(audit["items"].as_array().map(Vec::len), Some(1));
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn device_health_is_classified_from_what_it_reports() {
+    use steward_core::time::{now_ms, to_rfc3339};
+    use steward_proto::{Detection, DetectionAction};
+    let app = TestApp::spawn().await;
+    let healthy = ProtectionStatus {
+        engine: Some("ClamAV".into()),
+        malware_protection: Some(true),
+        realtime_protection: Some(true),
+        signature_updated_at: Some(to_rfc3339(now_ms() - 3_600_000)),
+        last_quick_scan_at: Some(to_rfc3339(now_ms() - 3_600_000)),
+        threat_state: Some(ThreatState::Clean),
+        ..Default::default()
+    };
+    let mut infected = healthy.clone();
+    infected.detections.push(Detection {
+        threat_name: "Eicar-Signature".into(),
+        path: "/home/ana/eicar.com".into(),
+        severity: "low".into(),
+        action: DetectionAction::LeftInPlace,
+        detected_at: to_rfc3339(now_ms()),
+    });
+    let stale = ProtectionStatus {
+        signature_updated_at: Some(to_rfc3339(now_ms() - 30 * 86_400_000)),
+        ..healthy.clone()
+    };
+    let cases = [
+        ("h-none", None, "unknown", "not_reported"),
+        ("h-ok", Some(healthy), "protected", ""),
+        ("h-threat", Some(infected), "active_threat", "active_threat"),
+        ("h-stale", Some(stale), "at_risk", "signatures_outdated"),
+        (
+            "h-noav",
+            Some(ProtectionStatus::default()),
+            "unprotected",
+            "no_engine",
+        ),
+    ];
+    for (name, protection, want, reason) in cases {
+        let (id, secret) = app.device(name, Platform::Linux).await;
+        let mut req = checkin(1, name);
+        req.protection = protection;
+        app.agent
+            .checkin(&id, &secret, &req)
+            .await
+            .expect("checkin");
+        let (_, dev) = app.get(&format!("/api/v1/devices/{id}")).await;
+        assert_eq!(dev["health"]["state"], want, "{name}: {}", dev["health"]);
+        let reasons: Vec<&str> = dev["health"]["reasons"]
+            .as_array()
+            .expect("reasons")
+            .iter()
+            .filter_map(|r| r["reason"].as_str())
+            .collect();
+        if reason.is_empty() {
+            assert!(reasons.is_empty(), "{name}: {reasons:?}");
+        } else {
+            assert_eq!(reasons.first().copied(), Some(reason), "{name}");
+        }
+    }
+    app.shutdown().await;
+}
