@@ -1,0 +1,419 @@
+//! Compliance: policies of rules, evaluated against what a device reported. Pure: the caller
+//! passes the device's facts, the time, and since when the device has been failing.
+
+use serde::{Deserialize, Serialize};
+use steward_proto::{Platform, ProtectionStatus};
+
+use crate::health::{classify, HealthLimits, HealthState};
+
+const DAY_MS: i64 = 86_400_000;
+
+/// One requirement of a policy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Rule {
+    /// Devices of `platform` run at least `version` (other platforms pass).
+    MinOsVersion {
+        platform: Platform,
+        version: String,
+    },
+    /// An endpoint-protection engine is present with malware protection on.
+    ProtectionRequired,
+    RealtimeProtectionRequired,
+    SignaturesMaxAgeDays {
+        days: u32,
+    },
+    NoActiveThreats,
+    /// Compliance fact `firewall_active` is true.
+    FirewallRequired,
+    /// Compliance fact `disk_encrypted` is true.
+    DiskEncryptionRequired,
+    CheckedInWithinDays {
+        days: u32,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Policy {
+    pub id: String,
+    pub name: String,
+    pub rules: Vec<Rule>,
+    /// How long a failing device stays "in grace period" before it is noncompliant.
+    pub grace_hours: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplianceState {
+    Compliant,
+    InGrace,
+    Noncompliant,
+    NotEvaluated,
+    /// A rule could not be evaluated: the device did not report what it needs.
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum RuleOutcome {
+    Pass,
+    Fail { detail: String },
+    Unknown { missing: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleResult {
+    pub policy_id: String,
+    pub rule: Rule,
+    #[serde(flatten)]
+    pub outcome: RuleOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evaluation {
+    pub state: ComplianceState,
+    pub results: Vec<RuleResult>,
+    /// Since when the device has been failing (kept across evaluations for the grace period).
+    pub failing_since: Option<i64>,
+}
+
+/// What evaluation needs to know about a device.
+#[derive(Debug, Clone, Copy)]
+pub struct DeviceFacts<'a> {
+    pub platform: Platform,
+    pub os_version: &'a str,
+    pub protection: Option<&'a ProtectionStatus>,
+    pub compliance: Option<&'a serde_json::Map<String, serde_json::Value>>,
+    pub last_seen_ms: i64,
+}
+
+/// Compares dotted version numbers ("10.0.22631" < "10.0.26100", "15" == "15.0").
+/// `None` when either is not made of numbers.
+pub fn compare_versions(a: &str, b: &str) -> Option<std::cmp::Ordering> {
+    let parse = |v: &str| -> Option<Vec<u64>> {
+        v.trim().split('.').map(|p| p.parse::<u64>().ok()).collect()
+    };
+    let (mut x, mut y) = (parse(a)?, parse(b)?);
+    let n = x.len().max(y.len());
+    x.resize(n, 0);
+    y.resize(n, 0);
+    Some(x.cmp(&y))
+}
+
+fn fact(facts: &DeviceFacts, key: &str) -> Option<bool> {
+    facts.compliance?.get(key)?.as_bool()
+}
+
+fn check(rule: &Rule, f: &DeviceFacts, now_ms: i64) -> RuleOutcome {
+    use RuleOutcome::{Fail, Pass, Unknown};
+    let missing = |what: &str| Unknown {
+        missing: what.to_string(),
+    };
+    let flag = |value: Option<bool>, name: &str| match value {
+        Some(true) => Pass,
+        Some(false) => Fail {
+            detail: format!("{name} is off"),
+        },
+        None => missing(name),
+    };
+    match rule {
+        Rule::MinOsVersion { platform, version } => {
+            if *platform != f.platform {
+                return Pass;
+            }
+            match compare_versions(f.os_version, version) {
+                Some(std::cmp::Ordering::Less) => Fail {
+                    detail: format!("{} < {version}", f.os_version),
+                },
+                Some(_) => Pass,
+                None => missing("os_version"),
+            }
+        }
+        Rule::ProtectionRequired => match f.protection {
+            None => missing("protection"),
+            Some(p) if p.engine.is_none() => Fail {
+                detail: "no endpoint protection engine".into(),
+            },
+            Some(p) => flag(p.malware_protection, "malware_protection"),
+        },
+        Rule::RealtimeProtectionRequired => match f.protection {
+            None => missing("protection"),
+            Some(p) => flag(p.realtime_protection, "realtime_protection"),
+        },
+        Rule::SignaturesMaxAgeDays { days } => {
+            let updated = f
+                .protection
+                .and_then(|p| p.signature_updated_at.as_deref())
+                .and_then(crate::time::parse_rfc3339);
+            match updated {
+                None => missing("signature_updated_at"),
+                Some(t) if (now_ms - t) / DAY_MS > i64::from(*days) => Fail {
+                    detail: format!("signatures are {} days old", (now_ms - t) / DAY_MS),
+                },
+                Some(_) => Pass,
+            }
+        }
+        Rule::NoActiveThreats => {
+            match classify(f.protection, now_ms, &HealthLimits::default()).state {
+                HealthState::ActiveThreat => Fail {
+                    detail: "active threat".into(),
+                },
+                _ if f.protection.is_none() => missing("protection"),
+                _ => Pass,
+            }
+        }
+        Rule::FirewallRequired => flag(fact(f, "firewall_active"), "firewall_active"),
+        Rule::DiskEncryptionRequired => flag(fact(f, "disk_encrypted"), "disk_encrypted"),
+        Rule::CheckedInWithinDays { days } => {
+            if (now_ms - f.last_seen_ms) / DAY_MS >= i64::from(*days) {
+                Fail {
+                    detail: format!(
+                        "last check-in {} days ago",
+                        (now_ms - f.last_seen_ms) / DAY_MS
+                    ),
+                }
+            } else {
+                Pass
+            }
+        }
+    }
+}
+
+/// Evaluates the policies assigned to a device. `failing_since` is what the previous
+/// evaluation returned; the shortest grace period of the failing policies applies.
+pub fn evaluate(
+    policies: &[&Policy],
+    facts: &DeviceFacts,
+    now_ms: i64,
+    failing_since: Option<i64>,
+) -> Evaluation {
+    if policies.is_empty() {
+        return Evaluation {
+            state: ComplianceState::NotEvaluated,
+            results: Vec::new(),
+            failing_since: None,
+        };
+    }
+    let mut results = Vec::new();
+    let mut grace: Option<u32> = None;
+    for p in policies {
+        for rule in &p.rules {
+            let outcome = check(rule, facts, now_ms);
+            if matches!(outcome, RuleOutcome::Fail { .. }) {
+                grace = Some(grace.map_or(p.grace_hours, |g| g.min(p.grace_hours)));
+            }
+            results.push(RuleResult {
+                policy_id: p.id.clone(),
+                rule: rule.clone(),
+                outcome,
+            });
+        }
+    }
+    let unknown = results
+        .iter()
+        .any(|r| matches!(r.outcome, RuleOutcome::Unknown { .. }));
+    let (state, failing_since) = match grace {
+        Some(hours) => {
+            let since = failing_since.unwrap_or(now_ms);
+            let state = if now_ms - since < i64::from(hours) * 3_600_000 {
+                ComplianceState::InGrace
+            } else {
+                ComplianceState::Noncompliant
+            };
+            (state, Some(since))
+        }
+        None if unknown => (ComplianceState::Error, None),
+        None => (ComplianceState::Compliant, None),
+    };
+    Evaluation {
+        state,
+        results,
+        failing_since,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::to_rfc3339;
+    use serde_json::json;
+    use std::cmp::Ordering;
+    use steward_proto::{Detection, DetectionAction};
+
+    const NOW: i64 = 1_800_000_000_000;
+
+    fn protection() -> ProtectionStatus {
+        ProtectionStatus {
+            engine: Some("ClamAV".into()),
+            malware_protection: Some(true),
+            realtime_protection: Some(true),
+            signature_updated_at: Some(to_rfc3339(NOW - DAY_MS)),
+            last_quick_scan_at: Some(to_rfc3339(NOW - DAY_MS)),
+            ..Default::default()
+        }
+    }
+
+    fn policy(rules: Vec<Rule>, grace_hours: u32) -> Policy {
+        Policy {
+            id: "p".into(),
+            name: "baseline".into(),
+            rules,
+            grace_hours,
+        }
+    }
+
+    #[test]
+    fn versions_compare_numerically() {
+        assert_eq!(
+            compare_versions("10.0.22631", "10.0.26100"),
+            Some(Ordering::Less)
+        );
+        assert_eq!(compare_versions("15", "15.0"), Some(Ordering::Equal));
+        assert_eq!(compare_versions("24.04", "22.10"), Some(Ordering::Greater));
+        assert_eq!(compare_versions("12", "bookworm"), None);
+    }
+
+    #[test]
+    fn every_rule_passes_on_a_healthy_device_and_each_fails_alone() {
+        let p = protection();
+        let facts_map = json!({"firewall_active": true, "disk_encrypted": true});
+        let facts = DeviceFacts {
+            platform: Platform::Linux,
+            os_version: "12",
+            protection: Some(&p),
+            compliance: facts_map.as_object(),
+            last_seen_ms: NOW - 3_600_000,
+        };
+        let all = vec![
+            Rule::MinOsVersion {
+                platform: Platform::Linux,
+                version: "12".into(),
+            },
+            Rule::MinOsVersion {
+                platform: Platform::Windows,
+                version: "99".into(),
+            },
+            Rule::ProtectionRequired,
+            Rule::RealtimeProtectionRequired,
+            Rule::SignaturesMaxAgeDays { days: 7 },
+            Rule::NoActiveThreats,
+            Rule::FirewallRequired,
+            Rule::DiskEncryptionRequired,
+            Rule::CheckedInWithinDays { days: 1 },
+        ];
+        let pol = policy(all, 0);
+        let e = evaluate(&[&pol], &facts, NOW, None);
+        assert_eq!(e.state, ComplianceState::Compliant, "{:?}", e.results);
+        assert_eq!(e.results.len(), 9);
+
+        let old = DeviceFacts {
+            os_version: "11",
+            ..facts
+        };
+        let e = evaluate(
+            &[&policy(
+                vec![Rule::MinOsVersion {
+                    platform: Platform::Linux,
+                    version: "12".into(),
+                }],
+                0,
+            )],
+            &old,
+            NOW,
+            None,
+        );
+        assert_eq!(e.state, ComplianceState::Noncompliant);
+        let fw = json!({"firewall_active": false});
+        let no_fw = DeviceFacts {
+            compliance: fw.as_object(),
+            ..facts
+        };
+        let e = evaluate(
+            &[&policy(vec![Rule::FirewallRequired], 0)],
+            &no_fw,
+            NOW,
+            None,
+        );
+        assert!(matches!(e.results[0].outcome, RuleOutcome::Fail { .. }));
+        let mut infected = protection();
+        infected.detections.push(Detection {
+            threat_name: "Eicar-Signature".into(),
+            path: "/tmp/eicar".into(),
+            severity: String::new(),
+            action: DetectionAction::LeftInPlace,
+            detected_at: to_rfc3339(NOW),
+        });
+        let threat = DeviceFacts {
+            protection: Some(&infected),
+            ..facts
+        };
+        let e = evaluate(
+            &[&policy(vec![Rule::NoActiveThreats], 0)],
+            &threat,
+            NOW,
+            None,
+        );
+        assert_eq!(e.state, ComplianceState::Noncompliant);
+        let silent = DeviceFacts {
+            last_seen_ms: NOW - 3 * DAY_MS,
+            ..facts
+        };
+        let e = evaluate(
+            &[&policy(vec![Rule::CheckedInWithinDays { days: 2 }], 0)],
+            &silent,
+            NOW,
+            None,
+        );
+        assert_eq!(e.state, ComplianceState::Noncompliant);
+    }
+
+    #[test]
+    fn grace_period_then_noncompliant_and_missing_facts_are_errors() {
+        let p = protection();
+        let off = ProtectionStatus {
+            realtime_protection: Some(false),
+            ..p.clone()
+        };
+        let facts = DeviceFacts {
+            platform: Platform::Windows,
+            os_version: "10.0.26100",
+            protection: Some(&off),
+            compliance: None,
+            last_seen_ms: NOW,
+        };
+        let pol = policy(vec![Rule::RealtimeProtectionRequired], 24);
+        let first = evaluate(&[&pol], &facts, NOW, None);
+        assert_eq!(first.state, ComplianceState::InGrace);
+        assert_eq!(first.failing_since, Some(NOW));
+        let later = evaluate(&[&pol], &facts, NOW + 25 * 3_600_000, first.failing_since);
+        assert_eq!(later.state, ComplianceState::Noncompliant);
+        assert_eq!(later.failing_since, Some(NOW));
+        let fixed = DeviceFacts {
+            protection: Some(&p),
+            ..facts
+        };
+        let healed = evaluate(&[&pol], &fixed, NOW + 26 * 3_600_000, later.failing_since);
+        assert_eq!(
+            (healed.state, healed.failing_since),
+            (ComplianceState::Compliant, None)
+        );
+
+        let unknown = evaluate(
+            &[&policy(vec![Rule::DiskEncryptionRequired], 0)],
+            &facts,
+            NOW,
+            None,
+        );
+        assert_eq!(unknown.state, ComplianceState::Error);
+        assert_eq!(
+            unknown.results[0].outcome,
+            RuleOutcome::Unknown {
+                missing: "disk_encrypted".into()
+            }
+        );
+        assert_eq!(
+            evaluate(&[], &facts, NOW, None).state,
+            ComplianceState::NotEvaluated
+        );
+    }
+}
