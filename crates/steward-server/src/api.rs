@@ -14,7 +14,7 @@ use steward_proto::{
     DeviceDetail, DeviceSummary, EnrollmentAttempt, EnrollmentTokenInfo, ErrorCode, Page, Platform,
     DEFAULT_PAGE_LIMIT, MAX_FIELD_LEN, MAX_PAGE_LIMIT,
 };
-use steward_store::audit::{Actor, AuditQuery};
+use steward_store::audit::{Actor, AuditQuery, AuditRecord};
 use steward_store::tokens::{NewApiToken, NewEnrollmentToken};
 use steward_store::{DeviceQuery, SortField};
 
@@ -125,10 +125,7 @@ pub async fn get_device(
     Path(id): Path<String>,
 ) -> Result<Json<DeviceDetail>, ApiError> {
     let mut device = state.store.device(&id, HISTORY_LIMIT).await?;
-    if !in_scope(&caller, device.summary.group.as_deref()) {
-        // Outside the caller's groups the device does not exist for them.
-        return Err(ApiError(ErrorCode::NotFound));
-    }
+    require_scope(&state, &caller, &id, device.summary.group.as_deref()).await?;
     device.health = Some(health::classify(
         device.protection.as_ref(),
         now_ms(),
@@ -140,6 +137,29 @@ pub async fn get_device(
 /// Whether a device of `group` is visible to the caller.
 pub fn in_scope(caller: &Caller, group: Option<&str>) -> bool {
     caller.groups.is_empty() || group.is_some_and(|g| caller.groups.iter().any(|s| s == g))
+}
+
+/// Refuses a device outside the caller's groups as if it did not exist, and records the
+/// attempt.
+async fn require_scope(
+    state: &AppState,
+    caller: &Caller,
+    device_id: &str,
+    group: Option<&str>,
+) -> Result<(), ApiError> {
+    if in_scope(caller, group) {
+        return Ok(());
+    }
+    let mut rec = AuditRecord::change(
+        &caller.actor(),
+        now_ms(),
+        "access.denied",
+        "device",
+        device_id,
+    );
+    rec.outcome = "denied";
+    crate::auth::audit_via_writer(state, rec).await;
+    Err(ApiError(ErrorCode::NotFound))
 }
 
 pub async fn list_enrollment_tokens(
@@ -417,9 +437,7 @@ pub async fn retire_device(
     Path(id): Path<String>,
 ) -> Result<Json<DeviceSummary>, ApiError> {
     let device = state.store.device(&id, 0).await?;
-    if !in_scope(&caller, device.summary.group.as_deref()) {
-        return Err(ApiError(ErrorCode::NotFound));
-    }
+    require_scope(&state, &caller, &id, device.summary.group.as_deref()).await?;
     let retired = state
         .store
         .retire_device(&id, now_ms(), &caller.actor())
@@ -448,9 +466,7 @@ pub async fn rotate_device_secret(
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
     let device = state.store.device(&id, 0).await?;
-    if !in_scope(&caller, device.summary.group.as_deref()) {
-        return Err(ApiError(ErrorCode::NotFound));
-    }
+    require_scope(&state, &caller, &id, device.summary.group.as_deref()).await?;
     state
         .store
         .request_secret_rotation(&id, now_ms(), &caller.actor())
