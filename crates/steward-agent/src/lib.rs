@@ -3,5 +3,6 @@
 
 pub mod client;
 pub mod facts;
+pub mod queue;
 
 pub use client::{AgentError, Client};

@@ -7,6 +7,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
+use std::time::Instant;
+
+use steward_agent::queue::Queue;
 use steward_agent::{facts, Client};
 use steward_core::{t, t_args, Lang};
 use steward_proto::{inventory_hash, CheckinRequest, CheckinResponse, EnrollRequest, Platform};
@@ -35,8 +38,12 @@ enum Command {
     },
     /// Check in periodically (or once with --once).
     Run {
+        /// Collect and deliver once, then exit (what could not be delivered stays queued).
         #[arg(long)]
         once: bool,
+        /// Seconds between snapshots; by default what the server asks for.
+        #[arg(long)]
+        interval: Option<u32>,
     },
     /// Show what the agent would report now.
     Status {
@@ -144,30 +151,35 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Run { once } => {
+        Command::Run { once, interval } => {
             let mut state =
                 load(&dir)?.ok_or_else(|| anyhow::anyhow!(t(lang, "agent-not-enrolled")))?;
             let client = Client::new(&state.server);
+            let queue = Queue::open(&dir.join("queue"))?;
             let mut backoff = 1u64;
+            let mut next_collect = Instant::now();
             loop {
-                match checkin_once(&client, &dir, &mut state).await {
-                    Ok(secs) => {
+                if Instant::now() >= next_collect {
+                    collect(&dir, &mut state, &queue)?;
+                    let secs = u64::from(interval.unwrap_or(state.interval_secs).max(1));
+                    // Up to 10 % jitter so a fleet does not check in in lockstep.
+                    let jitter = rand::thread_rng().gen_range(0..=secs * 100);
+                    next_collect = Instant::now() + Duration::from_millis(secs * 900 + jitter);
+                }
+                match deliver(&client, &dir, &mut state, &queue).await {
+                    Ok(delivered) => {
                         backoff = 1;
-                        println!(
-                            "{}",
-                            t_args(
-                                lang,
-                                "agent-checked-in",
-                                &[("seq", state.seq.to_string()), ("secs", secs.to_string())]
-                            )
-                        );
-                        if once {
-                            return Ok(());
+                        if delivered > 0 {
+                            let secs = interval.unwrap_or(state.interval_secs);
+                            println!(
+                                "{}",
+                                t_args(
+                                    lang,
+                                    "agent-checked-in",
+                                    &[("seq", state.seq.to_string()), ("secs", secs.to_string())]
+                                )
+                            );
                         }
-                        // Up to 10 % jitter so a fleet does not check in in lockstep.
-                        let jitter = rand::thread_rng().gen_range(0..=u64::from(secs) * 100);
-                        tokio::time::sleep(Duration::from_millis(u64::from(secs) * 900 + jitter))
-                            .await;
                     }
                     Err(e) => {
                         let e = match e.downcast::<steward_agent::AgentError>() {
@@ -177,11 +189,21 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                         if once {
                             return Err(e);
                         }
-                        tracing::warn!(error = %e, retry_in_secs = backoff, "check-in failed");
-                        tokio::time::sleep(Duration::from_secs(backoff)).await;
-                        backoff = (backoff * 2).min(300);
+                        tracing::warn!(error = %e, retry_in_secs = backoff, "delivery failed; snapshots stay queued");
                     }
                 }
+                if once {
+                    return Ok(());
+                }
+                let until_collect = next_collect.saturating_duration_since(Instant::now());
+                let wait = if queue.is_empty() {
+                    until_collect
+                } else {
+                    let wait = Duration::from_secs(backoff).min(until_collect);
+                    backoff = (backoff * 2).min(300);
+                    wait
+                };
+                tokio::time::sleep(wait).await;
             }
         }
         Command::Status { json } => {
@@ -230,43 +252,61 @@ fn adopt_secret(dir: &Path, state: &mut State, resp: &CheckinResponse) -> anyhow
     Ok(())
 }
 
-/// One check-in; the sequence number is saved before sending so it never goes backwards.
-async fn checkin_once(client: &Client, dir: &Path, state: &mut State) -> anyhow::Result<u32> {
+/// Takes a snapshot and queues it (durably) under the next sequence number. The full
+/// inventory goes with it when it changed since the last one queued.
+fn collect(dir: &Path, state: &mut State, queue: &Queue) -> anyhow::Result<()> {
     let inventory = facts::inventory();
     let hash = inventory_hash(&inventory);
     state.seq += 1;
+    let changed = hash != state.inventory_hash;
+    if changed {
+        state.inventory_hash = hash.clone();
+    }
     save(dir, state)?;
-    let req = CheckinRequest {
+    queue.push(&CheckinRequest {
         seq: state.seq,
         os: facts::os_facts(),
-        inventory_hash: Some(hash.clone()),
-        inventory: (hash != state.inventory_hash).then_some(inventory.clone()),
+        inventory_hash: Some(hash),
+        inventory: changed.then_some(inventory),
         protection: None,
         compliance: None,
         action_results: Vec::new(),
-    };
-    let mut resp = client
-        .checkin(&state.device_id, &state.secret, &req)
-        .await?;
-    adopt_secret(dir, state, &resp)?;
-    if req.inventory.is_some() && resp.applied {
-        state.inventory_hash = hash.clone();
+    })?;
+    Ok(())
+}
+
+/// Sends the queued snapshots, oldest first, removing each once the server answered it.
+/// Stops at the first one that could not be delivered. Returns how many were delivered.
+async fn deliver(
+    client: &Client,
+    dir: &Path,
+    state: &mut State,
+    queue: &Queue,
+) -> anyhow::Result<usize> {
+    let mut delivered = 0;
+    for path in queue.entries()? {
+        let req = Queue::read(&path)?;
+        match client.checkin(&state.device_id, &state.secret, &req).await {
+            Ok(resp) => {
+                adopt_secret(dir, state, &resp)?;
+                if resp.send_inventory {
+                    // The next snapshot carries the full inventory again.
+                    state.inventory_hash.clear();
+                }
+                state.interval_secs = resp.next_checkin_secs;
+                save(dir, state)?;
+                Queue::remove(&path)?;
+                delivered += 1;
+            }
+            Err(steward_agent::AgentError::Api { status, .. })
+                if (400..500).contains(&status) && ![401, 408, 429].contains(&status) =>
+            {
+                // The server will never take this snapshot; keeping it would block the rest.
+                tracing::warn!(file = %path.display(), status, "snapshot refused; dropped");
+                Queue::remove(&path)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
-    if resp.send_inventory && req.inventory.is_none() {
-        state.seq += 1;
-        save(dir, state)?;
-        let full = CheckinRequest {
-            seq: state.seq,
-            inventory: Some(inventory),
-            ..req
-        };
-        resp = client
-            .checkin(&state.device_id, &state.secret, &full)
-            .await?;
-        adopt_secret(dir, state, &resp)?;
-        state.inventory_hash = hash;
-    }
-    state.interval_secs = resp.next_checkin_secs;
-    save(dir, state)?;
-    Ok(resp.next_checkin_secs)
+    Ok(delivered)
 }

@@ -2,7 +2,6 @@
 //! check-in that was answered 2xx is in the database.
 
 use std::collections::HashMap;
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -10,76 +9,6 @@ use steward_agent::Client;
 use steward_proto::Platform;
 
 use crate::helpers::*;
-
-const STEWARD: &str = env!("CARGO_BIN_EXE_steward");
-
-/// Kills the server process when dropped, so a failing test leaves nothing running.
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn db_args(db: &TestDb) -> Vec<String> {
-    let mut args = vec![
-        "--data-dir".to_string(),
-        db.data_dir.path().display().to_string(),
-    ];
-    if db.is_postgres() {
-        args.extend(["--database-url".to_string(), db.url.clone()]);
-    }
-    args
-}
-
-fn cli(db: &TestDb, args: &[&str]) -> String {
-    let out = Command::new(STEWARD)
-        .args(args)
-        .args(db_args(db))
-        .output()
-        .expect("run steward");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8")
-        .trim()
-        .to_string()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
-}
-
-async fn start(db: &TestDb, port: u16) -> Server {
-    let child = Command::new(STEWARD)
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .args(db_args(db))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn steward serve");
-    let server = Server(child);
-    let url = format!("http://127.0.0.1:{port}/healthz");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(r) = reqwest::get(&url).await {
-            if r.status().is_success() {
-                return server;
-            }
-        }
-        assert!(Instant::now() < deadline, "server did not become ready");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test]
 async fn acknowledged_checkins_survive_sigkill() {

@@ -1,0 +1,113 @@
+//! The agent's on-disk queue: every snapshot is written (and fsynced) before it is sent, so
+//! what the agent collected while the server was unreachable is delivered later, oldest first.
+//! One file per snapshot, named by its sequence number.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use steward_proto::CheckinRequest;
+
+/// Snapshots kept at most; past that the oldest are dropped.
+pub const MAX_QUEUED: usize = 10_000;
+
+pub struct Queue {
+    dir: PathBuf,
+    max: usize,
+}
+
+impl Queue {
+    pub fn open(dir: &Path) -> std::io::Result<Queue> {
+        Queue::with_limit(dir, MAX_QUEUED)
+    }
+
+    pub fn with_limit(dir: &Path, max: usize) -> std::io::Result<Queue> {
+        fs::create_dir_all(dir)?;
+        Ok(Queue {
+            dir: dir.to_path_buf(),
+            max: max.max(1),
+        })
+    }
+
+    /// Stores a snapshot durably; drops the oldest beyond the limit.
+    pub fn push(&self, req: &CheckinRequest) -> std::io::Result<()> {
+        let name = format!("{:020}.json", req.seq);
+        let tmp = self.dir.join(format!("{name}.tmp"));
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(&serde_json::to_vec(req)?)?;
+        f.sync_all()?;
+        fs::rename(&tmp, self.dir.join(name))?;
+        let entries = self.entries()?;
+        if entries.len() > self.max {
+            for old in &entries[..entries.len() - self.max] {
+                tracing::warn!(file = %old.display(), "queue full: dropping the oldest snapshot");
+                fs::remove_file(old)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Queued snapshots, oldest first.
+    pub fn entries(&self) -> std::io::Result<Vec<PathBuf>> {
+        let mut out: Vec<PathBuf> = fs::read_dir(&self.dir)?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    pub fn read(path: &Path) -> std::io::Result<CheckinRequest> {
+        Ok(serde_json::from_slice(&fs::read(path)?)?)
+    }
+
+    pub fn remove(path: &Path) -> std::io::Result<()> {
+        fs::remove_file(path)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries().map(|e| e.is_empty()).unwrap_or(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use steward_proto::OsFacts;
+
+    fn snapshot(seq: u64) -> CheckinRequest {
+        CheckinRequest {
+            seq,
+            os: OsFacts::default(),
+            inventory_hash: None,
+            inventory: None,
+            protection: None,
+            compliance: None,
+            action_results: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn oldest_first_bounded_and_durable_across_reopen() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let q = Queue::with_limit(dir.path(), 3).expect("open");
+        assert!(q.is_empty());
+        for seq in [2, 10, 1, 7] {
+            q.push(&snapshot(seq)).expect("push");
+        }
+        let reopened = Queue::with_limit(dir.path(), 3).expect("reopen");
+        let seqs: Vec<u64> = reopened
+            .entries()
+            .expect("entries")
+            .iter()
+            .map(|p| Queue::read(p).expect("read").seq)
+            .collect();
+        assert_eq!(
+            seqs,
+            [2, 7, 10],
+            "sorted, and the oldest (1) dropped at the limit"
+        );
+        Queue::remove(&reopened.entries().expect("entries")[0]).expect("remove");
+        assert_eq!(reopened.entries().expect("entries").len(), 2);
+    }
+}
