@@ -145,11 +145,7 @@ impl Store {
         if let Some(v) = q.before_id {
             add("id < ?", Param::Int(v));
         }
-        let where_sql = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", clauses.join(" AND "))
-        };
+        let where_sql = crate::where_sql(&clauses);
         let sql = format!(
             "SELECT id, at, actor, actor_name, role, action, object_type, object_id, before_value, \
              after_value, remote_addr, outcome FROM audit_log {where_sql} ORDER BY id DESC LIMIT {}",
@@ -162,7 +158,7 @@ impl Store {
             Ok(r.try_get::<Option<String>, _>(c)?
                 .and_then(|t| serde_json::from_str(&t).ok()))
         };
-        let mut items = rows
+        let items = rows
             .iter()
             .map(|r| {
                 Ok(AuditEntry {
@@ -181,16 +177,6 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let next_cursor = if items.len() > q.limit as usize {
-            items.truncate(q.limit as usize);
-            items.last().map(|e| e.id.to_string())
-        } else {
-            None
-        };
-        Ok(Page {
-            items,
-            next_cursor,
-            total: None,
-        })
+        Ok(crate::id_page(items, q.limit, |e| e.id))
     }
 }

@@ -239,11 +239,7 @@ impl Store {
             clauses.push(format!("({col}, id) {cmp} ({a}, {b})"));
         }
         let limit = q.limit.clamp(1, steward_proto::MAX_PAGE_LIMIT);
-        let where_sql = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", clauses.join(" AND "))
-        };
+        let where_sql = crate::where_sql(&clauses);
         let sql = format!(
             "SELECT {SUMMARY_COLS} FROM devices {where_sql} ORDER BY {col} {dir}, id {dir} LIMIT {}",
             limit + 1
@@ -450,11 +446,7 @@ impl Store {
             params.push(Param::Int(c));
             clauses.push(format!("id < ${}", params.len()));
         }
-        let where_sql = if clauses.is_empty() {
-            String::new()
-        } else {
-            format!("WHERE {}", clauses.join(" AND "))
-        };
+        let where_sql = crate::where_sql(&clauses);
         let sql = format!(
             "SELECT id, at, result, token_id, platform, os_version, hostname, serial, owner, \
              device_id, remote_addr FROM enrollment_attempts {where_sql} ORDER BY id DESC LIMIT {}",
@@ -463,7 +455,7 @@ impl Store {
         let rows = bind_all(sqlx::query(&sql), &params)
             .fetch_all(&self.read)
             .await?;
-        let mut items = rows
+        let items = rows
             .iter()
             .map(|r| {
                 Ok(EnrollmentAttempt {
@@ -481,17 +473,7 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let next_cursor = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(|a| a.id.to_string())
-        } else {
-            None
-        };
-        Ok(Page {
-            items,
-            next_cursor,
-            total: None,
-        })
+        Ok(crate::id_page(items, limit, |a| a.id))
     }
 
     /// Inserts many devices at once, for benchmarks of the read side (no secrets: these

@@ -254,6 +254,35 @@ pub(crate) fn values_placeholders(rows: usize, cols: usize) -> String {
         .join(", ")
 }
 
+/// `WHERE a AND b …`, or nothing without clauses.
+pub(crate) fn where_sql(clauses: &[String]) -> String {
+    if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
+    }
+}
+
+/// A newest-first page keyed by an integer id, from up to `limit + 1` items: the extra one
+/// only tells that there is a next page, which starts below the last id kept.
+pub(crate) fn id_page<T>(
+    mut items: Vec<T>,
+    limit: u32,
+    id: impl Fn(&T) -> i64,
+) -> steward_proto::Page<T> {
+    let next_cursor = if items.len() > limit as usize {
+        items.truncate(limit as usize);
+        items.last().map(|x| id(x).to_string())
+    } else {
+        None
+    };
+    steward_proto::Page {
+        items,
+        next_cursor,
+        total: None,
+    }
+}
+
 /// A bound value for dynamically built queries.
 #[derive(Debug, Clone)]
 pub(crate) enum Param {
