@@ -4,5 +4,6 @@
 pub mod client;
 pub mod facts;
 pub mod queue;
+pub mod security;
 
 pub use client::{AgentError, Client};

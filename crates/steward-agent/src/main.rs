@@ -211,6 +211,7 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                 "os": facts::os_facts(),
                 "hardware_id": facts::hardware_id(),
                 "inventory": facts::inventory(),
+                "compliance": steward_agent::security::compliance_facts(),
                 "enrolled": load(&dir)?.map(|s| s.device_id),
             });
             if json {
@@ -269,7 +270,7 @@ fn collect(dir: &Path, state: &mut State, queue: &Queue) -> anyhow::Result<()> {
         inventory_hash: Some(hash),
         inventory: changed.then_some(inventory),
         protection: None,
-        compliance: None,
+        compliance: Some(steward_agent::security::compliance_facts()),
         action_results: Vec::new(),
     })?;
     Ok(())

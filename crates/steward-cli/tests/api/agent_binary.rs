@@ -65,6 +65,15 @@ async fn the_agent_enrolls_this_machine_and_reports_its_facts() {
     let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").expect("kernel");
     assert_eq!(dev["os"]["kernel"], kernel.trim());
     assert_eq!(dev["platform"], "linux");
+    for fact in ["firewall_active", "disk_encrypted"] {
+        let known = dev["compliance"][fact].is_boolean();
+        let why = dev["compliance"]["unknown"][fact].is_string();
+        assert!(
+            known != why,
+            "{fact}: a value or the reason it is unknown: {}",
+            dev["compliance"]
+        );
+    }
     assert!(
         dev["inventory"]["cpu_count"].as_u64().unwrap_or(0) >= 1,
         "{dev}"
