@@ -9,6 +9,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
+use steward_agent::clamav::{self, ScanKind};
 use steward_agent::queue::Queue;
 use steward_agent::{facts, Client};
 use steward_core::{t, t_args, Lang};
@@ -20,6 +21,9 @@ struct Cli {
     /// Directory holding the agent's credentials and state.
     #[arg(long, env = "STEWARD_AGENT_STATE_DIR", global = true)]
     state_dir: Option<PathBuf>,
+    /// ClamAV's signature databases.
+    #[arg(long, env = "STEWARD_AGENT_CLAMAV_DB", global = true, default_value = clamav::DEFAULT_DB_DIR)]
+    clamav_db: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -44,6 +48,15 @@ enum Command {
         /// Seconds between snapshots; by default what the server asks for.
         #[arg(long)]
         interval: Option<u32>,
+    },
+    /// Scan for malware with ClamAV and record what was found (reported at the next check-in).
+    Scan {
+        /// A full scan of the whole filesystem; by default a quick scan of home and temporary directories.
+        #[arg(long)]
+        full: bool,
+        /// Scan these paths instead (repeatable).
+        #[arg(long = "path")]
+        paths: Vec<String>,
     },
     /// Show what the agent would report now.
     Status {
@@ -160,7 +173,7 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             let mut next_collect = Instant::now();
             loop {
                 if Instant::now() >= next_collect {
-                    collect(&dir, &mut state, &queue)?;
+                    collect(&dir, &cli.clamav_db, &mut state, &queue)?;
                     let secs = u64::from(interval.unwrap_or(state.interval_secs).max(1));
                     // Up to 10 % jitter so a fleet does not check in in lockstep.
                     let jitter = rand::thread_rng().gen_range(0..=secs * 100);
@@ -206,12 +219,51 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                 tokio::time::sleep(wait).await;
             }
         }
+        Command::Scan { full, paths } => {
+            let kind = if full {
+                ScanKind::Full
+            } else {
+                ScanKind::Quick
+            };
+            let paths = if !paths.is_empty() {
+                paths
+            } else if full {
+                vec!["/".to_string()]
+            } else {
+                ["/home", "/root", "/tmp", "/var/tmp"]
+                    .iter()
+                    .filter(|p| Path::new(p).exists())
+                    .map(|p| p.to_string())
+                    .collect()
+            };
+            let record = clamav::scan(kind, &paths, &cli.clamav_db, &dir)?;
+            if record.detections.is_empty() {
+                println!(
+                    "{}",
+                    t_args(lang, "agent-scan-clean", &[("paths", paths.join(" "))])
+                );
+            } else {
+                println!(
+                    "{}",
+                    t_args(
+                        lang,
+                        "agent-scan-found",
+                        &[("count", record.detections.len().to_string())]
+                    )
+                );
+                for d in &record.detections {
+                    println!("  {}: {}", d.path, d.threat_name);
+                }
+            }
+            Ok(())
+        }
         Command::Status { json } => {
             let report = serde_json::json!({
                 "os": facts::os_facts(),
                 "hardware_id": facts::hardware_id(),
                 "inventory": facts::inventory(),
                 "compliance": steward_agent::security::compliance_facts(),
+                "protection": clamav::protection(&cli.clamav_db, &dir),
                 "enrolled": load(&dir)?.map(|s| s.device_id),
             });
             if json {
@@ -255,7 +307,7 @@ fn adopt_secret(dir: &Path, state: &mut State, resp: &CheckinResponse) -> anyhow
 
 /// Takes a snapshot and queues it (durably) under the next sequence number. The full
 /// inventory goes with it when it changed since the last one queued.
-fn collect(dir: &Path, state: &mut State, queue: &Queue) -> anyhow::Result<()> {
+fn collect(dir: &Path, clamav_db: &Path, state: &mut State, queue: &Queue) -> anyhow::Result<()> {
     let inventory = facts::inventory();
     let hash = inventory_hash(&inventory);
     state.seq += 1;
@@ -269,7 +321,7 @@ fn collect(dir: &Path, state: &mut State, queue: &Queue) -> anyhow::Result<()> {
         os: facts::os_facts(),
         inventory_hash: Some(hash),
         inventory: changed.then_some(inventory),
-        protection: None,
+        protection: Some(clamav::protection(clamav_db, dir)),
         compliance: Some(steward_agent::security::compliance_facts()),
         action_results: Vec::new(),
     })?;

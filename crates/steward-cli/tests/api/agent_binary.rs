@@ -242,3 +242,85 @@ async fn snapshots_taken_while_the_server_is_down_arrive_in_order_once() {
     );
     drop(server);
 }
+
+/// The EICAR test string, in two pieces so this source file is no test file itself.
+const EICAR: &str = concat!(
+    "X5O!P%@AP[4\\PZX54(P^)7CC)7}$",
+    "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+);
+
+#[tokio::test]
+async fn clamav_finds_eicar_and_the_device_shows_then_clears_the_threat() {
+    let app = TestApp::spawn().await;
+    let token = app.enrollment_token(Default::default()).await;
+    let state = tempfile::tempdir().expect("state");
+    let db = tempfile::tempdir().expect("db");
+    let files = tempfile::tempdir().expect("files");
+    let eicar = files.path().join("eicar.com");
+    std::fs::write(&eicar, EICAR).expect("eicar");
+    // No signature download is possible here: a database made from the test file's hash.
+    let sig = Command::new("sigtool")
+        .arg("--md5")
+        .arg(&eicar)
+        .output()
+        .await
+        .expect("sigtool (from Debian's clamav package) must be installed");
+    assert!(sig.status.success());
+    std::fs::write(db.path().join("eicar.hdb"), &sig.stdout).expect("db");
+    let db_arg = db.path().display().to_string();
+    let files_arg = files.path().display().to_string();
+    let st = state.path();
+    run_agent(
+        st,
+        &[
+            "--clamav-db",
+            &db_arg,
+            "enroll",
+            "--server",
+            &app.base,
+            "--token",
+            &token,
+        ],
+    )
+    .await;
+    let out = run_agent(st, &["--clamav-db", &db_arg, "scan", "--path", &files_arg]).await;
+    assert!(out.contains("1 threats found"), "{out}");
+    run_agent(st, &["--clamav-db", &db_arg, "run", "--once"]).await;
+    let (_, page) = app.get("/api/v1/devices").await;
+    let id = page["items"][0]["id"].as_str().expect("device").to_string();
+    let (_, dev) = app.get(&format!("/api/v1/devices/{id}")).await;
+    assert_eq!(
+        dev["health"]["state"], "active_threat",
+        "{}",
+        dev["protection"]
+    );
+    assert_eq!(dev["protection"]["engine"], "ClamAV");
+    assert_eq!(dev["protection"]["threat_state"], "active_threat");
+    assert_eq!(
+        dev["protection"]["detections"][0]["path"],
+        eicar.display().to_string()
+    );
+    assert_eq!(
+        dev["protection"]["detections"][0]["action"],
+        "left_in_place"
+    );
+    assert_eq!(dev["protection"]["signature_version"], "local (1 files)");
+    assert!(dev["protection"]["engine_version"].is_string());
+
+    std::fs::remove_file(&eicar).expect("remove");
+    let out = run_agent(st, &["--clamav-db", &db_arg, "scan", "--path", &files_arg]).await;
+    assert!(out.contains("no threats found"), "{out}");
+    run_agent(st, &["--clamav-db", &db_arg, "run", "--once"]).await;
+    let (_, dev) = app.get(&format!("/api/v1/devices/{id}")).await;
+    assert_ne!(dev["health"]["state"], "active_threat", "{}", dev["health"]);
+    assert_eq!(dev["protection"]["threat_state"], "clean");
+    assert_eq!(dev["protection"]["detections"], serde_json::json!([]));
+    let changes = dev["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|e| e["kind"] == "protection_changed")
+        .count();
+    assert_eq!(changes, 2, "threat found, then cleared");
+    app.shutdown().await;
+}

@@ -56,3 +56,5 @@ agent-checked-in = Gemeldet (Sequenz { $seq }); nächste Meldung in { $secs } s.
 agent-not-enrolled = Dieses Gerät ist noch nicht registriert. Ausführen: steward-agent enroll --server URL --token TOKEN
 agent-server-error = Der Server hat die Anfrage abgelehnt: { $message }
 agent-unreachable = Der Server ist nicht erreichbar: { $message }
+agent-scan-clean = Überprüfung beendet: keine Bedrohungen in { $paths } gefunden.
+agent-scan-found = Überprüfung beendet: { $count } Bedrohungen gefunden:

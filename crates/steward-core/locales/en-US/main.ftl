@@ -56,3 +56,5 @@ agent-checked-in = Checked in (sequence { $seq }); next check-in in { $secs } s.
 agent-not-enrolled = This device is not enrolled yet. Run: steward-agent enroll --server URL --token TOKEN
 agent-server-error = The server refused the request: { $message }
 agent-unreachable = Could not reach the server: { $message }
+agent-scan-clean = Scan finished: no threats found in { $paths }.
+agent-scan-found = Scan finished: { $count } threats found:

@@ -56,3 +56,5 @@ agent-checked-in = Connexion effectuée (séquence { $seq }) ; prochaine connexi
 agent-not-enrolled = Cet appareil n'est pas encore inscrit. Lancez : steward-agent enroll --server URL --token JETON
 agent-server-error = Le serveur a refusé la requête : { $message }
 agent-unreachable = Impossible de joindre le serveur : { $message }
+agent-scan-clean = Analyse terminée : aucune menace trouvée dans { $paths }.
+agent-scan-found = Analyse terminée : { $count } menaces trouvées :

@@ -56,3 +56,5 @@ agent-checked-in = 체크인 완료(시퀀스 { $seq }). 다음 체크인은 { $
 agent-not-enrolled = 이 장치는 아직 등록되지 않았습니다. 실행: steward-agent enroll --server URL --token 토큰
 agent-server-error = 서버가 요청을 거부했습니다: { $message }
 agent-unreachable = 서버에 연결할 수 없습니다: { $message }
+agent-scan-clean = 검사 완료: { $paths }에서 위협이 발견되지 않았습니다.
+agent-scan-found = 검사 완료: 위협 { $count }개 발견:

@@ -56,3 +56,5 @@ agent-checked-in = Incheckad (sekvens { $seq }); nästa incheckning om { $secs }
 agent-not-enrolled = Enheten är inte registrerad än. Kör: steward-agent enroll --server URL --token TOKEN
 agent-server-error = Servern nekade begäran: { $message }
 agent-unreachable = Det gick inte att nå servern: { $message }
+agent-scan-clean = Genomsökningen är klar: inga hot hittades i { $paths }.
+agent-scan-found = Genomsökningen är klar: { $count } hot hittades:
