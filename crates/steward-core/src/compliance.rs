@@ -40,6 +40,40 @@ pub struct Policy {
     pub rules: Vec<Rule>,
     /// How long a failing device stays "in grace period" before it is noncompliant.
     pub grace_hours: u32,
+    /// Device groups the policy is assigned to; empty means every device.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+impl Policy {
+    /// Whether the policy is assigned to a device of `group`.
+    pub fn applies_to(&self, group: Option<&str>) -> bool {
+        self.groups.is_empty() || group.is_some_and(|g| self.groups.iter().any(|x| x == g))
+    }
+}
+
+impl ComplianceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ComplianceState::Compliant => "compliant",
+            ComplianceState::InGrace => "in_grace",
+            ComplianceState::Noncompliant => "noncompliant",
+            ComplianceState::NotEvaluated => "not_evaluated",
+            ComplianceState::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ComplianceState> {
+        [
+            ComplianceState::Compliant,
+            ComplianceState::InGrace,
+            ComplianceState::Noncompliant,
+            ComplianceState::NotEvaluated,
+            ComplianceState::Error,
+        ]
+        .into_iter()
+        .find(|c| c.as_str() == s)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -259,6 +293,7 @@ mod tests {
             name: "baseline".into(),
             rules,
             grace_hours,
+            groups: Vec::new(),
         }
     }
 

@@ -9,6 +9,8 @@ pub enum Permission {
     ReadDevices,
     /// Actions that change a device's standing (retire).
     ManageDevices,
+    /// Compliance policies: create, change, delete.
+    ManagePolicies,
     /// Enrollment tokens: create, list, revoke.
     ManageEnrollment,
     /// API tokens: create, list, revoke.
@@ -22,9 +24,10 @@ pub enum Permission {
 }
 
 impl Permission {
-    pub const ALL: [Permission; 7] = [
+    pub const ALL: [Permission; 8] = [
         Permission::ReadDevices,
         Permission::ManageDevices,
+        Permission::ManagePolicies,
         Permission::ManageEnrollment,
         Permission::ManageTokens,
         Permission::ReadUsers,
@@ -36,6 +39,7 @@ impl Permission {
         match self {
             Permission::ReadDevices => "read devices",
             Permission::ManageDevices => "manage devices",
+            Permission::ManagePolicies => "manage policies",
             Permission::ManageEnrollment => "manage enrollment",
             Permission::ManageTokens => "manage API tokens",
             Permission::ReadUsers => "read users",
@@ -51,7 +55,9 @@ impl Permission {
             // The help desk looks devices and failed enrollments up; stakeholders (read-only)
             // see dashboards and reports, not the device list.
             Permission::ReadDevices => matches!(role, Administrator | Operator | Helpdesk),
-            Permission::ManageDevices => matches!(role, Administrator | Operator),
+            Permission::ManageDevices | Permission::ManagePolicies => {
+                matches!(role, Administrator | Operator)
+            }
             Permission::ReadUsers => matches!(role, Administrator | Helpdesk),
             Permission::ManageEnrollment
             | Permission::ManageTokens

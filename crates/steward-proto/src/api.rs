@@ -29,6 +29,8 @@ pub struct DeviceSummary {
     pub enrolled_at: String,
     pub last_seen_at: String,
     pub retired: bool,
+    /// compliant, in_grace, noncompliant, not_evaluated or error.
+    pub compliance_state: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -50,6 +52,8 @@ pub struct DeviceDetail {
     pub protection: Option<ProtectionStatus>,
     /// Classified at read time from `protection` and the current time.
     pub health: Option<Health>,
+    /// Per-rule results of the latest compliance evaluation.
+    pub compliance_results: Option<serde_json::Value>,
     pub compliance: Option<serde_json::Value>,
     pub history: Vec<DeviceEvent>,
 }

@@ -107,6 +107,11 @@ pub async fn list_devices(
         q: p.text("q")?,
         include_retired: matches!(p.get("include_retired"), Some("true" | "1")),
         scope: caller.groups.clone(),
+        compliance: match p.get("compliance") {
+            Some(c) if steward_store::policies::valid_state(c) => Some(c.to_string()),
+            Some(_) => return Err(bad()),
+            None => None,
+        },
         sort,
         descending,
         limit: p.limit()?,
@@ -476,4 +481,103 @@ pub async fn rotate_device_secret(
         StatusCode::ACCEPTED,
         Json(serde_json::json!({"device_id": id, "rotation": "pending"})),
     ))
+}
+
+/// A policy as the API takes it (the id comes from the path or is generated).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyBody {
+    pub name: String,
+    pub rules: Vec<steward_core::compliance::Rule>,
+    #[serde(default)]
+    pub grace_hours: u32,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+fn policy_from(id: String, b: PolicyBody) -> Result<steward_core::compliance::Policy, ApiError> {
+    use steward_core::compliance::{compare_versions, Rule};
+    let bad_version = b.rules.iter().any(|r| {
+        matches!(r, Rule::MinOsVersion { version, .. } if compare_versions(version, version).is_none())
+    });
+    let bad_groups = b
+        .groups
+        .iter()
+        .any(|g| g.is_empty() || g.len() > MAX_FIELD_LEN || g.contains(','));
+    if b.name.trim().is_empty()
+        || b.name.len() > MAX_FIELD_LEN
+        || b.rules.is_empty()
+        || bad_version
+        || bad_groups
+    {
+        return Err(ApiError(ErrorCode::InvalidField));
+    }
+    Ok(steward_core::compliance::Policy {
+        id,
+        name: b.name,
+        rules: b.rules,
+        grace_hours: b.grace_hours,
+        groups: b.groups,
+    })
+}
+
+pub async fn list_policies(
+    State(state): State<AppState>,
+) -> Result<Json<Page<steward_core::compliance::Policy>>, ApiError> {
+    let items = state.store.list_policies().await?;
+    Ok(Json(Page {
+        total: Some(items.len() as u64),
+        items,
+        next_cursor: None,
+    }))
+}
+
+pub async fn get_policy(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<steward_core::compliance::Policy>, ApiError> {
+    Ok(Json(state.store.policy(&id).await?))
+}
+
+/// `POST /api/v1/policies`: creates a policy and re-evaluates every device.
+pub async fn create_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(body): JsonBody<PolicyBody>,
+) -> Result<(StatusCode, Json<steward_core::compliance::Policy>), ApiError> {
+    let policy = policy_from(uuid::Uuid::now_v7().to_string(), body)?;
+    let saved = state
+        .store
+        .put_policy(&policy, now_ms(), &caller.actor())
+        .await?;
+    Ok((StatusCode::CREATED, Json(saved)))
+}
+
+/// `PUT /api/v1/policies/{id}`: replaces a policy and re-evaluates every device.
+pub async fn update_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<PolicyBody>,
+) -> Result<Json<steward_core::compliance::Policy>, ApiError> {
+    state.store.policy(&id).await?;
+    let policy = policy_from(id, body)?;
+    Ok(Json(
+        state
+            .store
+            .put_policy(&policy, now_ms(), &caller.actor())
+            .await?,
+    ))
+}
+
+pub async fn delete_policy(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .store
+        .delete_policy(&id, now_ms(), &caller.actor())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -88,6 +88,36 @@ pub fn endpoints() -> Vec<Endpoint> {
         ),
         ep(
             Method::GET,
+            "/api/v1/policies",
+            Requires(ReadDevices),
+            || get(api::list_policies),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/policies",
+            Requires(ManagePolicies),
+            || post(api::create_policy),
+        ),
+        ep(
+            Method::GET,
+            "/api/v1/policies/{id}",
+            Requires(ReadDevices),
+            || get(api::get_policy),
+        ),
+        ep(
+            Method::PUT,
+            "/api/v1/policies/{id}",
+            Requires(ManagePolicies),
+            || axum::routing::put(api::update_policy),
+        ),
+        ep(
+            Method::DELETE,
+            "/api/v1/policies/{id}",
+            Requires(ManagePolicies),
+            || axum::routing::delete(api::delete_policy),
+        ),
+        ep(
+            Method::GET,
             "/api/v1/enrollment-attempts",
             Requires(ReadDevices),
             || get(api::list_enrollment_attempts),

@@ -66,6 +66,8 @@ pub struct DeviceQuery {
     pub include_retired: bool,
     /// Device groups the caller may see; empty means all.
     pub scope: Vec<String>,
+    /// Compliance state (compliant, in_grace, noncompliant, not_evaluated, error).
+    pub compliance: Option<String>,
     pub sort: SortField,
     pub descending: bool,
     pub limit: u32,
@@ -108,7 +110,7 @@ fn escape_like(s: &str) -> String {
 }
 
 const SUMMARY_COLS: &str = "id, name, platform, os_name, os_version, serial, owner, device_group, \
-                            enrolled_at, last_seen_at, retired_at";
+                            enrolled_at, last_seen_at, retired_at, compliance_state";
 
 fn summary(row: &sqlx::any::AnyRow) -> Result<DeviceSummary> {
     let platform: String = row.try_get("platform")?;
@@ -124,6 +126,7 @@ fn summary(row: &sqlx::any::AnyRow) -> Result<DeviceSummary> {
         enrolled_at: to_rfc3339(row.try_get("enrolled_at")?),
         last_seen_at: to_rfc3339(row.try_get("last_seen_at")?),
         retired: row.try_get::<Option<i64>, _>("retired_at")?.is_some(),
+        compliance_state: row.try_get("compliance_state")?,
     })
 }
 
@@ -199,6 +202,10 @@ impl Store {
                 .map(|g| next(Param::Text(g.clone()), &mut params))
                 .collect();
             clauses.push(format!("device_group IN ({})", list.join(", ")));
+        }
+        if let Some(c) = &q.compliance {
+            let n = next(Param::Text(c.clone()), &mut params);
+            clauses.push(format!("compliance_state = {n}"));
         }
         if let Some(g) = &q.group {
             let n = next(Param::Text(g.clone()), &mut params);
@@ -281,7 +288,7 @@ impl Store {
     pub async fn device(&self, id: &str, history_limit: u32) -> Result<DeviceDetail> {
         let row = sqlx::query(&format!(
             "SELECT {SUMMARY_COLS}, model, seq, os_facts, inventory, inventory_hash, protection, \
-             compliance FROM devices WHERE id = $1"
+             compliance, compliance_results FROM devices WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(&self.read)
@@ -318,6 +325,7 @@ impl Store {
             inventory_hash: (!inventory_hash.is_empty()).then_some(inventory_hash),
             protection,
             health: None,
+            compliance_results: json_col(&row, "compliance_results")?,
             compliance: json_col(&row, "compliance")?,
             history,
         })

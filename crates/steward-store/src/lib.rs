@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod devices;
+pub mod policies;
 pub mod tokens;
 pub mod users;
 pub mod writer;
@@ -80,6 +81,8 @@ pub struct Store {
     backend: Backend,
     /// Length of the SQLite write-ahead log at the last checkpoint, in pages.
     wal_frames: Arc<AtomicI64>,
+    /// The compliance policies, as the writer evaluates check-ins against them.
+    policies: Arc<std::sync::RwLock<Arc<Vec<steward_core::compliance::Policy>>>>,
 }
 
 impl Store {
@@ -133,6 +136,7 @@ impl Store {
                     write,
                     backend,
                     wal_frames: Arc::default(),
+                    policies: Arc::default(),
                 }
             }
             Backend::Postgres => {
@@ -147,9 +151,11 @@ impl Store {
                     write: pool,
                     backend,
                     wal_frames: Arc::default(),
+                    policies: Arc::default(),
                 }
             }
         };
+        store.reload_policies().await?;
         Ok(store)
     }
 

@@ -10,12 +10,14 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use sqlx::{Any, Row, Transaction};
+use steward_core::compliance::{DeviceFacts, Policy};
 use steward_core::enrollment::check_token;
 use steward_core::history::{changes, Observed};
-use steward_proto::{EnrollRequest, ErrorCode, OsFacts, ProtectionStatus};
+use steward_proto::{EnrollRequest, ErrorCode, OsFacts, Platform, ProtectionStatus};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::policies::evaluate_device;
 use crate::tokens::token_record;
 use crate::{values_placeholders, Result, Store, StoreError};
 
@@ -233,11 +235,12 @@ async fn apply_in_tx(store: &Store, ops: &[&WriteOp]) -> Result<Vec<WriteOutcome
     let mut tx = store.begin_write().await?;
     let mut out: Vec<Option<WriteOutcome>> = vec![None; ops.len()];
     let once = device_counts(ops);
+    let policies = store.policies();
     bulk_touch(&mut tx, ops, &mut out, &once).await?;
-    bulk_checkin(&mut tx, ops, &mut out, &once).await?;
+    bulk_checkin(&mut tx, ops, &mut out, &once, &policies).await?;
     for (op, slot) in ops.iter().zip(out.iter_mut()) {
         if slot.is_none() {
-            *slot = Some(apply_one(&mut tx, op).await?);
+            *slot = Some(apply_one(&mut tx, op, &policies).await?);
         }
     }
     tx.commit().await?;
@@ -324,7 +327,11 @@ async fn bulk_touch(
     Ok(())
 }
 
-async fn apply_one(tx: &mut Transaction<'_, Any>, op: &WriteOp) -> Result<WriteOutcome> {
+async fn apply_one(
+    tx: &mut Transaction<'_, Any>,
+    op: &WriteOp,
+    policies: &[Policy],
+) -> Result<WriteOutcome> {
     match op {
         WriteOp::Touch {
             device_id,
@@ -332,7 +339,7 @@ async fn apply_one(tx: &mut Transaction<'_, Any>, op: &WriteOp) -> Result<WriteO
             at,
             state_hash,
         } => touch(tx, device_id, *seq, *at, state_hash).await,
-        WriteOp::Checkin(c) => checkin(tx, c).await,
+        WriteOp::Checkin(c) => checkin(tx, c, policies).await,
         WriteOp::Enroll(e) => enroll(tx, e).await,
         WriteOp::RecordAttempt(a) => {
             insert_attempt(tx, a, None, None).await?;
@@ -418,10 +425,15 @@ struct Stored {
     seq: i64,
     retired: bool,
     observed: Observed,
+    platform: String,
+    group: Option<String>,
+    compliance_state: String,
+    failing_since: Option<i64>,
 }
 
-const STORED_COLS: &str =
-    "id, name, os_name, os_version, seq, protection, compliance, inventory_hash, retired_at";
+const STORED_COLS: &str = "id, name, os_name, os_version, seq, protection, compliance, \
+                           inventory_hash, retired_at, platform, device_group, compliance_state, \
+                           failing_since";
 
 fn stored(row: &sqlx::any::AnyRow) -> Result<Stored> {
     let json = |col: &str| -> Result<Option<String>> { Ok(row.try_get(col)?) };
@@ -436,6 +448,10 @@ fn stored(row: &sqlx::any::AnyRow) -> Result<Stored> {
             compliance: json("compliance")?.and_then(|t| serde_json::from_str(&t).ok()),
             inventory_hash: row.try_get("inventory_hash")?,
         },
+        platform: row.try_get("platform")?,
+        group: row.try_get("device_group")?,
+        compliance_state: row.try_get("compliance_state")?,
+        failing_since: row.try_get("failing_since")?,
     })
 }
 
@@ -447,14 +463,18 @@ struct Event {
     detail: Value,
 }
 
-async fn checkin(tx: &mut Transaction<'_, Any>, c: &CheckinWrite) -> Result<WriteOutcome> {
+async fn checkin(
+    tx: &mut Transaction<'_, Any>,
+    c: &CheckinWrite,
+    policies: &[Policy],
+) -> Result<WriteOutcome> {
     let row = sqlx::query(&format!("SELECT {STORED_COLS} FROM devices WHERE id = $1"))
         .bind(&c.device_id)
         .fetch_optional(&mut **tx)
         .await?;
     let old = row.as_ref().map(stored).transpose()?;
     let mut events = Vec::new();
-    let outcome = apply_checkin(tx, c, old, &mut events).await?;
+    let outcome = apply_checkin(tx, c, old, policies, &mut events).await?;
     insert_events(tx, &events).await?;
     Ok(outcome)
 }
@@ -466,6 +486,7 @@ async fn bulk_checkin(
     ops: &[&WriteOp],
     out: &mut [Option<WriteOutcome>],
     once: &std::collections::HashMap<&str, usize>,
+    policies: &[Policy],
 ) -> Result<()> {
     let todo: Vec<(usize, &CheckinWrite)> = ops
         .iter()
@@ -499,7 +520,7 @@ async fn bulk_checkin(
         }
         for (i, c) in chunk {
             let old = found.remove(&c.device_id);
-            out[*i] = Some(apply_checkin(tx, c, old, &mut events).await?);
+            out[*i] = Some(apply_checkin(tx, c, old, policies, &mut events).await?);
         }
     }
     insert_events(tx, &events).await
@@ -510,6 +531,7 @@ async fn apply_checkin(
     tx: &mut Transaction<'_, Any>,
     c: &CheckinWrite,
     old: Option<Stored>,
+    policies: &[Policy],
     events: &mut Vec<Event>,
 ) -> Result<WriteOutcome> {
     let Some(old) = old else {
@@ -520,6 +542,29 @@ async fn apply_checkin(
     }
     if old.seq >= c.seq {
         return Ok(WriteOutcome::Stale);
+    }
+    let facts = DeviceFacts {
+        platform: Platform::parse(&old.platform).unwrap_or(Platform::Linux),
+        os_version: &c.os.version,
+        protection: c.protection.as_ref(),
+        compliance: c.compliance.as_ref(),
+        last_seen_ms: c.at,
+    };
+    let evaluation = evaluate_device(
+        policies,
+        old.group.as_deref(),
+        &facts,
+        c.at,
+        old.failing_since,
+    );
+    let new_state = evaluation.state.as_str();
+    if new_state != old.compliance_state {
+        events.push(Event {
+            device_id: c.device_id.clone(),
+            at: c.at,
+            kind: "compliance_evaluated",
+            detail: serde_json::json!({"from": old.compliance_state, "to": new_state}),
+        });
     }
     let old = old.observed;
     let new = Observed {
@@ -542,7 +587,8 @@ async fn apply_checkin(
     sqlx::query(
         "UPDATE devices SET last_seen_at = $1, seq = $2, name = $3, os_name = $4, os_version = $5, \
          os_facts = $6, protection = $7, compliance = $8, state_hash = $9, \
-         inventory = COALESCE($10, inventory), inventory_hash = $11 WHERE id = $12",
+         inventory = COALESCE($10, inventory), inventory_hash = $11, compliance_state = $13, \
+         compliance_results = $14, failing_since = $15 WHERE id = $12",
     )
     .bind(c.at)
     .bind(c.seq)
@@ -556,6 +602,9 @@ async fn apply_checkin(
     .bind(c.inventory.as_ref().map(|(m, _)| to_json(m)))
     .bind(&new.inventory_hash)
     .bind(&c.device_id)
+    .bind(new_state)
+    .bind(serde_json::to_string(&evaluation.results).unwrap_or_default())
+    .bind(evaluation.failing_since)
     .execute(&mut **tx)
     .await?;
     for (kind, detail) in changes(&old, &new) {

@@ -622,3 +622,170 @@ async fn device_health_is_classified_from_what_it_reports() {
     }
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn policies_evaluate_devices_on_change_and_on_check_in() {
+    use serde_json::json;
+    use steward_core::time::{now_ms, to_rfc3339};
+    use steward_proto::{CreateEnrollmentToken, Detection, DetectionAction};
+    let app = TestApp::spawn().await;
+    let clean = ProtectionStatus {
+        engine: Some("ClamAV".into()),
+        malware_protection: Some(true),
+        realtime_protection: Some(false),
+        signature_updated_at: Some(to_rfc3339(now_ms())),
+        last_quick_scan_at: Some(to_rfc3339(now_ms())),
+        threat_state: Some(ThreatState::Clean),
+        ..Default::default()
+    };
+    let mut infected = clean.clone();
+    infected.detections.push(Detection {
+        threat_name: "Eicar-Signature".into(),
+        path: "/tmp/eicar.com".into(),
+        severity: "low".into(),
+        action: DetectionAction::LeftInPlace,
+        detected_at: to_rfc3339(now_ms()),
+    });
+    let paris = app
+        .enrollment_token(CreateEnrollmentToken {
+            group: Some("paris".into()),
+            ..Default::default()
+        })
+        .await;
+    let london = app
+        .enrollment_token(CreateEnrollmentToken {
+            group: Some("london".into()),
+            ..Default::default()
+        })
+        .await;
+    let mut devices = Vec::new();
+    for (name, token, protection) in [
+        ("p-clean", &paris, Some(clean.clone())),
+        ("p-infected", &paris, Some(infected.clone())),
+        ("p-silent", &paris, None),
+        ("l-infected", &london, Some(infected.clone())),
+    ] {
+        let (id, secret) = app.enroll(token, name, Platform::Linux).await;
+        let mut req = checkin(1, name);
+        req.protection = protection;
+        app.agent
+            .checkin(&id, &secret, &req)
+            .await
+            .expect("checkin");
+        devices.push((name, id, secret));
+    }
+    let state_of = |i: usize| {
+        let id = devices[i].1.clone();
+        let app = &app;
+        async move {
+            let (_, d) = app.get(&format!("/api/v1/devices/{id}")).await;
+            d
+        }
+    };
+    assert_eq!(state_of(0).await["compliance_state"], "not_evaluated");
+
+    let (s, policy) = app
+        .post_as(
+            "/api/v1/policies",
+            &app.admin_token,
+            &json!({"name": "No threats in Paris", "rules": [{"rule": "no_active_threats"}], "groups": ["paris"]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{policy}");
+    let policy_id = policy["id"].as_str().expect("id").to_string();
+    // Creating the policy evaluated every device at once.
+    assert_eq!(state_of(0).await["compliance_state"], "compliant");
+    let infected_dev = state_of(1).await;
+    assert_eq!(infected_dev["compliance_state"], "noncompliant");
+    assert_eq!(infected_dev["compliance_results"][0]["result"], "fail");
+    assert_eq!(
+        state_of(2).await["compliance_state"],
+        "error",
+        "no protection reported"
+    );
+    assert_eq!(
+        state_of(3).await["compliance_state"],
+        "not_evaluated",
+        "London has no policy"
+    );
+    let (_, list) = app.get("/api/v1/devices?compliance=noncompliant").await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
+
+    // The infected device cleans up: its next check-in is evaluated.
+    let (_, id, secret) = &devices[1];
+    let mut req = checkin(2, "p-infected");
+    req.protection = Some(clean.clone());
+    app.agent.checkin(id, secret, &req).await.expect("clean");
+    let d = state_of(1).await;
+    assert_eq!(d["compliance_state"], "compliant");
+    let kinds: Vec<&str> = d["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == "compliance_evaluated")
+            .count(),
+        1,
+        "{kinds:?}"
+    );
+
+    // A stricter rule with a grace period.
+    let resp = app
+        .http
+        .put(format!("{}/api/v1/policies/{policy_id}", app.base))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"name": "Paris baseline", "rules": [{"rule": "no_active_threats"}, {"rule": "realtime_protection_required"}], "groups": ["paris"], "grace_hours": 24}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        state_of(0).await["compliance_state"],
+        "in_grace",
+        "real-time protection is off"
+    );
+    let (s, b) = app
+        .post_as(
+            "/api/v1/policies",
+            &app.admin_token,
+            &json!({"name": "bad", "rules": []}),
+        )
+        .await;
+    assert_eq!((s, code(&b)), (400, "invalid_field"));
+    let helpdesk = app.token_with_role(steward_core::Role::Helpdesk).await;
+    let (s, _) = app
+        .post_as(
+            "/api/v1/policies",
+            &helpdesk,
+            &json!({"name": "x", "rules": [{"rule": "no_active_threats"}]}),
+        )
+        .await;
+    assert_eq!(s, 403, "the help desk cannot change a policy");
+
+    let resp = app
+        .http
+        .delete(format!("{}/api/v1/policies/{policy_id}", app.base))
+        .bearer_auth(&app.admin_token)
+        .send()
+        .await
+        .expect("delete");
+    assert_eq!(resp.status(), 204);
+    assert_eq!(state_of(0).await["compliance_state"], "not_evaluated");
+    let (_, audit) = app
+        .get(&format!(
+            "/api/v1/audit?object_type=policy&object_id={policy_id}"
+        ))
+        .await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    assert_eq!(actions, ["policy.delete", "policy.update", "policy.create"]);
+    app.shutdown().await;
+}

@@ -269,6 +269,14 @@ async fn clamav_finds_eicar_and_the_device_shows_then_clears_the_threat() {
     std::fs::write(db.path().join("eicar.hdb"), &sig.stdout).expect("db");
     let db_arg = db.path().display().to_string();
     let files_arg = files.path().display().to_string();
+    let (s, _) = app
+        .post_as(
+            "/api/v1/policies",
+            &app.admin_token,
+            &serde_json::json!({"name": "No active threats", "rules": [{"rule": "no_active_threats"}]}),
+        )
+        .await;
+    assert_eq!(s, 201);
     let st = state.path();
     run_agent(
         st,
@@ -314,6 +322,10 @@ async fn clamav_finds_eicar_and_the_device_shows_then_clears_the_threat() {
     let (_, dev) = app.get(&format!("/api/v1/devices/{id}")).await;
     assert_ne!(dev["health"]["state"], "active_threat", "{}", dev["health"]);
     assert_eq!(dev["protection"]["threat_state"], "clean");
+    assert_eq!(
+        dev["compliance_state"], "compliant",
+        "compliant again after a clean scan"
+    );
     assert_eq!(dev["protection"]["detections"], serde_json::json!([]));
     let changes = dev["history"]
         .as_array()
