@@ -148,6 +148,14 @@ enum BenchCommand {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Load N devices into a fresh database and time how long a policy change takes to
+    /// re-evaluate all of them.
+    Policy {
+        #[arg(long, default_value_t = 100_000)]
+        devices: u32,
+        #[command(flatten)]
+        cfg: ConfigArgs,
+    },
     /// Load N devices into a fresh database, serve it and time the device list API.
     Inventory {
         #[arg(long, default_value_t = 1_000_000)]
@@ -347,6 +355,38 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             })
             .await?;
             println!("{result}");
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Policy { devices, cfg }) => {
+            let store = cfg.open().await?;
+            anyhow::ensure!(
+                store.count_devices().await? == 0,
+                "the policy bench needs an empty database"
+            );
+            bench::seed(&store, devices, 1).await?;
+            let policy = steward_core::compliance::Policy {
+                id: "bench".into(),
+                name: "bench".into(),
+                rules: vec![
+                    steward_core::compliance::Rule::MinOsVersion {
+                        platform: steward_proto::Platform::Windows,
+                        version: "10.0.22631".into(),
+                    },
+                    steward_core::compliance::Rule::NoActiveThreats,
+                    steward_core::compliance::Rule::CheckedInWithinDays { days: 7 },
+                ],
+                grace_hours: 24,
+                groups: Vec::new(),
+            };
+            let t0 = Instant::now();
+            store
+                .put_policy(&policy, steward_core::time::now_ms(), &Actor::cli())
+                .await?;
+            let secs = t0.elapsed().as_secs_f64();
+            println!(
+                "{}",
+                serde_json::json!({"bench": "policy", "backend": store.backend().name(), "devices": devices, "reevaluate_s": (secs * 1000.0).round() / 1000.0, "devices_per_s": (f64::from(devices) / secs).round()})
+            );
             Ok(())
         }
         Command::Bench(BenchCommand::Inventory {
