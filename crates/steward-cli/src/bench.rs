@@ -154,6 +154,7 @@ pub async fn seed(store: &steward_store::Store, devices: u32, seed: u64) -> anyh
         store.seed_devices(&rows).await?;
         start = end;
     }
+    store.finish_bulk_load().await?;
     Ok(())
 }
 

@@ -25,12 +25,16 @@ use crate::AppState;
 /// Prefix of device secrets.
 const DEVICE_SECRET_PREFIX: &str = "stwd_";
 
-fn remote_of(parts: &Parts) -> String {
+fn peer(parts: &Parts) -> Option<SocketAddr> {
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_default()
+        .map(|c| c.0)
+}
+
+/// The peer's address as text, empty when unknown.
+fn peer_text(peer: Option<SocketAddr>) -> String {
+    peer.map(|a| a.ip().to_string()).unwrap_or_default()
 }
 
 /// The peer address, empty when unknown (in-process callers).
@@ -40,7 +44,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Remote {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Remote(remote_of(parts)))
+        Ok(Remote(peer_text(peer(parts))))
     }
 }
 
@@ -77,7 +81,7 @@ pub async fn enroll(
         .submit(WriteOp::Enroll(Box::new(write)))
         .await?
     {
-        WriteOutcome::Enrolled { .. } => {
+        WriteOutcome::Enrolled => {
             state.metrics.enrollment("success");
             state.cache.put(
                 &device_id,
@@ -175,7 +179,8 @@ fn current_interval(state: &AppState) -> u32 {
 pub struct Device {
     pub id: String,
     pub auth: DeviceAuth,
-    pub remote: String,
+    /// Kept as an address, not text: only a refusal needs it written out.
+    pub peer: Option<SocketAddr>,
     /// The device authenticated with the secret a rotation handed it.
     pub used_new_secret: bool,
 }
@@ -232,13 +237,12 @@ impl FromRequestParts<AppState> for Device {
             return Err(unauthorized());
         }
         if auth.retired {
-            return Err(refuse_retired(state, id, &remote_of(parts)).await);
+            return Err(refuse_retired(state, id, &peer_text(peer(parts))).await);
         }
-        let remote = remote_of(parts);
         Ok(Device {
             id: id.to_string(),
             auth,
-            remote,
+            peer: peer(parts),
             used_new_secret,
         })
     }
@@ -351,7 +355,7 @@ pub async fn checkin(
         }
         WriteOutcome::Retired => {
             state.cache.remove(&device.id);
-            Err(refuse_retired(&state, &device.id, &device.remote).await)
+            Err(refuse_retired(&state, &device.id, &peer_text(device.peer)).await)
         }
         WriteOutcome::UnknownDevice => {
             state.cache.remove(&device.id);

@@ -10,7 +10,7 @@ use steward_core::policy::Permission;
 use steward_core::time::{now_ms, to_rfc3339};
 use steward_core::{secret, Lang, Role};
 use steward_proto::{ErrorCode, SessionInfo, UserInfo, MAX_FIELD_LEN};
-use steward_store::audit::{Actor, AuditRecord};
+use steward_store::audit::{roles_text, Actor, AuditRecord};
 use steward_store::users::{NewUser, UserRecord};
 use steward_store::WriteOp;
 
@@ -54,21 +54,17 @@ impl Caller {
 
     /// The caller as the audit log names it.
     pub fn actor(&self) -> Actor {
-        let id = match (&self.via, &self.user_id) {
-            (Via::Session(_), Some(u)) => format!("user:{u}"),
-            (Via::Token(t), _) => format!("token:{t}"),
-            (Via::Session(s), None) => format!("session:{s}"),
+        if let (Via::Session(_), Some(user)) = (&self.via, &self.user_id) {
+            return Actor::user(user, &self.name, &self.roles, &self.remote_addr);
+        }
+        let id = match &self.via {
+            Via::Token(t) => format!("token:{t}"),
+            Via::Session(s) => format!("session:{s}"),
         };
         Actor {
             id,
             name: self.name.clone(),
-            role: Some(
-                self.roles
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
+            role: Some(roles_text(&self.roles)),
             remote_addr: self.remote_addr.clone(),
         }
     }
@@ -325,12 +321,7 @@ pub async fn sign_in(
         .await;
         return Err(ApiError(ErrorCode::InvalidCredentials));
     };
-    let user_actor = Actor {
-        id: format!("user:{}", user.info.id),
-        name: user.info.email.clone(),
-        role: Some(user.info.roles.join(",")),
-        remote_addr: remote.to_string(),
-    };
+    let user_actor = Actor::user(&user.info.id, &user.info.email, &user.roles, remote);
     let password_ok = verify_password(&user.password_hash, password);
     if user.locked_until.is_some_and(|t| t > now) {
         audit_via_writer(

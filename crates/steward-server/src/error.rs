@@ -94,7 +94,7 @@ pub async fn localize_errors(req: Request, next: Next) -> Response {
         return resp;
     }
     let code = match resp.extensions().get::<ErrorMarker>() {
-        Some(ErrorMarker(code)) if lang == Lang::En => return resp,
+        Some(_) if lang == Lang::En => return resp,
         Some(ErrorMarker(code)) => *code,
         None => code_for_status(status),
     };

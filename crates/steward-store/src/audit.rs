@@ -32,6 +32,16 @@ impl Actor {
         }
     }
 
+    /// A signed-in user.
+    pub fn user(id: &str, email: &str, roles: &[Role], remote_addr: &str) -> Actor {
+        Actor {
+            id: format!("user:{id}"),
+            name: email.to_string(),
+            role: Some(roles_text(roles)),
+            remote_addr: remote_addr.to_string(),
+        }
+    }
+
     /// A caller that could not be authenticated; `presented` is what it offered, if anything.
     pub fn anonymous(presented: &str, remote_addr: &str) -> Actor {
         Actor {
@@ -41,6 +51,15 @@ impl Actor {
             remote_addr: remote_addr.to_string(),
         }
     }
+}
+
+/// Roles as the audit log writes them: comma-separated.
+pub fn roles_text(roles: &[Role]) -> String {
+    roles
+        .iter()
+        .map(|r| r.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// One record to append.

@@ -515,8 +515,13 @@ impl Store {
             q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        // Fresh statistics, so the planner knows the new rows (PostgreSQL would otherwise pick
-        // plans for an empty table until autovacuum's next analyse).
+        Ok(())
+    }
+
+    /// Call once after the last [`Store::seed_devices`]: folds SQLite's log into the database,
+    /// or gives PostgreSQL fresh statistics (its planner would otherwise plan for an empty
+    /// table until autovacuum's next analyse).
+    pub async fn finish_bulk_load(&self) -> Result<()> {
         let after_load = match self.backend {
             crate::Backend::Sqlite => "PRAGMA wal_checkpoint(TRUNCATE)",
             crate::Backend::Postgres => "ANALYZE devices",

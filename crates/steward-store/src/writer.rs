@@ -114,9 +114,7 @@ pub enum WriteOutcome {
     StateMismatch,
     UnknownDevice,
     Retired,
-    Enrolled {
-        group: Option<String>,
-    },
+    Enrolled,
     Refused(ErrorCode),
     Recorded,
 }
@@ -583,7 +581,6 @@ async fn apply_checkin(
             .map(|(_, h)| h.clone())
             .unwrap_or_else(|| old.inventory_hash.clone()),
     };
-    let to_json = |v: &dyn erased::Ser| v.json();
     sqlx::query(
         "UPDATE devices SET last_seen_at = $1, seq = $2, name = $3, os_name = $4, os_version = $5, \
          os_facts = $6, protection = $7, compliance = $8, state_hash = $9, \
@@ -596,8 +593,8 @@ async fn apply_checkin(
     .bind(&new.os_name)
     .bind(&new.os_version)
     .bind(to_json(&c.os))
-    .bind(c.protection.as_ref().map(|p| to_json(p)))
-    .bind(c.compliance.as_ref().map(|m| to_json(m)))
+    .bind(c.protection.as_ref().map(to_json))
+    .bind(c.compliance.as_ref().map(to_json))
     .bind(&c.state_hash)
     .bind(c.inventory.as_ref().map(|(m, _)| to_json(m)))
     .bind(&new.inventory_hash)
@@ -716,7 +713,7 @@ async fn enroll(tx: &mut Transaction<'_, Any>, e: &EnrollWrite) -> Result<WriteO
     insert_attempt(tx, &success, Some(&token.id), Some(&e.device_id)).await?;
     let detail = serde_json::json!({"token_id": token.id, "group": token.group});
     insert_event(tx, &e.device_id, e.at, "enrolled", &detail).await?;
-    Ok(WriteOutcome::Enrolled { group: token.group })
+    Ok(WriteOutcome::Enrolled)
 }
 
 /// Records an enrollment attempt; with a `device_id` it is a success.
@@ -767,14 +764,7 @@ async fn insert_event(
     Ok(())
 }
 
-mod erased {
-    /// Serialises any serde value to a JSON string (small helper to keep bind lists short).
-    pub trait Ser {
-        fn json(&self) -> String;
-    }
-    impl<T: serde::Serialize> Ser for T {
-        fn json(&self) -> String {
-            serde_json::to_string(self).unwrap_or_default()
-        }
-    }
+/// A value as JSON text for a TEXT column.
+fn to_json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }

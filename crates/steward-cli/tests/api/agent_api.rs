@@ -563,25 +563,12 @@ async fn a_rotated_secret_replaces_the_old_one_when_first_used() {
 #[tokio::test]
 async fn device_health_is_classified_from_what_it_reports() {
     use steward_core::time::{now_ms, to_rfc3339};
-    use steward_proto::{Detection, DetectionAction};
     let app = TestApp::spawn().await;
-    let healthy = ProtectionStatus {
-        engine: Some("ClamAV".into()),
-        malware_protection: Some(true),
-        realtime_protection: Some(true),
-        signature_updated_at: Some(to_rfc3339(now_ms() - 3_600_000)),
-        last_quick_scan_at: Some(to_rfc3339(now_ms() - 3_600_000)),
-        threat_state: Some(ThreatState::Clean),
-        ..Default::default()
-    };
+    let healthy = healthy_protection();
     let mut infected = healthy.clone();
-    infected.detections.push(Detection {
-        threat_name: "Eicar-Signature".into(),
-        path: "/home/ana/eicar.com".into(),
-        severity: "low".into(),
-        action: DetectionAction::LeftInPlace,
-        detected_at: to_rfc3339(now_ms()),
-    });
+    infected
+        .detections
+        .push(eicar_left_in_place("/home/ana/eicar.com"));
     let stale = ProtectionStatus {
         signature_updated_at: Some(to_rfc3339(now_ms() - 30 * 86_400_000)),
         ..healthy.clone()
@@ -626,26 +613,16 @@ async fn device_health_is_classified_from_what_it_reports() {
 #[tokio::test]
 async fn policies_evaluate_devices_on_change_and_on_check_in() {
     use serde_json::json;
-    use steward_core::time::{now_ms, to_rfc3339};
-    use steward_proto::{CreateEnrollmentToken, Detection, DetectionAction};
+    use steward_proto::CreateEnrollmentToken;
     let app = TestApp::spawn().await;
     let clean = ProtectionStatus {
-        engine: Some("ClamAV".into()),
-        malware_protection: Some(true),
         realtime_protection: Some(false),
-        signature_updated_at: Some(to_rfc3339(now_ms())),
-        last_quick_scan_at: Some(to_rfc3339(now_ms())),
-        threat_state: Some(ThreatState::Clean),
-        ..Default::default()
+        ..healthy_protection()
     };
     let mut infected = clean.clone();
-    infected.detections.push(Detection {
-        threat_name: "Eicar-Signature".into(),
-        path: "/tmp/eicar.com".into(),
-        severity: "low".into(),
-        action: DetectionAction::LeftInPlace,
-        detected_at: to_rfc3339(now_ms()),
-    });
+    infected
+        .detections
+        .push(eicar_left_in_place("/tmp/eicar.com"));
     let paris = app
         .enrollment_token(CreateEnrollmentToken {
             group: Some("paris".into()),

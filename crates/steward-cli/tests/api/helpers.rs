@@ -256,6 +256,31 @@ pub fn checkin(seq: u64, name: &str) -> CheckinRequest {
     }
 }
 
+/// ClamAV fully on: signatures and a quick scan from an hour ago, no threats.
+pub fn healthy_protection() -> steward_proto::ProtectionStatus {
+    use steward_core::time::{now_ms, to_rfc3339};
+    steward_proto::ProtectionStatus {
+        engine: Some("ClamAV".into()),
+        malware_protection: Some(true),
+        realtime_protection: Some(true),
+        signature_updated_at: Some(to_rfc3339(now_ms() - 3_600_000)),
+        last_quick_scan_at: Some(to_rfc3339(now_ms() - 3_600_000)),
+        threat_state: Some(steward_proto::ThreatState::Clean),
+        ..Default::default()
+    }
+}
+
+/// The EICAR test file found at `path` and left where it is.
+pub fn eicar_left_in_place(path: &str) -> steward_proto::Detection {
+    steward_proto::Detection {
+        threat_name: "Eicar-Signature".into(),
+        path: path.into(),
+        severity: "low".into(),
+        action: steward_proto::DetectionAction::LeftInPlace,
+        detected_at: steward_core::time::to_rfc3339(steward_core::time::now_ms()),
+    }
+}
+
 /// The error code of an error body.
 pub fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<none>")
