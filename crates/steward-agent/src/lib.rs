@@ -6,5 +6,6 @@ pub mod client;
 pub mod facts;
 pub mod queue;
 pub mod security;
+pub mod system;
 
 pub use client::{AgentError, Client};

@@ -18,14 +18,69 @@ use steward_proto::{inventory_hash, CheckinRequest, CheckinResponse, EnrollReque
 #[derive(Parser)]
 #[command(name = "steward-agent", version, about = "Steward device agent")]
 struct Cli {
+    /// TOML file with the settings below (flags and environment variables win over it).
+    #[arg(long, env = "STEWARD_AGENT_CONFIG", global = true, default_value = DEFAULT_CONFIG)]
+    config: PathBuf,
     /// Directory holding the agent's credentials and state.
     #[arg(long, env = "STEWARD_AGENT_STATE_DIR", global = true)]
     state_dir: Option<PathBuf>,
-    /// ClamAV's signature databases.
-    #[arg(long, env = "STEWARD_AGENT_CLAMAV_DB", global = true, default_value = clamav::DEFAULT_DB_DIR)]
-    clamav_db: PathBuf,
+    /// ClamAV's signature databases [default: /var/lib/clamav].
+    #[arg(long, env = "STEWARD_AGENT_CLAMAV_DB", global = true)]
+    clamav_db: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
+}
+
+const DEFAULT_CONFIG: &str = "/etc/steward/agent.toml";
+
+/// The agent's configuration file. Every setting is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    state_dir: Option<PathBuf>,
+    clamav_db: Option<PathBuf>,
+    /// Seconds between check-ins, instead of what the server asks for.
+    interval_secs: Option<u32>,
+    /// How long the pending-updates answer is reused (the apt simulation costs CPU).
+    updates_check_secs: Option<u64>,
+}
+
+/// Settings after flags, environment and file are combined.
+struct Settings {
+    dir: PathBuf,
+    clamav_db: PathBuf,
+    interval_secs: Option<u32>,
+    updates_check_secs: u64,
+}
+
+fn settings(cli: &Cli) -> anyhow::Result<Settings> {
+    let file = match std::fs::read_to_string(&cli.config) {
+        Ok(text) => {
+            toml::from_str::<FileConfig>(&text).with_context(|| cli.config.display().to_string())?
+        }
+        // The default file is optional; a file named on purpose must exist.
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                && cli.config == Path::new(DEFAULT_CONFIG) =>
+        {
+            FileConfig::default()
+        }
+        Err(e) => return Err(anyhow::Error::new(e).context(cli.config.display().to_string())),
+    };
+    Ok(Settings {
+        dir: cli
+            .state_dir
+            .clone()
+            .or(file.state_dir)
+            .unwrap_or_else(default_state_dir),
+        clamav_db: cli
+            .clamav_db
+            .clone()
+            .or(file.clamav_db)
+            .unwrap_or_else(|| PathBuf::from(clamav::DEFAULT_DB_DIR)),
+        interval_secs: file.interval_secs,
+        updates_check_secs: file.updates_check_secs.unwrap_or(3600),
+    })
 }
 
 #[derive(Subcommand)]
@@ -107,12 +162,19 @@ fn save(dir: &Path, s: &State) -> anyhow::Result<()> {
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
+    // Under systemd, stderr goes to the journal, which stamps each line itself.
+    let journal = std::env::var_os("JOURNAL_STREAM").is_some();
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(!journal)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+        );
+    if journal {
+        logs.without_time().init();
+    } else {
+        logs.init();
+    }
     let lang = Lang::from_env();
     if let Err(e) = run(Cli::parse(), lang).await {
         eprintln!(
@@ -124,7 +186,8 @@ async fn main() {
 }
 
 async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
-    let dir = cli.state_dir.unwrap_or_else(default_state_dir);
+    let settings = settings(&cli)?;
+    let dir = settings.dir.clone();
     match cli.command {
         Command::Enroll {
             server,
@@ -165,6 +228,7 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Run { once, interval } => {
+            let interval = interval.or(settings.interval_secs);
             let mut state =
                 load(&dir)?.ok_or_else(|| anyhow::anyhow!(t(lang, "agent-not-enrolled")))?;
             let client = Client::new(&state.server);
@@ -173,7 +237,7 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             let mut next_collect = Instant::now();
             loop {
                 if Instant::now() >= next_collect {
-                    collect(&dir, &cli.clamav_db, &mut state, &queue)?;
+                    collect(&settings, &mut state, &queue)?;
                     let secs = u64::from(interval.unwrap_or(state.interval_secs).max(1));
                     // Up to 10 % jitter so a fleet does not check in in lockstep.
                     let jitter = rand::thread_rng().gen_range(0..=secs * 100);
@@ -236,7 +300,7 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                     .map(|p| p.to_string())
                     .collect()
             };
-            let record = clamav::scan(kind, &paths, &cli.clamav_db, &dir)?;
+            let record = clamav::scan(kind, &paths, &settings.clamav_db, &dir)?;
             if record.detections.is_empty() {
                 println!(
                     "{}",
@@ -261,26 +325,15 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             let report = serde_json::json!({
                 "os": facts::os_facts(),
                 "hardware_id": facts::hardware_id(),
-                "inventory": facts::inventory(),
+                "inventory": inventory(&settings),
                 "compliance": steward_agent::security::compliance_facts(),
-                "protection": clamav::protection(&cli.clamav_db, &dir),
+                "protection": clamav::protection(&settings.clamav_db, &dir),
                 "enrolled": load(&dir)?.map(|s| s.device_id),
             });
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
-                let os = facts::os_facts();
-                println!(
-                    "{} {} ({}), kernel {}, host {}",
-                    os.name, os.version, os.arch, os.kernel, os.hostname
-                );
-                match report["enrolled"].as_str() {
-                    Some(id) => println!(
-                        "{}",
-                        t_args(lang, "agent-enrolled", &[("id", id.to_string())])
-                    ),
-                    None => println!("{}", t(lang, "agent-not-enrolled")),
-                }
+                print_status(lang, &report);
             }
             Ok(())
         }
@@ -305,10 +358,118 @@ fn adopt_secret(dir: &Path, state: &mut State, resp: &CheckinResponse) -> anyhow
     Ok(())
 }
 
+/// Hardware inventory and the system collectors.
+fn inventory(settings: &Settings) -> serde_json::Map<String, serde_json::Value> {
+    use steward_agent::system;
+    let mut inv = facts::inventory();
+    inv.insert("disks".into(), system::disks());
+    inv.insert("boot_time".into(), system::boot_time());
+    inv.insert("logged_in_users".into(), system::logged_in_users());
+    inv.insert(
+        "pending_updates".into(),
+        system::pending_updates(
+            &settings.dir,
+            settings.updates_check_secs,
+            steward_core::time::now_ms(),
+        ),
+    );
+    inv
+}
+
+/// The human-readable `status`: one line per subject, "unknown" with its reason.
+fn print_status(lang: Lang, r: &serde_json::Value) {
+    let os = &r["os"];
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => t(lang, "agent-status-unknown"),
+        serde_json::Value::Bool(true) => t(lang, "agent-status-yes"),
+        serde_json::Value::Bool(false) => t(lang, "agent-status-no"),
+        v => match v.get("unknown").and_then(|u| u.as_str()) {
+            Some(why) => t_args(
+                lang,
+                "agent-status-unknown-because",
+                &[("reason", why.to_string())],
+            ),
+            None => v.to_string(),
+        },
+    };
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`status | head`) ends the output quietly.
+    let mut line = |key: &str, value: String| {
+        let _ = writeln!(out, "{:<22} {value}", t(lang, key));
+    };
+    line(
+        "agent-status-os",
+        format!(
+            "{} {} ({}), kernel {}",
+            text(&os["name"]),
+            text(&os["version"]),
+            text(&os["arch"]),
+            text(&os["kernel"])
+        ),
+    );
+    line("agent-status-host", text(&os["hostname"]));
+    let p = &r["protection"];
+    line(
+        "agent-status-protection",
+        format!(
+            "{} {} · {} {}",
+            text(&p["engine"]),
+            text(&p["engine_version"]),
+            t(lang, "agent-status-signatures"),
+            text(&p["signature_updated_at"])
+        ),
+    );
+    let c = &r["compliance"];
+    for (key, fact) in [
+        ("agent-status-firewall", "firewall_active"),
+        ("agent-status-encryption", "disk_encrypted"),
+    ] {
+        line(
+            key,
+            format!("{} ({})", text(&c[fact]), text(&c["sources"][fact])),
+        );
+    }
+    let inv = &r["inventory"];
+    let disks = match inv["disks"].as_array() {
+        Some(list) => list
+            .iter()
+            .map(|d| format!("{} {}%", text(&d["mount"]), text(&d["free_percent"])))
+            .collect::<Vec<_>>()
+            .join(", "),
+        None => text(&inv["disks"]),
+    };
+    line("agent-status-disks", disks);
+    line("agent-status-boot", text(&inv["boot_time"]));
+    line("agent-status-users", text(&inv["logged_in_users"]));
+    let updates = &inv["pending_updates"];
+    line(
+        "agent-status-updates",
+        match updates["count"].as_u64() {
+            Some(n) => t_args(
+                lang,
+                "agent-status-updates-count",
+                &[
+                    ("count", n.to_string()),
+                    ("security", updates["security"].to_string()),
+                ],
+            ),
+            None => text(updates),
+        },
+    );
+    let enrolled = match r["enrolled"].as_str() {
+        Some(id) => t_args(lang, "agent-enrolled", &[("id", id.to_string())]),
+        None => t(lang, "agent-not-enrolled"),
+    };
+    let _ = writeln!(out, "{enrolled}");
+}
+
 /// Takes a snapshot and queues it (durably) under the next sequence number. The full
 /// inventory goes with it when it changed since the last one queued.
-fn collect(dir: &Path, clamav_db: &Path, state: &mut State, queue: &Queue) -> anyhow::Result<()> {
-    let inventory = facts::inventory();
+fn collect(settings: &Settings, state: &mut State, queue: &Queue) -> anyhow::Result<()> {
+    let (dir, clamav_db) = (settings.dir.as_path(), settings.clamav_db.as_path());
+    let inventory = inventory(settings);
     let hash = inventory_hash(&inventory);
     state.seq += 1;
     let changed = hash != state.inventory_hash;

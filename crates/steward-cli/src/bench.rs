@@ -129,7 +129,15 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
 }
 
 /// Seeds `devices` rows into the store in batches, in the same platform mix as the simulator.
-pub async fn seed(store: &steward_store::Store, devices: u32, seed: u64) -> anyhow::Result<()> {
+/// With `states`, the rows carry a realistic mix of health and compliance states (for counting
+/// and filtering); without, they are what devices that reported no protection would be:
+/// health unknown, compliance not evaluated.
+pub async fn seed(
+    store: &steward_store::Store,
+    devices: u32,
+    seed: u64,
+    states: bool,
+) -> anyhow::Result<()> {
     let now = now_ms();
     let chunk = 20_000u32;
     let mut start = 0u32;
@@ -148,6 +156,26 @@ pub async fn seed(store: &steward_store::Store, devices: u32, seed: u64) -> anyh
                     os_version: d.os.version.clone(),
                     enrolled_at: now - i64::from(i) * 1000,
                     last_seen_at: now - i64::from(i % 100_000) * 60_000,
+                    group: Some(format!("site-{:02}", i % 20)),
+                    // Roughly a real fleet: most devices protected and compliant.
+                    health_state: if !states {
+                        "unknown"
+                    } else {
+                        ["protected"; 14]
+                            .into_iter()
+                            .chain(["at_risk", "at_risk", "unknown", "unprotected"])
+                            .chain(["active_threat"])
+                            .nth((i % 19) as usize)
+                            .unwrap_or("protected")
+                    },
+                    compliance_state: match i % 23 {
+                        _ if !states => "not_evaluated",
+                        0..=17 => "compliant",
+                        18 => "in_grace",
+                        19 | 20 => "noncompliant",
+                        21 => "error",
+                        _ => "not_evaluated",
+                    },
                 }
             })
             .collect();
@@ -156,6 +184,23 @@ pub async fn seed(store: &steward_store::Store, devices: u32, seed: u64) -> anyh
     }
     store.finish_bulk_load().await?;
     Ok(())
+}
+
+/// Times a full recount of the fleet summary (what the sweeper does every sweep).
+pub async fn recount(
+    store: &steward_store::Store,
+    rounds: u32,
+) -> anyhow::Result<serde_json::Value> {
+    let mut samples = Vec::new();
+    for _ in 0..rounds.max(1) {
+        let t0 = Instant::now();
+        let counts = store.fleet_counts(now_ms()).await?;
+        anyhow::ensure!(!counts.is_empty(), "no counts");
+        samples.push(t0.elapsed().as_secs_f64() * 1000.0);
+    }
+    samples.sort_by(|a, b| a.total_cmp(b));
+    let q = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
+    Ok(json!({"p50_ms": (q(0.5) * 10.0).round() / 10.0, "max_ms": (q(1.0) * 10.0).round() / 10.0}))
 }
 
 /// Times `GET /api/v1/devices` variants against a server: first page, filtered pages, a
@@ -204,6 +249,11 @@ pub async fn inventory(
             ),
         ),
         ("text_search", "/api/v1/devices?q=user00042".to_string()),
+        (
+            "health_active_threat",
+            "/api/v1/devices?health=active_threat".to_string(),
+        ),
+        ("fleet_summary", "/api/v1/fleet/summary".to_string()),
         ("deep_page", format!("/api/v1/devices?limit=50{cursor}")),
     ];
     let mut out = serde_json::Map::new();
@@ -212,8 +262,9 @@ pub async fn inventory(
         for _ in 0..rounds {
             let (d, body) = get(path.clone()).await?;
             anyhow::ensure!(
-                body["items"].as_array().is_some_and(|a| !a.is_empty()),
-                "{name}: empty page"
+                body["items"].as_array().is_some_and(|a| !a.is_empty())
+                    || body["total"].as_u64().is_some_and(|n| n > 0),
+                "{name}: empty answer"
             );
             samples.push(d.as_secs_f64() * 1000.0);
         }

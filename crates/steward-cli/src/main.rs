@@ -363,7 +363,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                 store.count_devices().await? == 0,
                 "the policy bench needs an empty database"
             );
-            bench::seed(&store, devices, 1).await?;
+            bench::seed(&store, devices, 1, false).await?;
             let policy = steward_core::compliance::Policy {
                 id: "bench".into(),
                 name: "bench".into(),
@@ -400,7 +400,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                 "the inventory bench needs an empty database"
             );
             let t0 = Instant::now();
-            bench::seed(&store, devices, 1).await?;
+            bench::seed(&store, devices, 1, true).await?;
             let load_secs = t0.elapsed().as_secs_f64();
             let token = steward_server::api::new_api_token(
                 &store,
@@ -426,9 +426,10 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             let timings = bench::inventory(&base, &token.token, rounds).await?;
             let _ = stop_tx.send(());
             server.await??;
+            let recount = bench::recount(&store, rounds.min(20)).await?;
             println!(
                 "{}",
-                serde_json::json!({"bench": "inventory", "backend": store.backend().name(), "devices": devices, "load_s": (load_secs * 10.0).round() / 10.0, "rounds": rounds, "timings": timings})
+                serde_json::json!({"bench": "inventory", "backend": store.backend().name(), "devices": devices, "load_s": (load_secs * 10.0).round() / 10.0, "rounds": rounds, "timings": timings, "fleet_recount": recount})
             );
             Ok(())
         }

@@ -109,6 +109,11 @@ pub struct Evaluation {
     pub results: Vec<RuleResult>,
     /// Since when the device has been failing (kept across evaluations for the grace period).
     pub failing_since: Option<i64>,
+    /// The first instant after the evaluation at which time alone could change the state (an
+    /// age limit crossed, a grace period ending); `None` when only new facts can.
+    pub recheck_at: Option<i64>,
+    /// A "checked in within" rule fails: the device's next check-in may fix it.
+    pub checkin_sensitive: bool,
 }
 
 /// What evaluation needs to know about a device.
@@ -226,13 +231,31 @@ pub fn evaluate(
             state: ComplianceState::NotEvaluated,
             results: Vec::new(),
             failing_since: None,
+            recheck_at: None,
+            checkin_sensitive: false,
         };
     }
     let mut results = Vec::new();
     let mut grace: Option<u32> = None;
+    let mut deadlines = Vec::new();
+    let mut checkin_sensitive = false;
     for p in policies {
         for rule in &p.rules {
             let outcome = check(rule, facts, now_ms);
+            match rule {
+                Rule::SignaturesMaxAgeDays { days } => deadlines.extend(
+                    facts
+                        .protection
+                        .and_then(|p| p.signature_updated_at.as_deref())
+                        .and_then(crate::time::parse_rfc3339)
+                        .map(|t| t + (i64::from(*days) + 1) * DAY_MS),
+                ),
+                Rule::CheckedInWithinDays { days } => {
+                    deadlines.push(facts.last_seen_ms + i64::from(*days) * DAY_MS);
+                    checkin_sensitive |= matches!(outcome, RuleOutcome::Fail { .. });
+                }
+                _ => {}
+            }
             if matches!(outcome, RuleOutcome::Fail { .. }) {
                 grace = Some(grace.map_or(p.grace_hours, |g| g.min(p.grace_hours)));
             }
@@ -249,7 +272,9 @@ pub fn evaluate(
     let (state, failing_since) = match grace {
         Some(hours) => {
             let since = failing_since.unwrap_or(now_ms);
-            let state = if now_ms - since < i64::from(hours) * 3_600_000 {
+            let ends = since + i64::from(hours) * 3_600_000;
+            deadlines.push(ends);
+            let state = if now_ms < ends {
                 ComplianceState::InGrace
             } else {
                 ComplianceState::Noncompliant
@@ -263,6 +288,8 @@ pub fn evaluate(
         state,
         results,
         failing_since,
+        recheck_at: deadlines.into_iter().filter(|&t| t > now_ms).min(),
+        checkin_sensitive,
     }
 }
 
@@ -400,6 +427,41 @@ mod tests {
             None,
         );
         assert_eq!(e.state, ComplianceState::Noncompliant);
+        assert!(e.checkin_sensitive, "a check-in can fix it");
+        assert_eq!(e.recheck_at, None, "only a check-in can");
+    }
+
+    #[test]
+    fn recheck_at_is_the_next_deadline() {
+        let p = protection();
+        let facts = DeviceFacts {
+            platform: Platform::Linux,
+            os_version: "12",
+            protection: Some(&p),
+            compliance: None,
+            last_seen_ms: NOW,
+        };
+        let pol = policy(
+            vec![
+                Rule::SignaturesMaxAgeDays { days: 7 },
+                Rule::CheckedInWithinDays { days: 3 },
+            ],
+            0,
+        );
+        let e = evaluate(&[&pol], &facts, NOW, None);
+        assert_eq!(e.state, ComplianceState::Compliant);
+        assert!(!e.checkin_sensitive);
+        // Signatures a day old pass 7 days in 7 days; the check-in rule fails in 3.
+        assert_eq!(e.recheck_at, Some(NOW + 3 * DAY_MS));
+        let at = e.recheck_at.unwrap_or_default();
+        assert_eq!(
+            evaluate(&[&pol], &facts, at - 1, None).state,
+            ComplianceState::Compliant
+        );
+        assert_eq!(
+            evaluate(&[&pol], &facts, at, None).state,
+            ComplianceState::Noncompliant
+        );
     }
 
     #[test]
@@ -420,6 +482,7 @@ mod tests {
         let first = evaluate(&[&pol], &facts, NOW, None);
         assert_eq!(first.state, ComplianceState::InGrace);
         assert_eq!(first.failing_since, Some(NOW));
+        assert_eq!(first.recheck_at, Some(NOW + 24 * 3_600_000), "grace ends");
         let later = evaluate(&[&pol], &facts, NOW + 25 * 3_600_000, first.failing_since);
         assert_eq!(later.state, ComplianceState::Noncompliant);
         assert_eq!(later.failing_since, Some(NOW));

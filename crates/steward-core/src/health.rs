@@ -109,6 +109,30 @@ pub fn classify(p: Option<&ProtectionStatus>, now_ms: i64, limits: &HealthLimits
     }
 }
 
+/// The first instant after `now_ms` at which [`classify`] could answer differently for the same
+/// facts (signatures or the last scan crossing their age limit); `None` when time alone
+/// cannot change the answer.
+pub fn next_change(
+    p: Option<&ProtectionStatus>,
+    now_ms: i64,
+    limits: &HealthLimits,
+) -> Option<i64> {
+    let p = p?;
+    let at = |t: &Option<String>| t.as_deref().and_then(parse_rfc3339);
+    let signatures =
+        at(&p.signature_updated_at).map(|t| t + (limits.signature_max_age_days + 1) * DAY_MS);
+    let scan = [at(&p.last_quick_scan_at), at(&p.last_full_scan_at)]
+        .into_iter()
+        .flatten()
+        .max()
+        .map(|t| t + (limits.scan_overdue_days + 1) * DAY_MS);
+    [signatures, scan]
+        .into_iter()
+        .flatten()
+        .filter(|&t| t > now_ms)
+        .min()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +211,32 @@ mod tests {
         assert_eq!(
             classify(Some(&healthy()), NOW, &strict).state,
             HealthState::AtRisk
+        );
+    }
+
+    #[test]
+    fn next_change_is_when_an_age_limit_is_crossed() {
+        let limits = HealthLimits::default();
+        let p = healthy();
+        // Signatures one day old cross 14 days 14 days from now; the scan (2 days) a day earlier.
+        let next = next_change(Some(&p), NOW, &limits).expect("time-dependent");
+        assert_eq!(next, NOW - 2 * DAY_MS + 15 * DAY_MS);
+        assert_eq!(state(&p), HealthState::Protected);
+        assert_eq!(
+            classify(Some(&p), next - 1, &limits).state,
+            HealthState::Protected
+        );
+        assert_eq!(classify(Some(&p), next, &limits).state, HealthState::AtRisk);
+        assert_eq!(next_change(None, NOW, &limits), None);
+        let stale = ProtectionStatus {
+            signature_updated_at: Some(to_rfc3339(NOW - 40 * DAY_MS)),
+            last_quick_scan_at: Some(to_rfc3339(NOW - 40 * DAY_MS)),
+            ..healthy()
+        };
+        assert_eq!(
+            next_change(Some(&stale), NOW, &limits),
+            None,
+            "already past"
         );
     }
 

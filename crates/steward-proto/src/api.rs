@@ -31,6 +31,8 @@ pub struct DeviceSummary {
     pub retired: bool,
     /// compliant, in_grace, noncompliant, not_evaluated or error.
     pub compliance_state: String,
+    /// protected, at_risk, active_threat, unprotected or unknown (kept current by the sweeper).
+    pub health_state: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -260,6 +262,30 @@ pub enum HealthState {
     Unknown,
 }
 
+impl HealthState {
+    pub const ALL: [HealthState; 5] = [
+        HealthState::Protected,
+        HealthState::AtRisk,
+        HealthState::ActiveThreat,
+        HealthState::Unprotected,
+        HealthState::Unknown,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealthState::Protected => "protected",
+            HealthState::AtRisk => "at_risk",
+            HealthState::ActiveThreat => "active_threat",
+            HealthState::Unprotected => "unprotected",
+            HealthState::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<HealthState> {
+        HealthState::ALL.into_iter().find(|h| h.as_str() == s)
+    }
+}
+
 /// Why a device is not simply "protected".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
@@ -280,4 +306,31 @@ pub enum HealthReason {
 pub struct Health {
     pub state: HealthState,
     pub reasons: Vec<HealthReason>,
+}
+
+/// Active devices counted by platform, health, compliance and check-in freshness
+/// (`GET /api/v1/fleet/summary`). Every health and compliance state is present, zero or not.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct FleetSummary {
+    /// When the counts were taken (they are at most `[fleet] summary_max_age_secs` old).
+    pub as_of: String,
+    pub total: u64,
+    pub by_platform: std::collections::BTreeMap<String, u64>,
+    pub by_health: std::collections::BTreeMap<String, u64>,
+    pub by_compliance: std::collections::BTreeMap<String, u64>,
+    /// last_24h, last_7d (but not the last 24 h), older.
+    pub by_checkin: std::collections::BTreeMap<String, u64>,
+}
+
+/// Hourly counts of one dimension (`GET /api/v1/fleet/history`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct FleetHistory {
+    pub dimension: String,
+    pub points: Vec<FleetPoint>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct FleetPoint {
+    pub at: String,
+    pub counts: std::collections::BTreeMap<String, u64>,
 }

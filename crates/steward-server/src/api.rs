@@ -112,6 +112,11 @@ pub async fn list_devices(
             Some(_) => return Err(bad()),
             None => None,
         },
+        health: match p.get("health") {
+            Some(h) if health::HealthState::parse(h).is_some() => Some(h.to_string()),
+            Some(_) => return Err(bad()),
+            None => None,
+        },
         sort,
         descending,
         limit: p.limit()?,

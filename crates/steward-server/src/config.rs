@@ -18,6 +18,26 @@ pub struct Config {
     pub database_url: String,
     pub checkin: CheckinConfig,
     pub auth: AuthConfig,
+    pub fleet: FleetConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct FleetConfig {
+    /// Seconds between sweeps: re-evaluation of devices whose health or compliance time has
+    /// changed (ageing signatures, ended grace periods, silent devices) and a fleet recount.
+    pub sweep_interval_secs: u32,
+    /// Fleet summaries are at most this old; older ones are recounted on request.
+    pub summary_max_age_secs: u32,
+}
+
+impl Default for FleetConfig {
+    fn default() -> Self {
+        FleetConfig {
+            sweep_interval_secs: 60,
+            summary_max_age_secs: 30,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -65,6 +85,7 @@ impl Default for Config {
             database_url: String::new(),
             checkin: CheckinConfig::default(),
             auth: AuthConfig::default(),
+            fleet: FleetConfig::default(),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod body;
 pub mod cache;
 pub mod config;
 pub mod error;
+pub mod fleet;
 pub mod metrics;
 pub mod policy;
 pub mod users;
@@ -44,6 +45,7 @@ pub struct AppState {
     /// Check-ins counted in the current second, and the rate of the last full second.
     pub checkins_this_second: Arc<AtomicU64>,
     pub checkin_rate: Arc<AtomicU64>,
+    pub fleet: Arc<fleet::FleetCache>,
 }
 
 /// Every route of the server.
@@ -136,6 +138,7 @@ pub fn state(store: Store, config: Config) -> (AppState, Vec<tokio::task::JoinHa
             cache,
             checkins_this_second: Arc::new(AtomicU64::new(0)),
             checkin_rate: Arc::new(AtomicU64::new(0)),
+            fleet: Arc::new(fleet::FleetCache::default()),
         },
         handles,
     )
@@ -161,12 +164,15 @@ pub async fn serve_with_store(
 ) -> anyhow::Result<()> {
     let (state, writers) = state(store, config);
     let ticker = tokio::spawn(housekeeping(state.clone()));
+    let sweeper = tokio::spawn(fleet::sweeper(state.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
-    ticker.abort();
-    let _ = ticker.await;
+    for task in [ticker, sweeper] {
+        task.abort();
+        let _ = task.await;
+    }
     drop(state);
     for w in writers {
         let _ = w.await;

@@ -36,6 +36,8 @@ pub struct Metrics {
     pub batch_seconds: Histogram,
     pub write_queue: Gauge,
     pub checkin_rate: Gauge,
+    pub sweep_seconds: Histogram,
+    pub swept_devices: Counter,
 }
 
 impl Metrics {
@@ -50,6 +52,18 @@ impl Metrics {
         let batch_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 16));
         let write_queue = Gauge::default();
         let checkin_rate = Gauge::default();
+        let sweep_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 16));
+        let swept_devices = Counter::default();
+        registry.register(
+            "sweep_duration_seconds",
+            "Time of one fleet sweep (time-based re-evaluation and recount)",
+            sweep_seconds.clone(),
+        );
+        registry.register(
+            "swept_devices",
+            "Devices re-evaluated by the sweeper",
+            swept_devices.clone(),
+        );
         registry.register("checkins", "Device check-ins by result", checkins.clone());
         registry.register(
             "enrollments",
@@ -90,6 +104,8 @@ impl Metrics {
             batch_seconds,
             write_queue,
             checkin_rate,
+            sweep_seconds,
+            swept_devices,
         }
     }
 

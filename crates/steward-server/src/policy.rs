@@ -70,6 +70,18 @@ pub fn endpoints() -> Vec<Endpoint> {
         ),
         ep(
             Method::GET,
+            "/api/v1/fleet/summary",
+            Requires(ReadDevices),
+            || get(crate::fleet::summary),
+        ),
+        ep(
+            Method::GET,
+            "/api/v1/fleet/history",
+            Requires(ReadDevices),
+            || get(crate::fleet::history),
+        ),
+        ep(
+            Method::GET,
             "/api/v1/devices/{id}",
             Requires(ReadDevices),
             || get(api::get_device),

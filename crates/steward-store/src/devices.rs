@@ -68,6 +68,8 @@ pub struct DeviceQuery {
     pub scope: Vec<String>,
     /// Compliance state (compliant, in_grace, noncompliant, not_evaluated, error).
     pub compliance: Option<String>,
+    /// Health state (protected, at_risk, active_threat, unprotected, unknown).
+    pub health: Option<String>,
     pub sort: SortField,
     pub descending: bool,
     pub limit: u32,
@@ -110,7 +112,8 @@ fn escape_like(s: &str) -> String {
 }
 
 const SUMMARY_COLS: &str = "id, name, platform, os_name, os_version, serial, owner, device_group, \
-                            enrolled_at, last_seen_at, retired_at, compliance_state";
+                            enrolled_at, last_seen_at, retired_at, compliance_state, \
+                            health_state";
 
 fn summary(row: &sqlx::any::AnyRow) -> Result<DeviceSummary> {
     let platform: String = row.try_get("platform")?;
@@ -127,6 +130,7 @@ fn summary(row: &sqlx::any::AnyRow) -> Result<DeviceSummary> {
         last_seen_at: to_rfc3339(row.try_get("last_seen_at")?),
         retired: row.try_get::<Option<i64>, _>("retired_at")?.is_some(),
         compliance_state: row.try_get("compliance_state")?,
+        health_state: row.try_get("health_state")?,
     })
 }
 
@@ -147,6 +151,9 @@ pub struct SeedDevice {
     pub os_version: String,
     pub enrolled_at: i64,
     pub last_seen_at: i64,
+    pub group: Option<String>,
+    pub health_state: &'static str,
+    pub compliance_state: &'static str,
 }
 
 /// An FTS5 phrase matching `text` as a substring (with the trigram tokenizer).
@@ -206,6 +213,10 @@ impl Store {
         if let Some(c) = &q.compliance {
             let n = next(Param::Text(c.clone()), &mut params);
             clauses.push(format!("compliance_state = {n}"));
+        }
+        if let Some(h) = &q.health {
+            let n = next(Param::Text(h.clone()), &mut params);
+            clauses.push(format!("health_state = {n}"));
         }
         if let Some(g) = &q.group {
             let n = next(Param::Text(g.clone()), &mut params);
@@ -487,12 +498,13 @@ impl Store {
     /// Inserts many devices at once, for benchmarks of the read side (no secrets: these
     /// devices cannot check in).
     pub async fn seed_devices(&self, devices: &[SeedDevice]) -> Result<()> {
-        const COLS: usize = 13;
+        const COLS: usize = 16;
         let mut tx = self.begin_write().await?;
-        for chunk in devices.chunks(500) {
+        for chunk in devices.chunks(crate::rows_per_statement(COLS)) {
             let sql = format!(
                 "INSERT INTO devices (id, secret_hash, name, serial, hardware_id, owner, model, \
-                 platform, os_name, os_version, enrolled_at, last_seen_at, seq) VALUES {}",
+                 platform, os_name, os_version, enrolled_at, last_seen_at, seq, device_group, \
+                 health_state, compliance_state) VALUES {}",
                 crate::values_placeholders(chunk.len(), COLS)
             );
             let mut q = sqlx::query(&sql);
@@ -510,7 +522,10 @@ impl Store {
                     .bind(d.os_version.as_str())
                     .bind(d.enrolled_at)
                     .bind(d.last_seen_at)
-                    .bind(0i64);
+                    .bind(0i64)
+                    .bind(d.group.as_deref())
+                    .bind(d.health_state)
+                    .bind(d.compliance_state);
             }
             q.execute(&mut *tx).await?;
         }

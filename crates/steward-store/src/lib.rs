@@ -12,6 +12,7 @@
 
 pub mod audit;
 pub mod devices;
+pub mod fleet;
 pub mod policies;
 pub mod tokens;
 pub mod users;
@@ -246,6 +247,16 @@ fn sqlite_pragmas(
         .await?;
         Ok(())
     })
+}
+
+/// Parameters per multi-row statement. sqlx looks each parameter's name up in SQLite's list
+/// of names, a walk along the list, so binding costs grow with the square of the count:
+/// statements of a hundred-odd parameters bind far faster per row than ones of a thousand.
+pub(crate) const STATEMENT_PARAMS: usize = 256;
+
+/// Rows of `cols` values per multi-row statement.
+pub(crate) fn rows_per_statement(cols: usize) -> usize {
+    (STATEMENT_PARAMS / cols.max(1)).max(1)
 }
 
 /// `($1, $2, …), ($n+1, …), …`: placeholders of `rows` rows of `cols` values, for

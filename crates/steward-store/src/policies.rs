@@ -3,9 +3,11 @@
 use serde_json::Value;
 use sqlx::Row;
 use steward_core::compliance::{evaluate, ComplianceState, DeviceFacts, Evaluation, Policy};
+use steward_core::health::{classify, next_change, HealthLimits};
 use steward_proto::{Platform, ProtectionStatus};
 
 use crate::audit::{self, Actor, AuditRecord};
+use crate::writer::{insert_events, state_events};
 use crate::{values_placeholders, Result, Store, StoreError};
 
 /// Devices evaluated per transaction when the whole fleet is re-evaluated.
@@ -122,77 +124,238 @@ impl Store {
     /// Re-evaluates every active device against the current policies, a batch per
     /// transaction. Returns how many devices were evaluated.
     pub async fn reevaluate_all(&self, now: i64) -> Result<u64> {
-        let policies = self.policies();
         let mut after = String::new();
         let mut total = 0u64;
+        // The next batch is read and evaluated while the previous one is written.
+        let mut pending: Vec<Reevaluated> = Vec::new();
         loop {
-            let rows = sqlx::query(
-                "SELECT id, platform, os_version, protection, compliance, last_seen_at, \
-                 device_group, failing_since FROM devices \
-                 WHERE retired_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
-            )
-            .bind(&after)
-            .bind(REEVALUATE_BATCH)
-            .fetch_all(&self.read)
-            .await?;
-            let Some(last) = rows.last() else { break };
-            after = last.try_get("id")?;
-            let mut updates: Vec<(String, String, String, Option<i64>)> =
-                Vec::with_capacity(rows.len());
-            for r in &rows {
-                let platform: String = r.try_get("platform")?;
-                let protection: Option<ProtectionStatus> = r
-                    .try_get::<Option<String>, _>("protection")?
-                    .and_then(|t| serde_json::from_str(&t).ok());
-                let compliance: Option<serde_json::Map<String, Value>> = r
-                    .try_get::<Option<String>, _>("compliance")?
-                    .and_then(|t| serde_json::from_str(&t).ok());
-                let os_version: String = r.try_get("os_version")?;
-                let group: Option<String> = r.try_get("device_group")?;
-                let facts = DeviceFacts {
-                    platform: Platform::parse(&platform).unwrap_or(Platform::Linux),
-                    os_version: &os_version,
-                    protection: protection.as_ref(),
-                    compliance: compliance.as_ref(),
-                    last_seen_ms: r.try_get("last_seen_at")?,
+            let next = async {
+                let rows = sqlx::query(&format!(
+                    "SELECT {EVAL_COLS} FROM devices \
+                     WHERE retired_at IS NULL AND id > $1 ORDER BY id LIMIT $2"
+                ))
+                .bind(&after)
+                .bind(REEVALUATE_BATCH)
+                .fetch_all(&self.read)
+                .await?;
+                let last = match rows.last() {
+                    Some(r) => Some(r.try_get::<String, _>("id")?),
+                    None => None,
                 };
-                let e = evaluate_device(
-                    &policies,
-                    group.as_deref(),
-                    &facts,
-                    now,
-                    r.try_get("failing_since")?,
-                );
-                updates.push((
-                    r.try_get("id")?,
-                    e.state.as_str().to_string(),
-                    serde_json::to_string(&e.results).unwrap_or_default(),
-                    e.failing_since,
-                ));
-            }
-            let mut tx = self.begin_write().await?;
-            for chunk in updates.chunks(200) {
-                let sql = format!(
-                    "UPDATE devices SET compliance_state = v.column2, compliance_results = v.column3, \
-                     failing_since = v.column4 FROM (VALUES {}) AS v WHERE devices.id = v.column1",
-                    values_placeholders(chunk.len(), 4)
-                );
-                let mut q = sqlx::query(&sql);
-                for (id, state, results, since) in chunk {
-                    q = q
-                        .bind(id.as_str())
-                        .bind(state.as_str())
-                        .bind(results.as_str())
-                        .bind(*since);
+                Ok::<_, StoreError>((self.evaluate_rows(&rows, now)?, last))
+            };
+            let write = async {
+                if pending.is_empty() {
+                    Ok(0)
+                } else {
+                    self.write_reevaluated(&pending, now).await
                 }
-                q.execute(&mut *tx).await?;
+            };
+            let (next, written) = tokio::join!(next, write);
+            written?;
+            let (updates, last) = next?;
+            total += updates.len() as u64;
+            pending = updates;
+            match last {
+                Some(id) => after = id,
+                None => break,
             }
-            tx.commit().await?;
-            total += rows.len() as u64;
         }
         Ok(total)
     }
+
+    /// Re-evaluates the devices whose health or compliance may have changed with time alone
+    /// (signatures or scans ageing, a grace period ending, a device not checking in), and
+    /// those whose check-in may have fixed a "checked in within" rule. Returns how many
+    /// devices were evaluated.
+    pub async fn sweep(&self, now: i64) -> Result<u64> {
+        let mut total = 0u64;
+        // Rows a concurrent check-in changed are picked up again; the bound keeps a busy
+        // fleet from holding one sweep forever.
+        for _ in 0..1_000 {
+            let rows = sqlx::query(&format!(
+                "SELECT {EVAL_COLS} FROM devices WHERE recheck_at <= $1 AND retired_at IS NULL \
+                 ORDER BY recheck_at LIMIT $2"
+            ))
+            .bind(now)
+            .bind(REEVALUATE_BATCH)
+            .fetch_all(&self.read)
+            .await?;
+            if rows.is_empty() {
+                break;
+            }
+            total += rows.len() as u64;
+            let done = self.reevaluate_rows(&rows, now).await?;
+            if rows.len() < REEVALUATE_BATCH as usize && done == rows.len() {
+                break;
+            }
+        }
+        Ok(total)
+    }
+
+    /// Evaluates rows read with [`EVAL_COLS`] and writes the results in one transaction,
+    /// skipping devices a check-in changed meanwhile (their sequence number moved on).
+    /// Returns how many devices were updated.
+    async fn reevaluate_rows(&self, rows: &[sqlx::any::AnyRow], now: i64) -> Result<usize> {
+        let updates = self.evaluate_rows(rows, now)?;
+        self.write_reevaluated(&updates, now).await
+    }
+
+    fn evaluate_rows(&self, rows: &[sqlx::any::AnyRow], now: i64) -> Result<Vec<Reevaluated>> {
+        let policies = self.policies();
+        let limits = HealthLimits::default();
+        let mut updates = Vec::with_capacity(rows.len());
+        for r in rows {
+            let platform: String = r.try_get("platform")?;
+            let protection: Option<ProtectionStatus> = r
+                .try_get::<Option<String>, _>("protection")?
+                .and_then(|t| serde_json::from_str(&t).ok());
+            let compliance: Option<serde_json::Map<String, Value>> = r
+                .try_get::<Option<String>, _>("compliance")?
+                .and_then(|t| serde_json::from_str(&t).ok());
+            let os_version: String = r.try_get("os_version")?;
+            let group: Option<String> = r.try_get("device_group")?;
+            let facts = DeviceFacts {
+                platform: Platform::parse(&platform).unwrap_or(Platform::Linux),
+                os_version: &os_version,
+                protection: protection.as_ref(),
+                compliance: compliance.as_ref(),
+                last_seen_ms: r.try_get("last_seen_at")?,
+            };
+            let e = evaluate_device(
+                &policies,
+                group.as_deref(),
+                &facts,
+                now,
+                r.try_get("failing_since")?,
+            );
+            let health = classify(protection.as_ref(), now, &limits).state;
+            let recheck_at = [e.recheck_at, next_change(protection.as_ref(), now, &limits)]
+                .into_iter()
+                .flatten()
+                .min();
+            updates.push(Reevaluated {
+                id: r.try_get("id")?,
+                seq: r.try_get("seq")?,
+                old_compliance: r.try_get("compliance_state")?,
+                old_health: r.try_get("health_state")?,
+                compliance: e.state.as_str(),
+                results: serde_json::to_string(&e.results).unwrap_or_default(),
+                failing_since: e.failing_since,
+                health: health.as_str(),
+                recheck_at,
+                old_recheck: r.try_get("recheck_at")?,
+                checkin_sensitive: i64::from(e.checkin_sensitive),
+            });
+        }
+        Ok(updates)
+    }
+
+    /// Writes evaluations in one transaction, with history entries for changed states.
+    async fn write_reevaluated(&self, updates: &[Reevaluated], now: i64) -> Result<usize> {
+        // Indexed columns are written only where they changed (an index entry moves only
+        // then): rows are grouped by which of them changed, one statement shape per group.
+        let mut groups: std::collections::BTreeMap<(bool, bool, bool), Vec<&Reevaluated>> =
+            Default::default();
+        for u in updates {
+            let key = (
+                u.compliance != u.old_compliance,
+                u.health != u.old_health,
+                u.recheck_at != u.old_recheck,
+            );
+            groups.entry(key).or_default().push(u);
+        }
+        let mut tx = self.begin_write().await?;
+        let mut written = std::collections::HashSet::new();
+        for ((compliance, health, recheck), rows) in groups {
+            let mut set = vec![
+                "compliance_results = v.column3",
+                "failing_since = v.column4",
+                "checkin_sensitive = v.column5",
+            ];
+            let mut extra = Vec::new();
+            for (changed, col) in [
+                (compliance, "compliance_state"),
+                (health, "health_state"),
+                (recheck, "recheck_at"),
+            ] {
+                if changed {
+                    extra.push(col);
+                }
+            }
+            let cols = 5 + extra.len();
+            let assignments: Vec<String> = extra
+                .iter()
+                .enumerate()
+                .map(|(i, col)| format!("{col} = v.column{}", 6 + i))
+                .collect();
+            set.extend(assignments.iter().map(String::as_str));
+            for chunk in rows.chunks(crate::rows_per_statement(cols)) {
+                let sql = format!(
+                    "UPDATE devices SET {} FROM (VALUES {}) AS v \
+                     WHERE devices.id = v.column1 AND devices.seq = v.column2 RETURNING devices.id",
+                    set.join(", "),
+                    values_placeholders(chunk.len(), cols)
+                );
+                let mut q = sqlx::query(&sql);
+                for u in chunk {
+                    q = q
+                        .bind(u.id.as_str())
+                        .bind(u.seq)
+                        .bind(u.results.as_str())
+                        .bind(u.failing_since)
+                        .bind(u.checkin_sensitive);
+                    if compliance {
+                        q = q.bind(u.compliance);
+                    }
+                    if health {
+                        q = q.bind(u.health);
+                    }
+                    if recheck {
+                        q = q.bind(u.recheck_at);
+                    }
+                }
+                for row in q.fetch_all(&mut *tx).await? {
+                    written.insert(row.try_get::<String, _>(0)?);
+                }
+            }
+        }
+        let events: Vec<_> = updates
+            .iter()
+            .filter(|u| written.contains(&u.id))
+            .flat_map(|u| {
+                state_events(
+                    &u.id,
+                    now,
+                    (&u.old_compliance, u.compliance),
+                    (&u.old_health, u.health),
+                )
+            })
+            .collect();
+        insert_events(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(written.len())
+    }
 }
+
+/// A device's new evaluation, waiting to be written.
+struct Reevaluated {
+    id: String,
+    seq: i64,
+    old_compliance: String,
+    old_health: String,
+    compliance: &'static str,
+    results: String,
+    failing_since: Option<i64>,
+    health: &'static str,
+    recheck_at: Option<i64>,
+    old_recheck: Option<i64>,
+    checkin_sensitive: i64,
+}
+
+/// The columns [`Store::reevaluate_rows`] needs.
+const EVAL_COLS: &str = "id, seq, platform, os_version, protection, compliance, last_seen_at, \
+                         device_group, failing_since, compliance_state, health_state, recheck_at";
 
 /// Whether a compliance state name is known (for list filters).
 pub fn valid_state(s: &str) -> bool {

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use sqlx::{Any, Row, Transaction};
 use steward_core::compliance::{DeviceFacts, Policy};
 use steward_core::enrollment::check_token;
+use steward_core::health::{classify, next_change, HealthLimits};
 use steward_core::history::{changes, Observed};
 use steward_proto::{EnrollRequest, ErrorCode, OsFacts, Platform, ProtectionStatus};
 use tokio::sync::{mpsc, oneshot};
@@ -260,8 +261,11 @@ fn device_counts<'a>(ops: &[&'a WriteOp]) -> std::collections::HashMap<&'a str, 
     seen
 }
 
+/// History rows per insert statement (4 parameters each).
+const EVENT_CHUNK: usize = crate::STATEMENT_PARAMS / 4;
+
 /// Rows per bulk statement (4 parameters each).
-const TOUCH_CHUNK: usize = 200;
+const TOUCH_CHUNK: usize = crate::STATEMENT_PARAMS / 4;
 
 /// Applies, in one statement per chunk, the touches of devices that appear only once in the
 /// batch (repeats keep their order and go through [`apply_one`]). Touches that did not
@@ -283,7 +287,9 @@ async fn bulk_touch(
     }
     for chunk in touches.chunks(TOUCH_CHUNK) {
         let sql = format!(
-            "UPDATE devices SET last_seen_at = v.column2, seq = v.column3 FROM (VALUES {}) AS v \
+            "UPDATE devices SET last_seen_at = v.column2, seq = v.column3, \
+             recheck_at = CASE WHEN devices.checkin_sensitive = 1 THEN v.column2 \
+             ELSE devices.recheck_at END FROM (VALUES {}) AS v \
              WHERE devices.id = v.column1 AND devices.seq < v.column3 \
              AND devices.state_hash = v.column4 AND devices.retired_at IS NULL RETURNING devices.id",
             values_placeholders(chunk.len(), 4)
@@ -383,7 +389,8 @@ async fn touch(
     state_hash: &str,
 ) -> Result<WriteOutcome> {
     let done = sqlx::query(
-        "UPDATE devices SET last_seen_at = $1, seq = $2 \
+        "UPDATE devices SET last_seen_at = $1, seq = $2, \
+         recheck_at = CASE WHEN checkin_sensitive = 1 THEN $1 ELSE recheck_at END \
          WHERE id = $3 AND seq < $2 AND state_hash = $4 AND retired_at IS NULL",
     )
     .bind(at)
@@ -426,12 +433,13 @@ struct Stored {
     platform: String,
     group: Option<String>,
     compliance_state: String,
+    health_state: String,
     failing_since: Option<i64>,
 }
 
 const STORED_COLS: &str = "id, name, os_name, os_version, seq, protection, compliance, \
                            inventory_hash, retired_at, platform, device_group, compliance_state, \
-                           failing_since";
+                           health_state, failing_since";
 
 fn stored(row: &sqlx::any::AnyRow) -> Result<Stored> {
     let json = |col: &str| -> Result<Option<String>> { Ok(row.try_get(col)?) };
@@ -449,12 +457,13 @@ fn stored(row: &sqlx::any::AnyRow) -> Result<Stored> {
         platform: row.try_get("platform")?,
         group: row.try_get("device_group")?,
         compliance_state: row.try_get("compliance_state")?,
+        health_state: row.try_get("health_state")?,
         failing_since: row.try_get("failing_since")?,
     })
 }
 
 /// A history entry waiting to be inserted.
-struct Event {
+pub(crate) struct Event {
     device_id: String,
     at: i64,
     kind: &'static str,
@@ -556,14 +565,23 @@ async fn apply_checkin(
         old.failing_since,
     );
     let new_state = evaluation.state.as_str();
-    if new_state != old.compliance_state {
-        events.push(Event {
-            device_id: c.device_id.clone(),
-            at: c.at,
-            kind: "compliance_evaluated",
-            detail: serde_json::json!({"from": old.compliance_state, "to": new_state}),
-        });
-    }
+    let limits = HealthLimits::default();
+    let health = classify(c.protection.as_ref(), c.at, &limits)
+        .state
+        .as_str();
+    let recheck_at = [
+        evaluation.recheck_at,
+        next_change(c.protection.as_ref(), c.at, &limits),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    events.extend(state_events(
+        &c.device_id,
+        c.at,
+        (&old.compliance_state, new_state),
+        (&old.health_state, health),
+    ));
     let old = old.observed;
     let new = Observed {
         name: if c.os.hostname.is_empty() {
@@ -585,7 +603,8 @@ async fn apply_checkin(
         "UPDATE devices SET last_seen_at = $1, seq = $2, name = $3, os_name = $4, os_version = $5, \
          os_facts = $6, protection = $7, compliance = $8, state_hash = $9, \
          inventory = COALESCE($10, inventory), inventory_hash = $11, compliance_state = $13, \
-         compliance_results = $14, failing_since = $15 WHERE id = $12",
+         compliance_results = $14, failing_since = $15, health_state = $16, recheck_at = $17, \
+         checkin_sensitive = $18 WHERE id = $12",
     )
     .bind(c.at)
     .bind(c.seq)
@@ -602,6 +621,9 @@ async fn apply_checkin(
     .bind(new_state)
     .bind(serde_json::to_string(&evaluation.results).unwrap_or_default())
     .bind(evaluation.failing_since)
+    .bind(health)
+    .bind(recheck_at)
+    .bind(i64::from(evaluation.checkin_sensitive))
     .execute(&mut **tx)
     .await?;
     for (kind, detail) in changes(&old, &new) {
@@ -617,9 +639,33 @@ async fn apply_checkin(
     })
 }
 
+/// History entries for a change of compliance state and of health state.
+pub(crate) fn state_events(
+    device_id: &str,
+    at: i64,
+    compliance: (&str, &str),
+    health: (&str, &str),
+) -> Vec<Event> {
+    let mut out = Vec::new();
+    for (kind, (from, to)) in [
+        ("compliance_evaluated", compliance),
+        ("health_changed", health),
+    ] {
+        if from != to {
+            out.push(Event {
+                device_id: device_id.to_string(),
+                at,
+                kind,
+                detail: serde_json::json!({"from": from, "to": to}),
+            });
+        }
+    }
+    out
+}
+
 /// Inserts history entries, many rows per statement.
-async fn insert_events(tx: &mut Transaction<'_, Any>, events: &[Event]) -> Result<()> {
-    for chunk in events.chunks(TOUCH_CHUNK) {
+pub(crate) async fn insert_events(tx: &mut Transaction<'_, Any>, events: &[Event]) -> Result<()> {
+    for chunk in events.chunks(EVENT_CHUNK) {
         let sql = format!(
             "INSERT INTO device_events (device_id, at, kind, detail) VALUES {}",
             values_placeholders(chunk.len(), 4)

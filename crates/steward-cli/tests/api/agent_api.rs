@@ -233,9 +233,10 @@ async fn concurrent_checkins_are_batched_and_all_stored() {
         );
         assert_eq!(
             kinds.len(),
-            6,
-            "enrolled, os_changed and four protection changes: {kinds:?}"
+            7,
+            "enrolled, os_changed, health_changed and four protection changes: {kinds:?}"
         );
+        assert_eq!(d["health_state"], "unprotected", "no engine reported");
     }
     app.shutdown().await;
 }
@@ -706,8 +707,8 @@ async fn policies_evaluate_devices_on_change_and_on_check_in() {
             .iter()
             .filter(|k| **k == "compliance_evaluated")
             .count(),
-        1,
-        "{kinds:?}"
+        2,
+        "noncompliant when the policy came, compliant after the clean-up: {kinds:?}"
     );
 
     // A stricter rule with a grace period.

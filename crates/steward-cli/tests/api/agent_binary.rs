@@ -78,6 +78,17 @@ async fn the_agent_enrolls_this_machine_and_reports_its_facts() {
         dev["inventory"]["cpu_count"].as_u64().unwrap_or(0) >= 1,
         "{dev}"
     );
+    // System collectors: a value or the reason it is unknown, never a guess.
+    let inv = &dev["inventory"];
+    assert!(inv["boot_time"].is_string(), "{inv}");
+    assert!(inv["disks"].is_array(), "{inv}");
+    for key in ["logged_in_users", "pending_updates"] {
+        let v = &inv[key];
+        assert!(
+            v.is_array() || v["count"].is_u64() || v["unknown"].is_string(),
+            "{key}: {v}"
+        );
+    }
     assert_eq!(dev["seq"], 1);
 
     // A second run reports the same machine: the cheap path, no new history.
@@ -116,6 +127,69 @@ async fn the_agent_enrolls_this_machine_and_reports_its_facts() {
     let status: serde_json::Value = serde_json::from_str(&status).expect("json");
     assert_eq!(status["enrolled"], id.as_str());
     app.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_agent_reads_its_config_file_and_refuses_a_broken_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("from-file");
+    let config = dir.path().join("agent.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "state_dir = {:?}\nupdates_check_secs = 7200\n",
+            state.display().to_string()
+        ),
+    )
+    .expect("write");
+    let run = |args: Vec<String>| async move {
+        Command::new(agent_binary())
+            .args(args)
+            .env("STEWARD_LANG", "en")
+            .output()
+            .await
+            .expect("run steward-agent")
+    };
+    let cfg = config.display().to_string();
+    let out = run(vec![
+        "--config".into(),
+        cfg.clone(),
+        "status".into(),
+        "--json".into(),
+    ])
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        state.join("updates.json").exists(),
+        "the state directory came from the file"
+    );
+    let text = run(vec!["--config".into(), cfg.clone(), "status".into()]).await;
+    let text = String::from_utf8_lossy(&text.stdout).to_string();
+    for label in [
+        "Operating system",
+        "Endpoint protection",
+        "Pending updates",
+        "Free disk space",
+    ] {
+        assert!(text.contains(label), "{label}: {text}");
+    }
+
+    std::fs::write(&config, "state_dir = 3\nsurprise = true\n").expect("write");
+    let out = run(vec!["--config".into(), cfg, "status".into()]).await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("agent.toml"), "names the file: {err}");
+    let missing = run(vec![
+        "--config".into(),
+        "/nonexistent/agent.toml".into(),
+        "status".into(),
+    ])
+    .await;
+    assert!(!missing.status.success(), "a named file must exist");
 }
 
 #[tokio::test]

@@ -11,5 +11,6 @@ mod bad_input;
 mod crash;
 mod demo;
 mod devices_api;
+mod fleet_api;
 mod sessions;
 mod tokens_api;

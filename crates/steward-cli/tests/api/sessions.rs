@@ -514,7 +514,7 @@ async fn privilege_escalation_attempts_are_refused_and_audited() {
 
 #[tokio::test]
 async fn a_scoped_user_sees_only_their_groups_devices() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|c| c.fleet.summary_max_age_secs = 0).await;
     let paris = app
         .enrollment_token(steward_proto::CreateEnrollmentToken {
             group: Some("paris".into()),
@@ -588,6 +588,18 @@ async fn a_scoped_user_sees_only_their_groups_devices() {
     )
     .await;
     assert_eq!(status, 404, "nor can it be retired");
+    let (_, sum) = with_session(
+        &app,
+        reqwest::Method::GET,
+        "/api/v1/fleet/summary",
+        &s,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(sum["total"], 1, "counts stay within the scope: {sum}");
+    let (_, all) = app.get("/api/v1/fleet/summary").await;
+    assert_eq!(all["total"], 2, "{all}");
     let (_, d) = app.get(&format!("/api/v1/devices/{in_london}")).await;
     assert_eq!(d["retired"], false);
     let (_, attempts) = with_session(

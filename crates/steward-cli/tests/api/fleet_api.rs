@@ -1,0 +1,279 @@
+//! Fleet summaries, the health filter, the sweeper and hourly snapshots.
+
+use serde_json::{json, Value};
+use steward_core::time::{now_ms, to_rfc3339};
+use steward_proto::{CreateEnrollmentToken, Platform, ProtectionStatus};
+
+use crate::helpers::*;
+
+const DAY: i64 = 86_400_000;
+
+async fn fresh_app() -> TestApp {
+    TestApp::spawn_with(|c| c.fleet.summary_max_age_secs = 0).await
+}
+
+async fn enrolled(app: &TestApp, token: &str, name: &str, platform: Platform) -> (String, String) {
+    app.enroll(token, name, platform).await
+}
+
+async fn report(app: &TestApp, dev: &(String, String), seq: u64, p: Option<ProtectionStatus>) {
+    let mut req = checkin(seq, &format!("host-{}", &dev.0[..8]));
+    req.protection = p;
+    let r = app
+        .agent
+        .checkin(&dev.0, &dev.1, &req)
+        .await
+        .expect("checkin");
+    assert!(r.applied);
+}
+
+async fn device(app: &TestApp, id: &str) -> Value {
+    let (s, d) = app.get(&format!("/api/v1/devices/{id}")).await;
+    assert_eq!(s, 200, "{d}");
+    d
+}
+
+fn kinds(d: &Value) -> Vec<String> {
+    d["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["kind"].as_str().unwrap_or(""),
+                e["detail"]["to"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_summary_counts_the_fleet_by_health_compliance_platform_and_freshness() {
+    let app = fresh_app().await;
+    let token = app.enrollment_token(Default::default()).await;
+    let off = ProtectionStatus {
+        realtime_protection: Some(false),
+        ..healthy_protection()
+    };
+    let mut infected = healthy_protection();
+    infected.detections.push(eicar_left_in_place("/tmp/eicar"));
+    let plan = [
+        ("w1", Platform::Windows, Some(healthy_protection())),
+        ("w2", Platform::Windows, Some(off.clone())),
+        ("m1", Platform::Macos, Some(infected)),
+        ("l1", Platform::Linux, Some(ProtectionStatus::default())),
+        ("l2", Platform::Linux, None),
+    ];
+    let mut devs = Vec::new();
+    for (name, platform, protection) in plan {
+        let d = enrolled(&app, &token, name, platform).await;
+        report(&app, &d, 1, protection).await;
+        devs.push(d);
+    }
+    let (s, retired) = app
+        .post_as(
+            &format!("/api/v1/devices/{}/retire", devs[4].0),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{retired}");
+
+    let (s, sum) = app.get("/api/v1/fleet/summary").await;
+    assert_eq!(s, 200, "{sum}");
+    assert_eq!(sum["total"], 4, "retired devices are not counted: {sum}");
+    assert_eq!(
+        sum["by_health"],
+        json!({"protected": 1, "at_risk": 1, "active_threat": 1, "unprotected": 1, "unknown": 0})
+    );
+    assert_eq!(
+        sum["by_platform"],
+        json!({"windows": 2, "macos": 1, "linux": 1})
+    );
+    assert_eq!(
+        sum["by_checkin"],
+        json!({"last_24h": 4, "last_7d": 0, "older": 0})
+    );
+    assert_eq!(sum["by_compliance"]["not_evaluated"], 4);
+
+    // The list filters by the same stored state.
+    let (_, page) = app.get("/api/v1/devices?health=at_risk").await;
+    let ids: Vec<&str> = page["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|d| d["id"].as_str())
+        .collect();
+    assert_eq!(ids, [devs[1].0.as_str()]);
+    assert_eq!(page["items"][0]["health_state"], "at_risk");
+    let (s, bad) = app.get("/api/v1/devices?health=fine").await;
+    assert_eq!((s, code(&bad)), (400, "invalid_query"));
+
+    // A policy moves the compliance counts; fixing the device moves health and compliance.
+    let (s, p) = app
+        .post_as(
+            "/api/v1/policies",
+            &app.admin_token,
+            &json!({"name": "Real-time on", "rules": [{"rule": "realtime_protection_required"}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{p}");
+    let (_, sum) = app.get("/api/v1/fleet/summary").await;
+    assert_eq!(sum["by_compliance"]["compliant"], 2, "{sum}");
+    assert_eq!(sum["by_compliance"]["noncompliant"], 1, "{sum}");
+    assert_eq!(
+        sum["by_compliance"]["error"], 1,
+        "no engine: realtime unknown {sum}"
+    );
+    report(&app, &devs[1], 2, Some(healthy_protection())).await;
+    let (_, sum) = app.get("/api/v1/fleet/summary").await;
+    assert_eq!(sum["by_health"]["protected"], 2, "{sum}");
+    assert_eq!(sum["by_compliance"]["compliant"], 3, "{sum}");
+    let history = kinds(&device(&app, &devs[1].0).await);
+    assert!(
+        history.contains(&"health_changed:protected".to_string()),
+        "{history:?}"
+    );
+    assert!(
+        history.contains(&"compliance_evaluated:compliant".to_string()),
+        "{history:?}"
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_sweeper_ages_signatures_ends_grace_and_notices_silent_devices() {
+    let app = fresh_app().await;
+    let token = app.enrollment_token(Default::default()).await;
+    let now = now_ms();
+    let ageing = ProtectionStatus {
+        signature_updated_at: Some(to_rfc3339(now - 13 * DAY)),
+        ..healthy_protection()
+    };
+    let a = enrolled(&app, &token, "ageing", Platform::Linux).await;
+    report(&app, &a, 1, Some(ageing)).await;
+    let b = enrolled(&app, &token, "steady", Platform::Linux).await;
+    report(&app, &b, 1, Some(healthy_protection())).await;
+    let (s, p) = app
+        .post_as(
+            "/api/v1/policies",
+            &app.admin_token,
+            &json!({"name": "Fresh", "grace_hours": 24, "rules": [
+                {"rule": "signatures_max_age_days", "days": 14},
+                {"rule": "checked_in_within_days", "days": 3}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{p}");
+    assert_eq!(device(&app, &a.0).await["health_state"], "protected");
+    assert_eq!(device(&app, &a.0).await["compliance_state"], "compliant");
+
+    // Nothing is due yet: a sweep now changes nothing.
+    app.store.sweep(now_ms()).await.expect("sweep");
+    assert_eq!(device(&app, &a.0).await["compliance_state"], "compliant");
+
+    // Two days on, the signatures are 15 days old: at risk, and failing in grace.
+    app.store.sweep(now + 2 * DAY).await.expect("sweep");
+    let d = device(&app, &a.0).await;
+    assert_eq!(d["health_state"], "at_risk", "{d}");
+    assert_eq!(d["compliance_state"], "in_grace", "{d}");
+    assert_eq!(device(&app, &b.0).await["compliance_state"], "compliant");
+    // A day later the grace period is over.
+    app.store
+        .sweep(now + 3 * DAY + 3_600_000)
+        .await
+        .expect("sweep");
+    assert_eq!(device(&app, &a.0).await["compliance_state"], "noncompliant");
+    // Both stopped checking in three days ago: the steady one fails the check-in rule.
+    let d = device(&app, &b.0).await;
+    assert_eq!(d["compliance_state"], "in_grace", "{d}");
+    let history = kinds(&device(&app, &a.0).await);
+    for want in [
+        "health_changed:at_risk",
+        "compliance_evaluated:in_grace",
+        "compliance_evaluated:noncompliant",
+    ] {
+        assert!(history.contains(&want.to_string()), "{want}: {history:?}");
+    }
+
+    // The silent device checks in with nothing new (the cheap path); the next sweep
+    // clears the check-in rule.
+    let unchanged = {
+        let mut req = checkin(2, &format!("host-{}", &b.0[..8]));
+        req.protection = Some(healthy_protection());
+        req
+    };
+    // Same protection facts as before except timestamps: send exactly the stored ones.
+    let stored: ProtectionStatus =
+        serde_json::from_value(device(&app, &b.0).await["protection"].clone()).expect("protection");
+    let req = steward_proto::CheckinRequest {
+        protection: Some(stored),
+        ..unchanged
+    };
+    assert!(
+        app.agent
+            .checkin(&b.0, &b.1, &req)
+            .await
+            .expect("checkin")
+            .applied
+    );
+    app.store.sweep(now_ms()).await.expect("sweep");
+    assert_eq!(device(&app, &b.0).await["compliance_state"], "compliant");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn hourly_snapshots_feed_the_history_within_the_callers_groups() {
+    let app = fresh_app().await;
+    let paris = app
+        .enrollment_token(CreateEnrollmentToken {
+            group: Some("paris".into()),
+            ..Default::default()
+        })
+        .await;
+    let london = app
+        .enrollment_token(CreateEnrollmentToken {
+            group: Some("london".into()),
+            ..Default::default()
+        })
+        .await;
+    for (token, name) in [(&paris, "p1"), (&paris, "p2"), (&london, "l1")] {
+        let d = enrolled(&app, token, name, Platform::Windows).await;
+        report(&app, &d, 1, Some(healthy_protection())).await;
+    }
+    let now = now_ms();
+    let counts = app.store.fleet_counts(now).await.expect("counts");
+    assert!(app
+        .store
+        .snapshot_fleet(&counts, now)
+        .await
+        .expect("snapshot"));
+    assert!(
+        !app.store
+            .snapshot_fleet(&counts, now)
+            .await
+            .expect("snapshot"),
+        "one snapshot per hour"
+    );
+    let (s, h) = app
+        .get("/api/v1/fleet/history?dimension=health&days=1")
+        .await;
+    assert_eq!(s, 200, "{h}");
+    let last = h["points"]
+        .as_array()
+        .and_then(|p| p.last())
+        .cloned()
+        .expect("a point");
+    assert_eq!(last["counts"]["protected"], 3, "{h}");
+
+    for bad in [
+        "dimension=colour",
+        "dimension=health&days=401",
+        "days=3",
+        "dimension=health&x=1",
+    ] {
+        let (s, b) = app.get(&format!("/api/v1/fleet/history?{bad}")).await;
+        assert_eq!((s, code(&b)), (400, "invalid_query"), "{bad}");
+    }
+    app.shutdown().await;
+}

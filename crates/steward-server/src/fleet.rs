@@ -1,0 +1,191 @@
+//! Fleet summaries and the sweeper. Counts come from one grouped pass over a covering index,
+//! kept in memory for `[fleet] summary_max_age_secs` and refreshed by the sweeper, so a
+//! dashboard never waits for a count of a million devices. Each caller sees only the groups
+//! their scope allows.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::extract::{Query, State};
+use axum::Json;
+use steward_core::compliance::ComplianceState;
+use steward_core::health::HealthState;
+use steward_core::time::{now_ms, to_rfc3339};
+use steward_proto::{ErrorCode, FleetHistory, FleetPoint, FleetSummary};
+use steward_store::fleet::{FleetCount, Freshness};
+
+use crate::api::in_scope;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// The latest counts and when they were taken.
+#[derive(Default)]
+pub struct FleetCache {
+    latest: RwLock<Option<(i64, Arc<Vec<FleetCount>>)>>,
+    /// One recount at a time.
+    refreshing: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl FleetCache {
+    fn fresh(&self, now: i64, max_age_ms: i64) -> Option<(i64, Arc<Vec<FleetCount>>)> {
+        let latest = self.latest.read().ok()?.clone()?;
+        (now - latest.0 <= max_age_ms).then_some(latest)
+    }
+}
+
+/// The latest counts. When they are older than the configured age, a recount starts in the
+/// background and this answer still uses the previous counts (with their time in `as_of`):
+/// only the very first request after start waits for a count.
+pub async fn counts(state: &AppState) -> Result<(i64, Arc<Vec<FleetCount>>), ApiError> {
+    let max_age = i64::from(state.config.fleet.summary_max_age_secs) * 1000;
+    let latest = state.fleet.latest.read().ok().and_then(|l| l.clone());
+    match latest {
+        Some((at, counts)) if now_ms() - at <= max_age => Ok((at, counts)),
+        // Zero asks for exact counts on every request.
+        Some(hit) if max_age > 0 => {
+            if let Ok(guard) = state.fleet.refreshing.clone().try_lock_owned() {
+                let state = state.clone();
+                tokio::spawn(async move {
+                    let _guard = guard;
+                    if let Err(e) = recount(&state).await {
+                        tracing::warn!(error = %e.0.as_str(), "fleet recount failed");
+                    }
+                });
+            }
+            Ok(hit)
+        }
+        _ => {
+            let _guard = state.fleet.refreshing.lock().await;
+            if let Some(hit) = state.fleet.fresh(now_ms(), max_age) {
+                return Ok(hit);
+            }
+            recount(state).await
+        }
+    }
+}
+
+async fn recount(state: &AppState) -> Result<(i64, Arc<Vec<FleetCount>>), ApiError> {
+    let now = now_ms();
+    let counts = Arc::new(state.store.fleet_counts(now).await?);
+    if let Ok(mut latest) = state.fleet.latest.write() {
+        *latest = Some((now, counts.clone()));
+    }
+    Ok((now, counts))
+}
+
+/// Sums counts visible to the caller.
+pub fn summarize(caller: &Caller, at: i64, counts: &[FleetCount]) -> FleetSummary {
+    let mut s = FleetSummary {
+        as_of: to_rfc3339(at),
+        ..Default::default()
+    };
+    for h in HealthState::ALL {
+        s.by_health.insert(h.as_str().into(), 0);
+    }
+    for c in [
+        ComplianceState::Compliant,
+        ComplianceState::InGrace,
+        ComplianceState::Noncompliant,
+        ComplianceState::NotEvaluated,
+        ComplianceState::Error,
+    ] {
+        s.by_compliance.insert(c.as_str().into(), 0);
+    }
+    for f in [Freshness::Day, Freshness::Week, Freshness::Older] {
+        s.by_checkin.insert(f.as_str().into(), 0);
+    }
+    for c in counts
+        .iter()
+        .filter(|c| in_scope(caller, c.group.as_deref()))
+    {
+        s.total += c.count;
+        *s.by_platform.entry(c.platform.clone()).or_default() += c.count;
+        *s.by_health.entry(c.health.clone()).or_default() += c.count;
+        *s.by_compliance.entry(c.compliance.clone()).or_default() += c.count;
+        *s.by_checkin.entry(c.freshness.as_str().into()).or_default() += c.count;
+    }
+    s
+}
+
+pub async fn summary(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<FleetSummary>, ApiError> {
+    let (at, counts) = counts(&state).await?;
+    Ok(Json(summarize(&caller, at, &counts)))
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryParams {
+    dimension: String,
+    #[serde(default = "default_days")]
+    days: u32,
+}
+
+fn default_days() -> u32 {
+    30
+}
+
+/// Hourly counts of health, compliance or platform over the last `days` (at most 400).
+pub async fn history(
+    State(state): State<AppState>,
+    caller: Caller,
+    params: Result<Query<HistoryParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<FleetHistory>, ApiError> {
+    let Query(p) = params.map_err(|_| ApiError(ErrorCode::InvalidQuery))?;
+    if !matches!(p.dimension.as_str(), "health" | "compliance" | "platform") || p.days > 400 {
+        return Err(ApiError(ErrorCode::InvalidQuery));
+    }
+    let since = now_ms() - i64::from(p.days) * 86_400_000;
+    let rows = state.store.fleet_history(&p.dimension, since).await?;
+    let mut points: BTreeMap<i64, BTreeMap<String, u64>> = BTreeMap::new();
+    for r in rows {
+        let group = (!r.group.is_empty()).then_some(r.group.as_str());
+        if in_scope(&caller, group) {
+            *points.entry(r.at).or_default().entry(r.value).or_default() += r.count;
+        }
+    }
+    Ok(Json(FleetHistory {
+        dimension: p.dimension,
+        points: points
+            .into_iter()
+            .map(|(at, counts)| FleetPoint {
+                at: to_rfc3339(at),
+                counts,
+            })
+            .collect(),
+    }))
+}
+
+/// Every `[fleet] sweep_interval_secs`: re-evaluates the devices time has changed, recounts
+/// the fleet and records the hour's snapshot.
+pub async fn sweeper(state: AppState) {
+    let every = Duration::from_secs(u64::from(state.config.fleet.sweep_interval_secs.max(1)));
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(e) = sweep_once(&state).await {
+            tracing::warn!(error = %e.0.as_str(), "fleet sweep failed");
+        }
+    }
+}
+
+/// One sweep (also run by tests through the sweeper's interval).
+pub async fn sweep_once(state: &AppState) -> Result<u64, ApiError> {
+    let now = now_ms();
+    let started = std::time::Instant::now();
+    let n = state.store.sweep(now).await?;
+    state
+        .metrics
+        .sweep_seconds
+        .observe(started.elapsed().as_secs_f64());
+    state.metrics.swept_devices.inc_by(n);
+    let _guard = state.fleet.refreshing.lock().await;
+    let (at, counts) = recount(state).await?;
+    state.store.snapshot_fleet(&counts, at).await?;
+    Ok(n)
+}
