@@ -41,7 +41,8 @@ struct FileConfig {
     clamav_db: Option<PathBuf>,
     /// Seconds between check-ins, instead of what the server asks for.
     interval_secs: Option<u32>,
-    /// How long the pending-updates answer is reused (the apt simulation costs CPU).
+    /// The longest the pending-updates answer is reused while the package lists and the
+    /// installed packages stay unchanged (the apt simulation costs CPU).
     updates_check_secs: Option<u64>,
 }
 
@@ -79,7 +80,7 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
             .or(file.clamav_db)
             .unwrap_or_else(|| PathBuf::from(clamav::DEFAULT_DB_DIR)),
         interval_secs: file.interval_secs,
-        updates_check_secs: file.updates_check_secs.unwrap_or(3600),
+        updates_check_secs: file.updates_check_secs.unwrap_or(86_400),
     })
 }
 

@@ -92,16 +92,33 @@ fn parse_utmp(bytes: &[u8]) -> Vec<String> {
     users
 }
 
+/// Modification times of the package lists and of dpkg's status: the answer about pending
+/// updates can only change when one of them does (`apt update`, an install).
+fn package_state() -> Value {
+    let mtime = |p: &str| {
+        std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_millis() as u64)
+    };
+    json!([mtime("/var/lib/apt/lists"), mtime("/var/lib/dpkg/status")])
+}
+
 /// Upgrades apt would install now: how many, how many from a security archive, and when the
 /// package lists were last refreshed. Runs `apt-get -s upgrade` (a simulation: no root, no
-/// lock); `state_dir` keeps the answer for `max_age_secs` since the simulation costs a second
-/// of CPU.
+/// lock), which costs about a second of CPU, so `state_dir` keeps the answer until the package
+/// lists or the installed packages change, or `max_age_secs` pass.
 pub fn pending_updates(state_dir: &Path, max_age_secs: u64, now_ms: i64) -> Value {
     let cache = state_dir.join("updates.json");
+    let packages = package_state();
     if let Ok(bytes) = std::fs::read(&cache) {
         if let Ok(v) = serde_json::from_slice::<Value>(&bytes) {
             let at = v["checked_at_ms"].as_i64().unwrap_or(0);
-            if (now_ms - at) >= 0 && ((now_ms - at) as u64) < max_age_secs * 1000 {
+            if (now_ms - at) >= 0
+                && ((now_ms - at) as u64) < max_age_secs * 1000
+                && v["packages"] == packages
+            {
                 return v["result"].clone();
             }
         }
@@ -110,7 +127,7 @@ pub fn pending_updates(state_dir: &Path, max_age_secs: u64, now_ms: i64) -> Valu
     let _ = std::fs::create_dir_all(state_dir);
     let _ = std::fs::write(
         &cache,
-        json!({"checked_at_ms": now_ms, "result": result}).to_string(),
+        json!({"checked_at_ms": now_ms, "packages": packages, "result": result}).to_string(),
     );
     result
 }
@@ -225,17 +242,34 @@ mod tests {
         );
         std::fs::write(
             dir.path().join("updates.json"),
-            json!({"checked_at_ms": 1_000, "result": {"source": "apt", "count": 7}}).to_string(),
+            json!({"checked_at_ms": 1_000, "packages": package_state(), "result": {"source": "apt", "count": 7}})
+                .to_string(),
         )
         .expect("write");
         assert_eq!(pending_updates(dir.path(), 3600, 2_000)["count"], 7);
-        pending_updates(dir.path(), 3600, 1_000 + 3_600_001);
+        // Package lists refreshed since: asked again.
+        std::fs::write(
+            dir.path().join("updates.json"),
+            json!({"checked_at_ms": 1_000, "packages": [1, 2], "result": {"source": "apt", "count": 7}})
+                .to_string(),
+        )
+        .expect("write");
+        pending_updates(dir.path(), 3600, 2_000);
+        let cached: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("updates.json")).expect("read"))
+                .expect("json");
+        assert_eq!(
+            (cached["checked_at_ms"].clone(), cached["packages"].clone()),
+            (json!(2_000), package_state()),
+            "a changed package state is not answered from the cache"
+        );
+        pending_updates(dir.path(), 3600, 2_000 + 3_600_001);
         let cached: Value =
             serde_json::from_slice(&std::fs::read(dir.path().join("updates.json")).expect("read"))
                 .expect("json");
         assert_eq!(
             cached["checked_at_ms"],
-            1_000 + 3_600_001,
+            2_000 + 3_600_001,
             "a stale answer is refreshed"
         );
     }

@@ -500,7 +500,7 @@ impl Store {
     pub async fn seed_devices(&self, devices: &[SeedDevice]) -> Result<()> {
         const COLS: usize = 16;
         let mut tx = self.begin_write().await?;
-        for chunk in devices.chunks(crate::rows_per_statement(COLS)) {
+        for chunk in devices.chunks(self.backend.rows_per_statement(COLS)) {
             let sql = format!(
                 "INSERT INTO devices (id, secret_hash, name, serial, hardware_id, owner, model, \
                  platform, os_name, os_version, enrolled_at, last_seen_at, seq, device_group, \

@@ -108,7 +108,7 @@ impl Store {
             return Ok(false);
         }
         let rows: Vec<_> = totals.into_iter().collect();
-        for chunk in rows.chunks(crate::rows_per_statement(5)) {
+        for chunk in rows.chunks(self.backend.rows_per_statement(5)) {
             let sql = format!(
                 "INSERT INTO fleet_snapshots (at, device_group, dimension, value, count) VALUES {} \
                  ON CONFLICT DO NOTHING",

@@ -249,14 +249,22 @@ fn sqlite_pragmas(
     })
 }
 
-/// Parameters per multi-row statement. sqlx looks each parameter's name up in SQLite's list
-/// of names, a walk along the list, so binding costs grow with the square of the count:
-/// statements of a hundred-odd parameters bind far faster per row than ones of a thousand.
+/// Parameters per multi-row statement on SQLite. sqlx looks each parameter's name up in
+/// SQLite's list of names, a walk along the list, so binding costs grow with the square of the
+/// count: statements of a couple of hundred parameters bind far faster per row than ones of a
+/// thousand. PostgreSQL has no such cost, and there fewer round trips count more.
 pub(crate) const STATEMENT_PARAMS: usize = 256;
+const POSTGRES_STATEMENT_PARAMS: usize = 4_096;
 
-/// Rows of `cols` values per multi-row statement.
-pub(crate) fn rows_per_statement(cols: usize) -> usize {
-    (STATEMENT_PARAMS / cols.max(1)).max(1)
+impl Backend {
+    /// Rows of `cols` values per multi-row statement.
+    pub(crate) fn rows_per_statement(self, cols: usize) -> usize {
+        let params = match self {
+            Backend::Sqlite => STATEMENT_PARAMS,
+            Backend::Postgres => POSTGRES_STATEMENT_PARAMS,
+        };
+        (params / cols.max(1)).max(1)
+    }
 }
 
 /// `($1, $2, …), ($n+1, …), …`: placeholders of `rows` rows of `cols` values, for

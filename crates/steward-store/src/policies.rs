@@ -290,7 +290,7 @@ impl Store {
                 .map(|(i, col)| format!("{col} = v.column{}", 6 + i))
                 .collect();
             set.extend(assignments.iter().map(String::as_str));
-            for chunk in rows.chunks(crate::rows_per_statement(cols)) {
+            for chunk in rows.chunks(self.backend.rows_per_statement(cols)) {
                 let sql = format!(
                     "UPDATE devices SET {} FROM (VALUES {}) AS v \
                      WHERE devices.id = v.column1 AND devices.seq = v.column2 RETURNING devices.id",
@@ -332,7 +332,7 @@ impl Store {
                 )
             })
             .collect();
-        insert_events(&mut tx, &events).await?;
+        insert_events(&mut tx, &events, self.backend.rows_per_statement(4)).await?;
         tx.commit().await?;
         Ok(written.len())
     }

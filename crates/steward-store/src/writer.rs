@@ -482,7 +482,7 @@ async fn checkin(
     let old = row.as_ref().map(stored).transpose()?;
     let mut events = Vec::new();
     let outcome = apply_checkin(tx, c, old, policies, &mut events).await?;
-    insert_events(tx, &events).await?;
+    insert_events(tx, &events, EVENT_CHUNK).await?;
     Ok(outcome)
 }
 
@@ -530,7 +530,7 @@ async fn bulk_checkin(
             out[*i] = Some(apply_checkin(tx, c, old, policies, &mut events).await?);
         }
     }
-    insert_events(tx, &events).await
+    insert_events(tx, &events, EVENT_CHUNK).await
 }
 
 /// Decides on a check-in against its stored state, writes the device row and queues history.
@@ -664,8 +664,12 @@ pub(crate) fn state_events(
 }
 
 /// Inserts history entries, many rows per statement.
-pub(crate) async fn insert_events(tx: &mut Transaction<'_, Any>, events: &[Event]) -> Result<()> {
-    for chunk in events.chunks(EVENT_CHUNK) {
+pub(crate) async fn insert_events(
+    tx: &mut Transaction<'_, Any>,
+    events: &[Event],
+    rows_per_statement: usize,
+) -> Result<()> {
+    for chunk in events.chunks(rows_per_statement) {
         let sql = format!(
             "INSERT INTO device_events (device_id, at, kind, detail) VALUES {}",
             values_placeholders(chunk.len(), 4)
