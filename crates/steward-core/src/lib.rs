@@ -1,5 +1,6 @@
 //! Steward's domain logic. No I/O: time is always a parameter (`now_ms`), so tests control it.
 
+pub mod alerting;
 pub mod compliance;
 pub mod enrollment;
 pub mod health;

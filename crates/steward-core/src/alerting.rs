@@ -1,0 +1,398 @@
+//! Alert rules and whether their condition holds. Pure: the caller passes what it knows of a
+//! device (or of the fleet) and the time. Per-device conditions fire per device and rule;
+//! fleet conditions (a share of devices in a state, enrollment failures in a window) fire once
+//! for the fleet.
+
+use serde::{Deserialize, Serialize};
+use steward_proto::{HealthState, Platform, ProtectionStatus};
+
+use crate::health::{classify, HealthLimits, HealthReason};
+
+const HOUR_MS: i64 = 3_600_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Critical,
+    Warning,
+    Informational,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Warning => "warning",
+            Severity::Informational => "informational",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Severity> {
+        [
+            Severity::Critical,
+            Severity::Warning,
+            Severity::Informational,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+}
+
+/// What a rule watches. The built-in types of the alerting requirements.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Condition {
+    /// A detection left in place, or the engine reports an active threat.
+    ActiveThreat,
+    /// No endpoint-protection engine, or malware protection off.
+    ProtectionMissing,
+    RealtimeProtectionOff,
+    /// Signatures older than `days` (default 14).
+    SignaturesOutdated {
+        #[serde(default = "fourteen")]
+        days: u32,
+    },
+    /// No quick or full scan within `days` (default 14).
+    ScanOverdue {
+        #[serde(default = "fourteen")]
+        days: u32,
+    },
+    /// Noncompliant after its grace period.
+    Noncompliant,
+    /// No check-in for `hours`.
+    NotCheckedIn {
+        hours: u32,
+    },
+    /// A mounted disk with less than `free_percent` free.
+    LowDiskSpace {
+        free_percent: u32,
+    },
+    /// More than `count` failed enrollments within `window_minutes` (fleet-wide).
+    EnrollmentFailures {
+        count: u32,
+        window_minutes: u32,
+    },
+    /// More than `percent` % of the devices (of `platform`, if given) have `health` state
+    /// (fleet-wide): "more than 5 % of Windows devices unprotected".
+    FleetShare {
+        health: HealthState,
+        #[serde(default)]
+        platform: Option<Platform>,
+        percent: f64,
+    },
+}
+
+fn fourteen() -> u32 {
+    14
+}
+
+impl Condition {
+    /// Whether the condition is about one device (else about the fleet).
+    pub fn per_device(&self) -> bool {
+        !matches!(
+            self,
+            Condition::EnrollmentFailures { .. } | Condition::FleetShare { .. }
+        )
+    }
+
+    /// Whether time alone can make it fire (the sweeper's business, not only check-ins').
+    pub fn time_based(&self) -> bool {
+        matches!(
+            self,
+            Condition::SignaturesOutdated { .. }
+                | Condition::ScanOverdue { .. }
+                | Condition::Noncompliant
+                | Condition::NotCheckedIn { .. }
+        ) || !self.per_device()
+    }
+
+    /// Refuses values that cannot mean anything.
+    pub fn validate(&self) -> Result<(), &'static str> {
+        match self {
+            Condition::SignaturesOutdated { days } | Condition::ScanOverdue { days }
+                if *days == 0 || *days > 3650 =>
+            {
+                Err("days")
+            }
+            Condition::NotCheckedIn { hours } if *hours == 0 || *hours > 24 * 3650 => Err("hours"),
+            Condition::LowDiskSpace { free_percent }
+                if *free_percent == 0 || *free_percent > 99 =>
+            {
+                Err("free_percent")
+            }
+            Condition::EnrollmentFailures {
+                count,
+                window_minutes,
+            } if *count == 0 || *window_minutes == 0 || *window_minutes > 7 * 24 * 60 => {
+                Err("window_minutes")
+            }
+            Condition::FleetShare { percent, .. } if !(0.0..100.0).contains(percent) => {
+                Err("percent")
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// What a per-device condition looks at.
+#[derive(Debug, Clone, Copy)]
+pub struct DeviceView<'a> {
+    pub protection: Option<&'a ProtectionStatus>,
+    /// compliant, in_grace, noncompliant, not_evaluated or error.
+    pub compliance_state: &'a str,
+    pub last_seen_ms: i64,
+    /// The inventory's `disks` list, as the agent reports it.
+    pub disks: Option<&'a serde_json::Value>,
+}
+
+/// Whether a per-device condition holds for `device` at `now_ms`, with a short description
+/// of why (for the alert and its notification). `None` for fleet conditions.
+pub fn device_fires(cond: &Condition, device: &DeviceView, now_ms: i64) -> Option<Option<String>> {
+    let health = |limits: HealthLimits| classify(device.protection, now_ms, &limits);
+    let fired = match cond {
+        Condition::ActiveThreat => {
+            let h = health(HealthLimits::default());
+            (h.state == HealthState::ActiveThreat).then(|| {
+                let names: Vec<&str> = device
+                    .protection
+                    .map(|p| {
+                        p.detections
+                            .iter()
+                            .map(|d| d.threat_name.as_str())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                if names.is_empty() {
+                    "active threat".to_string()
+                } else {
+                    names.join(", ")
+                }
+            })
+        }
+        Condition::ProtectionMissing => (health(HealthLimits::default()).state
+            == HealthState::Unprotected)
+            .then(|| "no endpoint protection".to_string()),
+        Condition::RealtimeProtectionOff => device
+            .protection
+            .is_some_and(|p| p.realtime_protection == Some(false))
+            .then(|| "real-time protection off".to_string()),
+        Condition::SignaturesOutdated { days } => health(HealthLimits {
+            signature_max_age_days: i64::from(*days),
+            scan_overdue_days: i64::MAX / 2,
+        })
+        .reasons
+        .iter()
+        .find_map(|r| match r {
+            HealthReason::SignaturesOutdated { age_days } => {
+                Some(format!("signatures {age_days} days old"))
+            }
+            _ => None,
+        }),
+        Condition::ScanOverdue { days } => {
+            // Only devices with an engine can be overdue; the others are "protection missing".
+            let engine = device.protection.is_some_and(|p| p.engine.is_some());
+            health(HealthLimits {
+                signature_max_age_days: i64::MAX / 2,
+                scan_overdue_days: i64::from(*days),
+            })
+            .reasons
+            .iter()
+            .find_map(|r| match r {
+                HealthReason::ScanOverdue { days_since_scan } if engine => {
+                    Some(match days_since_scan {
+                        Some(d) => format!("last scan {d} days ago"),
+                        None => "never scanned".to_string(),
+                    })
+                }
+                _ => None,
+            })
+        }
+        Condition::Noncompliant => {
+            (device.compliance_state == "noncompliant").then(|| "noncompliant".to_string())
+        }
+        Condition::NotCheckedIn { hours } => {
+            let silent = now_ms - device.last_seen_ms;
+            (silent >= i64::from(*hours) * HOUR_MS)
+                .then(|| format!("no check-in for {} hours", silent / HOUR_MS))
+        }
+        Condition::LowDiskSpace { free_percent } => {
+            device.disks.and_then(|d| d.as_array()).and_then(|disks| {
+                let low: Vec<String> = disks
+                    .iter()
+                    .filter_map(|d| {
+                        let free = d["free_percent"].as_u64()?;
+                        (free < u64::from(*free_percent)).then(|| {
+                            format!("{} {}% free", d["mount"].as_str().unwrap_or("?"), free)
+                        })
+                    })
+                    .collect();
+                (!low.is_empty()).then(|| low.join(", "))
+            })
+        }
+        Condition::EnrollmentFailures { .. } | Condition::FleetShare { .. } => return None,
+    };
+    Some(fired)
+}
+
+/// Whether a fleet share condition holds: `matching` of `total` devices.
+pub fn share_fires(percent: f64, matching: u64, total: u64) -> bool {
+    total > 0 && (matching as f64) * 100.0 / (total as f64) > percent
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::to_rfc3339;
+    use serde_json::json;
+    use steward_proto::{Detection, DetectionAction};
+
+    const NOW: i64 = 1_800_000_000_000;
+    const DAY: i64 = 24 * HOUR_MS;
+
+    fn healthy() -> ProtectionStatus {
+        ProtectionStatus {
+            engine: Some("ClamAV".into()),
+            malware_protection: Some(true),
+            realtime_protection: Some(true),
+            signature_updated_at: Some(to_rfc3339(NOW - DAY)),
+            last_quick_scan_at: Some(to_rfc3339(NOW - DAY)),
+            ..Default::default()
+        }
+    }
+
+    fn view(p: Option<&ProtectionStatus>) -> DeviceView<'_> {
+        DeviceView {
+            protection: p,
+            compliance_state: "compliant",
+            last_seen_ms: NOW,
+            disks: None,
+        }
+    }
+
+    fn fires(c: &Condition, v: &DeviceView) -> Option<String> {
+        device_fires(c, v, NOW).expect("a device condition")
+    }
+
+    #[test]
+    fn a_healthy_device_fires_nothing() {
+        let p = healthy();
+        for c in [
+            Condition::ActiveThreat,
+            Condition::ProtectionMissing,
+            Condition::RealtimeProtectionOff,
+            Condition::SignaturesOutdated { days: 14 },
+            Condition::ScanOverdue { days: 14 },
+            Condition::Noncompliant,
+            Condition::NotCheckedIn { hours: 24 },
+            Condition::LowDiskSpace { free_percent: 10 },
+        ] {
+            assert_eq!(fires(&c, &view(Some(&p))), None, "{c:?}");
+        }
+    }
+
+    #[test]
+    fn each_condition_fires_on_its_own_cause() {
+        let mut infected = healthy();
+        infected.detections.push(Detection {
+            threat_name: "Eicar-Signature".into(),
+            path: "/tmp/eicar".into(),
+            severity: String::new(),
+            action: DetectionAction::LeftInPlace,
+            detected_at: to_rfc3339(NOW),
+        });
+        assert_eq!(
+            fires(&Condition::ActiveThreat, &view(Some(&infected))).as_deref(),
+            Some("Eicar-Signature")
+        );
+        let off = ProtectionStatus {
+            realtime_protection: Some(false),
+            ..healthy()
+        };
+        assert!(fires(&Condition::RealtimeProtectionOff, &view(Some(&off))).is_some());
+        assert!(
+            fires(&Condition::RealtimeProtectionOff, &view(None)).is_none(),
+            "unknown is not off"
+        );
+        let none = ProtectionStatus::default();
+        assert!(fires(&Condition::ProtectionMissing, &view(Some(&none))).is_some());
+        assert!(
+            fires(&Condition::ScanOverdue { days: 14 }, &view(Some(&none))).is_none(),
+            "no engine: missing protection, not an overdue scan"
+        );
+        let old = ProtectionStatus {
+            signature_updated_at: Some(to_rfc3339(NOW - 20 * DAY)),
+            last_quick_scan_at: Some(to_rfc3339(NOW - 9 * DAY)),
+            ..healthy()
+        };
+        assert_eq!(
+            fires(
+                &Condition::SignaturesOutdated { days: 14 },
+                &view(Some(&old))
+            )
+            .as_deref(),
+            Some("signatures 20 days old")
+        );
+        assert!(fires(
+            &Condition::SignaturesOutdated { days: 30 },
+            &view(Some(&old))
+        )
+        .is_none());
+        assert!(fires(&Condition::ScanOverdue { days: 7 }, &view(Some(&old))).is_some());
+        assert!(fires(&Condition::ScanOverdue { days: 14 }, &view(Some(&old))).is_none());
+
+        let silent = DeviceView {
+            last_seen_ms: NOW - 30 * HOUR_MS,
+            compliance_state: "noncompliant",
+            ..view(None)
+        };
+        assert!(fires(&Condition::NotCheckedIn { hours: 24 }, &silent).is_some());
+        assert!(fires(&Condition::NotCheckedIn { hours: 48 }, &silent).is_none());
+        assert!(fires(&Condition::Noncompliant, &silent).is_some());
+        let grace = DeviceView {
+            compliance_state: "in_grace",
+            ..silent
+        };
+        assert!(
+            fires(&Condition::Noncompliant, &grace).is_none(),
+            "in grace is not yet noncompliant"
+        );
+
+        let disks =
+            json!([{"mount": "/", "free_percent": 4}, {"mount": "/home", "free_percent": 40}]);
+        let full = DeviceView {
+            disks: Some(&disks),
+            ..view(None)
+        };
+        assert_eq!(
+            fires(&Condition::LowDiskSpace { free_percent: 10 }, &full).as_deref(),
+            Some("/ 4% free")
+        );
+    }
+
+    #[test]
+    fn fleet_conditions_and_validation() {
+        let share = Condition::FleetShare {
+            health: HealthState::Unprotected,
+            platform: Some(Platform::Windows),
+            percent: 5.0,
+        };
+        assert_eq!(device_fires(&share, &view(None), NOW), None);
+        assert!(!share.per_device() && share.time_based());
+        assert!(share_fires(5.0, 51, 1000));
+        assert!(!share_fires(5.0, 50, 1000), "more than, not equal");
+        assert!(!share_fires(5.0, 0, 0));
+        assert!(Condition::ActiveThreat.per_device() && !Condition::ActiveThreat.time_based());
+        assert_eq!(
+            Condition::LowDiskSpace { free_percent: 0 }.validate(),
+            Err("free_percent")
+        );
+        assert_eq!(
+            Condition::NotCheckedIn { hours: 0 }.validate(),
+            Err("hours")
+        );
+        let parsed: Condition =
+            serde_json::from_value(json!({"type": "signatures_outdated"})).expect("default days");
+        assert_eq!(parsed, Condition::SignaturesOutdated { days: 14 });
+        assert_eq!(Severity::parse("critical"), Some(Severity::Critical));
+    }
+}
