@@ -234,6 +234,100 @@ pub fn device_fires(cond: &Condition, device: &DeviceView, now_ms: i64) -> Optio
     Some(fired)
 }
 
+/// A rule: a condition, its severity, the device groups it watches (empty: all) and whether
+/// it is on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertRule {
+    pub id: String,
+    pub name: String,
+    pub condition: Condition,
+    pub severity: Severity,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default = "enabled")]
+    pub enabled: bool,
+}
+
+fn enabled() -> bool {
+    true
+}
+
+impl AlertRule {
+    pub fn applies_to(&self, group: Option<&str>) -> bool {
+        self.enabled
+            && self.condition.per_device()
+            && (self.groups.is_empty() || group.is_some_and(|g| self.groups.iter().any(|x| x == g)))
+    }
+}
+
+/// The per-device rules firing for a device, with why. `previous` are the rules that fired
+/// at the last evaluation: a low-disk rule keeps firing while no new disk report came.
+pub fn firing(
+    rules: &[AlertRule],
+    group: Option<&str>,
+    device: &DeviceView,
+    now_ms: i64,
+    previous: &[&str],
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for r in rules.iter().filter(|r| r.applies_to(group)) {
+        let why = match device_fires(&r.condition, device, now_ms) {
+            Some(Some(why)) => Some(why),
+            Some(None)
+                if matches!(r.condition, Condition::LowDiskSpace { .. })
+                    && device.disks.is_none()
+                    && previous.contains(&r.id.as_str()) =>
+            {
+                Some(String::new())
+            }
+            _ => None,
+        };
+        if let Some(why) = why {
+            out.push((r.id.clone(), why));
+        }
+    }
+    out
+}
+
+/// The first instant after `now_ms` at which time alone could change which rules fire for
+/// the device (a limit of age or silence crossed); `None` when only new facts can.
+pub fn next_change(
+    rules: &[AlertRule],
+    group: Option<&str>,
+    device: &DeviceView,
+    now_ms: i64,
+) -> Option<i64> {
+    let at = |t: Option<&String>| t.and_then(|t| crate::time::parse_rfc3339(t));
+    let day = 24 * HOUR_MS;
+    rules
+        .iter()
+        .filter(|r| r.applies_to(group))
+        .filter_map(|r| match &r.condition {
+            Condition::SignaturesOutdated { days } => at(device
+                .protection
+                .and_then(|p| p.signature_updated_at.as_ref()))
+            .map(|t| t + (i64::from(*days) + 1) * day),
+            Condition::ScanOverdue { days } => device
+                .protection
+                .and_then(|p| {
+                    [
+                        at(p.last_quick_scan_at.as_ref()),
+                        at(p.last_full_scan_at.as_ref()),
+                    ]
+                    .into_iter()
+                    .flatten()
+                    .max()
+                })
+                .map(|t| t + (i64::from(*days) + 1) * day),
+            Condition::NotCheckedIn { hours } => {
+                Some(device.last_seen_ms + i64::from(*hours) * HOUR_MS)
+            }
+            _ => None,
+        })
+        .filter(|&t| t > now_ms)
+        .min()
+}
+
 /// Whether a fleet share condition holds: `matching` of `total` devices.
 pub fn share_fires(percent: f64, matching: u64, total: u64) -> bool {
     total > 0 && (matching as f64) * 100.0 / (total as f64) > percent
@@ -367,6 +461,54 @@ mod tests {
             fires(&Condition::LowDiskSpace { free_percent: 10 }, &full).as_deref(),
             Some("/ 4% free")
         );
+    }
+
+    #[test]
+    fn rules_fire_within_their_groups_and_say_when_to_look_again() {
+        let rule = |id: &str, condition, groups: &[&str]| AlertRule {
+            id: id.into(),
+            name: id.into(),
+            condition,
+            severity: Severity::Warning,
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            enabled: true,
+        };
+        let rules = [
+            rule("silent", Condition::NotCheckedIn { hours: 24 }, &[]),
+            rule("rt", Condition::RealtimeProtectionOff, &["paris"]),
+            rule("disk", Condition::LowDiskSpace { free_percent: 10 }, &[]),
+            rule(
+                "share",
+                Condition::FleetShare {
+                    health: HealthState::Unprotected,
+                    platform: None,
+                    percent: 5.0,
+                },
+                &[],
+            ),
+        ];
+        let off = ProtectionStatus {
+            realtime_protection: Some(false),
+            ..healthy()
+        };
+        let v = view(Some(&off));
+        let ids = |f: Vec<(String, String)>| f.into_iter().map(|x| x.0).collect::<Vec<_>>();
+        assert_eq!(ids(firing(&rules, Some("paris"), &v, NOW, &[])), ["rt"]);
+        assert!(firing(&rules, Some("london"), &v, NOW, &[]).is_empty());
+        assert_eq!(
+            ids(firing(&rules, None, &v, NOW + 25 * HOUR_MS, &[])),
+            ["silent"]
+        );
+        // No disk report in this check-in: a firing low-disk rule keeps firing.
+        assert_eq!(ids(firing(&rules, None, &v, NOW, &["disk"])), ["disk"]);
+        assert_eq!(
+            next_change(&rules, None, &v, NOW),
+            Some(NOW + 24 * HOUR_MS),
+            "silence crosses 24 h"
+        );
+        let mut off_rule = rules[1].clone();
+        off_rule.enabled = false;
+        assert!(firing(&[off_rule], Some("paris"), &v, NOW, &[]).is_empty());
     }
 
     #[test]

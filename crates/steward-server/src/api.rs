@@ -35,25 +35,27 @@ pub async fn openapi() -> Response {
 }
 
 /// Query parameters, parsed by hand so that every bad value gets `invalid_query`.
-struct Params(HashMap<String, String>);
+pub(crate) struct Params(HashMap<String, String>);
 
 impl Params {
-    fn from(q: Result<Query<HashMap<String, String>>, QueryRejection>) -> Result<Params, ApiError> {
+    pub(crate) fn from(
+        q: Result<Query<HashMap<String, String>>, QueryRejection>,
+    ) -> Result<Params, ApiError> {
         q.map(|Query(m)| Params(m))
             .map_err(|_| ApiError(ErrorCode::InvalidQuery))
     }
 
-    fn get(&self, k: &str) -> Option<&str> {
+    pub(crate) fn get(&self, k: &str) -> Option<&str> {
         self.0.get(k).map(String::as_str).filter(|v| !v.is_empty())
     }
 
-    fn time(&self, k: &str) -> Result<Option<i64>, ApiError> {
+    pub(crate) fn time(&self, k: &str) -> Result<Option<i64>, ApiError> {
         self.get(k)
             .map(|v| parse_rfc3339(v).ok_or(ApiError(ErrorCode::InvalidQuery)))
             .transpose()
     }
 
-    fn limit(&self) -> Result<u32, ApiError> {
+    pub(crate) fn limit(&self) -> Result<u32, ApiError> {
         match self.get("limit") {
             None => Ok(DEFAULT_PAGE_LIMIT),
             Some(v) => v
@@ -64,7 +66,7 @@ impl Params {
         }
     }
 
-    fn text(&self, k: &str) -> Result<Option<String>, ApiError> {
+    pub(crate) fn text(&self, k: &str) -> Result<Option<String>, ApiError> {
         match self.get(k) {
             Some(v) if v.len() > MAX_FIELD_LEN => Err(ApiError(ErrorCode::InvalidQuery)),
             v => Ok(v.map(str::to_string)),
@@ -151,7 +153,7 @@ pub fn in_scope(caller: &Caller, group: Option<&str>) -> bool {
 
 /// Refuses a device outside the caller's groups as if it did not exist, and records the
 /// attempt.
-async fn require_scope(
+pub(crate) async fn require_scope(
     state: &AppState,
     caller: &Caller,
     device_id: &str,

@@ -187,5 +187,63 @@ pub async fn sweep_once(state: &AppState) -> Result<u64, ApiError> {
     let _guard = state.fleet.refreshing.lock().await;
     let (at, counts) = recount(state).await?;
     state.store.snapshot_fleet(&counts, at).await?;
+    drop(_guard);
+    fleet_alerts(state, &counts, at).await?;
     Ok(n)
+}
+
+/// Evaluates the fleet-wide alert rules (share of devices in a health state, enrollment
+/// failures in a window) against the fresh counts.
+async fn fleet_alerts(state: &AppState, counts: &[FleetCount], now: i64) -> Result<(), ApiError> {
+    use steward_core::alerting::{share_fires, Condition};
+    let mut firing = Vec::new();
+    for rule in state.store.alert_rules().iter().filter(|r| r.enabled) {
+        let in_rule = |c: &&FleetCount| {
+            rule.groups.is_empty()
+                || c.group
+                    .as_deref()
+                    .is_some_and(|g| rule.groups.iter().any(|x| x == g))
+        };
+        match &rule.condition {
+            Condition::FleetShare {
+                health,
+                platform,
+                percent,
+            } => {
+                let of_platform: Vec<&FleetCount> = counts
+                    .iter()
+                    .filter(in_rule)
+                    .filter(|c| platform.is_none_or(|p| c.platform == p.as_str()))
+                    .collect();
+                let total: u64 = of_platform.iter().map(|c| c.count).sum();
+                let matching: u64 = of_platform
+                    .iter()
+                    .filter(|c| c.health == health.as_str())
+                    .map(|c| c.count)
+                    .sum();
+                if share_fires(*percent, matching, total) {
+                    firing.push((
+                        rule.id.clone(),
+                        format!("{matching} of {total} devices {}", health.as_str()),
+                    ));
+                }
+            }
+            Condition::EnrollmentFailures {
+                count,
+                window_minutes,
+            } => {
+                let since = now - i64::from(*window_minutes) * 60_000;
+                let failures = state.store.enrollment_failures_since(since).await?;
+                if failures > u64::from(*count) {
+                    firing.push((
+                        rule.id.clone(),
+                        format!("{failures} failed enrollments in {window_minutes} minutes"),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    state.store.apply_fleet_firing(&firing, now).await?;
+    Ok(())
 }

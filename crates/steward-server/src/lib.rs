@@ -5,6 +5,7 @@
 //! hot path; `api.rs` the admin API.
 
 pub mod agent;
+pub mod alerts;
 pub mod api;
 pub mod auth;
 pub mod body;

@@ -130,6 +130,57 @@ pub fn endpoints() -> Vec<Endpoint> {
         ),
         ep(
             Method::GET,
+            "/api/v1/alert-rules",
+            Requires(ReadDevices),
+            || get(crate::alerts::list_rules),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/alert-rules",
+            Requires(ManagePolicies),
+            || post(crate::alerts::create_rule),
+        ),
+        ep(
+            Method::GET,
+            "/api/v1/alert-rules/{id}",
+            Requires(ReadDevices),
+            || get(crate::alerts::get_rule),
+        ),
+        ep(
+            Method::PUT,
+            "/api/v1/alert-rules/{id}",
+            Requires(ManagePolicies),
+            || axum::routing::put(crate::alerts::update_rule),
+        ),
+        ep(
+            Method::DELETE,
+            "/api/v1/alert-rules/{id}",
+            Requires(ManagePolicies),
+            || axum::routing::delete(crate::alerts::delete_rule),
+        ),
+        ep(Method::GET, "/api/v1/alerts", Requires(ReadDevices), || {
+            get(crate::alerts::list_alerts)
+        }),
+        ep(
+            Method::GET,
+            "/api/v1/alerts/{id}",
+            Requires(ReadDevices),
+            || get(crate::alerts::get_alert),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/alerts/{id}/acknowledge",
+            Requires(ManageDevices),
+            || post(crate::alerts::acknowledge),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/alerts/{id}/resolve",
+            Requires(ManageDevices),
+            || post(crate::alerts::resolve),
+        ),
+        ep(
+            Method::GET,
             "/api/v1/enrollment-attempts",
             Requires(ReadDevices),
             || get(api::list_enrollment_attempts),

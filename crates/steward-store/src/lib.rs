@@ -10,6 +10,7 @@
 //!   answered only after the transaction holding its write has committed.
 //! - On SQLite there is exactly one writing connection, so writers never contend for the lock.
 
+pub mod alerts;
 pub mod audit;
 pub mod devices;
 pub mod fleet;
@@ -84,6 +85,8 @@ pub struct Store {
     wal_frames: Arc<AtomicI64>,
     /// The compliance policies, as the writer evaluates check-ins against them.
     policies: Arc<std::sync::RwLock<Arc<Vec<steward_core::compliance::Policy>>>>,
+    /// The alert rules, likewise.
+    alert_rules: Arc<std::sync::RwLock<Arc<Vec<steward_core::alerting::AlertRule>>>>,
 }
 
 impl Store {
@@ -138,6 +141,7 @@ impl Store {
                     backend,
                     wal_frames: Arc::default(),
                     policies: Arc::default(),
+                    alert_rules: Arc::default(),
                 }
             }
             Backend::Postgres => {
@@ -153,10 +157,12 @@ impl Store {
                     backend,
                     wal_frames: Arc::default(),
                     policies: Arc::default(),
+                    alert_rules: Arc::default(),
                 }
             }
         };
         store.reload_policies().await?;
+        store.reload_alert_rules().await?;
         Ok(store)
     }
 

@@ -2,12 +2,14 @@
 
 use serde_json::Value;
 use sqlx::Row;
+use steward_core::alerting::{self, DeviceView};
 use steward_core::compliance::{evaluate, ComplianceState, DeviceFacts, Evaluation, Policy};
 use steward_core::health::{classify, next_change, HealthLimits};
 use steward_proto::{Platform, ProtectionStatus};
 
+use crate::alerts;
 use crate::audit::{self, Actor, AuditRecord};
-use crate::writer::{insert_events, state_events};
+use crate::writer::{insert_events, silent_alert, state_events};
 use crate::{values_placeholders, Result, Store, StoreError};
 
 /// Devices evaluated per transaction when the whole fleet is re-evaluated.
@@ -203,6 +205,7 @@ impl Store {
 
     fn evaluate_rows(&self, rows: &[sqlx::any::AnyRow], now: i64) -> Result<Vec<Reevaluated>> {
         let policies = self.policies();
+        let rules = self.alert_rules();
         let limits = HealthLimits::default();
         let mut updates = Vec::with_capacity(rows.len());
         for r in rows {
@@ -230,14 +233,29 @@ impl Store {
                 r.try_get("failing_since")?,
             );
             let health = classify(protection.as_ref(), now, &limits).state;
-            let recheck_at = [e.recheck_at, next_change(protection.as_ref(), now, &limits)]
-                .into_iter()
-                .flatten()
-                .min();
+            let old_compliance: String = r.try_get("compliance_state")?;
+            let old_firing: String = r.try_get("firing_rules")?;
+            let view = DeviceView {
+                protection: protection.as_ref(),
+                compliance_state: e.state.as_str(),
+                last_seen_ms: facts.last_seen_ms,
+                // Disk facts only change with a check-in, which evaluated them.
+                disks: None,
+            };
+            let previous: Vec<&str> = old_firing.split(',').collect();
+            let firing = alerting::firing(&rules, group.as_deref(), &view, now, &previous);
+            let recheck_at = [
+                e.recheck_at,
+                next_change(protection.as_ref(), now, &limits),
+                alerting::next_change(&rules, group.as_deref(), &view, now),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             updates.push(Reevaluated {
                 id: r.try_get("id")?,
                 seq: r.try_get("seq")?,
-                old_compliance: r.try_get("compliance_state")?,
+                old_compliance,
                 old_health: r.try_get("health_state")?,
                 compliance: e.state.as_str(),
                 results: serde_json::to_string(&e.results).unwrap_or_default(),
@@ -245,7 +263,14 @@ impl Store {
                 health: health.as_str(),
                 recheck_at,
                 old_recheck: r.try_get("recheck_at")?,
-                checkin_sensitive: i64::from(e.checkin_sensitive),
+                checkin_sensitive: i64::from(e.checkin_sensitive || silent_alert(&rules, &firing)),
+                new_firing: firing
+                    .iter()
+                    .map(|(id, _)| id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                firing,
+                old_firing,
             });
         }
         Ok(updates)
@@ -333,6 +358,19 @@ impl Store {
             })
             .collect();
         insert_events(&mut tx, &events, self.backend.rows_per_statement(4)).await?;
+        let rules = self.alert_rules();
+        for u in updates
+            .iter()
+            .filter(|u| u.new_firing != u.old_firing && written.contains(&u.id))
+        {
+            let stored =
+                alerts::apply_firing(&mut tx, &rules, &u.id, now, &u.old_firing, &u.firing).await?;
+            sqlx::query("UPDATE devices SET firing_rules = $1 WHERE id = $2")
+                .bind(stored)
+                .bind(u.id.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(written.len())
     }
@@ -351,11 +389,14 @@ struct Reevaluated {
     recheck_at: Option<i64>,
     old_recheck: Option<i64>,
     checkin_sensitive: i64,
+    old_firing: String,
+    new_firing: String,
+    firing: Vec<(String, String)>,
 }
 
 /// The columns [`Store::reevaluate_rows`] needs.
 const EVAL_COLS: &str = "id, seq, platform, os_version, protection, compliance, last_seen_at, \
-                         device_group, failing_since, compliance_state, health_state, recheck_at";
+                         device_group, failing_since, compliance_state, health_state, recheck_at, firing_rules";
 
 /// Whether a compliance state name is known (for list filters).
 pub fn valid_state(s: &str) -> bool {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use sqlx::{Any, Row, Transaction};
+use steward_core::alerting::{self, AlertRule, Condition, DeviceView};
 use steward_core::compliance::{DeviceFacts, Policy};
 use steward_core::enrollment::check_token;
 use steward_core::health::{classify, next_change, HealthLimits};
@@ -18,6 +19,7 @@ use steward_proto::{EnrollRequest, ErrorCode, OsFacts, Platform, ProtectionStatu
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use crate::alerts;
 use crate::policies::evaluate_device;
 use crate::tokens::token_record;
 use crate::{values_placeholders, Result, Store, StoreError};
@@ -234,12 +236,15 @@ async fn apply_in_tx(store: &Store, ops: &[&WriteOp]) -> Result<Vec<WriteOutcome
     let mut tx = store.begin_write().await?;
     let mut out: Vec<Option<WriteOutcome>> = vec![None; ops.len()];
     let once = device_counts(ops);
-    let policies = store.policies();
+    let ev = Evaluators {
+        policies: store.policies(),
+        alert_rules: store.alert_rules(),
+    };
     bulk_touch(&mut tx, ops, &mut out, &once).await?;
-    bulk_checkin(&mut tx, ops, &mut out, &once, &policies).await?;
+    bulk_checkin(&mut tx, ops, &mut out, &once, &ev).await?;
     for (op, slot) in ops.iter().zip(out.iter_mut()) {
         if slot.is_none() {
-            *slot = Some(apply_one(&mut tx, op, &policies).await?);
+            *slot = Some(apply_one(&mut tx, op, &ev).await?);
         }
     }
     tx.commit().await?;
@@ -334,7 +339,7 @@ async fn bulk_touch(
 async fn apply_one(
     tx: &mut Transaction<'_, Any>,
     op: &WriteOp,
-    policies: &[Policy],
+    ev: &Evaluators,
 ) -> Result<WriteOutcome> {
     match op {
         WriteOp::Touch {
@@ -343,7 +348,7 @@ async fn apply_one(
             at,
             state_hash,
         } => touch(tx, device_id, *seq, *at, state_hash).await,
-        WriteOp::Checkin(c) => checkin(tx, c, policies).await,
+        WriteOp::Checkin(c) => checkin(tx, c, ev).await,
         WriteOp::Enroll(e) => enroll(tx, e).await,
         WriteOp::RecordAttempt(a) => {
             insert_attempt(tx, a, None, None).await?;
@@ -425,6 +430,12 @@ async fn touch_miss(
     })
 }
 
+/// What a state-changing check-in is evaluated against.
+pub(crate) struct Evaluators {
+    pub policies: Arc<Vec<Policy>>,
+    pub alert_rules: Arc<Vec<AlertRule>>,
+}
+
 /// The stored state a check-in is compared with.
 struct Stored {
     seq: i64,
@@ -435,11 +446,12 @@ struct Stored {
     compliance_state: String,
     health_state: String,
     failing_since: Option<i64>,
+    firing_rules: String,
 }
 
 const STORED_COLS: &str = "id, name, os_name, os_version, seq, protection, compliance, \
                            inventory_hash, retired_at, platform, device_group, compliance_state, \
-                           health_state, failing_since";
+                           health_state, failing_since, firing_rules";
 
 fn stored(row: &sqlx::any::AnyRow) -> Result<Stored> {
     let json = |col: &str| -> Result<Option<String>> { Ok(row.try_get(col)?) };
@@ -459,6 +471,7 @@ fn stored(row: &sqlx::any::AnyRow) -> Result<Stored> {
         compliance_state: row.try_get("compliance_state")?,
         health_state: row.try_get("health_state")?,
         failing_since: row.try_get("failing_since")?,
+        firing_rules: row.try_get("firing_rules")?,
     })
 }
 
@@ -473,7 +486,7 @@ pub(crate) struct Event {
 async fn checkin(
     tx: &mut Transaction<'_, Any>,
     c: &CheckinWrite,
-    policies: &[Policy],
+    ev: &Evaluators,
 ) -> Result<WriteOutcome> {
     let row = sqlx::query(&format!("SELECT {STORED_COLS} FROM devices WHERE id = $1"))
         .bind(&c.device_id)
@@ -481,7 +494,7 @@ async fn checkin(
         .await?;
     let old = row.as_ref().map(stored).transpose()?;
     let mut events = Vec::new();
-    let outcome = apply_checkin(tx, c, old, policies, &mut events).await?;
+    let outcome = apply_checkin(tx, c, old, ev, &mut events).await?;
     insert_events(tx, &events, EVENT_CHUNK).await?;
     Ok(outcome)
 }
@@ -493,7 +506,7 @@ async fn bulk_checkin(
     ops: &[&WriteOp],
     out: &mut [Option<WriteOutcome>],
     once: &std::collections::HashMap<&str, usize>,
-    policies: &[Policy],
+    ev: &Evaluators,
 ) -> Result<()> {
     let todo: Vec<(usize, &CheckinWrite)> = ops
         .iter()
@@ -527,7 +540,7 @@ async fn bulk_checkin(
         }
         for (i, c) in chunk {
             let old = found.remove(&c.device_id);
-            out[*i] = Some(apply_checkin(tx, c, old, policies, &mut events).await?);
+            out[*i] = Some(apply_checkin(tx, c, old, ev, &mut events).await?);
         }
     }
     insert_events(tx, &events, EVENT_CHUNK).await
@@ -538,7 +551,7 @@ async fn apply_checkin(
     tx: &mut Transaction<'_, Any>,
     c: &CheckinWrite,
     old: Option<Stored>,
-    policies: &[Policy],
+    ev: &Evaluators,
     events: &mut Vec<Event>,
 ) -> Result<WriteOutcome> {
     let Some(old) = old else {
@@ -558,7 +571,7 @@ async fn apply_checkin(
         last_seen_ms: c.at,
     };
     let evaluation = evaluate_device(
-        policies,
+        &ev.policies,
         old.group.as_deref(),
         &facts,
         c.at,
@@ -569,9 +582,28 @@ async fn apply_checkin(
     let health = classify(c.protection.as_ref(), c.at, &limits)
         .state
         .as_str();
+    let view = DeviceView {
+        protection: c.protection.as_ref(),
+        compliance_state: new_state,
+        last_seen_ms: c.at,
+        disks: c.inventory.as_ref().and_then(|(m, _)| m.get("disks")),
+    };
+    let previous: Vec<&str> = old.firing_rules.split(',').collect();
+    let group = old.group.as_deref();
+    let fire = alerting::firing(&ev.alert_rules, group, &view, c.at, &previous);
+    let firing_rules = alerts::apply_firing(
+        tx,
+        &ev.alert_rules,
+        &c.device_id,
+        c.at,
+        &old.firing_rules,
+        &fire,
+    )
+    .await?;
     let recheck_at = [
         evaluation.recheck_at,
         next_change(c.protection.as_ref(), c.at, &limits),
+        alerting::next_change(&ev.alert_rules, group, &view, c.at),
     ]
     .into_iter()
     .flatten()
@@ -604,7 +636,7 @@ async fn apply_checkin(
          os_facts = $6, protection = $7, compliance = $8, state_hash = $9, \
          inventory = COALESCE($10, inventory), inventory_hash = $11, compliance_state = $13, \
          compliance_results = $14, failing_since = $15, health_state = $16, recheck_at = $17, \
-         checkin_sensitive = $18 WHERE id = $12",
+         checkin_sensitive = $18, firing_rules = $19 WHERE id = $12",
     )
     .bind(c.at)
     .bind(c.seq)
@@ -623,7 +655,10 @@ async fn apply_checkin(
     .bind(evaluation.failing_since)
     .bind(health)
     .bind(recheck_at)
-    .bind(i64::from(evaluation.checkin_sensitive))
+    .bind(i64::from(
+        evaluation.checkin_sensitive || silent_alert(&ev.alert_rules, &fire),
+    ))
+    .bind(&firing_rules)
     .execute(&mut **tx)
     .await?;
     for (kind, detail) in changes(&old, &new) {
@@ -636,6 +671,16 @@ async fn apply_checkin(
     }
     Ok(WriteOutcome::Applied {
         inventory_hash: new.inventory_hash,
+    })
+}
+
+/// Whether a firing rule is about silence: the device's next check-in, even an unchanged
+/// one, should end it.
+pub(crate) fn silent_alert(rules: &[AlertRule], firing: &[(String, String)]) -> bool {
+    firing.iter().any(|(id, _)| {
+        rules
+            .iter()
+            .any(|r| &r.id == id && matches!(r.condition, Condition::NotCheckedIn { .. }))
     })
 }
 

@@ -6,6 +6,7 @@ mod helpers;
 
 mod agent_api;
 mod agent_binary;
+mod alerts_api;
 mod audit;
 mod bad_input;
 mod crash;

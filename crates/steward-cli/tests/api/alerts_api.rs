@@ -1,0 +1,248 @@
+//! Alert rules, device alerts (opened and resolved as devices are evaluated), the alert
+//! lifecycle, and fleet-wide rules evaluated by the sweeper.
+
+use serde_json::{json, Value};
+use steward_core::time::now_ms;
+use steward_proto::{Platform, ProtectionStatus};
+
+use crate::helpers::*;
+
+const HOUR: i64 = 3_600_000;
+
+async fn rule(app: &TestApp, body: Value) -> String {
+    let (s, r) = app
+        .post_as("/api/v1/alert-rules", &app.admin_token, &body)
+        .await;
+    assert_eq!(s, 201, "{r}");
+    r["id"].as_str().expect("id").to_string()
+}
+
+async fn report(app: &TestApp, dev: &(String, String), seq: u64, p: ProtectionStatus) {
+    let mut req = checkin(seq, &format!("host-{}", &dev.0[..8]));
+    req.protection = Some(p);
+    assert!(
+        app.agent
+            .checkin(&dev.0, &dev.1, &req)
+            .await
+            .expect("checkin")
+            .applied
+    );
+}
+
+async fn alerts(app: &TestApp, query: &str) -> Vec<Value> {
+    let (s, page) = app.get(&format!("/api/v1/alerts?{query}")).await;
+    assert_eq!(s, 200, "{page}");
+    page["items"].as_array().cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_device_alert_fires_once_is_acknowledged_and_resolves_itself() {
+    let app = TestApp::spawn().await;
+    let rt = rule(
+        &app,
+        json!({"name": "Real-time protection off", "severity": "warning",
+               "condition": {"type": "realtime_protection_off"}}),
+    )
+    .await;
+    let threat = rule(
+        &app,
+        json!({"name": "Active threat", "severity": "critical", "condition": {"type": "active_threat"}}),
+    )
+    .await;
+    let token = app.enrollment_token(Default::default()).await;
+    let dev = app.enroll(&token, "pc-1", Platform::Linux).await;
+    let other = app.enroll(&token, "pc-2", Platform::Linux).await;
+    report(&app, &other, 1, healthy_protection()).await;
+    let off = ProtectionStatus {
+        realtime_protection: Some(false),
+        ..healthy_protection()
+    };
+    report(&app, &dev, 1, off.clone()).await;
+    // The same state again, and another change that keeps the condition: still one alert.
+    report(&app, &dev, 2, off.clone()).await;
+    let moved = ProtectionStatus {
+        signature_version: Some("27500".into()),
+        ..off.clone()
+    };
+    report(&app, &dev, 3, moved).await;
+    let open = alerts(&app, "state=firing").await;
+    assert_eq!(open.len(), 1, "one alert per device and rule: {open:?}");
+    let a = &open[0];
+    assert_eq!(a["rule_id"], rt.as_str());
+    assert_eq!(a["device_id"], dev.0.as_str());
+    assert_eq!(a["severity"], "warning");
+    assert_eq!(
+        a["summary"],
+        "Real-time protection off: real-time protection off"
+    );
+    let id = a["id"].as_str().expect("id").to_string();
+    assert!(alerts(&app, "severity=critical").await.is_empty());
+    assert_eq!(alerts(&app, &format!("device={}", other.0)).await.len(), 0);
+    assert_eq!(alerts(&app, &format!("rule={threat}")).await.len(), 0);
+
+    let ack = format!("/api/v1/alerts/{id}/acknowledge");
+    let (s, body) = app
+        .post_as(&ack, &app.admin_token, &json!({"comment": "on it"}))
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["state"], "acknowledged");
+    assert!(body["acknowledged_by"].is_string());
+    let (s, body) = app.post_as(&ack, &app.admin_token, &json!({})).await;
+    assert_eq!((s, code(&body)), (409, "conflict"), "acknowledged once");
+    let helpdesk = app
+        .token_with_role(steward_core::role::Role::Helpdesk)
+        .await;
+    let (s, _) = app.post_as(&ack, &helpdesk, &json!({})).await;
+    assert_eq!(
+        s, 403,
+        "the help desk reads alerts, it does not act on them"
+    );
+
+    // Protection comes back: resolved by itself.
+    report(&app, &dev, 4, healthy_protection()).await;
+    let (_, detail) = app.get(&format!("/api/v1/alerts/{id}")).await;
+    assert_eq!(detail["state"], "resolved", "{detail}");
+    assert_eq!(detail["resolved_by"], "auto");
+    let kinds: Vec<&str> = detail["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["fired", "acknowledged", "resolved"]);
+    assert_eq!(detail["history"][1]["detail"]["comment"], "on it");
+
+    // It fires again: a new alert, resolved by hand this time.
+    report(&app, &dev, 5, off).await;
+    let open = alerts(&app, "state=firing").await;
+    assert_eq!(open.len(), 1);
+    assert_ne!(open[0]["id"], id.as_str());
+    let again = open[0]["id"].as_str().expect("id");
+    let (s, body) = app
+        .post_as(
+            &format!("/api/v1/alerts/{again}/resolve"),
+            &app.admin_token,
+            &json!({"comment": "protection off on purpose during the upgrade"}),
+        )
+        .await;
+    assert_eq!(
+        (s, body["state"].as_str()),
+        (200, Some("resolved")),
+        "{body}"
+    );
+    assert_eq!(alerts(&app, "state=resolved").await.len(), 2);
+    let (_, audit) = app.get("/api/v1/audit?action=alert.resolved").await;
+    assert_eq!(audit["items"].as_array().map(Vec::len), Some(1));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn silent_devices_alert_from_the_sweep_and_clear_on_check_in() {
+    let app = TestApp::spawn().await;
+    rule(
+        &app,
+        json!({"name": "Silent for a day", "severity": "warning",
+               "condition": {"type": "not_checked_in", "hours": 24}}),
+    )
+    .await;
+    let token = app.enrollment_token(Default::default()).await;
+    let dev = app.enroll(&token, "laptop", Platform::Windows).await;
+    report(&app, &dev, 1, healthy_protection()).await;
+    let now = now_ms();
+    app.store.sweep(now + 23 * HOUR).await.expect("sweep");
+    assert!(alerts(&app, "").await.is_empty());
+    app.store.sweep(now + 25 * HOUR).await.expect("sweep");
+    let open = alerts(&app, "state=firing").await;
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert!(open[0]["summary"]
+        .as_str()
+        .unwrap_or("")
+        .contains("no check-in for 25 hours"));
+    // The device comes back with nothing new (the cheap path); the next sweep clears it.
+    let stored: ProtectionStatus = serde_json::from_value(
+        app.get(&format!("/api/v1/devices/{}", dev.0)).await.1["protection"].clone(),
+    )
+    .expect("protection");
+    report(&app, &dev, 2, stored).await;
+    app.store.sweep(now_ms()).await.expect("sweep");
+    let all = alerts(&app, "").await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0]["state"], "resolved");
+    assert_eq!(all[0]["resolved_by"], "auto");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_fleet_share_rule_fires_once_for_the_fleet() {
+    let app = TestApp::spawn_with(|c| c.fleet.sweep_interval_secs = 1).await;
+    rule(
+        &app,
+        json!({"name": "Too many Windows devices unprotected", "severity": "critical",
+               "condition": {"type": "fleet_share", "health": "unprotected", "platform": "windows", "percent": 50.0}}),
+    )
+    .await;
+    let token = app.enrollment_token(Default::default()).await;
+    for (i, platform, protection) in [
+        (0, Platform::Windows, ProtectionStatus::default()),
+        (1, Platform::Windows, ProtectionStatus::default()),
+        (2, Platform::Windows, healthy_protection()),
+        (3, Platform::Linux, healthy_protection()),
+    ] {
+        let d = app.enroll(&token, &format!("pc-{i}"), platform).await;
+        report(&app, &d, 1, protection).await;
+    }
+    // The sweeper runs every second; wait for it, up to ten.
+    let mut open = Vec::new();
+    for _ in 0..100 {
+        open = alerts(&app, "state=firing").await;
+        if !open.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(open[0]["subject"], "fleet");
+    assert!(open[0]["device_id"].is_null());
+    assert_eq!(
+        open[0]["summary"],
+        "Too many Windows devices unprotected: 2 of 3 devices unprotected"
+    );
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn bad_rules_and_filters_are_refused() {
+    let app = TestApp::spawn().await;
+    for body in [
+        json!({"name": "", "severity": "warning", "condition": {"type": "active_threat"}}),
+        json!({"name": "x", "severity": "loud", "condition": {"type": "active_threat"}}),
+        json!({"name": "x", "severity": "warning", "condition": {"type": "weather"}}),
+        json!({"name": "x", "severity": "warning", "condition": {"type": "not_checked_in", "hours": 0}}),
+        json!({"name": "x", "severity": "warning", "condition": {"type": "low_disk_space", "free_percent": 100}}),
+        json!({"name": "x", "severity": "warning", "condition": {"type": "active_threat"}, "groups": ["a,b"]}),
+    ] {
+        let (s, b) = app
+            .post_as("/api/v1/alert-rules", &app.admin_token, &body)
+            .await;
+        assert_eq!(s, 400, "{body}: {b}");
+    }
+    let (_, rules) = app.get("/api/v1/alert-rules").await;
+    assert_eq!(
+        rules["items"].as_array().map(Vec::len),
+        Some(0),
+        "nothing half-written"
+    );
+    for q in ["state=open", "severity=loud", "limit=0"] {
+        let (s, b) = app.get(&format!("/api/v1/alerts?{q}")).await;
+        assert_eq!((s, code(&b)), (400, "invalid_query"), "{q}");
+    }
+    let (s, b) = app
+        .post_as(
+            "/api/v1/alerts/nope/acknowledge",
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!((s, code(&b)), (404, "not_found"));
+    app.shutdown().await;
+}

@@ -1,0 +1,496 @@
+//! Alert rules and alerts. Rules are kept in memory (reloaded on every change) so the writer
+//! can evaluate each state-changing check-in against them in its own transaction. An alert is
+//! unique per rule and subject while open (firing or acknowledged); it resolves by itself when
+//! the condition clears, or by hand.
+
+use serde::Serialize;
+use sqlx::{Any, Row, Transaction};
+use steward_core::alerting::{AlertRule, Severity};
+
+use crate::audit::{self, Actor, AuditRecord};
+use crate::{bind_all, where_sql, Param, Result, Store, StoreError};
+
+/// An alert as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    pub id: String,
+    pub rule_id: String,
+    pub subject: String,
+    pub device_id: Option<String>,
+    pub severity: String,
+    /// firing, acknowledged or resolved.
+    pub state: String,
+    pub summary: String,
+    pub fired_at: String,
+    pub updated_at: String,
+    pub acknowledged_at: Option<String>,
+    pub acknowledged_by: Option<String>,
+    pub resolved_at: Option<String>,
+    /// `auto` when the condition cleared, else who resolved it.
+    pub resolved_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertEvent {
+    pub at: String,
+    pub kind: String,
+    pub actor: String,
+    pub detail: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AlertDetail {
+    #[serde(flatten)]
+    pub alert: Alert,
+    pub history: Vec<AlertEvent>,
+}
+
+/// Filters of `GET /api/v1/alerts`, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct AlertQuery {
+    pub state: Option<String>,
+    pub severity: Option<String>,
+    pub rule_id: Option<String>,
+    pub device_id: Option<String>,
+    /// Device groups the caller may see; empty means all.
+    pub scope: Vec<String>,
+    pub limit: u32,
+    pub cursor: Option<String>,
+}
+
+pub const ALERT_STATES: [&str; 3] = ["firing", "acknowledged", "resolved"];
+
+const ALERT_COLS: &str = "a.id, a.rule_id, a.subject, a.device_id, a.severity, a.state, \
+                          a.summary, a.fired_at, a.updated_at, a.acknowledged_at, \
+                          a.acknowledged_by, a.resolved_at, a.resolved_by";
+
+fn alert_row(r: &sqlx::any::AnyRow) -> Result<Alert> {
+    use steward_core::time::to_rfc3339;
+    let time =
+        |c: &str| -> Result<Option<String>> { Ok(r.try_get::<Option<i64>, _>(c)?.map(to_rfc3339)) };
+    Ok(Alert {
+        id: r.try_get("id")?,
+        rule_id: r.try_get("rule_id")?,
+        subject: r.try_get("subject")?,
+        device_id: r.try_get("device_id")?,
+        severity: r.try_get("severity")?,
+        state: r.try_get("state")?,
+        summary: r.try_get("summary")?,
+        fired_at: to_rfc3339(r.try_get("fired_at")?),
+        updated_at: to_rfc3339(r.try_get("updated_at")?),
+        acknowledged_at: time("acknowledged_at")?,
+        acknowledged_by: r.try_get("acknowledged_by")?,
+        resolved_at: time("resolved_at")?,
+        resolved_by: r.try_get("resolved_by")?,
+    })
+}
+
+fn rule_row(r: &sqlx::any::AnyRow) -> Result<AlertRule> {
+    let invalid = |e: String| StoreError::Invalid(e);
+    let condition: String = r.try_get("condition")?;
+    let severity: String = r.try_get("severity")?;
+    let groups: String = r.try_get("device_groups")?;
+    Ok(AlertRule {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        condition: serde_json::from_str(&condition).map_err(|e| invalid(e.to_string()))?,
+        severity: Severity::parse(&severity).ok_or_else(|| invalid(severity.clone()))?,
+        groups: groups
+            .split(',')
+            .filter(|g| !g.is_empty())
+            .map(str::to_string)
+            .collect(),
+        enabled: r.try_get::<i64, _>("enabled")? != 0,
+    })
+}
+
+async fn alert_event(
+    tx: &mut Transaction<'_, Any>,
+    alert_id: &str,
+    at: i64,
+    kind: &str,
+    actor: &str,
+    detail: &serde_json::Value,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO alert_events (alert_id, at, kind, actor, detail) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(alert_id)
+    .bind(at)
+    .bind(kind)
+    .bind(actor)
+    .bind(detail.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Opens alerts for rules that started firing for a device (or the subject `fleet`) and
+/// resolves those of rules that stopped, inside the caller's transaction. `old` is the device's stored `firing_rules`;
+/// returns the new value to store.
+pub(crate) async fn apply_firing(
+    tx: &mut Transaction<'_, Any>,
+    rules: &[AlertRule],
+    device_id: &str,
+    at: i64,
+    old: &str,
+    firing: &[(String, String)],
+) -> Result<String> {
+    let before: Vec<&str> = old.split(',').filter(|s| !s.is_empty()).collect();
+    for (rule_id, why) in firing {
+        if before.contains(&rule_id.as_str()) {
+            continue;
+        }
+        let Some(rule) = rules.iter().find(|r| &r.id == rule_id) else {
+            continue;
+        };
+        let id = uuid::Uuid::now_v7().to_string();
+        let summary = if why.is_empty() {
+            rule.name.clone()
+        } else {
+            format!("{}: {why}", rule.name)
+        };
+        let inserted = sqlx::query(
+            "INSERT INTO alerts (id, rule_id, subject, device_id, severity, state, summary, \
+             fired_at, updated_at) VALUES ($1, $2, $3, $7, $4, 'firing', $5, $6, $6) \
+             ON CONFLICT (rule_id, subject) WHERE state <> 'resolved' DO NOTHING",
+        )
+        .bind(&id)
+        .bind(rule_id)
+        .bind(device_id)
+        .bind(rule.severity.as_str())
+        .bind(&summary)
+        .bind(at)
+        .bind((device_id != "fleet").then_some(device_id))
+        .execute(&mut **tx)
+        .await?;
+        if inserted.rows_affected() == 1 {
+            alert_event(
+                tx,
+                &id,
+                at,
+                "fired",
+                "steward",
+                &serde_json::json!({"summary": summary}),
+            )
+            .await?;
+        }
+    }
+    for rule_id in before {
+        if firing.iter().any(|(r, _)| r == rule_id) {
+            continue;
+        }
+        let rows = sqlx::query(
+            "UPDATE alerts SET state = 'resolved', resolved_at = $1, resolved_by = 'auto', \
+             updated_at = $1 WHERE rule_id = $2 AND subject = $3 AND state <> 'resolved' \
+             RETURNING id",
+        )
+        .bind(at)
+        .bind(rule_id)
+        .bind(device_id)
+        .fetch_all(&mut **tx)
+        .await?;
+        for r in rows {
+            let id: String = r.try_get(0)?;
+            alert_event(
+                tx,
+                &id,
+                at,
+                "resolved",
+                "steward",
+                &serde_json::json!({"by": "auto"}),
+            )
+            .await?;
+        }
+    }
+    Ok(firing
+        .iter()
+        .map(|(r, _)| r.as_str())
+        .collect::<Vec<_>>()
+        .join(","))
+}
+
+impl Store {
+    /// Failed enrollment attempts since `since`.
+    pub async fn enrollment_failures_since(&self, since: i64) -> Result<u64> {
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM enrollment_attempts WHERE at >= $1 AND result <> 'success'",
+        )
+        .bind(since)
+        .fetch_one(&self.read)
+        .await?
+        .try_get("n")?;
+        Ok(n as u64)
+    }
+
+    /// Opens fleet alerts (subject `fleet`) for the fleet rules in `firing` and resolves the
+    /// open fleet alerts of the others.
+    pub async fn apply_fleet_firing(&self, firing: &[(String, String)], now: i64) -> Result<()> {
+        let open: Vec<String> = sqlx::query(
+            "SELECT rule_id FROM alerts WHERE subject = 'fleet' AND state <> 'resolved'",
+        )
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<String, _>("rule_id"))
+        .collect::<std::result::Result<_, _>>()?;
+        let changed = firing.iter().any(|(id, _)| !open.contains(id))
+            || open.iter().any(|id| !firing.iter().any(|(f, _)| f == id));
+        if !changed {
+            return Ok(());
+        }
+        let rules = self.alert_rules();
+        let mut tx = self.begin_write().await?;
+        apply_firing(&mut tx, &rules, "fleet", now, &open.join(","), firing).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The alert rules as the writer evaluates them.
+    pub fn alert_rules(&self) -> std::sync::Arc<Vec<AlertRule>> {
+        self.alert_rules
+            .read()
+            .map(|r| r.clone())
+            .unwrap_or_default()
+    }
+
+    pub(crate) async fn reload_alert_rules(&self) -> Result<()> {
+        let rows = sqlx::query("SELECT * FROM alert_rules ORDER BY name, id")
+            .fetch_all(&self.read)
+            .await?;
+        let list = rows.iter().map(rule_row).collect::<Result<Vec<_>>>()?;
+        if let Ok(mut r) = self.alert_rules.write() {
+            *r = std::sync::Arc::new(list);
+        }
+        Ok(())
+    }
+
+    pub fn alert_rule(&self, id: &str) -> Result<AlertRule> {
+        self.alert_rules()
+            .iter()
+            .find(|r| r.id == id)
+            .cloned()
+            .ok_or(StoreError::NotFound)
+    }
+
+    /// Creates or replaces a rule (audited). Devices are evaluated against it from their next
+    /// evaluation on (state-changing check-in, sweep or policy change).
+    pub async fn put_alert_rule(&self, rule: &AlertRule, now: i64, actor: &Actor) -> Result<()> {
+        let before = self.alert_rule(&rule.id).ok();
+        let condition = serde_json::to_string(&rule.condition)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO alert_rules (id, name, condition, severity, device_groups, enabled, \
+             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+             ON CONFLICT (id) DO UPDATE SET name = $2, condition = $3, severity = $4, \
+             device_groups = $5, enabled = $6, updated_at = $7",
+        )
+        .bind(&rule.id)
+        .bind(&rule.name)
+        .bind(condition)
+        .bind(rule.severity.as_str())
+        .bind(rule.groups.join(","))
+        .bind(i64::from(rule.enabled))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let action = if before.is_some() {
+            "alert_rule.update"
+        } else {
+            "alert_rule.create"
+        };
+        let mut rec = AuditRecord::change(actor, now, action, "alert_rule", &rule.id);
+        rec.before = before.map(|b| serde_json::to_value(b).unwrap_or_default());
+        rec.after = Some(serde_json::to_value(rule).unwrap_or_default());
+        audit::insert(&mut tx, &rec).await?;
+        // Every device is looked at again by the next sweep.
+        sqlx::query("UPDATE devices SET recheck_at = $1 WHERE retired_at IS NULL")
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.reload_alert_rules().await
+    }
+
+    /// Deletes a rule (audited); its open alerts are resolved.
+    pub async fn delete_alert_rule(&self, id: &str, now: i64, actor: &Actor) -> Result<()> {
+        let before = self.alert_rule(id)?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM alert_rules WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let resolved = sqlx::query(
+            "UPDATE alerts SET state = 'resolved', resolved_at = $1, resolved_by = $2, \
+             updated_at = $1 WHERE rule_id = $3 AND state <> 'resolved' RETURNING id",
+        )
+        .bind(now)
+        .bind(&actor.name)
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        for r in resolved {
+            let alert: String = r.try_get(0)?;
+            let detail = serde_json::json!({"reason": "rule deleted"});
+            alert_event(&mut tx, &alert, now, "resolved", &actor.name, &detail).await?;
+        }
+        let mut rec = AuditRecord::change(actor, now, "alert_rule.delete", "alert_rule", id);
+        rec.before = Some(serde_json::to_value(before).unwrap_or_default());
+        audit::insert(&mut tx, &rec).await?;
+        tx.commit().await?;
+        self.reload_alert_rules().await
+    }
+
+    pub async fn list_alerts(&self, q: &AlertQuery) -> Result<steward_proto::Page<Alert>> {
+        let mut clauses = Vec::new();
+        let mut params = Vec::new();
+        let next = |p: Param, params: &mut Vec<Param>| {
+            params.push(p);
+            format!("${}", params.len())
+        };
+        for (col, v) in [
+            ("a.state", &q.state),
+            ("a.severity", &q.severity),
+            ("a.rule_id", &q.rule_id),
+            ("a.device_id", &q.device_id),
+        ] {
+            if let Some(v) = v {
+                let n = next(Param::Text(v.clone()), &mut params);
+                clauses.push(format!("{col} = {n}"));
+            }
+        }
+        if !q.scope.is_empty() {
+            let list: Vec<String> = q
+                .scope
+                .iter()
+                .map(|g| next(Param::Text(g.clone()), &mut params))
+                .collect();
+            clauses.push(format!("d.device_group IN ({})", list.join(", ")));
+        }
+        if let Some(c) = &q.cursor {
+            let n = next(Param::Text(c.clone()), &mut params);
+            clauses.push(format!("a.id < {n}"));
+        }
+        let n = next(Param::Int(i64::from(q.limit) + 1), &mut params);
+        let sql = format!(
+            "SELECT {ALERT_COLS} FROM alerts a LEFT JOIN devices d ON d.id = a.device_id {} \
+             ORDER BY a.id DESC LIMIT {n}",
+            where_sql(&clauses)
+        );
+        let rows = bind_all(sqlx::query(&sql), &params)
+            .fetch_all(&self.read)
+            .await?;
+        let mut items = rows.iter().map(alert_row).collect::<Result<Vec<_>>>()?;
+        let next_cursor = if items.len() > q.limit as usize {
+            items.truncate(q.limit as usize);
+            items.last().map(|a| a.id.clone())
+        } else {
+            None
+        };
+        Ok(steward_proto::Page {
+            items,
+            next_cursor,
+            total: None,
+        })
+    }
+
+    /// An alert with its history, and the group of its device (for scope checks).
+    pub async fn alert(&self, id: &str) -> Result<(AlertDetail, Option<String>)> {
+        let row = sqlx::query(&format!(
+            "SELECT {ALERT_COLS}, d.device_group FROM alerts a \
+             LEFT JOIN devices d ON d.id = a.device_id WHERE a.id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let events = sqlx::query(
+            "SELECT at, kind, actor, detail FROM alert_events WHERE alert_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(&self.read)
+        .await?;
+        let history = events
+            .iter()
+            .map(|e| {
+                Ok(AlertEvent {
+                    at: steward_core::time::to_rfc3339(e.try_get("at")?),
+                    kind: e.try_get("kind")?,
+                    actor: e.try_get("actor")?,
+                    detail: serde_json::from_str(&e.try_get::<String, _>("detail")?)
+                        .unwrap_or_default(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((
+            AlertDetail {
+                alert: alert_row(&row)?,
+                history,
+            },
+            row.try_get("device_group")?,
+        ))
+    }
+
+    /// Acknowledges a firing alert, or resolves an open one by hand with a comment. Answers
+    /// `Conflict` when the alert is not in a state that allows it.
+    pub async fn act_on_alert(
+        &self,
+        id: &str,
+        action: AlertAction,
+        comment: &str,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let (sql, kind) = match action {
+            AlertAction::Acknowledge => (
+                "UPDATE alerts SET state = 'acknowledged', acknowledged_at = $1, \
+                 acknowledged_by = $2, updated_at = $1 WHERE id = $3 AND state = 'firing'",
+                "acknowledged",
+            ),
+            AlertAction::Resolve => (
+                "UPDATE alerts SET state = 'resolved', resolved_at = $1, resolved_by = $2, \
+                 updated_at = $1 WHERE id = $3 AND state <> 'resolved'",
+                "resolved",
+            ),
+        };
+        let done = sqlx::query(sql)
+            .bind(now)
+            .bind(&actor.name)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() == 0 {
+            let exists = sqlx::query("SELECT 1 AS one FROM alerts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some();
+            return Err(if exists {
+                StoreError::Conflict(format!(
+                    "alert {id} is not {}",
+                    match action {
+                        AlertAction::Acknowledge => "firing",
+                        AlertAction::Resolve => "open",
+                    }
+                ))
+            } else {
+                StoreError::NotFound
+            });
+        }
+        let detail = serde_json::json!({"comment": comment});
+        alert_event(&mut tx, id, now, kind, &actor.name, &detail).await?;
+        let mut rec = AuditRecord::change(actor, now, &format!("alert.{kind}"), "alert", id);
+        rec.after = Some(detail);
+        audit::insert(&mut tx, &rec).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertAction {
+    Acknowledge,
+    Resolve,
+}
