@@ -4,7 +4,7 @@
 //! for the fleet.
 
 use serde::{Deserialize, Serialize};
-use steward_proto::{HealthState, Platform, ProtectionStatus};
+use steward_proto::{DetectionAction, HealthState, Platform, ProtectionStatus};
 
 use crate::health::{classify, HealthLimits, HealthReason};
 
@@ -134,6 +134,36 @@ impl Condition {
     }
 }
 
+/// Why a rule fires: a message of the translation catalog and its arguments, stored with the
+/// alert and put into words in the reader's language.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reason {
+    pub key: String,
+    #[serde(default)]
+    pub args: std::collections::BTreeMap<String, String>,
+}
+
+impl Reason {
+    pub fn new(key: &str, args: &[(&str, String)]) -> Reason {
+        Reason {
+            key: key.to_string(),
+            args: args
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        }
+    }
+
+    /// The reason in `lang` (empty when there is none).
+    pub fn text(&self, lang: crate::Lang) -> String {
+        if self.key.is_empty() {
+            String::new()
+        } else {
+            crate::i18n::t_map(lang, &self.key, &self.args)
+        }
+    }
+}
+
 /// What a per-device condition looks at.
 #[derive(Debug, Clone, Copy)]
 pub struct DeviceView<'a> {
@@ -147,7 +177,7 @@ pub struct DeviceView<'a> {
 
 /// Whether a per-device condition holds for `device` at `now_ms`, with a short description
 /// of why (for the alert and its notification). `None` for fleet conditions.
-pub fn device_fires(cond: &Condition, device: &DeviceView, now_ms: i64) -> Option<Option<String>> {
+pub fn device_fires(cond: &Condition, device: &DeviceView, now_ms: i64) -> Option<Option<Reason>> {
     let health = |limits: HealthLimits| classify(device.protection, now_ms, &limits);
     let fired = match cond {
         Condition::ActiveThreat => {
@@ -158,24 +188,24 @@ pub fn device_fires(cond: &Condition, device: &DeviceView, now_ms: i64) -> Optio
                     .map(|p| {
                         p.detections
                             .iter()
+                            .filter(|d| d.action == DetectionAction::LeftInPlace)
                             .map(|d| d.threat_name.as_str())
                             .collect()
                     })
                     .unwrap_or_default();
-                if names.is_empty() {
-                    "active threat".to_string()
-                } else {
-                    names.join(", ")
-                }
+                Reason::new(
+                    "alert-reason-active-threat",
+                    &[("threats", names.join(", "))],
+                )
             })
         }
         Condition::ProtectionMissing => (health(HealthLimits::default()).state
             == HealthState::Unprotected)
-            .then(|| "no endpoint protection".to_string()),
+            .then(|| Reason::new("alert-reason-no-protection", &[])),
         Condition::RealtimeProtectionOff => device
             .protection
             .is_some_and(|p| p.realtime_protection == Some(false))
-            .then(|| "real-time protection off".to_string()),
+            .then(|| Reason::new("alert-reason-realtime-off", &[])),
         Condition::SignaturesOutdated { days } => health(HealthLimits {
             signature_max_age_days: i64::from(*days),
             scan_overdue_days: i64::MAX / 2,
@@ -183,9 +213,10 @@ pub fn device_fires(cond: &Condition, device: &DeviceView, now_ms: i64) -> Optio
         .reasons
         .iter()
         .find_map(|r| match r {
-            HealthReason::SignaturesOutdated { age_days } => {
-                Some(format!("signatures {age_days} days old"))
-            }
+            HealthReason::SignaturesOutdated { age_days } => Some(Reason::new(
+                "alert-reason-signatures-old",
+                &[("days", age_days.to_string())],
+            )),
             _ => None,
         }),
         Condition::ScanOverdue { days } => {
@@ -200,20 +231,25 @@ pub fn device_fires(cond: &Condition, device: &DeviceView, now_ms: i64) -> Optio
             .find_map(|r| match r {
                 HealthReason::ScanOverdue { days_since_scan } if engine => {
                     Some(match days_since_scan {
-                        Some(d) => format!("last scan {d} days ago"),
-                        None => "never scanned".to_string(),
+                        Some(d) => {
+                            Reason::new("alert-reason-scan-overdue", &[("days", d.to_string())])
+                        }
+                        None => Reason::new("alert-reason-never-scanned", &[]),
                     })
                 }
                 _ => None,
             })
         }
-        Condition::Noncompliant => {
-            (device.compliance_state == "noncompliant").then(|| "noncompliant".to_string())
-        }
+        Condition::Noncompliant => (device.compliance_state == "noncompliant")
+            .then(|| Reason::new("alert-reason-noncompliant", &[])),
         Condition::NotCheckedIn { hours } => {
             let silent = now_ms - device.last_seen_ms;
-            (silent >= i64::from(*hours) * HOUR_MS)
-                .then(|| format!("no check-in for {} hours", silent / HOUR_MS))
+            (silent >= i64::from(*hours) * HOUR_MS).then(|| {
+                Reason::new(
+                    "alert-reason-silent",
+                    &[("hours", (silent / HOUR_MS).to_string())],
+                )
+            })
         }
         Condition::LowDiskSpace { free_percent } => {
             device.disks.and_then(|d| d.as_array()).and_then(|disks| {
@@ -221,12 +257,12 @@ pub fn device_fires(cond: &Condition, device: &DeviceView, now_ms: i64) -> Optio
                     .iter()
                     .filter_map(|d| {
                         let free = d["free_percent"].as_u64()?;
-                        (free < u64::from(*free_percent)).then(|| {
-                            format!("{} {}% free", d["mount"].as_str().unwrap_or("?"), free)
-                        })
+                        (free < u64::from(*free_percent))
+                            .then(|| format!("{} {free} %", d["mount"].as_str().unwrap_or("?")))
                     })
                     .collect();
-                (!low.is_empty()).then(|| low.join(", "))
+                (!low.is_empty())
+                    .then(|| Reason::new("alert-reason-low-disk", &[("disks", low.join(", "))]))
             })
         }
         Condition::EnrollmentFailures { .. } | Condition::FleetShare { .. } => return None,
@@ -268,7 +304,7 @@ pub fn firing(
     device: &DeviceView,
     now_ms: i64,
     previous: &[&str],
-) -> Vec<(String, String)> {
+) -> Vec<(String, Reason)> {
     let mut out = Vec::new();
     for r in rules.iter().filter(|r| r.applies_to(group)) {
         let why = match device_fires(&r.condition, device, now_ms) {
@@ -278,7 +314,7 @@ pub fn firing(
                     && device.disks.is_none()
                     && previous.contains(&r.id.as_str()) =>
             {
-                Some(String::new())
+                Some(Reason::default())
             }
             _ => None,
         };
@@ -338,7 +374,7 @@ mod tests {
     use super::*;
     use crate::time::to_rfc3339;
     use serde_json::json;
-    use steward_proto::{Detection, DetectionAction};
+    use steward_proto::Detection;
 
     const NOW: i64 = 1_800_000_000_000;
     const DAY: i64 = 24 * HOUR_MS;
@@ -364,7 +400,9 @@ mod tests {
     }
 
     fn fires(c: &Condition, v: &DeviceView) -> Option<String> {
-        device_fires(c, v, NOW).expect("a device condition")
+        device_fires(c, v, NOW)
+            .expect("a device condition")
+            .map(|r| r.text(crate::Lang::En))
     }
 
     #[test]
@@ -396,7 +434,7 @@ mod tests {
         });
         assert_eq!(
             fires(&Condition::ActiveThreat, &view(Some(&infected))).as_deref(),
-            Some("Eicar-Signature")
+            Some("Active threat: Eicar-Signature")
         );
         let off = ProtectionStatus {
             realtime_protection: Some(false),
@@ -424,7 +462,7 @@ mod tests {
                 &view(Some(&old))
             )
             .as_deref(),
-            Some("signatures 20 days old")
+            Some("Signatures are 20 days old")
         );
         assert!(fires(
             &Condition::SignaturesOutdated { days: 30 },
@@ -459,7 +497,7 @@ mod tests {
         };
         assert_eq!(
             fires(&Condition::LowDiskSpace { free_percent: 10 }, &full).as_deref(),
-            Some("/ 4% free")
+            Some("Low disk space: / 4 %")
         );
     }
 
@@ -492,7 +530,7 @@ mod tests {
             ..healthy()
         };
         let v = view(Some(&off));
-        let ids = |f: Vec<(String, String)>| f.into_iter().map(|x| x.0).collect::<Vec<_>>();
+        let ids = |f: Vec<(String, Reason)>| f.into_iter().map(|x| x.0).collect::<Vec<_>>();
         assert_eq!(ids(firing(&rules, Some("paris"), &v, NOW, &[])), ["rt"]);
         assert!(firing(&rules, Some("london"), &v, NOW, &[]).is_empty());
         assert_eq!(

@@ -113,6 +113,15 @@ pub fn t_args(lang: Lang, key: &str, args: &[(&'static str, String)]) -> String 
     LOCALES.lookup_with_args(&lang.langid(), key, &map)
 }
 
+/// Looks up a message whose arguments were stored (an alert's reason, for one).
+pub fn t_map(lang: Lang, key: &str, args: &std::collections::BTreeMap<String, String>) -> String {
+    let map: HashMap<Cow<'static, str>, FluentValue> = args
+        .iter()
+        .map(|(k, v)| (Cow::Owned(k.clone()), FluentValue::from(v.clone())))
+        .collect();
+    LOCALES.lookup_with_args(&lang.langid(), key, &map)
+}
+
 /// The message of an API error code.
 pub fn error_message(lang: Lang, code: steward_proto::ErrorCode) -> String {
     t(lang, &format!("error-{}", code.as_str()))

@@ -5,17 +5,18 @@ use std::collections::HashMap;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use steward_core::alerting::{AlertRule, Condition, Severity};
 use steward_core::time::now_ms;
+use steward_core::Lang;
 use steward_proto::{ErrorCode, Page, MAX_FIELD_LEN};
 use steward_store::alerts::{Alert, AlertAction, AlertDetail, AlertQuery, ALERT_STATES};
 
 use crate::api::{in_scope, require_scope, Params};
 use crate::auth::Caller;
 use crate::body::JsonBody;
-use crate::error::ApiError;
+use crate::error::{request_lang, ApiError};
 use crate::AppState;
 
 /// A rule as the API takes it (the id comes from the path or is generated).
@@ -116,9 +117,20 @@ pub async fn delete_rule(
 }
 
 /// `GET /api/v1/alerts?state=&severity=&rule=&device=`, newest first, within the caller's groups.
+/// Puts an alert's reason into words: "rule name: reason".
+fn describe(alert: &mut Alert, lang: Lang) {
+    let reason = alert.reason.text(lang);
+    alert.summary = if reason.is_empty() {
+        alert.rule_name.clone()
+    } else {
+        format!("{}: {reason}", alert.rule_name)
+    };
+}
+
 pub async fn list_alerts(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Page<Alert>>, ApiError> {
     let p = Params::from(query)?;
@@ -146,15 +158,22 @@ pub async fn list_alerts(
         limit: p.limit()?,
         cursor: p.text("cursor")?,
     };
-    Ok(Json(state.store.list_alerts(&q).await?))
+    let mut page = state.store.list_alerts(&q).await?;
+    let lang = request_lang(&headers);
+    for a in &mut page.items {
+        describe(a, lang);
+    }
+    Ok(Json(page))
 }
 
 async fn visible_alert(
     state: &AppState,
     caller: &Caller,
     id: &str,
+    lang: Lang,
 ) -> Result<AlertDetail, ApiError> {
-    let (alert, group) = state.store.alert(id).await?;
+    let (mut alert, group) = state.store.alert(id).await?;
+    describe(&mut alert.alert, lang);
     if !in_scope(caller, group.as_deref()) {
         require_scope(state, caller, id, group.as_deref()).await?;
     }
@@ -164,9 +183,11 @@ async fn visible_alert(
 pub async fn get_alert(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<AlertDetail>, ApiError> {
-    Ok(Json(visible_alert(&state, &caller, &id).await?))
+    let lang = request_lang(&headers);
+    Ok(Json(visible_alert(&state, &caller, &id, lang).await?))
 }
 
 #[derive(Debug, Default, serde::Deserialize)]
@@ -179,14 +200,16 @@ pub struct ActionBody {
 async fn act(
     state: AppState,
     caller: Caller,
+    headers: HeaderMap,
     id: String,
     action: AlertAction,
     body: ActionBody,
 ) -> Result<Json<AlertDetail>, ApiError> {
+    let lang = request_lang(&headers);
     if body.comment.len() > 4_000 {
         return Err(ApiError(ErrorCode::InvalidField));
     }
-    visible_alert(&state, &caller, &id).await?;
+    visible_alert(&state, &caller, &id, lang).await?;
     match state
         .store
         .act_on_alert(&id, action, &body.comment, now_ms(), &caller.actor())
@@ -195,25 +218,27 @@ async fn act(
         Err(steward_store::StoreError::Conflict(_)) => return Err(ApiError(ErrorCode::Conflict)),
         other => other?,
     }
-    Ok(Json(visible_alert(&state, &caller, &id).await?))
+    Ok(Json(visible_alert(&state, &caller, &id, lang).await?))
 }
 
 /// `POST /api/v1/alerts/{id}/acknowledge` (a firing alert), with an optional comment.
 pub async fn acknowledge(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ActionBody>,
 ) -> Result<Json<AlertDetail>, ApiError> {
-    act(state, caller, id, AlertAction::Acknowledge, body).await
+    act(state, caller, headers, id, AlertAction::Acknowledge, body).await
 }
 
 /// `POST /api/v1/alerts/{id}/resolve` (an open alert), with an optional comment.
 pub async fn resolve(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<ActionBody>,
 ) -> Result<Json<AlertDetail>, ApiError> {
-    act(state, caller, id, AlertAction::Resolve, body).await
+    act(state, caller, headers, id, AlertAction::Resolve, body).await
 }

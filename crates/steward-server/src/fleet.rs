@@ -195,7 +195,7 @@ pub async fn sweep_once(state: &AppState) -> Result<u64, ApiError> {
 /// Evaluates the fleet-wide alert rules (share of devices in a health state, enrollment
 /// failures in a window) against the fresh counts.
 async fn fleet_alerts(state: &AppState, counts: &[FleetCount], now: i64) -> Result<(), ApiError> {
-    use steward_core::alerting::{share_fires, Condition};
+    use steward_core::alerting::{share_fires, Condition, Reason};
     let mut firing = Vec::new();
     for rule in state.store.alert_rules().iter().filter(|r| r.enabled) {
         let in_rule = |c: &&FleetCount| {
@@ -224,7 +224,14 @@ async fn fleet_alerts(state: &AppState, counts: &[FleetCount], now: i64) -> Resu
                 if share_fires(*percent, matching, total) {
                     firing.push((
                         rule.id.clone(),
-                        format!("{matching} of {total} devices {}", health.as_str()),
+                        Reason::new(
+                            "alert-reason-fleet-share",
+                            &[
+                                ("matching", matching.to_string()),
+                                ("total", total.to_string()),
+                                ("state", health.as_str().to_string()),
+                            ],
+                        ),
                     ));
                 }
             }
@@ -237,7 +244,13 @@ async fn fleet_alerts(state: &AppState, counts: &[FleetCount], now: i64) -> Resu
                 if failures > u64::from(*count) {
                     firing.push((
                         rule.id.clone(),
-                        format!("{failures} failed enrollments in {window_minutes} minutes"),
+                        Reason::new(
+                            "alert-reason-enrollment-failures",
+                            &[
+                                ("count", failures.to_string()),
+                                ("minutes", window_minutes.to_string()),
+                            ],
+                        ),
                     ));
                 }
             }

@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
-use steward_core::alerting::{AlertRule, Severity};
+use steward_core::alerting::{AlertRule, Reason, Severity};
 
 use crate::audit::{self, Actor, AuditRecord};
 use crate::{bind_all, where_sql, Param, Result, Store, StoreError};
@@ -20,7 +20,12 @@ pub struct Alert {
     pub severity: String,
     /// firing, acknowledged or resolved.
     pub state: String,
+    /// The rule's name when the alert fired.
+    pub rule_name: String,
+    /// Why it fired, in the reader's language (filled in by the API).
     pub summary: String,
+    #[serde(skip)]
+    pub reason: Reason,
     pub fired_at: String,
     pub updated_at: String,
     pub acknowledged_at: Option<String>,
@@ -61,7 +66,7 @@ pub struct AlertQuery {
 pub const ALERT_STATES: [&str; 3] = ["firing", "acknowledged", "resolved"];
 
 const ALERT_COLS: &str = "a.id, a.rule_id, a.subject, a.device_id, a.severity, a.state, \
-                          a.summary, a.fired_at, a.updated_at, a.acknowledged_at, \
+                          a.rule_name, a.reason, a.fired_at, a.updated_at, a.acknowledged_at, \
                           a.acknowledged_by, a.resolved_at, a.resolved_by";
 
 fn alert_row(r: &sqlx::any::AnyRow) -> Result<Alert> {
@@ -75,7 +80,9 @@ fn alert_row(r: &sqlx::any::AnyRow) -> Result<Alert> {
         device_id: r.try_get("device_id")?,
         severity: r.try_get("severity")?,
         state: r.try_get("state")?,
-        summary: r.try_get("summary")?,
+        rule_name: r.try_get("rule_name")?,
+        summary: String::new(),
+        reason: serde_json::from_str(&r.try_get::<String, _>("reason")?).unwrap_or_default(),
         fired_at: to_rfc3339(r.try_get("fired_at")?),
         updated_at: to_rfc3339(r.try_get("updated_at")?),
         acknowledged_at: time("acknowledged_at")?,
@@ -134,7 +141,7 @@ pub(crate) async fn apply_firing(
     device_id: &str,
     at: i64,
     old: &str,
-    firing: &[(String, String)],
+    firing: &[(String, Reason)],
 ) -> Result<String> {
     let before: Vec<&str> = old.split(',').filter(|s| !s.is_empty()).collect();
     for (rule_id, why) in firing {
@@ -145,23 +152,20 @@ pub(crate) async fn apply_firing(
             continue;
         };
         let id = uuid::Uuid::now_v7().to_string();
-        let summary = if why.is_empty() {
-            rule.name.clone()
-        } else {
-            format!("{}: {why}", rule.name)
-        };
+        let reason = serde_json::to_value(why).unwrap_or_default();
         let inserted = sqlx::query(
-            "INSERT INTO alerts (id, rule_id, subject, device_id, severity, state, summary, \
-             fired_at, updated_at) VALUES ($1, $2, $3, $7, $4, 'firing', $5, $6, $6) \
+            "INSERT INTO alerts (id, rule_id, subject, device_id, severity, state, rule_name, \
+             reason, fired_at, updated_at) VALUES ($1, $2, $3, $7, $4, 'firing', $8, $5, $6, $6) \
              ON CONFLICT (rule_id, subject) WHERE state <> 'resolved' DO NOTHING",
         )
         .bind(&id)
         .bind(rule_id)
         .bind(device_id)
         .bind(rule.severity.as_str())
-        .bind(&summary)
+        .bind(reason.to_string())
         .bind(at)
         .bind((device_id != "fleet").then_some(device_id))
+        .bind(&rule.name)
         .execute(&mut **tx)
         .await?;
         if inserted.rows_affected() == 1 {
@@ -171,7 +175,7 @@ pub(crate) async fn apply_firing(
                 at,
                 "fired",
                 "steward",
-                &serde_json::json!({"summary": summary}),
+                &serde_json::json!({"reason": reason}),
             )
             .await?;
         }
@@ -225,7 +229,7 @@ impl Store {
 
     /// Opens fleet alerts (subject `fleet`) for the fleet rules in `firing` and resolves the
     /// open fleet alerts of the others.
-    pub async fn apply_fleet_firing(&self, firing: &[(String, String)], now: i64) -> Result<()> {
+    pub async fn apply_fleet_firing(&self, firing: &[(String, Reason)], now: i64) -> Result<()> {
         let open: Vec<String> = sqlx::query(
             "SELECT rule_id FROM alerts WHERE subject = 'fleet' AND state <> 'resolved'",
         )

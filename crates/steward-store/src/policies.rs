@@ -391,7 +391,7 @@ struct Reevaluated {
     checkin_sensitive: i64,
     old_firing: String,
     new_firing: String,
-    firing: Vec<(String, String)>,
+    firing: Vec<(String, alerting::Reason)>,
 }
 
 /// The columns [`Store::reevaluate_rows`] needs.

@@ -676,7 +676,7 @@ async fn apply_checkin(
 
 /// Whether a firing rule is about silence: the device's next check-in, even an unchanged
 /// one, should end it.
-pub(crate) fn silent_alert(rules: &[AlertRule], firing: &[(String, String)]) -> bool {
+pub(crate) fn silent_alert(rules: &[AlertRule], firing: &[(String, alerting::Reason)]) -> bool {
     firing.iter().any(|(id, _)| {
         rules
             .iter()

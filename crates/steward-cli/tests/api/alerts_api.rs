@@ -73,7 +73,26 @@ async fn a_device_alert_fires_once_is_acknowledged_and_resolves_itself() {
     assert_eq!(a["severity"], "warning");
     assert_eq!(
         a["summary"],
-        "Real-time protection off: real-time protection off"
+        "Real-time protection off: Real-time protection is off"
+    );
+    let fr: Value = app
+        .http
+        .get(format!(
+            "{}/api/v1/alerts/{}",
+            app.base,
+            a["id"].as_str().unwrap_or("")
+        ))
+        .bearer_auth(&app.admin_token)
+        .header("Accept-Language", "fr")
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        fr["summary"], "Real-time protection off: La protection en temps réel est désactivée",
+        "the reason in the reader's language"
     );
     let id = a["id"].as_str().expect("id").to_string();
     assert!(alerts(&app, "severity=critical").await.is_empty());
@@ -157,7 +176,7 @@ async fn silent_devices_alert_from_the_sweep_and_clear_on_check_in() {
     assert!(open[0]["summary"]
         .as_str()
         .unwrap_or("")
-        .contains("no check-in for 25 hours"));
+        .contains("No check-in for 25 hours"));
     // The device comes back with nothing new (the cheap path); the next sweep clears it.
     let stored: ProtectionStatus = serde_json::from_value(
         app.get(&format!("/api/v1/devices/{}", dev.0)).await.1["protection"].clone(),
