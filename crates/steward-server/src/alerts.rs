@@ -13,7 +13,7 @@ use steward_core::Lang;
 use steward_proto::{ErrorCode, Page, MAX_FIELD_LEN};
 use steward_store::alerts::{Alert, AlertAction, AlertDetail, AlertQuery, ALERT_STATES};
 
-use crate::api::{in_scope, require_scope, Params};
+use crate::api::{require_scope_of, Params};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{request_lang, ApiError};
@@ -174,9 +174,7 @@ async fn visible_alert(
 ) -> Result<AlertDetail, ApiError> {
     let (mut alert, group) = state.store.alert(id).await?;
     describe(&mut alert.alert, lang);
-    if !in_scope(caller, group.as_deref()) {
-        require_scope(state, caller, id, group.as_deref()).await?;
-    }
+    require_scope_of(state, caller, "alert", id, group.as_deref()).await?;
     Ok(alert)
 }
 

@@ -153,22 +153,28 @@ pub fn in_scope(caller: &Caller, group: Option<&str>) -> bool {
 
 /// Refuses a device outside the caller's groups as if it did not exist, and records the
 /// attempt.
-pub(crate) async fn require_scope(
+async fn require_scope(
     state: &AppState,
     caller: &Caller,
     device_id: &str,
     group: Option<&str>,
 ) -> Result<(), ApiError> {
+    require_scope_of(state, caller, "device", device_id, group).await
+}
+
+/// Refuses an object (a device, or an alert about one) whose device group is outside the
+/// caller's groups as if it did not exist, and records the attempt.
+pub(crate) async fn require_scope_of(
+    state: &AppState,
+    caller: &Caller,
+    object_type: &str,
+    id: &str,
+    group: Option<&str>,
+) -> Result<(), ApiError> {
     if in_scope(caller, group) {
         return Ok(());
     }
-    let mut rec = AuditRecord::change(
-        &caller.actor(),
-        now_ms(),
-        "access.denied",
-        "device",
-        device_id,
-    );
+    let mut rec = AuditRecord::change(&caller.actor(), now_ms(), "access.denied", object_type, id);
     rec.outcome = "denied";
     crate::auth::audit_via_writer(state, rec).await;
     Err(ApiError(ErrorCode::NotFound))

@@ -527,8 +527,24 @@ async fn a_scoped_user_sees_only_their_groups_devices() {
             ..Default::default()
         })
         .await;
-    let (in_paris, _) = app.enroll(&paris, "pc-paris", Platform::Windows).await;
-    let (in_london, _) = app.enroll(&london, "pc-london", Platform::Windows).await;
+    let (s, _) = app
+        .post_as(
+            "/api/v1/alert-rules",
+            &app.admin_token,
+            &json!({"name": "Real-time off", "severity": "warning", "condition": {"type": "realtime_protection_off"}}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    let (in_paris, paris_secret) = app.enroll(&paris, "pc-paris", Platform::Windows).await;
+    let (in_london, london_secret) = app.enroll(&london, "pc-london", Platform::Windows).await;
+    for (id, secret) in [(&in_paris, &paris_secret), (&in_london, &london_secret)] {
+        let mut req = checkin(1, "pc");
+        req.protection = Some(steward_proto::ProtectionStatus {
+            realtime_protection: Some(false),
+            ..healthy_protection()
+        });
+        app.agent.checkin(id, secret, &req).await.expect("checkin");
+    }
     user(
         &app,
         "henri@example.com",
@@ -600,6 +616,44 @@ async fn a_scoped_user_sees_only_their_groups_devices() {
     assert_eq!(sum["total"], 1, "counts stay within the scope: {sum}");
     let (_, all) = app.get("/api/v1/fleet/summary").await;
     assert_eq!(all["total"], 2, "{all}");
+    let (_, alerts) =
+        with_session(&app, reqwest::Method::GET, "/api/v1/alerts", &s, None, None).await;
+    let devices: Vec<&str> = alerts["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|a| a["device_id"].as_str())
+        .collect();
+    assert_eq!(devices, [in_paris.as_str()], "alerts stay within the scope");
+    let (_, every) = app.get("/api/v1/alerts").await;
+    let london_alert = every["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|a| a["device_id"] == in_london.as_str())
+        .and_then(|a| a["id"].as_str())
+        .expect("the London alert")
+        .to_string();
+    let (status, _) = with_session(
+        &app,
+        reqwest::Method::GET,
+        &format!("/api/v1/alerts/{london_alert}"),
+        &s,
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(status, 404, "an alert outside the scope does not exist");
+    let (_, denied) = app
+        .get(&format!(
+            "/api/v1/audit?action=access.denied&object_type=alert&object_id={london_alert}"
+        ))
+        .await;
+    assert_eq!(
+        denied["items"].as_array().map(Vec::len),
+        Some(1),
+        "and the attempt is audited"
+    );
     let (_, d) = app.get(&format!("/api/v1/devices/{in_london}")).await;
     assert_eq!(d["retired"], false);
     let (_, attempts) = with_session(
