@@ -63,16 +63,16 @@ impl ComplianceState {
         }
     }
 
+    pub const ALL: [ComplianceState; 5] = [
+        ComplianceState::Compliant,
+        ComplianceState::InGrace,
+        ComplianceState::Noncompliant,
+        ComplianceState::NotEvaluated,
+        ComplianceState::Error,
+    ];
+
     pub fn parse(s: &str) -> Option<ComplianceState> {
-        [
-            ComplianceState::Compliant,
-            ComplianceState::InGrace,
-            ComplianceState::Noncompliant,
-            ComplianceState::NotEvaluated,
-            ComplianceState::Error,
-        ]
-        .into_iter()
-        .find(|c| c.as_str() == s)
+        ComplianceState::ALL.into_iter().find(|c| c.as_str() == s)
     }
 }
 

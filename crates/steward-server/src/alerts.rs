@@ -10,10 +10,10 @@ use axum::Json;
 use steward_core::alerting::{AlertRule, Condition, Severity};
 use steward_core::time::now_ms;
 use steward_core::Lang;
-use steward_proto::{ErrorCode, Page, MAX_FIELD_LEN};
+use steward_proto::{ErrorCode, Page};
 use steward_store::alerts::{Alert, AlertAction, AlertDetail, AlertQuery, ALERT_STATES};
 
-use crate::api::{require_scope_of, Params};
+use crate::api::{require_scope_of, valid_name_and_groups, Params};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{request_lang, ApiError};
@@ -37,15 +37,7 @@ fn yes() -> bool {
 }
 
 fn rule_from(id: String, b: RuleBody) -> Result<AlertRule, ApiError> {
-    let bad_groups = b
-        .groups
-        .iter()
-        .any(|g| g.is_empty() || g.len() > MAX_FIELD_LEN || g.contains(','));
-    if b.name.trim().is_empty()
-        || b.name.len() > MAX_FIELD_LEN
-        || bad_groups
-        || b.condition.validate().is_err()
-    {
+    if !valid_name_and_groups(&b.name, &b.groups) || b.condition.validate().is_err() {
         return Err(ApiError(ErrorCode::InvalidField));
     }
     Ok(AlertRule {

@@ -508,21 +508,19 @@ pub struct PolicyBody {
     pub groups: Vec<String>,
 }
 
+/// A policy's or rule's name and device groups: a name of 1 to 255 characters, groups
+/// non-empty and without commas (they are stored comma-separated).
+pub(crate) fn valid_name_and_groups(name: &str, groups: &[String]) -> bool {
+    let bad_group = |g: &String| g.is_empty() || g.len() > MAX_FIELD_LEN || g.contains(',');
+    !name.trim().is_empty() && name.len() <= MAX_FIELD_LEN && !groups.iter().any(bad_group)
+}
+
 fn policy_from(id: String, b: PolicyBody) -> Result<steward_core::compliance::Policy, ApiError> {
     use steward_core::compliance::{compare_versions, Rule};
     let bad_version = b.rules.iter().any(|r| {
         matches!(r, Rule::MinOsVersion { version, .. } if compare_versions(version, version).is_none())
     });
-    let bad_groups = b
-        .groups
-        .iter()
-        .any(|g| g.is_empty() || g.len() > MAX_FIELD_LEN || g.contains(','));
-    if b.name.trim().is_empty()
-        || b.name.len() > MAX_FIELD_LEN
-        || b.rules.is_empty()
-        || bad_version
-        || bad_groups
-    {
+    if !valid_name_and_groups(&b.name, &b.groups) || b.rules.is_empty() || bad_version {
         return Err(ApiError(ErrorCode::InvalidField));
     }
     Ok(steward_core::compliance::Policy {

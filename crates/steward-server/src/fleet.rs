@@ -84,13 +84,7 @@ pub fn summarize(caller: &Caller, at: i64, counts: &[FleetCount]) -> FleetSummar
     for h in HealthState::ALL {
         s.by_health.insert(h.as_str().into(), 0);
     }
-    for c in [
-        ComplianceState::Compliant,
-        ComplianceState::InGrace,
-        ComplianceState::Noncompliant,
-        ComplianceState::NotEvaluated,
-        ComplianceState::Error,
-    ] {
+    for c in ComplianceState::ALL {
         s.by_compliance.insert(c.as_str().into(), 0);
     }
     for f in [Freshness::Day, Freshness::Week, Freshness::Older] {
@@ -184,10 +178,10 @@ pub async fn sweep_once(state: &AppState) -> Result<u64, ApiError> {
         .sweep_seconds
         .observe(started.elapsed().as_secs_f64());
     state.metrics.swept_devices.inc_by(n);
-    let _guard = state.fleet.refreshing.lock().await;
+    let refreshing = state.fleet.refreshing.lock().await;
     let (at, counts) = recount(state).await?;
     state.store.snapshot_fleet(&counts, at).await?;
-    drop(_guard);
+    drop(refreshing);
     fleet_alerts(state, &counts, at).await?;
     Ok(n)
 }

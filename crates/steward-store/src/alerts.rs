@@ -8,7 +8,7 @@ use sqlx::{Any, Row, Transaction};
 use steward_core::alerting::{AlertRule, Reason, Severity};
 
 use crate::audit::{self, Actor, AuditRecord};
-use crate::{bind_all, where_sql, Param, Result, Store, StoreError};
+use crate::{bind_all, Param, Result, Store, StoreError};
 
 /// An alert as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -207,11 +207,16 @@ pub(crate) async fn apply_firing(
             .await?;
         }
     }
-    Ok(firing
+    Ok(firing_ids(firing))
+}
+
+/// The ids of firing rules as stored in `devices.firing_rules`.
+pub(crate) fn firing_ids(firing: &[(String, Reason)]) -> String {
+    firing
         .iter()
         .map(|(r, _)| r.as_str())
         .collect::<Vec<_>>()
-        .join(","))
+        .join(",")
 }
 
 impl Store {
@@ -347,56 +352,34 @@ impl Store {
     }
 
     pub async fn list_alerts(&self, q: &AlertQuery) -> Result<steward_proto::Page<Alert>> {
-        let mut clauses = Vec::new();
-        let mut params = Vec::new();
-        let next = |p: Param, params: &mut Vec<Param>| {
-            params.push(p);
-            format!("${}", params.len())
-        };
+        let mut f = crate::Filter::default();
         for (col, v) in [
-            ("a.state", &q.state),
-            ("a.severity", &q.severity),
-            ("a.rule_id", &q.rule_id),
-            ("a.device_id", &q.device_id),
+            ("a.state = ?", &q.state),
+            ("a.severity = ?", &q.severity),
+            ("a.rule_id = ?", &q.rule_id),
+            ("a.device_id = ?", &q.device_id),
         ] {
             if let Some(v) = v {
-                let n = next(Param::Text(v.clone()), &mut params);
-                clauses.push(format!("{col} = {n}"));
+                f.add(col, Param::Text(v.clone()));
             }
         }
         if !q.scope.is_empty() {
-            let list: Vec<String> = q
-                .scope
-                .iter()
-                .map(|g| next(Param::Text(g.clone()), &mut params))
-                .collect();
-            clauses.push(format!("d.device_group IN ({})", list.join(", ")));
+            f.any_of("d.device_group IN (?)", &q.scope);
         }
         if let Some(c) = &q.cursor {
-            let n = next(Param::Text(c.clone()), &mut params);
-            clauses.push(format!("a.id < {n}"));
+            f.add("a.id < ?", Param::Text(c.clone()));
         }
-        let n = next(Param::Int(i64::from(q.limit) + 1), &mut params);
         let sql = format!(
             "SELECT {ALERT_COLS} FROM alerts a LEFT JOIN devices d ON d.id = a.device_id {} \
-             ORDER BY a.id DESC LIMIT {n}",
-            where_sql(&clauses)
+             ORDER BY a.id DESC LIMIT {}",
+            f.where_sql(),
+            q.limit + 1
         );
-        let rows = bind_all(sqlx::query(&sql), &params)
+        let rows = bind_all(sqlx::query(&sql), f.params())
             .fetch_all(&self.read)
             .await?;
-        let mut items = rows.iter().map(alert_row).collect::<Result<Vec<_>>>()?;
-        let next_cursor = if items.len() > q.limit as usize {
-            items.truncate(q.limit as usize);
-            items.last().map(|a| a.id.clone())
-        } else {
-            None
-        };
-        Ok(steward_proto::Page {
-            items,
-            next_cursor,
-            total: None,
-        })
+        let items = rows.iter().map(alert_row).collect::<Result<Vec<_>>>()?;
+        Ok(crate::id_page(items, q.limit, |a| a.id.clone()))
     }
 
     /// An alert with its history, and the group of its device (for scope checks).

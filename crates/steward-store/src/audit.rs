@@ -137,40 +137,35 @@ pub struct AuditQuery {
 impl Store {
     /// Audit entries, newest first.
     pub async fn list_audit(&self, q: &AuditQuery) -> Result<Page<AuditEntry>> {
-        let mut params = Vec::new();
-        let mut clauses = Vec::new();
-        let mut add = |clause: &str, p: Param| {
-            params.push(p);
-            clauses.push(clause.replace('?', &format!("${}", params.len())));
-        };
+        let mut f = crate::Filter::default();
         if let Some(v) = &q.actor {
-            add("actor = ?", Param::Text(v.clone()));
+            f.add("actor = ?", Param::Text(v.clone()));
         }
         if let Some(v) = &q.action {
-            add("action = ?", Param::Text(v.clone()));
+            f.add("action = ?", Param::Text(v.clone()));
         }
         if let Some(v) = &q.object_type {
-            add("object_type = ?", Param::Text(v.clone()));
+            f.add("object_type = ?", Param::Text(v.clone()));
         }
         if let Some(v) = &q.object_id {
-            add("object_id = ?", Param::Text(v.clone()));
+            f.add("object_id = ?", Param::Text(v.clone()));
         }
         if let Some(v) = q.since {
-            add("at >= ?", Param::Int(v));
+            f.add("at >= ?", Param::Int(v));
         }
         if let Some(v) = q.until {
-            add("at < ?", Param::Int(v));
+            f.add("at < ?", Param::Int(v));
         }
         if let Some(v) = q.before_id {
-            add("id < ?", Param::Int(v));
+            f.add("id < ?", Param::Int(v));
         }
-        let where_sql = crate::where_sql(&clauses);
+        let where_sql = f.where_sql();
         let sql = format!(
             "SELECT id, at, actor, actor_name, role, action, object_type, object_id, before_value, \
              after_value, remote_addr, outcome FROM audit_log {where_sql} ORDER BY id DESC LIMIT {}",
             q.limit + 1
         );
-        let rows = bind_all(sqlx::query(&sql), &params)
+        let rows = bind_all(sqlx::query(&sql), f.params())
             .fetch_all(&self.read)
             .await?;
         let json = |r: &sqlx::any::AnyRow, c: &str| -> Result<Option<Value>> {

@@ -185,63 +185,48 @@ impl Store {
     }
 
     pub async fn list_devices(&self, q: &DeviceQuery) -> Result<Page<DeviceSummary>> {
-        let mut clauses: Vec<String> = Vec::new();
-        let mut params: Vec<Param> = Vec::new();
-        let next = |p: Param, params: &mut Vec<Param>| {
-            params.push(p);
-            format!("${}", params.len())
-        };
+        let mut f = crate::Filter::default();
         if !q.include_retired {
-            clauses.push("retired_at IS NULL".into());
+            f.push("retired_at IS NULL");
         }
         if let Some(p) = q.platform {
-            let n = next(Param::Text(p.as_str().into()), &mut params);
-            clauses.push(format!("platform = {n}"));
+            f.add("platform = ?", Param::Text(p.as_str().into()));
         }
         if let Some(v) = &q.os_version {
-            let n = next(Param::Text(v.clone()), &mut params);
-            clauses.push(format!("os_version = {n}"));
+            f.add("os_version = ?", Param::Text(v.clone()));
         }
         if !q.scope.is_empty() {
-            let list: Vec<String> = q
-                .scope
-                .iter()
-                .map(|g| next(Param::Text(g.clone()), &mut params))
-                .collect();
-            clauses.push(format!("device_group IN ({})", list.join(", ")));
+            f.any_of("device_group IN (?)", &q.scope);
         }
         if let Some(c) = &q.compliance {
-            let n = next(Param::Text(c.clone()), &mut params);
-            clauses.push(format!("compliance_state = {n}"));
+            f.add("compliance_state = ?", Param::Text(c.clone()));
         }
         if let Some(h) = &q.health {
-            let n = next(Param::Text(h.clone()), &mut params);
-            clauses.push(format!("health_state = {n}"));
+            f.add("health_state = ?", Param::Text(h.clone()));
         }
         if let Some(g) = &q.group {
-            let n = next(Param::Text(g.clone()), &mut params);
-            clauses.push(format!("device_group = {n}"));
+            f.add("device_group = ?", Param::Text(g.clone()));
         }
         if let Some(t) = q.last_seen_before {
-            let n = next(Param::Int(t), &mut params);
-            clauses.push(format!("last_seen_at < {n}"));
+            f.add("last_seen_at < ?", Param::Int(t));
         }
         if let Some(t) = q.last_seen_after {
-            let n = next(Param::Int(t), &mut params);
-            clauses.push(format!("last_seen_at >= {n}"));
+            f.add("last_seen_at >= ?", Param::Int(t));
         }
         if let Some(text) = q.q.as_deref().filter(|s| !s.is_empty()) {
             if self.search_is_selective(text).await? {
-                let n = next(Param::Text(fts_phrase(text)), &mut params);
-                clauses.push(format!(
-                    "rowid IN (SELECT rowid FROM devices_search WHERE devices_search MATCH {n})"
-                ));
+                f.add(
+                    "rowid IN (SELECT rowid FROM devices_search WHERE devices_search MATCH ?)",
+                    Param::Text(fts_phrase(text)),
+                );
             } else {
-                let n = next(Param::Text(escape_like(text)), &mut params);
                 let op = self.backend.ilike();
-                clauses.push(format!(
-                    "(name {op} {n} ESCAPE '\\' OR serial {op} {n} ESCAPE '\\' OR owner {op} {n} ESCAPE '\\')"
-                ));
+                f.add(
+                    &format!(
+                        "(name {op} ? ESCAPE '\\' OR serial {op} ? ESCAPE '\\' OR owner {op} ? ESCAPE '\\')"
+                    ),
+                    Param::Text(escape_like(text)),
+                );
             }
         }
         let col = q.sort.column();
@@ -252,12 +237,12 @@ impl Store {
         };
         if let Some(c) = &q.cursor {
             let (v, id) = decode_cursor(c, q.sort)?;
-            let a = next(v, &mut params);
-            let b = next(Param::Text(id), &mut params);
-            clauses.push(format!("({col}, id) {cmp} ({a}, {b})"));
+            let a = f.bind(v);
+            let b = f.bind(Param::Text(id));
+            f.push(format!("({col}, id) {cmp} ({a}, {b})"));
         }
         let limit = q.limit.clamp(1, steward_proto::MAX_PAGE_LIMIT);
-        let where_sql = crate::where_sql(&clauses);
+        let where_sql = f.where_sql();
         let sql = format!(
             "SELECT {SUMMARY_COLS} FROM devices {where_sql} ORDER BY {col} {dir}, id {dir} LIMIT {}",
             limit + 1
@@ -265,7 +250,7 @@ impl Store {
         // Planned with its values every time: a cached generic plan cannot see that a search
         // pattern is selective, and PostgreSQL would walk the sort index instead of using the
         // trigram indexes.
-        let rows = bind_all(sqlx::query(&sql).persistent(false), &params)
+        let rows = bind_all(sqlx::query(&sql).persistent(false), f.params())
             .fetch_all(&self.read)
             .await?;
         let mut items = rows.iter().map(summary).collect::<Result<Vec<_>>>()?;
@@ -444,34 +429,26 @@ impl Store {
         scope: &[String],
     ) -> Result<Page<EnrollmentAttempt>> {
         let limit = limit.clamp(1, steward_proto::MAX_PAGE_LIMIT);
-        let mut params = Vec::new();
-        let mut clauses = Vec::new();
+        let mut f = crate::Filter::default();
         if !scope.is_empty() {
-            let mut list = Vec::new();
-            for g in scope {
-                params.push(Param::Text(g.clone()));
-                list.push(format!("${}", params.len()));
-            }
-            clauses.push(format!(
-                "token_id IN (SELECT id FROM enrollment_tokens WHERE device_group IN ({}))",
-                list.join(", ")
-            ));
+            f.any_of(
+                "token_id IN (SELECT id FROM enrollment_tokens WHERE device_group IN (?))",
+                scope,
+            );
         }
         if let Some(r) = result {
-            params.push(Param::Text(r.to_string()));
-            clauses.push(format!("result = ${}", params.len()));
+            f.add("result = ?", Param::Text(r.to_string()));
         }
         if let Some(c) = cursor {
-            params.push(Param::Int(c));
-            clauses.push(format!("id < ${}", params.len()));
+            f.add("id < ?", Param::Int(c));
         }
-        let where_sql = crate::where_sql(&clauses);
+        let where_sql = f.where_sql();
         let sql = format!(
             "SELECT id, at, result, token_id, platform, os_version, hostname, serial, owner, \
              device_id, remote_addr FROM enrollment_attempts {where_sql} ORDER BY id DESC LIMIT {}",
             limit + 1
         );
-        let rows = bind_all(sqlx::query(&sql), &params)
+        let rows = bind_all(sqlx::query(&sql), f.params())
             .fetch_all(&self.read)
             .await?;
         let items = rows

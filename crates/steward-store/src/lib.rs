@@ -294,12 +294,56 @@ pub(crate) fn where_sql(clauses: &[String]) -> String {
     }
 }
 
+/// The WHERE clauses of a dynamically filtered query and their values, numbered `$1, $2 …` in
+/// the order they are bound.
+#[derive(Debug, Default)]
+pub(crate) struct Filter {
+    clauses: Vec<String>,
+    params: Vec<Param>,
+}
+
+impl Filter {
+    /// Binds a value and returns its placeholder.
+    pub(crate) fn bind(&mut self, p: Param) -> String {
+        self.params.push(p);
+        format!("${}", self.params.len())
+    }
+
+    /// Adds a clause as it is (its placeholders already bound with [`Filter::bind`]).
+    pub(crate) fn push(&mut self, clause: impl Into<String>) {
+        self.clauses.push(clause.into());
+    }
+
+    /// Adds `clause` with `value` bound where the clause says `?` (once or more).
+    pub(crate) fn add(&mut self, clause: &str, value: Param) {
+        let n = self.bind(value);
+        self.push(clause.replace('?', &n));
+    }
+
+    /// Adds `clause` with `?` standing for the list of `values` (for `… IN (?)`).
+    pub(crate) fn any_of(&mut self, clause: &str, values: &[String]) {
+        let list: Vec<String> = values
+            .iter()
+            .map(|v| self.bind(Param::Text(v.clone())))
+            .collect();
+        self.push(clause.replace('?', &list.join(", ")));
+    }
+
+    pub(crate) fn where_sql(&self) -> String {
+        where_sql(&self.clauses)
+    }
+
+    pub(crate) fn params(&self) -> &[Param] {
+        &self.params
+    }
+}
+
 /// A newest-first page keyed by an integer id, from up to `limit + 1` items: the extra one
 /// only tells that there is a next page, which starts below the last id kept.
-pub(crate) fn id_page<T>(
+pub(crate) fn id_page<T, K: ToString>(
     mut items: Vec<T>,
     limit: u32,
-    id: impl Fn(&T) -> i64,
+    id: impl Fn(&T) -> K,
 ) -> steward_proto::Page<T> {
     let next_cursor = if items.len() > limit as usize {
         items.truncate(limit as usize);

@@ -2,14 +2,14 @@
 
 use serde_json::Value;
 use sqlx::Row;
-use steward_core::alerting::{self, DeviceView};
+use steward_core::alerting::{self, Condition, DeviceView, Reason};
 use steward_core::compliance::{evaluate, ComplianceState, DeviceFacts, Evaluation, Policy};
-use steward_core::health::{classify, next_change, HealthLimits};
+use steward_core::health::{classify, next_change, HealthLimits, HealthState};
 use steward_proto::{Platform, ProtectionStatus};
 
 use crate::alerts;
 use crate::audit::{self, Actor, AuditRecord};
-use crate::writer::{insert_events, silent_alert, state_events};
+use crate::writer::{insert_events, state_events, Evaluators};
 use crate::{values_placeholders, Result, Store, StoreError};
 
 /// Devices evaluated per transaction when the whole fleet is re-evaluated.
@@ -31,16 +31,61 @@ fn policy_row(row: &sqlx::any::AnyRow) -> Result<Policy> {
     })
 }
 
-/// Evaluates one device against the policies assigned to its group.
+/// Everything one evaluation of a device decides: compliance, health, the alert rules that
+/// fire, and when time alone could change any of them.
+pub(crate) struct DeviceEvaluation {
+    pub compliance: Evaluation,
+    pub health: HealthState,
+    pub firing: Vec<(String, Reason)>,
+    pub recheck_at: Option<i64>,
+    /// The device's next check-in, even an unchanged one, may change the outcome (a failing
+    /// "checked in within" rule, a firing "not checked in" alert).
+    pub checkin_sensitive: bool,
+}
+
+/// Evaluates one device against the policies and alert rules of its group, at a check-in
+/// (`now` is the check-in's time) or a re-evaluation. `disks` is the disk report when the
+/// check-in carried one; `previous_firing` the rules that fired at the last evaluation.
 pub(crate) fn evaluate_device(
-    policies: &[Policy],
+    ev: &Evaluators,
     group: Option<&str>,
     facts: &DeviceFacts,
+    disks: Option<&Value>,
     now: i64,
     failing_since: Option<i64>,
-) -> Evaluation {
-    let assigned: Vec<&Policy> = policies.iter().filter(|p| p.applies_to(group)).collect();
-    evaluate(&assigned, facts, now, failing_since)
+    previous_firing: &str,
+) -> DeviceEvaluation {
+    let assigned: Vec<&Policy> = ev.policies.iter().filter(|p| p.applies_to(group)).collect();
+    let compliance = evaluate(&assigned, facts, now, failing_since);
+    let limits = HealthLimits::default();
+    let view = DeviceView {
+        protection: facts.protection,
+        compliance_state: compliance.state.as_str(),
+        last_seen_ms: facts.last_seen_ms,
+        disks,
+    };
+    let previous: Vec<&str> = previous_firing.split(',').collect();
+    let firing = alerting::firing(&ev.alert_rules, group, &view, now, &previous);
+    let recheck_at = [
+        compliance.recheck_at,
+        next_change(facts.protection, now, &limits),
+        alerting::next_change(&ev.alert_rules, group, &view, now),
+    ]
+    .into_iter()
+    .flatten()
+    .min();
+    let silent = firing.iter().any(|(id, _)| {
+        ev.alert_rules
+            .iter()
+            .any(|r| &r.id == id && matches!(r.condition, Condition::NotCheckedIn { .. }))
+    });
+    DeviceEvaluation {
+        health: classify(facts.protection, now, &limits).state,
+        checkin_sensitive: compliance.checkin_sensitive || silent,
+        compliance,
+        firing,
+        recheck_at,
+    }
 }
 
 impl Store {
@@ -204,9 +249,10 @@ impl Store {
     }
 
     fn evaluate_rows(&self, rows: &[sqlx::any::AnyRow], now: i64) -> Result<Vec<Reevaluated>> {
-        let policies = self.policies();
-        let rules = self.alert_rules();
-        let limits = HealthLimits::default();
+        let ev = Evaluators {
+            policies: self.policies(),
+            alert_rules: self.alert_rules(),
+        };
         let mut updates = Vec::with_capacity(rows.len());
         for r in rows {
             let platform: String = r.try_get("platform")?;
@@ -225,51 +271,31 @@ impl Store {
                 compliance: compliance.as_ref(),
                 last_seen_ms: r.try_get("last_seen_at")?,
             };
+            let old_firing: String = r.try_get("firing_rules")?;
+            // Disk facts only change with a check-in, which evaluated them.
             let e = evaluate_device(
-                &policies,
+                &ev,
                 group.as_deref(),
                 &facts,
+                None,
                 now,
                 r.try_get("failing_since")?,
+                &old_firing,
             );
-            let health = classify(protection.as_ref(), now, &limits).state;
-            let old_compliance: String = r.try_get("compliance_state")?;
-            let old_firing: String = r.try_get("firing_rules")?;
-            let view = DeviceView {
-                protection: protection.as_ref(),
-                compliance_state: e.state.as_str(),
-                last_seen_ms: facts.last_seen_ms,
-                // Disk facts only change with a check-in, which evaluated them.
-                disks: None,
-            };
-            let previous: Vec<&str> = old_firing.split(',').collect();
-            let firing = alerting::firing(&rules, group.as_deref(), &view, now, &previous);
-            let recheck_at = [
-                e.recheck_at,
-                next_change(protection.as_ref(), now, &limits),
-                alerting::next_change(&rules, group.as_deref(), &view, now),
-            ]
-            .into_iter()
-            .flatten()
-            .min();
             updates.push(Reevaluated {
                 id: r.try_get("id")?,
                 seq: r.try_get("seq")?,
-                old_compliance,
+                old_compliance: r.try_get("compliance_state")?,
                 old_health: r.try_get("health_state")?,
-                compliance: e.state.as_str(),
-                results: serde_json::to_string(&e.results).unwrap_or_default(),
-                failing_since: e.failing_since,
-                health: health.as_str(),
-                recheck_at,
+                compliance: e.compliance.state.as_str(),
+                results: serde_json::to_string(&e.compliance.results).unwrap_or_default(),
+                failing_since: e.compliance.failing_since,
+                health: e.health.as_str(),
+                recheck_at: e.recheck_at,
                 old_recheck: r.try_get("recheck_at")?,
-                checkin_sensitive: i64::from(e.checkin_sensitive || silent_alert(&rules, &firing)),
-                new_firing: firing
-                    .iter()
-                    .map(|(id, _)| id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(","),
-                firing,
+                checkin_sensitive: i64::from(e.checkin_sensitive),
+                new_firing: alerts::firing_ids(&e.firing),
+                firing: e.firing,
                 old_firing,
             });
         }

@@ -10,10 +10,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use sqlx::{Any, Row, Transaction};
-use steward_core::alerting::{self, AlertRule, Condition, DeviceView};
+use steward_core::alerting::AlertRule;
 use steward_core::compliance::{DeviceFacts, Policy};
 use steward_core::enrollment::check_token;
-use steward_core::health::{classify, next_change, HealthLimits};
 use steward_core::history::{changes, Observed};
 use steward_proto::{EnrollRequest, ErrorCode, OsFacts, Platform, ProtectionStatus};
 use tokio::sync::{mpsc, oneshot};
@@ -570,44 +569,26 @@ async fn apply_checkin(
         compliance: c.compliance.as_ref(),
         last_seen_ms: c.at,
     };
-    let evaluation = evaluate_device(
-        &ev.policies,
+    let e = evaluate_device(
+        ev,
         old.group.as_deref(),
         &facts,
+        c.inventory.as_ref().and_then(|(m, _)| m.get("disks")),
         c.at,
         old.failing_since,
+        &old.firing_rules,
     );
-    let new_state = evaluation.state.as_str();
-    let limits = HealthLimits::default();
-    let health = classify(c.protection.as_ref(), c.at, &limits)
-        .state
-        .as_str();
-    let view = DeviceView {
-        protection: c.protection.as_ref(),
-        compliance_state: new_state,
-        last_seen_ms: c.at,
-        disks: c.inventory.as_ref().and_then(|(m, _)| m.get("disks")),
-    };
-    let previous: Vec<&str> = old.firing_rules.split(',').collect();
-    let group = old.group.as_deref();
-    let fire = alerting::firing(&ev.alert_rules, group, &view, c.at, &previous);
+    let new_state = e.compliance.state.as_str();
+    let health = e.health.as_str();
     let firing_rules = alerts::apply_firing(
         tx,
         &ev.alert_rules,
         &c.device_id,
         c.at,
         &old.firing_rules,
-        &fire,
+        &e.firing,
     )
     .await?;
-    let recheck_at = [
-        evaluation.recheck_at,
-        next_change(c.protection.as_ref(), c.at, &limits),
-        alerting::next_change(&ev.alert_rules, group, &view, c.at),
-    ]
-    .into_iter()
-    .flatten()
-    .min();
     events.extend(state_events(
         &c.device_id,
         c.at,
@@ -651,13 +632,11 @@ async fn apply_checkin(
     .bind(&new.inventory_hash)
     .bind(&c.device_id)
     .bind(new_state)
-    .bind(serde_json::to_string(&evaluation.results).unwrap_or_default())
-    .bind(evaluation.failing_since)
+    .bind(serde_json::to_string(&e.compliance.results).unwrap_or_default())
+    .bind(e.compliance.failing_since)
     .bind(health)
-    .bind(recheck_at)
-    .bind(i64::from(
-        evaluation.checkin_sensitive || silent_alert(&ev.alert_rules, &fire),
-    ))
+    .bind(e.recheck_at)
+    .bind(i64::from(e.checkin_sensitive))
     .bind(&firing_rules)
     .execute(&mut **tx)
     .await?;
@@ -671,16 +650,6 @@ async fn apply_checkin(
     }
     Ok(WriteOutcome::Applied {
         inventory_hash: new.inventory_hash,
-    })
-}
-
-/// Whether a firing rule is about silence: the device's next check-in, even an unchanged
-/// one, should end it.
-pub(crate) fn silent_alert(rules: &[AlertRule], firing: &[(String, alerting::Reason)]) -> bool {
-    firing.iter().any(|(id, _)| {
-        rules
-            .iter()
-            .any(|r| &r.id == id && matches!(r.condition, Condition::NotCheckedIn { .. }))
     })
 }
 
