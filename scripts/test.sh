@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints, unit tests, and the integration suite twice, on SQLite
 # and on a PostgreSQL server this script starts in a temporary directory. Installs what is
-# missing (Debian packages: PostgreSQL, ClamAV) and fails loudly when a suite cannot run.
+# missing (Debian packages: PostgreSQL, ClamAV, aiosmtpd) and fails loudly when a suite
+# cannot run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,8 @@ pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || tr
 command -v cc >/dev/null || need_apt+=(build-essential)
 # ClamAV for the endpoint-protection tests (clamscan, sigtool); no signature download is needed.
 { command -v clamscan && command -v sigtool; } >/dev/null || need_apt+=(clamav)
+# A real SMTP server process for the e-mail notification tests (Python's aiosmtpd).
+/usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need_apt+=(python3-aiosmtpd)
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "installing ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo

@@ -277,3 +277,233 @@ pub async fn inventory(
     }
     Ok(serde_json::Value::Object(out))
 }
+
+/// What `steward bench alert-latency` drives.
+pub struct AlertLatencyBench {
+    pub devices: u32,
+    /// Background check-ins per second (unchanged state, the common case).
+    pub rate: u32,
+    /// Devices reporting a new active threat per second.
+    pub threats_per_s: u32,
+    pub duration: Duration,
+    pub concurrency: usize,
+}
+
+/// Serves `store` with a webhook channel and an active-threat rule (one notification per
+/// device, no group wait), loads the server with `rate` check-ins per second, and measures,
+/// for devices that report a threat meanwhile, the time from sending that check-in to the
+/// webhook arriving at a receiver on 127.0.0.1.
+pub async fn alert_latency(
+    store: steward_store::Store,
+    config: steward_server::Config,
+    b: AlertLatencyBench,
+) -> anyhow::Result<serde_json::Value> {
+    use std::collections::HashMap;
+    use steward_core::alerting::{AlertRule, Condition, Severity};
+    use steward_core::notify::{Channel, ChannelKind, GroupBy, NotifySettings};
+    use steward_store::audit::Actor;
+
+    // The receiver: notes when each device's notification arrives.
+    let (arrived_tx, mut arrived_rx) = tokio::sync::mpsc::unbounded_channel::<(String, Instant)>();
+    let hook = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let hook_url = format!("http://{}/hook", hook.local_addr()?);
+    let receiver = tokio::spawn(async move {
+        let app = axum::Router::new().route(
+            "/hook",
+            axum::routing::post(move |body: axum::Json<serde_json::Value>| {
+                let tx = arrived_tx.clone();
+                async move {
+                    let at = Instant::now();
+                    for a in body["alerts"].as_array().into_iter().flatten() {
+                        if let Some(d) = a["device_id"].as_str() {
+                            let _ = tx.send((d.to_string(), at));
+                        }
+                    }
+                    "ok"
+                }
+            }),
+        );
+        let _ = axum::serve(hook, app).await;
+    });
+    let now = now_ms();
+    let channel = Channel {
+        id: "bench-hook".into(),
+        name: "bench".into(),
+        kind: ChannelKind::Webhook,
+        target: hook_url,
+        secret: "bench".into(),
+        language: steward_core::Lang::En,
+        severities: Vec::new(),
+        send_resolved: false,
+        enabled: true,
+    };
+    store.put_channel(&channel, now, &Actor::cli()).await?;
+    let rule = AlertRule {
+        id: "bench-threat".into(),
+        name: "Active threat".into(),
+        condition: Condition::ActiveThreat,
+        severity: Severity::Critical,
+        groups: Vec::new(),
+        enabled: true,
+        notify: NotifySettings {
+            channels: vec![channel.id.clone()],
+            group_wait_secs: Some(0),
+            group_by: GroupBy::Device,
+            ..Default::default()
+        },
+    };
+    store.put_alert_rule(&rule, now, &Actor::cli()).await?;
+    let token =
+        steward_server::api::new_enrollment_token(&store, &Default::default(), &Actor::cli())
+            .await
+            .map_err(|e| anyhow::anyhow!("enrollment token: {}", e.0.as_str()))?
+            .token;
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(steward_server::serve_with_store(
+        listener,
+        config,
+        store.clone(),
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+
+    // Enroll everyone and bring each device to steady state.
+    let client = Client::new(&base);
+    let threat_devices = (b.threats_per_s as u64 * b.duration.as_secs() + 10) as u32;
+    let total = b.devices + threat_devices;
+    let enrolled: Vec<Dev> = stream::iter(0..total)
+        .map(|i| {
+            let client = client.clone();
+            let token = token.clone();
+            async move {
+                let mut sim = SimDevice::generate(7, i);
+                sim.hardware_id = format!("latency-{i}-{}", now_ms());
+                let r = client.enroll(&sim.enroll_request(&token)).await?;
+                let req = sim.checkin(1, now_ms(), 0, true);
+                client.checkin(&r.device_id, &r.device_secret, &req).await?;
+                Ok::<_, steward_agent::AgentError>(Dev {
+                    sim,
+                    id: r.device_id,
+                    secret: r.device_secret,
+                    seq: 1,
+                })
+            }
+        })
+        .buffer_unordered(64)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .collect::<Result<_, _>>()?;
+    let mut enrolled = enrolled;
+    let threats: Vec<Dev> = enrolled.split_off(b.devices as usize);
+
+    // Background load: `rate` check-ins a second, paced by a shared ticket counter.
+    let deadline = Instant::now() + b.duration;
+    let start = Instant::now();
+    let sent = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let errors = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let per_worker = enrolled.len().div_ceil(b.concurrency.max(1));
+    let mut workers = Vec::new();
+    let mut it = enrolled.into_iter().peekable();
+    while it.peek().is_some() {
+        let mut shard: Vec<Dev> = it.by_ref().take(per_worker).collect();
+        let (client, sent, errors) = (client.clone(), sent.clone(), errors.clone());
+        let rate = f64::from(b.rate);
+        workers.push(tokio::spawn(async move {
+            let frozen = now_ms();
+            let mut i = 0usize;
+            while Instant::now() < deadline {
+                // Wait for this check-in's slot in the global schedule.
+                let n = sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let slot = start + Duration::from_secs_f64(n as f64 / rate);
+                tokio::time::sleep_until(slot.into()).await;
+                let len = shard.len();
+                let d = &mut shard[i % len];
+                i += 1;
+                d.seq += 1;
+                let req = d.sim.checkin(d.seq, frozen, 0, false);
+                if client.checkin(&d.id, &d.secret, &req).await.is_err() {
+                    errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+        }));
+    }
+
+    // Threats: one new device at a time, evenly spread.
+    let sent_at: Arc<std::sync::Mutex<HashMap<String, Instant>>> = Arc::default();
+    let injector = {
+        let (client, sent_at) = (client.clone(), sent_at.clone());
+        let every = Duration::from_secs_f64(1.0 / f64::from(b.threats_per_s.max(1)));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            for mut d in threats {
+                tick.tick().await;
+                if Instant::now() >= deadline {
+                    break;
+                }
+                d.seq += 1;
+                let mut req = d.sim.checkin(d.seq, now_ms(), 0, false);
+                let mut p = req.protection.take().unwrap_or_default();
+                p.threat_state = Some(steward_proto::ThreatState::ActiveThreat);
+                p.detections.push(steward_proto::Detection {
+                    threat_name: "Eicar-Signature".into(),
+                    path: "/tmp/eicar.com".into(),
+                    severity: "low".into(),
+                    action: steward_proto::DetectionAction::LeftInPlace,
+                    detected_at: steward_core::time::to_rfc3339(now_ms()),
+                });
+                req.protection = Some(p);
+                let client = client.clone();
+                let sent_at = sent_at.clone();
+                tokio::spawn(async move {
+                    let t0 = Instant::now();
+                    sent_at.lock().expect("lock").insert(d.id.clone(), t0);
+                    let _ = client.checkin(&d.id, &d.secret, &req).await;
+                });
+            }
+        })
+    };
+    for w in workers {
+        w.await?;
+    }
+    injector.await?;
+    let load_secs = start.elapsed().as_secs_f64();
+    let expected = sent_at.lock().expect("lock").len();
+    let mut hist = Histogram::<u64>::new_with_bounds(1, 600_000_000, 3)?;
+    let mut seen = std::collections::HashSet::new();
+    let wait_until = Instant::now() + Duration::from_secs(10);
+    while seen.len() < expected {
+        let left = wait_until.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, arrived_rx.recv()).await {
+            Ok(Some((dev, at))) => {
+                if let Some(t0) = sent_at.lock().expect("lock").get(&dev) {
+                    if seen.insert(dev) {
+                        let _ = hist.record(at.duration_since(*t0).as_micros() as u64);
+                    }
+                }
+            }
+            _ => break,
+        }
+    }
+    let _ = stop_tx.send(());
+    server.await??;
+    receiver.abort();
+    let checkins = sent.load(std::sync::atomic::Ordering::Relaxed);
+    Ok(json!({
+        "bench": "alert_latency",
+        "backend": store.backend().name(),
+        "devices": b.devices,
+        "target_rate_per_s": b.rate,
+        "checkins_per_s": (checkins as f64 / load_secs).round(),
+        "checkin_errors": errors.load(std::sync::atomic::Ordering::Relaxed),
+        "threats": expected,
+        "notified": seen.len(),
+        "p50_ms": hist.value_at_quantile(0.50) as f64 / 1000.0,
+        "p99_ms": hist.value_at_quantile(0.99) as f64 / 1000.0,
+        "max_ms": hist.max() as f64 / 1000.0,
+    }))
+}

@@ -54,6 +54,7 @@ impl ConfigArgs {
         if let Some(u) = &self.database_url {
             c.database_url = u.clone();
         }
+        c.validate().map_err(anyhow::Error::msg)?;
         Ok(c)
     }
 
@@ -153,6 +154,24 @@ enum BenchCommand {
     Policy {
         #[arg(long, default_value_t = 100_000)]
         devices: u32,
+        #[command(flatten)]
+        cfg: ConfigArgs,
+    },
+    /// Serve a fresh database with a webhook channel and an active-threat rule, load it with
+    /// check-ins and time each threat's check-in to its webhook notification.
+    AlertLatency {
+        #[arg(long, default_value_t = 10_000)]
+        devices: u32,
+        /// Background check-ins per second.
+        #[arg(long, default_value_t = 2_000)]
+        rate: u32,
+        /// New active threats per second.
+        #[arg(long, default_value_t = 20)]
+        threats: u32,
+        #[arg(long, default_value_t = 30)]
+        duration: u64,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
         #[command(flatten)]
         cfg: ConfigArgs,
     },
@@ -387,6 +406,37 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                 "{}",
                 serde_json::json!({"bench": "policy", "backend": store.backend().name(), "devices": devices, "reevaluate_s": (secs * 1000.0).round() / 1000.0, "devices_per_s": (f64::from(devices) / secs).round()})
             );
+            Ok(())
+        }
+        Command::Bench(BenchCommand::AlertLatency {
+            devices,
+            rate,
+            threats,
+            duration,
+            concurrency,
+            cfg,
+        }) => {
+            let store = cfg.open().await?;
+            anyhow::ensure!(
+                store.count_devices().await? == 0,
+                "the alert latency bench needs an empty database"
+            );
+            let mut config = cfg.load()?;
+            // The load is the point: no stretching of check-in intervals, no shedding.
+            config.checkin.target_rate = rate.saturating_mul(10);
+            let result = bench::alert_latency(
+                store,
+                config,
+                bench::AlertLatencyBench {
+                    devices,
+                    rate,
+                    threats_per_s: threats,
+                    duration: Duration::from_secs(duration),
+                    concurrency,
+                },
+            )
+            .await?;
+            println!("{result}");
             Ok(())
         }
         Command::Bench(BenchCommand::Inventory {

@@ -80,6 +80,10 @@ pub enum Condition {
         platform: Option<Platform>,
         percent: f64,
     },
+    /// Notifications to a channel undelivered for more than `minutes` (fleet-wide).
+    DeliveryFailing {
+        minutes: u32,
+    },
 }
 
 fn fourteen() -> u32 {
@@ -87,11 +91,30 @@ fn fourteen() -> u32 {
 }
 
 impl Condition {
+    /// The `type` tag of the condition (`realtime_protection_off` …).
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Condition::ActiveThreat => "active_threat",
+            Condition::ProtectionMissing => "protection_missing",
+            Condition::RealtimeProtectionOff => "realtime_protection_off",
+            Condition::SignaturesOutdated { .. } => "signatures_outdated",
+            Condition::ScanOverdue { .. } => "scan_overdue",
+            Condition::Noncompliant => "noncompliant",
+            Condition::NotCheckedIn { .. } => "not_checked_in",
+            Condition::LowDiskSpace { .. } => "low_disk_space",
+            Condition::EnrollmentFailures { .. } => "enrollment_failures",
+            Condition::FleetShare { .. } => "fleet_share",
+            Condition::DeliveryFailing { .. } => "delivery_failing",
+        }
+    }
+
     /// Whether the condition is about one device (else about the fleet).
     pub fn per_device(&self) -> bool {
         !matches!(
             self,
-            Condition::EnrollmentFailures { .. } | Condition::FleetShare { .. }
+            Condition::EnrollmentFailures { .. }
+                | Condition::FleetShare { .. }
+                | Condition::DeliveryFailing { .. }
         )
     }
 
@@ -128,6 +151,9 @@ impl Condition {
             }
             Condition::FleetShare { percent, .. } if !(0.0..100.0).contains(percent) => {
                 Err("percent")
+            }
+            Condition::DeliveryFailing { minutes } if *minutes == 0 || *minutes > 7 * 24 * 60 => {
+                Err("minutes")
             }
             _ => Ok(()),
         }
@@ -265,7 +291,9 @@ pub fn device_fires(cond: &Condition, device: &DeviceView, now_ms: i64) -> Optio
                     .then(|| Reason::new("alert-reason-low-disk", &[("disks", low.join(", "))]))
             })
         }
-        Condition::EnrollmentFailures { .. } | Condition::FleetShare { .. } => return None,
+        Condition::EnrollmentFailures { .. }
+        | Condition::FleetShare { .. }
+        | Condition::DeliveryFailing { .. } => return None,
     };
     Some(fired)
 }
@@ -282,6 +310,9 @@ pub struct AlertRule {
     pub groups: Vec<String>,
     #[serde(default = "enabled")]
     pub enabled: bool,
+    /// Channels, grouping, escalation.
+    #[serde(default)]
+    pub notify: crate::notify::NotifySettings,
 }
 
 fn enabled() -> bool {
@@ -510,6 +541,7 @@ mod tests {
             severity: Severity::Warning,
             groups: groups.iter().map(|g| g.to_string()).collect(),
             enabled: true,
+            notify: Default::default(),
         };
         let rules = [
             rule("silent", Condition::NotCheckedIn { hours: 24 }, &[]),

@@ -7,6 +7,7 @@ pub mod health;
 pub mod history;
 pub mod i18n;
 pub mod load;
+pub mod notify;
 pub mod policy;
 pub mod role;
 pub mod secret;

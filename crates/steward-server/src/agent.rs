@@ -8,7 +8,6 @@ use axum::http::request::Parts;
 use axum::Json;
 use steward_core::history::state_hash;
 use steward_core::load::checkin_interval;
-use steward_core::time::now_ms;
 use steward_core::{enrollment, secret};
 use steward_proto::{
     inventory_hash, CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse, ErrorCode,
@@ -53,7 +52,7 @@ pub async fn enroll(
     Remote(remote): Remote,
     body: Result<JsonBody<EnrollRequest>, ApiError>,
 ) -> Result<Json<EnrollResponse>, ApiError> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let req = match body {
         Ok(JsonBody(req)) => req,
         Err(e) => {
@@ -189,7 +188,7 @@ pub struct Device {
 async fn refuse_retired(state: &AppState, id: &str, remote: &str) -> ApiError {
     state.metrics.checkin("retired");
     let rec = AuditRecord {
-        at: now_ms(),
+        at: state.clock.now_ms(),
         actor: Actor::anonymous(id, remote),
         action: "device.checkin_refused".into(),
         object_type: "device".into(),
@@ -260,7 +259,7 @@ pub async fn checkin(
     state.checkins_this_second.fetch_add(1, Ordering::Relaxed);
     enrollment::validate_os(&req.os)?;
     let seq = i64::try_from(req.seq).map_err(|_| ApiError(ErrorCode::InvalidField))?;
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let interval = current_interval(&state);
     if device.used_new_secret {
         // First use of the rotated secret: it becomes the only one.

@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use steward_core::alerting::{AlertRule, Condition, Severity};
-use steward_core::time::now_ms;
+use steward_core::notify::{silenced_by, AlertLabels, NotifySettings};
 use steward_core::Lang;
 use steward_proto::{ErrorCode, Page};
 use steward_store::alerts::{Alert, AlertAction, AlertDetail, AlertQuery, ALERT_STATES};
@@ -30,14 +30,25 @@ pub struct RuleBody {
     pub groups: Vec<String>,
     #[serde(default = "yes")]
     pub enabled: bool,
+    #[serde(default)]
+    pub notify: NotifySettings,
 }
 
 fn yes() -> bool {
     true
 }
 
-fn rule_from(id: String, b: RuleBody) -> Result<AlertRule, ApiError> {
-    if !valid_name_and_groups(&b.name, &b.groups) || b.condition.validate().is_err() {
+fn rule_from(state: &AppState, id: String, b: RuleBody) -> Result<AlertRule, ApiError> {
+    let channels = state.store.channels();
+    let unknown_channel = b
+        .notify
+        .channel_ids()
+        .any(|id| !channels.iter().any(|c| c.id == id));
+    if !valid_name_and_groups(&b.name, &b.groups)
+        || b.condition.validate().is_err()
+        || b.notify.validate().is_err()
+        || unknown_channel
+    {
         return Err(ApiError(ErrorCode::InvalidField));
     }
     Ok(AlertRule {
@@ -47,6 +58,7 @@ fn rule_from(id: String, b: RuleBody) -> Result<AlertRule, ApiError> {
         severity: b.severity,
         groups: b.groups,
         enabled: b.enabled,
+        notify: b.notify,
     })
 }
 
@@ -73,10 +85,10 @@ pub async fn create_rule(
     caller: Caller,
     JsonBody(body): JsonBody<RuleBody>,
 ) -> Result<(StatusCode, Json<AlertRule>), ApiError> {
-    let rule = rule_from(uuid::Uuid::now_v7().to_string(), body)?;
+    let rule = rule_from(&state, uuid::Uuid::now_v7().to_string(), body)?;
     state
         .store
-        .put_alert_rule(&rule, now_ms(), &caller.actor())
+        .put_alert_rule(&rule, state.clock.now_ms(), &caller.actor())
         .await?;
     Ok((StatusCode::CREATED, Json(rule)))
 }
@@ -88,10 +100,10 @@ pub async fn update_rule(
     JsonBody(body): JsonBody<RuleBody>,
 ) -> Result<Json<AlertRule>, ApiError> {
     state.store.alert_rule(&id)?;
-    let rule = rule_from(id, body)?;
+    let rule = rule_from(&state, id, body)?;
     state
         .store
-        .put_alert_rule(&rule, now_ms(), &caller.actor())
+        .put_alert_rule(&rule, state.clock.now_ms(), &caller.actor())
         .await?;
     Ok(Json(rule))
 }
@@ -103,14 +115,31 @@ pub async fn delete_rule(
 ) -> Result<StatusCode, ApiError> {
     state
         .store
-        .delete_alert_rule(&id, now_ms(), &caller.actor())
+        .delete_alert_rule(&id, state.clock.now_ms(), &caller.actor())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /api/v1/alerts?state=&severity=&rule=&device=`, newest first, within the caller's groups.
-/// Puts an alert's reason into words: "rule name: reason".
-fn describe(alert: &mut Alert, lang: Lang) {
+/// Puts an alert's reason into words ("rule name: reason") and names the active silence
+/// holding its notifications, if any.
+fn describe(state: &AppState, alert: &mut Alert, lang: Lang) {
+    let rules = state.store.alert_rules();
+    if let Some(rule) = rules.iter().find(|r| r.id == alert.rule_id) {
+        let labels = AlertLabels {
+            rule_id: &alert.rule_id,
+            device_id: alert.device_id.as_deref(),
+            device_group: alert.device_group.as_deref(),
+            severity: &alert.severity,
+            platform: alert.platform.as_deref(),
+            condition: rule.condition.type_name(),
+        };
+        let silences = state.store.silences();
+        alert.silenced_by = (alert.state != "resolved")
+            .then(|| silenced_by(&silences, &labels, state.clock.now_ms()))
+            .flatten()
+            .map(|s| s.id.clone());
+    }
     let reason = alert.reason.text(lang);
     alert.summary = if reason.is_empty() {
         alert.rule_name.clone()
@@ -153,7 +182,7 @@ pub async fn list_alerts(
     let mut page = state.store.list_alerts(&q).await?;
     let lang = request_lang(&headers);
     for a in &mut page.items {
-        describe(a, lang);
+        describe(&state, a, lang);
     }
     Ok(Json(page))
 }
@@ -165,7 +194,7 @@ async fn visible_alert(
     lang: Lang,
 ) -> Result<AlertDetail, ApiError> {
     let (mut alert, group) = state.store.alert(id).await?;
-    describe(&mut alert.alert, lang);
+    describe(state, &mut alert.alert, lang);
     require_scope_of(state, caller, "alert", id, group.as_deref()).await?;
     Ok(alert)
 }
@@ -202,7 +231,13 @@ async fn act(
     visible_alert(&state, &caller, &id, lang).await?;
     match state
         .store
-        .act_on_alert(&id, action, &body.comment, now_ms(), &caller.actor())
+        .act_on_alert(
+            &id,
+            action,
+            &body.comment,
+            state.clock.now_ms(),
+            &caller.actor(),
+        )
         .await
     {
         Err(steward_store::StoreError::Conflict(_)) => return Err(ApiError(ErrorCode::Conflict)),
@@ -231,4 +266,69 @@ pub async fn resolve(
     JsonBody(body): JsonBody<ActionBody>,
 ) -> Result<Json<AlertDetail>, ApiError> {
     act(state, caller, headers, id, AlertAction::Resolve, body).await
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommentBody {
+    pub text: String,
+}
+
+/// `POST /api/v1/alerts/{id}/comments`: adds a comment to the alert's history.
+pub async fn comment(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<CommentBody>,
+) -> Result<(StatusCode, Json<AlertDetail>), ApiError> {
+    let lang = request_lang(&headers);
+    if body.text.trim().is_empty() || body.text.len() > 4_000 {
+        return Err(ApiError(ErrorCode::InvalidField));
+    }
+    visible_alert(&state, &caller, &id, lang).await?;
+    state
+        .store
+        .comment_on_alert(&id, &body.text, state.clock.now_ms(), &caller.actor())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(visible_alert(&state, &caller, &id, lang).await?),
+    ))
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    /// Who takes the alert; `null` to unassign.
+    pub assignee: Option<String>,
+}
+
+/// `POST /api/v1/alerts/{id}/assign`.
+pub async fn assign(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<AssignBody>,
+) -> Result<Json<AlertDetail>, ApiError> {
+    let lang = request_lang(&headers);
+    if body
+        .assignee
+        .as_deref()
+        .is_some_and(|a| a.trim().is_empty() || a.len() > 255)
+    {
+        return Err(ApiError(ErrorCode::InvalidField));
+    }
+    visible_alert(&state, &caller, &id, lang).await?;
+    state
+        .store
+        .assign_alert(
+            &id,
+            body.assignee.as_deref(),
+            state.clock.now_ms(),
+            &caller.actor(),
+        )
+        .await?;
+    Ok(Json(visible_alert(&state, &caller, &id, lang).await?))
 }

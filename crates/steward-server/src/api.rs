@@ -140,7 +140,7 @@ pub async fn get_device(
     require_scope(&state, &caller, &id, device.summary.group.as_deref()).await?;
     device.health = Some(health::classify(
         device.protection.as_ref(),
-        now_ms(),
+        state.clock.now_ms(),
         &health::HealthLimits::default(),
     ));
     Ok(Json(device))
@@ -174,7 +174,13 @@ pub(crate) async fn require_scope_of(
     if in_scope(caller, group) {
         return Ok(());
     }
-    let mut rec = AuditRecord::change(&caller.actor(), now_ms(), "access.denied", object_type, id);
+    let mut rec = AuditRecord::change(
+        &caller.actor(),
+        state.clock.now_ms(),
+        "access.denied",
+        object_type,
+        id,
+    );
     rec.outcome = "denied";
     crate::auth::audit_via_writer(state, rec).await;
     Err(ApiError(ErrorCode::NotFound))
@@ -254,7 +260,7 @@ pub async fn revoke_enrollment_token(
     Ok(Json(
         state
             .store
-            .revoke_enrollment_token(&id, now_ms(), &caller.actor())
+            .revoke_enrollment_token(&id, state.clock.now_ms(), &caller.actor())
             .await?,
     ))
 }
@@ -458,7 +464,7 @@ pub async fn retire_device(
     require_scope(&state, &caller, &id, device.summary.group.as_deref()).await?;
     let retired = state
         .store
-        .retire_device(&id, now_ms(), &caller.actor())
+        .retire_device(&id, state.clock.now_ms(), &caller.actor())
         .await?;
     state.cache.remove(&id);
     Ok(Json(retired))
@@ -472,7 +478,7 @@ pub async fn revoke_api_token(
     Ok(Json(
         state
             .store
-            .revoke_api_token(&id, now_ms(), &caller.actor())
+            .revoke_api_token(&id, state.clock.now_ms(), &caller.actor())
             .await?,
     ))
 }
@@ -487,7 +493,7 @@ pub async fn rotate_device_secret(
     require_scope(&state, &caller, &id, device.summary.group.as_deref()).await?;
     state
         .store
-        .request_secret_rotation(&id, now_ms(), &caller.actor())
+        .request_secret_rotation(&id, state.clock.now_ms(), &caller.actor())
         .await?;
     state.cache.remove(&id);
     Ok((
@@ -559,7 +565,7 @@ pub async fn create_policy(
     let policy = policy_from(uuid::Uuid::now_v7().to_string(), body)?;
     let saved = state
         .store
-        .put_policy(&policy, now_ms(), &caller.actor())
+        .put_policy(&policy, state.clock.now_ms(), &caller.actor())
         .await?;
     Ok((StatusCode::CREATED, Json(saved)))
 }
@@ -576,7 +582,7 @@ pub async fn update_policy(
     Ok(Json(
         state
             .store
-            .put_policy(&policy, now_ms(), &caller.actor())
+            .put_policy(&policy, state.clock.now_ms(), &caller.actor())
             .await?,
     ))
 }
@@ -588,7 +594,7 @@ pub async fn delete_policy(
 ) -> Result<StatusCode, ApiError> {
     state
         .store
-        .delete_policy(&id, now_ms(), &caller.actor())
+        .delete_policy(&id, state.clock.now_ms(), &caller.actor())
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

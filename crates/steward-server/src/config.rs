@@ -19,6 +19,46 @@ pub struct Config {
     pub checkin: CheckinConfig,
     pub auth: AuthConfig,
     pub fleet: FleetConfig,
+    pub notify: NotifyConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifyConfig {
+    /// The address notifications link to; empty means `http://` + `listen`.
+    pub console_url: String,
+    /// The SMTP server e-mail channels send through; empty disables e-mail.
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// none, starttls or tls.
+    pub smtp_tls: String,
+    pub smtp_username: String,
+    pub smtp_password: String,
+    /// The sender address of notification e-mails.
+    pub smtp_from: String,
+    /// Seconds a delivery attempt may take.
+    pub timeout_secs: u32,
+    /// The longest wait between two attempts at a failing channel (the wait doubles from 1 s).
+    pub max_backoff_secs: u32,
+    /// Undelivered notifications are given up after this many hours.
+    pub give_up_after_hours: u32,
+}
+
+impl Default for NotifyConfig {
+    fn default() -> Self {
+        NotifyConfig {
+            console_url: String::new(),
+            smtp_host: String::new(),
+            smtp_port: 25,
+            smtp_tls: "starttls".into(),
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            smtp_from: "steward@localhost".into(),
+            timeout_secs: 10,
+            max_backoff_secs: 300,
+            give_up_after_hours: 72,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -86,6 +126,7 @@ impl Default for Config {
             checkin: CheckinConfig::default(),
             auth: AuthConfig::default(),
             fleet: FleetConfig::default(),
+            notify: NotifyConfig::default(),
         }
     }
 }
@@ -102,7 +143,15 @@ impl Default for CheckinConfig {
 }
 
 /// The top-level keys of the configuration, as the environment spells them (lower-cased).
-const TOP_LEVEL_KEYS: [&str; 5] = ["listen", "data_dir", "database_url", "checkin", "auth"];
+const TOP_LEVEL_KEYS: [&str; 7] = [
+    "listen",
+    "data_dir",
+    "database_url",
+    "checkin",
+    "auth",
+    "fleet",
+    "notify",
+];
 
 impl Config {
     /// Loads defaults, then the TOML file (if given), then `STEWARD_*` variables
@@ -118,6 +167,29 @@ impl Config {
             .split("__")
             .filter(|k| TOP_LEVEL_KEYS.contains(&k.as_str().split('.').next().unwrap_or("")));
         fig.merge(env).extract().map_err(Box::new)
+    }
+
+    /// The address notifications link to.
+    pub fn console_url(&self) -> String {
+        if self.notify.console_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.notify.console_url.trim_end_matches('/').to_string()
+        }
+    }
+
+    /// Refuses values the server cannot work with, naming the key.
+    pub fn validate(&self) -> Result<(), String> {
+        if !["none", "starttls", "tls"].contains(&self.notify.smtp_tls.as_str()) {
+            return Err(format!(
+                "notify.smtp_tls must be none, starttls or tls, not {:?}",
+                self.notify.smtp_tls
+            ));
+        }
+        if self.notify.timeout_secs == 0 || self.notify.max_backoff_secs == 0 {
+            return Err("notify.timeout_secs and notify.max_backoff_secs must be above 0".into());
+        }
+        Ok(())
     }
 
     /// The database URL in effect.
@@ -151,7 +223,22 @@ impl Config {
              # Failed sign-ins in a row that lock an account, and for how long (seconds).\n\
              lockout_after = {}\nlockout_secs = {}\n\
              # Mark the session cookie Secure; set when Steward is served over HTTPS.\n\
-             secure_cookies = {}\n",
+             secure_cookies = {}\n\n\
+             [fleet]\n\
+             # Seconds between sweeps (time-based health, compliance and alert changes).\n\
+             sweep_interval_secs = {}\n\
+             # Fleet summaries are at most this many seconds old (0: counted on every request).\n\
+             summary_max_age_secs = {}\n\n\
+             [notify]\n\
+             # Where notifications link to; empty means http:// and the listen address.\n\
+             console_url = \"\"\n\
+             # SMTP server for e-mail channels (empty: e-mail disabled); smtp_tls is none,\n\
+             # starttls or tls.\n\
+             smtp_host = \"\"\nsmtp_port = {}\nsmtp_tls = \"{}\"\n\
+             smtp_username = \"\"\nsmtp_password = \"\"\nsmtp_from = \"{}\"\n\
+             # Seconds a delivery attempt may take; longest wait between attempts (seconds);\n\
+             # hours after which an undelivered notification is given up.\n\
+             timeout_secs = {}\nmax_backoff_secs = {}\ngive_up_after_hours = {}\n",
             d.listen,
             d.data_dir.display(),
             d.checkin.interval_secs,
@@ -161,7 +248,15 @@ impl Config {
             d.auth.session_ttl_secs,
             d.auth.lockout_after,
             d.auth.lockout_secs,
-            d.auth.secure_cookies
+            d.auth.secure_cookies,
+            d.fleet.sweep_interval_secs,
+            d.fleet.summary_max_age_secs,
+            d.notify.smtp_port,
+            d.notify.smtp_tls,
+            d.notify.smtp_from,
+            d.notify.timeout_secs,
+            d.notify.max_backoff_secs,
+            d.notify.give_up_after_hours
         )
     }
 }

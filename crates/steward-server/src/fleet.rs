@@ -11,7 +11,7 @@ use axum::extract::{Query, State};
 use axum::Json;
 use steward_core::compliance::ComplianceState;
 use steward_core::health::HealthState;
-use steward_core::time::{now_ms, to_rfc3339};
+use steward_core::time::to_rfc3339;
 use steward_proto::{ErrorCode, FleetHistory, FleetPoint, FleetSummary};
 use steward_store::fleet::{FleetCount, Freshness};
 
@@ -42,7 +42,7 @@ pub async fn counts(state: &AppState) -> Result<(i64, Arc<Vec<FleetCount>>), Api
     let max_age = i64::from(state.config.fleet.summary_max_age_secs) * 1000;
     let latest = state.fleet.latest.read().ok().and_then(|l| l.clone());
     match latest {
-        Some((at, counts)) if now_ms() - at <= max_age => Ok((at, counts)),
+        Some((at, counts)) if state.clock.now_ms() - at <= max_age => Ok((at, counts)),
         // Zero asks for exact counts on every request.
         Some(hit) if max_age > 0 => {
             if let Ok(guard) = state.fleet.refreshing.clone().try_lock_owned() {
@@ -58,7 +58,7 @@ pub async fn counts(state: &AppState) -> Result<(i64, Arc<Vec<FleetCount>>), Api
         }
         _ => {
             let _guard = state.fleet.refreshing.lock().await;
-            if let Some(hit) = state.fleet.fresh(now_ms(), max_age) {
+            if let Some(hit) = state.fleet.fresh(state.clock.now_ms(), max_age) {
                 return Ok(hit);
             }
             recount(state).await
@@ -67,7 +67,7 @@ pub async fn counts(state: &AppState) -> Result<(i64, Arc<Vec<FleetCount>>), Api
 }
 
 async fn recount(state: &AppState) -> Result<(i64, Arc<Vec<FleetCount>>), ApiError> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let counts = Arc::new(state.store.fleet_counts(now).await?);
     if let Ok(mut latest) = state.fleet.latest.write() {
         *latest = Some((now, counts.clone()));
@@ -133,7 +133,7 @@ pub async fn history(
     if !matches!(p.dimension.as_str(), "health" | "compliance" | "platform") || p.days > 400 {
         return Err(ApiError(ErrorCode::InvalidQuery));
     }
-    let since = now_ms() - i64::from(p.days) * 86_400_000;
+    let since = state.clock.now_ms() - i64::from(p.days) * 86_400_000;
     let rows = state.store.fleet_history(&p.dimension, since).await?;
     let mut points: BTreeMap<i64, BTreeMap<String, u64>> = BTreeMap::new();
     for r in rows {
@@ -170,7 +170,7 @@ pub async fn sweeper(state: AppState) {
 
 /// One sweep (also run by tests through the sweeper's interval).
 pub async fn sweep_once(state: &AppState) -> Result<u64, ApiError> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     let started = std::time::Instant::now();
     let n = state.store.sweep(now).await?;
     state
@@ -243,6 +243,23 @@ async fn fleet_alerts(state: &AppState, counts: &[FleetCount], now: i64) -> Resu
                             &[
                                 ("count", failures.to_string()),
                                 ("minutes", window_minutes.to_string()),
+                            ],
+                        ),
+                    ));
+                }
+            }
+            Condition::DeliveryFailing { minutes } => {
+                let before = now - i64::from(*minutes) * 60_000;
+                let (count, channels) = state.store.undelivered(before).await?;
+                if count > 0 {
+                    firing.push((
+                        rule.id.clone(),
+                        Reason::new(
+                            "alert-reason-delivery-failing",
+                            &[
+                                ("count", count.to_string()),
+                                ("minutes", minutes.to_string()),
+                                ("channels", channels.join(", ")),
                             ],
                         ),
                     ));

@@ -10,10 +10,12 @@ pub mod api;
 pub mod auth;
 pub mod body;
 pub mod cache;
+pub mod clock;
 pub mod config;
 pub mod error;
 pub mod fleet;
 pub mod metrics;
+pub mod notify;
 pub mod policy;
 pub mod users;
 
@@ -47,6 +49,8 @@ pub struct AppState {
     pub checkins_this_second: Arc<AtomicU64>,
     pub checkin_rate: Arc<AtomicU64>,
     pub fleet: Arc<fleet::FleetCache>,
+    /// Every "now" of the server.
+    pub clock: clock::Clock,
 }
 
 /// Every route of the server.
@@ -117,7 +121,11 @@ async fn home(headers: HeaderMap) -> Response {
 }
 
 /// Builds the state for `store` and starts the writer tasks.
-pub fn state(store: Store, config: Config) -> (AppState, Vec<tokio::task::JoinHandle<()>>) {
+pub fn state(
+    store: Store,
+    config: Config,
+    clock: clock::Clock,
+) -> (AppState, Vec<tokio::task::JoinHandle<()>>) {
     let metrics = Arc::new(metrics::Metrics::new());
     let m = metrics.clone();
     let (writer, handles) = Writer::start(
@@ -140,6 +148,7 @@ pub fn state(store: Store, config: Config) -> (AppState, Vec<tokio::task::JoinHa
             checkins_this_second: Arc::new(AtomicU64::new(0)),
             checkin_rate: Arc::new(AtomicU64::new(0)),
             fleet: Arc::new(fleet::FleetCache::default()),
+            clock,
         },
         handles,
     )
@@ -163,14 +172,27 @@ pub async fn serve_with_store(
     store: Store,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let (state, writers) = state(store, config);
+    serve_with_clock(listener, config, store, clock::Clock::system(), shutdown).await
+}
+
+/// [`serve_with_store`] on a given clock (tests move a manual one).
+pub async fn serve_with_clock(
+    listener: TcpListener,
+    config: Config,
+    store: Store,
+    clock: clock::Clock,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (state, writers) = state(store, config, clock);
     let ticker = tokio::spawn(housekeeping(state.clone()));
     let sweeper = tokio::spawn(fleet::sweeper(state.clone()));
+    let notifier = tokio::spawn(notify::notifier(state.clone()));
+    let deliverer = tokio::spawn(notify::deliverer(state.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
-    for task in [ticker, sweeper] {
+    for task in [ticker, sweeper, notifier, deliverer] {
         task.abort();
         let _ = task.await;
     }

@@ -38,6 +38,8 @@ pub struct Metrics {
     pub checkin_rate: Gauge,
     pub sweep_seconds: Histogram,
     pub swept_devices: Counter,
+    pub deliveries: Family<ResultLabel, Counter>,
+    pub notifications_queued: Counter,
 }
 
 impl Metrics {
@@ -54,6 +56,18 @@ impl Metrics {
         let checkin_rate = Gauge::default();
         let sweep_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 16));
         let swept_devices = Counter::default();
+        let deliveries = Family::<ResultLabel, Counter>::default();
+        let notifications_queued = Counter::default();
+        registry.register(
+            "notification_deliveries",
+            "Notification delivery attempts by result (delivered, retry, failed)",
+            deliveries.clone(),
+        );
+        registry.register(
+            "notifications_queued",
+            "Notifications decided and written to the outbox (one per channel)",
+            notifications_queued.clone(),
+        );
         registry.register(
             "sweep_duration_seconds",
             "Time of one fleet sweep (time-based re-evaluation and recount)",
@@ -106,11 +120,21 @@ impl Metrics {
             checkin_rate,
             sweep_seconds,
             swept_devices,
+            deliveries,
+            notifications_queued,
         }
     }
 
     pub fn checkin(&self, result: &str) {
         self.checkins
+            .get_or_create(&ResultLabel {
+                result: result.into(),
+            })
+            .inc();
+    }
+
+    pub fn delivery(&self, result: &str) {
+        self.deliveries
             .get_or_create(&ResultLabel {
                 result: result.into(),
             })

@@ -8,6 +8,7 @@ use sqlx::{Any, Row, Transaction};
 use steward_core::alerting::{AlertRule, Reason, Severity};
 
 use crate::audit::{self, Actor, AuditRecord};
+use crate::notify::AlertsChanged;
 use crate::{bind_all, Param, Result, Store, StoreError};
 
 /// An alert as the API shows it.
@@ -33,6 +34,19 @@ pub struct Alert {
     pub resolved_at: Option<String>,
     /// `auto` when the condition cleared, else who resolved it.
     pub resolved_by: Option<String>,
+    pub assignee: Option<String>,
+    /// Times it fired again within the reopen window after being resolved.
+    pub reopened: i64,
+    /// Escalation steps already notified.
+    pub escalation_level: i64,
+    /// The state last notified (firing or resolved); empty if none yet.
+    pub notified: String,
+    /// The active silence holding its notifications (filled in by the API).
+    pub silenced_by: Option<String>,
+    #[serde(skip)]
+    pub device_group: Option<String>,
+    #[serde(skip)]
+    pub platform: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -67,7 +81,8 @@ pub const ALERT_STATES: [&str; 3] = ["firing", "acknowledged", "resolved"];
 
 const ALERT_COLS: &str = "a.id, a.rule_id, a.subject, a.device_id, a.severity, a.state, \
                           a.rule_name, a.reason, a.fired_at, a.updated_at, a.acknowledged_at, \
-                          a.acknowledged_by, a.resolved_at, a.resolved_by";
+                          a.acknowledged_by, a.resolved_at, a.resolved_by, a.assignee, \
+                          a.reopened, a.escalation_level, a.notified, d.device_group, d.platform";
 
 fn alert_row(r: &sqlx::any::AnyRow) -> Result<Alert> {
     use steward_core::time::to_rfc3339;
@@ -89,6 +104,13 @@ fn alert_row(r: &sqlx::any::AnyRow) -> Result<Alert> {
         acknowledged_by: r.try_get("acknowledged_by")?,
         resolved_at: time("resolved_at")?,
         resolved_by: r.try_get("resolved_by")?,
+        assignee: r.try_get("assignee")?,
+        reopened: r.try_get("reopened")?,
+        escalation_level: r.try_get("escalation_level")?,
+        notified: r.try_get("notified")?,
+        silenced_by: None,
+        device_group: r.try_get("device_group")?,
+        platform: r.try_get("platform")?,
     })
 }
 
@@ -108,10 +130,12 @@ fn rule_row(r: &sqlx::any::AnyRow) -> Result<AlertRule> {
             .map(str::to_string)
             .collect(),
         enabled: r.try_get::<i64, _>("enabled")? != 0,
+        notify: serde_json::from_str(&r.try_get::<String, _>("notify")?)
+            .map_err(|e| invalid(e.to_string()))?,
     })
 }
 
-async fn alert_event(
+pub(crate) async fn alert_event(
     tx: &mut Transaction<'_, Any>,
     alert_id: &str,
     at: i64,
@@ -133,10 +157,13 @@ async fn alert_event(
 }
 
 /// Opens alerts for rules that started firing for a device (or the subject `fleet`) and
-/// resolves those of rules that stopped, inside the caller's transaction. `old` is the device's stored `firing_rules`;
-/// returns the new value to store.
+/// resolves those of rules that stopped, inside the caller's transaction. An alert of the same
+/// rule and subject resolved within the rule's reopen window is reopened instead of a new one.
+/// Every change is marked for the notifier (`notify_at`). `old` is the device's stored
+/// `firing_rules`; returns the new value to store.
 pub(crate) async fn apply_firing(
     tx: &mut Transaction<'_, Any>,
+    changed: &AlertsChanged,
     rules: &[AlertRule],
     device_id: &str,
     at: i64,
@@ -151,43 +178,77 @@ pub(crate) async fn apply_firing(
         let Some(rule) = rules.iter().find(|r| &r.id == rule_id) else {
             continue;
         };
+        changed.mark();
+        let reason = serde_json::to_value(why).unwrap_or_default().to_string();
+        let escalate_at = rule.notify.escalate_at(at, 0);
+        let last = sqlx::query(
+            "SELECT id, state, resolved_at FROM alerts WHERE rule_id = $1 AND subject = $2 \
+             ORDER BY fired_at DESC LIMIT 1",
+        )
+        .bind(rule_id)
+        .bind(device_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(last) = last {
+            let state: String = last.try_get("state")?;
+            let resolved_at: Option<i64> = last.try_get("resolved_at")?;
+            if state != "resolved" {
+                continue;
+            }
+            if resolved_at.is_some_and(|r| r >= at - rule.notify.reopen_window_ms()) {
+                let id: String = last.try_get("id")?;
+                sqlx::query(
+                    "UPDATE alerts SET state = 'firing', reopened = reopened + 1, reason = $2, \
+                     severity = $3, rule_name = $4, updated_at = $5, resolved_at = NULL, \
+                     resolved_by = NULL, acknowledged_at = NULL, acknowledged_by = NULL, \
+                     notify_at = $5, escalate_at = $6, escalation_level = 0 \
+                     WHERE id = $1 AND state = 'resolved'",
+                )
+                .bind(&id)
+                .bind(&reason)
+                .bind(rule.severity.as_str())
+                .bind(&rule.name)
+                .bind(at)
+                .bind(escalate_at)
+                .execute(&mut **tx)
+                .await?;
+                let detail = serde_json::json!({"reason": why});
+                alert_event(tx, &id, at, "reopened", "steward", &detail).await?;
+                continue;
+            }
+        }
         let id = uuid::Uuid::now_v7().to_string();
-        let reason = serde_json::to_value(why).unwrap_or_default();
         let inserted = sqlx::query(
             "INSERT INTO alerts (id, rule_id, subject, device_id, severity, state, rule_name, \
-             reason, fired_at, updated_at) VALUES ($1, $2, $3, $7, $4, 'firing', $8, $5, $6, $6) \
+             reason, fired_at, updated_at, notify_at, escalate_at) \
+             VALUES ($1, $2, $3, $7, $4, 'firing', $8, $5, $6, $6, $6, $9) \
              ON CONFLICT (rule_id, subject) WHERE state <> 'resolved' DO NOTHING",
         )
         .bind(&id)
         .bind(rule_id)
         .bind(device_id)
         .bind(rule.severity.as_str())
-        .bind(reason.to_string())
+        .bind(&reason)
         .bind(at)
         .bind((device_id != "fleet").then_some(device_id))
         .bind(&rule.name)
+        .bind(escalate_at)
         .execute(&mut **tx)
         .await?;
         if inserted.rows_affected() == 1 {
-            alert_event(
-                tx,
-                &id,
-                at,
-                "fired",
-                "steward",
-                &serde_json::json!({"reason": reason}),
-            )
-            .await?;
+            let detail = serde_json::json!({"reason": why});
+            alert_event(tx, &id, at, "fired", "steward", &detail).await?;
         }
     }
     for rule_id in before {
         if firing.iter().any(|(r, _)| r == rule_id) {
             continue;
         }
+        changed.mark();
         let rows = sqlx::query(
             "UPDATE alerts SET state = 'resolved', resolved_at = $1, resolved_by = 'auto', \
-             updated_at = $1 WHERE rule_id = $2 AND subject = $3 AND state <> 'resolved' \
-             RETURNING id",
+             updated_at = $1, notify_at = $1, escalate_at = NULL \
+             WHERE rule_id = $2 AND subject = $3 AND state <> 'resolved' RETURNING id",
         )
         .bind(at)
         .bind(rule_id)
@@ -250,8 +311,19 @@ impl Store {
         }
         let rules = self.alert_rules();
         let mut tx = self.begin_write().await?;
-        apply_firing(&mut tx, &rules, "fleet", now, &open.join(","), firing).await?;
+        let changed = AlertsChanged::default();
+        apply_firing(
+            &mut tx,
+            &changed,
+            &rules,
+            "fleet",
+            now,
+            &open.join(","),
+            firing,
+        )
+        .await?;
         tx.commit().await?;
+        self.alerts_committed(&changed);
         Ok(())
     }
 
@@ -291,9 +363,9 @@ impl Store {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO alert_rules (id, name, condition, severity, device_groups, enabled, \
-             created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) \
+             created_at, updated_at, notify) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) \
              ON CONFLICT (id) DO UPDATE SET name = $2, condition = $3, severity = $4, \
-             device_groups = $5, enabled = $6, updated_at = $7",
+             device_groups = $5, enabled = $6, updated_at = $7, notify = $8",
         )
         .bind(&rule.id)
         .bind(&rule.name)
@@ -302,6 +374,7 @@ impl Store {
         .bind(rule.groups.join(","))
         .bind(i64::from(rule.enabled))
         .bind(now)
+        .bind(serde_json::to_string(&rule.notify).unwrap_or_default())
         .execute(&mut *tx)
         .await?;
         let action = if before.is_some() {
@@ -385,7 +458,7 @@ impl Store {
     /// An alert with its history, and the group of its device (for scope checks).
     pub async fn alert(&self, id: &str) -> Result<(AlertDetail, Option<String>)> {
         let row = sqlx::query(&format!(
-            "SELECT {ALERT_COLS}, d.device_group FROM alerts a \
+            "SELECT {ALERT_COLS} FROM alerts a \
              LEFT JOIN devices d ON d.id = a.device_id WHERE a.id = $1"
         ))
         .bind(id)
@@ -433,12 +506,14 @@ impl Store {
         let (sql, kind) = match action {
             AlertAction::Acknowledge => (
                 "UPDATE alerts SET state = 'acknowledged', acknowledged_at = $1, \
-                 acknowledged_by = $2, updated_at = $1 WHERE id = $3 AND state = 'firing'",
+                 acknowledged_by = $2, updated_at = $1, escalate_at = NULL \
+                 WHERE id = $3 AND state = 'firing'",
                 "acknowledged",
             ),
             AlertAction::Resolve => (
                 "UPDATE alerts SET state = 'resolved', resolved_at = $1, resolved_by = $2, \
-                 updated_at = $1 WHERE id = $3 AND state <> 'resolved'",
+                 updated_at = $1, escalate_at = NULL, notify_at = $1 \
+                 WHERE id = $3 AND state <> 'resolved'",
                 "resolved",
             ),
         };
@@ -470,6 +545,73 @@ impl Store {
         alert_event(&mut tx, id, now, kind, &actor.name, &detail).await?;
         let mut rec = AuditRecord::change(actor, now, &format!("alert.{kind}"), "alert", id);
         rec.after = Some(detail);
+        audit::insert(&mut tx, &rec).await?;
+        tx.commit().await?;
+        if action == AlertAction::Resolve {
+            self.signals.notifier.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Adds a comment to an alert's history (audited).
+    pub async fn comment_on_alert(
+        &self,
+        id: &str,
+        text: &str,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<()> {
+        let detail = serde_json::json!({"comment": text});
+        self.alert_note(id, "commented", None, &detail, now, actor)
+            .await
+    }
+
+    /// Assigns an alert to someone, or unassigns it with `None` (audited).
+    pub async fn assign_alert(
+        &self,
+        id: &str,
+        assignee: Option<&str>,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<()> {
+        let detail = serde_json::json!({"assignee": assignee});
+        self.alert_note(id, "assigned", Some(assignee), &detail, now, actor)
+            .await
+    }
+
+    async fn alert_note(
+        &self,
+        id: &str,
+        kind: &str,
+        assignee: Option<Option<&str>>,
+        detail: &serde_json::Value,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let found = match assignee {
+            Some(who) => {
+                sqlx::query("UPDATE alerts SET assignee = $2, updated_at = $3 WHERE id = $1")
+                    .bind(id)
+                    .bind(who)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
+                    == 1
+            }
+            None => sqlx::query("SELECT 1 AS one FROM alerts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some(),
+        };
+        if !found {
+            return Err(StoreError::NotFound);
+        }
+        alert_event(&mut tx, id, now, kind, &actor.name, detail).await?;
+        let mut rec = AuditRecord::change(actor, now, &format!("alert.{kind}"), "alert", id);
+        rec.after = Some(detail.clone());
         audit::insert(&mut tx, &rec).await?;
         tx.commit().await?;
         Ok(())

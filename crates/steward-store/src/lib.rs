@@ -14,6 +14,7 @@ pub mod alerts;
 pub mod audit;
 pub mod devices;
 pub mod fleet;
+pub mod notify;
 pub mod policies;
 pub mod tokens;
 pub mod users;
@@ -87,6 +88,10 @@ pub struct Store {
     policies: Arc<std::sync::RwLock<Arc<Vec<steward_core::compliance::Policy>>>>,
     /// The alert rules, likewise.
     alert_rules: Arc<std::sync::RwLock<Arc<Vec<steward_core::alerting::AlertRule>>>>,
+    /// Notification channels and silences, for the notifier.
+    channels: Arc<std::sync::RwLock<Arc<Vec<steward_core::notify::Channel>>>>,
+    silences: Arc<std::sync::RwLock<Arc<Vec<steward_core::notify::Silence>>>>,
+    pub(crate) signals: Arc<notify::Signals>,
 }
 
 impl Store {
@@ -142,6 +147,9 @@ impl Store {
                     wal_frames: Arc::default(),
                     policies: Arc::default(),
                     alert_rules: Arc::default(),
+                    channels: Arc::default(),
+                    silences: Arc::default(),
+                    signals: Arc::default(),
                 }
             }
             Backend::Postgres => {
@@ -158,11 +166,16 @@ impl Store {
                     wal_frames: Arc::default(),
                     policies: Arc::default(),
                     alert_rules: Arc::default(),
+                    channels: Arc::default(),
+                    silences: Arc::default(),
+                    signals: Arc::default(),
                 }
             }
         };
         store.reload_policies().await?;
         store.reload_alert_rules().await?;
+        store.reload_channels().await?;
+        store.reload_silences().await?;
         Ok(store)
     }
 

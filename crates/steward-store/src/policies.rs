@@ -252,6 +252,7 @@ impl Store {
         let ev = Evaluators {
             policies: self.policies(),
             alert_rules: self.alert_rules(),
+            alerts_changed: Default::default(),
         };
         let mut updates = Vec::with_capacity(rows.len());
         for r in rows {
@@ -385,12 +386,21 @@ impl Store {
             .collect();
         insert_events(&mut tx, &events, self.backend.rows_per_statement(4)).await?;
         let rules = self.alert_rules();
+        let changed = crate::notify::AlertsChanged::default();
         for u in updates
             .iter()
             .filter(|u| u.new_firing != u.old_firing && written.contains(&u.id))
         {
-            let stored =
-                alerts::apply_firing(&mut tx, &rules, &u.id, now, &u.old_firing, &u.firing).await?;
+            let stored = alerts::apply_firing(
+                &mut tx,
+                &changed,
+                &rules,
+                &u.id,
+                now,
+                &u.old_firing,
+                &u.firing,
+            )
+            .await?;
             sqlx::query("UPDATE devices SET firing_rules = $1 WHERE id = $2")
                 .bind(stored)
                 .bind(u.id.as_str())
@@ -398,6 +408,7 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        self.alerts_committed(&changed);
         Ok(written.len())
     }
 }

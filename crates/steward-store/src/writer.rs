@@ -238,6 +238,7 @@ async fn apply_in_tx(store: &Store, ops: &[&WriteOp]) -> Result<Vec<WriteOutcome
     let ev = Evaluators {
         policies: store.policies(),
         alert_rules: store.alert_rules(),
+        alerts_changed: Default::default(),
     };
     bulk_touch(&mut tx, ops, &mut out, &once).await?;
     bulk_checkin(&mut tx, ops, &mut out, &once, &ev).await?;
@@ -247,6 +248,7 @@ async fn apply_in_tx(store: &Store, ops: &[&WriteOp]) -> Result<Vec<WriteOutcome
         }
     }
     tx.commit().await?;
+    store.alerts_committed(&ev.alerts_changed);
     Ok(out.into_iter().flatten().collect())
 }
 
@@ -433,6 +435,7 @@ async fn touch_miss(
 pub(crate) struct Evaluators {
     pub policies: Arc<Vec<Policy>>,
     pub alert_rules: Arc<Vec<AlertRule>>,
+    pub alerts_changed: crate::notify::AlertsChanged,
 }
 
 /// The stored state a check-in is compared with.
@@ -582,6 +585,7 @@ async fn apply_checkin(
     let health = e.health.as_str();
     let firing_rules = alerts::apply_firing(
         tx,
+        &ev.alerts_changed,
         &ev.alert_rules,
         &c.device_id,
         c.at,

@@ -131,15 +131,45 @@ async fn a_device_alert_fires_once_is_acknowledged_and_resolves_itself() {
     assert_eq!(kinds, ["fired", "acknowledged", "resolved"]);
     assert_eq!(detail["history"][1]["detail"]["comment"], "on it");
 
-    // It fires again: a new alert, resolved by hand this time.
+    // It fires again within the rule's reopen window: the same alert reopens (no second
+    // alert), is commented on, assigned, and resolved by hand this time.
     report(&app, &dev, 5, off).await;
     let open = alerts(&app, "state=firing").await;
     assert_eq!(open.len(), 1);
-    assert_ne!(open[0]["id"], id.as_str());
-    let again = open[0]["id"].as_str().expect("id");
+    assert_eq!(open[0]["id"], id.as_str(), "reopened, not a new alert");
+    assert_eq!(open[0]["reopened"], 1);
+    assert!(open[0]["acknowledged_by"].is_null());
     let (s, body) = app
         .post_as(
-            &format!("/api/v1/alerts/{again}/resolve"),
+            &format!("/api/v1/alerts/{id}/comments"),
+            &app.admin_token,
+            &json!({"text": "the user says the AV was switched off by the installer"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{body}");
+    let (s, body) = app
+        .post_as(
+            &format!("/api/v1/alerts/{id}/assign"),
+            &app.admin_token,
+            &json!({"assignee": "kim@example.org"}),
+        )
+        .await;
+    assert_eq!(
+        (s, body["assignee"].as_str()),
+        (200, Some("kim@example.org")),
+        "{body}"
+    );
+    let (s, body) = app
+        .post_as(
+            &format!("/api/v1/alerts/{id}/comments"),
+            &app.admin_token,
+            &json!({"text": " "}),
+        )
+        .await;
+    assert_eq!((s, code(&body)), (400, "invalid_field"));
+    let (s, body) = app
+        .post_as(
+            &format!("/api/v1/alerts/{id}/resolve"),
             &app.admin_token,
             &json!({"comment": "protection off on purpose during the upgrade"}),
         )
@@ -149,7 +179,45 @@ async fn a_device_alert_fires_once_is_acknowledged_and_resolves_itself() {
         (200, Some("resolved")),
         "{body}"
     );
-    assert_eq!(alerts(&app, "state=resolved").await.len(), 2);
+    let kinds: Vec<&str> = body["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "fired",
+            "acknowledged",
+            "resolved",
+            "reopened",
+            "commented",
+            "assigned",
+            "resolved"
+        ]
+    );
+    assert_eq!(alerts(&app, "state=resolved").await.len(), 1);
+    // Time to acknowledge and to resolve, per severity and rule.
+    let (s, report) = app.get("/api/v1/alerts/metrics").await;
+    assert_eq!(s, 200, "{report}");
+    let warning = &report["by_severity"]["warning"];
+    // Reopening cleared the acknowledgement; the resolution counts.
+    assert_eq!(
+        (
+            warning["alerts"].as_u64(),
+            warning["acknowledged"].as_u64(),
+            warning["resolved"].as_u64()
+        ),
+        (Some(1), Some(0), Some(1)),
+        "{report}"
+    );
+    assert!(warning["resolve_mean_secs"]
+        .as_f64()
+        .is_some_and(|v| v >= 0.0));
+    assert_eq!(report["by_rule"][0]["rule_id"], rt.as_str());
+    let (s, body) = app.get("/api/v1/alerts/metrics?since=yesterday").await;
+    assert_eq!((s, code(&body)), (400, "invalid_query"));
     let (_, audit) = app.get("/api/v1/audit?action=alert.resolved").await;
     assert_eq!(audit["items"].as_array().map(Vec::len), Some(1));
     app.shutdown().await;

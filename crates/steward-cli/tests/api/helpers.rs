@@ -63,6 +63,8 @@ pub struct TestApp {
     pub admin_token: String,
     pub http: reqwest::Client,
     pub agent: Client,
+    /// The server's clock (a manual one for [`TestApp::spawn_with_clock`]).
+    pub clock: steward_server::clock::Clock,
     /// Kept so the temporary directory lives as long as the server.
     _db: TestDb,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -75,6 +77,19 @@ impl TestApp {
     }
 
     pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_with_clock(tweak, steward_server::clock::Clock::system()).await
+    }
+
+    /// A server on a manual clock standing at the wall clock's time, moved by `app.clock`.
+    pub async fn spawn_manual(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let clock = steward_server::clock::Clock::manual(steward_core::time::now_ms());
+        Self::spawn_with_clock(tweak, clock).await
+    }
+
+    pub async fn spawn_with_clock(
+        tweak: impl FnOnce(&mut Config),
+        clock: steward_server::clock::Clock,
+    ) -> TestApp {
         let db = TestDb::new().await;
         let store = Store::open(&db.url).await.expect("open store");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -86,10 +101,11 @@ impl TestApp {
         };
         tweak(&mut config);
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(steward_server::serve_with_store(
+        let server = tokio::spawn(steward_server::serve_with_clock(
             listener,
             config,
             store.clone(),
+            clock.clone(),
             async move {
                 let _ = stop_rx.await;
             },
@@ -108,6 +124,7 @@ impl TestApp {
         let base = format!("http://{addr}");
         TestApp {
             agent: Client::new(&base),
+            clock,
             base,
             store,
             admin_token,
@@ -168,6 +185,19 @@ impl TestApp {
             .post(format!("{}{path}", self.base))
             .bearer_auth(token)
             .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// `DELETE path` as the administrator.
+    pub async fn raw_delete(&self, path: &str) -> (u16, Value) {
+        let resp = self
+            .http
+            .delete(format!("{}{path}", self.base))
+            .bearer_auth(&self.admin_token)
             .send()
             .await
             .expect("request");
@@ -355,5 +385,268 @@ pub async fn start(db: &TestDb, port: u16) -> Server {
         }
         assert!(Instant::now() < deadline, "server did not become ready");
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+// Real receivers: an HTTP server for webhooks and an SMTP server process for e-mail.
+
+/// One request a [`Receiver`] got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub path: String,
+    pub headers: std::collections::HashMap<String, String>,
+    pub body: Value,
+    /// Whether `x-steward-signature` matched the receiver's secret (`None`: no secret set).
+    pub signature_ok: Option<bool>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ReceiverMode {
+    /// Answers 200.
+    Accept,
+    /// Records the request and never answers.
+    Hang,
+}
+
+/// A webhook receiver on 127.0.0.1: records every request and checks its signature.
+pub struct Receiver {
+    pub url: String,
+    got: std::sync::Arc<std::sync::Mutex<Vec<Received>>>,
+    arrived: std::sync::Arc<tokio::sync::Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn verify(secret: &str, header: Option<&String>, body: &str) -> bool {
+    use hmac::{Hmac, Mac};
+    let Some((t, v1)) = header.and_then(|h| {
+        let (t, v) = h.split_once(',')?;
+        Some((t.strip_prefix("t=")?, v.strip_prefix("v1=")?))
+    }) else {
+        return false;
+    };
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("key");
+    mac.update(format!("{t}.{body}").as_bytes());
+    hex::decode(v1).is_ok_and(|sig| mac.verify_slice(&sig).is_ok())
+}
+
+impl Receiver {
+    pub async fn start(secret: Option<&str>) -> Receiver {
+        Self::start_on(0, secret, ReceiverMode::Accept).await
+    }
+
+    /// Starts on `port` (0: any free one).
+    pub async fn start_on(port: u16, secret: Option<&str>, mode: ReceiverMode) -> Receiver {
+        use axum::routing::post;
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind receiver");
+        let port = listener.local_addr().expect("addr").port();
+        let got: std::sync::Arc<std::sync::Mutex<Vec<Received>>> = Default::default();
+        let arrived = std::sync::Arc::new(tokio::sync::Notify::new());
+        let (g, a, secret) = (got.clone(), arrived.clone(), secret.map(str::to_string));
+        let app = axum::Router::new().route(
+            "/{*path}",
+            post(
+                move |uri: axum::http::Uri, headers: axum::http::HeaderMap, body: String| {
+                    let (g, a, secret) = (g.clone(), a.clone(), secret.clone());
+                    async move {
+                        let headers: std::collections::HashMap<String, String> = headers
+                            .iter()
+                            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+                            .collect();
+                        let signature_ok = secret
+                            .as_deref()
+                            .map(|s| verify(s, headers.get("x-steward-signature"), &body));
+                        g.lock().expect("lock").push(Received {
+                            path: uri.path().to_string(),
+                            headers,
+                            body: serde_json::from_str(&body).unwrap_or(Value::Null),
+                            signature_ok,
+                        });
+                        a.notify_waiters();
+                        if mode == ReceiverMode::Hang {
+                            std::future::pending::<()>().await;
+                        }
+                        "ok"
+                    }
+                },
+            ),
+        );
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Receiver {
+            url: format!("http://127.0.0.1:{port}/hook"),
+            got,
+            arrived,
+            task,
+        }
+    }
+
+    /// Stops listening (the port is free once this returns).
+    pub async fn stop(mut self) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+    }
+
+    pub fn received(&self) -> Vec<Received> {
+        self.got.lock().expect("lock").clone()
+    }
+
+    /// Waits (30 s at most) until `n` requests arrived; returns them all.
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let notified = self.arrived.notified();
+            let got = self.received();
+            if got.len() >= n {
+                return got;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "{} of {n} requests arrived", got.len());
+            let _ = tokio::time::timeout(left, notified).await;
+        }
+    }
+}
+
+/// A real SMTP server (Python's aiosmtpd from Debian's python3-aiosmtpd) writing what it
+/// receives to a Maildir.
+pub struct Smtp {
+    pub port: u16,
+    pub maildir: tempfile::TempDir,
+    child: Child,
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One received e-mail: its headers (names lower-cased) and decoded text body.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub headers: std::collections::HashMap<String, String>,
+    pub body: String,
+}
+
+fn decode_mail(raw: &str) -> Mail {
+    let raw = raw.replace("\r\n", "\n");
+    let (head, body) = raw.split_once("\n\n").unwrap_or((&raw, ""));
+    let mut headers = std::collections::HashMap::new();
+    let mut last: Option<String> = None;
+    for line in head.lines() {
+        if line.starts_with([' ', '\t']) {
+            if let Some(k) = &last {
+                headers
+                    .entry(k.clone())
+                    .and_modify(|v: &mut String| v.push_str(line.trim_start()));
+            }
+        } else if let Some((k, v)) = line.split_once(':') {
+            let k = k.trim().to_ascii_lowercase();
+            headers.insert(k.clone(), v.trim().to_string());
+            last = Some(k);
+        }
+    }
+    let enc = headers
+        .get("content-transfer-encoding")
+        .map(|e| e.to_ascii_lowercase())
+        .unwrap_or_default();
+    let body = match enc.as_str() {
+        "base64" => {
+            use base64::Engine;
+            let compact: String = body.split_whitespace().collect();
+            String::from_utf8(
+                base64::engine::general_purpose::STANDARD
+                    .decode(compact)
+                    .expect("base64 body"),
+            )
+            .expect("utf-8 body")
+        }
+        "quoted-printable" => {
+            let joined = body.replace("=\n", "");
+            let bytes = joined.as_bytes();
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < bytes.len() {
+                if bytes[i] == b'=' && i + 2 < bytes.len() {
+                    if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                        out.push(b);
+                        i += 3;
+                        continue;
+                    }
+                }
+                out.push(bytes[i]);
+                i += 1;
+            }
+            String::from_utf8(out).expect("utf-8 body")
+        }
+        _ => body.to_string(),
+    };
+    Mail { headers, body }
+}
+
+impl Smtp {
+    pub async fn start() -> Smtp {
+        let port = free_port();
+        let maildir = tempfile::tempdir().expect("maildir");
+        let child = Command::new("/usr/bin/python3")
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}")])
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(maildir.path().join("mail"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start aiosmtpd (Debian package python3-aiosmtpd)");
+        let smtp = Smtp {
+            port,
+            maildir,
+            child,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(Instant::now() < deadline, "the SMTP server did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        smtp
+    }
+
+    pub fn mails(&self) -> Vec<Mail> {
+        let dir = self.maildir.path().join("mail").join("new");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .map(|f| decode_mail(&std::fs::read_to_string(f).expect("mail")))
+            .collect()
+    }
+
+    /// Waits (30 s at most) until `n` e-mails arrived.
+    pub async fn wait_for(&self, n: usize) -> Vec<Mail> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let got = self.mails();
+            if got.len() >= n {
+                return got;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} of {n} e-mails arrived",
+                got.len()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 }

@@ -13,5 +13,6 @@ mod crash;
 mod demo;
 mod devices_api;
 mod fleet_api;
+mod notify_api;
 mod sessions;
 mod tokens_api;

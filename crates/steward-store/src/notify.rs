@@ -1,0 +1,1082 @@
+//! Notifications: channels and silences (kept in memory, reloaded on change), the notifier's
+//! pass that turns alert changes into grouped notifications, and the delivery outbox.
+//!
+//! A notification is *decided* in one transaction: its outbox rows (one per channel, already
+//! rendered) are written together with the alerts' "notified" marks. The deliverer then sends
+//! the outbox at least once; the row id is the idempotency key, so a receiver can drop a repeat
+//! after a crash between sending and recording it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use serde::Serialize;
+use sqlx::{Any, Row, Transaction};
+use steward_core::alerting::{AlertRule, Reason, Severity};
+use steward_core::notify::{
+    silenced_by, AlertLabels, Channel, ChannelKind, GroupBy, Notification, NotificationKind,
+    NotifiedAlert, Silence,
+};
+use steward_core::time::to_rfc3339;
+use steward_core::Lang;
+
+use crate::audit::{self, Actor, AuditRecord};
+use crate::{Result, Store, StoreError};
+
+/// Wake-ups between the writers, the notifier and the deliverer.
+#[derive(Debug, Default)]
+pub struct Signals {
+    /// Alerts changed (after commit), or silences or channels did.
+    pub notifier: tokio::sync::Notify,
+    /// The outbox got rows.
+    pub deliverer: tokio::sync::Notify,
+}
+
+/// Whether one transaction changed alerts: the notifier is woken after that transaction
+/// commits (each transaction has its own, so concurrent writers cannot take each other's).
+#[derive(Debug, Default)]
+pub struct AlertsChanged(AtomicBool);
+
+impl AlertsChanged {
+    pub(crate) fn mark(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Alerts listed in one notification at most (the count covers all).
+const MAX_LISTED: i64 = 1000;
+/// Statement chunk for id lists.
+const CHUNK: usize = 200;
+
+/// What one notifier pass did, and when the next one is due.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct PassOutcome {
+    /// Outbox rows written.
+    pub queued: usize,
+    /// The earliest instant something held will be due (group wait, silence end, escalation,
+    /// repeat); `None` when nothing is waiting.
+    pub next_due: Option<i64>,
+}
+
+/// One outbox row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Delivery {
+    /// Also the idempotency key.
+    pub id: String,
+    pub channel_id: String,
+    pub rule_id: String,
+    pub kind: String,
+    pub subject: String,
+    #[serde(skip)]
+    pub body: String,
+    pub alert_count: i64,
+    pub created_at: String,
+    /// pending, delivered or failed (given up).
+    pub state: String,
+    pub attempts: i64,
+    pub next_attempt_at: Option<String>,
+    pub last_error: Option<String>,
+    pub last_attempt_at: Option<String>,
+    pub delivered_at: Option<String>,
+    #[serde(skip)]
+    pub created_ms: i64,
+}
+
+/// Delivery standing of one channel.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ChannelStatus {
+    pub pending: i64,
+    pub failed: i64,
+    pub last_delivered_at: Option<String>,
+    pub last_error: Option<String>,
+    pub next_attempt_at: Option<String>,
+}
+
+/// One alert's times for the response report.
+#[derive(Debug, Clone)]
+pub struct ResponseRow {
+    pub severity: String,
+    pub rule_id: String,
+    pub rule_name: String,
+    pub fired_at: i64,
+    pub acknowledged_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+}
+
+struct Pending {
+    alert: NotifiedAlert,
+    rule_id: String,
+    subject: String,
+    notify_at: i64,
+    notified: String,
+    platform: Option<String>,
+}
+
+/// The stored state of one notification group.
+struct Group {
+    key: String,
+    rule_id: String,
+    /// The device, when the rule groups by device.
+    subject: Option<String>,
+    last_sent_at: i64,
+}
+
+fn group_row(r: &sqlx::any::AnyRow) -> Result<Group> {
+    Ok(Group {
+        key: r.try_get("group_key")?,
+        rule_id: r.try_get("rule_id")?,
+        subject: r.try_get("subject")?,
+        last_sent_at: r.try_get("last_sent_at")?,
+    })
+}
+
+fn opt_time(r: &sqlx::any::AnyRow, c: &str) -> Result<Option<String>> {
+    Ok(r.try_get::<Option<i64>, _>(c)?.map(to_rfc3339))
+}
+
+fn delivery_row(r: &sqlx::any::AnyRow) -> Result<Delivery> {
+    let created: i64 = r.try_get("created_at")?;
+    Ok(Delivery {
+        id: r.try_get("id")?,
+        channel_id: r.try_get("channel_id")?,
+        rule_id: r.try_get("rule_id")?,
+        kind: r.try_get("kind")?,
+        subject: r.try_get("subject")?,
+        body: r.try_get("body")?,
+        alert_count: r.try_get("alert_count")?,
+        created_at: to_rfc3339(created),
+        state: r.try_get("state")?,
+        attempts: r.try_get("attempts")?,
+        next_attempt_at: opt_time(r, "next_attempt_at")?,
+        last_error: r.try_get("last_error")?,
+        last_attempt_at: opt_time(r, "last_attempt_at")?,
+        delivered_at: opt_time(r, "delivered_at")?,
+        created_ms: created,
+    })
+}
+
+fn channel_row(r: &sqlx::any::AnyRow) -> Result<Channel> {
+    let invalid = |e: String| StoreError::Invalid(e);
+    let kind: String = r.try_get("kind")?;
+    let lang: String = r.try_get("language")?;
+    let severities: String = r.try_get("severities")?;
+    Ok(Channel {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        kind: ChannelKind::parse(&kind).ok_or_else(|| invalid(kind.clone()))?,
+        target: r.try_get("target")?,
+        secret: r.try_get("secret")?,
+        language: Lang::parse(&lang).unwrap_or_default(),
+        severities: severities.split(',').filter_map(Severity::parse).collect(),
+        send_resolved: r.try_get::<i64, _>("send_resolved")? != 0,
+        enabled: r.try_get::<i64, _>("enabled")? != 0,
+    })
+}
+
+fn silence_row(r: &sqlx::any::AnyRow) -> Result<Silence> {
+    Ok(Silence {
+        id: r.try_get("id")?,
+        rule_id: r.try_get("rule_id")?,
+        device_group: r.try_get("device_group")?,
+        device_id: r.try_get("device_id")?,
+        labels: serde_json::from_str(&r.try_get::<String, _>("labels")?).unwrap_or_default(),
+        starts_at: r.try_get("starts_at")?,
+        ends_at: r.try_get("ends_at")?,
+        author: r.try_get("author")?,
+        reason: r.try_get("reason")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+const PENDING_COLS: &str =
+    "a.id, a.rule_id, a.subject, a.state, a.notified, a.notify_at, a.device_id, \
+                            a.reason, a.fired_at, a.resolved_at, a.escalate_at, \
+                            a.escalation_level, d.name AS device_name, d.device_group, d.platform";
+
+fn pending_row(r: &sqlx::any::AnyRow) -> Result<Pending> {
+    Ok(Pending {
+        alert: NotifiedAlert {
+            id: r.try_get("id")?,
+            state: r.try_get("state")?,
+            device_id: r.try_get("device_id")?,
+            device_name: r.try_get("device_name")?,
+            device_group: r.try_get("device_group")?,
+            reason: serde_json::from_str::<Reason>(&r.try_get::<String, _>("reason")?)
+                .unwrap_or_default(),
+            fired_at: r.try_get("fired_at")?,
+            resolved_at: r.try_get("resolved_at")?,
+        },
+        rule_id: r.try_get("rule_id")?,
+        subject: r.try_get("subject")?,
+        notify_at: r.try_get::<Option<i64>, _>("notify_at")?.unwrap_or(0),
+        notified: r.try_get("notified")?,
+        platform: r.try_get("platform")?,
+    })
+}
+
+fn labels<'a>(p: &'a Pending, rule: &'a AlertRule) -> AlertLabels<'a> {
+    AlertLabels {
+        rule_id: &p.rule_id,
+        device_id: p.alert.device_id.as_deref(),
+        device_group: p.alert.device_group.as_deref(),
+        severity: rule.severity.as_str(),
+        platform: p.platform.as_deref(),
+        condition: rule.condition.type_name(),
+    }
+}
+
+/// The channels a rule's notifications go to: those it names and those taking its severity.
+fn route<'c>(rule: &AlertRule, channels: &'c [Channel], named: &[String]) -> Vec<&'c Channel> {
+    channels
+        .iter()
+        .filter(|c| c.enabled)
+        .filter(|c| named.contains(&c.id) || c.severities.contains(&rule.severity))
+        .collect()
+}
+
+fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (x, None) => x,
+        (None, y) => y,
+    }
+}
+
+/// Writes `n` to the outbox, rendered for each of `to`; returns the rows written.
+async fn enqueue(
+    tx: &mut Transaction<'_, Any>,
+    n: &Notification,
+    to: &[&Channel],
+    link: &str,
+    now: i64,
+) -> Result<usize> {
+    let mut written = 0;
+    for c in to {
+        let mut n = n.clone();
+        if !c.send_resolved {
+            n.alerts.retain(|a| a.state != "resolved");
+            if n.alerts.is_empty() {
+                continue;
+            }
+        }
+        let id = uuid::Uuid::now_v7().to_string();
+        let r = n.render(c, link, &id);
+        sqlx::query(
+            "INSERT INTO outbox (id, channel_id, rule_id, kind, subject, body, alert_count, \
+             created_at, state, next_attempt_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $8)",
+        )
+        .bind(&id)
+        .bind(&c.id)
+        .bind(&n.rule_id)
+        .bind(n.kind.as_str())
+        .bind(&r.subject)
+        .bind(&r.body)
+        .bind(n.alerts.len() as i64)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        written += 1;
+    }
+    Ok(written)
+}
+
+/// Runs `sql` (with `$1` = `value` and the ids from `$2` on) over `ids` in chunks.
+async fn update_ids(
+    tx: &mut Transaction<'_, Any>,
+    sql_head: &str,
+    value: Option<i64>,
+    ids: &[&str],
+    tail: &str,
+) -> Result<()> {
+    for chunk in ids.chunks(CHUNK) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!("{sql_head} WHERE id IN ({}){tail}", list.join(", "));
+        let mut q = sqlx::query(&sql).bind(value);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Wakes the notifier when the transaction just committed changed alerts.
+    pub(crate) fn alerts_committed(&self, changed: &AlertsChanged) {
+        if changed.0.swap(false, Ordering::Relaxed) {
+            self.signals.notifier.notify_one();
+        }
+    }
+
+    pub fn signals(&self) -> Arc<Signals> {
+        self.signals.clone()
+    }
+
+    pub fn channels(&self) -> Arc<Vec<Channel>> {
+        self.channels.read().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    pub fn channel(&self, id: &str) -> Result<Channel> {
+        self.channels()
+            .iter()
+            .find(|c| c.id == id)
+            .cloned()
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub(crate) async fn reload_channels(&self) -> Result<()> {
+        let rows = sqlx::query("SELECT * FROM channels ORDER BY name, id")
+            .fetch_all(&self.read)
+            .await?;
+        let list = rows.iter().map(channel_row).collect::<Result<Vec<_>>>()?;
+        if let Ok(mut c) = self.channels.write() {
+            *c = Arc::new(list);
+        }
+        Ok(())
+    }
+
+    /// Creates or replaces a channel (audited; the secret is not put in the audit log).
+    pub async fn put_channel(&self, c: &Channel, now: i64, actor: &Actor) -> Result<()> {
+        let before = self.channel(&c.id).ok();
+        let severities: Vec<&str> = c.severities.iter().map(|s| s.as_str()).collect();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO channels (id, name, kind, target, secret, language, severities, \
+             send_resolved, enabled, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+             ON CONFLICT (id) DO UPDATE SET name = $2, kind = $3, target = $4, secret = $5, \
+             language = $6, severities = $7, send_resolved = $8, enabled = $9, updated_at = $10",
+        )
+        .bind(&c.id)
+        .bind(&c.name)
+        .bind(c.kind.as_str())
+        .bind(&c.target)
+        .bind(&c.secret)
+        .bind(c.language.code())
+        .bind(severities.join(","))
+        .bind(i64::from(c.send_resolved))
+        .bind(i64::from(c.enabled))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let action = if before.is_some() {
+            "channel.update"
+        } else {
+            "channel.create"
+        };
+        let mut rec = AuditRecord::change(actor, now, action, "channel", &c.id);
+        rec.before = before.map(|b| serde_json::to_value(b).unwrap_or_default());
+        rec.after = Some(serde_json::to_value(c).unwrap_or_default());
+        audit::insert(&mut tx, &rec).await?;
+        tx.commit().await?;
+        self.reload_channels().await
+    }
+
+    /// Deletes a channel no rule names (audited); its undelivered notifications are given up.
+    pub async fn delete_channel(&self, id: &str, now: i64, actor: &Actor) -> Result<()> {
+        let before = self.channel(id)?;
+        if let Some(rule) = self
+            .alert_rules()
+            .iter()
+            .find(|r| r.notify.channel_ids().any(|c| c == id))
+        {
+            return Err(StoreError::Conflict(format!(
+                "alert rule {} notifies this channel",
+                rule.id
+            )));
+        }
+        let mut tx = self.begin_write().await?;
+        sqlx::query("DELETE FROM channels WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE outbox SET state = 'failed', next_attempt_at = NULL, \
+             last_error = 'channel deleted' WHERE channel_id = $1 AND state = 'pending'",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let mut rec = AuditRecord::change(actor, now, "channel.delete", "channel", id);
+        rec.before = Some(serde_json::to_value(before).unwrap_or_default());
+        audit::insert(&mut tx, &rec).await?;
+        tx.commit().await?;
+        self.reload_channels().await
+    }
+
+    pub async fn channel_status(&self, id: &str) -> Result<ChannelStatus> {
+        let counts = sqlx::query(
+            "SELECT SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) AS pending, \
+             SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END) AS failed, \
+             MAX(delivered_at) AS last_delivered, \
+             MIN(CASE WHEN state = 'pending' AND attempts > 0 THEN next_attempt_at END) AS next \
+             FROM outbox WHERE channel_id = $1",
+        )
+        .bind(id)
+        .fetch_one(&self.read)
+        .await?;
+        let last_error = sqlx::query(
+            "SELECT last_error FROM outbox WHERE channel_id = $1 AND last_error IS NOT NULL \
+             ORDER BY last_attempt_at DESC LIMIT 1",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?
+        .map(|r| r.try_get::<String, _>(0))
+        .transpose()?;
+        Ok(ChannelStatus {
+            pending: counts.try_get::<Option<i64>, _>("pending")?.unwrap_or(0),
+            failed: counts.try_get::<Option<i64>, _>("failed")?.unwrap_or(0),
+            last_delivered_at: opt_time(&counts, "last_delivered")?,
+            last_error,
+            next_attempt_at: opt_time(&counts, "next")?,
+        })
+    }
+
+    pub fn silences(&self) -> Arc<Vec<Silence>> {
+        self.silences.read().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    pub(crate) async fn reload_silences(&self) -> Result<()> {
+        let rows = sqlx::query("SELECT * FROM silences ORDER BY starts_at DESC, id")
+            .fetch_all(&self.read)
+            .await?;
+        let list = rows.iter().map(silence_row).collect::<Result<Vec<_>>>()?;
+        if let Ok(mut s) = self.silences.write() {
+            *s = Arc::new(list);
+        }
+        Ok(())
+    }
+
+    /// Records a silence (audited) and wakes the notifier.
+    pub async fn create_silence(&self, s: &Silence, actor: &Actor) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO silences (id, rule_id, device_group, device_id, labels, starts_at, \
+             ends_at, author, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&s.id)
+        .bind(&s.rule_id)
+        .bind(&s.device_group)
+        .bind(&s.device_id)
+        .bind(serde_json::to_string(&s.labels).unwrap_or_default())
+        .bind(s.starts_at)
+        .bind(s.ends_at)
+        .bind(&s.author)
+        .bind(&s.reason)
+        .bind(s.created_at)
+        .execute(&mut *tx)
+        .await?;
+        let mut rec = AuditRecord::change(actor, s.created_at, "silence.create", "silence", &s.id);
+        rec.after = Some(serde_json::to_value(s).unwrap_or_default());
+        audit::insert(&mut tx, &rec).await?;
+        tx.commit().await?;
+        self.reload_silences().await?;
+        self.signals.notifier.notify_one();
+        Ok(())
+    }
+
+    /// Ends a silence now (audited); what it held is released at once.
+    pub async fn expire_silence(&self, id: &str, now: i64, actor: &Actor) -> Result<Silence> {
+        let before = self
+            .silences()
+            .iter()
+            .find(|s| s.id == id)
+            .cloned()
+            .ok_or(StoreError::NotFound)?;
+        if before.ends_at <= now {
+            return Err(StoreError::Conflict(format!("silence {id} has ended")));
+        }
+        let end = now.max(before.starts_at);
+        let mut tx = self.begin_write().await?;
+        sqlx::query("UPDATE silences SET ends_at = $1 WHERE id = $2")
+            .bind(end)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        // Held notifications and escalations wait exactly until the silence's end.
+        for col in ["notify_at", "escalate_at"] {
+            sqlx::query(&format!("UPDATE alerts SET {col} = $1 WHERE {col} = $2"))
+                .bind(now)
+                .bind(before.ends_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut rec = AuditRecord::change(actor, now, "silence.expire", "silence", id);
+        rec.before = Some(serde_json::to_value(&before).unwrap_or_default());
+        audit::insert(&mut tx, &rec).await?;
+        tx.commit().await?;
+        self.reload_silences().await?;
+        self.signals.notifier.notify_one();
+        Ok(Silence {
+            ends_at: end,
+            ..before
+        })
+    }
+
+    /// One pass of the notifier at `now`: flushes the notification groups that are due
+    /// (change notifications), repeats and escalations. `link` is the console address
+    /// notifications point to.
+    pub async fn notify_pass(&self, now: i64, link: &str) -> Result<PassOutcome> {
+        let mut out = PassOutcome::default();
+        let rules = self.alert_rules();
+        let channels = self.channels();
+        let silences = self.silences();
+        let link_for = |rule: &str| format!("{link}/api/v1/alerts?rule={rule}");
+
+        // Changes.
+        let rows = sqlx::query(&format!(
+            "SELECT {PENDING_COLS} FROM alerts a LEFT JOIN devices d ON d.id = a.device_id \
+             WHERE a.notify_at IS NOT NULL AND a.notify_at <= $1 ORDER BY a.notify_at LIMIT 50000"
+        ))
+        .bind(now)
+        .fetch_all(&self.read)
+        .await?;
+        // Pending changes by notification group (a rule, or a rule and a device).
+        let mut by_group: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
+        for r in &rows {
+            let p = pending_row(r)?;
+            let key = match rules.iter().find(|x| x.id == p.rule_id) {
+                Some(rule) => rule.notify.group_key(&p.rule_id, &p.subject),
+                None => p.rule_id.clone(),
+            };
+            by_group.entry(key).or_default().push(p);
+        }
+        let keys: Vec<&str> = by_group.keys().map(String::as_str).collect();
+        let groups = self.groups_by_key(&keys).await?;
+        for (key, pending) in &by_group {
+            let rule_id = pending[0].rule_id.clone();
+            let subject = pending[0].subject.clone();
+            let Some(rule) = rules.iter().find(|r| r.id == rule_id) else {
+                let ids: Vec<&str> = pending.iter().map(|p| p.alert.id.as_str()).collect();
+                let mut tx = self.begin_write().await?;
+                update_ids(&mut tx, "UPDATE alerts SET notify_at = $1", None, &ids, "").await?;
+                tx.commit().await?;
+                continue;
+            };
+            let oldest = pending.iter().map(|p| p.notify_at).min().unwrap_or(now);
+            let last_sent = groups
+                .get(key)
+                .map(|g| g.last_sent_at)
+                .unwrap_or(i64::MIN / 2);
+            let due = (oldest + rule.notify.group_wait_ms(rule.severity))
+                .max(last_sent + rule.notify.group_interval_ms());
+            if due > now {
+                out.next_due = earliest(out.next_due, Some(due));
+                continue;
+            }
+            let mut send = Vec::new();
+            let mut held: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+            let mut dropped = Vec::new();
+            for p in pending {
+                if let Some(s) = silenced_by(&silences, &labels(p, rule), now) {
+                    held.entry(s.ends_at).or_default().push(&p.alert.id);
+                } else if p.alert.state == "resolved" && p.notified.is_empty() {
+                    // Resolved before anyone was told it fired.
+                    dropped.push(p.alert.id.as_str());
+                } else if p.alert.state == "resolved" && p.notified == "resolved" {
+                    dropped.push(p.alert.id.as_str());
+                } else {
+                    send.push(p);
+                }
+            }
+            let open: i64 = sqlx::query(
+                "SELECT COUNT(*) AS n FROM alerts WHERE rule_id = $1 AND state <> 'resolved'",
+            )
+            .bind(&rule_id)
+            .fetch_one(&self.read)
+            .await?
+            .try_get("n")?;
+            let mut tx = self.begin_write().await?;
+            for (end, ids) in &held {
+                update_ids(
+                    &mut tx,
+                    "UPDATE alerts SET notify_at = $1",
+                    Some(*end),
+                    ids,
+                    "",
+                )
+                .await?;
+            }
+            let firing: Vec<&str> = send
+                .iter()
+                .filter(|p| p.alert.state != "resolved")
+                .map(|p| p.alert.id.as_str())
+                .collect();
+            let resolved: Vec<&str> = send
+                .iter()
+                .filter(|p| p.alert.state == "resolved")
+                .map(|p| p.alert.id.as_str())
+                .chain(dropped.iter().copied())
+                .collect();
+            // Marked only while in the state read, so a change meanwhile stays pending.
+            update_ids(
+                &mut tx,
+                "UPDATE alerts SET notify_at = $1, notified = 'firing'",
+                None,
+                &firing,
+                " AND state <> 'resolved'",
+            )
+            .await?;
+            update_ids(
+                &mut tx,
+                "UPDATE alerts SET notify_at = $1, notified = 'resolved'",
+                None,
+                &resolved,
+                " AND state = 'resolved'",
+            )
+            .await?;
+            if !send.is_empty() {
+                let n = Notification {
+                    kind: NotificationKind::Change,
+                    rule_id: rule_id.clone(),
+                    rule_name: rule.name.clone(),
+                    severity: rule.severity,
+                    open: open as u64,
+                    alerts: send
+                        .iter()
+                        .take(MAX_LISTED as usize)
+                        .map(|p| p.alert.clone())
+                        .collect(),
+                    escalation_minutes: None,
+                    decided_at: now,
+                };
+                let to = route(rule, &channels, &rule.notify.channels);
+                out.queued += enqueue(&mut tx, &n, &to, &link_for(&rule_id), now).await?;
+                let repeat = (open > 0 && rule.notify.repeat_interval_secs > 0)
+                    .then(|| now + i64::from(rule.notify.repeat_interval_secs) * 1000);
+                let by_device = rule.notify.group_by == GroupBy::Device;
+                sqlx::query(
+                    "INSERT INTO notification_groups (group_key, rule_id, subject, last_sent_at, \
+                     repeat_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (group_key) DO UPDATE \
+                     SET last_sent_at = $4, repeat_at = $5",
+                )
+                .bind(key)
+                .bind(&rule_id)
+                .bind(by_device.then_some(subject.as_str()))
+                .bind(now)
+                .bind(repeat)
+                .execute(&mut *tx)
+                .await?;
+                if let Some(r) = repeat {
+                    out.next_due = earliest(out.next_due, Some(r));
+                }
+            }
+            tx.commit().await?;
+        }
+
+        out.queued += self.repeat_pass(now, &link_for).await?;
+        out.queued += self.escalation_pass(now, &link_for).await?;
+
+        for sql in [
+            "SELECT MIN(notify_at) AS t FROM alerts WHERE notify_at > $1",
+            "SELECT MIN(escalate_at) AS t FROM alerts WHERE escalate_at > $1",
+            "SELECT MIN(repeat_at) AS t FROM notification_groups WHERE repeat_at > $1",
+        ] {
+            let t: Option<i64> = sqlx::query(sql)
+                .bind(now)
+                .fetch_one(&self.read)
+                .await?
+                .try_get("t")?;
+            out.next_due = earliest(out.next_due, t);
+        }
+        if out.queued > 0 {
+            self.signals.deliverer.notify_one();
+        }
+        Ok(out)
+    }
+
+    /// The stored state of the notification groups named.
+    async fn groups_by_key(&self, keys: &[&str]) -> Result<HashMap<String, Group>> {
+        let mut out = HashMap::new();
+        for chunk in keys.chunks(CHUNK) {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT * FROM notification_groups WHERE group_key IN ({})",
+                list.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for k in chunk {
+                q = q.bind(*k);
+            }
+            for r in q.fetch_all(&self.read).await? {
+                let g = group_row(&r)?;
+                out.insert(g.key.clone(), g);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Open, unacknowledged alerts of a rule (about one subject, if given), for repeats.
+    async fn firing_of(&self, rule_id: &str, subject: Option<&str>) -> Result<Vec<Pending>> {
+        sqlx::query(&format!(
+            "SELECT {PENDING_COLS} FROM alerts a LEFT JOIN devices d ON d.id = a.device_id \
+             WHERE a.rule_id = $1 AND a.state = 'firing' AND ($2 = '' OR a.subject = $2) \
+             ORDER BY a.fired_at LIMIT {MAX_LISTED}"
+        ))
+        .bind(rule_id)
+        .bind(subject.unwrap_or(""))
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(pending_row)
+        .collect()
+    }
+
+    async fn repeat_pass(
+        &self,
+        now: i64,
+        link_for: &(dyn Fn(&str) -> String + Sync),
+    ) -> Result<usize> {
+        let rules = self.alert_rules();
+        let channels = self.channels();
+        let silences = self.silences();
+        let due = sqlx::query(
+            "SELECT * FROM notification_groups WHERE repeat_at IS NOT NULL AND repeat_at <= $1 \
+             ORDER BY repeat_at LIMIT 10000",
+        )
+        .bind(now)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(group_row)
+        .collect::<Result<Vec<_>>>()?;
+        let mut queued = 0;
+        for g in &due {
+            let rule_id = &g.rule_id;
+            let rule = rules.iter().find(|r| &r.id == rule_id);
+            let firing: Vec<Pending> = match rule {
+                Some(_) => self.firing_of(rule_id, g.subject.as_deref()).await?,
+                None => Vec::new(),
+            };
+            let mut tx = self.begin_write().await?;
+            let mut next = None;
+            if let Some(rule) = rule {
+                let alerts: Vec<NotifiedAlert> = firing
+                    .iter()
+                    .filter(|p| silenced_by(&silences, &labels(p, rule), now).is_none())
+                    .map(|p| p.alert.clone())
+                    .collect();
+                if !alerts.is_empty() {
+                    let n = Notification {
+                        kind: NotificationKind::Repeat,
+                        rule_id: rule_id.clone(),
+                        rule_name: rule.name.clone(),
+                        severity: rule.severity,
+                        open: alerts.len() as u64,
+                        alerts,
+                        escalation_minutes: None,
+                        decided_at: now,
+                    };
+                    let to = route(rule, &channels, &rule.notify.channels);
+                    queued += enqueue(&mut tx, &n, &to, &link_for(rule_id), now).await?;
+                }
+                if !firing.is_empty() && rule.notify.repeat_interval_secs > 0 {
+                    next = Some(now + i64::from(rule.notify.repeat_interval_secs) * 1000);
+                }
+            }
+            sqlx::query("UPDATE notification_groups SET repeat_at = $1 WHERE group_key = $2")
+                .bind(next)
+                .bind(&g.key)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        }
+        Ok(queued)
+    }
+
+    async fn escalation_pass(
+        &self,
+        now: i64,
+        link_for: &(dyn Fn(&str) -> String + Sync),
+    ) -> Result<usize> {
+        let rules = self.alert_rules();
+        let channels = self.channels();
+        let silences = self.silences();
+        let rows = sqlx::query(&format!(
+            "SELECT {PENDING_COLS} FROM alerts a LEFT JOIN devices d ON d.id = a.device_id \
+             WHERE a.escalate_at IS NOT NULL AND a.escalate_at <= $1 ORDER BY a.escalate_at \
+             LIMIT 50000"
+        ))
+        .bind(now)
+        .fetch_all(&self.read)
+        .await?;
+        // (rule, level) → alerts due, with when each was due.
+        let mut due: BTreeMap<(String, i64), Vec<(Pending, i64)>> = BTreeMap::new();
+        let mut stop = Vec::new();
+        let mut held: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        for r in &rows {
+            let p = pending_row(r)?;
+            let level: i64 = r.try_get("escalation_level")?;
+            let at: i64 = r.try_get::<Option<i64>, _>("escalate_at")?.unwrap_or(now);
+            let rule = rules.iter().find(|x| x.id == p.rule_id);
+            match rule {
+                Some(rule) if p.alert.state == "firing" => {
+                    if let Some(s) = silenced_by(&silences, &labels(&p, rule), now) {
+                        held.entry(s.ends_at).or_default().push(p.alert.id.clone());
+                    } else {
+                        due.entry((p.rule_id.clone(), level))
+                            .or_default()
+                            .push((p, at));
+                    }
+                }
+                _ => stop.push(p.alert.id.clone()),
+            }
+        }
+        if due.is_empty() && stop.is_empty() && held.is_empty() {
+            return Ok(0);
+        }
+        let mut queued = 0;
+        let mut tx = self.begin_write().await?;
+        let stop: Vec<&str> = stop.iter().map(String::as_str).collect();
+        update_ids(
+            &mut tx,
+            "UPDATE alerts SET escalate_at = $1",
+            None,
+            &stop,
+            "",
+        )
+        .await?;
+        for (end, ids) in &held {
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            update_ids(
+                &mut tx,
+                "UPDATE alerts SET escalate_at = $1",
+                Some(*end),
+                &ids,
+                "",
+            )
+            .await?;
+        }
+        for ((rule_id, level), list) in &due {
+            let Some(rule) = rules.iter().find(|x| &x.id == rule_id) else {
+                continue;
+            };
+            let l = usize::try_from(*level).unwrap_or(usize::MAX);
+            let Some(step) = rule.notify.escalation.get(l) else {
+                let ids: Vec<&str> = list.iter().map(|(p, _)| p.alert.id.as_str()).collect();
+                update_ids(
+                    &mut tx,
+                    "UPDATE alerts SET escalate_at = $1",
+                    None,
+                    &ids,
+                    "",
+                )
+                .await?;
+                continue;
+            };
+            let n = Notification {
+                kind: NotificationKind::Escalation,
+                rule_id: rule_id.clone(),
+                rule_name: rule.name.clone(),
+                severity: rule.severity,
+                open: list.len() as u64,
+                alerts: list.iter().map(|(p, _)| p.alert.clone()).collect(),
+                escalation_minutes: Some(step.after_minutes),
+                decided_at: now,
+            };
+            let to: Vec<&Channel> = channels
+                .iter()
+                .filter(|c| c.enabled && step.channels.contains(&c.id))
+                .collect();
+            queued += enqueue(&mut tx, &n, &to, &link_for(rule_id), now).await?;
+            // The next step is due as long after this one as the steps are apart.
+            let gap = rule
+                .notify
+                .escalation
+                .get(l + 1)
+                .map(|next| i64::from(next.after_minutes - step.after_minutes) * 60_000);
+            for (p, at) in list {
+                sqlx::query(
+                    "UPDATE alerts SET escalation_level = $1, escalate_at = $2 \
+                     WHERE id = $3 AND state = 'firing'",
+                )
+                .bind(level + 1)
+                .bind(gap.map(|g| at + g))
+                .bind(&p.alert.id)
+                .execute(&mut *tx)
+                .await?;
+                let detail = serde_json::json!({"level": level + 1, "channels": step.channels});
+                crate::alerts::alert_event(
+                    &mut tx,
+                    &p.alert.id,
+                    now,
+                    "escalated",
+                    "steward",
+                    &detail,
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(queued)
+    }
+
+    /// Notifications due for a delivery attempt at `now`, oldest first.
+    pub async fn due_deliveries(&self, now: i64, limit: u32) -> Result<Vec<Delivery>> {
+        sqlx::query(&format!(
+            "SELECT * FROM outbox WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1 \
+             ORDER BY next_attempt_at, id LIMIT {limit}"
+        ))
+        .bind(now)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(delivery_row)
+        .collect()
+    }
+
+    /// When the next delivery attempt is due.
+    pub async fn next_delivery_at(&self) -> Result<Option<i64>> {
+        Ok(sqlx::query("SELECT MIN(next_attempt_at) AS t FROM outbox")
+            .fetch_one(&self.read)
+            .await?
+            .try_get("t")?)
+    }
+
+    /// Records a successful delivery; the channel's other waiting notifications go next.
+    pub async fn delivery_succeeded(&self, d: &Delivery, now: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE outbox SET state = 'delivered', delivered_at = $1, last_attempt_at = $1, \
+             attempts = attempts + 1, next_attempt_at = NULL WHERE id = $2 AND state = 'pending'",
+        )
+        .bind(now)
+        .bind(&d.id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE outbox SET next_attempt_at = $1 WHERE channel_id = $2 AND state = 'pending' \
+             AND next_attempt_at > $1",
+        )
+        .bind(now)
+        .bind(&d.channel_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt. With `retry_at`, the notification — and the channel's other
+    /// waiting ones — are tried again then; without, it is given up.
+    pub async fn delivery_failed(
+        &self,
+        d: &Delivery,
+        error: &str,
+        now: i64,
+        retry_at: Option<i64>,
+    ) -> Result<()> {
+        let error: String = error.chars().take(1000).collect();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $1, last_attempt_at = $2, \
+             next_attempt_at = $3, state = $4 WHERE id = $5 AND state = 'pending'",
+        )
+        .bind(&error)
+        .bind(now)
+        .bind(retry_at)
+        .bind(if retry_at.is_some() {
+            "pending"
+        } else {
+            "failed"
+        })
+        .bind(&d.id)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(t) = retry_at {
+            sqlx::query(
+                "UPDATE outbox SET next_attempt_at = $1 WHERE channel_id = $2 \
+                 AND state = 'pending' AND next_attempt_at < $1",
+            )
+            .bind(t)
+            .bind(&d.channel_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Outbox rows, newest first, optionally of one channel and in one state.
+    pub async fn list_deliveries(
+        &self,
+        channel: Option<&str>,
+        state: Option<&str>,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<steward_proto::Page<Delivery>> {
+        let mut f = crate::Filter::default();
+        if let Some(c) = channel {
+            f.add("channel_id = ?", crate::Param::Text(c.into()));
+        }
+        if let Some(s) = state {
+            f.add("state = ?", crate::Param::Text(s.into()));
+        }
+        if let Some(c) = cursor {
+            f.add("id < ?", crate::Param::Text(c.into()));
+        }
+        let sql = format!(
+            "SELECT * FROM outbox {} ORDER BY id DESC LIMIT {}",
+            f.where_sql(),
+            limit + 1
+        );
+        let rows = crate::bind_all(sqlx::query(&sql), f.params())
+            .fetch_all(&self.read)
+            .await?;
+        let items = rows.iter().map(delivery_row).collect::<Result<Vec<_>>>()?;
+        Ok(crate::id_page(items, limit, |d| d.id.clone()))
+    }
+
+    /// Notifications still undelivered after failed attempts that were decided before
+    /// `before`, or given up since then, with the names of their channels.
+    pub async fn undelivered(&self, before: i64) -> Result<(u64, Vec<String>)> {
+        let rows = sqlx::query(
+            "SELECT channel_id, COUNT(*) AS n FROM outbox WHERE \
+             (state = 'pending' AND attempts > 0 AND created_at <= $1) \
+             OR (state = 'failed' AND last_attempt_at >= $1) GROUP BY channel_id ORDER BY channel_id",
+        )
+        .bind(before)
+        .fetch_all(&self.read)
+        .await?;
+        let channels = self.channels();
+        let mut total = 0;
+        let mut names = Vec::new();
+        for r in rows {
+            let id: String = r.try_get("channel_id")?;
+            total += r.try_get::<i64, _>("n")? as u64;
+            names.push(
+                channels
+                    .iter()
+                    .find(|c| c.id == id)
+                    .map(|c| c.name.clone())
+                    .unwrap_or(id),
+            );
+        }
+        Ok((total, names))
+    }
+
+    /// Alerts fired in `[since, until)`, for the response-time report.
+    pub async fn response_rows(&self, since: i64, until: i64) -> Result<Vec<ResponseRow>> {
+        sqlx::query(
+            "SELECT severity, rule_id, rule_name, fired_at, acknowledged_at, resolved_at \
+             FROM alerts WHERE fired_at >= $1 AND fired_at < $2",
+        )
+        .bind(since)
+        .bind(until)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ResponseRow {
+                severity: r.try_get("severity")?,
+                rule_id: r.try_get("rule_id")?,
+                rule_name: r.try_get("rule_name")?,
+                fired_at: r.try_get("fired_at")?,
+                acknowledged_at: r.try_get("acknowledged_at")?,
+                resolved_at: r.try_get("resolved_at")?,
+            })
+        })
+        .collect()
+    }
+}
