@@ -30,19 +30,21 @@ struct Dev {
     seq: u64,
 }
 
-/// Enrolls the devices, brings each to steady state, then drives check-ins for the duration.
-pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
-    let client = Client::new(&b.server);
-    let token = b.enroll_token.clone();
-    let seed = b.seed;
-    let enrolled: Vec<Dev> = stream::iter(0..b.devices)
+/// Enrolls `count` simulated devices (64 at a time) and sends each its first, full check-in.
+async fn enroll_steady(
+    client: &Client,
+    token: &str,
+    seed: u64,
+    count: u32,
+    tag: &str,
+) -> anyhow::Result<Vec<Dev>> {
+    Ok(stream::iter(0..count)
         .map(|i| {
             let client = client.clone();
-            let token = token.clone();
             async move {
                 let mut sim = SimDevice::generate(seed, i);
-                sim.hardware_id = format!("bench-{seed:x}-{i}-{}", now_ms());
-                let r = client.enroll(&sim.enroll_request(&token)).await?;
+                sim.hardware_id = format!("{tag}-{seed:x}-{i}-{}", now_ms());
+                let r = client.enroll(&sim.enroll_request(token)).await?;
                 let req = sim.checkin(1, now_ms(), 0, true);
                 client.checkin(&r.device_id, &r.device_secret, &req).await?;
                 Ok::<_, steward_agent::AgentError>(Dev {
@@ -57,7 +59,13 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
         .collect::<Vec<_>>()
         .await
         .into_iter()
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, _>>()?)
+}
+
+/// Enrolls the devices, brings each to steady state, then drives check-ins for the duration.
+pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
+    let client = Client::new(&b.server);
+    let enrolled = enroll_steady(&client, &b.enroll_token, b.seed, b.devices, "bench").await?;
     let per_worker = enrolled.len().div_ceil(b.concurrency.max(1));
     let mut shards: Vec<Vec<Dev>> = Vec::new();
     let mut it = enrolled.into_iter().peekable();
@@ -375,29 +383,7 @@ pub async fn alert_latency(
     let client = Client::new(&base);
     let threat_devices = (b.threats_per_s as u64 * b.duration.as_secs() + 10) as u32;
     let total = b.devices + threat_devices;
-    let enrolled: Vec<Dev> = stream::iter(0..total)
-        .map(|i| {
-            let client = client.clone();
-            let token = token.clone();
-            async move {
-                let mut sim = SimDevice::generate(7, i);
-                sim.hardware_id = format!("latency-{i}-{}", now_ms());
-                let r = client.enroll(&sim.enroll_request(&token)).await?;
-                let req = sim.checkin(1, now_ms(), 0, true);
-                client.checkin(&r.device_id, &r.device_secret, &req).await?;
-                Ok::<_, steward_agent::AgentError>(Dev {
-                    sim,
-                    id: r.device_id,
-                    secret: r.device_secret,
-                    seq: 1,
-                })
-            }
-        })
-        .buffer_unordered(64)
-        .collect::<Vec<_>>()
-        .await
-        .into_iter()
-        .collect::<Result<_, _>>()?;
+    let enrolled = enroll_steady(&client, &token, 7, total, "latency").await?;
     let mut enrolled = enrolled;
     let threats: Vec<Dev> = enrolled.split_off(b.devices as usize);
 

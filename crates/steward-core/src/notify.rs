@@ -596,29 +596,39 @@ impl Notification {
                     let list: String = lines.iter().map(|l| format!("- {l}\n")).collect();
                     blocks.push(json!({"type": "TextBlock", "text": list, "wrap": true}));
                 }
-                json!({
-                    "type": "message",
-                    "summary": subject,
-                    "attachments": [{
-                        "contentType": "application/vnd.microsoft.card.adaptive",
-                        "content": {
-                            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-                            "type": "AdaptiveCard",
-                            "version": "1.4",
-                            "body": blocks,
-                            "actions": [{
-                                "type": "Action.OpenUrl",
-                                "title": crate::t(lang, "notify-open-short"),
-                                "url": link,
-                            }],
-                        },
-                    }],
-                })
-                .to_string()
+                let open = json!([{
+                    "type": "Action.OpenUrl",
+                    "title": crate::t(lang, "notify-open-short"),
+                    "url": link,
+                }]);
+                teams_message(&subject, blocks, open)
             }
         };
         Rendered { subject, body }
     }
+}
+
+/// A Teams message carrying one Adaptive Card (what incoming webhooks and workflows take).
+fn teams_message(
+    summary: &str,
+    body: Vec<serde_json::Value>,
+    actions: serde_json::Value,
+) -> String {
+    json!({
+        "type": "message",
+        "summary": summary,
+        "attachments": [{
+            "contentType": "application/vnd.microsoft.card.adaptive",
+            "content": {
+                "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                "type": "AdaptiveCard",
+                "version": "1.4",
+                "body": body,
+                "actions": actions,
+            },
+        }],
+    })
+    .to_string()
 }
 
 /// The "send test notification" message for `channel`.
@@ -637,23 +647,14 @@ pub fn render_test(channel: &Channel, id: &str, at: i64) -> Rendered {
         })
         .to_string(),
         ChannelKind::Slack => json!({ "text": format!("*{subject}*\n{text}") }).to_string(),
-        ChannelKind::Teams => json!({
-            "type": "message",
-            "summary": subject,
-            "attachments": [{
-                "contentType": "application/vnd.microsoft.card.adaptive",
-                "content": {
-                    "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-                    "type": "AdaptiveCard",
-                    "version": "1.4",
-                    "body": [
-                        {"type": "TextBlock", "weight": "Bolder", "text": subject, "wrap": true},
-                        {"type": "TextBlock", "text": text, "wrap": true},
-                    ],
-                },
-            }],
-        })
-        .to_string(),
+        ChannelKind::Teams => teams_message(
+            &subject,
+            vec![
+                json!({"type": "TextBlock", "weight": "Bolder", "text": subject, "wrap": true}),
+                json!({"type": "TextBlock", "text": text, "wrap": true}),
+            ],
+            json!([]),
+        ),
         ChannelKind::Email => format!(
             "{text}\n\n-- \n{}\n",
             t_map(lang, "notify-footer", &args(&[("id", id.into())]))

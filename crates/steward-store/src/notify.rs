@@ -301,6 +301,25 @@ async fn update_ids(
     Ok(())
 }
 
+/// Moves the next attempt of a channel's pending notifications to `at`: those due later
+/// (`cmp` ">": after a success, the rest go now) or earlier ("<": after a failure, they wait).
+async fn reschedule_channel(
+    tx: &mut Transaction<'_, Any>,
+    channel_id: &str,
+    at: i64,
+    cmp: &str,
+) -> Result<()> {
+    sqlx::query(&format!(
+        "UPDATE outbox SET next_attempt_at = $1 WHERE channel_id = $2 AND state = 'pending' \
+         AND next_attempt_at {cmp} $1"
+    ))
+    .bind(at)
+    .bind(channel_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 impl Store {
     /// Wakes the notifier when the transaction just committed changed alerts.
     pub(crate) fn alerts_committed(&self, changed: &AlertsChanged) {
@@ -946,14 +965,7 @@ impl Store {
         .bind(&d.id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "UPDATE outbox SET next_attempt_at = $1 WHERE channel_id = $2 AND state = 'pending' \
-             AND next_attempt_at > $1",
-        )
-        .bind(now)
-        .bind(&d.channel_id)
-        .execute(&mut *tx)
-        .await?;
+        reschedule_channel(&mut tx, &d.channel_id, now, ">").await?;
         tx.commit().await?;
         Ok(())
     }
@@ -985,14 +997,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if let Some(t) = retry_at {
-            sqlx::query(
-                "UPDATE outbox SET next_attempt_at = $1 WHERE channel_id = $2 \
-                 AND state = 'pending' AND next_attempt_at < $1",
-            )
-            .bind(t)
-            .bind(&d.channel_id)
-            .execute(&mut *tx)
-            .await?;
+            reschedule_channel(&mut tx, &d.channel_id, t, "<").await?;
         }
         tx.commit().await?;
         Ok(())

@@ -18,15 +18,7 @@ async fn rule(app: &TestApp, body: Value) -> String {
 }
 
 async fn report(app: &TestApp, dev: &(String, String), seq: u64, p: ProtectionStatus) {
-    let mut req = checkin(seq, &format!("host-{}", &dev.0[..8]));
-    req.protection = Some(p);
-    assert!(
-        app.agent
-            .checkin(&dev.0, &dev.1, &req)
-            .await
-            .expect("checkin")
-            .applied
-    );
+    report_protection(app, dev, seq, Some(p)).await
 }
 
 async fn alerts(app: &TestApp, query: &str) -> Vec<Value> {

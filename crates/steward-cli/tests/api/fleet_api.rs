@@ -17,14 +17,7 @@ async fn enrolled(app: &TestApp, token: &str, name: &str, platform: Platform) ->
 }
 
 async fn report(app: &TestApp, dev: &(String, String), seq: u64, p: Option<ProtectionStatus>) {
-    let mut req = checkin(seq, &format!("host-{}", &dev.0[..8]));
-    req.protection = p;
-    let r = app
-        .agent
-        .checkin(&dev.0, &dev.1, &req)
-        .await
-        .expect("checkin");
-    assert!(r.applied);
+    report_protection(app, dev, seq, p).await
 }
 
 async fn device(app: &TestApp, id: &str) -> Value {

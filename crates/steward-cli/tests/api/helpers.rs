@@ -311,6 +311,33 @@ pub fn eicar_left_in_place(path: &str) -> steward_proto::Detection {
     }
 }
 
+/// A check-in of `dev` with sequence `seq` reporting protection `p`; it must be applied.
+pub async fn report_protection(
+    app: &TestApp,
+    dev: &(String, String),
+    seq: u64,
+    p: Option<steward_proto::ProtectionStatus>,
+) {
+    let mut req = checkin(seq, &format!("host-{}", &dev.0[..8]));
+    req.protection = p;
+    let r = app
+        .agent
+        .checkin(&dev.0, &dev.1, &req)
+        .await
+        .expect("checkin");
+    assert!(r.applied);
+}
+
+/// The device ids a notification body lists.
+pub fn listed_devices(body: &Value) -> Vec<&str> {
+    body["alerts"]
+        .as_array()
+        .expect("alerts")
+        .iter()
+        .filter_map(|a| a["device_id"].as_str())
+        .collect()
+}
+
 /// The error code of an error body.
 pub fn code(body: &Value) -> &str {
     body["error"]["code"].as_str().unwrap_or("<none>")

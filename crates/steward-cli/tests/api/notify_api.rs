@@ -27,14 +27,7 @@ async fn webhook(app: &TestApp, name: &str, url: &str, secret: Option<&str>) -> 
 }
 
 async fn report(app: &TestApp, dev: &(String, String), seq: u64, p: ProtectionStatus) {
-    let mut req = checkin(seq, &format!("host-{}", &dev.0[..8]));
-    req.protection = Some(p);
-    let r = app
-        .agent
-        .checkin(&dev.0, &dev.1, &req)
-        .await
-        .expect("checkin");
-    assert!(r.applied);
+    report_protection(app, dev, seq, Some(p)).await
 }
 
 fn rt_off() -> ProtectionStatus {
@@ -441,12 +434,7 @@ async fn a_silence_holds_notifications_until_it_ends() {
     report(&app, &lab[0], 1, threat()).await;
     report(&app, &office[0], 1, threat()).await;
     let got = hook.wait_for(1).await;
-    let listed: Vec<&str> = got[0].body["alerts"]
-        .as_array()
-        .expect("alerts")
-        .iter()
-        .filter_map(|a| a["device_id"].as_str())
-        .collect();
+    let listed = listed_devices(&got[0].body);
     assert_eq!(
         listed,
         [office[0].0.as_str()],
@@ -532,12 +520,7 @@ async fn unacknowledged_alerts_escalate_step_by_step() {
     let got = oncall.wait_for(1).await;
     assert_eq!(got[0].body["kind"], "escalation");
     assert_eq!(got[0].body["escalation_minutes"], 15);
-    let listed: Vec<&str> = got[0].body["alerts"]
-        .as_array()
-        .expect("alerts")
-        .iter()
-        .filter_map(|a| a["device_id"].as_str())
-        .collect();
+    let listed = listed_devices(&got[0].body);
     assert_eq!(
         listed,
         [devs[0].0.as_str()],
