@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints, unit tests, and the integration suite twice, on SQLite
 # and on a PostgreSQL server this script starts in a temporary directory. Installs what is
-# missing (Debian packages: PostgreSQL, ClamAV, aiosmtpd) and fails loudly when a suite
-# cannot run.
+# missing (Debian packages: PostgreSQL, ClamAV, aiosmtpd, Chromium, Noto CJK fonts, Node) and
+# the browser suite's npm packages, and fails loudly when a suite cannot run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +15,11 @@ command -v cc >/dev/null || need_apt+=(build-essential)
 { command -v clamscan && command -v sigtool; } >/dev/null || need_apt+=(clamav)
 # A real SMTP server process for the e-mail notification tests (Python's aiosmtpd).
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need_apt+=(python3-aiosmtpd)
+# The browser suite: Debian's Chromium, CJK fonts for the Korean screenshots, Node for Playwright.
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
+command -v node >/dev/null || need_apt+=(nodejs)
+command -v npm >/dev/null || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "installing ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -32,6 +37,10 @@ cargo build --release --all-targets
 
 say "unit and integration tests on SQLite"
 cargo test --release --workspace
+
+say "browser tests (Chromium) against the demo fleet"
+npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
+STEWARD_BIN="$PWD/target/release/steward" node --test tests/browser/console.test.mjs
 
 say "starting PostgreSQL"
 pg_dir=$(mktemp -d /tmp/steward-pg.XXXXXX)

@@ -194,6 +194,65 @@ pub async fn seed(
     Ok(())
 }
 
+/// Benchmark alerts and enrollment history for a seeded fleet: an open critical alert for
+/// every device seeded with an active threat, and 10,000 enrollment attempts a day for a week.
+pub async fn seed_activity(store: &steward_store::Store, devices: u32) -> anyhow::Result<()> {
+    use steward_core::alerting::{AlertRule, Condition, Severity};
+    let rule = AlertRule {
+        id: "bench-threat".into(),
+        name: "Active threat".into(),
+        condition: Condition::ActiveThreat,
+        severity: Severity::Critical,
+        groups: Vec::new(),
+        enabled: true,
+        notify: Default::default(),
+    };
+    let ids: Vec<String> = (0..devices)
+        .filter(|i| i % 19 == 18)
+        .map(|i| format!("{:08x}-0000-7000-8000-{:012x}", i, i))
+        .collect();
+    for chunk in ids.chunks(20_000) {
+        store.seed_alerts(&rule, chunk, now_ms()).await?;
+    }
+    store.seed_enrollment_attempts(70_000, 7, now_ms()).await?;
+    Ok(())
+}
+
+/// Times console pages (dashboard, device and alert lists) for a signed-in administrator.
+pub async fn console(base: &str, cookie: &str, rounds: u32) -> anyhow::Result<serde_json::Value> {
+    let http = reqwest::Client::new();
+    let cases = [
+        ("dashboard", "/".to_string()),
+        ("devices", "/devices".to_string()),
+        (
+            "devices_active_threat",
+            "/devices?health=active_threat".to_string(),
+        ),
+        ("devices_search", "/devices?q=user00042".to_string()),
+        ("devices_recent", "/devices?sort=-last_seen_at".to_string()),
+        ("alerts_firing", "/alerts?state=firing".to_string()),
+    ];
+    let mut out = serde_json::Map::new();
+    for (name, path) in cases {
+        let url = format!("{base}{path}");
+        let mut samples = Vec::new();
+        for i in 0..=rounds {
+            let t0 = Instant::now();
+            let resp = http.get(&url).header("cookie", cookie).send().await?;
+            anyhow::ensure!(resp.status().is_success(), "{url}: {}", resp.status());
+            let body = resp.text().await?;
+            anyhow::ensure!(body.contains("<main"), "{name}: not a page");
+            if i > 0 {
+                samples.push(t0.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        samples.sort_by(|a, b| a.total_cmp(b));
+        let q = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
+        out.insert(name.into(), json!({"p50_ms": (q(0.5) * 100.0).round() / 100.0, "p99_ms": (q(0.99) * 100.0).round() / 100.0}));
+    }
+    Ok(serde_json::Value::Object(out))
+}
+
 /// Times a full recount of the fleet summary (what the sweeper does every sweep).
 pub async fn recount(
     store: &steward_store::Store,

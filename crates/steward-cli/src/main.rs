@@ -451,7 +451,19 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             );
             let t0 = Instant::now();
             bench::seed(&store, devices, 1, true).await?;
+            bench::seed_activity(&store, devices).await?;
+            store.finish_bulk_load().await?;
             let load_secs = t0.elapsed().as_secs_f64();
+            steward_server::auth::create_user(
+                &store,
+                "bench@example.com",
+                &[Role::Administrator],
+                &[],
+                "bench-password-1",
+                &Actor::cli(),
+            )
+            .await
+            .map_err(|e| api_err(lang, e))?;
             let token = steward_server::api::new_api_token(
                 &store,
                 "bench",
@@ -474,12 +486,30 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                 },
             ));
             let timings = bench::inventory(&base, &token.token, rounds).await?;
+            let login = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()?
+                .post(format!("{base}/login"))
+                .form(&[
+                    ("email", "bench@example.com"),
+                    ("password", "bench-password-1"),
+                ])
+                .send()
+                .await?;
+            let cookie = login
+                .headers()
+                .get("set-cookie")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(';').next())
+                .unwrap_or_default()
+                .to_string();
+            let console = bench::console(&base, &cookie, rounds).await?;
             let _ = stop_tx.send(());
             server.await??;
             let recount = bench::recount(&store, rounds.min(20)).await?;
             println!(
                 "{}",
-                serde_json::json!({"bench": "inventory", "backend": store.backend().name(), "devices": devices, "load_s": (load_secs * 10.0).round() / 10.0, "rounds": rounds, "timings": timings, "fleet_recount": recount})
+                serde_json::json!({"bench": "inventory", "backend": store.backend().name(), "devices": devices, "load_s": (load_secs * 10.0).round() / 10.0, "rounds": rounds, "timings": timings, "console": console, "fleet_recount": recount})
             );
             Ok(())
         }
@@ -644,6 +674,70 @@ fn print_sim_summary(lang: Lang, stats: &sim::SimStats) {
     );
 }
 
+/// What a demo starts with (when its database has none): a baseline compliance policy and
+/// alert rules for threats, protection off, silent and noncompliant devices.
+async fn demo_rules(store: &Store) -> anyhow::Result<()> {
+    use steward_core::alerting::{AlertRule, Condition, Severity};
+    use steward_core::compliance::{Policy, Rule};
+    if store.list_policies().await?.is_empty() {
+        let policy = Policy {
+            id: uuid::Uuid::now_v7().to_string(),
+            name: "Baseline".into(),
+            rules: vec![
+                Rule::MinOsVersion {
+                    platform: steward_proto::Platform::Windows,
+                    version: "10.0.19045".into(),
+                },
+                Rule::ProtectionRequired,
+                Rule::RealtimeProtectionRequired,
+                Rule::NoActiveThreats,
+                Rule::CheckedInWithinDays { days: 7 },
+            ],
+            grace_hours: 24,
+            groups: Vec::new(),
+        };
+        store
+            .put_policy(&policy, steward_core::time::now_ms(), &Actor::cli())
+            .await?;
+    }
+    if !store.alert_rules().is_empty() {
+        return Ok(());
+    }
+    let rules = [
+        ("Active threat", Condition::ActiveThreat, Severity::Critical),
+        (
+            "Real-time protection off",
+            Condition::RealtimeProtectionOff,
+            Severity::Warning,
+        ),
+        (
+            "No check-in for 24 hours",
+            Condition::NotCheckedIn { hours: 24 },
+            Severity::Warning,
+        ),
+        (
+            "Device noncompliant",
+            Condition::Noncompliant,
+            Severity::Warning,
+        ),
+    ];
+    for (name, condition, severity) in rules {
+        let rule = AlertRule {
+            id: uuid::Uuid::now_v7().to_string(),
+            name: name.into(),
+            condition,
+            severity,
+            groups: Vec::new(),
+            enabled: true,
+            notify: Default::default(),
+        };
+        store
+            .put_alert_rule(&rule, steward_core::time::now_ms(), &Actor::cli())
+            .await?;
+    }
+    Ok(())
+}
+
 async fn demo(
     lang: Lang,
     devices: u32,
@@ -665,6 +759,11 @@ async fn demo(
         data_dir: dir.clone(),
         checkin: steward_server::config::CheckinConfig {
             interval_secs: interval,
+            ..Default::default()
+        },
+        // A demo fleet grows by the second: keep the counts close behind it.
+        fleet: steward_server::config::FleetConfig {
+            summary_max_age_secs: 2,
             ..Default::default()
         },
         ..Config::default()
@@ -727,6 +826,7 @@ async fn demo(
     )
     .await
     .map_err(|e| api_err(lang, e))?;
+    demo_rules(&store).await?;
     let (server_stop_tx, server_stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(steward_server::serve_with_store(
         listener,

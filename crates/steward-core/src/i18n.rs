@@ -99,6 +99,57 @@ impl Lang {
     }
 }
 
+/// A whole number with the language's digit grouping: 1,234,567 (English, Korean),
+/// 1 234 567 (French with narrow spaces, Swedish), 1.234.567 (German).
+pub fn format_number(lang: Lang, n: u64) -> String {
+    let sep = match lang {
+        Lang::En | Lang::Ko => ",",
+        Lang::Fr => "\u{202f}",
+        Lang::Sv => "\u{a0}",
+        Lang::De => ".",
+    };
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(sep);
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A moment (milliseconds since the epoch) as the language writes dates, in UTC:
+/// 11/21/2026, 14:05 · 21/11/2026 14:05 · 2026-11-21 14:05 · 21.11.2026, 14:05 · 2026. 11. 21. 14:05.
+pub fn format_time(lang: Lang, ms: i64) -> String {
+    let Some(t) = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms) else {
+        return String::new();
+    };
+    let pattern = match lang {
+        Lang::En => "%m/%d/%Y, %H:%M",
+        Lang::Fr => "%d/%m/%Y %H:%M",
+        Lang::Sv => "%Y-%m-%d %H:%M",
+        Lang::De => "%d.%m.%Y, %H:%M",
+        Lang::Ko => "%Y. %m. %d. %H:%M",
+    };
+    format!("{} UTC", t.format(pattern))
+}
+
+/// A day (any moment of it, milliseconds since the epoch) as the language writes short dates.
+pub fn format_date(lang: Lang, ms: i64) -> String {
+    let Some(t) = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms) else {
+        return String::new();
+    };
+    let pattern = match lang {
+        Lang::En => "%m/%d",
+        Lang::Fr => "%d/%m",
+        Lang::Sv => "%m-%d",
+        Lang::De => "%d.%m.",
+        Lang::Ko => "%m. %d.",
+    };
+    t.format(pattern).to_string()
+}
+
 /// Looks up a message without arguments.
 pub fn t(lang: Lang, key: &str) -> String {
     LOCALES.lookup(&lang.langid(), key)
@@ -161,7 +212,7 @@ mod tests {
                 let path = entry.path();
                 if path.is_dir() {
                     stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "rs") {
+                } else if path.extension().is_some_and(|e| e == "rs" || e == "html") {
                     all.push_str(&std::fs::read_to_string(&path).unwrap_or_default());
                 }
             }
@@ -195,6 +246,24 @@ mod tests {
         for code in &codes {
             assert!(english.contains(code), "no message for {code}");
         }
+        // And the other way round: every key-shaped string of a message family (`nav-…`,
+        // `state-…` …) in the code and the console templates names a message that exists.
+        let families: BTreeSet<&str> = english.iter().filter_map(|k| k.split('-').next()).collect();
+        let mut unknown = BTreeSet::new();
+        for quoted in sources.split('"').skip(1).step_by(2) {
+            let key_shaped = quoted.contains('-')
+                && quoted
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            let family = quoted.split('-').next().unwrap_or("");
+            if key_shaped && families.contains(family) && !english.contains(quoted) {
+                unknown.insert(quoted.to_string());
+            }
+        }
+        assert!(
+            unknown.is_empty(),
+            "the code names messages the catalog lacks: {unknown:?}"
+        );
     }
 
     #[test]
@@ -216,6 +285,18 @@ mod tests {
             error_message(Lang::Fr, steward_proto::ErrorCode::UnknownToken),
             error_message(Lang::En, steward_proto::ErrorCode::UnknownToken)
         );
+    }
+
+    #[test]
+    fn numbers_and_dates_follow_the_language() {
+        assert_eq!(format_number(Lang::En, 1_234_567), "1,234,567");
+        assert_eq!(format_number(Lang::De, 1_234_567), "1.234.567");
+        assert_eq!(format_number(Lang::Fr, 1_234), "1\u{202f}234");
+        assert_eq!(format_number(Lang::Sv, 999), "999");
+        let ms = 1_795_270_500_000; // 2026-11-21 14:15 UTC
+        assert_eq!(format_time(Lang::En, ms), "11/21/2026, 14:15 UTC");
+        assert_eq!(format_time(Lang::De, ms), "21.11.2026, 14:15 UTC");
+        assert_eq!(format_time(Lang::Ko, ms), "2026. 11. 21. 14:15 UTC");
     }
 
     #[test]

@@ -273,7 +273,7 @@ pub async fn list_enrollment_attempts(
     let p = Params::from(query)?;
     let result = p.get("result");
     if let Some(r) = result {
-        if r != "success" && ErrorCode::parse(r).is_none() {
+        if r != "success" && r != "failed" && ErrorCode::parse(r).is_none() {
             return Err(ApiError(ErrorCode::InvalidQuery));
         }
     }

@@ -86,11 +86,17 @@ fn code_for_status(status: StatusCode) -> ErrorCode {
 
 /// Gives every error response the JSON error shape in the caller's language, including the
 /// ones produced outside the handlers (unknown path, wrong method, layers).
+/// Marks a console page: the error layer leaves its status and HTML alone.
+#[derive(Clone, Copy, Debug)]
+pub struct HtmlPage;
+
 pub async fn localize_errors(req: Request, next: Next) -> Response {
     let lang = request_lang(req.headers());
     let resp = next.run(req).await;
     let status = resp.status();
-    if !(status.is_client_error() || status.is_server_error()) {
+    if !(status.is_client_error() || status.is_server_error())
+        || resp.extensions().get::<HtmlPage>().is_some()
+    {
         return resp;
     }
     let code = match resp.extensions().get::<ErrorMarker>() {

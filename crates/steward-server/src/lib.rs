@@ -12,6 +12,7 @@ pub mod body;
 pub mod cache;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod error;
 pub mod fleet;
 pub mod metrics;
@@ -26,11 +27,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{DefaultBodyLimit, State};
-use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use steward_core::t;
 use steward_store::{Store, Writer};
 use tokio::net::TcpListener;
 use tower_http::decompression::RequestDecompressionLayer;
@@ -60,11 +60,11 @@ pub fn router(state: AppState) -> Router {
         .route("/agent/v1/checkin", post(agent::checkin));
     let api = policy::api_router(&state);
     Router::new()
-        .route("/", get(home))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics_text))
         .merge(agent)
         .merge(api)
+        .merge(console::router())
         .fallback(|| async { error::ApiError(steward_proto::ErrorCode::NotFound) })
         .layer(DefaultBodyLimit::max(body::MAX_BODY))
         .layer(RequestDecompressionLayer::new().gzip(true))
@@ -96,28 +96,6 @@ async fn metrics_text(State(state): State<AppState>) -> Response {
         state.metrics.render(),
     )
         .into_response()
-}
-
-fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-async fn home(headers: HeaderMap) -> Response {
-    let lang = error::request_lang(&headers);
-    let title = escape_html(&t(lang, "home-title"));
-    let running = escape_html(&t(lang, "home-running"));
-    let links = escape_html(&t(lang, "home-links"));
-    Html(format!(
-        "<!doctype html><html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{title}</title></head>\
-         <body><h1>{title}</h1><p>{running}</p><p>{links} \
-         <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> · \
-         <a href=\"/healthz\">/healthz</a> · <a href=\"/metrics\">/metrics</a></p></body></html>",
-        lang.code()
-    ))
-    .into_response()
 }
 
 /// Builds the state for `store` and starts the writer tasks.

@@ -455,6 +455,32 @@ impl Store {
         Ok(crate::id_page(items, q.limit, |a| a.id.clone()))
     }
 
+    /// Open alerts (firing or acknowledged) by severity, within `scope` (empty: all).
+    pub async fn open_alert_counts(
+        &self,
+        scope: &[String],
+    ) -> Result<std::collections::BTreeMap<String, u64>> {
+        let mut f = crate::Filter::default();
+        f.push("a.state <> 'resolved'");
+        // Only a scoped caller needs the devices' groups.
+        let join = if scope.is_empty() {
+            ""
+        } else {
+            f.any_of("d.device_group IN (?)", scope);
+            "JOIN devices d ON d.id = a.device_id"
+        };
+        let sql = format!(
+            "SELECT a.severity, COUNT(*) AS n FROM alerts a {join} {} GROUP BY a.severity",
+            f.where_sql()
+        );
+        let rows = bind_all(sqlx::query(&sql), f.params())
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("severity")?, r.try_get::<i64, _>("n")? as u64)))
+            .collect()
+    }
+
     /// An alert with its history, and the group of its device (for scope checks).
     pub async fn alert(&self, id: &str) -> Result<(AlertDetail, Option<String>)> {
         let row = sqlx::query(&format!(

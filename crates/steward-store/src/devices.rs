@@ -421,6 +421,44 @@ impl Store {
 
     /// Enrollment attempts, newest first; `result` filters on `success` or a reason code.
     /// With a `scope`, only attempts whose token enrolls into one of those groups.
+    /// Successful and failed enrollments per day over the `days` days up to `now` (oldest
+    /// first), within `scope` (the groups of the tokens used; empty: all).
+    pub async fn enrollments_by_day(
+        &self,
+        now: i64,
+        days: i64,
+        scope: &[String],
+    ) -> Result<Vec<(i64, u64, u64)>> {
+        const DAY: i64 = 86_400_000;
+        let first = (now / DAY - (days - 1)) * DAY;
+        let mut f = crate::Filter::default();
+        f.add("at >= ?", crate::Param::Int(first));
+        if !scope.is_empty() {
+            f.any_of(
+                "token_id IN (SELECT id FROM enrollment_tokens WHERE device_group IN (?))",
+                scope,
+            );
+        }
+        let sql = format!(
+            "SELECT at / {DAY} AS day, SUM(CASE WHEN result = 'success' THEN 1 ELSE 0 END) AS ok, \
+             SUM(CASE WHEN result = 'success' THEN 0 ELSE 1 END) AS failed \
+             FROM enrollment_attempts {} GROUP BY at / {DAY}",
+            f.where_sql()
+        );
+        let rows = crate::bind_all(sqlx::query(&sql), f.params())
+            .fetch_all(&self.read)
+            .await?;
+        let mut out: Vec<(i64, u64, u64)> = (0..days).map(|i| (first + i * DAY, 0, 0)).collect();
+        for r in rows {
+            let day: i64 = r.try_get("day")?;
+            if let Some(slot) = out.iter_mut().find(|s| s.0 / DAY == day) {
+                slot.1 = r.try_get::<Option<i64>, _>("ok")?.unwrap_or(0) as u64;
+                slot.2 = r.try_get::<Option<i64>, _>("failed")?.unwrap_or(0) as u64;
+            }
+        }
+        Ok(out)
+    }
+
     pub async fn list_enrollment_attempts(
         &self,
         result: Option<&str>,
@@ -436,8 +474,11 @@ impl Store {
                 scope,
             );
         }
-        if let Some(r) = result {
-            f.add("result = ?", Param::Text(r.to_string()));
+        match result {
+            // Every failure, whatever its reason.
+            Some("failed") => f.push("result <> 'success'"),
+            Some(r) => f.add("result = ?", Param::Text(r.to_string())),
+            None => {}
         }
         if let Some(c) = cursor {
             f.add("id < ?", Param::Int(c));
@@ -503,6 +544,74 @@ impl Store {
                     .bind(d.group.as_deref())
                     .bind(d.health_state)
                     .bind(d.compliance_state);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Benchmark data: an open alert of `rule` for each device in `device_ids` (severity and
+    /// reason as an active-threat rule would give), fired at `now`.
+    pub async fn seed_alerts(
+        &self,
+        rule: &steward_core::alerting::AlertRule,
+        device_ids: &[String],
+        now: i64,
+    ) -> Result<()> {
+        const COLS: usize = 8;
+        let mut tx = self.begin_write().await?;
+        for chunk in device_ids.chunks(self.backend.rows_per_statement(COLS)) {
+            let sql = format!(
+                "INSERT INTO alerts (id, rule_id, subject, device_id, severity, rule_name, \
+                 fired_at, updated_at, state, reason) SELECT v.*, 'firing', '{{}}' FROM (VALUES {}) AS v",
+                crate::values_placeholders(chunk.len(), COLS)
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q
+                    .bind(uuid::Uuid::now_v7().to_string())
+                    .bind(rule.id.as_str())
+                    .bind(id.as_str())
+                    .bind(id.as_str())
+                    .bind(rule.severity.as_str())
+                    .bind(rule.name.as_str())
+                    .bind(now)
+                    .bind(now);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Benchmark data: `count` enrollment attempts spread over the `days` days before `now`,
+    /// one in twenty failed.
+    pub async fn seed_enrollment_attempts(&self, count: u32, days: i64, now: i64) -> Result<()> {
+        const COLS: usize = 5;
+        let span = days * 86_400_000;
+        let rows: Vec<u32> = (0..count).collect();
+        let mut tx = self.begin_write().await?;
+        for chunk in rows.chunks(self.backend.rows_per_statement(COLS)) {
+            let sql = format!(
+                "INSERT INTO enrollment_attempts (at, result, hostname, serial, owner, os_version, \
+                 remote_addr) SELECT v.column1, v.column2, v.column3, v.column4, v.column5, '', '' \
+                 FROM (VALUES {}) AS v",
+                crate::values_placeholders(chunk.len(), COLS)
+            );
+            let mut q = sqlx::query(&sql);
+            for i in chunk {
+                let at = now - span + i64::from(*i) * span / i64::from(count.max(1));
+                q = q
+                    .bind(at)
+                    .bind(if i % 20 == 0 {
+                        "unknown_token"
+                    } else {
+                        "success"
+                    })
+                    .bind(format!("seed-{i}"))
+                    .bind(format!("SN{i}"))
+                    .bind(format!("user{i}@example.com"));
             }
             q.execute(&mut *tx).await?;
         }

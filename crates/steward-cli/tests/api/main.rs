@@ -9,6 +9,7 @@ mod agent_binary;
 mod alerts_api;
 mod audit;
 mod bad_input;
+mod console;
 mod crash;
 mod demo;
 mod devices_api;

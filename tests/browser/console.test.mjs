@@ -1,0 +1,215 @@
+// The console in Debian's Chromium, against `steward demo` with a simulated fleet.
+// Run by scripts/test.sh (STEWARD_BIN names the release binary); saves screenshots of the
+// main pages under docs/screenshots/.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import net from 'node:net';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const bin = process.env.STEWARD_BIN || join(root, 'target', 'release', 'steward');
+const shots = join(root, 'docs', 'screenshots');
+const DEVICES = 200;
+const HELP = { email: 'help@example.com', password: 'help-desk-password-1' };
+
+let demo, dataDir, base, admin, apiToken, browser;
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function api(path) {
+  const r = await fetch(base + path, { headers: { authorization: `Bearer ${apiToken}` } });
+  assert.equal(r.status, 200, `${path}: ${r.status}`);
+  return r.json();
+}
+
+async function until(what, fn, ms = 60000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+before(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'steward-browser-'));
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  demo = spawn(bin, ['demo', '--devices', String(DEVICES), '--listen', `127.0.0.1:${port}`,
+    '--data-dir', dataDir, '--interval', '2'], { env: { ...process.env, STEWARD_LANG: 'en' } });
+  let out = '';
+  demo.stdout.on('data', (d) => { out += d; });
+  demo.stderr.on('data', (d) => process.stderr.write(d));
+  await until('the demo', () => out.includes('Press Ctrl-C'), 120000);
+  admin = { email: 'admin@example.com', password: out.match(/password: (\S+)/)[1] };
+  apiToken = out.match(/API token \(administrator\): (\S+)/)[1];
+  const added = spawnSync(bin, ['user', 'add', HELP.email, '--role', 'helpdesk', '--password-stdin',
+    '--data-dir', dataDir], { input: HELP.password + '\n' });
+  assert.equal(added.status, 0, String(added.stderr));
+  // Every simulated device has checked in, and the fleet counts show them.
+  await until('the fleet', async () => (await api('/api/v1/fleet/summary')).total === DEVICES);
+  await until('threat alerts', async () =>
+    (await api('/api/v1/alerts?state=firing&severity=critical')).items.length > 0);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  mkdirSync(shots, { recursive: true });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (demo) demo.kill('SIGINT');
+  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function signIn(who, viewport = { width: 1280, height: 900 }) {
+  const context = await browser.newContext({ viewport, locale: 'en-US' });
+  const page = await context.newPage();
+  await page.goto(base + '/');
+  assert.match(page.url(), /\/login/, 'signed-out users land on the login page');
+  await page.getByLabel('E-mail').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(base + '/');
+  return { context, page };
+}
+
+function tile(page, title) {
+  return page.locator('section.tile', { has: page.getByRole('heading', { name: title }) });
+}
+
+function number(text) {
+  return Number(text.replace(/[^0-9]/g, ''));
+}
+
+test('a wrong password is refused with a readable message', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(base + '/login');
+  await page.getByLabel('E-mail').fill(admin.email);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await assert.doesNotReject(page.getByRole('alert').waitFor());
+  assert.match(await page.getByRole('alert').innerText(), /wrong e-mail address or password/i);
+  await context.close();
+});
+
+test('the dashboard shows the fleet the API counts, and its tiles lead to the lists', async () => {
+  const { context, page } = await signIn(admin);
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  const summary = await api('/api/v1/fleet/summary');
+  const devices = number(await tile(page, 'Managed devices by platform').locator('.big').innerText());
+  assert.equal(devices, summary.total);
+  const malwareText = await tile(page, 'Endpoint protection').locator('.big').innerText();
+  assert.equal(number(malwareText), summary.by_health.active_threat);
+  assert.ok(summary.by_health.active_threat > 0, 'the simulated fleet has threats');
+  for (const [platform, n] of Object.entries(summary.by_platform)) {
+    const bar = tile(page, 'Managed devices by platform').locator(`a[href="/devices?platform=${platform}"] title`);
+    assert.match(await bar.textContent(), new RegExp(`: ${n.toLocaleString('en-US')}$`));
+  }
+  await page.screenshot({ path: join(shots, 'dashboard.png'), fullPage: true });
+
+  // From the malware figure to the filtered device list.
+  await tile(page, 'Endpoint protection').locator('p a').click();
+  await page.waitForURL(/\/devices\?health=active_threat/);
+  const rows = page.locator('tbody tr');
+  assert.equal(await rows.count(), Math.min(summary.by_health.active_threat, 50));
+  for (const badge of await page.locator('tbody tr td:nth-child(6)').allInnerTexts()) {
+    assert.equal(badge.trim(), 'Active threat');
+  }
+  await page.screenshot({ path: join(shots, 'devices.png'), fullPage: true });
+  const csv = await page.request.get(base + '/devices.csv?health=active_threat');
+  assert.equal(csv.status(), 200);
+  const lines = (await csv.text()).trim().split('\n');
+  assert.match(lines[0], /^id,name,platform/);
+  assert.equal(lines.length - 1, summary.by_health.active_threat);
+  await context.close();
+});
+
+test('a device with an active threat: its detection, then its alert acknowledged and resolved', async () => {
+  const { context, page } = await signIn(admin);
+  await page.goto(base + '/devices?health=active_threat');
+  await page.locator('tbody tr td a').first().click();
+  await page.getByRole('heading', { name: 'Detections' }).waitFor();
+  assert.match(await page.locator('section#protection, section[aria-labelledby="protection"]').innerText(), /Left in place/);
+  await page.screenshot({ path: join(shots, 'device.png'), fullPage: true });
+
+  const alertLink = page.locator('section[aria-labelledby="alerts"] tbody a', { hasText: 'Active threat' }).first();
+  await alertLink.click();
+  await page.getByRole('heading', { name: 'Actions' }).waitFor();
+  const id = page.url().split('/').pop();
+  await page.getByLabel('Comment (optional)').fill('Looking at it');
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Acknowledge' }).click()]);
+  await page.getByText('Acknowledged', { exact: true }).first().waitFor();
+  let alert = await api(`/api/v1/alerts/${id}`);
+  assert.equal(alert.state, 'acknowledged');
+  assert.equal(alert.acknowledged_by, admin.email);
+  await page.screenshot({ path: join(shots, 'alert.png'), fullPage: true });
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Resolve' }).click()]);
+  alert = await until('the resolution', async () => {
+    const a = await api(`/api/v1/alerts/${id}`);
+    return a.state === 'resolved' ? a : null;
+  });
+  assert.equal(alert.resolved_by, admin.email);
+  assert.deepEqual(alert.history.map((e) => e.kind).slice(-2), ['acknowledged', 'resolved']);
+  await page.goto(base + '/alerts?state=firing');
+  await page.screenshot({ path: join(shots, 'alerts.png'), fullPage: true });
+  await context.close();
+});
+
+test('switching to Korean translates the console and is remembered', async () => {
+  const { context, page } = await signIn(admin);
+  await Promise.all([page.waitForEvent('load'), page.getByLabel('Language').selectOption('ko')]);
+  await page.getByRole('heading', { name: '대시보드' }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'ko');
+  assert.ok(await page.getByRole('link', { name: '장치', exact: true }).isVisible());
+  await page.screenshot({ path: join(shots, 'dashboard-ko.png'), fullPage: true });
+  await page.goto(base + '/devices');
+  await page.getByRole('heading', { name: '장치' }).waitFor();
+  await Promise.all([page.waitForEvent('load'), page.getByLabel('언어').selectOption('en')]);
+  await page.getByRole('heading', { name: 'Devices' }).waitFor();
+  await context.close();
+});
+
+test('the help desk cannot reach the settings', async () => {
+  const { context, page } = await signIn(HELP);
+  assert.equal(await page.getByRole('link', { name: 'Settings' }).count(), 0);
+  assert.ok(await page.getByRole('link', { name: 'Devices', exact: true }).isVisible());
+  const r = await page.goto(base + '/settings/users');
+  assert.equal(r.status(), 403);
+  await page.getByRole('alert').waitFor();
+  const r2 = await page.goto(base + '/channels');
+  assert.equal(r2.status(), 403);
+  await context.close();
+});
+
+test('settings and a phone-sized screen', async () => {
+  const { context, page } = await signIn(admin);
+  await page.goto(base + '/settings/users');
+  await page.getByRole('cell', { name: HELP.email }).waitFor();
+  await page.screenshot({ path: join(shots, 'settings-users.png'), fullPage: true });
+  await context.close();
+  const phone = await signIn(admin, { width: 390, height: 844 });
+  await phone.page.screenshot({ path: join(shots, 'dashboard-phone.png'), fullPage: true });
+  const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= 390, `no sideways scrolling on a phone (page is ${width}px wide)`);
+  await phone.context.close();
+});
