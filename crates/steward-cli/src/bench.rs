@@ -194,19 +194,24 @@ pub async fn seed(
     Ok(())
 }
 
-/// Benchmark alerts and enrollment history for a seeded fleet: an open critical alert for
-/// every device seeded with an active threat, and 10,000 enrollment attempts a day for a week.
-pub async fn seed_activity(store: &steward_store::Store, devices: u32) -> anyhow::Result<()> {
+/// The benchmarks' critical active-threat rule.
+fn threat_rule(notify: steward_core::notify::NotifySettings) -> steward_core::alerting::AlertRule {
     use steward_core::alerting::{AlertRule, Condition, Severity};
-    let rule = AlertRule {
+    AlertRule {
         id: "bench-threat".into(),
         name: "Active threat".into(),
         condition: Condition::ActiveThreat,
         severity: Severity::Critical,
         groups: Vec::new(),
         enabled: true,
-        notify: Default::default(),
-    };
+        notify,
+    }
+}
+
+/// Benchmark alerts and enrollment history for a seeded fleet: an open critical alert for
+/// every device seeded with an active threat, and 10,000 enrollment attempts a day for a week.
+pub async fn seed_activity(store: &steward_store::Store, devices: u32) -> anyhow::Result<()> {
+    let rule = threat_rule(Default::default());
     let ids: Vec<String> = (0..devices)
         .filter(|i| i % 19 == 18)
         .map(|i| format!("{:08x}-0000-7000-8000-{:012x}", i, i))
@@ -366,7 +371,6 @@ pub async fn alert_latency(
     b: AlertLatencyBench,
 ) -> anyhow::Result<serde_json::Value> {
     use std::collections::HashMap;
-    use steward_core::alerting::{AlertRule, Condition, Severity};
     use steward_core::notify::{Channel, ChannelKind, GroupBy, NotifySettings};
     use steward_store::audit::Actor;
 
@@ -405,20 +409,12 @@ pub async fn alert_latency(
         enabled: true,
     };
     store.put_channel(&channel, now, &Actor::cli()).await?;
-    let rule = AlertRule {
-        id: "bench-threat".into(),
-        name: "Active threat".into(),
-        condition: Condition::ActiveThreat,
-        severity: Severity::Critical,
-        groups: Vec::new(),
-        enabled: true,
-        notify: NotifySettings {
-            channels: vec![channel.id.clone()],
-            group_wait_secs: Some(0),
-            group_by: GroupBy::Device,
-            ..Default::default()
-        },
-    };
+    let rule = threat_rule(NotifySettings {
+        channels: vec![channel.id.clone()],
+        group_wait_secs: Some(0),
+        group_by: GroupBy::Device,
+        ..Default::default()
+    });
     store.put_alert_rule(&rule, now, &Actor::cli()).await?;
     let token =
         steward_server::api::new_enrollment_token(&store, &Default::default(), &Actor::cli())

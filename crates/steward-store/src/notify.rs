@@ -542,7 +542,7 @@ impl Store {
         let rules = self.alert_rules();
         let channels = self.channels();
         let silences = self.silences();
-        let link_for = |rule: &str| format!("{link}/api/v1/alerts?rule={rule}");
+        let link_for = |rule: &str| format!("{link}/alerts?rule={rule}");
 
         // Changes.
         let rows = sqlx::query(&format!(

@@ -71,6 +71,21 @@ fn list(s: Option<String>) -> Vec<String> {
     .unwrap_or_default()
 }
 
+/// A page listing what an admin API handler lists: checks the permission, fetches, renders.
+async fn list_page<T, P: Template>(
+    ctx: Ctx,
+    perm: Permission,
+    section: &'static str,
+    fetch: impl std::future::Future<Output = Result<Json<steward_proto::Page<T>>, ApiError>>,
+    build: impl FnOnce(Ctx, Vec<T>) -> P,
+) -> Response {
+    let ctx = ctx_or_return!(ctx, perm, section);
+    match fetch.await {
+        Ok(Json(p)) => page(StatusCode::OK, &build(ctx, p.items)),
+        Err(e) => error_page(ctx, e.0),
+    }
+}
+
 // ---- silences ----
 
 #[derive(Template)]
@@ -83,19 +98,21 @@ pub struct SilencesPage {
 }
 
 pub async fn silences(State(state): State<AppState>, Console(ctx): Console) -> Response {
-    let ctx = ctx_or_return!(ctx, Permission::ReadDevices, "silences");
-    let items =
-        match crate::notify::list_silences(State(state.clone()), Ok(Query(HashMap::new()))).await {
-            Ok(Json(p)) => p.items,
-            Err(e) => return error_page(ctx, e.0),
-        };
-    let p = SilencesPage {
-        title: ctx.t("nav-silences"),
-        rules: rule_names(&state),
+    let rules = rule_names(&state);
+    let fetch = crate::notify::list_silences(State(state), Ok(Query(HashMap::new())));
+    list_page(
         ctx,
-        items,
-    };
-    page(StatusCode::OK, &p)
+        Permission::ReadDevices,
+        "silences",
+        fetch,
+        |ctx, items| SilencesPage {
+            title: ctx.t("nav-silences"),
+            rules,
+            ctx,
+            items,
+        },
+    )
+    .await
 }
 
 fn rule_names(state: &AppState) -> Vec<(String, String)> {
@@ -338,17 +355,19 @@ pub struct ChannelsPage {
 }
 
 pub async fn channels(State(state): State<AppState>, Console(ctx): Console) -> Response {
-    let ctx = ctx_or_return!(ctx, Permission::ManagePolicies, "channels");
-    let items = match crate::notify::list_channels(State(state.clone())).await {
-        Ok(Json(p)) => p.items,
-        Err(e) => return error_page(ctx, e.0),
-    };
-    let p = ChannelsPage {
-        title: ctx.t("nav-channels"),
+    let fetch = crate::notify::list_channels(State(state));
+    list_page(
         ctx,
-        items,
-    };
-    page(StatusCode::OK, &p)
+        Permission::ManagePolicies,
+        "channels",
+        fetch,
+        |ctx, items| ChannelsPage {
+            title: ctx.t("nav-channels"),
+            ctx,
+            items,
+        },
+    )
+    .await
 }
 
 pub async fn create_channel(
@@ -420,17 +439,19 @@ pub struct UsersPage {
 }
 
 pub async fn users(State(state): State<AppState>, Console(ctx): Console) -> Response {
-    let ctx = ctx_or_return!(ctx, Permission::ManageUsers, "settings");
-    let items = match crate::users::list_users(State(state)).await {
-        Ok(Json(p)) => p.items,
-        Err(e) => return error_page(ctx, e.0),
-    };
-    let p = UsersPage {
-        title: ctx.t("nav-users"),
+    let fetch = crate::users::list_users(State(state));
+    list_page(
         ctx,
-        items,
-    };
-    page(StatusCode::OK, &p)
+        Permission::ManageUsers,
+        "settings",
+        fetch,
+        |ctx, items| UsersPage {
+            title: ctx.t("nav-users"),
+            ctx,
+            items,
+        },
+    )
+    .await
 }
 
 pub async fn create_user(
@@ -492,17 +513,19 @@ pub struct TokensPage {
 }
 
 pub async fn tokens(State(state): State<AppState>, Console(ctx): Console) -> Response {
-    let ctx = ctx_or_return!(ctx, Permission::ManageTokens, "settings");
-    let items = match crate::api::list_api_tokens(State(state)).await {
-        Ok(Json(p)) => p.items,
-        Err(e) => return error_page(ctx, e.0),
-    };
-    let p = TokensPage {
-        title: ctx.t("nav-tokens"),
+    let fetch = crate::api::list_api_tokens(State(state));
+    list_page(
         ctx,
-        items,
-    };
-    page(StatusCode::OK, &p)
+        Permission::ManageTokens,
+        "settings",
+        fetch,
+        |ctx, items| TokensPage {
+            title: ctx.t("nav-tokens"),
+            ctx,
+            items,
+        },
+    )
+    .await
 }
 
 pub async fn create_token(
@@ -544,17 +567,19 @@ pub struct EnrollmentTokensPage {
 }
 
 pub async fn enrollment_tokens(State(state): State<AppState>, Console(ctx): Console) -> Response {
-    let ctx = ctx_or_return!(ctx, Permission::ManageEnrollment, "settings");
-    let items = match crate::api::list_enrollment_tokens(State(state)).await {
-        Ok(Json(p)) => p.items,
-        Err(e) => return error_page(ctx, e.0),
-    };
-    let p = EnrollmentTokensPage {
-        title: ctx.t("nav-enrollment-tokens"),
+    let fetch = crate::api::list_enrollment_tokens(State(state));
+    list_page(
         ctx,
-        items,
-    };
-    page(StatusCode::OK, &p)
+        Permission::ManageEnrollment,
+        "settings",
+        fetch,
+        |ctx, items| EnrollmentTokensPage {
+            title: ctx.t("nav-enrollment-tokens"),
+            ctx,
+            items,
+        },
+    )
+    .await
 }
 
 pub async fn create_enrollment_token(
