@@ -1,6 +1,7 @@
 //! Steward's domain logic. No I/O: time is always a parameter (`now_ms`), so tests control it.
 
 pub mod alerting;
+pub mod awareness;
 pub mod compliance;
 pub mod enrollment;
 pub mod health;

@@ -20,6 +20,26 @@ pub struct Config {
     pub auth: AuthConfig,
     pub fleet: FleetConfig,
     pub notify: NotifyConfig,
+    pub awareness: AwarenessConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AwarenessConfig {
+    /// Days administrators and the help desk have to acknowledge a notice meant for them
+    /// (sooner when its act-by date is sooner).
+    pub grace_days: u32,
+    /// Minutes within which a critical alert should be acknowledged.
+    pub ack_target_minutes: u32,
+}
+
+impl Default for AwarenessConfig {
+    fn default() -> Self {
+        AwarenessConfig {
+            grace_days: 7,
+            ack_target_minutes: 30,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -127,6 +147,7 @@ impl Default for Config {
             auth: AuthConfig::default(),
             fleet: FleetConfig::default(),
             notify: NotifyConfig::default(),
+            awareness: AwarenessConfig::default(),
         }
     }
 }
@@ -143,7 +164,8 @@ impl Default for CheckinConfig {
 }
 
 /// The top-level keys of the configuration, as the environment spells them (lower-cased).
-const TOP_LEVEL_KEYS: [&str; 7] = [
+const TOP_LEVEL_KEYS: [&str; 8] = [
+    "awareness",
     "listen",
     "data_dir",
     "database_url",
@@ -238,7 +260,12 @@ impl Config {
              smtp_username = \"\"\nsmtp_password = \"\"\nsmtp_from = \"{}\"\n\
              # Seconds a delivery attempt may take; longest wait between attempts (seconds);\n\
              # hours after which an undelivered notification is given up.\n\
-             timeout_secs = {}\nmax_backoff_secs = {}\ngive_up_after_hours = {}\n",
+             timeout_secs = {}\nmax_backoff_secs = {}\ngive_up_after_hours = {}\n\n\
+             [awareness]\n\
+             # Days administrators and the help desk have to acknowledge notices meant for them\n\
+             # (sooner when a notice's act-by date is sooner).\ngrace_days = {}\n\
+             # Minutes within which a critical alert should be acknowledged (readiness).\n\
+             ack_target_minutes = {}\n",
             d.listen,
             d.data_dir.display(),
             d.checkin.interval_secs,
@@ -256,7 +283,9 @@ impl Config {
             d.notify.smtp_from,
             d.notify.timeout_secs,
             d.notify.max_backoff_secs,
-            d.notify.give_up_after_hours
+            d.notify.give_up_after_hours,
+            d.awareness.grace_days,
+            d.awareness.ack_target_minutes
         )
     }
 }

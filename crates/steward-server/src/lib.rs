@@ -8,6 +8,7 @@ pub mod agent;
 pub mod alerts;
 pub mod api;
 pub mod auth;
+pub mod awareness;
 pub mod body;
 pub mod cache;
 pub mod clock;
@@ -166,11 +167,12 @@ pub async fn serve_with_clock(
     let sweeper = tokio::spawn(fleet::sweeper(state.clone()));
     let notifier = tokio::spawn(notify::notifier(state.clone()));
     let deliverer = tokio::spawn(notify::deliverer(state.clone()));
+    let feeds = tokio::spawn(awareness::feed_poller(state.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await;
-    for task in [ticker, sweeper, notifier, deliverer] {
+    for task in [ticker, sweeper, notifier, deliverer, feeds] {
         task.abort();
         let _ = task.await;
     }

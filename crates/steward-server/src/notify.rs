@@ -106,14 +106,31 @@ fn http_client(state: &AppState) -> reqwest::Client {
 async fn deliver_channel(state: &AppState, http: &reqwest::Client, list: Vec<Delivery>) {
     let cfg = &state.config.notify;
     for d in list {
-        let result = match state.store.channel(&d.channel_id) {
-            Ok(c) => {
-                let r = Rendered {
-                    subject: d.subject.clone(),
-                    body: d.body.clone(),
-                };
-                send(state, http, &c, &d.id, &r).await
-            }
+        let r = Rendered {
+            subject: d.subject.clone(),
+            body: d.body.clone(),
+        };
+        // An e-mail to a person carries its address; the rest go to their channel.
+        let channel = match &d.address {
+            Some(address) => Ok(Channel {
+                id: d.channel_id.clone(),
+                name: address.clone(),
+                kind: ChannelKind::Email,
+                target: address.clone(),
+                secret: String::new(),
+                language: d
+                    .language
+                    .as_deref()
+                    .and_then(Lang::parse)
+                    .unwrap_or_default(),
+                severities: Vec::new(),
+                send_resolved: true,
+                enabled: true,
+            }),
+            None => state.store.channel(&d.channel_id),
+        };
+        let result = match channel {
+            Ok(c) => send(state, http, &c, &d.id, &r).await,
             Err(_) => Err("channel deleted".to_string()),
         };
         let now = state.clock.now_ms();
@@ -396,6 +413,10 @@ pub async fn test_channel(
     let key = uuid::Uuid::now_v7().to_string();
     let r = render_test(&c, &key, state.clock.now_ms());
     let result = send(&state, &http_client(&state), &c, &key, &r).await;
+    state
+        .store
+        .record_channel_test(&c.id, state.clock.now_ms(), result.is_ok())
+        .await?;
     state.metrics.delivery(if result.is_ok() {
         "test_delivered"
     } else {

@@ -197,6 +197,72 @@ pub fn endpoints() -> Vec<Endpoint> {
             Requires(ReadDevices),
             || get(crate::notify::response_report),
         ),
+        ep(Method::GET, "/api/v1/notices", Authenticated, || {
+            get(crate::awareness::list_notices)
+        }),
+        ep(
+            Method::POST,
+            "/api/v1/notices",
+            Requires(ManagePolicies),
+            || post(crate::awareness::create_notice),
+        ),
+        ep(
+            Method::PUT,
+            "/api/v1/notices/preferences",
+            Authenticated,
+            || axum::routing::put(crate::awareness::preferences),
+        ),
+        ep(Method::GET, "/api/v1/notices/{id}", Authenticated, || {
+            get(crate::awareness::get_notice)
+        }),
+        ep(
+            Method::PUT,
+            "/api/v1/notices/{id}",
+            Requires(ManagePolicies),
+            || axum::routing::put(crate::awareness::update_notice),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/notices/{id}/remind",
+            Requires(ManagePolicies),
+            || post(crate::awareness::remind),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/notices/{id}/{action}",
+            Authenticated,
+            || post(crate::awareness::notice_action),
+        ),
+        ep(
+            Method::GET,
+            "/api/v1/feeds",
+            Requires(ManagePolicies),
+            || get(crate::awareness::list_feeds),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/feeds",
+            Requires(ManagePolicies),
+            || post(crate::awareness::create_feed),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/feeds/{id}/fetch",
+            Requires(ManagePolicies),
+            || post(crate::awareness::fetch_now),
+        ),
+        ep(Method::GET, "/api/v1/ops-plan", Authenticated, || {
+            get(crate::awareness::get_plan)
+        }),
+        ep(
+            Method::PUT,
+            "/api/v1/ops-plan",
+            Requires(ManageUsers),
+            || axum::routing::put(crate::awareness::put_plan),
+        ),
+        ep(Method::GET, "/api/v1/readiness", Authenticated, || {
+            get(crate::awareness::readiness)
+        }),
         ep(
             Method::GET,
             "/api/v1/silences",

@@ -12,6 +12,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod awareness;
 pub mod devices;
 pub mod fleet;
 pub mod notify;

@@ -80,6 +80,10 @@ pub struct Delivery {
     pub delivered_at: Option<String>,
     #[serde(skip)]
     pub created_ms: i64,
+    /// For an e-mail to a person rather than a channel: the address and language.
+    pub address: Option<String>,
+    #[serde(skip)]
+    pub language: Option<String>,
 }
 
 /// Delivery standing of one channel.
@@ -152,6 +156,8 @@ fn delivery_row(r: &sqlx::any::AnyRow) -> Result<Delivery> {
         last_attempt_at: opt_time(r, "last_attempt_at")?,
         delivered_at: opt_time(r, "delivered_at")?,
         created_ms: created,
+        address: r.try_get("address")?,
+        language: r.try_get("language")?,
     })
 }
 

@@ -161,6 +161,37 @@ impl Store {
         rows.iter().map(|r| Ok(user_record(r)?.info)).collect()
     }
 
+    /// Active users holding `role`, with whether they want an e-mail for each major update.
+    pub async fn people_with_role(&self, role: Role) -> Result<Vec<(UserInfo, bool)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLS}, u.major_update_mail FROM users u WHERE u.disabled_at IS NULL \
+             ORDER BY u.email"
+        ))
+        .fetch_all(&self.read)
+        .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let rec = user_record(r)?;
+            if rec.roles.contains(&role) {
+                out.push((rec.info, r.try_get::<i64, _>("major_update_mail")? != 0));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether the user wants an e-mail for each major update.
+    pub async fn set_major_update_mail(&self, user_id: &str, on: bool) -> Result<()> {
+        let done = sqlx::query("UPDATE users SET major_update_mail = $1 WHERE id = $2")
+            .bind(i64::from(on))
+            .bind(user_id)
+            .execute(&self.write)
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     /// Applies `change`; disabling a user also ends their sessions.
     pub async fn update_user(
         &self,

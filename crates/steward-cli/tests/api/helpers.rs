@@ -564,6 +564,51 @@ pub struct Mail {
     pub body: String,
 }
 
+/// Decodes RFC 2047 encoded words (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`) in a header value.
+fn decode_words(v: &str) -> String {
+    use base64::Engine;
+    let mut out = String::new();
+    for part in v.split_whitespace() {
+        let decoded = part
+            .strip_prefix("=?")
+            .and_then(|p| p.strip_suffix("?="))
+            .and_then(|p| {
+                let mut it = p.splitn(3, '?');
+                let (_charset, enc, text) = (it.next()?, it.next()?, it.next()?);
+                let bytes = if enc.eq_ignore_ascii_case("b") {
+                    base64::engine::general_purpose::STANDARD
+                        .decode(text)
+                        .ok()?
+                } else {
+                    let t = text.replace('_', " ");
+                    let mut b = Vec::new();
+                    let mut i = 0;
+                    while i < t.len() {
+                        if t.as_bytes()[i] == b'=' && i + 2 < t.len() + 1 {
+                            b.push(u8::from_str_radix(t.get(i + 1..i + 3)?, 16).ok()?);
+                            i += 3;
+                        } else {
+                            b.push(t.as_bytes()[i]);
+                            i += 1;
+                        }
+                    }
+                    b
+                };
+                String::from_utf8(bytes).ok()
+            });
+        match decoded {
+            Some(d) => out.push_str(&d),
+            None => {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(part);
+            }
+        }
+    }
+    out
+}
+
 fn decode_mail(raw: &str) -> Mail {
     let raw = raw.replace("\r\n", "\n");
     let (head, body) = raw.split_once("\n\n").unwrap_or((&raw, ""));
@@ -581,6 +626,9 @@ fn decode_mail(raw: &str) -> Mail {
             headers.insert(k.clone(), v.trim().to_string());
             last = Some(k);
         }
+    }
+    if let Some(subject) = headers.get("subject").cloned() {
+        headers.insert("subject".into(), decode_words(&subject));
     }
     let enc = headers
         .get("content-transfer-encoding")

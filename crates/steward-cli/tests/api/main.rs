@@ -8,6 +8,7 @@ mod agent_api;
 mod agent_binary;
 mod alerts_api;
 mod audit;
+mod awareness_api;
 mod bad_input;
 mod console;
 mod crash;

@@ -362,3 +362,21 @@ rule-no-active-threats = Keine aktiven Bedrohungen
 rule-firewall = Firewall an
 rule-disk-encryption = Festplatte verschlüsselt
 rule-checked-in-within = Check-in innerhalb von { $days } Tagen
+
+# Update awareness
+notice-mail-subject = [Wichtiges Update] { $title }
+notice-reminder-subject = Bitte bestätigen: { $title }
+readiness-not-acknowledged = „{ $notice }“ nicht bestätigt von { $people }
+readiness-all-acknowledged = Alle haben die fälligen Meldungen bestätigt.
+readiness-missing-rules = Keine aktive Regel für: { $types }
+readiness-no-tested-channel = Kein Benachrichtigungskanal hat einen Test bestanden.
+readiness-monitoring-ok = Regeln für alle Bereiche aktiv; getestete Kanäle: { $channels }
+readiness-no-oncall = Kritische Regeln ohne Bereitschaftsempfänger: { $rules }
+readiness-no-escalation = Kritische Regeln ohne Eskalation: { $rules }
+readiness-no-critical-rules = Keine kritische Warnregel ist aktiv.
+readiness-unacknowledged-critical = { $count } kritische Warnungen seit über { $minutes } Minuten unbestätigt
+readiness-ack-median = Mittlere Zeit bis zur Bestätigung kritischer Warnungen (30 Tage): { $minutes } Min.
+readiness-discovery-ok = Die Vorbereitungsfragen sind beantwortet.
+discovery-team = Wer gehört zum Betriebsteam?
+discovery-reporting = Wie berichten Sie an die wichtigsten Beteiligten?
+discovery-awareness-owner = Wer ist für das Update-Bewusstsein verantwortlich?

@@ -362,3 +362,21 @@ rule-no-active-threats = No active threats
 rule-firewall = Firewall on
 rule-disk-encryption = Disk encrypted
 rule-checked-in-within = Checked in within { $days } days
+
+# Update awareness
+notice-mail-subject = [Major update] { $title }
+notice-reminder-subject = Please acknowledge: { $title }
+readiness-not-acknowledged = “{ $notice }” not acknowledged by { $people }
+readiness-all-acknowledged = Everyone acknowledged the notices due.
+readiness-missing-rules = No enabled rule for: { $types }
+readiness-no-tested-channel = No notification channel has passed a test.
+readiness-monitoring-ok = Rules on for every area; tested channels: { $channels }
+readiness-no-oncall = Critical rules without on-call recipients: { $rules }
+readiness-no-escalation = Critical rules without escalation: { $rules }
+readiness-no-critical-rules = No critical alert rule is on.
+readiness-unacknowledged-critical = { $count } critical alerts unacknowledged for more than { $minutes } minutes
+readiness-ack-median = Median time to acknowledge critical alerts (30 days): { $minutes } min
+readiness-discovery-ok = The discovery questions are answered.
+discovery-team = Who makes up the O&M team?
+discovery-reporting = How will you report to key stakeholders?
+discovery-awareness-owner = Who is responsible for update awareness?

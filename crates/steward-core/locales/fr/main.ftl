@@ -362,3 +362,21 @@ rule-no-active-threats = Aucune menace active
 rule-firewall = Pare-feu activé
 rule-disk-encryption = Disque chiffré
 rule-checked-in-within = Synchronisé dans les { $days } jours
+
+# Update awareness
+notice-mail-subject = [Mise à jour majeure] { $title }
+notice-reminder-subject = À prendre en compte : { $title }
+readiness-not-acknowledged = « { $notice } » non pris en compte par { $people }
+readiness-all-acknowledged = Tout le monde a pris en compte les avis échus.
+readiness-missing-rules = Aucune règle active pour : { $types }
+readiness-no-tested-channel = Aucun canal de notification n'a réussi un test.
+readiness-monitoring-ok = Règles actives pour chaque domaine ; canaux testés : { $channels }
+readiness-no-oncall = Règles critiques sans destinataires d'astreinte : { $rules }
+readiness-no-escalation = Règles critiques sans remontée : { $rules }
+readiness-no-critical-rules = Aucune règle d'alerte critique n'est active.
+readiness-unacknowledged-critical = { $count } alertes critiques non prises en compte depuis plus de { $minutes } minutes
+readiness-ack-median = Délai médian de prise en compte des alertes critiques (30 jours) : { $minutes } min
+readiness-discovery-ok = Les questions de cadrage ont une réponse.
+discovery-team = Qui compose l'équipe d'exploitation ?
+discovery-reporting = Comment rendrez-vous compte aux parties prenantes clés ?
+discovery-awareness-owner = Qui est responsable de la veille sur les mises à jour ?

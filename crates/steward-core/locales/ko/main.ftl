@@ -362,3 +362,21 @@ rule-no-active-threats = 활성 위협 없음
 rule-firewall = 방화벽 켜짐
 rule-disk-encryption = 디스크 암호화됨
 rule-checked-in-within = { $days }일 이내 체크인
+
+# Update awareness
+notice-mail-subject = [주요 업데이트] { $title }
+notice-reminder-subject = 확인해 주세요: { $title }
+readiness-not-acknowledged = “{ $notice }”을(를) 확인하지 않은 사람: { $people }
+readiness-all-acknowledged = 모두 기한이 지난 공지를 확인했습니다.
+readiness-missing-rules = 활성 규칙 없음: { $types }
+readiness-no-tested-channel = 테스트에 성공한 알림 채널이 없습니다.
+readiness-monitoring-ok = 모든 영역의 규칙이 켜져 있음. 테스트된 채널: { $channels }
+readiness-no-oncall = 당직 수신자가 없는 심각 규칙: { $rules }
+readiness-no-escalation = 상향 보고가 없는 심각 규칙: { $rules }
+readiness-no-critical-rules = 켜진 심각 경고 규칙이 없습니다.
+readiness-unacknowledged-critical = { $minutes }분 넘게 확인되지 않은 심각 경고 { $count }건
+readiness-ack-median = 심각 경고 확인까지 걸린 중앙값(30일): { $minutes }분
+readiness-discovery-ok = 사전 질문에 모두 답했습니다.
+discovery-team = 운영 및 유지 관리 팀은 누구로 구성됩니까?
+discovery-reporting = 주요 이해관계자에게 어떻게 보고합니까?
+discovery-awareness-owner = 업데이트 인지 담당자는 누구입니까?

@@ -362,3 +362,21 @@ rule-no-active-threats = Inga aktiva hot
 rule-firewall = Brandvägg på
 rule-disk-encryption = Disken krypterad
 rule-checked-in-within = Incheckad inom { $days } dagar
+
+# Update awareness
+notice-mail-subject = [Större uppdatering] { $title }
+notice-reminder-subject = Bekräfta gärna: { $title }
+readiness-not-acknowledged = ”{ $notice }” inte bekräftad av { $people }
+readiness-all-acknowledged = Alla har bekräftat de meddelanden som förfallit.
+readiness-missing-rules = Ingen aktiv regel för: { $types }
+readiness-no-tested-channel = Ingen aviseringskanal har klarat ett test.
+readiness-monitoring-ok = Regler på för alla områden; testade kanaler: { $channels }
+readiness-no-oncall = Kritiska regler utan jourmottagare: { $rules }
+readiness-no-escalation = Kritiska regler utan eskalering: { $rules }
+readiness-no-critical-rules = Ingen kritisk larmregel är på.
+readiness-unacknowledged-critical = { $count } kritiska larm obekräftade i mer än { $minutes } minuter
+readiness-ack-median = Mediantid till bekräftelse av kritiska larm (30 dagar): { $minutes } min
+readiness-discovery-ok = Kartläggningsfrågorna är besvarade.
+discovery-team = Vilka ingår i drift- och underhållsteamet?
+discovery-reporting = Hur rapporterar ni till viktiga intressenter?
+discovery-awareness-owner = Vem ansvarar för att hålla koll på uppdateringar?

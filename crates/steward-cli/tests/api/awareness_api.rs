@@ -1,0 +1,328 @@
+//! Update awareness: a vendor feed becomes notices, administrators are mailed about a major
+//! update (real SMTP server), acknowledgments drive the readiness checklist as the (manual)
+//! clock passes the grace period; briefings, reminders and the operational plan.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use steward_core::Role;
+use steward_store::audit::Actor;
+
+use crate::helpers::*;
+
+fn rss(title: &str) -> String {
+    format!(
+        r#"<?xml version="1.0"?><rss version="2.0"><channel><title>Vendor</title>
+        <item><guid>MC-100</guid><title>{title}</title>
+        <description>The admin center moves to a new address.</description>
+        <pubDate>Fri, 20 Nov 2026 10:00:00 GMT</pubDate></item></channel></rss>"#
+    )
+}
+
+/// A feed served over HTTP on 127.0.0.1; the document can be changed.
+async fn feed_server(doc: Arc<Mutex<String>>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/feed.xml", listener.local_addr().expect("addr"));
+    let app = axum::Router::new().route(
+        "/feed.xml",
+        axum::routing::get(move || {
+            let doc = doc.clone();
+            async move { doc.lock().expect("lock").clone() }
+        }),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    url
+}
+
+/// A user and an API token acting as that user.
+async fn person(app: &TestApp, email: &str, role: Role) -> (String, String) {
+    let user = steward_server::auth::create_user(
+        &app.store,
+        email,
+        &[role],
+        &[],
+        "a long enough password",
+        &Actor::cli(),
+    )
+    .await
+    .expect("user");
+    let token = steward_server::api::new_api_token(
+        &app.store,
+        email,
+        None,
+        Some(user.id.clone()),
+        None,
+        &Actor::cli(),
+    )
+    .await
+    .expect("token")
+    .token;
+    (user.id, token)
+}
+
+async fn readiness(app: &TestApp, id: &str) -> Value {
+    let (s, list) = app.get("/api/v1/readiness").await;
+    assert_eq!(s, 200, "{list}");
+    list.as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["id"] == id)
+        .cloned()
+        .expect("item")
+}
+
+#[tokio::test]
+async fn a_major_update_from_a_feed_is_mailed_and_must_be_acknowledged_by_every_admin() {
+    let smtp = Smtp::start().await;
+    let port = smtp.port;
+    let app = TestApp::spawn_manual(|c| {
+        c.notify.smtp_host = "127.0.0.1".into();
+        c.notify.smtp_port = port;
+        c.notify.smtp_tls = "none".into();
+    })
+    .await;
+    let (_, ann) = person(&app, "ann@example.org", Role::Administrator).await;
+    let (bo_id, bo) = person(&app, "bo@example.org", Role::Administrator).await;
+    app.store
+        .update_user(
+            &bo_id,
+            &steward_store::users::UserChange {
+                language: Some("fr".into()),
+                ..Default::default()
+            },
+            0,
+            &Actor::cli(),
+        )
+        .await
+        .expect("language");
+    let doc = Arc::new(Mutex::new(rss("Major update to the admin center")));
+    let url = feed_server(doc.clone()).await;
+
+    for bad in [
+        json!({"name": "x", "url": "ftp://x"}),
+        json!({"name": "x", "url": url, "defaults": {"tags": ["gossip"]}}),
+    ] {
+        let (s, body) = app.post_as("/api/v1/feeds", &app.admin_token, &bad).await;
+        assert_eq!((s, code(&body)), (400, "invalid_field"), "{bad}");
+    }
+    let (s, feed) = app
+        .post_as(
+            "/api/v1/feeds",
+            &app.admin_token,
+            &json!({"name": "Vendor release notes", "url": url,
+                    "defaults": {"tags": ["feature_update", "major_update"], "category": "plan_for_change",
+                                 "platforms": [{"platform": "windows"}]}}),
+        )
+        .await;
+    assert_eq!(s, 201, "{feed}");
+    let fetch = format!("/api/v1/feeds/{}/fetch", feed["id"].as_str().expect("id"));
+    let (_, got) = app.post_as(&fetch, &app.admin_token, &json!({})).await;
+    assert_eq!(
+        (got["new"].as_u64(), got["updated"].as_u64()),
+        (Some(1), Some(0)),
+        "{got}"
+    );
+    let (_, again) = app.post_as(&fetch, &app.admin_token, &json!({})).await;
+    assert_eq!(
+        (again["new"].as_u64(), again["updated"].as_u64()),
+        (Some(0), Some(0)),
+        "seen before"
+    );
+
+    // Both administrators are mailed, each in their language.
+    let mails = smtp.wait_for(2).await;
+    let subjects: Vec<&str> = mails
+        .iter()
+        .map(|m| m.headers["subject"].as_str())
+        .collect();
+    assert!(
+        subjects
+            .iter()
+            .any(|s| s.contains("[Major update] Major update to the admin center")),
+        "{subjects:?}"
+    );
+    let to_bo = mails
+        .iter()
+        .find(|m| m.headers["to"].contains("bo@example.org"))
+        .expect("mail to bo");
+    assert!(
+        to_bo.body.contains("The admin center moves"),
+        "{}",
+        to_bo.body
+    );
+
+    let (_, list) = app.get_as("/api/v1/notices", &ann).await;
+    let notice = list["items"][0].clone();
+    let id = notice["id"].as_str().expect("id").to_string();
+    assert_eq!(notice["state"]["acknowledged_at"], Value::Null);
+    let (s, _) = app
+        .post_as(
+            &format!("/api/v1/notices/{id}/acknowledge"),
+            &ann,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (s, body) = app
+        .post_as(
+            &format!("/api/v1/notices/{id}/acknowledge"),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (s, code(&body)),
+        (403, "forbidden"),
+        "a service token is nobody"
+    );
+
+    // Within the grace period the checklist item holds; after it, it names who is missing.
+    assert_eq!(readiness(&app, "admins_aware").await["pass"], true);
+    app.clock.advance(Duration::from_secs(8 * 86_400));
+    let item = readiness(&app, "admins_aware").await;
+    assert_eq!(item["pass"], false);
+    let evidence = item["evidence"][0].as_str().expect("evidence");
+    assert!(
+        evidence.contains("bo@example.org") && !evidence.contains("ann@"),
+        "{evidence}"
+    );
+    let (_, detail) = app.get(&format!("/api/v1/notices/{id}")).await;
+    assert_eq!(
+        detail["acknowledgments"]["missing"],
+        json!(["bo@example.org"])
+    );
+    let (s, r) = app
+        .post_as(
+            &format!("/api/v1/notices/{id}/remind"),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!((s, r["reminded"].as_u64()), (200, Some(1)), "{r}");
+    let mails = smtp.wait_for(3).await;
+    assert!(mails
+        .iter()
+        .any(|m| m.headers["subject"].starts_with("À prendre en compte")));
+    app.post_as(
+        &format!("/api/v1/notices/{id}/acknowledge"),
+        &bo,
+        &json!({}),
+    )
+    .await;
+    assert_eq!(readiness(&app, "admins_aware").await["pass"], true);
+
+    // The vendor changes the entry: the notice is updated and marked so, not duplicated.
+    *doc.lock().expect("lock") = rss("Major update to the admin center (new date)");
+    let (_, got) = app.post_as(&fetch, &app.admin_token, &json!({})).await;
+    assert_eq!(
+        (got["new"].as_u64(), got["updated"].as_u64()),
+        (Some(0), Some(1))
+    );
+    let (_, list) = app.get_as("/api/v1/notices", &ann).await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(list["items"][0]["revised"], true);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn briefings_the_plan_and_the_checklist() {
+    let app = TestApp::spawn_manual(|_| {}).await;
+    let (_, desk) = person(&app, "desk@example.org", Role::Helpdesk).await;
+    let (s, body) = app
+        .post_as(
+            "/api/v1/notices",
+            &app.admin_token,
+            &json!({"title": {"en": "x"}, "tags": ["rumour"]}),
+        )
+        .await;
+    assert_eq!((s, code(&body)), (400, "invalid_field"));
+    let (s, n) = app
+        .post_as(
+            "/api/v1/notices",
+            &app.admin_token,
+            &json!({"title": {"en": "New VPN client on Monday", "fr": "Nouveau client VPN lundi"},
+                    "body": {"en": "Users will be asked to sign in again."},
+                    "help_desk": true, "tags": ["user_impact"], "category": "plan_for_change"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{n}");
+    let id = n["id"].as_str().expect("id");
+    let (s, _) = app
+        .post_as("/api/v1/notices", &desk, &json!({"title": {"en": "x"}}))
+        .await;
+    assert_eq!(
+        s, 403,
+        "the help desk reads notices, it does not write them"
+    );
+    let (_, fr) = app
+        .http
+        .get(format!("{}/api/v1/notices", app.base))
+        .bearer_auth(&desk)
+        .header("accept-language", "fr")
+        .send()
+        .await
+        .map(|r| (0, r))
+        .expect("list");
+    let fr: Value = fr.json().await.expect("json");
+    assert_eq!(fr["items"][0]["title_text"], "Nouveau client VPN lundi");
+    let (_, detail) = app.get(&format!("/api/v1/notices/{id}")).await;
+    assert_eq!(detail["acknowledgments"]["audience"], "helpdesk");
+    assert_eq!(
+        detail["acknowledgments"]["missing"],
+        json!(["desk@example.org"])
+    );
+    app.clock.advance(Duration::from_secs(8 * 86_400));
+    assert_eq!(readiness(&app, "help_desk_aware").await["pass"], false);
+    app.post_as(
+        &format!("/api/v1/notices/{id}/acknowledge"),
+        &desk,
+        &json!({}),
+    )
+    .await;
+    assert_eq!(readiness(&app, "help_desk_aware").await["pass"], true);
+
+    // Monitoring and reacting fail without rules and a tested channel.
+    let item = readiness(&app, "monitoring").await;
+    assert_eq!(item["pass"], false);
+    assert!(item["evidence"][0]
+        .as_str()
+        .is_some_and(|e| e.contains("active_threat")));
+    assert_eq!(readiness(&app, "reacting").await["pass"], false);
+
+    // The discovery questions, answered in the plan.
+    let (_, plan) = app.get("/api/v1/ops-plan").await;
+    assert_eq!(plan["unanswered"].as_array().map(Vec::len), Some(3));
+    assert_eq!(readiness(&app, "discovery").await["pass"], false);
+    let body = json!({"team": [{"person": "Ann", "role": "lead", "responsibilities": "triage"}],
+                      "reporting": [{"who": "Ann", "stakeholders": "CIO", "cadence": "monthly"}],
+                      "update_awareness_owner": "Bo",
+                      "focus_areas": [{"area": "help_desk", "goals": "brief before users call",
+                                       "owner": "Bo", "status": "in_progress"}]});
+    let resp = app
+        .http
+        .put(format!("{}/api/v1/ops-plan", app.base))
+        .bearer_auth(&app.admin_token)
+        .json(&body)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(resp.status(), 200);
+    let plan: Value = resp.json().await.expect("json");
+    assert_eq!(plan["unanswered"], json!([]));
+    assert_eq!(readiness(&app, "discovery").await["pass"], true);
+    let bad = app
+        .http
+        .put(format!("{}/api/v1/ops-plan", app.base))
+        .bearer_auth(&desk)
+        .json(&body)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(bad.status(), 403);
+    app.shutdown().await;
+}
