@@ -13,6 +13,7 @@ pub mod policy;
 pub mod role;
 pub mod secret;
 pub mod time;
+pub mod training;
 
 pub use i18n::{t, t_args, Lang};
 pub use role::Role;

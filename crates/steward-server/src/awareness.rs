@@ -711,6 +711,7 @@ pub async fn checklist(state: &AppState) -> Result<Vec<Check>, ApiError> {
         admins_aware(&notices, &admins, &acked, now, grace),
         help_desk_aware(&notices, &desk, &platforms, &acked, now, grace),
         discovery,
+        crate::training::readiness(state).await?,
     ])
 }
 

@@ -19,6 +19,7 @@ pub mod fleet;
 pub mod metrics;
 pub mod notify;
 pub mod policy;
+pub mod training;
 pub mod users;
 
 use std::future::Future;

@@ -260,6 +260,66 @@ pub fn endpoints() -> Vec<Endpoint> {
             Requires(ManageUsers),
             || axum::routing::put(crate::awareness::put_plan),
         ),
+        ep(
+            Method::GET,
+            "/api/v1/features",
+            Requires(ManagePolicies),
+            || get(crate::training::list_features),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/features",
+            Requires(ManagePolicies),
+            || post(crate::training::create_feature),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/features/{id}/{event}",
+            Requires(ManagePolicies),
+            || post(crate::training::feature_event),
+        ),
+        ep(Method::GET, "/api/v1/training", Authenticated, || {
+            get(crate::training::list_materials)
+        }),
+        ep(
+            Method::POST,
+            "/api/v1/training",
+            Requires(ManagePolicies),
+            || post(crate::training::create_material),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/training/{id}/reviewed",
+            Requires(ManagePolicies),
+            || post(crate::training::reviewed),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/training/{id}/assign",
+            Requires(ManageUsers),
+            || post(crate::training::assign),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/training/{id}/complete",
+            Authenticated,
+            || post(crate::training::complete),
+        ),
+        ep(Method::GET, "/api/v1/onboarding", Authenticated, || {
+            get(crate::training::get_onboarding)
+        }),
+        ep(
+            Method::PUT,
+            "/api/v1/onboarding",
+            Requires(ManageUsers),
+            || axum::routing::put(crate::training::put_onboarding),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/onboarding/{step}/done",
+            Authenticated,
+            || post(crate::training::step_done),
+        ),
         ep(Method::GET, "/api/v1/readiness", Authenticated, || {
             get(crate::awareness::readiness)
         }),

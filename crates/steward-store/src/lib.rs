@@ -18,6 +18,7 @@ pub mod fleet;
 pub mod notify;
 pub mod policies;
 pub mod tokens;
+pub mod training;
 pub mod users;
 pub mod writer;
 

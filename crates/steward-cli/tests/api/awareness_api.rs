@@ -326,3 +326,125 @@ async fn briefings_the_plan_and_the_checklist() {
     assert_eq!(bad.status(), 403);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn training_goes_stale_when_its_feature_is_enabled_and_onboarding_is_tracked() {
+    let app = TestApp::spawn_manual(|_| {}).await;
+    let (_, desk) = person(&app, "desk@example.org", Role::Helpdesk).await;
+    let (s, feature) = app
+        .post_as(
+            "/api/v1/features",
+            &app.admin_token,
+            &json!({"name": "Passkeys", "description": "Sign-in without passwords"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{feature}");
+    let fid = feature["id"].as_str().expect("id").to_string();
+    let (s, body) = app
+        .post_as(
+            "/api/v1/training",
+            &app.admin_token,
+            &json!({"title": "x", "audience": "helpdesk", "url": "https://wiki.example.org", "features": ["nope"]}),
+        )
+        .await;
+    assert_eq!((s, code(&body)), (400, "invalid_field"), "unknown feature");
+    let (s, material) = app
+        .post_as(
+            "/api/v1/training",
+            &app.admin_token,
+            &json!({"title": "Helping users sign in", "audience": "helpdesk",
+                    "url": "https://wiki.example.org/sign-in", "features": [fid]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{material}");
+    let mid = material["id"].as_str().expect("id").to_string();
+    assert_eq!(readiness(&app, "training").await["pass"], true);
+
+    // The feature is switched on later: the material turns stale, and says why.
+    app.clock.advance(Duration::from_secs(3600));
+    let (s, _) = app
+        .post_as(
+            &format!("/api/v1/features/{fid}/enable"),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let item = readiness(&app, "training").await;
+    assert_eq!(item["pass"], false);
+    let evidence = item["evidence"][0].as_str().expect("evidence");
+    assert!(
+        evidence.contains("Helping users sign in") && evidence.contains("Passkeys"),
+        "{evidence}"
+    );
+    let (_, list) = app.get("/api/v1/training").await;
+    assert_eq!(list["items"][0]["stale_because"], json!(["Passkeys"]));
+    app.clock.advance(Duration::from_secs(60));
+    let (s, _) = app
+        .post_as(
+            &format!("/api/v1/training/{mid}/reviewed"),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        readiness(&app, "training").await["pass"],
+        true,
+        "fresh again"
+    );
+    let (s, _) = app
+        .post_as(
+            &format!("/api/v1/training/{mid}/complete"),
+            &desk,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 204);
+    let (_, list) = app.get("/api/v1/training").await;
+    assert_eq!(list["items"][0]["completed"], 1);
+
+    // Onboarding: the help desk's plan, a week to finish it.
+    let plan = json!({"plans": [{"role": "helpdesk", "within_days": 7, "steps": [
+        {"id": "console", "title": "Tour of the console"},
+        {"id": "sign-in", "title": "Sign-in problems", "material": mid}]}]});
+    let resp = app
+        .http
+        .put(format!("{}/api/v1/onboarding", app.base))
+        .bearer_auth(&app.admin_token)
+        .json(&plan)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(resp.status(), 200);
+    let (s, _) = app
+        .post_as("/api/v1/onboarding/console/done", &desk, &json!({}))
+        .await;
+    assert_eq!(s, 204);
+    let (s, _) = app
+        .post_as("/api/v1/onboarding/payroll/done", &desk, &json!({}))
+        .await;
+    assert_eq!(s, 404, "not a step of their plan");
+    app.clock.advance(Duration::from_secs(8 * 86_400));
+    let (_, view) = app.get("/api/v1/onboarding").await;
+    let mine = view["progress"]
+        .as_array()
+        .expect("progress")
+        .iter()
+        .find(|p| p["user"] == "desk@example.org")
+        .cloned()
+        .expect("desk progress");
+    assert_eq!(
+        (
+            mine["done"].as_u64(),
+            mine["total"].as_u64(),
+            mine["behind"].as_bool()
+        ),
+        (Some(1), Some(2), Some(true))
+    );
+    assert_eq!(readiness(&app, "training").await["pass"], false);
+    app.post_as("/api/v1/onboarding/sign-in/done", &desk, &json!({}))
+        .await;
+    assert_eq!(readiness(&app, "training").await["pass"], true);
+    app.shutdown().await;
+}

@@ -380,3 +380,6 @@ readiness-discovery-ok = Die Vorbereitungsfragen sind beantwortet.
 discovery-team = Wer gehört zum Betriebsteam?
 discovery-reporting = Wie berichten Sie an die wichtigsten Beteiligten?
 discovery-awareness-owner = Wer ist für das Update-Bewusstsein verantwortlich?
+readiness-stale-material = „{ $material }“ ist veraltet: { $features } hat sich seit der letzten Prüfung geändert
+readiness-onboarding-behind = Einarbeitung im Verzug: { $people }
+readiness-training-ok = Schulungsunterlagen sind aktuell, die Einarbeitung liegt im Plan.

@@ -380,3 +380,6 @@ readiness-discovery-ok = The discovery questions are answered.
 discovery-team = Who makes up the O&M team?
 discovery-reporting = How will you report to key stakeholders?
 discovery-awareness-owner = Who is responsible for update awareness?
+readiness-stale-material = “{ $material }” is out of date: { $features } changed since its last review
+readiness-onboarding-behind = Onboarding behind schedule: { $people }
+readiness-training-ok = Training materials are current and onboarding is on track.

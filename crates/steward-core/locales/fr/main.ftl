@@ -380,3 +380,6 @@ readiness-discovery-ok = Les questions de cadrage ont une réponse.
 discovery-team = Qui compose l'équipe d'exploitation ?
 discovery-reporting = Comment rendrez-vous compte aux parties prenantes clés ?
 discovery-awareness-owner = Qui est responsable de la veille sur les mises à jour ?
+readiness-stale-material = « { $material } » est obsolète : { $features } a changé depuis sa dernière relecture
+readiness-onboarding-behind = Intégration en retard : { $people }
+readiness-training-ok = Les supports de formation sont à jour et l'intégration est dans les temps.

@@ -380,3 +380,6 @@ readiness-discovery-ok = 사전 질문에 모두 답했습니다.
 discovery-team = 운영 및 유지 관리 팀은 누구로 구성됩니까?
 discovery-reporting = 주요 이해관계자에게 어떻게 보고합니까?
 discovery-awareness-owner = 업데이트 인지 담당자는 누구입니까?
+readiness-stale-material = “{ $material }” 자료가 오래됨: 마지막 검토 후 { $features } 변경
+readiness-onboarding-behind = 온보딩 지연: { $people }
+readiness-training-ok = 교육 자료가 최신이며 온보딩이 일정대로 진행 중입니다.

@@ -380,3 +380,6 @@ readiness-discovery-ok = Kartläggningsfrågorna är besvarade.
 discovery-team = Vilka ingår i drift- och underhållsteamet?
 discovery-reporting = Hur rapporterar ni till viktiga intressenter?
 discovery-awareness-owner = Vem ansvarar för att hålla koll på uppdateringar?
+readiness-stale-material = ”{ $material }” är inaktuell: { $features } har ändrats sedan senaste granskningen
+readiness-onboarding-behind = Introduktion efter tidsplanen: { $people }
+readiness-training-ok = Utbildningsmaterialet är aktuellt och introduktionen följer planen.
