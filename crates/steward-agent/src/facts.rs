@@ -33,7 +33,31 @@ pub fn os_facts() -> OsFacts {
         kernel: read_trim("/proc/sys/kernel/osrelease"),
         hostname: read_trim("/proc/sys/kernel/hostname"),
         arch: std::env::consts::ARCH.to_string(),
+        locale: locale(),
     }
+}
+
+/// The system's locale: `LC_ALL` or `LANG` of the agent's environment, else the system
+/// default (`/etc/default/locale`, `/etc/locale.conf`).
+pub fn locale() -> String {
+    for var in ["LC_ALL", "LANG"] {
+        if let Ok(v) = std::env::var(var) {
+            if !v.is_empty() && v != "C" && v != "POSIX" {
+                return v;
+            }
+        }
+    }
+    ["/etc/default/locale", "/etc/locale.conf"]
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .flat_map(|text| {
+            text.lines()
+                .filter_map(|l| l.trim().strip_prefix("LANG="))
+                .map(|v| v.trim_matches('"').to_string())
+                .collect::<Vec<_>>()
+        })
+        .next()
+        .unwrap_or_default()
 }
 
 /// A stable identifier of this machine: systemd's machine id.

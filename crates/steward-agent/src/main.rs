@@ -119,6 +119,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show the announcements the organisation sent to this device (and mark them read).
+    Messages {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -130,6 +135,69 @@ struct State {
     /// Hash of the inventory last acknowledged by the server.
     inventory_hash: String,
     interval_secs: u32,
+    /// What to tell the server about the messages it sent (received, read), with the next
+    /// snapshot.
+    #[serde(default)]
+    receipts: Vec<steward_proto::ActionResult>,
+}
+
+/// An announcement shown on this device.
+#[derive(Serialize, Deserialize, Clone)]
+struct Message {
+    id: String,
+    title: String,
+    body: String,
+    sent_at: String,
+    #[serde(default)]
+    read: bool,
+}
+
+fn messages_path(dir: &Path) -> PathBuf {
+    dir.join("messages.json")
+}
+
+fn load_messages(dir: &Path) -> Vec<Message> {
+    std::fs::read(messages_path(dir))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+fn save_messages(dir: &Path, list: &[Message]) -> anyhow::Result<()> {
+    let tmp = dir.join("messages.json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(list)?)?;
+    std::fs::rename(tmp, messages_path(dir))?;
+    Ok(())
+}
+
+/// Keeps the messages the server handed over and notes their receipt for the server.
+fn take_messages(
+    dir: &Path,
+    state: &mut State,
+    actions: &[steward_proto::Action],
+) -> anyhow::Result<()> {
+    let mut list = load_messages(dir);
+    for a in actions.iter().filter(|a| a.kind == "show_message") {
+        if !list.iter().any(|m| m.id == a.id) {
+            let text = |k: &str| a.params[k].as_str().unwrap_or_default().to_string();
+            list.push(Message {
+                id: a.id.clone(),
+                title: text("title"),
+                body: text("body"),
+                sent_at: text("sent_at"),
+                read: false,
+            });
+        }
+        if !state.receipts.iter().any(|r| r.action_id == a.id) {
+            state.receipts.push(steward_proto::ActionResult {
+                action_id: a.id.clone(),
+                ok: true,
+                code: None,
+                message: None,
+            });
+        }
+    }
+    save_messages(dir, &list)
 }
 
 fn default_state_dir() -> PathBuf {
@@ -219,6 +287,7 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                     seq: 0,
                     inventory_hash: String::new(),
                     interval_secs: resp.checkin_interval_secs,
+                    receipts: Vec::new(),
                 },
             )
             .with_context(|| dir.display().to_string())?;
@@ -319,6 +388,35 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                 for d in &record.detections {
                     println!("  {}: {}", d.path, d.threat_name);
                 }
+            }
+            Ok(())
+        }
+        Command::Messages { json } => {
+            let mut list = load_messages(&dir);
+            if json {
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!(
+                    list.iter().map(|m| serde_json::json!({"id": m.id, "title": m.title, "body": m.body, "sent_at": m.sent_at, "read": m.read})).collect::<Vec<_>>()
+                ))?);
+            } else if list.is_empty() {
+                println!("{}", t(lang, "agent-no-messages"));
+            } else {
+                for m in &list {
+                    println!("{}  {}\n{}\n", m.sent_at, m.title, m.body);
+                }
+            }
+            // Shown now: the server hears it with the next snapshot.
+            if let Some(mut state) = load(&dir)? {
+                for m in list.iter_mut().filter(|m| !m.read) {
+                    m.read = true;
+                    state.receipts.push(steward_proto::ActionResult {
+                        action_id: m.id.clone(),
+                        ok: true,
+                        code: Some("read".into()),
+                        message: None,
+                    });
+                }
+                save(&dir, &state)?;
+                save_messages(&dir, &list)?;
             }
             Ok(())
         }
@@ -477,6 +575,7 @@ fn collect(settings: &Settings, state: &mut State, queue: &Queue) -> anyhow::Res
     if changed {
         state.inventory_hash = hash.clone();
     }
+    let receipts = std::mem::take(&mut state.receipts);
     save(dir, state)?;
     queue.push(&CheckinRequest {
         seq: state.seq,
@@ -485,7 +584,7 @@ fn collect(settings: &Settings, state: &mut State, queue: &Queue) -> anyhow::Res
         inventory: changed.then_some(inventory),
         protection: Some(clamav::protection(clamav_db, dir)),
         compliance: Some(steward_agent::security::compliance_facts()),
-        action_results: Vec::new(),
+        action_results: receipts,
     })?;
     Ok(())
 }
@@ -509,6 +608,7 @@ async fn deliver(
                     state.inventory_hash.clear();
                 }
                 state.interval_secs = resp.next_checkin_secs;
+                take_messages(dir, state, &resp.actions)?;
                 save(dir, state)?;
                 Queue::remove(&path)?;
                 delivered += 1;

@@ -145,6 +145,21 @@ impl SimDevice {
                     "aarch64"
                 }
                 .into(),
+                // Every device of an owner has the owner's locale: half English, the rest
+                // French, Swedish, German, Korean.
+                locale: [
+                    "en_US.UTF-8",
+                    "en_US.UTF-8",
+                    "en_GB.UTF-8",
+                    "en_US.UTF-8",
+                    "en_US.UTF-8",
+                    "fr_FR.UTF-8",
+                    "sv_SE.UTF-8",
+                    "de_DE.UTF-8",
+                    "ko_KR.UTF-8",
+                    "fr_CA.UTF-8",
+                ][(index * 7 / 10 % 10) as usize]
+                    .into(),
             },
             serial: format!("{prefix}{:08X}", rng.gen::<u32>()),
             hardware_id: format!("sim-{seed:x}-{index}"),

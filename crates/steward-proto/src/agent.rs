@@ -100,6 +100,9 @@ pub struct OsFacts {
     pub hostname: String,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub arch: String,
+    /// The system locale (`fr_FR.UTF-8` …): the owner's language for announcements.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub locale: String,
 }
 
 /// Device threat state, modelled on Intune's Defender report.

@@ -280,11 +280,15 @@ pub async fn checkin(
     } else {
         None
     };
+    if !req.action_results.is_empty() {
+        crate::announce::receipts(&state, &device.id, &req.action_results, now).await;
+    }
+    let actions = state.messages.for_device(&device.id);
     let answer = |applied: bool, send_inventory: bool| CheckinResponse {
         applied,
         next_checkin_secs: interval,
         send_inventory,
-        actions: Vec::new(),
+        actions: actions.clone(),
         new_secret: new_secret.clone(),
     };
     if seq <= device.auth.seq {

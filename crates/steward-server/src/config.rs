@@ -31,6 +31,8 @@ pub struct AwarenessConfig {
     pub grace_days: u32,
     /// Minutes within which a critical alert should be acknowledged.
     pub ack_target_minutes: u32,
+    /// Announcement e-mails sent per minute at most.
+    pub announcement_mails_per_minute: u32,
 }
 
 impl Default for AwarenessConfig {
@@ -38,6 +40,7 @@ impl Default for AwarenessConfig {
         AwarenessConfig {
             grace_days: 7,
             ack_target_minutes: 30,
+            announcement_mails_per_minute: 600,
         }
     }
 }
@@ -265,7 +268,8 @@ impl Config {
              # Days administrators and the help desk have to acknowledge notices meant for them\n\
              # (sooner when a notice's act-by date is sooner).\ngrace_days = {}\n\
              # Minutes within which a critical alert should be acknowledged (readiness).\n\
-             ack_target_minutes = {}\n",
+             ack_target_minutes = {}\n\
+             # Announcement e-mails sent per minute at most.\nannouncement_mails_per_minute = {}\n",
             d.listen,
             d.data_dir.display(),
             d.checkin.interval_secs,
@@ -285,7 +289,8 @@ impl Config {
             d.notify.max_backoff_secs,
             d.notify.give_up_after_hours,
             d.awareness.grace_days,
-            d.awareness.ack_target_minutes
+            d.awareness.ack_target_minutes,
+            d.awareness.announcement_mails_per_minute
         )
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod agent;
 pub mod alerts;
+pub mod announce;
 pub mod api;
 pub mod auth;
 pub mod awareness;
@@ -53,6 +54,8 @@ pub struct AppState {
     pub fleet: Arc<fleet::FleetCache>,
     /// Every "now" of the server.
     pub clock: clock::Clock,
+    /// Messages for devices (announcements) waiting for their next check-in.
+    pub messages: Arc<announce::Waiting>,
 }
 
 /// Every route of the server.
@@ -129,6 +132,7 @@ pub fn state(
             checkin_rate: Arc::new(AtomicU64::new(0)),
             fleet: Arc::new(fleet::FleetCache::default()),
             clock,
+            messages: Arc::default(),
         },
         handles,
     )
@@ -164,6 +168,7 @@ pub async fn serve_with_clock(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (state, writers) = state(store, config, clock);
+    announce::load_waiting(&state).await?;
     let ticker = tokio::spawn(housekeeping(state.clone()));
     let sweeper = tokio::spawn(fleet::sweeper(state.clone()));
     let notifier = tokio::spawn(notify::notifier(state.clone()));

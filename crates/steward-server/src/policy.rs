@@ -320,6 +320,18 @@ pub fn endpoints() -> Vec<Endpoint> {
             Authenticated,
             || post(crate::training::step_done),
         ),
+        ep(
+            Method::GET,
+            "/api/v1/announcements",
+            Requires(ReadDevices),
+            || get(crate::announce::list),
+        ),
+        ep(
+            Method::POST,
+            "/api/v1/announcements",
+            Requires(ManageDevices),
+            || post(crate::announce::create),
+        ),
         ep(Method::GET, "/api/v1/readiness", Authenticated, || {
             get(crate::awareness::readiness)
         }),

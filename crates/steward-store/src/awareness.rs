@@ -372,15 +372,28 @@ impl Store {
         mails: &[(String, String, String, String, String)],
         now: i64,
     ) -> Result<usize> {
+        self.queue_mails_spaced(kind, mails, now, 0).await
+    }
+
+    /// [`Store::queue_mails`], the n-th mail not sent before `now + n × spacing_ms` (a
+    /// sending rate limit for mass mailings).
+    pub async fn queue_mails_spaced(
+        &self,
+        kind: &str,
+        mails: &[(String, String, String, String, String)],
+        now: i64,
+        spacing_ms: i64,
+    ) -> Result<usize> {
         if mails.is_empty() {
             return Ok(0);
         }
         let mut tx = self.begin_write().await?;
-        for (user, address, lang, subject, body) in mails {
+        for (i, (user, address, lang, subject, body)) in mails.iter().enumerate() {
+            let at = now + i as i64 * spacing_ms;
             sqlx::query(
                 "INSERT INTO outbox (id, channel_id, rule_id, kind, subject, body, alert_count, \
                  created_at, state, next_attempt_at, address, language) \
-                 VALUES ($1, $2, '', $3, $4, $5, 0, $6, 'pending', $6, $7, $8)",
+                 VALUES ($1, $2, '', $3, $4, $5, 0, $6, 'pending', $9, $7, $8)",
             )
             .bind(uuid::Uuid::now_v7().to_string())
             .bind(format!("user:{user}"))
@@ -390,6 +403,7 @@ impl Store {
             .bind(now)
             .bind(address)
             .bind(lang)
+            .bind(at)
             .execute(&mut *tx)
             .await?;
         }

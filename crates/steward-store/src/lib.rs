@@ -11,6 +11,7 @@
 //! - On SQLite there is exactly one writing connection, so writers never contend for the lock.
 
 pub mod alerts;
+pub mod announcements;
 pub mod audit;
 pub mod awareness;
 pub mod devices;

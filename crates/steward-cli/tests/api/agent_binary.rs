@@ -126,6 +126,34 @@ async fn the_agent_enrolls_this_machine_and_reports_its_facts() {
     let status = run_agent(state.path(), &["status", "--json"]).await;
     let status: serde_json::Value = serde_json::from_str(&status).expect("json");
     assert_eq!(status["enrolled"], id.as_str());
+
+    // An announcement to Linux owners: the agent gets it with its next check-in, lists it,
+    // and the server hears it was received and then read.
+    let out = run_agent(state.path(), &["messages"]).await;
+    assert!(out.contains("No messages"), "{out}");
+    let (s, _) = app
+        .post_as(
+            "/api/v1/announcements",
+            &app.admin_token,
+            &serde_json::json!({"title": {"en": "VPN maintenance tonight"},
+                                "body": {"en": "Expect a short outage at 22:00."},
+                                "platforms": [{"platform": "linux"}]}),
+        )
+        .await;
+    assert_eq!(s, 201);
+    run_agent(state.path(), &["run", "--once"]).await;
+    let shown = run_agent(state.path(), &["messages", "--json"]).await;
+    let shown: serde_json::Value = serde_json::from_str(&shown).expect("json");
+    assert_eq!(shown[0]["title"], "VPN maintenance tonight");
+    assert_eq!(shown[0]["body"], "Expect a short outage at 22:00.");
+    run_agent(state.path(), &["run", "--once"]).await;
+    let (_, list) = app.get("/api/v1/announcements").await;
+    let reach = &list["items"][0]["reach"];
+    assert_eq!(
+        (reach["delivered"].as_u64(), reach["read"].as_u64()),
+        (Some(1), Some(1)),
+        "{reach}"
+    );
     app.shutdown().await;
 }
 

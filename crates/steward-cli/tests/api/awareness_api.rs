@@ -448,3 +448,197 @@ async fn training_goes_stale_when_its_feature_is_enabled_and_onboarding_is_track
     assert_eq!(readiness(&app, "training").await["pass"], true);
     app.shutdown().await;
 }
+
+/// Enrolls a device for `owner` and checks it in with its OS version and locale.
+async fn owned(
+    app: &TestApp,
+    token: &str,
+    name: &str,
+    owner: &str,
+    platform: steward_proto::Platform,
+    version: &str,
+    locale: &str,
+) -> (String, String) {
+    let mut req = enroll_request(token, name, platform);
+    req.owner = owner.into();
+    let r = app.agent.enroll(&req).await.expect("enroll");
+    let mut c = checkin(1, name);
+    c.os.version = version.into();
+    c.os.locale = locale.into();
+    app.agent
+        .checkin(&r.device_id, &r.device_secret, &c)
+        .await
+        .expect("checkin");
+    (r.device_id, r.device_secret)
+}
+
+#[tokio::test]
+async fn an_announcement_reaches_exactly_its_owners_in_their_languages_by_mail_and_agent() {
+    use steward_proto::Platform::{Macos, Windows};
+    let smtp = Smtp::start().await;
+    let port = smtp.port;
+    let app = TestApp::spawn_with(|c| {
+        c.notify.smtp_host = "127.0.0.1".into();
+        c.notify.smtp_port = port;
+        c.notify.smtp_tls = "none".into();
+        c.awareness.announcement_mails_per_minute = 60_000;
+    })
+    .await;
+    let token = app.enrollment_token(Default::default()).await;
+    let fr = owned(
+        &app,
+        &token,
+        "mac-fr",
+        "fr@example.org",
+        Macos,
+        "14.6",
+        "fr_FR.UTF-8",
+    )
+    .await;
+    let fr2 = owned(
+        &app,
+        &token,
+        "mac-fr2",
+        "fr@example.org",
+        Macos,
+        "12.7.6",
+        "fr_FR.UTF-8",
+    )
+    .await;
+    let ko = owned(
+        &app,
+        &token,
+        "mac-ko",
+        "ko@example.org",
+        Macos,
+        "13.7",
+        "ko_KR.UTF-8",
+    )
+    .await;
+    let en = owned(&app, &token, "mac-en", "en@example.org", Macos, "14.2", "").await;
+    let new = owned(
+        &app,
+        &token,
+        "mac-new",
+        "new@example.org",
+        Macos,
+        "15.1",
+        "de_DE.UTF-8",
+    )
+    .await;
+    let win = owned(
+        &app,
+        &token,
+        "win",
+        "win@example.org",
+        Windows,
+        "10.0.22631",
+        "sv_SE.UTF-8",
+    )
+    .await;
+
+    let (s, body) = app
+        .post_as(
+            "/api/v1/announcements",
+            &app.admin_token,
+            &json!({"title": {"en": " "}}),
+        )
+        .await;
+    assert_eq!((s, code(&body)), (400, "invalid_field"));
+    let (s, a) = app
+        .post_as(
+            "/api/v1/announcements",
+            &app.admin_token,
+            &json!({"title": {"en": "Update macOS before Friday",
+                              "fr": "Mettez à jour macOS avant vendredi",
+                              "ko": "금요일 전에 macOS를 업데이트하세요"},
+                    "body": {"en": "Open System Settings.", "fr": "Ouvrez les Réglages Système."},
+                    "platforms": [{"platform": "macos", "max_version": "15"}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{a}");
+    assert_eq!(
+        (
+            a["reach"]["devices"].as_u64(),
+            a["reach"]["owners"].as_u64()
+        ),
+        (Some(4), Some(3))
+    );
+
+    // By e-mail: each owner once, in their language; nobody else.
+    let (_, queued) = app.get("/api/v1/notifications?limit=100").await;
+    assert_eq!(
+        queued["items"].as_array().map(Vec::len),
+        Some(3),
+        "one mail per owner, decided with the announcement"
+    );
+    let mails = smtp.wait_for(3).await;
+    let subject_for = |who: &str| {
+        mails
+            .iter()
+            .find(|m| m.headers["to"].contains(who))
+            .map(|m| m.headers["subject"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        subject_for("fr@example.org"),
+        "Mettez à jour macOS avant vendredi"
+    );
+    assert_eq!(
+        subject_for("ko@example.org"),
+        "금요일 전에 macOS를 업데이트하세요"
+    );
+    assert_eq!(subject_for("en@example.org"), "Update macOS before Friday");
+
+    // Through the agent: the targeted devices get it with their next check-in answer.
+    let next = |dev: &(String, String), seq: u64, results: Vec<steward_proto::ActionResult>| {
+        let mut c = checkin(seq, "x");
+        c.action_results = results;
+        let (id, secret) = dev.clone();
+        let agent = app.agent.clone();
+        async move { agent.checkin(&id, &secret, &c).await.expect("checkin") }
+    };
+    let r = next(&fr, 2, vec![]).await;
+    assert_eq!(r.actions.len(), 1);
+    assert_eq!(r.actions[0].kind, "show_message");
+    assert_eq!(
+        r.actions[0].params["title"],
+        "Mettez à jour macOS avant vendredi"
+    );
+    assert_eq!(next(&fr2, 2, vec![]).await.actions.len(), 1);
+    assert_eq!(
+        next(&ko, 2, vec![]).await.actions[0].params["body"],
+        "Open System Settings.",
+        "falls back to the default language"
+    );
+    assert_eq!(next(&en, 2, vec![]).await.actions.len(), 1);
+    assert!(
+        next(&new, 2, vec![]).await.actions.is_empty(),
+        "macOS 15 is not below 15"
+    );
+    assert!(next(&win, 2, vec![]).await.actions.is_empty());
+
+    // Receipts: received, then shown; it is not handed over again.
+    let id = r.actions[0].id.clone();
+    let receipt = |code: Option<&str>| steward_proto::ActionResult {
+        action_id: id.clone(),
+        ok: true,
+        code: code.map(str::to_string),
+        message: None,
+    };
+    let after = next(&fr, 3, vec![receipt(None)]).await;
+    assert!(after.actions.is_empty(), "received: not sent again");
+    next(&fr, 4, vec![receipt(Some("read"))]).await;
+    let (_, list) = app.get("/api/v1/announcements").await;
+    let reach = &list["items"][0]["reach"];
+    assert_eq!(
+        (
+            reach["devices"].as_u64(),
+            reach["delivered"].as_u64(),
+            reach["read"].as_u64()
+        ),
+        (Some(4), Some(1), Some(1)),
+        "{reach}"
+    );
+    app.shutdown().await;
+}

@@ -564,48 +564,51 @@ pub struct Mail {
     pub body: String,
 }
 
-/// Decodes RFC 2047 encoded words (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`) in a header value.
+/// Decodes RFC 2047 encoded words (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`) in a header value;
+/// adjacent encoded words are joined (a character may be split between them).
 fn decode_words(v: &str) -> String {
     use base64::Engine;
+    fn word_bytes(part: &str) -> Option<Vec<u8>> {
+        let p = part.strip_prefix("=?")?.strip_suffix("?=")?;
+        let mut it = p.splitn(3, '?');
+        let (_charset, enc, text) = (it.next()?, it.next()?, it.next()?);
+        if enc.eq_ignore_ascii_case("b") {
+            return base64::engine::general_purpose::STANDARD.decode(text).ok();
+        }
+        let t = text.replace('_', " ");
+        let mut b = Vec::new();
+        let mut i = 0;
+        while i < t.len() {
+            if t.as_bytes()[i] == b'=' {
+                b.push(u8::from_str_radix(t.get(i + 1..i + 3)?, 16).ok()?);
+                i += 3;
+            } else {
+                b.push(t.as_bytes()[i]);
+                i += 1;
+            }
+        }
+        Some(b)
+    }
     let mut out = String::new();
-    for part in v.split_whitespace() {
-        let decoded = part
-            .strip_prefix("=?")
-            .and_then(|p| p.strip_suffix("?="))
-            .and_then(|p| {
-                let mut it = p.splitn(3, '?');
-                let (_charset, enc, text) = (it.next()?, it.next()?, it.next()?);
-                let bytes = if enc.eq_ignore_ascii_case("b") {
-                    base64::engine::general_purpose::STANDARD
-                        .decode(text)
-                        .ok()?
-                } else {
-                    let t = text.replace('_', " ");
-                    let mut b = Vec::new();
-                    let mut i = 0;
-                    while i < t.len() {
-                        if t.as_bytes()[i] == b'=' && i + 2 < t.len() + 1 {
-                            b.push(u8::from_str_radix(t.get(i + 1..i + 3)?, 16).ok()?);
-                            i += 3;
-                        } else {
-                            b.push(t.as_bytes()[i]);
-                            i += 1;
-                        }
-                    }
-                    b
-                };
-                String::from_utf8(bytes).ok()
-            });
-        match decoded {
-            Some(d) => out.push_str(&d),
+    let mut pending: Vec<u8> = Vec::new();
+    for (words, part) in v.split_whitespace().enumerate() {
+        match word_bytes(part) {
+            Some(b) => {
+                if pending.is_empty() && words > 0 {
+                    out.push(' ');
+                }
+                pending.extend(b);
+            }
             None => {
-                if !out.is_empty() {
+                out.push_str(&String::from_utf8_lossy(&std::mem::take(&mut pending)));
+                if words > 0 {
                     out.push(' ');
                 }
                 out.push_str(part);
             }
         }
     }
+    out.push_str(&String::from_utf8_lossy(&pending));
     out
 }
 
@@ -617,9 +620,10 @@ fn decode_mail(raw: &str) -> Mail {
     for line in head.lines() {
         if line.starts_with([' ', '\t']) {
             if let Some(k) = &last {
-                headers
-                    .entry(k.clone())
-                    .and_modify(|v: &mut String| v.push_str(line.trim_start()));
+                headers.entry(k.clone()).and_modify(|v: &mut String| {
+                    v.push(' ');
+                    v.push_str(line.trim_start());
+                });
             }
         } else if let Some((k, v)) = line.split_once(':') {
             let k = k.trim().to_ascii_lowercase();

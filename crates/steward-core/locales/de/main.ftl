@@ -383,3 +383,4 @@ discovery-awareness-owner = Wer ist für das Update-Bewusstsein verantwortlich?
 readiness-stale-material = „{ $material }“ ist veraltet: { $features } hat sich seit der letzten Prüfung geändert
 readiness-onboarding-behind = Einarbeitung im Verzug: { $people }
 readiness-training-ok = Schulungsunterlagen sind aktuell, die Einarbeitung liegt im Plan.
+agent-no-messages = Keine Nachrichten Ihrer Organisation.

@@ -383,3 +383,4 @@ discovery-awareness-owner = Who is responsible for update awareness?
 readiness-stale-material = “{ $material }” is out of date: { $features } changed since its last review
 readiness-onboarding-behind = Onboarding behind schedule: { $people }
 readiness-training-ok = Training materials are current and onboarding is on track.
+agent-no-messages = No messages from your organisation.

@@ -383,3 +383,4 @@ discovery-awareness-owner = Qui est responsable de la veille sur les mises à jo
 readiness-stale-material = « { $material } » est obsolète : { $features } a changé depuis sa dernière relecture
 readiness-onboarding-behind = Intégration en retard : { $people }
 readiness-training-ok = Les supports de formation sont à jour et l'intégration est dans les temps.
+agent-no-messages = Aucun message de votre organisation.

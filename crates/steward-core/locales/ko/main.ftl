@@ -383,3 +383,4 @@ discovery-awareness-owner = 업데이트 인지 담당자는 누구입니까?
 readiness-stale-material = “{ $material }” 자료가 오래됨: 마지막 검토 후 { $features } 변경
 readiness-onboarding-behind = 온보딩 지연: { $people }
 readiness-training-ok = 교육 자료가 최신이며 온보딩이 일정대로 진행 중입니다.
+agent-no-messages = 조직에서 보낸 메시지가 없습니다.

@@ -383,3 +383,4 @@ discovery-awareness-owner = Vem ansvarar för att hålla koll på uppdateringar?
 readiness-stale-material = ”{ $material }” är inaktuell: { $features } har ändrats sedan senaste granskningen
 readiness-onboarding-behind = Introduktion efter tidsplanen: { $people }
 readiness-training-ok = Utbildningsmaterialet är aktuellt och introduktionen följer planen.
+agent-no-messages = Inga meddelanden från din organisation.

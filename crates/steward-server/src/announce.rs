@@ -1,0 +1,221 @@
+//! End-user announcements: an operator writes one (per language), targets device owners by
+//! platform, OS version range or group; it reaches them by e-mail (rate-limited, in each
+//! owner's language) and through the agent, which gets it with its next check-in answer and
+//! reports when it was received and shown.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::RwLock;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use steward_core::awareness::PlatformRange;
+use steward_core::Lang;
+use steward_proto::{Action, ActionResult, ErrorCode, Page};
+use steward_store::announcements::{Announcement, Reach};
+
+use crate::auth::Caller;
+use crate::body::JsonBody;
+use crate::error::ApiError;
+use crate::AppState;
+
+/// The action kind an agent shows to the device's user.
+pub const SHOW_MESSAGE: &str = "show_message";
+const PREFIX: &str = "announcement:";
+
+/// Messages waiting per device, kept in memory so a check-in answers without a query.
+#[derive(Debug, Default)]
+pub struct Waiting(RwLock<HashMap<String, Vec<Action>>>);
+
+impl Waiting {
+    /// What to hand a device with its check-in answer (nothing, nearly always).
+    pub fn for_device(&self, device_id: &str) -> Vec<Action> {
+        let Ok(map) = self.0.read() else {
+            return Vec::new();
+        };
+        if map.is_empty() {
+            return Vec::new();
+        }
+        map.get(device_id).cloned().unwrap_or_default()
+    }
+
+    fn add(&self, device_id: &str, action: Action) {
+        if let Ok(mut map) = self.0.write() {
+            let list = map.entry(device_id.to_string()).or_default();
+            if !list.iter().any(|a| a.id == action.id) {
+                list.push(action);
+            }
+        }
+    }
+
+    fn remove(&self, device_id: &str, action_id: &str) {
+        if let Ok(mut map) = self.0.write() {
+            if let Some(list) = map.get_mut(device_id) {
+                list.retain(|a| a.id != action_id);
+                if list.is_empty() {
+                    map.remove(device_id);
+                }
+            }
+        }
+    }
+}
+
+fn action(a: &Announcement, lang: Lang) -> Action {
+    Action {
+        id: format!("{PREFIX}{}", a.id),
+        kind: SHOW_MESSAGE.into(),
+        params: serde_json::json!({
+            "title": a.title(lang),
+            "body": a.body(lang),
+            "sent_at": steward_core::time::to_rfc3339(a.created_at),
+        }),
+    }
+}
+
+/// Loads the announcements devices have not received yet (at start-up).
+pub async fn load_waiting(state: &AppState) -> Result<(), steward_store::StoreError> {
+    for (device, a, lang) in state.store.waiting_announcements().await? {
+        state.messages.add(&device, action(&a, lang));
+    }
+    Ok(())
+}
+
+/// Handles what an agent reports about the messages it was given: `ok` when received, with
+/// code `read` once shown to the user.
+pub async fn receipts(state: &AppState, device_id: &str, results: &[ActionResult], now: i64) {
+    for r in results.iter().take(100) {
+        let Some(id) = r.action_id.strip_prefix(PREFIX) else {
+            continue;
+        };
+        let read = r.code.as_deref() == Some("read");
+        match state
+            .store
+            .announcement_receipt(id, device_id, read, now)
+            .await
+        {
+            Ok(()) => state.messages.remove(device_id, &r.action_id),
+            Err(e) => tracing::warn!(error = %e, "announcement receipt not recorded"),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnnouncementBody {
+    /// The notice (with user impact) this tells users about.
+    #[serde(default)]
+    pub notice_id: Option<String>,
+    pub title: BTreeMap<Lang, String>,
+    #[serde(default)]
+    pub body: BTreeMap<Lang, String>,
+    #[serde(default)]
+    pub default_language: Lang,
+    #[serde(default)]
+    pub platforms: Vec<PlatformRange>,
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AnnouncementView {
+    #[serde(flatten)]
+    pub announcement: Announcement,
+    pub reach: Reach,
+}
+
+/// `POST /api/v1/announcements`: writes to the owners of the targeted devices at once (by
+/// e-mail, at most `awareness.announcement_mails_per_minute`) and through their agents.
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(b): JsonBody<AnnouncementBody>,
+) -> Result<(StatusCode, Json<AnnouncementView>), ApiError> {
+    let bad = || ApiError(ErrorCode::InvalidField);
+    let now = state.clock.now_ms();
+    if let Some(n) = &b.notice_id {
+        let notice = state.store.notice(n).await.map_err(|_| bad())?;
+        if !notice.has_tag("user_impact") {
+            return Err(bad());
+        }
+    }
+    let a = Announcement {
+        id: uuid::Uuid::now_v7().to_string(),
+        notice_id: b.notice_id,
+        title: b.title,
+        body: b.body,
+        default_language: b.default_language,
+        platforms: b.platforms,
+        groups: b.groups,
+        created_at: now,
+    };
+    let too_long =
+        a.title.values().any(|t| t.len() > 300) || a.body.values().any(|t| t.len() > 10_000);
+    if a.title(a.default_language).trim().is_empty() || too_long {
+        return Err(bad());
+    }
+    let targets = state
+        .store
+        .announcement_targets(&a, Lang::default())
+        .await?;
+    state
+        .store
+        .create_announcement(&a, &targets, &caller.actor())
+        .await?;
+    for t in &targets {
+        state.messages.add(&t.device_id, action(&a, t.language));
+    }
+    // One e-mail per owner, in the language of the first of their devices.
+    let mut seen = std::collections::HashSet::new();
+    let mails: Vec<_> = targets
+        .iter()
+        .filter(|t| t.owner.contains('@') && seen.insert(t.owner.clone()))
+        .map(|t| {
+            let lang = t.language;
+            (
+                t.owner.clone(),
+                t.owner.clone(),
+                lang.code().to_string(),
+                a.title(lang).to_string(),
+                format!("{}\n\n{}\n", a.title(lang), a.body(lang)),
+            )
+        })
+        .collect();
+    let per_minute = i64::from(state.config.awareness.announcement_mails_per_minute.max(1));
+    state
+        .store
+        .queue_mails_spaced("announcement", &mails, now, 60_000 / per_minute)
+        .await?;
+    let reach = Reach {
+        devices: targets.len() as u64,
+        owners: seen.len() as u64,
+        ..Default::default()
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(AnnouncementView {
+            announcement: a,
+            reach,
+        }),
+    ))
+}
+
+/// `GET /api/v1/announcements`: newest first, with devices and owners reached, delivered
+/// through the agent and read.
+pub async fn list(State(state): State<AppState>) -> Result<Json<Page<AnnouncementView>>, ApiError> {
+    let items: Vec<AnnouncementView> = state
+        .store
+        .list_announcements()
+        .await?
+        .into_iter()
+        .map(|(announcement, reach)| AnnouncementView {
+            announcement,
+            reach,
+        })
+        .collect();
+    Ok(Json(Page {
+        total: Some(items.len() as u64),
+        items,
+        next_cursor: None,
+    }))
+}
