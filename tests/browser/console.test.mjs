@@ -201,6 +201,33 @@ test('the help desk cannot reach the settings', async () => {
   await context.close();
 });
 
+test('update awareness: the readiness checklist and the message center', async () => {
+  const { context, page } = await signIn(admin);
+  await page.getByRole('link', { name: 'Readiness', exact: true }).click();
+  await page.getByRole('heading', { name: 'Readiness', level: 1 }).waitFor();
+  assert.equal(await page.locator('ol.timeline > li').count(), 6);
+  // The demo has rules but no tested channel: monitoring needs attention, and says why.
+  const monitoring = page.locator('ol.timeline > li', { hasText: 'Monitoring procedures in place' });
+  assert.match(await monitoring.innerText(), /Needs attention/);
+  assert.match(await monitoring.innerText(), /No notification channel has passed a test/);
+  await page.screenshot({ path: join(shots, 'readiness.png'), fullPage: true });
+
+  await page.locator('header nav').getByRole('link', { name: 'Updates', exact: true }).click();
+  await page.getByText('New notice').click();
+  await page.getByLabel('Title').fill('New admin center address');
+  await page.getByLabel('Major update').check();
+  await page.getByLabel('Admin impact').check();
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Publish' }).click()]);
+  const row = page.locator('tbody tr', { hasText: 'New admin center address' });
+  await row.getByText('Unread').waitFor();
+  await Promise.all([page.waitForEvent('load'), row.getByRole('button', { name: 'Acknowledge' }).click()]);
+  await page.locator('tbody tr', { hasText: 'New admin center address' }).getByText('Acknowledged', { exact: true }).waitFor();
+  await page.screenshot({ path: join(shots, 'notices.png'), fullPage: true });
+  const notices = await api('/api/v1/notices');
+  assert.equal(notices.items[0].tags.join(','), 'major_update,admin_impact');
+  await context.close();
+});
+
 test('settings and a phone-sized screen', async () => {
   const { context, page } = await signIn(admin);
   await page.goto(base + '/settings/users');

@@ -156,6 +156,11 @@ async fn every_page_renders_in_every_language() {
         "/settings/enrollment-tokens".into(),
         "/settings/policies".into(),
         "/settings/audit".into(),
+        "/readiness".into(),
+        "/notices".into(),
+        "/announcements".into(),
+        "/training".into(),
+        "/plan".into(),
     ];
     for lang in Lang::ALL {
         let (status, refresh, body) = post(&app, &s, "/language", &[("lang", lang.code())]).await;
@@ -267,6 +272,31 @@ async fn actions_need_the_session_token_and_the_role_and_are_audited() {
     assert!(body.contains("class=\"error\""), "{body}");
     let (_, audit) = app.get("/api/v1/audit?action=alert.acknowledged").await;
     assert_eq!(audit["items"][0]["actor_name"], "admin@example.org");
+
+    // The message center: publish a briefing, acknowledge it.
+    let (status, refresh, body) = post(
+        &app,
+        &admin,
+        "/notices",
+        &[
+            ("title", "New VPN client"),
+            ("category", "plan_for_change"),
+            ("tag", "user_impact"),
+            ("help_desk", "1"),
+        ],
+    )
+    .await;
+    assert_eq!((status, refresh), (204, true), "{body}");
+    let (_, notices) = app.get("/api/v1/notices").await;
+    let nid = notices["items"][0]["id"]
+        .as_str()
+        .expect("notice")
+        .to_string();
+    let (status, refresh, _) =
+        post(&app, &admin, &format!("/notices/{nid}/acknowledge"), &[]).await;
+    assert_eq!((status, refresh), (204, true));
+    let (_, page) = get(&app, &admin, "/notices").await;
+    assert!(page.contains("New VPN client"));
 
     // A token created in the console is shown once.
     let (status, _, body) = post(

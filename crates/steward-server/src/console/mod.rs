@@ -4,6 +4,7 @@
 //! audit log are the same as through the API.
 
 mod admin;
+mod awareness;
 mod pages;
 
 use std::collections::HashMap;
@@ -76,6 +77,20 @@ pub fn router() -> Router<AppState> {
         )
         .route("/settings/policies/{id}/delete", post(admin::delete_policy))
         .route("/settings/audit", get(admin::audit))
+        .route("/readiness", get(awareness::readiness))
+        .route(
+            "/notices",
+            get(awareness::notices).post(awareness::create_notice),
+        )
+        .route("/notices/{id}/{action}", post(awareness::notice_action))
+        .route(
+            "/announcements",
+            get(awareness::announcements).post(awareness::create_announcement),
+        )
+        .route("/training", get(awareness::training))
+        .route("/training/{id}/{action}", post(awareness::training_action))
+        .route("/features/{id}/{action}", post(awareness::feature_action))
+        .route("/plan", get(awareness::plan).post(awareness::save_plan))
 }
 
 /// What every page knows: who is looking, in which language, and what they may do.
