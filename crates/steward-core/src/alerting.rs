@@ -84,6 +84,10 @@ pub enum Condition {
     DeliveryFailing {
         minutes: u32,
     },
+    /// An item of the readiness checklist failing for more than `hours` (fleet-wide).
+    ReadinessFailing {
+        hours: u32,
+    },
 }
 
 fn fourteen() -> u32 {
@@ -105,6 +109,7 @@ impl Condition {
             Condition::EnrollmentFailures { .. } => "enrollment_failures",
             Condition::FleetShare { .. } => "fleet_share",
             Condition::DeliveryFailing { .. } => "delivery_failing",
+            Condition::ReadinessFailing { .. } => "readiness_failing",
         }
     }
 
@@ -115,6 +120,7 @@ impl Condition {
             Condition::EnrollmentFailures { .. }
                 | Condition::FleetShare { .. }
                 | Condition::DeliveryFailing { .. }
+                | Condition::ReadinessFailing { .. }
         )
     }
 
@@ -154,6 +160,9 @@ impl Condition {
             }
             Condition::DeliveryFailing { minutes } if *minutes == 0 || *minutes > 7 * 24 * 60 => {
                 Err("minutes")
+            }
+            Condition::ReadinessFailing { hours } if *hours == 0 || *hours > 90 * 24 => {
+                Err("hours")
             }
             _ => Ok(()),
         }
@@ -293,7 +302,8 @@ pub fn device_fires(cond: &Condition, device: &DeviceView, now_ms: i64) -> Optio
         }
         Condition::EnrollmentFailures { .. }
         | Condition::FleetShare { .. }
-        | Condition::DeliveryFailing { .. } => return None,
+        | Condition::DeliveryFailing { .. }
+        | Condition::ReadinessFailing { .. } => return None,
     };
     Some(fired)
 }

@@ -296,6 +296,8 @@ pub async fn checkin(
         return Ok(Json(answer(false, false)));
     }
     let sh = state_hash(&req.os, req.protection.as_ref(), req.compliance.as_ref());
+    let first_checkin = device.auth.seq == 0;
+    let locale = req.os.locale.clone();
     let inventory = req.inventory.map(|inv| {
         let h = inventory_hash(&inv);
         (inv, h)
@@ -350,6 +352,13 @@ pub async fn checkin(
             state
                 .metrics
                 .checkin(if unchanged { "unchanged" } else { "changed" });
+            if first_checkin {
+                tokio::spawn(crate::announce::welcome(
+                    state.clone(),
+                    device.id.clone(),
+                    locale,
+                ));
+            }
             Ok(Json(answer(true, send_inventory)))
         }
         WriteOutcome::Stale => {

@@ -158,14 +158,28 @@ pub async fn create(
         .store
         .announcement_targets(&a, Lang::default())
         .await?;
-    state
-        .store
-        .create_announcement(&a, &targets, &caller.actor())
-        .await?;
-    for t in &targets {
-        state.messages.add(&t.device_id, action(&a, t.language));
+    let reach = send(&state, &a, &targets, &caller.actor()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AnnouncementView {
+            announcement: a,
+            reach,
+        }),
+    ))
+}
+
+/// Records an announcement for `targets` and sends it: to each device through its agent, to
+/// each owner once by e-mail in the language of their first device, at the configured rate.
+async fn send(
+    state: &AppState,
+    a: &Announcement,
+    targets: &[steward_store::announcements::Target],
+    actor: &steward_store::audit::Actor,
+) -> Result<Reach, ApiError> {
+    state.store.create_announcement(a, targets, actor).await?;
+    for t in targets {
+        state.messages.add(&t.device_id, action(a, t.language));
     }
-    // One e-mail per owner, in the language of the first of their devices.
     let mut seen = std::collections::HashSet::new();
     let mails: Vec<_> = targets
         .iter()
@@ -184,20 +198,100 @@ pub async fn create(
     let per_minute = i64::from(state.config.awareness.announcement_mails_per_minute.max(1));
     state
         .store
-        .queue_mails_spaced("announcement", &mails, now, 60_000 / per_minute)
+        .queue_mails_spaced("announcement", &mails, a.created_at, 60_000 / per_minute)
         .await?;
-    let reach = Reach {
+    Ok(Reach {
         devices: targets.len() as u64,
         owners: seen.len() as u64,
         ..Default::default()
-    };
-    Ok((
-        StatusCode::CREATED,
-        Json(AnnouncementView {
-            announcement: a,
-            reach,
-        }),
+    })
+}
+
+const WELCOME: &str = "welcome_announcement";
+
+/// The organisation's welcome to new device owners (title and body per language).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Welcome {
+    pub title: BTreeMap<Lang, String>,
+    #[serde(default)]
+    pub body: BTreeMap<Lang, String>,
+    #[serde(default)]
+    pub default_language: Lang,
+}
+
+pub async fn get_welcome(State(state): State<AppState>) -> Result<Json<Welcome>, ApiError> {
+    Ok(Json(
+        state
+            .store
+            .document(WELCOME)
+            .await?
+            .and_then(|v| serde_json::from_value(v).ok())
+            .unwrap_or_default(),
     ))
+}
+
+/// `PUT /api/v1/announcements/welcome`: sent to every new device owner when their first
+/// device checks in for the first time, in their language.
+pub async fn put_welcome(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(w): JsonBody<Welcome>,
+) -> Result<Json<Welcome>, ApiError> {
+    let title = w
+        .title
+        .get(&w.default_language)
+        .map(|t| t.trim())
+        .unwrap_or("");
+    if title.is_empty() || w.title.values().any(|t| t.len() > 300) {
+        return Err(ApiError(ErrorCode::InvalidField));
+    }
+    let body = serde_json::to_value(&w).map_err(|_| ApiError(ErrorCode::Internal))?;
+    state
+        .store
+        .put_document(WELCOME, &body, state.clock.now_ms(), &caller.actor())
+        .await?;
+    Ok(Json(w))
+}
+
+/// Welcomes the owner of a device at its first check-in, if it is the owner's first device
+/// and the organisation wrote a welcome.
+pub async fn welcome(state: AppState, device_id: String, locale: String) {
+    let run = async {
+        let Some(w) = state
+            .store
+            .document(WELCOME)
+            .await?
+            .and_then(|v| serde_json::from_value::<Welcome>(v).ok())
+        else {
+            return Ok::<(), ApiError>(());
+        };
+        let device = state.store.device(&device_id, 0).await?;
+        let owner = device.summary.owner.clone();
+        if owner.is_empty() || state.store.owner_device_count(&owner).await? > 1 {
+            return Ok(());
+        }
+        let a = Announcement {
+            id: uuid::Uuid::now_v7().to_string(),
+            notice_id: None,
+            title: w.title,
+            body: w.body,
+            default_language: w.default_language,
+            platforms: Vec::new(),
+            groups: Vec::new(),
+            created_at: state.clock.now_ms(),
+        };
+        let target = steward_store::announcements::Target {
+            device_id,
+            owner,
+            language: Lang::parse(&locale).unwrap_or(a.default_language),
+        };
+        send(&state, &a, &[target], &steward_store::audit::Actor::cli()).await?;
+        Ok(())
+    };
+    if let Err(e) = run.await {
+        tracing::warn!(error = %e.0.as_str(), "welcome announcement not sent");
+    }
 }
 
 /// `GET /api/v1/announcements`: newest first, with devices and owners reached, delivered

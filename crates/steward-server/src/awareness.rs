@@ -715,6 +715,34 @@ pub async fn checklist(state: &AppState) -> Result<Vec<Check>, ApiError> {
     ])
 }
 
+const FAILING: &str = "readiness_failing_since";
+
+/// Since when each checklist item has been failing (kept across sweeps in a document):
+/// computes the checklist now, notes items that started failing, forgets those that pass.
+pub async fn failing_since(state: &AppState, now: i64) -> Result<BTreeMap<String, i64>, ApiError> {
+    let before: BTreeMap<String, i64> = state
+        .store
+        .document(FAILING)
+        .await?
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    let mut after = BTreeMap::new();
+    for c in checklist(state).await? {
+        if !c.pass {
+            let since = before.get(c.id).copied().unwrap_or(now);
+            after.insert(c.id.to_string(), since);
+        }
+    }
+    if after != before {
+        let body = serde_json::to_value(&after).map_err(|_| ApiError(ErrorCode::Internal))?;
+        state
+            .store
+            .put_document(FAILING, &body, now, &steward_store::audit::Actor::cli())
+            .await?;
+    }
+    Ok(after)
+}
+
 /// `GET /api/v1/readiness`.
 pub async fn readiness(
     State(state): State<AppState>,

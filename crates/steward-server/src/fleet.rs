@@ -248,6 +248,24 @@ async fn fleet_alerts(state: &AppState, counts: &[FleetCount], now: i64) -> Resu
                     ));
                 }
             }
+            Condition::ReadinessFailing { hours } => {
+                let failing = crate::awareness::failing_since(state, now).await?;
+                let limit = now - i64::from(*hours) * 3_600_000;
+                let late: Vec<&str> = failing
+                    .iter()
+                    .filter(|(_, since)| **since <= limit)
+                    .map(|(item, _)| item.as_str())
+                    .collect();
+                if !late.is_empty() {
+                    firing.push((
+                        rule.id.clone(),
+                        Reason::new(
+                            "alert-reason-readiness-failing",
+                            &[("items", late.join(", ")), ("hours", hours.to_string())],
+                        ),
+                    ));
+                }
+            }
             Condition::DeliveryFailing { minutes } => {
                 let before = now - i64::from(*minutes) * 60_000;
                 let (count, channels) = state.store.undelivered(before).await?;

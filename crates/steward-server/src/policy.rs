@@ -322,6 +322,18 @@ pub fn endpoints() -> Vec<Endpoint> {
         ),
         ep(
             Method::GET,
+            "/api/v1/announcements/welcome",
+            Requires(ReadDevices),
+            || get(crate::announce::get_welcome),
+        ),
+        ep(
+            Method::PUT,
+            "/api/v1/announcements/welcome",
+            Requires(ManageDevices),
+            || axum::routing::put(crate::announce::put_welcome),
+        ),
+        ep(
+            Method::GET,
             "/api/v1/announcements",
             Requires(ReadDevices),
             || get(crate::announce::list),

@@ -103,6 +103,18 @@ impl Store {
         Ok(out)
     }
 
+    /// Active devices of an owner.
+    pub async fn owner_device_count(&self, owner: &str) -> Result<u64> {
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM devices WHERE owner = $1 AND retired_at IS NULL",
+        )
+        .bind(owner)
+        .fetch_one(&self.read)
+        .await?
+        .try_get("n")?;
+        Ok(n as u64)
+    }
+
     /// Records an announcement and its targets (audited).
     pub async fn create_announcement(
         &self,

@@ -231,7 +231,7 @@ async fn a_major_update_from_a_feed_is_mailed_and_must_be_acknowledged_by_every_
 
 #[tokio::test]
 async fn briefings_the_plan_and_the_checklist() {
-    let app = TestApp::spawn_manual(|_| {}).await;
+    let app = TestApp::spawn_manual(|c| c.fleet.sweep_interval_secs = 1).await;
     let (_, desk) = person(&app, "desk@example.org", Role::Helpdesk).await;
     let (s, body) = app
         .post_as(
@@ -293,6 +293,36 @@ async fn briefings_the_plan_and_the_checklist() {
         .as_str()
         .is_some_and(|e| e.contains("active_threat")));
     assert_eq!(readiness(&app, "reacting").await["pass"], false);
+
+    // A checklist item failing for longer than a rule allows raises an alert.
+    let (s, rule) = app
+        .post_as(
+            "/api/v1/alert-rules",
+            &app.admin_token,
+            &json!({"name": "Readiness", "severity": "warning", "condition": {"type": "readiness_failing", "hours": 24}}),
+        )
+        .await;
+    assert_eq!(s, 201, "{rule}");
+    let rule = rule["id"].as_str().expect("rule").to_string();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let alert = loop {
+        let (_, page) = app
+            .get(&format!("/api/v1/alerts?rule={rule}&state=firing"))
+            .await;
+        if let Some(a) = page["items"].as_array().and_then(|a| a.first()).cloned() {
+            break a;
+        }
+        assert!(std::time::Instant::now() < deadline, "no readiness alert");
+        // Each sweep looks at the clock: the failing items age by the day.
+        app.clock.advance(Duration::from_secs(6 * 3600));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        alert["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("monitoring")),
+        "{alert}"
+    );
 
     // The discovery questions, answered in the plan.
     let (_, plan) = app.get("/api/v1/ops-plan").await;
@@ -640,5 +670,72 @@ async fn an_announcement_reaches_exactly_its_owners_in_their_languages_by_mail_a
         (Some(4), Some(1), Some(1)),
         "{reach}"
     );
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_new_owner_is_welcomed_once_in_their_language() {
+    use steward_proto::Platform::{Macos, Windows};
+    let smtp = Smtp::start().await;
+    let port = smtp.port;
+    let app = TestApp::spawn_with(|c| {
+        c.notify.smtp_host = "127.0.0.1".into();
+        c.notify.smtp_port = port;
+        c.notify.smtp_tls = "none".into();
+    })
+    .await;
+    let resp = app
+        .http
+        .put(format!("{}/api/v1/announcements/welcome", app.base))
+        .bearer_auth(&app.admin_token)
+        .json(&json!({"title": {"en": "Welcome to managed devices", "fr": "Bienvenue dans la gestion des appareils"},
+                      "body": {"en": "Here is how we keep your device safe.", "fr": "Voici comment nous protégeons votre appareil."}}))
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(resp.status(), 200);
+    let token = app.enrollment_token(Default::default()).await;
+    let first = owned(
+        &app,
+        &token,
+        "mac-1",
+        "lea@example.org",
+        Macos,
+        "14.6",
+        "fr_FR.UTF-8",
+    )
+    .await;
+    let mails = smtp.wait_for(1).await;
+    assert_eq!(
+        mails[0].headers["subject"],
+        "Bienvenue dans la gestion des appareils"
+    );
+    assert!(mails[0].headers["to"].contains("lea@example.org"));
+    let mut c = checkin(2, "mac-1");
+    c.os.version = "14.6".into();
+    c.os.locale = "fr_FR.UTF-8".into();
+    let r = app
+        .agent
+        .checkin(&first.0, &first.1, &c)
+        .await
+        .expect("checkin");
+    assert_eq!(r.actions.len(), 1);
+    assert_eq!(
+        r.actions[0].params["body"],
+        "Voici comment nous protégeons votre appareil."
+    );
+    // A second device of the same owner: no second welcome.
+    owned(
+        &app,
+        &token,
+        "win-1",
+        "lea@example.org",
+        Windows,
+        "10.0.22631",
+        "fr_FR.UTF-8",
+    )
+    .await;
+    let (_, list) = app.get("/api/v1/announcements").await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
     app.shutdown().await;
 }

@@ -469,3 +469,5 @@ training-materials = Schulungsunterlagen
 training-onboarding = Einarbeitung
 training-progress = Fortschritt
 training-stale = Veraltet
+condition-readiness-failing = Bereitschaftspunkt nicht erfüllt
+alert-reason-readiness-failing = { $items } seit über { $hours } Stunden nicht erfüllt

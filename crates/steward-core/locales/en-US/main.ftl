@@ -469,3 +469,5 @@ training-materials = Training materials
 training-onboarding = Onboarding
 training-progress = Progress
 training-stale = Out of date
+condition-readiness-failing = Readiness item failing
+alert-reason-readiness-failing = { $items } failing for more than { $hours } hours

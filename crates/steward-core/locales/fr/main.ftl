@@ -469,3 +469,5 @@ training-materials = Supports de formation
 training-onboarding = Intégration
 training-progress = Avancement
 training-stale = Obsolète
+condition-readiness-failing = Élément de préparation en échec
+alert-reason-readiness-failing = { $items } en échec depuis plus de { $hours } heures

@@ -469,3 +469,5 @@ training-materials = 교육 자료
 training-onboarding = 온보딩
 training-progress = 진행
 training-stale = 오래됨
+condition-readiness-failing = 준비 상태 항목 실패
+alert-reason-readiness-failing = { $items } 항목이 { $hours }시간 넘게 실패

@@ -469,3 +469,5 @@ training-materials = Utbildningsmaterial
 training-onboarding = Introduktion
 training-progress = Framsteg
 training-stale = Inaktuell
+condition-readiness-failing = Beredskapspunkt underkänd
+alert-reason-readiness-failing = { $items } underkänd i mer än { $hours } timmar

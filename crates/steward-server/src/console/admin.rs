@@ -181,7 +181,8 @@ pub struct RulesPage {
     pub channels: Vec<(String, String)>,
 }
 
-pub const CONDITION_TYPES: [&str; 11] = [
+pub const CONDITION_TYPES: [&str; 12] = [
+    "readiness_failing",
     "active_threat",
     "protection_missing",
     "realtime_protection_off",

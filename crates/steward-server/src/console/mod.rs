@@ -166,6 +166,7 @@ impl Ctx {
             "enrollment_failures" => "condition-enrollment-failures",
             "fleet_share" => "condition-fleet-share",
             "delivery_failing" => "condition-delivery-failing",
+            "readiness_failing" => "condition-readiness-failing",
             _ => "state-other",
         })
     }
