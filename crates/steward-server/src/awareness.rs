@@ -314,6 +314,12 @@ pub async fn remind(
 #[serde(deny_unknown_fields)]
 pub struct Preferences {
     pub major_update_mail: bool,
+    #[serde(default = "yes")]
+    pub weekly_digest: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// `PUT /api/v1/notices/preferences`: whether the caller gets an e-mail per major update.
@@ -325,7 +331,7 @@ pub async fn preferences(
     let user = caller.user_id.ok_or(ApiError(ErrorCode::Forbidden))?;
     state
         .store
-        .set_major_update_mail(&user, p.major_update_mail)
+        .set_notice_mail(&user, p.major_update_mail, p.weekly_digest)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -464,7 +470,8 @@ pub async fn fetch_now(
     Ok(Json(fetch_feed(&state, &feed).await?))
 }
 
-/// Reads every feed whose interval has passed, once a minute.
+/// Reads every feed whose interval has passed, and sends the weekly digest when it is due;
+/// once a minute.
 pub async fn feed_poller(state: AppState) {
     loop {
         let now = state.clock.now_ms();
@@ -475,8 +482,70 @@ pub async fn feed_poller(state: AppState) {
                 }
             }
         }
+        if let Err(e) = digest(&state, now).await {
+            tracing::warn!(error = %e.0.as_str(), "weekly digest failed");
+        }
         state.clock.sleep_until(now + 60_000).await;
     }
+}
+
+const DIGEST: &str = "notice_digest";
+const WEEK_MS: i64 = 7 * 86_400_000;
+
+/// Once a week: every person who wants it gets the notices of the week they have not read,
+/// in their language. The first run only starts the count.
+pub async fn digest(state: &AppState, now: i64) -> Result<usize, ApiError> {
+    let last: Option<i64> = state
+        .store
+        .document(DIGEST)
+        .await?
+        .and_then(|v| v["last_sent_at"].as_i64());
+    let mark = |at: i64| serde_json::json!({ "last_sent_at": at });
+    let actor = steward_store::audit::Actor::cli();
+    let Some(last) = last else {
+        state
+            .store
+            .put_document(DIGEST, &mark(now), now, &actor)
+            .await?;
+        return Ok(0);
+    };
+    if now - last < WEEK_MS {
+        return Ok(0);
+    }
+    let link = format!("{}/notices", state.config.console_url());
+    let mut mails = Vec::new();
+    for u in state.store.digest_readers().await? {
+        let lang = Lang::parse(&u.language).unwrap_or_default();
+        let unread: Vec<String> = state
+            .store
+            .list_notices(&u.id, 200)
+            .await?
+            .into_iter()
+            .filter(|(n, s)| n.created_at > last && s.read_at.is_none() && !s.archived)
+            .map(|(n, _)| format!("- {}", n.title(lang)))
+            .collect();
+        if unread.is_empty() {
+            continue;
+        }
+        let subject = steward_core::t_args(
+            lang,
+            "notice-digest-subject",
+            &[("count", unread.len().to_string())],
+        );
+        let body = format!(
+            "{}\n\n{}\n\n{}\n",
+            subject,
+            unread.join("\n"),
+            steward_core::t_args(lang, "notify-open", &[("url", link.clone())])
+        );
+        mails.push((u.id, u.email, lang.code().to_string(), subject, body));
+    }
+    let n = state.store.queue_mails("digest", &mails, now).await?;
+    state
+        .store
+        .put_document(DIGEST, &mark(now), now, &actor)
+        .await?;
+    Ok(n)
 }
 
 // ---- operational plan ----

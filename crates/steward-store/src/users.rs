@@ -179,17 +179,31 @@ impl Store {
         Ok(out)
     }
 
-    /// Whether the user wants an e-mail for each major update.
-    pub async fn set_major_update_mail(&self, user_id: &str, on: bool) -> Result<()> {
-        let done = sqlx::query("UPDATE users SET major_update_mail = $1 WHERE id = $2")
-            .bind(i64::from(on))
-            .bind(user_id)
-            .execute(&self.write)
-            .await?;
+    /// Whether the user wants an e-mail for each major update, and the weekly digest.
+    pub async fn set_notice_mail(&self, user_id: &str, major: bool, digest: bool) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE users SET major_update_mail = $1, notice_digest = $2 WHERE id = $3",
+        )
+        .bind(i64::from(major))
+        .bind(i64::from(digest))
+        .bind(user_id)
+        .execute(&self.write)
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
         Ok(())
+    }
+
+    /// Active users who want the weekly digest.
+    pub async fn digest_readers(&self) -> Result<Vec<UserInfo>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLS} FROM users u WHERE u.disabled_at IS NULL AND u.notice_digest = 1 \
+             ORDER BY u.email"
+        ))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter().map(|r| Ok(user_record(r)?.info)).collect()
     }
 
     /// Applies `change`; disabling a user also ends their sessions.

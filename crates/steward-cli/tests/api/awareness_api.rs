@@ -739,3 +739,90 @@ async fn a_new_owner_is_welcomed_once_in_their_language() {
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_weekly_digest_lists_what_each_person_has_not_read() {
+    let smtp = Smtp::start().await;
+    let port = smtp.port;
+    let app = TestApp::spawn_manual(|c| {
+        c.notify.smtp_host = "127.0.0.1".into();
+        c.notify.smtp_port = port;
+        c.notify.smtp_tls = "none".into();
+    })
+    .await;
+    let (ann_id, ann) = person(&app, "ann@example.org", Role::Operator).await;
+    let (_, bo) = person(&app, "bo@example.org", Role::Operator).await;
+    app.store
+        .update_user(
+            &ann_id,
+            &steward_store::users::UserChange {
+                language: Some("sv".into()),
+                ..Default::default()
+            },
+            0,
+            &Actor::cli(),
+        )
+        .await
+        .expect("language");
+    let resp = app
+        .http
+        .put(format!("{}/api/v1/notices/preferences", app.base))
+        .bearer_auth(&bo)
+        .json(&json!({"major_update_mail": true, "weekly_digest": false}))
+        .send()
+        .await
+        .expect("preferences");
+    assert_eq!(resp.status(), 204);
+    // The digest's week starts when the server first looks.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while app.get("/api/v1/audit?action=notice_digest.update").await.1["items"]
+        .as_array()
+        .is_none_or(Vec::is_empty)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the digest never started"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    app.clock.advance(Duration::from_secs(1));
+    let mut ids = Vec::new();
+    for title in ["Retirement of the old VPN", "New compliance setting"] {
+        let (s, n) = app
+            .post_as(
+                "/api/v1/notices",
+                &app.admin_token,
+                &json!({"title": {"en": title}}),
+            )
+            .await;
+        assert_eq!(s, 201);
+        ids.push(n["id"].as_str().expect("id").to_string());
+    }
+    app.post_as(
+        &format!("/api/v1/notices/{}/read", ids[0]),
+        &ann,
+        &json!({}),
+    )
+    .await;
+    app.clock.advance(Duration::from_secs(7 * 86_400));
+    let mails = smtp.wait_for(1).await;
+    let (_, outbox) = app.get("/api/v1/notifications?limit=100").await;
+    let digests = outbox["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|d| d["kind"] == "digest")
+        .count();
+    assert_eq!(digests, 1, "bo does not want the digest");
+    assert!(mails[0].headers["to"].contains("ann@example.org"));
+    assert_eq!(
+        mails[0].headers["subject"],
+        "Din veckosammanfattning: 1 olästa"
+    );
+    assert!(mails[0].body.contains("New compliance setting"));
+    assert!(
+        !mails[0].body.contains("Retirement of the old VPN"),
+        "already read"
+    );
+    app.shutdown().await;
+}

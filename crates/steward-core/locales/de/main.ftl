@@ -471,3 +471,4 @@ training-progress = Fortschritt
 training-stale = Veraltet
 condition-readiness-failing = Bereitschaftspunkt nicht erfüllt
 alert-reason-readiness-failing = { $items } seit über { $hours } Stunden nicht erfüllt
+notice-digest-subject = Ihre Wochenübersicht: { $count } ungelesen

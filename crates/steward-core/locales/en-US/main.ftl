@@ -471,3 +471,4 @@ training-progress = Progress
 training-stale = Out of date
 condition-readiness-failing = Readiness item failing
 alert-reason-readiness-failing = { $items } failing for more than { $hours } hours
+notice-digest-subject = Your weekly update digest: { $count } unread

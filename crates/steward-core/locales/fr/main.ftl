@@ -471,3 +471,4 @@ training-progress = Avancement
 training-stale = Obsolète
 condition-readiness-failing = Élément de préparation en échec
 alert-reason-readiness-failing = { $items } en échec depuis plus de { $hours } heures
+notice-digest-subject = Votre récapitulatif hebdomadaire : { $count } non lus

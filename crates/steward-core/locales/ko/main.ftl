@@ -471,3 +471,4 @@ training-progress = 진행
 training-stale = 오래됨
 condition-readiness-failing = 준비 상태 항목 실패
 alert-reason-readiness-failing = { $items } 항목이 { $hours }시간 넘게 실패
+notice-digest-subject = 주간 업데이트 요약: 읽지 않음 { $count }건

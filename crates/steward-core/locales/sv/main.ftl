@@ -471,3 +471,4 @@ training-progress = Framsteg
 training-stale = Inaktuell
 condition-readiness-failing = Beredskapspunkt underkänd
 alert-reason-readiness-failing = { $items } underkänd i mer än { $hours } timmar
+notice-digest-subject = Din veckosammanfattning: { $count } olästa
