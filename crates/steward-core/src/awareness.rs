@@ -109,21 +109,22 @@ pub struct Notice {
     pub revised: bool,
 }
 
+/// A text written in several languages, in `lang` if it is there, else in `default`.
+pub fn in_language(texts: &BTreeMap<Lang, String>, lang: Lang, default: Lang) -> &str {
+    texts
+        .get(&lang)
+        .or_else(|| texts.get(&default))
+        .map(String::as_str)
+        .unwrap_or("")
+}
+
 impl Notice {
     pub fn title(&self, lang: Lang) -> &str {
-        self.title
-            .get(&lang)
-            .or_else(|| self.title.get(&self.default_language))
-            .map(String::as_str)
-            .unwrap_or("")
+        in_language(&self.title, lang, self.default_language)
     }
 
     pub fn body(&self, lang: Lang) -> &str {
-        self.body
-            .get(&lang)
-            .or_else(|| self.body.get(&self.default_language))
-            .map(String::as_str)
-            .unwrap_or("")
+        in_language(&self.body, lang, self.default_language)
     }
 
     pub fn has_tag(&self, tag: &str) -> bool {

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
-use steward_core::awareness::PlatformRange;
+use steward_core::awareness::{in_language, PlatformRange};
 use steward_core::Lang;
 use steward_proto::Platform;
 
@@ -27,19 +27,11 @@ pub struct Announcement {
 
 impl Announcement {
     pub fn title(&self, lang: Lang) -> &str {
-        self.title
-            .get(&lang)
-            .or_else(|| self.title.get(&self.default_language))
-            .map(String::as_str)
-            .unwrap_or("")
+        in_language(&self.title, lang, self.default_language)
     }
 
     pub fn body(&self, lang: Lang) -> &str {
-        self.body
-            .get(&lang)
-            .or_else(|| self.body.get(&self.default_language))
-            .map(String::as_str)
-            .unwrap_or("")
+        in_language(&self.body, lang, self.default_language)
     }
 }
 

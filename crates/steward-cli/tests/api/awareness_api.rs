@@ -79,27 +79,13 @@ async fn readiness(app: &TestApp, id: &str) -> Value {
 #[tokio::test]
 async fn a_major_update_from_a_feed_is_mailed_and_must_be_acknowledged_by_every_admin() {
     let smtp = Smtp::start().await;
-    let port = smtp.port;
     let app = TestApp::spawn_manual(|c| {
-        c.notify.smtp_host = "127.0.0.1".into();
-        c.notify.smtp_port = port;
-        c.notify.smtp_tls = "none".into();
+        smtp.configure(c);
     })
     .await;
     let (_, ann) = person(&app, "ann@example.org", Role::Administrator).await;
     let (bo_id, bo) = person(&app, "bo@example.org", Role::Administrator).await;
-    app.store
-        .update_user(
-            &bo_id,
-            &steward_store::users::UserChange {
-                language: Some("fr".into()),
-                ..Default::default()
-            },
-            0,
-            &Actor::cli(),
-        )
-        .await
-        .expect("language");
+    set_language(&app, &bo_id, "fr").await;
     let doc = Arc::new(Mutex::new(rss("Major update to the admin center")));
     let url = feed_server(doc.clone()).await;
 
@@ -506,11 +492,8 @@ async fn owned(
 async fn an_announcement_reaches_exactly_its_owners_in_their_languages_by_mail_and_agent() {
     use steward_proto::Platform::{Macos, Windows};
     let smtp = Smtp::start().await;
-    let port = smtp.port;
     let app = TestApp::spawn_with(|c| {
-        c.notify.smtp_host = "127.0.0.1".into();
-        c.notify.smtp_port = port;
-        c.notify.smtp_tls = "none".into();
+        smtp.configure(c);
         c.awareness.announcement_mails_per_minute = 60_000;
     })
     .await;
@@ -677,11 +660,8 @@ async fn an_announcement_reaches_exactly_its_owners_in_their_languages_by_mail_a
 async fn a_new_owner_is_welcomed_once_in_their_language() {
     use steward_proto::Platform::{Macos, Windows};
     let smtp = Smtp::start().await;
-    let port = smtp.port;
     let app = TestApp::spawn_with(|c| {
-        c.notify.smtp_host = "127.0.0.1".into();
-        c.notify.smtp_port = port;
-        c.notify.smtp_tls = "none".into();
+        smtp.configure(c);
     })
     .await;
     let resp = app
@@ -743,27 +723,13 @@ async fn a_new_owner_is_welcomed_once_in_their_language() {
 #[tokio::test]
 async fn the_weekly_digest_lists_what_each_person_has_not_read() {
     let smtp = Smtp::start().await;
-    let port = smtp.port;
     let app = TestApp::spawn_manual(|c| {
-        c.notify.smtp_host = "127.0.0.1".into();
-        c.notify.smtp_port = port;
-        c.notify.smtp_tls = "none".into();
+        smtp.configure(c);
     })
     .await;
     let (ann_id, ann) = person(&app, "ann@example.org", Role::Operator).await;
     let (_, bo) = person(&app, "bo@example.org", Role::Operator).await;
-    app.store
-        .update_user(
-            &ann_id,
-            &steward_store::users::UserChange {
-                language: Some("sv".into()),
-                ..Default::default()
-            },
-            0,
-            &Actor::cli(),
-        )
-        .await
-        .expect("language");
+    set_language(&app, &ann_id, "sv").await;
     let resp = app
         .http
         .put(format!("{}/api/v1/notices/preferences", app.base))

@@ -557,6 +557,31 @@ impl Drop for Smtp {
     }
 }
 
+impl Smtp {
+    /// Points a server's e-mail at this SMTP server.
+    pub fn configure(&self, c: &mut Config) {
+        c.notify.smtp_host = "127.0.0.1".into();
+        c.notify.smtp_port = self.port;
+        c.notify.smtp_tls = "none".into();
+    }
+}
+
+/// Sets a user's language.
+pub async fn set_language(app: &TestApp, user_id: &str, lang: &str) {
+    app.store
+        .update_user(
+            user_id,
+            &steward_store::users::UserChange {
+                language: Some(lang.into()),
+                ..Default::default()
+            },
+            0,
+            &Actor::cli(),
+        )
+        .await
+        .expect("language");
+}
+
 /// One received e-mail: its headers (names lower-cased) and decoded text body.
 #[derive(Debug, Clone)]
 pub struct Mail {

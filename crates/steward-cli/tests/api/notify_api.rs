@@ -97,11 +97,8 @@ async fn report_all(app: &TestApp, devs: &[(String, String)], seq: u64, p: &Prot
 #[tokio::test]
 async fn five_hundred_devices_losing_protection_make_one_notification_per_channel() {
     let smtp = Smtp::start().await;
-    let port = smtp.port;
     let app = TestApp::spawn_manual(|c| {
-        c.notify.smtp_host = "127.0.0.1".into();
-        c.notify.smtp_port = port;
-        c.notify.smtp_tls = "none".into();
+        smtp.configure(c);
     })
     .await;
     let hook = Receiver::start(Some("s3cret")).await;
