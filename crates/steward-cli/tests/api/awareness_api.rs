@@ -792,3 +792,121 @@ async fn the_weekly_digest_lists_what_each_person_has_not_read() {
     );
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_announcement_for_macos_below_15_reaches_exactly_those_owners_of_the_simulated_fleet() {
+    let smtp = Smtp::start().await;
+    let app = TestApp::spawn_with(|c| {
+        smtp.configure(c);
+        c.awareness.announcement_mails_per_minute = 60_000;
+    })
+    .await;
+    let token = app.enrollment_token(Default::default()).await;
+    let out = tokio::process::Command::new(STEWARD)
+        .args(["sim", "--server", &app.base, "--enroll-token", &token])
+        .args([
+            "--devices",
+            "300",
+            "--interval",
+            "1",
+            "--duration",
+            "3",
+            "--seed",
+            "5",
+        ])
+        .env("STEWARD_LANG", "en")
+        .output()
+        .await
+        .expect("steward sim");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // What the fleet says: macOS devices below 15, their owners and languages.
+    let (_, page) = app.get("/api/v1/devices?platform=macos&limit=1000").await;
+    let mut expected: std::collections::BTreeMap<String, Vec<steward_core::Lang>> =
+        Default::default();
+    let mut devices = 0;
+    for d in page["items"].as_array().expect("devices") {
+        let version = d["os_version"].as_str().expect("version");
+        if steward_core::compliance::compare_versions(version, "15")
+            != Some(std::cmp::Ordering::Less)
+        {
+            continue;
+        }
+        devices += 1;
+        let (_, detail) = app
+            .get(&format!(
+                "/api/v1/devices/{}",
+                d["id"].as_str().expect("id")
+            ))
+            .await;
+        let lang = detail["os"]["locale"]
+            .as_str()
+            .and_then(steward_core::Lang::parse)
+            .unwrap_or_default();
+        expected
+            .entry(d["owner"].as_str().expect("owner").to_string())
+            .or_default()
+            .push(lang);
+    }
+    assert!(
+        devices >= 5,
+        "the simulated fleet has old macOS devices: {devices}"
+    );
+    let titles: std::collections::BTreeMap<steward_core::Lang, &str> = [
+        (steward_core::Lang::En, "Update macOS this week"),
+        (steward_core::Lang::Fr, "Mettez à jour macOS cette semaine"),
+        (steward_core::Lang::Sv, "Uppdatera macOS den här veckan"),
+        (
+            steward_core::Lang::De,
+            "Aktualisieren Sie macOS diese Woche",
+        ),
+        (steward_core::Lang::Ko, "이번 주에 macOS를 업데이트하세요"),
+    ]
+    .into();
+    let (s, a) = app
+        .post_as(
+            "/api/v1/announcements",
+            &app.admin_token,
+            &json!({"title": titles, "platforms": [{"platform": "macos", "max_version": "15"}]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{a}");
+    assert_eq!(a["reach"]["devices"].as_u64(), Some(devices));
+    assert_eq!(a["reach"]["owners"].as_u64(), Some(expected.len() as u64));
+
+    // Exactly those owners by e-mail, each in the language of one of their devices.
+    let mails = smtp.wait_for(expected.len()).await;
+    let (_, outbox) = app.get("/api/v1/notifications?limit=1000").await;
+    let addressed: std::collections::BTreeSet<&str> = outbox["items"]
+        .as_array()
+        .expect("outbox")
+        .iter()
+        .filter(|d| d["kind"] == "announcement")
+        .filter_map(|d| d["address"].as_str())
+        .collect();
+    let owners: std::collections::BTreeSet<&str> = expected.keys().map(String::as_str).collect();
+    assert_eq!(addressed, owners);
+    for m in &mails {
+        let to = &m.headers["to"];
+        let (owner, langs) = expected
+            .iter()
+            .find(|(o, _)| to.contains(o.as_str()))
+            .expect("a targeted owner");
+        let subject = &m.headers["subject"];
+        assert!(
+            langs.iter().any(|l| titles[l] == subject),
+            "{owner}: {subject} not in {langs:?}"
+        );
+    }
+    assert!(
+        mails
+            .iter()
+            .any(|m| m.headers["subject"] != titles[&steward_core::Lang::En]),
+        "the fleet's owners speak more than English"
+    );
+    app.shutdown().await;
+}

@@ -81,6 +81,10 @@ pub struct NoticesPage {
 }
 
 impl NoticesPage {
+    pub fn markdown(&self, text: &str) -> String {
+        super::markdown(text)
+    }
+
     pub fn tags(&self) -> &'static [&'static str] {
         &TAGS
     }

@@ -660,6 +660,52 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         .into_response()
 }
 
+/// Markdown (notices, announcements) as HTML: raw HTML in it is shown as text, and links and
+/// images keep only web, mail and same-site addresses.
+pub fn markdown(text: &str) -> String {
+    use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
+    let safe = |url: &CowStr| {
+        let u = url.trim().to_ascii_lowercase();
+        u.starts_with("https://")
+            || u.starts_with("http://")
+            || u.starts_with("mailto:")
+            || (u.starts_with('/') && !u.starts_with("//"))
+            || u.starts_with('#')
+    };
+    let events =
+        Parser::new_ext(text, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH).map(|e| {
+            match e {
+                Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+                Event::Start(Tag::Link {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) if !safe(&dest_url) => Event::Start(Tag::Link {
+                    link_type,
+                    dest_url: "#".into(),
+                    title,
+                    id,
+                }),
+                Event::Start(Tag::Image {
+                    link_type,
+                    dest_url,
+                    title,
+                    id,
+                }) if !safe(&dest_url) => Event::Start(Tag::Image {
+                    link_type,
+                    dest_url: "#".into(),
+                    title,
+                    id,
+                }),
+                other => other,
+            }
+        });
+    let mut out = String::new();
+    html::push_html(&mut out, events);
+    out
+}
+
 // ---- charts ----
 
 /// One bar of a chart: its label, value, link and tone.
@@ -789,4 +835,29 @@ pub fn day_chart(
         ty = top + h + 35,
     ));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::markdown;
+
+    #[test]
+    fn markdown_renders_but_never_runs_anything() {
+        let html = markdown("**Plan** for [the change](https://example.org/x)\n\n- one\n- two");
+        assert!(html.contains("<strong>Plan</strong>"), "{html}");
+        assert!(
+            html.contains("<a href=\"https://example.org/x\">"),
+            "{html}"
+        );
+        assert!(html.contains("<li>one</li>"), "{html}");
+        let evil = markdown(
+            "<script>alert(1)</script>\n\nSee [x](javascript:alert(1)) and ![i](data:x) <b onclick=x>b</b>",
+        );
+        assert!(!evil.contains("<script>"), "{evil}");
+        assert!(evil.contains("&lt;script&gt;"), "{evil}");
+        assert!(!evil.contains("href=\"javascript"), "{evil}");
+        assert!(!evil.contains("src=\"data"), "{evil}");
+        assert!(!evil.contains("<b onclick"), "{evil}");
+        assert!(evil.contains("<a href=\"#\">x</a>"), "{evil}");
+    }
 }
