@@ -214,10 +214,11 @@ test('update awareness: the readiness checklist and the message center', async (
 
   await page.locator('header nav').getByRole('link', { name: 'Updates', exact: true }).click();
   await page.getByText('New notice').click();
-  await page.getByLabel('Title').fill('New admin center address');
-  await page.getByLabel('Major update').check();
-  await page.getByLabel('Admin impact').check();
-  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Publish' }).click()]);
+  const form = page.locator('form[hx-post="/notices"]');
+  await form.getByLabel('Title').fill('New admin center address');
+  await form.getByLabel('Major update').check();
+  await form.getByLabel('Admin impact').check();
+  await Promise.all([page.waitForEvent('load'), form.getByRole('button', { name: 'Publish' }).click()]);
   const row = page.locator('tbody tr', { hasText: 'New admin center address' });
   await row.getByText('Unread').waitFor();
   await Promise.all([page.waitForEvent('load'), row.getByRole('button', { name: 'Acknowledge' }).click()]);

@@ -298,6 +298,58 @@ async fn actions_need_the_session_token_and_the_role_and_are_audited() {
     let (_, page) = get(&app, &admin, "/notices").await;
     assert!(page.contains("New VPN client"));
 
+    // Training from the console: a feature, a material covering it, assigned to someone.
+    let (status, refresh, body) = post(
+        &app,
+        &admin,
+        "/features",
+        &[("name", "Passkeys"), ("enabled", "1")],
+    )
+    .await;
+    assert_eq!((status, refresh), (204, true), "{body}");
+    let (_, features) = app.get("/api/v1/features").await;
+    let fid = features["items"][0]["id"]
+        .as_str()
+        .expect("feature")
+        .to_string();
+    let (status, refresh, body) = post(
+        &app,
+        &admin,
+        "/training",
+        &[
+            ("title", "Passkeys for the help desk"),
+            ("url", "https://wiki.example.org/passkeys"),
+            ("audience", "helpdesk"),
+            ("feature", &fid),
+        ],
+    )
+    .await;
+    assert_eq!((status, refresh), (204, true), "{body}");
+    let (_, materials) = app.get("/api/v1/training").await;
+    let mid = materials["items"][0]["id"]
+        .as_str()
+        .expect("material")
+        .to_string();
+    let me = app
+        .store
+        .user_by_email("admin@example.org")
+        .await
+        .expect("lookup")
+        .expect("admin");
+    let (status, refresh, _) = post(
+        &app,
+        &admin,
+        &format!("/training/{mid}/assign"),
+        &[("user_id", me.info.id.as_str())],
+    )
+    .await;
+    assert_eq!((status, refresh), (204, true));
+    let (_, materials) = app.get("/api/v1/training").await;
+    assert_eq!(materials["items"][0]["assigned"], 1);
+    let (_, refresh, body) =
+        post(&app, &admin, "/feeds", &[("name", "x"), ("url", "ftp://x")]).await;
+    assert!(!refresh && body.contains("class=\"error\""), "{body}");
+
     // A token created in the console is shown once.
     let (status, _, body) = post(
         &app,

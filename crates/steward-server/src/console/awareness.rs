@@ -78,6 +78,7 @@ pub struct NoticesPage {
     pub items: Vec<crate::awareness::NoticeView>,
     /// Per notice meant for a role: who acknowledged, who has not.
     pub acks: HashMap<String, (String, String)>,
+    pub feeds: Vec<steward_store::awareness::Feed>,
 }
 
 impl NoticesPage {
@@ -154,11 +155,17 @@ pub async fn notices(State(state): State<AppState>, Console(mut ctx): Console) -
             }
         }
     }
+    let feeds = if ctx.can("manage_policies") {
+        state.store.list_feeds().await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let p = NoticesPage {
         title: ctx.t("nav-notices"),
         ctx,
         items,
         acks,
+        feeds,
     };
     page(StatusCode::OK, &p)
 }
@@ -212,6 +219,57 @@ pub async fn notice_action(
     let r =
         crate::awareness::notice_action(State(state), ctx.caller.clone(), Path((id, action))).await;
     done(&ctx, r)
+}
+
+/// `POST /feeds`: a vendor feed whose entries become notices with the chosen tags.
+pub async fn create_feed(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    body: String,
+) -> Response {
+    if !ctx.can("manage_policies") {
+        return flash_error(ctx.lang, ErrorCode::Forbidden);
+    }
+    let f = FormFields::parse(&body);
+    let b = crate::awareness::FeedBody {
+        name: f.get("name").unwrap_or_default(),
+        url: f.get("url").unwrap_or_default(),
+        defaults: serde_json::json!({"tags": f.all("tag")}),
+        interval_minutes: f
+            .get("interval_minutes")
+            .and_then(|m| m.parse().ok())
+            .unwrap_or(60),
+    };
+    let r = crate::awareness::create_feed(State(state), ctx.caller.clone(), JsonBody(b)).await;
+    done(&ctx, r)
+}
+
+/// `POST /feeds/{id}/fetch`: reads the feed now and says what it found.
+pub async fn fetch_feed(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Path(id): Path<String>,
+) -> Response {
+    if !ctx.can("manage_policies") {
+        return flash_error(ctx.lang, ErrorCode::Forbidden);
+    }
+    match crate::awareness::fetch_now(State(state), Path(id)).await {
+        Ok(Json(r)) => match r.error {
+            Some(e) => super::flash("error", &e),
+            None => super::flash(
+                "notice",
+                &steward_core::t_args(
+                    ctx.lang,
+                    "feeds-fetched",
+                    &[
+                        ("new", r.new.to_string()),
+                        ("updated", r.updated.to_string()),
+                    ],
+                ),
+            ),
+        },
+        Err(e) => flash_error(ctx.lang, e.0),
+    }
 }
 
 #[derive(Template)]
@@ -302,6 +360,8 @@ pub struct TrainingPage {
     pub materials: Vec<crate::training::MaterialView>,
     pub features: Vec<Feature>,
     pub progress: Vec<crate::training::Progress>,
+    /// People training can be assigned to (for those who may assign).
+    pub users: Vec<(String, String)>,
 }
 
 impl TrainingPage {
@@ -314,6 +374,19 @@ pub async fn training(State(state): State<AppState>, Console(mut ctx): Console) 
     ctx.section = "readiness";
     let materials = crate::training::list_materials(State(state.clone())).await;
     let features = state.store.features().await.map_err(ApiError::from);
+    let users = if ctx.can("manage_users") {
+        state
+            .store
+            .list_users()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|u| !u.disabled)
+            .map(|u| (u.id, u.email))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let onboarding = crate::training::get_onboarding(State(state)).await;
     match (materials, features, onboarding) {
         (Ok(Json(m)), Ok(features), Ok(Json(o))) => {
@@ -323,6 +396,7 @@ pub async fn training(State(state): State<AppState>, Console(mut ctx): Console) 
                 materials: m.items,
                 features,
                 progress: o.progress,
+                users,
             };
             page(StatusCode::OK, &p)
         }
@@ -330,14 +404,68 @@ pub async fn training(State(state): State<AppState>, Console(mut ctx): Console) 
     }
 }
 
-/// `POST /training/{id}/reviewed|complete`.
+/// `POST /training`: a material for a role, covering the checked features.
+pub async fn create_material(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    body: String,
+) -> Response {
+    if !ctx.can("manage_policies") {
+        return flash_error(ctx.lang, ErrorCode::Forbidden);
+    }
+    let f = FormFields::parse(&body);
+    let v = serde_json::json!({
+        "title": f.get("title").unwrap_or_default(),
+        "url": f.get("url").unwrap_or_default(),
+        "audience": f.get("audience").unwrap_or_default(),
+        "features": f.all("feature"),
+    });
+    let Ok(b) = serde_json::from_value(v) else {
+        return flash_error(ctx.lang, ErrorCode::InvalidField);
+    };
+    let r = crate::training::create_material(State(state), ctx.caller.clone(), JsonBody(b)).await;
+    done(&ctx, r)
+}
+
+/// `POST /features`: a feature, enabled now or not yet.
+pub async fn create_feature(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    body: String,
+) -> Response {
+    if !ctx.can("manage_policies") {
+        return flash_error(ctx.lang, ErrorCode::Forbidden);
+    }
+    let f = FormFields::parse(&body);
+    let b = crate::training::FeatureBody {
+        name: f.get("name").unwrap_or_default(),
+        description: String::new(),
+        enabled: f.get("enabled").is_some(),
+    };
+    let r = crate::training::create_feature(State(state), ctx.caller.clone(), JsonBody(b)).await;
+    done(&ctx, r)
+}
+
+/// `POST /training/{id}/reviewed|complete|assign`.
 pub async fn training_action(
     State(state): State<AppState>,
     Console(ctx): Console,
     Path((id, action)): Path<(String, String)>,
+    body: String,
 ) -> Response {
     let caller = ctx.caller.clone();
     let r = match action.as_str() {
+        "assign" if ctx.can("manage_users") => {
+            let user_id = FormFields::parse(&body).get("user_id").unwrap_or_default();
+            crate::training::assign(
+                State(state),
+                Path(id),
+                JsonBody(crate::training::AssignBody { user_id }),
+            )
+            .await
+            .map(|_| ())
+        }
+        "assign" => Err(ApiError(ErrorCode::Forbidden)),
         "reviewed" if ctx.can("manage_policies") => {
             crate::training::reviewed(State(state), caller, Path(id))
                 .await

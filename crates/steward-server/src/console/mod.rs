@@ -87,7 +87,13 @@ pub fn router() -> Router<AppState> {
             "/announcements",
             get(awareness::announcements).post(awareness::create_announcement),
         )
-        .route("/training", get(awareness::training))
+        .route("/feeds", post(awareness::create_feed))
+        .route("/feeds/{id}/fetch", post(awareness::fetch_feed))
+        .route(
+            "/training",
+            get(awareness::training).post(awareness::create_material),
+        )
+        .route("/features", post(awareness::create_feature))
         .route("/training/{id}/{action}", post(awareness::training_action))
         .route("/features/{id}/{action}", post(awareness::feature_action))
         .route("/plan", get(awareness::plan).post(awareness::save_plan))
