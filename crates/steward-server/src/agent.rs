@@ -296,8 +296,8 @@ pub async fn checkin(
         return Ok(Json(answer(false, false)));
     }
     let sh = state_hash(&req.os, req.protection.as_ref(), req.compliance.as_ref());
-    let first_checkin = device.auth.seq == 0;
-    let locale = req.os.locale.clone();
+    // The first check-in's locale decides the language of the owner's welcome.
+    let first_locale = (device.auth.seq == 0).then(|| req.os.locale.clone());
     let inventory = req.inventory.map(|inv| {
         let h = inventory_hash(&inv);
         (inv, h)
@@ -352,12 +352,8 @@ pub async fn checkin(
             state
                 .metrics
                 .checkin(if unchanged { "unchanged" } else { "changed" });
-            if first_checkin {
-                tokio::spawn(crate::announce::welcome(
-                    state.clone(),
-                    device.id.clone(),
-                    locale,
-                ));
+            if let Some(locale) = first_locale {
+                crate::announce::welcome(&state, &device.id, locale).await;
             }
             Ok(Json(answer(true, send_inventory)))
         }

@@ -256,7 +256,7 @@ pub async fn put_welcome(
 
 /// Welcomes the owner of a device at its first check-in, if it is the owner's first device
 /// and the organisation wrote a welcome.
-pub async fn welcome(state: AppState, device_id: String, locale: String) {
+pub async fn welcome(state: &AppState, device_id: &str, locale: String) {
     let run = async {
         let Some(w) = state
             .store
@@ -266,7 +266,7 @@ pub async fn welcome(state: AppState, device_id: String, locale: String) {
         else {
             return Ok::<(), ApiError>(());
         };
-        let device = state.store.device(&device_id, 0).await?;
+        let device = state.store.device(device_id, 0).await?;
         let owner = device.summary.owner.clone();
         if owner.is_empty() || state.store.owner_device_count(&owner).await? > 1 {
             return Ok(());
@@ -282,11 +282,11 @@ pub async fn welcome(state: AppState, device_id: String, locale: String) {
             created_at: state.clock.now_ms(),
         };
         let target = steward_store::announcements::Target {
-            device_id,
+            device_id: device_id.to_string(),
             owner,
             language: Lang::parse(&locale).unwrap_or(a.default_language),
         };
-        send(&state, &a, &[target], &steward_store::audit::Actor::cli()).await?;
+        send(state, &a, &[target], &steward_store::audit::Actor::cli()).await?;
         Ok(())
     };
     if let Err(e) = run.await {

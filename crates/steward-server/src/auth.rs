@@ -45,6 +45,16 @@ pub struct Caller {
     /// Device groups the caller is limited to; empty means all.
     pub groups: Vec<String>,
     pub remote_addr: String,
+    /// For a console session: what its pages need (read with the session, not again).
+    pub session: Option<SessionFacts>,
+}
+
+/// A session's CSRF token and its user's language and display name.
+#[derive(Debug, Clone)]
+pub struct SessionFacts {
+    pub csrf_token: String,
+    pub language: String,
+    pub display_name: String,
 }
 
 impl Caller {
@@ -147,6 +157,7 @@ pub async fn authenticate(
             roles,
             groups,
             remote_addr: remote_addr.to_string(),
+            session: None,
         });
     }
     let value = cookie(headers, SESSION_COOKIE).ok_or(ApiError(ErrorCode::Unauthorized))?;
@@ -174,12 +185,22 @@ pub async fn authenticate(
             .touch_session(&session.id, now, now + ttl)
             .await?;
     }
+    let info = session.user.info;
     Ok(Caller {
         via: Via::Session(session.id),
-        user_id: Some(session.user.info.id.clone()),
-        name: session.user.info.email.clone(),
+        user_id: Some(info.id.clone()),
+        session: Some(SessionFacts {
+            csrf_token: session.csrf_token,
+            language: info.language,
+            display_name: if info.display_name.is_empty() {
+                info.email.clone()
+            } else {
+                info.display_name
+            },
+        }),
+        name: info.email,
         roles: session.user.roles,
-        groups: session.user.info.groups,
+        groups: info.groups,
         remote_addr: remote_addr.to_string(),
     })
 }

@@ -210,14 +210,7 @@ pub async fn get_notice(
 ) -> Result<Json<NoticeDetail>, ApiError> {
     let n = state.store.notice(&id).await?;
     let user = caller.user_id.clone().unwrap_or_default();
-    let st = state
-        .store
-        .list_notices(&user, 10_000)
-        .await?
-        .into_iter()
-        .find(|(x, _)| x.id == id)
-        .map(|(_, s)| s)
-        .unwrap_or_default();
+    let st = state.store.notice_state(&id, &user).await?;
     let acknowledgments = acknowledgments(&state, &n).await?;
     Ok(Json(NoticeDetail {
         notice: view(n, st, request_lang(&headers)),

@@ -191,6 +191,8 @@ pub async fn sweep_once(state: &AppState) -> Result<u64, ApiError> {
 async fn fleet_alerts(state: &AppState, counts: &[FleetCount], now: i64) -> Result<(), ApiError> {
     use steward_core::alerting::{share_fires, Condition, Reason};
     let mut firing = Vec::new();
+    // The readiness checklist, computed once per sweep when a rule watches it.
+    let mut failing: Option<std::collections::BTreeMap<String, i64>> = None;
     for rule in state.store.alert_rules().iter().filter(|r| r.enabled) {
         let in_rule = |c: &&FleetCount| {
             rule.groups.is_empty()
@@ -249,7 +251,10 @@ async fn fleet_alerts(state: &AppState, counts: &[FleetCount], now: i64) -> Resu
                 }
             }
             Condition::ReadinessFailing { hours } => {
-                let failing = crate::awareness::failing_since(state, now).await?;
+                let failing = match &mut failing {
+                    Some(f) => &*f,
+                    slot @ None => slot.insert(crate::awareness::failing_since(state, now).await?),
+                };
                 let limit = now - i64::from(*hours) * 3_600_000;
                 let late: Vec<&str> = failing
                     .iter()

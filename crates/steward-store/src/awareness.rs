@@ -194,6 +194,21 @@ impl Store {
             .collect()
     }
 
+    /// One person's state of one notice.
+    pub async fn notice_state(&self, notice_id: &str, user_id: &str) -> Result<NoticeState> {
+        sqlx::query(
+            "SELECT read_at, acknowledged_at, archived, favourite FROM notice_states \
+             WHERE notice_id = $1 AND user_id = $2",
+        )
+        .bind(notice_id)
+        .bind(user_id)
+        .fetch_optional(&self.read)
+        .await?
+        .map(|r| state_row(&r))
+        .transpose()
+        .map(Option::unwrap_or_default)
+    }
+
     /// Every notice (for readiness), newest first.
     pub async fn all_notices(&self) -> Result<Vec<Notice>> {
         sqlx::query("SELECT content FROM notices ORDER BY created_at DESC")

@@ -17,24 +17,12 @@ use steward_proto::{
 };
 
 use super::{
-    error_page, escape, flash, flash_error, fragment, page, refresh, require, Console, Ctx,
-    FormFields,
+    comma_list, done, error_page, escape, flash, flash_error, fragment, guarded, page, require,
+    Console, Ctx, FormFields,
 };
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::AppState;
-
-macro_rules! ctx_or_return {
-    ($ctx:expr, $perm:expr, $section:expr) => {
-        match require($ctx, $perm) {
-            Ok(mut c) => {
-                c.section = $section;
-                c
-            }
-            Err(r) => return *r,
-        }
-    };
-}
 
 macro_rules! allowed_or_flash {
     ($ctx:expr, $perm:expr) => {
@@ -42,13 +30,6 @@ macro_rules! allowed_or_flash {
             return flash_error($ctx.lang, ErrorCode::Forbidden);
         }
     };
-}
-
-fn done<T>(ctx: &Ctx, r: Result<T, ApiError>) -> Response {
-    match r {
-        Ok(_) => refresh(),
-        Err(e) => flash_error(ctx.lang, e.0),
-    }
 }
 
 /// A secret shown once, with the words saying so.
@@ -59,16 +40,6 @@ fn show_once(ctx: &Ctx, secret: &str) -> Response {
         escape(secret)
     );
     fragment(html)
-}
-
-fn list(s: Option<String>) -> Vec<String> {
-    s.map(|v| {
-        v.split(',')
-            .map(|x| x.trim().to_string())
-            .filter(|x| !x.is_empty())
-            .collect()
-    })
-    .unwrap_or_default()
 }
 
 /// A page listing what an admin API handler lists: checks the permission, fetches, renders.
@@ -159,9 +130,8 @@ pub async fn expire_silence(
     Console(ctx): Console,
     Path(id): Path<String>,
 ) -> Response {
-    allowed_or_flash!(ctx, Permission::ManageDevices);
-    let r = crate::notify::expire_silence(State(state), ctx.caller.clone(), Path(id)).await;
-    done(&ctx, r)
+    let call = crate::notify::expire_silence(State(state), ctx.caller.clone(), Path(id));
+    guarded(&ctx, Permission::ManageDevices, call).await
 }
 
 // ---- rules ----
@@ -301,7 +271,7 @@ pub async fn create_rule(
         name: f.get("name").unwrap_or_default(),
         condition,
         severity,
-        groups: list(f.get("groups")),
+        groups: comma_list(f.get("groups")),
         enabled: true,
         notify: NotifySettings {
             channels: f.all("channel"),
@@ -467,7 +437,7 @@ pub async fn create_user(
         display_name: f.get("display_name"),
         language: f.get("language"),
         roles: f.all("role"),
-        groups: list(f.get("groups")),
+        groups: comma_list(f.get("groups")),
         password: None,
     };
     match crate::users::create_user(State(state), ctx.caller.clone(), JsonBody(b)).await {
@@ -552,9 +522,8 @@ pub async fn revoke_token(
     Console(ctx): Console,
     Path(id): Path<String>,
 ) -> Response {
-    allowed_or_flash!(ctx, Permission::ManageTokens);
-    let r = crate::api::revoke_api_token(State(state), ctx.caller.clone(), Path(id)).await;
-    done(&ctx, r)
+    let call = crate::api::revoke_api_token(State(state), ctx.caller.clone(), Path(id));
+    guarded(&ctx, Permission::ManageTokens, call).await
 }
 
 // ---- enrollment tokens ----
@@ -608,9 +577,8 @@ pub async fn revoke_enrollment_token(
     Console(ctx): Console,
     Path(id): Path<String>,
 ) -> Response {
-    allowed_or_flash!(ctx, Permission::ManageEnrollment);
-    let r = crate::api::revoke_enrollment_token(State(state), ctx.caller.clone(), Path(id)).await;
-    done(&ctx, r)
+    let call = crate::api::revoke_enrollment_token(State(state), ctx.caller.clone(), Path(id));
+    guarded(&ctx, Permission::ManageEnrollment, call).await
 }
 
 // ---- policies ----
@@ -669,9 +637,8 @@ pub async fn delete_policy(
     Console(ctx): Console,
     Path(id): Path<String>,
 ) -> Response {
-    allowed_or_flash!(ctx, Permission::ManagePolicies);
-    let r = crate::api::delete_policy(State(state), ctx.caller.clone(), Path(id)).await;
-    done(&ctx, r)
+    let call = crate::api::delete_policy(State(state), ctx.caller.clone(), Path(id));
+    guarded(&ctx, Permission::ManagePolicies, call).await
 }
 
 // ---- audit log ----

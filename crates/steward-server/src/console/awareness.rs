@@ -13,25 +13,10 @@ use steward_core::policy::Permission;
 use steward_core::training::Feature;
 use steward_proto::{ErrorCode, Platform};
 
-use super::{error_page, flash_error, page, refresh, Console, Ctx, FormFields};
+use super::{done, error_page, flash_error, guarded, lang_headers, page, Console, Ctx, FormFields};
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::AppState;
-
-fn lang_headers(ctx: &Ctx) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    if let Ok(v) = ctx.lang.code().parse() {
-        h.insert(axum::http::header::ACCEPT_LANGUAGE, v);
-    }
-    h
-}
-
-fn done<T>(ctx: &Ctx, r: Result<T, ApiError>) -> Response {
-    match r {
-        Ok(_) => refresh(),
-        Err(e) => flash_error(ctx.lang, e.0),
-    }
-}
 
 #[derive(Template)]
 #[template(path = "readiness.html")]
@@ -333,15 +318,7 @@ pub async fn create_announcement(
         body: [(ctx.lang, f.get("body").unwrap_or_default())].into(),
         default_language: ctx.lang,
         platforms,
-        groups: f
-            .get("groups")
-            .map(|g| {
-                g.split(',')
-                    .map(|x| x.trim().to_string())
-                    .filter(|x| !x.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default(),
+        groups: super::comma_list(f.get("groups")),
     };
     match crate::announce::create(State(state), ctx.caller.clone(), JsonBody(b)).await {
         Ok((_, Json(v))) => super::flash(
@@ -486,12 +463,8 @@ pub async fn feature_action(
     Console(ctx): Console,
     Path((id, event)): Path<(String, String)>,
 ) -> Response {
-    if !ctx.can("manage_policies") {
-        return flash_error(ctx.lang, ErrorCode::Forbidden);
-    }
-    let r =
-        crate::training::feature_event(State(state), ctx.caller.clone(), Path((id, event))).await;
-    done(&ctx, r)
+    let call = crate::training::feature_event(State(state), ctx.caller.clone(), Path((id, event)));
+    guarded(&ctx, Permission::ManagePolicies, call).await
 }
 
 #[derive(Template)]

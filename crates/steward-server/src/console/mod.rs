@@ -3,6 +3,20 @@
 //! and reuse the admin API's handlers for every change, so validation, scope checks and the
 //! audit log are the same as through the API.
 
+/// The page's context if the user's roles allow `$perm` (its navigation entry `$section`
+/// marked), else returns the "not allowed" page.
+macro_rules! ctx_or_return {
+    ($ctx:expr, $perm:expr, $section:expr) => {
+        match require($ctx, $perm) {
+            Ok(mut c) => {
+                c.section = $section;
+                c
+            }
+            Err(r) => return *r,
+        }
+    };
+}
+
 mod admin;
 mod awareness;
 mod pages;
@@ -341,25 +355,11 @@ impl FromRequestParts<AppState> for Console {
                 return Err(flash_error(lang, e.0));
             }
         };
-        let Via::Session(session_id) = &caller.via else {
+        let Some(facts) = caller.session.clone() else {
             return Err(to_login(&parts.headers, "/"));
         };
-        let (csrf, lang, user) = match state
-            .store
-            .session(session_id, steward_core::time::now_ms())
-            .await
-        {
-            Ok(Some(s)) => (
-                s.csrf_token,
-                Lang::parse(&s.user.info.language).unwrap_or_else(|| request_lang(&parts.headers)),
-                if s.user.info.display_name.is_empty() {
-                    s.user.info.email
-                } else {
-                    s.user.info.display_name
-                },
-            ),
-            _ => return Err(to_login(&parts.headers, "/")),
-        };
+        let lang = Lang::parse(&facts.language).unwrap_or_else(|| request_lang(&parts.headers));
+        let (csrf, user) = (facts.csrf_token, facts.display_name);
         Ok(Console(Ctx {
             lang,
             csrf,
@@ -426,6 +426,46 @@ pub fn fragment(html: String) -> Response {
     let mut r = Html(html).into_response();
     r.extensions_mut().insert(HtmlPage);
     r
+}
+
+/// The answer to a console action: reload the page, or say what went wrong.
+pub fn done<T>(ctx: &Ctx, r: Result<T, ApiError>) -> Response {
+    match r {
+        Ok(_) => refresh(),
+        Err(e) => flash_error(ctx.lang, e.0),
+    }
+}
+
+/// Runs a console action if the user's roles allow it, and answers as [`done`].
+pub async fn guarded<T>(
+    ctx: &Ctx,
+    p: Permission,
+    action: impl std::future::Future<Output = Result<T, ApiError>>,
+) -> Response {
+    if !ctx.caller.allows(p) {
+        return flash_error(ctx.lang, ErrorCode::Forbidden);
+    }
+    done(ctx, action.await)
+}
+
+/// Headers carrying the user's language, for API handlers that put text into words.
+pub fn lang_headers(ctx: &Ctx) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    if let Ok(v) = ctx.lang.code().parse() {
+        h.insert(header::ACCEPT_LANGUAGE, v);
+    }
+    h
+}
+
+/// A comma-separated form field as a list (device groups).
+pub fn comma_list(s: Option<String>) -> Vec<String> {
+    s.map(|v| {
+        v.split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect()
+    })
+    .unwrap_or_default()
 }
 
 /// Tells htmx to reload the page (after a change).

@@ -13,8 +13,8 @@ use steward_proto::{DeviceDetail, DeviceSummary, EnrollmentAttempt, ErrorCode, F
 use steward_store::alerts::{Alert, AlertDetail};
 
 use super::{
-    bar_chart, error_page, flash_error, page, refresh, require, urlencode, Bar, Console, Ctx,
-    FormFields,
+    bar_chart, error_page, flash_error, lang_headers, page, refresh, require, urlencode, Bar,
+    Console, Ctx, FormFields,
 };
 use crate::body::JsonBody;
 use crate::error::ApiError;
@@ -24,18 +24,6 @@ type Q = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryR
 
 fn query(map: &HashMap<String, String>) -> Q {
     Ok(Query(map.clone()))
-}
-
-macro_rules! ctx_or_return {
-    ($ctx:expr, $perm:expr, $section:expr) => {
-        match require($ctx, $perm) {
-            Ok(mut c) => {
-                c.section = $section;
-                c
-            }
-            Err(r) => return *r,
-        }
-    };
 }
 
 // ---- dashboard ----
@@ -558,15 +546,6 @@ fn rule_text(ctx: &Ctx, r: &steward_core::compliance::Rule) -> String {
         DiskEncryptionRequired => ctx.t("rule-disk-encryption"),
         CheckedInWithinDays { days } => ctx.t1("rule-checked-in-within", "days", &days.to_string()),
     }
-}
-
-/// Headers carrying the user's language, for API handlers that put text into words.
-fn lang_headers(ctx: &Ctx) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    if let Ok(v) = ctx.lang.code().parse() {
-        h.insert(header::ACCEPT_LANGUAGE, v);
-    }
-    h
 }
 
 // ---- enrollments ----
