@@ -215,7 +215,7 @@ test('update awareness: the readiness checklist and the message center', async (
   await page.locator('header nav').getByRole('link', { name: 'Updates', exact: true }).click();
   await page.getByText('New notice').click();
   const form = page.locator('form[hx-post="/notices"]');
-  await form.getByLabel('Title').fill('New admin center address');
+  await form.getByLabel('Title (English)').fill('New admin center address');
   await form.getByLabel('Major update').check();
   await form.getByLabel('Admin impact').check();
   await Promise.all([page.waitForEvent('load'), form.getByRole('button', { name: 'Publish' }).click()]);
@@ -226,6 +226,111 @@ test('update awareness: the readiness checklist and the message center', async (
   await page.screenshot({ path: join(shots, 'notices.png'), fullPage: true });
   const notices = await api('/api/v1/notices');
   assert.equal(notices.items[0].tags.join(','), 'major_update,admin_impact');
+  await context.close();
+});
+
+test('update awareness: a notice in two languages, the help desk briefed, a feature turned on and its training caught up', async () => {
+  const { context, page } = await signIn(admin);
+  await page.goto(base + '/notices');
+  await page.getByText('New notice').click();
+  const form = page.locator('form[hx-post="/notices"]');
+  await form.getByLabel('Title (English)').fill('Company portal moves to a new address');
+  await form.getByLabel('Text (Markdown) (English)').fill('Use **portal.example.org** from Monday.');
+  await form.locator('summary', { hasText: 'Français' }).click();
+  await form.getByLabel('Title (Français)').fill('Le portail d’entreprise change d’adresse');
+  await form.getByLabel('User impact').check();
+  await form.getByLabel(/Help-desk briefing \(every/).check();
+  await form.locator('select[name="platform_0"]').selectOption('macos');
+  await form.locator('input[name="max_version_0"]').fill('15');
+  await Promise.all([page.waitForEvent('load'), form.getByRole('button', { name: 'Publish' }).click()]);
+
+  // One click from the list to who has and has not acknowledged it.
+  await page.getByRole('link', { name: 'Company portal moves to a new address' }).click();
+  await page.getByRole('heading', { name: 'Acknowledgments' }).waitFor();
+  const acks = page.locator('section[aria-labelledby="acks"]');
+  assert.match(await acks.innerText(), new RegExp(`Not yet\\s+${HELP.email}`));
+  assert.match(await page.locator('section[aria-labelledby="facts"]').innerText(), /macOS < 15/);
+  await page.getByRole('link', { name: 'Français' }).click();
+  await page.getByRole('heading', { name: 'Le portail d’entreprise change d’adresse' }).waitFor();
+  const id = page.url().split('/').pop().split('?')[0];
+
+  // The help desk sees the briefing and acknowledges it; the operator's page says so.
+  const desk = await signIn(HELP);
+  await desk.page.goto(base + '/notices');
+  const row = desk.page.locator('tbody tr', { hasText: 'Company portal moves to a new address' });
+  await row.getByText('Help-desk briefing').waitFor();
+  await Promise.all([desk.page.waitForEvent('load'), row.getByRole('button', { name: 'Acknowledge' }).click()]);
+  await desk.context.close();
+  await page.goto(`${base}/notices/${id}`);
+  assert.match(await acks.innerText(), new RegExp(`Acknowledged by\\s+${HELP.email}`));
+  const detail = await api(`/api/v1/notices/${id}`);
+  assert.deepEqual(detail.acknowledgments.missing, []);
+  assert.deepEqual(Object.keys(detail.title).sort(), ['en', 'fr']);
+
+  // The demo's feature update names a feature that is off; turning it on from the notice
+  // makes its training material stale until it is reviewed.
+  await page.goto(base + '/notices');
+  await page.getByRole('link', { name: 'Passkey sign-in is coming to the console' }).click();
+  const features = page.locator('section[aria-labelledby="features"]');
+  await features.getByText('Passkey sign-in').waitFor();
+  assert.match(await features.innerText(), /1 training materials/);
+  await page.screenshot({ path: join(shots, 'notice.png'), fullPage: true });
+  await Promise.all([page.waitForEvent('load'), features.getByRole('button', { name: 'Turn on' }).click()]);
+  await features.getByText('Out of date: 1').waitFor();
+  await features.getByRole('link', { name: /training materials/ }).click();
+  const material = page.locator('tbody tr', { hasText: 'Passkey sign-in: what changes for administrators' });
+  await material.getByText('Out of date').waitFor();
+  await page.locator('header nav').getByRole('link', { name: 'Readiness', exact: true }).click();
+  const training = page.locator('ol.timeline > li', { hasText: 'Training current, onboarding on track' });
+  assert.match(await training.innerText(), /Needs attention/);
+  await page.goto(base + '/training');
+  await Promise.all([page.waitForEvent('load'), material.getByRole('button', { name: 'Reviewed' }).click()]);
+  await material.getByText('Current').waitFor();
+  await page.screenshot({ path: join(shots, 'training.png'), fullPage: true });
+  const materials = await api('/api/v1/training');
+  assert.equal(materials.items.filter((m) => m.stale).length, 0);
+  await context.close();
+});
+
+test('update awareness: an announcement to macOS below 15 and the operational plan', async () => {
+  const { context, page } = await signIn(admin);
+  await page.goto(base + '/announcements');
+  await page.getByText('New announcement').click();
+  const form = page.locator('form[hx-post="/announcements"]');
+  await form.getByLabel('Title').fill('Update to macOS 15 this month');
+  await form.getByLabel('Text (Markdown)').fill('Your Mac needs macOS 15 by the end of the month.');
+  await form.getByLabel('Platform').selectOption('macos');
+  await form.getByLabel('Below version').fill('15');
+  await form.getByRole('button', { name: 'Send' }).click();
+  const flash = page.locator('#flash');
+  await flash.getByText(/Sent to/).waitFor();
+  const sent = await api('/api/v1/announcements');
+  const a = sent.items[0];
+  const devices = await api('/api/v1/devices?platform=macos&limit=500');
+  const owners = new Set(devices.items.filter((d) => Number(d.os_version.split('.')[0]) < 15).map((d) => d.owner));
+  assert.ok(owners.size > 0, 'the simulated fleet has Macs below 15');
+  assert.equal(a.reach.owners, owners.size);
+  assert.match(await flash.innerText(), new RegExp(`Sent to ${owners.size}\\b`));
+  await page.reload();
+  await page.locator('tbody tr', { hasText: 'Update to macOS 15 this month' }).waitFor();
+  await page.screenshot({ path: join(shots, 'announcements.png'), fullPage: true });
+
+  await page.getByRole('link', { name: 'Operational plan', exact: true }).click();
+  await page.getByText('Discovery questions still open').waitFor();
+  await page.getByLabel('Person 1', { exact: true }).fill('Ana Lind');
+  await page.getByLabel('Role 1', { exact: true }).fill('O&M lead');
+  await page.getByLabel('Stakeholders 1').fill('CIO, service owners');
+  await page.getByLabel('How often 1').fill('Monthly');
+  await page.getByLabel('Responsible for update awareness').fill('Bo Berg');
+  await page.getByLabel('State: Training').selectOption('in_progress');
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Save the plan' }).click()]);
+  await page.getByLabel('Person 2', { exact: true }).waitFor();
+  assert.equal(await page.getByText('Discovery questions still open').count(), 0);
+  assert.equal(await page.getByLabel('Person 1', { exact: true }).inputValue(), 'Ana Lind');
+  await page.screenshot({ path: join(shots, 'plan.png'), fullPage: true });
+  const plan = await api('/api/v1/ops-plan');
+  assert.deepEqual(plan.unanswered, []);
+  assert.equal(plan.focus_areas.find((f) => f.area === 'training').status, 'in_progress');
   await context.close();
 });
 

@@ -738,6 +738,91 @@ async fn demo_rules(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What a demo's message center and training start with (when there are no notices yet): a
+/// feature update for administrators naming a feature that is not on yet, with training
+/// material covering it, and a help-desk briefing about macOS 15; the notices in every
+/// language.
+async fn demo_awareness(store: &Store, lang: Lang) -> anyhow::Result<()> {
+    use steward_core::awareness::{Category, Notice, NoticeSeverity, PlatformRange, ReleaseStatus};
+    use steward_core::training::{Feature, Material};
+    if !store.list_notices("", 1).await?.is_empty() {
+        return Ok(());
+    }
+    let now = steward_core::time::now_ms();
+    let day = 86_400_000;
+    let feature = Feature {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: t(lang, "demo-feature-passkeys"),
+        description: String::new(),
+        enabled_at: None,
+        changed_at: None,
+    };
+    store.put_feature(&feature, now, &Actor::cli()).await?;
+    let material = Material {
+        id: uuid::Uuid::now_v7().to_string(),
+        title: t(lang, "demo-material-passkeys"),
+        url: String::new(),
+        body: t(lang, "demo-notice-passkeys-body"),
+        audience: Role::Administrator,
+        features: vec![feature.id.clone()],
+        last_reviewed_at: now,
+    };
+    store.put_material(&material, now, &Actor::cli()).await?;
+    let texts = |key: &str| Lang::ALL.iter().map(|l| (*l, t(*l, key))).collect();
+    let notices = [
+        Notice {
+            id: uuid::Uuid::now_v7().to_string(),
+            source: "manual".into(),
+            source_id: None,
+            title: texts("demo-notice-passkeys-title"),
+            body: texts("demo-notice-passkeys-body"),
+            default_language: lang,
+            category: Category::PlanForChange,
+            tags: vec![
+                "feature_update".into(),
+                "admin_impact".into(),
+                "new_feature".into(),
+            ],
+            severity: NoticeSeverity::Normal,
+            features: vec![feature.name.clone()],
+            platforms: Vec::new(),
+            act_by: Some(now + 30 * day),
+            release_status: ReleaseStatus::RollingOut,
+            help_desk: false,
+            created_at: now - 1,
+            updated_at: now - 1,
+            revised: false,
+        },
+        Notice {
+            id: uuid::Uuid::now_v7().to_string(),
+            source: "manual".into(),
+            source_id: None,
+            title: texts("demo-notice-macos-title"),
+            body: texts("demo-notice-macos-body"),
+            default_language: lang,
+            category: Category::PreventOrFixIssues,
+            tags: vec!["user_impact".into()],
+            severity: NoticeSeverity::High,
+            features: Vec::new(),
+            platforms: vec![PlatformRange {
+                platform: Platform::Macos,
+                min_version: Some("15".into()),
+                max_version: None,
+            }],
+            act_by: Some(now + 7 * day),
+            release_status: ReleaseStatus::Launched,
+            help_desk: true,
+            created_at: now,
+            updated_at: now,
+            revised: false,
+        },
+    ];
+    for n in notices {
+        store.put_notice(&n, &Actor::cli()).await?;
+    }
+    Ok(())
+}
+
 async fn demo(
     lang: Lang,
     devices: u32,
@@ -827,6 +912,7 @@ async fn demo(
     .await
     .map_err(|e| api_err(lang, e))?;
     demo_rules(&store).await?;
+    demo_awareness(&store, lang).await?;
     let (server_stop_tx, server_stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(steward_server::serve_with_store(
         listener,

@@ -152,6 +152,22 @@ pub fn format_date(lang: Lang, ms: i64) -> String {
     t.format(pattern).to_string()
 }
 
+/// A day with its year (a deadline): 11/21/2026 · 21/11/2026 · 2026-11-21 · 21.11.2026 ·
+/// 2026. 11. 21.
+pub fn format_day(lang: Lang, ms: i64) -> String {
+    let Some(t) = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms) else {
+        return String::new();
+    };
+    let pattern = match lang {
+        Lang::En => "%m/%d/%Y",
+        Lang::Fr => "%d/%m/%Y",
+        Lang::Sv => "%Y-%m-%d",
+        Lang::De => "%d.%m.%Y",
+        Lang::Ko => "%Y. %m. %d.",
+    };
+    t.format(pattern).to_string()
+}
+
 /// Looks up a message without arguments.
 pub fn t(lang: Lang, key: &str) -> String {
     LOCALES.lookup(&lang.langid(), key)
@@ -299,6 +315,8 @@ mod tests {
         assert_eq!(format_time(Lang::En, ms), "11/21/2026, 14:15 UTC");
         assert_eq!(format_time(Lang::De, ms), "21.11.2026, 14:15 UTC");
         assert_eq!(format_time(Lang::Ko, ms), "2026. 11. 21. 14:15 UTC");
+        assert_eq!(format_day(Lang::Fr, ms), "21/11/2026");
+        assert_eq!(format_day(Lang::Sv, ms), "2026-11-21");
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub enum ErrorCode {
     AccountLocked,
     CsrfMismatch,
     Conflict,
+    /// E-mail was asked for and no SMTP server is configured.
+    MailNotConfigured,
     // Check-in.
     DeviceRetired,
     Overloaded,
@@ -36,7 +38,7 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 25] = [
+    pub const ALL: [ErrorCode; 26] = [
         ErrorCode::MalformedJson,
         ErrorCode::InvalidField,
         ErrorCode::PayloadTooLarge,
@@ -59,6 +61,7 @@ impl ErrorCode {
         ErrorCode::AccountLocked,
         ErrorCode::CsrfMismatch,
         ErrorCode::Conflict,
+        ErrorCode::MailNotConfigured,
         ErrorCode::DeviceRetired,
         ErrorCode::Overloaded,
         ErrorCode::Internal,
@@ -88,6 +91,7 @@ impl ErrorCode {
             ErrorCode::AccountLocked => "account_locked",
             ErrorCode::CsrfMismatch => "csrf_mismatch",
             ErrorCode::Conflict => "conflict",
+            ErrorCode::MailNotConfigured => "mail_not_configured",
             ErrorCode::DeviceRetired => "device_retired",
             ErrorCode::Overloaded => "overloaded",
             ErrorCode::Internal => "internal",
@@ -122,7 +126,7 @@ impl ErrorCode {
             | ErrorCode::PlatformNotAllowed => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::DuplicateDevice | ErrorCode::Conflict => 409,
+            ErrorCode::DuplicateDevice | ErrorCode::Conflict | ErrorCode::MailNotConfigured => 409,
             ErrorCode::Overloaded => 503,
             ErrorCode::Internal => 500,
         }

@@ -196,10 +196,14 @@ async fn send(
         })
         .collect();
     let per_minute = i64::from(state.config.awareness.announcement_mails_per_minute.max(1));
-    state
-        .store
-        .queue_mails_spaced("announcement", &mails, a.created_at, 60_000 / per_minute)
-        .await?;
+    crate::notify::mail_people(
+        state,
+        "announcement",
+        &mails,
+        a.created_at,
+        60_000 / per_minute,
+    )
+    .await?;
     Ok(Reach {
         devices: targets.len() as u64,
         owners: seen.len() as u64,

@@ -6,7 +6,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -119,10 +120,7 @@ async fn announce_major(state: &AppState, n: &Notice) -> Result<(), ApiError> {
             (u.id, u.email, lang.code().to_string(), subject, body)
         })
         .collect();
-    state
-        .store
-        .queue_mails("major_update", &mails, state.clock.now_ms())
-        .await?;
+    crate::notify::mail_people(state, "major_update", &mails, state.clock.now_ms(), 0).await?;
     Ok(())
 }
 
@@ -138,21 +136,63 @@ fn notice_mail(lang: Lang, n: &Notice, link: &str, subject_key: &str) -> (String
     (subject, body)
 }
 
-/// `GET /api/v1/notices`: newest first, with the caller's state, in the caller's language.
+/// Which notices a list shows.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeFilter {
+    /// `inbox` (not archived, the default), `unread`, `favourites`, `archived` or `all`.
+    #[serde(default)]
+    pub view: Option<String>,
+    #[serde(default)]
+    pub tag: Option<String>,
+    #[serde(default)]
+    pub category: Option<Category>,
+    /// Only notices meant for the help desk.
+    #[serde(default)]
+    pub help_desk: Option<bool>,
+    /// Only notices naming this feature.
+    #[serde(default)]
+    pub feature: Option<String>,
+}
+
+impl NoticeFilter {
+    fn keeps(&self, n: &Notice, s: &NoticeState) -> Result<bool, ApiError> {
+        let in_view = match self.view.as_deref().unwrap_or("inbox") {
+            "inbox" => !s.archived,
+            "unread" => !s.archived && s.read_at.is_none(),
+            "favourites" => s.favourite,
+            "archived" => s.archived,
+            "all" => true,
+            _ => return Err(ApiError(ErrorCode::InvalidQuery)),
+        };
+        Ok(in_view
+            && self.tag.as_deref().is_none_or(|t| n.has_tag(t))
+            && self.category.is_none_or(|c| n.category == c)
+            && self.help_desk.is_none_or(|h| n.help_desk == h)
+            && self
+                .feature
+                .as_deref()
+                .is_none_or(|f| n.features.iter().any(|x| x.eq_ignore_ascii_case(f))))
+    }
+}
+
+/// `GET /api/v1/notices`: newest first, with the caller's state, in the caller's language;
+/// archived notices only when asked for.
 pub async fn list_notices(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
+    query: Result<Query<NoticeFilter>, QueryRejection>,
 ) -> Result<Json<Page<NoticeView>>, ApiError> {
+    let Query(filter) = query.map_err(|_| ApiError(ErrorCode::InvalidQuery))?;
     let lang = request_lang(&headers);
     let user = caller.user_id.clone().unwrap_or_default();
-    let items: Vec<NoticeView> = state
-        .store
-        .list_notices(&user, 500)
-        .await?
-        .into_iter()
-        .map(|(n, s)| view(n, s, lang))
-        .collect();
+    let mut items = Vec::new();
+    for (n, s) in state.store.list_notices(&user, 1000).await? {
+        if filter.keeps(&n, &s)? {
+            items.push(view(n, s, lang));
+        }
+    }
     Ok(Json(Page {
         total: Some(items.len() as u64),
         items,
@@ -276,6 +316,9 @@ pub async fn remind(
     let Some(a) = acknowledgments(&state, &n).await? else {
         return Err(ApiError(ErrorCode::Conflict));
     };
+    if !state.config.notify.mail_configured() {
+        return Err(ApiError(ErrorCode::MailNotConfigured));
+    }
     let role = if n.help_desk {
         Role::Helpdesk
     } else {
@@ -294,10 +337,7 @@ pub async fn remind(
             (u.id, u.email, lang.code().to_string(), subject, body)
         })
         .collect();
-    let n = state
-        .store
-        .queue_mails("reminder", &mails, state.clock.now_ms())
-        .await?;
+    let n = crate::notify::mail_people(&state, "reminder", &mails, state.clock.now_ms(), 0).await?;
     Ok(Json(
         serde_json::json!({"reminded": n, "missing": a.missing}),
     ))
@@ -368,34 +408,69 @@ pub async fn list_feeds(State(state): State<AppState>) -> Result<Json<Page<Feed>
     }))
 }
 
-pub async fn create_feed(
-    State(state): State<AppState>,
-    caller: Caller,
-    JsonBody(b): JsonBody<FeedBody>,
-) -> Result<(StatusCode, Json<Feed>), ApiError> {
-    let bad = || ApiError(ErrorCode::InvalidField);
+fn feed_from(id: String, b: FeedBody) -> Result<Feed, ApiError> {
     if b.name.trim().is_empty()
         || !(b.url.starts_with("http://") || b.url.starts_with("https://"))
         || b.interval_minutes == 0
         || b.interval_minutes > 7 * 24 * 60
     {
-        return Err(bad());
+        return Err(ApiError(ErrorCode::InvalidField));
     }
     notice_from(String::new(), feed_template(&b.defaults)?, 0)?;
-    let f = Feed {
-        id: uuid::Uuid::now_v7().to_string(),
-        name: b.name,
+    Ok(Feed {
+        id,
+        name: b.name.trim().to_string(),
         url: b.url,
         defaults: b.defaults,
         interval_minutes: b.interval_minutes,
         last_fetched_at: None,
         last_error: None,
-    };
+    })
+}
+
+pub async fn create_feed(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(b): JsonBody<FeedBody>,
+) -> Result<(StatusCode, Json<Feed>), ApiError> {
+    let f = feed_from(uuid::Uuid::now_v7().to_string(), b)?;
     state
         .store
         .put_feed(&f, state.clock.now_ms(), &caller.actor())
         .await?;
     Ok((StatusCode::CREATED, Json(f)))
+}
+
+/// `PUT /api/v1/feeds/{id}`: new name, address, defaults or interval; notices already
+/// imported keep what they got.
+pub async fn update_feed(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<FeedBody>,
+) -> Result<Json<Feed>, ApiError> {
+    let before = state.store.feed(&id).await?;
+    let mut f = feed_from(id, b)?;
+    f.last_fetched_at = before.last_fetched_at;
+    f.last_error = before.last_error;
+    state
+        .store
+        .put_feed(&f, state.clock.now_ms(), &caller.actor())
+        .await?;
+    Ok(Json(f))
+}
+
+/// `DELETE /api/v1/feeds/{id}`: stops reading it; its notices stay.
+pub async fn delete_feed(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state
+        .store
+        .delete_feed(&id, state.clock.now_ms(), &caller.actor())
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// What one fetch of a feed did.
@@ -533,7 +608,7 @@ pub async fn digest(state: &AppState, now: i64) -> Result<usize, ApiError> {
         );
         mails.push((u.id, u.email, lang.code().to_string(), subject, body));
     }
-    let n = state.store.queue_mails("digest", &mails, now).await?;
+    let n = crate::notify::mail_people(state, "digest", &mails, now, 0).await?;
     state
         .store
         .put_document(DIGEST, &mark(now), now, &actor)

@@ -67,6 +67,13 @@ pub struct NotifyConfig {
     pub give_up_after_hours: u32,
 }
 
+impl NotifyConfig {
+    /// Whether Steward can send e-mail at all.
+    pub fn mail_configured(&self) -> bool {
+        !self.smtp_host.trim().is_empty()
+    }
+}
+
 impl Default for NotifyConfig {
     fn default() -> Self {
         NotifyConfig {

@@ -169,6 +169,9 @@ pub async fn serve_with_clock(
 ) -> anyhow::Result<()> {
     let (state, writers) = state(store, config, clock);
     announce::load_waiting(&state).await?;
+    if !state.config.notify.mail_configured() {
+        tracing::info!("e-mail is off (notify.smtp_host is empty): no mail to people is queued");
+    }
     let ticker = tokio::spawn(housekeeping(state.clone()));
     let sweeper = tokio::spawn(fleet::sweeper(state.clone()));
     let notifier = tokio::spawn(notify::notifier(state.clone()));

@@ -163,6 +163,28 @@ async fn deliver_channel(state: &AppState, http: &reqwest::Client, list: Vec<Del
     }
 }
 
+/// One e-mail to a person: user id, address, language, subject, body.
+pub type PersonMail = (String, String, String, String, String);
+
+/// Queues e-mails to people (major updates, reminders, digests, announcements), the n-th not
+/// before `at + n × spacing_ms`. Without an SMTP server there is no e-mail to people and
+/// nothing is queued (it could never be delivered); callers that were asked for a mail say so.
+pub async fn mail_people(
+    state: &AppState,
+    kind: &str,
+    mails: &[PersonMail],
+    at: i64,
+    spacing_ms: i64,
+) -> Result<usize, ApiError> {
+    if !state.config.notify.mail_configured() {
+        return Ok(0);
+    }
+    Ok(state
+        .store
+        .queue_mails_spaced(kind, mails, at, spacing_ms)
+        .await?)
+}
+
 /// `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, the webhook signature header.
 pub fn signature(secret: &str, unix_secs: i64, body: &str) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
@@ -230,7 +252,7 @@ async fn send_mail(
     use lettre::transport::smtp::authentication::Credentials;
     use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
     let cfg = &state.config.notify;
-    if cfg.smtp_host.is_empty() {
+    if !cfg.mail_configured() {
         return Err("no SMTP server configured (notify.smtp_host)".into());
     }
     let from = cfg

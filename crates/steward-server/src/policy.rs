@@ -246,6 +246,18 @@ pub fn endpoints() -> Vec<Endpoint> {
             || post(crate::awareness::create_feed),
         ),
         ep(
+            Method::PUT,
+            "/api/v1/feeds/{id}",
+            Requires(ManagePolicies),
+            || axum::routing::put(crate::awareness::update_feed),
+        ),
+        ep(
+            Method::DELETE,
+            "/api/v1/feeds/{id}",
+            Requires(ManagePolicies),
+            || axum::routing::delete(crate::awareness::delete_feed),
+        ),
+        ep(
             Method::POST,
             "/api/v1/feeds/{id}/fetch",
             Requires(ManagePolicies),

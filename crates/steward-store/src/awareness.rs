@@ -299,6 +299,26 @@ impl Store {
         Ok(())
     }
 
+    /// Removes a feed and writes the audit record; the notices it brought stay.
+    pub async fn delete_feed(&self, id: &str, now: i64, actor: &Actor) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let gone = sqlx::query("DELETE FROM feeds WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if gone == 0 {
+            return Err(StoreError::NotFound);
+        }
+        audit::insert(
+            &mut tx,
+            &AuditRecord::change(actor, now, "feed.delete", "feed", id),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn list_feeds(&self) -> Result<Vec<Feed>> {
         sqlx::query("SELECT * FROM feeds ORDER BY name, id")
             .fetch_all(&self.read)
@@ -380,18 +400,8 @@ impl Store {
     }
 
     /// Queues e-mails to people (not channels): each (user id, address, language, subject,
-    /// body) becomes an outbox row the deliverer sends like any notification.
-    pub async fn queue_mails(
-        &self,
-        kind: &str,
-        mails: &[(String, String, String, String, String)],
-        now: i64,
-    ) -> Result<usize> {
-        self.queue_mails_spaced(kind, mails, now, 0).await
-    }
-
-    /// [`Store::queue_mails`], the n-th mail not sent before `now + n × spacing_ms` (a
-    /// sending rate limit for mass mailings).
+    /// body) becomes an outbox row the deliverer sends like any notification, the n-th not
+    /// before `now + n × spacing_ms` (a sending rate limit for mass mailings).
     pub async fn queue_mails_spaced(
         &self,
         kind: &str,

@@ -262,6 +262,15 @@ async fn briefings_the_plan_and_the_checklist() {
         detail["acknowledgments"]["missing"],
         json!(["desk@example.org"])
     );
+    // Without an SMTP server a reminder cannot be sent, and says so.
+    let (s, body) = app
+        .post_as(
+            &format!("/api/v1/notices/{id}/remind"),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!((s, code(&body)), (409, "mail_not_configured"));
     app.clock.advance(Duration::from_secs(8 * 86_400));
     assert_eq!(readiness(&app, "help_desk_aware").await["pass"], false);
     app.post_as(

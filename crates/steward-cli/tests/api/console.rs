@@ -138,6 +138,33 @@ async fn every_page_renders_in_every_language() {
     let app = TestApp::spawn().await;
     let (device, alert) = fleet(&app).await;
     let s = sign_in(&app, "admin@example.org", &[Role::Administrator]).await;
+    let (status, notice) = app
+        .post_as(
+            "/api/v1/notices",
+            &app.admin_token,
+            &json!({
+                "title": {"en": "Passkeys arrive", "ko": "패스키 도입"},
+                "body": {"en": "**Soon**", "ko": "곧"},
+                "tags": ["feature_update", "admin_impact"],
+                "features": ["Passkeys"],
+                "platforms": [{"platform": "macos", "max_version": "15"}],
+                "act_by": "2026-12-01T00:00:00Z",
+                "severity": "high",
+                "release_status": "rolling_out",
+                "help_desk": true
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{notice}");
+    let nid = notice["id"].as_str().expect("id");
+    let (status, _) = app
+        .post_as(
+            "/api/v1/feeds",
+            &app.admin_token,
+            &json!({"name": "Vendor", "url": "https://vendor.example.org/feed", "defaults": {"tags": ["major_update"]}}),
+        )
+        .await;
+    assert_eq!(status, 201);
     let pages = [
         "/".to_string(),
         "/devices".into(),
@@ -158,6 +185,9 @@ async fn every_page_renders_in_every_language() {
         "/settings/audit".into(),
         "/readiness".into(),
         "/notices".into(),
+        "/notices?view=archived&tag=major_update&category=plan_for_change".into(),
+        format!("/notices/{nid}"),
+        format!("/notices/{nid}?in=ko"),
         "/announcements".into(),
         "/training".into(),
         "/plan".into(),
@@ -273,30 +303,119 @@ async fn actions_need_the_session_token_and_the_role_and_are_audited() {
     let (_, audit) = app.get("/api/v1/audit?action=alert.acknowledged").await;
     assert_eq!(audit["items"][0]["actor_name"], "admin@example.org");
 
-    // The message center: publish a briefing, acknowledge it.
+    // The message center: publish a briefing in two languages, acknowledge it.
     let (status, refresh, body) = post(
         &app,
         &admin,
         "/notices",
         &[
-            ("title", "New VPN client"),
+            ("default_language", "en"),
+            ("title_en", "New VPN client"),
+            ("body_en", "Install it by Friday."),
+            ("title_fr", "Nouveau client VPN"),
+            ("body_fr", "À installer avant vendredi."),
+            ("title_de", ""),
             ("category", "plan_for_change"),
+            ("severity", "high"),
             ("tag", "user_impact"),
+            ("platform_0", "windows"),
+            ("min_version_0", "10.0.19045"),
+            ("platform_1", ""),
+            ("act_by", "2026-12-04"),
             ("help_desk", "1"),
         ],
     )
     .await;
     assert_eq!((status, refresh), (204, true), "{body}");
     let (_, notices) = app.get("/api/v1/notices").await;
-    let nid = notices["items"][0]["id"]
-        .as_str()
-        .expect("notice")
-        .to_string();
+    let n = &notices["items"][0];
+    assert_eq!(
+        n["title"],
+        json!({"en": "New VPN client", "fr": "Nouveau client VPN"})
+    );
+    assert_eq!(n["body"]["fr"], "À installer avant vendredi.");
+    assert_eq!(
+        n["platforms"],
+        json!([{"platform": "windows", "min_version": "10.0.19045", "max_version": null}])
+    );
+    assert_eq!(n["severity"], "high");
+    let nid = n["id"].as_str().expect("notice").to_string();
+    // Opening it marks it read; its page shows who has not acknowledged it yet.
+    let (status, page) = get(&app, &admin, &format!("/notices/{nid}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Install it by Friday.") && page.contains("Français"),
+        "{page}"
+    );
+    let (_, detail) = app.get(&format!("/api/v1/notices/{nid}")).await;
+    assert_eq!(detail["acknowledgments"]["audience"], "helpdesk");
+    let me = app
+        .store
+        .user_by_email("admin@example.org")
+        .await
+        .expect("lookup")
+        .expect("admin");
+    let state = app
+        .store
+        .notice_state(&nid, &me.info.id)
+        .await
+        .expect("state");
+    assert!(state.read_at.is_some() && state.acknowledged_at.is_none());
     let (status, refresh, _) =
         post(&app, &admin, &format!("/notices/{nid}/acknowledge"), &[]).await;
     assert_eq!((status, refresh), (204, true));
     let (_, page) = get(&app, &admin, "/notices").await;
     assert!(page.contains("New VPN client"));
+    // Edited in the console: a third language, another platform; marked updated.
+    let (status, refresh, body) = post(
+        &app,
+        &admin,
+        &format!("/notices/{nid}"),
+        &[
+            ("default_language", "en"),
+            ("title_en", "New VPN client"),
+            ("body_en", "Install it by Monday."),
+            ("title_fr", "Nouveau client VPN"),
+            ("title_sv", "Ny VPN-klient"),
+            ("category", "plan_for_change"),
+            ("tag", "user_impact"),
+            ("platform_0", "windows"),
+            ("platform_1", "macos"),
+            ("max_version_1", "15"),
+            ("help_desk", "1"),
+        ],
+    )
+    .await;
+    assert_eq!((status, refresh), (204, true), "{body}");
+    let (_, n) = app.get(&format!("/api/v1/notices/{nid}")).await;
+    assert_eq!(n["title"]["sv"], "Ny VPN-klient");
+    assert_eq!(n["body_text"], "Install it by Monday.");
+    assert_eq!(n["platforms"][1]["max_version"], "15");
+    assert_eq!(n["revised"], true);
+    assert_eq!(n["act_by"], json!(null), "the cleared date is gone");
+    // A form without a title in its default language changes nothing.
+    let (_, refresh, body) = post(
+        &app,
+        &admin,
+        &format!("/notices/{nid}"),
+        &[("default_language", "de"), ("title_en", "Gone")],
+    )
+    .await;
+    assert!(!refresh && body.contains("class=\"error\""), "{body}");
+    let (_, n) = app.get(&format!("/api/v1/notices/{nid}")).await;
+    assert_eq!(n["title"]["en"], "New VPN client");
+    // Archived notices leave the inbox and are found under Archived.
+    let (status, refresh, _) = post(&app, &admin, &format!("/notices/{nid}/archive"), &[]).await;
+    assert_eq!((status, refresh), (204, true));
+    let total = |page: String| -> u64 {
+        let v: serde_json::Value = serde_json::from_str(&page).expect("json");
+        v["total"].as_u64().expect("total")
+    };
+    let inbox = total(get(&app, &admin, "/api/v1/notices").await.1);
+    let archived = total(get(&app, &admin, "/api/v1/notices?view=archived").await.1);
+    assert_eq!((inbox, archived), (0, 1));
+    let (status, _) = get(&app, &admin, "/api/v1/notices?view=everything").await;
+    assert_eq!(status, 400);
 
     // Training from the console: a feature, a material covering it, assigned to someone.
     let (status, refresh, body) = post(
@@ -330,12 +449,6 @@ async fn actions_need_the_session_token_and_the_role_and_are_audited() {
         .as_str()
         .expect("material")
         .to_string();
-    let me = app
-        .store
-        .user_by_email("admin@example.org")
-        .await
-        .expect("lookup")
-        .expect("admin");
     let (status, refresh, _) = post(
         &app,
         &admin,
@@ -349,6 +462,91 @@ async fn actions_need_the_session_token_and_the_role_and_are_audited() {
     let (_, refresh, body) =
         post(&app, &admin, "/feeds", &[("name", "x"), ("url", "ftp://x")]).await;
     assert!(!refresh && body.contains("class=\"error\""), "{body}");
+    // A feed added, changed (its other defaults kept) and deleted from the console.
+    let (status, _) = app
+        .post_as(
+            "/api/v1/feeds",
+            &app.admin_token,
+            &json!({"name": "Vendor", "url": "https://vendor.example.org/a", "defaults": {"platforms": [{"platform": "ios"}]}}),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, feeds) = app.get("/api/v1/feeds").await;
+    let feed = feeds["items"][0]["id"].as_str().expect("feed").to_string();
+    let (status, refresh, body) = post(
+        &app,
+        &admin,
+        &format!("/feeds/{feed}"),
+        &[
+            ("name", "Vendor releases"),
+            ("url", "https://vendor.example.org/b"),
+            ("interval_minutes", "30"),
+            ("tag", "feature_update"),
+            ("category", "plan_for_change"),
+        ],
+    )
+    .await;
+    assert_eq!((status, refresh), (204, true), "{body}");
+    let (_, feeds) = app.get("/api/v1/feeds").await;
+    let f = &feeds["items"][0];
+    assert_eq!(
+        (&f["name"], &f["url"], &f["interval_minutes"]),
+        (
+            &json!("Vendor releases"),
+            &json!("https://vendor.example.org/b"),
+            &json!(30)
+        )
+    );
+    assert_eq!(f["defaults"]["tags"], json!(["feature_update"]));
+    assert_eq!(f["defaults"]["platforms"][0]["platform"], "ios");
+    let (status, refresh, _) = post(&app, &admin, &format!("/feeds/{feed}/delete"), &[]).await;
+    assert_eq!((status, refresh), (204, true));
+    let (_, feeds) = app.get("/api/v1/feeds").await;
+    assert_eq!(feeds["total"], 0);
+
+    // The operational plan from its form: empty rows dropped, every discovery question answered.
+    let (_, plan) = app.get("/api/v1/ops-plan").await;
+    assert_eq!(plan["unanswered"].as_array().map(Vec::len), Some(3));
+    let (status, refresh, body) = post(
+        &app,
+        &admin,
+        "/plan",
+        &[
+            ("team_person_0", "Ana"),
+            ("team_role_0", "O&M lead"),
+            ("team_responsibilities_0", "Reports, escalations"),
+            ("team_person_1", ""),
+            ("team_role_1", ""),
+            ("team_responsibilities_1", ""),
+            ("reporting_who_0", "Ana"),
+            ("reporting_stakeholders_0", "CIO"),
+            ("reporting_cadence_0", "monthly"),
+            ("update_awareness_owner", "Bo"),
+            ("goals_help_desk", "Brief before rollouts"),
+            ("owner_help_desk", "Cy"),
+            ("status_help_desk", "in_progress"),
+            ("status_training", "not_started"),
+        ],
+    )
+    .await;
+    assert_eq!((status, refresh), (204, true), "{body}");
+    let (_, plan) = app.get("/api/v1/ops-plan").await;
+    assert_eq!(plan["unanswered"], json!([]));
+    assert_eq!(
+        plan["team"],
+        json!([{"person": "Ana", "role": "O&M lead", "responsibilities": "Reports, escalations"}])
+    );
+    assert_eq!(
+        plan["focus_areas"],
+        json!([{"area": "help_desk", "goals": "Brief before rollouts", "owner": "Cy", "status": "in_progress"}])
+    );
+    let (_, refresh, body) = post(&app, &admin, "/plan", &[("status_training", "finished")]).await;
+    assert!(!refresh && body.contains("class=\"error\""), "{body}");
+    let (_, plan) = app.get("/api/v1/ops-plan").await;
+    assert_eq!(
+        plan["update_awareness_owner"], "Bo",
+        "a refused form changes nothing"
+    );
 
     // A token created in the console is shown once.
     let (status, _, body) = post(

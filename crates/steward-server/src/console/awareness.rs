@@ -1,19 +1,26 @@
 //! Console pages of update awareness: readiness checklist, message center, announcements,
 //! training and onboarding, operational plan. Every change goes through the API's handlers.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
-use steward_core::awareness::{OpsPlan, PlatformRange, TAGS};
+use steward_core::awareness::{
+    FocusArea, Notice, OpsPlan, PlatformRange, ReportingLine, TeamMember, FOCUS_AREAS,
+    FOCUS_STATUS, TAGS,
+};
 use steward_core::policy::Permission;
 use steward_core::training::Feature;
+use steward_core::Lang;
 use steward_proto::{ErrorCode, Platform};
+use steward_store::awareness::Feed;
 
 use super::{done, error_page, flash_error, guarded, lang_headers, page, Console, Ctx, FormFields};
+use crate::awareness::NoticeFilter;
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::AppState;
@@ -55,36 +62,25 @@ pub async fn readiness(State(state): State<AppState>, Console(mut ctx): Console)
     }
 }
 
-#[derive(Template)]
-#[template(path = "notices.html")]
-pub struct NoticesPage {
-    pub ctx: Ctx,
-    pub title: String,
-    pub items: Vec<crate::awareness::NoticeView>,
-    /// Per notice meant for a role: who acknowledged, who has not.
-    pub acks: HashMap<String, (String, String)>,
-    pub feeds: Vec<steward_store::awareness::Feed>,
-}
-
-impl NoticesPage {
-    pub fn markdown(&self, text: &str) -> String {
+/// Message-center labels shared by the list and a notice's page.
+pub trait NoticeLabels {
+    fn markdown(&self, text: &str) -> String {
         super::markdown(text)
     }
 
-    pub fn tags(&self) -> &'static [&'static str] {
+    fn tags(&self) -> &'static [&'static str] {
         &TAGS
     }
 
-    pub fn category_of(&self, n: &crate::awareness::NoticeView) -> &'static str {
-        use steward_core::awareness::Category::*;
-        match n.notice.category {
-            PreventOrFixIssues => "prevent_or_fix_issues",
-            PlanForChange => "plan_for_change",
-            StayInformed => "stay_informed",
-        }
+    fn categories(&self) -> [&'static str; 3] {
+        ["prevent_or_fix_issues", "plan_for_change", "stay_informed"]
     }
 
-    pub fn category_key(&self, c: &str) -> &'static str {
+    fn category_of(&self, n: &Notice) -> String {
+        wire(&n.category)
+    }
+
+    fn category_key(&self, c: &str) -> &'static str {
         match c {
             "prevent_or_fix_issues" => "category-prevent",
             "plan_for_change" => "category-plan",
@@ -92,7 +88,7 @@ impl NoticesPage {
         }
     }
 
-    pub fn tag_key(&self, t: &str) -> &'static str {
+    fn tag_key(&self, t: &str) -> &'static str {
         match t {
             "feature_update" => "tag-feature-update",
             "major_update" => "tag-major-update",
@@ -106,77 +102,465 @@ impl NoticesPage {
     }
 }
 
-pub async fn notices(State(state): State<AppState>, Console(mut ctx): Console) -> Response {
+/// An enum's name on the wire (`plan_for_change`).
+fn wire<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// The notice form: empty for a new notice, filled for an edit.
+pub struct NoticeForm {
+    pub action: String,
+    /// Language code, language name, title, body.
+    pub texts: Vec<(&'static str, &'static str, String, String)>,
+    pub default_language: &'static str,
+    pub category: String,
+    pub tags: Vec<String>,
+    pub severity: String,
+    pub release_status: String,
+    /// `YYYY-MM-DD`, or empty.
+    pub act_by: String,
+    /// Platform, from version, below version: three rows.
+    pub platforms: Vec<(String, String, String)>,
+    /// Feature name and whether the notice names it.
+    pub features: Vec<(String, bool)>,
+    pub help_desk: bool,
+    pub submit: &'static str,
+}
+
+const PLATFORM_ROWS: usize = 3;
+
+impl NoticeForm {
+    pub fn has_tag(&self, t: &str) -> bool {
+        self.tags.iter().any(|x| x == t)
+    }
+
+    fn new(lang: Lang, features: &[Feature]) -> NoticeForm {
+        NoticeForm {
+            action: "/notices".into(),
+            texts: Lang::ALL
+                .iter()
+                .map(|l| {
+                    (
+                        l.code(),
+                        super::native_name(*l),
+                        String::new(),
+                        String::new(),
+                    )
+                })
+                .collect(),
+            default_language: lang.code(),
+            category: "stay_informed".into(),
+            tags: Vec::new(),
+            severity: "normal".into(),
+            release_status: "scheduled".into(),
+            act_by: String::new(),
+            platforms: vec![Default::default(); PLATFORM_ROWS],
+            features: features.iter().map(|f| (f.name.clone(), false)).collect(),
+            help_desk: false,
+            submit: "notices-create",
+        }
+    }
+
+    fn edit(n: &Notice, features: &[Feature]) -> NoticeForm {
+        let mut form = NoticeForm::new(n.default_language, features);
+        form.action = format!("/notices/{}", n.id);
+        for (code, _, title, body) in &mut form.texts {
+            let lang = Lang::parse(code).unwrap_or_default();
+            *title = n.title.get(&lang).cloned().unwrap_or_default();
+            *body = n.body.get(&lang).cloned().unwrap_or_default();
+        }
+        form.category = wire(&n.category);
+        form.tags = n.tags.clone();
+        form.severity = wire(&n.severity);
+        form.release_status = wire(&n.release_status);
+        form.act_by = n
+            .act_by
+            .map(|ms| steward_core::time::to_rfc3339(ms)[..10].to_string())
+            .unwrap_or_default();
+        for (row, p) in form.platforms.iter_mut().zip(&n.platforms) {
+            *row = (
+                p.platform.as_str().to_string(),
+                p.min_version.clone().unwrap_or_default(),
+                p.max_version.clone().unwrap_or_default(),
+            );
+        }
+        for name in &n.features {
+            match form.features.iter_mut().find(|(f, _)| f == name) {
+                Some(f) => f.1 = true,
+                None => form.features.push((name.clone(), true)),
+            }
+        }
+        form.help_desk = n.help_desk;
+        form.submit = "notices-save";
+        form
+    }
+
+    /// What a submitted form asks for, as the API takes it.
+    fn parse(f: &FormFields) -> Result<crate::awareness::NoticeBody, ErrorCode> {
+        let bad = ErrorCode::InvalidField;
+        let (mut title, mut body) = (BTreeMap::new(), BTreeMap::new());
+        for l in Lang::ALL {
+            if let Some(t) = f.get(&format!("title_{}", l.code())) {
+                title.insert(l, t);
+            }
+            if let Some(b) = f.get(&format!("body_{}", l.code())) {
+                body.insert(l, b);
+            }
+        }
+        let mut platforms = Vec::new();
+        for i in 0..PLATFORM_ROWS {
+            if let Some(p) = f.get(&format!("platform_{i}")) {
+                platforms.push(PlatformRange {
+                    platform: Platform::parse(&p).ok_or(bad)?,
+                    min_version: f.get(&format!("min_version_{i}")),
+                    max_version: f.get(&format!("max_version_{i}")),
+                });
+            }
+        }
+        let named = |k: &str, default: &str| serde_json::json!(f.get(k).unwrap_or(default.into()));
+        let enums = serde_json::json!({
+            "category": named("category", "stay_informed"),
+            "severity": named("severity", "normal"),
+            "release_status": named("release_status", "scheduled"),
+        });
+        #[derive(serde::Deserialize)]
+        struct Enums {
+            category: steward_core::awareness::Category,
+            severity: steward_core::awareness::NoticeSeverity,
+            release_status: steward_core::awareness::ReleaseStatus,
+        }
+        let e: Enums = serde_json::from_value(enums).map_err(|_| bad)?;
+        Ok(crate::awareness::NoticeBody {
+            title,
+            body,
+            default_language: f
+                .get("default_language")
+                .and_then(|c| Lang::parse(&c))
+                .unwrap_or_default(),
+            category: e.category,
+            tags: f.all("tag"),
+            severity: e.severity,
+            features: f.all("feature"),
+            platforms,
+            // The end of the chosen day.
+            act_by: f.get("act_by").map(|d| format!("{d}T23:59:59Z")),
+            release_status: e.release_status,
+            help_desk: f.get("help_desk").is_some(),
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "notices.html")]
+pub struct NoticesPage {
+    pub ctx: Ctx,
+    pub title: String,
+    pub items: Vec<crate::awareness::NoticeView>,
+    pub view: String,
+    pub tag: String,
+    pub category: String,
+    pub form: NoticeForm,
+    pub feeds: Vec<FeedForm>,
+    pub new_feed: FeedForm,
+}
+
+impl NoticeLabels for NoticesPage {}
+
+impl NoticesPage {
+    pub fn views(&self) -> [(&'static str, &'static str); 5] {
+        [
+            ("inbox", "notices-view-inbox"),
+            ("unread", "notices-unread"),
+            ("favourites", "notices-view-favourites"),
+            ("archived", "notices-view-archived"),
+            ("all", "notices-view-all"),
+        ]
+    }
+}
+
+/// A feed's row and its edit form (or the form for a new one).
+pub struct FeedForm {
+    pub feed: Option<Feed>,
+    pub action: String,
+    pub name: String,
+    pub url: String,
+    pub interval_minutes: u32,
+    pub tags: Vec<String>,
+    pub category: String,
+    pub help_desk: bool,
+    pub submit: &'static str,
+}
+
+impl FeedForm {
+    pub fn has_tag(&self, t: &str) -> bool {
+        self.tags.iter().any(|x| x == t)
+    }
+
+    fn new() -> FeedForm {
+        FeedForm {
+            feed: None,
+            action: "/feeds".into(),
+            name: String::new(),
+            url: String::new(),
+            interval_minutes: 60,
+            tags: Vec::new(),
+            category: "stay_informed".into(),
+            help_desk: false,
+            submit: "feeds-add",
+        }
+    }
+
+    fn edit(f: Feed) -> FeedForm {
+        let d = &f.defaults;
+        FeedForm {
+            action: format!("/feeds/{}", f.id),
+            name: f.name.clone(),
+            url: f.url.clone(),
+            interval_minutes: f.interval_minutes,
+            tags: d["tags"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|t| t.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            category: d["category"]
+                .as_str()
+                .unwrap_or("stay_informed")
+                .to_string(),
+            help_desk: d["help_desk"].as_bool().unwrap_or(false),
+            submit: "notices-save",
+            feed: Some(f),
+        }
+    }
+
+    /// The body for the API: the form's fields over the feed's other defaults.
+    fn parse(f: &FormFields, before: Option<&Feed>) -> crate::awareness::FeedBody {
+        let mut defaults = before
+            .map(|b| b.defaults.clone())
+            .filter(serde_json::Value::is_object)
+            .unwrap_or_else(|| serde_json::json!({}));
+        defaults["tags"] = serde_json::json!(f.all("tag"));
+        defaults["category"] =
+            serde_json::json!(f.get("category").unwrap_or_else(|| "stay_informed".into()));
+        defaults["help_desk"] = serde_json::json!(f.get("help_desk").is_some());
+        crate::awareness::FeedBody {
+            name: f.get("name").unwrap_or_default(),
+            url: f.get("url").unwrap_or_default(),
+            defaults,
+            interval_minutes: f
+                .get("interval_minutes")
+                .and_then(|m| m.parse().ok())
+                .unwrap_or(0),
+        }
+    }
+}
+
+pub async fn notices(
+    State(state): State<AppState>,
+    Console(mut ctx): Console,
+    query: Result<Query<NoticeFilter>, QueryRejection>,
+) -> Response {
     ctx.section = "notices";
+    let Ok(Query(filter)) = query else {
+        return error_page(ctx, ErrorCode::InvalidQuery);
+    };
+    let (view, tag) = (
+        filter.view.clone().unwrap_or_else(|| "inbox".into()),
+        filter.tag.clone().unwrap_or_default(),
+    );
+    let category = filter.category.as_ref().map(wire).unwrap_or_default();
     let items = match crate::awareness::list_notices(
         State(state.clone()),
         ctx.caller.clone(),
         lang_headers(&ctx),
+        Ok(Query(filter)),
     )
     .await
     {
         Ok(Json(p)) => p.items,
         Err(e) => return error_page(ctx, e.0),
     };
-    let mut acks = HashMap::new();
-    for n in items
-        .iter()
-        .filter(|n| n.notice.help_desk || n.notice.for_admins())
-        .take(50)
-    {
-        if let Ok(Json(d)) = crate::awareness::get_notice(
-            State(state.clone()),
-            ctx.caller.clone(),
-            HeaderMap::new(),
-            Path(n.notice.id.clone()),
-        )
-        .await
-        {
-            if let Some(a) = d.acknowledgments {
-                acks.insert(
-                    n.notice.id.clone(),
-                    (a.acknowledged.join(", "), a.missing.join(", ")),
-                );
-            }
-        }
-    }
-    let feeds = if ctx.can("manage_policies") {
-        state.store.list_feeds().await.unwrap_or_default()
+    let (feeds, features) = if ctx.can("manage_policies") {
+        let feeds = state.store.list_feeds().await.unwrap_or_default();
+        let features = state.store.features().await.unwrap_or_default();
+        (feeds.into_iter().map(FeedForm::edit).collect(), features)
     } else {
-        Vec::new()
+        Default::default()
     };
     let p = NoticesPage {
         title: ctx.t("nav-notices"),
+        form: NoticeForm::new(ctx.lang, &features),
         ctx,
         items,
-        acks,
+        view,
+        tag,
+        category,
         feeds,
+        new_feed: FeedForm::new(),
     };
     page(StatusCode::OK, &p)
 }
 
+/// A feature a notice names, as the notice's page shows it.
+pub struct NamedFeature {
+    pub name: String,
+    /// The feature Steward knows by that name, if any.
+    pub feature: Option<Feature>,
+    /// Training materials covering it, and how many of them are stale.
+    pub materials: usize,
+    pub stale: usize,
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+pub struct NoticePage {
+    pub ctx: Ctx,
+    pub title: String,
+    pub notice: crate::awareness::NoticeDetail,
+    /// The language the notice is shown in, and the others it is written in.
+    pub shown_in: Lang,
+    pub other_languages: Vec<(&'static str, &'static str)>,
+    pub features: Vec<NamedFeature>,
+    pub form: NoticeForm,
+}
+
+impl NoticeLabels for NoticePage {}
+
+impl NoticePage {
+    pub fn when(&self, ms: &i64) -> String {
+        steward_core::i18n::format_time(self.ctx.lang, *ms)
+    }
+
+    pub fn day(&self, ms: &i64) -> String {
+        steward_core::i18n::format_day(self.ctx.lang, *ms)
+    }
+
+    pub fn wire_of<T: serde::Serialize>(&self, v: &T) -> String {
+        wire(v)
+    }
+
+    pub fn range(&self, p: &PlatformRange) -> String {
+        let mut s = self.ctx.label(p.platform.as_str());
+        if let Some(min) = &p.min_version {
+            s += &format!(" ≥ {min}");
+        }
+        if let Some(max) = &p.max_version {
+            s += &format!(" < {max}");
+        }
+        s
+    }
+}
+
+/// `GET /notices/{id}`: the whole notice (opening it marks it read, as in Microsoft 365),
+/// who has acknowledged it, the features it names and the edit form.
+pub async fn notice(
+    State(state): State<AppState>,
+    Console(mut ctx): Console,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    ctx.section = "notices";
+    let shown_in = q.get("in").and_then(|c| Lang::parse(c)).unwrap_or(ctx.lang);
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = shown_in.code().parse() {
+        headers.insert(axum::http::header::ACCEPT_LANGUAGE, v);
+    }
+    if ctx.caller.user_id.is_some() {
+        let read = crate::awareness::notice_action(
+            State(state.clone()),
+            ctx.caller.clone(),
+            Path((id.clone(), "read".into())),
+        )
+        .await;
+        if let Err(e) = read {
+            return error_page(ctx, e.0);
+        }
+    }
+    let detail =
+        crate::awareness::get_notice(State(state.clone()), ctx.caller.clone(), headers, Path(id))
+            .await;
+    let (detail, known, materials) = match (
+        detail,
+        state.store.features().await.map_err(ApiError::from),
+        crate::training::list_materials(State(state)).await,
+    ) {
+        (Ok(Json(d)), Ok(f), Ok(Json(m))) => (d, f, m.items),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return error_page(ctx, e.0),
+    };
+    let n = &detail.notice.notice;
+    let features = n
+        .features
+        .iter()
+        .map(|name| {
+            let feature = known
+                .iter()
+                .find(|f| f.id == *name || f.name.eq_ignore_ascii_case(name))
+                .cloned();
+            let covering: Vec<_> = materials
+                .iter()
+                .filter(|m| {
+                    feature
+                        .as_ref()
+                        .is_some_and(|f| m.material.features.contains(&f.id))
+                })
+                .collect();
+            NamedFeature {
+                name: name.clone(),
+                materials: covering.len(),
+                stale: covering.iter().filter(|m| m.stale).count(),
+                feature,
+            }
+        })
+        .collect();
+    let other_languages = n
+        .title
+        .keys()
+        .filter(|l| **l != shown_in)
+        .map(|l| (l.code(), super::native_name(*l)))
+        .collect();
+    let p = NoticePage {
+        title: detail.notice.title_text.clone(),
+        form: NoticeForm::edit(n, &known),
+        ctx,
+        shown_in,
+        other_languages,
+        features,
+        notice: detail,
+    };
+    page(StatusCode::OK, &p)
+}
+
+/// `POST /notices` and `POST /notices/{id}`: a notice from the form, in every language
+/// filled in.
 pub async fn create_notice(
     State(state): State<AppState>,
     Console(ctx): Console,
     body: String,
 ) -> Response {
-    if !ctx.can("manage_policies") {
-        return flash_error(ctx.lang, ErrorCode::Forbidden);
-    }
-    let f = FormFields::parse(&body);
-    let v = serde_json::json!({
-        "title": {ctx.lang.code(): f.get("title").unwrap_or_default()},
-        "body": {ctx.lang.code(): f.get("body").unwrap_or_default()},
-        "default_language": ctx.lang.code(),
-        "category": f.get("category").unwrap_or_else(|| "stay_informed".into()),
-        "tags": f.all("tag"),
-        "help_desk": f.get("help_desk").is_some(),
-    });
-    let Ok(b) = serde_json::from_value(v) else {
-        return flash_error(ctx.lang, ErrorCode::InvalidField);
+    let call = async {
+        let b = NoticeForm::parse(&FormFields::parse(&body)).map_err(ApiError)?;
+        crate::awareness::create_notice(State(state), ctx.caller.clone(), JsonBody(b)).await
     };
-    let r = crate::awareness::create_notice(State(state), ctx.caller.clone(), JsonBody(b)).await;
-    done(&ctx, r)
+    guarded(&ctx, Permission::ManagePolicies, call).await
+}
+
+pub async fn update_notice(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Path(id): Path<String>,
+    body: String,
+) -> Response {
+    let call = async {
+        let b = NoticeForm::parse(&FormFields::parse(&body)).map_err(ApiError)?;
+        crate::awareness::update_notice(State(state), ctx.caller.clone(), Path(id), JsonBody(b))
+            .await
+    };
+    guarded(&ctx, Permission::ManagePolicies, call).await
 }
 
 /// `POST /notices/{id}/{action}`: the user's own state, or (operators) a reminder.
@@ -206,37 +590,48 @@ pub async fn notice_action(
     done(&ctx, r)
 }
 
-/// `POST /feeds`: a vendor feed whose entries become notices with the chosen tags.
+/// `POST /feeds`: a vendor feed whose entries become notices with the chosen defaults.
 pub async fn create_feed(
     State(state): State<AppState>,
     Console(ctx): Console,
     body: String,
 ) -> Response {
-    if !ctx.can("manage_policies") {
-        return flash_error(ctx.lang, ErrorCode::Forbidden);
-    }
-    let f = FormFields::parse(&body);
-    let b = crate::awareness::FeedBody {
-        name: f.get("name").unwrap_or_default(),
-        url: f.get("url").unwrap_or_default(),
-        defaults: serde_json::json!({"tags": f.all("tag")}),
-        interval_minutes: f
-            .get("interval_minutes")
-            .and_then(|m| m.parse().ok())
-            .unwrap_or(60),
-    };
-    let r = crate::awareness::create_feed(State(state), ctx.caller.clone(), JsonBody(b)).await;
-    done(&ctx, r)
+    let b = FeedForm::parse(&FormFields::parse(&body), None);
+    let call = crate::awareness::create_feed(State(state), ctx.caller.clone(), JsonBody(b));
+    guarded(&ctx, Permission::ManagePolicies, call).await
 }
 
-/// `POST /feeds/{id}/fetch`: reads the feed now and says what it found.
-pub async fn fetch_feed(
+/// `POST /feeds/{id}`: the feed's name, address, interval and defaults changed.
+pub async fn update_feed(
     State(state): State<AppState>,
     Console(ctx): Console,
     Path(id): Path<String>,
+    body: String,
+) -> Response {
+    let call = async {
+        let before = state.store.feed(&id).await?;
+        let b = FeedForm::parse(&FormFields::parse(&body), Some(&before));
+        crate::awareness::update_feed(State(state), ctx.caller.clone(), Path(id), JsonBody(b)).await
+    };
+    guarded(&ctx, Permission::ManagePolicies, call).await
+}
+
+/// `POST /feeds/{id}/fetch|delete`: reads the feed now and says what it found, or stops
+/// reading it.
+pub async fn feed_action(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Path((id, action)): Path<(String, String)>,
 ) -> Response {
     if !ctx.can("manage_policies") {
         return flash_error(ctx.lang, ErrorCode::Forbidden);
+    }
+    if action == "delete" {
+        let r = crate::awareness::delete_feed(State(state), ctx.caller.clone(), Path(id)).await;
+        return done(&ctx, r);
+    }
+    if action != "fetch" {
+        return flash_error(ctx.lang, ErrorCode::NotFound);
     }
     match crate::awareness::fetch_now(State(state), Path(id)).await {
         Ok(Json(r)) => match r.error {
@@ -474,18 +869,119 @@ pub struct PlanPage {
     pub title: String,
     pub plan: OpsPlan,
     pub unanswered: Vec<String>,
-    pub plan_json: String,
+    /// Every focus area, with the plan's entry for it (or an empty one).
+    pub focus: Vec<FocusArea>,
+}
+
+/// Empty rows the plan form offers for new people and reporting lines.
+const BLANK_ROWS: usize = 2;
+
+impl PlanPage {
+    pub fn area_key(&self, area: &str) -> &'static str {
+        match area {
+            "planning" => "focus-planning",
+            "help_desk" => "focus-help-desk",
+            "awareness" => "focus-awareness",
+            "training" => "focus-training",
+            _ => "focus-operations",
+        }
+    }
+
+    pub fn status_key(&self, status: &str) -> &'static str {
+        match status {
+            "in_progress" => "focus-in-progress",
+            "done" => "focus-done",
+            _ => "focus-not-started",
+        }
+    }
+
+    pub fn statuses(&self) -> &'static [&'static str] {
+        &FOCUS_STATUS
+    }
+
+    /// The team with empty rows to add people.
+    pub fn team_rows(&self) -> Vec<TeamMember> {
+        let mut rows = self.plan.team.clone();
+        rows.extend(std::iter::repeat_n(TeamMember::default(), BLANK_ROWS));
+        rows
+    }
+
+    pub fn reporting_rows(&self) -> Vec<ReportingLine> {
+        let mut rows = self.plan.reporting.clone();
+        rows.extend(std::iter::repeat_n(ReportingLine::default(), BLANK_ROWS));
+        rows
+    }
+}
+
+/// The plan a submitted form describes: rows left empty are dropped.
+fn plan_from_form(f: &FormFields) -> OpsPlan {
+    let rows = |prefix: &str, cols: [&str; 3]| -> Vec<[String; 3]> {
+        (0..)
+            .take_while(|i| {
+                f.0.iter()
+                    .any(|(k, _)| *k == format!("{prefix}_{}_{i}", cols[0]))
+            })
+            .map(|i| cols.map(|c| f.get(&format!("{prefix}_{c}_{i}")).unwrap_or_default()))
+            .filter(|r| r.iter().any(|v| !v.is_empty()))
+            .collect()
+    };
+    OpsPlan {
+        team: rows("team", ["person", "role", "responsibilities"])
+            .into_iter()
+            .map(|[person, role, responsibilities]| TeamMember {
+                person,
+                role,
+                responsibilities,
+            })
+            .collect(),
+        reporting: rows("reporting", ["who", "stakeholders", "cadence"])
+            .into_iter()
+            .map(|[who, stakeholders, cadence]| ReportingLine {
+                who,
+                stakeholders,
+                cadence,
+            })
+            .collect(),
+        update_awareness_owner: f.get("update_awareness_owner").unwrap_or_default(),
+        focus_areas: FOCUS_AREAS
+            .iter()
+            .map(|area| FocusArea {
+                area: area.to_string(),
+                goals: f.get(&format!("goals_{area}")).unwrap_or_default(),
+                owner: f.get(&format!("owner_{area}")).unwrap_or_default(),
+                status: f
+                    .get(&format!("status_{area}"))
+                    .unwrap_or_else(|| "not_started".into()),
+            })
+            .filter(|a| !a.goals.is_empty() || !a.owner.is_empty() || a.status != "not_started")
+            .collect(),
+    }
 }
 
 pub async fn plan(State(state): State<AppState>, Console(mut ctx): Console) -> Response {
     ctx.section = "readiness";
     match crate::awareness::get_plan(State(state), lang_headers(&ctx)).await {
         Ok(Json(v)) => {
+            let focus = FOCUS_AREAS
+                .iter()
+                .map(|area| {
+                    v.plan
+                        .focus_areas
+                        .iter()
+                        .find(|f| f.area == *area)
+                        .cloned()
+                        .unwrap_or_else(|| FocusArea {
+                            area: area.to_string(),
+                            status: "not_started".into(),
+                            ..Default::default()
+                        })
+                })
+                .collect();
             let p = PlanPage {
                 title: ctx.t("nav-plan"),
-                plan_json: serde_json::to_string_pretty(&v.plan).unwrap_or_default(),
                 plan: v.plan,
                 unanswered: v.unanswered,
+                focus,
                 ctx,
             };
             page(StatusCode::OK, &p)
@@ -499,19 +995,12 @@ pub async fn save_plan(
     Console(ctx): Console,
     body: String,
 ) -> Response {
-    if !ctx.can("manage_users") {
-        return flash_error(ctx.lang, ErrorCode::Forbidden);
-    }
-    let f = FormFields::parse(&body);
-    let Ok(p) = serde_json::from_str::<OpsPlan>(&f.get("plan").unwrap_or_default()) else {
-        return flash_error(ctx.lang, ErrorCode::MalformedJson);
-    };
-    let r = crate::awareness::put_plan(
+    let p = plan_from_form(&FormFields::parse(&body));
+    let call = crate::awareness::put_plan(
         State(state),
         ctx.caller.clone(),
         lang_headers(&ctx),
         JsonBody(p),
-    )
-    .await;
-    done(&ctx, r)
+    );
+    guarded(&ctx, Permission::ManageUsers, call).await
 }

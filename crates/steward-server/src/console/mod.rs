@@ -96,13 +96,18 @@ pub fn router() -> Router<AppState> {
             "/notices",
             get(awareness::notices).post(awareness::create_notice),
         )
+        .route(
+            "/notices/{id}",
+            get(awareness::notice).post(awareness::update_notice),
+        )
         .route("/notices/{id}/{action}", post(awareness::notice_action))
         .route(
             "/announcements",
             get(awareness::announcements).post(awareness::create_announcement),
         )
         .route("/feeds", post(awareness::create_feed))
-        .route("/feeds/{id}/fetch", post(awareness::fetch_feed))
+        .route("/feeds/{id}", post(awareness::update_feed))
+        .route("/feeds/{id}/{action}", post(awareness::feed_action))
         .route(
             "/training",
             get(awareness::training).post(awareness::create_material),
@@ -299,6 +304,11 @@ pub fn label_key(value: &str) -> &'static str {
         "critical" => "severity-critical",
         "warning" => "severity-warning",
         "informational" => "severity-informational",
+        "normal" => "severity-normal",
+        "high" => "severity-high",
+        "scheduled" => "release-scheduled",
+        "rolling_out" => "release-rolling-out",
+        "launched" => "release-launched",
         "firing" => "state-firing",
         "acknowledged" => "state-acknowledged",
         "resolved" => "state-resolved",
