@@ -1,6 +1,8 @@
 //! Update awareness: a vendor feed becomes notices, administrators are mailed about a major
 //! update (real SMTP server), acknowledgments drive the readiness checklist as the (manual)
-//! clock passes the grace period; briefings, reminders and the operational plan.
+//! clock passes the grace period, and the feature the update names makes its training stale
+//! until reviewed (one scenario); briefings, reminders, the operational plan, training
+//! completions and onboarding, announcements and the digest.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -88,6 +90,24 @@ async fn a_major_update_from_a_feed_is_mailed_and_must_be_acknowledged_by_every_
     set_language(&app, &bo_id, "fr").await;
     let doc = Arc::new(Mutex::new(rss("Major update to the admin center")));
     let url = feed_server(doc.clone()).await;
+    let (_, feature) = app
+        .post_as(
+            "/api/v1/features",
+            &app.admin_token,
+            &json!({"name": "Passkeys", "description": "Sign-in without passwords"}),
+        )
+        .await;
+    let fid = feature["id"].as_str().expect("feature").to_string();
+    let (s, material) = app
+        .post_as(
+            "/api/v1/training",
+            &app.admin_token,
+            &json!({"title": "Helping users sign in", "audience": "helpdesk",
+                    "url": "https://wiki.example.org/sign-in", "features": [fid]}),
+        )
+        .await;
+    assert_eq!(s, 201, "{material}");
+    let mid = material["id"].as_str().expect("material").to_string();
 
     for bad in [
         json!({"name": "x", "url": "ftp://x"}),
@@ -102,7 +122,7 @@ async fn a_major_update_from_a_feed_is_mailed_and_must_be_acknowledged_by_every_
             &app.admin_token,
             &json!({"name": "Vendor release notes", "url": url,
                     "defaults": {"tags": ["feature_update", "major_update"], "category": "plan_for_change",
-                                 "platforms": [{"platform": "windows"}]}}),
+                                 "platforms": [{"platform": "windows"}], "features": ["Passkeys"]}}),
         )
         .await;
     assert_eq!(s, 201, "{feed}");
@@ -201,6 +221,44 @@ async fn a_major_update_from_a_feed_is_mailed_and_must_be_acknowledged_by_every_
     )
     .await;
     assert_eq!(readiness(&app, "admins_aware").await["pass"], true);
+
+    // The feature the update names is switched on: the material covering it turns stale, the
+    // checklist says which and why, and a review makes it fresh again.
+    assert_eq!(readiness(&app, "training").await["pass"], true);
+    let (_, named) = app.get("/api/v1/notices?feature=passkeys").await;
+    assert_eq!(named["items"][0]["id"], id.as_str(), "{named}");
+    app.clock.advance(Duration::from_secs(3600));
+    let (s, _) = app
+        .post_as(
+            &format!("/api/v1/features/{fid}/enable"),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let item = readiness(&app, "training").await;
+    assert_eq!(item["pass"], false);
+    let evidence = item["evidence"][0].as_str().expect("evidence");
+    assert!(
+        evidence.contains("Helping users sign in") && evidence.contains("Passkeys"),
+        "{evidence}"
+    );
+    let (_, list) = app.get("/api/v1/training").await;
+    assert_eq!(list["items"][0]["stale_because"], json!(["Passkeys"]));
+    app.clock.advance(Duration::from_secs(60));
+    let (s, _) = app
+        .post_as(
+            &format!("/api/v1/training/{mid}/reviewed"),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        readiness(&app, "training").await["pass"],
+        true,
+        "fresh again"
+    );
 
     // The vendor changes the entry: the notice is updated and marked so, not duplicated.
     *doc.lock().expect("lock") = rss("Major update to the admin center (new date)");
@@ -353,7 +411,7 @@ async fn briefings_the_plan_and_the_checklist() {
 }
 
 #[tokio::test]
-async fn training_goes_stale_when_its_feature_is_enabled_and_onboarding_is_tracked() {
+async fn training_completions_and_onboarding_are_tracked() {
     let app = TestApp::spawn_manual(|_| {}).await;
     let (_, desk) = person(&app, "desk@example.org", Role::Helpdesk).await;
     let (s, feature) = app
@@ -384,40 +442,6 @@ async fn training_goes_stale_when_its_feature_is_enabled_and_onboarding_is_track
     assert_eq!(s, 201, "{material}");
     let mid = material["id"].as_str().expect("id").to_string();
     assert_eq!(readiness(&app, "training").await["pass"], true);
-
-    // The feature is switched on later: the material turns stale, and says why.
-    app.clock.advance(Duration::from_secs(3600));
-    let (s, _) = app
-        .post_as(
-            &format!("/api/v1/features/{fid}/enable"),
-            &app.admin_token,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(s, 200);
-    let item = readiness(&app, "training").await;
-    assert_eq!(item["pass"], false);
-    let evidence = item["evidence"][0].as_str().expect("evidence");
-    assert!(
-        evidence.contains("Helping users sign in") && evidence.contains("Passkeys"),
-        "{evidence}"
-    );
-    let (_, list) = app.get("/api/v1/training").await;
-    assert_eq!(list["items"][0]["stale_because"], json!(["Passkeys"]));
-    app.clock.advance(Duration::from_secs(60));
-    let (s, _) = app
-        .post_as(
-            &format!("/api/v1/training/{mid}/reviewed"),
-            &app.admin_token,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(s, 200);
-    assert_eq!(
-        readiness(&app, "training").await["pass"],
-        true,
-        "fresh again"
-    );
     let (s, _) = app
         .post_as(
             &format!("/api/v1/training/{mid}/complete"),
