@@ -139,6 +139,9 @@ struct State {
     /// snapshot.
     #[serde(default)]
     receipts: Vec<steward_proto::ActionResult>,
+    /// Answers to the help desk's requests are waiting: collect and send at once.
+    #[serde(default)]
+    urgent: bool,
 }
 
 /// An announcement shown on this device.
@@ -198,6 +201,68 @@ fn take_messages(
         }
     }
     save_messages(dir, &list)
+}
+
+/// Carries out the help desk's requests (check in now, full scan, definition update) and
+/// keeps the answers for the next snapshot, which is then sent at once.
+async fn answer_requests(
+    settings: &Settings,
+    state: &mut State,
+    actions: &[steward_proto::Action],
+) {
+    for a in actions.iter().filter(|a| a.id.starts_with("request:")) {
+        if state.receipts.iter().any(|r| r.action_id == a.id) {
+            continue;
+        }
+        let (ok, code, message) = match a.kind.as_str() {
+            "sync" => {
+                // The next snapshot carries everything.
+                state.inventory_hash.clear();
+                (true, "checked_in", None)
+            }
+            "full_scan" => {
+                let db = settings.clamav_db.clone();
+                let dir = settings.dir.clone();
+                let scan = tokio::task::spawn_blocking(move || {
+                    clamav::scan(ScanKind::Full, &["/".to_string()], &db, &dir)
+                })
+                .await;
+                match scan {
+                    Ok(Ok(r)) if r.detections.is_empty() => (true, "scan_clean", None),
+                    Ok(Ok(r)) => (true, "threats_found", Some(r.detections.len().to_string())),
+                    Ok(Err(e)) => (false, "failed", Some(e.to_string())),
+                    Err(e) => (false, "failed", Some(e.to_string())),
+                }
+            }
+            "update_definitions" => {
+                let run = tokio::process::Command::new("freshclam")
+                    .arg("--stdout")
+                    .output();
+                match tokio::time::timeout(Duration::from_secs(600), run).await {
+                    Ok(Ok(out)) if out.status.success() => (true, "definitions_updated", None),
+                    Ok(Ok(out)) => {
+                        let text = String::from_utf8_lossy(&out.stdout);
+                        let last = text
+                            .lines()
+                            .rev()
+                            .find(|l| !l.trim().is_empty())
+                            .unwrap_or("");
+                        (false, "failed", Some(last.chars().take(500).collect()))
+                    }
+                    Ok(Err(e)) => (false, "failed", Some(e.to_string())),
+                    Err(_) => (false, "failed", Some("freshclam: timed out".into())),
+                }
+            }
+            _ => (false, "unsupported", None),
+        };
+        state.receipts.push(steward_proto::ActionResult {
+            action_id: a.id.clone(),
+            ok,
+            code: Some(code.into()),
+            message,
+        });
+        state.urgent = true;
+    }
 }
 
 fn default_state_dir() -> PathBuf {
@@ -288,6 +353,7 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                     inventory_hash: String::new(),
                     interval_secs: resp.checkin_interval_secs,
                     receipts: Vec::new(),
+                    urgent: false,
                 },
             )
             .with_context(|| dir.display().to_string())?;
@@ -313,7 +379,7 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                     let jitter = rand::thread_rng().gen_range(0..=secs * 100);
                     next_collect = Instant::now() + Duration::from_millis(secs * 900 + jitter);
                 }
-                match deliver(&client, &dir, &mut state, &queue).await {
+                match deliver(&client, &settings, &mut state, &queue).await {
                     Ok(delivered) => {
                         backoff = 1;
                         if delivered > 0 {
@@ -341,6 +407,9 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                 }
                 if once {
                     return Ok(());
+                }
+                if std::mem::take(&mut state.urgent) {
+                    next_collect = Instant::now();
                 }
                 let until_collect = next_collect.saturating_duration_since(Instant::now());
                 let wait = if queue.is_empty() {
@@ -585,6 +654,7 @@ fn collect(settings: &Settings, state: &mut State, queue: &Queue) -> anyhow::Res
         protection: Some(clamav::protection(clamav_db, dir)),
         compliance: Some(steward_agent::security::compliance_facts()),
         action_results: receipts,
+        app_installs: Vec::new(),
     })?;
     Ok(())
 }
@@ -593,10 +663,11 @@ fn collect(settings: &Settings, state: &mut State, queue: &Queue) -> anyhow::Res
 /// Stops at the first one that could not be delivered. Returns how many were delivered.
 async fn deliver(
     client: &Client,
-    dir: &Path,
+    settings: &Settings,
     state: &mut State,
     queue: &Queue,
 ) -> anyhow::Result<usize> {
+    let dir = settings.dir.as_path();
     let mut delivered = 0;
     for path in queue.entries()? {
         let req = Queue::read(&path)?;
@@ -609,6 +680,7 @@ async fn deliver(
                 }
                 state.interval_secs = resp.next_checkin_secs;
                 take_messages(dir, state, &resp.actions)?;
+                answer_requests(settings, state, &resp.actions).await;
                 save(dir, state)?;
                 Queue::remove(&path)?;
                 delivered += 1;

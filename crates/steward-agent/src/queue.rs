@@ -84,6 +84,7 @@ mod tests {
             protection: None,
             compliance: None,
             action_results: Vec::new(),
+            app_installs: Vec::new(),
         }
     }
 

@@ -11,8 +11,8 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{json, Map, Value};
 use steward_agent::Client;
 use steward_proto::{
-    inventory_hash, CheckinRequest, Detection, DetectionAction, EnrollRequest, OsFacts, Platform,
-    ProtectionStatus, ThreatState,
+    inventory_hash, Action, ActionResult, AppInstall, CheckinRequest, Detection, DetectionAction,
+    EnrollRequest, OsFacts, Platform, ProtectionStatus, ThreatState,
 };
 use tokio::sync::watch;
 
@@ -205,6 +205,104 @@ impl SimDevice {
         m
     }
 
+    /// The apps the device was given and how their installs went: one device in fifty has its
+    /// first app failed with a code typical of its platform, a few others fail otherwise.
+    pub fn app_installs(&self) -> Vec<AppInstall> {
+        let apps: &[(&str, &str, &str)] = match self.platform {
+            Platform::Windows => &[
+                ("vpn-client", "VPN client", "7.2.1"),
+                ("office", "Microsoft 365 Apps", "16.0.17928"),
+                ("company-portal", "Company Portal", "11.2.1"),
+            ],
+            Platform::Macos => &[
+                ("vpn-client", "VPN client", "7.2.1"),
+                ("office", "Microsoft 365 Apps", "16.89"),
+            ],
+            Platform::Linux => &[("vpn-client", "VPN client", "7.2.1")],
+            Platform::Ios => &[
+                ("outlook", "Outlook", "4.2440"),
+                ("authenticator", "Authenticator", "6.8.16"),
+            ],
+            Platform::Android => &[
+                ("outlook", "Outlook", "4.2440"),
+                ("authenticator", "Authenticator", "6.2410"),
+            ],
+        };
+        let roll = (self.index.wrapping_mul(2_654_435_761) >> 7) % 100;
+        let failure = if self.index.is_multiple_of(50) {
+            Some((
+                0,
+                match self.platform {
+                    Platform::Windows => "0x80070643",
+                    Platform::Ios => "0x87d1313c",
+                    Platform::Linux => "dependency_missing",
+                    _ => "download_failed",
+                },
+            ))
+        } else if roll < 3 {
+            let code = ["0x80070652", "disk_full", "0x87d1041c"][(roll as usize) % 3];
+            Some((apps.len() - 1, code))
+        } else {
+            None
+        };
+        apps.iter()
+            .enumerate()
+            .map(|(i, (id, name, version))| {
+                let failed = failure
+                    .filter(|(at, _)| *at == i)
+                    .map(|(_, c)| c.to_string());
+                AppInstall {
+                    app_id: id.to_string(),
+                    name: name.to_string(),
+                    version: version.to_string(),
+                    state: if failed.is_some() {
+                        "failed"
+                    } else {
+                        "installed"
+                    }
+                    .into(),
+                    error_code: failed,
+                }
+            })
+            .collect()
+    }
+
+    /// What the device answers to the help desk's requests (`sync`, `full_scan`,
+    /// `update_definitions`); other actions it leaves alone.
+    pub fn answer(&self, actions: &[Action], revision: u64) -> Vec<ActionResult> {
+        actions
+            .iter()
+            .filter_map(|a| {
+                let (code, message) = match a.kind.as_str() {
+                    "sync" => ("checked_in", None),
+                    "full_scan" if self.trouble == Trouble::ActiveMalware => {
+                        ("threats_found", Some("1".to_string()))
+                    }
+                    "full_scan" => ("scan_clean", None),
+                    "update_definitions" if self.trouble == Trouble::NoProtection => {
+                        return Some(ActionResult {
+                            action_id: a.id.clone(),
+                            ok: false,
+                            code: Some("no_engine".into()),
+                            message: None,
+                        })
+                    }
+                    "update_definitions" => (
+                        "definitions_updated",
+                        Some(format!("1.419.{}", 401 + revision)),
+                    ),
+                    _ => return None,
+                };
+                Some(ActionResult {
+                    action_id: a.id.clone(),
+                    ok: true,
+                    code: Some(code.into()),
+                    message,
+                })
+            })
+            .collect()
+    }
+
     /// Protection status at simulated time `now_ms`; `revision` moves the signature version.
     pub fn protection(&self, now_ms: i64, revision: u64) -> Option<ProtectionStatus> {
         let day = 86_400_000i64;
@@ -266,6 +364,11 @@ impl SimDevice {
             protection: self.protection(now_ms, revision),
             compliance: None,
             action_results: Vec::new(),
+            app_installs: if with_inventory {
+                self.app_installs()
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -297,10 +400,13 @@ struct Live {
 }
 
 /// The refused enrollments a fleet of `devices` also produces: one in fifty with an unknown
-/// token, one in two hundred re-enrolling hardware that is already enrolled.
+/// token (by the owners of devices 0, 50, 100 …, whose first app install also failed: users
+/// with both troubles for the help desk), one in two hundred re-enrolling hardware that is
+/// already enrolled.
 pub fn refused_attempts(seed: u64, devices: u32) -> Vec<SimDevice> {
-    let unknown = (0..devices / 50).map(|k| SimDevice {
+    let unknown = (0..devices / 50).map(move |k| SimDevice {
         bad_token: true,
+        owner: SimDevice::generate(seed, k * 50).owner,
         ..SimDevice::generate(seed, devices + k)
     });
     let duplicates = (0..devices / 200).map(|k| {
@@ -412,10 +518,15 @@ pub async fn run(
                         if let Some(new) = &resp.new_secret {
                             secret = new.clone();
                         }
-                        if resp.send_inventory {
+                        let answers = l.dev.answer(&resp.actions, revision);
+                        // A request to check in sends everything; any request is answered at once.
+                        let full =
+                            resp.send_inventory || resp.actions.iter().any(|a| a.kind == "sync");
+                        if full || !answers.is_empty() {
                             seq += 1;
-                            let full = l.dev.checkin(seq, epoch, revision, true);
-                            let _ = client.checkin(&l.id, &secret, &full).await;
+                            let mut next = l.dev.checkin(seq, epoch, revision, full);
+                            next.action_results = answers;
+                            let _ = client.checkin(&l.id, &secret, &next).await;
                         }
                         resp.next_checkin_secs.min(interval * 10)
                     }

@@ -7,6 +7,7 @@ pub mod enrollment;
 pub mod health;
 pub mod history;
 pub mod i18n;
+pub mod kb;
 pub mod load;
 pub mod notify;
 pub mod policy;

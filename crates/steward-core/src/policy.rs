@@ -21,10 +21,16 @@ pub enum Permission {
     ManageUsers,
     /// The audit log.
     ReadAudit,
+    /// Helping device users: the troubleshooting view, the knowledge base and its feedback,
+    /// requests to devices (check in now, full scan, definition update), notes on a device's
+    /// timeline, enrollment invitations.
+    AssistUsers,
+    /// Writing and reviewing knowledge-base articles.
+    ManageArticles,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 8] = [
+    pub const ALL: [Permission; 10] = [
         Permission::ReadDevices,
         Permission::ManageDevices,
         Permission::ManagePolicies,
@@ -33,6 +39,8 @@ impl Permission {
         Permission::ReadUsers,
         Permission::ManageUsers,
         Permission::ReadAudit,
+        Permission::AssistUsers,
+        Permission::ManageArticles,
     ];
 
     pub fn name(self) -> &'static str {
@@ -45,6 +53,8 @@ impl Permission {
             Permission::ReadUsers => "read users",
             Permission::ManageUsers => "manage users",
             Permission::ReadAudit => "read the audit log",
+            Permission::AssistUsers => "assist users",
+            Permission::ManageArticles => "manage articles",
         }
     }
 
@@ -54,7 +64,10 @@ impl Permission {
         match self {
             // The help desk looks devices and failed enrollments up; stakeholders (read-only)
             // see dashboards and reports, not the device list.
-            Permission::ReadDevices => matches!(role, Administrator | Operator | Helpdesk),
+            // The help desk also helps users and keeps its troubleshooting articles.
+            Permission::ReadDevices | Permission::AssistUsers | Permission::ManageArticles => {
+                matches!(role, Administrator | Operator | Helpdesk)
+            }
             Permission::ManageDevices | Permission::ManagePolicies => {
                 matches!(role, Administrator | Operator)
             }
@@ -83,5 +96,7 @@ mod tests {
         assert!(!Permission::ManageTokens.allows(Role::Helpdesk));
         assert!(Permission::ReadUsers.allows(Role::Helpdesk));
         assert!(!Permission::ManageUsers.allows(Role::Operator));
+        assert!(Permission::AssistUsers.allows(Role::Helpdesk));
+        assert!(Permission::ManageArticles.allows(Role::Helpdesk));
     }
 }

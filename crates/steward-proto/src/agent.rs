@@ -193,6 +193,39 @@ pub struct CheckinRequest {
     /// Results of actions the server asked for earlier.
     #[serde(default)]
     pub action_results: Vec<ActionResult>,
+    /// App install results that changed since the last report (all of them on first
+    /// contact).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub app_installs: Vec<AppInstall>,
+}
+
+/// The install result of one app on the device.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AppInstall {
+    pub app_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub version: String,
+    /// `installed`, `failed` or `pending`.
+    pub state: String,
+    /// Why it failed: Steward's code or the platform's (`0x80070643`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+}
+
+impl AppInstall {
+    pub const STATES: [&'static str; 3] = ["installed", "failed", "pending"];
+
+    pub fn is_valid(&self) -> bool {
+        let short = |s: &str, max: usize| s.len() <= max;
+        !self.app_id.is_empty()
+            && short(&self.app_id, 200)
+            && short(&self.name, 200)
+            && short(&self.version, 100)
+            && Self::STATES.contains(&self.state.as_str())
+            && self.error_code.as_deref().is_none_or(|c| short(c, 100))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

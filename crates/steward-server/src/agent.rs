@@ -10,7 +10,8 @@ use steward_core::history::state_hash;
 use steward_core::load::checkin_interval;
 use steward_core::{enrollment, secret};
 use steward_proto::{
-    inventory_hash, CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse, ErrorCode,
+    inventory_hash, AppInstall, CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse,
+    ErrorCode,
 };
 use steward_store::audit::{Actor, AuditRecord};
 use steward_store::writer::{AttemptRecord, CheckinWrite, EnrollWrite};
@@ -258,6 +259,9 @@ pub async fn checkin(
     }
     state.checkins_this_second.fetch_add(1, Ordering::Relaxed);
     enrollment::validate_os(&req.os)?;
+    if req.app_installs.len() > 500 || !req.app_installs.iter().all(AppInstall::is_valid) {
+        return Err(ApiError(ErrorCode::InvalidField));
+    }
     let seq = i64::try_from(req.seq).map_err(|_| ApiError(ErrorCode::InvalidField))?;
     let now = state.clock.now_ms();
     let interval = current_interval(&state);
@@ -282,8 +286,12 @@ pub async fn checkin(
     };
     if !req.action_results.is_empty() {
         crate::announce::receipts(&state, &device.id, &req.action_results, now).await;
+        crate::helpdesk::answers(&state, &device.id, &req.action_results, now).await;
     }
     let actions = state.messages.for_device(&device.id);
+    if !actions.is_empty() {
+        crate::helpdesk::handed_out(&state, &device.id, &actions, now).await;
+    }
     let answer = |applied: bool, send_inventory: bool| CheckinResponse {
         applied,
         next_checkin_secs: interval,
@@ -294,6 +302,12 @@ pub async fn checkin(
     if seq <= device.auth.seq {
         state.metrics.checkin("stale");
         return Ok(Json(answer(false, false)));
+    }
+    if !req.app_installs.is_empty() {
+        state
+            .store
+            .put_app_installs(&device.id, &req.app_installs, now)
+            .await?;
     }
     let sh = state_hash(&req.os, req.protection.as_ref(), req.compliance.as_ref());
     // The first check-in's locale decides the language of the owner's welcome.

@@ -123,7 +123,7 @@ pub async fn delete_rule(
 /// `GET /api/v1/alerts?state=&severity=&rule=&device=`, newest first, within the caller's groups.
 /// Puts an alert's reason into words ("rule name: reason") and names the active silence
 /// holding its notifications, if any.
-fn describe(state: &AppState, alert: &mut Alert, lang: Lang) {
+pub(crate) fn describe(state: &AppState, alert: &mut Alert, lang: Lang) {
     let rules = state.store.alert_rules();
     if let Some(rule) = rules.iter().find(|r| r.id == alert.rule_id) {
         let labels = AlertLabels {

@@ -40,7 +40,7 @@ impl Waiting {
         map.get(device_id).cloned().unwrap_or_default()
     }
 
-    fn add(&self, device_id: &str, action: Action) {
+    pub(crate) fn add(&self, device_id: &str, action: Action) {
         if let Ok(mut map) = self.0.write() {
             let list = map.entry(device_id.to_string()).or_default();
             if !list.iter().any(|a| a.id == action.id) {
@@ -49,7 +49,7 @@ impl Waiting {
         }
     }
 
-    fn remove(&self, device_id: &str, action_id: &str) {
+    pub(crate) fn remove(&self, device_id: &str, action_id: &str) {
         if let Ok(mut map) = self.0.write() {
             if let Some(list) = map.get_mut(device_id) {
                 list.retain(|a| a.id != action_id);

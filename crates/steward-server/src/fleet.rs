@@ -158,7 +158,9 @@ pub async fn history(
 /// the fleet and records the hour's snapshot.
 pub async fn sweeper(state: AppState) {
     let every = Duration::from_secs(u64::from(state.config.fleet.sweep_interval_secs.max(1)));
-    let mut tick = tokio::time::interval(every);
+    // The first sweep one interval after start: a restart does not snapshot a fleet whose
+    // devices have not checked in again yet.
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;

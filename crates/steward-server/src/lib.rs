@@ -17,6 +17,9 @@ pub mod config;
 pub mod console;
 pub mod error;
 pub mod fleet;
+pub mod helpdesk;
+pub mod kb;
+pub mod kb_index;
 pub mod metrics;
 pub mod notify;
 pub mod policy;
@@ -56,6 +59,8 @@ pub struct AppState {
     pub clock: clock::Clock,
     /// Messages for devices (announcements) waiting for their next check-in.
     pub messages: Arc<announce::Waiting>,
+    /// The knowledge base's search index.
+    pub kb: Arc<kb_index::KbIndex>,
 }
 
 /// Every route of the server.
@@ -133,6 +138,7 @@ pub fn state(
             fleet: Arc::new(fleet::FleetCache::default()),
             clock,
             messages: Arc::default(),
+            kb: Arc::new(kb_index::KbIndex::new().expect("an in-memory search index")),
         },
         handles,
     )
@@ -169,6 +175,8 @@ pub async fn serve_with_clock(
 ) -> anyhow::Result<()> {
     let (state, writers) = state(store, config, clock);
     announce::load_waiting(&state).await?;
+    helpdesk::load_unsent(&state).await?;
+    kb::open(&state).await?;
     if !state.config.notify.mail_configured() {
         tracing::info!("e-mail is off (notify.smtp_host is empty): no mail to people is queued");
     }

@@ -202,6 +202,29 @@ impl Store {
         Ok(())
     }
 
+    /// The announcements sent to an owner's devices, newest first.
+    pub async fn announcements_of_owner(
+        &self,
+        owner: &str,
+        limit: u32,
+    ) -> Result<Vec<Announcement>> {
+        sqlx::query(
+            "SELECT DISTINCT a.content, a.created_at FROM announcement_targets t \
+             JOIN announcements a ON a.id = t.announcement_id WHERE t.owner = $1 \
+             ORDER BY a.created_at DESC LIMIT $2",
+        )
+        .bind(owner)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(|r| {
+            serde_json::from_str(&r.try_get::<String, _>("content")?)
+                .map_err(|e| StoreError::Invalid(e.to_string()))
+        })
+        .collect()
+    }
+
     /// Announcements, newest first, with their reach.
     pub async fn list_announcements(&self) -> Result<Vec<(Announcement, Reach)>> {
         let rows = sqlx::query(

@@ -134,6 +134,22 @@ fn summary(row: &sqlx::any::AnyRow) -> Result<DeviceSummary> {
     })
 }
 
+fn attempt(r: &sqlx::any::AnyRow) -> Result<EnrollmentAttempt> {
+    Ok(EnrollmentAttempt {
+        id: r.try_get("id")?,
+        at: to_rfc3339(r.try_get("at")?),
+        result: r.try_get("result")?,
+        token_id: r.try_get("token_id")?,
+        platform: r.try_get("platform")?,
+        os_version: r.try_get("os_version")?,
+        hostname: r.try_get("hostname")?,
+        serial: r.try_get("serial")?,
+        owner: r.try_get("owner")?,
+        device_id: r.try_get("device_id")?,
+        remote_addr: r.try_get("remote_addr")?,
+    })
+}
+
 fn json_col(row: &sqlx::any::AnyRow, col: &str) -> Result<Option<Value>> {
     let text: Option<String> = row.try_get(col)?;
     Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
@@ -492,25 +508,40 @@ impl Store {
         let rows = bind_all(sqlx::query(&sql), f.params())
             .fetch_all(&self.read)
             .await?;
-        let items = rows
-            .iter()
-            .map(|r| {
-                Ok(EnrollmentAttempt {
-                    id: r.try_get("id")?,
-                    at: to_rfc3339(r.try_get("at")?),
-                    result: r.try_get("result")?,
-                    token_id: r.try_get("token_id")?,
-                    platform: r.try_get("platform")?,
-                    os_version: r.try_get("os_version")?,
-                    hostname: r.try_get("hostname")?,
-                    serial: r.try_get("serial")?,
-                    owner: r.try_get("owner")?,
-                    device_id: r.try_get("device_id")?,
-                    remote_addr: r.try_get("remote_addr")?,
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let items = rows.iter().map(attempt).collect::<Result<Vec<_>>>()?;
         Ok(crate::id_page(items, limit, |a| a.id))
+    }
+
+    /// An owner's devices (retired ones too), most recently seen first.
+    pub async fn devices_of_owner(&self, owner: &str) -> Result<Vec<DeviceSummary>> {
+        sqlx::query(&format!(
+            "SELECT {SUMMARY_COLS} FROM devices WHERE owner = $1 ORDER BY last_seen_at DESC LIMIT 200"
+        ))
+        .bind(owner)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(summary)
+        .collect()
+    }
+
+    /// An owner's enrollment attempts, newest first.
+    pub async fn attempts_of_owner(
+        &self,
+        owner: &str,
+        limit: u32,
+    ) -> Result<Vec<EnrollmentAttempt>> {
+        sqlx::query(
+            "SELECT id, at, result, token_id, platform, os_version, hostname, serial, owner, \
+             device_id, remote_addr FROM enrollment_attempts WHERE owner = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(owner)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(attempt)
+        .collect()
     }
 
     /// Inserts many devices at once, for benchmarks of the read side (no secrets: these

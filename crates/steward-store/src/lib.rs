@@ -16,6 +16,7 @@ pub mod audit;
 pub mod awareness;
 pub mod devices;
 pub mod fleet;
+pub mod helpdesk;
 pub mod notify;
 pub mod policies;
 pub mod tokens;

@@ -283,6 +283,7 @@ pub fn checkin(seq: u64, name: &str) -> CheckinRequest {
         protection: None,
         compliance: None,
         action_results: Vec::new(),
+        app_installs: Vec::new(),
     }
 }
 

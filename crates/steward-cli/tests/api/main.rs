@@ -15,6 +15,7 @@ mod crash;
 mod demo;
 mod devices_api;
 mod fleet_api;
+mod helpdesk_api;
 mod notify_api;
 mod sessions;
 mod tokens_api;

@@ -526,3 +526,37 @@ demo-notice-passkeys-title = Die Anmeldung mit Passkey kommt in die Konsole
 demo-notice-passkeys-body = Administratoren können sich künftig mit einem **Passkey** statt mit einem Kennwort anmelden. Schalten Sie die Funktion ein, sobald Ihr Team die Schulungsunterlage durchgearbeitet hat, und informieren Sie vorher den Helpdesk.
 demo-notice-macos-title = macOS 15: Das VPN-Profil muss neu installiert werden
 demo-notice-macos-body = Nach dem Upgrade auf **macOS 15** funktioniert das VPN-Profil auf einigen Geräten nicht mehr. Wenn jemand wegen des VPN anruft, lassen Sie das Profil aus dem Unternehmensportal neu installieren.
+reason-unknown-token = Das eingegebene oder im Installationsprogramm enthaltene Registrierungstoken existiert nicht: ein Tippfehler oder ein Token eines anderen Steward-Servers.
+reason-token-expired = Das Registrierungstoken ist abgelaufen.
+reason-token-revoked = Das Registrierungstoken wurde von einem Administrator widerrufen.
+reason-token-exhausted = Das Registrierungstoken wurde für so viele Geräte verwendet, wie es erlaubt: das Gerätelimit ist erreicht.
+reason-platform-not-allowed = Das Token erlaubt keine Geräte dieser Plattform: die Plattform ist für diese Registrierung gesperrt.
+reason-duplicate-device = Diese Hardware ist bereits registriert; der alte Eintrag muss außer Betrieb genommen werden, bevor sie sich erneut registriert.
+reason-malformed-request = Der Agent hat eine unvollständige Registrierungsanfrage gesendet: meist ein veralteter Agent.
+reason-win-mdm-blocked = Windows: Die MDM-Registrierung ist für diesen Gerätetyp durch eine Registrierungsbeschränkung gesperrt.
+reason-win-device-quota = Windows: Die Person hat die Höchstzahl an Geräten erreicht, die sie verbinden oder registrieren darf.
+reason-win-license = Windows: Die Person hat keine gültige Lizenz für die Geräteverwaltung.
+reason-app-download-failed = Die App konnte nicht heruntergeladen werden: Problem mit Netzwerk, Proxy oder Inhaltsserver.
+reason-app-checksum = Die heruntergeladene App passt nicht zu ihrer Prüfsumme: der Download ist beschädigt oder verändert.
+reason-app-disk-full = Nicht genug freier Speicherplatz, um die App zu installieren.
+reason-app-not-detected = Das Installationsprogramm wurde beendet, aber die App wurde danach nicht gefunden (Erkennungsregel).
+reason-win-1603 = Windows-Installer-Fehler 1603: schwerwiegender Fehler während der Installation, oft eine Voraussetzung oder eine Datei in Verwendung.
+reason-win-1618 = Windows-Installer-Fehler 1618: Eine andere Installation wird bereits ausgeführt.
+reason-win-1638 = Windows-Installer-Fehler 1638: Eine andere Version dieses Produkts ist bereits installiert.
+reason-win-disk-full = Windows: Auf dem Datenträger ist nicht genügend Speicherplatz.
+reason-win-appx-failed = Windows: Das App-Paket konnte nicht installiert werden (Bereitstellungsfehler).
+reason-intune-not-detected = Die App wurde nach einer erfolgreich abgeschlossenen Installation nicht erkannt.
+reason-ios-install-command = iOS: Der Befehl zur App-Installation ist ohne Angabe eines Grundes durch das Gerät fehlgeschlagen.
+reason-ios-network-lost = iOS: Die Netzwerkverbindung ist während des Downloads abgebrochen.
+reason-app-timeout = Die Installation wurde nicht in der vorgesehenen Zeit abgeschlossen.
+reason-app-dependency = Eine App oder Komponente, die diese App benötigt, ist nicht installiert.
+reason-unknown = Für diesen Code ist noch keine Erklärung bekannt.
+invite-subject = Registrieren Sie Ihr Gerät
+invite-body =
+    Guten Tag,
+
+    um Ihr Gerät zu registrieren, installieren Sie den Steward-Agenten und führen Sie aus:
+
+    { $command }
+
+    Das Token gilt für ein Gerät und eine Woche. Der Server ist { $server }.

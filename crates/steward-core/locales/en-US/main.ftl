@@ -526,3 +526,37 @@ demo-notice-passkeys-title = Passkey sign-in is coming to the console
 demo-notice-passkeys-body = Administrators will be able to sign in with a **passkey** instead of a password. Turn the feature on once your team has gone through the training material, and tell the help desk before you do.
 demo-notice-macos-title = macOS 15: the VPN profile must be installed again
 demo-notice-macos-body = After the upgrade to **macOS 15**, the VPN profile stops working on some devices. When a user calls about the VPN, have them reinstall the profile from the company portal.
+reason-unknown-token = The enrollment token typed or embedded in the installer does not exist: a typo, or a token from another Steward server.
+reason-token-expired = The enrollment token has passed its expiry date.
+reason-token-revoked = The enrollment token was revoked by an administrator.
+reason-token-exhausted = The enrollment token has been used for as many devices as it allows: the device limit is reached.
+reason-platform-not-allowed = The token does not allow devices of this platform: the platform is blocked for this enrollment.
+reason-duplicate-device = This hardware is already enrolled; the old record must be retired before it enrolls again.
+reason-malformed-request = The agent sent an incomplete enrollment request: usually an outdated agent.
+reason-win-mdm-blocked = Windows: MDM enrollment is blocked for this device type by an enrollment restriction.
+reason-win-device-quota = Windows: the user has reached the maximum number of devices they may join or register.
+reason-win-license = Windows: the user has no valid license for device management.
+reason-app-download-failed = The app could not be downloaded: network, proxy or content server problem.
+reason-app-checksum = The downloaded app does not match its checksum: the download was damaged or altered.
+reason-app-disk-full = Not enough free disk space to install the app.
+reason-app-not-detected = The installer finished, but the app was not found afterwards (detection rule).
+reason-win-1603 = Windows Installer error 1603: a fatal error during installation, often a prerequisite or a file in use.
+reason-win-1618 = Windows Installer error 1618: another installation is already in progress.
+reason-win-1638 = Windows Installer error 1638: another version of this product is already installed.
+reason-win-disk-full = Windows: there is not enough space on the disk.
+reason-win-appx-failed = Windows: the app package could not be installed (deployment failure).
+reason-intune-not-detected = The app was not detected after the installation completed successfully.
+reason-ios-install-command = iOS: the app installation command failed without a reason from the device.
+reason-ios-network-lost = iOS: the network connection was lost during the download.
+reason-app-timeout = The installation did not finish in the allowed time.
+reason-app-dependency = An app or component this app needs is not installed.
+reason-unknown = No explanation is known for this code yet.
+invite-subject = Enroll your device
+invite-body =
+    Hello,
+
+    to enroll your device, install the Steward agent and run:
+
+    { $command }
+
+    The token is valid for one device and one week. The server is { $server }.

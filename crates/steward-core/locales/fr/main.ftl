@@ -526,3 +526,37 @@ demo-notice-passkeys-title = La connexion par clé d’accès arrive dans la con
 demo-notice-passkeys-body = Les administrateurs pourront se connecter avec une **clé d’accès** au lieu d’un mot de passe. Activez la fonctionnalité une fois que votre équipe a suivi le support de formation, et prévenez le support technique avant.
 demo-notice-macos-title = macOS 15 : le profil VPN doit être réinstallé
 demo-notice-macos-body = Après la mise à niveau vers **macOS 15**, le profil VPN cesse de fonctionner sur certains appareils. Quand un utilisateur appelle à propos du VPN, faites-lui réinstaller le profil depuis le portail d’entreprise.
+reason-unknown-token = Le jeton d’inscription saisi ou intégré au programme d’installation n’existe pas : faute de frappe, ou jeton d’un autre serveur Steward.
+reason-token-expired = Le jeton d’inscription a dépassé sa date d’expiration.
+reason-token-revoked = Le jeton d’inscription a été révoqué par un administrateur.
+reason-token-exhausted = Le jeton d’inscription a servi pour autant d’appareils qu’il le permet : la limite d’appareils est atteinte.
+reason-platform-not-allowed = Le jeton n’autorise pas les appareils de cette plateforme : la plateforme est bloquée pour cette inscription.
+reason-duplicate-device = Ce matériel est déjà inscrit ; l’ancien enregistrement doit être retiré avant une nouvelle inscription.
+reason-malformed-request = L’agent a envoyé une demande d’inscription incomplète : en général un agent trop ancien.
+reason-win-mdm-blocked = Windows : l’inscription MDM est bloquée pour ce type d’appareil par une restriction d’inscription.
+reason-win-device-quota = Windows : l’utilisateur a atteint le nombre maximal d’appareils qu’il peut joindre ou inscrire.
+reason-win-license = Windows : l’utilisateur n’a pas de licence valide pour la gestion des appareils.
+reason-app-download-failed = L’application n’a pas pu être téléchargée : problème de réseau, de proxy ou de serveur de contenu.
+reason-app-checksum = L’application téléchargée ne correspond pas à sa somme de contrôle : le téléchargement est endommagé ou altéré.
+reason-app-disk-full = Pas assez d’espace disque libre pour installer l’application.
+reason-app-not-detected = Le programme d’installation s’est terminé, mais l’application n’a pas été trouvée ensuite (règle de détection).
+reason-win-1603 = Erreur Windows Installer 1603 : erreur fatale pendant l’installation, souvent un prérequis ou un fichier en cours d’utilisation.
+reason-win-1618 = Erreur Windows Installer 1618 : une autre installation est déjà en cours.
+reason-win-1638 = Erreur Windows Installer 1638 : une autre version de ce produit est déjà installée.
+reason-win-disk-full = Windows : l’espace disque est insuffisant.
+reason-win-appx-failed = Windows : le package de l’application n’a pas pu être installé (échec du déploiement).
+reason-intune-not-detected = L’application n’a pas été détectée après une installation terminée avec succès.
+reason-ios-install-command = iOS : la commande d’installation de l’application a échoué sans raison fournie par l’appareil.
+reason-ios-network-lost = iOS : la connexion réseau a été perdue pendant le téléchargement.
+reason-app-timeout = L’installation ne s’est pas terminée dans le délai prévu.
+reason-app-dependency = Une application ou un composant nécessaire n’est pas installé.
+reason-unknown = Aucune explication n’est encore connue pour ce code.
+invite-subject = Inscrivez votre appareil
+invite-body =
+    Bonjour,
+
+    pour inscrire votre appareil, installez l’agent Steward et exécutez :
+
+    { $command }
+
+    Le jeton est valable pour un appareil et pendant une semaine. Le serveur est { $server }.

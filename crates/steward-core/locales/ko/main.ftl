@@ -526,3 +526,37 @@ demo-notice-passkeys-title = 콘솔에 패스키 로그인이 도입됩니다
 demo-notice-passkeys-body = 관리자는 암호 대신 **패스키**로 로그인할 수 있게 됩니다. 팀이 교육 자료를 모두 검토한 뒤 기능을 켜고, 켜기 전에 헬프데스크에 알려 주세요.
 demo-notice-macos-title = macOS 15: VPN 프로필을 다시 설치해야 합니다
 demo-notice-macos-body = **macOS 15**로 업그레이드한 후 일부 장치에서 VPN 프로필이 작동하지 않습니다. 사용자가 VPN 문제로 연락하면 회사 포털에서 프로필을 다시 설치하도록 안내하세요.
+reason-unknown-token = 입력했거나 설치 프로그램에 포함된 등록 토큰이 존재하지 않습니다. 오타이거나 다른 Steward 서버의 토큰입니다.
+reason-token-expired = 등록 토큰의 만료일이 지났습니다.
+reason-token-revoked = 관리자가 등록 토큰을 해지했습니다.
+reason-token-exhausted = 등록 토큰이 허용된 장치 수만큼 이미 사용되었습니다. 장치 한도에 도달했습니다.
+reason-platform-not-allowed = 이 토큰은 해당 플랫폼의 장치를 허용하지 않습니다. 이 등록에서는 플랫폼이 차단되어 있습니다.
+reason-duplicate-device = 이 하드웨어는 이미 등록되어 있습니다. 다시 등록하려면 기존 기록을 먼저 사용 중지해야 합니다.
+reason-malformed-request = 에이전트가 불완전한 등록 요청을 보냈습니다. 대개 에이전트 버전이 오래된 경우입니다.
+reason-win-mdm-blocked = Windows: 등록 제한으로 인해 이 장치 유형의 MDM 등록이 차단되었습니다.
+reason-win-device-quota = Windows: 사용자가 가입하거나 등록할 수 있는 최대 장치 수에 도달했습니다.
+reason-win-license = Windows: 사용자에게 장치 관리에 유효한 라이선스가 없습니다.
+reason-app-download-failed = 앱을 다운로드하지 못했습니다. 네트워크, 프록시 또는 콘텐츠 서버 문제입니다.
+reason-app-checksum = 다운로드한 앱이 체크섬과 일치하지 않습니다. 다운로드가 손상되었거나 변경되었습니다.
+reason-app-disk-full = 앱을 설치할 디스크 여유 공간이 부족합니다.
+reason-app-not-detected = 설치 프로그램은 완료되었지만 이후 앱이 발견되지 않았습니다(검색 규칙).
+reason-win-1603 = Windows Installer 오류 1603: 설치 중 치명적인 오류가 발생했습니다. 대개 필수 구성 요소나 사용 중인 파일 때문입니다.
+reason-win-1618 = Windows Installer 오류 1618: 다른 설치가 이미 진행 중입니다.
+reason-win-1638 = Windows Installer 오류 1638: 이 제품의 다른 버전이 이미 설치되어 있습니다.
+reason-win-disk-full = Windows: 디스크 공간이 부족합니다.
+reason-win-appx-failed = Windows: 앱 패키지를 설치하지 못했습니다(배포 실패).
+reason-intune-not-detected = 설치가 성공적으로 완료된 후 앱이 검색되지 않았습니다.
+reason-ios-install-command = iOS: 장치가 이유를 알려 주지 않은 채 앱 설치 명령이 실패했습니다.
+reason-ios-network-lost = iOS: 다운로드 중 네트워크 연결이 끊어졌습니다.
+reason-app-timeout = 허용된 시간 안에 설치가 끝나지 않았습니다.
+reason-app-dependency = 이 앱에 필요한 앱이나 구성 요소가 설치되어 있지 않습니다.
+reason-unknown = 이 코드에 대해 알려진 설명이 아직 없습니다.
+invite-subject = 장치를 등록하세요
+invite-body =
+    안녕하세요.
+
+    장치를 등록하려면 Steward 에이전트를 설치하고 다음을 실행하세요.
+
+    { $command }
+
+    이 토큰은 장치 한 대에 일주일 동안 유효합니다. 서버는 { $server }입니다.

@@ -526,3 +526,37 @@ demo-notice-passkeys-title = Inloggning med nyckel kommer till konsolen
 demo-notice-passkeys-body = Administratörer kommer att kunna logga in med en **nyckel** (passkey) i stället för ett lösenord. Slå på funktionen när teamet har gått igenom utbildningsmaterialet, och informera supportavdelningen innan.
 demo-notice-macos-title = macOS 15: VPN-profilen måste installeras om
 demo-notice-macos-body = Efter uppgraderingen till **macOS 15** slutar VPN-profilen att fungera på vissa enheter. När en användare ringer om VPN, be dem installera om profilen från företagsportalen.
+reason-unknown-token = Registreringstoken som angavs eller finns i installationsprogrammet finns inte: ett skrivfel eller en token från en annan Steward-server.
+reason-token-expired = Registreringstoken har passerat sitt utgångsdatum.
+reason-token-revoked = Registreringstoken har återkallats av en administratör.
+reason-token-exhausted = Registreringstoken har använts för så många enheter som den tillåter: enhetsgränsen är nådd.
+reason-platform-not-allowed = Token tillåter inte enheter med den här plattformen: plattformen är blockerad för registreringen.
+reason-duplicate-device = Den här maskinvaran är redan registrerad; den gamla posten måste tas ur bruk innan den registreras igen.
+reason-malformed-request = Agenten skickade en ofullständig registreringsbegäran: oftast en för gammal agent.
+reason-win-mdm-blocked = Windows: MDM-registrering är blockerad för den här enhetstypen av en registreringsbegränsning.
+reason-win-device-quota = Windows: användaren har nått det högsta antalet enheter hen får ansluta eller registrera.
+reason-win-license = Windows: användaren har ingen giltig licens för enhetshantering.
+reason-app-download-failed = Appen kunde inte laddas ned: problem med nätverk, proxy eller innehållsserver.
+reason-app-checksum = Den nedladdade appen stämmer inte med sin kontrollsumma: nedladdningen är skadad eller ändrad.
+reason-app-disk-full = Det finns inte tillräckligt med ledigt diskutrymme för att installera appen.
+reason-app-not-detected = Installationsprogrammet blev klart, men appen hittades inte efteråt (identifieringsregel).
+reason-win-1603 = Windows Installer-fel 1603: ett allvarligt fel under installationen, ofta en förutsättning eller en fil som används.
+reason-win-1618 = Windows Installer-fel 1618: en annan installation pågår redan.
+reason-win-1638 = Windows Installer-fel 1638: en annan version av produkten är redan installerad.
+reason-win-disk-full = Windows: det finns inte tillräckligt med utrymme på disken.
+reason-win-appx-failed = Windows: apppaketet kunde inte installeras (distributionsfel).
+reason-intune-not-detected = Appen identifierades inte efter att installationen slutförts.
+reason-ios-install-command = iOS: kommandot för appinstallation misslyckades utan att enheten angav orsak.
+reason-ios-network-lost = iOS: nätverksanslutningen bröts under nedladdningen.
+reason-app-timeout = Installationen blev inte klar inom den tillåtna tiden.
+reason-app-dependency = En app eller komponent som appen behöver är inte installerad.
+reason-unknown = Ingen förklaring är känd för den här koden ännu.
+invite-subject = Registrera din enhet
+invite-body =
+    Hej!
+
+    Installera Steward-agenten och kör följande för att registrera din enhet:
+
+    { $command }
+
+    Token gäller för en enhet och i en vecka. Servern är { $server }.

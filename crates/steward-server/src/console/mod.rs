@@ -225,6 +225,8 @@ impl Ctx {
             "manage_tokens" => Permission::ManageTokens,
             "manage_users" => Permission::ManageUsers,
             "read_audit" => Permission::ReadAudit,
+            "assist_users" => Permission::AssistUsers,
+            "manage_articles" => Permission::ManageArticles,
             _ => return false,
         };
         self.caller.allows(p)

@@ -1,0 +1,467 @@
+//! The help desk's view of a device user, as Intune's "Troubleshooting + support": find the
+//! user, see everything wrong (devices, failed enrollments and app installs with what their
+//! codes mean and the article that fixes them, open alerts, the changes that affect their
+//! platforms), and act: ask a device to check in now, run a full scan or update its
+//! definitions (the answer shows when the device reports back), note something on a device's
+//! timeline, re-send an enrollment invitation.
+
+use std::collections::HashMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use steward_core::kb::Article;
+use steward_core::Lang;
+use steward_proto::{
+    Action, ActionResult, CreateEnrollmentToken, DeviceSummary, EnrollmentAttempt, ErrorCode, Page,
+};
+use steward_store::alerts::{Alert, AlertQuery};
+use steward_store::helpdesk::{DeviceRequest, InstallResult};
+
+use crate::auth::Caller;
+use crate::body::JsonBody;
+use crate::error::{request_lang, ApiError};
+use crate::kb::{explain, Explained};
+use crate::AppState;
+
+const PREFIX: &str = "request:";
+/// What the help desk can ask a device for.
+pub const REQUEST_KINDS: [&str; 3] = ["sync", "full_scan", "update_definitions"];
+const DAY_MS: i64 = 86_400_000;
+
+fn action(r: &DeviceRequest) -> Action {
+    Action {
+        id: format!("{PREFIX}{}", r.id),
+        kind: r.kind.clone(),
+        params: serde_json::json!({}),
+    }
+}
+
+/// Loads the requests devices have not been handed yet (at start-up).
+pub async fn load_unsent(state: &AppState) -> Result<(), steward_store::StoreError> {
+    for r in state.store.unsent_requests().await? {
+        state.messages.add(&r.device_id, action(&r));
+    }
+    Ok(())
+}
+
+/// After a check-in answer carried requests: they count as sent and are not handed again.
+pub async fn handed_out(state: &AppState, device_id: &str, actions: &[Action], now: i64) {
+    for a in actions {
+        let Some(id) = a.id.strip_prefix(PREFIX) else {
+            continue;
+        };
+        match state.store.mark_request_sent(id, now).await {
+            Ok(()) => state.messages.remove(device_id, &a.id),
+            Err(e) => tracing::warn!(error = %e, "request not marked sent"),
+        }
+    }
+}
+
+/// Records what a device answers to its requests.
+pub async fn answers(state: &AppState, device_id: &str, results: &[ActionResult], now: i64) {
+    for r in results.iter().take(100) {
+        let Some(id) = r.action_id.strip_prefix(PREFIX) else {
+            continue;
+        };
+        let message = r.message.as_deref().map(|m| &m[..m.len().min(2000)]);
+        if let Err(e) = state
+            .store
+            .answer_request(id, device_id, r.ok, r.code.as_deref(), message, now)
+            .await
+        {
+            tracing::warn!(error = %e, "request answer not recorded");
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestBody {
+    pub kind: String,
+}
+
+/// `POST /api/v1/devices/{id}/requests`: ask the device to check in now (`sync`), run a full
+/// scan or update its definitions; it gets the request with its next check-in answer.
+pub async fn create_request(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(device_id): Path<String>,
+    JsonBody(b): JsonBody<RequestBody>,
+) -> Result<(StatusCode, Json<DeviceRequest>), ApiError> {
+    if !REQUEST_KINDS.contains(&b.kind.as_str()) {
+        return Err(ApiError(ErrorCode::InvalidField));
+    }
+    let device = state.store.device(&device_id, 0).await?;
+    if device.summary.retired
+        || !(caller.groups.is_empty()
+            || device
+                .summary
+                .group
+                .as_ref()
+                .is_some_and(|g| caller.groups.contains(g)))
+    {
+        return Err(ApiError(ErrorCode::NotFound));
+    }
+    let now = state.clock.now_ms();
+    let r = DeviceRequest {
+        id: uuid::Uuid::now_v7().to_string(),
+        device_id,
+        kind: b.kind,
+        requested_by: caller.name.clone(),
+        requested_at: steward_core::time::to_rfc3339(now),
+        sent_at: None,
+        answered_at: None,
+        ok: None,
+        code: None,
+        message: None,
+    };
+    state.store.create_request(&r, now, &caller.actor()).await?;
+    state.messages.add(&r.device_id, action(&r));
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+/// `GET /api/v1/devices/{id}/requests`: newest first, with the device's answers.
+pub async fn list_requests(
+    State(state): State<AppState>,
+    Path(device_id): Path<String>,
+) -> Result<Json<Page<DeviceRequest>>, ApiError> {
+    state.store.device(&device_id, 0).await?;
+    let items = state.store.device_requests(&device_id, 50).await?;
+    Ok(Json(Page {
+        total: Some(items.len() as u64),
+        items,
+        next_cursor: None,
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteBody {
+    pub text: String,
+}
+
+/// `POST /api/v1/devices/{id}/notes`: a note on the device's timeline.
+pub async fn add_note(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(device_id): Path<String>,
+    JsonBody(b): JsonBody<NoteBody>,
+) -> Result<StatusCode, ApiError> {
+    let text = b.text.trim();
+    if text.is_empty() || text.len() > 4000 {
+        return Err(ApiError(ErrorCode::InvalidField));
+    }
+    state
+        .store
+        .add_device_note(&device_id, text, state.clock.now_ms(), &caller.actor())
+        .await?;
+    Ok(StatusCode::CREATED)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserSearch {
+    pub q: String,
+}
+
+/// `GET /api/v1/troubleshoot/users?q=`: device users whose address starts with `q`.
+pub async fn find_users(
+    State(state): State<AppState>,
+    query: Result<Query<UserSearch>, QueryRejection>,
+) -> Result<Json<Page<String>>, ApiError> {
+    let Query(q) = query.map_err(|_| ApiError(ErrorCode::InvalidQuery))?;
+    if q.q.trim().is_empty() || q.q.len() > 320 {
+        return Err(ApiError(ErrorCode::InvalidQuery));
+    }
+    let items = state.store.owners_matching(&q.q, 20).await?;
+    Ok(Json(Page {
+        total: Some(items.len() as u64),
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// What is wrong for a user, counted.
+#[derive(Debug, Default, Serialize)]
+pub struct Issues {
+    pub devices: u64,
+    pub noncompliant: u64,
+    pub active_threats: u64,
+    pub failed_enrollments: u64,
+    pub failed_installs: u64,
+    pub open_alerts: u64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AttemptView {
+    #[serde(flatten)]
+    pub attempt: EnrollmentAttempt,
+    /// For a failure: what the reason means and the article for it.
+    pub failure: Option<Explained>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InstallView {
+    #[serde(flatten)]
+    pub result: InstallResult,
+    pub device_name: String,
+    pub failure: Option<Explained>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct AlertView {
+    #[serde(flatten)]
+    pub alert: Alert,
+    /// The article for the alert's rule, if one is linked.
+    pub article_id: Option<String>,
+    pub article_title: Option<String>,
+}
+
+/// A change the user's devices are affected by.
+#[derive(Debug, Serialize)]
+pub struct Change {
+    pub kind: &'static str,
+    pub id: String,
+    pub title: String,
+    pub at: String,
+}
+
+/// Everything the help desk needs about one device user.
+#[derive(Debug, Serialize)]
+pub struct UserView {
+    pub user: String,
+    pub issues: Issues,
+    pub devices: Vec<DeviceSummary>,
+    pub enrollments: Vec<AttemptView>,
+    pub installs: Vec<InstallView>,
+    pub alerts: Vec<AlertView>,
+    pub changes: Vec<Change>,
+    pub requests: Vec<DeviceRequest>,
+}
+
+/// The article helping with alerts of a rule.
+pub fn rule_article<'a>(
+    state: &AppState,
+    articles: &'a [Article],
+    rule_id: &str,
+) -> Option<&'a Article> {
+    let rules = state.store.alert_rules();
+    let rule_type = rules
+        .iter()
+        .find(|r| r.id == rule_id)
+        .map(|r| r.condition.type_name())
+        .unwrap_or("");
+    articles.iter().find(|a| a.covers_rule(rule_id, rule_type))
+}
+
+/// `GET /api/v1/troubleshoot/users/{user}`.
+pub async fn user_view(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
+    let lang = request_lang(&headers);
+    let now = state.clock.now_ms();
+    let in_scope = |d: &DeviceSummary| {
+        caller.groups.is_empty() || d.group.as_ref().is_some_and(|g| caller.groups.contains(g))
+    };
+    let devices: Vec<DeviceSummary> = state
+        .store
+        .devices_of_owner(&user)
+        .await?
+        .into_iter()
+        .filter(in_scope)
+        .collect();
+    let attempts = state.store.attempts_of_owner(&user, 50).await?;
+    if devices.is_empty() && attempts.is_empty() {
+        return Err(ApiError(ErrorCode::NotFound));
+    }
+    let articles = state.store.articles().await?;
+    let explained = |code: &str| explain(code, &articles, lang);
+    let ids: Vec<String> = devices.iter().map(|d| d.id.clone()).collect();
+    let names: HashMap<&str, &str> = devices
+        .iter()
+        .map(|d| (d.id.as_str(), d.name.as_str()))
+        .collect();
+    let installs: Vec<InstallView> = state
+        .store
+        .app_installs(&ids)
+        .await?
+        .into_iter()
+        .map(|r| InstallView {
+            device_name: names.get(r.device_id.as_str()).unwrap_or(&"").to_string(),
+            failure: (r.install.state == "failed")
+                .then(|| r.install.error_code.as_deref().map(explained))
+                .flatten(),
+            result: r,
+        })
+        .collect();
+    let enrollments: Vec<AttemptView> = attempts
+        .into_iter()
+        .map(|a| AttemptView {
+            failure: (a.result != "success").then(|| explained(&a.result)),
+            attempt: a,
+        })
+        .collect();
+    let mut alerts = Vec::new();
+    for d in devices.iter().filter(|d| !d.retired) {
+        let page = state
+            .store
+            .list_alerts(&AlertQuery {
+                device_id: Some(d.id.clone()),
+                limit: 20,
+                ..Default::default()
+            })
+            .await?;
+        for mut a in page.items.into_iter().filter(|a| a.state != "resolved") {
+            crate::alerts::describe(&state, &mut a, lang);
+            let article = rule_article(&state, &articles, &a.rule_id);
+            alerts.push(AlertView {
+                article_id: article.map(|x| x.id.clone()),
+                article_title: article.map(|x| x.title(lang).to_string()),
+                alert: a,
+            });
+        }
+    }
+    // Notices about their platforms (and OS versions) and announcements they were sent, in the
+    // last 90 days.
+    let since = now - 90 * DAY_MS;
+    let mut changes = Vec::new();
+    for (n, _) in state.store.list_notices("", 200).await? {
+        let theirs = n.platforms.iter().any(|p| {
+            devices
+                .iter()
+                .any(|d| !d.retired && p.matches(d.platform, &d.os_version))
+        });
+        if theirs && n.created_at >= since {
+            changes.push(Change {
+                kind: "notice",
+                id: n.id.clone(),
+                title: n.title(lang).to_string(),
+                at: steward_core::time::to_rfc3339(n.created_at),
+            });
+        }
+    }
+    for a in state.store.announcements_of_owner(&user, 20).await? {
+        if a.created_at >= since {
+            changes.push(Change {
+                kind: "announcement",
+                id: a.id.clone(),
+                title: a.title(lang).to_string(),
+                at: steward_core::time::to_rfc3339(a.created_at),
+            });
+        }
+    }
+    changes.sort_by(|a, b| b.at.cmp(&a.at));
+    let mut requests = Vec::new();
+    for d in &devices {
+        requests.extend(state.store.device_requests(&d.id, 10).await?);
+    }
+    requests.sort_by(|a, b| b.requested_at.cmp(&a.requested_at));
+    requests.truncate(20);
+    let active = devices.iter().filter(|d| !d.retired);
+    let issues = Issues {
+        devices: active.clone().count() as u64,
+        noncompliant: active
+            .clone()
+            .filter(|d| d.compliance_state == "noncompliant")
+            .count() as u64,
+        active_threats: active.filter(|d| d.health_state == "active_threat").count() as u64,
+        failed_enrollments: enrollments.iter().filter(|a| a.failure.is_some()).count() as u64,
+        failed_installs: installs
+            .iter()
+            .filter(|i| i.result.install.state == "failed")
+            .count() as u64,
+        open_alerts: alerts.len() as u64,
+    };
+    Ok(Json(UserView {
+        user,
+        issues,
+        devices,
+        enrollments,
+        installs,
+        alerts,
+        changes,
+        requests,
+    }))
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct InviteBody {
+    /// The language of the e-mail (else the request's).
+    #[serde(default)]
+    pub language: Option<Lang>,
+}
+
+/// `POST /api/v1/troubleshoot/users/{user}/invite`: e-mails the user a fresh single-use
+/// enrollment token (valid a week) with how to enroll.
+pub async fn invite(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+    JsonBody(b): JsonBody<InviteBody>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    if !user.contains('@') || user.len() > 320 {
+        return Err(ApiError(ErrorCode::InvalidField));
+    }
+    if !state.config.notify.mail_configured() {
+        return Err(ApiError(ErrorCode::MailNotConfigured));
+    }
+    let lang = b.language.unwrap_or_else(|| request_lang(&headers));
+    // The group of their latest device, if they have one.
+    let group = state
+        .store
+        .devices_of_owner(&user)
+        .await?
+        .into_iter()
+        .find_map(|d| d.group);
+    let created = crate::api::new_enrollment_token(
+        &state.store,
+        &CreateEnrollmentToken {
+            name: Some(format!("invitation {user}")),
+            expires_in_hours: Some(7 * 24),
+            max_uses: Some(1),
+            group,
+            platforms: Vec::new(),
+        },
+        &caller.actor(),
+    )
+    .await?;
+    let server = state.config.console_url();
+    let subject = steward_core::t(lang, "invite-subject");
+    let body = steward_core::t_args(
+        lang,
+        "invite-body",
+        &[
+            ("server", server.clone()),
+            ("token", created.token.clone()),
+            (
+                "command",
+                format!(
+                    "steward-agent enroll --server {server} --token {} --owner {user}",
+                    created.token
+                ),
+            ),
+        ],
+    );
+    let mails = [(
+        user.clone(),
+        user.clone(),
+        lang.code().to_string(),
+        subject,
+        body,
+    )];
+    crate::notify::mail_people(&state, "invitation", &mails, state.clock.now_ms(), 0).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            serde_json::json!({"user": user, "token_id": created.info.id, "expires_at": created.info.expires_at}),
+        ),
+    ))
+}

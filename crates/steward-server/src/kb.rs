@@ -1,0 +1,506 @@
+//! The knowledge base: troubleshooting articles (per language, with every revision), their
+//! full-text search, the failure-reason catalog that links codes to articles, the help
+//! desk's feedback on whether an article solved a case, and the gaps that feedback and the
+//! failures seen reveal. A fresh installation starts with the starter articles.
+
+use std::collections::BTreeMap;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use steward_core::kb::{
+    failure_reason, gaps, Article, ArticleScore, FailureReason, Gap, FAILURE_REASONS,
+};
+use steward_core::Lang;
+use steward_proto::{ErrorCode, Page};
+use steward_store::audit::Actor;
+use steward_store::helpdesk::Revision;
+use steward_store::StoreError;
+
+use crate::auth::Caller;
+use crate::body::JsonBody;
+use crate::error::{request_lang, ApiError};
+use crate::AppState;
+
+const DAY_MS: i64 = 86_400_000;
+
+macro_rules! starter {
+    ($slug:literal, [$($tag:literal),*], [$($rule:literal),*]) => {
+        (
+            $slug,
+            &[$($tag),*] as &[&str],
+            &[$($rule),*] as &[&str],
+            [
+                include_str!(concat!("../kb/", $slug, "/en.md")),
+                include_str!(concat!("../kb/", $slug, "/fr.md")),
+                include_str!(concat!("../kb/", $slug, "/sv.md")),
+                include_str!(concat!("../kb/", $slug, "/de.md")),
+                include_str!(concat!("../kb/", $slug, "/ko.md")),
+            ],
+        )
+    };
+}
+
+type Starter = (
+    &'static str,
+    &'static [&'static str],
+    &'static [&'static str],
+    [&'static str; 5],
+);
+
+/// The articles a new installation starts with: slug, tags, alert rule types, and the text in
+/// English, French, Swedish, German and Korean. Their failure codes come from the catalog.
+const STARTER: [Starter; 8] = [
+    starter!(
+        "enrollment-token-invalid",
+        ["enrollment"],
+        ["enrollment_failures"]
+    ),
+    starter!("too-many-devices", ["enrollment"], []),
+    starter!("blocked-platform", ["enrollment"], []),
+    starter!("already-enrolled", ["enrollment"], []),
+    starter!("app-install-failed", ["apps"], []),
+    starter!(
+        "definitions-out-of-date",
+        ["protection"],
+        ["signatures_outdated"]
+    ),
+    starter!(
+        "realtime-protection-off",
+        ["protection"],
+        ["realtime_protection_off", "protection_missing"]
+    ),
+    starter!("silent-device", ["check-in"], ["not_checked_in"]),
+];
+
+/// A Markdown file's `# Title` line and the rest.
+fn split_title(md: &str) -> (String, String) {
+    let (first, rest) = md.split_once('\n').unwrap_or((md, ""));
+    (
+        first.trim_start_matches('#').trim().to_string(),
+        rest.trim().to_string(),
+    )
+}
+
+/// The starter articles as of `now`.
+pub fn starter_articles(now: i64) -> Vec<Article> {
+    STARTER
+        .iter()
+        .map(|(slug, tags, rules, texts)| {
+            let mut title = BTreeMap::new();
+            let mut body = BTreeMap::new();
+            for (lang, md) in Lang::ALL.iter().zip(texts) {
+                let (t, b) = split_title(md);
+                title.insert(*lang, t);
+                body.insert(*lang, b);
+            }
+            Article {
+                id: uuid::Uuid::now_v7().to_string(),
+                slug: slug.to_string(),
+                title,
+                body,
+                default_language: Lang::En,
+                tags: tags.iter().map(|t| t.to_string()).collect(),
+                codes: FAILURE_REASONS
+                    .iter()
+                    .filter(|r| r.article == *slug)
+                    .map(|r| r.code.to_string())
+                    .collect(),
+                rules: rules.iter().map(|r| r.to_string()).collect(),
+                owner: String::new(),
+                last_reviewed_at: now,
+                updated_at: now,
+                revision: 1,
+            }
+        })
+        .collect()
+}
+
+/// At start-up: the starter articles into an empty knowledge base, then every article into
+/// the search index.
+pub async fn open(state: &AppState) -> anyhow::Result<()> {
+    if state.store.count_articles().await? == 0 {
+        let now = state.clock.now_ms();
+        state
+            .store
+            .insert_articles(&starter_articles(now), &Actor::cli())
+            .await?;
+    }
+    let articles = state.store.articles().await?;
+    let started = std::time::Instant::now();
+    state.kb.rebuild(&articles)?;
+    tracing::info!(
+        articles = articles.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "knowledge base indexed"
+    );
+    Ok(())
+}
+
+/// An article as the API takes it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleBody {
+    pub slug: String,
+    pub title: BTreeMap<Lang, String>,
+    #[serde(default)]
+    pub body: BTreeMap<Lang, String>,
+    #[serde(default)]
+    pub default_language: Lang,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default)]
+    pub codes: Vec<String>,
+    #[serde(default)]
+    pub rules: Vec<String>,
+    #[serde(default)]
+    pub owner: String,
+}
+
+fn article_from(id: String, b: ArticleBody, now: i64) -> Result<Article, ApiError> {
+    let a = Article {
+        id,
+        slug: b.slug.trim().to_string(),
+        title: b.title,
+        body: b.body,
+        default_language: b.default_language,
+        tags: b.tags,
+        codes: b
+            .codes
+            .iter()
+            .map(|c| c.trim().to_ascii_lowercase())
+            .collect(),
+        rules: b.rules,
+        owner: b.owner,
+        last_reviewed_at: now,
+        updated_at: now,
+        revision: 1,
+    };
+    a.validate()
+        .map_err(|_| ApiError(ErrorCode::InvalidField))?;
+    Ok(a)
+}
+
+async fn save(state: &AppState, a: &Article, caller: &Caller) -> Result<Article, ApiError> {
+    let saved = state
+        .store
+        .put_article(a, &caller.actor())
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => ApiError(ErrorCode::Conflict),
+            e => e.into(),
+        })?;
+    if let Err(e) = state.kb.upsert(&saved) {
+        tracing::error!(error = %e, "search index not updated");
+    }
+    Ok(saved)
+}
+
+/// An article in the reader's language, with how the help desk rates it.
+#[derive(Debug, Serialize)]
+pub struct ArticleView {
+    #[serde(flatten)]
+    pub article: Article,
+    pub title_text: String,
+    pub body_text: String,
+    pub score: ArticleScore,
+    pub success_percent: Option<u64>,
+}
+
+fn view(a: Article, lang: Lang, score: ArticleScore) -> ArticleView {
+    ArticleView {
+        title_text: a.title(lang).to_string(),
+        body_text: a.body(lang).to_string(),
+        success_percent: score.success_percent(),
+        score,
+        article: a,
+    }
+}
+
+/// `GET /api/v1/kb/articles`: every article in the reader's language, by slug.
+pub async fn list(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Page<ArticleView>>, ApiError> {
+    let lang = request_lang(&headers);
+    let scores = state.store.article_scores().await?;
+    let items: Vec<ArticleView> = state
+        .store
+        .articles()
+        .await?
+        .into_iter()
+        .map(|a| {
+            let s = scores.get(&a.id).cloned().unwrap_or_default();
+            view(a, lang, s)
+        })
+        .collect();
+    Ok(Json(Page {
+        total: Some(items.len() as u64),
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// An article with its revisions.
+#[derive(Debug, Serialize)]
+pub struct ArticleDetail {
+    #[serde(flatten)]
+    pub article: ArticleView,
+    pub revisions: Vec<Revision>,
+}
+
+/// `GET /api/v1/kb/articles/{id}` (the id or the slug).
+pub async fn get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<ArticleDetail>, ApiError> {
+    let a = state.store.article(&id).await?;
+    let score = state
+        .store
+        .article_scores()
+        .await?
+        .remove(&a.id)
+        .unwrap_or_default();
+    let revisions = state.store.article_revisions(&a.id).await?;
+    Ok(Json(ArticleDetail {
+        article: view(a, request_lang(&headers), score),
+        revisions,
+    }))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    JsonBody(b): JsonBody<ArticleBody>,
+) -> Result<(StatusCode, Json<Article>), ApiError> {
+    let a = article_from(uuid::Uuid::now_v7().to_string(), b, state.clock.now_ms())?;
+    Ok((StatusCode::CREATED, Json(save(&state, &a, &caller).await?)))
+}
+
+/// `PUT /api/v1/kb/articles/{id}`: a new revision (the old ones are kept). Writing it counts
+/// as reviewing it.
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<ArticleBody>,
+) -> Result<Json<Article>, ApiError> {
+    let before = state.store.article(&id).await?;
+    let a = article_from(before.id, b, state.clock.now_ms())?;
+    Ok(Json(save(&state, &a, &caller).await?))
+}
+
+/// `POST /api/v1/kb/articles/{id}/reviewed`: checked and still right.
+pub async fn reviewed(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Article>, ApiError> {
+    let mut a = state.store.article(&id).await?;
+    let now = state.clock.now_ms();
+    a.last_reviewed_at = now;
+    a.updated_at = now;
+    Ok(Json(save(&state, &a, &caller).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackBody {
+    pub solved: bool,
+    /// The failure code the case was about.
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// `POST /api/v1/kb/articles/{id}/feedback`: whether the article solved the case.
+pub async fn feedback(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    JsonBody(b): JsonBody<FeedbackBody>,
+) -> Result<StatusCode, ApiError> {
+    let a = state.store.article(&id).await?;
+    if b.code
+        .as_deref()
+        .is_some_and(|c| c.is_empty() || c.len() > 100)
+    {
+        return Err(ApiError(ErrorCode::InvalidField));
+    }
+    let who = caller.user_id.clone().unwrap_or_else(|| caller.actor().id);
+    state
+        .store
+        .article_feedback(
+            &a.id,
+            b.solved,
+            b.code.as_deref(),
+            &who,
+            state.clock.now_ms(),
+        )
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchQuery {
+    pub q: String,
+    /// The language to prefer (else the request's).
+    #[serde(default)]
+    pub lang: Option<String>,
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// One search result.
+#[derive(Debug, Serialize)]
+pub struct SearchHit {
+    pub id: String,
+    pub slug: String,
+    pub title: String,
+    /// The start of the article's text, in the reader's language.
+    pub summary: String,
+    /// The language whose text matched.
+    pub matched_language: Lang,
+    pub score: f32,
+    pub codes: Vec<String>,
+}
+
+/// The first words of a Markdown text, as plain text.
+fn summary(md: &str) -> String {
+    let plain: String = md
+        .lines()
+        .map(|l| {
+            l.trim_start_matches(|c: char| {
+                c == '#' || c.is_ascii_digit() || c == '.' || c == '-' || c == ' '
+            })
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(['*', '`', '_'], "");
+    let mut out: String = plain.chars().take(200).collect();
+    if plain.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
+
+/// `GET /api/v1/kb/search?q=…&lang=…&limit=…`.
+pub async fn search(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    query: Result<Query<SearchQuery>, QueryRejection>,
+) -> Result<Json<Page<SearchHit>>, ApiError> {
+    let bad = || ApiError(ErrorCode::InvalidQuery);
+    let Query(q) = query.map_err(|_| bad())?;
+    if q.q.trim().is_empty() || q.q.len() > 500 {
+        return Err(bad());
+    }
+    let lang = match q.lang.as_deref() {
+        Some(l) => Lang::parse(l).ok_or_else(bad)?,
+        None => request_lang(&headers),
+    };
+    let limit = q.limit.unwrap_or(10);
+    if !(1..=50).contains(&limit) {
+        return Err(bad());
+    }
+    let index = state.kb.clone();
+    let text = q.q.clone();
+    let hits = tokio::task::spawn_blocking(move || index.search(&text, Some(lang), limit))
+        .await
+        .map_err(|_| ApiError(ErrorCode::Internal))?
+        .map_err(|e| {
+            tracing::error!(error = %e, "search failed");
+            ApiError(ErrorCode::Internal)
+        })?;
+    let mut items = Vec::with_capacity(hits.len());
+    for h in hits {
+        let Ok(a) = state.store.article(&h.article_id).await else {
+            continue;
+        };
+        items.push(SearchHit {
+            title: a.title(lang).to_string(),
+            summary: summary(a.body(lang)),
+            id: a.id,
+            slug: a.slug,
+            matched_language: h.language,
+            score: h.score,
+            codes: a.codes,
+        });
+    }
+    Ok(Json(Page {
+        total: Some(items.len() as u64),
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// A failure code as the help desk sees it: what it means and which article fixes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explained {
+    pub code: String,
+    pub known: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'static FailureReason>,
+    pub explanation: String,
+    /// The article for it: one naming the code, else the catalog's.
+    pub article_id: Option<String>,
+    pub article_slug: Option<String>,
+    pub article_title: Option<String>,
+}
+
+/// Explains failure codes with the articles at hand.
+pub fn explain(code: &str, articles: &[Article], lang: Lang) -> Explained {
+    let reason = failure_reason(code);
+    let article = articles.iter().find(|a| a.covers_code(code)).or_else(|| {
+        let slug = reason?.article;
+        articles.iter().find(|a| a.slug == slug)
+    });
+    Explained {
+        code: code.to_string(),
+        known: reason.is_some(),
+        reason,
+        explanation: match reason {
+            Some(r) => steward_core::t(lang, r.explanation),
+            None => steward_core::t(lang, "reason-unknown"),
+        },
+        article_id: article.map(|a| a.id.clone()),
+        article_slug: article.map(|a| a.slug.clone()),
+        article_title: article.map(|a| a.title(lang).to_string()),
+    }
+}
+
+/// `GET /api/v1/failure-reasons`: the catalog, each code with its explanation and article.
+pub async fn failure_reasons(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Page<Explained>>, ApiError> {
+    let lang = request_lang(&headers);
+    let articles = state.store.articles().await?;
+    let items: Vec<Explained> = FAILURE_REASONS
+        .iter()
+        .map(|r| explain(r.code, &articles, lang))
+        .collect();
+    Ok(Json(Page {
+        total: Some(items.len() as u64),
+        items,
+        next_cursor: None,
+    }))
+}
+
+/// `GET /api/v1/kb/gaps`: articles that rarely solve cases, and failure codes frequent in
+/// the last 30 days without an article that works.
+pub async fn list_gaps(State(state): State<AppState>) -> Result<Json<Page<Gap>>, ApiError> {
+    let now = state.clock.now_ms();
+    let articles = state.store.articles().await?;
+    let scores = state.store.article_scores().await?;
+    let failures = state.store.failure_counts(now - 30 * DAY_MS).await?;
+    let items = gaps(&articles, &scores, &failures, 5, 5);
+    Ok(Json(Page {
+        total: Some(items.len() as u64),
+        items,
+        next_cursor: None,
+    }))
+}
