@@ -334,6 +334,60 @@ test('update awareness: an announcement to macOS below 15 and the operational pl
   await context.close();
 });
 
+test('help desk: a user with a failed enrollment and a failed app install, the article, and a check-in answered', async () => {
+  // A simulated user with both troubles and a device that checks in.
+  let user = null;
+  for (const a of (await api('/api/v1/enrollment-attempts?result=unknown_token')).items) {
+    const v = await api(`/api/v1/troubleshoot/users/${encodeURIComponent(a.owner)}`);
+    const online = v.devices.find((d) => Date.now() - Date.parse(d.last_seen_at) < 60000);
+    if (v.issues.failed_enrollments > 0 && v.issues.failed_installs > 0 && online) {
+      user = { email: a.owner, device: online.name };
+      break;
+    }
+  }
+  assert.ok(user, 'the simulated fleet has a user with both troubles');
+  const { context, page } = await signIn(HELP);
+  await page.getByRole('link', { name: 'Troubleshooting', exact: true }).click();
+  await page.getByLabel('User (e-mail address)').fill(user.email.slice(0, 9));
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Search' }).click()]);
+  await page.getByRole('link', { name: user.email }).click();
+  await page.getByRole('heading', { name: user.email, level: 1 }).waitFor();
+
+  const enrollments = page.locator('section[aria-labelledby="enrollments"]');
+  const refused = enrollments.locator('tbody tr', { hasText: 'unknown_token' }).first();
+  assert.match(await refused.innerText(), /does not exist/);
+  assert.equal(await refused.getByRole('link', { name: 'Enrollment fails: invalid or expired enrollment token' }).count(), 1);
+  const installs = page.locator('section[aria-labelledby="installs"]');
+  const failed = installs.locator('tbody tr', { hasText: 'Failed' }).first();
+  const code = (await failed.locator('code').innerText()).trim();
+  assert.match(code, /^(0x[0-9a-f]{8}|[a-z_]+)$/);
+  await page.screenshot({ path: join(shots, 'helpdesk-user.png'), fullPage: true });
+
+  // The article for the failed install, and whether it solved the case.
+  await failed.getByRole('link', { name: 'App installation failed' }).click();
+  await page.getByRole('heading', { name: 'App installation failed', level: 1 }).waitFor();
+  assert.match(await page.locator('section[aria-labelledby="facts"]').innerText(), new RegExp(code));
+  await page.getByRole('button', { name: 'Yes, solved' }).click();
+  await page.locator('#flash').getByText('Thank you').waitFor();
+  await page.screenshot({ path: join(shots, 'kb-article.png'), fullPage: true });
+  const article = await api('/api/v1/kb/articles/app-install-failed');
+  assert.equal(article.score.solved, 1);
+
+  // Ask the device to check in; its answer shows up on the page by itself.
+  await page.goBack();
+  await page.getByRole('heading', { name: user.email, level: 1 }).waitFor();
+  const row = page.locator('section[aria-labelledby="devices"] tbody tr', { hasText: user.device });
+  await row.getByRole('button', { name: 'Check in now' }).click();
+  await page.locator('#flash').getByText('Requested').waitFor();
+  const requests = page.locator('section[aria-labelledby="requests"]');
+  await requests.locator('tbody tr', { hasText: 'Check in now' }).getByText('Checked in').waitFor({ timeout: 30000 });
+  const devices = (await api(`/api/v1/troubleshoot/users/${encodeURIComponent(user.email)}`)).requests;
+  assert.equal(devices[0].kind, 'sync');
+  assert.equal(devices[0].ok, true);
+  assert.equal(devices[0].requested_by, HELP.email);
+  await context.close();
+});
+
 test('settings and a phone-sized screen', async () => {
   const { context, page } = await signIn(admin);
   await page.goto(base + '/settings/users');

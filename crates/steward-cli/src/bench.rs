@@ -548,3 +548,150 @@ pub async fn alert_latency(
         "max_ms": hist.max() as f64 / 1000.0,
     }))
 }
+
+/// Synthetic articles around the starter set: each a starter article's text in every
+/// language with sentences of the same language's words appended, so the vocabulary (and the
+/// posting lists) are those of real troubleshooting articles.
+pub fn synthetic_articles(n: u32, now: i64) -> Vec<steward_core::kb::Article> {
+    use rand::seq::SliceRandom;
+    let starter = steward_server::kb::starter_articles(now);
+    use rand::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let words: std::collections::BTreeMap<steward_core::Lang, Vec<String>> =
+        steward_core::Lang::ALL
+            .iter()
+            .map(|l| {
+                let w = starter
+                    .iter()
+                    .flat_map(|a| {
+                        a.body(*l)
+                            .split_whitespace()
+                            .map(str::to_string)
+                            .collect::<Vec<_>>()
+                    })
+                    .collect();
+                (*l, w)
+            })
+            .collect();
+    (0..n.saturating_sub(starter.len() as u32))
+        .map(|i| {
+            let base = &starter[i as usize % starter.len()];
+            let mut a = base.clone();
+            a.id = uuid::Uuid::now_v7().to_string();
+            a.slug = format!("{}-{i}", base.slug);
+            for l in steward_core::Lang::ALL {
+                let extra: Vec<&str> = (0..80)
+                    .filter_map(|_| words[&l].choose(&mut rng).map(String::as_str))
+                    .collect();
+                a.title.insert(l, format!("{} ({i})", base.title(l)));
+                a.body
+                    .insert(l, format!("{}\n\n{}", base.body(l), extra.join(" ")));
+            }
+            a.codes = Vec::new();
+            a
+        })
+        .chain(starter.clone())
+        .collect()
+}
+
+/// Loads `n` articles, serves them and times `GET /api/v1/kb/search` for queries in every
+/// language (misspelled ones and an error code too), one at a time.
+pub async fn kb_search(
+    store: steward_store::Store,
+    config: steward_server::Config,
+    n: u32,
+    rounds: u32,
+) -> anyhow::Result<serde_json::Value> {
+    use steward_store::audit::Actor;
+    let t0 = Instant::now();
+    let articles = synthetic_articles(n, now_ms());
+    for chunk in articles.chunks(500) {
+        store.insert_articles(chunk, &Actor::cli()).await?;
+    }
+    let load_s = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    let index = steward_server::kb_index::KbIndex::new()?;
+    index.rebuild(&articles)?;
+    let index_s = t1.elapsed().as_secs_f64();
+    drop(index);
+    let token = steward_server::api::new_api_token(
+        &store,
+        "bench",
+        Some(steward_core::Role::Helpdesk),
+        None,
+        None,
+        &Actor::cli(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(steward_server::serve_with_store(
+        listener,
+        config,
+        store.clone(),
+        async move {
+            let _ = stop_rx.await;
+        },
+    ));
+    let http = reqwest::Client::new();
+    let queries = [
+        ("en", "expired enrollment token"),
+        ("en", "enrolment tokn expird"),
+        ("en", "0x80070643"),
+        ("fr", "protection en temps réel désactivée"),
+        ("fr", "définitons antivirus obsoletes"),
+        ("sv", "enheten checkar inte in"),
+        ("sv", "appinstalationen misslyckades"),
+        ("de", "Gerät meldet sich nicht"),
+        ("de", "Plattform gespert"),
+        ("ko", "앱 설치 실패"),
+        ("ko", "실시간 보호가 꺼져"),
+    ];
+    let mut samples = Vec::new();
+    for round in 0..=rounds {
+        for (lang, q) in queries {
+            let url = reqwest::Url::parse_with_params(
+                &format!("{base}/api/v1/kb/search"),
+                &[("q", q), ("lang", lang)],
+            )?;
+            let t = Instant::now();
+            let resp = http.get(url).bearer_auth(&token.token).send().await?;
+            anyhow::ensure!(resp.status().is_success(), "{q}: {}", resp.status());
+            let body: serde_json::Value = resp.json().await?;
+            anyhow::ensure!(
+                body["total"].as_u64().unwrap_or(0) > 0,
+                "{q}: nothing found"
+            );
+            if round > 0 {
+                samples.push(t.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+    }
+    let _ = stop_tx.send(());
+    server.await??;
+    samples.sort_by(|a, b| a.total_cmp(b));
+    let q = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
+    let rss_mb = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map(|kb| kb / 1024);
+    Ok(json!({
+        "bench": "kb-search",
+        "backend": store.backend().name(),
+        "articles": articles.len(),
+        "documents": articles.len() * steward_core::Lang::ALL.len(),
+        "load_s": (load_s * 10.0).round() / 10.0,
+        "index_build_s": (index_s * 100.0).round() / 100.0,
+        "queries": samples.len(),
+        "p50_ms": (q(0.5) * 100.0).round() / 100.0,
+        "p99_ms": (q(0.99) * 100.0).round() / 100.0,
+        "max_ms": (q(1.0) * 100.0).round() / 100.0,
+        "peak_rss_mb": rss_mb,
+    }))
+}

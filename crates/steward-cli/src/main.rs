@@ -175,6 +175,16 @@ enum BenchCommand {
         #[command(flatten)]
         cfg: ConfigArgs,
     },
+    /// Load N knowledge-base articles (the starter set among synthetic ones, each in five
+    /// languages) into a fresh database, serve it and time the search API.
+    KbSearch {
+        #[arg(long, default_value_t = 10_000)]
+        articles: u32,
+        #[arg(long, default_value_t = 30)]
+        rounds: u32,
+        #[command(flatten)]
+        cfg: ConfigArgs,
+    },
     /// Load N devices into a fresh database, serve it and time the device list API.
     Inventory {
         #[arg(long, default_value_t = 1_000_000)]
@@ -436,6 +446,20 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                 },
             )
             .await?;
+            println!("{result}");
+            Ok(())
+        }
+        Command::Bench(BenchCommand::KbSearch {
+            articles,
+            rounds,
+            cfg,
+        }) => {
+            let store = cfg.open().await?;
+            anyhow::ensure!(
+                store.count_articles().await? == 0,
+                "the search bench needs an empty database"
+            );
+            let result = bench::kb_search(store, cfg.load()?, articles, rounds).await?;
             println!("{result}");
             Ok(())
         }

@@ -191,6 +191,13 @@ async fn every_page_renders_in_every_language() {
         "/announcements".into(),
         "/training".into(),
         "/plan".into(),
+        "/helpdesk".into(),
+        "/helpdesk?q=pc".into(),
+        "/helpdesk/users/pc-1@example.com".into(),
+        "/kb".into(),
+        "/kb?q=token".into(),
+        "/kb/app-install-failed?code=0x80070643".into(),
+        "/kb/silent-device?in=ko".into(),
     ];
     for lang in Lang::ALL {
         let (status, refresh, body) = post(&app, &s, "/language", &[("lang", lang.code())]).await;

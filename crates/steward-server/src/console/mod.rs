@@ -19,6 +19,7 @@ macro_rules! ctx_or_return {
 
 mod admin;
 mod awareness;
+mod helpdesk;
 mod pages;
 
 use std::collections::HashMap;
@@ -116,6 +117,15 @@ pub fn router() -> Router<AppState> {
         .route("/training/{id}/{action}", post(awareness::training_action))
         .route("/features/{id}/{action}", post(awareness::feature_action))
         .route("/plan", get(awareness::plan).post(awareness::save_plan))
+        .route("/helpdesk", get(helpdesk::find))
+        .route("/helpdesk/users/{user}", get(helpdesk::user))
+        .route("/helpdesk/users/{user}/requests", get(helpdesk::requests))
+        .route("/helpdesk/users/{user}/invite", post(helpdesk::invite))
+        .route("/devices/{id}/requests", post(helpdesk::request))
+        .route("/devices/{id}/notes", post(helpdesk::note))
+        .route("/kb", get(helpdesk::kb).post(helpdesk::create))
+        .route("/kb/{id}", get(helpdesk::article).post(helpdesk::update))
+        .route("/kb/{id}/{action}", post(helpdesk::article_action))
 }
 
 /// What every page knows: who is looking, in which language, and what they may do.

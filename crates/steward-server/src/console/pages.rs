@@ -700,6 +700,8 @@ pub struct AlertPage {
     pub title: String,
     pub a: AlertDetail,
     pub history: Vec<(String, String, String, String)>,
+    /// The troubleshooting article for the alert's rule: id and title.
+    pub article: Option<(String, String)>,
 }
 
 /// `GET /alerts/{id}`: one alert, its history, and what can be done with it.
@@ -738,11 +740,19 @@ pub async fn alert(
             )
         })
         .collect();
+    let article = if ctx.can("assist_users") {
+        let articles = state.store.articles().await.unwrap_or_default();
+        crate::helpdesk::rule_article(&state, &articles, &a.alert.rule_id)
+            .map(|x| (x.id.clone(), x.title(ctx.lang).to_string()))
+    } else {
+        None
+    };
     let p = AlertPage {
         title: a.alert.summary.clone(),
         ctx,
         a,
         history,
+        article,
     };
     page(StatusCode::OK, &p)
 }

@@ -1,0 +1,563 @@
+//! Console pages of the help desk: finding a device user and their troubleshooting view
+//! (with requests to their devices whose answers appear as they arrive), and the knowledge
+//! base (search, articles, feedback, writing and reviewing). Every change goes through the
+//! API's handlers.
+
+use std::collections::{BTreeMap, HashMap};
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Json;
+use steward_core::kb::{failure_reason, Gap};
+use steward_core::policy::Permission;
+use steward_core::Lang;
+use steward_proto::ErrorCode;
+
+use super::{
+    done, error_page, flash, flash_error, fragment, guarded, lang_headers, page, require, Console,
+    Ctx, FormFields,
+};
+use crate::body::JsonBody;
+use crate::error::ApiError;
+use crate::helpdesk::{UserView, REQUEST_KINDS};
+use crate::kb::{ArticleDetail, ArticleView, SearchHit};
+use crate::AppState;
+
+/// Labels shared by the help-desk pages.
+pub trait HelpdeskLabels {
+    fn ctx(&self) -> &Ctx;
+
+    fn request_kind(&self, kind: &str) -> String {
+        self.ctx().t(match kind {
+            "sync" => "request-sync",
+            "full_scan" => "request-full-scan",
+            "update_definitions" => "request-update-definitions",
+            _ => "state-other",
+        })
+    }
+
+    fn answer(&self, code: &Option<String>) -> String {
+        self.ctx().t(match code.as_deref() {
+            Some("checked_in") => "answer-checked-in",
+            Some("scan_clean") => "answer-scan-clean",
+            Some("threats_found") => "answer-threats-found",
+            Some("definitions_updated") => "answer-definitions-updated",
+            Some("no_engine") => "answer-no-engine",
+            Some("unsupported") => "answer-unsupported",
+            _ => "answer-failed",
+        })
+    }
+
+    fn markdown(&self, text: &str) -> String {
+        super::markdown(text)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "helpdesk.html")]
+pub struct HelpdeskPage {
+    pub ctx: Ctx,
+    pub title: String,
+    pub q: String,
+    pub users: Vec<String>,
+}
+
+/// `GET /helpdesk?q=`: find a device user by the start of their address.
+pub async fn find(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let ctx = ctx_or_return!(ctx, Permission::AssistUsers, "helpdesk");
+    let q = q.get("q").map(|s| s.trim().to_string()).unwrap_or_default();
+    let users = if q.is_empty() {
+        Vec::new()
+    } else {
+        match crate::helpdesk::find_users(
+            State(state),
+            Ok(Query(crate::helpdesk::UserSearch { q: q.clone() })),
+        )
+        .await
+        {
+            Ok(Json(p)) => p.items,
+            Err(e) => return error_page(ctx, e.0),
+        }
+    };
+    let p = HelpdeskPage {
+        title: ctx.t("nav-helpdesk"),
+        ctx,
+        q,
+        users,
+    };
+    page(StatusCode::OK, &p)
+}
+
+#[derive(Template)]
+#[template(path = "helpdesk_user.html")]
+pub struct UserPage {
+    pub ctx: Ctx,
+    pub title: String,
+    pub v: UserView,
+}
+
+impl HelpdeskLabels for UserPage {
+    fn ctx(&self) -> &Ctx {
+        &self.ctx
+    }
+}
+
+impl UserPage {
+    pub fn waiting(&self) -> bool {
+        self.v.requests.iter().any(|r| r.answered_at.is_none())
+    }
+
+    pub fn kinds(&self) -> &'static [&'static str] {
+        &REQUEST_KINDS
+    }
+
+    pub fn device_name(&self, id: &str) -> String {
+        self.v
+            .devices
+            .iter()
+            .find(|d| d.id == id)
+            .map(|d| d.name.clone())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "helpdesk_requests.html")]
+pub struct RequestsFragment {
+    pub ctx: Ctx,
+    pub v: UserView,
+}
+
+impl HelpdeskLabels for RequestsFragment {
+    fn ctx(&self) -> &Ctx {
+        &self.ctx
+    }
+}
+
+impl RequestsFragment {
+    pub fn waiting(&self) -> bool {
+        self.v.requests.iter().any(|r| r.answered_at.is_none())
+    }
+
+    pub fn device_name(&self, id: &str) -> String {
+        self.v
+            .devices
+            .iter()
+            .find(|d| d.id == id)
+            .map(|d| d.name.clone())
+            .unwrap_or_default()
+    }
+}
+
+async fn user_view(state: AppState, ctx: &Ctx, user: String) -> Result<UserView, ApiError> {
+    crate::helpdesk::user_view(
+        State(state),
+        ctx.caller.clone(),
+        lang_headers(ctx),
+        Path(user),
+    )
+    .await
+    .map(|Json(v)| v)
+}
+
+/// `GET /helpdesk/users/{user}`: the troubleshooting view.
+pub async fn user(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Path(user): Path<String>,
+) -> Response {
+    let ctx = ctx_or_return!(ctx, Permission::AssistUsers, "helpdesk");
+    match user_view(state, &ctx, user).await {
+        Ok(v) => {
+            let p = UserPage {
+                title: v.user.clone(),
+                ctx,
+                v,
+            };
+            page(StatusCode::OK, &p)
+        }
+        Err(e) => error_page(ctx, e.0),
+    }
+}
+
+/// `GET /helpdesk/users/{user}/requests`: the requests section alone (polled while requests
+/// wait for their answer).
+pub async fn requests(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Path(user): Path<String>,
+) -> Response {
+    if !ctx.can("assist_users") {
+        return flash_error(ctx.lang, ErrorCode::Forbidden);
+    }
+    match user_view(state, &ctx, user).await {
+        Ok(v) => match (RequestsFragment { ctx, v }).render() {
+            Ok(html) => fragment(html),
+            Err(_) => flash_error(Lang::En, ErrorCode::Internal),
+        },
+        Err(e) => flash_error(ctx.lang, e.0),
+    }
+}
+
+/// `POST /devices/{id}/requests`: ask the device for something (the kind in the form).
+pub async fn request(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Path(id): Path<String>,
+    body: String,
+) -> Response {
+    let kind = FormFields::parse(&body).get("kind").unwrap_or_default();
+    let call = crate::helpdesk::create_request(
+        State(state),
+        ctx.caller.clone(),
+        Path(id),
+        JsonBody(crate::helpdesk::RequestBody { kind }),
+    );
+    if !ctx.can("assist_users") {
+        return flash_error(ctx.lang, ErrorCode::Forbidden);
+    }
+    match call.await {
+        Ok(_) => flash("notice", &ctx.t("request-queued")),
+        Err(e) => flash_error(ctx.lang, e.0),
+    }
+}
+
+/// `POST /devices/{id}/notes`.
+pub async fn note(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Path(id): Path<String>,
+    body: String,
+) -> Response {
+    let text = FormFields::parse(&body).get("text").unwrap_or_default();
+    let call = crate::helpdesk::add_note(
+        State(state),
+        ctx.caller.clone(),
+        Path(id),
+        JsonBody(crate::helpdesk::NoteBody { text }),
+    );
+    guarded(&ctx, Permission::AssistUsers, call).await
+}
+
+/// `POST /helpdesk/users/{user}/invite`.
+pub async fn invite(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Path(user): Path<String>,
+) -> Response {
+    if !ctx.can("assist_users") {
+        return flash_error(ctx.lang, ErrorCode::Forbidden);
+    }
+    let r = crate::helpdesk::invite(
+        State(state),
+        ctx.caller.clone(),
+        lang_headers(&ctx),
+        Path(user),
+        JsonBody(Default::default()),
+    )
+    .await;
+    match r {
+        Ok(_) => flash("notice", &ctx.t("invite-sent")),
+        Err(e) => flash_error(ctx.lang, e.0),
+    }
+}
+
+// ---- knowledge base ----
+
+#[derive(Template)]
+#[template(path = "kb.html")]
+pub struct KbPage {
+    pub ctx: Ctx,
+    pub title: String,
+    pub q: String,
+    pub hits: Vec<SearchHit>,
+    pub articles: Vec<ArticleView>,
+    pub gaps: Vec<Gap>,
+    pub form: ArticleForm,
+}
+
+impl HelpdeskLabels for KbPage {
+    fn ctx(&self) -> &Ctx {
+        &self.ctx
+    }
+}
+
+impl KbPage {
+    pub fn when(&self, ms: &i64) -> String {
+        steward_core::i18n::format_day(self.ctx.lang, *ms)
+    }
+
+    pub fn explain(&self, code: &str) -> String {
+        match failure_reason(code) {
+            Some(r) => self.ctx.t(r.explanation),
+            None => self.ctx.t("reason-unknown"),
+        }
+    }
+}
+
+/// `GET /kb?q=`: search, every article, and (for those who keep articles) the gaps.
+pub async fn kb(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let ctx = ctx_or_return!(ctx, Permission::AssistUsers, "kb");
+    let q = q.get("q").map(|s| s.trim().to_string()).unwrap_or_default();
+    let hits = if q.is_empty() {
+        Vec::new()
+    } else {
+        let search = crate::kb::search(
+            State(state.clone()),
+            lang_headers(&ctx),
+            Ok(Query(crate::kb::SearchQuery {
+                q: q.clone(),
+                lang: None,
+                limit: Some(20),
+            })),
+        )
+        .await;
+        match search {
+            Ok(Json(p)) => p.items,
+            Err(e) => return error_page(ctx, e.0),
+        }
+    };
+    let articles = match crate::kb::list(State(state.clone()), lang_headers(&ctx)).await {
+        Ok(Json(p)) => p.items,
+        Err(e) => return error_page(ctx, e.0),
+    };
+    let gaps = if ctx.can("manage_articles") {
+        match crate::kb::list_gaps(State(state)).await {
+            Ok(Json(p)) => p.items,
+            Err(e) => return error_page(ctx, e.0),
+        }
+    } else {
+        Vec::new()
+    };
+    let p = KbPage {
+        title: ctx.t("nav-kb"),
+        form: ArticleForm::new(ctx.lang),
+        ctx,
+        q,
+        hits,
+        articles,
+        gaps,
+    };
+    page(StatusCode::OK, &p)
+}
+
+/// The article form: empty for a new article, filled for an edit.
+pub struct ArticleForm {
+    pub action: String,
+    pub slug: String,
+    /// Language code, language name, title, body.
+    pub texts: Vec<(&'static str, &'static str, String, String)>,
+    pub default_language: &'static str,
+    pub tags: String,
+    pub codes: String,
+    pub rules: String,
+    pub owner: String,
+    pub submit: &'static str,
+}
+
+impl ArticleForm {
+    fn new(lang: Lang) -> ArticleForm {
+        ArticleForm {
+            action: "/kb".into(),
+            slug: String::new(),
+            texts: Lang::ALL
+                .iter()
+                .map(|l| {
+                    (
+                        l.code(),
+                        super::native_name(*l),
+                        String::new(),
+                        String::new(),
+                    )
+                })
+                .collect(),
+            default_language: lang.code(),
+            tags: String::new(),
+            codes: String::new(),
+            rules: String::new(),
+            owner: String::new(),
+            submit: "kb-create",
+        }
+    }
+
+    fn edit(a: &steward_core::kb::Article) -> ArticleForm {
+        let mut f = ArticleForm::new(a.default_language);
+        f.action = format!("/kb/{}", a.id);
+        f.slug = a.slug.clone();
+        for (code, _, title, body) in &mut f.texts {
+            let lang = Lang::parse(code).unwrap_or_default();
+            *title = a.title.get(&lang).cloned().unwrap_or_default();
+            *body = a.body.get(&lang).cloned().unwrap_or_default();
+        }
+        f.tags = a.tags.join(", ");
+        f.codes = a.codes.join(", ");
+        f.rules = a.rules.join(", ");
+        f.owner = a.owner.clone();
+        f.submit = "notices-save";
+        f
+    }
+
+    fn parse(f: &FormFields) -> crate::kb::ArticleBody {
+        let (mut title, mut body) = (BTreeMap::new(), BTreeMap::new());
+        for l in Lang::ALL {
+            if let Some(t) = f.get(&format!("title_{}", l.code())) {
+                title.insert(l, t);
+            }
+            if let Some(b) = f.get(&format!("body_{}", l.code())) {
+                body.insert(l, b);
+            }
+        }
+        crate::kb::ArticleBody {
+            slug: f.get("slug").unwrap_or_default(),
+            title,
+            body,
+            default_language: f
+                .get("default_language")
+                .and_then(|c| Lang::parse(&c))
+                .unwrap_or_default(),
+            tags: super::comma_list(f.get("tags")),
+            codes: super::comma_list(f.get("codes")),
+            rules: super::comma_list(f.get("rules")),
+            owner: f.get("owner").unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "article.html")]
+pub struct ArticlePage {
+    pub ctx: Ctx,
+    pub title: String,
+    pub a: ArticleDetail,
+    pub shown_in: Lang,
+    pub other_languages: Vec<(&'static str, &'static str)>,
+    /// The failure code the reader came from, for the feedback.
+    pub code: String,
+    pub form: ArticleForm,
+}
+
+impl HelpdeskLabels for ArticlePage {
+    fn ctx(&self) -> &Ctx {
+        &self.ctx
+    }
+}
+
+impl ArticlePage {
+    pub fn when(&self, ms: &i64) -> String {
+        steward_core::i18n::format_day(self.ctx.lang, *ms)
+    }
+
+    pub fn explain(&self, code: &str) -> String {
+        match failure_reason(code) {
+            Some(r) => self.ctx.t(r.explanation),
+            None => self.ctx.t("reason-unknown"),
+        }
+    }
+}
+
+/// `GET /kb/{id}?in=&code=`: an article (by id or slug) in the reader's language or the one
+/// asked for.
+pub async fn article(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let ctx = ctx_or_return!(ctx, Permission::AssistUsers, "kb");
+    let shown_in = q.get("in").and_then(|c| Lang::parse(c)).unwrap_or(ctx.lang);
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = shown_in.code().parse() {
+        headers.insert(axum::http::header::ACCEPT_LANGUAGE, v);
+    }
+    match crate::kb::get(State(state), headers, Path(id)).await {
+        Ok(Json(a)) => {
+            let other_languages = a
+                .article
+                .article
+                .title
+                .keys()
+                .filter(|l| **l != shown_in)
+                .map(|l| (l.code(), super::native_name(*l)))
+                .collect();
+            let p = ArticlePage {
+                title: a.article.title_text.clone(),
+                form: ArticleForm::edit(&a.article.article),
+                code: q.get("code").cloned().unwrap_or_default(),
+                ctx,
+                shown_in,
+                other_languages,
+                a,
+            };
+            page(StatusCode::OK, &p)
+        }
+        Err(e) => error_page(ctx, e.0),
+    }
+}
+
+/// `POST /kb`: a new article from the form.
+pub async fn create(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    body: String,
+) -> Response {
+    let b = ArticleForm::parse(&FormFields::parse(&body));
+    let call = crate::kb::create(State(state), ctx.caller.clone(), JsonBody(b));
+    guarded(&ctx, Permission::ManageArticles, call).await
+}
+
+/// `POST /kb/{id}`: a new revision from the form.
+pub async fn update(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Path(id): Path<String>,
+    body: String,
+) -> Response {
+    let b = ArticleForm::parse(&FormFields::parse(&body));
+    let call = crate::kb::update(State(state), ctx.caller.clone(), Path(id), JsonBody(b));
+    guarded(&ctx, Permission::ManageArticles, call).await
+}
+
+/// `POST /kb/{id}/solved|not-solved|reviewed`.
+pub async fn article_action(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Path((id, action)): Path<(String, String)>,
+    body: String,
+) -> Response {
+    let code = FormFields::parse(&body).get("code");
+    match action.as_str() {
+        "solved" | "not-solved" => {
+            let call = crate::kb::feedback(
+                State(state),
+                ctx.caller.clone(),
+                Path(id),
+                JsonBody(crate::kb::FeedbackBody {
+                    solved: action == "solved",
+                    code,
+                }),
+            );
+            if !ctx.can("assist_users") {
+                return flash_error(ctx.lang, ErrorCode::Forbidden);
+            }
+            match call.await {
+                Ok(_) => flash("notice", &ctx.t("kb-thanks")),
+                Err(e) => flash_error(ctx.lang, e.0),
+            }
+        }
+        "reviewed" => {
+            let call = crate::kb::reviewed(State(state), ctx.caller.clone(), Path(id));
+            guarded(&ctx, Permission::ManageArticles, call).await
+        }
+        _ => done(&ctx, Err::<(), _>(ApiError(ErrorCode::NotFound))),
+    }
+}
