@@ -242,6 +242,21 @@ pub struct UserView {
     pub requests: Vec<DeviceRequest>,
 }
 
+impl UserView {
+    /// A device of theirs by id.
+    pub fn device_name(&self, id: &str) -> &str {
+        self.devices
+            .iter()
+            .find(|d| d.id == id)
+            .map_or("", |d| d.name.as_str())
+    }
+
+    /// Some request still waits for its answer.
+    pub fn waiting(&self) -> bool {
+        self.requests.iter().any(|r| r.answered_at.is_none())
+    }
+}
+
 /// The article helping with alerts of a rule.
 pub fn rule_article<'a>(
     state: &AppState,

@@ -595,6 +595,63 @@ async fn actions_need_the_session_token_and_the_role_and_are_audited() {
     assert!(!refresh && body.contains("class=\"error\""), "{body}");
     let (_, a) = app.get(&format!("/api/v1/alerts/{alert}")).await;
     assert_eq!(a["state"], "acknowledged");
+    // Its own pages: troubleshooting a user, the knowledge base; a request and a note on the
+    // user's device, an article of its own.
+    for path in [
+        "/helpdesk?q=pc",
+        "/helpdesk/users/pc-1@example.com",
+        "/kb?q=token",
+    ] {
+        let (status, _) = get(&app, &help, path).await;
+        assert_eq!(status, 200, "{path}");
+    }
+    let (_, list) = app.get("/api/v1/devices?q=pc-1").await;
+    let dev = list["items"][0]["id"].as_str().expect("pc-1").to_string();
+    let (_, refresh, body) = post(
+        &app,
+        &help,
+        &format!("/devices/{dev}/requests"),
+        &[("kind", "full_scan")],
+    )
+    .await;
+    assert!(!refresh && body.contains("class=\"notice\""), "{body}");
+    let (status, refresh, _) = post(
+        &app,
+        &help,
+        &format!("/devices/{dev}/notes"),
+        &[("text", "called")],
+    )
+    .await;
+    assert_eq!((status, refresh), (204, true));
+    let (status, refresh, body) = post(
+        &app,
+        &help,
+        "/kb",
+        &[
+            ("slug", "vpn-drops"),
+            ("default_language", "en"),
+            ("title_en", "VPN drops every hour"),
+            ("body_en", "Renew the certificate."),
+        ],
+    )
+    .await;
+    assert_eq!((status, refresh), (204, true), "{body}");
+    let (_, requests) = app.get(&format!("/api/v1/devices/{dev}/requests")).await;
+    assert_eq!(requests["items"][0]["requested_by"], "help@example.org");
+    // A read-only stakeholder has none of it.
+    let viewer = sign_in(&app, "viewer@example.org", &[Role::Readonly]).await;
+    for path in ["/helpdesk", "/kb", "/kb/silent-device"] {
+        let (status, _) = get(&app, &viewer, path).await;
+        assert_eq!(status, 403, "{path}");
+    }
+    let (_, refresh, body) = post(
+        &app,
+        &viewer,
+        &format!("/devices/{dev}/requests"),
+        &[("kind", "sync")],
+    )
+    .await;
+    assert!(!refresh && body.contains("class=\"error\""), "{body}");
 
     // CSV export of the filtered list.
     let (status, csv) = get(&app, &admin, "/devices.csv?platform=windows").await;

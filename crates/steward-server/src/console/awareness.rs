@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use steward_core::awareness::{
@@ -113,8 +113,7 @@ fn wire<T: serde::Serialize>(v: &T) -> String {
 /// The notice form: empty for a new notice, filled for an edit.
 pub struct NoticeForm {
     pub action: String,
-    /// Language code, language name, title, body.
-    pub texts: Vec<(&'static str, &'static str, String, String)>,
+    pub texts: super::LanguageTexts,
     pub default_language: &'static str,
     pub category: String,
     pub tags: Vec<String>,
@@ -140,17 +139,7 @@ impl NoticeForm {
     fn new(lang: Lang, features: &[Feature]) -> NoticeForm {
         NoticeForm {
             action: "/notices".into(),
-            texts: Lang::ALL
-                .iter()
-                .map(|l| {
-                    (
-                        l.code(),
-                        super::native_name(*l),
-                        String::new(),
-                        String::new(),
-                    )
-                })
-                .collect(),
+            texts: super::language_texts(&BTreeMap::new(), &BTreeMap::new()),
             default_language: lang.code(),
             category: "stay_informed".into(),
             tags: Vec::new(),
@@ -167,11 +156,7 @@ impl NoticeForm {
     fn edit(n: &Notice, features: &[Feature]) -> NoticeForm {
         let mut form = NoticeForm::new(n.default_language, features);
         form.action = format!("/notices/{}", n.id);
-        for (code, _, title, body) in &mut form.texts {
-            let lang = Lang::parse(code).unwrap_or_default();
-            *title = n.title.get(&lang).cloned().unwrap_or_default();
-            *body = n.body.get(&lang).cloned().unwrap_or_default();
-        }
+        form.texts = super::language_texts(&n.title, &n.body);
         form.category = wire(&n.category);
         form.tags = n.tags.clone();
         form.severity = wire(&n.severity);
@@ -201,15 +186,7 @@ impl NoticeForm {
     /// What a submitted form asks for, as the API takes it.
     fn parse(f: &FormFields) -> Result<crate::awareness::NoticeBody, ErrorCode> {
         let bad = ErrorCode::InvalidField;
-        let (mut title, mut body) = (BTreeMap::new(), BTreeMap::new());
-        for l in Lang::ALL {
-            if let Some(t) = f.get(&format!("title_{}", l.code())) {
-                title.insert(l, t);
-            }
-            if let Some(b) = f.get(&format!("body_{}", l.code())) {
-                body.insert(l, b);
-            }
-        }
+        let (title, body) = super::parse_texts(f);
         let mut platforms = Vec::new();
         for i in 0..PLATFORM_ROWS {
             if let Some(p) = f.get(&format!("platform_{i}")) {
@@ -465,11 +442,7 @@ pub async fn notice(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     ctx.section = "notices";
-    let shown_in = q.get("in").and_then(|c| Lang::parse(c)).unwrap_or(ctx.lang);
-    let mut headers = HeaderMap::new();
-    if let Ok(v) = shown_in.code().parse() {
-        headers.insert(axum::http::header::ACCEPT_LANGUAGE, v);
-    }
+    let shown = super::Shown::new(&ctx, &q);
     if ctx.caller.user_id.is_some() {
         let read = crate::awareness::notice_action(
             State(state.clone()),
@@ -481,9 +454,13 @@ pub async fn notice(
             return error_page(ctx, e.0);
         }
     }
-    let detail =
-        crate::awareness::get_notice(State(state.clone()), ctx.caller.clone(), headers, Path(id))
-            .await;
+    let detail = crate::awareness::get_notice(
+        State(state.clone()),
+        ctx.caller.clone(),
+        shown.headers.clone(),
+        Path(id),
+    )
+    .await;
     let (detail, known, materials) = match (
         detail,
         state.store.features().await.map_err(ApiError::from),
@@ -517,17 +494,12 @@ pub async fn notice(
             }
         })
         .collect();
-    let other_languages = n
-        .title
-        .keys()
-        .filter(|l| **l != shown_in)
-        .map(|l| (l.code(), super::native_name(*l)))
-        .collect();
+    let other_languages = shown.others(n.title.keys());
     let p = NoticePage {
         title: detail.notice.title_text.clone(),
         form: NoticeForm::edit(n, &known),
         ctx,
-        shown_in,
+        shown_in: shown.lang,
         other_languages,
         features,
         notice: detail,

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use steward_core::kb::{failure_reason, Gap};
@@ -52,6 +52,16 @@ pub trait HelpdeskLabels {
 
     fn markdown(&self, text: &str) -> String {
         super::markdown(text)
+    }
+
+    fn when(&self, ms: &i64) -> String {
+        steward_core::i18n::format_day(self.ctx().lang, *ms)
+    }
+
+    /// What a failure code means, in the reader's language.
+    fn explain(&self, code: &str) -> String {
+        self.ctx()
+            .t(failure_reason(code).map_or("reason-unknown", |r| r.explanation))
     }
 }
 
@@ -109,21 +119,8 @@ impl HelpdeskLabels for UserPage {
 }
 
 impl UserPage {
-    pub fn waiting(&self) -> bool {
-        self.v.requests.iter().any(|r| r.answered_at.is_none())
-    }
-
     pub fn kinds(&self) -> &'static [&'static str] {
         &REQUEST_KINDS
-    }
-
-    pub fn device_name(&self, id: &str) -> String {
-        self.v
-            .devices
-            .iter()
-            .find(|d| d.id == id)
-            .map(|d| d.name.clone())
-            .unwrap_or_default()
     }
 }
 
@@ -137,21 +134,6 @@ pub struct RequestsFragment {
 impl HelpdeskLabels for RequestsFragment {
     fn ctx(&self) -> &Ctx {
         &self.ctx
-    }
-}
-
-impl RequestsFragment {
-    pub fn waiting(&self) -> bool {
-        self.v.requests.iter().any(|r| r.answered_at.is_none())
-    }
-
-    pub fn device_name(&self, id: &str) -> String {
-        self.v
-            .devices
-            .iter()
-            .find(|d| d.id == id)
-            .map(|d| d.name.clone())
-            .unwrap_or_default()
     }
 }
 
@@ -212,6 +194,9 @@ pub async fn request(
     Path(id): Path<String>,
     body: String,
 ) -> Response {
+    if !ctx.can("assist_users") {
+        return flash_error(ctx.lang, ErrorCode::Forbidden);
+    }
     let kind = FormFields::parse(&body).get("kind").unwrap_or_default();
     let call = crate::helpdesk::create_request(
         State(state),
@@ -219,9 +204,6 @@ pub async fn request(
         Path(id),
         JsonBody(crate::helpdesk::RequestBody { kind }),
     );
-    if !ctx.can("assist_users") {
-        return flash_error(ctx.lang, ErrorCode::Forbidden);
-    }
     match call.await {
         Ok(_) => flash("notice", &ctx.t("request-queued")),
         Err(e) => flash_error(ctx.lang, e.0),
@@ -288,19 +270,6 @@ impl HelpdeskLabels for KbPage {
     }
 }
 
-impl KbPage {
-    pub fn when(&self, ms: &i64) -> String {
-        steward_core::i18n::format_day(self.ctx.lang, *ms)
-    }
-
-    pub fn explain(&self, code: &str) -> String {
-        match failure_reason(code) {
-            Some(r) => self.ctx.t(r.explanation),
-            None => self.ctx.t("reason-unknown"),
-        }
-    }
-}
-
 /// `GET /kb?q=`: search, every article, and (for those who keep articles) the gaps.
 pub async fn kb(
     State(state): State<AppState>,
@@ -355,8 +324,7 @@ pub async fn kb(
 pub struct ArticleForm {
     pub action: String,
     pub slug: String,
-    /// Language code, language name, title, body.
-    pub texts: Vec<(&'static str, &'static str, String, String)>,
+    pub texts: super::LanguageTexts,
     pub default_language: &'static str,
     pub tags: String,
     pub codes: String,
@@ -370,17 +338,7 @@ impl ArticleForm {
         ArticleForm {
             action: "/kb".into(),
             slug: String::new(),
-            texts: Lang::ALL
-                .iter()
-                .map(|l| {
-                    (
-                        l.code(),
-                        super::native_name(*l),
-                        String::new(),
-                        String::new(),
-                    )
-                })
-                .collect(),
+            texts: super::language_texts(&BTreeMap::new(), &BTreeMap::new()),
             default_language: lang.code(),
             tags: String::new(),
             codes: String::new(),
@@ -394,11 +352,7 @@ impl ArticleForm {
         let mut f = ArticleForm::new(a.default_language);
         f.action = format!("/kb/{}", a.id);
         f.slug = a.slug.clone();
-        for (code, _, title, body) in &mut f.texts {
-            let lang = Lang::parse(code).unwrap_or_default();
-            *title = a.title.get(&lang).cloned().unwrap_or_default();
-            *body = a.body.get(&lang).cloned().unwrap_or_default();
-        }
+        f.texts = super::language_texts(&a.title, &a.body);
         f.tags = a.tags.join(", ");
         f.codes = a.codes.join(", ");
         f.rules = a.rules.join(", ");
@@ -408,15 +362,7 @@ impl ArticleForm {
     }
 
     fn parse(f: &FormFields) -> crate::kb::ArticleBody {
-        let (mut title, mut body) = (BTreeMap::new(), BTreeMap::new());
-        for l in Lang::ALL {
-            if let Some(t) = f.get(&format!("title_{}", l.code())) {
-                title.insert(l, t);
-            }
-            if let Some(b) = f.get(&format!("body_{}", l.code())) {
-                body.insert(l, b);
-            }
-        }
+        let (title, body) = super::parse_texts(f);
         crate::kb::ArticleBody {
             slug: f.get("slug").unwrap_or_default(),
             title,
@@ -452,19 +398,6 @@ impl HelpdeskLabels for ArticlePage {
     }
 }
 
-impl ArticlePage {
-    pub fn when(&self, ms: &i64) -> String {
-        steward_core::i18n::format_day(self.ctx.lang, *ms)
-    }
-
-    pub fn explain(&self, code: &str) -> String {
-        match failure_reason(code) {
-            Some(r) => self.ctx.t(r.explanation),
-            None => self.ctx.t("reason-unknown"),
-        }
-    }
-}
-
 /// `GET /kb/{id}?in=&code=`: an article (by id or slug) in the reader's language or the one
 /// asked for.
 pub async fn article(
@@ -474,27 +407,16 @@ pub async fn article(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let ctx = ctx_or_return!(ctx, Permission::AssistUsers, "kb");
-    let shown_in = q.get("in").and_then(|c| Lang::parse(c)).unwrap_or(ctx.lang);
-    let mut headers = HeaderMap::new();
-    if let Ok(v) = shown_in.code().parse() {
-        headers.insert(axum::http::header::ACCEPT_LANGUAGE, v);
-    }
-    match crate::kb::get(State(state), headers, Path(id)).await {
+    let shown = super::Shown::new(&ctx, &q);
+    match crate::kb::get(State(state), shown.headers.clone(), Path(id)).await {
         Ok(Json(a)) => {
-            let other_languages = a
-                .article
-                .article
-                .title
-                .keys()
-                .filter(|l| **l != shown_in)
-                .map(|l| (l.code(), super::native_name(*l)))
-                .collect();
+            let other_languages = shown.others(a.article.article.title.keys());
             let p = ArticlePage {
                 title: a.article.title_text.clone(),
                 form: ArticleForm::edit(&a.article.article),
                 code: q.get("code").cloned().unwrap_or_default(),
                 ctx,
-                shown_in,
+                shown_in: shown.lang,
                 other_languages,
                 a,
             };
@@ -537,6 +459,9 @@ pub async fn article_action(
     let code = FormFields::parse(&body).get("code");
     match action.as_str() {
         "solved" | "not-solved" => {
+            if !ctx.can("assist_users") {
+                return flash_error(ctx.lang, ErrorCode::Forbidden);
+            }
             let call = crate::kb::feedback(
                 State(state),
                 ctx.caller.clone(),
@@ -546,9 +471,6 @@ pub async fn article_action(
                     code,
                 }),
             );
-            if !ctx.can("assist_users") {
-                return flash_error(ctx.lang, ErrorCode::Forbidden);
-            }
             match call.await {
                 Ok(_) => flash("notice", &ctx.t("kb-thanks")),
                 Err(e) => flash_error(ctx.lang, e.0),

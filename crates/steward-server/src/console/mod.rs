@@ -472,11 +472,77 @@ pub async fn guarded<T>(
 
 /// Headers carrying the user's language, for API handlers that put text into words.
 pub fn lang_headers(ctx: &Ctx) -> HeaderMap {
+    headers_for(ctx.lang)
+}
+
+fn headers_for(lang: Lang) -> HeaderMap {
     let mut h = HeaderMap::new();
-    if let Ok(v) = ctx.lang.code().parse() {
+    if let Ok(v) = lang.code().parse() {
         h.insert(header::ACCEPT_LANGUAGE, v);
     }
     h
+}
+
+/// A text written in several languages, as a page shows it: the language asked for with
+/// `?in=` (else the reader's), headers asking the API for it, and the other languages it is
+/// written in (code and name) to switch to.
+pub struct Shown {
+    pub lang: Lang,
+    pub headers: HeaderMap,
+}
+
+impl Shown {
+    pub fn new(ctx: &Ctx, q: &HashMap<String, String>) -> Shown {
+        let lang = q.get("in").and_then(|c| Lang::parse(c)).unwrap_or(ctx.lang);
+        Shown {
+            lang,
+            headers: headers_for(lang),
+        }
+    }
+
+    pub fn others<'a>(
+        &self,
+        written: impl Iterator<Item = &'a Lang>,
+    ) -> Vec<(&'static str, &'static str)> {
+        written
+            .filter(|l| **l != self.lang)
+            .map(|l| (l.code(), native_name(*l)))
+            .collect()
+    }
+}
+
+/// A form's title and body fields in every language: code, name, title, body.
+pub type LanguageTexts = Vec<(&'static str, &'static str, String, String)>;
+
+pub fn language_texts(
+    title: &std::collections::BTreeMap<Lang, String>,
+    body: &std::collections::BTreeMap<Lang, String>,
+) -> LanguageTexts {
+    Lang::ALL
+        .iter()
+        .map(|l| {
+            let text = |m: &std::collections::BTreeMap<Lang, String>| {
+                m.get(l).cloned().unwrap_or_default()
+            };
+            (l.code(), native_name(*l), text(title), text(body))
+        })
+        .collect()
+}
+
+/// The `title_<lang>` and `body_<lang>` fields of a submitted form.
+pub fn parse_texts(
+    f: &FormFields,
+) -> (
+    std::collections::BTreeMap<Lang, String>,
+    std::collections::BTreeMap<Lang, String>,
+) {
+    let field = |name: &str| {
+        Lang::ALL
+            .iter()
+            .filter_map(|l| Some((*l, f.get(&format!("{name}_{}", l.code()))?)))
+            .collect()
+    };
+    (field("title"), field("body"))
 }
 
 /// A comma-separated form field as a list (device groups).
