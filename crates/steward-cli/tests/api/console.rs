@@ -605,6 +605,18 @@ async fn actions_need_the_session_token_and_the_role_and_are_audited() {
         let (status, _) = get(&app, &help, path).await;
         assert_eq!(status, 200, "{path}");
     }
+    // A refused enrollment links to the article that fixes it.
+    let refused = app
+        .agent
+        .enroll(&enroll_request("stwe_nope", "ghost", Platform::Linux))
+        .await;
+    assert!(refused.is_err());
+    let (_, page) = get(&app, &help, "/enrollments?result=failed").await;
+    assert!(
+        page.contains("Enrollment fails: invalid or expired enrollment token")
+            && page.contains("?code=unknown_token"),
+        "{page}"
+    );
     let (_, list) = app.get("/api/v1/devices?q=pc-1").await;
     let dev = list["items"][0]["id"].as_str().expect("pc-1").to_string();
     let (_, refresh, body) = post(

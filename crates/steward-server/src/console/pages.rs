@@ -558,6 +558,8 @@ pub struct EnrollmentsPage {
     pub items: Vec<EnrollmentAttempt>,
     pub result: String,
     pub next: Option<String>,
+    /// Per failure reason on the page, the article that fixes it (for the help desk).
+    pub fixes: HashMap<String, crate::kb::Explained>,
 }
 
 /// `GET /enrollments?result=success|failed|<reason>`: enrollment attempts, newest first.
@@ -583,12 +585,23 @@ pub async fn enrollments(
         ),
         Err(e) => return error_page(ctx, e.0),
     };
+    let mut fixes = HashMap::new();
+    if ctx.can("assist_users") {
+        let articles = state.store.articles().await.unwrap_or_default();
+        for a in items.iter().filter(|a| a.result != "success") {
+            if !fixes.contains_key(&a.result) {
+                let e = crate::kb::explain(&a.result, &articles, ctx.lang);
+                fixes.insert(a.result.clone(), e);
+            }
+        }
+    }
     let p = EnrollmentsPage {
         title: ctx.t("nav-enrollments"),
         ctx,
         items,
         result,
         next,
+        fixes,
     };
     page(StatusCode::OK, &p)
 }
