@@ -228,7 +228,8 @@ impl Store {
     /// Every article's feedback so far.
     pub async fn article_scores(&self) -> Result<BTreeMap<String, ArticleScore>> {
         let rows = sqlx::query(
-            "SELECT article_id, SUM(solved) AS solved, COUNT(*) AS n FROM article_feedback \
+            "SELECT article_id, SUM(CASE WHEN solved = 1 THEN 1 ELSE 0 END) AS solved, COUNT(*) AS n \
+             FROM article_feedback \
              GROUP BY article_id",
         )
         .fetch_all(&self.read)
