@@ -44,6 +44,8 @@ struct FileConfig {
     /// The longest the pending-updates answer is reused while the package lists and the
     /// installed packages stay unchanged (the apt simulation costs CPU).
     updates_check_secs: Option<u64>,
+    /// What a full scan asked for by the help desk covers.
+    full_scan_paths: Option<Vec<String>>,
 }
 
 /// Settings after flags, environment and file are combined.
@@ -52,6 +54,7 @@ struct Settings {
     clamav_db: PathBuf,
     interval_secs: Option<u32>,
     updates_check_secs: u64,
+    full_scan_paths: Vec<String>,
 }
 
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -81,6 +84,9 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
             .unwrap_or_else(|| PathBuf::from(clamav::DEFAULT_DB_DIR)),
         interval_secs: file.interval_secs,
         updates_check_secs: file.updates_check_secs.unwrap_or(86_400),
+        full_scan_paths: file
+            .full_scan_paths
+            .unwrap_or_else(|| vec!["/".to_string()]),
     })
 }
 
@@ -203,65 +209,94 @@ fn take_messages(
     save_messages(dir, &list)
 }
 
-/// Carries out the help desk's requests (check in now, full scan, definition update) and
-/// keeps the answers for the next snapshot, which is then sent at once.
-async fn answer_requests(
+/// Answers to the help desk's long requests (full scan, definition update), sent by the tasks
+/// that run them while the agent keeps checking in.
+type Answers = tokio::sync::mpsc::UnboundedSender<steward_proto::ActionResult>;
+
+/// Takes up the help desk's requests: "check in now" is answered at once (the next snapshot
+/// carries everything and is sent straight away); a full scan or a definition update runs in
+/// the background and its answer comes through `answers` when it ends.
+fn answer_requests(
     settings: &Settings,
     state: &mut State,
     actions: &[steward_proto::Action],
+    answers: &Answers,
 ) {
     for a in actions.iter().filter(|a| a.id.starts_with("request:")) {
         if state.receipts.iter().any(|r| r.action_id == a.id) {
             continue;
         }
-        let (ok, code, message) = match a.kind.as_str() {
-            "sync" => {
-                // The next snapshot carries everything.
-                state.inventory_hash.clear();
-                (true, "checked_in", None)
-            }
-            "full_scan" => {
-                let db = settings.clamav_db.clone();
-                let dir = settings.dir.clone();
-                let scan = tokio::task::spawn_blocking(move || {
-                    clamav::scan(ScanKind::Full, &["/".to_string()], &db, &dir)
-                })
-                .await;
-                match scan {
-                    Ok(Ok(r)) if r.detections.is_empty() => (true, "scan_clean", None),
-                    Ok(Ok(r)) => (true, "threats_found", Some(r.detections.len().to_string())),
-                    Ok(Err(e)) => (false, "failed", Some(e.to_string())),
-                    Err(e) => (false, "failed", Some(e.to_string())),
-                }
-            }
-            "update_definitions" => {
-                let run = tokio::process::Command::new("freshclam")
-                    .arg("--stdout")
-                    .output();
-                match tokio::time::timeout(Duration::from_secs(600), run).await {
-                    Ok(Ok(out)) if out.status.success() => (true, "definitions_updated", None),
-                    Ok(Ok(out)) => {
-                        let text = String::from_utf8_lossy(&out.stdout);
-                        let last = text
-                            .lines()
-                            .rev()
-                            .find(|l| !l.trim().is_empty())
-                            .unwrap_or("");
-                        (false, "failed", Some(last.chars().take(500).collect()))
-                    }
-                    Ok(Err(e)) => (false, "failed", Some(e.to_string())),
-                    Err(_) => (false, "failed", Some("freshclam: timed out".into())),
-                }
-            }
-            _ => (false, "unsupported", None),
-        };
-        state.receipts.push(steward_proto::ActionResult {
+        let answer = |ok: bool, code: &str, message: Option<String>| steward_proto::ActionResult {
             action_id: a.id.clone(),
             ok,
             code: Some(code.into()),
             message,
-        });
-        state.urgent = true;
+        };
+        match a.kind.as_str() {
+            "sync" => {
+                state.inventory_hash.clear();
+                state.receipts.push(answer(true, "checked_in", None));
+                state.urgent = true;
+            }
+            "full_scan" => {
+                let (db, dir) = (settings.clamav_db.clone(), settings.dir.clone());
+                let paths = settings.full_scan_paths.clone();
+                let (tx, id) = (answers.clone(), a.id.clone());
+                tokio::spawn(async move {
+                    let scan = tokio::task::spawn_blocking(move || {
+                        clamav::scan(ScanKind::Full, &paths, &db, &dir)
+                    })
+                    .await;
+                    let (ok, code, message) = match scan {
+                        Ok(Ok(r)) if r.detections.is_empty() => (true, "scan_clean", None),
+                        Ok(Ok(r)) => (true, "threats_found", Some(r.detections.len().to_string())),
+                        Ok(Err(e)) => (false, "failed", Some(e.to_string())),
+                        Err(e) => (false, "failed", Some(e.to_string())),
+                    };
+                    let _ = tx.send(steward_proto::ActionResult {
+                        action_id: id,
+                        ok,
+                        code: Some(code.into()),
+                        message,
+                    });
+                });
+            }
+            "update_definitions" => {
+                let (tx, id) = (answers.clone(), a.id.clone());
+                tokio::spawn(async move {
+                    let run = tokio::process::Command::new("freshclam")
+                        .arg("--stdout")
+                        .output();
+                    let (ok, code, message) =
+                        match tokio::time::timeout(Duration::from_secs(600), run).await {
+                            Ok(Ok(out)) if out.status.success() => {
+                                (true, "definitions_updated", None)
+                            }
+                            Ok(Ok(out)) => {
+                                let text = String::from_utf8_lossy(&out.stdout);
+                                let last = text
+                                    .lines()
+                                    .rev()
+                                    .find(|l| !l.trim().is_empty())
+                                    .unwrap_or("");
+                                (false, "failed", Some(last.chars().take(500).collect()))
+                            }
+                            Ok(Err(e)) => (false, "failed", Some(e.to_string())),
+                            Err(_) => (false, "failed", Some("freshclam: timed out".into())),
+                        };
+                    let _ = tx.send(steward_proto::ActionResult {
+                        action_id: id,
+                        ok,
+                        code: Some(code.into()),
+                        message,
+                    });
+                });
+            }
+            _ => {
+                state.receipts.push(answer(false, "unsupported", None));
+                state.urgent = true;
+            }
+        }
     }
 }
 
@@ -371,6 +406,7 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             let queue = Queue::open(&dir.join("queue"))?;
             let mut backoff = 1u64;
             let mut next_collect = Instant::now();
+            let (answers, mut answered) = tokio::sync::mpsc::unbounded_channel();
             loop {
                 if Instant::now() >= next_collect {
                     collect(&settings, &mut state, &queue)?;
@@ -379,7 +415,7 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                     let jitter = rand::thread_rng().gen_range(0..=secs * 100);
                     next_collect = Instant::now() + Duration::from_millis(secs * 900 + jitter);
                 }
-                match deliver(&client, &settings, &mut state, &queue).await {
+                match deliver(&client, &settings, &mut state, &queue, &answers).await {
                     Ok(delivered) => {
                         backoff = 1;
                         if delivered > 0 {
@@ -406,6 +442,18 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                     }
                 }
                 if once {
+                    // Wait for the long requests taken up in this run, then send every answer.
+                    drop(answers);
+                    while let Some(answer) = answered.recv().await {
+                        state.receipts.push(answer);
+                        state.urgent = true;
+                    }
+                    if state.urgent {
+                        state.urgent = false;
+                        collect(&settings, &mut state, &queue)?;
+                        let (none, _) = tokio::sync::mpsc::unbounded_channel();
+                        deliver(&client, &settings, &mut state, &queue, &none).await?;
+                    }
                     return Ok(());
                 }
                 if std::mem::take(&mut state.urgent) {
@@ -419,7 +467,15 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                     backoff = (backoff * 2).min(300);
                     wait
                 };
-                tokio::time::sleep(wait).await;
+                // A long request that ends sends its answer at once.
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    Some(answer) = answered.recv() => {
+                        state.receipts.push(answer);
+                        save(&dir, &state)?;
+                        next_collect = Instant::now();
+                    }
+                }
             }
         }
         Command::Scan { full, paths } => {
@@ -666,6 +722,7 @@ async fn deliver(
     settings: &Settings,
     state: &mut State,
     queue: &Queue,
+    answers: &Answers,
 ) -> anyhow::Result<usize> {
     let dir = settings.dir.as_path();
     let mut delivered = 0;
@@ -680,7 +737,7 @@ async fn deliver(
                 }
                 state.interval_secs = resp.next_checkin_secs;
                 take_messages(dir, state, &resp.actions)?;
-                answer_requests(settings, state, &resp.actions).await;
+                answer_requests(settings, state, &resp.actions, answers);
                 save(dir, state)?;
                 Queue::remove(&path)?;
                 delivered += 1;

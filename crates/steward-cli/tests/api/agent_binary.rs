@@ -438,3 +438,85 @@ async fn clamav_finds_eicar_and_the_device_shows_then_clears_the_threat() {
     assert_eq!(changes, 2, "threat found, then cleared");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_agent_answers_the_help_desks_check_in_and_full_scan_requests() {
+    let app = TestApp::spawn().await;
+    let desk = app.token_with_role(steward_core::Role::Helpdesk).await;
+    let token = app.enrollment_token(Default::default()).await;
+    let state = tempfile::tempdir().expect("state");
+    let db = tempfile::tempdir().expect("db");
+    let files = tempfile::tempdir().expect("files");
+    let eicar = files.path().join("eicar.com");
+    std::fs::write(&eicar, EICAR).expect("eicar");
+    let sig = Command::new("sigtool")
+        .arg("--md5")
+        .arg(&eicar)
+        .output()
+        .await
+        .expect("sigtool (from Debian's clamav package) must be installed");
+    std::fs::write(db.path().join("eicar.hdb"), &sig.stdout).expect("db");
+    // The full scan the help desk asks for covers this directory only.
+    let config = state.path().join("agent.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "full_scan_paths = [{:?}]\n",
+            files.path().display().to_string()
+        ),
+    )
+    .expect("config");
+    let (st, db_arg, config_arg) = (
+        state.path(),
+        db.path().display().to_string(),
+        config.display().to_string(),
+    );
+    let with = |args: &[&str]| -> Vec<String> {
+        ["--config", &config_arg, "--clamav-db", &db_arg]
+            .iter()
+            .chain(args)
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let enroll = with(&["enroll", "--server", &app.base, "--token", &token]);
+    run_agent(st, &enroll.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let once = with(&["run", "--once"]);
+    let once: Vec<&str> = once.iter().map(String::as_str).collect();
+    run_agent(st, &once).await;
+    let (_, page) = app.get("/api/v1/devices").await;
+    let id = page["items"][0]["id"].as_str().expect("device").to_string();
+    for kind in ["sync", "full_scan"] {
+        let (s, r) = app
+            .post_as(
+                &format!("/api/v1/devices/{id}/requests"),
+                &desk,
+                &serde_json::json!({"kind": kind}),
+            )
+            .await;
+        assert_eq!(s, 201, "{r}");
+    }
+    // One run takes both requests, answers the check-in at once and the scan when it ends.
+    run_agent(st, &once).await;
+    let (_, list) = app.get(&format!("/api/v1/devices/{id}/requests")).await;
+    let answers: std::collections::BTreeMap<&str, (&serde_json::Value, &serde_json::Value)> = list
+        ["items"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .map(|r| (r["kind"].as_str().unwrap_or(""), (&r["ok"], &r["code"])))
+        .collect();
+    assert_eq!(
+        answers["sync"],
+        (&serde_json::json!(true), &serde_json::json!("checked_in")),
+        "{list}"
+    );
+    assert_eq!(
+        answers["full_scan"],
+        (
+            &serde_json::json!(true),
+            &serde_json::json!("threats_found")
+        ),
+        "{list}"
+    );
+    app.shutdown().await;
+}
