@@ -650,6 +650,14 @@ async fn actions_need_the_session_token_and_the_role_and_are_audited() {
     assert_eq!((status, refresh), (204, true), "{body}");
     let (_, requests) = app.get(&format!("/api/v1/devices/{dev}/requests")).await;
     assert_eq!(requests["items"][0]["requested_by"], "help@example.org");
+    // The device's history says it in words.
+    let (_, page) = get(&app, &help, &format!("/devices/{dev}")).await;
+    assert!(
+        page.contains("help@example.org: called")
+            && page.contains("Request from the help desk")
+            && page.contains("Full scan · help@example.org"),
+        "{page}"
+    );
     // A read-only stakeholder has none of it.
     let viewer = sign_in(&app, "viewer@example.org", &[Role::Readonly]).await;
     for path in ["/helpdesk", "/kb", "/kb/silent-device"] {

@@ -25,29 +25,39 @@ use crate::helpdesk::{UserView, REQUEST_KINDS};
 use crate::kb::{ArticleDetail, ArticleView, SearchHit};
 use crate::AppState;
 
+/// The catalog key of a request kind.
+pub fn request_key(kind: &str) -> &'static str {
+    match kind {
+        "sync" => "request-sync",
+        "full_scan" => "request-full-scan",
+        "update_definitions" => "request-update-definitions",
+        _ => "state-other",
+    }
+}
+
+/// The catalog key of a device's answer code.
+pub fn answer_key(code: Option<&str>) -> &'static str {
+    match code {
+        Some("checked_in") => "answer-checked-in",
+        Some("scan_clean") => "answer-scan-clean",
+        Some("threats_found") => "answer-threats-found",
+        Some("definitions_updated") => "answer-definitions-updated",
+        Some("no_engine") => "answer-no-engine",
+        Some("unsupported") => "answer-unsupported",
+        _ => "answer-failed",
+    }
+}
+
 /// Labels shared by the help-desk pages.
 pub trait HelpdeskLabels {
     fn ctx(&self) -> &Ctx;
 
     fn request_kind(&self, kind: &str) -> String {
-        self.ctx().t(match kind {
-            "sync" => "request-sync",
-            "full_scan" => "request-full-scan",
-            "update_definitions" => "request-update-definitions",
-            _ => "state-other",
-        })
+        self.ctx().t(request_key(kind))
     }
 
     fn answer(&self, code: &Option<String>) -> String {
-        self.ctx().t(match code.as_deref() {
-            Some("checked_in") => "answer-checked-in",
-            Some("scan_clean") => "answer-scan-clean",
-            Some("threats_found") => "answer-threats-found",
-            Some("definitions_updated") => "answer-definitions-updated",
-            Some("no_engine") => "answer-no-engine",
-            Some("unsupported") => "answer-unsupported",
-            _ => "answer-failed",
-        })
+        self.ctx().t(answer_key(code.as_deref()))
     }
 
     fn markdown(&self, text: &str) -> String {

@@ -472,7 +472,10 @@ pub async fn device(
     let history = d
         .history
         .iter()
-        .map(|e| (ctx.when(&e.at), e.kind.clone(), compact(&e.detail)))
+        .map(|e| {
+            let (kind, detail) = history_entry(&ctx, &e.kind, &e.detail);
+            (ctx.when(&e.at), kind, detail)
+        })
         .collect();
     let q: HashMap<String, String> =
         [("device".to_string(), id), ("limit".into(), "50".into())].into();
@@ -768,6 +771,40 @@ pub async fn alert(
         article,
     };
     page(StatusCode::OK, &p)
+}
+
+/// A device history entry in words: what happened, and its detail (a note's text, a
+/// request and who asked, a device's answer; the recorded values otherwise).
+fn history_entry(ctx: &Ctx, kind: &str, detail: &serde_json::Value) -> (String, String) {
+    use super::helpdesk::{answer_key, request_key};
+    let text = |k: &str| detail[k].as_str().unwrap_or("").to_string();
+    let label = ctx.t(match kind {
+        "enrolled" => "history-enrolled",
+        "renamed" => "history-renamed",
+        "os_changed" => "history-os-changed",
+        "protection_changed" => "history-protection-changed",
+        "compliance_changed" => "history-compliance-changed",
+        "inventory_changed" => "history-inventory-changed",
+        "secret_rotated" => "history-secret-rotated",
+        "retired" => "history-retired",
+        "note" => "history-note",
+        "request" => "history-request",
+        "request_answered" => "history-request-answered",
+        _ => "state-other",
+    });
+    let detail = match kind {
+        "note" => format!("{}: {}", text("by"), text("text")),
+        "request" => format!("{} · {}", ctx.t(request_key(&text("kind"))), text("by")),
+        "request_answered" => {
+            let answer = ctx.t(answer_key(detail["code"].as_str()));
+            match detail["message"].as_str() {
+                Some(m) => format!("{answer}: {m}"),
+                None => answer,
+            }
+        }
+        _ => compact(detail),
+    };
+    (label, detail)
 }
 
 fn event_label(ctx: &Ctx, kind: &str) -> String {
