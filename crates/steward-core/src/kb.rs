@@ -77,6 +77,36 @@ impl Article {
         Ok(())
     }
 
+    /// What other pages need of it.
+    pub fn link(&self) -> ArticleLink {
+        ArticleLink {
+            id: self.id.clone(),
+            slug: self.slug.clone(),
+            title: self.title.clone(),
+            default_language: self.default_language,
+            codes: self.codes.clone(),
+            rules: self.rules.clone(),
+        }
+    }
+}
+
+/// What pages showing failures and alerts need of an article: how to link to it and what it
+/// covers (kept in memory for every article, without the bodies).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ArticleLink {
+    pub id: String,
+    pub slug: String,
+    pub title: BTreeMap<Lang, String>,
+    pub default_language: Lang,
+    pub codes: Vec<String>,
+    pub rules: Vec<String>,
+}
+
+impl ArticleLink {
+    pub fn title(&self, lang: Lang) -> &str {
+        in_language(&self.title, lang, self.default_language)
+    }
+
     /// Whether the article is about this failure code (codes compare case-insensitively:
     /// `0x80070643` is `0X80070643`).
     pub fn covers_code(&self, code: &str) -> bool {
@@ -87,6 +117,14 @@ impl Article {
     pub fn covers_rule(&self, rule_id: &str, rule_type: &str) -> bool {
         self.rules.iter().any(|r| r == rule_id || r == rule_type)
     }
+}
+
+/// The article for a failure code among `links`: one naming the code, else the catalog's.
+pub fn article_for_code<'a>(links: &'a [ArticleLink], code: &str) -> Option<&'a ArticleLink> {
+    links.iter().find(|a| a.covers_code(code)).or_else(|| {
+        let slug = failure_reason(code)?.article;
+        links.iter().find(|a| a.slug == slug)
+    })
 }
 
 /// Where a failure code comes from.
@@ -356,13 +394,13 @@ pub enum Gap {
 /// The gaps among `articles` given their feedback and the failure codes seen recently
 /// (`failures`: code → count), most frequent first. A code is frequent from `min_failures`.
 pub fn gaps(
-    articles: &[Article],
+    articles: &[ArticleLink],
     scores: &BTreeMap<String, ArticleScore>,
     failures: &BTreeMap<String, u64>,
     min_votes: u64,
     min_failures: u64,
 ) -> Vec<Gap> {
-    let score = |a: &Article| scores.get(&a.id).cloned().unwrap_or_default();
+    let score = |a: &ArticleLink| scores.get(&a.id).cloned().unwrap_or_default();
     let mut out: Vec<Gap> = articles
         .iter()
         .filter(|a| score(a).is_low(min_votes))
@@ -378,11 +416,7 @@ pub fn gaps(
         .collect();
     frequent.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     for (code, n) in frequent {
-        let article = articles.iter().find(|a| a.covers_code(code)).or_else(|| {
-            let slug = failure_reason(code)?.article;
-            articles.iter().find(|a| a.slug == slug)
-        });
-        match article {
+        match article_for_code(articles, code) {
             None => out.push(Gap::NoArticle {
                 code: code.clone(),
                 failures: *n,
@@ -475,7 +509,7 @@ mod tests {
             ("success".to_string(), 900),
         ]
         .into();
-        let g = gaps(&[token.clone(), apps], &scores, &failures, 5, 5);
+        let g = gaps(&[token.link(), apps.link()], &scores, &failures, 5, 5);
         assert_eq!(
             g,
             vec![

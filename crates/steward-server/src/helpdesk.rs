@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use steward_core::kb::Article;
+use steward_core::kb::ArticleLink;
 use steward_core::Lang;
 use steward_proto::{
     Action, ActionResult, CreateEnrollmentToken, DeviceSummary, EnrollmentAttempt, ErrorCode, Page,
@@ -260,16 +260,16 @@ impl UserView {
 /// The article helping with alerts of a rule.
 pub fn rule_article<'a>(
     state: &AppState,
-    articles: &'a [Article],
+    links: &'a [ArticleLink],
     rule_id: &str,
-) -> Option<&'a Article> {
+) -> Option<&'a ArticleLink> {
     let rules = state.store.alert_rules();
     let rule_type = rules
         .iter()
         .find(|r| r.id == rule_id)
         .map(|r| r.condition.type_name())
         .unwrap_or("");
-    articles.iter().find(|a| a.covers_rule(rule_id, rule_type))
+    links.iter().find(|a| a.covers_rule(rule_id, rule_type))
 }
 
 /// `GET /api/v1/troubleshoot/users/{user}`.
@@ -295,8 +295,8 @@ pub async fn user_view(
     if devices.is_empty() && attempts.is_empty() {
         return Err(ApiError(ErrorCode::NotFound));
     }
-    let articles = state.store.articles().await?;
-    let explained = |code: &str| explain(code, &articles, lang);
+    let links = state.kb.links();
+    let explained = |code: &str| explain(code, &links, lang);
     let ids: Vec<String> = devices.iter().map(|d| d.id.clone()).collect();
     let names: HashMap<&str, &str> = devices
         .iter()
@@ -334,7 +334,7 @@ pub async fn user_view(
             .await?;
         for mut a in page.items.into_iter().filter(|a| a.state != "resolved") {
             crate::alerts::describe(&state, &mut a, lang);
-            let article = rule_article(&state, &articles, &a.rule_id);
+            let article = rule_article(&state, &links, &a.rule_id);
             alerts.push(AlertView {
                 article_id: article.map(|x| x.id.clone()),
                 article_title: article.map(|x| x.title(lang).to_string()),

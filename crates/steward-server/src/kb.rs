@@ -3,7 +3,7 @@
 //! desk's feedback on whether an article solved a case, and the gaps that feedback and the
 //! failures seen reveal. A fresh installation starts with the starter articles.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -11,7 +11,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use steward_core::kb::{
-    failure_reason, gaps, Article, ArticleScore, FailureReason, Gap, FAILURE_REASONS,
+    article_for_code, failure_reason, gaps, Article, ArticleLink, ArticleScore, FailureReason, Gap,
+    FAILURE_REASONS,
 };
 use steward_core::Lang;
 use steward_proto::{ErrorCode, Page};
@@ -19,6 +20,7 @@ use steward_store::audit::Actor;
 use steward_store::helpdesk::Revision;
 use steward_store::StoreError;
 
+use crate::api::Params;
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{request_lang, ApiError};
@@ -219,16 +221,20 @@ fn view(a: Article, lang: Lang, score: ArticleScore) -> ArticleView {
     }
 }
 
-/// `GET /api/v1/kb/articles`: every article in the reader's language, by slug.
+/// `GET /api/v1/kb/articles?limit=&cursor=`: articles in the reader's language, by slug, a
+/// page at a time (the cursor is the last slug of the previous page).
 pub async fn list(
     State(state): State<AppState>,
     headers: HeaderMap,
+    query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Page<ArticleView>>, ApiError> {
+    let p = Params::from(query)?;
+    let limit = p.limit()?;
     let lang = request_lang(&headers);
     let scores = state.store.article_scores().await?;
     let items: Vec<ArticleView> = state
         .store
-        .articles()
+        .articles_page(p.get("cursor"), limit)
         .await?
         .into_iter()
         .map(|a| {
@@ -236,10 +242,13 @@ pub async fn list(
             view(a, lang, s)
         })
         .collect();
+    let next_cursor = (items.len() == limit as usize)
+        .then(|| items.last().map(|a| a.article.slug.clone()))
+        .flatten();
     Ok(Json(Page {
-        total: Some(items.len() as u64),
+        total: Some(state.store.count_articles().await?),
         items,
-        next_cursor: None,
+        next_cursor,
     }))
 }
 
@@ -451,21 +460,15 @@ pub struct Explained {
     pub article_title: Option<String>,
 }
 
-/// Explains failure codes with the articles at hand.
-pub fn explain(code: &str, articles: &[Article], lang: Lang) -> Explained {
+/// Explains a failure code, with the article for it among `links`.
+pub fn explain(code: &str, links: &[ArticleLink], lang: Lang) -> Explained {
     let reason = failure_reason(code);
-    let article = articles.iter().find(|a| a.covers_code(code)).or_else(|| {
-        let slug = reason?.article;
-        articles.iter().find(|a| a.slug == slug)
-    });
+    let article = article_for_code(links, code);
     Explained {
         code: code.to_string(),
         known: reason.is_some(),
         reason,
-        explanation: match reason {
-            Some(r) => steward_core::t(lang, r.explanation),
-            None => steward_core::t(lang, "reason-unknown"),
-        },
+        explanation: steward_core::t(lang, reason.map_or("reason-unknown", |r| r.explanation)),
         article_id: article.map(|a| a.id.clone()),
         article_slug: article.map(|a| a.slug.clone()),
         article_title: article.map(|a| a.title(lang).to_string()),
@@ -478,10 +481,10 @@ pub async fn failure_reasons(
     headers: HeaderMap,
 ) -> Result<Json<Page<Explained>>, ApiError> {
     let lang = request_lang(&headers);
-    let articles = state.store.articles().await?;
+    let links = state.kb.links();
     let items: Vec<Explained> = FAILURE_REASONS
         .iter()
-        .map(|r| explain(r.code, &articles, lang))
+        .map(|r| explain(r.code, &links, lang))
         .collect();
     Ok(Json(Page {
         total: Some(items.len() as u64),
@@ -494,10 +497,9 @@ pub async fn failure_reasons(
 /// the last 30 days without an article that works.
 pub async fn list_gaps(State(state): State<AppState>) -> Result<Json<Page<Gap>>, ApiError> {
     let now = state.clock.now_ms();
-    let articles = state.store.articles().await?;
     let scores = state.store.article_scores().await?;
     let failures = state.store.failure_counts(now - 30 * DAY_MS).await?;
-    let items = gaps(&articles, &scores, &failures, 5, 5);
+    let items = gaps(&state.kb.links(), &scores, &failures, 5, 5);
     Ok(Json(Page {
         total: Some(items.len() as u64),
         items,

@@ -7,9 +7,9 @@
 //! memory: built from the store at start-up and kept current as articles change.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
-use steward_core::kb::Article;
+use steward_core::kb::{Article, ArticleLink};
 use steward_core::Lang;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, TermQuery};
@@ -139,6 +139,8 @@ pub struct Hit {
 }
 
 pub struct KbIndex {
+    /// Every article's link, by slug (what failure and alert pages need, without bodies).
+    links: RwLock<Arc<Vec<ArticleLink>>>,
     index: Index,
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
@@ -192,6 +194,7 @@ impl KbIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         Ok(KbIndex {
+            links: RwLock::default(),
             index,
             reader,
             writer: Mutex::new(writer),
@@ -221,6 +224,18 @@ impl KbIndex {
         Ok(())
     }
 
+    /// Every article's link, sorted by slug.
+    pub fn links(&self) -> Arc<Vec<ArticleLink>> {
+        self.links.read().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    fn set_links(&self, mut links: Vec<ArticleLink>) {
+        links.sort_by(|a, b| a.slug.cmp(&b.slug));
+        if let Ok(mut l) = self.links.write() {
+            *l = Arc::new(links);
+        }
+    }
+
     /// Replaces the whole index with these articles.
     pub fn rebuild(&self, articles: &[Article]) -> tantivy::Result<()> {
         let mut w = self.writer.lock().map_err(|_| poisoned())?;
@@ -229,6 +244,7 @@ impl KbIndex {
             self.add(&w, a)?;
         }
         w.commit()?;
+        self.set_links(articles.iter().map(Article::link).collect());
         self.reader.reload()
     }
 
@@ -238,6 +254,14 @@ impl KbIndex {
         w.delete_term(Term::from_field_text(self.id, &a.id));
         self.add(&w, a)?;
         w.commit()?;
+        let mut links: Vec<ArticleLink> = self
+            .links()
+            .iter()
+            .filter(|l| l.id != a.id)
+            .cloned()
+            .collect();
+        links.push(a.link());
+        self.set_links(links);
         self.reader.reload()
     }
 

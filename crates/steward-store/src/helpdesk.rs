@@ -143,6 +143,18 @@ impl Store {
             .collect()
     }
 
+    /// Articles by slug, after `after` (a page of the list).
+    pub async fn articles_page(&self, after: Option<&str>, limit: u32) -> Result<Vec<Article>> {
+        sqlx::query("SELECT content FROM articles WHERE slug > $1 ORDER BY slug LIMIT $2")
+            .bind(after.unwrap_or(""))
+            .bind(i64::from(limit))
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(article_row)
+            .collect()
+    }
+
     pub async fn count_articles(&self) -> Result<u64> {
         let r = sqlx::query("SELECT COUNT(*) AS n FROM articles")
             .fetch_one(&self.read)

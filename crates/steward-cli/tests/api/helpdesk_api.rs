@@ -85,6 +85,29 @@ async fn articles_keep_revisions_feedback_shows_gaps_and_search_follows_changes(
         .await;
     assert_eq!((s, code(&body)), (400, "invalid_field"));
     assert_eq!(first_hit(&app, "spooler", "en").await, "printer-offline");
+    // The list comes a page at a time, by slug: the eight starter articles and this one.
+    let mut slugs = Vec::new();
+    let mut url = "/api/v1/kb/articles?limit=4".to_string();
+    loop {
+        let (s, page) = app.get_as(&url, &desk).await;
+        assert_eq!(s, 200, "{page}");
+        assert_eq!(page["total"], 9);
+        slugs.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|a| a["slug"].as_str().unwrap_or("").to_string()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => url = format!("/api/v1/kb/articles?limit=4&cursor={c}"),
+            None => break,
+        }
+    }
+    let mut sorted = slugs.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!((slugs.len(), &slugs), (9, &sorted));
 
     let mut changed = article.clone();
     changed["body"]["en"] = json!("Clear the queue, then restart the print spooler service.");

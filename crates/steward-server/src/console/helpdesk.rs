@@ -270,6 +270,8 @@ pub struct KbPage {
     pub q: String,
     pub hits: Vec<SearchHit>,
     pub articles: Vec<ArticleView>,
+    /// The next page of the list.
+    pub next: Option<String>,
     pub gaps: Vec<Gap>,
     pub form: ArticleForm,
 }
@@ -287,29 +289,38 @@ pub async fn kb(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let ctx = ctx_or_return!(ctx, Permission::AssistUsers, "kb");
-    let q = q.get("q").map(|s| s.trim().to_string()).unwrap_or_default();
-    let hits = if q.is_empty() {
+    let search = q.get("q").map(|s| s.trim().to_string()).unwrap_or_default();
+    let hits = if search.is_empty() {
         Vec::new()
     } else {
-        let search = crate::kb::search(
+        let found = crate::kb::search(
             State(state.clone()),
             lang_headers(&ctx),
             Ok(Query(crate::kb::SearchQuery {
-                q: q.clone(),
+                q: search.clone(),
                 lang: None,
                 limit: Some(20),
             })),
         )
         .await;
-        match search {
+        match found {
             Ok(Json(p)) => p.items,
             Err(e) => return error_page(ctx, e.0),
         }
     };
-    let articles = match crate::kb::list(State(state.clone()), lang_headers(&ctx)).await {
-        Ok(Json(p)) => p.items,
-        Err(e) => return error_page(ctx, e.0),
-    };
+    let mut page_q: HashMap<String, String> = [("limit".to_string(), "100".to_string())].into();
+    if let Some(c) = q.get("cursor") {
+        page_q.insert("cursor".into(), c.clone());
+    }
+    let (articles, next) =
+        match crate::kb::list(State(state.clone()), lang_headers(&ctx), Ok(Query(page_q))).await {
+            Ok(Json(p)) => (
+                p.items,
+                p.next_cursor
+                    .map(|c| format!("/kb?cursor={}", super::urlencode(&c))),
+            ),
+            Err(e) => return error_page(ctx, e.0),
+        };
     let gaps = if ctx.can("manage_articles") {
         match crate::kb::list_gaps(State(state)).await {
             Ok(Json(p)) => p.items,
@@ -322,9 +333,10 @@ pub async fn kb(
         title: ctx.t("nav-kb"),
         form: ArticleForm::new(ctx.lang),
         ctx,
-        q,
+        q: search,
         hits,
         articles,
+        next,
         gaps,
     };
     page(StatusCode::OK, &p)

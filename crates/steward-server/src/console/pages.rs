@@ -590,10 +590,10 @@ pub async fn enrollments(
     };
     let mut fixes = HashMap::new();
     if ctx.can("assist_users") {
-        let articles = state.store.articles().await.unwrap_or_default();
+        let links = state.kb.links();
         for a in items.iter().filter(|a| a.result != "success") {
             if !fixes.contains_key(&a.result) {
-                let e = crate::kb::explain(&a.result, &articles, ctx.lang);
+                let e = crate::kb::explain(&a.result, &links, ctx.lang);
                 fixes.insert(a.result.clone(), e);
             }
         }
@@ -757,8 +757,8 @@ pub async fn alert(
         })
         .collect();
     let article = if ctx.can("assist_users") {
-        let articles = state.store.articles().await.unwrap_or_default();
-        crate::helpdesk::rule_article(&state, &articles, &a.alert.rule_id)
+        let links = state.kb.links();
+        crate::helpdesk::rule_article(&state, &links, &a.alert.rule_id)
             .map(|x| (x.id.clone(), x.title(ctx.lang).to_string()))
     } else {
         None
