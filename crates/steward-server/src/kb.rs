@@ -379,21 +379,67 @@ pub struct SearchHit {
 
 /// The first words of a Markdown text, as plain text.
 fn summary(md: &str) -> String {
-    let plain: String = md
+    // Without heading marks, list markers and emphasis; codes such as 0x80070643 stay whole.
+    let unmarked = |line: &str| -> String {
+        let l = line.trim_start().trim_start_matches('#').trim_start();
+        let l = match l.split_once(". ") {
+            Some((n, rest)) if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => rest,
+            _ => l
+                .strip_prefix("- ")
+                .or_else(|| l.strip_prefix("* "))
+                .unwrap_or(l),
+        };
+        l.replace(['*', '`'], "")
+    };
+    let plain = md
         .lines()
-        .map(|l| {
-            l.trim_start_matches(|c: char| {
-                c == '#' || c.is_ascii_digit() || c == '.' || c == '-' || c == ' '
-            })
-        })
+        .map(unmarked)
+        .filter(|l| !l.is_empty())
         .collect::<Vec<_>>()
-        .join(" ")
-        .replace(['*', '`', '_'], "");
+        .join(" ");
     let mut out: String = plain.chars().take(200).collect();
     if plain.chars().count() > 200 {
         out.push('…');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_summary_drops_markup_but_keeps_codes() {
+        let md = "# Title\n\n1. Check **0x80070643** in `the log`.\n- then retry\n";
+        assert_eq!(summary(md), "Title Check 0x80070643 in the log. then retry");
+    }
+
+    #[test]
+    fn every_starter_article_has_all_five_languages_and_its_catalog_codes() {
+        let articles = starter_articles(0);
+        assert_eq!(articles.len(), 8);
+        for a in &articles {
+            assert_eq!(a.validate(), Ok(()), "{}", a.slug);
+            for l in Lang::ALL {
+                assert!(
+                    !a.title(l).is_empty() && !a.body(l).is_empty(),
+                    "{} {l:?}",
+                    a.slug
+                );
+                assert!(a.body.contains_key(&l), "{} lacks {l:?}", a.slug);
+            }
+        }
+        for r in FAILURE_REASONS {
+            assert!(
+                articles
+                    .iter()
+                    .any(|a| a.slug == r.article && a.codes.iter().any(|c| c == r.code)),
+                "{} points at a missing article {}",
+                r.code,
+                r.article
+            );
+        }
+    }
 }
 
 /// `GET /api/v1/kb/search?q=…&lang=…&limit=…`.
