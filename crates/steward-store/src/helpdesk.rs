@@ -10,6 +10,7 @@ use steward_core::time::to_rfc3339;
 use steward_proto::AppInstall;
 
 use crate::audit::{self, Actor, AuditRecord};
+use crate::writer::insert_event;
 use crate::{Result, Store, StoreError};
 
 fn article_row(r: &sqlx::any::AnyRow) -> Result<Article> {
@@ -377,7 +378,7 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        device_event(
+        insert_event(
             &mut tx,
             &r.device_id,
             now,
@@ -437,7 +438,7 @@ impl Store {
         .await?
         .rows_affected();
         if n > 0 {
-            device_event(
+            insert_event(
                 &mut tx,
                 device_id,
                 now,
@@ -481,7 +482,7 @@ impl Store {
         if exists.is_none() {
             return Err(StoreError::NotFound);
         }
-        device_event(
+        insert_event(
             &mut tx,
             device_id,
             now,
@@ -497,21 +498,4 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
-}
-
-async fn device_event(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    device_id: &str,
-    at: i64,
-    kind: &str,
-    detail: &serde_json::Value,
-) -> Result<()> {
-    sqlx::query("INSERT INTO device_events (device_id, at, kind, detail) VALUES ($1, $2, $3, $4)")
-        .bind(device_id)
-        .bind(at)
-        .bind(kind)
-        .bind(detail.to_string())
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }

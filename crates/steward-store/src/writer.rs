@@ -815,7 +815,8 @@ async fn insert_attempt(
     Ok(())
 }
 
-async fn insert_event(
+/// One entry of a device's history, in the caller's transaction.
+pub(crate) async fn insert_event(
     tx: &mut Transaction<'_, Any>,
     device_id: &str,
     at: i64,

@@ -17,6 +17,18 @@ fn agent_binary() -> PathBuf {
     agent
 }
 
+/// A ClamAV database that knows `eicar` by its hash (no signature download is possible here).
+async fn eicar_database(eicar: &std::path::Path, db: &std::path::Path) {
+    let sig = Command::new("sigtool")
+        .arg("--md5")
+        .arg(eicar)
+        .output()
+        .await
+        .expect("sigtool (from Debian's clamav package) must be installed");
+    assert!(sig.status.success());
+    std::fs::write(db.join("eicar.hdb"), &sig.stdout).expect("db");
+}
+
 async fn run_agent(state: &std::path::Path, args: &[&str]) -> String {
     let out = Command::new(agent_binary())
         .arg("--state-dir")
@@ -360,15 +372,7 @@ async fn clamav_finds_eicar_and_the_device_shows_then_clears_the_threat() {
     let files = tempfile::tempdir().expect("files");
     let eicar = files.path().join("eicar.com");
     std::fs::write(&eicar, EICAR).expect("eicar");
-    // No signature download is possible here: a database made from the test file's hash.
-    let sig = Command::new("sigtool")
-        .arg("--md5")
-        .arg(&eicar)
-        .output()
-        .await
-        .expect("sigtool (from Debian's clamav package) must be installed");
-    assert!(sig.status.success());
-    std::fs::write(db.path().join("eicar.hdb"), &sig.stdout).expect("db");
+    eicar_database(&eicar, db.path()).await;
     let db_arg = db.path().display().to_string();
     let files_arg = files.path().display().to_string();
     let (s, _) = app
@@ -449,13 +453,7 @@ async fn the_agent_answers_the_help_desks_check_in_and_full_scan_requests() {
     let files = tempfile::tempdir().expect("files");
     let eicar = files.path().join("eicar.com");
     std::fs::write(&eicar, EICAR).expect("eicar");
-    let sig = Command::new("sigtool")
-        .arg("--md5")
-        .arg(&eicar)
-        .output()
-        .await
-        .expect("sigtool (from Debian's clamav package) must be installed");
-    std::fs::write(db.path().join("eicar.hdb"), &sig.stdout).expect("db");
+    eicar_database(&eicar, db.path()).await;
     // The full scan the help desk asks for covers this directory only.
     let config = state.path().join("agent.toml");
     std::fs::write(
