@@ -213,6 +213,27 @@ fn take_messages(
 /// that run them while the agent keeps checking in.
 type Answers = tokio::sync::mpsc::UnboundedSender<steward_proto::ActionResult>;
 
+/// An answer to one of the help desk's requests.
+fn answer(id: &str, ok: bool, code: &str, message: Option<String>) -> steward_proto::ActionResult {
+    steward_proto::ActionResult {
+        action_id: id.to_string(),
+        ok,
+        code: Some(code.into()),
+        message,
+    }
+}
+
+/// The last non-empty line a command printed, shortened (why it failed).
+fn last_line(out: &[u8]) -> String {
+    let text = String::from_utf8_lossy(out);
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    last.chars().take(500).collect()
+}
+
 /// Takes up the help desk's requests: "check in now" is answered at once (the next snapshot
 /// carries everything and is sent straight away); a full scan or a definition update runs in
 /// the background and its answer comes through `answers` when it ends.
@@ -226,74 +247,59 @@ fn answer_requests(
         if state.receipts.iter().any(|r| r.action_id == a.id) {
             continue;
         }
-        let answer = |ok: bool, code: &str, message: Option<String>| steward_proto::ActionResult {
-            action_id: a.id.clone(),
-            ok,
-            code: Some(code.into()),
-            message,
-        };
+        let (tx, id) = (answers.clone(), a.id.clone());
         match a.kind.as_str() {
             "sync" => {
                 state.inventory_hash.clear();
-                state.receipts.push(answer(true, "checked_in", None));
+                state.receipts.push(answer(&id, true, "checked_in", None));
                 state.urgent = true;
             }
             "full_scan" => {
                 let (db, dir) = (settings.clamav_db.clone(), settings.dir.clone());
                 let paths = settings.full_scan_paths.clone();
-                let (tx, id) = (answers.clone(), a.id.clone());
                 tokio::spawn(async move {
                     let scan = tokio::task::spawn_blocking(move || {
                         clamav::scan(ScanKind::Full, &paths, &db, &dir)
                     })
                     .await;
-                    let (ok, code, message) = match scan {
-                        Ok(Ok(r)) if r.detections.is_empty() => (true, "scan_clean", None),
-                        Ok(Ok(r)) => (true, "threats_found", Some(r.detections.len().to_string())),
-                        Ok(Err(e)) => (false, "failed", Some(e.to_string())),
-                        Err(e) => (false, "failed", Some(e.to_string())),
-                    };
-                    let _ = tx.send(steward_proto::ActionResult {
-                        action_id: id,
-                        ok,
-                        code: Some(code.into()),
-                        message,
+                    let _ = tx.send(match scan {
+                        Ok(Ok(r)) if r.detections.is_empty() => {
+                            answer(&id, true, "scan_clean", None)
+                        }
+                        Ok(Ok(r)) => answer(
+                            &id,
+                            true,
+                            "threats_found",
+                            Some(r.detections.len().to_string()),
+                        ),
+                        Ok(Err(e)) => answer(&id, false, "failed", Some(e.to_string())),
+                        Err(e) => answer(&id, false, "failed", Some(e.to_string())),
                     });
                 });
             }
             "update_definitions" => {
-                let (tx, id) = (answers.clone(), a.id.clone());
                 tokio::spawn(async move {
                     let run = tokio::process::Command::new("freshclam")
                         .arg("--stdout")
                         .output();
-                    let (ok, code, message) =
+                    let _ = tx.send(
                         match tokio::time::timeout(Duration::from_secs(600), run).await {
                             Ok(Ok(out)) if out.status.success() => {
-                                (true, "definitions_updated", None)
+                                answer(&id, true, "definitions_updated", None)
                             }
                             Ok(Ok(out)) => {
-                                let text = String::from_utf8_lossy(&out.stdout);
-                                let last = text
-                                    .lines()
-                                    .rev()
-                                    .find(|l| !l.trim().is_empty())
-                                    .unwrap_or("");
-                                (false, "failed", Some(last.chars().take(500).collect()))
+                                answer(&id, false, "failed", Some(last_line(&out.stdout)))
                             }
-                            Ok(Err(e)) => (false, "failed", Some(e.to_string())),
-                            Err(_) => (false, "failed", Some("freshclam: timed out".into())),
-                        };
-                    let _ = tx.send(steward_proto::ActionResult {
-                        action_id: id,
-                        ok,
-                        code: Some(code.into()),
-                        message,
-                    });
+                            Ok(Err(e)) => answer(&id, false, "failed", Some(e.to_string())),
+                            Err(_) => {
+                                answer(&id, false, "failed", Some("freshclam: timed out".into()))
+                            }
+                        },
+                    );
                 });
             }
             _ => {
-                state.receipts.push(answer(false, "unsupported", None));
+                state.receipts.push(answer(&id, false, "unsupported", None));
                 state.urgent = true;
             }
         }

@@ -422,17 +422,8 @@ pub async fn alert_latency(
             .map_err(|e| anyhow::anyhow!("enrollment token: {}", e.0.as_str()))?
             .token;
 
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(steward_server::serve_with_store(
-        listener,
-        config,
-        store.clone(),
-        async move {
-            let _ = stop_rx.await;
-        },
-    ));
+    let server = BenchServer::start(&store, config).await?;
+    let base = server.base.clone();
 
     // Enroll everyone and bring each device to steady state.
     let client = Client::new(&base);
@@ -530,8 +521,7 @@ pub async fn alert_latency(
             _ => break,
         }
     }
-    let _ = stop_tx.send(());
-    server.await??;
+    server.stop().await?;
     receiver.abort();
     let checkins = sent.load(std::sync::atomic::Ordering::Relaxed);
     Ok(json!({
@@ -547,6 +537,39 @@ pub async fn alert_latency(
         "p99_ms": hist.value_at_quantile(0.99) as f64 / 1000.0,
         "max_ms": hist.max() as f64 / 1000.0,
     }))
+}
+
+/// A server on a free port of 127.0.0.1, serving `store` for a bench until stopped.
+pub struct BenchServer {
+    pub base: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl BenchServer {
+    pub async fn start(
+        store: &steward_store::Store,
+        config: steward_server::Config,
+    ) -> anyhow::Result<BenchServer> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(steward_server::serve_with_store(
+            listener,
+            config,
+            store.clone(),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
+        Ok(BenchServer { base, stop, task })
+    }
+
+    /// Stops the server and waits until it has finished its queued writes.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.task.await?
+    }
 }
 
 /// Synthetic articles around the starter set: each a starter article's text in every
@@ -624,17 +647,8 @@ pub async fn kb_search(
     )
     .await
     .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(steward_server::serve_with_store(
-        listener,
-        config,
-        store.clone(),
-        async move {
-            let _ = stop_rx.await;
-        },
-    ));
+    let server = BenchServer::start(&store, config).await?;
+    let base = server.base.clone();
     let http = reqwest::Client::new();
     let queries = [
         ("en", "expired enrollment token"),
@@ -669,8 +683,7 @@ pub async fn kb_search(
             }
         }
     }
-    let _ = stop_tx.send(());
-    server.await??;
+    server.stop().await?;
     samples.sort_by(|a, b| a.total_cmp(b));
     let q = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
     let rss_mb = std::fs::read_to_string("/proc/self/status")

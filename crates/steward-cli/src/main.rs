@@ -498,17 +498,8 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             )
             .await
             .map_err(|e| api_err(lang, e))?;
-            let listener = TcpListener::bind("127.0.0.1:0").await?;
-            let base = format!("http://{}", listener.local_addr()?);
-            let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-            let server = tokio::spawn(steward_server::serve_with_store(
-                listener,
-                cfg.load()?,
-                store.clone(),
-                async move {
-                    let _ = stop_rx.await;
-                },
-            ));
+            let server = bench::BenchServer::start(&store, cfg.load()?).await?;
+            let base = server.base.clone();
             let timings = bench::inventory(&base, &token.token, rounds).await?;
             let login = reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
@@ -528,8 +519,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                 .unwrap_or_default()
                 .to_string();
             let console = bench::console(&base, &cookie, rounds).await?;
-            let _ = stop_tx.send(());
-            server.await??;
+            server.stop().await?;
             let recount = bench::recount(&store, rounds.min(20)).await?;
             println!(
                 "{}",

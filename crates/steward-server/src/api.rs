@@ -153,7 +153,7 @@ pub fn in_scope(caller: &Caller, group: Option<&str>) -> bool {
 
 /// Refuses a device outside the caller's groups as if it did not exist, and records the
 /// attempt.
-async fn require_scope(
+pub(crate) async fn require_scope(
     state: &AppState,
     caller: &Caller,
     device_id: &str,

@@ -219,10 +219,10 @@ async fn acknowledgments(
     } else {
         return Ok(None);
     };
-    let acks = state.store.acknowledgments().await?;
+    let acks = state.store.acknowledged_by(&n.id).await?;
     let (mut acknowledged, mut missing) = (Vec::new(), Vec::new());
     for (u, _) in state.store.people_with_role(role).await? {
-        if acks.contains(&(n.id.clone(), u.id.clone())) {
+        if acks.contains(&u.id) {
             acknowledged.push(u.email);
         } else {
             missing.push(u.email);

@@ -77,6 +77,17 @@ pub async fn answers(state: &AppState, device_id: &str, results: &[ActionResult]
     }
 }
 
+/// A device the caller may see (others are refused as if they did not exist, as everywhere).
+async fn visible_device(
+    state: &AppState,
+    caller: &Caller,
+    device_id: &str,
+) -> Result<DeviceSummary, ApiError> {
+    let device = state.store.device(device_id, 0).await?;
+    crate::api::require_scope(state, caller, device_id, device.summary.group.as_deref()).await?;
+    Ok(device.summary)
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestBody {
@@ -94,15 +105,8 @@ pub async fn create_request(
     if !REQUEST_KINDS.contains(&b.kind.as_str()) {
         return Err(ApiError(ErrorCode::InvalidField));
     }
-    let device = state.store.device(&device_id, 0).await?;
-    if device.summary.retired
-        || !(caller.groups.is_empty()
-            || device
-                .summary
-                .group
-                .as_ref()
-                .is_some_and(|g| caller.groups.contains(g)))
-    {
+    let device = visible_device(&state, &caller, &device_id).await?;
+    if device.retired {
         return Err(ApiError(ErrorCode::NotFound));
     }
     let now = state.clock.now_ms();
@@ -126,9 +130,10 @@ pub async fn create_request(
 /// `GET /api/v1/devices/{id}/requests`: newest first, with the device's answers.
 pub async fn list_requests(
     State(state): State<AppState>,
+    caller: Caller,
     Path(device_id): Path<String>,
 ) -> Result<Json<Page<DeviceRequest>>, ApiError> {
-    state.store.device(&device_id, 0).await?;
+    visible_device(&state, &caller, &device_id).await?;
     let items = state.store.device_requests(&device_id, 50).await?;
     Ok(Json(Page {
         total: Some(items.len() as u64),
@@ -154,6 +159,7 @@ pub async fn add_note(
     if text.is_empty() || text.len() > 4000 {
         return Err(ApiError(ErrorCode::InvalidField));
     }
+    visible_device(&state, &caller, &device_id).await?;
     state
         .store
         .add_device_note(&device_id, text, state.clock.now_ms(), &caller.actor())
@@ -281,9 +287,7 @@ pub async fn user_view(
 ) -> Result<Json<UserView>, ApiError> {
     let lang = request_lang(&headers);
     let now = state.clock.now_ms();
-    let in_scope = |d: &DeviceSummary| {
-        caller.groups.is_empty() || d.group.as_ref().is_some_and(|g| caller.groups.contains(g))
-    };
+    let in_scope = |d: &DeviceSummary| crate::api::in_scope(&caller, d.group.as_deref());
     let devices: Vec<DeviceSummary> = state
         .store
         .devices_of_owner(&user)

@@ -267,12 +267,7 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<ArticleDetail>, ApiError> {
     let a = state.store.article(&id).await?;
-    let score = state
-        .store
-        .article_scores()
-        .await?
-        .remove(&a.id)
-        .unwrap_or_default();
+    let score = state.store.article_score(&a.id).await?;
     let revisions = state.store.article_revisions(&a.id).await?;
     Ok(Json(ArticleDetail {
         article: view(a, request_lang(&headers), score),

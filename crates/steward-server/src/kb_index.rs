@@ -6,7 +6,7 @@
 //! within one or two typos (by its length), scored below exact matches. The index lives in
 //! memory: built from the store at start-up and kept current as articles change.
 
-use std::collections::HashMap;
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, RwLock};
 
 use steward_core::kb::{Article, ArticleLink};
@@ -333,7 +333,7 @@ impl KbIndex {
         let searcher = self.reader.searcher();
         // Several languages of one article may match: look a little further than `limit`.
         let top = searcher.search(&query, &TopDocs::with_limit(limit * Lang::ALL.len()))?;
-        let mut seen: HashMap<String, ()> = HashMap::new();
+        let mut seen = HashSet::new();
         let mut hits = Vec::new();
         for (score, address) in top {
             let d: TantivyDocument = searcher.doc(address)?;
@@ -343,7 +343,7 @@ impl KbIndex {
                     .unwrap_or_default()
             };
             let id = text_of(self.id);
-            if seen.insert(id.clone(), ()).is_some() {
+            if !seen.insert(id.clone()) {
                 continue;
             }
             hits.push(Hit {

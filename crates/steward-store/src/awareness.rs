@@ -277,6 +277,22 @@ impl Store {
         .collect()
     }
 
+    /// Who acknowledged one notice: user ids.
+    pub async fn acknowledged_by(
+        &self,
+        notice_id: &str,
+    ) -> Result<std::collections::HashSet<String>> {
+        sqlx::query(
+            "SELECT user_id FROM notice_states WHERE notice_id = $1 AND acknowledged_at IS NOT NULL",
+        )
+        .bind(notice_id)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get("user_id")?))
+        .collect()
+    }
+
     pub async fn put_feed(&self, f: &Feed, now: i64, actor: &Actor) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(

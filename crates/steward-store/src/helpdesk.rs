@@ -240,13 +240,33 @@ impl Store {
 
     /// Every article's feedback so far.
     pub async fn article_scores(&self) -> Result<BTreeMap<String, ArticleScore>> {
-        let rows = sqlx::query(
+        self.scores(None).await
+    }
+
+    /// One article's feedback so far.
+    pub async fn article_score(&self, article_id: &str) -> Result<ArticleScore> {
+        Ok(self
+            .scores(Some(article_id))
+            .await?
+            .remove(article_id)
+            .unwrap_or_default())
+    }
+
+    async fn scores(&self, article_id: Option<&str>) -> Result<BTreeMap<String, ArticleScore>> {
+        let sql = format!(
             "SELECT article_id, SUM(CASE WHEN solved = 1 THEN 1 ELSE 0 END) AS solved, COUNT(*) AS n \
-             FROM article_feedback \
-             GROUP BY article_id",
-        )
-        .fetch_all(&self.read)
-        .await?;
+             FROM article_feedback {} GROUP BY article_id",
+            if article_id.is_some() {
+                "WHERE article_id = $1"
+            } else {
+                ""
+            }
+        );
+        let mut q = sqlx::query(&sql);
+        if let Some(id) = article_id {
+            q = q.bind(id);
+        }
+        let rows = q.fetch_all(&self.read).await?;
         rows.iter()
             .map(|r| {
                 let solved = r.try_get::<Option<i64>, _>("solved")?.unwrap_or(0) as u64;

@@ -11,6 +11,11 @@ use steward_core::training::{Feature, Material};
 use crate::audit::{self, Actor, AuditRecord};
 use crate::{Result, Store, StoreError};
 
+fn content_row<T: DeserializeOwned>(r: &sqlx::any::AnyRow) -> Result<T> {
+    serde_json::from_str(&r.try_get::<String, _>("content")?)
+        .map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
 /// A person's record of one material.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TrainingRecord {
@@ -53,11 +58,17 @@ impl Store {
             .fetch_all(&self.read)
             .await?
             .iter()
-            .map(|r| {
-                serde_json::from_str(&r.try_get::<String, _>("content")?)
-                    .map_err(|e| StoreError::Invalid(e.to_string()))
-            })
+            .map(content_row)
             .collect()
+    }
+
+    async fn content<T: DeserializeOwned>(&self, table: &str, id: &str) -> Result<T> {
+        let r = sqlx::query(&format!("SELECT content FROM {table} WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        content_row(&r)
     }
 
     pub async fn put_feature(&self, f: &Feature, now: i64, actor: &Actor) -> Result<()> {
@@ -69,11 +80,7 @@ impl Store {
     }
 
     pub async fn feature(&self, id: &str) -> Result<Feature> {
-        self.features()
-            .await?
-            .into_iter()
-            .find(|f| f.id == id)
-            .ok_or(StoreError::NotFound)
+        self.content("features", id).await
     }
 
     pub async fn put_material(&self, m: &Material, now: i64, actor: &Actor) -> Result<()> {
@@ -85,11 +92,7 @@ impl Store {
     }
 
     pub async fn material(&self, id: &str) -> Result<Material> {
-        self.materials()
-            .await?
-            .into_iter()
-            .find(|m| m.id == id)
-            .ok_or(StoreError::NotFound)
+        self.content("materials", id).await
     }
 
     /// Assigns a material to a person (again: keeps the first assignment).

@@ -17,20 +17,12 @@ use steward_proto::{
 };
 
 use super::{
-    comma_list, done, error_page, escape, flash, flash_error, fragment, guarded, page, require,
-    Console, Ctx, FormFields,
+    comma_list, done, error_page, escape, flash, flash_error, fragment, guarded, list_page, page,
+    require, Console, Ctx, FormFields,
 };
 use crate::body::JsonBody;
 use crate::error::ApiError;
 use crate::AppState;
-
-macro_rules! allowed_or_flash {
-    ($ctx:expr, $perm:expr) => {
-        if !$ctx.caller.allows($perm) {
-            return flash_error($ctx.lang, ErrorCode::Forbidden);
-        }
-    };
-}
 
 /// A secret shown once, with the words saying so.
 fn show_once(ctx: &Ctx, secret: &str) -> Response {
@@ -40,21 +32,6 @@ fn show_once(ctx: &Ctx, secret: &str) -> Response {
         escape(secret)
     );
     fragment(html)
-}
-
-/// A page listing what an admin API handler lists: checks the permission, fetches, renders.
-async fn list_page<T, P: Template>(
-    ctx: Ctx,
-    perm: Permission,
-    section: &'static str,
-    fetch: impl std::future::Future<Output = Result<Json<steward_proto::Page<T>>, ApiError>>,
-    build: impl FnOnce(Ctx, Vec<T>) -> P,
-) -> Response {
-    let ctx = ctx_or_return!(ctx, perm, section);
-    match fetch.await {
-        Ok(Json(p)) => page(StatusCode::OK, &build(ctx, p.items)),
-        Err(e) => error_page(ctx, e.0),
-    }
 }
 
 // ---- silences ----

@@ -64,10 +64,6 @@ pub async fn readiness(State(state): State<AppState>, Console(mut ctx): Console)
 
 /// Message-center labels shared by the list and a notice's page.
 pub trait NoticeLabels {
-    fn markdown(&self, text: &str) -> String {
-        super::markdown(text)
-    }
-
     fn tags(&self) -> &'static [&'static str] {
         &TAGS
     }
@@ -409,14 +405,6 @@ pub struct NoticePage {
 impl NoticeLabels for NoticePage {}
 
 impl NoticePage {
-    pub fn when(&self, ms: &i64) -> String {
-        steward_core::i18n::format_time(self.ctx.lang, *ms)
-    }
-
-    pub fn day(&self, ms: &i64) -> String {
-        steward_core::i18n::format_day(self.ctx.lang, *ms)
-    }
-
     pub fn wire_of<T: serde::Serialize>(&self, v: &T) -> String {
         wire(v)
     }
@@ -457,7 +445,7 @@ pub async fn notice(
     let detail = crate::awareness::get_notice(
         State(state.clone()),
         ctx.caller.clone(),
-        shown.headers.clone(),
+        shown.headers(),
         Path(id),
     )
     .await;
@@ -542,9 +530,7 @@ pub async fn notice_action(
     Path((id, action)): Path<(String, String)>,
 ) -> Response {
     if action == "remind" {
-        if !ctx.can("manage_policies") {
-            return flash_error(ctx.lang, ErrorCode::Forbidden);
-        }
+        allowed_or_flash!(ctx, Permission::ManagePolicies);
         return match crate::awareness::remind(State(state), Path(id)).await {
             Ok(Json(v)) => super::flash(
                 "notice",
@@ -595,9 +581,7 @@ pub async fn feed_action(
     Console(ctx): Console,
     Path((id, action)): Path<(String, String)>,
 ) -> Response {
-    if !ctx.can("manage_policies") {
-        return flash_error(ctx.lang, ErrorCode::Forbidden);
-    }
+    allowed_or_flash!(ctx, Permission::ManagePolicies);
     if action == "delete" {
         let r = crate::awareness::delete_feed(State(state), ctx.caller.clone(), Path(id)).await;
         return done(&ctx, r);
@@ -636,29 +620,22 @@ impl AnnouncementsPage {
     pub fn title_of<'a>(&self, a: &'a crate::announce::AnnouncementView) -> &'a str {
         a.announcement.title(self.ctx.lang)
     }
-
-    pub fn when(&self, ms: &i64) -> String {
-        steward_core::i18n::format_time(self.ctx.lang, *ms)
-    }
 }
 
 pub async fn announcements(State(state): State<AppState>, Console(ctx): Console) -> Response {
-    let mut ctx = match super::require(ctx, Permission::ReadDevices) {
-        Ok(c) => c,
-        Err(r) => return *r,
-    };
-    ctx.section = "readiness";
-    match crate::announce::list(State(state)).await {
-        Ok(Json(p)) => {
-            let p = AnnouncementsPage {
-                title: ctx.t("nav-announcements"),
-                ctx,
-                items: p.items,
-            };
-            page(StatusCode::OK, &p)
-        }
-        Err(e) => error_page(ctx, e.0),
-    }
+    let fetch = crate::announce::list(State(state));
+    super::list_page(
+        ctx,
+        Permission::ReadDevices,
+        "readiness",
+        fetch,
+        |ctx, items| AnnouncementsPage {
+            title: ctx.t("nav-announcements"),
+            ctx,
+            items,
+        },
+    )
+    .await
 }
 
 pub async fn create_announcement(
@@ -666,9 +643,7 @@ pub async fn create_announcement(
     Console(ctx): Console,
     body: String,
 ) -> Response {
-    if !ctx.can("manage_devices") {
-        return flash_error(ctx.lang, ErrorCode::Forbidden);
-    }
+    allowed_or_flash!(ctx, Permission::ManageDevices);
     let f = FormFields::parse(&body);
     let platforms = match f.get("platform").map(|p| Platform::parse(&p)) {
         None => Vec::new(),
@@ -706,12 +681,6 @@ pub struct TrainingPage {
     pub progress: Vec<crate::training::Progress>,
     /// People training can be assigned to (for those who may assign).
     pub users: Vec<(String, String)>,
-}
-
-impl TrainingPage {
-    pub fn when(&self, ms: &i64) -> String {
-        steward_core::i18n::format_time(self.ctx.lang, *ms)
-    }
 }
 
 pub async fn training(State(state): State<AppState>, Console(mut ctx): Console) -> Response {
@@ -754,9 +723,7 @@ pub async fn create_material(
     Console(ctx): Console,
     body: String,
 ) -> Response {
-    if !ctx.can("manage_policies") {
-        return flash_error(ctx.lang, ErrorCode::Forbidden);
-    }
+    allowed_or_flash!(ctx, Permission::ManagePolicies);
     let f = FormFields::parse(&body);
     let v = serde_json::json!({
         "title": f.get("title").unwrap_or_default(),
@@ -777,9 +744,7 @@ pub async fn create_feature(
     Console(ctx): Console,
     body: String,
 ) -> Response {
-    if !ctx.can("manage_policies") {
-        return flash_error(ctx.lang, ErrorCode::Forbidden);
-    }
+    allowed_or_flash!(ctx, Permission::ManagePolicies);
     let f = FormFields::parse(&body);
     let b = crate::training::FeatureBody {
         name: f.get("name").unwrap_or_default(),

@@ -60,14 +60,6 @@ pub trait HelpdeskLabels {
         self.ctx().t(answer_key(code.as_deref()))
     }
 
-    fn markdown(&self, text: &str) -> String {
-        super::markdown(text)
-    }
-
-    fn when(&self, ms: &i64) -> String {
-        steward_core::i18n::format_day(self.ctx().lang, *ms)
-    }
-
     /// What a failure code means, in the reader's language.
     fn explain(&self, code: &str) -> String {
         self.ctx()
@@ -185,9 +177,7 @@ pub async fn requests(
     Console(ctx): Console,
     Path(user): Path<String>,
 ) -> Response {
-    if !ctx.can("assist_users") {
-        return flash_error(ctx.lang, ErrorCode::Forbidden);
-    }
+    allowed_or_flash!(ctx, Permission::AssistUsers);
     match user_view(state, &ctx, user).await {
         Ok(v) => match (RequestsFragment { ctx, v }).render() {
             Ok(html) => fragment(html),
@@ -204,9 +194,7 @@ pub async fn request(
     Path(id): Path<String>,
     body: String,
 ) -> Response {
-    if !ctx.can("assist_users") {
-        return flash_error(ctx.lang, ErrorCode::Forbidden);
-    }
+    allowed_or_flash!(ctx, Permission::AssistUsers);
     let kind = FormFields::parse(&body).get("kind").unwrap_or_default();
     let call = crate::helpdesk::create_request(
         State(state),
@@ -243,9 +231,7 @@ pub async fn invite(
     Console(ctx): Console,
     Path(user): Path<String>,
 ) -> Response {
-    if !ctx.can("assist_users") {
-        return flash_error(ctx.lang, ErrorCode::Forbidden);
-    }
+    allowed_or_flash!(ctx, Permission::AssistUsers);
     let r = crate::helpdesk::invite(
         State(state),
         ctx.caller.clone(),
@@ -430,7 +416,7 @@ pub async fn article(
 ) -> Response {
     let ctx = ctx_or_return!(ctx, Permission::AssistUsers, "kb");
     let shown = super::Shown::new(&ctx, &q);
-    match crate::kb::get(State(state), shown.headers.clone(), Path(id)).await {
+    match crate::kb::get(State(state), shown.headers(), Path(id)).await {
         Ok(Json(a)) => {
             let other_languages = shown.others(a.article.article.title.keys());
             let p = ArticlePage {
@@ -481,9 +467,7 @@ pub async fn article_action(
     let code = FormFields::parse(&body).get("code");
     match action.as_str() {
         "solved" | "not-solved" => {
-            if !ctx.can("assist_users") {
-                return flash_error(ctx.lang, ErrorCode::Forbidden);
-            }
+            allowed_or_flash!(ctx, Permission::AssistUsers);
             let call = crate::kb::feedback(
                 State(state),
                 ctx.caller.clone(),

@@ -17,6 +17,15 @@ macro_rules! ctx_or_return {
     };
 }
 
+/// Answers a console action with a readable refusal when the caller lacks the permission.
+macro_rules! allowed_or_flash {
+    ($ctx:expr, $perm:expr) => {
+        if !$ctx.caller.allows($perm) {
+            return flash_error($ctx.lang, ErrorCode::Forbidden);
+        }
+    };
+}
+
 mod admin;
 mod awareness;
 mod helpdesk;
@@ -153,6 +162,21 @@ impl Ctx {
     }
 
     /// An RFC 3339 time in the reader's format.
+    /// A moment (milliseconds since the epoch) the way the reader writes times.
+    pub fn at(&self, ms: &i64) -> String {
+        steward_core::i18n::format_time(self.lang, *ms)
+    }
+
+    /// A day with its year (a deadline, a review date).
+    pub fn day(&self, ms: &i64) -> String {
+        steward_core::i18n::format_day(self.lang, *ms)
+    }
+
+    /// Markdown as safe HTML.
+    pub fn markdown(&self, text: &str) -> String {
+        markdown(text)
+    }
+
     pub fn when(&self, rfc3339: &str) -> String {
         steward_core::time::parse_rfc3339(rfc3339)
             .map(|ms| steward_core::i18n::format_time(self.lang, ms))
@@ -470,6 +494,21 @@ pub async fn guarded<T>(
     done(ctx, action.await)
 }
 
+/// A page listing what an admin API handler lists: checks the permission, fetches, renders.
+pub async fn list_page<T, P: Template>(
+    ctx: Ctx,
+    perm: Permission,
+    section: &'static str,
+    fetch: impl std::future::Future<Output = Result<axum::Json<steward_proto::Page<T>>, ApiError>>,
+    build: impl FnOnce(Ctx, Vec<T>) -> P,
+) -> Response {
+    let ctx = ctx_or_return!(ctx, perm, section);
+    match fetch.await {
+        Ok(axum::Json(p)) => page(StatusCode::OK, &build(ctx, p.items)),
+        Err(e) => error_page(ctx, e.0),
+    }
+}
+
 /// Headers carrying the user's language, for API handlers that put text into words.
 pub fn lang_headers(ctx: &Ctx) -> HeaderMap {
     headers_for(ctx.lang)
@@ -484,20 +523,21 @@ fn headers_for(lang: Lang) -> HeaderMap {
 }
 
 /// A text written in several languages, as a page shows it: the language asked for with
-/// `?in=` (else the reader's), headers asking the API for it, and the other languages it is
-/// written in (code and name) to switch to.
+/// `?in=` (else the reader's), the headers asking the API for it, and the other languages it
+/// is written in (code and name) to switch to.
 pub struct Shown {
     pub lang: Lang,
-    pub headers: HeaderMap,
 }
 
 impl Shown {
     pub fn new(ctx: &Ctx, q: &HashMap<String, String>) -> Shown {
-        let lang = q.get("in").and_then(|c| Lang::parse(c)).unwrap_or(ctx.lang);
         Shown {
-            lang,
-            headers: headers_for(lang),
+            lang: q.get("in").and_then(|c| Lang::parse(c)).unwrap_or(ctx.lang),
         }
+    }
+
+    pub fn headers(&self) -> HeaderMap {
+        headers_for(self.lang)
     }
 
     pub fn others<'a>(

@@ -682,9 +682,7 @@ pub async fn bulk_acknowledge(
     Console(ctx): Console,
     body: String,
 ) -> Response {
-    if !ctx.can("manage_devices") {
-        return flash_error(ctx.lang, ErrorCode::Forbidden);
-    }
+    allowed_or_flash!(ctx, Permission::ManageDevices);
     let f = FormFields::parse(&body);
     let ids = f.all("id");
     if ids.is_empty() || ids.len() > 1000 {
@@ -828,9 +826,7 @@ pub async fn alert_action(
     body: String,
 ) -> Response {
     // Changing alerts is for operators and administrators, as in the API.
-    if !ctx.can("manage_devices") {
-        return flash_error(ctx.lang, ErrorCode::Forbidden);
-    }
+    allowed_or_flash!(ctx, Permission::ManageDevices);
     let f = FormFields::parse(&body);
     let st = State(state.clone());
     let caller = ctx.caller.clone();
