@@ -604,6 +604,31 @@ async fn a_scoped_user_sees_only_their_groups_devices() {
     )
     .await;
     assert_eq!(status, 404, "nor can it be retired");
+    for (path, body) in [
+        ("requests", json!({"kind": "sync"})),
+        ("notes", json!({"text": "x"})),
+    ] {
+        let (status, _) = with_session(
+            &app,
+            reqwest::Method::POST,
+            &format!("/api/v1/devices/{in_london}/{path}"),
+            &s,
+            Some(&s.csrf),
+            Some(body),
+        )
+        .await;
+        assert_eq!(status, 404, "nor reached by the help desk: {path}");
+    }
+    let (status, _) = with_session(
+        &app,
+        reqwest::Method::POST,
+        &format!("/api/v1/devices/{in_paris}/requests"),
+        &s,
+        Some(&s.csrf),
+        Some(json!({"kind": "sync"})),
+    )
+    .await;
+    assert_eq!(status, 201, "a device in the scope is");
     let (_, sum) = with_session(
         &app,
         reqwest::Method::GET,
