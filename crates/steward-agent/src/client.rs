@@ -4,7 +4,7 @@ use std::time::Duration;
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use steward_proto::{
-    device_credential, CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse, ErrorBody,
+    device_credential, CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse,
 };
 
 #[derive(Debug)]
@@ -15,8 +15,9 @@ pub enum AgentError {
         code: String,
         message: String,
     },
-    /// The server could not be reached or answered something unreadable.
-    Transport(String),
+    /// The server could not be reached (`reached` false), or the exchange broke off or ended
+    /// in something unreadable after the request went out (`reached` true).
+    Transport { message: String, reached: bool },
 }
 
 impl std::fmt::Display for AgentError {
@@ -27,7 +28,7 @@ impl std::fmt::Display for AgentError {
                 code,
                 message,
             } => write!(f, "{status} {code}: {message}"),
-            AgentError::Transport(e) => write!(f, "{e}"),
+            AgentError::Transport { message, .. } => write!(f, "{message}"),
         }
     }
 }
@@ -38,8 +39,27 @@ impl AgentError {
     pub fn code(&self) -> Option<&str> {
         match self {
             AgentError::Api { code, .. } => Some(code),
-            AgentError::Transport(_) => None,
+            AgentError::Transport { .. } => None,
         }
+    }
+
+    fn local(message: impl ToString) -> AgentError {
+        AgentError::Transport {
+            message: message.to_string(),
+            reached: false,
+        }
+    }
+
+    fn from_reqwest(e: reqwest::Error) -> AgentError {
+        // A refused or timed-out connection never reached the server; anything later did.
+        let reached = !(e.is_connect() || (e.is_timeout() && !e.is_body()));
+        let mut message = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(inner) = src {
+            message = format!("{message}: {inner}");
+            src = inner.source();
+        }
+        AgentError::Transport { message, reached }
     }
 }
 
@@ -51,6 +71,7 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client for tools (simulator, benchmarks, tests): any address, system roots.
     pub fn new(server: &str) -> Client {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
@@ -61,6 +82,23 @@ impl Client {
             base: server.trim_end_matches('/').to_string(),
             http,
         }
+    }
+
+    /// The device agent's client: HTTPS verified as `opts` says (system roots, CA file, pin);
+    /// plain HTTP only to this machine unless `opts.insecure_http`.
+    pub fn for_device(server: &str, opts: &crate::tls::TlsOptions) -> Result<Client, String> {
+        let url = crate::tls::check_server(server, opts)?;
+        let mut builder = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .https_only(url.scheme() == "https");
+        if url.scheme() == "https" {
+            builder = builder.use_preconfigured_tls(crate::tls::client_config(opts)?);
+        }
+        let http = builder.build().map_err(|e| e.to_string())?;
+        Ok(Client {
+            base: server.trim_end_matches('/').to_string(),
+            http,
+        })
     }
 
     pub fn server(&self) -> &str {
@@ -74,7 +112,7 @@ impl Client {
             .json(req)
             .send()
             .await
-            .map_err(|e| AgentError::Transport(e.to_string()))?;
+            .map_err(AgentError::from_reqwest)?;
         read(resp).await
     }
 
@@ -85,7 +123,7 @@ impl Client {
         secret: &str,
         req: &CheckinRequest,
     ) -> Result<CheckinResponse, AgentError> {
-        let body = serde_json::to_vec(req).map_err(|e| AgentError::Transport(e.to_string()))?;
+        let body = serde_json::to_vec(req).map_err(AgentError::local)?;
         let mut rb = self
             .http
             .post(format!("{}/agent/v1/checkin", self.base))
@@ -93,39 +131,70 @@ impl Client {
             .header("content-type", "application/json");
         if body.len() > 4096 {
             let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
-            enc.write_all(&body)
-                .map_err(|e| AgentError::Transport(e.to_string()))?;
-            let gz = enc
-                .finish()
-                .map_err(|e| AgentError::Transport(e.to_string()))?;
+            enc.write_all(&body).map_err(AgentError::local)?;
+            let gz = enc.finish().map_err(AgentError::local)?;
             rb = rb.header("content-encoding", "gzip").body(gz);
         } else {
             rb = rb.body(body);
         }
-        let resp = rb
-            .send()
-            .await
-            .map_err(|e| AgentError::Transport(e.to_string()))?;
+        let resp = rb.send().await.map_err(AgentError::from_reqwest)?;
         read(resp).await
     }
 }
 
-async fn read<T: serde::de::DeserializeOwned>(resp: reqwest::Response) -> Result<T, AgentError> {
+/// Answers larger than this are not read (a check-in answer is a few KiB).
+const MAX_ANSWER: usize = 4 * 1024 * 1024;
+
+/// An error body read loosely: a code this agent does not know yet is still a code.
+#[derive(serde::Deserialize)]
+struct LooseError {
+    error: LooseDetail,
+}
+
+#[derive(serde::Deserialize)]
+struct LooseDetail {
+    code: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    field: Option<String>,
+}
+
+async fn read<T: serde::de::DeserializeOwned>(
+    mut resp: reqwest::Response,
+) -> Result<T, AgentError> {
     let status = resp.status();
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| AgentError::Transport(e.to_string()))?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(AgentError::from_reqwest)? {
+        if bytes.len() + chunk.len() > MAX_ANSWER {
+            return Err(AgentError::Transport {
+                message: format!("the answer is larger than {MAX_ANSWER} bytes"),
+                reached: true,
+            });
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let unreadable = |e: serde_json::Error| AgentError::Transport {
+        message: format!("HTTP {status}: {e}"),
+        reached: true,
+    };
     if status.is_success() {
-        serde_json::from_slice(&bytes).map_err(|e| AgentError::Transport(e.to_string()))
+        serde_json::from_slice(&bytes).map_err(unreadable)
     } else {
-        match serde_json::from_slice::<ErrorBody>(&bytes) {
+        match serde_json::from_slice::<LooseError>(&bytes) {
             Ok(b) => Err(AgentError::Api {
                 status: status.as_u16(),
-                code: b.error.code.as_str().to_string(),
-                message: b.error.message,
+                code: b.error.code,
+                message: match b.error.field {
+                    Some(f) => format!("{} ({f})", b.error.message),
+                    None => b.error.message,
+                },
             }),
-            Err(_) => Err(AgentError::Transport(format!("HTTP {status}"))),
+            Err(_) => Err(AgentError::Api {
+                status: status.as_u16(),
+                code: String::new(),
+                message: format!("HTTP {status}"),
+            }),
         }
     }
 }

@@ -7,5 +7,6 @@ pub mod facts;
 pub mod queue;
 pub mod security;
 pub mod system;
+pub mod tls;
 
 pub use client::{AgentError, Client};

@@ -27,6 +27,9 @@ struct Cli {
     /// ClamAV's signature databases [default: /var/lib/clamav].
     #[arg(long, env = "STEWARD_AGENT_CLAMAV_DB", global = true)]
     clamav_db: Option<PathBuf>,
+    /// PEM file of certificate authorities to trust (besides the system's) for the server.
+    #[arg(long, env = "STEWARD_AGENT_CA_FILE", global = true)]
+    ca_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -46,6 +49,8 @@ struct FileConfig {
     updates_check_secs: Option<u64>,
     /// What a full scan asked for by the help desk covers.
     full_scan_paths: Option<Vec<String>>,
+    /// PEM file of certificate authorities to trust besides the system's.
+    ca_file: Option<PathBuf>,
 }
 
 /// Settings after flags, environment and file are combined.
@@ -55,6 +60,7 @@ struct Settings {
     interval_secs: Option<u32>,
     updates_check_secs: u64,
     full_scan_paths: Vec<String>,
+    ca_file: Option<PathBuf>,
 }
 
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -87,6 +93,7 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
         full_scan_paths: file
             .full_scan_paths
             .unwrap_or_else(|| vec!["/".to_string()]),
+        ca_file: cli.ca_file.clone().or(file.ca_file),
     })
 }
 
@@ -101,6 +108,13 @@ enum Command {
         /// E-mail of the device's owner.
         #[arg(long, default_value = "")]
         owner: String,
+        /// The server's public-key pin (`sha256//…`, see `steward tls-pin`): only a server
+        /// holding that key is trusted, now and later.
+        #[arg(long)]
+        pin: Option<String>,
+        /// Allow plain HTTP to another machine (the device's secret would cross in clear).
+        #[arg(long)]
+        insecure_http: bool,
     },
     /// Check in periodically (or once with --once).
     Run {
@@ -148,6 +162,25 @@ struct State {
     /// Answers to the help desk's requests are waiting: collect and send at once.
     #[serde(default)]
     urgent: bool,
+    /// The server's public-key pin given at enrollment.
+    #[serde(default)]
+    pin: Option<String>,
+    /// Plain HTTP to another machine was allowed at enrollment.
+    #[serde(default)]
+    insecure_http: bool,
+    /// Snapshots set aside and not yet reported to the server.
+    #[serde(default)]
+    set_aside: Vec<steward_proto::SetAside>,
+}
+
+impl State {
+    fn tls(&self, settings: &Settings) -> steward_agent::tls::TlsOptions {
+        steward_agent::tls::TlsOptions {
+            ca_file: settings.ca_file.clone(),
+            pin: self.pin.clone(),
+            insecure_http: self.insecure_http,
+        }
+    }
 }
 
 /// An announcement shown on this device.
@@ -213,13 +246,17 @@ fn take_messages(
 /// that run them while the agent keeps checking in.
 type Answers = tokio::sync::mpsc::UnboundedSender<steward_proto::ActionResult>;
 
-/// An answer to one of the help desk's requests.
+/// Longest message the agent sends with an answer (the server takes up to 4,000 bytes).
+const ANSWER_MESSAGE_LEN: usize = 1000;
+
+/// An answer to one of the help desk's requests; its message is cut to
+/// [`ANSWER_MESSAGE_LEN`] bytes at a character boundary.
 fn answer(id: &str, ok: bool, code: &str, message: Option<String>) -> steward_proto::ActionResult {
     steward_proto::ActionResult {
         action_id: id.to_string(),
         ok,
         code: Some(code.into()),
-        message,
+        message: message.map(|m| steward_proto::text::clip(&m, ANSWER_MESSAGE_LEN).to_string()),
     }
 }
 
@@ -318,17 +355,40 @@ fn default_state_dir() -> PathBuf {
 
 fn load(dir: &Path) -> anyhow::Result<Option<State>> {
     match std::fs::read(dir.join("state.json")) {
-        Ok(b) => Ok(Some(serde_json::from_slice(&b)?)),
+        Ok(b) => {
+            // State written by an older agent may be readable by others: close it up.
+            private_dir(dir)?;
+            let state = serde_json::from_slice(&b)?;
+            save(dir, &state)?;
+            Ok(Some(state))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e.into()),
     }
 }
 
-/// Writes the state atomically (temp file, fsync, rename).
+/// The state directory, created and kept mode 0700 (it holds the device's secret).
+fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    Ok(())
+}
+
+/// Writes the state atomically (temp file of mode 0600, fsync, rename).
 fn save(dir: &Path, s: &State) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    use std::os::unix::fs::OpenOptionsExt;
+    private_dir(dir)?;
     let tmp = dir.join("state.json.tmp");
-    let f = std::fs::File::create(&tmp)?;
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&tmp)?;
     serde_json::to_writer(&f, s)?;
     f.sync_all()?;
     std::fs::rename(tmp, dir.join("state.json"))?;
@@ -368,9 +428,16 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             server,
             token,
             owner,
+            pin,
+            insecure_http,
         } => {
             let os = facts::os_facts();
-            let client = Client::new(&server);
+            let tls = steward_agent::tls::TlsOptions {
+                ca_file: settings.ca_file.clone(),
+                pin: pin.clone(),
+                insecure_http,
+            };
+            let client = Client::for_device(&server, &tls).map_err(|e| anyhow::anyhow!(e))?;
             let resp = client
                 .enroll(&EnrollRequest {
                     token,
@@ -395,6 +462,9 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                     interval_secs: resp.checkin_interval_secs,
                     receipts: Vec::new(),
                     urgent: false,
+                    pin,
+                    insecure_http,
+                    set_aside: Vec::new(),
                 },
             )
             .with_context(|| dir.display().to_string())?;
@@ -408,7 +478,9 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             let interval = interval.or(settings.interval_secs);
             let mut state =
                 load(&dir)?.ok_or_else(|| anyhow::anyhow!(t(lang, "agent-not-enrolled")))?;
-            let client = Client::new(&state.server);
+            let client = Client::for_device(&state.server, &state.tls(&settings))
+                .map_err(|e| anyhow::anyhow!(e))?;
+            let mut attempts = Attempts::default();
             let queue = Queue::open(&dir.join("queue"))?;
             let mut backoff = 1u64;
             let mut next_collect = Instant::now();
@@ -421,7 +493,16 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                     let jitter = rand::thread_rng().gen_range(0..=secs * 100);
                     next_collect = Instant::now() + Duration::from_millis(secs * 900 + jitter);
                 }
-                match deliver(&client, &settings, &mut state, &queue, &answers).await {
+                match deliver(
+                    &client,
+                    &settings,
+                    &mut state,
+                    &queue,
+                    &answers,
+                    &mut attempts,
+                )
+                .await
+                {
                     Ok(delivered) => {
                         backoff = 1;
                         if delivered > 0 {
@@ -458,7 +539,8 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                         state.urgent = false;
                         collect(&settings, &mut state, &queue)?;
                         let (none, _) = tokio::sync::mpsc::unbounded_channel();
-                        deliver(&client, &settings, &mut state, &queue, &none).await?;
+                        deliver(&client, &settings, &mut state, &queue, &none, &mut attempts)
+                            .await?;
                     }
                     return Ok(());
                 }
@@ -559,6 +641,8 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                 "compliance": steward_agent::security::compliance_facts(),
                 "protection": clamav::protection(&settings.clamav_db, &dir),
                 "enrolled": load(&dir)?.map(|s| s.device_id),
+                "queued": Queue::open(&dir.join("queue")).and_then(|q| q.entries()).map_or(0, |e| e.len()),
+                "set_aside": Queue::open(&dir.join("queue")).and_then(|q| q.set_aside_reasons()).unwrap_or_default(),
             });
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
@@ -574,7 +658,7 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
 fn explain(lang: Lang, e: &steward_agent::AgentError) -> anyhow::Error {
     let key = match e {
         steward_agent::AgentError::Api { .. } => "agent-server-error",
-        steward_agent::AgentError::Transport(_) => "agent-unreachable",
+        steward_agent::AgentError::Transport { .. } => "agent-unreachable",
     };
     anyhow::anyhow!(t_args(lang, key, &[("message", e.to_string())]))
 }
@@ -688,6 +772,37 @@ fn print_status(lang: Lang, r: &serde_json::Value) {
             None => text(updates),
         },
     );
+    let queued = r["queued"].as_u64().unwrap_or(0);
+    line(
+        "agent-status-queued",
+        steward_core::i18n::t_counts(lang, "agent-status-queued-count", &[("count", queued)]),
+    );
+    for s in r["set_aside"].as_array().into_iter().flatten() {
+        let why = [
+            s["status"]
+                .as_u64()
+                .filter(|n| *n > 0)
+                .map(|n| n.to_string()),
+            s["code"].as_str().map(str::to_string),
+            s["message"].as_str().map(str::to_string),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+        line(
+            "agent-status-set-aside",
+            t_args(
+                lang,
+                "agent-status-set-aside-entry",
+                &[
+                    ("seq", s["seq"].to_string()),
+                    ("at", text(&s["at"])),
+                    ("reason", why),
+                ],
+            ),
+        );
+    }
     let enrolled = match r["enrolled"].as_str() {
         Some(id) => t_args(lang, "agent-enrolled", &[("id", id.to_string())]),
         None => t(lang, "agent-not-enrolled"),
@@ -707,6 +822,7 @@ fn collect(settings: &Settings, state: &mut State, queue: &Queue) -> anyhow::Res
         state.inventory_hash = hash.clone();
     }
     let receipts = std::mem::take(&mut state.receipts);
+    let set_aside = std::mem::take(&mut state.set_aside);
     save(dir, state)?;
     queue.push(&CheckinRequest {
         seq: state.seq,
@@ -717,18 +833,67 @@ fn collect(settings: &Settings, state: &mut State, queue: &Queue) -> anyhow::Res
         compliance: Some(steward_agent::security::compliance_facts()),
         action_results: receipts,
         app_installs: Vec::new(),
+        set_aside,
     })?;
     Ok(())
 }
 
+/// Attempts per queued snapshot that the server received but failed on (a 500, or the
+/// connection dropped after the request went out), since this agent started.
+type Attempts = std::collections::HashMap<PathBuf, u32>;
+
+/// A snapshot the server failed on this often is set aside: retrying does not fix it.
+const MAX_ATTEMPTS: u32 = 8;
+
+/// What to do with a snapshot after a failed attempt.
+enum Failed {
+    /// The server cannot be reached or is busy: keep it and stop for now.
+    Retry,
+    /// Set it aside (this often tried, with this answer), and go on with the next.
+    SetAside(u16, Option<String>, Option<String>),
+}
+
+fn classify(e: &steward_agent::AgentError, tries: u32) -> Failed {
+    use steward_agent::AgentError;
+    match e {
+        AgentError::Api {
+            status,
+            code,
+            message,
+        } => {
+            let code = (!code.is_empty()).then(|| code.clone());
+            let message = Some(steward_proto::text::clip(message, 500).to_string());
+            match *status {
+                // Credentials, timeouts and rate limits change with time, not with the snapshot.
+                401 | 408 | 429 => Failed::Retry,
+                // The server said it will never take this snapshot.
+                400..=499 => Failed::SetAside(*status, code, message),
+                500 if tries >= MAX_ATTEMPTS => Failed::SetAside(*status, code, message),
+                _ => Failed::Retry,
+            }
+        }
+        AgentError::Transport { message, reached } if *reached && tries >= MAX_ATTEMPTS => {
+            Failed::SetAside(
+                0,
+                None,
+                Some(steward_proto::text::clip(message, 500).to_string()),
+            )
+        }
+        AgentError::Transport { .. } => Failed::Retry,
+    }
+}
+
 /// Sends the queued snapshots, oldest first, removing each once the server answered it.
-/// Stops at the first one that could not be delivered. Returns how many were delivered.
+/// A snapshot the server refuses for good (or keeps failing on) is set aside with the reason
+/// and reported with the next one; a server that cannot be reached stops the round. Returns
+/// how many were delivered.
 async fn deliver(
     client: &Client,
     settings: &Settings,
     state: &mut State,
     queue: &Queue,
     answers: &Answers,
+    attempts: &mut Attempts,
 ) -> anyhow::Result<usize> {
     let dir = settings.dir.as_path();
     let mut delivered = 0;
@@ -736,6 +901,7 @@ async fn deliver(
         let req = Queue::read(&path)?;
         match client.checkin(&state.device_id, &state.secret, &req).await {
             Ok(resp) => {
+                attempts.remove(&path);
                 adopt_secret(dir, state, &resp)?;
                 if resp.send_inventory {
                     // The next snapshot carries the full inventory again.
@@ -748,14 +914,36 @@ async fn deliver(
                 Queue::remove(&path)?;
                 delivered += 1;
             }
-            Err(steward_agent::AgentError::Api { status, .. })
-                if (400..500).contains(&status) && ![401, 408, 429].contains(&status) =>
-            {
-                // The server will never take this snapshot; keeping it would block the rest.
-                tracing::warn!(file = %path.display(), status, "snapshot refused; dropped");
-                Queue::remove(&path)?;
+            Err(e) => {
+                let counted = matches!(
+                    &e,
+                    steward_agent::AgentError::Api { status: 500, .. }
+                        | steward_agent::AgentError::Transport { reached: true, .. }
+                );
+                let tries = attempts.get(&path).copied().unwrap_or(0) + u32::from(counted);
+                attempts.insert(path.clone(), tries);
+                match classify(&e, tries) {
+                    Failed::Retry => return Err(e.into()),
+                    Failed::SetAside(status, code, message) => {
+                        let why = steward_proto::SetAside {
+                            seq: req.seq,
+                            status,
+                            code,
+                            message,
+                            attempts: tries.max(1),
+                            at: steward_core::time::to_rfc3339(steward_core::time::now_ms()),
+                        };
+                        tracing::warn!(seq = req.seq, status, error = %e,
+                            "snapshot set aside; the next ones go on");
+                        queue.set_aside(&path, &why)?;
+                        attempts.remove(&path);
+                        // Its own contents are not sent again (they may be what the server
+                        // refuses); the report of it is.
+                        state.set_aside.push(why);
+                        save(dir, state)?;
+                    }
+                }
             }
-            Err(e) => return Err(e.into()),
         }
     }
     Ok(delivered)

@@ -367,9 +367,11 @@ pub struct AlertLatencyBench {
 /// webhook arriving at a receiver on 127.0.0.1.
 pub async fn alert_latency(
     store: steward_store::Store,
-    config: steward_server::Config,
+    mut config: steward_server::Config,
     b: AlertLatencyBench,
 ) -> anyhow::Result<serde_json::Value> {
+    // The receiver runs on loopback, which outbound requests may reach only when allowed.
+    config.outbound.allow = "127.0.0.1".into();
     use std::collections::HashMap;
     use steward_core::notify::{Channel, ChannelKind, GroupBy, NotifySettings};
     use steward_store::audit::Actor;

@@ -122,6 +122,12 @@ enum Command {
     /// Console users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Print the public-key pin of a certificate (`sha256//…`), for `steward-agent enroll --pin`.
+    TlsPin {
+        /// The server's certificate (PEM; the first certificate of a chain).
+        #[arg(long)]
+        cert: PathBuf,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -318,7 +324,18 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                     lang,
                     "cli-serve-listening",
                     &[
-                        ("url", format!("http://{}", listener.local_addr()?)),
+                        (
+                            "url",
+                            format!(
+                                "{}://{}",
+                                if config.tls.enabled() {
+                                    "https"
+                                } else {
+                                    "http"
+                                },
+                                listener.local_addr()?
+                            )
+                        ),
                         ("backend", store.backend().name().to_string())
                     ]
                 )
@@ -327,6 +344,11 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
         }
         Command::DefaultConfig => {
             print!("{}", Config::default_toml());
+            Ok(())
+        }
+        Command::TlsPin { cert } => {
+            let pin = steward_agent::tls::pin_of_file(&cert).map_err(anyhow::Error::msg)?;
+            println!("{pin}");
             Ok(())
         }
         Command::Demo {

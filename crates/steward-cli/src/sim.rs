@@ -369,6 +369,7 @@ impl SimDevice {
             } else {
                 Vec::new()
             },
+            set_aside: Vec::new(),
         }
     }
 }

@@ -12,7 +12,7 @@ const DAY_MS: i64 = 86_400_000;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Rule {
-    /// Devices of `platform` run at least `version` (other platforms pass).
+    /// Devices of `platform` run at least `version` (not applicable to other platforms).
     MinOsVersion {
         platform: Platform,
         version: String,
@@ -91,8 +91,44 @@ pub enum ComplianceState {
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum RuleOutcome {
     Pass,
-    Fail { detail: String },
-    Unknown { missing: String },
+    Fail {
+        detail: String,
+    },
+    Unknown {
+        missing: String,
+    },
+    /// The rule is about another platform: it neither passes nor fails, and is left out of
+    /// pass rates and counts.
+    NotApplicable,
+}
+
+/// How a device's rule results add up; rules that do not apply are counted apart.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub pass: usize,
+    pub fail: usize,
+    pub unknown: usize,
+    pub not_applicable: usize,
+}
+
+impl Tally {
+    pub fn of(results: &[RuleResult]) -> Tally {
+        let mut t = Tally::default();
+        for r in results {
+            match r.outcome {
+                RuleOutcome::Pass => t.pass += 1,
+                RuleOutcome::Fail { .. } => t.fail += 1,
+                RuleOutcome::Unknown { .. } => t.unknown += 1,
+                RuleOutcome::NotApplicable => t.not_applicable += 1,
+            }
+        }
+        t
+    }
+
+    /// Rules that apply to the device.
+    pub fn applicable(&self) -> usize {
+        self.pass + self.fail + self.unknown
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,7 +194,7 @@ fn check(rule: &Rule, f: &DeviceFacts, now_ms: i64) -> RuleOutcome {
     match rule {
         Rule::MinOsVersion { platform, version } => {
             if *platform != f.platform {
-                return Pass;
+                return RuleOutcome::NotApplicable;
             }
             match compare_versions(f.os_version, version) {
                 Some(std::cmp::Ordering::Less) => Fail {
@@ -266,9 +302,8 @@ pub fn evaluate(
             });
         }
     }
-    let unknown = results
-        .iter()
-        .any(|r| matches!(r.outcome, RuleOutcome::Unknown { .. }));
+    let tally = Tally::of(&results);
+    let unknown = tally.unknown > 0;
     let (state, failing_since) = match grace {
         Some(hours) => {
             let since = failing_since.unwrap_or(now_ms);
@@ -282,6 +317,8 @@ pub fn evaluate(
             (state, Some(since))
         }
         None if unknown => (ComplianceState::Error, None),
+        // Assigned policies whose every rule is about another platform judge nothing.
+        None if tally.applicable() == 0 => (ComplianceState::NotEvaluated, None),
         None => (ComplianceState::Compliant, None),
     };
     Evaluation {
@@ -367,6 +404,37 @@ mod tests {
         let e = evaluate(&[&pol], &facts, NOW, None);
         assert_eq!(e.state, ComplianceState::Compliant, "{:?}", e.results);
         assert_eq!(e.results.len(), 9);
+        assert_eq!(
+            e.results[1].outcome,
+            RuleOutcome::NotApplicable,
+            "a Windows rule on a Linux device"
+        );
+        assert_eq!(
+            Tally::of(&e.results),
+            Tally {
+                pass: 8,
+                fail: 0,
+                unknown: 0,
+                not_applicable: 1
+            }
+        );
+        let windows_only = policy(
+            vec![Rule::MinOsVersion {
+                platform: Platform::Windows,
+                version: "10.0.19045".into(),
+            }],
+            0,
+        );
+        let e = evaluate(&[&windows_only], &facts, NOW, None);
+        assert_eq!(
+            e.state,
+            ComplianceState::NotEvaluated,
+            "nothing applies, nothing passes"
+        );
+        assert_eq!(
+            serde_json::to_value(&e.results[0]).expect("json")["result"],
+            "not_applicable"
+        );
 
         let old = DeviceFacts {
             os_version: "11",

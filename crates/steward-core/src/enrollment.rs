@@ -1,6 +1,6 @@
 //! Whether an enrollment may go ahead. The store supplies the token record; this module decides.
 
-use steward_proto::{EnrollRequest, ErrorCode, OsFacts, Platform, MAX_FIELD_LEN};
+use steward_proto::{EnrollRequest, ErrorCode, Platform, MAX_FIELD_LEN};
 
 /// What the store knows about an enrollment token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,21 +20,6 @@ pub fn valid_field(value: &str, required: bool) -> bool {
     !(required && value.trim().is_empty())
         && value.len() <= MAX_FIELD_LEN
         && !value.chars().any(char::is_control)
-}
-
-/// Checks the OS facts of a check-in (they name the device and its OS in lists).
-pub fn validate_os(os: &OsFacts) -> Result<(), ErrorCode> {
-    let ok = valid_field(&os.name, false)
-        && valid_field(&os.version, false)
-        && valid_field(&os.build, false)
-        && valid_field(&os.kernel, false)
-        && valid_field(&os.hostname, false)
-        && valid_field(&os.arch, false);
-    if ok {
-        Ok(())
-    } else {
-        Err(ErrorCode::InvalidField)
-    }
 }
 
 /// Checks the request's own fields (before any token look-up).
@@ -151,14 +136,5 @@ mod tests {
         assert_eq!(validate_request(&req), Err(ErrorCode::MalformedRequest));
         req.hostname = " ".into();
         assert_eq!(validate_request(&req), Err(ErrorCode::MalformedRequest));
-        let mut os = OsFacts {
-            hostname: "pc".into(),
-            ..Default::default()
-        };
-        assert_eq!(validate_os(&os), Ok(()));
-        os.kernel = "k".repeat(MAX_FIELD_LEN + 1);
-        assert_eq!(validate_os(&os), Err(ErrorCode::InvalidField));
-        os.kernel = "6.1\n".into();
-        assert_eq!(validate_os(&os), Err(ErrorCode::InvalidField));
     }
 }

@@ -182,6 +182,31 @@ pub fn t_args(lang: Lang, key: &str, args: &[(&'static str, String)]) -> String 
     LOCALES.lookup_with_args(&lang.langid(), key, &map)
 }
 
+/// Looks up a message whose arguments are counts, passed as numbers so the catalog can pick
+/// the language's plural form (`{ $count -> [one] … *[other] … }`).
+pub fn t_counts(lang: Lang, key: &str, counts: &[(&'static str, u64)]) -> String {
+    t_args_counts(lang, key, &[], counts)
+}
+
+/// A message with text arguments and counts (the counts pick plural forms).
+pub fn t_args_counts(
+    lang: Lang,
+    key: &str,
+    args: &[(&'static str, String)],
+    counts: &[(&'static str, u64)],
+) -> String {
+    let mut map: HashMap<Cow<'static, str>, FluentValue> = args
+        .iter()
+        .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+        .collect();
+    map.extend(
+        counts
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(*v))),
+    );
+    LOCALES.lookup_with_args(&lang.langid(), key, &map)
+}
+
 /// Looks up a message whose arguments were stored (an alert's reason, for one).
 pub fn t_map(lang: Lang, key: &str, args: &std::collections::BTreeMap<String, String>) -> String {
     let map: HashMap<Cow<'static, str>, FluentValue> = args

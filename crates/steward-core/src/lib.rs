@@ -8,6 +8,7 @@ pub mod health;
 pub mod history;
 pub mod i18n;
 pub mod kb;
+pub mod limits;
 pub mod load;
 pub mod notify;
 pub mod policy;

@@ -197,6 +197,27 @@ pub struct CheckinRequest {
     /// contact).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub app_installs: Vec<AppInstall>,
+    /// Earlier snapshots the agent gave up sending (the server refused them for a reason
+    /// retrying cannot fix), reported once each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub set_aside: Vec<SetAside>,
+}
+
+/// A snapshot the agent set aside: which one, what the server answered, how often it tried.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SetAside {
+    pub seq: u64,
+    /// The HTTP status (0 when the connection failed).
+    pub status: u16,
+    /// The server's error code, when it gave one.
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    pub attempts: u32,
+    /// RFC 3339 time it was set aside.
+    pub at: String,
 }
 
 /// The install result of one app on the device.

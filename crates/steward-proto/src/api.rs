@@ -181,7 +181,6 @@ pub struct UserInfo {
     /// Device groups the user is limited to; empty means all devices.
     pub groups: Vec<String>,
     pub disabled: bool,
-    pub locked_until: Option<String>,
     pub created_at: String,
 }
 

@@ -35,10 +35,22 @@ pub enum ErrorCode {
     DeviceRetired,
     Overloaded,
     Internal,
+    // Limits and hostile input.
+    /// A text field is longer than its limit (the error names the field).
+    FieldTooLong,
+    /// A list or map has more entries (or nests deeper) than its limit.
+    TooManyEntries,
+    /// Too many failed attempts from this address: wait (`Retry-After`) and try again.
+    TooManyAttempts,
+    /// The database cannot be reached right now.
+    Unavailable,
+    /// An outbound address (webhook, feed) is refused: not http(s), or a private, loopback or
+    /// link-local address that `outbound.allow` does not name.
+    OutboundRefused,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 26] = [
+    pub const ALL: [ErrorCode; 31] = [
         ErrorCode::MalformedJson,
         ErrorCode::InvalidField,
         ErrorCode::PayloadTooLarge,
@@ -65,6 +77,11 @@ impl ErrorCode {
         ErrorCode::DeviceRetired,
         ErrorCode::Overloaded,
         ErrorCode::Internal,
+        ErrorCode::FieldTooLong,
+        ErrorCode::TooManyEntries,
+        ErrorCode::TooManyAttempts,
+        ErrorCode::Unavailable,
+        ErrorCode::OutboundRefused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -95,6 +112,11 @@ impl ErrorCode {
             ErrorCode::DeviceRetired => "device_retired",
             ErrorCode::Overloaded => "overloaded",
             ErrorCode::Internal => "internal",
+            ErrorCode::FieldTooLong => "field_too_long",
+            ErrorCode::TooManyEntries => "too_many_entries",
+            ErrorCode::TooManyAttempts => "too_many_attempts",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::OutboundRefused => "outbound_refused",
         }
     }
 
@@ -110,13 +132,16 @@ impl ErrorCode {
             | ErrorCode::BadCompression
             | ErrorCode::InvalidCursor
             | ErrorCode::InvalidQuery
-            | ErrorCode::MalformedRequest => 400,
+            | ErrorCode::MalformedRequest
+            | ErrorCode::FieldTooLong
+            | ErrorCode::TooManyEntries
+            | ErrorCode::OutboundRefused => 400,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::Unauthorized | ErrorCode::DeviceRetired | ErrorCode::InvalidCredentials => {
                 401
             }
-            ErrorCode::AccountLocked => 429,
+            ErrorCode::AccountLocked | ErrorCode::TooManyAttempts => 429,
             ErrorCode::Forbidden
             | ErrorCode::CsrfMismatch
             | ErrorCode::UnknownToken
@@ -127,7 +152,7 @@ impl ErrorCode {
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::DuplicateDevice | ErrorCode::Conflict | ErrorCode::MailNotConfigured => 409,
-            ErrorCode::Overloaded => 503,
+            ErrorCode::Overloaded | ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
         }
     }
@@ -149,4 +174,8 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     pub code: ErrorCode,
     pub message: String,
+    /// The field a refusal is about (`os.locale`, `protection.detections[3].threat_name`),
+    /// when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
 }

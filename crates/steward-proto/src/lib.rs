@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod api;
 pub mod error;
+pub mod text;
 
 pub use agent::*;
 pub use api::*;

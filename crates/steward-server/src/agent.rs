@@ -10,8 +10,7 @@ use steward_core::history::state_hash;
 use steward_core::load::checkin_interval;
 use steward_core::{enrollment, secret};
 use steward_proto::{
-    inventory_hash, AppInstall, CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse,
-    ErrorCode,
+    inventory_hash, CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse, ErrorCode,
 };
 use steward_store::audit::{Actor, AuditRecord};
 use steward_store::writer::{AttemptRecord, CheckinWrite, EnrollWrite};
@@ -19,7 +18,7 @@ use steward_store::{DeviceAuth, WriteOp, WriteOutcome};
 
 use crate::auth::bearer;
 use crate::body::JsonBody;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::AppState;
 
 /// Prefix of device secrets.
@@ -252,17 +251,17 @@ pub async fn checkin(
     State(state): State<AppState>,
     device: Device,
     JsonBody(req): JsonBody<CheckinRequest>,
-) -> Result<Json<CheckinResponse>, ApiError> {
+) -> Result<Json<CheckinResponse>, FieldError> {
     if state.writer.queue_depth() > state.config.checkin.max_queue as usize {
         state.metrics.checkin("overloaded");
         return Err(ErrorCode::Overloaded.into());
     }
     state.checkins_this_second.fetch_add(1, Ordering::Relaxed);
-    enrollment::validate_os(&req.os)?;
-    if req.app_installs.len() > 500 || !req.app_installs.iter().all(AppInstall::is_valid) {
-        return Err(ApiError(ErrorCode::InvalidField));
-    }
-    let seq = i64::try_from(req.seq).map_err(|_| ApiError(ErrorCode::InvalidField))?;
+    steward_core::limits::check_checkin(&req)?;
+    let seq = i64::try_from(req.seq).map_err(|_| FieldError {
+        code: ErrorCode::InvalidField,
+        field: Some("seq".into()),
+    })?;
     let now = state.clock.now_ms();
     let interval = current_interval(&state);
     if device.used_new_secret {
@@ -284,6 +283,25 @@ pub async fn checkin(
     } else {
         None
     };
+    if !req.set_aside.is_empty() {
+        let events: Vec<(&str, serde_json::Value)> = req
+            .set_aside
+            .iter()
+            .map(|s| {
+                (
+                    "snapshot_set_aside",
+                    serde_json::to_value(s).unwrap_or_default(),
+                )
+            })
+            .collect();
+        if let Err(e) = state
+            .store
+            .add_device_events(&device.id, &events, now)
+            .await
+        {
+            tracing::warn!(error = %e, "set-aside snapshots not recorded");
+        }
+    }
     if !req.action_results.is_empty() {
         crate::announce::receipts(&state, &device.id, &req.action_results, now).await;
         crate::helpdesk::answers(&state, &device.id, &req.action_results, now).await;
@@ -377,16 +395,18 @@ pub async fn checkin(
         }
         WriteOutcome::Retired => {
             state.cache.remove(&device.id);
-            Err(refuse_retired(&state, &device.id, &peer_text(device.peer)).await)
+            Err(refuse_retired(&state, &device.id, &peer_text(device.peer))
+                .await
+                .into())
         }
         WriteOutcome::UnknownDevice => {
             state.cache.remove(&device.id);
             state.metrics.checkin("unauthorized");
-            Err(ErrorCode::Unauthorized.into())
+            Err(ApiError(ErrorCode::Unauthorized).into())
         }
         other => {
             tracing::error!(?other, "unexpected check-in outcome");
-            Err(ErrorCode::Internal.into())
+            Err(ApiError(ErrorCode::Internal).into())
         }
     }
 }

@@ -17,6 +17,7 @@ use crate::api::{require_scope_of, valid_name_and_groups, Params};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{request_lang, ApiError};
+use crate::paging::{Order, Pages};
 use crate::AppState;
 
 /// A rule as the API takes it (the id comes from the path or is generated).
@@ -62,13 +63,9 @@ fn rule_from(state: &AppState, id: String, b: RuleBody) -> Result<AlertRule, Api
     })
 }
 
-pub async fn list_rules(State(state): State<AppState>) -> Json<Page<AlertRule>> {
+pub async fn list_rules(State(state): State<AppState>, Pages(p): Pages) -> Json<Page<AlertRule>> {
     let items = state.store.alert_rules().as_ref().clone();
-    Json(Page {
-        total: Some(items.len() as u64),
-        items,
-        next_cursor: None,
-    })
+    Json(p.page(items, Order::Asc, |r| r.id.clone()))
 }
 
 pub async fn get_rule(

@@ -18,6 +18,7 @@ use steward_store::announcements::{Announcement, Reach};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::paging::{Order, Pages};
 use crate::AppState;
 
 /// The action kind an agent shows to the device's user.
@@ -300,7 +301,10 @@ pub async fn welcome(state: &AppState, device_id: &str, locale: String) {
 
 /// `GET /api/v1/announcements`: newest first, with devices and owners reached, delivered
 /// through the agent and read.
-pub async fn list(State(state): State<AppState>) -> Result<Json<Page<AnnouncementView>>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Pages(p): Pages,
+) -> Result<Json<Page<AnnouncementView>>, ApiError> {
     let items: Vec<AnnouncementView> = state
         .store
         .list_announcements()
@@ -311,9 +315,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Page<Announcemen
             reach,
         })
         .collect();
-    Ok(Json(Page {
-        total: Some(items.len() as u64),
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(
+        p.page(items, Order::Desc, |a| a.announcement.id.clone()),
+    ))
 }

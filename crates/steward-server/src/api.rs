@@ -21,6 +21,7 @@ use steward_store::{DeviceQuery, SortField};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::paging::{Order, Pages};
 use crate::AppState;
 
 /// How many history entries a device page carries.
@@ -188,14 +189,10 @@ pub(crate) async fn require_scope_of(
 
 pub async fn list_enrollment_tokens(
     State(state): State<AppState>,
+    Pages(p): Pages,
 ) -> Result<Json<Page<EnrollmentTokenInfo>>, ApiError> {
     let items = state.store.list_enrollment_tokens().await?;
-    let total = Some(items.len() as u64);
-    Ok(Json(Page {
-        items,
-        next_cursor: None,
-        total,
-    }))
+    Ok(Json(p.page(items, Order::Desc, |t| t.id.clone())))
 }
 
 pub async fn get_enrollment_token(
@@ -348,13 +345,10 @@ pub async fn create_api_token(
 
 pub async fn list_api_tokens(
     State(state): State<AppState>,
+    Pages(p): Pages,
 ) -> Result<Json<Page<ApiTokenInfo>>, ApiError> {
     let items = state.store.list_api_tokens().await?;
-    Ok(Json(Page {
-        total: Some(items.len() as u64),
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(p.page(items, Order::Desc, |t| t.id.clone())))
 }
 
 /// Most rows one CSV export returns; `X-Next-Cursor` continues past it.
@@ -421,7 +415,7 @@ pub async fn list_audit(
     for e in &page.items {
         let json =
             |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
-        w.write_record([
+        let cells = [
             e.id.to_string(),
             e.at.clone(),
             e.actor.clone(),
@@ -434,7 +428,12 @@ pub async fn list_audit(
             json(&e.after),
             e.remote_addr.clone(),
             e.outcome.clone(),
-        ])
+        ];
+        w.write_record(
+            cells
+                .iter()
+                .map(|c| steward_proto::text::csv_cell(c).into_owned()),
+        )
         .map_err(write_err)?;
     }
     let body = w.into_inner().map_err(|_| ApiError(ErrorCode::Internal))?;
@@ -540,13 +539,10 @@ fn policy_from(id: String, b: PolicyBody) -> Result<steward_core::compliance::Po
 
 pub async fn list_policies(
     State(state): State<AppState>,
+    Pages(p): Pages,
 ) -> Result<Json<Page<steward_core::compliance::Policy>>, ApiError> {
     let items = state.store.list_policies().await?;
-    Ok(Json(Page {
-        total: Some(items.len() as u64),
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(p.page(items, Order::Asc, |x| x.id.clone())))
 }
 
 pub async fn get_policy(

@@ -114,13 +114,23 @@ pub async fn authenticate(
     headers: &HeaderMap,
     remote_addr: &str,
 ) -> Result<Caller, ApiError> {
-    let now = now_ms();
+    let now = state.clock.now_ms();
     if let Some(token) = bearer(headers) {
         let auth = state
             .store
             .api_token_by_hash(&secret::hash(token))
             .await?
-            .ok_or(ApiError(ErrorCode::Unauthorized))?;
+            .ok_or_else(|| {
+                // A valid token always works; an address that keeps presenting unknown ones
+                // is told to wait, and those refusals are no longer audited one by one.
+                let throttled = state.throttle.check_credential(remote_addr, now).is_err();
+                state.throttle.credential_failed(remote_addr, now);
+                ApiError(if throttled {
+                    ErrorCode::TooManyAttempts
+                } else {
+                    ErrorCode::Unauthorized
+                })
+            })?;
         if auth.revoked || auth.expires_at.is_some_and(|e| e <= now) {
             return Err(ApiError(ErrorCode::Unauthorized));
         }
@@ -279,7 +289,13 @@ pub async fn create_user(
                 language: Lang::En.code().into(),
                 roles: roles.to_vec(),
                 groups: groups.to_vec(),
-                password_hash: hash_password(password)?,
+                password_hash: {
+                    // Not on the async workers: argon2 takes tens of milliseconds.
+                    let password = password.to_string();
+                    tokio::task::spawn_blocking(move || hash_password(&password))
+                        .await
+                        .map_err(|_| ApiError(ErrorCode::Internal))??
+                },
                 created_at: now_ms(),
             },
             actor,
@@ -317,60 +333,95 @@ pub struct SignedIn {
     pub info: SessionInfo,
 }
 
+/// A throttled attempt: `429 too_many_attempts` with `Retry-After`.
+pub fn too_many_attempts(wait: crate::throttle::Wait) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut r = ApiError(ErrorCode::TooManyAttempts).into_response();
+    if let Ok(v) = HeaderValue::from_str(&wait.secs.to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+/// Why a sign-in failed.
+pub enum SignInError {
+    /// Wrong e-mail or password (the same for an unknown address), or a refusal.
+    Refused(ApiError),
+    /// Too many failures from this address: wait.
+    Throttled(crate::throttle::Wait),
+}
+
+impl From<ApiError> for SignInError {
+    fn from(e: ApiError) -> Self {
+        SignInError::Refused(e)
+    }
+}
+
+impl From<steward_store::StoreError> for SignInError {
+    fn from(e: steward_store::StoreError) -> Self {
+        SignInError::Refused(e.into())
+    }
+}
+
+impl SignInError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            SignInError::Refused(e) => e.0,
+            SignInError::Throttled(_) => ErrorCode::TooManyAttempts,
+        }
+    }
+}
+
+impl axum::response::IntoResponse for SignInError {
+    fn into_response(self) -> axum::response::Response {
+        match self {
+            SignInError::Refused(e) => e.into_response(),
+            SignInError::Throttled(w) => too_many_attempts(w),
+        }
+    }
+}
+
 /// Checks e-mail and password. Unknown e-mails and wrong passwords fail alike (same error,
-/// same argon2 work); repeated failures lock the account for a while.
+/// same argon2 work, on the hashing pool); repeated failures from one address are delayed
+/// (see `throttle`), the same way whether the account exists or not.
 pub async fn sign_in(
     state: &AppState,
     email: &str,
     password: &str,
     remote: &str,
-) -> Result<SignedIn, ApiError> {
-    let now = now_ms();
+) -> Result<SignedIn, SignInError> {
+    let now = state.clock.now_ms();
     let email = email.trim().to_ascii_lowercase();
+    let account = steward_proto::text::clip(&email, MAX_FIELD_LEN).to_string();
+    state
+        .throttle
+        .check_sign_in(&account, remote, now)
+        .map_err(SignInError::Throttled)?;
     let user: Option<UserRecord> = if email.len() <= MAX_FIELD_LEN {
         state.store.user_by_email(&email).await?
     } else {
         None
     };
-    let anonymous = Actor::anonymous(&email.chars().take(64).collect::<String>(), remote);
-    let Some(user) = user else {
-        let _ = verify_password(dummy_hash(), password);
-        audit_via_writer(
-            state,
-            login_record(anonymous, "auth.login_failed", &email, "failed"),
-        )
-        .await;
-        return Err(ApiError(ErrorCode::InvalidCredentials));
+    // The audit log (administrators only) names the account that was tried, when it exists.
+    let actor = match &user {
+        Some(u) => Actor::user(&u.info.id, &u.info.email, &u.roles, remote),
+        None => Actor::anonymous(&email.chars().take(64).collect::<String>(), remote),
     };
-    let user_actor = Actor::user(&user.info.id, &user.info.email, &user.roles, remote);
-    let password_ok = verify_password(&user.password_hash, password);
-    if user.locked_until.is_some_and(|t| t > now) {
+    let hash = match &user {
+        Some(u) => u.password_hash.clone(),
+        None => dummy_hash().to_string(),
+    };
+    let password_ok = state.hasher.verify(hash, password.to_string()).await?;
+    let Some(user) = user.filter(|u| password_ok && !u.disabled) else {
+        state.throttle.sign_in_failed(&account, remote, now);
         audit_via_writer(
             state,
-            login_record(user_actor, "auth.login_locked", &email, "denied"),
+            login_record(actor, "auth.login_failed", &email, "failed"),
         )
         .await;
-        return Err(ApiError(ErrorCode::AccountLocked));
-    }
-    if !password_ok || user.disabled {
-        let auth = &state.config.auth;
-        state
-            .store
-            .record_login_failure(
-                &user.info.id,
-                now,
-                i64::from(auth.lockout_after),
-                i64::from(auth.lockout_secs) * 1000,
-            )
-            .await?;
-        audit_via_writer(
-            state,
-            login_record(user_actor, "auth.login_failed", &email, "failed"),
-        )
-        .await;
-        return Err(ApiError(ErrorCode::InvalidCredentials));
-    }
-    state.store.record_login_success(&user.info.id).await?;
+        return Err(ApiError(ErrorCode::InvalidCredentials).into());
+    };
+    state.throttle.sign_in_succeeded(&account, remote);
     let cookie_value = secret::generate("stws_");
     let csrf_token = secret::generate("");
     let expires_at = now + i64::from(state.config.auth.session_ttl_secs) * 1000;
@@ -385,7 +436,7 @@ pub async fn sign_in(
             remote,
         )
         .await?;
-    audit_via_writer(state, login_record(user_actor, "auth.login", &email, "ok")).await;
+    audit_via_writer(state, login_record(actor, "auth.login", &email, "ok")).await;
     Ok(SignedIn {
         cookie_value,
         info: SessionInfo {

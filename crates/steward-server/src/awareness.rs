@@ -4,7 +4,6 @@
 //! plan, and the readiness checklist computed live.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -24,6 +23,7 @@ use steward_store::awareness::{Feed, NoticeAction, NoticeState};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{request_lang, ApiError};
+use crate::paging::{Order, Pages, Paging};
 use crate::AppState;
 
 const PLAN: &str = "ops_plan";
@@ -153,6 +153,10 @@ pub struct NoticeFilter {
     /// Only notices naming this feature.
     #[serde(default)]
     pub feature: Option<String>,
+    #[serde(default)]
+    pub limit: Option<String>,
+    #[serde(default)]
+    pub cursor: Option<String>,
 }
 
 impl NoticeFilter {
@@ -185,18 +189,54 @@ pub async fn list_notices(
     query: Result<Query<NoticeFilter>, QueryRejection>,
 ) -> Result<Json<Page<NoticeView>>, ApiError> {
     let Query(filter) = query.map_err(|_| ApiError(ErrorCode::InvalidQuery))?;
+    let paging = Paging::parse(filter.limit.as_deref(), filter.cursor.as_deref())?;
+    // The cursor is the creation time and id of the last notice shown.
+    let mut before: Option<(i64, String)> = match &paging.after {
+        None => None,
+        Some(c) => {
+            let (at, id) = c
+                .split_once(':')
+                .and_then(|(at, id)| Some((at.parse::<i64>().ok()?, id.to_string())))
+                .ok_or(ApiError(ErrorCode::InvalidCursor))?;
+            Some((at, id))
+        }
+    };
     let lang = request_lang(&headers);
     let user = caller.user_id.clone().unwrap_or_default();
     let mut items = Vec::new();
-    for (n, s) in state.store.list_notices(&user, 1000).await? {
-        if filter.keeps(&n, &s)? {
+    let mut next_cursor = None;
+    // The filters are applied here, so read in batches until the page is full.
+    'walk: loop {
+        let batch = state
+            .store
+            .notices_before(&user, before.as_ref().map(|(a, i)| (*a, i.as_str())), 500)
+            .await?;
+        let exhausted = batch.len() < 500;
+        for (n, s) in batch {
+            before = Some((n.created_at, n.id.clone()));
+            if !filter.keeps(&n, &s)? {
+                continue;
+            }
+            if items.len() == paging.limit {
+                let last: &NoticeView = &items[paging.limit - 1];
+                next_cursor = Some(crate::paging::encode(&format!(
+                    "{}:{}",
+                    last.notice.created_at, last.notice.id
+                )));
+                break 'walk;
+            }
             items.push(view(n, s, lang));
         }
+        if exhausted {
+            break;
+        }
     }
+    // Counted only when the whole list fits in this page (counting costs a full walk).
+    let total = (paging.after.is_none() && next_cursor.is_none()).then_some(items.len() as u64);
     Ok(Json(Page {
-        total: Some(items.len() as u64),
         items,
-        next_cursor: None,
+        next_cursor,
+        total,
     }))
 }
 
@@ -399,16 +439,15 @@ fn feed_template(defaults: &serde_json::Value) -> Result<NoticeBody, ApiError> {
     serde_json::from_value(v).map_err(|_| ApiError(ErrorCode::InvalidField))
 }
 
-pub async fn list_feeds(State(state): State<AppState>) -> Result<Json<Page<Feed>>, ApiError> {
+pub async fn list_feeds(
+    State(state): State<AppState>,
+    Pages(p): Pages,
+) -> Result<Json<Page<Feed>>, ApiError> {
     let items = state.store.list_feeds().await?;
-    Ok(Json(Page {
-        total: Some(items.len() as u64),
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(p.page(items, Order::Asc, |f| f.id.clone())))
 }
 
-fn feed_from(id: String, b: FeedBody) -> Result<Feed, ApiError> {
+fn feed_from(state: &AppState, id: String, b: FeedBody) -> Result<Feed, ApiError> {
     if b.name.trim().is_empty()
         || !(b.url.starts_with("http://") || b.url.starts_with("https://"))
         || b.interval_minutes == 0
@@ -416,6 +455,10 @@ fn feed_from(id: String, b: FeedBody) -> Result<Feed, ApiError> {
     {
         return Err(ApiError(ErrorCode::InvalidField));
     }
+    state
+        .outbound
+        .check(&b.url)
+        .map_err(|_| ApiError(ErrorCode::OutboundRefused))?;
     notice_from(String::new(), feed_template(&b.defaults)?, 0)?;
     Ok(Feed {
         id,
@@ -433,7 +476,7 @@ pub async fn create_feed(
     caller: Caller,
     JsonBody(b): JsonBody<FeedBody>,
 ) -> Result<(StatusCode, Json<Feed>), ApiError> {
-    let f = feed_from(uuid::Uuid::now_v7().to_string(), b)?;
+    let f = feed_from(&state, uuid::Uuid::now_v7().to_string(), b)?;
     state
         .store
         .put_feed(&f, state.clock.now_ms(), &caller.actor())
@@ -450,7 +493,7 @@ pub async fn update_feed(
     JsonBody(b): JsonBody<FeedBody>,
 ) -> Result<Json<Feed>, ApiError> {
     let before = state.store.feed(&id).await?;
-    let mut f = feed_from(id, b)?;
+    let mut f = feed_from(&state, id, b)?;
     f.last_fetched_at = before.last_fetched_at;
     f.last_error = before.last_error;
     state
@@ -486,22 +529,10 @@ pub struct FetchResult {
 pub async fn fetch_feed(state: &AppState, feed: &Feed) -> Result<FetchResult, ApiError> {
     let now = state.clock.now_ms();
     let template = notice_from(String::new(), feed_template(&feed.defaults)?, now)?;
-    let got = async {
-        let resp = reqwest::Client::new()
-            .get(&feed.url)
-            .timeout(Duration::from_secs(u64::from(
-                state.config.notify.timeout_secs,
-            )))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        if !resp.status().is_success() {
-            return Err(format!("HTTP {}", resp.status().as_u16()));
-        }
-        let bytes = resp.bytes().await.map_err(|e| e.to_string())?;
-        parse_feed(&bytes)
-    }
-    .await;
+    let got = match state.outbound.get(&feed.url).await {
+        Ok(bytes) => parse_feed(&bytes),
+        Err(e) => Err(e),
+    };
     let mut out = FetchResult::default();
     match got {
         Err(e) => out.error = Some(e),

@@ -21,6 +21,61 @@ pub struct Config {
     pub fleet: FleetConfig,
     pub notify: NotifyConfig,
     pub awareness: AwarenessConfig,
+    pub tls: TlsConfig,
+    pub outbound: OutboundConfig,
+}
+
+/// HTTPS: the server's certificate chain and key (PEM files), reloaded when they change.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TlsConfig {
+    /// PEM certificate chain; with `key_file`, `listen` serves HTTPS.
+    pub cert_file: String,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: String,
+    /// Seconds between looks at the two files; a change is loaded without a restart (so is
+    /// SIGHUP).
+    pub reload_secs: u32,
+    /// An address that answers plain HTTP with a redirect to HTTPS (`0.0.0.0:80`); empty: none.
+    pub redirect_http_from: String,
+}
+
+impl TlsConfig {
+    pub fn enabled(&self) -> bool {
+        !self.cert_file.is_empty()
+    }
+}
+
+impl Default for TlsConfig {
+    fn default() -> Self {
+        TlsConfig {
+            cert_file: String::new(),
+            key_file: String::new(),
+            reload_secs: 60,
+            redirect_http_from: String::new(),
+        }
+    }
+}
+
+/// Requests the server makes (webhooks, chat, vendor feeds).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct OutboundConfig {
+    /// Comma-separated CIDRs (`10.1.0.0/16`) and host names that may be reached although they
+    /// are (or resolve to) loopback, private or link-local addresses; everything else of that
+    /// kind is refused.
+    pub allow: String,
+    /// Largest response body read from a feed (bytes); error bodies are read up to 4 KiB.
+    pub max_response_bytes: u64,
+}
+
+impl Default for OutboundConfig {
+    fn default() -> Self {
+        OutboundConfig {
+            allow: String::new(),
+            max_response_bytes: 10 * 1024 * 1024,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -158,6 +213,8 @@ impl Default for Config {
             fleet: FleetConfig::default(),
             notify: NotifyConfig::default(),
             awareness: AwarenessConfig::default(),
+            tls: TlsConfig::default(),
+            outbound: OutboundConfig::default(),
         }
     }
 }
@@ -174,8 +231,10 @@ impl Default for CheckinConfig {
 }
 
 /// The top-level keys of the configuration, as the environment spells them (lower-cased).
-const TOP_LEVEL_KEYS: [&str; 8] = [
+const TOP_LEVEL_KEYS: [&str; 10] = [
     "awareness",
+    "tls",
+    "outbound",
     "listen",
     "data_dir",
     "database_url",
@@ -195,16 +254,20 @@ impl Config {
         }
         // Only variables naming a configuration key: others with the prefix (STEWARD_LANG,
         // STEWARD_CONFIG …) belong to other parts of Steward.
-        let env = Env::prefixed("STEWARD_")
-            .split("__")
-            .filter(|k| TOP_LEVEL_KEYS.contains(&k.as_str().split('.').next().unwrap_or("")));
+        let env = Env::prefixed("STEWARD_").split("__").filter(|k| {
+            // Keys arrive here as written (`CHECKIN.INTERVAL_SECS`); figment lower-cases
+            // them afterwards.
+            let top = k.as_str().split('.').next().unwrap_or("");
+            TOP_LEVEL_KEYS.iter().any(|t| t.eq_ignore_ascii_case(top))
+        });
         fig.merge(env).extract().map_err(Box::new)
     }
 
     /// The address notifications link to.
     pub fn console_url(&self) -> String {
         if self.notify.console_url.is_empty() {
-            format!("http://{}", self.listen)
+            let scheme = if self.tls.enabled() { "https" } else { "http" };
+            format!("{scheme}://{}", self.listen)
         } else {
             self.notify.console_url.trim_end_matches('/').to_string()
         }
@@ -221,6 +284,20 @@ impl Config {
         if self.notify.timeout_secs == 0 || self.notify.max_backoff_secs == 0 {
             return Err("notify.timeout_secs and notify.max_backoff_secs must be above 0".into());
         }
+        if self.tls.cert_file.is_empty() != self.tls.key_file.is_empty() {
+            return Err("tls.cert_file and tls.key_file go together".into());
+        }
+        if !self.tls.redirect_http_from.is_empty() {
+            if !self.tls.enabled() {
+                return Err("tls.redirect_http_from needs tls.cert_file and tls.key_file".into());
+            }
+            self.tls
+                .redirect_http_from
+                .parse::<SocketAddr>()
+                .map_err(|e| format!("tls.redirect_http_from: {e}"))?;
+        }
+        crate::outbound::Allow::parse(&self.outbound.allow)
+            .map_err(|e| format!("outbound.allow: {e}"))?;
         Ok(())
     }
 
@@ -252,7 +329,8 @@ impl Config {
              # Devices whose credentials and last state are cached in memory.\ncache_entries = {}\n\n\
              [auth]\n\
              # Console sessions end after this many seconds without use.\nsession_ttl_secs = {}\n\
-             # Failed sign-ins in a row that lock an account, and for how long (seconds).\n\
+             # Failed sign-ins for one account from one address before each further one waits\n\
+             # (1 s, doubling); the longest wait (seconds), also how long failures are remembered.\n\
              lockout_after = {}\nlockout_secs = {}\n\
              # Mark the session cookie Secure; set when Steward is served over HTTPS.\n\
              secure_cookies = {}\n\n\
@@ -276,7 +354,18 @@ impl Config {
              # (sooner when a notice's act-by date is sooner).\ngrace_days = {}\n\
              # Minutes within which a critical alert should be acknowledged (readiness).\n\
              ack_target_minutes = {}\n\
-             # Announcement e-mails sent per minute at most.\nannouncement_mails_per_minute = {}\n",
+             # Announcement e-mails sent per minute at most.\nannouncement_mails_per_minute = {}\n\n\
+             [tls]\n\
+             # PEM certificate chain and private key: with both, `listen` serves HTTPS.\n\
+             cert_file = \"\"\nkey_file = \"\"\n\
+             # Seconds between looks for new files (SIGHUP reloads at once).\nreload_secs = {}\n\
+             # An address answering plain HTTP with a redirect to HTTPS (\"0.0.0.0:80\"); empty: none.\n\
+             redirect_http_from = \"\"\n\n\
+             [outbound]\n\
+             # Webhooks, chat and feeds may not reach loopback, private or link-local addresses\n\
+             # unless named here: comma-separated CIDRs and host names (\"10.1.0.0/16,hooks.lan\").\n\
+             allow = \"\"\n\
+             # Largest feed response read (bytes).\nmax_response_bytes = {}\n",
             d.listen,
             d.data_dir.display(),
             d.checkin.interval_secs,
@@ -297,7 +386,9 @@ impl Config {
             d.notify.give_up_after_hours,
             d.awareness.grace_days,
             d.awareness.ack_target_minutes,
-            d.awareness.announcement_mails_per_minute
+            d.awareness.announcement_mails_per_minute,
+            d.tls.reload_secs,
+            d.outbound.max_response_bytes
         )
     }
 }
@@ -305,6 +396,19 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail returns its own error type
+    fn nested_keys_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("STEWARD_OUTBOUND__ALLOW", "127.0.0.0/8,hooks.lan");
+            jail.set_env("STEWARD_CHECKIN__INTERVAL_SECS", "15");
+            let c = Config::load(None).expect("load");
+            assert_eq!(c.checkin.interval_secs, 15);
+            assert_eq!(c.outbound.allow, "127.0.0.0/8,hooks.lan");
+            Ok(())
+        });
+    }
 
     #[test]
     fn default_file_parses_back_to_defaults_and_unknown_keys_fail() {

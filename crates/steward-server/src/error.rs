@@ -21,11 +21,17 @@ impl From<ErrorCode> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        match e {
+        match &e {
             StoreError::NotFound => ApiError(ErrorCode::NotFound),
-            StoreError::Invalid(what) if what == "cursor" => ApiError(ErrorCode::InvalidCursor),
+            StoreError::Invalid(what) if what.as_str() == "cursor" => {
+                ApiError(ErrorCode::InvalidCursor)
+            }
             StoreError::Invalid(_) | StoreError::Conflict(_) => ApiError(ErrorCode::InvalidField),
             StoreError::Closed => ApiError(ErrorCode::Overloaded),
+            e if e.is_unavailable() => {
+                tracing::warn!(error = %e, "database unavailable");
+                ApiError(ErrorCode::Unavailable)
+            }
             other => {
                 tracing::error!(error = %other, "storage error");
                 ApiError(ErrorCode::Internal)
@@ -34,15 +40,59 @@ impl From<StoreError> for ApiError {
     }
 }
 
-/// Marks a response as an API error so the middleware can translate it.
-#[derive(Debug, Clone, Copy)]
-struct ErrorMarker(ErrorCode);
+/// A refusal that names the field it is about (check-in limits).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub code: ErrorCode,
+    pub field: Option<String>,
+}
 
-fn render(code: ErrorCode, lang: Lang) -> Response {
+impl From<ApiError> for FieldError {
+    fn from(e: ApiError) -> Self {
+        FieldError {
+            code: e.0,
+            field: None,
+        }
+    }
+}
+
+impl From<ErrorCode> for FieldError {
+    fn from(code: ErrorCode) -> Self {
+        FieldError { code, field: None }
+    }
+}
+
+impl From<StoreError> for FieldError {
+    fn from(e: StoreError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+impl From<steward_core::limits::Invalid> for FieldError {
+    fn from(e: steward_core::limits::Invalid) -> Self {
+        FieldError {
+            code: e.code,
+            field: Some(e.field),
+        }
+    }
+}
+
+impl IntoResponse for FieldError {
+    fn into_response(self) -> Response {
+        render(self.code, Lang::En, self.field)
+    }
+}
+
+/// Marks a response as an API error so the middleware can translate it.
+#[derive(Debug, Clone)]
+struct ErrorMarker(ErrorCode, Option<String>);
+
+fn render(code: ErrorCode, lang: Lang, field: Option<String>) -> Response {
     let body = ErrorBody {
         error: ErrorDetail {
             code,
             message: error_message(lang, code),
+            field: field.clone(),
         },
     };
     let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
@@ -51,13 +101,27 @@ fn render(code: ErrorCode, lang: Lang) -> Response {
         resp.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
     }
-    resp.extensions_mut().insert(ErrorMarker(code));
+    if code == ErrorCode::TooManyAttempts {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    }
+    if code == ErrorCode::Unavailable {
+        resp.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+    }
+    resp.extensions_mut().insert(ErrorMarker(code, field));
     resp
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        render(self.0, Lang::En)
+        render(self.0, Lang::En, None)
+    }
+}
+
+impl From<ApiError> for Response {
+    fn from(e: ApiError) -> Response {
+        e.into_response()
     }
 }
 
@@ -73,6 +137,7 @@ pub fn request_lang(headers: &axum::http::HeaderMap) -> Lang {
 fn code_for_status(status: StatusCode) -> ErrorCode {
     match status.as_u16() {
         401 => ErrorCode::Unauthorized,
+        429 => ErrorCode::TooManyAttempts,
         403 => ErrorCode::Forbidden,
         404 => ErrorCode::NotFound,
         405 => ErrorCode::MethodNotAllowed,
@@ -99,12 +164,12 @@ pub async fn localize_errors(req: Request, next: Next) -> Response {
     {
         return resp;
     }
-    let code = match resp.extensions().get::<ErrorMarker>() {
+    let (code, field) = match resp.extensions().get::<ErrorMarker>() {
         Some(_) if lang == Lang::En => return resp,
-        Some(ErrorMarker(code)) => *code,
-        None => code_for_status(status),
+        Some(ErrorMarker(code, field)) => (*code, field.clone()),
+        None => (code_for_status(status), None),
     };
-    let mut out = render(code, lang);
+    let mut out = render(code, lang, field);
     *out.status_mut() = status;
     // Keep headers such as Allow or Retry-After from the original response.
     for (k, v) in resp.headers() {
@@ -113,4 +178,16 @@ pub async fn localize_errors(req: Request, next: Next) -> Response {
         }
     }
     out
+}
+
+/// A handler panicked: the request is answered 500 in the usual error shape (the connection
+/// stays), and the panic is logged with its message.
+pub fn on_panic(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = %message, "a request handler panicked");
+    ApiError(ErrorCode::Internal).into_response()
 }

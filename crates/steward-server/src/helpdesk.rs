@@ -24,6 +24,7 @@ use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{request_lang, ApiError};
 use crate::kb::{explain, Explained};
+use crate::paging::{Order, Pages, Paging};
 use crate::AppState;
 
 const PREFIX: &str = "request:";
@@ -66,7 +67,10 @@ pub async fn answers(state: &AppState, device_id: &str, results: &[ActionResult]
         let Some(id) = r.action_id.strip_prefix(PREFIX) else {
             continue;
         };
-        let message = r.message.as_deref().map(|m| &m[..m.len().min(2000)]);
+        let message = r
+            .message
+            .as_deref()
+            .map(|m| steward_proto::text::clip(m, 2000));
         if let Err(e) = state
             .store
             .answer_request(id, device_id, r.ok, r.code.as_deref(), message, now)
@@ -132,14 +136,11 @@ pub async fn list_requests(
     State(state): State<AppState>,
     caller: Caller,
     Path(device_id): Path<String>,
+    Pages(p): Pages,
 ) -> Result<Json<Page<DeviceRequest>>, ApiError> {
     visible_device(&state, &caller, &device_id).await?;
-    let items = state.store.device_requests(&device_id, 50).await?;
-    Ok(Json(Page {
-        total: Some(items.len() as u64),
-        items,
-        next_cursor: None,
-    }))
+    let items = state.store.device_requests(&device_id, 1000).await?;
+    Ok(Json(p.page(items, Order::Desc, |r| r.id.clone())))
 }
 
 #[derive(Debug, Deserialize)]
@@ -171,6 +172,10 @@ pub async fn add_note(
 #[serde(deny_unknown_fields)]
 pub struct UserSearch {
     pub q: String,
+    #[serde(default)]
+    pub limit: Option<String>,
+    #[serde(default)]
+    pub cursor: Option<String>,
 }
 
 /// `GET /api/v1/troubleshoot/users?q=`: device users whose address starts with `q`.
@@ -182,12 +187,9 @@ pub async fn find_users(
     if q.q.trim().is_empty() || q.q.len() > 320 {
         return Err(ApiError(ErrorCode::InvalidQuery));
     }
-    let items = state.store.owners_matching(&q.q, 20).await?;
-    Ok(Json(Page {
-        total: Some(items.len() as u64),
-        items,
-        next_cursor: None,
-    }))
+    let p = Paging::parse(q.limit.as_deref(), q.cursor.as_deref())?;
+    let items = state.store.owners_matching(&q.q, 1000).await?;
+    Ok(Json(p.page(items, Order::Asc, String::clone)))
 }
 
 /// What is wrong for a user, counted.

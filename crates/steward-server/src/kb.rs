@@ -24,6 +24,7 @@ use crate::api::Params;
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::{request_lang, ApiError};
+use crate::paging::{Order, Pages, Paging};
 use crate::AppState;
 
 const DAY_MS: i64 = 86_400_000;
@@ -123,13 +124,21 @@ pub fn starter_articles(now: i64) -> Vec<Article> {
 /// At start-up: the starter articles into an empty knowledge base, then every article into
 /// the search index.
 pub async fn open(state: &AppState) -> anyhow::Result<()> {
-    if state.store.count_articles().await? == 0 {
-        let now = state.clock.now_ms();
-        state
-            .store
-            .insert_articles(&starter_articles(now), &Actor::cli())
-            .await?;
+    // Two servers starting together on a new database seed the articles once.
+    let setup = state.store.setup_lock().await?;
+    let seeded = async {
+        if state.store.count_articles().await? == 0 {
+            let now = state.clock.now_ms();
+            state
+                .store
+                .insert_articles(&starter_articles(now), &Actor::cli())
+                .await?;
+        }
+        anyhow::Ok(())
     }
+    .await;
+    setup.release().await;
+    seeded?;
     let articles = state.store.articles().await?;
     let started = std::time::Instant::now();
     state.kb.rebuild(&articles)?;
@@ -354,9 +363,15 @@ pub struct SearchQuery {
     /// The language to prefer (else the request's).
     #[serde(default)]
     pub lang: Option<String>,
+    /// Results per page, 1 to 50 (default 10).
     #[serde(default)]
-    pub limit: Option<usize>,
+    pub limit: Option<String>,
+    #[serde(default)]
+    pub cursor: Option<String>,
 }
+
+/// Search results reachable by paging at most.
+const MAX_SEARCH_RESULTS: usize = 500;
 
 /// One search result.
 #[derive(Debug, Serialize)]
@@ -452,21 +467,37 @@ pub async fn search(
         Some(l) => Lang::parse(l).ok_or_else(bad)?,
         None => request_lang(&headers),
     };
-    let limit = q.limit.unwrap_or(10);
-    if !(1..=50).contains(&limit) {
-        return Err(bad());
-    }
+    let limit = match q.limit.as_deref() {
+        None => 10,
+        Some(l) => l
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=50).contains(n))
+            .ok_or_else(bad)?,
+    };
+    let paging = Paging::parse(Some(&limit.to_string()), q.cursor.as_deref())?;
+    let start = match &paging.after {
+        None => 0,
+        Some(a) => a
+            .parse::<usize>()
+            .ok()
+            .filter(|s| *s < MAX_SEARCH_RESULTS)
+            .ok_or(ApiError(ErrorCode::InvalidCursor))?,
+    };
+    // One more than the page, to know whether another follows.
+    let wanted = (start + limit + 1).min(MAX_SEARCH_RESULTS);
     let index = state.kb.clone();
     let text = q.q.clone();
-    let hits = tokio::task::spawn_blocking(move || index.search(&text, Some(lang), limit))
+    let hits = tokio::task::spawn_blocking(move || index.search(&text, Some(lang), wanted))
         .await
         .map_err(|_| ApiError(ErrorCode::Internal))?
         .map_err(|e| {
             tracing::error!(error = %e, "search failed");
             ApiError(ErrorCode::Internal)
         })?;
-    let mut items = Vec::with_capacity(hits.len());
-    for h in hits {
+    let more = hits.len() > start + limit;
+    let mut items = Vec::with_capacity(limit);
+    for h in hits.into_iter().skip(start).take(limit) {
         let Ok(a) = state.store.article(&h.article_id).await else {
             continue;
         };
@@ -480,10 +511,11 @@ pub async fn search(
             codes: a.codes,
         });
     }
+    let total = (start == 0 && !more).then_some(items.len() as u64);
     Ok(Json(Page {
-        total: Some(items.len() as u64),
         items,
-        next_cursor: None,
+        next_cursor: more.then(|| crate::paging::encode(&(start + limit).to_string())),
+        total,
     }))
 }
 
@@ -520,6 +552,7 @@ pub fn explain(code: &str, links: &[ArticleLink], lang: Lang) -> Explained {
 pub async fn failure_reasons(
     State(state): State<AppState>,
     headers: HeaderMap,
+    Pages(p): Pages,
 ) -> Result<Json<Page<Explained>>, ApiError> {
     let lang = request_lang(&headers);
     let links = state.kb.links();
@@ -527,23 +560,18 @@ pub async fn failure_reasons(
         .iter()
         .map(|r| explain(r.code, &links, lang))
         .collect();
-    Ok(Json(Page {
-        total: Some(items.len() as u64),
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(p.page(items, Order::Asc, |e| e.code.clone())))
 }
 
 /// `GET /api/v1/kb/gaps`: articles that rarely solve cases, and failure codes frequent in
 /// the last 30 days without an article that works.
-pub async fn list_gaps(State(state): State<AppState>) -> Result<Json<Page<Gap>>, ApiError> {
+pub async fn list_gaps(
+    State(state): State<AppState>,
+    Pages(p): Pages,
+) -> Result<Json<Page<Gap>>, ApiError> {
     let now = state.clock.now_ms();
     let scores = state.store.article_scores().await?;
     let failures = state.store.failure_counts(now - 30 * DAY_MS).await?;
     let items = gaps(&state.kb.links(), &scores, &failures, 5, 5);
-    Ok(Json(Page {
-        total: Some(items.len() as u64),
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(p.page_ranked(items)?))
 }

@@ -92,7 +92,13 @@ impl Tokenizer for KoreanBigrams {
                 {
                     j += 1;
                 }
-                push(start, end_of(j), text[start..end_of(j)].to_lowercase());
+                push(
+                    start,
+                    end_of(j),
+                    text.get(start..end_of(j))
+                        .unwrap_or_default()
+                        .to_lowercase(),
+                );
                 i = j + 1;
             } else {
                 i += 1;

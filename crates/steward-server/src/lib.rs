@@ -17,17 +17,24 @@ pub mod config;
 pub mod console;
 pub mod error;
 pub mod fleet;
+pub mod hashing;
+pub mod headers;
 pub mod helpdesk;
 pub mod kb;
 pub mod kb_index;
 pub mod metrics;
 pub mod notify;
+pub mod outbound;
+pub mod paging;
 pub mod policy;
+pub mod throttle;
+pub mod tls;
 pub mod training;
 pub mod users;
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,6 +68,12 @@ pub struct AppState {
     pub messages: Arc<announce::Waiting>,
     /// The knowledge base's search index.
     pub kb: Arc<kb_index::KbIndex>,
+    /// Failed sign-ins and credentials per address (in memory, per replica).
+    pub throttle: Arc<throttle::Throttle>,
+    /// Password hashing, off the async workers.
+    pub hasher: hashing::HashPool,
+    /// Webhooks, chat and feeds: public addresses only, bounded answers.
+    pub outbound: outbound::Outbound,
 }
 
 /// Every route of the server.
@@ -76,6 +89,9 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .merge(console::router())
         .fallback(|| async { error::ApiError(steward_proto::ErrorCode::NotFound) })
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::on_panic,
+        ))
         .layer(DefaultBodyLimit::max(body::MAX_BODY))
         .layer(RequestDecompressionLayer::new().gzip(true))
         .layer(axum::middleware::from_fn_with_state(
@@ -83,6 +99,10 @@ pub fn router(state: AppState) -> Router {
             metrics::track_latency,
         ))
         .layer(axum::middleware::from_fn(error::localize_errors))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            headers::security_headers,
+        ))
         .with_state(state)
 }
 
@@ -126,6 +146,17 @@ pub fn state(
     let cache = Arc::new(cache::DeviceCache::new(
         config.checkin.cache_entries as usize,
     ));
+    let throttle = Arc::new(throttle::Throttle::new(
+        config.auth.lockout_after,
+        config.auth.lockout_secs,
+    ));
+    // `Config::validate` refuses a list that does not parse; here it can only be valid.
+    let allow = outbound::Allow::parse(&config.outbound.allow).unwrap_or_default();
+    let outbound = outbound::Outbound::new(
+        allow,
+        Duration::from_secs(u64::from(config.notify.timeout_secs)),
+        config.outbound.max_response_bytes,
+    );
     (
         AppState {
             store,
@@ -139,6 +170,9 @@ pub fn state(
             clock,
             messages: Arc::default(),
             kb: Arc::new(kb_index::KbIndex::new().expect("an in-memory search index")),
+            throttle,
+            hasher: hashing::HashPool::for_this_machine(),
+            outbound,
         },
         handles,
     )
@@ -150,6 +184,7 @@ pub async fn serve(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    config.validate().map_err(|e| anyhow::anyhow!(e))?;
     let store = Store::open(&config.database_url()).await?;
     serve_with_store(listener, config, store, shutdown).await
 }
@@ -185,11 +220,41 @@ pub async fn serve_with_clock(
     let notifier = tokio::spawn(notify::notifier(state.clone()));
     let deliverer = tokio::spawn(notify::deliverer(state.clone()));
     let feeds = tokio::spawn(awareness::feed_poller(state.clone()));
+    let mut tasks = vec![ticker, sweeper, notifier, deliverer, feeds];
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await;
-    for task in [ticker, sweeper, notifier, deliverer, feeds] {
+    let tls = &state.config.tls;
+    let result = if tls.enabled() {
+        use axum::serve::ListenerExt;
+        let (cert, key) = (PathBuf::from(&tls.cert_file), PathBuf::from(&tls.key_file));
+        let current: tls::Current = Arc::new(std::sync::RwLock::new(
+            tls::load(&cert, &key).map_err(|e| anyhow::anyhow!(e))?,
+        ));
+        tasks.push(tokio::spawn(tls::reloader(
+            current.clone(),
+            cert,
+            key,
+            Duration::from_secs(u64::from(tls.reload_secs)),
+        )));
+        let https_port = listener.local_addr()?.port();
+        if !tls.redirect_http_from.is_empty() {
+            let plain = TcpListener::bind(&tls.redirect_http_from).await?;
+            let to_https = Router::new()
+                .fallback(move |req: axum::extract::Request| tls::redirect(https_port, req));
+            tasks.push(tokio::spawn(async move {
+                let _ = axum::serve(plain, to_https).await;
+            }));
+        }
+        // `tap_io` gives the listener the connection info (the peer's address) axum knows.
+        let listener = tls::TlsListener::new(listener, current)?.tap_io(|_| {});
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+    } else {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+    };
+    for task in tasks {
         task.abort();
         let _ = task.await;
     }

@@ -28,6 +28,7 @@ use crate::api::Params;
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::paging::{Order, Pages, Paging};
 use crate::AppState;
 
 /// How long the tasks sleep at most when nothing wakes them (another server instance may
@@ -60,7 +61,6 @@ pub async fn notifier(state: AppState) {
 /// Sends the outbox: each channel's due notifications in order, channels side by side.
 pub async fn deliverer(state: AppState) {
     let signals = state.store.signals();
-    let http = http_client(&state);
     loop {
         let now = state.clock.now_ms();
         let due = match state.store.due_deliveries(now, 256).await {
@@ -76,7 +76,7 @@ pub async fn deliverer(state: AppState) {
             by_channel.entry(d.channel_id.clone()).or_default().push(d);
         }
         futures::stream::iter(by_channel.into_values())
-            .for_each_concurrent(8, |list| deliver_channel(&state, &http, list))
+            .for_each_concurrent(8, |list| deliver_channel(&state, list))
             .await;
         if full {
             continue;
@@ -91,19 +91,9 @@ pub async fn deliverer(state: AppState) {
     }
 }
 
-fn http_client(state: &AppState) -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(u64::from(
-            state.config.notify.timeout_secs,
-        )))
-        .user_agent(concat!("Steward/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .unwrap_or_default()
-}
-
 /// Delivers one channel's notifications in order; stops at the first failure (the failure
 /// pushed the channel's other notifications back).
-async fn deliver_channel(state: &AppState, http: &reqwest::Client, list: Vec<Delivery>) {
+async fn deliver_channel(state: &AppState, list: Vec<Delivery>) {
     let cfg = &state.config.notify;
     for d in list {
         let r = Rendered {
@@ -130,7 +120,7 @@ async fn deliver_channel(state: &AppState, http: &reqwest::Client, list: Vec<Del
             None => state.store.channel(&d.channel_id),
         };
         let result = match channel {
-            Ok(c) => send(state, http, &c, &d.id, &r).await,
+            Ok(c) => send(state, &c, &d.id, &r).await,
             Err(_) => Err("channel deleted".to_string()),
         };
         let now = state.clock.now_ms();
@@ -198,7 +188,6 @@ pub fn signature(secret: &str, unix_secs: i64, body: &str) -> String {
 /// Sends one rendered notification to `channel`; `id` is the idempotency key.
 pub async fn send(
     state: &AppState,
-    http: &reqwest::Client,
     channel: &Channel,
     id: &str,
     r: &Rendered,
@@ -206,38 +195,24 @@ pub async fn send(
     match channel.kind {
         ChannelKind::Email => send_mail(state, channel, id, r).await,
         kind => {
-            let mut req = http
-                .post(&channel.target)
-                .header("content-type", "application/json")
-                .header("idempotency-key", id)
-                .body(r.body.clone());
+            let mut headers = vec![
+                ("content-type", "application/json".to_string()),
+                ("idempotency-key", id.to_string()),
+            ];
             if kind == ChannelKind::Webhook {
                 let ts = state.clock.now_ms() / 1000;
-                req = req.header("x-steward-event", "alert.notification");
+                headers.push(("x-steward-event", "alert.notification".into()));
                 if !channel.secret.is_empty() {
-                    req = req.header(
+                    headers.push((
                         "x-steward-signature",
                         signature(&channel.secret, ts, &r.body),
-                    );
+                    ));
                 }
             }
-            let resp = req.send().await.map_err(|e| {
-                let mut s = e.to_string();
-                let mut src = std::error::Error::source(&e);
-                while let Some(inner) = src {
-                    s = format!("{s}: {inner}");
-                    src = inner.source();
-                }
-                s
-            })?;
-            let status = resp.status();
-            if status.is_success() {
-                Ok(())
-            } else {
-                let text = resp.text().await.unwrap_or_default();
-                let text: String = text.chars().take(200).collect();
-                Err(format!("HTTP {}: {text}", status.as_u16()))
-            }
+            state
+                .outbound
+                .post(&channel.target, &headers, r.body.clone())
+                .await
         }
     }
 }
@@ -285,12 +260,13 @@ async fn send_mail(
             cfg.smtp_password.clone(),
         ));
     }
-    builder
-        .build()
-        .send(msg)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    // lettre caps the server's replies itself (line and response length); the whole
+    // exchange is bounded here as well as each read and write.
+    let whole = Duration::from_secs(3 * u64::from(cfg.timeout_secs));
+    match tokio::time::timeout(whole, builder.build().send(msg)).await {
+        Ok(sent) => sent.map(|_| ()).map_err(|e| e.to_string()),
+        Err(_) => Err(format!("SMTP: no answer within {} s", whole.as_secs())),
+    }
 }
 
 // ---- API: channels ----
@@ -336,7 +312,12 @@ async fn view(state: &AppState, c: Channel) -> Result<ChannelView, ApiError> {
     })
 }
 
-fn channel_from(id: String, b: ChannelBody, old_secret: String) -> Result<Channel, ApiError> {
+fn channel_from(
+    state: &AppState,
+    id: String,
+    b: ChannelBody,
+    old_secret: String,
+) -> Result<Channel, ApiError> {
     let c = Channel {
         id,
         name: b.name,
@@ -350,20 +331,30 @@ fn channel_from(id: String, b: ChannelBody, old_secret: String) -> Result<Channe
     };
     c.validate()
         .map_err(|_| ApiError(ErrorCode::InvalidField))?;
+    if c.kind != ChannelKind::Email {
+        state
+            .outbound
+            .check(&c.target)
+            .map_err(|_| ApiError(ErrorCode::OutboundRefused))?;
+    }
     Ok(c)
 }
 
 pub async fn list_channels(
     State(state): State<AppState>,
+    Pages(p): Pages,
 ) -> Result<Json<Page<ChannelView>>, ApiError> {
-    let mut items = Vec::new();
-    for c in state.store.channels().iter() {
-        items.push(view(&state, c.clone()).await?);
+    let mut channels = state.store.channels().as_ref().clone();
+    channels.sort_by(|a, b| a.id.cmp(&b.id));
+    let shown = p.page(channels, Order::Asc, |c| c.id.clone());
+    let mut items = Vec::with_capacity(shown.items.len());
+    for c in shown.items {
+        items.push(view(&state, c).await?);
     }
     Ok(Json(Page {
-        total: Some(items.len() as u64),
         items,
-        next_cursor: None,
+        next_cursor: shown.next_cursor,
+        total: shown.total,
     }))
 }
 
@@ -380,7 +371,12 @@ pub async fn create_channel(
     caller: Caller,
     JsonBody(body): JsonBody<ChannelBody>,
 ) -> Result<(StatusCode, Json<ChannelView>), ApiError> {
-    let c = channel_from(uuid::Uuid::now_v7().to_string(), body, String::new())?;
+    let c = channel_from(
+        &state,
+        uuid::Uuid::now_v7().to_string(),
+        body,
+        String::new(),
+    )?;
     state
         .store
         .put_channel(&c, state.clock.now_ms(), &caller.actor())
@@ -395,7 +391,7 @@ pub async fn update_channel(
     JsonBody(body): JsonBody<ChannelBody>,
 ) -> Result<Json<ChannelView>, ApiError> {
     let old = state.store.channel(&id)?;
-    let c = channel_from(id, body, old.secret)?;
+    let c = channel_from(&state, id, body, old.secret)?;
     state
         .store
         .put_channel(&c, state.clock.now_ms(), &caller.actor())
@@ -434,7 +430,7 @@ pub async fn test_channel(
     let c = state.store.channel(&id)?;
     let key = uuid::Uuid::now_v7().to_string();
     let r = render_test(&c, &key, state.clock.now_ms());
-    let result = send(&state, &http_client(&state), &c, &key, &r).await;
+    let result = send(&state, &c, &key, &r).await;
     state
         .store
         .record_channel_test(&c.id, state.clock.now_ms(), result.is_ok())
@@ -545,6 +541,7 @@ pub async fn list_silences(
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Page<SilenceView>>, ApiError> {
     let p = Params::from(query)?;
+    let paging = Paging::parse(p.text("limit")?.as_deref(), p.text("cursor")?.as_deref())?;
     let status = p.text("status")?;
     if status
         .as_deref()
@@ -560,11 +557,7 @@ pub async fn list_silences(
         .map(|s| silence_view(s, now))
         .filter(|v| status.as_deref().is_none_or(|s| v.status == s))
         .collect();
-    Ok(Json(Page {
-        total: Some(items.len() as u64),
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(paging.page(items, Order::Desc, |v| v.id.clone())))
 }
 
 pub async fn get_silence(

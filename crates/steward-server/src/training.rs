@@ -15,6 +15,7 @@ use steward_proto::{ErrorCode, Page};
 use crate::auth::Caller;
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::paging::{Order, Pages};
 use crate::AppState;
 
 const ONBOARDING: &str = "onboarding_plans";
@@ -29,13 +30,12 @@ pub struct FeatureBody {
     pub enabled: bool,
 }
 
-pub async fn list_features(State(state): State<AppState>) -> Result<Json<Page<Feature>>, ApiError> {
+pub async fn list_features(
+    State(state): State<AppState>,
+    Pages(p): Pages,
+) -> Result<Json<Page<Feature>>, ApiError> {
     let items = state.store.features().await?;
-    Ok(Json(Page {
-        total: Some(items.len() as u64),
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(p.page(items, Order::Asc, |f| f.id.clone())))
 }
 
 pub async fn create_feature(
@@ -103,6 +103,7 @@ pub struct MaterialView {
 
 pub async fn list_materials(
     State(state): State<AppState>,
+    Pages(p): Pages,
 ) -> Result<Json<Page<MaterialView>>, ApiError> {
     let features = state.store.features().await?;
     let records = state.store.training_records().await?;
@@ -127,11 +128,7 @@ pub async fn list_materials(
             }
         })
         .collect();
-    Ok(Json(Page {
-        total: Some(items.len() as u64),
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(p.page(items, Order::Asc, |m| m.material.id.clone())))
 }
 
 pub async fn create_material(

@@ -19,14 +19,16 @@ use crate::api::new_api_token;
 use crate::auth::{self, audit_via_writer, Caller, Via};
 use crate::body::JsonBody;
 use crate::error::ApiError;
+use crate::paging::{Order, Pages};
 use crate::AppState;
 
 /// `POST /api/v1/auth/login`: sets the session cookie and returns the CSRF token.
 pub async fn login(
     State(state): State<AppState>,
     Remote(remote): Remote,
-    JsonBody(req): JsonBody<LoginRequest>,
-) -> Result<Response, ApiError> {
+    body: Result<JsonBody<LoginRequest>, ApiError>,
+) -> Result<Response, auth::SignInError> {
+    let JsonBody(req) = body?;
     let signed_in = auth::sign_in(&state, &req.email, &req.password, &remote).await?;
     let mut resp = Json(signed_in.info).into_response();
     resp.headers_mut().insert(
@@ -75,7 +77,11 @@ pub async fn change_password(
         .clone()
         .ok_or(ApiError(ErrorCode::Forbidden))?;
     let user = state.store.user(&user_id).await?;
-    if !auth::verify_password(&user.password_hash, &req.current_password) {
+    let current_ok = state
+        .hasher
+        .verify(user.password_hash.clone(), req.current_password.clone())
+        .await?;
+    if !current_ok {
         let mut rec = AuditRecord::change(
             &caller.actor(),
             now_ms(),
@@ -96,7 +102,7 @@ pub async fn change_password(
         .store
         .set_password(
             &user_id,
-            &auth::hash_password(&req.new_password)?,
+            &state.hasher.hash(req.new_password.clone()).await?,
             keep,
             now_ms(),
             "user.password_change",
@@ -158,13 +164,12 @@ fn check_language(lang: &str) -> Result<(), ApiError> {
     }
 }
 
-pub async fn list_users(State(state): State<AppState>) -> Result<Json<Page<UserInfo>>, ApiError> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    Pages(p): Pages,
+) -> Result<Json<Page<UserInfo>>, ApiError> {
     let items = state.store.list_users().await?;
-    Ok(Json(Page {
-        total: Some(items.len() as u64),
-        items,
-        next_cursor: None,
-    }))
+    Ok(Json(p.page(items, Order::Asc, |u| u.email.clone())))
 }
 
 pub async fn get_user(
@@ -271,11 +276,12 @@ pub async fn reset_password(
     Path(id): Path<String>,
 ) -> Result<Json<PasswordReset>, ApiError> {
     let password = auth::generate_password();
+    let hash = state.hasher.hash(password.clone()).await?;
     state
         .store
         .set_password(
             &id,
-            &auth::hash_password(&password)?,
+            &hash,
             None,
             now_ms(),
             "user.password_reset",

@@ -181,14 +181,32 @@ impl Store {
         user_id: &str,
         limit: u32,
     ) -> Result<Vec<(Notice, NoticeState)>> {
-        let rows = sqlx::query(&format!(
+        self.notices_before(user_id, None, limit).await
+    }
+
+    /// Notices newest first, starting after `before` (a notice's creation time and id):
+    /// one page of a keyset walk through all of them.
+    pub async fn notices_before(
+        &self,
+        user_id: &str,
+        before: Option<(i64, &str)>,
+        limit: u32,
+    ) -> Result<Vec<(Notice, NoticeState)>> {
+        let after = if before.is_some() {
+            "WHERE n.created_at < $2 OR (n.created_at = $2 AND n.id < $3)"
+        } else {
+            ""
+        };
+        let sql = format!(
             "SELECT n.content, s.read_at, s.acknowledged_at, s.archived, s.favourite \
              FROM notices n LEFT JOIN notice_states s ON s.notice_id = n.id AND s.user_id = $1 \
-             ORDER BY n.created_at DESC, n.id DESC LIMIT {limit}"
-        ))
-        .bind(user_id)
-        .fetch_all(&self.read)
-        .await?;
+             {after} ORDER BY n.created_at DESC, n.id DESC LIMIT {limit}"
+        );
+        let mut q = sqlx::query(&sql).bind(user_id);
+        if let Some((at, id)) = before {
+            q = q.bind(at).bind(id);
+        }
+        let rows = q.fetch_all(&self.read).await?;
         rows.iter()
             .map(|r| Ok((notice_row(r)?, state_row(r)?)))
             .collect()

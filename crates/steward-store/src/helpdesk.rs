@@ -518,4 +518,19 @@ impl Store {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Entries of a device's history reported by the device itself (snapshots it set aside).
+    pub async fn add_device_events(
+        &self,
+        device_id: &str,
+        events: &[(&str, serde_json::Value)],
+        now: i64,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for (kind, detail) in events {
+            insert_event(&mut tx, device_id, now, kind, detail).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
 }

@@ -52,6 +52,23 @@ pub enum StoreError {
     Closed,
 }
 
+impl StoreError {
+    /// The database could not be reached (as opposed to refusing a statement): worth
+    /// retrying later, and no fault of the request.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Db(
+                sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::Io(_)
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::WorkerCrashed
+            )
+        )
+    }
+}
+
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +113,85 @@ pub struct Store {
     channels: Arc<std::sync::RwLock<Arc<Vec<steward_core::notify::Channel>>>>,
     silences: Arc<std::sync::RwLock<Arc<Vec<steward_core::notify::Silence>>>>,
     pub(crate) signals: Arc<notify::Signals>,
+    /// The SQLite file, whose lock file serialises first-run setup between processes.
+    sqlite_path: Option<std::path::PathBuf>,
+}
+
+/// Held while a process sets the database up (migrations, first-run data), so two processes
+/// started together on a new database never both do it: a lock file beside the SQLite file
+/// (`steward.db.lock`), a PostgreSQL advisory lock on its own connection.
+pub struct SetupLock {
+    _file: Option<std::fs::File>,
+    pg: Option<sqlx::AnyConnection>,
+}
+
+/// The advisory lock key of first-run setup on PostgreSQL ("stwd").
+const SETUP_LOCK_KEY: i64 = 0x7374_7764;
+
+impl SetupLock {
+    async fn sqlite(path: Option<&Path>) -> Result<SetupLock> {
+        let Some(path) = path else {
+            return Ok(SetupLock {
+                _file: None,
+                pg: None,
+            });
+        };
+        let mut name = path.as_os_str().to_owned();
+        name.push(".lock");
+        let lock_path = std::path::PathBuf::from(name);
+        let file = tokio::task::spawn_blocking(move || -> std::io::Result<std::fs::File> {
+            if let Some(dir) = lock_path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            let f = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(&lock_path)?;
+            f.lock()?;
+            Ok(f)
+        })
+        .await
+        .map_err(|e| StoreError::Invalid(format!("setup lock: {e}")))?
+        .map_err(|e| StoreError::Invalid(format!("setup lock: {e}")))?;
+        Ok(SetupLock {
+            _file: Some(file),
+            pg: None,
+        })
+    }
+
+    async fn postgres(pool: &AnyPool) -> Result<SetupLock> {
+        // A connection of its own, closed at release: the lock cannot go back to the pool.
+        let mut conn = pool.acquire().await?.detach();
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(SETUP_LOCK_KEY)
+            .execute(&mut conn)
+            .await?;
+        Ok(SetupLock {
+            _file: None,
+            pg: Some(conn),
+        })
+    }
+
+    /// Lets the next process in.
+    pub async fn release(self) {
+        if let Some(mut conn) = self.pg {
+            let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(SETUP_LOCK_KEY)
+                .execute(&mut conn)
+                .await;
+            let _ = sqlx::Connection::close(conn).await;
+        }
+    }
+}
+
+/// The file of a `sqlite://PATH?…` URL (`None` for an in-memory database).
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.contains(":memory:")).then(|| std::path::PathBuf::from(path))
 }
 
 impl Store {
@@ -111,6 +207,11 @@ impl Store {
             return Err(StoreError::Invalid(format!(
                 "unsupported database URL (use sqlite:// or postgres://): {url}"
             )));
+        };
+        let sqlite_path = sqlite_file(url).filter(|_| backend == Backend::Sqlite);
+        let setup = match backend {
+            Backend::Sqlite => Some(SetupLock::sqlite(sqlite_path.as_deref()).await?),
+            Backend::Postgres => None,
         };
         let store = match backend {
             Backend::Sqlite => {
@@ -154,6 +255,7 @@ impl Store {
                     channels: Arc::default(),
                     silences: Arc::default(),
                     signals: Arc::default(),
+                    sqlite_path: sqlite_path.clone(),
                 }
             }
             Backend::Postgres => {
@@ -162,7 +264,10 @@ impl Store {
                     .acquire_timeout(Duration::from_secs(30))
                     .connect(url)
                     .await?;
-                sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+                let lock = SetupLock::postgres(&pool).await?;
+                let migrated = sqlx::migrate!("./migrations/postgres").run(&pool).await;
+                lock.release().await;
+                migrated?;
                 Store {
                     read: pool.clone(),
                     write: pool,
@@ -173,9 +278,13 @@ impl Store {
                     channels: Arc::default(),
                     silences: Arc::default(),
                     signals: Arc::default(),
+                    sqlite_path: None,
                 }
             }
         };
+        if let Some(lock) = setup {
+            lock.release().await;
+        }
         store.reload_policies().await?;
         store.reload_alert_rules().await?;
         store.reload_channels().await?;
@@ -190,6 +299,15 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Serialises first-run setup (seeding starter data) with other processes on the same
+    /// database; release it when done.
+    pub async fn setup_lock(&self) -> Result<SetupLock> {
+        match self.backend {
+            Backend::Sqlite => SetupLock::sqlite(self.sqlite_path.as_deref()).await,
+            Backend::Postgres => SetupLock::postgres(&self.write).await,
+        }
     }
 
     /// How many writer tasks the group commit should run: one on SQLite (a single writer
@@ -263,7 +381,7 @@ fn sqlite_pragmas(
 ) -> ConnectHook<'_> {
     Box::pin(async move {
         conn.execute(
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=10000; \
+            "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
              PRAGMA journal_size_limit=67108864; \
              PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY",
         )

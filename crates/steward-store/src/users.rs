@@ -27,8 +27,6 @@ pub struct UserRecord {
     pub roles: Vec<Role>,
     pub password_hash: String,
     pub disabled: bool,
-    pub failed_logins: i64,
-    pub locked_until: Option<i64>,
 }
 
 /// Changes to a user; `None` leaves a field as it is.
@@ -63,7 +61,7 @@ fn split(s: &str) -> Vec<String> {
 }
 
 const USER_COLS: &str = "u.id, u.email, u.display_name, u.language, u.roles, u.device_groups, \
-                         u.password_hash, u.created_at, u.disabled_at, u.failed_logins, u.locked_until";
+                         u.password_hash, u.created_at, u.disabled_at";
 
 fn user_record(row: &sqlx::any::AnyRow) -> Result<UserRecord> {
     let roles_text: String = row.try_get("roles")?;
@@ -71,7 +69,6 @@ fn user_record(row: &sqlx::any::AnyRow) -> Result<UserRecord> {
         .iter()
         .filter_map(|r| Role::parse(r))
         .collect();
-    let locked_until: Option<i64> = row.try_get("locked_until")?;
     let disabled = row.try_get::<Option<i64>, _>("disabled_at")?.is_some();
     Ok(UserRecord {
         info: UserInfo {
@@ -82,14 +79,11 @@ fn user_record(row: &sqlx::any::AnyRow) -> Result<UserRecord> {
             roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
             groups: split(&row.try_get::<String, _>("device_groups")?),
             disabled,
-            locked_until: locked_until.map(to_rfc3339),
             created_at: to_rfc3339(row.try_get("created_at")?),
         },
         roles,
         password_hash: row.try_get("password_hash")?,
         disabled,
-        failed_logins: row.try_get("failed_logins")?,
-        locked_until,
     })
 }
 
@@ -284,37 +278,6 @@ impl Store {
 
     /// Counts a failed sign-in; from the `lock_after`-th in a row the account is locked for
     /// `lock_ms`. Returns the lock's end, if any.
-    pub async fn record_login_failure(
-        &self,
-        id: &str,
-        now: i64,
-        lock_after: i64,
-        lock_ms: i64,
-    ) -> Result<Option<i64>> {
-        let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "UPDATE users SET failed_logins = failed_logins + 1, \
-             locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END \
-             WHERE id = $3",
-        )
-        .bind(lock_after)
-        .bind(now + lock_ms)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let locked = user_in(&mut tx, id).await?.locked_until;
-        tx.commit().await?;
-        Ok(locked)
-    }
-
-    pub async fn record_login_success(&self, id: &str) -> Result<()> {
-        sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
-            .bind(id)
-            .execute(&self.write)
-            .await?;
-        Ok(())
-    }
-
     pub async fn create_session(
         &self,
         id_hash: &str,

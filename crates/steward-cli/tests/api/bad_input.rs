@@ -123,8 +123,8 @@ async fn bad_checkin_bodies_get_stable_codes_and_change_nothing() {
         )
         .await;
     assert_eq!(
-        (s, code(&b)),
-        (400, "invalid_field"),
+        (s, code(&b), b["error"]["field"].as_str()),
+        (400, "field_too_long", Some("os.hostname")),
         "an over-long hostname"
     );
     let wrong_secret = format!("Bearer {}", device_credential(&id, "stwd_wrong"));

@@ -305,7 +305,11 @@ async fn actions_need_the_session_token_and_the_role_and_are_audited() {
         &[("reason", "x"), ("duration_minutes", "60")],
     )
     .await;
-    assert_eq!((status, refresh), (200, false));
+    assert_eq!(
+        (status, refresh),
+        (400, false),
+        "refused with its real status"
+    );
     assert!(body.contains("class=\"error\""), "{body}");
     let (_, audit) = app.get("/api/v1/audit?action=alert.acknowledged").await;
     assert_eq!(audit["items"][0]["actor_name"], "admin@example.org");

@@ -192,7 +192,7 @@ async fn the_sweeper_ages_signatures_ends_grace_and_notices_silent_devices() {
     // The silent device checks in with nothing new (the cheap path); the next sweep
     // clears the check-in rule.
     let unchanged = {
-        let mut req = checkin(2, &format!("host-{}", &b.0[..8]));
+        let mut req = checkin(2, &format!("host-{}", steward_proto::text::clip(&b.0, 8)));
         req.protection = Some(healthy_protection());
         req
     };

@@ -99,6 +99,8 @@ impl TestApp {
             database_url: db.url.clone(),
             ..Config::default()
         };
+        // The tests' webhook, chat and feed receivers listen on loopback.
+        config.outbound.allow = "127.0.0.0/8".into();
         tweak(&mut config);
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(steward_server::serve_with_clock(
@@ -284,6 +286,7 @@ pub fn checkin(seq: u64, name: &str) -> CheckinRequest {
         compliance: None,
         action_results: Vec::new(),
         app_installs: Vec::new(),
+        set_aside: Vec::new(),
     }
 }
 
@@ -319,7 +322,10 @@ pub async fn report_protection(
     seq: u64,
     p: Option<steward_proto::ProtectionStatus>,
 ) {
-    let mut req = checkin(seq, &format!("host-{}", &dev.0[..8]));
+    let mut req = checkin(
+        seq,
+        &format!("host-{}", steward_proto::text::clip(&dev.0, 8)),
+    );
     req.protection = p;
     let r = app
         .agent
@@ -398,6 +404,7 @@ pub async fn start(db: &TestDb, port: u16) -> Server {
     let child = Command::new(STEWARD)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(db_args(db))
+        .env("STEWARD_OUTBOUND__ALLOW", "127.0.0.0/8")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -682,7 +689,9 @@ fn decode_mail(raw: &str) -> Mail {
             let mut i = 0;
             while i < bytes.len() {
                 if bytes[i] == b'=' && i + 2 < bytes.len() {
-                    if let Ok(b) = u8::from_str_radix(&joined[i + 1..i + 3], 16) {
+                    if let Ok(b) =
+                        u8::from_str_radix(joined.get(i + 1..i + 3).unwrap_or_default(), 16)
+                    {
                         out.push(b);
                         i += 3;
                         continue;

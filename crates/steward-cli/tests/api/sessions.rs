@@ -220,32 +220,89 @@ async fn wrong_password_and_unknown_user_fail_alike_and_are_audited() {
     app.shutdown().await;
 }
 
+/// Signs in from `from` (an address of 127.0.0.0/8), as a client elsewhere would.
+async fn login_from(
+    app: &TestApp,
+    from: &str,
+    email: &str,
+    password: &str,
+) -> (u16, Value, Option<String>) {
+    let client = reqwest::Client::builder()
+        .local_address(from.parse::<std::net::IpAddr>().expect("address"))
+        .build()
+        .expect("client");
+    let resp = client
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .json(&json!({"email": email, "password": password}))
+        .send()
+        .await
+        .expect("login");
+    let status = resp.status().as_u16();
+    let retry = resp
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    (status, resp.json().await.unwrap_or(Value::Null), retry)
+}
+
+/// Row 7: repeated failures slow down that address for that account, the same way whether
+/// the account exists or not, and never keep the account's owner out from elsewhere.
 #[tokio::test]
-async fn repeated_failures_lock_the_account() {
-    let app = TestApp::spawn_with(|c| c.auth.lockout_after = 3).await;
+async fn repeated_failures_slow_that_address_and_reveal_nothing() {
+    let app = TestApp::spawn_manual(|c| c.auth.lockout_after = 3).await;
     user(&app, "carol@example.com", &["operator"], &[]).await;
-    for _ in 0..3 {
-        let (s, _, _, _) = login(&app, "carol@example.com", "guess guess guess").await;
-        assert_eq!(s, 401);
+    let attacker = "127.0.0.7";
+    for email in ["carol@example.com", "nobody@example.com"] {
+        for _ in 0..3 {
+            let (s, b, _) = login_from(&app, attacker, email, "guess guess guess").await;
+            assert_eq!((s, code(&b)), (401, "invalid_credentials"), "{email}");
+        }
     }
-    let (s, _, b, _) = login(&app, "carol@example.com", PASSWORD).await;
-    assert_eq!(
-        (s, code(&b)),
-        (429, "account_locked"),
-        "locked even with the right password"
+    // The fourth try waits, existing account or not, right password or not: same answer.
+    let (known, unknown) = (
+        login_from(&app, attacker, "carol@example.com", PASSWORD).await,
+        login_from(&app, attacker, "nobody@example.com", PASSWORD).await,
     );
-    assert_eq!(audit_actions(&app, "auth.login_locked").await.len(), 1);
+    assert_eq!((known.0, code(&known.1)), (429, "too_many_attempts"));
+    assert_eq!(known.0, unknown.0);
+    assert_eq!(
+        known.1, unknown.1,
+        "the answers do not tell the accounts apart"
+    );
+    assert_eq!(known.2.as_deref(), Some("1"), "Retry-After");
+    assert_eq!(known.2, unknown.2);
+    // Carol herself signs in from her own address at once.
+    let (s, b, _) = login_from(&app, "127.0.0.8", "carol@example.com", PASSWORD).await;
+    assert_eq!(s, 200, "{b}");
+    // Every further failure from the attacker's address doubles the wait.
+    app.clock.advance(Duration::from_millis(1_500));
+    let (s, _, _) = login_from(&app, attacker, "carol@example.com", "guess again").await;
+    assert_eq!(s, 401);
+    let (s, _, retry) = login_from(&app, attacker, "carol@example.com", PASSWORD).await;
+    assert_eq!((s, retry.as_deref()), (429, Some("2")));
+    // Once the wait is over the right password works from there too.
+    app.clock.advance(Duration::from_millis(2_500));
+    let (s, _, _) = login_from(&app, attacker, "carol@example.com", PASSWORD).await;
+    assert_eq!(s, 200);
     let (_, users) = app.get("/api/v1/users").await;
-    let carol = users["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|u| u["email"] == "carol@example.com")
-        .cloned()
-        .expect("carol");
-    assert!(carol["locked_until"].is_string());
-    // An administrator's reset unlocks it.
-    let id = carol["id"].as_str().expect("id");
+    assert!(
+        users["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|u| u.get("locked_until").is_none()),
+        "no account is ever locked"
+    );
+    assert_eq!(audit_actions(&app, "auth.login_failed").await.len(), 7);
+    app.shutdown().await;
+}
+
+/// An administrator's reset gives a new password shown once, never written to the audit log.
+#[tokio::test]
+async fn a_password_reset_is_audited_without_the_password() {
+    let app = TestApp::spawn().await;
+    let id = user(&app, "carol@example.com", &["operator"], &[]).await;
     let (s, reset) = app
         .post_as(
             &format!("/api/v1/users/{id}/reset-password"),

@@ -25,6 +25,11 @@ error-mail_not_configured = E-Mail ist nicht eingerichtet: Konfigurieren Sie zue
 error-device_retired = Dieses Gerät wurde außer Betrieb genommen und darf sich nicht mehr melden.
 error-overloaded = Der Server ist ausgelastet; versuchen Sie es gleich noch einmal.
 error-internal = Ein interner Fehler ist aufgetreten; er wurde protokolliert.
+error-field_too_long = Ein Feld der Anfrage ist länger als erlaubt.
+error-too_many_entries = Eine Liste oder Tabelle der Anfrage hat mehr Einträge als erlaubt.
+error-too_many_attempts = Zu viele fehlgeschlagene Versuche von Ihrer Adresse; warten Sie einen Moment und versuchen Sie es erneut.
+error-unavailable = Die Datenbank ist gerade nicht erreichbar; versuchen Sie es gleich noch einmal.
+error-outbound_refused = Diese Adresse ist nicht erlaubt: Verwenden Sie http oder https zu einer öffentlichen Adresse, oder bitten Sie den Betreiber des Servers, sie zu erlauben (outbound.allow).
 
 ## Startseite
 
@@ -71,6 +76,13 @@ agent-status-unknown = unbekannt
 agent-status-unknown-because = unbekannt: { $reason }
 agent-status-yes = ja
 agent-status-no = nein
+agent-status-queued = Wartet auf Versand
+agent-status-queued-count = { $count ->
+    [one] 1 Momentaufnahme
+   *[other] { $count } Momentaufnahmen
+}
+agent-status-set-aside = Zurückgestellt
+agent-status-set-aside-entry = Momentaufnahme { $seq } am { $at }: { $reason }
 alert-reason-active-threat = Aktive Bedrohung: { $threats }
 alert-reason-no-protection = Kein Endpunktschutz
 alert-reason-realtime-off = Echtzeitschutz ist deaktiviert
@@ -320,6 +332,7 @@ state-noncompliant = Nicht konform
 state-not-evaluated = Nicht bewertet
 state-other = Sonstiges
 state-pass = Erfüllt
+state-not-applicable = Nicht anwendbar
 state-pending = Wartend
 state-protected = Geschützt
 state-resolved = Behoben
@@ -630,3 +643,18 @@ history-retired = Außer Betrieb genommen
 history-note = Notiz
 history-request = Anforderung des Helpdesks
 history-request-answered = Antwort des Geräts
+history-snapshot-set-aside = Der Agent hat eine Momentaufnahme zurückgestellt
+history-snapshot-set-aside-detail = Momentaufnahme { $seq } nach { $attempts ->
+    [one] 1 Versuch
+   *[other] { $attempts } Versuchen
+}: { $reason }
+
+## Compliance results on the device page
+device-rules-tally = { $applicable ->
+    [one] { $pass } von 1 anwendbaren Regel erfüllt.
+   *[other] { $pass } von { $applicable } anwendbaren Regeln erfüllt.
+}
+device-rules-not-applicable = { $count ->
+    [one] 1 Regel betrifft eine andere Plattform und gilt nicht.
+   *[other] { $count } Regeln betreffen eine andere Plattform und gelten nicht.
+}

@@ -25,6 +25,11 @@ error-mail_not_configured = E-mail is not set up: configure an SMTP server (noti
 error-device_retired = This device has been retired and may no longer check in.
 error-overloaded = The server is busy; try again shortly.
 error-internal = An internal error occurred; it has been logged.
+error-field_too_long = A field of the request is longer than its limit.
+error-too_many_entries = A list or map of the request has more entries than its limit.
+error-too_many_attempts = Too many failed attempts from your address; wait a moment and try again.
+error-unavailable = The database cannot be reached right now; try again shortly.
+error-outbound_refused = This address is not allowed: use http or https to a public address, or ask the server owner to allow it (outbound.allow).
 
 ## Home page
 
@@ -71,6 +76,13 @@ agent-status-unknown = unknown
 agent-status-unknown-because = unknown: { $reason }
 agent-status-yes = yes
 agent-status-no = no
+agent-status-queued = Waiting to be sent
+agent-status-queued-count = { $count ->
+    [one] 1 snapshot
+   *[other] { $count } snapshots
+}
+agent-status-set-aside = Set aside
+agent-status-set-aside-entry = snapshot { $seq } at { $at }: { $reason }
 alert-reason-active-threat = Active threat: { $threats }
 alert-reason-no-protection = No endpoint protection
 alert-reason-realtime-off = Real-time protection is off
@@ -320,6 +332,7 @@ state-noncompliant = Noncompliant
 state-not-evaluated = Not evaluated
 state-other = Other
 state-pass = Passes
+state-not-applicable = Not applicable
 state-pending = Waiting
 state-protected = Protected
 state-resolved = Resolved
@@ -630,3 +643,18 @@ history-retired = Retired
 history-note = Note
 history-request = Request from the help desk
 history-request-answered = Answer from the device
+history-snapshot-set-aside = The agent set a snapshot aside
+history-snapshot-set-aside-detail = Snapshot { $seq } after { $attempts ->
+    [one] 1 attempt
+   *[other] { $attempts } attempts
+}: { $reason }
+
+## Compliance results on the device page
+device-rules-tally = { $applicable ->
+    [one] { $pass } of 1 applicable rule passes.
+   *[other] { $pass } of { $applicable } applicable rules pass.
+}
+device-rules-not-applicable = { $count ->
+    [one] 1 rule is about another platform and does not apply.
+   *[other] { $count } rules are about another platform and do not apply.
+}

@@ -25,6 +25,11 @@ error-mail_not_configured = L’e-mail n’est pas configuré : indiquez d’abo
 error-device_retired = Cet appareil a été mis hors service et ne peut plus se connecter.
 error-overloaded = Le serveur est occupé ; réessayez dans un instant.
 error-internal = Une erreur interne s'est produite ; elle a été journalisée.
+error-field_too_long = Un champ de la requête dépasse sa longueur maximale.
+error-too_many_entries = Une liste ou une table de la requête a plus d’éléments que sa limite.
+error-too_many_attempts = Trop de tentatives échouées depuis votre adresse ; patientez un instant et réessayez.
+error-unavailable = La base de données est injoignable pour le moment ; réessayez dans un instant.
+error-outbound_refused = Cette adresse n’est pas autorisée : utilisez http ou https vers une adresse publique, ou demandez au responsable du serveur de l’autoriser (outbound.allow).
 
 ## Page d'accueil
 
@@ -71,6 +76,13 @@ agent-status-unknown = inconnu
 agent-status-unknown-because = inconnu : { $reason }
 agent-status-yes = oui
 agent-status-no = non
+agent-status-queued = En attente d’envoi
+agent-status-queued-count = { $count ->
+    [one] { $count } relevé
+   *[other] { $count } relevés
+}
+agent-status-set-aside = Mis de côté
+agent-status-set-aside-entry = relevé { $seq } le { $at } : { $reason }
 alert-reason-active-threat = Menace active : { $threats }
 alert-reason-no-protection = Aucune protection des points de terminaison
 alert-reason-realtime-off = La protection en temps réel est désactivée
@@ -320,6 +332,7 @@ state-noncompliant = Non conforme
 state-not-evaluated = Non évalué
 state-other = Autre
 state-pass = Réussit
+state-not-applicable = Non applicable
 state-pending = En attente
 state-protected = Protégé
 state-resolved = Résolue
@@ -630,3 +643,18 @@ history-retired = Retiré
 history-note = Note
 history-request = Demande du support technique
 history-request-answered = Réponse de l’appareil
+history-snapshot-set-aside = L’agent a mis un relevé de côté
+history-snapshot-set-aside-detail = Relevé { $seq } après { $attempts ->
+    [one] { $attempts } tentative
+   *[other] { $attempts } tentatives
+} : { $reason }
+
+## Compliance results on the device page
+device-rules-tally = { $applicable ->
+    [one] { $pass } règle applicable sur 1 est respectée.
+   *[other] { $pass } règles applicables sur { $applicable } sont respectées.
+}
+device-rules-not-applicable = { $count ->
+    [one] 1 règle concerne une autre plateforme et ne s’applique pas.
+   *[other] { $count } règles concernent une autre plateforme et ne s’appliquent pas.
+}

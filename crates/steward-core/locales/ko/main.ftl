@@ -25,6 +25,11 @@ error-mail_not_configured = 이메일이 설정되지 않았습니다. 먼저 SM
 error-device_retired = 이 장치는 사용 중지되어 더 이상 체크인할 수 없습니다.
 error-overloaded = 서버가 사용 중입니다. 잠시 후 다시 시도하세요.
 error-internal = 내부 오류가 발생했으며 기록되었습니다.
+error-field_too_long = 요청의 필드가 허용 길이를 넘습니다.
+error-too_many_entries = 요청의 목록이나 맵 항목 수가 허용 한도를 넘습니다.
+error-too_many_attempts = 이 주소에서 실패한 시도가 너무 많습니다. 잠시 기다린 후 다시 시도하세요.
+error-unavailable = 지금은 데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도하세요.
+error-outbound_refused = 허용되지 않는 주소입니다. 공개 주소로 http 또는 https를 사용하거나, 서버 관리자에게 허용을 요청하세요(outbound.allow).
 
 ## 홈 페이지
 
@@ -71,6 +76,12 @@ agent-status-unknown = 알 수 없음
 agent-status-unknown-because = 알 수 없음: { $reason }
 agent-status-yes = 예
 agent-status-no = 아니요
+agent-status-queued = 전송 대기 중
+agent-status-queued-count = { $count ->
+   *[other] 스냅숏 { $count }개
+}
+agent-status-set-aside = 보류됨
+agent-status-set-aside-entry = 스냅숏 { $seq } ({ $at }): { $reason }
 alert-reason-active-threat = 활성 위협: { $threats }
 alert-reason-no-protection = 엔드포인트 보호 없음
 alert-reason-realtime-off = 실시간 보호가 꺼져 있음
@@ -320,6 +331,7 @@ state-noncompliant = 비규격
 state-not-evaluated = 평가 안 됨
 state-other = 기타
 state-pass = 통과
+state-not-applicable = 해당 없음
 state-pending = 대기 중
 state-protected = 보호됨
 state-resolved = 해결됨
@@ -630,3 +642,15 @@ history-retired = 사용 중지됨
 history-note = 메모
 history-request = 헬프데스크 요청
 history-request-answered = 장치 응답
+history-snapshot-set-aside = 에이전트가 스냅숏을 보류했습니다
+history-snapshot-set-aside-detail = 스냅숏 { $seq }, { $attempts ->
+   *[other] { $attempts }회 시도 후
+}: { $reason }
+
+## Compliance results on the device page
+device-rules-tally = { $applicable ->
+   *[other] 적용되는 규칙 { $applicable }개 중 { $pass }개 통과
+}
+device-rules-not-applicable = { $count ->
+   *[other] 규칙 { $count }개는 다른 플랫폼용이라 적용되지 않습니다.
+}

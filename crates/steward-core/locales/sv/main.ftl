@@ -25,6 +25,11 @@ error-mail_not_configured = E-post är inte konfigurerad: ange först en SMTP-se
 error-device_retired = Enheten har avvecklats och får inte längre checka in.
 error-overloaded = Servern är upptagen; försök igen om en stund.
 error-internal = Ett internt fel inträffade; det har loggats.
+error-field_too_long = Ett fält i begäran är längre än tillåtet.
+error-too_many_entries = En lista eller tabell i begäran har fler poster än tillåtet.
+error-too_many_attempts = För många misslyckade försök från din adress; vänta en stund och försök igen.
+error-unavailable = Databasen kan inte nås just nu; försök igen om en stund.
+error-outbound_refused = Adressen är inte tillåten: använd http eller https till en offentlig adress, eller be serverns ägare att tillåta den (outbound.allow).
 
 ## Startsida
 
@@ -71,6 +76,13 @@ agent-status-unknown = okänt
 agent-status-unknown-because = okänt: { $reason }
 agent-status-yes = ja
 agent-status-no = nej
+agent-status-queued = Väntar på att skickas
+agent-status-queued-count = { $count ->
+    [one] 1 ögonblicksbild
+   *[other] { $count } ögonblicksbilder
+}
+agent-status-set-aside = Lagd åt sidan
+agent-status-set-aside-entry = ögonblicksbild { $seq } den { $at }: { $reason }
 alert-reason-active-threat = Aktivt hot: { $threats }
 alert-reason-no-protection = Inget slutpunktsskydd
 alert-reason-realtime-off = Realtidsskyddet är avstängt
@@ -320,6 +332,7 @@ state-noncompliant = Inte kompatibel
 state-not-evaluated = Inte utvärderad
 state-other = Annat
 state-pass = Godkänd
+state-not-applicable = Ej tillämplig
 state-pending = Väntar
 state-protected = Skyddad
 state-resolved = Åtgärdad
@@ -630,3 +643,18 @@ history-retired = Togs ur bruk
 history-note = Anteckning
 history-request = Begäran från supporten
 history-request-answered = Svar från enheten
+history-snapshot-set-aside = Agenten lade en ögonblicksbild åt sidan
+history-snapshot-set-aside-detail = Ögonblicksbild { $seq } efter { $attempts ->
+    [one] 1 försök
+   *[other] { $attempts } försök
+}: { $reason }
+
+## Compliance results on the device page
+device-rules-tally = { $applicable ->
+    [one] { $pass } av 1 tillämplig regel är uppfylld.
+   *[other] { $pass } av { $applicable } tillämpliga regler är uppfyllda.
+}
+device-rules-not-applicable = { $count ->
+    [one] 1 regel gäller en annan plattform och tillämpas inte.
+   *[other] { $count } regler gäller en annan plattform och tillämpas inte.
+}

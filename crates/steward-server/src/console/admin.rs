@@ -303,7 +303,7 @@ pub struct ChannelsPage {
 }
 
 pub async fn channels(State(state): State<AppState>, Console(ctx): Console) -> Response {
-    let fetch = crate::notify::list_channels(State(state));
+    let fetch = crate::notify::list_channels(State(state), super::all_pages());
     list_page(
         ctx,
         Permission::ManagePolicies,
@@ -387,7 +387,7 @@ pub struct UsersPage {
 }
 
 pub async fn users(State(state): State<AppState>, Console(ctx): Console) -> Response {
-    let fetch = crate::users::list_users(State(state));
+    let fetch = crate::users::list_users(State(state), super::all_pages());
     list_page(
         ctx,
         Permission::ManageUsers,
@@ -461,7 +461,7 @@ pub struct TokensPage {
 }
 
 pub async fn tokens(State(state): State<AppState>, Console(ctx): Console) -> Response {
-    let fetch = crate::api::list_api_tokens(State(state));
+    let fetch = crate::api::list_api_tokens(State(state), super::all_pages());
     list_page(
         ctx,
         Permission::ManageTokens,
@@ -514,7 +514,7 @@ pub struct EnrollmentTokensPage {
 }
 
 pub async fn enrollment_tokens(State(state): State<AppState>, Console(ctx): Console) -> Response {
-    let fetch = crate::api::list_enrollment_tokens(State(state));
+    let fetch = crate::api::list_enrollment_tokens(State(state), super::all_pages());
     list_page(
         ctx,
         Permission::ManageEnrollment,
@@ -571,7 +571,7 @@ pub struct PoliciesPage {
 
 pub async fn policies(State(state): State<AppState>, Console(ctx): Console) -> Response {
     let ctx = ctx_or_return!(ctx, Permission::ManagePolicies, "settings");
-    let items = match crate::api::list_policies(State(state)).await {
+    let items = match crate::api::list_policies(State(state), super::all_pages()).await {
         Ok(Json(p)) => p
             .items
             .into_iter()

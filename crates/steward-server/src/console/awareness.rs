@@ -159,7 +159,9 @@ impl NoticeForm {
         form.release_status = wire(&n.release_status);
         form.act_by = n
             .act_by
-            .map(|ms| steward_core::time::to_rfc3339(ms)[..10].to_string())
+            .map(|ms| {
+                steward_proto::text::clip(&steward_core::time::to_rfc3339(ms), 10).to_string()
+            })
             .unwrap_or_default();
         for (row, p) in form.platforms.iter_mut().zip(&n.platforms) {
             *row = (
@@ -452,7 +454,7 @@ pub async fn notice(
     let (detail, known, materials) = match (
         detail,
         state.store.features().await.map_err(ApiError::from),
-        crate::training::list_materials(State(state)).await,
+        crate::training::list_materials(State(state), super::all_pages()).await,
     ) {
         (Ok(Json(d)), Ok(f), Ok(Json(m))) => (d, f, m.items),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return error_page(ctx, e.0),
@@ -623,7 +625,7 @@ impl AnnouncementsPage {
 }
 
 pub async fn announcements(State(state): State<AppState>, Console(ctx): Console) -> Response {
-    let fetch = crate::announce::list(State(state));
+    let fetch = crate::announce::list(State(state), super::all_pages());
     super::list_page(
         ctx,
         Permission::ReadDevices,
@@ -685,7 +687,7 @@ pub struct TrainingPage {
 
 pub async fn training(State(state): State<AppState>, Console(mut ctx): Console) -> Response {
     ctx.section = "readiness";
-    let materials = crate::training::list_materials(State(state.clone())).await;
+    let materials = crate::training::list_materials(State(state.clone()), super::all_pages()).await;
     let features = state.store.features().await.map_err(ApiError::from);
     let users = if ctx.can("manage_users") {
         state

@@ -89,7 +89,11 @@ pub async fn find(
     } else {
         match crate::helpdesk::find_users(
             State(state),
-            Ok(Query(crate::helpdesk::UserSearch { q: q.clone() })),
+            Ok(Query(crate::helpdesk::UserSearch {
+                q: q.clone(),
+                limit: Some("20".into()),
+                cursor: None,
+            })),
         )
         .await
         {
@@ -203,7 +207,15 @@ pub async fn request(
         JsonBody(crate::helpdesk::RequestBody { kind }),
     );
     match call.await {
-        Ok(_) => flash("notice", &ctx.t("request-queued")),
+        Ok(_) => {
+            // The requests section on the page reloads itself on this event.
+            let mut r = flash("notice", &ctx.t("request-queued"));
+            r.headers_mut().insert(
+                "hx-trigger",
+                axum::http::HeaderValue::from_static("request-sent"),
+            );
+            r
+        }
         Err(e) => flash_error(ctx.lang, e.0),
     }
 }
@@ -285,7 +297,8 @@ pub async fn kb(
             Ok(Query(crate::kb::SearchQuery {
                 q: search.clone(),
                 lang: None,
-                limit: Some(20),
+                limit: Some("20".into()),
+                cursor: None,
             })),
         )
         .await;
@@ -308,7 +321,7 @@ pub async fn kb(
             Err(e) => return error_page(ctx, e.0),
         };
     let gaps = if ctx.can("manage_articles") {
-        match crate::kb::list_gaps(State(state)).await {
+        match crate::kb::list_gaps(State(state), super::all_pages()).await {
             Ok(Json(p)) => p.items,
             Err(e) => return error_page(ctx, e.0),
         }

@@ -361,6 +361,7 @@ pub fn label_key(value: &str) -> &'static str {
         "ios" => "platform-ios",
         "android" => "platform-android",
         "pass" => "state-pass",
+        "not_applicable" => "state-not-applicable",
         "fail" => "state-fail",
         "last_24h" => "fresh-day",
         "last_7d" => "fresh-week",
@@ -455,9 +456,12 @@ pub fn page<T: Template>(status: StatusCode, t: &T) -> Response {
     }
 }
 
-/// An error message for an htmx form, swapped into the page's message area.
+/// An error message for an htmx form, swapped into the page's message area, with the
+/// error's own HTTP status (the page's htmx settings swap 4xx and 5xx answers too).
 pub fn flash_error(lang: Lang, code: ErrorCode) -> Response {
-    flash("error", &steward_core::i18n::error_message(lang, code))
+    let mut r = flash("error", &steward_core::i18n::error_message(lang, code));
+    *r.status_mut() = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    r
 }
 
 pub fn flash(class: &str, text: &str) -> Response {
@@ -507,6 +511,11 @@ pub async fn list_page<T, P: Template>(
         Ok(axum::Json(p)) => page(StatusCode::OK, &build(ctx, p.items)),
         Err(e) => error_page(ctx, e.0),
     }
+}
+
+/// Every item a console page shows of an API list (up to the API's largest page).
+pub fn all_pages() -> crate::paging::Pages {
+    crate::paging::Pages(crate::paging::Paging::first(steward_proto::MAX_PAGE_LIMIT))
 }
 
 /// Headers carrying the user's language, for API handlers that put text into words.
@@ -710,11 +719,33 @@ fn guest_lang(headers: &HeaderMap, query: &HashMap<String, String>) -> Lang {
         .unwrap_or_else(|| request_lang(headers))
 }
 
-/// Only paths of this site are followed after signing in.
-fn safe_next(next: Option<&String>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .cloned()
-        .unwrap_or_else(|| "/".into())
+/// Only paths of this site are followed after signing in: a relative path starting with one
+/// `/`, without backslashes, spaces or control characters (which browsers drop or rewrite, so
+/// `/\t/evil.example` would become `//evil.example`); letters beyond ASCII are
+/// percent-encoded. Anything else goes to the dashboard.
+pub fn safe_next(next: Option<&String>) -> String {
+    let Some(n) = next else {
+        return "/".into();
+    };
+    let mut out = String::with_capacity(n.len());
+    for c in n.chars() {
+        if c.is_ascii_graphic() && c != '\\' {
+            out.push(c);
+        } else if !c.is_ascii() && !c.is_control() {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            return "/".into();
+        }
+    }
+    let relative = out.starts_with('/') && !out.starts_with("//");
+    if relative && out.len() <= 2048 {
+        out
+    } else {
+        "/".into()
+    }
 }
 
 pub async fn login_page(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -763,17 +794,26 @@ pub async fn login(
             );
             r
         }
-        Err(ApiError(code)) => {
+        Err(e) => {
+            let code = e.code();
             let lang = guest_lang(&headers, &HashMap::new());
-            page(
-                StatusCode::UNAUTHORIZED,
+            let status =
+                StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
+            let mut r = page(
+                status,
                 &LoginPage {
                     lang,
                     next,
                     error: steward_core::i18n::error_message(lang, code),
                     email,
                 },
-            )
+            );
+            if let auth::SignInError::Throttled(w) = e {
+                if let Ok(v) = HeaderValue::from_str(&w.secs.to_string()) {
+                    r.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+            }
+            r
         }
     }
 }

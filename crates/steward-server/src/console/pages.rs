@@ -360,7 +360,7 @@ pub async fn devices_csv(
             };
             let mut w = csv::Writer::from_writer(Vec::new());
             for d in &page.items {
-                let _ = w.write_record([
+                let cells = [
                     d.id.as_str(),
                     &d.name,
                     d.platform.as_str(),
@@ -373,7 +373,9 @@ pub async fn devices_csv(
                     &d.compliance_state,
                     &d.last_seen_at,
                     &d.enrolled_at,
-                ]);
+                ];
+                let _ =
+                    w.write_record(cells.map(|c| steward_proto::text::csv_cell(c).into_owned()));
             }
             let text = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
             let next = page.next_cursor.map(|c| {
@@ -405,6 +407,9 @@ pub struct DevicePage {
     pub health_reasons: Vec<String>,
     pub inventory: Vec<(String, String)>,
     pub rules: Vec<RuleRow>,
+    /// "3 of 4 applicable rules pass", and how many do not apply, when any.
+    pub rules_tally: String,
+    pub rules_not_applicable: String,
     pub alerts: Vec<Alert>,
     pub history: Vec<(String, String, String)>,
 }
@@ -447,10 +452,16 @@ pub async fn device(
         .and_then(|v| v.as_object())
         .map(|m| m.iter().map(|(k, v)| (k.clone(), compact(v))).collect())
         .unwrap_or_default();
-    let rules = d
+    let results = d
         .compliance_results
         .clone()
-        .and_then(|v| serde_json::from_value::<Vec<steward_core::compliance::RuleResult>>(v).ok())
+        .and_then(|v| serde_json::from_value::<Vec<steward_core::compliance::RuleResult>>(v).ok());
+    let tally = results
+        .as_deref()
+        .map(steward_core::compliance::Tally::of)
+        .unwrap_or_default();
+    let (rules_tally, rules_not_applicable) = tally_text(&ctx, &tally);
+    let rules = results
         .map(|list| {
             use steward_core::compliance::RuleOutcome;
             list.iter()
@@ -459,6 +470,7 @@ pub async fn device(
                         RuleOutcome::Pass => ("pass", String::new()),
                         RuleOutcome::Fail { detail } => ("fail", detail.clone()),
                         RuleOutcome::Unknown { missing } => ("unknown", missing.clone()),
+                        RuleOutcome::NotApplicable => ("not_applicable", String::new()),
                     };
                     RuleRow {
                         rule: rule_text(&ctx, &r.rule),
@@ -497,10 +509,40 @@ pub async fn device(
         health_reasons,
         inventory,
         rules,
+        rules_tally,
+        rules_not_applicable,
         alerts,
         history,
     };
     page(StatusCode::OK, &p)
+}
+
+/// "3 of 4 applicable rules pass" and "1 rule does not apply", each empty when there is
+/// nothing to say.
+fn tally_text(ctx: &Ctx, t: &steward_core::compliance::Tally) -> (String, String) {
+    use steward_core::i18n::t_counts;
+    let applicable = if t.applicable() > 0 {
+        t_counts(
+            ctx.lang,
+            "device-rules-tally",
+            &[
+                ("pass", t.pass as u64),
+                ("applicable", t.applicable() as u64),
+            ],
+        )
+    } else {
+        String::new()
+    };
+    let not_applicable = if t.not_applicable > 0 {
+        t_counts(
+            ctx.lang,
+            "device-rules-not-applicable",
+            &[("count", t.not_applicable as u64)],
+        )
+    } else {
+        String::new()
+    };
+    (applicable, not_applicable)
 }
 
 /// Why a device has its health state, in words.
@@ -788,6 +830,7 @@ fn history_entry(ctx: &Ctx, kind: &str, detail: &serde_json::Value) -> (String, 
         "note" => "history-note",
         "request" => "history-request",
         "request_answered" => "history-request-answered",
+        "snapshot_set_aside" => "history-snapshot-set-aside",
         _ => "state-other",
     });
     let detail = match kind {
@@ -799,6 +842,26 @@ fn history_entry(ctx: &Ctx, kind: &str, detail: &serde_json::Value) -> (String, 
                 Some(m) => format!("{answer}: {m}"),
                 None => answer,
             }
+        }
+        "snapshot_set_aside" => {
+            let reason = [
+                detail["status"]
+                    .as_u64()
+                    .filter(|n| *n > 0)
+                    .map(|n| n.to_string()),
+                detail["code"].as_str().map(str::to_string),
+                detail["message"].as_str().map(str::to_string),
+            ]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+            steward_core::i18n::t_args_counts(
+                ctx.lang,
+                "history-snapshot-set-aside-detail",
+                &[("seq", detail["seq"].to_string()), ("reason", reason)],
+                &[("attempts", detail["attempts"].as_u64().unwrap_or(1))],
+            )
         }
         _ => compact(detail),
     };
