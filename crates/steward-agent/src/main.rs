@@ -948,3 +948,46 @@ async fn deliver(
     }
     Ok(delivered)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use steward_agent::AgentError;
+
+    fn api(status: u16) -> AgentError {
+        AgentError::Api {
+            status,
+            code: "x".into(),
+            message: "m".into(),
+        }
+    }
+
+    #[test]
+    fn only_what_retrying_cannot_fix_is_set_aside() {
+        // The server said no for good: at once.
+        assert!(matches!(classify(&api(400), 0), Failed::SetAside(400, ..)));
+        assert!(matches!(classify(&api(413), 0), Failed::SetAside(413, ..)));
+        // Credentials, rate limits, a busy or unreachable server: never.
+        for status in [401, 408, 429, 502, 503] {
+            assert!(
+                matches!(classify(&api(status), 100), Failed::Retry),
+                "{status}"
+            );
+        }
+        let unreachable = AgentError::Transport {
+            message: "connection refused".into(),
+            reached: false,
+        };
+        assert!(matches!(classify(&unreachable, 100), Failed::Retry));
+        // The server fails on this very snapshot (500, or drops the connection): after
+        // bounded retries.
+        let dropped = AgentError::Transport {
+            message: "connection closed before message completed".into(),
+            reached: true,
+        };
+        for e in [api(500), dropped] {
+            assert!(matches!(classify(&e, MAX_ATTEMPTS - 1), Failed::Retry));
+            assert!(matches!(classify(&e, MAX_ATTEMPTS), Failed::SetAside(..)));
+        }
+    }
+}

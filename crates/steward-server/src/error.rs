@@ -191,3 +191,44 @@ pub fn on_panic(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!(panic = %message, "a request handler panicked");
     ApiError(ErrorCode::Internal).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+
+    /// A handler that panics answers 500 in the usual error shape, translated like any error.
+    #[tokio::test]
+    async fn a_panic_is_answered_500_in_the_error_shape() {
+        let app = axum::Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    let s = "a€";
+                    // Deliberately the bug this layer catches: a byte index inside a character.
+                    #[allow(clippy::string_slice)]
+                    let cut = &s[..2];
+                    cut.to_string()
+                }),
+            )
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
+            .layer(axum::middleware::from_fn(localize_errors));
+        let req = axum::http::Request::builder()
+            .uri("/boom")
+            .header(header::ACCEPT_LANGUAGE, "fr")
+            .body(Body::empty())
+            .expect("request");
+        let resp = tower::ServiceExt::oneshot(app, req).await.expect("answer");
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .expect("body");
+        let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+        assert_eq!(v["error"]["code"], "internal");
+        assert_eq!(
+            v["error"]["message"],
+            error_message(Lang::Fr, ErrorCode::Internal)
+        );
+    }
+}

@@ -6,6 +6,7 @@ mod helpers;
 
 mod agent_api;
 mod agent_binary;
+mod agent_tls;
 mod alerts_api;
 mod audit;
 mod awareness_api;
@@ -15,6 +16,7 @@ mod crash;
 mod demo;
 mod devices_api;
 mod fleet_api;
+mod hardening;
 mod helpdesk_api;
 mod notify_api;
 mod sessions;
