@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test: formatting, lints, unit tests, and the integration suite twice, on SQLite
-# and on a PostgreSQL server this script starts in a temporary directory. Installs what is
-# missing (Debian packages: PostgreSQL, ClamAV, aiosmtpd, Chromium, Noto CJK fonts, Node) and
-# the browser suite's npm packages, and fails loudly when a suite cannot run.
+# Runs every test: formatting, lints, unit tests, the integration suite twice (on SQLite and on
+# a PostgreSQL server this script starts in a temporary directory), the browser suite, the
+# contract run (Schemathesis against the generated OpenAPI document) and a short fuzz run of
+# the agent API. Installs what is missing (Debian packages: PostgreSQL, ClamAV, aiosmtpd,
+# Chromium, Noto CJK fonts, Node, python3-venv; the browser suite's npm packages;
+# Schemathesis from PyPI) and fails loudly when a suite cannot run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +22,8 @@ command -v cc >/dev/null || need_apt+=(build-essential)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
+# The contract run installs Schemathesis into a virtual environment.
+python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "installing ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -37,6 +41,9 @@ cargo build --release --all-targets
 
 say "unit and integration tests on SQLite"
 cargo test --release --workspace
+
+say "contract: Schemathesis, every check, against a seeded server"
+bash scripts/contract.sh target/release/steward
 
 say "browser tests (Chromium) against the demo fleet"
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error

@@ -10,7 +10,19 @@ use crate::health::{classify, HealthLimits, HealthReason};
 
 const HOUR_MS: i64 = 3_600_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     Critical,
@@ -39,7 +51,7 @@ impl Severity {
 }
 
 /// What a rule watches. The built-in types of the alerting requirements.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Condition {
     /// A detection left in place, or the engine reports an active threat.
@@ -50,26 +62,32 @@ pub enum Condition {
     /// Signatures older than `days` (default 14).
     SignaturesOutdated {
         #[serde(default = "fourteen")]
+        #[schema(minimum = 1, maximum = 3650)]
         days: u32,
     },
     /// No quick or full scan within `days` (default 14).
     ScanOverdue {
         #[serde(default = "fourteen")]
+        #[schema(minimum = 1, maximum = 3650)]
         days: u32,
     },
     /// Noncompliant after its grace period.
     Noncompliant,
     /// No check-in for `hours`.
     NotCheckedIn {
+        #[schema(minimum = 1, maximum = 87600)]
         hours: u32,
     },
     /// A mounted disk with less than `free_percent` free.
     LowDiskSpace {
+        #[schema(minimum = 1, maximum = 99)]
         free_percent: u32,
     },
     /// More than `count` failed enrollments within `window_minutes` (fleet-wide).
     EnrollmentFailures {
+        #[schema(minimum = 1)]
         count: u32,
+        #[schema(minimum = 1, maximum = 10080)]
         window_minutes: u32,
     },
     /// More than `percent` % of the devices (of `platform`, if given) have `health` state
@@ -78,14 +96,17 @@ pub enum Condition {
         health: HealthState,
         #[serde(default)]
         platform: Option<Platform>,
+        #[schema(minimum = 0, exclusive_maximum = 100)]
         percent: f64,
     },
     /// Notifications to a channel undelivered for more than `minutes` (fleet-wide).
     DeliveryFailing {
+        #[schema(minimum = 1, maximum = 10080)]
         minutes: u32,
     },
     /// An item of the readiness checklist failing for more than `hours` (fleet-wide).
     ReadinessFailing {
+        #[schema(minimum = 1, maximum = 2160)]
         hours: u32,
     },
 }
@@ -171,7 +192,7 @@ impl Condition {
 
 /// Why a rule fires: a message of the translation catalog and its arguments, stored with the
 /// alert and put into words in the reader's language.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reason {
     pub key: String,
     #[serde(default)]
@@ -310,7 +331,7 @@ pub fn device_fires(cond: &Condition, device: &DeviceView, now_ms: i64) -> Optio
 
 /// A rule: a condition, its severity, the device groups it watches (empty: all) and whether
 /// it is on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AlertRule {
     pub id: String,
     pub name: String,

@@ -14,7 +14,7 @@ use crate::Lang;
 const DAY_MS: i64 = 86_400_000;
 
 /// Microsoft 365 message center's categories.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Category {
     PreventOrFixIssues,
@@ -23,7 +23,7 @@ pub enum Category {
     StayInformed,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReleaseStatus {
     #[default]
@@ -32,7 +32,7 @@ pub enum ReleaseStatus {
     Launched,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeSeverity {
     #[default]
@@ -53,7 +53,7 @@ pub const TAGS: [&str; 7] = [
 ];
 
 /// A platform a notice affects, optionally only some OS versions of it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlatformRange {
     pub platform: Platform,
@@ -81,7 +81,7 @@ impl PlatformRange {
 }
 
 /// A message-center notice.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Notice {
     pub id: String,
     /// `manual`, or the feed it came from.
@@ -149,12 +149,12 @@ impl Notice {
 
     /// Refuses notices that cannot be shown; names the field.
     pub fn validate(&self) -> Result<(), &'static str> {
-        if self.title(self.default_language).trim().is_empty()
-            || self.title.values().any(|t| t.len() > 500)
+        if steward_proto::text::is_blank(self.title(self.default_language))
+            || self.title.values().any(|t| t.chars().count() > 500)
         {
             return Err("title");
         }
-        if self.body.values().any(|b| b.len() > 100_000) {
+        if self.body.values().any(|b| b.chars().count() > 100_000) {
             return Err("body");
         }
         if self.tags.iter().any(|t| !TAGS.contains(&t.as_str())) {
@@ -163,7 +163,7 @@ impl Notice {
         if self
             .features
             .iter()
-            .any(|f| f.trim().is_empty() || f.len() > 200)
+            .any(|f| steward_proto::text::is_blank(f) || f.chars().count() > 200)
         {
             return Err("features");
         }
@@ -223,7 +223,7 @@ pub fn parse_feed(bytes: &[u8]) -> Result<Vec<FeedEntry>, String> {
 
 /// The operational plan: who the O&M team is, how it reports, who owns update awareness, and
 /// the focus areas.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct OpsPlan {
     pub team: Vec<TeamMember>,
@@ -233,7 +233,7 @@ pub struct OpsPlan {
     pub focus_areas: Vec<FocusArea>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TeamMember {
     pub person: String,
@@ -241,7 +241,7 @@ pub struct TeamMember {
     pub responsibilities: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct ReportingLine {
     pub who: String,
@@ -250,7 +250,7 @@ pub struct ReportingLine {
     pub cadence: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct FocusArea {
     /// planning, help_desk, awareness, training or operations.
@@ -296,7 +296,7 @@ impl OpsPlan {
         }) {
             return Err("focus_areas");
         }
-        let long = |s: &String| s.len() > 2000;
+        let long = |s: &String| s.chars().count() > 2000;
         if self
             .team
             .iter()
@@ -311,7 +311,7 @@ impl OpsPlan {
 }
 
 /// One readiness check: whether it holds, why (catalog messages), and where to look.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Check {
     pub id: &'static str,
     pub pass: bool,

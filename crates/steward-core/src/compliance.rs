@@ -9,12 +9,14 @@ use crate::health::{classify, HealthLimits, HealthState};
 const DAY_MS: i64 = 86_400_000;
 
 /// One requirement of a policy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Rule {
     /// Devices of `platform` run at least `version` (not applicable to other platforms).
     MinOsVersion {
         platform: Platform,
+        /// Dotted numbers (`10.0.19045`, `15`).
+        #[schema(pattern = r"^[0-9]{1,9}(\.[0-9]{1,9}){0,5}$")]
         version: String,
     },
     /// An endpoint-protection engine is present with malware protection on.
@@ -33,7 +35,7 @@ pub enum Rule {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Policy {
     pub id: String,
     pub name: String,
@@ -76,7 +78,7 @@ impl ComplianceState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ComplianceState {
     Compliant,
@@ -87,7 +89,7 @@ pub enum ComplianceState {
     Error,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum RuleOutcome {
     Pass,
@@ -131,7 +133,7 @@ impl Tally {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RuleResult {
     pub policy_id: String,
     pub rule: Rule,
@@ -139,7 +141,7 @@ pub struct RuleResult {
     pub outcome: RuleOutcome,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Evaluation {
     pub state: ComplianceState,
     pub results: Vec<RuleResult>,

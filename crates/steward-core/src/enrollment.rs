@@ -14,11 +14,11 @@ pub struct TokenRecord {
     pub group: Option<String>,
 }
 
-/// Whether an identity field is acceptable: at most [`MAX_FIELD_LEN`] bytes, no control
+/// Whether an identity field is acceptable: at most [`MAX_FIELD_LEN`] characters, no control
 /// characters, and not blank when required.
 pub fn valid_field(value: &str, required: bool) -> bool {
-    !(required && value.trim().is_empty())
-        && value.len() <= MAX_FIELD_LEN
+    !(required && steward_proto::text::is_blank(value))
+        && value.chars().count() <= MAX_FIELD_LEN
         && !value.chars().any(char::is_control)
 }
 

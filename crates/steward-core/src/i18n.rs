@@ -19,7 +19,18 @@ static_loader! {
 
 /// The five languages Steward speaks.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
@@ -166,6 +177,20 @@ pub fn format_day(lang: Lang, ms: i64) -> String {
         Lang::Ko => "%Y. %m. %d.",
     };
     t.format(pattern).to_string()
+}
+
+/// The language a text written in several languages is shown in by default: the one asked
+/// for when it has a title, else the first of the five that has one.
+pub fn settle_default(asked: Lang, titles: &std::collections::BTreeMap<Lang, String>) -> Lang {
+    let has = |l: &Lang| {
+        titles
+            .get(l)
+            .is_some_and(|t| !steward_proto::text::is_blank(t))
+    };
+    if has(&asked) {
+        return asked;
+    }
+    Lang::ALL.into_iter().find(has).unwrap_or(asked)
 }
 
 /// Looks up a message without arguments.

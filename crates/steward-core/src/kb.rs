@@ -12,7 +12,7 @@ use crate::awareness::in_language;
 use crate::Lang;
 
 /// A troubleshooting article.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Article {
     pub id: String,
     /// Stable short name (`enrollment-token-invalid`), used in links from failure codes.
@@ -50,7 +50,7 @@ impl Article {
 
     pub fn validate(&self) -> Result<(), &'static str> {
         let slug_ok = !self.slug.is_empty()
-            && self.slug.len() <= 100
+            && self.slug.chars().count() <= 100
             && self
                 .slug
                 .chars()
@@ -61,12 +61,12 @@ impl Article {
         if self
             .title
             .get(&self.default_language)
-            .is_none_or(|t| t.trim().is_empty())
-            || self.title.values().any(|t| t.len() > 300)
+            .is_none_or(|t| steward_proto::text::is_blank(t))
+            || self.title.values().any(|t| t.chars().count() > 300)
         {
             return Err("title");
         }
-        if self.body.values().any(|b| b.len() > 100_000) {
+        if self.body.values().any(|b| b.chars().count() > 100_000) {
             return Err("body");
         }
         let short =
@@ -92,7 +92,7 @@ impl Article {
 
 /// What pages showing failures and alerts need of an article: how to link to it and what it
 /// covers (kept in memory for every article, without the bodies).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ArticleLink {
     pub id: String,
     pub slug: String,
@@ -128,7 +128,7 @@ pub fn article_for_code<'a>(links: &'a [ArticleLink], code: &str) -> Option<&'a 
 }
 
 /// Where a failure code comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FailureKind {
     Enrollment,
@@ -136,7 +136,7 @@ pub enum FailureKind {
 }
 
 /// A known failure code: what it means (a catalog message) and the article that fixes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct FailureReason {
     pub code: &'static str,
     pub kind: FailureKind,
@@ -347,7 +347,7 @@ pub fn failure_reason(code: &str) -> Option<&'static FailureReason> {
 }
 
 /// How an article fares in the help desk's feedback.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ArticleScore {
     pub solved: u64,
     pub not_solved: u64,
@@ -371,7 +371,7 @@ impl ArticleScore {
 
 /// Something the operator should look at: an article that rarely solves cases, or a frequent
 /// failure reason without an article that works.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Gap {
     LowSuccess {

@@ -5,7 +5,8 @@
 use serde_json::{Map, Value};
 use steward_proto::{CheckinRequest, Detection, ErrorCode, OsFacts, ProtectionStatus};
 
-/// Identity and name fields (hostname, OS name and version, engine name …), in bytes.
+/// Identity and name fields (hostname, OS name and version, engine name …), in characters
+/// (as every length here).
 pub const NAME_LEN: usize = 255;
 /// A locale such as `fr_FR.UTF-8`.
 pub const LOCALE_LEN: usize = 64;
@@ -63,7 +64,7 @@ fn too_many(field: impl Into<String>) -> Invalid {
 }
 
 fn text(field: &str, value: &str, max: usize) -> Result<(), Invalid> {
-    if value.len() > max {
+    if value.chars().count() > max {
         return Err(too_long(field));
     }
     Ok(())
@@ -152,7 +153,7 @@ fn check_map(path: &str, map: &Map<String, Value>, depth: usize) -> Result<(), I
         return Err(too_many(path));
     }
     for (k, v) in map {
-        if k.len() > DOC_KEY_LEN {
+        if k.chars().count() > DOC_KEY_LEN {
             return Err(too_long(format!(
                 "{path}.{}",
                 steward_proto::text::clip(k, 32)

@@ -18,19 +18,23 @@ const MINUTE_MS: i64 = 60_000;
 /// How a rule's alerts are notified. Grouping follows Alertmanager: the first alert of a
 /// quiet group waits `group_wait` for others to join it; later changes go out at most once
 /// per `group_interval`; alerts still firing are sent again every `repeat_interval`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct NotifySettings {
     /// Channels notified in addition to those that take every alert of the rule's severity.
     pub channels: Vec<String>,
     /// Seconds the first alert of a quiet group waits; by default 0 for critical rules
     /// (a threat is news at once) and 30 for the others.
+    #[schema(maximum = 3600)]
     pub group_wait_secs: Option<u32>,
+    #[schema(minimum = 1, maximum = 86400)]
     pub group_interval_secs: u32,
     /// 0: never repeat.
+    #[schema(maximum = 2592000)]
     pub repeat_interval_secs: u32,
     /// An alert that fires again within this many minutes of being resolved is reopened
     /// instead of opening a new one.
+    #[schema(maximum = 43200)]
     pub reopen_window_minutes: u32,
     /// Who is told when an alert stays unacknowledged, step by step.
     pub escalation: Vec<EscalationStep>,
@@ -39,7 +43,7 @@ pub struct NotifySettings {
 }
 
 /// Alertmanager's `group_by`, for Steward's two useful groupings.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GroupBy {
     /// One notification for many devices at once (the default: no storms).
@@ -66,9 +70,10 @@ impl Default for NotifySettings {
 
 /// After `after_minutes` unacknowledged (counted from when the alert fired), `channels` are
 /// notified.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EscalationStep {
+    #[schema(minimum = 1, maximum = 43200)]
     pub after_minutes: u32,
     pub channels: Vec<String>,
 }
@@ -114,21 +119,18 @@ impl NotifySettings {
         if self.group_interval_secs == 0 || self.group_interval_secs > DAY {
             return Err("group_interval_secs");
         }
-        if self.repeat_interval_secs > 30 * DAY
-            || (self.repeat_interval_secs != 0
-                && self.repeat_interval_secs < self.group_interval_secs)
-        {
+        // A repeat shorter than the group interval repeats at the group interval.
+        if self.repeat_interval_secs > 30 * DAY {
             return Err("repeat_interval_secs");
         }
         if self.reopen_window_minutes > 30 * 24 * 60 {
             return Err("reopen_window_minutes");
         }
-        let mut last = 0;
+        // Steps are taken in the order of their delay (the rule's constructor sorts them).
         for s in &self.escalation {
-            if s.after_minutes <= last || s.after_minutes > 30 * 24 * 60 || s.channels.is_empty() {
+            if s.after_minutes == 0 || s.after_minutes > 30 * 24 * 60 || s.channels.is_empty() {
                 return Err("escalation");
             }
-            last = s.after_minutes;
         }
         if self.escalation.len() > 10 || self.channels.len() > 50 {
             return Err("channels");
@@ -145,7 +147,7 @@ impl NotifySettings {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ChannelKind {
     /// JSON body signed with HMAC-SHA256.
@@ -182,7 +184,7 @@ impl ChannelKind {
 
 /// Where notifications go. A channel takes the alerts of the rules that name it, and every
 /// alert whose severity is in `severities` (the on-call route for that severity).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Channel {
     pub id: String,
     pub name: String,
@@ -204,14 +206,14 @@ impl Channel {
     pub fn addresses(&self) -> Vec<&str> {
         self.target
             .split(',')
-            .map(str::trim)
+            .map(|a| a.trim_matches(steward_proto::text::is_space))
             .filter(|a| !a.is_empty())
             .collect()
     }
 
     /// Refuses a target that cannot be delivered to; names the offending field.
     pub fn validate(&self) -> Result<(), &'static str> {
-        if self.name.trim().is_empty() || self.name.len() > 200 {
+        if steward_proto::text::is_blank(&self.name) || self.name.chars().count() > 200 {
             return Err("name");
         }
         match self.kind {
@@ -219,7 +221,7 @@ impl Channel {
                 let list = self.addresses();
                 let plausible = |a: &&str| {
                     a.split_once('@').is_some_and(|(l, d)| {
-                        !l.is_empty() && !d.is_empty() && !a.contains(char::is_whitespace)
+                        !l.is_empty() && !d.is_empty() && !a.contains(steward_proto::text::is_space)
                     })
                 };
                 if list.is_empty() || list.len() > 100 || !list.iter().all(plausible) {
@@ -229,15 +231,15 @@ impl Channel {
             _ => {
                 let ok = (self.target.starts_with("http://")
                     || self.target.starts_with("https://"))
-                    && self.target.len() > 8
-                    && self.target.len() <= 2000
-                    && !self.target.contains(char::is_whitespace);
+                    && self.target.chars().count() > 8
+                    && self.target.chars().count() <= 2000
+                    && !self.target.contains(steward_proto::text::is_space);
                 if !ok {
                     return Err("target");
                 }
             }
         }
-        if self.secret.len() > 500 {
+        if self.secret.chars().count() > 500 {
             return Err("secret");
         }
         Ok(())
@@ -246,7 +248,7 @@ impl Channel {
 
 /// A silence (maintenance window): alerts it matches are recorded as usual, but their
 /// notifications and escalations are held until it ends. Every matcher given must match.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Silence {
     pub id: String,
     pub rule_id: Option<String>,
@@ -312,10 +314,7 @@ impl Silence {
         {
             return Err("labels");
         }
-        if self.ends_at <= self.starts_at {
-            return Err("ends_at");
-        }
-        if self.reason.trim().is_empty() || self.reason.len() > 4000 {
+        if steward_proto::text::is_blank(&self.reason) || self.reason.chars().count() > 4000 {
             return Err("reason");
         }
         Ok(())
@@ -328,7 +327,7 @@ pub fn silenced_by<'s>(silences: &'s [Silence], a: &AlertLabels, now: i64) -> Op
 }
 
 /// Why a notification is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationKind {
     /// Alerts of the rule started firing or were resolved.
@@ -353,7 +352,7 @@ impl NotificationKind {
 }
 
 /// One alert as a notification lists it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NotifiedAlert {
     pub id: String,
     /// firing, acknowledged or resolved.
@@ -367,7 +366,7 @@ pub struct NotifiedAlert {
 }
 
 /// One grouped notification: the changes of one rule's alerts since the last one.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Notification {
     pub kind: NotificationKind,
     pub rule_id: String,
@@ -671,7 +670,7 @@ pub fn backoff_ms(attempts: u32, max_ms: i64) -> i64 {
 }
 
 /// One row of the time-to-acknowledge / time-to-resolve report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ResponseStats {
     pub alerts: u64,
     pub acknowledged: u64,
@@ -863,11 +862,7 @@ mod tests {
             ..s.clone()
         };
         assert_eq!(empty.validate(), Err("matchers"));
-        let backwards = Silence {
-            ends_at: 100,
-            ..s.clone()
-        };
-        assert_eq!(backwards.validate(), Err("ends_at"));
+        // The period is the server's to check against the clock (`invalid_period`).
         let unknown = Silence {
             labels: [("colour".to_string(), "red".to_string())].into(),
             ..s
@@ -899,14 +894,14 @@ mod tests {
         assert_eq!(esc.escalate_at(0, 1), Some(60 * 60_000));
         assert_eq!(esc.escalate_at(0, 2), None);
         assert_eq!(esc.channel_ids().collect::<Vec<_>>(), ["a", "b"]);
-        let mut bad = esc.clone();
-        bad.escalation.reverse();
-        assert_eq!(bad.validate(), Err("escalation"));
-        let bad = NotifySettings {
-            repeat_interval_secs: 10,
+        let mut no_channels = esc.clone();
+        no_channels.escalation[0].channels.clear();
+        assert_eq!(no_channels.validate(), Err("escalation"));
+        let too_often = NotifySettings {
+            repeat_interval_secs: 31 * 24 * 3600,
             ..s
         };
-        assert_eq!(bad.validate(), Err("repeat_interval_secs"));
+        assert_eq!(too_often.validate(), Err("repeat_interval_secs"));
     }
 
     #[test]

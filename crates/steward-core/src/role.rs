@@ -1,7 +1,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Built-in roles; what each may do is in [`crate::policy`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Administrator,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::Role;
 
 /// A feature of the managed environment (a policy area, a new console capability …).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Feature {
     pub id: String,
     pub name: String,
@@ -27,7 +27,7 @@ impl Feature {
 }
 
 /// A training material: a link or a body, for a role, covering features.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Material {
     pub id: String,
     pub title: String,
@@ -53,10 +53,10 @@ impl Material {
     }
 
     pub fn validate(&self) -> Result<(), &'static str> {
-        if self.title.trim().is_empty() || self.title.len() > 500 {
+        if steward_proto::text::is_blank(&self.title) || self.title.chars().count() > 500 {
             return Err("title");
         }
-        if self.url.is_empty() && self.body.trim().is_empty() {
+        if self.url.is_empty() && steward_proto::text::is_blank(&self.body) {
             return Err("body");
         }
         let web = self.url.starts_with("https://") || self.url.starts_with("http://");
@@ -68,13 +68,13 @@ impl Material {
 }
 
 /// Onboarding: the steps new staff of each role go through.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct OnboardingPlans {
     pub plans: Vec<OnboardingPlan>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OnboardingPlan {
     pub role: Role,
@@ -89,7 +89,7 @@ fn two_weeks() -> u32 {
     14
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OnboardingStep {
     pub id: String,
@@ -124,18 +124,22 @@ impl OnboardingPlans {
 
     pub fn validate(&self) -> Result<(), &'static str> {
         for p in &self.plans {
-            let mut ids: Vec<&str> = p.steps.iter().map(|s| s.id.as_str()).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            if ids.len() != p.steps.len()
-                || p.steps
-                    .iter()
-                    .any(|s| s.id.trim().is_empty() || s.title.trim().is_empty())
-            {
+            if p.steps.iter().any(|s| {
+                steward_proto::text::is_blank(&s.id) || steward_proto::text::is_blank(&s.title)
+            }) {
                 return Err("steps");
             }
         }
         Ok(())
+    }
+
+    /// A step id given twice in a plan keeps its first step.
+    pub fn without_repeated_steps(mut self) -> OnboardingPlans {
+        for p in &mut self.plans {
+            let mut seen = std::collections::BTreeSet::new();
+            p.steps.retain(|s| seen.insert(s.id.clone()));
+        }
+        self
     }
 }
 
@@ -228,6 +232,8 @@ mod tests {
                 within_days: 7,
             }],
         };
-        assert_eq!(dup.validate(), Err("steps"));
+        let kept = dup.without_repeated_steps();
+        assert_eq!(kept.plans[0].steps.len(), 1, "a repeated step id keeps its first step");
+        assert_eq!(kept.validate(), Ok(()));
     }
 }

@@ -3,10 +3,22 @@
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// Maximum accepted length of any free-text identity field (hostname, serial, owner …).
+/// Maximum accepted length (characters) of any free-text identity field (hostname, serial, owner …).
 pub const MAX_FIELD_LEN: usize = 255;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
     Windows,
@@ -59,7 +71,7 @@ impl std::fmt::Display for Platform {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
     /// The enrollment token as handed out by an administrator.
@@ -79,7 +91,7 @@ pub struct EnrollRequest {
     pub model: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct EnrollResponse {
     pub device_id: String,
     /// Shown to the device once; the server keeps only its hash.
@@ -88,7 +100,7 @@ pub struct EnrollResponse {
 }
 
 /// Basic operating-system facts sent on every check-in.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq, Hash, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OsFacts {
     pub name: String,
@@ -106,7 +118,7 @@ pub struct OsFacts {
 }
 
 /// Device threat state, modelled on Intune's Defender report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ThreatState {
     Clean,
@@ -118,7 +130,7 @@ pub enum ThreatState {
     Unknown,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum DetectionAction {
     Quarantined,
@@ -127,7 +139,7 @@ pub enum DetectionAction {
     Blocked,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Detection {
     pub threat_name: String,
@@ -142,7 +154,7 @@ pub struct Detection {
 }
 
 /// Endpoint-protection status. Every field is optional: `None` means "unknown", never "off".
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProtectionStatus {
     /// Engine name (ClamAV, Microsoft Defender, XProtect …); `None` when no engine is installed.
@@ -173,7 +185,7 @@ pub struct ProtectionStatus {
     pub detections: Vec<Detection>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckinRequest {
     /// Strictly increasing per device; a replayed or older number changes nothing.
@@ -204,7 +216,7 @@ pub struct CheckinRequest {
 }
 
 /// A snapshot the agent set aside: which one, what the server answered, how often it tried.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetAside {
     pub seq: u64,
@@ -221,7 +233,7 @@ pub struct SetAside {
 }
 
 /// The install result of one app on the device.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppInstall {
     pub app_id: String,
@@ -249,7 +261,7 @@ impl AppInstall {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionResult {
     pub action_id: String,
@@ -260,7 +272,7 @@ pub struct ActionResult {
     pub message: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Action {
     pub id: String,
     pub kind: String,
@@ -268,7 +280,7 @@ pub struct Action {
     pub params: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct CheckinResponse {
     /// False when the sequence number was not newer than the last one stored: nothing changed.
     pub applied: bool,

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::agent::{Platform, ProtectionStatus, ThreatState};
 
 /// `{"items": [...], "next_cursor": "..." | null}`
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
@@ -16,7 +16,7 @@ pub struct Page<T> {
 pub const DEFAULT_PAGE_LIMIT: u32 = 50;
 pub const MAX_PAGE_LIMIT: u32 = 1000;
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct DeviceSummary {
     pub id: String,
     pub name: String,
@@ -35,14 +35,14 @@ pub struct DeviceSummary {
     pub health_state: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct DeviceEvent {
     pub at: String,
     pub kind: String,
     pub detail: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct DeviceDetail {
     #[serde(flatten)]
     pub summary: DeviceSummary,
@@ -60,25 +60,29 @@ pub struct DeviceDetail {
     pub history: Vec<DeviceEvent>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateEnrollmentToken {
     #[serde(default)]
+    #[schema(max_length = 255)]
     pub name: Option<String>,
     /// Hours until the token expires; none means it never expires.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 87600)]
     pub expires_in_hours: Option<u32>,
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 1000000)]
     pub max_uses: Option<u32>,
     /// Device group the enrolled devices join.
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 255, pattern = "^[^,]+$")]
     pub group: Option<String>,
     /// Platforms allowed to enroll with this token; empty means all.
     #[serde(default)]
     pub platforms: Vec<Platform>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct EnrollmentTokenInfo {
     pub id: String,
     pub name: String,
@@ -93,7 +97,7 @@ pub struct EnrollmentTokenInfo {
     pub revoked_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreatedEnrollmentToken {
     /// Shown once.
     pub token: String,
@@ -101,7 +105,7 @@ pub struct CreatedEnrollmentToken {
     pub info: EnrollmentTokenInfo,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct EnrollmentAttempt {
     pub id: i64,
     pub at: String,
@@ -117,19 +121,31 @@ pub struct EnrollmentAttempt {
     pub remote_addr: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// `POST /api/v1/auth/tokens`: a token of the caller's own (it acts with the caller's roles).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOwnToken {
+    pub name: String,
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 87600)]
+    pub expires_in_hours: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiToken {
+    #[schema(min_length = 1, max_length = 255)]
     pub name: String,
     /// Required for a service token (`POST /api/v1/tokens`); not allowed for a user's own
     /// token (`POST /api/v1/auth/tokens`).
     #[serde(default)]
     pub role: Option<String>,
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 87600)]
     pub expires_in_hours: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ApiTokenInfo {
     pub id: String,
     pub name: String,
@@ -143,7 +159,7 @@ pub struct ApiTokenInfo {
     pub revoked_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreatedApiToken {
     pub token: String,
     #[serde(flatten)]
@@ -151,7 +167,7 @@ pub struct CreatedApiToken {
 }
 
 /// One entry of the audit log.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct AuditEntry {
     pub id: i64,
     pub at: String,
@@ -170,7 +186,7 @@ pub struct AuditEntry {
 }
 
 /// A console user as the API shows it (never the password hash).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct UserInfo {
     pub id: String,
     pub email: String,
@@ -184,37 +200,47 @@ pub struct UserInfo {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
+    #[schema(
+        max_length = 255,
+        pattern = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^.\s\x00-\x1f\x7f-\x9f][^\s\x00-\x1f\x7f-\x9f]*\.[^\s\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub email: String,
     #[serde(default)]
+    #[schema(max_length = 255, pattern = r"\S")]
     pub display_name: Option<String>,
     #[serde(default)]
     pub language: Option<String>,
+    #[schema(min_items = 1)]
     pub roles: Vec<String>,
     #[serde(default)]
+    #[schema(inline)]
     pub groups: Vec<String>,
     /// When absent, a password is generated and returned once.
     #[serde(default)]
+    #[schema(min_length = 12, max_length = 1024)]
     pub password: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreatedUser {
     pub user: UserInfo,
     /// The generated password, shown once; absent when the request set one.
     pub password: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     #[serde(default)]
+    #[schema(max_length = 255, pattern = r"\S")]
     pub display_name: Option<String>,
     #[serde(default)]
     pub language: Option<String>,
     #[serde(default)]
+    #[schema(min_items = 1)]
     pub roles: Option<Vec<String>>,
     #[serde(default)]
     pub groups: Option<Vec<String>>,
@@ -222,14 +248,16 @@ pub struct UpdateUser {
     pub disabled: Option<bool>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(max_length = 1024)]
     pub email: String,
+    #[schema(max_length = 1024)]
     pub password: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SessionInfo {
     pub user: UserInfo,
     /// Send back as `X-CSRF-Token` on every request that changes something.
@@ -237,21 +265,23 @@ pub struct SessionInfo {
     pub expires_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePassword {
+    #[schema(max_length = 1024)]
     pub current_password: String,
+    #[schema(min_length = 12, max_length = 1024)]
     pub new_password: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PasswordReset {
     /// The new password, shown once.
     pub password: String,
 }
 
 /// Endpoint-protection health of a device (see `steward_core::health`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum HealthState {
     Protected,
@@ -286,7 +316,7 @@ impl HealthState {
 }
 
 /// Why a device is not simply "protected".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum HealthReason {
     NotReported,
@@ -301,7 +331,7 @@ pub enum HealthReason {
     SignatureAgeUnknown,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Health {
     pub state: HealthState,
     pub reasons: Vec<HealthReason>,
@@ -309,7 +339,7 @@ pub struct Health {
 
 /// Active devices counted by platform, health, compliance and check-in freshness
 /// (`GET /api/v1/fleet/summary`). Every health and compliance state is present, zero or not.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct FleetSummary {
     /// When the counts were taken (they are at most `[fleet] summary_max_age_secs` old).
     pub as_of: String,
@@ -322,13 +352,13 @@ pub struct FleetSummary {
 }
 
 /// Hourly counts of one dimension (`GET /api/v1/fleet/history`).
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct FleetHistory {
     pub dimension: String,
     pub points: Vec<FleetPoint>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct FleetPoint {
     pub at: String,
     pub counts: std::collections::BTreeMap<String, u64>,

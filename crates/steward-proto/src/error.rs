@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 
 /// Stable, machine-readable error codes. The string form is part of the API contract:
 /// codes are only ever added, never renamed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     MalformedJson,
@@ -47,10 +47,15 @@ pub enum ErrorCode {
     /// An outbound address (webhook, feed) is refused: not http(s), or a private, loopback or
     /// link-local address that `outbound.allow` does not name.
     OutboundRefused,
+    /// The request names an object (a channel, rule, feature, notice …) that does not exist
+    /// or cannot be used there.
+    UnknownReference,
+    /// A period (a silence's) ends before it starts or is already over.
+    InvalidPeriod,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 31] = [
+    pub const ALL: [ErrorCode; 33] = [
         ErrorCode::MalformedJson,
         ErrorCode::InvalidField,
         ErrorCode::PayloadTooLarge,
@@ -82,6 +87,8 @@ impl ErrorCode {
         ErrorCode::TooManyAttempts,
         ErrorCode::Unavailable,
         ErrorCode::OutboundRefused,
+        ErrorCode::UnknownReference,
+        ErrorCode::InvalidPeriod,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -117,6 +124,8 @@ impl ErrorCode {
             ErrorCode::TooManyAttempts => "too_many_attempts",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::OutboundRefused => "outbound_refused",
+            ErrorCode::UnknownReference => "unknown_reference",
+            ErrorCode::InvalidPeriod => "invalid_period",
         }
     }
 
@@ -134,8 +143,7 @@ impl ErrorCode {
             | ErrorCode::InvalidQuery
             | ErrorCode::MalformedRequest
             | ErrorCode::FieldTooLong
-            | ErrorCode::TooManyEntries
-            | ErrorCode::OutboundRefused => 400,
+            | ErrorCode::TooManyEntries => 400,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::Unauthorized | ErrorCode::DeviceRetired | ErrorCode::InvalidCredentials => {
@@ -143,6 +151,7 @@ impl ErrorCode {
             }
             ErrorCode::AccountLocked | ErrorCode::TooManyAttempts => 429,
             ErrorCode::Forbidden
+            | ErrorCode::OutboundRefused
             | ErrorCode::CsrfMismatch
             | ErrorCode::UnknownToken
             | ErrorCode::TokenExpired
@@ -151,7 +160,11 @@ impl ErrorCode {
             | ErrorCode::PlatformNotAllowed => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
-            ErrorCode::DuplicateDevice | ErrorCode::Conflict | ErrorCode::MailNotConfigured => 409,
+            ErrorCode::DuplicateDevice
+            | ErrorCode::Conflict
+            | ErrorCode::MailNotConfigured
+            | ErrorCode::UnknownReference
+            | ErrorCode::InvalidPeriod => 409,
             ErrorCode::Overloaded | ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
         }
@@ -165,12 +178,12 @@ impl std::fmt::Display for ErrorCode {
 }
 
 /// `{"error": {"code": "...", "message": "..."}}`
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ErrorDetail {
     pub code: ErrorCode,
     pub message: String,

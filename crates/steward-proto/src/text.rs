@@ -14,6 +14,27 @@ pub fn clip(s: &str, max_bytes: usize) -> &str {
     s.get(..end).unwrap_or_default()
 }
 
+/// A space as JSON Schema patterns (ECMAScript's `\s`) count them, so the server and the
+/// API's published patterns agree on what a blank text is.
+pub fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | ' ' | '\u{a0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200a}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202f}'
+                | '\u{205f}'
+                | '\u{3000}'
+                | '\u{feff}'
+    )
+}
+
+/// Whether a text has nothing but [spaces](is_space) in it.
+pub fn is_blank(s: &str) -> bool {
+    s.chars().all(is_space)
+}
+
 /// [`clip`] by characters instead of bytes, as an owned string.
 pub fn clip_chars(s: &str, max_chars: usize) -> String {
     s.chars().take(max_chars).collect()

@@ -17,7 +17,7 @@ use steward_store::writer::{AttemptRecord, CheckinWrite, EnrollWrite};
 use steward_store::{DeviceAuth, WriteOp, WriteOutcome};
 
 use crate::auth::bearer;
-use crate::body::JsonBody;
+use crate::body::AgentBody;
 use crate::error::{ApiError, FieldError};
 use crate::AppState;
 
@@ -50,11 +50,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Remote {
 pub async fn enroll(
     State(state): State<AppState>,
     Remote(remote): Remote,
-    body: Result<JsonBody<EnrollRequest>, ApiError>,
+    body: Result<AgentBody<EnrollRequest>, ApiError>,
 ) -> Result<Json<EnrollResponse>, ApiError> {
     let now = state.clock.now_ms();
     let req = match body {
-        Ok(JsonBody(req)) => req,
+        Ok(AgentBody(req)) => req,
         Err(e) => {
             // Unparseable enrollments are recorded too, so the help desk sees them.
             record_refusal(&state, now, &remote, None, e.0).await;
@@ -250,7 +250,7 @@ impl FromRequestParts<AppState> for Device {
 pub async fn checkin(
     State(state): State<AppState>,
     device: Device,
-    JsonBody(req): JsonBody<CheckinRequest>,
+    AgentBody(req): AgentBody<CheckinRequest>,
 ) -> Result<Json<CheckinResponse>, FieldError> {
     if state.writer.queue_depth() > state.config.checkin.max_queue as usize {
         state.metrics.checkin("overloaded");

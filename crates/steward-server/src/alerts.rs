@@ -21,7 +21,7 @@ use crate::paging::{Order, Pages};
 use crate::AppState;
 
 /// A rule as the API takes it (the id comes from the path or is generated).
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleBody {
     pub name: String,
@@ -48,10 +48,14 @@ fn rule_from(state: &AppState, id: String, b: RuleBody) -> Result<AlertRule, Api
     if !valid_name_and_groups(&b.name, &b.groups)
         || b.condition.validate().is_err()
         || b.notify.validate().is_err()
-        || unknown_channel
     {
         return Err(ApiError(ErrorCode::InvalidField));
     }
+    if unknown_channel {
+        return Err(ApiError(ErrorCode::UnknownReference));
+    }
+    let mut b = b;
+    b.notify.escalation.sort_by_key(|s| s.after_minutes);
     Ok(AlertRule {
         id,
         name: b.name,
@@ -153,17 +157,12 @@ pub async fn list_alerts(
 ) -> Result<Json<Page<Alert>>, ApiError> {
     let p = Params::from(query)?;
     let bad = || ApiError(ErrorCode::InvalidQuery);
-    let state_filter = p.text("state")?;
-    if state_filter
-        .as_deref()
-        .is_some_and(|s| !ALERT_STATES.contains(&s))
-    {
-        return Err(bad());
-    }
+    let state_filter = p.word("state", &ALERT_STATES)?;
     let severity = p.text("severity")?;
     if severity
         .as_deref()
         .is_some_and(|s| Severity::parse(s).is_none())
+        || p.get("severity") == Some("")
     {
         return Err(bad());
     }
@@ -174,7 +173,7 @@ pub async fn list_alerts(
         device_id: p.text("device")?,
         scope: caller.groups.clone(),
         limit: p.limit()?,
-        cursor: p.text("cursor")?,
+        cursor: p.get("cursor").map(str::to_string),
     };
     let mut page = state.store.list_alerts(&q).await?;
     let lang = request_lang(&headers);
@@ -206,7 +205,7 @@ pub async fn get_alert(
     Ok(Json(visible_alert(&state, &caller, &id, lang).await?))
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionBody {
     #[serde(default)]
@@ -222,7 +221,7 @@ async fn act(
     body: ActionBody,
 ) -> Result<Json<AlertDetail>, ApiError> {
     let lang = request_lang(&headers);
-    if body.comment.len() > 4_000 {
+    if body.comment.chars().count() > 4_000 {
         return Err(ApiError(ErrorCode::InvalidField));
     }
     visible_alert(&state, &caller, &id, lang).await?;
@@ -265,7 +264,7 @@ pub async fn resolve(
     act(state, caller, headers, id, AlertAction::Resolve, body).await
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentBody {
     pub text: String,
@@ -280,7 +279,7 @@ pub async fn comment(
     JsonBody(body): JsonBody<CommentBody>,
 ) -> Result<(StatusCode, Json<AlertDetail>), ApiError> {
     let lang = request_lang(&headers);
-    if body.text.trim().is_empty() || body.text.len() > 4_000 {
+    if steward_proto::text::is_blank(&body.text) || body.text.chars().count() > 4_000 {
         return Err(ApiError(ErrorCode::InvalidField));
     }
     visible_alert(&state, &caller, &id, lang).await?;
@@ -294,7 +293,7 @@ pub async fn comment(
     ))
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
     /// Who takes the alert; `null` to unassign.
@@ -313,7 +312,7 @@ pub async fn assign(
     if body
         .assignee
         .as_deref()
-        .is_some_and(|a| a.trim().is_empty() || a.len() > 255)
+        .is_some_and(|a| steward_proto::text::is_blank(a) || a.chars().count() > 255)
     {
         return Err(ApiError(ErrorCode::InvalidField));
     }

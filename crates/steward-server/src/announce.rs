@@ -101,7 +101,7 @@ pub async fn receipts(state: &AppState, device_id: &str, results: &[ActionResult
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AnnouncementBody {
     /// The notice (with user impact) this tells users about.
@@ -118,7 +118,7 @@ pub struct AnnouncementBody {
     pub groups: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AnnouncementView {
     #[serde(flatten)]
     pub announcement: Announcement,
@@ -135,24 +135,27 @@ pub async fn create(
     let bad = || ApiError(ErrorCode::InvalidField);
     let now = state.clock.now_ms();
     if let Some(n) = &b.notice_id {
-        let notice = state.store.notice(n).await.map_err(|_| bad())?;
+        // Only a notice with user impact can be announced to users.
+        let unknown = || ApiError(ErrorCode::UnknownReference);
+        let notice = state.store.notice(n).await.map_err(|_| unknown())?;
         if !notice.has_tag("user_impact") {
-            return Err(bad());
+            return Err(unknown());
         }
     }
+    let default_language = steward_core::i18n::settle_default(b.default_language, &b.title);
     let a = Announcement {
         id: uuid::Uuid::now_v7().to_string(),
         notice_id: b.notice_id,
         title: b.title,
         body: b.body,
-        default_language: b.default_language,
+        default_language,
         platforms: b.platforms,
         groups: b.groups,
         created_at: now,
     };
-    let too_long =
-        a.title.values().any(|t| t.len() > 300) || a.body.values().any(|t| t.len() > 10_000);
-    if a.title(a.default_language).trim().is_empty() || too_long {
+    let too_long = a.title.values().any(|t| t.chars().count() > 300)
+        || a.body.values().any(|t| t.chars().count() > 10_000);
+    if steward_proto::text::is_blank(a.title(a.default_language)) || too_long {
         return Err(bad());
     }
     let targets = state
@@ -215,7 +218,7 @@ async fn send(
 const WELCOME: &str = "welcome_announcement";
 
 /// The organisation's welcome to new device owners (title and body per language).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Welcome {
     pub title: BTreeMap<Lang, String>,
@@ -241,14 +244,15 @@ pub async fn get_welcome(State(state): State<AppState>) -> Result<Json<Welcome>,
 pub async fn put_welcome(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(w): JsonBody<Welcome>,
+    JsonBody(mut w): JsonBody<Welcome>,
 ) -> Result<Json<Welcome>, ApiError> {
+    w.default_language = steward_core::i18n::settle_default(w.default_language, &w.title);
     let title = w
         .title
         .get(&w.default_language)
         .map(|t| t.trim())
         .unwrap_or("");
-    if title.is_empty() || w.title.values().any(|t| t.len() > 300) {
+    if title.is_empty() || w.title.values().any(|t| t.chars().count() > 300) {
         return Err(ApiError(ErrorCode::InvalidField));
     }
     let body = serde_json::to_value(&w).map_err(|_| ApiError(ErrorCode::Internal))?;

@@ -27,10 +27,11 @@ use crate::AppState;
 /// How many history entries a device page carries.
 const HISTORY_LIMIT: u32 = 200;
 
+/// `GET /api/v1/openapi.json`: the document generated from the endpoint table and types.
 pub async fn openapi() -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
-        include_str!("openapi.json"),
+        crate::openapi::json(),
     )
         .into_response()
 }
@@ -46,8 +47,27 @@ impl Params {
             .map_err(|_| ApiError(ErrorCode::InvalidQuery))
     }
 
+    /// A parameter as given (an empty value is a value: only free text treats it as absent).
     pub(crate) fn get(&self, k: &str) -> Option<&str> {
-        self.0.get(k).map(String::as_str).filter(|v| !v.is_empty())
+        self.0.get(k).map(String::as_str)
+    }
+
+    /// One of `words` (an empty value is none of them).
+    pub(crate) fn word(&self, k: &str, words: &[&str]) -> Result<Option<String>, ApiError> {
+        match self.get(k) {
+            None => Ok(None),
+            Some(v) if words.contains(&v) => Ok(Some(v.to_string())),
+            Some(_) => Err(ApiError(ErrorCode::InvalidQuery)),
+        }
+    }
+
+    /// `true` or `false`.
+    pub(crate) fn flag(&self, k: &str) -> Result<bool, ApiError> {
+        match self.get(k) {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(_) => Err(ApiError(ErrorCode::InvalidQuery)),
+        }
     }
 
     pub(crate) fn time(&self, k: &str) -> Result<Option<i64>, ApiError> {
@@ -67,9 +87,10 @@ impl Params {
         }
     }
 
+    /// Free text (a filter): empty means no filter; at most [`MAX_FIELD_LEN`] characters.
     pub(crate) fn text(&self, k: &str) -> Result<Option<String>, ApiError> {
-        match self.get(k) {
-            Some(v) if v.len() > MAX_FIELD_LEN => Err(ApiError(ErrorCode::InvalidQuery)),
+        match self.get(k).filter(|v| !v.is_empty()) {
+            Some(v) if v.chars().count() > MAX_FIELD_LEN => Err(ApiError(ErrorCode::InvalidQuery)),
             v => Ok(v.map(str::to_string)),
         }
     }
@@ -108,7 +129,7 @@ pub async fn list_devices(
         last_seen_before: p.time("last_seen_before")?,
         last_seen_after: p.time("last_seen_after")?,
         q: p.text("q")?,
-        include_retired: matches!(p.get("include_retired"), Some("true" | "1")),
+        include_retired: p.flag("include_retired")?,
         scope: caller.groups.clone(),
         compliance: match p.get("compliance") {
             Some(c) if steward_store::policies::valid_state(c) => Some(c.to_string()),
@@ -209,11 +230,11 @@ pub async fn new_enrollment_token(
     actor: &Actor,
 ) -> Result<CreatedEnrollmentToken, ApiError> {
     let name = req.name.clone().unwrap_or_default();
-    if name.len() > MAX_FIELD_LEN
+    if name.chars().count() > MAX_FIELD_LEN
         || req
             .group
             .as_ref()
-            .is_some_and(|g| g.is_empty() || g.len() > MAX_FIELD_LEN)
+            .is_some_and(|g| g.is_empty() || g.chars().count() > MAX_FIELD_LEN)
         || req.max_uses == Some(0)
         || req.expires_in_hours == Some(0)
     {
@@ -298,7 +319,7 @@ pub async fn new_api_token(
     expires_in_hours: Option<u32>,
     actor: &Actor,
 ) -> Result<CreatedApiToken, ApiError> {
-    if name.is_empty() || name.len() > MAX_FIELD_LEN || expires_in_hours == Some(0) {
+    if name.is_empty() || name.chars().count() > MAX_FIELD_LEN || expires_in_hours == Some(0) {
         return Err(ApiError(ErrorCode::InvalidField));
     }
     let now = now_ms();
@@ -487,7 +508,7 @@ pub async fn rotate_device_secret(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+) -> Result<(StatusCode, Json<RotationPending>), ApiError> {
     let device = state.store.device(&id, 0).await?;
     require_scope(&state, &caller, &id, device.summary.group.as_deref()).await?;
     state
@@ -497,12 +518,23 @@ pub async fn rotate_device_secret(
     state.cache.remove(&id);
     Ok((
         StatusCode::ACCEPTED,
-        Json(serde_json::json!({"device_id": id, "rotation": "pending"})),
+        Json(RotationPending {
+            device_id: id,
+            rotation: "pending".into(),
+        }),
     ))
 }
 
+/// A secret rotation asked for: the device gets its new secret at its next check-in.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RotationPending {
+    pub device_id: String,
+    /// Always `pending`.
+    pub rotation: String,
+}
+
 /// A policy as the API takes it (the id comes from the path or is generated).
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyBody {
     pub name: String,
@@ -516,8 +548,11 @@ pub struct PolicyBody {
 /// A policy's or rule's name and device groups: a name of 1 to 255 characters, groups
 /// non-empty and without commas (they are stored comma-separated).
 pub(crate) fn valid_name_and_groups(name: &str, groups: &[String]) -> bool {
-    let bad_group = |g: &String| g.is_empty() || g.len() > MAX_FIELD_LEN || g.contains(',');
-    !name.trim().is_empty() && name.len() <= MAX_FIELD_LEN && !groups.iter().any(bad_group)
+    let bad_group =
+        |g: &String| g.is_empty() || g.chars().count() > MAX_FIELD_LEN || g.contains(',');
+    !steward_proto::text::is_blank(name)
+        && name.chars().count() <= MAX_FIELD_LEN
+        && !groups.iter().any(bad_group)
 }
 
 fn policy_from(id: String, b: PolicyBody) -> Result<steward_core::compliance::Policy, ApiError> {

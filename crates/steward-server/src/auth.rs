@@ -242,7 +242,7 @@ fn dummy_hash() -> &'static str {
 /// A lower-cased e-mail address of a plausible shape.
 pub fn parse_email(email: &str) -> Result<String, ApiError> {
     let email = email.trim().to_ascii_lowercase();
-    let valid = email.len() <= MAX_FIELD_LEN
+    let valid = email.chars().count() <= MAX_FIELD_LEN
         && !email.chars().any(|c| c.is_control() || c.is_whitespace())
         && email
             .split_once('@')
@@ -255,7 +255,7 @@ pub fn parse_email(email: &str) -> Result<String, ApiError> {
 }
 
 pub fn check_password(password: &str) -> Result<(), ApiError> {
-    if password.chars().count() < MIN_PASSWORD_LEN || password.len() > 1024 {
+    if password.chars().count() < MIN_PASSWORD_LEN || password.chars().count() > 1024 {
         return Err(ApiError(ErrorCode::InvalidField));
     }
     Ok(())

@@ -29,7 +29,7 @@ use crate::AppState;
 const PLAN: &str = "ops_plan";
 
 /// A notice as the API takes it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoticeBody {
     pub title: BTreeMap<Lang, String>,
@@ -62,13 +62,14 @@ fn notice_from(id: String, b: NoticeBody, now: i64) -> Result<Notice, ApiError> 
         Some(t) => Some(parse_rfc3339(t).ok_or_else(bad)?),
         None => None,
     };
+    let default_language = steward_core::i18n::settle_default(b.default_language, &b.title);
     let n = Notice {
         id,
         source: "manual".into(),
         source_id: None,
         title: b.title,
         body: b.body,
-        default_language: b.default_language,
+        default_language,
         category: b.category,
         tags: b.tags,
         severity: b.severity,
@@ -86,7 +87,7 @@ fn notice_from(id: String, b: NoticeBody, now: i64) -> Result<Notice, ApiError> 
 }
 
 /// A notice in the reader's language with the reader's state.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NoticeView {
     #[serde(flatten)]
     pub notice: Notice,
@@ -137,8 +138,7 @@ fn notice_mail(lang: Lang, n: &Notice, link: &str, subject_key: &str) -> (String
 }
 
 /// Which notices a list shows.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct NoticeFilter {
     /// `inbox` (not archived, the default), `unread`, `favourites`, `archived` or `all`.
     #[serde(default)]
@@ -189,6 +189,17 @@ pub async fn list_notices(
     query: Result<Query<NoticeFilter>, QueryRejection>,
 ) -> Result<Json<Page<NoticeView>>, ApiError> {
     let Query(filter) = query.map_err(|_| ApiError(ErrorCode::InvalidQuery))?;
+    let bad_tag = filter
+        .tag
+        .as_deref()
+        .is_some_and(|t| !steward_core::awareness::TAGS.contains(&t));
+    let bad_feature = filter
+        .feature
+        .as_deref()
+        .is_some_and(|f| f.chars().count() > 255);
+    if bad_tag || bad_feature {
+        return Err(ApiError(ErrorCode::InvalidQuery));
+    }
     let paging = Paging::parse(filter.limit.as_deref(), filter.cursor.as_deref())?;
     // The cursor is the creation time and id of the last notice shown.
     let mut before: Option<(i64, String)> = match &paging.after {
@@ -241,7 +252,7 @@ pub async fn list_notices(
 }
 
 /// Who must acknowledge a notice, who has and who has not.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Acknowledgments {
     pub audience: &'static str,
     pub acknowledged: Vec<String>,
@@ -275,7 +286,7 @@ async fn acknowledgments(
     }))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NoticeDetail {
     #[serde(flatten)]
     pub notice: NoticeView,
@@ -351,7 +362,7 @@ pub async fn notice_action(
 pub async fn remind(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Reminded>, ApiError> {
     let n = state.store.notice(&id).await?;
     let Some(a) = acknowledgments(&state, &n).await? else {
         return Err(ApiError(ErrorCode::Conflict));
@@ -378,12 +389,20 @@ pub async fn remind(
         })
         .collect();
     let n = crate::notify::mail_people(&state, "reminder", &mails, state.clock.now_ms(), 0).await?;
-    Ok(Json(
-        serde_json::json!({"reminded": n, "missing": a.missing}),
-    ))
+    Ok(Json(Reminded {
+        reminded: n as u64,
+        missing: a.missing,
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+/// A reminder sent: how many were mailed, and who has still not acknowledged.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Reminded {
+    pub reminded: u64,
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Preferences {
     pub major_update_mail: bool,
@@ -411,7 +430,7 @@ pub async fn preferences(
 
 // ---- feeds ----
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeedBody {
     pub name: String,
@@ -448,7 +467,7 @@ pub async fn list_feeds(
 }
 
 fn feed_from(state: &AppState, id: String, b: FeedBody) -> Result<Feed, ApiError> {
-    if b.name.trim().is_empty()
+    if steward_proto::text::is_blank(&b.name)
         || !(b.url.starts_with("http://") || b.url.starts_with("https://"))
         || b.interval_minutes == 0
         || b.interval_minutes > 7 * 24 * 60
@@ -517,7 +536,7 @@ pub async fn delete_feed(
 }
 
 /// What one fetch of a feed did.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct FetchResult {
     pub new: usize,
     pub updated: usize,
@@ -650,7 +669,7 @@ pub async fn digest(state: &AppState, now: i64) -> Result<usize, ApiError> {
 // ---- operational plan ----
 
 /// The plan and the discovery questions still open.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PlanView {
     #[serde(flatten)]
     pub plan: OpsPlan,
@@ -699,7 +718,7 @@ pub async fn put_plan(
 // ---- readiness ----
 
 /// The checklist, each item with its evidence in the reader's language.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ReadinessItem {
     pub id: &'static str,
     pub pass: bool,

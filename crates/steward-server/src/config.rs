@@ -61,6 +61,9 @@ impl Default for TlsConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct OutboundConfig {
+    /// Whether the server makes outbound requests at all (off: every delivery and feed
+    /// fetch fails at once, nothing leaves the machine).
+    pub enabled: bool,
     /// Comma-separated CIDRs (`10.1.0.0/16`) and host names that may be reached although they
     /// are (or resolve to) loopback, private or link-local addresses; everything else of that
     /// kind is refused.
@@ -72,6 +75,7 @@ pub struct OutboundConfig {
 impl Default for OutboundConfig {
     fn default() -> Self {
         OutboundConfig {
+            enabled: true,
             allow: String::new(),
             max_response_bytes: 10 * 1024 * 1024,
         }
@@ -362,6 +366,7 @@ impl Config {
              # An address answering plain HTTP with a redirect to HTTPS (\"0.0.0.0:80\"); empty: none.\n\
              redirect_http_from = \"\"\n\n\
              [outbound]\n\
+             # Whether webhooks, chat and feeds are reached at all.\nenabled = true\n\
              # Webhooks, chat and feeds may not reach loopback, private or link-local addresses\n\
              # unless named here: comma-separated CIDRs and host names (\"10.1.0.0/16,hooks.lan\").\n\
              allow = \"\"\n\

@@ -111,8 +111,7 @@ pub async fn summary(
     Ok(Json(summarize(&caller, at, &counts)))
 }
 
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 pub struct HistoryParams {
     dimension: String,
     #[serde(default = "default_days")]

@@ -92,7 +92,7 @@ async fn visible_device(
     Ok(device.summary)
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestBody {
     pub kind: String,
@@ -143,7 +143,7 @@ pub async fn list_requests(
     Ok(Json(p.page(items, Order::Desc, |r| r.id.clone())))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {
     pub text: String,
@@ -157,7 +157,7 @@ pub async fn add_note(
     JsonBody(b): JsonBody<NoteBody>,
 ) -> Result<StatusCode, ApiError> {
     let text = b.text.trim();
-    if text.is_empty() || text.len() > 4000 {
+    if text.is_empty() || text.chars().count() > 4000 {
         return Err(ApiError(ErrorCode::InvalidField));
     }
     visible_device(&state, &caller, &device_id).await?;
@@ -168,8 +168,7 @@ pub async fn add_note(
     Ok(StatusCode::CREATED)
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct UserSearch {
     pub q: String,
     #[serde(default)]
@@ -184,7 +183,7 @@ pub async fn find_users(
     query: Result<Query<UserSearch>, QueryRejection>,
 ) -> Result<Json<Page<String>>, ApiError> {
     let Query(q) = query.map_err(|_| ApiError(ErrorCode::InvalidQuery))?;
-    if q.q.trim().is_empty() || q.q.len() > 320 {
+    if steward_proto::text::is_blank(&q.q) || q.q.chars().count() > 320 {
         return Err(ApiError(ErrorCode::InvalidQuery));
     }
     let p = Paging::parse(q.limit.as_deref(), q.cursor.as_deref())?;
@@ -193,7 +192,7 @@ pub async fn find_users(
 }
 
 /// What is wrong for a user, counted.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct Issues {
     pub devices: u64,
     pub noncompliant: u64,
@@ -203,7 +202,7 @@ pub struct Issues {
     pub open_alerts: u64,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AttemptView {
     #[serde(flatten)]
     pub attempt: EnrollmentAttempt,
@@ -211,7 +210,7 @@ pub struct AttemptView {
     pub failure: Option<Explained>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct InstallView {
     #[serde(flatten)]
     pub result: InstallResult,
@@ -219,7 +218,7 @@ pub struct InstallView {
     pub failure: Option<Explained>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AlertView {
     #[serde(flatten)]
     pub alert: Alert,
@@ -229,7 +228,7 @@ pub struct AlertView {
 }
 
 /// A change the user's devices are affected by.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Change {
     pub kind: &'static str,
     pub id: String,
@@ -238,7 +237,7 @@ pub struct Change {
 }
 
 /// Everything the help desk needs about one device user.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub user: String,
     pub issues: Issues,
@@ -411,7 +410,7 @@ pub async fn user_view(
     }))
 }
 
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteBody {
     /// The language of the e-mail (else the request's).
@@ -427,8 +426,8 @@ pub async fn invite(
     headers: HeaderMap,
     Path(user): Path<String>,
     JsonBody(b): JsonBody<InviteBody>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    if !user.contains('@') || user.len() > 320 {
+) -> Result<(StatusCode, Json<Invited>), ApiError> {
+    if !user.contains('@') || user.chars().count() > 320 {
         return Err(ApiError(ErrorCode::InvalidField));
     }
     if !state.config.notify.mail_configured() {
@@ -481,8 +480,18 @@ pub async fn invite(
     crate::notify::mail_people(&state, "invitation", &mails, state.clock.now_ms(), 0).await?;
     Ok((
         StatusCode::CREATED,
-        Json(
-            serde_json::json!({"user": user, "token_id": created.info.id, "expires_at": created.info.expires_at}),
-        ),
+        Json(Invited {
+            user,
+            token_id: created.info.id,
+            expires_at: created.info.expires_at,
+        }),
     ))
+}
+
+/// An invitation sent: to whom, and the single-use token it carries.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Invited {
+    pub user: String,
+    pub token_id: String,
+    pub expires_at: Option<String>,
 }

@@ -151,7 +151,7 @@ pub async fn open(state: &AppState) -> anyhow::Result<()> {
 }
 
 /// An article as the API takes it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ArticleBody {
     pub slug: String,
@@ -171,12 +171,13 @@ pub struct ArticleBody {
 }
 
 fn article_from(id: String, b: ArticleBody, now: i64) -> Result<Article, ApiError> {
+    let default_language = steward_core::i18n::settle_default(b.default_language, &b.title);
     let a = Article {
         id,
         slug: b.slug.trim().to_string(),
         title: b.title,
         body: b.body,
-        default_language: b.default_language,
+        default_language,
         tags: b.tags,
         codes: b
             .codes
@@ -210,7 +211,7 @@ async fn save(state: &AppState, a: &Article, caller: &Caller) -> Result<Article,
 }
 
 /// An article in the reader's language, with how the help desk rates it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ArticleView {
     #[serde(flatten)]
     pub article: Article,
@@ -262,7 +263,7 @@ pub async fn list(
 }
 
 /// An article with its revisions.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ArticleDetail {
     #[serde(flatten)]
     pub article: ArticleView,
@@ -319,7 +320,7 @@ pub async fn reviewed(
     Ok(Json(save(&state, &a, &caller).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeedbackBody {
     pub solved: bool,
@@ -338,7 +339,7 @@ pub async fn feedback(
     let a = state.store.article(&id).await?;
     if b.code
         .as_deref()
-        .is_some_and(|c| c.is_empty() || c.len() > 100)
+        .is_some_and(|c| c.is_empty() || c.chars().count() > 100)
     {
         return Err(ApiError(ErrorCode::InvalidField));
     }
@@ -356,8 +357,7 @@ pub async fn feedback(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct SearchQuery {
     pub q: String,
     /// The language to prefer (else the request's).
@@ -374,7 +374,7 @@ pub struct SearchQuery {
 const MAX_SEARCH_RESULTS: usize = 500;
 
 /// One search result.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SearchHit {
     pub id: String,
     pub slug: String,
@@ -460,7 +460,7 @@ pub async fn search(
 ) -> Result<Json<Page<SearchHit>>, ApiError> {
     let bad = || ApiError(ErrorCode::InvalidQuery);
     let Query(q) = query.map_err(|_| bad())?;
-    if q.q.trim().is_empty() || q.q.len() > 500 {
+    if steward_proto::text::is_blank(&q.q) || q.q.chars().count() > 500 {
         return Err(bad());
     }
     let lang = match q.lang.as_deref() {
@@ -520,7 +520,7 @@ pub async fn search(
 }
 
 /// A failure code as the help desk sees it: what it means and which article fixes it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Explained {
     pub code: String,
     pub known: bool,

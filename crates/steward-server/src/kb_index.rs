@@ -136,7 +136,7 @@ struct LangFields {
 }
 
 /// One article found by a search.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct Hit {
     pub article_id: String,
     /// The language of the text that matched best.

@@ -15,6 +15,7 @@ pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod console;
+pub mod contract;
 pub mod error;
 pub mod fleet;
 pub mod hashing;
@@ -24,6 +25,7 @@ pub mod kb;
 pub mod kb_index;
 pub mod metrics;
 pub mod notify;
+pub mod openapi;
 pub mod outbound;
 pub mod paging;
 pub mod policy;
@@ -156,6 +158,7 @@ pub fn state(
         allow,
         Duration::from_secs(u64::from(config.notify.timeout_secs)),
         config.outbound.max_response_bytes,
+        config.outbound.enabled,
     );
     (
         AppState {

@@ -272,7 +272,7 @@ async fn send_mail(
 // ---- API: channels ----
 
 /// A channel as the API takes it. On update, an omitted `secret` keeps the stored one.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelBody {
     pub name: String,
@@ -295,7 +295,7 @@ fn yes() -> bool {
 }
 
 /// A channel with its delivery standing; the secret is never shown, only whether there is one.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ChannelView {
     #[serde(flatten)]
     pub channel: Channel,
@@ -414,7 +414,7 @@ pub async fn delete_channel(
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TestResult {
     pub delivered: bool,
     pub error: Option<String>,
@@ -453,20 +453,14 @@ pub async fn list_deliveries(
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Page<Delivery>>, ApiError> {
     let p = Params::from(query)?;
-    let st = p.text("state")?;
-    if st
-        .as_deref()
-        .is_some_and(|s| !["pending", "delivered", "failed"].contains(&s))
-    {
-        return Err(ApiError(ErrorCode::InvalidQuery));
-    }
+    let st = p.word("state", &["pending", "delivered", "failed"])?;
     let page = state
         .store
         .list_deliveries(
             p.text("channel")?.as_deref(),
             st.as_deref(),
             p.limit()?,
-            p.text("cursor")?.as_deref(),
+            p.get("cursor"),
         )
         .await?;
     Ok(Json(page))
@@ -474,7 +468,7 @@ pub async fn list_deliveries(
 
 // ---- API: silences ----
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SilenceBody {
     #[serde(default)]
@@ -497,7 +491,7 @@ pub struct SilenceBody {
 }
 
 /// A silence as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SilenceView {
     pub id: String,
     pub rule_id: Option<String>,
@@ -541,14 +535,8 @@ pub async fn list_silences(
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Result<Json<Page<SilenceView>>, ApiError> {
     let p = Params::from(query)?;
-    let paging = Paging::parse(p.text("limit")?.as_deref(), p.text("cursor")?.as_deref())?;
-    let status = p.text("status")?;
-    if status
-        .as_deref()
-        .is_some_and(|s| !["pending", "active", "expired"].contains(&s))
-    {
-        return Err(ApiError(ErrorCode::InvalidQuery));
-    }
+    let paging = Paging::parse(p.get("limit"), p.get("cursor"))?;
+    let status = p.word("status", &["pending", "active", "expired"])?;
     let now = state.clock.now_ms();
     let items: Vec<SilenceView> = state
         .store
@@ -584,16 +572,22 @@ pub async fn create_silence(
         Some(t) => parse_rfc3339(t).ok_or_else(bad)?,
         None => now,
     };
+    // An end time wins over a duration.
     let ends_at = match (&b.ends_at, b.duration_minutes) {
-        (Some(t), None) => parse_rfc3339(t).ok_or_else(bad)?,
+        (Some(t), _) => parse_rfc3339(t).ok_or_else(bad)?,
         (None, Some(m)) if (1..=366 * 24 * 60).contains(&m) => starts_at + i64::from(m) * 60_000,
         _ => return Err(bad()),
     };
-    let too_long = |v: &Option<String>| v.as_ref().is_some_and(|v| v.is_empty() || v.len() > 255);
+    let too_long = |v: &Option<String>| {
+        v.as_ref()
+            .is_some_and(|v| v.is_empty() || v.chars().count() > 255)
+    };
     if too_long(&b.rule_id) || too_long(&b.device_group) || too_long(&b.device_id) {
         return Err(bad());
     }
-    if b.labels.values().any(|v| v.is_empty() || v.len() > 255)
+    if b.labels
+        .values()
+        .any(|v| v.is_empty() || v.chars().count() > 255)
         || b.labels
             .keys()
             .any(|k| !SILENCE_LABELS.contains(&k.as_str()))
@@ -601,7 +595,10 @@ pub async fn create_silence(
         return Err(bad());
     }
     if let Some(r) = &b.rule_id {
-        state.store.alert_rule(r).map_err(|_| bad())?;
+        state
+            .store
+            .alert_rule(r)
+            .map_err(|_| ApiError(ErrorCode::UnknownReference))?;
     }
     if !caller.groups.is_empty()
         && !b
@@ -624,8 +621,8 @@ pub async fn create_silence(
         created_at: now,
     };
     s.validate().map_err(|_| bad())?;
-    if s.ends_at <= now {
-        return Err(bad());
+    if s.ends_at <= s.starts_at || s.ends_at <= now {
+        return Err(ApiError(ErrorCode::InvalidPeriod));
     }
     state.store.create_silence(&s, &caller.actor()).await?;
     Ok((StatusCode::CREATED, Json(silence_view(&s, now))))
@@ -647,7 +644,7 @@ pub async fn expire_silence(
 
 // ---- API: response times ----
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RuleResponse {
     pub rule_id: String,
     pub rule_name: String,
@@ -656,7 +653,7 @@ pub struct RuleResponse {
     pub stats: ResponseStats,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ResponseReport {
     pub since: String,
     pub until: String,
@@ -676,10 +673,12 @@ pub async fn response_report(
     let p = Params::from(query)?;
     let until = p.time("until")?.unwrap_or_else(|| state.clock.now_ms() + 1);
     let since = p.time("since")?.unwrap_or(until - 30 * 86_400_000);
-    if since >= until {
-        return Err(ApiError(ErrorCode::InvalidQuery));
-    }
-    let rows = state.store.response_rows(since, until).await?;
+    // An empty window has no alerts in it.
+    let rows = if since < until {
+        state.store.response_rows(since, until).await?
+    } else {
+        Vec::new()
+    };
     let mut sev: BTreeMap<String, Vec<Times>> = BTreeMap::new();
     let mut rule: BTreeMap<(String, String, String), Vec<Times>> = BTreeMap::new();
     for r in rows {

@@ -166,12 +166,14 @@ impl Resolve for GuardedResolver {
 pub struct Outbound {
     client: reqwest::Client,
     allow: Arc<Allow>,
+    /// `outbound.enabled`.
+    enabled: bool,
     /// Largest body read from a successful response.
     pub max_body: usize,
 }
 
 impl Outbound {
-    pub fn new(allow: Allow, timeout: Duration, max_body: u64) -> Outbound {
+    pub fn new(allow: Allow, timeout: Duration, max_body: u64, enabled: bool) -> Outbound {
         let allow = Arc::new(allow);
         let redirects = allow.clone();
         let policy = reqwest::redirect::Policy::custom(move |attempt| {
@@ -197,6 +199,7 @@ impl Outbound {
         Outbound {
             client,
             allow,
+            enabled,
             max_body: usize::try_from(max_body).unwrap_or(usize::MAX),
         }
     }
@@ -212,9 +215,17 @@ impl Outbound {
         Ok(url)
     }
 
+    /// The check made before every request: outbound requests on, and the target allowed.
+    fn before_sending(&self, url: &str) -> Result<Url, String> {
+        if !self.enabled {
+            return Err("refused: outbound requests are off (outbound.enabled)".into());
+        }
+        self.check(url)
+    }
+
     /// A GET whose body (of a 2xx answer) is read up to `max_body`.
     pub async fn get(&self, url: &str) -> Result<Bytes, String> {
-        let url = self.check(url)?;
+        let url = self.before_sending(url)?;
         let resp = self
             .client
             .get(url)
@@ -236,7 +247,7 @@ impl Outbound {
         headers: &[(&str, String)],
         body: String,
     ) -> Result<(), String> {
-        let url = self.check(url)?;
+        let url = self.before_sending(url)?;
         let mut req = self.client.post(url).body(body);
         for (k, v) in headers {
             req = req.header(*k, v);

@@ -14,7 +14,7 @@ use steward_proto::{ErrorCode, Page, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT};
 use crate::error::ApiError;
 
 /// The paging part of a list's query string.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct PageQuery {
     #[serde(default)]
     pub limit: Option<String>,

@@ -9,7 +9,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use steward_core::policy::Permission;
-use steward_proto::ErrorCode;
+use steward_proto::{
+    ApiTokenInfo, AuditEntry, ChangePassword, CreateApiToken, CreateEnrollmentToken, CreateUser,
+    CreatedApiToken, CreatedEnrollmentToken, CreatedUser, DeviceDetail, DeviceSummary,
+    EnrollmentAttempt, EnrollmentTokenInfo, ErrorCode, FleetHistory, FleetSummary, LoginRequest,
+    PasswordReset, SessionInfo, UpdateUser, UserInfo,
+};
+use steward_store::helpdesk::DeviceRequest;
+use utoipa::ToSchema;
+
+use crate::openapi::{Doc, Param, PAGING};
 
 use steward_core::time::now_ms;
 use steward_store::audit::{Actor, AuditRecord};
@@ -32,12 +41,14 @@ pub enum Access {
     Requires(Permission),
 }
 
-/// One admin API endpoint.
+/// One admin API endpoint: its route, who may call it, and what it takes and gives (for the
+/// OpenAPI document).
 pub struct Endpoint {
     pub method: Method,
     pub path: &'static str,
     pub access: Access,
     route: fn() -> MethodRouter<AppState>,
+    pub doc: Doc,
 }
 
 fn ep(
@@ -51,8 +62,147 @@ fn ep(
         path,
         access,
         route,
+        doc: Doc::default(),
     }
 }
+
+impl Endpoint {
+    fn about(mut self, summary: &'static str) -> Self {
+        self.doc.summary = summary;
+        self
+    }
+
+    /// The JSON body it parses.
+    fn takes<T: ToSchema>(mut self) -> Self {
+        self.doc.body = Some(crate::openapi::schema_of::<T>);
+        self
+    }
+
+    /// What it answers on success.
+    fn gives<T: ToSchema>(mut self) -> Self {
+        self.doc.response = Some(crate::openapi::schema_of::<T>);
+        self
+    }
+
+    fn gives_array<T: ToSchema>(mut self) -> Self {
+        self.doc.response = Some(crate::openapi::array_of::<T>);
+        self
+    }
+
+    /// A list of `T`, taking `limit` and `cursor`.
+    fn gives_list<T: ToSchema>(mut self) -> Self {
+        self.doc.response = Some(crate::openapi::page_of::<T>);
+        self.doc.params.extend(PAGING);
+        self
+    }
+
+    fn gives_strings(mut self) -> Self {
+        self.doc.response = Some(crate::openapi::page_of_strings);
+        self.doc.params.extend(PAGING);
+        self
+    }
+
+    /// `201 Created` with `T`.
+    fn creates<T: ToSchema>(mut self) -> Self {
+        self.doc.status = 201;
+        self.gives::<T>()
+    }
+
+    fn status(mut self, status: u16) -> Self {
+        self.doc.status = status;
+        self
+    }
+
+    fn query(mut self, params: &[Param]) -> Self {
+        self.doc.params.extend_from_slice(params);
+        self
+    }
+
+    /// Search takes a smaller page than lists do.
+    fn search_limit(mut self) -> Self {
+        for p in &mut self.doc.params {
+            if p.name == "limit" {
+                *p = Param::int("limit", 1, 50);
+            }
+        }
+        self
+    }
+
+    /// Its own refusals beyond the usual ones.
+    fn may(mut self, statuses: &[u16]) -> Self {
+        self.doc.errors.extend_from_slice(statuses);
+        self
+    }
+
+    fn csv(mut self) -> Self {
+        self.doc.csv = true;
+        self
+    }
+
+    /// A path parameter that takes one of these words.
+    fn words(mut self, name: &'static str, words: &'static [&'static str]) -> Self {
+        self.doc.path_words.push((name, words));
+        self
+    }
+}
+
+/// The device list's filters.
+const DEVICE_QUERY: [Param; 11] = [
+    Param::one_of("platform", &["windows", "macos", "linux", "ios", "android"]),
+    Param::text("os_version", 255),
+    Param::text("group", 255),
+    Param::one_of(
+        "compliance",
+        &[
+            "compliant",
+            "in_grace",
+            "noncompliant",
+            "not_evaluated",
+            "error",
+        ],
+    ),
+    Param::one_of(
+        "health",
+        &[
+            "protected",
+            "at_risk",
+            "active_threat",
+            "unprotected",
+            "unknown",
+        ],
+    ),
+    Param::time("last_seen_before"),
+    Param::time("last_seen_after"),
+    Param::text("q", 255),
+    Param::one_of(
+        "sort",
+        &[
+            "name",
+            "-name",
+            "last_seen_at",
+            "-last_seen_at",
+            "enrolled_at",
+            "-enrolled_at",
+        ],
+    ),
+    Param::one_of("order", &["asc", "desc"]),
+    Param::flag("include_retired"),
+];
+
+const LANGS: &[&str] = &["en", "fr", "sv", "de", "ko"];
+
+/// What an enrollment attempt came to: success, failed (any refusal), or the refusal's code.
+pub fn enrollment_results() -> &'static [&'static str] {
+    static WORDS: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+    WORDS.get_or_init(|| {
+        ["success", "failed"]
+            .into_iter()
+            .chain(ErrorCode::ALL.iter().map(|c| c.as_str()))
+            .collect()
+    })
+}
+
+const NOTICE_CATEGORIES: &[&str] = &["prevent_or_fix_issues", "plan_for_change", "stay_informed"];
 
 /// Every admin API endpoint and the permission it needs.
 pub fn endpoints() -> Vec<Endpoint> {
@@ -61,550 +211,852 @@ pub fn endpoints() -> Vec<Endpoint> {
     vec![
         ep(Method::GET, "/api/v1/openapi.json", Public, || {
             get(api::openapi)
-        }),
+        })
+        .about("This document")
+        .gives::<serde_json::Value>(),
         ep(
             Method::GET,
             "/api/v1/devices",
             Requires(ReadDevices),
             || get(api::list_devices),
-        ),
+        )
+        .about("Devices, filtered and sorted")
+        .gives_list::<DeviceSummary>()
+        .query(&DEVICE_QUERY),
         ep(
             Method::GET,
             "/api/v1/fleet/summary",
             Requires(ReadDevices),
             || get(crate::fleet::summary),
-        ),
+        )
+        .about("Counts of the devices the caller may see")
+        .gives::<FleetSummary>(),
         ep(
             Method::GET,
             "/api/v1/fleet/history",
             Requires(ReadDevices),
             || get(crate::fleet::history),
-        ),
+        )
+        .about("Hourly counts for trends")
+        .gives::<FleetHistory>()
+        .query(&[
+            Param::one_of("dimension", &["health", "compliance", "platform"]).required(),
+            Param::int("days", 0, 400),
+        ]),
         ep(
             Method::GET,
             "/api/v1/devices/{id}",
             Requires(ReadDevices),
             || get(api::get_device),
-        ),
+        )
+        .about("One device: inventory, endpoint protection, compliance, history")
+        .gives::<DeviceDetail>(),
         ep(
             Method::POST,
             "/api/v1/devices/{id}/retire",
             Requires(ManageDevices),
             || post(api::retire_device),
-        ),
+        )
+        .about("Retire a device: its check-ins are refused from now on")
+        .gives::<DeviceSummary>(),
         ep(
             Method::POST,
             "/api/v1/devices/{id}/rotate-secret",
             Requires(ManageDevices),
             || post(api::rotate_device_secret),
-        ),
+        )
+        .about("Give the device a new secret at its next check-in")
+        .status(202)
+        .gives::<api::RotationPending>(),
         ep(
             Method::POST,
             "/api/v1/devices/{id}/requests",
             Requires(AssistUsers),
             || post(crate::helpdesk::create_request),
-        ),
+        )
+        .about("Ask the device to check in, scan or update its definitions")
+        .takes::<crate::helpdesk::RequestBody>()
+        .creates::<DeviceRequest>(),
         ep(
             Method::GET,
             "/api/v1/devices/{id}/requests",
             Requires(ReadDevices),
             || get(crate::helpdesk::list_requests),
-        ),
+        )
+        .about("Requests to a device, newest first, with its answers")
+        .gives_list::<DeviceRequest>(),
         ep(
             Method::POST,
             "/api/v1/devices/{id}/notes",
             Requires(AssistUsers),
             || post(crate::helpdesk::add_note),
-        ),
+        )
+        .about("A note on the device's timeline")
+        .takes::<crate::helpdesk::NoteBody>()
+        .status(201),
         ep(
             Method::GET,
             "/api/v1/troubleshoot/users",
             Requires(AssistUsers),
             || get(crate::helpdesk::find_users),
-        ),
+        )
+        .about("Device users whose address starts with q")
+        .gives_strings()
+        .query(&[Param::words("q", 320)]),
         ep(
             Method::GET,
             "/api/v1/troubleshoot/users/{user}",
             Requires(AssistUsers),
             || get(crate::helpdesk::user_view),
-        ),
+        )
+        .about("What is wrong for a device user, with the article for each failure")
+        .gives::<crate::helpdesk::UserView>(),
         ep(
             Method::POST,
             "/api/v1/troubleshoot/users/{user}/invite",
             Requires(AssistUsers),
             || post(crate::helpdesk::invite),
-        ),
+        )
+        .about("E-mail the user a single-use enrollment token")
+        .takes::<crate::helpdesk::InviteBody>()
+        .creates::<crate::helpdesk::Invited>()
+        .may(&[409]),
         ep(
             Method::GET,
             "/api/v1/failure-reasons",
             Requires(AssistUsers),
             || get(crate::kb::failure_reasons),
-        ),
+        )
+        .about("Enrollment and app install failure codes, explained, with their articles")
+        .gives_list::<crate::kb::Explained>(),
         ep(
             Method::GET,
             "/api/v1/kb/search",
             Requires(AssistUsers),
             || get(crate::kb::search),
-        ),
+        )
+        .about("Search the knowledge base")
+        .gives_list::<crate::kb::SearchHit>()
+        .query(&[Param::words("q", 500), Param::one_of("lang", LANGS)])
+        .search_limit(),
         ep(
             Method::GET,
             "/api/v1/kb/gaps",
             Requires(ManageArticles),
             || get(crate::kb::list_gaps),
-        ),
+        )
+        .about("Articles that rarely help and frequent codes without a good article")
+        .gives_list::<steward_core::kb::Gap>(),
         ep(
             Method::GET,
             "/api/v1/kb/articles",
             Requires(AssistUsers),
             || get(crate::kb::list),
-        ),
+        )
+        .about("Articles by slug")
+        .gives_list::<crate::kb::ArticleView>(),
         ep(
             Method::POST,
             "/api/v1/kb/articles",
             Requires(ManageArticles),
             || post(crate::kb::create),
-        ),
+        )
+        .about("Write an article")
+        .takes::<crate::kb::ArticleBody>()
+        .creates::<steward_core::kb::Article>()
+        .may(&[409]),
         ep(
             Method::GET,
             "/api/v1/kb/articles/{id}",
             Requires(AssistUsers),
             || get(crate::kb::get),
-        ),
+        )
+        .about("One article with its revisions and score")
+        .gives::<crate::kb::ArticleDetail>(),
         ep(
             Method::PUT,
             "/api/v1/kb/articles/{id}",
             Requires(ManageArticles),
             || axum::routing::put(crate::kb::update),
-        ),
+        )
+        .about("Change an article (a new revision)")
+        .takes::<crate::kb::ArticleBody>()
+        .gives::<steward_core::kb::Article>()
+        .may(&[409]),
         ep(
             Method::POST,
             "/api/v1/kb/articles/{id}/reviewed",
             Requires(ManageArticles),
             || post(crate::kb::reviewed),
-        ),
+        )
+        .about("Mark an article reviewed today")
+        .gives::<steward_core::kb::Article>(),
         ep(
             Method::POST,
             "/api/v1/kb/articles/{id}/feedback",
             Requires(AssistUsers),
             || post(crate::kb::feedback),
-        ),
+        )
+        .about("Whether the article solved a case")
+        .takes::<crate::kb::FeedbackBody>()
+        .status(204),
         ep(
             Method::GET,
             "/api/v1/policies",
             Requires(ReadDevices),
             || get(api::list_policies),
-        ),
+        )
+        .about("Compliance policies")
+        .gives_list::<steward_core::compliance::Policy>(),
         ep(
             Method::POST,
             "/api/v1/policies",
             Requires(ManagePolicies),
             || post(api::create_policy),
-        ),
+        )
+        .about("Create a compliance policy")
+        .takes::<api::PolicyBody>()
+        .creates::<steward_core::compliance::Policy>(),
         ep(
             Method::GET,
             "/api/v1/policies/{id}",
             Requires(ReadDevices),
             || get(api::get_policy),
-        ),
+        )
+        .about("One compliance policy")
+        .gives::<steward_core::compliance::Policy>(),
         ep(
             Method::PUT,
             "/api/v1/policies/{id}",
             Requires(ManagePolicies),
             || axum::routing::put(api::update_policy),
-        ),
+        )
+        .about("Change a compliance policy (every device is evaluated again)")
+        .takes::<api::PolicyBody>()
+        .gives::<steward_core::compliance::Policy>(),
         ep(
             Method::DELETE,
             "/api/v1/policies/{id}",
             Requires(ManagePolicies),
             || axum::routing::delete(api::delete_policy),
-        ),
+        )
+        .about("Delete a compliance policy")
+        .status(204),
         ep(
             Method::GET,
             "/api/v1/alert-rules",
             Requires(ReadDevices),
             || get(crate::alerts::list_rules),
-        ),
+        )
+        .about("Alert rules")
+        .gives_list::<steward_core::alerting::AlertRule>(),
         ep(
             Method::POST,
             "/api/v1/alert-rules",
             Requires(ManagePolicies),
             || post(crate::alerts::create_rule),
-        ),
+        )
+        .about("Create an alert rule")
+        .takes::<crate::alerts::RuleBody>()
+        .creates::<steward_core::alerting::AlertRule>()
+        .may(&[409]),
         ep(
             Method::GET,
             "/api/v1/alert-rules/{id}",
             Requires(ReadDevices),
             || get(crate::alerts::get_rule),
-        ),
+        )
+        .about("One alert rule")
+        .gives::<steward_core::alerting::AlertRule>(),
         ep(
             Method::PUT,
             "/api/v1/alert-rules/{id}",
             Requires(ManagePolicies),
             || axum::routing::put(crate::alerts::update_rule),
-        ),
+        )
+        .about("Change an alert rule")
+        .takes::<crate::alerts::RuleBody>()
+        .gives::<steward_core::alerting::AlertRule>()
+        .may(&[409]),
         ep(
             Method::DELETE,
             "/api/v1/alert-rules/{id}",
             Requires(ManagePolicies),
             || axum::routing::delete(crate::alerts::delete_rule),
-        ),
+        )
+        .about("Delete an alert rule")
+        .status(204),
         ep(Method::GET, "/api/v1/alerts", Requires(ReadDevices), || {
             get(crate::alerts::list_alerts)
-        }),
+        })
+        .about("Alerts, newest first")
+        .gives_list::<steward_store::alerts::Alert>()
+        .query(&[
+            Param::one_of("state", &["firing", "acknowledged", "resolved"]),
+            Param::one_of("severity", &["critical", "warning", "informational"]),
+            Param::text("rule", 255),
+            Param::text("device", 255),
+        ]),
         ep(
             Method::GET,
             "/api/v1/alerts/{id}",
             Requires(ReadDevices),
             || get(crate::alerts::get_alert),
-        ),
+        )
+        .about("One alert with its history")
+        .gives::<steward_store::alerts::AlertDetail>(),
         ep(
             Method::POST,
             "/api/v1/alerts/{id}/acknowledge",
             Requires(ManageDevices),
             || post(crate::alerts::acknowledge),
-        ),
+        )
+        .about("Acknowledge an alert")
+        .takes::<crate::alerts::ActionBody>()
+        .gives::<steward_store::alerts::AlertDetail>()
+        .may(&[409]),
         ep(
             Method::POST,
             "/api/v1/alerts/{id}/resolve",
             Requires(ManageDevices),
             || post(crate::alerts::resolve),
-        ),
+        )
+        .about("Resolve an alert")
+        .takes::<crate::alerts::ActionBody>()
+        .gives::<steward_store::alerts::AlertDetail>()
+        .may(&[409]),
         ep(
             Method::POST,
             "/api/v1/alerts/{id}/comments",
             Requires(ManageDevices),
             || post(crate::alerts::comment),
-        ),
+        )
+        .about("Comment on an alert")
+        .takes::<crate::alerts::CommentBody>()
+        .creates::<steward_store::alerts::AlertDetail>(),
         ep(
             Method::POST,
             "/api/v1/alerts/{id}/assign",
             Requires(ManageDevices),
             || post(crate::alerts::assign),
-        ),
+        )
+        .about("Assign an alert")
+        .takes::<crate::alerts::AssignBody>()
+        .gives::<steward_store::alerts::AlertDetail>(),
         ep(
             Method::GET,
             "/api/v1/alerts/metrics",
             Requires(ReadDevices),
             || get(crate::notify::response_report),
-        ),
+        )
+        .about("Time to acknowledge and resolve, per severity and rule")
+        .gives::<crate::notify::ResponseReport>()
+        .query(&[Param::time("since"), Param::time("until")]),
         ep(Method::GET, "/api/v1/notices", Authenticated, || {
             get(crate::awareness::list_notices)
-        }),
+        })
+        .about("The message center: notices with the caller's state")
+        .gives_list::<crate::awareness::NoticeView>()
+        .query(&[
+            Param::one_of(
+                "view",
+                &["inbox", "unread", "favourites", "archived", "all"],
+            ),
+            Param::one_of("tag", &steward_core::awareness::TAGS),
+            Param::one_of("category", NOTICE_CATEGORIES),
+            Param::flag("help_desk"),
+            Param::text("feature", 255),
+        ]),
         ep(
             Method::POST,
             "/api/v1/notices",
             Requires(ManagePolicies),
             || post(crate::awareness::create_notice),
-        ),
+        )
+        .about("Publish a notice")
+        .takes::<crate::awareness::NoticeBody>()
+        .creates::<steward_core::awareness::Notice>(),
         ep(
             Method::PUT,
             "/api/v1/notices/preferences",
             Authenticated,
             || axum::routing::put(crate::awareness::preferences),
-        ),
+        )
+        .about("The caller's mail preferences")
+        .takes::<crate::awareness::Preferences>()
+        .status(204),
         ep(Method::GET, "/api/v1/notices/{id}", Authenticated, || {
             get(crate::awareness::get_notice)
-        }),
+        })
+        .about("One notice with who acknowledged it")
+        .gives::<crate::awareness::NoticeDetail>(),
         ep(
             Method::PUT,
             "/api/v1/notices/{id}",
             Requires(ManagePolicies),
             || axum::routing::put(crate::awareness::update_notice),
-        ),
+        )
+        .about("Change a notice")
+        .takes::<crate::awareness::NoticeBody>()
+        .gives::<steward_core::awareness::Notice>(),
         ep(
             Method::POST,
             "/api/v1/notices/{id}/remind",
             Requires(ManagePolicies),
             || post(crate::awareness::remind),
-        ),
+        )
+        .about("Mail those who have not acknowledged")
+        .gives::<crate::awareness::Reminded>()
+        .may(&[409]),
         ep(
             Method::POST,
             "/api/v1/notices/{id}/{action}",
             Authenticated,
             || post(crate::awareness::notice_action),
+        )
+        .about("Read, acknowledge, archive or favourite a notice")
+        .status(204)
+        .words(
+            "action",
+            &[
+                "read",
+                "acknowledge",
+                "archive",
+                "unarchive",
+                "favourite",
+                "unfavourite",
+            ],
         ),
         ep(
             Method::GET,
             "/api/v1/feeds",
             Requires(ManagePolicies),
             || get(crate::awareness::list_feeds),
-        ),
+        )
+        .about("Vendor feeds")
+        .gives_list::<steward_store::awareness::Feed>(),
         ep(
             Method::POST,
             "/api/v1/feeds",
             Requires(ManagePolicies),
             || post(crate::awareness::create_feed),
-        ),
+        )
+        .about("Read a vendor feed (RSS, Atom or JSON Feed)")
+        .takes::<crate::awareness::FeedBody>()
+        .creates::<steward_store::awareness::Feed>(),
         ep(
             Method::PUT,
             "/api/v1/feeds/{id}",
             Requires(ManagePolicies),
             || axum::routing::put(crate::awareness::update_feed),
-        ),
+        )
+        .about("Change a feed")
+        .takes::<crate::awareness::FeedBody>()
+        .gives::<steward_store::awareness::Feed>(),
         ep(
             Method::DELETE,
             "/api/v1/feeds/{id}",
             Requires(ManagePolicies),
             || axum::routing::delete(crate::awareness::delete_feed),
-        ),
+        )
+        .about("Stop reading a feed (its notices stay)")
+        .status(204),
         ep(
             Method::POST,
             "/api/v1/feeds/{id}/fetch",
             Requires(ManagePolicies),
             || post(crate::awareness::fetch_now),
-        ),
+        )
+        .about("Read a feed now")
+        .gives::<crate::awareness::FetchResult>(),
         ep(Method::GET, "/api/v1/ops-plan", Authenticated, || {
             get(crate::awareness::get_plan)
-        }),
+        })
+        .about("The operational plan and its open questions")
+        .gives::<crate::awareness::PlanView>(),
         ep(
             Method::PUT,
             "/api/v1/ops-plan",
             Requires(ManageUsers),
             || axum::routing::put(crate::awareness::put_plan),
-        ),
+        )
+        .about("Change the operational plan")
+        .takes::<steward_core::awareness::OpsPlan>()
+        .gives::<crate::awareness::PlanView>(),
         ep(
             Method::GET,
             "/api/v1/features",
             Requires(ManagePolicies),
             || get(crate::training::list_features),
-        ),
+        )
+        .about("Features and when they were enabled or changed")
+        .gives_list::<steward_core::training::Feature>(),
         ep(
             Method::POST,
             "/api/v1/features",
             Requires(ManagePolicies),
             || post(crate::training::create_feature),
-        ),
+        )
+        .about("Add a feature")
+        .takes::<crate::training::FeatureBody>()
+        .creates::<steward_core::training::Feature>(),
         ep(
             Method::POST,
             "/api/v1/features/{id}/{event}",
             Requires(ManagePolicies),
             || post(crate::training::feature_event),
-        ),
+        )
+        .about("A feature was enabled or changed")
+        .gives::<steward_core::training::Feature>()
+        .words("event", &["enable", "changed"]),
         ep(Method::GET, "/api/v1/training", Authenticated, || {
             get(crate::training::list_materials)
-        }),
+        })
+        .about("Training materials, stale or current")
+        .gives_list::<crate::training::MaterialView>(),
         ep(
             Method::POST,
             "/api/v1/training",
             Requires(ManagePolicies),
             || post(crate::training::create_material),
-        ),
+        )
+        .about("Add a training material")
+        .takes::<crate::training::MaterialBody>()
+        .creates::<steward_core::training::Material>()
+        .may(&[409]),
         ep(
             Method::POST,
             "/api/v1/training/{id}/reviewed",
             Requires(ManagePolicies),
             || post(crate::training::reviewed),
-        ),
+        )
+        .about("Mark a material reviewed")
+        .gives::<steward_core::training::Material>(),
         ep(
             Method::POST,
             "/api/v1/training/{id}/assign",
             Requires(ManageUsers),
             || post(crate::training::assign),
-        ),
+        )
+        .about("Assign a material to people")
+        .takes::<crate::training::AssignBody>()
+        .status(204),
         ep(
             Method::POST,
             "/api/v1/training/{id}/complete",
             Authenticated,
             || post(crate::training::complete),
-        ),
+        )
+        .about("The caller completed a material")
+        .status(204),
         ep(Method::GET, "/api/v1/onboarding", Authenticated, || {
             get(crate::training::get_onboarding)
-        }),
+        })
+        .about("Onboarding plans and everyone's progress")
+        .gives::<crate::training::OnboardingView>(),
         ep(
             Method::PUT,
             "/api/v1/onboarding",
             Requires(ManageUsers),
             || axum::routing::put(crate::training::put_onboarding),
-        ),
+        )
+        .about("Change the onboarding plans")
+        .takes::<steward_core::training::OnboardingPlans>()
+        .gives::<crate::training::OnboardingView>(),
         ep(
             Method::POST,
             "/api/v1/onboarding/{step}/done",
             Authenticated,
             || post(crate::training::step_done),
-        ),
+        )
+        .about("The caller finished an onboarding step")
+        .status(204),
         ep(
             Method::GET,
             "/api/v1/announcements/welcome",
             Requires(ReadDevices),
             || get(crate::announce::get_welcome),
-        ),
+        )
+        .about("The welcome new device owners get")
+        .gives::<crate::announce::Welcome>(),
         ep(
             Method::PUT,
             "/api/v1/announcements/welcome",
             Requires(ManageDevices),
             || axum::routing::put(crate::announce::put_welcome),
-        ),
+        )
+        .about("Set the welcome")
+        .takes::<crate::announce::Welcome>()
+        .gives::<crate::announce::Welcome>(),
         ep(
             Method::GET,
             "/api/v1/announcements",
             Requires(ReadDevices),
             || get(crate::announce::list),
-        ),
+        )
+        .about("Announcements to device owners, with their reach")
+        .gives_list::<crate::announce::AnnouncementView>(),
         ep(
             Method::POST,
             "/api/v1/announcements",
             Requires(ManageDevices),
             || post(crate::announce::create),
-        ),
+        )
+        .about("Announce a change to device owners")
+        .takes::<crate::announce::AnnouncementBody>()
+        .creates::<crate::announce::AnnouncementView>()
+        .may(&[409]),
         ep(Method::GET, "/api/v1/readiness", Authenticated, || {
             get(crate::awareness::readiness)
-        }),
+        })
+        .about("The readiness checklist, computed now")
+        .gives_array::<crate::awareness::ReadinessItem>(),
         ep(
             Method::GET,
             "/api/v1/silences",
             Requires(ReadDevices),
             || get(crate::notify::list_silences),
-        ),
+        )
+        .about("Silences, newest first")
+        .gives_list::<crate::notify::SilenceView>()
+        .query(&[Param::one_of("status", &["pending", "active", "expired"])]),
         ep(
             Method::POST,
             "/api/v1/silences",
             Requires(ManageDevices),
             || post(crate::notify::create_silence),
-        ),
+        )
+        .about("Silence notifications of matching alerts for a while")
+        .takes::<crate::notify::SilenceBody>()
+        .creates::<crate::notify::SilenceView>()
+        .may(&[409]),
         ep(
             Method::GET,
             "/api/v1/silences/{id}",
             Requires(ReadDevices),
             || get(crate::notify::get_silence),
-        ),
+        )
+        .about("One silence")
+        .gives::<crate::notify::SilenceView>(),
         ep(
             Method::POST,
             "/api/v1/silences/{id}/expire",
             Requires(ManageDevices),
             || post(crate::notify::expire_silence),
-        ),
+        )
+        .about("End a silence now")
+        .gives::<crate::notify::SilenceView>()
+        .may(&[409]),
         ep(
             Method::GET,
             "/api/v1/channels",
             Requires(ManagePolicies),
             || get(crate::notify::list_channels),
-        ),
+        )
+        .about("Notification channels with their delivery standing")
+        .gives_list::<crate::notify::ChannelView>(),
         ep(
             Method::POST,
             "/api/v1/channels",
             Requires(ManagePolicies),
             || post(crate::notify::create_channel),
-        ),
+        )
+        .about("Add a notification channel")
+        .takes::<crate::notify::ChannelBody>()
+        .creates::<crate::notify::ChannelView>(),
         ep(
             Method::GET,
             "/api/v1/channels/{id}",
             Requires(ManagePolicies),
             || get(crate::notify::get_channel),
-        ),
+        )
+        .about("One channel")
+        .gives::<crate::notify::ChannelView>(),
         ep(
             Method::PUT,
             "/api/v1/channels/{id}",
             Requires(ManagePolicies),
             || axum::routing::put(crate::notify::update_channel),
-        ),
+        )
+        .about("Change a channel")
+        .takes::<crate::notify::ChannelBody>()
+        .gives::<crate::notify::ChannelView>(),
         ep(
             Method::DELETE,
             "/api/v1/channels/{id}",
             Requires(ManagePolicies),
             || axum::routing::delete(crate::notify::delete_channel),
-        ),
+        )
+        .about("Delete a channel")
+        .status(204),
         ep(
             Method::POST,
             "/api/v1/channels/{id}/test",
             Requires(ManagePolicies),
             || post(crate::notify::test_channel),
-        ),
+        )
+        .about("Send a test message and say whether it arrived")
+        .gives::<crate::notify::TestResult>(),
         ep(
             Method::GET,
             "/api/v1/notifications",
             Requires(ManagePolicies),
             || get(crate::notify::list_deliveries),
-        ),
+        )
+        .about("Notifications and their delivery")
+        .gives_list::<steward_store::notify::Delivery>()
+        .query(&[
+            Param::text("channel", 255),
+            Param::one_of("state", &["pending", "delivered", "failed"]),
+        ]),
         ep(
             Method::GET,
             "/api/v1/enrollment-attempts",
             Requires(ReadDevices),
             || get(api::list_enrollment_attempts),
-        ),
+        )
+        .about("Enrollment attempts, newest first")
+        .gives_list::<EnrollmentAttempt>()
+        .query(&[Param::one_of("result", enrollment_results())]),
         ep(
             Method::GET,
             "/api/v1/enrollment-tokens",
             Requires(ManageEnrollment),
             || get(api::list_enrollment_tokens),
-        ),
+        )
+        .about("Enrollment tokens")
+        .gives_list::<EnrollmentTokenInfo>(),
         ep(
             Method::POST,
             "/api/v1/enrollment-tokens",
             Requires(ManageEnrollment),
             || post(api::create_enrollment_token),
-        ),
+        )
+        .about("Create an enrollment token (shown once)")
+        .takes::<CreateEnrollmentToken>()
+        .creates::<CreatedEnrollmentToken>(),
         ep(
             Method::GET,
             "/api/v1/enrollment-tokens/{id}",
             Requires(ManageEnrollment),
             || get(api::get_enrollment_token),
-        ),
+        )
+        .about("One enrollment token")
+        .gives::<EnrollmentTokenInfo>(),
         ep(
             Method::POST,
             "/api/v1/enrollment-tokens/{id}/revoke",
             Requires(ManageEnrollment),
             || post(api::revoke_enrollment_token),
-        ),
+        )
+        .about("Revoke an enrollment token")
+        .gives::<EnrollmentTokenInfo>(),
         ep(
             Method::GET,
             "/api/v1/tokens",
             Requires(ManageTokens),
             || get(api::list_api_tokens),
-        ),
+        )
+        .about("API tokens")
+        .gives_list::<ApiTokenInfo>(),
         ep(
             Method::POST,
             "/api/v1/tokens",
             Requires(ManageTokens),
             || post(api::create_api_token),
-        ),
+        )
+        .about("Create a service token (shown once)")
+        .takes::<CreateApiToken>()
+        .creates::<CreatedApiToken>(),
         ep(
             Method::POST,
             "/api/v1/tokens/{id}/revoke",
             Requires(ManageTokens),
             || post(api::revoke_api_token),
-        ),
+        )
+        .about("Revoke an API token")
+        .gives::<ApiTokenInfo>(),
         ep(Method::POST, "/api/v1/auth/login", Public, || {
             post(users::login)
-        }),
+        })
+        .about("Sign in: sets the session cookie, returns the CSRF token")
+        .takes::<LoginRequest>()
+        .gives::<SessionInfo>()
+        .may(&[401, 429]),
         ep(Method::POST, "/api/v1/auth/logout", Authenticated, || {
             post(users::logout)
-        }),
+        })
+        .about("End the session")
+        .status(204),
         ep(Method::GET, "/api/v1/auth/me", Authenticated, || {
             get(users::me)
-        }),
+        })
+        .about("Who the caller is")
+        .gives::<users::Me>(),
         ep(Method::POST, "/api/v1/auth/password", Authenticated, || {
             post(users::change_password)
-        }),
+        })
+        .about("Change the caller's own password")
+        .takes::<ChangePassword>()
+        .status(204),
         ep(Method::POST, "/api/v1/auth/tokens", Authenticated, || {
             post(users::create_own_token)
-        }),
+        })
+        .about("A token of the caller's own, acting with their roles")
+        .takes::<steward_proto::CreateOwnToken>()
+        .creates::<CreatedApiToken>(),
         ep(Method::GET, "/api/v1/users", Requires(ReadUsers), || {
             get(users::list_users)
-        }),
+        })
+        .about("Console users")
+        .gives_list::<UserInfo>(),
         ep(Method::POST, "/api/v1/users", Requires(ManageUsers), || {
             post(users::create_user)
-        }),
+        })
+        .about("Create a console user")
+        .takes::<CreateUser>()
+        .creates::<CreatedUser>()
+        .may(&[409]),
         ep(
             Method::GET,
             "/api/v1/users/{id}",
             Requires(ReadUsers),
             || get(users::get_user),
-        ),
+        )
+        .about("One console user")
+        .gives::<UserInfo>(),
         ep(
             Method::PATCH,
             "/api/v1/users/{id}",
             Requires(ManageUsers),
             || axum::routing::patch(users::update_user),
-        ),
+        )
+        .about("Change a user (not one's own roles, scope or standing)")
+        .takes::<UpdateUser>()
+        .gives::<UserInfo>(),
         ep(
             Method::POST,
             "/api/v1/users/{id}/reset-password",
             Requires(ManageUsers),
             || post(users::reset_password),
-        ),
+        )
+        .about("A new password for a user, shown once")
+        .gives::<PasswordReset>(),
         ep(Method::GET, "/api/v1/audit", Requires(ReadAudit), || {
             get(api::list_audit)
-        }),
+        })
+        .about("The audit log, newest first (format=csv exports)")
+        .gives_list::<AuditEntry>()
+        .csv()
+        .query(&[
+            Param::text("actor", 255),
+            Param::text("action", 255),
+            Param::text("object_type", 255),
+            Param::text("object_id", 255),
+            Param::time("since"),
+            Param::time("until"),
+            Param::one_of("format", &["json", "csv"]),
+        ]),
     ]
 }
 

@@ -20,7 +20,7 @@ use crate::AppState;
 
 const ONBOARDING: &str = "onboarding_plans";
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FeatureBody {
     pub name: String,
@@ -43,7 +43,10 @@ pub async fn create_feature(
     caller: Caller,
     JsonBody(b): JsonBody<FeatureBody>,
 ) -> Result<(StatusCode, Json<Feature>), ApiError> {
-    if b.name.trim().is_empty() || b.name.len() > 200 || b.description.len() > 4000 {
+    if steward_proto::text::is_blank(&b.name)
+        || b.name.chars().count() > 200
+        || b.description.chars().count() > 4000
+    {
         return Err(ApiError(ErrorCode::InvalidField));
     }
     let now = state.clock.now_ms();
@@ -76,7 +79,7 @@ pub async fn feature_event(
     Ok(Json(f))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MaterialBody {
     pub title: String,
@@ -91,7 +94,7 @@ pub struct MaterialBody {
 
 /// A material with why it is stale (the features that moved since its review) and how many
 /// were assigned it and finished.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct MaterialView {
     #[serde(flatten)]
     pub material: Material,
@@ -147,8 +150,11 @@ pub async fn create_material(
         features: b.features,
         last_reviewed_at: now,
     };
-    if m.validate().is_err() || m.features.iter().any(|f| !known.iter().any(|k| &k.id == f)) {
+    if m.validate().is_err() {
         return Err(ApiError(ErrorCode::InvalidField));
+    }
+    if m.features.iter().any(|f| !known.iter().any(|k| &k.id == f)) {
+        return Err(ApiError(ErrorCode::UnknownReference));
     }
     state.store.put_material(&m, now, &caller.actor()).await?;
     Ok((StatusCode::CREATED, Json(m)))
@@ -167,7 +173,8 @@ pub async fn reviewed(
     Ok(Json(m))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = MaterialAssignBody)]
 #[serde(deny_unknown_fields)]
 pub struct AssignBody {
     pub user_id: String,
@@ -211,7 +218,7 @@ async fn plans(state: &AppState) -> Result<OnboardingPlans, ApiError> {
 }
 
 /// One person's onboarding.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Progress {
     pub user: String,
     pub done: usize,
@@ -220,7 +227,7 @@ pub struct Progress {
     pub behind: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OnboardingView {
     #[serde(flatten)]
     pub plans: OnboardingPlans,
@@ -270,6 +277,7 @@ pub async fn put_onboarding(
     caller: Caller,
     JsonBody(p): JsonBody<OnboardingPlans>,
 ) -> Result<Json<OnboardingView>, ApiError> {
+    let p = p.without_repeated_steps();
     p.validate()
         .map_err(|_| ApiError(ErrorCode::InvalidField))?;
     let body = serde_json::to_value(&p).map_err(|_| ApiError(ErrorCode::Internal))?;

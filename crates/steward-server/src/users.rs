@@ -4,11 +4,10 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
 use steward_core::time::now_ms;
 use steward_core::{Lang, Role};
 use steward_proto::{
-    ChangePassword, CreateApiToken, CreateUser, CreatedApiToken, CreatedUser, ErrorCode,
+    ChangePassword, CreateOwnToken, CreateUser, CreatedApiToken, CreatedUser, ErrorCode,
     LoginRequest, Page, PasswordReset, UpdateUser, UserInfo, MAX_FIELD_LEN,
 };
 use steward_store::audit::AuditRecord;
@@ -18,7 +17,7 @@ use crate::agent::Remote;
 use crate::api::new_api_token;
 use crate::auth::{self, audit_via_writer, Caller, Via};
 use crate::body::JsonBody;
-use crate::error::ApiError;
+use crate::error::{ApiError, FieldError};
 use crate::paging::{Order, Pages};
 use crate::AppState;
 
@@ -26,10 +25,12 @@ use crate::AppState;
 pub async fn login(
     State(state): State<AppState>,
     Remote(remote): Remote,
-    body: Result<JsonBody<LoginRequest>, ApiError>,
-) -> Result<Response, auth::SignInError> {
-    let JsonBody(req) = body?;
-    let signed_in = auth::sign_in(&state, &req.email, &req.password, &remote).await?;
+    body: Result<JsonBody<LoginRequest>, FieldError>,
+) -> Result<Response, Response> {
+    let JsonBody(req) = body.map_err(IntoResponse::into_response)?;
+    let signed_in = auth::sign_in(&state, &req.email, &req.password, &remote)
+        .await
+        .map_err(IntoResponse::into_response)?;
     let mut resp = Json(signed_in.info).into_response();
     resp.headers_mut().insert(
         header::SET_COOKIE,
@@ -49,20 +50,38 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Res
     Ok(resp)
 }
 
+/// Who is calling: how they authenticated, their name, roles, device groups and user.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Me {
+    /// `token` or `session`.
+    pub via: String,
+    pub name: String,
+    pub roles: Vec<String>,
+    pub groups: Vec<String>,
+    pub user: Option<UserInfo>,
+}
+
 /// `GET /api/v1/auth/me`: who the caller is.
-pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Response, ApiError> {
+pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, ApiError> {
     let user = match &caller.user_id {
         Some(id) => Some(state.store.user(id).await?.info),
         None => None,
     };
-    Ok(Json(json!({
-        "via": match caller.via { Via::Token(_) => "token", Via::Session(_) => "session" },
-        "name": caller.name,
-        "roles": caller.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
-        "groups": caller.groups,
-        "user": user,
+    Ok(Json(Me {
+        via: match caller.via {
+            Via::Token(_) => "token",
+            Via::Session(_) => "session",
+        }
+        .into(),
+        name: caller.name,
+        roles: caller
+            .roles
+            .iter()
+            .map(|r| r.as_str().to_string())
+            .collect(),
+        groups: caller.groups,
+        user,
     }))
-    .into_response())
 }
 
 /// `POST /api/v1/auth/password`: the signed-in user changes their own password; their other
@@ -116,16 +135,12 @@ pub async fn change_password(
 pub async fn create_own_token(
     State(state): State<AppState>,
     caller: Caller,
-    JsonBody(req): JsonBody<CreateApiToken>,
+    JsonBody(req): JsonBody<CreateOwnToken>,
 ) -> Result<(StatusCode, Json<CreatedApiToken>), ApiError> {
     let user_id = caller
         .user_id
         .clone()
         .ok_or(ApiError(ErrorCode::Forbidden))?;
-    if req.role.is_some() {
-        // A user's token takes the user's roles; asking for another is an escalation attempt.
-        return Err(ApiError(ErrorCode::InvalidField));
-    }
     let created = new_api_token(
         &state.store,
         &req.name,
@@ -149,7 +164,7 @@ fn parse_roles(roles: &[String]) -> Result<Vec<Role>, ApiError> {
 fn check_groups(groups: &[String]) -> Result<(), ApiError> {
     let bad = groups
         .iter()
-        .any(|g| g.is_empty() || g.len() > MAX_FIELD_LEN || g.contains(','));
+        .any(|g| g.is_empty() || g.chars().count() > MAX_FIELD_LEN || g.contains(','));
     if bad {
         Err(ApiError(ErrorCode::InvalidField))
     } else {
@@ -250,7 +265,7 @@ pub async fn update_user(
     if req
         .display_name
         .as_ref()
-        .is_some_and(|n| n.trim().is_empty() || n.len() > MAX_FIELD_LEN)
+        .is_some_and(|n| steward_proto::text::is_blank(n) || n.chars().count() > MAX_FIELD_LEN)
     {
         return Err(ApiError(ErrorCode::InvalidField));
     }

@@ -12,7 +12,7 @@ use crate::notify::AlertsChanged;
 use crate::{bind_all, Param, Result, Store, StoreError};
 
 /// An alert as the API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Alert {
     pub id: String,
     pub rule_id: String,
@@ -49,7 +49,7 @@ pub struct Alert {
     pub platform: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AlertEvent {
     pub at: String,
     pub kind: String,
@@ -57,7 +57,7 @@ pub struct AlertEvent {
     pub detail: serde_json::Value,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AlertDetail {
     #[serde(flatten)]
     pub alert: Alert,

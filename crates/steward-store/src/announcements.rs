@@ -10,7 +10,7 @@ use crate::audit::{self, Actor, AuditRecord};
 use crate::{Result, Store, StoreError};
 
 /// An announcement to device owners, written per language.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Announcement {
     pub id: String,
     /// The notice it tells users about, if any.
@@ -44,7 +44,7 @@ pub struct Target {
 }
 
 /// Delivery counts of an announcement.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Reach {
     pub devices: u64,
     pub owners: u64,

@@ -10,7 +10,7 @@ use crate::audit::{self, Actor, AuditRecord};
 use crate::{Result, Store, StoreError};
 
 /// A person's state of a notice.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct NoticeState {
     pub read_at: Option<String>,
     pub acknowledged_at: Option<String>,
@@ -30,7 +30,7 @@ pub enum NoticeAction {
 }
 
 /// A vendor feed read into notices.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Feed {
     pub id: String,
     pub name: String,

@@ -19,7 +19,7 @@ fn article_row(r: &sqlx::any::AnyRow) -> Result<Article> {
 }
 
 /// One revision of an article: what it said, who wrote it and when.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Revision {
     pub revision: u32,
     pub author: String,
@@ -28,7 +28,7 @@ pub struct Revision {
 }
 
 /// An app's install result on a device, as last reported.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct InstallResult {
     pub device_id: String,
     #[serde(flatten)]
@@ -37,7 +37,7 @@ pub struct InstallResult {
 }
 
 /// A request to a device (check in now, full scan, definition update) and its answer.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct DeviceRequest {
     pub id: String,
     pub device_id: String,

@@ -59,7 +59,7 @@ pub struct PassOutcome {
 }
 
 /// One outbox row.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Delivery {
     /// Also the idempotency key.
     pub id: String,
@@ -87,7 +87,7 @@ pub struct Delivery {
 }
 
 /// Delivery standing of one channel.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ChannelStatus {
     pub pending: i64,
     pub failed: i64,

@@ -17,7 +17,7 @@ fn content_row<T: DeserializeOwned>(r: &sqlx::any::AnyRow) -> Result<T> {
 }
 
 /// A person's record of one material.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TrainingRecord {
     pub material_id: String,
     pub user_id: String,

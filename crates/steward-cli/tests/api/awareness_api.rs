@@ -430,7 +430,11 @@ async fn training_completions_and_onboarding_are_tracked() {
             &json!({"title": "x", "audience": "helpdesk", "url": "https://wiki.example.org", "features": ["nope"]}),
         )
         .await;
-    assert_eq!((s, code(&body)), (400, "invalid_field"), "unknown feature");
+    assert_eq!(
+        (s, code(&body)),
+        (409, "unknown_reference"),
+        "unknown feature"
+    );
     let (s, material) = app
         .post_as(
             "/api/v1/training",

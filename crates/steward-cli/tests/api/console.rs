@@ -404,12 +404,12 @@ async fn actions_need_the_session_token_and_the_role_and_are_audited() {
     assert_eq!(n["platforms"][1]["max_version"], "15");
     assert_eq!(n["revised"], true);
     assert_eq!(n["act_by"], json!(null), "the cleared date is gone");
-    // A form without a title in its default language changes nothing.
+    // A form without any title changes nothing.
     let (_, refresh, body) = post(
         &app,
         &admin,
         &format!("/notices/{nid}"),
-        &[("default_language", "de"), ("title_en", "Gone")],
+        &[("default_language", "de"), ("body_en", "Gone")],
     )
     .await;
     assert!(!refresh && body.contains("class=\"error\""), "{body}");

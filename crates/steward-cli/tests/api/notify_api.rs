@@ -402,18 +402,33 @@ async fn a_silence_holds_notifications_until_it_ends() {
                "notify": {"channels": [ch]}}),
     )
     .await;
-    for bad in [
-        json!({"reason": "x", "duration_minutes": 60}),
-        json!({"labels": {"colour": "red"}, "reason": "x", "duration_minutes": 60}),
-        json!({"device_group": "lab", "reason": "x", "starts_at": "2030-01-02T00:00:00Z",
-               "ends_at": "2030-01-01T00:00:00Z"}),
-        json!({"device_group": "lab", "reason": "", "duration_minutes": 60}),
-        json!({"rule_id": "no-such-rule", "reason": "x", "duration_minutes": 60}),
+    for (bad, want) in [
+        (
+            json!({"reason": "x", "duration_minutes": 60}),
+            (400, "invalid_field"),
+        ),
+        (
+            json!({"labels": {"colour": "red"}, "reason": "x", "duration_minutes": 60}),
+            (400, "invalid_field"),
+        ),
+        (
+            json!({"device_group": "lab", "reason": "x", "starts_at": "2030-01-02T00:00:00Z",
+                   "ends_at": "2030-01-01T00:00:00Z"}),
+            (409, "invalid_period"),
+        ),
+        (
+            json!({"device_group": "lab", "reason": "", "duration_minutes": 60}),
+            (400, "invalid_field"),
+        ),
+        (
+            json!({"rule_id": "no-such-rule", "reason": "x", "duration_minutes": 60}),
+            (409, "unknown_reference"),
+        ),
     ] {
         let (s, body) = app
             .post_as("/api/v1/silences", &app.admin_token, &bad)
             .await;
-        assert_eq!((s, code(&body)), (400, "invalid_field"), "{bad}");
+        assert_eq!((s, code(&body)), want, "{bad}");
     }
     let silence = create(
         &app,
@@ -477,10 +492,24 @@ async fn unacknowledged_alerts_escalate_step_by_step() {
         )
         .await;
     assert_eq!(
-        (s, code(&body)),
-        (400, "invalid_field"),
-        "steps out of order"
+        s, 201,
+        "steps in any order are taken in the order of their delay: {body}"
     );
+    let steps = &body["notify"]["escalation"];
+    assert_eq!(
+        (
+            steps[0]["after_minutes"].as_u64(),
+            steps[1]["after_minutes"].as_u64()
+        ),
+        (Some(15), Some(60))
+    );
+    let (s, _) = app
+        .raw_delete(&format!(
+            "/api/v1/alert-rules/{}",
+            body["id"].as_str().expect("id")
+        ))
+        .await;
+    assert_eq!(s, 204);
     create(
         &app,
         "/api/v1/alert-rules",
@@ -625,7 +654,7 @@ async fn channels_refuse_bad_targets_and_send_a_test_notification() {
                     "notify": {"channels": ["nope"]}}),
         )
         .await;
-    assert_eq!((s, code(&body)), (400, "invalid_field"));
+    assert_eq!((s, code(&body)), (409, "unknown_reference"));
     let helpdesk = app.token_with_role(steward_core::Role::Helpdesk).await;
     let (s, _) = app.get_as("/api/v1/channels", &helpdesk).await;
     assert_eq!(s, 403);

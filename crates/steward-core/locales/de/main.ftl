@@ -30,6 +30,8 @@ error-too_many_entries = Eine Liste oder Tabelle der Anfrage hat mehr Einträge 
 error-too_many_attempts = Zu viele fehlgeschlagene Versuche von Ihrer Adresse; warten Sie einen Moment und versuchen Sie es erneut.
 error-unavailable = Die Datenbank ist gerade nicht erreichbar; versuchen Sie es gleich noch einmal.
 error-outbound_refused = Diese Adresse ist nicht erlaubt: Verwenden Sie http oder https zu einer öffentlichen Adresse, oder bitten Sie den Betreiber des Servers, sie zu erlauben (outbound.allow).
+error-unknown_reference = Die Anfrage verweist auf etwas, das nicht existiert oder hier nicht verwendet werden kann (Kanal, Regel, Funktion oder Mitteilung).
+error-invalid_period = Der Zeitraum endet, bevor er beginnt, oder ist schon vorbei.
 
 ## Startseite
 

@@ -30,6 +30,8 @@ error-too_many_entries = A list or map of the request has more entries than its 
 error-too_many_attempts = Too many failed attempts from your address; wait a moment and try again.
 error-unavailable = The database cannot be reached right now; try again shortly.
 error-outbound_refused = This address is not allowed: use http or https to a public address, or ask the server owner to allow it (outbound.allow).
+error-unknown_reference = The request names something that does not exist or cannot be used here (a channel, rule, feature or notice).
+error-invalid_period = The period ends before it starts or is already over.
 
 ## Home page
 

@@ -30,6 +30,8 @@ error-too_many_entries = Une liste ou une table de la requête a plus d’élém
 error-too_many_attempts = Trop de tentatives échouées depuis votre adresse ; patientez un instant et réessayez.
 error-unavailable = La base de données est injoignable pour le moment ; réessayez dans un instant.
 error-outbound_refused = Cette adresse n’est pas autorisée : utilisez http ou https vers une adresse publique, ou demandez au responsable du serveur de l’autoriser (outbound.allow).
+error-unknown_reference = La requête désigne un élément qui n’existe pas ou ne peut pas servir ici (canal, règle, fonctionnalité ou avis).
+error-invalid_period = La période se termine avant de commencer ou est déjà passée.
 
 ## Page d'accueil
 

@@ -30,6 +30,8 @@ error-too_many_entries = 요청의 목록이나 맵 항목 수가 허용 한도�
 error-too_many_attempts = 이 주소에서 실패한 시도가 너무 많습니다. 잠시 기다린 후 다시 시도하세요.
 error-unavailable = 지금은 데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도하세요.
 error-outbound_refused = 허용되지 않는 주소입니다. 공개 주소로 http 또는 https를 사용하거나, 서버 관리자에게 허용을 요청하세요(outbound.allow).
+error-unknown_reference = 요청이 존재하지 않거나 여기서 쓸 수 없는 항목(채널, 규칙, 기능, 공지)을 가리킵니다.
+error-invalid_period = 기간이 시작 전에 끝나거나 이미 지났습니다.
 
 ## 홈 페이지
 

@@ -30,6 +30,8 @@ error-too_many_entries = En lista eller tabell i begäran har fler poster än ti
 error-too_many_attempts = För många misslyckade försök från din adress; vänta en stund och försök igen.
 error-unavailable = Databasen kan inte nås just nu; försök igen om en stund.
 error-outbound_refused = Adressen är inte tillåten: använd http eller https till en offentlig adress, eller be serverns ägare att tillåta den (outbound.allow).
+error-unknown_reference = Begäran hänvisar till något som inte finns eller inte kan användas här (en kanal, regel, funktion eller ett meddelande).
+error-invalid_period = Perioden slutar innan den börjar eller är redan över.
 
 ## Startsida
 

@@ -536,11 +536,7 @@ pub async fn notice_action(
         return match crate::awareness::remind(State(state), Path(id)).await {
             Ok(Json(v)) => super::flash(
                 "notice",
-                &ctx.t1(
-                    "notices-reminded",
-                    "count",
-                    &v["reminded"].as_u64().unwrap_or(0).to_string(),
-                ),
+                &ctx.t1("notices-reminded", "count", &v.reminded.to_string()),
             ),
             Err(e) => flash_error(ctx.lang, e.0),
         };

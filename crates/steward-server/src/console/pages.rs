@@ -22,8 +22,14 @@ use crate::AppState;
 
 type Q = Result<Query<HashMap<String, String>>, axum::extract::rejection::QueryRejection>;
 
+/// A page's filters as the API takes them: an empty form field is no filter.
 fn query(map: &HashMap<String, String>) -> Q {
-    Ok(Query(map.clone()))
+    Ok(Query(
+        map.iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    ))
 }
 
 // ---- dashboard ----
@@ -354,7 +360,7 @@ pub async fn devices_csv(
                 return Some((Ok::<_, std::io::Error>(header_row.to_string()), (f, false)));
             }
             let mut f = f?;
-            let page = crate::api::list_devices(State(state), caller, Ok(Query(f.clone()))).await;
+            let page = crate::api::list_devices(State(state), caller, query(&f)).await;
             let Ok(Json(page)) = page else {
                 return None;
             };
