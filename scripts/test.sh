@@ -42,6 +42,9 @@ cargo build --release --all-targets
 say "unit and integration tests on SQLite"
 cargo test --release --workspace
 
+say "fuzz: random and mutated enrollments and check-ins through the real server"
+target/release/steward bench fuzz --inputs 30000 --workers 32
+
 say "contract: Schemathesis, every check, against a seeded server"
 bash scripts/contract.sh target/release/steward
 

@@ -21,6 +21,8 @@ pub struct CheckinBench {
     pub duration: Duration,
     pub changing: bool,
     pub seed: u64,
+    /// Clients sending wrong passwords to `POST /api/v1/auth/login` in a loop meanwhile.
+    pub bad_logins: usize,
 }
 
 struct Dev {
@@ -79,6 +81,35 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
     let deadline = Instant::now() + b.duration;
     let start = Instant::now();
     let mut tasks = Vec::new();
+    // The sign-in flood: each client tries another address every time, from this machine.
+    let logins: Arc<std::sync::Mutex<std::collections::BTreeMap<u16, u64>>> = Arc::default();
+    let http = reqwest::Client::new();
+    let mut flood = Vec::new();
+    for f in 0..b.bad_logins {
+        let (http, logins, url) = (
+            http.clone(),
+            logins.clone(),
+            format!("{}/api/v1/auth/login", b.server.trim_end_matches('/')),
+        );
+        flood.push(tokio::spawn(async move {
+            let mut i = 0u64;
+            while Instant::now() < deadline {
+                i += 1;
+                let status = http
+                    .post(&url)
+                    .json(&json!({"email": format!("nobody{f}-{i}@example.org"), "password": "not the password"}))
+                    .send()
+                    .await
+                    .map(|r| r.status().as_u16())
+                    .unwrap_or(0);
+                *logins
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .entry(status)
+                    .or_default() += 1;
+            }
+        }));
+    }
     for mut shard in shards {
         let client = client.clone();
         let hist = hist.clone();
@@ -118,11 +149,22 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
     for t in tasks {
         t.await?;
     }
+    for f in flood {
+        f.await?;
+    }
     let elapsed = start.elapsed().as_secs_f64();
     let h = hist.lock().await;
     let ok = h.len();
+    let logins: serde_json::Map<String, serde_json::Value> = logins
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
     Ok(json!({
         "bench": "checkin",
+        "bad_logins": b.bad_logins,
+        "login_answers": logins,
         "mode": if b.changing { "changing" } else { "unchanged" },
         "devices": b.devices,
         "concurrency": b.concurrency,
@@ -709,4 +751,21 @@ pub async fn kb_search(
         "max_ms": (q(1.0) * 100.0).round() / 100.0,
         "peak_rss_mb": rss_mb,
     }))
+}
+
+/// CPU time (user and system) this process has used, in seconds.
+pub fn process_cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name (field 2) may hold spaces; the fields after its `)` are plain.
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    let hz = rustix::param::clock_ticks_per_second() as f64;
+    (ticks(11) + ticks(12)) / hz.max(1.0)
 }

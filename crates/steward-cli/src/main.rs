@@ -1,6 +1,7 @@
 //! The `steward` command.
 
 mod bench;
+mod fuzz;
 mod sim;
 
 use std::net::SocketAddr;
@@ -154,6 +155,9 @@ enum BenchCommand {
         mode: BenchMode,
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// Clients sending wrong passwords to the sign-in endpoint in a loop meanwhile.
+        #[arg(long, default_value_t = 0)]
+        bad_logins: usize,
     },
     /// Load N devices into a fresh database and time how long a policy change takes to
     /// re-evaluate all of them.
@@ -190,6 +194,16 @@ enum BenchCommand {
         rounds: u32,
         #[command(flatten)]
         cfg: ConfigArgs,
+    },
+    /// Random and mutated enrollments and check-ins through the real server (in-process, a
+    /// fresh SQLite store); fails on any 5xx or error answer out of shape.
+    Fuzz {
+        #[arg(long, default_value_t = 100_000)]
+        inputs: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 8)]
+        workers: usize,
     },
     /// Load N devices into a fresh database, serve it and time the device list API.
     Inventory {
@@ -394,6 +408,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             duration,
             mode,
             seed,
+            bad_logins,
         }) => {
             let result = bench::checkin(bench::CheckinBench {
                 server,
@@ -403,6 +418,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                 duration: Duration::from_secs(duration),
                 changing: matches!(mode, BenchMode::Changing),
                 seed,
+                bad_logins,
             })
             .await?;
             println!("{result}");
@@ -483,6 +499,17 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             );
             let result = bench::kb_search(store, cfg.load()?, articles, rounds).await?;
             println!("{result}");
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Fuzz {
+            inputs,
+            seed,
+            workers,
+        }) => {
+            let out = fuzz::run(inputs, seed, workers).await?;
+            println!("{out}");
+            let found = out["findings"].as_array().map_or(0, Vec::len);
+            anyhow::ensure!(found == 0, "{found} findings");
             Ok(())
         }
         Command::Bench(BenchCommand::Inventory {

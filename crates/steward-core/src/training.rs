@@ -233,7 +233,11 @@ mod tests {
             }],
         };
         let kept = dup.without_repeated_steps();
-        assert_eq!(kept.plans[0].steps.len(), 1, "a repeated step id keeps its first step");
+        assert_eq!(
+            kept.plans[0].steps.len(),
+            1,
+            "a repeated step id keeps its first step"
+        );
         assert_eq!(kept.validate(), Ok(()));
     }
 }

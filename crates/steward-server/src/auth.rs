@@ -234,7 +234,7 @@ pub fn verify_password(hash: &str, password: &str) -> bool {
 }
 
 /// A hash to verify against when the e-mail is unknown, so both failures take as long.
-fn dummy_hash() -> &'static str {
+pub fn dummy_hash() -> &'static str {
     static DUMMY: OnceLock<String> = OnceLock::new();
     DUMMY.get_or_init(|| hash_password("not a password of anyone").unwrap_or_default())
 }
@@ -343,6 +343,16 @@ pub fn too_many_attempts(wait: crate::throttle::Wait) -> axum::response::Respons
     r
 }
 
+/// The pause before a sign-in is refused without its password being checked (throttled, or
+/// the hashing queue full): answers to a client trying in a loop come slowly, and waiting
+/// costs the server nothing.
+async fn refusal_delay(state: &AppState) {
+    let ms = u64::from(state.config.auth.refusal_delay_ms);
+    if ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
+}
+
 /// Why a sign-in failed.
 pub enum SignInError {
     /// Wrong e-mail or password (the same for an unknown address), or a refusal.
@@ -393,10 +403,10 @@ pub async fn sign_in(
     let now = state.clock.now_ms();
     let email = email.trim().to_ascii_lowercase();
     let account = steward_proto::text::clip(&email, MAX_FIELD_LEN).to_string();
-    state
-        .throttle
-        .check_sign_in(&account, remote, now)
-        .map_err(SignInError::Throttled)?;
+    if let Err(wait) = state.throttle.check_sign_in(&account, remote, now) {
+        refusal_delay(state).await;
+        return Err(SignInError::Throttled(wait));
+    }
     let user: Option<UserRecord> = if email.len() <= MAX_FIELD_LEN {
         state.store.user_by_email(&email).await?
     } else {
@@ -407,11 +417,14 @@ pub async fn sign_in(
         Some(u) => Actor::user(&u.info.id, &u.info.email, &u.roles, remote),
         None => Actor::anonymous(&email.chars().take(64).collect::<String>(), remote),
     };
-    let hash = match &user {
-        Some(u) => u.password_hash.clone(),
-        None => dummy_hash().to_string(),
+    let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let password_ok = match state.hasher.verify(hash, password.to_string()).await {
+        Ok(ok) => ok,
+        Err(e) => {
+            refusal_delay(state).await;
+            return Err(e.into());
+        }
     };
-    let password_ok = state.hasher.verify(hash, password.to_string()).await?;
     let Some(user) = user.filter(|u| password_ok && !u.disabled) else {
         state.throttle.sign_in_failed(&account, remote, now);
         audit_via_writer(

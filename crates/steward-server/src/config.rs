@@ -180,6 +180,9 @@ pub struct AuthConfig {
     pub lockout_secs: u32,
     /// Mark the session cookie `Secure` (set when Steward is served over HTTPS).
     pub secure_cookies: bool,
+    /// Milliseconds a sign-in that is throttled or finds the hashing queue full waits before
+    /// its answer: a client trying in a loop is slowed to a crawl at no cost to the server.
+    pub refusal_delay_ms: u32,
 }
 
 impl Default for AuthConfig {
@@ -189,6 +192,7 @@ impl Default for AuthConfig {
             lockout_after: 5,
             lockout_secs: 15 * 60,
             secure_cookies: false,
+            refusal_delay_ms: 1000,
         }
     }
 }
@@ -337,7 +341,9 @@ impl Config {
              # (1 s, doubling); the longest wait (seconds), also how long failures are remembered.\n\
              lockout_after = {}\nlockout_secs = {}\n\
              # Mark the session cookie Secure; set when Steward is served over HTTPS.\n\
-             secure_cookies = {}\n\n\
+             secure_cookies = {}\n\
+             # Milliseconds a throttled (or queued-out) sign-in waits before it is answered.\n\
+             refusal_delay_ms = {}\n\n\
              [fleet]\n\
              # Seconds between sweeps (time-based health, compliance and alert changes).\n\
              sweep_interval_secs = {}\n\
@@ -381,6 +387,7 @@ impl Config {
             d.auth.lockout_after,
             d.auth.lockout_secs,
             d.auth.secure_cookies,
+            d.auth.refusal_delay_ms,
             d.fleet.sweep_interval_secs,
             d.fleet.summary_max_age_secs,
             d.notify.smtp_port,

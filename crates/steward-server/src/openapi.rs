@@ -572,44 +572,73 @@ pub fn json() -> &'static str {
     TEXT.get_or_init(|| served().to_string())
 }
 
-/// A validator per named schema, made from the served document (so what is enforced is
-/// exactly what is described).
-fn validators() -> &'static BTreeMap<String, jsonschema::Validator> {
-    static V: std::sync::OnceLock<BTreeMap<String, jsonschema::Validator>> =
-        std::sync::OnceLock::new();
-    V.get_or_init(|| {
-        let doc = served();
-        let components = doc.get("components").cloned().unwrap_or_default();
-        let mut out = BTreeMap::new();
-        let names = components["schemas"]
-            .as_object()
-            .map(|m| m.keys().cloned().collect::<Vec<_>>())
-            .unwrap_or_default();
-        for name in names {
-            let schema = serde_json::json!({
-                "$schema": "https://json-schema.org/draft/2020-12/schema",
-                "$ref": format!("#/components/schemas/{name}"),
-                "components": components,
-            });
-            match jsonschema::options()
-                .should_validate_formats(true)
-                .build(&schema)
-            {
-                Ok(v) => {
-                    out.insert(name, v);
-                }
-                Err(e) => tracing::error!(schema = %name, error = %e, "schema does not compile"),
+/// The validator of one named schema, made from the served document on first use (so what
+/// is enforced is exactly what is described) with only the schemas it refers to, and kept.
+fn validator(name: &str) -> Option<std::sync::Arc<jsonschema::Validator>> {
+    type Cache = std::sync::Mutex<BTreeMap<String, Option<std::sync::Arc<jsonschema::Validator>>>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(v) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(name) {
+        return v.clone();
+    }
+    let all = &served()["components"]["schemas"];
+    let built = all.get(name).and_then(|_| {
+        let mut needed = BTreeMap::new();
+        let mut todo = vec![name.to_string()];
+        while let Some(n) = todo.pop() {
+            if needed.contains_key(&n) {
+                continue;
+            }
+            let Some(s) = all.get(&n) else { continue };
+            let mut refs = Vec::new();
+            collect_refs(s, &mut refs);
+            todo.extend(refs);
+            needed.insert(n, s.clone());
+        }
+        let schema = serde_json::json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$ref": format!("#/components/schemas/{name}"),
+            "components": {"schemas": needed},
+        });
+        match jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+        {
+            Ok(v) => Some(std::sync::Arc::new(v)),
+            Err(e) => {
+                tracing::error!(schema = %name, error = %e, "schema does not compile");
+                None
             }
         }
-        out
-    })
+    });
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(name.to_string(), built.clone());
+    built
+}
+
+/// The names of the schemas `v` refers to.
+fn collect_refs(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            if let Some(r) = m.get("$ref").and_then(|r| r.as_str()) {
+                if let Some(n) = r.strip_prefix("#/components/schemas/") {
+                    out.push(n.to_string());
+                }
+            }
+            m.values().for_each(|x| collect_refs(x, out));
+        }
+        serde_json::Value::Array(a) => a.iter().for_each(|x| collect_refs(x, out)),
+        _ => {}
+    }
 }
 
 /// Checks a request body against the schema named `name`: the first violation is refused
 /// with a code (`field_too_long`, `too_many_entries`, else `invalid_field`) and the field.
 pub fn check(name: &str, value: &serde_json::Value) -> Result<(), crate::error::FieldError> {
     use jsonschema::error::ValidationErrorKind as K;
-    let Some(v) = validators().get(name) else {
+    let Some(v) = validator(name) else {
         return Ok(());
     };
     let Err(e) = v.validate(value) else {

@@ -98,7 +98,10 @@ pub async fn change_password(
     let user = state.store.user(&user_id).await?;
     let current_ok = state
         .hasher
-        .verify(user.password_hash.clone(), req.current_password.clone())
+        .verify(
+            Some(user.password_hash.clone()),
+            req.current_password.clone(),
+        )
         .await?;
     if !current_ok {
         let mut rec = AuditRecord::change(

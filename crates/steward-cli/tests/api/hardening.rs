@@ -74,7 +74,7 @@ async fn a_long_answer_cut_inside_a_character_is_stored_not_a_panic() {
 /// while check-ins from the same server go on.
 #[tokio::test]
 async fn a_sign_in_flood_is_throttled_and_check_ins_go_on() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|c| c.auth.refusal_delay_ms = 200).await;
     let (dev, secret) = app.device("busy", Platform::Linux).await;
     // 48 clients, each trying three accounts in a row, as an attacker's loop does.
     let mut logins = Vec::new();

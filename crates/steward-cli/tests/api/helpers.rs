@@ -101,6 +101,8 @@ impl TestApp {
         };
         // The tests' webhook, chat and feed receivers listen on loopback.
         config.outbound.allow = "127.0.0.0/8".into();
+        // Refused sign-ins are answered at once (the flood test sets the pause itself).
+        config.auth.refusal_delay_ms = 0;
         tweak(&mut config);
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(steward_server::serve_with_clock(
