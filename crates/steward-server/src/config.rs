@@ -174,11 +174,13 @@ impl Default for FleetConfig {
 pub struct AuthConfig {
     /// Console sessions end after this many seconds without use.
     pub session_ttl_secs: u32,
-    /// Failed sign-ins in a row that lock an account.
+    /// Failed sign-ins for one account from one address before they are delayed (the
+    /// account itself is never locked).
     pub lockout_after: u32,
-    /// How long a locked account stays locked.
+    /// The longest delay, and how long failures are remembered.
     pub lockout_secs: u32,
-    /// Mark the session cookie `Secure` (set when Steward is served over HTTPS).
+    /// Mark the session cookie `Secure` behind a TLS-terminating proxy (always set when
+    /// Steward serves HTTPS itself).
     pub secure_cookies: bool,
     /// Milliseconds a sign-in that is throttled or finds the hashing queue full waits before
     /// its answer: a client trying in a loop is slowed to a crawl at no cost to the server.
@@ -340,7 +342,7 @@ impl Config {
              # Failed sign-ins for one account from one address before each further one waits\n\
              # (1 s, doubling); the longest wait (seconds), also how long failures are remembered.\n\
              lockout_after = {}\nlockout_secs = {}\n\
-             # Mark the session cookie Secure; set when Steward is served over HTTPS.\n\
+             # Mark the session cookie Secure behind an HTTPS proxy (always so with [tls]).\n\
              secure_cookies = {}\n\
              # Milliseconds a throttled (or queued-out) sign-in waits before it is answered.\n\
              refusal_delay_ms = {}\n\n\
@@ -423,21 +425,26 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail returns its own error type
     fn default_file_parses_back_to_defaults_and_unknown_keys_fail() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let path = dir.path().join("steward.toml");
-        std::fs::write(&path, Config::default_toml()).expect("write");
-        assert_eq!(Config::load(Some(&path)).expect("load"), Config::default());
-        std::fs::write(&path, "listen = \"127.0.0.1:9\"\nbogus = 1\n").expect("write");
-        let err = Config::load(Some(&path)).expect_err("unknown key");
-        assert!(err.to_string().contains("bogus"), "{err}");
-        std::fs::write(&path, "[checkin]\ninterval_secs = 15\n").expect("write");
-        assert_eq!(
-            Config::load(Some(&path))
-                .expect("load")
-                .checkin
-                .interval_secs,
-            15
-        );
+        // Inside a jail too: the jail holds the lock that keeps the test above
+        // from changing the environment while this one reads it.
+        figment::Jail::expect_with(|jail| {
+            let path = jail.directory().join("steward.toml");
+            std::fs::write(&path, Config::default_toml()).expect("write");
+            assert_eq!(Config::load(Some(&path)).expect("load"), Config::default());
+            std::fs::write(&path, "listen = \"127.0.0.1:9\"\nbogus = 1\n").expect("write");
+            let err = Config::load(Some(&path)).expect_err("unknown key");
+            assert!(err.to_string().contains("bogus"), "{err}");
+            std::fs::write(&path, "[checkin]\ninterval_secs = 15\n").expect("write");
+            assert_eq!(
+                Config::load(Some(&path))
+                    .expect("load")
+                    .checkin
+                    .interval_secs,
+                15
+            );
+            Ok(())
+        });
     }
 }
