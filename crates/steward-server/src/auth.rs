@@ -403,7 +403,7 @@ pub async fn sign_in(
     let now = state.clock.now_ms();
     let email = email.trim().to_ascii_lowercase();
     let account = steward_proto::text::clip(&email, MAX_FIELD_LEN).to_string();
-    if let Err(wait) = state.throttle.check_sign_in(&account, remote, now) {
+    if let Err(wait) = state.throttle.begin_sign_in(&account, remote, now) {
         refusal_delay(state).await;
         return Err(SignInError::Throttled(wait));
     }
@@ -426,7 +426,7 @@ pub async fn sign_in(
         }
     };
     let Some(user) = user.filter(|u| password_ok && !u.disabled) else {
-        state.throttle.sign_in_failed(&account, remote, now);
+        // Already counted when it began.
         audit_via_writer(
             state,
             login_record(actor, "auth.login_failed", &email, "failed"),
@@ -467,7 +467,8 @@ pub fn session_cookie(state: &AppState, value: &str) -> HeaderValue {
     } else {
         state.config.auth.session_ttl_secs
     };
-    let secure = if state.config.auth.secure_cookies {
+    // Served over HTTPS by Steward itself, or behind a TLS proxy (`secure_cookies`).
+    let secure = if state.config.auth.secure_cookies || state.config.tls.enabled() {
         "; Secure"
     } else {
         ""

@@ -57,6 +57,10 @@ impl HashPool {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.jobs
             .try_send(Box::new(move |scratch: &mut Scratch| {
+                // The caller hung up while this waited: nobody wants the answer.
+                if tx.is_closed() {
+                    return;
+                }
                 let _ = tx.send(f(scratch));
             }))
             .map_err(|_| ApiError(ErrorCode::Overloaded))?;

@@ -998,7 +998,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         })
         .about("Change the caller's own password")
         .takes::<ChangePassword>()
-        .status(204),
+        .status(204)
+        .may(&[429]),
         ep(Method::POST, "/api/v1/auth/tokens", Authenticated, || {
             post(users::create_own_token)
         })

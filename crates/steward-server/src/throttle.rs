@@ -14,7 +14,8 @@
 //! the other clients behind the same address are spared. Session cookies are not counted: a
 //! failing one is almost always a stale tab.
 //!
-//! Addresses are IPv4 addresses or IPv6 /64 networks (one host usually holds a whole /64).
+//! Addresses are IPv4 addresses or IPv6 /64 networks (one host usually holds a whole /64);
+//! the count of an address trying many accounts covers its IPv6 /48.
 //! The table holds at most [`MAX_ENTRIES`] keys; when it is full the least recently failing
 //! half is forgotten.
 //!
@@ -76,6 +77,18 @@ pub fn client_key(remote: &str) -> String {
     }
 }
 
+/// The network an address-wide count covers: the IPv4 address, or the IPv6 /48 (a site; one
+/// holder of a /48 has 65,536 /64s to spread a flood over).
+pub fn network_key(remote: &str) -> String {
+    match remote.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+        }
+        _ => client_key(remote),
+    }
+}
+
 impl Throttle {
     pub fn new(after: u32, max_secs: u32) -> Throttle {
         Throttle {
@@ -89,8 +102,7 @@ impl Throttle {
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn wait_for(&self, keys: &[Key], now: i64) -> Result<(), Wait> {
-        let map = self.lock();
+    fn wait_in(&self, map: &HashMap<Key, Entry>, keys: &[Key], now: i64) -> Result<(), Wait> {
         let until = keys
             .iter()
             .filter_map(|k| map.get(k))
@@ -107,10 +119,16 @@ impl Throttle {
         }
     }
 
-    fn fail(&self, key: Key, allowed: u32, max_delay_ms: i64, now: i64) {
-        let mut map = self.lock();
+    fn fail_in(
+        &self,
+        map: &mut HashMap<Key, Entry>,
+        key: Key,
+        allowed: u32,
+        max_delay_ms: i64,
+        now: i64,
+    ) {
         if map.len() >= MAX_ENTRIES && !map.contains_key(&key) {
-            forget_oldest_half(&mut map);
+            forget_oldest_half(map);
         }
         let e = map.entry(key).or_insert(Entry {
             failures: 0,
@@ -130,42 +148,58 @@ impl Throttle {
     }
 
     fn sign_in_keys(account: &str, remote: &str) -> [Key; 2] {
-        let address = client_key(remote);
         [
             Key::Account {
                 account: account.to_string(),
-                address: address.clone(),
+                address: client_key(remote),
             },
-            Key::SignInAddress(address),
+            Key::SignInAddress(network_key(remote)),
         ]
     }
 
-    /// Whether a sign-in for `account` from `remote` may be checked now.
-    pub fn check_sign_in(&self, account: &str, remote: &str, now: i64) -> Result<(), Wait> {
-        self.wait_for(&Self::sign_in_keys(account, remote), now)
-    }
-
-    /// A failed sign-in (unknown account or wrong password alike).
-    pub fn sign_in_failed(&self, account: &str, remote: &str, now: i64) {
+    /// A sign-in for `account` from `remote` may be checked now: it is counted as a failure
+    /// at once (in the same step as the check, so a burst cannot slip past it, and a client
+    /// that hangs up before the answer is counted too), undone by [`Throttle::sign_in_succeeded`].
+    pub fn begin_sign_in(&self, account: &str, remote: &str, now: i64) -> Result<(), Wait> {
         let [pair, address] = Self::sign_in_keys(account, remote);
-        self.fail(pair, self.after, self.max_ms, now);
-        self.fail(address, self.after.saturating_mul(4), self.max_ms, now);
+        let mut map = self.lock();
+        self.wait_in(&map, &[pair.clone(), address.clone()], now)?;
+        self.fail_in(&mut map, pair, self.after, self.max_ms, now);
+        self.fail_in(
+            &mut map,
+            address,
+            self.after.saturating_mul(4),
+            self.max_ms,
+            now,
+        );
+        Ok(())
     }
 
-    /// A successful sign-in forgets that pair's failures.
+    /// The sign-in begun was right: that pair's failures are forgotten and the address's
+    /// count loses the attempt.
     pub fn sign_in_succeeded(&self, account: &str, remote: &str) {
-        let [pair, _] = Self::sign_in_keys(account, remote);
-        self.lock().remove(&pair);
+        let [pair, address] = Self::sign_in_keys(account, remote);
+        let mut map = self.lock();
+        map.remove(&pair);
+        if let Some(e) = map.get_mut(&address) {
+            e.failures = e.failures.saturating_sub(1);
+            if e.failures < self.after.saturating_mul(4) {
+                e.blocked_until_ms = 0;
+            }
+        }
     }
 
     /// Whether `remote` is waiting after unknown API tokens.
     pub fn check_credential(&self, remote: &str, now: i64) -> Result<(), Wait> {
-        self.wait_for(&[Key::Credential(client_key(remote))], now)
+        let map = self.lock();
+        self.wait_in(&map, &[Key::Credential(client_key(remote))], now)
     }
 
     /// A token that matched nothing.
     pub fn credential_failed(&self, remote: &str, now: i64) {
-        self.fail(
+        let mut map = self.lock();
+        self.fail_in(
+            &mut map,
             Key::Credential(client_key(remote)),
             self.after.saturating_mul(20),
             CREDENTIAL_MAX_DELAY_MS.min(self.max_ms),
@@ -199,50 +233,75 @@ mod tests {
     #[test]
     fn delays_grow_per_pair_and_leave_other_addresses_alone() {
         let t = Throttle::new(5, 900);
-        for i in 0..4 {
-            t.sign_in_failed("admin@x", "10.0.0.9", T0 + i);
-            assert_eq!(t.check_sign_in("admin@x", "10.0.0.9", T0 + i), Ok(()));
+        for i in 0..5 {
+            assert_eq!(t.begin_sign_in("admin@x", "10.0.0.9", T0 + i), Ok(()));
         }
-        t.sign_in_failed("admin@x", "10.0.0.9", T0 + 10);
         assert_eq!(
-            t.check_sign_in("admin@x", "10.0.0.9", T0 + 10),
-            Err(Wait { secs: 1 })
+            t.begin_sign_in("admin@x", "10.0.0.9", T0 + 10),
+            Err(Wait { secs: 1 }),
+            "the sixth try waits"
         );
         assert_eq!(
-            t.check_sign_in("admin@x", "192.0.2.1", T0 + 10),
+            t.begin_sign_in("admin@x", "192.0.2.1", T0 + 10),
             Ok(()),
             "the administrator signs in from elsewhere"
         );
-        t.sign_in_failed("admin@x", "10.0.0.9", T0 + 2000);
+        t.sign_in_succeeded("admin@x", "192.0.2.1");
+        assert_eq!(t.begin_sign_in("admin@x", "10.0.0.9", T0 + 1500), Ok(()));
         assert_eq!(
-            t.check_sign_in("admin@x", "10.0.0.9", T0 + 2000),
-            Err(Wait { secs: 2 })
+            t.begin_sign_in("admin@x", "10.0.0.9", T0 + 1600),
+            Err(Wait { secs: 2 }),
+            "each further failure doubles the wait"
         );
-        for i in 0..20 {
-            t.sign_in_failed("admin@x", "10.0.0.9", T0 + 3000 + i);
+        // Trying again as soon as allowed: the waits double up to lockout_secs and stay there.
+        let (mut now, mut longest) = (T0 + 1600, 0);
+        for _ in 0..40 {
+            match t.begin_sign_in("admin@x", "10.0.0.9", now) {
+                Ok(()) => now += 1,
+                Err(w) => {
+                    longest = longest.max(w.secs);
+                    now += w.secs as i64 * 1000;
+                }
+            }
         }
+        assert_eq!(longest, 900, "capped at lockout_secs");
+    }
+
+    #[test]
+    fn a_burst_cannot_slip_past_and_success_forgets() {
+        let t = Throttle::new(5, 900);
+        // 40 tries at the same instant: only the first five go through.
+        let through = (0..40)
+            .filter(|_| t.begin_sign_in("carol@x", "10.0.0.5", T0).is_ok())
+            .count();
+        assert_eq!(through, 5);
+        let t = Throttle::new(5, 900);
+        for _ in 0..4 {
+            assert_eq!(t.begin_sign_in("dan@x", "10.0.0.6", T0), Ok(()));
+        }
+        assert_eq!(t.begin_sign_in("dan@x", "10.0.0.6", T0), Ok(()));
+        t.sign_in_succeeded("dan@x", "10.0.0.6");
         assert_eq!(
-            t.check_sign_in("admin@x", "10.0.0.9", T0 + 4000),
-            Err(Wait { secs: 900 }),
-            "capped at lockout_secs"
-        );
-        assert_eq!(
-            t.check_sign_in("admin@x", "10.0.0.9", T0 + 4000 + 901_000),
+            t.begin_sign_in("dan@x", "10.0.0.6", T0),
             Ok(()),
-            "and forgotten after it"
+            "forgotten"
         );
     }
 
     #[test]
     fn an_address_trying_many_accounts_is_slowed_down() {
         let t = Throttle::new(5, 900);
-        for i in 0..19 {
-            t.sign_in_failed(&format!("u{i}@x"), "10.0.0.7", T0);
+        for i in 0..20 {
+            assert_eq!(t.begin_sign_in(&format!("u{i}@x"), "10.0.0.7", T0), Ok(()));
         }
-        assert_eq!(t.check_sign_in("new@x", "10.0.0.7", T0), Ok(()));
-        t.sign_in_failed("u19@x", "10.0.0.7", T0);
-        assert!(t.check_sign_in("new@x", "10.0.0.7", T0).is_err());
-        assert_eq!(t.check_sign_in("new@x", "10.0.0.8", T0), Ok(()));
+        assert!(t.begin_sign_in("new@x", "10.0.0.7", T0).is_err());
+        assert_eq!(t.begin_sign_in("new@x", "10.0.0.8", T0), Ok(()));
+        // An IPv6 site is one address-wide count, whichever /64 the tries come from.
+        for i in 0..20 {
+            let from = format!("2001:db8:1:{i:x}::1");
+            assert_eq!(t.begin_sign_in(&format!("v{i}@x"), &from, T0), Ok(()));
+        }
+        assert!(t.begin_sign_in("w@x", "2001:db8:1:ff::1", T0).is_err());
     }
 
     #[test]
@@ -250,6 +309,7 @@ mod tests {
         assert_eq!(client_key("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2::/64");
         assert_eq!(client_key("::ffff:192.0.2.4"), "192.0.2.4");
         let t = Throttle::new(5, 900);
+        assert_eq!(network_key("2001:db8:1:2:3:4:5:6"), "2001:db8:1::/48");
         for i in 0..(MAX_ENTRIES as i64 + 10) {
             t.credential_failed(
                 &format!("10.{}.{}.{}", i >> 16 & 255, i >> 8 & 255, i & 255),

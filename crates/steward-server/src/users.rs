@@ -85,17 +85,23 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me
 }
 
 /// `POST /api/v1/auth/password`: the signed-in user changes their own password; their other
-/// sessions end.
+/// sessions end. Wrong current passwords are throttled like sign-ins (per account and
+/// address), so a borrowed session cannot be used to guess the password.
 pub async fn change_password(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(req): JsonBody<ChangePassword>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, auth::SignInError> {
     let user_id = caller
         .user_id
         .clone()
         .ok_or(ApiError(ErrorCode::Forbidden))?;
     let user = state.store.user(&user_id).await?;
+    let account = user.info.email.to_ascii_lowercase();
+    state
+        .throttle
+        .begin_sign_in(&account, &caller.remote_addr, now_ms())
+        .map_err(auth::SignInError::Throttled)?;
     let current_ok = state
         .hasher
         .verify(
@@ -103,7 +109,11 @@ pub async fn change_password(
             req.current_password.clone(),
         )
         .await?;
-    if !current_ok {
+    if current_ok {
+        state
+            .throttle
+            .sign_in_succeeded(&account, &caller.remote_addr);
+    } else {
         let mut rec = AuditRecord::change(
             &caller.actor(),
             now_ms(),
@@ -113,7 +123,7 @@ pub async fn change_password(
         );
         rec.outcome = "failed";
         audit_via_writer(&state, rec).await;
-        return Err(ApiError(ErrorCode::InvalidCredentials));
+        return Err(ApiError(ErrorCode::InvalidCredentials).into());
     }
     auth::check_password(&req.new_password)?;
     let keep = match &caller.via {

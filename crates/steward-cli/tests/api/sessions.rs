@@ -403,6 +403,29 @@ async fn expired_sessions_and_changed_passwords_end_access() {
     assert_eq!(s, 401);
     let (s, _, _, _) = login(&app, "dan@example.com", "a much better passphrase").await;
     assert_eq!(s, 200);
+    // Guessing the current password through a session is throttled like a sign-in.
+    for _ in 0..5 {
+        let (s, body) = with_session(
+            &app,
+            reqwest::Method::POST,
+            "/api/v1/auth/password",
+            &a,
+            Some(&a.csrf),
+            Some(change("guess")),
+        )
+        .await;
+        assert_eq!((s, code(&body)), (401, "invalid_credentials"));
+    }
+    let (s, body) = with_session(
+        &app,
+        reqwest::Method::POST,
+        "/api/v1/auth/password",
+        &a,
+        Some(&a.csrf),
+        Some(change("a much better passphrase")),
+    )
+    .await;
+    assert_eq!((s, code(&body)), (429, "too_many_attempts"));
     app.shutdown().await;
 }
 
