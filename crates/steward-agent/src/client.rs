@@ -93,6 +93,9 @@ impl Client {
             .https_only(url.scheme() == "https");
         if url.scheme() == "https" {
             builder = builder.use_preconfigured_tls(crate::tls::client_config(opts)?);
+        } else {
+            // Plain HTTP carries the device secret in the clear: never through a proxy.
+            builder = builder.no_proxy();
         }
         let http = builder.build().map_err(|e| e.to_string())?;
         Ok(Client {

@@ -356,11 +356,14 @@ fn default_state_dir() -> PathBuf {
 fn load(dir: &Path) -> anyhow::Result<Option<State>> {
     match std::fs::read(dir.join("state.json")) {
         Ok(b) => {
-            // State written by an older agent may be readable by others: close it up.
+            // State written by an older agent may be readable by others: close it up
+            // (permissions only: a reader such as `status` never rewrites the file).
             private_dir(dir)?;
-            let state = serde_json::from_slice(&b)?;
-            save(dir, &state)?;
-            Ok(Some(state))
+            std::fs::set_permissions(
+                dir.join("state.json"),
+                std::os::unix::fs::PermissionsExt::from_mode(0o600),
+            )?;
+            Ok(Some(serde_json::from_slice(&b)?))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e.into()),
@@ -382,7 +385,8 @@ fn private_dir(dir: &Path) -> anyhow::Result<()> {
 fn save(dir: &Path, s: &State) -> anyhow::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
     private_dir(dir)?;
-    let tmp = dir.join("state.json.tmp");
+    // A name of this process's own: two agents on one directory never share a temp file.
+    let tmp = dir.join(format!("state.json.{}.tmp", std::process::id()));
     let f = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
@@ -939,6 +943,11 @@ async fn deliver(
                         attempts.remove(&path);
                         // Its own contents are not sent again (they may be what the server
                         // refuses); the report of it is.
+                        // As many reports as the server takes in one check-in; the oldest
+                        // go first (the snapshots stay in the set-aside directory).
+                        if state.set_aside.len() >= steward_core::limits::MAX_SET_ASIDE {
+                            state.set_aside.remove(0);
+                        }
                         state.set_aside.push(why);
                         save(dir, state)?;
                     }

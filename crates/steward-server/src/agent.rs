@@ -283,25 +283,6 @@ pub async fn checkin(
     } else {
         None
     };
-    if !req.set_aside.is_empty() {
-        let events: Vec<(&str, serde_json::Value)> = req
-            .set_aside
-            .iter()
-            .map(|s| {
-                (
-                    "snapshot_set_aside",
-                    serde_json::to_value(s).unwrap_or_default(),
-                )
-            })
-            .collect();
-        if let Err(e) = state
-            .store
-            .add_device_events(&device.id, &events, now)
-            .await
-        {
-            tracing::warn!(error = %e, "set-aside snapshots not recorded");
-        }
-    }
     if !req.action_results.is_empty() {
         crate::announce::receipts(&state, &device.id, &req.action_results, now).await;
         crate::helpdesk::answers(&state, &device.id, &req.action_results, now).await;
@@ -320,6 +301,26 @@ pub async fn checkin(
     if seq <= device.auth.seq {
         state.metrics.checkin("stale");
         return Ok(Json(answer(false, false)));
+    }
+    // Recorded once: a snapshot sent again (stale) does not report its set-aside ones again.
+    if !req.set_aside.is_empty() {
+        let events: Vec<(&str, serde_json::Value)> = req
+            .set_aside
+            .iter()
+            .map(|s| {
+                (
+                    "snapshot_set_aside",
+                    serde_json::to_value(s).unwrap_or_default(),
+                )
+            })
+            .collect();
+        if let Err(e) = state
+            .store
+            .add_device_events(&device.id, &events, now)
+            .await
+        {
+            tracing::warn!(error = %e, "set-aside snapshots not recorded");
+        }
     }
     if !req.app_installs.is_empty() {
         state

@@ -638,8 +638,13 @@ fn collect_refs(v: &serde_json::Value, out: &mut Vec<String>) {
 /// with a code (`field_too_long`, `too_many_entries`, else `invalid_field`) and the field.
 pub fn check(name: &str, value: &serde_json::Value) -> Result<(), crate::error::FieldError> {
     use jsonschema::error::ValidationErrorKind as K;
+    // Fail closed: a body whose schema cannot be built is not let through unchecked.
     let Some(v) = validator(name) else {
-        return Ok(());
+        tracing::error!(schema = name, "no validator for a request body");
+        return Err(crate::error::FieldError {
+            code: steward_proto::ErrorCode::Internal,
+            field: None,
+        });
     };
     let Err(e) = v.validate(value) else {
         return Ok(());
@@ -805,6 +810,14 @@ mod tests {
             if e.method != axum::http::Method::GET && e.method != axum::http::Method::DELETE {
                 let takes_body = op["requestBody"].is_object();
                 assert_eq!(takes_body, e.doc.body.is_some(), "{} {}", e.method, e.path);
+                // Bodies are checked against their schema, failing closed: each must build.
+                if let Some(name) = op["requestBody"]["content"]["application/json"]["schema"]
+                    ["$ref"]
+                    .as_str()
+                    .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                {
+                    assert!(validator(name).is_some(), "{} {}: {name}", e.method, e.path);
+                }
             }
         }
         for p in [

@@ -73,16 +73,23 @@ pub fn is_public(ip: IpAddr) -> bool {
                 return public_v4(v4);
             }
             let s = v6.segments();
-            // NAT64 (64:ff9b::/96) reaches the IPv4 address it embeds.
-            if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-                let o = v6.octets();
-                return public_v4(Ipv4Addr::new(o[12], o[13], o[14], o[15]));
+            let o = v6.octets();
+            // NAT64 (64:ff9b::/96) and IPv4-compatible (::/96) addresses reach the IPv4
+            // address they embed in the last four bytes.
+            if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || s[..6] == [0; 6] {
+                return !v6.is_loopback()
+                    && !v6.is_unspecified()
+                    && public_v4(Ipv4Addr::new(o[12], o[13], o[14], o[15]));
             }
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
+            // 6to4 (2002::/16) embeds it in bytes 2 to 5.
+            if s[0] == 0x2002 {
+                return public_v4(Ipv4Addr::new(o[2], o[3], o[4], o[5]));
+            }
+            !(v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00 // unique local
                 || (s[0] & 0xffc0) == 0xfe80 // link-local
+                || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated, still routed inside sites)
+                || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) // local-use NAT64 (64:ff9b:1::/48)
                 || (s[0] == 0x2001 && s[1] == 0x0db8)) // documentation
         }
     }
@@ -194,8 +201,16 @@ impl Outbound {
                 allow: allow.clone(),
             }))
             .user_agent(concat!("Steward/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_default();
+            .build();
+        // A client without the guarded resolver must never be used: without a client,
+        // outbound requests are refused as if turned off.
+        let (client, enabled) = match client {
+            Ok(c) => (c, enabled),
+            Err(e) => {
+                tracing::error!(error = %describe(&e), "no outbound HTTP client; outbound requests refused");
+                (reqwest::Client::default(), false)
+            }
+        };
         Outbound {
             client,
             allow,
@@ -236,7 +251,7 @@ impl Outbound {
         if !status.is_success() {
             return Err(format!("HTTP {}", status.as_u16()));
         }
-        read_capped(resp, self.max_body).await
+        read_capped(resp, self.max_body, Over::Fail).await
     }
 
     /// A POST of `body` with `headers`; an answer other than 2xx is an error carrying the
@@ -257,25 +272,36 @@ impl Outbound {
         if status.is_success() {
             return Ok(());
         }
-        let start = read_capped(resp, ERROR_BODY_CAP).await.unwrap_or_default();
+        let start = read_capped(resp, ERROR_BODY_CAP, Over::Cut)
+            .await
+            .unwrap_or_default();
         let text = String::from_utf8_lossy(&start);
         let text: String = text.chars().take(200).collect();
         Err(format!("HTTP {}: {text}", status.as_u16()))
     }
 }
 
-/// The body of `resp`, at most `cap` bytes: a longer body is cut there (the rest is never
-/// read) and reported as an error when `cap` was meant as a limit.
-async fn read_capped(mut resp: reqwest::Response, cap: usize) -> Result<Bytes, String> {
-    if resp.content_length().is_some_and(|n| n > cap as u64) && cap > ERROR_BODY_CAP {
-        return Err(format!("response larger than {cap} bytes"));
+/// What to do with a body longer than the cap.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Over {
+    /// Refuse it: the whole body was wanted.
+    Fail,
+    /// Keep its start (an error reply, quoted in a delivery log).
+    Cut,
+}
+
+/// The body of `resp`, at most `cap` bytes; the rest is never read.
+async fn read_capped(mut resp: reqwest::Response, cap: usize, over: Over) -> Result<Bytes, String> {
+    let too_long = || format!("response larger than {cap} bytes");
+    if over == Over::Fail && resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_long());
     }
     let mut out = BytesMut::new();
     while let Some(chunk) = resp.chunk().await.map_err(|e| describe(&e))? {
         let room = cap - out.len();
         if chunk.len() > room {
-            if cap > ERROR_BODY_CAP {
-                return Err(format!("response larger than {cap} bytes"));
+            if over == Over::Fail {
+                return Err(too_long());
             }
             out.extend_from_slice(chunk.get(..room).unwrap_or_default());
             break;
@@ -320,6 +346,12 @@ mod tests {
             "http://100.64.0.1/",
             "http://0.0.0.0/",
             "http://[64:ff9b::a9fe:a9fe]/",
+            "http://[::a9fe:a9fe]/",
+            "http://[::]/",
+            "http://[2002:a00:1::1]/",
+            "http://[2002:7f00:1::]/",
+            "http://[64:ff9b:1::8.8.8.8]/",
+            "http://[fec0::1]/",
             "http://localhost:9000/",
             "http://api.localhost/",
             "file:///etc/passwd",
@@ -331,6 +363,8 @@ mod tests {
             "https://hooks.slack.com/services/x",
             "http://93.184.215.14/",
             "http://[2606:4700::1111]/",
+            "http://[2002:5db8:d70e::1]/",
+            "http://[64:ff9b::5db8:d70e]/",
         ] {
             assert_eq!(check_url(&none, &url(good)), Ok(()), "{good}");
         }

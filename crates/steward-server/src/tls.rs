@@ -26,6 +26,9 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Completed handshakes waiting for the server to take them.
 const READY_QUEUE: usize = 1024;
 
+/// TLS handshakes in progress at most.
+const MAX_HANDSHAKES: usize = 1024;
+
 /// Loads a certificate chain and key into a server configuration (HTTP/1.1).
 pub fn load(cert_file: &Path, key_file: &Path) -> Result<Arc<ServerConfig>, String> {
     let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert_file)
@@ -68,8 +71,14 @@ impl TlsListener {
     pub fn new(tcp: TcpListener, current: Current) -> std::io::Result<TlsListener> {
         let local = tcp.local_addr()?;
         let (tx, ready) = tokio::sync::mpsc::channel(READY_QUEUE);
+        let handshakes = Arc::new(tokio::sync::Semaphore::new(MAX_HANDSHAKES));
         let task = tokio::spawn(async move {
             loop {
+                // Past MAX_HANDSHAKES at once, new connections wait in the kernel's backlog:
+                // clients that open connections and never finish cannot take all memory.
+                let Ok(permit) = handshakes.clone().acquire_owned().await else {
+                    return;
+                };
                 let (stream, peer) = match tcp.accept().await {
                     Ok(c) => c,
                     Err(e) => {
@@ -85,6 +94,7 @@ impl TlsListener {
                     .unwrap_or_else(|p| p.into_inner().clone());
                 let tx = tx.clone();
                 tokio::spawn(async move {
+                    let _permit = permit;
                     let acceptor = tokio_rustls::TlsAcceptor::from(config);
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                         Ok(Ok(tls)) => {
@@ -185,7 +195,18 @@ pub async fn redirect(https_port: u16, req: Request) -> Response {
         .unwrap_or("/");
     let location = format!("https://{host}{port}{path}");
     match axum::http::HeaderValue::from_str(&location) {
-        Ok(v) => (StatusCode::PERMANENT_REDIRECT, [(header::LOCATION, v)]).into_response(),
+        // Not cached: a browser would otherwise keep redirecting after HTTPS is turned off.
+        Ok(v) => (
+            StatusCode::PERMANENT_REDIRECT,
+            [
+                (header::LOCATION, v),
+                (
+                    header::CACHE_CONTROL,
+                    axum::http::HeaderValue::from_static("no-store"),
+                ),
+            ],
+        )
+            .into_response(),
         Err(_) => (StatusCode::BAD_REQUEST, "HTTPS only\n").into_response(),
     }
 }
