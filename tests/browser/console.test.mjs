@@ -20,6 +20,8 @@ const DEVICES = 200;
 const HELP = { email: 'help@example.com', password: 'help-desk-password-1' };
 
 let demo, dataDir, base, admin, apiToken, browser;
+// Anything the browser refused under the pages' content security policy.
+const cspViolations = [];
 
 function freePort() {
   return new Promise((resolve) => {
@@ -83,6 +85,9 @@ after(async () => {
 async function signIn(who, viewport = { width: 1280, height: 900 }) {
   const context = await browser.newContext({ viewport, locale: 'en-US' });
   const page = await context.newPage();
+  page.on('console', (msg) => {
+    if (/Content Security Policy/i.test(msg.text())) cspViolations.push(`${page.url()}: ${msg.text()}`);
+  });
   await page.goto(base + '/');
   assert.match(page.url(), /\/login/, 'signed-out users land on the login page');
   await page.getByLabel('E-mail').fill(who.email);
@@ -399,4 +404,8 @@ test('settings and a phone-sized screen', async () => {
   const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `no sideways scrolling on a phone (page is ${width}px wide)`);
   await phone.context.close();
+});
+
+test('no page ran into its content security policy', () => {
+  assert.deepEqual(cspViolations, []);
 });

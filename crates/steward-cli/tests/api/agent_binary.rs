@@ -6,7 +6,7 @@ use tokio::process::Command;
 use crate::helpers::*;
 
 /// `steward-agent` is built beside `steward` (`cargo build --all-targets` or the test script).
-fn agent_binary() -> PathBuf {
+pub fn agent_binary() -> PathBuf {
     let steward = PathBuf::from(env!("CARGO_BIN_EXE_steward"));
     let agent = steward.with_file_name("steward-agent");
     assert!(
@@ -29,21 +29,11 @@ async fn eicar_database(eicar: &std::path::Path, db: &std::path::Path) {
     std::fs::write(db.join("eicar.hdb"), &sig.stdout).expect("db");
 }
 
+/// Runs the agent, which must succeed; its standard output.
 async fn run_agent(state: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new(agent_binary())
-        .arg("--state-dir")
-        .arg(state)
-        .args(args)
-        .env("STEWARD_LANG", "en")
-        .output()
-        .await
-        .expect("run steward-agent");
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).to_string()
+    let (ok, out, err) = crate::agent_tls::agent(state, args).await;
+    assert!(ok, "{args:?}: {err}");
+    out
 }
 
 #[tokio::test]

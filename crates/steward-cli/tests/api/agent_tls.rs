@@ -14,13 +14,9 @@ use serde_json::Value;
 
 use crate::helpers::*;
 
-fn agent_binary() -> PathBuf {
-    PathBuf::from(env!("CARGO_BIN_EXE_steward")).with_file_name("steward-agent")
-}
-
 /// Runs the agent; its exit status, standard output and standard error.
-async fn agent(state: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = tokio::process::Command::new(agent_binary())
+pub async fn agent(state: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = tokio::process::Command::new(crate::agent_binary::agent_binary())
         .arg("--state-dir")
         .arg(state)
         .args(args)

@@ -11,12 +11,13 @@ use crate::helpers::*;
 const PASSWORD: &str = "Console test password 1";
 
 /// A signed-in console session: its cookie and CSRF token.
-struct Session {
-    cookie: String,
-    csrf: String,
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
 }
 
-async fn sign_in(app: &TestApp, email: &str, roles: &[Role]) -> Session {
+/// A new user with `roles` signs in through the console's form.
+pub async fn sign_in(app: &TestApp, email: &str, roles: &[Role]) -> Session {
     steward_server::auth::create_user(&app.store, email, roles, &[], PASSWORD, &Actor::cli())
         .await
         .expect("user");
@@ -57,7 +58,8 @@ async fn sign_in(app: &TestApp, email: &str, roles: &[Role]) -> Session {
     s
 }
 
-async fn get(app: &TestApp, s: &Session, path: &str) -> (u16, String) {
+/// A console page as the session sees it.
+pub async fn get(app: &TestApp, s: &Session, path: &str) -> (u16, String) {
     let resp = app
         .http
         .get(format!("{}{path}", app.base))

@@ -11,6 +11,7 @@ use steward_core::Role;
 use steward_proto::{ActionResult, Detection, DetectionAction, Platform, ProtectionStatus};
 use steward_store::audit::Actor;
 
+use crate::console::{get, sign_in};
 use crate::helpers::*;
 
 const PASSWORD: &str = "Hardening test password 1";
@@ -280,47 +281,6 @@ async fn first_run_setup_is_serialised_between_processes() {
     }
 }
 
-/// A console session made through the sign-in form.
-async fn console_login(app: &TestApp, email: &str, roles: &[Role]) -> (String, String) {
-    steward_server::auth::create_user(&app.store, email, roles, &[], PASSWORD, &Actor::cli())
-        .await
-        .expect("user");
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let resp = http
-        .post(format!("{}/login", app.base))
-        .form(&[("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .expect("login");
-    let cookie = resp.headers()["set-cookie"]
-        .to_str()
-        .expect("cookie")
-        .split(';')
-        .next()
-        .expect("pair")
-        .to_string();
-    let page = app
-        .http
-        .get(format!("{}/", app.base))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("text");
-    let csrf = page
-        .split("\"x-csrf-token\": \"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("csrf token")
-        .to_string();
-    (cookie, csrf)
-}
-
 /// Row 5: after signing in, only same-site relative targets are followed.
 #[tokio::test]
 async fn sign_in_redirects_stay_on_this_site() {
@@ -373,7 +333,8 @@ async fn sign_in_redirects_stay_on_this_site() {
 #[tokio::test]
 async fn every_answer_carries_security_headers_and_refusals_their_status() {
     let app = TestApp::spawn().await;
-    let (cookie, csrf) = console_login(&app, "head@example.org", &[Role::Readonly]).await;
+    let session = sign_in(&app, "head@example.org", &[Role::Readonly]).await;
+    let (cookie, csrf) = (session.cookie.clone(), session.csrf.clone());
     let get = |path: &str, with_cookie: bool| {
         let mut r = app.http.get(format!("{}{path}", app.base));
         if with_cookie {
@@ -530,17 +491,8 @@ async fn check_in_fields_have_limits_and_exports_hold_no_formulas() {
         "the typed address is kept as text: {csv}"
     );
     assert!(cells > 20);
-    let (cookie, _) = console_login(&app, "csv@example.org", &[Role::Operator]).await;
-    let devices = app
-        .http
-        .get(format!("{}/devices.csv", app.base))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .expect("devices csv")
-        .text()
-        .await
-        .expect("text");
+    let session = sign_in(&app, "csv@example.org", &[Role::Operator]).await;
+    let (_, devices) = get(&app, &session, "/devices.csv").await;
     assert!(devices.contains("'=HYPERLINK"), "{devices}");
     assert!(devices.contains("'@SUM(1+1)"), "{devices}");
     app.shutdown().await;
@@ -719,17 +671,8 @@ async fn platform_rules_do_not_apply_to_other_platforms() {
         d["compliance_state"], "not_evaluated",
         "nothing applied, nothing passed"
     );
-    let (cookie, _) = console_login(&app, "page@example.org", &[Role::Operator]).await;
-    let page = app
-        .http
-        .get(format!("{}/devices/{dev}", app.base))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .expect("page")
-        .text()
-        .await
-        .expect("text");
+    let session = sign_in(&app, "page@example.org", &[Role::Operator]).await;
+    let (_, page) = get(&app, &session, &format!("/devices/{dev}")).await;
     let compliance = page
         .split("id=\"compliance\"")
         .nth(1)
