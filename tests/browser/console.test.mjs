@@ -1,13 +1,14 @@
 // The console in Debian's Chromium, against `steward demo` with a simulated fleet.
 // Run by scripts/test.sh (STEWARD_BIN names the release binary); saves screenshots of the
-// main pages under docs/screenshots/.
+// main pages under target/screenshots/, or the folder STEWARD_SCREENSHOTS names
+// (docs/screenshots to refresh the README's).
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import net from 'node:net';
 import { chromium } from 'playwright-core';
@@ -15,7 +16,7 @@ import { chromium } from 'playwright-core';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const bin = process.env.STEWARD_BIN || join(root, 'target', 'release', 'steward');
-const shots = join(root, 'docs', 'screenshots');
+const shots = resolve(root, process.env.STEWARD_SCREENSHOTS || join('target', 'screenshots'));
 const DEVICES = 200;
 const HELP = { email: 'help@example.com', password: 'help-desk-password-1' };
 
