@@ -29,6 +29,7 @@ pub mod openapi;
 pub mod outbound;
 pub mod paging;
 pub mod policy;
+pub mod tasks;
 pub mod throttle;
 pub mod tls;
 pub mod training;
@@ -37,7 +38,7 @@ pub mod users;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -86,6 +87,7 @@ pub fn router(state: AppState) -> Router {
     let api = policy::api_router(&state);
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
         .route("/metrics", get(metrics_text))
         .merge(agent)
         .merge(api)
@@ -111,6 +113,20 @@ pub fn router(state: AppState) -> Router {
 async fn healthz(State(state): State<AppState>) -> Response {
     match state.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n").into_response(),
+        Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response(),
+    }
+}
+
+/// Ready for traffic: the database answers and holds the schema this server was built for
+/// (a balancer takes a server out while another one upgrades the database under it).
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.store.schema_versions().await {
+        Ok((applied, known)) if applied == known => (StatusCode::OK, "ready\n").into_response(),
+        Ok((applied, known)) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("database schema at version {applied}, this server expects {known}\n"),
+        )
+            .into_response(),
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response(),
     }
 }
@@ -218,12 +234,7 @@ pub async fn serve_with_clock(
     if !state.config.notify.mail_configured() {
         tracing::info!("e-mail is off (notify.smtp_host is empty): no mail to people is queued");
     }
-    let ticker = tokio::spawn(housekeeping(state.clone()));
-    let sweeper = tokio::spawn(fleet::sweeper(state.clone()));
-    let notifier = tokio::spawn(notify::notifier(state.clone()));
-    let deliverer = tokio::spawn(notify::deliverer(state.clone()));
-    let feeds = tokio::spawn(awareness::feed_poller(state.clone()));
-    let mut tasks = vec![ticker, sweeper, notifier, deliverer, feeds];
+    let mut tasks = tasks::start(&state);
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let tls = &state.config.tls;
     let result = if tls.enabled() {
@@ -266,19 +277,4 @@ pub async fn serve_with_clock(
         let _ = w.await;
     }
     result.map_err(Into::into)
-}
-
-/// Once a second: turns the check-in counter into a rate (used to stretch intervals under
-/// load) and checkpoints the SQLite write-ahead log.
-async fn housekeeping(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
-    loop {
-        tick.tick().await;
-        let n = state.checkins_this_second.swap(0, Ordering::Relaxed);
-        state.checkin_rate.store(n, Ordering::Relaxed);
-        state.metrics.checkin_rate.set(n as i64);
-        if let Err(e) = state.store.checkpoint().await {
-            tracing::warn!(error = %e, "checkpoint failed");
-        }
-    }
 }

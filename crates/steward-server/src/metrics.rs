@@ -22,6 +22,11 @@ pub struct ResultLabel {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct JobLabel {
+    pub job: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabel {
     pub method: String,
     pub route: String,
@@ -40,6 +45,7 @@ pub struct Metrics {
     pub swept_devices: Counter,
     pub deliveries: Family<ResultLabel, Counter>,
     pub notifications_queued: Counter,
+    pub leases: Family<JobLabel, Gauge>,
 }
 
 impl Metrics {
@@ -58,6 +64,12 @@ impl Metrics {
         let swept_devices = Counter::default();
         let deliveries = Family::<ResultLabel, Counter>::default();
         let notifications_queued = Counter::default();
+        let leases = Family::<JobLabel, Gauge>::default();
+        registry.register(
+            "lease_held",
+            "1 for each singleton job this server runs now (it holds the job's lease), else 0",
+            leases.clone(),
+        );
         registry.register(
             "notification_deliveries",
             "Notification delivery attempts by result (delivered, retry, failed)",
@@ -122,7 +134,15 @@ impl Metrics {
             swept_devices,
             deliveries,
             notifications_queued,
+            leases,
         }
+    }
+
+    /// The gauge saying whether this server holds the lease of `job` (created at 0).
+    pub fn lease_held(&self, job: &str) -> Gauge {
+        self.leases
+            .get_or_create(&JobLabel { job: job.into() })
+            .clone()
     }
 
     pub fn checkin(&self, result: &str) {

@@ -464,6 +464,11 @@ fn outside_the_table(paths: PathsBuilder, schemas: &mut Schemas) -> PathsBuilder
         "200 while the database answers",
         plain_response(200, "text/plain"),
     );
+    let readyz = plain(
+        "readyz",
+        "200 when this server can take requests: the database answers and its schema is the one this server expects (503 during an upgrade)",
+        plain_response(200, "text/plain"),
+    );
     let metrics = plain(
         "metrics",
         "Prometheus metrics (OpenMetrics text)",
@@ -473,6 +478,7 @@ fn outside_the_table(paths: PathsBuilder, schemas: &mut Schemas) -> PathsBuilder
     paths.add_path_operation("/agent/v1/enroll", vec![HttpMethod::Post], enroll);
     paths.add_path_operation("/agent/v1/checkin", vec![HttpMethod::Post], checkin);
     paths.add_path_operation("/healthz", vec![HttpMethod::Get], healthz);
+    paths.add_path_operation("/readyz", vec![HttpMethod::Get], readyz);
     paths.add_path_operation("/metrics", vec![HttpMethod::Get], metrics);
     let mut builder = PathsBuilder::new();
     for (p, item) in paths.paths {
@@ -822,6 +828,7 @@ mod tests {
         }
         for p in [
             "/healthz",
+            "/readyz",
             "/metrics",
             "/agent/v1/enroll",
             "/agent/v1/checkin",

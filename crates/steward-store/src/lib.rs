@@ -17,6 +17,7 @@ pub mod awareness;
 pub mod devices;
 pub mod fleet;
 pub mod helpdesk;
+pub mod lease;
 pub mod notify;
 pub mod policies;
 pub mod tokens;
@@ -34,6 +35,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
 pub use devices::{DeviceAuth, DeviceQuery, SortField};
+pub use lease::Lease;
 pub use writer::{WriteOp, WriteOutcome, Writer};
 
 #[derive(Debug, thiserror::Error)]
@@ -362,6 +364,22 @@ impl Store {
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())
+    }
+
+    /// The latest migration applied to the database and the latest this build knows: equal
+    /// when the schema is current; the first is larger while a newer server upgrades it.
+    pub async fn schema_versions(&self) -> Result<(i64, i64)> {
+        let migrator = match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Backend::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        let known = migrator.iter().map(|m| m.version).max().unwrap_or(0);
+        let row =
+            sqlx::query("SELECT COALESCE(MAX(version), 0) FROM _sqlx_migrations WHERE success")
+                .fetch_one(&self.read)
+                .await?;
+        let applied: i64 = sqlx::Row::try_get(&row, 0)?;
+        Ok((applied, known))
     }
 
     pub async fn close(&self) {

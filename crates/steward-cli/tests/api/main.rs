@@ -19,5 +19,6 @@ mod fleet_api;
 mod hardening;
 mod helpdesk_api;
 mod notify_api;
+mod replicas;
 mod sessions;
 mod tokens_api;

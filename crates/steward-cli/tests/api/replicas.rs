@@ -1,0 +1,94 @@
+//! Several real `steward serve` processes on one database (the test's SQLite file, or its
+//! PostgreSQL database when the suite runs on PostgreSQL).
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use crate::helpers::*;
+
+/// Which replicas (by index) hold each singleton job's lease, from their `/metrics`.
+async fn holders(ports: &[Option<u16>]) -> BTreeMap<String, Vec<usize>> {
+    let mut out: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, port) in ports.iter().enumerate() {
+        let Some(port) = port else { continue };
+        let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await else {
+            continue;
+        };
+        let text = r.text().await.unwrap_or_default();
+        for line in text.lines() {
+            let Some(rest) = line.strip_prefix("steward_lease_held{job=\"") else {
+                continue;
+            };
+            let Some((job, value)) = rest.split_once("\"} ") else {
+                continue;
+            };
+            let entry = out.entry(job.to_string()).or_default();
+            if value.trim() == "1" {
+                entry.push(i);
+            }
+        }
+    }
+    out
+}
+
+/// Waits until every singleton job is held by exactly one live replica; returns the holders.
+async fn one_holder_each(ports: &[Option<u16>], within: Duration) -> BTreeMap<String, usize> {
+    let deadline = Instant::now() + within;
+    loop {
+        let seen = holders(ports).await;
+        let jobs = steward_server::tasks::SINGLETONS;
+        if jobs
+            .iter()
+            .all(|j| seen.get(*j).is_some_and(|h| h.len() == 1))
+        {
+            return seen.into_iter().map(|(j, h)| (j, h[0])).collect();
+        }
+        assert!(
+            seen.values().all(|h| h.len() <= 1),
+            "a job runs on two replicas at once: {seen:?}"
+        );
+        assert!(
+            Instant::now() < deadline,
+            "not every job found one holder within {within:?}: {seen:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn each_singleton_job_runs_on_one_replica_and_moves_when_it_dies() {
+    let db = TestDb::new().await;
+    let mut servers = Vec::new();
+    let mut ports = Vec::new();
+    for _ in 0..3 {
+        let port = free_port();
+        servers.push(Some(start(&db, port).await));
+        ports.push(Some(port));
+    }
+    for port in ports.iter().flatten() {
+        let r = reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
+            .await
+            .expect("readyz");
+        assert_eq!(r.status(), 200, "replica on {port} is ready");
+    }
+    let first = one_holder_each(&ports, Duration::from_secs(10)).await;
+    // The replica holding the sweeper dies without a word (SIGKILL).
+    let victim = first["sweeper"];
+    let mut dead = servers[victim].take().expect("running");
+    dead.0.kill().expect("kill");
+    let _ = dead.0.wait();
+    ports[victim] = None;
+    let killed_at = Instant::now();
+    let after = one_holder_each(&ports, Duration::from_secs(10)).await;
+    assert!(
+        after.values().all(|&i| i != victim),
+        "every job on a live replica: {after:?}"
+    );
+    assert!(killed_at.elapsed() < Duration::from_secs(10));
+    // Jobs that were on live replicas stayed where they were.
+    for (job, &i) in &first {
+        if i != victim {
+            assert_eq!(after[job], i, "{job} moved although its replica lives");
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! The server's background work, in one place.
+//!
+//! Two kinds:
+//! - **Per replica** (every server runs its own): housekeeping of this process (the check-in
+//!   rate it measures, SQLite checkpoints) and the TLS certificate reloader.
+//! - **Singleton** (one server at a time among all that share the database): the fleet
+//!   sweeper, the notifier (its repeat and escalation passes), the deliverer of the outbox,
+//!   the feed poller and weekly digest. Each runs under a lease of its own
+//!   ([`steward_store::Lease`]); a server that does not hold it tries again every
+//!   [`RETRY`], so when the holder dies another takes over within seconds. The work itself
+//!   stays safe if two ever overlap (a lease lost mid-pass): what it writes is keyed or
+//!   compared before it is set.
+//!
+//! `steward_lease_held{job}` in `/metrics` says which leases this server holds.
+
+use std::future::Future;
+use std::time::Duration;
+
+use futures::FutureExt;
+
+use crate::AppState;
+
+/// How long a server waits before trying again for a lease another one holds.
+pub const RETRY: Duration = Duration::from_secs(2);
+
+/// The singleton jobs, by lease name.
+pub const SINGLETONS: [&str; 4] = ["sweeper", "notifier", "deliverer", "feeds"];
+
+/// Starts every background job of this server.
+pub fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    vec![
+        tokio::spawn(housekeeping(state.clone())),
+        singleton(state, "sweeper", crate::fleet::sweeper),
+        singleton(state, "notifier", crate::notify::notifier),
+        singleton(state, "deliverer", crate::notify::deliverer),
+        singleton(state, "feeds", crate::awareness::feed_poller),
+    ]
+}
+
+/// Runs `job` whenever this server holds the lease `name`, and stops it when the lease is lost.
+pub fn singleton<F, Fut>(
+    state: &AppState,
+    name: &'static str,
+    job: F,
+) -> tokio::task::JoinHandle<()>
+where
+    F: Fn(AppState) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let state = state.clone();
+    tokio::spawn(async move {
+        let held = state.metrics.lease_held(name);
+        loop {
+            let mut lease = match state.store.try_lease(name).await {
+                Ok(Some(lease)) => lease,
+                Ok(None) => {
+                    tokio::time::sleep(RETRY).await;
+                    continue;
+                }
+                Err(e) => {
+                    tracing::warn!(job = name, error = %e, "lease not taken");
+                    tokio::time::sleep(RETRY).await;
+                    continue;
+                }
+            };
+            tracing::info!(job = name, "lease taken: this server runs the job");
+            held.set(1);
+            // Run inside this task (not spawned): aborting the task stops the job too, and
+            // with it the job's hold on the server's state.
+            let work = std::panic::AssertUnwindSafe(job(state.clone())).catch_unwind();
+            tokio::select! {
+                () = lease.lost() => {
+                    tracing::warn!(job = name, "lease lost: the job stops here");
+                }
+                _ = work => {
+                    // The jobs run forever: ending means a panic.
+                    tracing::error!(job = name, "job panicked; it starts again");
+                }
+            }
+            held.set(0);
+            lease.release().await;
+            tokio::time::sleep(RETRY).await;
+        }
+    })
+}
+
+/// This server's own upkeep, once a second: turns its check-in counter into a rate (used to
+/// stretch intervals under load) and checkpoints the SQLite write-ahead log.
+async fn housekeeping(state: AppState) {
+    use std::sync::atomic::Ordering;
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let n = state.checkins_this_second.swap(0, Ordering::Relaxed);
+        state.checkin_rate.store(n, Ordering::Relaxed);
+        state.metrics.checkin_rate.set(n as i64);
+        if let Err(e) = state.store.checkpoint().await {
+            tracing::warn!(error = %e, "checkpoint failed");
+        }
+    }
+}
