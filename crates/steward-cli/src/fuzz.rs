@@ -291,6 +291,9 @@ pub async fn run(inputs: u64, seed: u64, workers: usize) -> anyhow::Result<serde
         steward_server::clock::Clock::system(),
     );
     let app = steward_server::router(state.clone());
+    // The server's per-second upkeep (SQLite checkpoints): without it a long run's
+    // write-ahead log would grow until the disk is full.
+    let upkeep = tokio::spawn(steward_server::tasks::housekeeping(state.clone()));
     let token = steward_server::api::new_enrollment_token(
         &store,
         &Default::default(),
@@ -379,6 +382,8 @@ pub async fn run(inputs: u64, seed: u64, workers: usize) -> anyhow::Result<serde
     }
     let secs = started.elapsed().as_secs_f64();
     let cpu_secs = crate::bench::process_cpu_secs() - cpu;
+    upkeep.abort();
+    let _ = upkeep.await;
     drop(app);
     drop(state);
     for w in writers {

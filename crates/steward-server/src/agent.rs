@@ -217,24 +217,29 @@ impl FromRequestParts<AppState> for Device {
         if id.len() > 64 {
             return Err(unauthorized());
         }
-        let auth = match state.cache.get(id) {
-            Some(a) => a,
+        let presented = secret::hash(secret_text);
+        let matches = |a: &DeviceAuth| {
+            let new = !a.next_secret_hash.is_empty()
+                && secret::hashes_equal(&presented, &a.next_secret_hash);
+            (new || secret::hashes_equal(&presented, &a.secret_hash)).then_some(new)
+        };
+        let cached = state.cache.get(id);
+        let (auth, used_new_secret) = match cached.as_ref().and_then(|a| matches(a).map(|n| (a, n)))
+        {
+            Some((a, new)) => (a.clone(), new),
             None => {
+                // Not cached, or cached but not matching: the database decides (another
+                // server may have rotated the secret since this one cached it).
                 let a = state
                     .store
                     .device_auth(id)
                     .await?
                     .ok_or_else(unauthorized)?;
                 state.cache.put(id, a.clone());
-                a
+                let new = matches(&a).ok_or_else(unauthorized)?;
+                (a, new)
             }
         };
-        let presented = secret::hash(secret_text);
-        let used_new_secret = !auth.next_secret_hash.is_empty()
-            && secret::hashes_equal(&presented, &auth.next_secret_hash);
-        if !used_new_secret && !secret::hashes_equal(&presented, &auth.secret_hash) {
-            return Err(unauthorized());
-        }
         if auth.retired {
             return Err(refuse_retired(state, id, &peer_text(peer(parts))).await);
         }

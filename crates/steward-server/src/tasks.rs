@@ -86,7 +86,7 @@ where
 
 /// This server's own upkeep, once a second: turns its check-in counter into a rate (used to
 /// stretch intervals under load) and checkpoints the SQLite write-ahead log.
-async fn housekeeping(state: AppState) {
+pub async fn housekeeping(state: AppState) {
     use std::sync::atomic::Ordering;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     loop {

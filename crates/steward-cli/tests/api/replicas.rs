@@ -92,3 +92,72 @@ async fn each_singleton_job_runs_on_one_replica_and_moves_when_it_dies() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_secret_rotated_through_one_replica_works_through_another() {
+    let db = TestDb::new().await;
+    let enroll_token = cli(&db, &["enroll-token", "create"]);
+    let admin = cli(&db, &["token", "create", "--role", "admin"]);
+    let (pa, pb) = (free_port(), free_port());
+    let _a = start(&db, pa).await;
+    let _b = start(&db, pb).await;
+    let a = steward_agent::Client::new(&format!("http://127.0.0.1:{pa}"));
+    let b = steward_agent::Client::new(&format!("http://127.0.0.1:{pb}"));
+    let r = a
+        .enroll(&enroll_request(
+            &enroll_token,
+            "spread",
+            steward_proto::Platform::Linux,
+        ))
+        .await
+        .expect("enroll");
+    let (id, old) = (r.device_id, r.device_secret);
+    // Both replicas have seen (and cached) the device with its first secret.
+    assert!(
+        a.checkin(&id, &old, &checkin(1, "spread"))
+            .await
+            .expect("1")
+            .applied
+    );
+    assert!(
+        b.checkin(&id, &old, &checkin(2, "spread"))
+            .await
+            .expect("2")
+            .applied
+    );
+    let r = reqwest::Client::new()
+        .post(format!(
+            "http://127.0.0.1:{pa}/api/v1/devices/{id}/rotate-secret"
+        ))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("rotate");
+    assert_eq!(r.status(), 202);
+    let new = a
+        .checkin(&id, &old, &checkin(3, "spread"))
+        .await
+        .expect("3")
+        .new_secret
+        .expect("offered by the replica that rotated");
+    // The device's next check-in reaches the other replica, with the new secret.
+    let r = b
+        .checkin(&id, &new, &checkin(4, "spread"))
+        .await
+        .expect("the new secret works through the other replica");
+    assert!(r.applied && r.new_secret.is_none());
+    assert!(
+        a.checkin(&id, &new, &checkin(5, "spread"))
+            .await
+            .expect("5")
+            .applied
+    );
+    for (name, replica) in [("a", &a), ("b", &b)] {
+        let e = replica
+            .checkin(&id, &old, &checkin(6, "spread"))
+            .await
+            .expect_err("old secret");
+        assert_eq!(e.code(), Some("unauthorized"), "replica {name}");
+    }
+}
