@@ -150,6 +150,35 @@ pub async fn open(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// How often each server looks for articles written through another one.
+pub const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How far before the newest change it knows the refresher looks: servers' clocks differ and
+/// a write may commit a little after its time was taken.
+const REFRESH_OVERLAP_MS: i64 = 60_000;
+
+/// Keeps this server's search index true to the database: articles another server wrote
+/// (a newer revision than the index holds) are indexed within [`REFRESH_EVERY`].
+pub async fn refresher(state: AppState) {
+    let mut tick = tokio::time::interval(REFRESH_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    tick.tick().await;
+    loop {
+        tick.tick().await;
+        let since = state.kb.newest_ms().saturating_sub(REFRESH_OVERLAP_MS);
+        match state.store.articles_changed_since(since).await {
+            Ok(changed) => {
+                for a in changed.iter().filter(|a| !state.kb.is_current(a)) {
+                    if let Err(e) = state.kb.upsert(a) {
+                        tracing::error!(error = %e, "search index not updated");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "articles not read for the search index"),
+        }
+    }
+}
+
 /// An article as the API takes it.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

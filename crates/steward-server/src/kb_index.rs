@@ -6,7 +6,7 @@
 //! within one or two typos (by its length), scored below exact matches. The index lives in
 //! memory: built from the store at start-up and kept current as articles change.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, RwLock};
 
 use steward_core::kb::{Article, ArticleLink};
@@ -155,6 +155,10 @@ pub struct KbIndex {
     codes: Field,
     tags: Field,
     langs: Vec<LangFields>,
+    /// The revision of each article in the index, and the newest update time among them:
+    /// what the refresher compares with the database.
+    revisions: Mutex<HashMap<String, u32>>,
+    newest_ms: std::sync::atomic::AtomicI64,
 }
 
 const TITLE_BOOST: f32 = 3.0;
@@ -209,7 +213,30 @@ impl KbIndex {
             codes,
             tags,
             langs,
+            revisions: Mutex::default(),
+            newest_ms: std::sync::atomic::AtomicI64::new(0),
         })
+    }
+
+    fn note(&self, a: &Article) {
+        if let Ok(mut r) = self.revisions.lock() {
+            r.insert(a.id.clone(), a.revision);
+        }
+        self.newest_ms
+            .fetch_max(a.updated_at, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the index holds this revision of the article (or a later one).
+    pub fn is_current(&self, a: &Article) -> bool {
+        self.revisions
+            .lock()
+            .map(|r| r.get(&a.id).is_some_and(|&rev| rev >= a.revision))
+            .unwrap_or(false)
+    }
+
+    /// The newest update time of an indexed article (ms; 0 when empty).
+    pub fn newest_ms(&self) -> i64 {
+        self.newest_ms.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     fn add(&self, writer: &IndexWriter, a: &Article) -> tantivy::Result<()> {
@@ -251,12 +278,20 @@ impl KbIndex {
         }
         w.commit()?;
         self.set_links(articles.iter().map(Article::link).collect());
+        if let Ok(mut r) = self.revisions.lock() {
+            r.clear();
+        }
+        articles.iter().for_each(|a| self.note(a));
         self.reader.reload()
     }
 
-    /// Adds an article, or replaces what the index had of it.
+    /// Adds an article, or replaces what the index had of it (unless the index already holds
+    /// that revision or a later one).
     pub fn upsert(&self, a: &Article) -> tantivy::Result<()> {
         let mut w = self.writer.lock().map_err(|_| poisoned())?;
+        if self.is_current(a) {
+            return Ok(());
+        }
         w.delete_term(Term::from_field_text(self.id, &a.id));
         self.add(&w, a)?;
         w.commit()?;
@@ -268,6 +303,7 @@ impl KbIndex {
             .collect();
         links.push(a.link());
         self.set_links(links);
+        self.note(a);
         self.reader.reload()
     }
 

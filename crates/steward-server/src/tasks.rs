@@ -2,7 +2,8 @@
 //!
 //! Two kinds:
 //! - **Per replica** (every server runs its own): housekeeping of this process (the check-in
-//!   rate it measures, SQLite checkpoints) and the TLS certificate reloader.
+//!   rate it measures, SQLite checkpoints), the search index refresher (articles written
+//!   through other servers) and the TLS certificate reloader.
 //! - **Singleton** (one server at a time among all that share the database): the fleet
 //!   sweeper, the notifier (its repeat and escalation passes), the deliverer of the outbox,
 //!   the feed poller and weekly digest. Each runs under a lease of its own
@@ -30,6 +31,7 @@ pub const SINGLETONS: [&str; 4] = ["sweeper", "notifier", "deliverer", "feeds"];
 pub fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     vec![
         tokio::spawn(housekeeping(state.clone())),
+        tokio::spawn(crate::kb::refresher(state.clone())),
         singleton(state, "sweeper", crate::fleet::sweeper),
         singleton(state, "notifier", crate::notify::notifier),
         singleton(state, "deliverer", crate::notify::deliverer),

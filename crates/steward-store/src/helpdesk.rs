@@ -144,6 +144,17 @@ impl Store {
             .collect()
     }
 
+    /// Articles updated at or after `since` (ms), oldest change first.
+    pub async fn articles_changed_since(&self, since: i64) -> Result<Vec<Article>> {
+        sqlx::query("SELECT content FROM articles WHERE updated_at >= $1 ORDER BY updated_at")
+            .bind(since)
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(article_row)
+            .collect()
+    }
+
     /// Articles by slug, after `after` (a page of the list).
     pub async fn articles_page(&self, after: Option<&str>, limit: u32) -> Result<Vec<Article>> {
         sqlx::query("SELECT content FROM articles WHERE slug > $1 ORDER BY slug LIMIT $2")

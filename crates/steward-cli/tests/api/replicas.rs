@@ -161,3 +161,91 @@ async fn a_secret_rotated_through_one_replica_works_through_another() {
         assert_eq!(e.code(), Some("unauthorized"), "replica {name}");
     }
 }
+
+/// The slugs `q` finds on the replica at `port`.
+async fn found(http: &reqwest::Client, port: u16, token: &str, q: &str) -> Vec<String> {
+    let body: serde_json::Value = http
+        .get(format!(
+            "http://127.0.0.1:{port}/api/v1/kb/search?q={q}&lang=en"
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("search")
+        .json()
+        .await
+        .expect("json");
+    body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["slug"].as_str().map(String::from))
+        .collect()
+}
+
+/// Waits until every replica's search finds `slug` for `q`.
+async fn found_everywhere(http: &reqwest::Client, ports: &[u16], token: &str, q: &str, slug: &str) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    for &port in ports {
+        while !found(http, port, token, q).await.iter().any(|s| s == slug) {
+            assert!(
+                Instant::now() < deadline,
+                "{q:?} does not find {slug} on the replica at {port} within 5 s"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_article_written_through_one_replica_is_found_through_every_one() {
+    let db = TestDb::new().await;
+    let admin = cli(&db, &["token", "create", "--role", "admin"]);
+    let ports = [free_port(), free_port(), free_port()];
+    let mut servers = Vec::new();
+    for port in ports {
+        servers.push(start(&db, port).await);
+    }
+    let http = reqwest::Client::new();
+    let article = |body: &str| {
+        serde_json::json!({
+            "slug": "printer-offline",
+            "title": {"en": "Printer shows offline"},
+            "body": {"en": body},
+        })
+    };
+    let r = http
+        .post(format!("http://127.0.0.1:{}/api/v1/kb/articles", ports[0]))
+        .bearer_auth(&admin)
+        .json(&article("Restart the print spooler."))
+        .send()
+        .await
+        .expect("create");
+    assert_eq!(r.status(), 201);
+    let id = r.json::<serde_json::Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    found_everywhere(&http, &ports, &admin, "spooler", "printer-offline").await;
+    // A new revision through another replica replaces the old text everywhere.
+    let r = http
+        .put(format!(
+            "http://127.0.0.1:{}/api/v1/kb/articles/{id}",
+            ports[1]
+        ))
+        .bearer_auth(&admin)
+        .json(&article("Replace the toner cartridge."))
+        .send()
+        .await
+        .expect("update");
+    assert_eq!(r.status(), 200);
+    found_everywhere(&http, &ports, &admin, "toner", "printer-offline").await;
+    for port in ports {
+        assert!(
+            !found(&http, port, &admin, "spooler")
+                .await
+                .contains(&"printer-offline".to_string()),
+            "the old revision is gone on {port}"
+        );
+    }
+}
