@@ -2,8 +2,9 @@
 //!
 //! Two kinds:
 //! - **Per replica** (every server runs its own): housekeeping of this process (the check-in
-//!   rate it measures, SQLite checkpoints), the search index refresher (articles written
-//!   through other servers) and the TLS certificate reloader.
+//!   rate it measures, SQLite checkpoints), the follower of shared configuration and the
+//!   search index refresher (changes made through other servers) and the TLS certificate
+//!   reloader.
 //! - **Singleton** (one server at a time among all that share the database): the fleet
 //!   sweeper, the notifier (its repeat and escalation passes), the deliverer of the outbox,
 //!   the feed poller and weekly digest. Each runs under a lease of its own
@@ -32,6 +33,7 @@ pub fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     vec![
         tokio::spawn(housekeeping(state.clone())),
         tokio::spawn(crate::kb::refresher(state.clone())),
+        tokio::spawn(follow_shared(state.clone())),
         singleton(state, "sweeper", crate::fleet::sweeper),
         singleton(state, "notifier", crate::notify::notifier),
         singleton(state, "deliverer", crate::notify::deliverer),
@@ -98,6 +100,29 @@ pub async fn housekeeping(state: AppState) {
         state.metrics.checkin_rate.set(n as i64);
         if let Err(e) = state.store.checkpoint().await {
             tracing::warn!(error = %e, "checkpoint failed");
+        }
+    }
+}
+
+/// How often each server compares the configuration it holds with the database's versions.
+pub const FOLLOW_EVERY: Duration = Duration::from_millis(500);
+
+/// Reloads policies, alert rules, channels and silences changed through another server
+/// (see `steward_store::shared`).
+async fn follow_shared(state: AppState) {
+    let mut tick = tokio::time::interval(FOLLOW_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match state.store.follow_shared().await {
+            Ok(kinds) if !kinds.is_empty() => {
+                tracing::debug!(
+                    ?kinds,
+                    "configuration changed through another server reloaded"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "shared configuration not compared"),
         }
     }
 }

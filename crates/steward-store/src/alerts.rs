@@ -329,20 +329,16 @@ impl Store {
 
     /// The alert rules as the writer evaluates them.
     pub fn alert_rules(&self) -> std::sync::Arc<Vec<AlertRule>> {
-        self.alert_rules
-            .read()
-            .map(|r| r.clone())
-            .unwrap_or_default()
+        self.alert_rules.get()
     }
 
     pub(crate) async fn reload_alert_rules(&self) -> Result<()> {
+        let version = self.shared_version(crate::shared::Kind::AlertRules).await?;
         let rows = sqlx::query("SELECT * FROM alert_rules ORDER BY name, id")
             .fetch_all(&self.read)
             .await?;
         let list = rows.iter().map(rule_row).collect::<Result<Vec<_>>>()?;
-        if let Ok(mut r) = self.alert_rules.write() {
-            *r = std::sync::Arc::new(list);
-        }
+        self.alert_rules.set(list, version);
         Ok(())
     }
 
@@ -391,6 +387,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+        crate::shared::bump(&mut tx, crate::shared::Kind::AlertRules).await?;
         tx.commit().await?;
         self.reload_alert_rules().await
     }
@@ -420,6 +417,7 @@ impl Store {
         let mut rec = AuditRecord::change(actor, now, "alert_rule.delete", "alert_rule", id);
         rec.before = Some(serde_json::to_value(before).unwrap_or_default());
         audit::insert(&mut tx, &rec).await?;
+        crate::shared::bump(&mut tx, crate::shared::Kind::AlertRules).await?;
         tx.commit().await?;
         self.reload_alert_rules().await
     }

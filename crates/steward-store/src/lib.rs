@@ -20,6 +20,7 @@ pub mod helpdesk;
 pub mod lease;
 pub mod notify;
 pub mod policies;
+pub mod shared;
 pub mod tokens;
 pub mod training;
 pub mod users;
@@ -108,12 +109,12 @@ pub struct Store {
     /// Length of the SQLite write-ahead log at the last checkpoint, in pages.
     wal_frames: Arc<AtomicI64>,
     /// The compliance policies, as the writer evaluates check-ins against them.
-    policies: Arc<std::sync::RwLock<Arc<Vec<steward_core::compliance::Policy>>>>,
+    policies: Arc<shared::Shared<Vec<steward_core::compliance::Policy>>>,
     /// The alert rules, likewise.
-    alert_rules: Arc<std::sync::RwLock<Arc<Vec<steward_core::alerting::AlertRule>>>>,
+    alert_rules: Arc<shared::Shared<Vec<steward_core::alerting::AlertRule>>>,
     /// Notification channels and silences, for the notifier.
-    channels: Arc<std::sync::RwLock<Arc<Vec<steward_core::notify::Channel>>>>,
-    silences: Arc<std::sync::RwLock<Arc<Vec<steward_core::notify::Silence>>>>,
+    channels: Arc<shared::Shared<Vec<steward_core::notify::Channel>>>,
+    silences: Arc<shared::Shared<Vec<steward_core::notify::Silence>>>,
     pub(crate) signals: Arc<notify::Signals>,
     /// The SQLite file, whose lock file serialises first-run setup between processes.
     sqlite_path: Option<std::path::PathBuf>,

@@ -339,7 +339,7 @@ impl Store {
     }
 
     pub fn channels(&self) -> Arc<Vec<Channel>> {
-        self.channels.read().map(|c| c.clone()).unwrap_or_default()
+        self.channels.get()
     }
 
     pub fn channel(&self, id: &str) -> Result<Channel> {
@@ -351,13 +351,12 @@ impl Store {
     }
 
     pub(crate) async fn reload_channels(&self) -> Result<()> {
+        let version = self.shared_version(crate::shared::Kind::Channels).await?;
         let rows = sqlx::query("SELECT * FROM channels ORDER BY name, id")
             .fetch_all(&self.read)
             .await?;
         let list = rows.iter().map(channel_row).collect::<Result<Vec<_>>>()?;
-        if let Ok(mut c) = self.channels.write() {
-            *c = Arc::new(list);
-        }
+        self.channels.set(list, version);
         Ok(())
     }
 
@@ -394,6 +393,7 @@ impl Store {
         rec.before = before.map(|b| serde_json::to_value(b).unwrap_or_default());
         rec.after = Some(serde_json::to_value(c).unwrap_or_default());
         audit::insert(&mut tx, &rec).await?;
+        crate::shared::bump(&mut tx, crate::shared::Kind::Channels).await?;
         tx.commit().await?;
         self.reload_channels().await
     }
@@ -426,6 +426,7 @@ impl Store {
         let mut rec = AuditRecord::change(actor, now, "channel.delete", "channel", id);
         rec.before = Some(serde_json::to_value(before).unwrap_or_default());
         audit::insert(&mut tx, &rec).await?;
+        crate::shared::bump(&mut tx, crate::shared::Kind::Channels).await?;
         tx.commit().await?;
         self.reload_channels().await
     }
@@ -460,17 +461,16 @@ impl Store {
     }
 
     pub fn silences(&self) -> Arc<Vec<Silence>> {
-        self.silences.read().map(|s| s.clone()).unwrap_or_default()
+        self.silences.get()
     }
 
     pub(crate) async fn reload_silences(&self) -> Result<()> {
+        let version = self.shared_version(crate::shared::Kind::Silences).await?;
         let rows = sqlx::query("SELECT * FROM silences ORDER BY starts_at DESC, id")
             .fetch_all(&self.read)
             .await?;
         let list = rows.iter().map(silence_row).collect::<Result<Vec<_>>>()?;
-        if let Ok(mut s) = self.silences.write() {
-            *s = Arc::new(list);
-        }
+        self.silences.set(list, version);
         Ok(())
     }
 
@@ -496,6 +496,7 @@ impl Store {
         let mut rec = AuditRecord::change(actor, s.created_at, "silence.create", "silence", &s.id);
         rec.after = Some(serde_json::to_value(s).unwrap_or_default());
         audit::insert(&mut tx, &rec).await?;
+        crate::shared::bump(&mut tx, crate::shared::Kind::Silences).await?;
         tx.commit().await?;
         self.reload_silences().await?;
         self.signals.notifier.notify_one();
@@ -531,6 +532,7 @@ impl Store {
         let mut rec = AuditRecord::change(actor, now, "silence.expire", "silence", id);
         rec.before = Some(serde_json::to_value(&before).unwrap_or_default());
         audit::insert(&mut tx, &rec).await?;
+        crate::shared::bump(&mut tx, crate::shared::Kind::Silences).await?;
         tx.commit().await?;
         self.reload_silences().await?;
         self.signals.notifier.notify_one();

@@ -91,17 +91,16 @@ pub(crate) fn evaluate_device(
 impl Store {
     /// The policies as the writer evaluates them (kept in memory, reloaded on every change).
     pub fn policies(&self) -> std::sync::Arc<Vec<Policy>> {
-        self.policies.read().map(|p| p.clone()).unwrap_or_default()
+        self.policies.get()
     }
 
     pub(crate) async fn reload_policies(&self) -> Result<()> {
+        let version = self.shared_version(crate::shared::Kind::Policies).await?;
         let rows = sqlx::query("SELECT * FROM policies ORDER BY name, id")
             .fetch_all(&self.read)
             .await?;
         let list = rows.iter().map(policy_row).collect::<Result<Vec<_>>>()?;
-        if let Ok(mut p) = self.policies.write() {
-            *p = std::sync::Arc::new(list);
-        }
+        self.policies.set(list, version);
         Ok(())
     }
 
@@ -146,6 +145,7 @@ impl Store {
         rec.before = before.map(|b| serde_json::to_value(b).unwrap_or_default());
         rec.after = Some(serde_json::to_value(p).unwrap_or_default());
         audit::insert(&mut tx, &rec).await?;
+        crate::shared::bump(&mut tx, crate::shared::Kind::Policies).await?;
         tx.commit().await?;
         self.reload_policies().await?;
         self.reevaluate_all(now).await?;
@@ -162,6 +162,7 @@ impl Store {
         let mut rec = AuditRecord::change(actor, now, "policy.delete", "policy", id);
         rec.before = Some(serde_json::to_value(before).unwrap_or_default());
         audit::insert(&mut tx, &rec).await?;
+        crate::shared::bump(&mut tx, crate::shared::Kind::Policies).await?;
         tx.commit().await?;
         self.reload_policies().await?;
         self.reevaluate_all(now).await?;

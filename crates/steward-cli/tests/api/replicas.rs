@@ -249,3 +249,124 @@ async fn an_article_written_through_one_replica_is_found_through_every_one() {
         );
     }
 }
+
+#[tokio::test]
+async fn configuration_changed_through_one_replica_governs_the_others_within_a_second() {
+    let db = TestDb::new().await;
+    let admin = cli(&db, &["token", "create", "--role", "admin"]);
+    let enroll_token = cli(&db, &["enroll-token", "create"]);
+    let (pa, pb) = (free_port(), free_port());
+    let _a = start(&db, pa).await;
+    let _b = start(&db, pb).await;
+    let http = reqwest::Client::new();
+    let post = |port: u16, path: &str, body: serde_json::Value| {
+        http.post(format!("http://127.0.0.1:{port}{path}"))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+    };
+    let r = post(
+        pa,
+        "/api/v1/policies",
+        serde_json::json!({"name": "No threats", "rules": [{"rule": "no_active_threats"}]}),
+    )
+    .await
+    .expect("policy");
+    assert_eq!(r.status(), 201);
+    let made = Instant::now();
+    for (path, body) in [
+        (
+            "/api/v1/alert-rules",
+            serde_json::json!({"name": "Active threat", "severity": "critical",
+                               "condition": {"type": "active_threat"}}),
+        ),
+        (
+            "/api/v1/channels",
+            serde_json::json!({"name": "SOC", "kind": "webhook", "target": "http://127.0.0.1:9/hook"}),
+        ),
+        (
+            "/api/v1/silences",
+            serde_json::json!({"device_group": "lab", "duration_minutes": 60, "reason": "re-imaging"}),
+        ),
+    ] {
+        let r = post(pa, path, body).await.expect("create");
+        assert_eq!(r.status(), 201, "{path}");
+    }
+    tokio::time::sleep(Duration::from_secs(1).saturating_sub(made.elapsed())).await;
+    // Each shows through the other replica, which reads them from its memory.
+    for path in [
+        "/api/v1/policies",
+        "/api/v1/alert-rules",
+        "/api/v1/channels",
+        "/api/v1/silences",
+    ] {
+        let body: serde_json::Value = http
+            .get(format!("http://127.0.0.1:{pb}{path}"))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .expect("list")
+            .json()
+            .await
+            .expect("json");
+        assert_eq!(
+            body["items"].as_array().map(Vec::len),
+            Some(1),
+            "{path}: {body}"
+        );
+    }
+    // A device checking in through the other replica is evaluated against the new policy and
+    // rule.
+    let agent = steward_agent::Client::new(&format!("http://127.0.0.1:{pb}"));
+    let r = agent
+        .enroll(&enroll_request(
+            &enroll_token,
+            "infected",
+            steward_proto::Platform::Linux,
+        ))
+        .await
+        .expect("enroll");
+    let mut req = checkin(1, "infected");
+    let mut protection = healthy_protection();
+    protection
+        .detections
+        .push(eicar_left_in_place("/tmp/eicar.com"));
+    req.protection = Some(protection);
+    assert!(
+        agent
+            .checkin(&r.device_id, &r.device_secret, &req)
+            .await
+            .expect("check-in")
+            .applied
+    );
+    let device: serde_json::Value = http
+        .get(format!(
+            "http://127.0.0.1:{pa}/api/v1/devices/{}",
+            r.device_id
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("device")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(device["compliance_state"], "noncompliant", "{device}");
+    let alerts: serde_json::Value = http
+        .get(format!(
+            "http://127.0.0.1:{pa}/api/v1/alerts?device_id={}",
+            r.device_id
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("alerts")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        alerts["items"].as_array().map(Vec::len),
+        Some(1),
+        "{alerts}"
+    );
+}

@@ -1,0 +1,150 @@
+//! Configuration every server keeps in memory (compliance policies, alert rules, channels,
+//! silences), kept the same on every server that shares the database.
+//!
+//! Each kind has a row in `config_versions`. A change bumps its kind's version in the same
+//! transaction as the change; a server loads a kind by reading its version first and its rows
+//! second, and remembers the version with the rows (a [`Shared`] snapshot). Every server
+//! compares the versions with what it holds twice a second ([`Store::follow_shared`], a
+//! per-server task) and reloads a kind whose version moved, so no server works with
+//! configuration more than about a second older than the database's. The server that made a
+//! change reloads at once.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use sqlx::Row;
+
+use crate::{Result, Store};
+
+/// The kinds of shared configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Policies,
+    AlertRules,
+    Channels,
+    Silences,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 4] = [
+        Kind::Policies,
+        Kind::AlertRules,
+        Kind::Channels,
+        Kind::Silences,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Policies => "policies",
+            Kind::AlertRules => "alert_rules",
+            Kind::Channels => "channels",
+            Kind::Silences => "silences",
+        }
+    }
+}
+
+/// One kind's rows as loaded, with the version they were loaded at.
+pub struct Shared<T> {
+    value: RwLock<Arc<T>>,
+    version: AtomicI64,
+}
+
+impl<T: Default> Default for Shared<T> {
+    fn default() -> Self {
+        Shared {
+            value: RwLock::default(),
+            // Below every stored version: the first comparison loads.
+            version: AtomicI64::new(-1),
+        }
+    }
+}
+
+impl<T> Shared<T> {
+    /// The rows as last loaded.
+    pub fn get(&self) -> Arc<T>
+    where
+        T: Default,
+    {
+        self.value.read().map(|v| v.clone()).unwrap_or_default()
+    }
+
+    pub fn version(&self) -> i64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    /// Replaces the rows, loaded at `version` (read before the rows).
+    pub fn set(&self, value: T, version: i64) {
+        if let Ok(mut v) = self.value.write() {
+            *v = Arc::new(value);
+        }
+        self.version.store(version, Ordering::Release);
+    }
+}
+
+/// Marks a change of `kind` in the transaction that makes it.
+pub(crate) async fn bump(tx: &mut sqlx::Transaction<'static, sqlx::Any>, kind: Kind) -> Result<()> {
+    sqlx::query("UPDATE config_versions SET version = version + 1 WHERE kind = $1")
+        .bind(kind.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// The stored version of `kind` (read before its rows when loading them).
+    pub(crate) async fn shared_version(&self, kind: Kind) -> Result<i64> {
+        let row = sqlx::query("SELECT version FROM config_versions WHERE kind = $1")
+            .bind(kind.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get(0)?,
+            None => 0,
+        })
+    }
+
+    fn held_version(&self, kind: Kind) -> i64 {
+        match kind {
+            Kind::Policies => self.policies.version(),
+            Kind::AlertRules => self.alert_rules.version(),
+            Kind::Channels => self.channels.version(),
+            Kind::Silences => self.silences.version(),
+        }
+    }
+
+    async fn reload(&self, kind: Kind) -> Result<()> {
+        match kind {
+            Kind::Policies => self.reload_policies().await,
+            Kind::AlertRules => self.reload_alert_rules().await,
+            Kind::Channels => self.reload_channels().await,
+            Kind::Silences => self.reload_silences().await,
+        }
+    }
+
+    /// Reloads every kind whose stored version differs from the one held; returns the kinds
+    /// reloaded.
+    pub async fn follow_shared(&self) -> Result<Vec<Kind>> {
+        let rows = sqlx::query("SELECT kind, version FROM config_versions")
+            .fetch_all(&self.read)
+            .await?;
+        let mut reloaded = Vec::new();
+        for kind in Kind::ALL {
+            let stored = rows
+                .iter()
+                .find(|r| r.try_get::<String, _>(0).is_ok_and(|k| k == kind.as_str()))
+                .map(|r| r.try_get::<i64, _>(1))
+                .transpose()?
+                .unwrap_or(0);
+            if stored != self.held_version(kind) {
+                self.reload(kind).await?;
+                reloaded.push(kind);
+            }
+        }
+        // What the notifier decides with changed here: it looks again (when this server
+        // runs it).
+        if reloaded.iter().any(|k| *k != Kind::Policies) {
+            self.signals.notifier.notify_one();
+        }
+        Ok(reloaded)
+    }
+}
