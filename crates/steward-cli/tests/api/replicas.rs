@@ -162,19 +162,27 @@ async fn a_secret_rotated_through_one_replica_works_through_another() {
     }
 }
 
-/// The slugs `q` finds on the replica at `port`.
-async fn found(http: &reqwest::Client, port: u16, token: &str, q: &str) -> Vec<String> {
-    let body: serde_json::Value = http
-        .get(format!(
-            "http://127.0.0.1:{port}/api/v1/kb/search?q={q}&lang=en"
-        ))
+/// `GET path` on the replica at `port` with `token`, as JSON.
+async fn get_json(http: &reqwest::Client, port: u16, path: &str, token: &str) -> serde_json::Value {
+    http.get(format!("http://127.0.0.1:{port}{path}"))
         .bearer_auth(token)
         .send()
         .await
-        .expect("search")
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
         .json()
         .await
-        .expect("json");
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+}
+
+/// The slugs `q` finds on the replica at `port`.
+async fn found(http: &reqwest::Client, port: u16, token: &str, q: &str) -> Vec<String> {
+    let body = get_json(
+        http,
+        port,
+        &format!("/api/v1/kb/search?q={q}&lang=en"),
+        token,
+    )
+    .await;
     body["items"]
         .as_array()
         .into_iter()
@@ -300,15 +308,7 @@ async fn configuration_changed_through_one_replica_governs_the_others_within_a_s
         "/api/v1/channels",
         "/api/v1/silences",
     ] {
-        let body: serde_json::Value = http
-            .get(format!("http://127.0.0.1:{pb}{path}"))
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .expect("list")
-            .json()
-            .await
-            .expect("json");
+        let body = get_json(&http, pb, path, &admin).await;
         assert_eq!(
             body["items"].as_array().map(Vec::len),
             Some(1),
@@ -339,31 +339,16 @@ async fn configuration_changed_through_one_replica_governs_the_others_within_a_s
             .expect("check-in")
             .applied
     );
-    let device: serde_json::Value = http
-        .get(format!(
-            "http://127.0.0.1:{pa}/api/v1/devices/{}",
-            r.device_id
-        ))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("device")
-        .json()
-        .await
-        .expect("json");
+    let device = get_json(
+        &http,
+        pa,
+        &format!("/api/v1/devices/{}", r.device_id),
+        &admin,
+    )
+    .await;
     assert_eq!(device["compliance_state"], "noncompliant", "{device}");
-    let alerts: serde_json::Value = http
-        .get(format!(
-            "http://127.0.0.1:{pa}/api/v1/alerts?device_id={}",
-            r.device_id
-        ))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .expect("alerts")
-        .json()
-        .await
-        .expect("json");
+    let path = format!("/api/v1/alerts?device_id={}", r.device_id);
+    let alerts = get_json(&http, pa, &path, &admin).await;
     assert_eq!(
         alerts["items"].as_array().map(Vec::len),
         Some(1),
