@@ -6,7 +6,7 @@
 # Usage: scripts/bench-login-flood.sh [bad sign-in clients] [seconds] [devices]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-steward=target/release/steward
+steward=${STEWARD:-target/release/steward}
 clients=${1:-48}
 secs=${2:-15}
 devices=${3:-10000}

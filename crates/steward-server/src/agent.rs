@@ -223,10 +223,12 @@ impl FromRequestParts<AppState> for Device {
                 && secret::hashes_equal(&presented, &a.next_secret_hash);
             (new || secret::hashes_equal(&presented, &a.secret_hash)).then_some(new)
         };
-        let cached = state.cache.get(id);
-        let (auth, used_new_secret) = match cached.as_ref().and_then(|a| matches(a).map(|n| (a, n)))
-        {
-            Some((a, new)) => (a.clone(), new),
+        let hit = state
+            .cache
+            .get(id)
+            .and_then(|a| matches(&a).map(|new| (a, new)));
+        let (auth, used_new_secret) = match hit {
+            Some(found) => found,
             None => {
                 // Not cached, or cached but not matching: the database decides (another
                 // server may have rotated the secret since this one cached it).
