@@ -4,14 +4,13 @@
 //! On PostgreSQL a lease is a session advisory lock held on a connection of its own: the
 //! database gives it up the moment that connection ends (the process died, the network
 //! failed), so another server takes it at its next try. The holder checks its connection
-//! every [`CHECK_EVERY`] and stops the work when the check fails. On SQLite a lease is an
+//! every [`CHECK_EVERY`] and stops the work when the check fails; a server that did not get
+//! a lease keeps the connection it tried with for its next try. On SQLite a lease is an
 //! exclusive lock on a file beside the database (`steward.db.lease-NAME`), which the kernel
 //! gives up when the process ends; an in-memory database is one process's own, so its
 //! leases are always granted.
 
 use std::time::Duration;
-
-use sqlx::AnyPool;
 
 use crate::{Backend, Result, Store, StoreError};
 
@@ -47,7 +46,7 @@ impl Store {
     /// Takes the lease `name` if no other process holds it (`None`: another one does).
     pub async fn try_lease(&self, name: &str) -> Result<Option<Lease>> {
         let held = match self.backend {
-            Backend::Postgres => try_postgres(&self.write, name).await?.map(Held::Postgres),
+            Backend::Postgres => self.try_postgres(name).await?.map(Held::Postgres),
             Backend::Sqlite => match &self.sqlite_path {
                 Some(path) => try_file(path, name).await?.map(Held::File),
                 None => Some(Held::Memory),
@@ -60,19 +59,31 @@ impl Store {
     }
 }
 
-async fn try_postgres(pool: &AnyPool, name: &str) -> Result<Option<sqlx::AnyConnection>> {
-    // A connection of its own: the lock lives as long as it, and never goes back to the pool.
-    let mut conn = pool.acquire().await?.detach();
-    let row = sqlx::query("SELECT pg_try_advisory_lock($1)")
-        .bind(lease_key(name))
-        .fetch_one(&mut conn)
-        .await?;
-    let got: bool = sqlx::Row::try_get(&row, 0)?;
-    if got {
-        Ok(Some(conn))
-    } else {
-        let _ = sqlx::Connection::close(conn).await;
-        Ok(None)
+impl Store {
+    async fn try_postgres(&self, name: &str) -> Result<Option<sqlx::AnyConnection>> {
+        // The connection of the last failed try, else a new one of its own: the lock lives
+        // as long as its connection, which never goes back to the pool.
+        let kept = self.lease_seekers.lock().ok().and_then(|mut k| {
+            let i = k.iter().position(|(n, _)| n == name)?;
+            Some(k.swap_remove(i).1)
+        });
+        let mut conn = match kept {
+            Some(c) => c,
+            None => self.write.acquire().await?.detach(),
+        };
+        let row = sqlx::query("SELECT pg_try_advisory_lock($1)")
+            .bind(lease_key(name))
+            .fetch_one(&mut conn)
+            .await?;
+        let got: bool = sqlx::Row::try_get(&row, 0)?;
+        if got {
+            Ok(Some(conn))
+        } else {
+            if let Ok(mut k) = self.lease_seekers.lock() {
+                k.push((name.to_string(), conn));
+            }
+            Ok(None)
+        }
     }
 }
 

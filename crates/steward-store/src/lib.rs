@@ -118,6 +118,9 @@ pub struct Store {
     pub(crate) signals: Arc<notify::Signals>,
     /// The SQLite file, whose lock file serialises first-run setup between processes.
     sqlite_path: Option<std::path::PathBuf>,
+    /// PostgreSQL connections that last tried for a lease held elsewhere, kept for the next
+    /// try (a new connection every try would cost the database a process start each time).
+    lease_seekers: Arc<std::sync::Mutex<Vec<(String, sqlx::AnyConnection)>>>,
 }
 
 /// Held while a process sets the database up (migrations, first-run data), so two processes
@@ -259,6 +262,7 @@ impl Store {
                     silences: Arc::default(),
                     signals: Arc::default(),
                     sqlite_path: sqlite_path.clone(),
+                    lease_seekers: Arc::default(),
                 }
             }
             Backend::Postgres => {
@@ -282,6 +286,7 @@ impl Store {
                     silences: Arc::default(),
                     signals: Arc::default(),
                     sqlite_path: None,
+                    lease_seekers: Arc::default(),
                 }
             }
         };
