@@ -76,7 +76,10 @@ pub fn is_public(ip: IpAddr) -> bool {
             let o = v6.octets();
             // NAT64 (64:ff9b::/96) and IPv4-compatible (::/96) addresses reach the IPv4
             // address they embed in the last four bytes.
-            if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] || s[..6] == [0; 6] {
+            if matches!(
+                s,
+                [0x64, 0xff9b, 0, 0, 0, 0, _, _] | [0, 0, 0, 0, 0, 0, _, _]
+            ) {
                 return !v6.is_loopback()
                     && !v6.is_unspecified()
                     && public_v4(Ipv4Addr::new(o[12], o[13], o[14], o[15]));
