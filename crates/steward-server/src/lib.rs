@@ -243,21 +243,8 @@ pub async fn serve_with_clock(
         let current: tls::Current = Arc::new(std::sync::RwLock::new(
             tls::load(&cert, &key).map_err(|e| anyhow::anyhow!(e))?,
         ));
-        tasks.push(tokio::spawn(tls::reloader(
-            current.clone(),
-            cert,
-            key,
-            Duration::from_secs(u64::from(tls.reload_secs)),
-        )));
         let https_port = listener.local_addr()?.port();
-        if !tls.redirect_http_from.is_empty() {
-            let plain = TcpListener::bind(&tls.redirect_http_from).await?;
-            let to_https = Router::new()
-                .fallback(move |req: axum::extract::Request| tls::redirect(https_port, req));
-            tasks.push(tokio::spawn(async move {
-                let _ = axum::serve(plain, to_https).await;
-            }));
-        }
+        tasks.extend(tasks::start_tls(&state, current.clone(), https_port).await?);
         // `tap_io` gives the listener the connection info (the peer's address) axum knows.
         let listener = tls::TlsListener::new(listener, current)?.tap_io(|_| {});
         axum::serve(listener, app)

@@ -3,8 +3,9 @@
 //! Two kinds:
 //! - **Per replica** (every server runs its own): housekeeping of this process (the check-in
 //!   rate it measures, SQLite checkpoints), the follower of shared configuration and the
-//!   search index refresher (changes made through other servers) and the TLS certificate
-//!   reloader.
+//!   search index refresher (changes made through other servers), and with HTTPS the
+//!   certificate reloader and the plain-HTTP redirect listener ([`start_tls`]: this
+//!   process's own files and port, so every server keeps its own).
 //! - **Singleton** (one server at a time among all that share the database): the fleet
 //!   sweeper, the notifier (its repeat and escalation passes), the deliverer of the outbox,
 //!   the feed poller and weekly digest. Each runs under a lease of its own
@@ -39,6 +40,31 @@ pub fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         singleton(state, "deliverer", crate::notify::deliverer),
         singleton(state, "feeds", crate::awareness::feed_poller),
     ]
+}
+
+/// This server's HTTPS upkeep: the certificate reloader (files or SIGHUP) and, when
+/// `tls.redirect_http_from` is set, the listener answering plain HTTP with a redirect.
+pub async fn start_tls(
+    state: &AppState,
+    current: crate::tls::Current,
+    https_port: u16,
+) -> std::io::Result<Vec<tokio::task::JoinHandle<()>>> {
+    let tls = &state.config.tls;
+    let mut tasks = vec![tokio::spawn(crate::tls::reloader(
+        current,
+        tls.cert_file.clone().into(),
+        tls.key_file.clone().into(),
+        Duration::from_secs(u64::from(tls.reload_secs)),
+    ))];
+    if !tls.redirect_http_from.is_empty() {
+        let plain = tokio::net::TcpListener::bind(&tls.redirect_http_from).await?;
+        let to_https = axum::Router::new()
+            .fallback(move |req: axum::extract::Request| crate::tls::redirect(https_port, req));
+        tasks.push(tokio::spawn(async move {
+            let _ = axum::serve(plain, to_https).await;
+        }));
+    }
+    Ok(tasks)
 }
 
 /// Runs `job` whenever this server holds the lease `name`, and stops it when the lease is lost.
