@@ -31,14 +31,15 @@ pub const SINGLETONS: [&str; 4] = ["sweeper", "notifier", "deliverer", "feeds"];
 
 /// Starts every background job of this server.
 pub fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    let [sweeper, notifier, deliverer, feeds] = SINGLETONS;
     vec![
         tokio::spawn(housekeeping(state.clone())),
         tokio::spawn(crate::kb::refresher(state.clone())),
         tokio::spawn(follow_shared(state.clone())),
-        singleton(state, "sweeper", crate::fleet::sweeper),
-        singleton(state, "notifier", crate::notify::notifier),
-        singleton(state, "deliverer", crate::notify::deliverer),
-        singleton(state, "feeds", crate::awareness::feed_poller),
+        singleton(state, sweeper, crate::fleet::sweeper),
+        singleton(state, notifier, crate::notify::notifier),
+        singleton(state, deliverer, crate::notify::deliverer),
+        singleton(state, feeds, crate::awareness::feed_poller),
     ]
 }
 

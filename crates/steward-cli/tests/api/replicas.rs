@@ -78,13 +78,12 @@ async fn each_singleton_job_runs_on_one_replica_and_moves_when_it_dies() {
     dead.0.kill().expect("kill");
     let _ = dead.0.wait();
     ports[victim] = None;
-    let killed_at = Instant::now();
+    // Taken over within 10 s (the wait fails past that).
     let after = one_holder_each(&ports, Duration::from_secs(10)).await;
     assert!(
         after.values().all(|&i| i != victim),
         "every job on a live replica: {after:?}"
     );
-    assert!(killed_at.elapsed() < Duration::from_secs(10));
     // Jobs that were on live replicas stayed where they were.
     for (job, &i) in &first {
         if i != victim {
