@@ -431,31 +431,26 @@ impl Store {
         self.reload_channels().await
     }
 
+    /// A channel's delivery state, read in one statement so that the counts, the last error
+    /// and the next attempt all come from the same moment.
     pub async fn channel_status(&self, id: &str) -> Result<ChannelStatus> {
         let counts = sqlx::query(
             "SELECT SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END) AS pending, \
              SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END) AS failed, \
              MAX(delivered_at) AS last_delivered, \
-             MIN(CASE WHEN state = 'pending' AND attempts > 0 THEN next_attempt_at END) AS next \
+             MIN(CASE WHEN state = 'pending' AND attempts > 0 THEN next_attempt_at END) AS next, \
+             (SELECT e.last_error FROM outbox e WHERE e.channel_id = $1 \
+              AND e.last_error IS NOT NULL ORDER BY e.last_attempt_at DESC LIMIT 1) AS last_error \
              FROM outbox WHERE channel_id = $1",
         )
         .bind(id)
         .fetch_one(&self.read)
         .await?;
-        let last_error = sqlx::query(
-            "SELECT last_error FROM outbox WHERE channel_id = $1 AND last_error IS NOT NULL \
-             ORDER BY last_attempt_at DESC LIMIT 1",
-        )
-        .bind(id)
-        .fetch_optional(&self.read)
-        .await?
-        .map(|r| r.try_get::<String, _>(0))
-        .transpose()?;
         Ok(ChannelStatus {
             pending: counts.try_get::<Option<i64>, _>("pending")?.unwrap_or(0),
             failed: counts.try_get::<Option<i64>, _>("failed")?.unwrap_or(0),
             last_delivered_at: opt_time(&counts, "last_delivered")?,
-            last_error,
+            last_error: counts.try_get("last_error")?,
             next_attempt_at: opt_time(&counts, "next")?,
         })
     }
