@@ -145,6 +145,27 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The push channel: waits up to `secs` for what the help desk or an announcement puts
+    /// in this device's mailbox (through any server), answered early when something comes.
+    pub async fn wait(
+        &self,
+        device_id: &str,
+        secret: &str,
+        secs: u32,
+    ) -> Result<steward_proto::WaitResponse, AgentError> {
+        let resp = self
+            .http
+            .get(format!("{}/agent/v1/wait?secs={secs}", self.base))
+            .bearer_auth(device_credential(device_id, secret))
+            .timeout(Duration::from_secs(u64::from(secs) + 15))
+            .send()
+            .await
+            .map_err(AgentError::from_reqwest)?;
+        read(resp).await
+    }
+}
+
 /// Answers larger than this are not read (a check-in answer is a few KiB).
 const MAX_ANSWER: usize = 4 * 1024 * 1024;
 

@@ -51,6 +51,8 @@ struct FileConfig {
     full_scan_paths: Option<Vec<String>>,
     /// PEM file of certificate authorities to trust besides the system's.
     ca_file: Option<PathBuf>,
+    /// Keep a push connection open so the help desk's requests arrive at once (default true).
+    push: Option<bool>,
 }
 
 /// Settings after flags, environment and file are combined.
@@ -61,6 +63,7 @@ struct Settings {
     updates_check_secs: u64,
     full_scan_paths: Vec<String>,
     ca_file: Option<PathBuf>,
+    push: bool,
 }
 
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -94,6 +97,7 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
             .full_scan_paths
             .unwrap_or_else(|| vec!["/".to_string()]),
         ca_file: cli.ca_file.clone().or(file.ca_file),
+        push: file.push.unwrap_or(true),
     })
 }
 
@@ -489,6 +493,13 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             let mut backoff = 1u64;
             let mut next_collect = Instant::now();
             let (answers, mut answered) = tokio::sync::mpsc::unbounded_channel();
+            // The push channel runs beside the check-ins; what it brings is taken up here.
+            let (credential, credential_rx) =
+                tokio::sync::watch::channel((state.device_id.clone(), state.secret.clone()));
+            let (pushed_tx, mut pushed) = tokio::sync::mpsc::channel(16);
+            let push = (settings.push && !once)
+                .then(|| tokio::spawn(push_channel(client.clone(), credential_rx, pushed_tx)));
+            let _push = AbortOnDrop(push);
             loop {
                 if Instant::now() >= next_collect {
                     collect(&settings, &mut state, &queue)?;
@@ -559,13 +570,27 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                     backoff = (backoff * 2).min(300);
                     wait
                 };
-                // A long request that ends sends its answer at once.
+                credential.send_if_modified(|c| {
+                    let changed = c.1 != state.secret;
+                    c.1.clone_from(&state.secret);
+                    changed
+                });
+                // A long request that ends sends its answer at once; what the push channel
+                // brings is taken up at once.
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
                     Some(answer) = answered.recv() => {
                         state.receipts.push(answer);
                         save(&dir, &state)?;
                         next_collect = Instant::now();
+                    }
+                    Some(actions) = pushed.recv() => {
+                        take_messages(&dir, &mut state, &actions)?;
+                        answer_requests(&settings, &mut state, &actions, &answers);
+                        save(&dir, &state)?;
+                        if std::mem::take(&mut state.urgent) {
+                            next_collect = Instant::now();
+                        }
                     }
                 }
             }
@@ -884,6 +909,48 @@ fn classify(e: &steward_agent::AgentError, tries: u32) -> Failed {
             )
         }
         AgentError::Transport { .. } => Failed::Retry,
+    }
+}
+
+/// Aborts a background task when the loop that started it ends.
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(t) = &self.0 {
+            t.abort();
+        }
+    }
+}
+
+/// Seconds the agent asks the server to hold a push connection.
+const PUSH_WAIT_SECS: u32 = 25;
+
+/// Keeps a push connection to the server and hands what arrives to the main loop. Errors
+/// wait before the next try (5 s, doubling to 5 min); a server without the push channel
+/// (404) is not asked again; the check-ins carry everything in any case.
+async fn push_channel(
+    client: Client,
+    credential: tokio::sync::watch::Receiver<(String, String)>,
+    pushed: tokio::sync::mpsc::Sender<Vec<steward_proto::Action>>,
+) {
+    let mut backoff = 5u64;
+    loop {
+        let (id, secret) = credential.borrow().clone();
+        match client.wait(&id, &secret, PUSH_WAIT_SECS).await {
+            Ok(resp) => {
+                backoff = 5;
+                if !resp.actions.is_empty() && pushed.send(resp.actions).await.is_err() {
+                    return;
+                }
+            }
+            Err(steward_agent::AgentError::Api { status: 404, .. }) => return,
+            Err(e) => {
+                tracing::debug!(error = %e, retry_in_secs = backoff, "push connection failed");
+                tokio::time::sleep(Duration::from_secs(backoff)).await;
+                backoff = (backoff * 2).min(300);
+            }
+        }
     }
 }
 

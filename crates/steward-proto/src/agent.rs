@@ -296,6 +296,14 @@ pub struct CheckinResponse {
     pub new_secret: Option<String>,
 }
 
+/// The answer to `GET /agent/v1/wait`: what was put in the device's mailbox while the agent
+/// waited (empty when the wait ran out; the agent asks again at once).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct WaitResponse {
+    #[serde(default)]
+    pub actions: Vec<Action>,
+}
+
 /// Hash of an inventory document: SHA-256 over its canonical JSON (keys sorted), hex.
 pub fn inventory_hash(inventory: &serde_json::Map<String, serde_json::Value>) -> String {
     // serde_json's Map is a BTreeMap (no `preserve_order`), so serialisation is canonical.

@@ -10,7 +10,8 @@ use steward_core::history::state_hash;
 use steward_core::load::checkin_interval;
 use steward_core::{enrollment, secret};
 use steward_proto::{
-    inventory_hash, CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse, ErrorCode,
+    inventory_hash, ActionResult, CheckinRequest, CheckinResponse, EnrollRequest, EnrollResponse,
+    ErrorCode,
 };
 use steward_store::audit::{Actor, AuditRecord};
 use steward_store::writer::{AttemptRecord, CheckinWrite, EnrollWrite};
@@ -182,6 +183,8 @@ pub struct Device {
     pub peer: Option<SocketAddr>,
     /// The device authenticated with the secret a rotation handed it.
     pub used_new_secret: bool,
+    /// The hash of the secret presented: writes apply only while it is the device's secret.
+    pub presented: String,
 }
 
 /// A retired device checked in: refused with 401 and recorded in the audit log.
@@ -250,14 +253,69 @@ impl FromRequestParts<AppState> for Device {
             auth,
             peer: peer(parts),
             used_new_secret,
+            presented,
         })
     }
+}
+
+/// Confirms against the database that the secret presented is still the device's.
+pub(crate) async fn confirm_secret(state: &AppState, device: &Device) -> Result<(), ApiError> {
+    let current = state.store.device_auth(&device.id).await?;
+    let ok = current.as_ref().is_some_and(|a| {
+        secret::hashes_equal(&device.presented, &a.secret_hash)
+            || !a.next_secret_hash.is_empty()
+                && secret::hashes_equal(&device.presented, &a.next_secret_hash)
+    });
+    match current {
+        Some(a) if a.retired => {
+            state.cache.remove(&device.id);
+            Err(refuse_retired(state, &device.id, &peer_text(device.peer)).await)
+        }
+        Some(a) if ok => {
+            state.cache.put(&device.id, a);
+            Ok(())
+        }
+        _ => {
+            state.cache.remove(&device.id);
+            state.metrics.checkin("unauthorized");
+            Err(ApiError(ErrorCode::Unauthorized))
+        }
+    }
+}
+
+/// What an authenticated check-in is answered with, once its write is decided: the device's
+/// answers to earlier actions are recorded, a rotation hands it a new secret, and what waits
+/// for it in its mailbox is claimed for this answer.
+async fn reply(
+    state: &AppState,
+    device: &Device,
+    results: &[ActionResult],
+    now: i64,
+    interval: u32,
+) -> Result<impl Fn(bool, bool) -> CheckinResponse, ApiError> {
+    if !results.is_empty() {
+        crate::announce::receipts(state, &device.id, results, now).await;
+        crate::helpdesk::answers(state, &device.id, results, now).await;
+    }
+    let new_secret = if device.auth.rotate && !device.used_new_secret {
+        Some(offer_secret(state, &device.id).await?)
+    } else {
+        None
+    };
+    let actions = crate::mailbox::claim(state, &device.id, now).await;
+    Ok(move |applied: bool, send_inventory: bool| CheckinResponse {
+        applied,
+        next_checkin_secs: interval,
+        send_inventory,
+        actions: actions.clone(),
+        new_secret: new_secret.clone(),
+    })
 }
 
 pub async fn checkin(
     State(state): State<AppState>,
     device: Device,
-    AgentBody(req): AgentBody<CheckinRequest>,
+    AgentBody(mut req): AgentBody<CheckinRequest>,
 ) -> Result<Json<CheckinResponse>, FieldError> {
     if state.writer.queue_depth() > state.config.checkin.max_queue as usize {
         state.metrics.checkin("overloaded");
@@ -271,12 +329,14 @@ pub async fn checkin(
     })?;
     let now = state.clock.now_ms();
     let interval = current_interval(&state);
+    let results = std::mem::take(&mut req.action_results);
     if device.used_new_secret {
         // First use of the rotated secret: it becomes the only one.
         state
             .writer
             .submit(WriteOp::PromoteSecret {
                 device_id: device.id.clone(),
+                hash: device.presented.clone(),
                 at: now,
             })
             .await?;
@@ -285,55 +345,13 @@ pub async fn checkin(
             a.rotate = false;
         });
     }
-    let new_secret = if device.auth.rotate && !device.used_new_secret {
-        Some(offer_secret(&state, &device.id).await?)
-    } else {
-        None
-    };
-    if !req.action_results.is_empty() {
-        crate::announce::receipts(&state, &device.id, &req.action_results, now).await;
-        crate::helpdesk::answers(&state, &device.id, &req.action_results, now).await;
-    }
-    let actions = state.messages.for_device(&device.id);
-    if !actions.is_empty() {
-        crate::helpdesk::handed_out(&state, &device.id, &actions, now).await;
-    }
-    let answer = |applied: bool, send_inventory: bool| CheckinResponse {
-        applied,
-        next_checkin_secs: interval,
-        send_inventory,
-        actions: actions.clone(),
-        new_secret: new_secret.clone(),
-    };
     if seq <= device.auth.seq {
+        // Nothing is written for a stale check-in, so the database confirms the secret
+        // (this server's cached entry may predate a rotation made through another).
+        confirm_secret(&state, &device).await?;
         state.metrics.checkin("stale");
-        return Ok(Json(answer(false, false)));
-    }
-    // Recorded once: a snapshot sent again (stale) does not report its set-aside ones again.
-    if !req.set_aside.is_empty() {
-        let events: Vec<(&str, serde_json::Value)> = req
-            .set_aside
-            .iter()
-            .map(|s| {
-                (
-                    "snapshot_set_aside",
-                    serde_json::to_value(s).unwrap_or_default(),
-                )
-            })
-            .collect();
-        if let Err(e) = state
-            .store
-            .add_device_events(&device.id, &events, now)
-            .await
-        {
-            tracing::warn!(error = %e, "set-aside snapshots not recorded");
-        }
-    }
-    if !req.app_installs.is_empty() {
-        state
-            .store
-            .put_app_installs(&device.id, &req.app_installs, now)
-            .await?;
+        let reply = reply(&state, &device, &results, now, interval).await?;
+        return Ok(Json(reply(false, false)));
     }
     let sh = state_hash(&req.os, req.protection.as_ref(), req.compliance.as_ref());
     // The first check-in's locale decides the language of the owner's welcome.
@@ -356,6 +374,7 @@ pub async fn checkin(
                 seq,
                 at: now,
                 state_hash: sh.clone(),
+                secret_hash: device.presented.clone(),
             })
             .await?;
     }
@@ -369,6 +388,7 @@ pub async fn checkin(
             compliance: req.compliance,
             inventory,
             state_hash: sh.clone(),
+            secret_hash: device.presented.clone(),
         };
         outcome = state
             .writer
@@ -392,13 +412,41 @@ pub async fn checkin(
             state
                 .metrics
                 .checkin(if unchanged { "unchanged" } else { "changed" });
+            // Recorded once: a snapshot sent again (stale) does not report these again.
+            if !req.set_aside.is_empty() {
+                let events: Vec<(&str, serde_json::Value)> = req
+                    .set_aside
+                    .iter()
+                    .map(|s| {
+                        (
+                            "snapshot_set_aside",
+                            serde_json::to_value(s).unwrap_or_default(),
+                        )
+                    })
+                    .collect();
+                if let Err(e) = state
+                    .store
+                    .add_device_events(&device.id, &events, now)
+                    .await
+                {
+                    tracing::warn!(error = %e, "set-aside snapshots not recorded");
+                }
+            }
+            if !req.app_installs.is_empty() {
+                state
+                    .store
+                    .put_app_installs(&device.id, &req.app_installs, now)
+                    .await?;
+            }
             if let Some(locale) = first_locale {
                 crate::announce::welcome(&state, &device.id, locale).await;
             }
+            let answer = reply(&state, &device, &results, now, interval).await?;
             Ok(Json(answer(true, send_inventory)))
         }
         WriteOutcome::Stale => {
             state.metrics.checkin("stale");
+            let answer = reply(&state, &device, &results, now, interval).await?;
             Ok(Json(answer(false, false)))
         }
         WriteOutcome::Retired => {

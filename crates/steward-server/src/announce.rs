@@ -3,8 +3,7 @@
 //! owner's language) and through the agent, which gets it with its next check-in answer and
 //! reports when it was received and shown.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::RwLock;
+use std::collections::BTreeMap;
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -23,46 +22,10 @@ use crate::AppState;
 
 /// The action kind an agent shows to the device's user.
 pub const SHOW_MESSAGE: &str = "show_message";
-const PREFIX: &str = "announcement:";
+pub(crate) const PREFIX: &str = "announcement:";
 
-/// Messages waiting per device, kept in memory so a check-in answers without a query.
-#[derive(Debug, Default)]
-pub struct Waiting(RwLock<HashMap<String, Vec<Action>>>);
-
-impl Waiting {
-    /// What to hand a device with its check-in answer (nothing, nearly always).
-    pub fn for_device(&self, device_id: &str) -> Vec<Action> {
-        let Ok(map) = self.0.read() else {
-            return Vec::new();
-        };
-        if map.is_empty() {
-            return Vec::new();
-        }
-        map.get(device_id).cloned().unwrap_or_default()
-    }
-
-    pub(crate) fn add(&self, device_id: &str, action: Action) {
-        if let Ok(mut map) = self.0.write() {
-            let list = map.entry(device_id.to_string()).or_default();
-            if !list.iter().any(|a| a.id == action.id) {
-                list.push(action);
-            }
-        }
-    }
-
-    pub(crate) fn remove(&self, device_id: &str, action_id: &str) {
-        if let Ok(mut map) = self.0.write() {
-            if let Some(list) = map.get_mut(device_id) {
-                list.retain(|a| a.id != action_id);
-                if list.is_empty() {
-                    map.remove(device_id);
-                }
-            }
-        }
-    }
-}
-
-fn action(a: &Announcement, lang: Lang) -> Action {
+/// How an announcement is handed to a device's agent.
+pub(crate) fn action(a: &Announcement, lang: Lang) -> Action {
     Action {
         id: format!("{PREFIX}{}", a.id),
         kind: SHOW_MESSAGE.into(),
@@ -72,14 +35,6 @@ fn action(a: &Announcement, lang: Lang) -> Action {
             "sent_at": steward_core::time::to_rfc3339(a.created_at),
         }),
     }
-}
-
-/// Loads the announcements devices have not received yet (at start-up).
-pub async fn load_waiting(state: &AppState) -> Result<(), steward_store::StoreError> {
-    for (device, a, lang) in state.store.waiting_announcements().await? {
-        state.messages.add(&device, action(&a, lang));
-    }
-    Ok(())
 }
 
 /// Handles what an agent reports about the messages it was given: `ok` when received, with
@@ -95,7 +50,7 @@ pub async fn receipts(state: &AppState, device_id: &str, results: &[ActionResult
             .announcement_receipt(id, device_id, read, now)
             .await
         {
-            Ok(()) => state.messages.remove(device_id, &r.action_id),
+            Ok(()) => state.mailbox.remove(device_id, &r.action_id),
             Err(e) => tracing::warn!(error = %e, "announcement receipt not recorded"),
         }
     }
@@ -182,7 +137,7 @@ async fn send(
 ) -> Result<Reach, ApiError> {
     state.store.create_announcement(a, targets, actor).await?;
     for t in targets {
-        state.messages.add(&t.device_id, action(a, t.language));
+        state.mailbox.add(&t.device_id, action(a, t.language));
     }
     let mut seen = std::collections::HashSet::new();
     let mails: Vec<_> = targets

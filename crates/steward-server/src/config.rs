@@ -210,6 +210,11 @@ pub struct CheckinConfig {
     pub max_queue: u32,
     /// Devices whose credentials and last state are kept in memory.
     pub cache_entries: u32,
+    /// Longest a device's push connection (`GET /agent/v1/wait`) is held open, in seconds.
+    pub push_wait_secs: u32,
+    /// Push connections this server holds at most; more are answered 503 (the agent falls
+    /// back to its check-ins and tries again later).
+    pub max_waiting: u32,
 }
 
 impl Default for Config {
@@ -236,6 +241,8 @@ impl Default for CheckinConfig {
             target_rate: 5_000,
             max_queue: 50_000,
             cache_entries: 500_000,
+            push_wait_secs: 25,
+            max_waiting: 100_000,
         }
     }
 }
@@ -294,6 +301,9 @@ impl Config {
         if self.notify.timeout_secs == 0 || self.notify.max_backoff_secs == 0 {
             return Err("notify.timeout_secs and notify.max_backoff_secs must be above 0".into());
         }
+        if !(1..=300).contains(&self.checkin.push_wait_secs) {
+            return Err("checkin.push_wait_secs must be between 1 and 300".into());
+        }
         if self.tls.cert_file.is_empty() != self.tls.key_file.is_empty() {
             return Err("tls.cert_file and tls.key_file go together".into());
         }
@@ -336,7 +346,9 @@ impl Config {
              target_rate = {}\n\
              # Queued writes above which check-ins are refused with 503 (the agent retries later).\n\
              max_queue = {}\n\
-             # Devices whose credentials and last state are cached in memory.\ncache_entries = {}\n\n\
+             # Devices whose credentials and last state are cached in memory.\ncache_entries = {}\n\
+             # Seconds a device's push connection is held open; push connections held at most.\n\
+             push_wait_secs = {}\nmax_waiting = {}\n\n\
              [auth]\n\
              # Console sessions end after this many seconds without use.\nsession_ttl_secs = {}\n\
              # Failed sign-ins for one account from one address before each further one waits\n\
@@ -385,6 +397,8 @@ impl Config {
             d.checkin.target_rate,
             d.checkin.max_queue,
             d.checkin.cache_entries,
+            d.checkin.push_wait_secs,
+            d.checkin.max_waiting,
             d.auth.session_ttl_secs,
             d.auth.lockout_after,
             d.auth.lockout_secs,

@@ -27,37 +27,17 @@ use crate::kb::{explain, Explained};
 use crate::paging::{Order, Pages, Paging};
 use crate::AppState;
 
-const PREFIX: &str = "request:";
+pub(crate) const PREFIX: &str = "request:";
 /// What the help desk can ask a device for.
 pub const REQUEST_KINDS: [&str; 3] = ["sync", "full_scan", "update_definitions"];
 const DAY_MS: i64 = 86_400_000;
 
-fn action(r: &DeviceRequest) -> Action {
+/// How a request is handed to a device's agent.
+pub(crate) fn action(r: &DeviceRequest) -> Action {
     Action {
         id: format!("{PREFIX}{}", r.id),
         kind: r.kind.clone(),
         params: serde_json::json!({}),
-    }
-}
-
-/// Loads the requests devices have not been handed yet (at start-up).
-pub async fn load_unsent(state: &AppState) -> Result<(), steward_store::StoreError> {
-    for r in state.store.unsent_requests().await? {
-        state.messages.add(&r.device_id, action(&r));
-    }
-    Ok(())
-}
-
-/// After a check-in answer carried requests: they count as sent and are not handed again.
-pub async fn handed_out(state: &AppState, device_id: &str, actions: &[Action], now: i64) {
-    for a in actions {
-        let Some(id) = a.id.strip_prefix(PREFIX) else {
-            continue;
-        };
-        match state.store.mark_request_sent(id, now).await {
-            Ok(()) => state.messages.remove(device_id, &a.id),
-            Err(e) => tracing::warn!(error = %e, "request not marked sent"),
-        }
     }
 }
 
@@ -127,7 +107,7 @@ pub async fn create_request(
         message: None,
     };
     state.store.create_request(&r, now, &caller.actor()).await?;
-    state.messages.add(&r.device_id, action(&r));
+    state.mailbox.add(&r.device_id, action(&r));
     Ok((StatusCode::CREATED, Json(r)))
 }
 

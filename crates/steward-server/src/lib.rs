@@ -23,6 +23,7 @@ pub mod headers;
 pub mod helpdesk;
 pub mod kb;
 pub mod kb_index;
+pub mod mailbox;
 pub mod metrics;
 pub mod notify;
 pub mod openapi;
@@ -67,8 +68,10 @@ pub struct AppState {
     pub fleet: Arc<fleet::FleetCache>,
     /// Every "now" of the server.
     pub clock: clock::Clock,
-    /// Messages for devices (announcements) waiting for their next check-in.
-    pub messages: Arc<announce::Waiting>,
+    /// Who may have mail (help-desk requests, announcements), and the agents waiting here.
+    pub mailbox: Arc<mailbox::Mailbox>,
+    /// Set when the server begins to stop: held push connections end at once.
+    pub stopping: Arc<tokio::sync::watch::Sender<bool>>,
     /// The knowledge base's search index.
     pub kb: Arc<kb_index::KbIndex>,
     /// Failed sign-ins and credentials per address (in memory, per replica).
@@ -83,7 +86,8 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     let agent = Router::new()
         .route("/agent/v1/enroll", post(agent::enroll))
-        .route("/agent/v1/checkin", post(agent::checkin));
+        .route("/agent/v1/checkin", post(agent::checkin))
+        .route("/agent/v1/wait", get(mailbox::wait));
     let api = policy::api_router(&state);
     Router::new()
         .route("/healthz", get(healthz))
@@ -187,7 +191,8 @@ pub fn state(
             checkin_rate: Arc::new(AtomicU64::new(0)),
             fleet: Arc::new(fleet::FleetCache::default()),
             clock,
-            messages: Arc::default(),
+            mailbox: Arc::default(),
+            stopping: Arc::new(tokio::sync::watch::Sender::new(false)),
             kb: Arc::new(kb_index::KbIndex::new().expect("an in-memory search index")),
             throttle,
             hasher: hashing::HashPool::for_this_machine(),
@@ -228,13 +233,17 @@ pub async fn serve_with_clock(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (state, writers) = state(store, config, clock);
-    announce::load_waiting(&state).await?;
-    helpdesk::load_unsent(&state).await?;
+    mailbox::reload(&state).await?;
     kb::open(&state).await?;
     if !state.config.notify.mail_configured() {
         tracing::info!("e-mail is off (notify.smtp_host is empty): no mail to people is queued");
     }
     let mut tasks = tasks::start(&state);
+    let stopping = state.stopping.clone();
+    let shutdown = async move {
+        shutdown.await;
+        stopping.send_replace(true);
+    };
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let tls = &state.config.tls;
     let result = if tls.enabled() {

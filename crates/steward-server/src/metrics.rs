@@ -46,6 +46,10 @@ pub struct Metrics {
     pub deliveries: Family<ResultLabel, Counter>,
     pub notifications_queued: Counter,
     pub leases: Family<JobLabel, Gauge>,
+    /// Mailbox items handed out through the push channel.
+    pub pushed: Counter,
+    /// Push connections held open now.
+    pub waiting_agents: Gauge,
 }
 
 impl Metrics {
@@ -65,6 +69,18 @@ impl Metrics {
         let deliveries = Family::<ResultLabel, Counter>::default();
         let notifications_queued = Counter::default();
         let leases = Family::<JobLabel, Gauge>::default();
+        let pushed = Counter::default();
+        let waiting_agents = Gauge::default();
+        registry.register(
+            "pushed_actions",
+            "Mailbox items (help-desk requests, announcements) handed out through the push channel",
+            pushed.clone(),
+        );
+        registry.register(
+            "waiting_agents",
+            "Agents holding a push connection to this server now",
+            waiting_agents.clone(),
+        );
         registry.register(
             "lease_held",
             "1 for each singleton job this server runs now (it holds the job's lease), else 0",
@@ -135,6 +151,8 @@ impl Metrics {
             deliveries,
             notifications_queued,
             leases,
+            pushed,
+            waiting_agents,
         }
     }
 

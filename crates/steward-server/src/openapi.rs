@@ -446,6 +446,26 @@ fn outside_the_table(paths: PathsBuilder, schemas: &mut Schemas) -> PathsBuilder
         schema_of::<CheckinResponse>(schemas),
         true,
     );
+    let mut wait = agent(
+        "agent_wait",
+        "Push channel: held open until something waits in the device's mailbox (a help-desk request, an announcement), answered at once with it, or empty when `secs` run out",
+        schema_of::<CheckinRequest>(schemas),
+        schema_of::<steward_proto::WaitResponse>(schemas),
+        true,
+    );
+    wait.request_body = None;
+    wait.parameters = Some(vec![ParameterBuilder::new()
+        .name("secs")
+        .parameter_in(ParameterIn::Query)
+        .required(utoipa::openapi::Required::False)
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0))
+                .maximum(Some(u32::MAX))
+                .build(),
+        ))
+        .build()]);
     let plain = |id: &str, summary: &str, ok: utoipa::openapi::Response| {
         OperationBuilder::new()
             .operation_id(Some(id))
@@ -477,6 +497,7 @@ fn outside_the_table(paths: PathsBuilder, schemas: &mut Schemas) -> PathsBuilder
     let mut paths = paths.build();
     paths.add_path_operation("/agent/v1/enroll", vec![HttpMethod::Post], enroll);
     paths.add_path_operation("/agent/v1/checkin", vec![HttpMethod::Post], checkin);
+    paths.add_path_operation("/agent/v1/wait", vec![HttpMethod::Get], wait);
     paths.add_path_operation("/healthz", vec![HttpMethod::Get], healthz);
     paths.add_path_operation("/readyz", vec![HttpMethod::Get], readyz);
     paths.add_path_operation("/metrics", vec![HttpMethod::Get], metrics);
@@ -832,6 +853,7 @@ mod tests {
             "/metrics",
             "/agent/v1/enroll",
             "/agent/v1/checkin",
+            "/agent/v1/wait",
         ] {
             assert!(paths.contains_key(p), "{p}");
         }

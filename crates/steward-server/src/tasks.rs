@@ -2,8 +2,9 @@
 //!
 //! Two kinds:
 //! - **Per replica** (every server runs its own): housekeeping of this process (the check-in
-//!   rate it measures, SQLite checkpoints), the follower of shared configuration and the
-//!   search index refresher (changes made through other servers), and with HTTPS the
+//!   rate it measures, SQLite checkpoints), the follower of shared configuration and of the
+//!   device mailbox, the search index refresher (changes made through other servers), the
+//!   listener for other servers' wake-ups (`steward_store::wake`), and with HTTPS the
 //!   certificate reloader and the plain-HTTP redirect listener ([`start_tls`]: this
 //!   process's own files and port, so every server keeps its own).
 //! - **Singleton** (one server at a time among all that share the database): the fleet
@@ -36,6 +37,7 @@ pub fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         tokio::spawn(housekeeping(state.clone())),
         tokio::spawn(crate::kb::refresher(state.clone())),
         tokio::spawn(follow_shared(state.clone())),
+        tokio::spawn(listen(state.clone())),
         singleton(state, sweeper, crate::fleet::sweeper),
         singleton(state, notifier, crate::notify::notifier),
         singleton(state, deliverer, crate::notify::deliverer),
@@ -131,25 +133,42 @@ pub async fn housekeeping(state: AppState) {
     }
 }
 
-/// How often each server compares the configuration it holds with the database's versions.
+/// How often each server compares the configuration it holds with the database's versions
+/// (besides at once when another server's wake-up arrives).
 pub const FOLLOW_EVERY: Duration = Duration::from_millis(500);
 
-/// Reloads policies, alert rules, channels and silences changed through another server
-/// (see `steward_store::shared`).
+/// Reloads policies, alert rules, channels and silences changed through another server (see
+/// `steward_store::shared`), and this server's mailbox hint when the mailbox changed (and
+/// every [`crate::mailbox::RELOAD_EVERY`] in any case).
 async fn follow_shared(state: AppState) {
+    let signals = state.store.signals();
     let mut tick = tokio::time::interval(FOLLOW_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut mailbox_loaded = tokio::time::Instant::now();
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = signals.follow.notified() => {}
+        }
+        let mut reload_mailbox = mailbox_loaded.elapsed() >= crate::mailbox::RELOAD_EVERY;
         match state.store.follow_shared().await {
             Ok(kinds) if !kinds.is_empty() => {
-                tracing::debug!(
-                    ?kinds,
-                    "configuration changed through another server reloaded"
-                );
+                tracing::debug!(?kinds, "changes made through another server followed");
+                reload_mailbox |= kinds.contains(&steward_store::shared::Kind::Mailbox);
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "shared configuration not compared"),
         }
+        if reload_mailbox {
+            match crate::mailbox::reload(&state).await {
+                Ok(()) => mailbox_loaded = tokio::time::Instant::now(),
+                Err(e) => tracing::warn!(error = %e, "mailbox not reloaded"),
+            }
+        }
     }
+}
+
+/// Other servers' wake-ups (PostgreSQL `LISTEN`; nothing to do on SQLite).
+async fn listen(state: AppState) {
+    state.store.listen().await;
 }

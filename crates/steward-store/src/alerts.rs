@@ -572,7 +572,7 @@ impl Store {
         audit::insert(&mut tx, &rec).await?;
         tx.commit().await?;
         if action == AlertAction::Resolve {
-            self.signals.notifier.notify_one();
+            self.wake(crate::wake::Topic::Alerts);
         }
         Ok(())
     }

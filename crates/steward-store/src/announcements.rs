@@ -152,6 +152,7 @@ impl Store {
             serde_json::json!({"title": a.title(a.default_language), "devices": targets.len()}),
         );
         audit::insert(&mut tx, &rec).await?;
+        crate::shared::bump(&mut tx, crate::shared::Kind::Mailbox).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -176,6 +177,30 @@ impl Store {
                 ))
             })
             .collect()
+    }
+
+    /// Claims an announcement for the answer being sent to a device: `true` unless the device
+    /// confirmed it already or another answer offered it less than `lapse_ms` ago (an offer
+    /// whose answer was lost is made again after that).
+    pub async fn claim_announcement(
+        &self,
+        announcement_id: &str,
+        device_id: &str,
+        now: i64,
+        lapse_ms: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE announcement_targets SET offered_at = $1 \
+             WHERE announcement_id = $2 AND device_id = $3 AND delivered_at IS NULL \
+             AND (offered_at IS NULL OR offered_at <= $4)",
+        )
+        .bind(now)
+        .bind(announcement_id)
+        .bind(device_id)
+        .bind(now - lapse_ms)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// The agent received (and, with `read`, showed) an announcement.

@@ -467,7 +467,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        self.signals.deliverer.notify_one();
+        self.wake(crate::wake::Topic::Outbox);
         Ok(mails.len())
     }
 

@@ -420,6 +420,7 @@ impl Store {
         let mut rec = AuditRecord::change(actor, now, "device.request", "device", &r.device_id);
         rec.after = Some(serde_json::json!({"request": r.id, "kind": r.kind}));
         audit::insert(&mut tx, &rec).await?;
+        crate::shared::bump(&mut tx, crate::shared::Kind::Mailbox).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -434,13 +435,20 @@ impl Store {
             .collect()
     }
 
-    pub async fn mark_request_sent(&self, id: &str, now: i64) -> Result<()> {
-        sqlx::query("UPDATE device_requests SET sent_at = $1 WHERE id = $2 AND sent_at IS NULL")
-            .bind(now)
-            .bind(id)
-            .execute(&self.write)
-            .await?;
-        Ok(())
+    /// Claims a request for the answer being sent to its device: `true` for the one server
+    /// and answer that gets it (a conditional update), `false` when it was handed out before
+    /// (by this server or another), answered, or is not this device's.
+    pub async fn claim_request(&self, id: &str, device_id: &str, now: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE device_requests SET sent_at = $1 \
+             WHERE id = $2 AND device_id = $3 AND sent_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .bind(device_id)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Records a device's answer to one of its requests (once; `false` when there is no such

@@ -24,6 +24,7 @@ pub mod shared;
 pub mod tokens;
 pub mod training;
 pub mod users;
+pub mod wake;
 pub mod writer;
 
 use std::path::Path;
@@ -121,6 +122,10 @@ pub struct Store {
     /// PostgreSQL connections that last tried for a lease held elsewhere, kept for the next
     /// try (a new connection every try would cost the database a process start each time).
     lease_seekers: Arc<std::sync::Mutex<Vec<(String, sqlx::AnyConnection)>>>,
+    /// The version of the device mailbox last followed (see [`shared::Kind::Mailbox`]).
+    mailbox_version: Arc<AtomicI64>,
+    /// The PostgreSQL URL, for the connection that listens for other servers' wake-ups.
+    url: Option<Arc<str>>,
 }
 
 /// Held while a process sets the database up (migrations, first-run data), so two processes
@@ -263,6 +268,8 @@ impl Store {
                     signals: Arc::default(),
                     sqlite_path: sqlite_path.clone(),
                     lease_seekers: Arc::default(),
+                    mailbox_version: Arc::new(AtomicI64::new(-1)),
+                    url: None,
                 }
             }
             Backend::Postgres => {
@@ -287,6 +294,8 @@ impl Store {
                     signals: Arc::default(),
                     sqlite_path: None,
                     lease_seekers: Arc::default(),
+                    mailbox_version: Arc::new(AtomicI64::new(-1)),
+                    url: Some(Arc::from(url)),
                 }
             }
         };

@@ -30,6 +30,10 @@ pub struct Signals {
     pub notifier: tokio::sync::Notify,
     /// The outbox got rows.
     pub deliverer: tokio::sync::Notify,
+    /// Shared configuration or the device mailbox changed through another server.
+    pub follow: tokio::sync::Notify,
+    /// A wake-up of each [`crate::wake::Topic`] is on its way to the other servers.
+    pub(crate) sending: [AtomicBool; 3],
 }
 
 /// Whether one transaction changed alerts: the notifier is woken after that transaction
@@ -330,7 +334,7 @@ impl Store {
     /// Wakes the notifier when the transaction just committed changed alerts.
     pub(crate) fn alerts_committed(&self, changed: &AlertsChanged) {
         if changed.0.swap(false, Ordering::Relaxed) {
-            self.signals.notifier.notify_one();
+            self.wake(crate::wake::Topic::Alerts);
         }
     }
 
@@ -494,7 +498,7 @@ impl Store {
         crate::shared::bump(&mut tx, crate::shared::Kind::Silences).await?;
         tx.commit().await?;
         self.reload_silences().await?;
-        self.signals.notifier.notify_one();
+        self.wake(crate::wake::Topic::Alerts);
         Ok(())
     }
 
@@ -530,7 +534,7 @@ impl Store {
         crate::shared::bump(&mut tx, crate::shared::Kind::Silences).await?;
         tx.commit().await?;
         self.reload_silences().await?;
-        self.signals.notifier.notify_one();
+        self.wake(crate::wake::Topic::Alerts);
         Ok(Silence {
             ends_at: end,
             ..before
@@ -704,7 +708,7 @@ impl Store {
             out.next_due = earliest(out.next_due, t);
         }
         if out.queued > 0 {
-            self.signals.deliverer.notify_one();
+            self.wake(crate::wake::Topic::Outbox);
         }
         Ok(out)
     }

@@ -23,14 +23,18 @@ pub enum Kind {
     AlertRules,
     Channels,
     Silences,
+    /// What waits for devices (help-desk requests, announcements): each server keeps the
+    /// hint of who has mail, and reloads it when this version moves.
+    Mailbox,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 4] = [
+    pub const ALL: [Kind; 5] = [
         Kind::Policies,
         Kind::AlertRules,
         Kind::Channels,
         Kind::Silences,
+        Kind::Mailbox,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +43,7 @@ impl Kind {
             Kind::AlertRules => "alert_rules",
             Kind::Channels => "channels",
             Kind::Silences => "silences",
+            Kind::Mailbox => "mailbox",
         }
     }
 }
@@ -87,7 +92,7 @@ pub(crate) async fn bump(tx: &mut sqlx::Transaction<'static, sqlx::Any>, kind: K
         .bind(kind.as_str())
         .execute(&mut **tx)
         .await?;
-    Ok(())
+    crate::wake::on_commit(tx, crate::wake::Topic::Config).await
 }
 
 impl Store {
@@ -109,11 +114,18 @@ impl Store {
             Kind::AlertRules => self.alert_rules.version(),
             Kind::Channels => self.channels.version(),
             Kind::Silences => self.silences.version(),
+            Kind::Mailbox => self.mailbox_version.load(Ordering::Acquire),
         }
     }
 
-    async fn reload(&self, kind: Kind) -> Result<()> {
+    async fn reload(&self, kind: Kind, stored: i64) -> Result<()> {
         match kind {
+            // The server reloads its hint (it is not the store's); the version is taken
+            // before it reads the rows.
+            Kind::Mailbox => {
+                self.mailbox_version.store(stored, Ordering::Release);
+                Ok(())
+            }
             Kind::Policies => self.reload_policies().await,
             Kind::AlertRules => self.reload_alert_rules().await,
             Kind::Channels => self.reload_channels().await,
@@ -136,13 +148,16 @@ impl Store {
                 .transpose()?
                 .unwrap_or(0);
             if stored != self.held_version(kind) {
-                self.reload(kind).await?;
+                self.reload(kind, stored).await?;
                 reloaded.push(kind);
             }
         }
         // What the notifier decides with changed here: it looks again (when this server
         // runs it).
-        if reloaded.iter().any(|k| *k != Kind::Policies) {
+        if reloaded
+            .iter()
+            .any(|k| matches!(k, Kind::AlertRules | Kind::Channels | Kind::Silences))
+        {
             self.signals.notifier.notify_one();
         }
         Ok(reloaded)

@@ -37,6 +37,10 @@ pub struct CheckinWrite {
     /// The full inventory and its hash, when the device sent it.
     pub inventory: Option<(Map<String, Value>, String)>,
     pub state_hash: String,
+    /// The hash of the secret the device presented: the write applies only if it is still
+    /// the device's secret (another server may have promoted a rotated one since this one
+    /// cached the device).
+    pub secret_hash: String,
 }
 
 #[derive(Debug, Clone)]
@@ -65,12 +69,13 @@ pub struct AttemptRecord {
 #[derive(Debug, Clone)]
 pub enum WriteOp {
     /// An unchanged device: only `last_seen_at` and `seq` move, and only if the stored state
-    /// hash still matches and the sequence number is newer.
+    /// hash and the presented secret's hash still match and the sequence number is newer.
     Touch {
         device_id: String,
         seq: i64,
         at: i64,
         state_hash: String,
+        secret_hash: String,
     },
     Checkin(Box<CheckinWrite>),
     Enroll(Box<EnrollWrite>),
@@ -85,6 +90,8 @@ pub enum WriteOp {
     /// The device used its new secret: it becomes the only one, and the rotation is done.
     PromoteSecret {
         device_id: String,
+        /// The hash of the secret the device used: promoted only if it is the one waiting.
+        hash: String,
         at: i64,
     },
 }
@@ -114,6 +121,7 @@ pub enum WriteOutcome {
     Stale,
     /// A touch found a different stored state: the caller must send the full check-in.
     StateMismatch,
+    /// No such device, or the secret presented is no longer its secret.
     UnknownDevice,
     Retired,
     Enrolled,
@@ -270,8 +278,8 @@ fn device_counts<'a>(ops: &[&'a WriteOp]) -> std::collections::HashMap<&'a str, 
 /// History rows per insert statement (4 parameters each).
 const EVENT_CHUNK: usize = crate::STATEMENT_PARAMS / 4;
 
-/// Rows per bulk statement (4 parameters each).
-const TOUCH_CHUNK: usize = crate::STATEMENT_PARAMS / 4;
+/// Rows per bulk statement (5 parameters each).
+const TOUCH_CHUNK: usize = crate::STATEMENT_PARAMS / 5;
 
 /// Applies, in one statement per chunk, the touches of devices that appear only once in the
 /// batch (repeats keep their order and go through [`apply_one`]). Touches that did not
@@ -297,8 +305,9 @@ async fn bulk_touch(
              recheck_at = CASE WHEN devices.checkin_sensitive = 1 THEN v.column2 \
              ELSE devices.recheck_at END FROM (VALUES {}) AS v \
              WHERE devices.id = v.column1 AND devices.seq < v.column3 \
-             AND devices.state_hash = v.column4 AND devices.retired_at IS NULL RETURNING devices.id",
-            values_placeholders(chunk.len(), 4)
+             AND devices.state_hash = v.column4 AND devices.secret_hash = v.column5 \
+             AND devices.retired_at IS NULL RETURNING devices.id",
+            values_placeholders(chunk.len(), 5)
         );
         let mut q = sqlx::query(&sql);
         for &i in chunk {
@@ -307,13 +316,15 @@ async fn bulk_touch(
                 seq,
                 at,
                 state_hash,
+                secret_hash,
             } = ops[i]
             {
                 q = q
                     .bind(device_id.as_str())
                     .bind(*at)
                     .bind(*seq)
-                    .bind(state_hash.as_str());
+                    .bind(state_hash.as_str())
+                    .bind(secret_hash.as_str());
             }
         }
         let updated: std::collections::HashSet<String> = q
@@ -323,13 +334,19 @@ async fn bulk_touch(
             .map(|r| r.try_get::<String, _>(0))
             .collect::<std::result::Result<_, _>>()?;
         for &i in chunk {
-            if let WriteOp::Touch { device_id, seq, .. } = ops[i] {
+            if let WriteOp::Touch {
+                device_id,
+                seq,
+                secret_hash,
+                ..
+            } = ops[i]
+            {
                 out[i] = Some(if updated.contains(device_id) {
                     WriteOutcome::Applied {
                         inventory_hash: String::new(),
                     }
                 } else {
-                    touch_miss(tx, device_id, *seq).await?
+                    touch_miss(tx, device_id, *seq, secret_hash).await?
                 });
             }
         }
@@ -348,7 +365,8 @@ async fn apply_one(
             seq,
             at,
             state_hash,
-        } => touch(tx, device_id, *seq, *at, state_hash).await,
+            secret_hash,
+        } => touch(tx, device_id, *seq, *at, state_hash, secret_hash).await,
         WriteOp::Checkin(c) => checkin(tx, c, ev).await,
         WriteOp::Enroll(e) => enroll(tx, e).await,
         WriteOp::RecordAttempt(a) => {
@@ -370,12 +388,17 @@ async fn apply_one(
             .await?;
             Ok(WriteOutcome::Recorded)
         }
-        WriteOp::PromoteSecret { device_id, at } => {
+        WriteOp::PromoteSecret {
+            device_id,
+            hash,
+            at,
+        } => {
             let done = sqlx::query(
                 "UPDATE devices SET secret_hash = next_secret_hash, next_secret_hash = NULL, \
-                 rotate_requested_at = NULL WHERE id = $1 AND next_secret_hash IS NOT NULL",
+                 rotate_requested_at = NULL WHERE id = $1 AND next_secret_hash = $2",
             )
             .bind(device_id)
+            .bind(hash)
             .execute(&mut **tx)
             .await?;
             if done.rows_affected() == 1 {
@@ -393,16 +416,19 @@ async fn touch(
     seq: i64,
     at: i64,
     state_hash: &str,
+    secret_hash: &str,
 ) -> Result<WriteOutcome> {
     let done = sqlx::query(
         "UPDATE devices SET last_seen_at = $1, seq = $2, \
          recheck_at = CASE WHEN checkin_sensitive = 1 THEN $1 ELSE recheck_at END \
-         WHERE id = $3 AND seq < $2 AND state_hash = $4 AND retired_at IS NULL",
+         WHERE id = $3 AND seq < $2 AND state_hash = $4 AND secret_hash = $5 \
+         AND retired_at IS NULL",
     )
     .bind(at)
     .bind(seq)
     .bind(device_id)
     .bind(state_hash)
+    .bind(secret_hash)
     .execute(&mut **tx)
     .await?;
     if done.rows_affected() == 1 {
@@ -410,22 +436,27 @@ async fn touch(
             inventory_hash: String::new(),
         });
     }
-    touch_miss(tx, device_id, seq).await
+    touch_miss(tx, device_id, seq, secret_hash).await
 }
 
-/// Why a touch did not apply: unknown, retired, stale, or its state changed.
+/// Why a touch did not apply: unknown (or no longer this secret), retired, stale, or its
+/// state changed.
 async fn touch_miss(
     tx: &mut Transaction<'_, Any>,
     device_id: &str,
     seq: i64,
+    secret_hash: &str,
 ) -> Result<WriteOutcome> {
-    let row = sqlx::query("SELECT seq, retired_at FROM devices WHERE id = $1")
+    let row = sqlx::query("SELECT seq, retired_at, secret_hash FROM devices WHERE id = $1")
         .bind(device_id)
         .fetch_optional(&mut **tx)
         .await?;
     Ok(match row {
         None => WriteOutcome::UnknownDevice,
         Some(r) if r.try_get::<Option<i64>, _>("retired_at")?.is_some() => WriteOutcome::Retired,
+        Some(r) if r.try_get::<String, _>("secret_hash")? != secret_hash => {
+            WriteOutcome::UnknownDevice
+        }
         Some(r) if r.try_get::<i64, _>("seq")? >= seq => WriteOutcome::Stale,
         Some(_) => WriteOutcome::StateMismatch,
     })
@@ -442,6 +473,7 @@ pub(crate) struct Evaluators {
 struct Stored {
     seq: i64,
     retired: bool,
+    secret_hash: String,
     observed: Observed,
     platform: String,
     group: Option<String>,
@@ -453,13 +485,14 @@ struct Stored {
 
 const STORED_COLS: &str = "id, name, os_name, os_version, seq, protection, compliance, \
                            inventory_hash, retired_at, platform, device_group, compliance_state, \
-                           health_state, failing_since, firing_rules";
+                           health_state, failing_since, firing_rules, secret_hash";
 
 fn stored(row: &sqlx::any::AnyRow) -> Result<Stored> {
     let json = |col: &str| -> Result<Option<String>> { Ok(row.try_get(col)?) };
     Ok(Stored {
         seq: row.try_get("seq")?,
         retired: row.try_get::<Option<i64>, _>("retired_at")?.is_some(),
+        secret_hash: row.try_get("secret_hash")?,
         observed: Observed {
             name: row.try_get("name")?,
             os_name: row.try_get("os_name")?,
@@ -561,6 +594,9 @@ async fn apply_checkin(
     };
     if old.retired {
         return Ok(WriteOutcome::Retired);
+    }
+    if old.secret_hash != c.secret_hash {
+        return Ok(WriteOutcome::UnknownDevice);
     }
     if old.seq >= c.seq {
         return Ok(WriteOutcome::Stale);

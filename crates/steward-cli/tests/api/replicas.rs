@@ -93,15 +93,16 @@ async fn each_singleton_job_runs_on_one_replica_and_moves_when_it_dies() {
 }
 
 #[tokio::test]
-async fn a_secret_rotated_through_one_replica_works_through_another() {
+async fn credentials_hold_on_every_replica_rotation_promotion_and_retirement() {
     let db = TestDb::new().await;
     let enroll_token = cli(&db, &["enroll-token", "create"]);
     let admin = cli(&db, &["token", "create", "--role", "admin"]);
-    let (pa, pb) = (free_port(), free_port());
-    let _a = start(&db, pa).await;
-    let _b = start(&db, pb).await;
-    let a = steward_agent::Client::new(&format!("http://127.0.0.1:{pa}"));
-    let b = steward_agent::Client::new(&format!("http://127.0.0.1:{pb}"));
+    let ports = [free_port(), free_port(), free_port()];
+    let mut servers = Vec::new();
+    for port in ports {
+        servers.push(start(&db, port).await);
+    }
+    let [a, b, c] = ports.map(|p| steward_agent::Client::new(&format!("http://127.0.0.1:{p}")));
     let r = a
         .enroll(&enroll_request(
             &enroll_token,
@@ -111,22 +112,16 @@ async fn a_secret_rotated_through_one_replica_works_through_another() {
         .await
         .expect("enroll");
     let (id, old) = (r.device_id, r.device_secret);
-    // Both replicas have seen (and cached) the device with its first secret.
-    assert!(
-        a.checkin(&id, &old, &checkin(1, "spread"))
-            .await
-            .expect("1")
-            .applied
-    );
-    assert!(
-        b.checkin(&id, &old, &checkin(2, "spread"))
-            .await
-            .expect("2")
-            .applied
-    );
-    let r = reqwest::Client::new()
+    // Every replica has seen (and cached) the device with its first secret.
+    for (seq, replica) in [(1, &a), (2, &b), (3, &c)] {
+        let r = replica.checkin(&id, &old, &checkin(seq, "spread")).await;
+        assert!(r.expect("first secret").applied, "check-in {seq}");
+    }
+    let http = reqwest::Client::new();
+    let r = http
         .post(format!(
-            "http://127.0.0.1:{pa}/api/v1/devices/{id}/rotate-secret"
+            "http://127.0.0.1:{}/api/v1/devices/{id}/rotate-secret",
+            ports[0]
         ))
         .bearer_auth(&admin)
         .json(&serde_json::json!({}))
@@ -135,30 +130,154 @@ async fn a_secret_rotated_through_one_replica_works_through_another() {
         .expect("rotate");
     assert_eq!(r.status(), 202);
     let new = a
-        .checkin(&id, &old, &checkin(3, "spread"))
+        .checkin(&id, &old, &checkin(4, "spread"))
         .await
-        .expect("3")
+        .expect("4")
         .new_secret
         .expect("offered by the replica that rotated");
-    // The device's next check-in reaches the other replica, with the new secret.
+    // The device's next check-in reaches another replica, with the new secret: it becomes
+    // the only one.
     let r = b
-        .checkin(&id, &new, &checkin(4, "spread"))
+        .checkin(&id, &new, &checkin(5, "spread"))
         .await
-        .expect("the new secret works through the other replica");
+        .expect("the new secret works through another replica");
     assert!(r.applied && r.new_secret.is_none());
-    assert!(
-        a.checkin(&id, &new, &checkin(5, "spread"))
+    for (seq, replica) in [(6, &a), (7, &c)] {
+        let r = replica.checkin(&id, &new, &checkin(seq, "spread")).await;
+        assert!(r.expect("new secret").applied, "check-in {seq}");
+    }
+    // The old secret is refused everywhere: also by replica C, whose cache held it, for a
+    // new snapshot and for one sent again.
+    for (name, replica) in [("a", &a), ("b", &b), ("c", &c)] {
+        for seq in [8, 2] {
+            let e = replica
+                .checkin(&id, &old, &checkin(seq, "spread"))
+                .await
+                .expect_err("old secret");
+            assert_eq!(e.code(), Some("unauthorized"), "replica {name}, seq {seq}");
+        }
+    }
+    // Retired through one replica: refused by every one, though each had it cached.
+    let r = http
+        .post(format!(
+            "http://127.0.0.1:{}/api/v1/devices/{id}/retire",
+            ports[1]
+        ))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .expect("retire");
+    assert!(r.status().is_success(), "{}", r.status());
+    for (name, replica) in [("a", &a), ("b", &b), ("c", &c)] {
+        let e = replica
+            .checkin(&id, &new, &checkin(9, "spread"))
             .await
-            .expect("5")
+            .expect_err("retired");
+        assert_eq!(e.code(), Some("device_retired"), "replica {name}");
+        let e = replica.wait(&id, &new, 1).await.expect_err("retired");
+        assert_eq!(e.code(), Some("device_retired"), "replica {name}, push");
+    }
+}
+
+#[tokio::test]
+async fn a_request_made_through_one_replica_reaches_a_device_waiting_on_another_once() {
+    let db = TestDb::new().await;
+    let enroll_token = cli(&db, &["enroll-token", "create"]);
+    let admin = cli(&db, &["token", "create", "--role", "admin"]);
+    let ports = [free_port(), free_port(), free_port()];
+    let mut servers = Vec::new();
+    for port in ports {
+        servers.push(start(&db, port).await);
+    }
+    let [a, b, c] = ports.map(|p| steward_agent::Client::new(&format!("http://127.0.0.1:{p}")));
+    let r = a
+        .enroll(&enroll_request(
+            &enroll_token,
+            "desk",
+            steward_proto::Platform::Linux,
+        ))
+        .await
+        .expect("enroll");
+    let (id, secret) = (r.device_id, r.device_secret);
+    assert!(
+        c.checkin(&id, &secret, &checkin(1, "desk"))
+            .await
+            .expect("1")
             .applied
     );
-    for (name, replica) in [("a", &a), ("b", &b)] {
-        let e = replica
-            .checkin(&id, &old, &checkin(6, "spread"))
-            .await
-            .expect_err("old secret");
-        assert_eq!(e.code(), Some("unauthorized"), "replica {name}");
+    // The device waits on replica B, and (a second connection) on replica C.
+    let wait_on = |replica: &steward_agent::Client| {
+        let (replica, id, secret) = (replica.clone(), id.clone(), secret.clone());
+        tokio::spawn(async move {
+            let r = replica.wait(&id, &secret, 4).await;
+            (r, Instant::now())
+        })
+    };
+    let (on_b, on_c) = (wait_on(&b), wait_on(&c));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let http = reqwest::Client::new();
+    let asked = Instant::now();
+    let r = http
+        .post(format!(
+            "http://127.0.0.1:{}/api/v1/devices/{id}/requests",
+            ports[0]
+        ))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"kind": "full_scan"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 201);
+    let request: serde_json::Value = r.json().await.expect("json");
+    let mut answers = Vec::new();
+    for task in [on_b, on_c] {
+        let (r, at) = task.await.expect("task");
+        answers.push((r.expect("wait"), at));
     }
+    // Exactly one connection got it, within a second of the request (not with the next
+    // check-in); the other's wait ran out empty.
+    let got: Vec<_> = answers
+        .iter()
+        .filter(|(r, _)| !r.actions.is_empty())
+        .collect();
+    assert_eq!(got.len(), 1, "{answers:?}");
+    let (got, at) = got[0];
+    let took = at.duration_since(asked);
+    assert!(took < Duration::from_secs(1), "pushed after {took:?}");
+    assert_eq!(got.actions.len(), 1, "{got:?}");
+    assert_eq!(got.actions[0].kind, "full_scan");
+    assert_eq!(
+        got.actions[0].id,
+        format!("request:{}", request["id"].as_str().expect("id"))
+    );
+    // Check-ins through every replica get nothing more.
+    for (seq, replica) in [(2, &a), (3, &b), (4, &c)] {
+        let r = replica
+            .checkin(&id, &secret, &checkin(seq, "desk"))
+            .await
+            .expect("check-in");
+        assert!(r.actions.is_empty(), "check-in {seq}: {:?}", r.actions);
+    }
+    let list = get_json(
+        &http,
+        ports[2],
+        &format!("/api/v1/devices/{id}/requests"),
+        &admin,
+    )
+    .await;
+    assert!(list["items"][0]["sent_at"].is_string(), "{list}");
+    // After a restart of every replica it is not handed out again.
+    drop(servers);
+    let mut servers = Vec::new();
+    for port in ports {
+        servers.push(start(&db, port).await);
+    }
+    let r = b
+        .wait(&id, &secret, 1)
+        .await
+        .expect("wait after the restart");
+    assert!(r.actions.is_empty(), "{r:?}");
 }
 
 /// `GET path` on the replica at `port` with `token`, as JSON.
