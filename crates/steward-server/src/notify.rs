@@ -31,9 +31,12 @@ use crate::error::ApiError;
 use crate::paging::{Order, Pages, Paging};
 use crate::AppState;
 
-/// How long the tasks sleep at most when nothing wakes them (another server instance may
-/// have changed something).
+/// How long the tasks sleep at most on the server's clock when nothing wakes them (besides
+/// `Store::look_every` in real time, for changes made by other servers).
 const IDLE_MS: i64 = 30_000;
+
+/// A delivery attempt is claimed for its timeout and this much more.
+const CLAIM_MARGIN_MS: i64 = 5_000;
 
 /// Decides notifications whenever alerts change or something held falls due.
 pub async fn notifier(state: AppState) {
@@ -54,6 +57,7 @@ pub async fn notifier(state: AppState) {
         tokio::select! {
             _ = signals.notifier.notified() => {}
             _ = state.clock.sleep_until(wake_at) => {}
+            _ = tokio::time::sleep(state.store.look_every()) => {}
         }
     }
 }
@@ -87,6 +91,7 @@ pub async fn deliverer(state: AppState) {
         tokio::select! {
             _ = signals.deliverer.notified() => {}
             _ = state.clock.sleep_until(wake_at) => {}
+            _ = tokio::time::sleep(state.store.look_every()) => {}
         }
     }
 }
@@ -119,6 +124,18 @@ async fn deliver_channel(state: &AppState, list: Vec<Delivery>) {
             }),
             None => state.store.channel(&d.channel_id),
         };
+        // Claimed for this attempt; another sender holding it (servers overlapping at a
+        // lease's hand-over) keeps the channel: its order stays.
+        let now = state.clock.now_ms();
+        let hold = i64::from(cfg.timeout_secs) * 1000 + CLAIM_MARGIN_MS;
+        match state.store.claim_delivery(&d, now, now + hold).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "notification not claimed");
+                return;
+            }
+        }
         let result = match channel {
             Ok(c) => send(state, &c, &d.id, &r).await,
             Err(_) => Err("channel deleted".to_string()),

@@ -127,6 +127,7 @@ struct Group {
     /// The device, when the rule groups by device.
     subject: Option<String>,
     last_sent_at: i64,
+    repeat_at: Option<i64>,
 }
 
 fn group_row(r: &sqlx::any::AnyRow) -> Result<Group> {
@@ -135,6 +136,7 @@ fn group_row(r: &sqlx::any::AnyRow) -> Result<Group> {
         rule_id: r.try_get("rule_id")?,
         subject: r.try_get("subject")?,
         last_sent_at: r.try_get("last_sent_at")?,
+        repeat_at: r.try_get("repeat_at")?,
     })
 }
 
@@ -298,7 +300,8 @@ async fn update_ids(
     value: Option<i64>,
     ids: &[&str],
     tail: &str,
-) -> Result<()> {
+) -> Result<u64> {
+    let mut changed = 0;
     for chunk in ids.chunks(CHUNK) {
         let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!("{sql_head} WHERE id IN ({}){tail}", list.join(", "));
@@ -306,9 +309,9 @@ async fn update_ids(
         for id in chunk {
             q = q.bind(*id);
         }
-        q.execute(&mut **tx).await?;
+        changed += q.execute(&mut **tx).await?.rows_affected();
     }
-    Ok(())
+    Ok(changed)
 }
 
 /// Moves the next attempt of a channel's pending notifications to `at`: those due later
@@ -636,23 +639,31 @@ impl Store {
                 .map(|p| p.alert.id.as_str())
                 .chain(dropped.iter().copied())
                 .collect();
-            // Marked only while in the state read, so a change meanwhile stays pending.
-            update_ids(
+            // Marked only while in the state read and still pending (compare and set): when
+            // a change came meanwhile, or another notifier decided these first (two
+            // servers overlapping a moment at a lease's hand-over), nothing is decided here
+            // and the next pass looks again.
+            let marked = update_ids(
                 &mut tx,
                 "UPDATE alerts SET notify_at = $1, notified = 'firing'",
                 None,
                 &firing,
-                " AND state <> 'resolved'",
+                " AND state <> 'resolved' AND notify_at IS NOT NULL",
             )
-            .await?;
-            update_ids(
-                &mut tx,
-                "UPDATE alerts SET notify_at = $1, notified = 'resolved'",
-                None,
-                &resolved,
-                " AND state = 'resolved'",
-            )
-            .await?;
+            .await?
+                + update_ids(
+                    &mut tx,
+                    "UPDATE alerts SET notify_at = $1, notified = 'resolved'",
+                    None,
+                    &resolved,
+                    " AND state = 'resolved' AND notify_at IS NOT NULL",
+                )
+                .await?;
+            if marked != (firing.len() + resolved.len()) as u64 {
+                tx.rollback().await?;
+                out.next_due = earliest(out.next_due, Some(now));
+                continue;
+            }
             if !send.is_empty() {
                 let n = Notification {
                     kind: NotificationKind::Change,
@@ -802,11 +813,20 @@ impl Store {
                     next = Some(now + i64::from(rule.notify.repeat_interval_secs) * 1000);
                 }
             }
-            sqlx::query("UPDATE notification_groups SET repeat_at = $1 WHERE group_key = $2")
-                .bind(next)
-                .bind(&g.key)
-                .execute(&mut *tx)
-                .await?;
+            // Compare and set: a repeat another notifier decided first is not decided again.
+            let moved = sqlx::query(
+                "UPDATE notification_groups SET repeat_at = $1 \
+                 WHERE group_key = $2 AND repeat_at = $3",
+            )
+            .bind(next)
+            .bind(&g.key)
+            .bind(g.repeat_at)
+            .execute(&mut *tx)
+            .await?;
+            if moved.rows_affected() != 1 {
+                tx.rollback().await?;
+                continue;
+            }
             tx.commit().await?;
         }
         Ok(queued)
@@ -914,15 +934,22 @@ impl Store {
                 .get(l + 1)
                 .map(|next| i64::from(next.after_minutes - step.after_minutes) * 60_000);
             for (p, at) in list {
-                sqlx::query(
+                // Compare and set on the level read: an escalation another notifier decided
+                // first is not decided again (the whole pass is left to the next look).
+                let moved = sqlx::query(
                     "UPDATE alerts SET escalation_level = $1, escalate_at = $2 \
-                     WHERE id = $3 AND state = 'firing'",
+                     WHERE id = $3 AND state = 'firing' AND escalation_level = $4",
                 )
                 .bind(level + 1)
                 .bind(gap.map(|g| at + g))
                 .bind(&p.alert.id)
+                .bind(level)
                 .execute(&mut *tx)
                 .await?;
+                if moved.rows_affected() != 1 {
+                    tx.rollback().await?;
+                    return Ok(0);
+                }
                 let detail = serde_json::json!({"level": level + 1, "channels": step.channels});
                 crate::alerts::alert_event(
                     &mut tx,
@@ -943,6 +970,7 @@ impl Store {
     pub async fn due_deliveries(&self, now: i64, limit: u32) -> Result<Vec<Delivery>> {
         sqlx::query(&format!(
             "SELECT * FROM outbox WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= $1 \
+             AND (claimed_until IS NULL OR claimed_until <= $1) \
              ORDER BY next_attempt_at, id LIMIT {limit}"
         ))
         .bind(now)
@@ -951,6 +979,22 @@ impl Store {
         .iter()
         .map(delivery_row)
         .collect()
+    }
+
+    /// Claims a notification for one attempt until `until`: `false` when another sender
+    /// holds it (or it is no longer pending). The attempt's outcome ends the claim; a sender
+    /// that died leaves it to lapse.
+    pub async fn claim_delivery(&self, d: &Delivery, now: i64, until: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE outbox SET claimed_until = $1 WHERE id = $2 AND state = 'pending' \
+             AND (claimed_until IS NULL OR claimed_until <= $3)",
+        )
+        .bind(until)
+        .bind(&d.id)
+        .bind(now)
+        .execute(&self.write)
+        .await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// When the next delivery attempt is due.
@@ -966,7 +1010,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE outbox SET state = 'delivered', delivered_at = $1, last_attempt_at = $1, \
-             attempts = attempts + 1, next_attempt_at = NULL WHERE id = $2 AND state = 'pending'",
+             attempts = attempts + 1, next_attempt_at = NULL, claimed_until = NULL \
+             WHERE id = $2 AND state = 'pending'",
         )
         .bind(now)
         .bind(&d.id)
@@ -990,7 +1035,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, last_error = $1, last_attempt_at = $2, \
-             next_attempt_at = $3, state = $4 WHERE id = $5 AND state = 'pending'",
+             next_attempt_at = $3, state = $4, claimed_until = NULL \
+             WHERE id = $5 AND state = 'pending'",
         )
         .bind(&error)
         .bind(now)

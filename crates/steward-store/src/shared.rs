@@ -133,6 +133,31 @@ impl Store {
         }
     }
 
+    /// Before the writer evaluates check-ins: reloads the policies and alert rules if their
+    /// stored versions moved (read in the writer's transaction), so no check-in is evaluated
+    /// against configuration older than the last change committed, wherever it was made.
+    pub(crate) async fn evaluators_current(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    ) -> Result<()> {
+        let rows = sqlx::query(
+            "SELECT kind, version FROM config_versions WHERE kind IN ('policies', 'alert_rules')",
+        )
+        .fetch_all(&mut **tx)
+        .await?;
+        for r in rows {
+            let kind = match r.try_get::<String, _>(0)?.as_str() {
+                "policies" => Kind::Policies,
+                _ => Kind::AlertRules,
+            };
+            let stored: i64 = r.try_get(1)?;
+            if stored != self.held_version(kind) {
+                self.reload(kind, stored).await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Reloads every kind whose stored version differs from the one held; returns the kinds
     /// reloaded.
     pub async fn follow_shared(&self) -> Result<Vec<Kind>> {

@@ -62,6 +62,17 @@ pub(crate) async fn on_commit(
 }
 
 impl Store {
+    /// How often a waiting job looks on its own, whatever woke it or not: on PostgreSQL a
+    /// backstop for a lost `NOTIFY`; on an SQLite file shared by several processes, which
+    /// have no other way to tell each other, the way they hear of each other's changes.
+    pub fn look_every(&self) -> Duration {
+        match (self.backend, &self.sqlite_path) {
+            (Backend::Postgres, _) => Duration::from_secs(10),
+            (Backend::Sqlite, Some(_)) => Duration::from_secs(1),
+            (Backend::Sqlite, None) => Duration::from_secs(30),
+        }
+    }
+
     /// Wakes whoever waits for `topic`, here and on every other server.
     pub(crate) fn wake(&self, topic: Topic) {
         self.wake_here(topic);

@@ -243,6 +243,9 @@ async fn apply_in_tx(store: &Store, ops: &[&WriteOp]) -> Result<Vec<WriteOutcome
     let mut tx = store.begin_write().await?;
     let mut out: Vec<Option<WriteOutcome>> = vec![None; ops.len()];
     let once = device_counts(ops);
+    if ops.iter().any(|op| matches!(op, WriteOp::Checkin(_))) {
+        store.evaluators_current(&mut tx).await?;
+    }
     let ev = Evaluators {
         policies: store.policies(),
         alert_rules: store.alert_rules(),

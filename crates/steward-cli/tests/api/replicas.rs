@@ -473,3 +473,175 @@ async fn configuration_changed_through_one_replica_governs_the_others_within_a_s
         "{alerts}"
     );
 }
+
+/// Active-threat reports from `devices`, spread over the live replicas.
+async fn threats(ports: &[Option<u16>], devices: &[(String, String)]) {
+    let live: Vec<u16> = ports.iter().flatten().copied().collect();
+    let mut protection = healthy_protection();
+    protection.threat_state = Some(steward_proto::ThreatState::ActiveThreat);
+    protection
+        .detections
+        .push(eicar_left_in_place("/home/u/eicar.com"));
+    for (i, (id, secret)) in devices.iter().enumerate() {
+        let mut req = checkin(1, id);
+        req.protection = Some(protection.clone());
+        // A replica that just died refuses the connection: the device tries the next one.
+        let mut sent = false;
+        for k in 0..live.len() {
+            let port = live[(i + k) % live.len()];
+            let agent = steward_agent::Client::new(&format!("http://127.0.0.1:{port}"));
+            if agent.checkin(id, secret, &req).await.is_ok() {
+                sent = true;
+                break;
+            }
+        }
+        assert!(sent, "device {id} reached no replica");
+    }
+}
+
+/// The idempotency keys each device's notifications arrived with.
+fn keys_by_device(got: &[Received]) -> BTreeMap<String, std::collections::BTreeSet<String>> {
+    let mut out: BTreeMap<String, std::collections::BTreeSet<String>> = BTreeMap::new();
+    for r in got {
+        let device = r.body["alerts"][0]["device_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let key = r
+            .headers
+            .get("idempotency-key")
+            .cloned()
+            .unwrap_or_default();
+        out.entry(device).or_default().insert(key);
+    }
+    out
+}
+
+#[tokio::test]
+async fn an_alert_storm_is_notified_once_per_alert_even_when_the_notifying_replica_dies() {
+    let db = TestDb::new().await;
+    let admin = cli(&db, &["token", "create", "--role", "admin"]);
+    let enroll_token = cli(&db, &["enroll-token", "create"]);
+    let mut servers = Vec::new();
+    let mut ports = Vec::new();
+    for _ in 0..3 {
+        let port = free_port();
+        servers.push(Some(start(&db, port).await));
+        ports.push(Some(port));
+    }
+    let hook = Receiver::start(Some("k")).await;
+    let http = reqwest::Client::new();
+    let post = |port: u16, path: &str, body: serde_json::Value| {
+        http.post(format!("http://127.0.0.1:{port}{path}"))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+    };
+    let p0 = ports[0].expect("running");
+    let r = post(
+        p0,
+        "/api/v1/channels",
+        serde_json::json!({"name": "SOC", "kind": "webhook", "target": hook.url, "secret": "k"}),
+    )
+    .await
+    .expect("channel");
+    assert_eq!(r.status(), 201);
+    let channel = r.json::<serde_json::Value>().await.expect("json")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    // Each device's threat is its own incident: one notification per alert, at once.
+    let r = post(
+        p0,
+        "/api/v1/alert-rules",
+        serde_json::json!({"name": "Active threat", "severity": "critical",
+                           "condition": {"type": "active_threat"},
+                           "notify": {"channels": [channel], "group_by": "device"}}),
+    )
+    .await
+    .expect("rule");
+    assert_eq!(r.status(), 201);
+    let agent = steward_agent::Client::new(&format!("http://127.0.0.1:{p0}"));
+    let mut devices = Vec::new();
+    for i in 0..60 {
+        let name = format!("storm-{i}");
+        let r = agent
+            .enroll(&enroll_request(
+                &enroll_token,
+                &name,
+                steward_proto::Platform::Linux,
+            ))
+            .await
+            .expect("enroll");
+        devices.push((r.device_id, r.device_secret));
+    }
+    let holders = one_holder_each(&ports, Duration::from_secs(10)).await;
+
+    // While every replica lives: one notification per alert, delivered once.
+    threats(&ports, &devices[..30]).await;
+    let got = hook.wait_for(30).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let got_now = hook.received();
+    assert_eq!(got_now.len(), got.len().max(30), "nothing more arrives");
+    let by_device = keys_by_device(&got_now);
+    assert_eq!(by_device.len(), 30, "{by_device:?}");
+    assert!(
+        by_device.values().all(|k| k.len() == 1),
+        "one key per alert"
+    );
+    assert_eq!(got_now.len(), 30, "each delivered once");
+    assert!(got_now.iter().all(|r| r.signature_ok == Some(true)));
+
+    // The replica deciding and sending notifications dies without a word in the middle of
+    // the second half of the storm.
+    let victim = holders["notifier"];
+    let second: Vec<(String, String)> = devices[30..].to_vec();
+    let storm = {
+        let ports = ports.clone();
+        let devices = second[..10].to_vec();
+        tokio::spawn(async move { threats(&ports, &devices).await })
+    };
+    storm.await.expect("storm");
+    let mut dead = servers[victim].take().expect("running");
+    dead.0.kill().expect("kill");
+    let _ = dead.0.wait();
+    ports[victim] = None;
+    threats(&ports, &second[10..]).await;
+    // Another replica takes the jobs over (within 10 s: the wait fails past that), and every
+    // alert is notified: nothing decided is lost, a repeat carries the same key.
+    let after = one_holder_each(&ports, Duration::from_secs(10)).await;
+    assert!(after.values().all(|&i| i != victim), "{after:?}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let by_device = loop {
+        let by_device = keys_by_device(&hook.received());
+        if by_device.len() == 60 {
+            break by_device;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} of 60 alerts notified",
+            by_device.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(
+        by_device.values().all(|k| k.len() == 1),
+        "a notification sent twice carries the same key: {by_device:?}"
+    );
+    // Decided once per alert and channel, whichever replica decided it.
+    let live = ports
+        .iter()
+        .flatten()
+        .copied()
+        .next()
+        .expect("a live replica");
+    let page = get_json(
+        &http,
+        live,
+        &format!("/api/v1/notifications?limit=1000&channel={channel}"),
+        &admin,
+    )
+    .await;
+    let rows = page["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), 60, "{page}");
+}

@@ -3,3 +3,6 @@
 -- the offer lapses without a receipt.
 INSERT INTO config_versions (kind, version) VALUES ('mailbox', 0);
 ALTER TABLE announcement_targets ADD COLUMN offered_at BIGINT;
+-- A notification being sent is claimed until the attempt's time is up, so a second sender
+-- (two servers overlapping a moment at a lease's hand-over) leaves it alone.
+ALTER TABLE outbox ADD COLUMN claimed_until BIGINT;
