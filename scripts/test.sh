@@ -2,9 +2,10 @@
 # Runs every test: formatting, lints, unit tests, the integration suite twice (on SQLite and on
 # a PostgreSQL server this script starts in a temporary directory), the browser suite, the
 # contract run (Schemathesis against the generated OpenAPI document) and a short fuzz run of
-# the agent API. Installs what is missing (Debian packages: PostgreSQL, ClamAV, aiosmtpd,
-# Chromium, Noto CJK fonts, Node, python3-venv; the browser suite's npm packages;
-# Schemathesis from PyPI) and fails loudly when a suite cannot run.
+# the agent API, then builds the Debian packages of the server and the agent and checks them.
+# Installs what is missing (Debian packages: PostgreSQL, ClamAV, aiosmtpd, Chromium, Noto CJK
+# fonts, Node, python3-venv, lintian; the browser suite's npm packages; Schemathesis from
+# PyPI; cargo-deb from crates.io) and fails loudly when a suite cannot run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,6 +25,8 @@ command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 # The contract run installs Schemathesis into a virtual environment.
 python3 -c 'import ensurepip, venv' 2>/dev/null || need_apt+=(python3-venv)
+# The package check: lintian (cargo-deb itself comes from crates.io, in scripts/packages.sh).
+command -v lintian >/dev/null || need_apt+=(lintian)
 if [ ${#need_apt[@]} -gt 0 ]; then
   say "installing ${need_apt[*]}"
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
@@ -47,6 +50,9 @@ target/release/steward bench fuzz --inputs 30000 --workers 32
 
 say "contract: Schemathesis, every check, against a seeded server"
 bash scripts/contract.sh target/release/steward
+
+say "Debian packages: steward and steward-agent, built and checked"
+bash scripts/packages.sh
 
 say "browser tests (Chromium) against the demo fleet"
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error

@@ -23,6 +23,52 @@ pub struct CheckinBench {
     pub seed: u64,
     /// Clients sending wrong passwords to `POST /api/v1/auth/login` in a loop meanwhile.
     pub bad_logins: usize,
+    /// Processes whose CPU over the timed loop is reported (with their direct children's).
+    pub watch_pids: Vec<u32>,
+}
+
+/// CPU seconds (user and system) of `pid` and of its direct children, from `/proc`. A child
+/// that ended before the reading is not counted (a pool's connections live through a run).
+fn cpu_seconds(pid: u32) -> f64 {
+    let mut total = proc_stat(&pid.to_string()).map_or(0.0, |s| s.cpu_secs);
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for e in dir.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if !name.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            if let Some(child) = proc_stat(&name).filter(|s| s.parent == pid) {
+                total += child.cpu_secs;
+            }
+        }
+    }
+    total
+}
+
+/// What `/proc/PID/stat` says of a process: its parent and its CPU time in seconds.
+struct ProcStat {
+    parent: u32,
+    cpu_secs: f64,
+}
+
+fn proc_stat(pid: &str) -> Option<ProcStat> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; the fields after its `)` are plain.
+    let after = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let num = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // The parent is field 4 of the line; utime and stime are 14 and 15 (2, 12 and 13 after
+    // the name).
+    let hz = rustix::param::clock_ticks_per_second() as f64;
+    Some(ProcStat {
+        parent: fields.get(1)?.parse().ok()?,
+        cpu_secs: (num(11) + num(12)) / hz.max(1.0),
+    })
 }
 
 struct Dev {
@@ -66,7 +112,17 @@ async fn enroll_steady(
 
 /// Enrolls the devices, brings each to steady state, then drives check-ins for the duration.
 pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
-    let client = Client::new(&b.server);
+    // Several servers (comma-separated): each connection keeps to one of them, as behind a
+    // balancer; devices are enrolled through the first.
+    let servers: Vec<&str> = b
+        .server
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    anyhow::ensure!(!servers.is_empty(), "--server names no server");
+    let clients: Vec<Client> = servers.iter().map(|s| Client::new(s)).collect();
+    let client = clients[0].clone();
     let enrolled = enroll_steady(&client, &b.enroll_token, b.seed, b.devices, "bench").await?;
     let per_worker = enrolled.len().div_ceil(b.concurrency.max(1));
     let mut shards: Vec<Vec<Dev>> = Vec::new();
@@ -78,6 +134,7 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
         1, 60_000_000, 3,
     )?));
     let errors = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let cpu_before: Vec<f64> = b.watch_pids.iter().map(|&p| cpu_seconds(p)).collect();
     let deadline = Instant::now() + b.duration;
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -89,7 +146,7 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
         let (http, logins, url) = (
             http.clone(),
             logins.clone(),
-            format!("{}/api/v1/auth/login", b.server.trim_end_matches('/')),
+            format!("{}/api/v1/auth/login", servers[0].trim_end_matches('/')),
         );
         flood.push(tokio::spawn(async move {
             let mut i = 0u64;
@@ -110,8 +167,8 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
             }
         }));
     }
-    for mut shard in shards {
-        let client = client.clone();
+    for (k, mut shard) in shards.into_iter().enumerate() {
+        let client = clients[k % clients.len()].clone();
         let hist = hist.clone();
         let errors = errors.clone();
         let changing = b.changing;
@@ -155,6 +212,23 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
     let elapsed = start.elapsed().as_secs_f64();
     let h = hist.lock().await;
     let ok = h.len();
+    let cpu: serde_json::Map<String, serde_json::Value> = b
+        .watch_pids
+        .iter()
+        .zip(cpu_before)
+        .map(|(&p, before)| {
+            let spent = cpu_seconds(p) - before;
+            let per = if ok == 0 {
+                0.0
+            } else {
+                spent * 1e6 / ok as f64
+            };
+            (
+                p.to_string(),
+                json!({"cpu_s": (spent * 100.0).round() / 100.0, "us_per_checkin": per.round()}),
+            )
+        })
+        .collect();
     let logins: serde_json::Map<String, serde_json::Value> = logins
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -167,6 +241,7 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
         "login_answers": logins,
         "mode": if b.changing { "changing" } else { "unchanged" },
         "devices": b.devices,
+        "servers": servers.len(),
         "concurrency": b.concurrency,
         "duration_s": (elapsed * 100.0).round() / 100.0,
         "checkins": ok,
@@ -175,6 +250,7 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
         "p50_ms": h.value_at_quantile(0.50) as f64 / 1000.0,
         "p99_ms": h.value_at_quantile(0.99) as f64 / 1000.0,
         "max_ms": h.max() as f64 / 1000.0,
+        "cpu": cpu,
     }))
 }
 
@@ -755,17 +831,137 @@ pub async fn kb_search(
 
 /// CPU time (user and system) this process has used, in seconds.
 pub fn process_cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // The command name (field 2) may hold spaces; the fields after its `)` are plain.
-    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
-    let fields: Vec<&str> = after.split_whitespace().collect();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
+    proc_stat("self").map_or(0.0, |s| s.cpu_secs)
+}
+
+pub struct PushBench {
+    pub server: String,
+    pub enroll_token: String,
+    /// An API token allowed to create help-desk requests.
+    pub api_token: String,
+    pub agents: u32,
+    /// The server process, for its memory and CPU.
+    pub pid: u32,
+    /// Help-desk requests sent while every agent waits, for the push latency.
+    pub requests: u32,
+}
+
+/// The server's resident memory, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// A value of the server's `/metrics` (0 when absent).
+async fn metric(http: &reqwest::Client, server: &str, name: &str) -> f64 {
+    let Ok(r) = http.get(format!("{server}/metrics")).send().await else {
+        return 0.0;
     };
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    let hz = rustix::param::clock_ticks_per_second() as f64;
-    (ticks(11) + ticks(12)) / hz.max(1.0)
+    let text = r.text().await.unwrap_or_default();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// Connects `agents` devices' push channels to a running server and measures what the held
+/// connections cost it (memory, idle CPU) and how long a help-desk request takes to arrive.
+pub async fn push(b: PushBench) -> anyhow::Result<serde_json::Value> {
+    let server = b.server.trim_end_matches('/').to_string();
+    let client = Client::new(&server);
+    let devices = enroll_steady(&client, &b.enroll_token, 7, b.agents, "push").await?;
+    let http = reqwest::Client::new();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_before = rss_kib(b.pid);
+    let (arrived_tx, mut arrived) = tokio::sync::mpsc::unbounded_channel();
+    let mut waiters = Vec::new();
+    for (i, d) in devices.iter().enumerate() {
+        let (client, id, secret, tx) = (
+            client.clone(),
+            d.id.clone(),
+            d.secret.clone(),
+            arrived_tx.clone(),
+        );
+        waiters.push(tokio::spawn(async move {
+            loop {
+                match client.wait(&id, &secret, 60).await {
+                    Ok(r) if !r.actions.is_empty() => {
+                        let _ = tx.send((i, Instant::now()));
+                    }
+                    Ok(_) => {}
+                    Err(_) => tokio::time::sleep(Duration::from_secs(1)).await,
+                }
+            }
+        }));
+    }
+    let connect_started = Instant::now();
+    let deadline = connect_started + Duration::from_secs(180);
+    loop {
+        let n = metric(&http, &server, "steward_waiting_agents").await;
+        if n >= f64::from(b.agents) {
+            break;
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "only {n} of {} agents connected",
+            b.agents
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let connect_secs = connect_started.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rss_connected = rss_kib(b.pid);
+    // Idle: every agent connected, nothing to hand out.
+    let cpu0 = cpu_seconds(b.pid);
+    let idle = Duration::from_secs(10);
+    tokio::time::sleep(idle).await;
+    let idle_cpu = (cpu_seconds(b.pid) - cpu0) / idle.as_secs_f64();
+    // Requests to devices picked across the fleet: the time until each arrives.
+    let mut latencies = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    for k in 0..b.requests {
+        let i = (k as usize * 7919) % devices.len();
+        let sent = Instant::now();
+        let r = http
+            .post(format!(
+                "{server}/api/v1/devices/{}/requests",
+                devices[i].id
+            ))
+            .bearer_auth(&b.api_token)
+            .json(&json!({"kind": "sync"}))
+            .send()
+            .await?;
+        anyhow::ensure!(r.status().is_success(), "request refused: {}", r.status());
+        loop {
+            let (got, at) = tokio::time::timeout(Duration::from_secs(30), arrived.recv())
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("the waiters ended"))?;
+            if got == i {
+                let _ = latencies.record(at.duration_since(sent).as_micros() as u64);
+                break;
+            }
+        }
+    }
+    let connected = metric(&http, &server, "steward_waiting_agents").await;
+    for w in waiters {
+        w.abort();
+    }
+    let per_agent = (rss_connected.saturating_sub(rss_before)) as f64 / f64::from(b.agents.max(1));
+    Ok(json!({
+        "bench": "push",
+        "agents": b.agents,
+        "connected": connected,
+        "connect_s": (connect_secs * 10.0).round() / 10.0,
+        "rss_before_mib": rss_before / 1024,
+        "rss_connected_mib": rss_connected / 1024,
+        "kib_per_agent": (per_agent * 10.0).round() / 10.0,
+        "idle_cpu_pct": (idle_cpu * 1000.0).round() / 10.0,
+        "requests": b.requests,
+        "push_p50_ms": latencies.value_at_quantile(0.5) as f64 / 1000.0,
+        "push_max_ms": latencies.max() as f64 / 1000.0,
+    }))
 }

@@ -139,8 +139,27 @@ enum BenchMode {
 
 #[derive(Subcommand)]
 enum BenchCommand {
+    /// Hold the push connections of many agents to a running server; measures the memory and
+    /// idle CPU they cost it and how fast a help-desk request arrives. Prints one JSON line.
+    Push {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        enroll_token: String,
+        /// An API token that may create help-desk requests.
+        #[arg(long)]
+        api_token: String,
+        #[arg(long, default_value_t = 10_000)]
+        agents: u32,
+        /// The server's process id (its memory and CPU are read from /proc).
+        #[arg(long)]
+        pid: u32,
+        #[arg(long, default_value_t = 20)]
+        requests: u32,
+    },
     /// Drive a running server with concurrent simulated devices; prints one JSON line last.
     Checkin {
+        /// The server's address; several, comma-separated, spread the connections over them.
         #[arg(long)]
         server: String,
         #[arg(long)]
@@ -158,6 +177,10 @@ enum BenchCommand {
         /// Clients sending wrong passwords to the sign-in endpoint in a loop meanwhile.
         #[arg(long, default_value_t = 0)]
         bad_logins: usize,
+        /// Processes whose CPU time (their own and their direct children's, e.g. a PostgreSQL
+        /// server's backends) is reported per check-in over the timed loop (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        watch_pid: Vec<u32>,
     },
     /// Load N devices into a fresh database and time how long a policy change takes to
     /// re-evaluate all of them.
@@ -320,6 +343,7 @@ async fn shutdown_signal() {
 async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
     match cmd {
         Command::Serve { cfg, listen } => {
+            raise_open_files();
             let mut config = cfg.load()?;
             if let Some(l) = listen {
                 config.listen = l;
@@ -400,6 +424,27 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             print_sim_summary(lang, &stats);
             Ok(())
         }
+        Command::Bench(BenchCommand::Push {
+            server,
+            enroll_token,
+            api_token,
+            agents,
+            pid,
+            requests,
+        }) => {
+            raise_open_files();
+            let result = bench::push(bench::PushBench {
+                server,
+                enroll_token,
+                api_token,
+                agents,
+                pid,
+                requests,
+            })
+            .await?;
+            println!("{result}");
+            Ok(())
+        }
         Command::Bench(BenchCommand::Checkin {
             server,
             enroll_token,
@@ -409,6 +454,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             mode,
             seed,
             bad_logins,
+            watch_pid,
         }) => {
             let result = bench::checkin(bench::CheckinBench {
                 server,
@@ -419,6 +465,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                 changing: matches!(mode, BenchMode::Changing),
                 seed,
                 bad_logins,
+                watch_pids: watch_pid,
             })
             .await?;
             println!("{result}");
@@ -1064,4 +1111,17 @@ fn tempdir_for_demo() -> anyhow::Result<PathBuf> {
         .collect();
     let dir = std::env::temp_dir().join(format!("steward-demo-{suffix}"));
     Ok(dir)
+}
+
+/// Raises this process's soft limit of open files to its hard limit: every held push
+/// connection is a file (systemd's `LimitNOFILE` sets the hard limit).
+fn raise_open_files() {
+    use rustix::process::{getrlimit, setrlimit, Resource};
+    let mut limit = getrlimit(Resource::Nofile);
+    if limit.current < limit.maximum {
+        limit.current = limit.maximum;
+        if let Err(e) = setrlimit(Resource::Nofile, limit) {
+            tracing::warn!(error = %e, "the limit of open files stays as it is");
+        }
+    }
 }

@@ -212,6 +212,10 @@ pub struct CheckinConfig {
     pub cache_entries: u32,
     /// Longest a device's push connection (`GET /agent/v1/wait`) is held open, in seconds.
     pub push_wait_secs: u32,
+    /// Writer tasks of this server, each committing check-ins in batches (0: 1 on SQLite, 4 on
+    /// PostgreSQL). With several servers on one PostgreSQL, fewer per server keep the batches
+    /// large (see docs/deploy.md).
+    pub writers: u32,
     /// Push connections this server holds at most; more are answered 503 (the agent falls
     /// back to its check-ins and tries again later).
     pub max_waiting: u32,
@@ -241,6 +245,7 @@ impl Default for CheckinConfig {
             target_rate: 5_000,
             max_queue: 50_000,
             cache_entries: 500_000,
+            writers: 0,
             push_wait_secs: 25,
             max_waiting: 100_000,
         }
@@ -347,6 +352,8 @@ impl Config {
              # Queued writes above which check-ins are refused with 503 (the agent retries later).\n\
              max_queue = {}\n\
              # Devices whose credentials and last state are cached in memory.\ncache_entries = {}\n\
+             # Writer tasks committing check-ins in batches (0: 1 on SQLite, 4 on PostgreSQL).\n\
+             writers = {}\n\
              # Seconds a device's push connection is held open; push connections held at most.\n\
              push_wait_secs = {}\nmax_waiting = {}\n\n\
              [auth]\n\
@@ -397,6 +404,7 @@ impl Config {
             d.checkin.target_rate,
             d.checkin.max_queue,
             d.checkin.cache_entries,
+            d.checkin.writers,
             d.checkin.push_wait_secs,
             d.checkin.max_waiting,
             d.auth.session_ttl_secs,

@@ -158,12 +158,17 @@ pub fn state(
 ) -> (AppState, Vec<tokio::task::JoinHandle<()>>) {
     let metrics = Arc::new(metrics::Metrics::new());
     let m = metrics.clone();
-    let (writer, handles) = Writer::start(
+    let writers = match config.checkin.writers {
+        0 => store.writer_count(),
+        n => n as usize,
+    };
+    let (writer, handles) = Writer::start_n(
         store.clone(),
         Arc::new(move |n, took| {
             m.batch_size.observe(n as f64);
             m.batch_seconds.observe(took.as_secs_f64());
         }),
+        writers,
     );
     let cache = Arc::new(cache::DeviceCache::new(
         config.checkin.cache_entries as usize,
