@@ -508,3 +508,79 @@ async fn the_agent_answers_the_help_desks_check_in_and_full_scan_requests() {
     );
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_running_agent_takes_a_request_through_its_push_connection_before_its_next_check_in() {
+    let app = TestApp::spawn().await;
+    let desk = app.token_with_role(steward_core::Role::Helpdesk).await;
+    let token = app.enrollment_token(Default::default()).await;
+    let state = tempfile::tempdir().expect("state");
+    run_agent(
+        state.path(),
+        &["enroll", "--server", &app.base, "--token", &token],
+    )
+    .await;
+    // Checks in now, then not for an hour: only the push connection can bring the request.
+    let mut agent = Command::new(agent_binary())
+        .arg("--state-dir")
+        .arg(state.path())
+        .args(["run", "--interval", "3600"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("agent");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let id = loop {
+        let (_, page) = app.get("/api/v1/devices").await;
+        if let Some(id) = page["items"][0]["id"].as_str() {
+            if page["items"][0]["last_seen_at"].is_string() {
+                break id.to_string();
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "no first check-in");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    // The push connection is open once the server counts it.
+    loop {
+        let text = app
+            .http
+            .get(format!("{}/metrics", app.base))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("text");
+        if text.lines().any(|l| l == "steward_waiting_agents 1") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no push connection");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let (s, r) = app
+        .post_as(
+            &format!("/api/v1/devices/{id}/requests"),
+            &desk,
+            &serde_json::json!({"kind": "sync"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    // "Check in now" arrives through the push connection and is answered by an immediate
+    // check-in, an hour before the next scheduled one.
+    let answered = loop {
+        let (_, list) = app.get(&format!("/api/v1/devices/{id}/requests")).await;
+        if list["items"][0]["answered_at"].is_string() {
+            break list["items"][0].clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the request was not answered: {list}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(answered["ok"], true, "{answered}");
+    assert_eq!(answered["code"], "checked_in", "{answered}");
+    agent.kill().await.expect("stop the agent");
+    app.shutdown().await;
+}
