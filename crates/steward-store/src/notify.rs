@@ -548,6 +548,7 @@ impl Store {
     /// (change notifications), repeats and escalations. `link` is the console address
     /// notifications point to.
     pub async fn notify_pass(&self, now: i64, link: &str) -> Result<PassOutcome> {
+        self.notifier_current().await?;
         let mut out = PassOutcome::default();
         let rules = self.alert_rules();
         let channels = self.channels();

@@ -336,17 +336,22 @@ impl Store {
                     extra.push(col);
                 }
             }
-            let cols = 5 + extra.len();
+            let cols = 7 + extra.len();
             let assignments: Vec<String> = extra
                 .iter()
                 .enumerate()
-                .map(|(i, col)| format!("{col} = v.column{}", 6 + i))
+                .map(|(i, col)| format!("{col} = v.column{}", 8 + i))
                 .collect();
             set.extend(assignments.iter().map(String::as_str));
             for chunk in rows.chunks(self.backend.rows_per_statement(cols)) {
+                // Compare and set on what was read: a check-in meanwhile (sequence number), or
+                // another server's sweep that already wrote this change (the states), leaves
+                // the row alone, so a change is written, and its history entry added, once.
                 let sql = format!(
                     "UPDATE devices SET {} FROM (VALUES {}) AS v \
-                     WHERE devices.id = v.column1 AND devices.seq = v.column2 RETURNING devices.id",
+                     WHERE devices.id = v.column1 AND devices.seq = v.column2 \
+                     AND devices.compliance_state = v.column6 AND devices.health_state = v.column7 \
+                     RETURNING devices.id",
                     set.join(", "),
                     values_placeholders(chunk.len(), cols)
                 );
@@ -357,7 +362,9 @@ impl Store {
                         .bind(u.seq)
                         .bind(u.results.as_str())
                         .bind(u.failing_since)
-                        .bind(u.checkin_sensitive);
+                        .bind(u.checkin_sensitive)
+                        .bind(u.old_compliance.as_str())
+                        .bind(u.old_health.as_str());
                     if compliance {
                         q = q.bind(u.compliance);
                     }

@@ -140,15 +140,32 @@ impl Store {
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     ) -> Result<()> {
-        let rows = sqlx::query(
-            "SELECT kind, version FROM config_versions WHERE kind IN ('policies', 'alert_rules')",
+        self.reload_stale(&mut **tx, &[Kind::Policies, Kind::AlertRules])
+            .await
+    }
+
+    /// Before the notifier decides: the alert rules, channels and silences it decides with
+    /// are the last committed, wherever they were changed.
+    pub(crate) async fn notifier_current(&self) -> Result<()> {
+        self.reload_stale(
+            &self.read,
+            &[Kind::AlertRules, Kind::Channels, Kind::Silences],
         )
-        .fetch_all(&mut **tx)
-        .await?;
+        .await
+    }
+
+    /// Reloads those of `kinds` whose stored version differs from the one held.
+    async fn reload_stale<'e, E>(&self, ex: E, kinds: &[Kind]) -> Result<()>
+    where
+        E: sqlx::Executor<'e, Database = sqlx::Any>,
+    {
+        let rows = sqlx::query("SELECT kind, version FROM config_versions")
+            .fetch_all(ex)
+            .await?;
         for r in rows {
-            let kind = match r.try_get::<String, _>(0)?.as_str() {
-                "policies" => Kind::Policies,
-                _ => Kind::AlertRules,
+            let name: String = r.try_get(0)?;
+            let Some(kind) = kinds.iter().copied().find(|k| k.as_str() == name) else {
+                continue;
             };
             let stored: i64 = r.try_get(1)?;
             if stored != self.held_version(kind) {

@@ -645,3 +645,121 @@ async fn an_alert_storm_is_notified_once_per_alert_even_when_the_notifying_repli
     let rows = page["items"].as_array().cloned().unwrap_or_default();
     assert_eq!(rows.len(), 60, "{page}");
 }
+
+#[tokio::test]
+async fn two_servers_sweeping_at_once_write_each_change_once() {
+    let db = TestDb::new().await;
+    let enroll_token = cli(&db, &["enroll-token", "create"]);
+    let port = free_port();
+    let id = {
+        let _server = start(&db, port).await;
+        let agent = steward_agent::Client::new(&format!("http://127.0.0.1:{port}"));
+        let r = agent
+            .enroll(&enroll_request(
+                &enroll_token,
+                "aging",
+                steward_proto::Platform::Linux,
+            ))
+            .await
+            .expect("enroll");
+        let mut req = checkin(1, "aging");
+        req.protection = Some(healthy_protection());
+        assert!(
+            agent
+                .checkin(&r.device_id, &r.device_secret, &req)
+                .await
+                .expect("check-in")
+                .applied
+        );
+        r.device_id
+    };
+    // Two servers' sweepers overlapping (a lease changing hands mid-pass), a month later:
+    // the signatures have aged, the device's health changes once.
+    let a = steward_store::Store::open(&db.url).await.expect("open");
+    let b = steward_store::Store::open(&db.url).await.expect("open");
+    let later = steward_core::time::now_ms() + 30 * 86_400_000;
+    let (ra, rb) = tokio::join!(a.sweep(later), b.sweep(later));
+    assert!(ra.expect("sweep a") + rb.expect("sweep b") >= 1);
+    let device = a.device(&id, 100).await.expect("device");
+    // The check-in's own change (unknown → protected) aside, the sweeps' change once.
+    let changes: Vec<_> = device
+        .history
+        .iter()
+        .filter(|e| e.kind == "health_changed" && e.detail["from"] == "protected")
+        .collect();
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_ne!(device.summary.health_state, "healthy", "{device:?}");
+}
+
+#[tokio::test]
+async fn a_silence_made_through_another_replica_holds_the_notifiers_notifications() {
+    let db = TestDb::new().await;
+    let admin = cli(&db, &["token", "create", "--role", "admin"]);
+    let enroll_token = cli(&db, &["enroll-token", "create"]);
+    let mut servers = Vec::new();
+    let mut ports = Vec::new();
+    for _ in 0..2 {
+        let port = free_port();
+        servers.push(start(&db, port).await);
+        ports.push(Some(port));
+    }
+    let holders = one_holder_each(&ports, Duration::from_secs(10)).await;
+    // Everything is made through the replica that does not notify.
+    let other = ports[1 - holders["notifier"]].expect("running");
+    let hook = Receiver::start(None).await;
+    let http = reqwest::Client::new();
+    let post = |path: String, body: serde_json::Value| {
+        http.post(format!("http://127.0.0.1:{other}{path}"))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+    };
+    let id_of = |v: serde_json::Value| v["id"].as_str().expect("id").to_string();
+    let r = post(
+        "/api/v1/channels".into(),
+        serde_json::json!({"name": "SOC", "kind": "webhook", "target": hook.url}),
+    )
+    .await
+    .expect("channel");
+    let channel = id_of(r.json().await.expect("json"));
+    let r = post(
+        "/api/v1/alert-rules".into(),
+        serde_json::json!({"name": "Active threat", "severity": "critical",
+                           "condition": {"type": "active_threat"},
+                           "notify": {"channels": [channel], "group_by": "device"}}),
+    )
+    .await
+    .expect("rule");
+    let rule = id_of(r.json().await.expect("json"));
+    let r = post(
+        "/api/v1/silences".into(),
+        serde_json::json!({"rule_id": rule, "duration_minutes": 60, "reason": "drill"}),
+    )
+    .await
+    .expect("silence");
+    assert_eq!(r.status(), 201);
+    let silence = id_of(r.json().await.expect("json"));
+    let agent = steward_agent::Client::new(&format!("http://127.0.0.1:{other}"));
+    let r = agent
+        .enroll(&enroll_request(
+            &enroll_token,
+            "drill",
+            steward_proto::Platform::Linux,
+        ))
+        .await
+        .expect("enroll");
+    threats(&ports, &[(r.device_id, r.device_secret)]).await;
+    // The notifier, on the other replica, holds it: nothing arrives while the silence lasts.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(hook.received().is_empty(), "notified despite the silence");
+    // The silence ended through the same replica: the held notification goes out.
+    let r = post(
+        format!("/api/v1/silences/{silence}/expire"),
+        serde_json::json!({}),
+    )
+    .await
+    .expect("expire");
+    assert!(r.status().is_success(), "{}", r.status());
+    let got = hook.wait_for(1).await;
+    assert_eq!(got.len(), 1);
+}
