@@ -543,16 +543,7 @@ async fn a_running_agent_takes_a_request_through_its_push_connection_before_its_
     };
     // The push connection is open once the server counts it.
     loop {
-        let text = app
-            .http
-            .get(format!("{}/metrics", app.base))
-            .send()
-            .await
-            .expect("metrics")
-            .text()
-            .await
-            .expect("text");
-        if text.lines().any(|l| l == "steward_waiting_agents 1") {
+        if app.metric("steward_waiting_agents").await == 1.0 {
             break;
         }
         assert!(std::time::Instant::now() < deadline, "no push connection");

@@ -92,26 +92,38 @@ async fn each_singleton_job_runs_on_one_replica_and_moves_when_it_dies() {
     }
 }
 
+/// Three `steward serve` processes on `db`: the servers (stopped when dropped), their ports,
+/// and an agent client of each.
+async fn three_replicas(db: &TestDb) -> (Vec<Server>, [u16; 3], [steward_agent::Client; 3]) {
+    let ports = [free_port(), free_port(), free_port()];
+    let mut servers = Vec::new();
+    for port in ports {
+        servers.push(start(db, port).await);
+    }
+    let clients = ports.map(|p| steward_agent::Client::new(&format!("http://127.0.0.1:{p}")));
+    (servers, ports, clients)
+}
+
+/// Enrolls a Linux device named `name` through `agent`: its id and secret.
+async fn enroll_through(
+    agent: &steward_agent::Client,
+    token: &str,
+    name: &str,
+) -> (String, String) {
+    let r = agent
+        .enroll(&enroll_request(token, name, steward_proto::Platform::Linux))
+        .await
+        .expect("enroll");
+    (r.device_id, r.device_secret)
+}
+
 #[tokio::test]
 async fn credentials_hold_on_every_replica_rotation_promotion_and_retirement() {
     let db = TestDb::new().await;
     let enroll_token = cli(&db, &["enroll-token", "create"]);
     let admin = cli(&db, &["token", "create", "--role", "admin"]);
-    let ports = [free_port(), free_port(), free_port()];
-    let mut servers = Vec::new();
-    for port in ports {
-        servers.push(start(&db, port).await);
-    }
-    let [a, b, c] = ports.map(|p| steward_agent::Client::new(&format!("http://127.0.0.1:{p}")));
-    let r = a
-        .enroll(&enroll_request(
-            &enroll_token,
-            "spread",
-            steward_proto::Platform::Linux,
-        ))
-        .await
-        .expect("enroll");
-    let (id, old) = (r.device_id, r.device_secret);
+    let (_servers, ports, [a, b, c]) = three_replicas(&db).await;
+    let (id, old) = enroll_through(&a, &enroll_token, "spread").await;
     // Every replica has seen (and cached) the device with its first secret.
     for (seq, replica) in [(1, &a), (2, &b), (3, &c)] {
         let r = replica.checkin(&id, &old, &checkin(seq, "spread")).await;
@@ -185,21 +197,8 @@ async fn a_request_made_through_one_replica_reaches_a_device_waiting_on_another_
     let db = TestDb::new().await;
     let enroll_token = cli(&db, &["enroll-token", "create"]);
     let admin = cli(&db, &["token", "create", "--role", "admin"]);
-    let ports = [free_port(), free_port(), free_port()];
-    let mut servers = Vec::new();
-    for port in ports {
-        servers.push(start(&db, port).await);
-    }
-    let [a, b, c] = ports.map(|p| steward_agent::Client::new(&format!("http://127.0.0.1:{p}")));
-    let r = a
-        .enroll(&enroll_request(
-            &enroll_token,
-            "desk",
-            steward_proto::Platform::Linux,
-        ))
-        .await
-        .expect("enroll");
-    let (id, secret) = (r.device_id, r.device_secret);
+    let (servers, ports, [a, b, c]) = three_replicas(&db).await;
+    let (id, secret) = enroll_through(&a, &enroll_token, "desk").await;
     assert!(
         c.checkin(&id, &secret, &checkin(1, "desk"))
             .await
