@@ -25,11 +25,19 @@ use crate::AppState;
 /// Prefix of device secrets.
 const DEVICE_SECRET_PREFIX: &str = "stwd_";
 
+/// The client's address: as `proxy.trusted` reads it behind a balancer, else the
+/// connection's.
 fn peer(parts: &Parts) -> Option<SocketAddr> {
     parts
         .extensions
-        .get::<ConnectInfo<SocketAddr>>()
+        .get::<crate::proxy::ClientAddr>()
         .map(|c| c.0)
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0)
+        })
 }
 
 /// The peer's address as text, empty when unknown.

@@ -23,6 +23,18 @@ pub struct Config {
     pub awareness: AwarenessConfig,
     pub tls: TlsConfig,
     pub outbound: OutboundConfig,
+    pub proxy: ProxyConfig,
+}
+
+/// Load balancers in front of the server.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProxyConfig {
+    /// Comma-separated addresses and CIDRs (`10.0.0.0/8`) of balancers whose
+    /// `X-Forwarded-For` is believed: a request from one of them is taken to come from the
+    /// last address in that header that is not one of them (audit log, sign-in throttle).
+    /// Empty: the connection's own address, whatever the header says.
+    pub trusted: String,
 }
 
 /// HTTPS: the server's certificate chain and key (PEM files), reloaded when they change.
@@ -234,6 +246,7 @@ impl Default for Config {
             awareness: AwarenessConfig::default(),
             tls: TlsConfig::default(),
             outbound: OutboundConfig::default(),
+            proxy: ProxyConfig::default(),
         }
     }
 }
@@ -253,8 +266,9 @@ impl Default for CheckinConfig {
 }
 
 /// The top-level keys of the configuration, as the environment spells them (lower-cased).
-const TOP_LEVEL_KEYS: [&str; 10] = [
+const TOP_LEVEL_KEYS: [&str; 11] = [
     "awareness",
+    "proxy",
     "tls",
     "outbound",
     "listen",
@@ -323,6 +337,8 @@ impl Config {
         }
         crate::outbound::Allow::parse(&self.outbound.allow)
             .map_err(|e| format!("outbound.allow: {e}"))?;
+        crate::proxy::Trusted::parse(&self.proxy.trusted)
+            .map_err(|e| format!("proxy.trusted: {e}"))?;
         Ok(())
     }
 
@@ -397,7 +413,11 @@ impl Config {
              # Webhooks, chat and feeds may not reach loopback, private or link-local addresses\n\
              # unless named here: comma-separated CIDRs and host names (\"10.1.0.0/16,hooks.lan\").\n\
              allow = \"\"\n\
-             # Largest feed response read (bytes).\nmax_response_bytes = {}\n",
+             # Largest feed response read (bytes).\nmax_response_bytes = {}\n\n\
+             [proxy]\n\
+             # Balancers whose X-Forwarded-For is believed (comma-separated addresses and CIDRs,\n\
+             # \"10.0.0.0/8\"); empty: the connection's own address is the client's.\n\
+             trusted = \"\"\n",
             d.listen,
             d.data_dir.display(),
             d.checkin.interval_secs,

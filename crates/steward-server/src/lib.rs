@@ -30,6 +30,7 @@ pub mod openapi;
 pub mod outbound;
 pub mod paging;
 pub mod policy;
+pub mod proxy;
 pub mod tasks;
 pub mod throttle;
 pub mod tls;
@@ -80,6 +81,8 @@ pub struct AppState {
     pub hasher: hashing::HashPool,
     /// Webhooks, chat and feeds: public addresses only, bounded answers.
     pub outbound: outbound::Outbound,
+    /// The load balancers whose `X-Forwarded-For` is believed.
+    pub proxy: Arc<proxy::Trusted>,
 }
 
 /// Every route of the server.
@@ -110,6 +113,10 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             headers::security_headers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            proxy::client_addr,
         ))
         .with_state(state)
 }
@@ -177,7 +184,8 @@ pub fn state(
         config.auth.lockout_after,
         config.auth.lockout_secs,
     ));
-    // `Config::validate` refuses a list that does not parse; here it can only be valid.
+    // `Config::validate` refuses lists that do not parse; here they can only be valid.
+    let config_proxy = config.proxy.trusted.clone();
     let allow = outbound::Allow::parse(&config.outbound.allow).unwrap_or_default();
     let outbound = outbound::Outbound::new(
         allow,
@@ -202,6 +210,7 @@ pub fn state(
             throttle,
             hasher: hashing::HashPool::for_this_machine(),
             outbound,
+            proxy: Arc::new(proxy::Trusted::parse(&config_proxy).unwrap_or_default()),
         },
         handles,
     )

@@ -282,3 +282,28 @@ async fn a_revoked_api_token_is_refused_from_its_next_use() {
     assert_eq!(entries(&audit).len(), 1);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn behind_a_trusted_balancer_the_forwarded_client_is_audited() {
+    // The balancer (here, this machine) is trusted: the client it names is recorded; not
+    // trusted: the header is ignored, whatever it says.
+    for (trusted, recorded) in [("127.0.0.0/8", "203.0.113.7"), ("", "127.0.0.1")] {
+        let app = TestApp::spawn_with(|c| c.proxy.trusted = trusted.into()).await;
+        let r = app
+            .http
+            .post(format!("{}/api/v1/enrollment-tokens", app.base))
+            .bearer_auth(&app.admin_token)
+            .header("x-forwarded-for", "198.51.100.1, 203.0.113.7")
+            .json(&json!({"name": "site-b"}))
+            .send()
+            .await
+            .expect("create");
+        assert_eq!(r.status(), 201);
+        let (_, page) = app
+            .get("/api/v1/audit?action=enrollment_token.create")
+            .await;
+        let e = entries(&page);
+        assert_eq!(e[0]["remote_addr"], recorded, "trusted {trusted:?}: {page}");
+        app.shutdown().await;
+    }
+}

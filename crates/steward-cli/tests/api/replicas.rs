@@ -130,17 +130,9 @@ async fn credentials_hold_on_every_replica_rotation_promotion_and_retirement() {
         assert!(r.expect("first secret").applied, "check-in {seq}");
     }
     let http = reqwest::Client::new();
-    let r = http
-        .post(format!(
-            "http://127.0.0.1:{}/api/v1/devices/{id}/rotate-secret",
-            ports[0]
-        ))
-        .bearer_auth(&admin)
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .expect("rotate");
-    assert_eq!(r.status(), 202);
+    let path = format!("/api/v1/devices/{id}/rotate-secret");
+    let rotated = post_status(&http, ports[0], &path, &admin, serde_json::json!({})).await;
+    assert_eq!(rotated, 202);
     let new = a
         .checkin(&id, &old, &checkin(4, "spread"))
         .await
@@ -170,17 +162,9 @@ async fn credentials_hold_on_every_replica_rotation_promotion_and_retirement() {
         }
     }
     // Retired through one replica: refused by every one, though each had it cached.
-    let r = http
-        .post(format!(
-            "http://127.0.0.1:{}/api/v1/devices/{id}/retire",
-            ports[1]
-        ))
-        .bearer_auth(&admin)
-        .json(&serde_json::json!({}))
-        .send()
-        .await
-        .expect("retire");
-    assert!(r.status().is_success(), "{}", r.status());
+    let path = format!("/api/v1/devices/{id}/retire");
+    let retired = post_status(&http, ports[1], &path, &admin, serde_json::json!({})).await;
+    assert!(retired.is_success(), "{retired}");
     for (name, replica) in [("a", &a), ("b", &b), ("c", &c)] {
         let e = replica
             .checkin(&id, &new, &checkin(9, "spread"))
@@ -277,6 +261,23 @@ async fn a_request_made_through_one_replica_reaches_a_device_waiting_on_another_
         .await
         .expect("wait after the restart");
     assert!(r.actions.is_empty(), "{r:?}");
+}
+
+/// `POST path` with `body` on the replica at `port` with `token`; the answer's status.
+async fn post_status(
+    http: &reqwest::Client,
+    port: u16,
+    path: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> reqwest::StatusCode {
+    http.post(format!("http://127.0.0.1:{port}{path}"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST {path}: {e}"))
+        .status()
 }
 
 /// `GET path` on the replica at `port` with `token`, as JSON.
