@@ -58,13 +58,7 @@ async fn one_holder_each(ports: &[Option<u16>], within: Duration) -> BTreeMap<St
 #[tokio::test]
 async fn each_singleton_job_runs_on_one_replica_and_moves_when_it_dies() {
     let db = TestDb::new().await;
-    let mut servers = Vec::new();
-    let mut ports = Vec::new();
-    for _ in 0..3 {
-        let port = free_port();
-        servers.push(Some(start(&db, port).await));
-        ports.push(Some(port));
-    }
+    let (mut servers, mut ports) = replicas(&db, 3).await;
     for port in ports.iter().flatten() {
         let r = reqwest::get(format!("http://127.0.0.1:{port}/readyz"))
             .await
@@ -90,6 +84,19 @@ async fn each_singleton_job_runs_on_one_replica_and_moves_when_it_dies() {
             assert_eq!(after[job], i, "{job} moved although its replica lives");
         }
     }
+}
+
+/// `n` `steward serve` processes on `db` that a test may kill one by one: the servers and
+/// their ports (a killed one's become `None`).
+async fn replicas(db: &TestDb, n: usize) -> (Vec<Option<Server>>, Vec<Option<u16>>) {
+    let mut servers = Vec::new();
+    let mut ports = Vec::new();
+    for _ in 0..n {
+        let port = free_port();
+        servers.push(Some(start(db, port).await));
+        ports.push(Some(port));
+    }
+    (servers, ports)
 }
 
 /// Three `steward serve` processes on `db`: the servers (stopped when dropped), their ports,
@@ -436,14 +443,7 @@ async fn configuration_changed_through_one_replica_governs_the_others_within_a_s
     // A device checking in through the other replica is evaluated against the new policy and
     // rule.
     let agent = steward_agent::Client::new(&format!("http://127.0.0.1:{pb}"));
-    let r = agent
-        .enroll(&enroll_request(
-            &enroll_token,
-            "infected",
-            steward_proto::Platform::Linux,
-        ))
-        .await
-        .expect("enroll");
+    let (device_id, device_secret) = enroll_through(&agent, &enroll_token, "infected").await;
     let mut req = checkin(1, "infected");
     let mut protection = healthy_protection();
     protection
@@ -452,20 +452,14 @@ async fn configuration_changed_through_one_replica_governs_the_others_within_a_s
     req.protection = Some(protection);
     assert!(
         agent
-            .checkin(&r.device_id, &r.device_secret, &req)
+            .checkin(&device_id, &device_secret, &req)
             .await
             .expect("check-in")
             .applied
     );
-    let device = get_json(
-        &http,
-        pa,
-        &format!("/api/v1/devices/{}", r.device_id),
-        &admin,
-    )
-    .await;
+    let device = get_json(&http, pa, &format!("/api/v1/devices/{device_id}"), &admin).await;
     assert_eq!(device["compliance_state"], "noncompliant", "{device}");
-    let path = format!("/api/v1/alerts?device_id={}", r.device_id);
+    let path = format!("/api/v1/alerts?device_id={device_id}");
     let alerts = get_json(&http, pa, &path, &admin).await;
     assert_eq!(
         alerts["items"].as_array().map(Vec::len),
@@ -522,13 +516,7 @@ async fn an_alert_storm_is_notified_once_per_alert_even_when_the_notifying_repli
     let db = TestDb::new().await;
     let admin = cli(&db, &["token", "create", "--role", "admin"]);
     let enroll_token = cli(&db, &["enroll-token", "create"]);
-    let mut servers = Vec::new();
-    let mut ports = Vec::new();
-    for _ in 0..3 {
-        let port = free_port();
-        servers.push(Some(start(&db, port).await));
-        ports.push(Some(port));
-    }
+    let (mut servers, mut ports) = replicas(&db, 3).await;
     let hook = Receiver::start(Some("k")).await;
     let http = reqwest::Client::new();
     let post = |port: u16, path: &str, body: serde_json::Value| {
@@ -565,15 +553,8 @@ async fn an_alert_storm_is_notified_once_per_alert_even_when_the_notifying_repli
     let mut devices = Vec::new();
     for i in 0..60 {
         let name = format!("storm-{i}");
-        let r = agent
-            .enroll(&enroll_request(
-                &enroll_token,
-                &name,
-                steward_proto::Platform::Linux,
-            ))
-            .await
-            .expect("enroll");
-        devices.push((r.device_id, r.device_secret));
+        let (device_id, device_secret) = enroll_through(&agent, &enroll_token, &name).await;
+        devices.push((device_id, device_secret));
     }
     let holders = one_holder_each(&ports, Duration::from_secs(10)).await;
 
@@ -654,24 +635,17 @@ async fn two_servers_sweeping_at_once_write_each_change_once() {
     let id = {
         let _server = start(&db, port).await;
         let agent = steward_agent::Client::new(&format!("http://127.0.0.1:{port}"));
-        let r = agent
-            .enroll(&enroll_request(
-                &enroll_token,
-                "aging",
-                steward_proto::Platform::Linux,
-            ))
-            .await
-            .expect("enroll");
+        let (device_id, device_secret) = enroll_through(&agent, &enroll_token, "aging").await;
         let mut req = checkin(1, "aging");
         req.protection = Some(healthy_protection());
         assert!(
             agent
-                .checkin(&r.device_id, &r.device_secret, &req)
+                .checkin(&device_id, &device_secret, &req)
                 .await
                 .expect("check-in")
                 .applied
         );
-        r.device_id
+        device_id
     };
     // Two servers' sweepers overlapping (a lease changing hands mid-pass), a month later:
     // the signatures have aged, the device's health changes once.
@@ -696,13 +670,7 @@ async fn a_silence_made_through_another_replica_holds_the_notifiers_notification
     let db = TestDb::new().await;
     let admin = cli(&db, &["token", "create", "--role", "admin"]);
     let enroll_token = cli(&db, &["enroll-token", "create"]);
-    let mut servers = Vec::new();
-    let mut ports = Vec::new();
-    for _ in 0..2 {
-        let port = free_port();
-        servers.push(start(&db, port).await);
-        ports.push(Some(port));
-    }
+    let (_servers, ports) = replicas(&db, 2).await;
     let holders = one_holder_each(&ports, Duration::from_secs(10)).await;
     // Everything is made through the replica that does not notify.
     let other = ports[1 - holders["notifier"]].expect("running");
@@ -740,15 +708,8 @@ async fn a_silence_made_through_another_replica_holds_the_notifiers_notification
     assert_eq!(r.status(), 201);
     let silence = id_of(r.json().await.expect("json"));
     let agent = steward_agent::Client::new(&format!("http://127.0.0.1:{other}"));
-    let r = agent
-        .enroll(&enroll_request(
-            &enroll_token,
-            "drill",
-            steward_proto::Platform::Linux,
-        ))
-        .await
-        .expect("enroll");
-    threats(&ports, &[(r.device_id, r.device_secret)]).await;
+    let (device_id, device_secret) = enroll_through(&agent, &enroll_token, "drill").await;
+    threats(&ports, &[(device_id, device_secret)]).await;
     // The notifier, on the other replica, holds it: nothing arrives while the silence lasts.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert!(hook.received().is_empty(), "notified despite the silence");
