@@ -25,34 +25,46 @@ use crate::AppState;
 /// Prefix of device secrets.
 const DEVICE_SECRET_PREFIX: &str = "stwd_";
 
-/// The client's address: as `proxy.trusted` reads it behind a balancer, else the
-/// connection's.
-fn peer(parts: &Parts) -> Option<SocketAddr> {
-    parts
-        .extensions
-        .get::<crate::proxy::ClientAddr>()
-        .map(|c| c.0)
-        .or_else(|| {
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0)
-        })
+/// The client's address: the connection's, or behind a balancer named in `proxy.trusted`,
+/// the one its `X-Forwarded-For` names.
+fn peer(parts: &Parts, state: &AppState) -> Option<SocketAddr> {
+    client_of(&parts.headers, &parts.extensions, state)
+}
+
+/// [`peer`] of a request not taken apart.
+pub(crate) fn client_of(
+    headers: &axum::http::HeaderMap,
+    extensions: &axum::http::Extensions,
+    state: &AppState,
+) -> Option<SocketAddr> {
+    let ConnectInfo(conn) = extensions.get::<ConnectInfo<SocketAddr>>()?;
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    Some(SocketAddr::new(
+        state.proxy.client(conn.ip(), &forwarded),
+        conn.port(),
+    ))
 }
 
 /// The peer's address as text, empty when unknown.
-fn peer_text(peer: Option<SocketAddr>) -> String {
+pub(crate) fn peer_text(peer: Option<SocketAddr>) -> String {
     peer.map(|a| a.ip().to_string()).unwrap_or_default()
 }
 
 /// The peer address, empty when unknown (in-process callers).
 pub struct Remote(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for Remote {
+impl FromRequestParts<AppState> for Remote {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Remote(peer_text(peer(parts))))
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Remote(peer_text(peer(parts, state))))
     }
 }
 
@@ -254,12 +266,12 @@ impl FromRequestParts<AppState> for Device {
             }
         };
         if auth.retired {
-            return Err(refuse_retired(state, id, &peer_text(peer(parts))).await);
+            return Err(refuse_retired(state, id, &peer_text(peer(parts, state))).await);
         }
         Ok(Device {
             id: id.to_string(),
             auth,
-            peer: peer(parts),
+            peer: peer(parts, state),
             used_new_secret,
             presented,
         })

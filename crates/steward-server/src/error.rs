@@ -157,7 +157,11 @@ pub struct HtmlPage;
 
 pub async fn localize_errors(req: Request, next: Next) -> Response {
     let lang = request_lang(req.headers());
-    let resp = next.run(req).await;
+    localize(next.run(req).await, lang)
+}
+
+/// [`localize_errors`] of an answer to a request in `lang`.
+pub fn localize(resp: Response, lang: Lang) -> Response {
     let status = resp.status();
     if !(status.is_client_error() || status.is_server_error())
         || resp.extensions().get::<HtmlPage>().is_some()

@@ -3,9 +3,7 @@
 //! inline style), no framing, no MIME sniffing, no referrer to other sites, and no caching of
 //! anything but the static assets (pages embed the session's CSRF token).
 
-use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
-use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::AppState;
@@ -16,8 +14,7 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
      img-src 'self' data:; connect-src 'self'; font-src 'self'; form-action 'self'; \
      frame-ancestors 'none'; base-uri 'none'";
 
-pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let mut resp = next.run(req).await;
+pub fn secure(state: &AppState, mut resp: Response) -> Response {
     let h = resp.headers_mut();
     let fixed = [
         (header::CONTENT_SECURITY_POLICY, CSP),

@@ -105,20 +105,23 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(body::MAX_BODY))
         .layer(RequestDecompressionLayer::new().gzip(true))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track_latency,
-        ))
-        .layer(axum::middleware::from_fn(error::localize_errors))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            headers::security_headers,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            proxy::client_addr,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), around))
         .with_state(state)
+}
+
+/// Every request's way in and out, in one layer (each layer is memory that every held push
+/// connection keeps): its latency by route, errors in the caller's language
+/// ([`error::localize`]), the security headers ([`headers::secure`]).
+async fn around(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let lang = error::request_lang(req.headers());
+    let timer = metrics::RequestTimer::start(&req);
+    let resp = next.run(req).await;
+    timer.observe(&state.metrics);
+    headers::secure(&state, error::localize(resp, lang))
 }
 
 async fn healthz(State(state): State<AppState>) -> Response {

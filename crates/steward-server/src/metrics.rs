@@ -3,9 +3,7 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::extract::{MatchedPath, Request};
 use prometheus_client::encoding::text::encode;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -13,8 +11,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
-
-use crate::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ResultLabel {
@@ -202,20 +198,34 @@ impl Default for Metrics {
     }
 }
 
-/// Records the latency of every request by matched route.
-pub async fn track_latency(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let start = Instant::now();
-    let method = req.method().as_str().to_string();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
-    let resp = next.run(req).await;
-    state
-        .metrics
-        .request_seconds
-        .get_or_create(&RouteLabel { method, route })
-        .observe(start.elapsed().as_secs_f64());
-    resp
+/// Times one request for the latency by matched route.
+pub struct RequestTimer {
+    start: Instant,
+    method: axum::http::Method,
+    route: Option<MatchedPath>,
+}
+
+impl RequestTimer {
+    pub fn start(req: &Request) -> RequestTimer {
+        RequestTimer {
+            start: Instant::now(),
+            method: req.method().clone(),
+            route: req.extensions().get::<MatchedPath>().cloned(),
+        }
+    }
+
+    pub fn observe(self, metrics: &Metrics) {
+        let label = RouteLabel {
+            method: self.method.as_str().to_string(),
+            route: self
+                .route
+                .as_ref()
+                .map_or("unmatched", MatchedPath::as_str)
+                .to_string(),
+        };
+        metrics
+            .request_seconds
+            .get_or_create(&label)
+            .observe(self.start.elapsed().as_secs_f64());
+    }
 }

@@ -23,7 +23,6 @@ use crate::openapi::{Doc, Param, PAGING};
 use steward_core::time::now_ms;
 use steward_store::audit::{Actor, AuditRecord};
 
-use crate::agent::Remote;
 use crate::api;
 use crate::auth::{audit_via_writer, authenticate, bearer, Caller};
 use crate::error::ApiError;
@@ -1084,10 +1083,14 @@ pub fn api_router(state: &AppState) -> Router<AppState> {
 /// finds the [`Caller`] in the request's extensions.
 async fn authorize(
     State((state, permission)): State<(AppState, Option<Permission>)>,
-    Remote(remote): Remote,
     mut req: Request,
     next: Next,
 ) -> Response {
+    let remote = crate::agent::peer_text(crate::agent::client_of(
+        req.headers(),
+        req.extensions(),
+        &state,
+    ));
     let target = format!("{} {}", req.method(), req.uri().path());
     let caller = match authenticate(&state, req.method(), req.headers(), &remote).await {
         Ok(c) => c,

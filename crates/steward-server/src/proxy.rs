@@ -2,16 +2,11 @@
 //! request that comes from one of them is taken to come from the last address of its
 //! `X-Forwarded-For` that is not one of them. Everything that records or limits by address
 //! (the audit log, refused enrollments, the sign-in throttle) reads it through
-//! [`crate::agent::Remote`] and the agent's peer, which look here first.
+//! [`crate::agent::Remote`] and the agent's peer, which ask here.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
 use ipnet::IpNet;
-
-use crate::AppState;
 
 /// The balancers whose `X-Forwarded-For` is believed.
 #[derive(Debug, Clone, Default)]
@@ -60,27 +55,6 @@ impl Trusted {
         }
         client
     }
-}
-
-/// The client's address as `proxy.trusted` says to read it, put beside the connection's.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientAddr(pub SocketAddr);
-
-/// Middleware: works out [`ClientAddr`] for every request (the connection's address unless it
-/// is a trusted balancer's).
-pub async fn client_addr(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    if let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() {
-        let forwarded: Vec<&str> = req
-            .headers()
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect();
-        let ip = state.proxy.client(peer.ip(), &forwarded);
-        req.extensions_mut()
-            .insert(ClientAddr(SocketAddr::new(ip, peer.port())));
-    }
-    next.run(req).await
 }
 
 #[cfg(test)]
