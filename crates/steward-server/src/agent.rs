@@ -241,11 +241,7 @@ impl FromRequestParts<AppState> for Device {
             return Err(unauthorized());
         }
         let presented = secret::hash(secret_text);
-        let matches = |a: &DeviceAuth| {
-            let new = !a.next_secret_hash.is_empty()
-                && secret::hashes_equal(&presented, &a.next_secret_hash);
-            (new || secret::hashes_equal(&presented, &a.secret_hash)).then_some(new)
-        };
+        let matches = |a: &DeviceAuth| secret_matches(&presented, a);
         let hit = state
             .cache
             .get(id)
@@ -278,14 +274,20 @@ impl FromRequestParts<AppState> for Device {
     }
 }
 
+/// Whether the secret hash `presented` is the device's: `Some(true)` when it is the secret a
+/// rotation handed it, `Some(false)` when the current one, `None` when neither.
+fn secret_matches(presented: &str, a: &DeviceAuth) -> Option<bool> {
+    let new =
+        !a.next_secret_hash.is_empty() && secret::hashes_equal(presented, &a.next_secret_hash);
+    (new || secret::hashes_equal(presented, &a.secret_hash)).then_some(new)
+}
+
 /// Confirms against the database that the secret presented is still the device's.
 pub(crate) async fn confirm_secret(state: &AppState, device: &Device) -> Result<(), ApiError> {
     let current = state.store.device_auth(&device.id).await?;
-    let ok = current.as_ref().is_some_and(|a| {
-        secret::hashes_equal(&device.presented, &a.secret_hash)
-            || !a.next_secret_hash.is_empty()
-                && secret::hashes_equal(&device.presented, &a.next_secret_hash)
-    });
+    let ok = current
+        .as_ref()
+        .is_some_and(|a| secret_matches(&device.presented, a).is_some());
     match current {
         Some(a) if a.retired => {
             state.cache.remove(&device.id);

@@ -1,7 +1,7 @@
 //! End-user announcements: an operator writes one (per language), targets device owners by
 //! platform, OS version range or group; it reaches them by e-mail (rate-limited, in each
-//! owner's language) and through the agent, which gets it with its next check-in answer and
-//! reports when it was received and shown.
+//! owner's language) and through the agent, which gets it through its push connection or with
+//! its next check-in answer (`mailbox`) and reports when it was received and shown.
 
 use std::collections::BTreeMap;
 

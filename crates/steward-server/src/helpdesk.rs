@@ -79,7 +79,8 @@ pub struct RequestBody {
 }
 
 /// `POST /api/v1/devices/{id}/requests`: ask the device to check in now (`sync`), run a full
-/// scan or update its definitions; it gets the request with its next check-in answer.
+/// scan or update its definitions; it gets the request through its push connection (within a
+/// second, through whichever server holds it) or with its next check-in answer.
 pub async fn create_request(
     State(state): State<AppState>,
     caller: Caller,

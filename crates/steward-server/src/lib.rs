@@ -168,11 +168,8 @@ pub fn state(
 ) -> (AppState, Vec<tokio::task::JoinHandle<()>>) {
     let metrics = Arc::new(metrics::Metrics::new());
     let m = metrics.clone();
-    let writers = match config.checkin.writers {
-        0 => store.writer_count(),
-        n => n as usize,
-    };
-    let (writer, handles) = Writer::start_n(
+    let writers = store.writer_count(config.checkin.writers);
+    let (writer, handles) = Writer::start(
         store.clone(),
         Arc::new(move |n, took| {
             m.batch_size.observe(n as f64);

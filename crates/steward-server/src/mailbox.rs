@@ -141,12 +141,14 @@ pub async fn claim(state: &AppState, device_id: &str, now: i64) -> Vec<Action> {
             Ok(false)
         };
         match got {
-            Ok(true) => {
+            // Claimed here, or handed out before (through this server or another: the hint
+            // was stale): either way the hint has done its work.
+            Ok(got) => {
                 state.mailbox.remove(device_id, &a.id);
-                claimed.push(a);
+                if got {
+                    claimed.push(a);
+                }
             }
-            // Handed out before, through this server or another: the hint was stale.
-            Ok(false) => state.mailbox.remove(device_id, &a.id),
             // Kept for the next answer.
             Err(e) => tracing::warn!(error = %e, "mailbox item not claimed"),
         }
@@ -154,7 +156,7 @@ pub async fn claim(state: &AppState, device_id: &str, now: i64) -> Vec<Action> {
     claimed
 }
 
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[derive(Debug, Deserialize)]
 pub struct WaitQuery {
     /// Seconds to wait at most (the server's `checkin.push_wait_secs` caps it).
     #[serde(default)]

@@ -425,7 +425,7 @@ impl Store {
         Ok(())
     }
 
-    /// Requests not handed to their device yet (loaded at start-up).
+    /// Requests not handed to their device yet (each server's mailbox hint).
     pub async fn unsent_requests(&self) -> Result<Vec<DeviceRequest>> {
         sqlx::query("SELECT * FROM device_requests WHERE sent_at IS NULL ORDER BY requested_at")
             .fetch_all(&self.read)

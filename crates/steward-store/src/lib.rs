@@ -327,12 +327,14 @@ impl Store {
         }
     }
 
-    /// How many writer tasks the group commit should run: one on SQLite (a single writer
-    /// is fastest there), several on PostgreSQL.
-    pub fn writer_count(&self) -> usize {
-        match self.backend {
-            Backend::Sqlite => 1,
-            Backend::Postgres => 4,
+    /// How many writer tasks the group commit should run when `requested` are asked for:
+    /// one on SQLite whatever is asked (a single writer is fastest there); on PostgreSQL
+    /// `requested`, or four for 0.
+    pub fn writer_count(&self, requested: u32) -> usize {
+        match (self.backend, requested) {
+            (Backend::Sqlite, _) => 1,
+            (Backend::Postgres, 0) => 4,
+            (Backend::Postgres, n) => n as usize,
         }
     }
 

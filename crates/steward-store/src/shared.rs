@@ -142,6 +142,7 @@ impl Store {
     ) -> Result<()> {
         self.reload_stale(&mut **tx, &[Kind::Policies, Kind::AlertRules])
             .await
+            .map(drop)
     }
 
     /// Before the notifier decides: the alert rules, channels and silences it decides with
@@ -152,16 +153,19 @@ impl Store {
             &[Kind::AlertRules, Kind::Channels, Kind::Silences],
         )
         .await
+        .map(drop)
     }
 
-    /// Reloads those of `kinds` whose stored version differs from the one held.
-    async fn reload_stale<'e, E>(&self, ex: E, kinds: &[Kind]) -> Result<()>
+    /// Reloads those of `kinds` whose stored version differs from the one held; returns the
+    /// kinds reloaded.
+    async fn reload_stale<'e, E>(&self, ex: E, kinds: &[Kind]) -> Result<Vec<Kind>>
     where
         E: sqlx::Executor<'e, Database = sqlx::Any>,
     {
         let rows = sqlx::query("SELECT kind, version FROM config_versions")
             .fetch_all(ex)
             .await?;
+        let mut reloaded = Vec::new();
         for r in rows {
             let name: String = r.try_get(0)?;
             let Some(kind) = kinds.iter().copied().find(|k| k.as_str() == name) else {
@@ -170,30 +174,16 @@ impl Store {
             let stored: i64 = r.try_get(1)?;
             if stored != self.held_version(kind) {
                 self.reload(kind, stored).await?;
+                reloaded.push(kind);
             }
         }
-        Ok(())
+        Ok(reloaded)
     }
 
     /// Reloads every kind whose stored version differs from the one held; returns the kinds
     /// reloaded.
     pub async fn follow_shared(&self) -> Result<Vec<Kind>> {
-        let rows = sqlx::query("SELECT kind, version FROM config_versions")
-            .fetch_all(&self.read)
-            .await?;
-        let mut reloaded = Vec::new();
-        for kind in Kind::ALL {
-            let stored = rows
-                .iter()
-                .find(|r| r.try_get::<String, _>(0).is_ok_and(|k| k == kind.as_str()))
-                .map(|r| r.try_get::<i64, _>(1))
-                .transpose()?
-                .unwrap_or(0);
-            if stored != self.held_version(kind) {
-                self.reload(kind, stored).await?;
-                reloaded.push(kind);
-            }
-        }
+        let reloaded = self.reload_stale(&self.read, &Kind::ALL).await?;
         // What the notifier decides with changed here: it looks again (when this server
         // runs it).
         if reloaded

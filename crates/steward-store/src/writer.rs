@@ -146,22 +146,8 @@ pub struct Writer {
 }
 
 impl Writer {
-    pub fn start(store: Store, observer: BatchObserver) -> (Writer, Vec<JoinHandle<()>>) {
-        let n = store.writer_count();
-        Writer::start_n(store, observer, n)
-    }
-
-    /// Starts `n` writer tasks (at least one; always one on SQLite, which has one writer).
-    pub fn start_n(
-        store: Store,
-        observer: BatchObserver,
-        n: usize,
-    ) -> (Writer, Vec<JoinHandle<()>>) {
-        let n = if store.backend() == crate::Backend::Sqlite {
-            1
-        } else {
-            n.max(1)
-        };
+    /// Starts `n` writer tasks (see [`Store::writer_count`]).
+    pub fn start(store: Store, observer: BatchObserver, n: usize) -> (Writer, Vec<JoinHandle<()>>) {
         let queued = Arc::new(AtomicUsize::new(0));
         let mut senders = Vec::new();
         let mut handles = Vec::new();

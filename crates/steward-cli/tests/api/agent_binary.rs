@@ -511,15 +511,34 @@ async fn the_agent_answers_the_help_desks_check_in_and_full_scan_requests() {
 
 #[tokio::test]
 async fn a_running_agent_takes_a_request_through_its_push_connection_before_its_next_check_in() {
-    let app = TestApp::spawn().await;
-    let desk = app.token_with_role(steward_core::Role::Helpdesk).await;
-    let token = app.enrollment_token(Default::default()).await;
+    // Two servers on one database: the agent is held by B, the help desk works through A.
+    let db = TestDb::new().await;
+    let token = cli(&db, &["enroll-token", "create"]);
+    let admin = cli(&db, &["token", "create", "--role", "admin"]);
+    let desk = cli(&db, &["token", "create", "--role", "helpdesk"]);
+    let (pa, pb) = (free_port(), free_port());
+    let _a = start(&db, pa).await;
+    let _b = start(&db, pb).await;
+    let (a, b) = (
+        format!("http://127.0.0.1:{pa}"),
+        format!("http://127.0.0.1:{pb}"),
+    );
+    let http = reqwest::Client::new();
+    let get = |url: String| {
+        let http = http.clone();
+        let admin = admin.clone();
+        async move {
+            let r = http
+                .get(&url)
+                .bearer_auth(&admin)
+                .send()
+                .await
+                .expect("get");
+            r.text().await.expect("text")
+        }
+    };
     let state = tempfile::tempdir().expect("state");
-    run_agent(
-        state.path(),
-        &["enroll", "--server", &app.base, "--token", &token],
-    )
-    .await;
+    run_agent(state.path(), &["enroll", "--server", &b, "--token", &token]).await;
     // Checks in now, then not for an hour: only the push connection can bring the request.
     let mut agent = Command::new(agent_binary())
         .arg("--state-dir")
@@ -532,7 +551,8 @@ async fn a_running_agent_takes_a_request_through_its_push_connection_before_its_
         .expect("agent");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let id = loop {
-        let (_, page) = app.get("/api/v1/devices").await;
+        let page: serde_json::Value =
+            serde_json::from_str(&get(format!("{a}/api/v1/devices")).await).expect("json");
         if let Some(id) = page["items"][0]["id"].as_str() {
             if page["items"][0]["last_seen_at"].is_string() {
                 break id.to_string();
@@ -541,26 +561,29 @@ async fn a_running_agent_takes_a_request_through_its_push_connection_before_its_
         assert!(std::time::Instant::now() < deadline, "no first check-in");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
-    // The push connection is open once the server counts it.
-    loop {
-        if app.metric("steward_waiting_agents").await == 1.0 {
-            break;
-        }
+    // The push connection is open once B counts it.
+    while !get(format!("{b}/metrics"))
+        .await
+        .lines()
+        .any(|l| l == "steward_waiting_agents 1")
+    {
         assert!(std::time::Instant::now() < deadline, "no push connection");
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    let (s, r) = app
-        .post_as(
-            &format!("/api/v1/devices/{id}/requests"),
-            &desk,
-            &serde_json::json!({"kind": "sync"}),
-        )
-        .await;
-    assert_eq!(s, 201, "{r}");
+    let r = http
+        .post(format!("{a}/api/v1/devices/{id}/requests"))
+        .bearer_auth(&desk)
+        .json(&serde_json::json!({"kind": "sync"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status(), 201);
     // "Check in now" arrives through the push connection and is answered by an immediate
     // check-in, an hour before the next scheduled one.
     let answered = loop {
-        let (_, list) = app.get(&format!("/api/v1/devices/{id}/requests")).await;
+        let list: serde_json::Value =
+            serde_json::from_str(&get(format!("{a}/api/v1/devices/{id}/requests")).await)
+                .expect("json");
         if list["items"][0]["answered_at"].is_string() {
             break list["items"][0].clone();
         }
@@ -573,5 +596,4 @@ async fn a_running_agent_takes_a_request_through_its_push_connection_before_its_
     assert_eq!(answered["ok"], true, "{answered}");
     assert_eq!(answered["code"], "checked_in", "{answered}");
     agent.kill().await.expect("stop the agent");
-    app.shutdown().await;
 }

@@ -559,7 +559,8 @@ async fn an_alert_storm_is_notified_once_per_alert_even_when_the_notifying_repli
     let holders = one_holder_each(&ports, Duration::from_secs(10)).await;
 
     // While every replica lives: one notification per alert, delivered once.
-    threats(&ports, &devices[..30]).await;
+    let (first, second) = devices.split_at(30);
+    threats(&ports, first).await;
     let got = hook.wait_for(30).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let got_now = hook.received();
@@ -576,18 +577,13 @@ async fn an_alert_storm_is_notified_once_per_alert_even_when_the_notifying_repli
     // The replica deciding and sending notifications dies without a word in the middle of
     // the second half of the storm.
     let victim = holders["notifier"];
-    let second: Vec<(String, String)> = devices[30..].to_vec();
-    let storm = {
-        let ports = ports.clone();
-        let devices = second[..10].to_vec();
-        tokio::spawn(async move { threats(&ports, &devices).await })
-    };
-    storm.await.expect("storm");
+    let (before_kill, after_kill) = second.split_at(10);
+    threats(&ports, before_kill).await;
     let mut dead = servers[victim].take().expect("running");
     dead.0.kill().expect("kill");
     let _ = dead.0.wait();
     ports[victim] = None;
-    threats(&ports, &second[10..]).await;
+    threats(&ports, after_kill).await;
     // Another replica takes the jobs over (within 10 s: the wait fails past that), and every
     // alert is notified: nothing decided is lost, a repeat carries the same key.
     let after = one_holder_each(&ports, Duration::from_secs(10)).await;
