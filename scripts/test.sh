@@ -56,7 +56,8 @@ bash scripts/packages.sh
 
 say "browser tests (Chromium) against the demo fleet"
 npm ci --prefix tests/browser --no-audit --no-fund --loglevel=error
-STEWARD_BIN="$PWD/target/release/steward" node --test tests/browser/console.test.mjs
+STEWARD_BIN="$PWD/target/release/steward" node --test --test-concurrency=1 \
+  tests/browser/console.test.mjs tests/browser/pages.test.mjs
 
 say "starting PostgreSQL"
 pg_dir=$(mktemp -d /tmp/steward-pg.XXXXXX)

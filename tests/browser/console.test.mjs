@@ -186,10 +186,10 @@ test('switching to Korean translates the console and is remembered', async () =>
   await Promise.all([page.waitForEvent('load'), page.getByLabel('Language').selectOption('ko')]);
   await page.getByRole('heading', { name: '대시보드' }).waitFor();
   assert.equal(await page.locator('html').getAttribute('lang'), 'ko');
-  assert.ok(await page.getByRole('link', { name: '장치', exact: true }).isVisible());
+  assert.ok(await page.getByRole('link', { name: '디바이스', exact: true }).isVisible());
   await page.screenshot({ path: join(shots, 'dashboard-ko.png'), fullPage: true });
   await page.goto(base + '/devices');
-  await page.getByRole('heading', { name: '장치' }).waitFor();
+  await page.getByRole('heading', { name: '디바이스' }).waitFor();
   await Promise.all([page.waitForEvent('load'), page.getByLabel('언어').selectOption('en')]);
   await page.getByRole('heading', { name: 'Devices' }).waitFor();
   await context.close();
@@ -279,11 +279,11 @@ test('update awareness: a notice in two languages, the help desk briefed, a feat
   await page.getByRole('link', { name: 'Passkey sign-in is coming to the console' }).click();
   const features = page.locator('section[aria-labelledby="features"]');
   await features.getByText('Passkey sign-in').waitFor();
-  assert.match(await features.innerText(), /1 training materials/);
+  assert.match(await features.innerText(), /1 training material\b/);
   await page.screenshot({ path: join(shots, 'notice.png'), fullPage: true });
   await Promise.all([page.waitForEvent('load'), features.getByRole('button', { name: 'Turn on' }).click()]);
   await features.getByText('Out of date: 1').waitFor();
-  await features.getByRole('link', { name: /training materials/ }).click();
+  await features.getByRole('link', { name: /training material/ }).click();
   const material = page.locator('tbody tr', { hasText: 'Passkey sign-in: what changes for administrators' });
   await material.getByText('Out of date').waitFor();
   await page.locator('header nav').getByRole('link', { name: 'Readiness', exact: true }).click();
@@ -405,6 +405,98 @@ test('settings and a phone-sized screen', async () => {
   const width = await phone.page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(width <= 390, `no sideways scrolling on a phone (page is ${width}px wide)`);
   await phone.context.close();
+});
+
+test('an administrator edits the compliance policy in its form and a device follows', async () => {
+  const linux = (await api('/api/v1/devices?platform=linux&compliance=compliant&limit=1')).items[0];
+  assert.ok(linux, 'the simulated fleet has a compliant Linux device');
+  const { context, page } = await signIn(admin);
+  await page.goto(base + '/settings/policies');
+  await page.getByRole('link', { name: 'Baseline' }).first().click();
+  await page.getByRole('heading', { name: 'Baseline', level: 1 }).waitFor();
+  const field = page.getByLabel('Minimum OS version: Linux', { exact: true });
+  assert.equal(await field.inputValue(), '');
+  await field.fill('999');
+  await Promise.all([page.waitForURL(base + '/settings/policies'), page.getByRole('button', { name: 'Save' }).click()]);
+  // The list shows the rule in words, and the device is evaluated again at once.
+  await page.getByText('Linux at version 999 or later').first().waitFor();
+  const after = await api(`/api/v1/devices/${linux.id}`);
+  assert.notEqual(after.compliance_state, 'compliant');
+  await page.goto(`${base}/devices/${linux.id}`);
+  const row = page.locator('section[aria-labelledby="compliance"] tbody tr', { hasText: 'Linux at version 999 or later' });
+  await row.getByText('Fail').waitFor();
+  await page.screenshot({ path: join(shots, 'device-noncompliant.png'), fullPage: true });
+  // Back as it was: the field emptied, the device compliant again.
+  await page.goto(base + '/settings/policies');
+  await page.getByRole('link', { name: 'Baseline' }).first().click();
+  await page.getByLabel('Minimum OS version: Linux', { exact: true }).fill('');
+  await Promise.all([page.waitForURL(base + '/settings/policies'), page.getByRole('button', { name: 'Save' }).click()]);
+  assert.equal((await api(`/api/v1/devices/${linux.id}`)).compliance_state, 'compliant');
+  await context.close();
+});
+
+test('an escalation step added in the rule form makes the team ready to react', async () => {
+  const created = await fetch(base + '/api/v1/channels', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'On-call pager', kind: 'webhook', target: 'https://oncall.example.org/hook', severities: ['critical'] }),
+  });
+  assert.equal(created.status, 201);
+  const { context, page } = await signIn(admin);
+  await page.goto(base + '/readiness');
+  const reacting = page.locator('ol.timeline > li', { hasText: 'Ready to react to important alerts' });
+  assert.match(await reacting.innerText(), /Critical rules without escalation: Active threat/);
+  await page.goto(base + '/rules');
+  const row = page.locator('tbody tr', { hasText: 'Active threat' });
+  await row.getByRole('link', { name: 'Edit' }).click();
+  await page.getByRole('heading', { name: 'Active threat', level: 1 }).waitFor();
+  await page.getByLabel('Step 1: after (minutes)').fill('15');
+  await page.locator('input[name="step_channel_0"]').first().check();
+  await Promise.all([page.waitForURL(base + '/rules'), page.getByRole('button', { name: 'Save' }).click()]);
+  await page.locator('tbody tr', { hasText: 'Active threat' }).getByText('1 escalation step').waitFor();
+  const rules = await api('/api/v1/alert-rules');
+  const rule = rules.items.find((r) => r.condition.type === 'active_threat');
+  assert.equal(rule.notify.escalation[0].after_minutes, 15);
+  await page.goto(base + '/readiness');
+  await reacting.getByText('Ready', { exact: true }).waitFor();
+  assert.doesNotMatch(await reacting.innerText(), /without escalation/);
+  await context.close();
+});
+
+test('a device is retired from its page', async () => {
+  const victim = (await api('/api/v1/devices?platform=windows&limit=1&sort=-last_seen_at')).items[0];
+  const { context, page } = await signIn(admin);
+  await page.goto(`${base}/devices/${victim.id}`);
+  page.once('dialog', (d) => d.accept());
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Retire' }).click()]);
+  await page.locator('p .badge', { hasText: 'Retired' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Retire' }).count(), 0, 'no actions on a retired device');
+  const after = await api(`/api/v1/devices/${victim.id}`);
+  assert.equal(after.retired, true);
+  await context.close();
+});
+
+test('a user in Seoul reads Seoul times, in the regional format they chose', async () => {
+  const { context, page } = await signIn(admin);
+  await page.goto(base + '/profile');
+  await page.getByLabel('Time zone').selectOption('Asia/Seoul');
+  await page.getByLabel('Regional format').selectOption('en-GB');
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Save' }).click()]);
+  // The audit log's newest entry is this change: its time as Seoul reads it.
+  const entry = (await api('/api/v1/audit?limit=1')).items[0];
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Asia/Seoul', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  }).formatToParts(new Date(entry.at)).map((p) => [p.type, p.value]));
+  const seoul = `${parts.day}/${parts.month}/${parts.year}, ${parts.hour}:${parts.minute} KST`;
+  await page.goto(base + '/settings/audit');
+  assert.match(await page.locator('tbody tr').first().innerText(), new RegExp(seoul.replace(/[/]/g, '\\/')));
+  await page.goto(base + '/profile');
+  assert.match(await page.locator('main').innerText(), /KST/);
+  // Back to the defaults for the tests that follow.
+  await page.getByLabel('Time zone').selectOption('UTC');
+  await page.getByLabel('Regional format').selectOption('');
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Save' }).click()]);
+  await context.close();
 });
 
 test('no page ran into its content security policy', () => {

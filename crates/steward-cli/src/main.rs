@@ -813,28 +813,21 @@ async fn demo_rules(store: &Store) -> anyhow::Result<()> {
     if !store.alert_rules().is_empty() {
         return Ok(());
     }
+    // Named after their conditions, so that each reader reads them in their own language.
     let rules = [
-        ("Active threat", Condition::ActiveThreat, Severity::Critical),
-        (
-            "Real-time protection off",
-            Condition::RealtimeProtectionOff,
-            Severity::Warning,
-        ),
-        (
-            "No check-in for 24 hours",
-            Condition::NotCheckedIn { hours: 24 },
-            Severity::Warning,
-        ),
-        (
-            "Device noncompliant",
-            Condition::Noncompliant,
-            Severity::Warning,
-        ),
+        (Condition::ActiveThreat, Severity::Critical),
+        (Condition::RealtimeProtectionOff, Severity::Warning),
+        (Condition::NotCheckedIn { hours: 24 }, Severity::Warning),
+        (Condition::Noncompliant, Severity::Warning),
     ];
-    for (name, condition, severity) in rules {
+    for (condition, severity) in rules {
+        let name = steward_core::t(
+            Lang::En,
+            steward_core::alerting::condition_key(condition.type_name()),
+        );
         let rule = AlertRule {
             id: uuid::Uuid::now_v7().to_string(),
-            name: name.into(),
+            name,
             condition,
             severity,
             groups: Vec::new(),

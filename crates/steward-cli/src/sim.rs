@@ -307,11 +307,38 @@ impl SimDevice {
     pub fn protection(&self, now_ms: i64, revision: u64) -> Option<ProtectionStatus> {
         let day = 86_400_000i64;
         let at = |ms: i64| steward_core::time::to_rfc3339(ms);
-        let engine = match self.platform {
-            Platform::Windows => "Microsoft Defender Antivirus",
-            Platform::Macos => "Microsoft Defender for Endpoint",
-            Platform::Linux => "ClamAV",
-            Platform::Ios | Platform::Android => "Microsoft Defender for Endpoint",
+        // Each platform's engine, its version and a threat of its own kind where it would be.
+        let (engine, version, threat, path) = match self.platform {
+            Platform::Windows => (
+                "Microsoft Defender Antivirus",
+                "4.18.24090.11",
+                "Trojan:Win32/Wacatac.B!ml",
+                "C:\\Users\\Public\\Downloads\\invoice.exe",
+            ),
+            Platform::Macos => (
+                "Microsoft Defender for Endpoint",
+                "101.24092.0004",
+                "Trojan:MacOS/Amos.B",
+                "/Users/Shared/Downloads/Installer.dmg",
+            ),
+            Platform::Linux => (
+                "ClamAV",
+                "1.4.1",
+                "Unix.Trojan.Mirai-7100807-0",
+                "/home/user/Downloads/update.sh",
+            ),
+            Platform::Ios => (
+                "Microsoft Defender for Endpoint",
+                "1.1.56090",
+                "Phish:iOS/FakeLogin.A",
+                "com.example.flashlight",
+            ),
+            Platform::Android => (
+                "Microsoft Defender for Endpoint",
+                "1.0.7528.0101",
+                "Trojan:AndroidOS/Joker.A",
+                "/sdcard/Download/flashlight.apk",
+            ),
         };
         if self.trouble == Trouble::NoProtection {
             return Some(ProtectionStatus::default());
@@ -320,7 +347,7 @@ impl SimDevice {
         let sig_age = if stale { 21 * day } else { day / 2 };
         let mut p = ProtectionStatus {
             engine: Some(engine.into()),
-            engine_version: Some("1.1.24090".into()),
+            engine_version: Some(version.into()),
             malware_protection: Some(true),
             realtime_protection: Some(self.trouble != Trouble::RealtimeOff),
             tamper_protection: Some(self.platform == Platform::Windows),
@@ -338,8 +365,8 @@ impl SimDevice {
         if self.trouble == Trouble::ActiveMalware {
             p.threat_state = Some(ThreatState::ActiveThreat);
             p.detections.push(Detection {
-                threat_name: "Trojan:Win32/Wacatac.B!ml".into(),
-                path: "C:\\Users\\Public\\Downloads\\invoice.exe".into(),
+                threat_name: threat.into(),
+                path: path.into(),
                 severity: "high".into(),
                 action: DetectionAction::LeftInPlace,
                 detected_at: at(now_ms - day / 4),

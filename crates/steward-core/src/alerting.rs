@@ -210,14 +210,60 @@ impl Reason {
         }
     }
 
-    /// The reason in `lang` (empty when there is none).
+    /// The reason in `lang` (empty when there is none). Condition types (`types`) and the
+    /// names of the rules Steward made (`rules`) are put into the reader's words too.
     pub fn text(&self, lang: crate::Lang) -> String {
         if self.key.is_empty() {
-            String::new()
-        } else {
-            crate::i18n::t_map(lang, &self.key, &self.args)
+            return String::new();
+        }
+        let words = |list: &str, each: &dyn Fn(&str) -> String| {
+            list.split(", ").map(each).collect::<Vec<_>>().join(", ")
+        };
+        let args = self
+            .args
+            .iter()
+            .map(|(k, v)| {
+                let v = match k.as_str() {
+                    "types" => words(v, &|t| crate::i18n::t(lang, condition_key(t))),
+                    "rules" => words(v, &|name| builtin_name(lang, name)),
+                    _ => v.clone(),
+                };
+                (k.clone(), v)
+            })
+            .collect();
+        crate::i18n::t_map(lang, &self.key, &args)
+    }
+}
+
+/// The condition types a rule can watch.
+pub const CONDITION_TYPES: [&str; 12] = [
+    "readiness_failing",
+    "active_threat",
+    "protection_missing",
+    "realtime_protection_off",
+    "signatures_outdated",
+    "scan_overdue",
+    "noncompliant",
+    "not_checked_in",
+    "low_disk_space",
+    "enrollment_failures",
+    "fleet_share",
+    "delivery_failing",
+];
+
+/// A rule name in the reader's language when it is the name of a condition in any language
+/// (the rules Steward creates), else as written.
+fn builtin_name(lang: crate::Lang, name: &str) -> String {
+    for t in CONDITION_TYPES {
+        let key = condition_key(t);
+        if crate::Lang::ALL
+            .iter()
+            .any(|l| crate::i18n::t(*l, key) == name)
+        {
+            return crate::i18n::t(lang, key);
         }
     }
+    name.to_string()
 }
 
 /// What a per-device condition looks at.
@@ -229,6 +275,57 @@ pub struct DeviceView<'a> {
     pub last_seen_ms: i64,
     /// The inventory's `disks` list, as the agent reports it.
     pub disks: Option<&'a serde_json::Value>,
+}
+
+/// The catalog key naming a condition type (`active_threat` → `condition-active-threat`).
+pub fn condition_key(type_name: &str) -> &'static str {
+    match type_name {
+        "active_threat" => "condition-active-threat",
+        "protection_missing" => "condition-protection-missing",
+        "realtime_protection_off" => "condition-realtime-off",
+        "signatures_outdated" => "condition-signatures-outdated",
+        "scan_overdue" => "condition-scan-overdue",
+        "noncompliant" => "condition-noncompliant",
+        "not_checked_in" => "condition-not-checked-in",
+        "low_disk_space" => "condition-low-disk",
+        "enrollment_failures" => "condition-enrollment-failures",
+        "fleet_share" => "condition-fleet-share",
+        "delivery_failing" => "condition-delivery-failing",
+        "readiness_failing" => "condition-readiness-failing",
+        _ => "state-other",
+    }
+}
+
+/// A rule's name for a reader: a rule named after its condition in any of the languages (the
+/// rules Steward creates) reads in the reader's language; a name someone chose stays as is.
+pub fn rule_display_name(lang: crate::Lang, name: &str, type_name: &str) -> String {
+    let key = condition_key(type_name);
+    if crate::Lang::ALL
+        .iter()
+        .any(|l| crate::i18n::t(*l, key) == name)
+    {
+        crate::i18n::t(lang, key)
+    } else {
+        name.to_string()
+    }
+}
+
+/// An alert's one-line summary: the rule's name and why it fired, without saying the same
+/// thing twice ("Active threat: Trojan…", not "Active threat: Active threat: Trojan…").
+pub fn alert_summary(rule: &str, reason: &str) -> String {
+    if reason.is_empty() {
+        return rule.to_string();
+    }
+    let lower = reason.to_lowercase();
+    let restated = rule
+        .to_lowercase()
+        .split_whitespace()
+        .all(|w| lower.contains(w));
+    if restated {
+        reason.to_string()
+    } else {
+        format!("{rule}: {reason}")
+    }
 }
 
 /// Whether a per-device condition holds for `device` at `now_ms`, with a short description

@@ -219,7 +219,7 @@ mod tests {
         let limits = HealthLimits::default();
         let p = healthy();
         // Signatures one day old cross 14 days 14 days from now; the scan (2 days) a day earlier.
-        let next = next_change(Some(&p), NOW, &limits).expect("time-dependent");
+        let next = next_change(Some(&p), NOW, &limits).expect("changes with time");
         assert_eq!(next, NOW - 2 * DAY_MS + 15 * DAY_MS);
         assert_eq!(state(&p), HealthState::Protected);
         assert_eq!(

@@ -158,7 +158,8 @@ pub fn format_date(lang: Lang, ms: i64) -> String {
         Lang::Fr => "%d/%m",
         Lang::Sv => "%m-%d",
         Lang::De => "%d.%m.",
-        Lang::Ko => "%m. %d.",
+        // Short enough for a chart's axis: "11/30" (Korean UIs write short dates so too).
+        Lang::Ko => "%-m/%-d",
     };
     t.format(pattern).to_string()
 }
@@ -177,6 +178,118 @@ pub fn format_day(lang: Lang, ms: i64) -> String {
         Lang::Ko => "%Y. %m. %d.",
     };
     t.format(pattern).to_string()
+}
+
+/// The regional formats a reader may choose beside the language (English only: the other
+/// languages have one format each).
+pub const REGIONS: [&str; 3] = ["", "en-US", "en-GB"];
+
+/// Where and how a reader reads times: a time zone and a regional format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Zone {
+    pub tz: chrono_tz::Tz,
+    /// British rather than American dates and clock, for English readers.
+    pub british: bool,
+}
+
+impl Default for Zone {
+    fn default() -> Self {
+        Zone {
+            tz: chrono_tz::UTC,
+            british: false,
+        }
+    }
+}
+
+impl Zone {
+    /// A zone from a user's settings; an unknown time zone reads as UTC.
+    pub fn new(time_zone: &str, region: &str) -> Zone {
+        Zone {
+            tz: Zone::parse_tz(time_zone).unwrap_or(chrono_tz::UTC),
+            british: region == "en-GB",
+        }
+    }
+
+    /// Every IANA time zone name, for a chooser.
+    pub fn names() -> Vec<&'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).collect()
+    }
+
+    /// An IANA time zone name.
+    pub fn parse_tz(name: &str) -> Option<chrono_tz::Tz> {
+        name.parse().ok()
+    }
+
+    fn local(&self, ms: i64) -> Option<chrono::DateTime<chrono_tz::Tz>> {
+        chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+            .map(|t| t.with_timezone(&self.tz))
+    }
+
+    /// A moment with its date, time and zone: 11/21/2026, 2:05 PM EST · 21/11/2026, 14:05 GMT
+    /// · 21/11/2026 14:05 CET · 2026-11-21 14:05 CET · 21.11.2026, 14:05 CET ·
+    /// 2026. 11. 21. 오후 11:05 KST.
+    pub fn time(&self, lang: Lang, ms: i64) -> String {
+        let Some(t) = self.local(ms) else {
+            return String::new();
+        };
+        let pattern = match lang {
+            Lang::En if self.british => "%d/%m/%Y, %H:%M %Z",
+            Lang::En => "%m/%d/%Y, %-I:%M %p %Z",
+            Lang::Fr => "%d/%m/%Y %H:%M %Z",
+            Lang::Sv => "%Y-%m-%d %H:%M %Z",
+            Lang::De => "%d.%m.%Y, %H:%M %Z",
+            Lang::Ko => "%Y. %m. %d. %H:%M %Z",
+        };
+        t.format(pattern).to_string()
+    }
+
+    /// A day with its year, in the reader's zone.
+    pub fn day(&self, lang: Lang, ms: i64) -> String {
+        let Some(t) = self.local(ms) else {
+            return String::new();
+        };
+        let pattern = match lang {
+            Lang::En if self.british => "%d/%m/%Y",
+            Lang::En => "%m/%d/%Y",
+            Lang::Fr => "%d/%m/%Y",
+            Lang::Sv => "%Y-%m-%d",
+            Lang::De => "%d.%m.%Y",
+            Lang::Ko => "%Y. %m. %d.",
+        };
+        t.format(pattern).to_string()
+    }
+
+    /// A day without its year (a chart's axis), in the reader's zone.
+    pub fn date(&self, lang: Lang, ms: i64) -> String {
+        let Some(t) = self.local(ms) else {
+            return String::new();
+        };
+        let pattern = match lang {
+            Lang::En if self.british => "%d/%m",
+            Lang::En => "%m/%d",
+            Lang::Fr => "%d/%m",
+            Lang::Sv => "%m-%d",
+            Lang::De => "%d.%m.",
+            Lang::Ko => "%-m/%-d",
+        };
+        t.format(pattern).to_string()
+    }
+
+    /// How long ago (or how soon) a moment is, in words with plural forms: "3 minutes ago",
+    /// "in 2 hours", "just now".
+    pub fn ago(&self, lang: Lang, ms: i64, now: i64) -> String {
+        let d = now - ms;
+        let (past, a) = (d >= 0, d.unsigned_abs() / 1000);
+        let ((ago, ahead), n) = match a {
+            0..=44 => return t(lang, "time-just-now"),
+            45..=3_599 => (("time-ago-minutes", "time-in-minutes"), (a / 60).max(1)),
+            3_600..=86_399 => (("time-ago-hours", "time-in-hours"), a / 3_600),
+            86_400..=2_591_999 => (("time-ago-days", "time-in-days"), a / 86_400),
+            2_592_000..=31_535_999 => (("time-ago-months", "time-in-months"), a / 2_592_000),
+            _ => (("time-ago-years", "time-in-years"), a / 31_536_000),
+        };
+        t_counts(lang, if past { ago } else { ahead }, &[("count", n)])
+    }
 }
 
 /// The language a text written in several languages is shown in by default: the one asked
@@ -198,11 +311,21 @@ pub fn t(lang: Lang, key: &str) -> String {
     LOCALES.lookup(&lang.langid(), key)
 }
 
+/// An argument as Fluent sees it: a whole number is passed as a number, so that a message
+/// can choose its plural form by it (`{ $count -> [one] … *[other] … }`) whoever formatted
+/// it; anything else (names, versions, formatted figures) is text.
+fn arg(v: &str) -> FluentValue<'static> {
+    match v.parse::<u64>() {
+        Ok(n) if (v.len() <= 15 && !v.starts_with('0')) || v == "0" => FluentValue::from(n),
+        _ => FluentValue::from(v.to_string()),
+    }
+}
+
 /// Looks up a message with named arguments.
 pub fn t_args(lang: Lang, key: &str, args: &[(&'static str, String)]) -> String {
     let map: HashMap<Cow<'static, str>, FluentValue> = args
         .iter()
-        .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+        .map(|(k, v)| (Cow::Borrowed(*k), arg(v)))
         .collect();
     LOCALES.lookup_with_args(&lang.langid(), key, &map)
 }
@@ -236,7 +359,7 @@ pub fn t_args_counts(
 pub fn t_map(lang: Lang, key: &str, args: &std::collections::BTreeMap<String, String>) -> String {
     let map: HashMap<Cow<'static, str>, FluentValue> = args
         .iter()
-        .map(|(k, v)| (Cow::Owned(k.clone()), FluentValue::from(v.clone())))
+        .map(|(k, v)| (Cow::Owned(k.clone()), arg(v)))
         .collect();
     LOCALES.lookup_with_args(&lang.langid(), key, &map)
 }
@@ -332,6 +455,167 @@ mod tests {
             unknown.is_empty(),
             "the code names messages the catalog lacks: {unknown:?}"
         );
+    }
+
+    /// A catalog's messages: id and text (continuation lines included).
+    fn messages_of(lang: Lang) -> Vec<(String, String)> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("locales")
+            .join(lang.catalog_dir())
+            .join("main.ftl");
+        let text = std::fs::read_to_string(path).expect("ftl");
+        let mut out: Vec<(String, String)> = Vec::new();
+        for line in text.lines() {
+            if line.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+                if let Some((key, value)) = line.split_once('=') {
+                    out.push((key.trim().to_string(), value.trim().to_string()));
+                    continue;
+                }
+            }
+            if let Some(last) = out.last_mut() {
+                if line.starts_with(' ') || line.starts_with('}') {
+                    last.1.push('\n');
+                    last.1.push_str(line);
+                }
+            }
+        }
+        out
+    }
+
+    /// The arguments that carry a number of things.
+    const COUNTS: [&str; 14] = [
+        "count",
+        "days",
+        "hours",
+        "minutes",
+        "total",
+        "enrolled",
+        "refused",
+        "checkins",
+        "errors",
+        "new",
+        "updated",
+        "applicable",
+        "attempts",
+        "reminded",
+    ];
+
+    #[test]
+    fn a_count_before_a_word_has_its_plural_forms() {
+        // Korean has no plural forms; the four others have one and other.
+        let units = ["s", "min", "ms", "Min", "Min.", "h"];
+        // English adjectives and adverbs do not change with the number.
+        let invariable = [
+            "unacknowledged",
+            "more",
+            "given",
+            "waiting",
+            "received",
+            "shown",
+            "unread",
+            "new",
+            "updated.",
+        ];
+        for lang in [Lang::En, Lang::Fr, Lang::Sv, Lang::De] {
+            let mut bare = Vec::new();
+            for (key, text) in messages_of(lang) {
+                for var in COUNTS {
+                    let placeable = format!("{{ ${var} }}");
+                    let selects = text.contains(&format!("{{ ${var} ->"));
+                    for (at, _) in text.match_indices(&placeable) {
+                        let after = text.get(at + placeable.len()..).unwrap_or("");
+                        let word: String = after
+                            .strip_prefix(' ')
+                            .unwrap_or("")
+                            .chars()
+                            .take_while(|c| c.is_alphabetic() || *c == '.')
+                            .collect();
+                        let fixed = lang == Lang::En && invariable.contains(&word.as_str());
+                        if !word.is_empty() && !units.contains(&word.as_str()) && !selects && !fixed
+                        {
+                            bare.push(format!("{key}: {{ ${var} }} {word}"));
+                        }
+                    }
+                }
+            }
+            assert!(
+                bare.is_empty(),
+                "{lang:?}: counts without plural forms: {bare:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn glossary_terms_appear_as_written() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/glossary.md");
+        let glossary = std::fs::read_to_string(path).expect("docs/glossary.md");
+        let langs = [Lang::En, Lang::Fr, Lang::Sv, Lang::De, Lang::Ko];
+        let catalogs: Vec<std::collections::HashMap<String, String>> = langs
+            .iter()
+            .map(|l| messages_of(*l).into_iter().collect())
+            .collect();
+        let mut rows = 0;
+        let mut wrong = Vec::new();
+        for line in glossary
+            .lines()
+            .filter(|l| l.starts_with("| ") && !l.starts_with("| en "))
+        {
+            let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+            assert_eq!(
+                cells.len(),
+                6,
+                "a glossary row has five terms and messages: {line}"
+            );
+            rows += 1;
+            for key in cells[5].split(',').map(str::trim) {
+                for (i, lang) in langs.iter().enumerate() {
+                    // English terms may carry a note in brackets: "warning (severity)".
+                    // A term may give its plural after a slash: "stratégie / stratégies".
+                    let term = cells[i].split(" (").next().unwrap_or("").to_lowercase();
+                    let text = catalogs[i]
+                        .get(key)
+                        .unwrap_or_else(|| panic!("glossary names {key}, which {lang:?} lacks"))
+                        .to_lowercase();
+                    if !term.split(" / ").any(|form| text.contains(form)) {
+                        wrong.push(format!("{lang:?} {key} = {text:?} lacks \"{term}\""));
+                    }
+                }
+            }
+        }
+        assert!(rows >= 30, "the glossary has {rows} rows");
+        assert!(
+            wrong.is_empty(),
+            "catalogs drift from docs/glossary.md: {wrong:#?}"
+        );
+    }
+
+    #[test]
+    fn a_number_argument_chooses_the_plural_form() {
+        let one = t_args(Lang::En, "health-active-threat", &[("count", "1".into())]);
+        let two = t_args(Lang::En, "health-active-threat", &[("count", "2".into())]);
+        assert_eq!(one, "1 active threat");
+        assert_eq!(two, "2 active threats");
+        let fr = t_args(Lang::Fr, "health-active-threat", &[("count", "1".into())]);
+        assert!(!fr.contains("menaces"), "{fr}");
+    }
+
+    #[test]
+    fn times_read_in_the_readers_zone_and_format() {
+        let ms = 1_795_270_500_000; // 2026-11-21 14:15 UTC
+        let seoul = Zone::new("Asia/Seoul", "");
+        assert_eq!(seoul.time(Lang::Ko, ms), "2026. 11. 21. 23:15 KST");
+        assert_eq!(seoul.time(Lang::En, ms), "11/21/2026, 11:15 PM KST");
+        let london = Zone::new("Europe/London", "en-GB");
+        assert_eq!(london.time(Lang::En, ms), "21/11/2026, 14:15 GMT");
+        let stockholm = Zone::new("Europe/Stockholm", "");
+        assert_eq!(stockholm.time(Lang::Sv, ms), "2026-11-21 15:15 CET");
+        assert_eq!(stockholm.day(Lang::De, ms - 15 * 3_600_000), "21.11.2026");
+        assert_eq!(Zone::new("Not/AZone", "").tz, chrono_tz::UTC);
+        assert_eq!(seoul.ago(Lang::En, ms - 150_000, ms), "2 minutes ago");
+        assert_eq!(seoul.ago(Lang::En, ms - 3_600_000, ms), "1 hour ago");
+        assert_eq!(seoul.ago(Lang::De, ms - 3 * 86_400_000, ms), "vor 3 Tagen");
+        assert_eq!(seoul.ago(Lang::En, ms + 7_200_000, ms), "in 2 hours");
+        assert_eq!(seoul.ago(Lang::Fr, ms - 10_000, ms), "à l’instant");
     }
 
     #[test]

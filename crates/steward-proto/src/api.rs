@@ -193,6 +193,10 @@ pub struct UserInfo {
     pub display_name: String,
     /// en, fr, sv, de or ko.
     pub language: String,
+    /// The time zone the user reads times in (an IANA name such as `Europe/Stockholm`).
+    pub time_zone: String,
+    /// `en-US` or `en-GB` for English readers; empty for the language's own format.
+    pub region: String,
     pub roles: Vec<String>,
     /// Device groups the user is limited to; empty means all devices.
     pub groups: Vec<String>,
@@ -239,6 +243,14 @@ pub struct UpdateUser {
     pub display_name: Option<String>,
     #[serde(default)]
     pub language: Option<String>,
+    /// An IANA time zone name (`Asia/Seoul`).
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub time_zone: Option<String>,
+    /// `en-US`, `en-GB` or empty.
+    #[serde(default)]
+    #[schema(max_length = 8)]
+    pub region: Option<String>,
     #[serde(default)]
     #[schema(min_items = 1)]
     pub roles: Option<Vec<String>>,

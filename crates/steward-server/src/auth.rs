@@ -50,11 +50,13 @@ pub struct Caller {
 }
 
 /// A session's CSRF token and its user's language and display name.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct SessionFacts {
     pub csrf_token: String,
     pub language: String,
     pub display_name: String,
+    pub time_zone: String,
+    pub region: String,
 }
 
 impl Caller {
@@ -202,6 +204,8 @@ pub async fn authenticate(
         session: Some(SessionFacts {
             csrf_token: session.csrf_token,
             language: info.language,
+            time_zone: info.time_zone,
+            region: info.region,
             display_name: if info.display_name.is_empty() {
                 info.email.clone()
             } else {

@@ -276,6 +276,17 @@ pub async fn update_user(
         check_language(l)?;
     }
     if req
+        .time_zone
+        .as_deref()
+        .is_some_and(|z| steward_core::i18n::Zone::parse_tz(z).is_none())
+        || req
+            .region
+            .as_deref()
+            .is_some_and(|r| !steward_core::i18n::REGIONS.contains(&r))
+    {
+        return Err(ApiError(ErrorCode::InvalidField));
+    }
+    if req
         .display_name
         .as_ref()
         .is_some_and(|n| steward_proto::text::is_blank(n) || n.chars().count() > MAX_FIELD_LEN)
@@ -285,6 +296,8 @@ pub async fn update_user(
     let change = UserChange {
         display_name: req.display_name,
         language: req.language,
+        time_zone: req.time_zone,
+        region: req.region,
         roles,
         groups: req.groups,
         disabled: req.disabled,

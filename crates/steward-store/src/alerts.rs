@@ -18,6 +18,8 @@ pub struct Alert {
     pub rule_id: String,
     pub subject: String,
     pub device_id: Option<String>,
+    /// The device's name, for people (none for a fleet-wide alert).
+    pub device_name: Option<String>,
     pub severity: String,
     /// firing, acknowledged or resolved.
     pub state: String,
@@ -82,7 +84,8 @@ pub const ALERT_STATES: [&str; 3] = ["firing", "acknowledged", "resolved"];
 const ALERT_COLS: &str = "a.id, a.rule_id, a.subject, a.device_id, a.severity, a.state, \
                           a.rule_name, a.reason, a.fired_at, a.updated_at, a.acknowledged_at, \
                           a.acknowledged_by, a.resolved_at, a.resolved_by, a.assignee, \
-                          a.reopened, a.escalation_level, a.notified, d.device_group, d.platform";
+                          a.reopened, a.escalation_level, a.notified, d.device_group, d.platform, \
+                          d.name AS device_name";
 
 fn alert_row(r: &sqlx::any::AnyRow) -> Result<Alert> {
     use steward_core::time::to_rfc3339;
@@ -93,6 +96,7 @@ fn alert_row(r: &sqlx::any::AnyRow) -> Result<Alert> {
         rule_id: r.try_get("rule_id")?,
         subject: r.try_get("subject")?,
         device_id: r.try_get("device_id")?,
+        device_name: r.try_get("device_name")?,
         severity: r.try_get("severity")?,
         state: r.try_get("state")?,
         rule_name: r.try_get("rule_name")?,

@@ -34,6 +34,8 @@ pub struct UserRecord {
 pub struct UserChange {
     pub display_name: Option<String>,
     pub language: Option<String>,
+    pub time_zone: Option<String>,
+    pub region: Option<String>,
     pub roles: Option<Vec<Role>>,
     pub groups: Option<Vec<String>>,
     pub disabled: Option<bool>,
@@ -60,7 +62,8 @@ fn split(s: &str) -> Vec<String> {
         .collect()
 }
 
-const USER_COLS: &str = "u.id, u.email, u.display_name, u.language, u.roles, u.device_groups, \
+const USER_COLS: &str =
+    "u.id, u.email, u.display_name, u.language, u.time_zone, u.region, u.roles, u.device_groups, \
                          u.password_hash, u.created_at, u.disabled_at";
 
 fn user_record(row: &sqlx::any::AnyRow) -> Result<UserRecord> {
@@ -76,6 +79,8 @@ fn user_record(row: &sqlx::any::AnyRow) -> Result<UserRecord> {
             email: row.try_get("email")?,
             display_name: row.try_get("display_name")?,
             language: row.try_get("language")?,
+            time_zone: row.try_get("time_zone")?,
+            region: row.try_get("region")?,
             roles: roles.iter().map(|r| r.as_str().to_string()).collect(),
             groups: split(&row.try_get::<String, _>("device_groups")?),
             disabled,
@@ -215,7 +220,8 @@ impl Store {
              language = COALESCE($2, language), roles = COALESCE($3, roles), \
              device_groups = COALESCE($4, device_groups), \
              disabled_at = CASE WHEN $5 = 1 THEN COALESCE(disabled_at, $6) \
-                                WHEN $5 = 0 THEN NULL ELSE disabled_at END \
+                                WHEN $5 = 0 THEN NULL ELSE disabled_at END, \
+             time_zone = COALESCE($8, time_zone), region = COALESCE($9, region) \
              WHERE id = $7",
         )
         .bind(&change.display_name)
@@ -230,6 +236,8 @@ impl Store {
         .bind(change.disabled.map(i64::from).unwrap_or(-1))
         .bind(now)
         .bind(id)
+        .bind(&change.time_zone)
+        .bind(&change.region)
         .execute(&mut *tx)
         .await?;
         if change.disabled == Some(true) {

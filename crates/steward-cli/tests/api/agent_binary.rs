@@ -388,7 +388,7 @@ async fn clamav_finds_eicar_and_the_device_shows_then_clears_the_threat() {
     )
     .await;
     let out = run_agent(st, &["--clamav-db", &db_arg, "scan", "--path", &files_arg]).await;
-    assert!(out.contains("1 threats found"), "{out}");
+    assert!(out.contains("1 threat found:"), "{out}");
     run_agent(st, &["--clamav-db", &db_arg, "run", "--once"]).await;
     let (_, page) = app.get("/api/v1/devices").await;
     let id = page["items"][0]["id"].as_str().expect("device").to_string();

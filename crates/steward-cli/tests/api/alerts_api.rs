@@ -63,10 +63,10 @@ async fn a_device_alert_fires_once_is_acknowledged_and_resolves_itself() {
     assert_eq!(a["rule_id"], rt.as_str());
     assert_eq!(a["device_id"], dev.0.as_str());
     assert_eq!(a["severity"], "warning");
-    assert_eq!(
-        a["summary"],
-        "Real-time protection off: Real-time protection is off"
-    );
+    // A rule named after its condition says it once: its reason.
+    assert_eq!(a["summary"], "Real-time protection is off");
+    let (_, device) = app.get(&format!("/api/v1/devices/{}", dev.0)).await;
+    assert_eq!(a["device_name"], device["name"], "alerts name their device");
     let fr: Value = app
         .http
         .get(format!(
@@ -83,7 +83,8 @@ async fn a_device_alert_fires_once_is_acknowledged_and_resolves_itself() {
         .await
         .expect("json");
     assert_eq!(
-        fr["summary"], "Real-time protection off: La protection en temps réel est désactivée",
+        fr["summary"],
+        steward_core::t(steward_core::Lang::Fr, "alert-reason-realtime-off"),
         "the reason in the reader's language"
     );
     let id = a["id"].as_str().expect("id").to_string();

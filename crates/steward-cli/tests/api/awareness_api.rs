@@ -213,7 +213,7 @@ async fn a_major_update_from_a_feed_is_mailed_and_must_be_acknowledged_by_every_
     let mails = smtp.wait_for(3).await;
     assert!(mails
         .iter()
-        .any(|m| m.headers["subject"].starts_with("À prendre en compte")));
+        .any(|m| m.headers["subject"].starts_with("À acquitter")));
     app.post_as(
         &format!("/api/v1/notices/{id}/acknowledge"),
         &bo,
@@ -344,7 +344,7 @@ async fn briefings_the_plan_and_the_checklist() {
     assert_eq!(item["pass"], false);
     assert!(item["evidence"][0]
         .as_str()
-        .is_some_and(|e| e.contains("active_threat")));
+        .is_some_and(|e| e.contains("Active threat") && !e.contains("active_threat")));
     assert_eq!(readiness(&app, "reacting").await["pass"], false);
 
     // A checklist item failing for longer than a rule allows raises an alert.
@@ -822,7 +822,11 @@ async fn the_weekly_digest_lists_what_each_person_has_not_read() {
     assert!(mails[0].headers["to"].contains("ann@example.org"));
     assert_eq!(
         mails[0].headers["subject"],
-        "Din veckosammanfattning: 1 olästa"
+        steward_core::t_args(
+            steward_core::Lang::Sv,
+            "notice-digest-subject",
+            &[("count", "1".into())]
+        )
     );
     assert!(mails[0].body.contains("New compliance setting"));
     assert!(

@@ -695,3 +695,95 @@ async fn actions_need_the_session_token_and_the_role_and_are_audited() {
     assert!(body.contains("name=\"password\""));
     app.shutdown().await;
 }
+
+/// A concrete path for a route of the table: every parameter filled with something that
+/// exists (a device, an alert) or, where the route only checks access before finding the
+/// object, an id that does not.
+fn concrete(path: &str, device: &str, alert: &str) -> String {
+    path.replace("/devices/{id}", &format!("/devices/{device}"))
+        .replace("/alerts/{id}", &format!("/alerts/{alert}"))
+        .replace("{id}", "00000000-0000-7000-8000-000000000000")
+        .replace("{action}", "test")
+        .replace("{user}", "pc-1%40example.com")
+        .replace("{file}", "steward.css")
+}
+
+#[tokio::test]
+async fn every_console_route_answers_each_role_as_the_table_says() {
+    use steward_server::console::{routes, Access};
+    let app = TestApp::spawn().await;
+    let (device, alert) = fleet(&app).await;
+    let mut sessions = Vec::new();
+    for role in Role::ALL {
+        let email = format!("{}@example.org", role.as_str());
+        sessions.push((role, sign_in(&app, &email, &[role]).await));
+    }
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for r in routes() {
+        // Signing out would end the session the next routes need; it is checked elsewhere.
+        if r.path == "/logout" || r.path == "/login" {
+            continue;
+        }
+        let path = concrete(r.path, &device, &alert);
+        for (role, s) in &sessions {
+            let allowed = match r.access {
+                Access::Public | Access::SignedIn => true,
+                Access::Requires(p) => p.allows(*role),
+            };
+            let (status, body) = if r.method == axum::http::Method::GET {
+                get(&app, s, &path).await
+            } else {
+                // An empty form: the handler refuses it as invalid, or acts on nothing; what
+                // matters is whether the table let the role through.
+                let (status, _, body) = post(&app, s, &path, &[]).await;
+                (status, body)
+            };
+            checked += 1;
+            let refused = status == 403;
+            if allowed == refused || status >= 500 {
+                wrong.push(format!(
+                    "{} {path} as {}: {status} (allowed: {allowed}) {}",
+                    r.method,
+                    role.as_str(),
+                    body.chars().take(120).collect::<String>()
+                ));
+            }
+        }
+    }
+    assert!(checked > 300, "only {checked} requests");
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    // Signed out, every page but the public ones goes to the login page.
+    for r in routes().iter().filter(|r| r.access != Access::Public) {
+        let path = concrete(r.path, &device, &alert);
+        let resp = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+            .request(r.method.clone(), format!("{}{path}", app.base))
+            .send()
+            .await
+            .expect("request");
+        assert!(
+            [303, 403].contains(&resp.status().as_u16()),
+            "{} {path} signed out: {}",
+            r.method,
+            resp.status()
+        );
+    }
+    app.shutdown().await;
+}
+
+#[test]
+fn the_console_route_table_is_documented() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/console-routes.md"
+    ))
+    .expect("docs/console-routes.md");
+    let table = steward_server::console::markdown_table();
+    assert!(
+        doc.contains(&table),
+        "docs/console-routes.md is out of date; it should contain:\n{table}"
+    );
+}

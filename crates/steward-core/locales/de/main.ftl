@@ -6,63 +6,84 @@ error-bad_compression = Der Anfragetext konnte nicht entpackt werden.
 error-unsupported_media_type = Der Anfragetext muss JSON sein (Content-Type: application/json).
 error-unauthorized = Anmeldedaten fehlen oder sind ungültig.
 error-forbidden = Ihre Rolle erlaubt diese Aktion nicht.
-error-not_found = Objekt nicht gefunden.
+error-not_found = Dieses Objekt gibt es nicht.
 error-method_not_allowed = Diese Methode ist für diesen Pfad nicht erlaubt.
-error-invalid_cursor = Der Seitencursor ist ungültig; beginnen Sie wieder mit der ersten Seite.
+error-invalid_cursor = Der Seitencursor ist ungültig; beginnen Sie wieder bei der ersten Seite.
 error-invalid_query = Ein Abfrageparameter hat einen falschen Wert.
 error-unknown_token = Das Registrierungstoken ist unbekannt.
 error-token_expired = Das Registrierungstoken ist abgelaufen.
 error-token_exhausted = Das Registrierungstoken hat die maximale Anzahl an Verwendungen erreicht.
 error-token_revoked = Das Registrierungstoken wurde widerrufen.
-error-platform_not_allowed = Diese Plattform darf sich mit diesem Token nicht registrieren.
+error-platform_not_allowed = Geräte dieser Plattform dürfen sich mit diesem Token nicht registrieren.
 error-malformed_request = Die Registrierungsanfrage ist unvollständig oder enthält ungültige Felder.
-error-duplicate_device = Dieses Gerät ist bereits registriert; stellen Sie den vorhandenen Eintrag zuerst außer Betrieb.
-error-invalid_credentials = Falsche E-Mail-Adresse oder falsches Passwort.
-error-account_locked = Zu viele fehlgeschlagene Anmeldungen: Das Konto ist vorübergehend gesperrt. Versuchen Sie es später erneut oder wenden Sie sich an einen Administrator.
-error-csrf_mismatch = Der Anfrage fehlt ein gültiges CSRF-Token; laden Sie die Seite neu und versuchen Sie es erneut.
-error-conflict = Dieses Objekt existiert bereits.
+error-duplicate_device = Dieses Gerät ist bereits registriert; koppeln Sie zuerst den vorhandenen Geräteeintrag ab.
+error-invalid_credentials = Falsche E-Mail-Adresse oder falsches Kennwort.
+error-account_locked = Zu viele fehlgeschlagene Anmeldungen: Das Konto ist vorübergehend gesperrt. Versuchen Sie es später erneut, oder wenden Sie sich an einen Administrator.
+error-csrf_mismatch = Der Anfrage fehlt ein gültiges CSRF-Token; laden Sie die Seite neu, und versuchen Sie es erneut.
+error-conflict = Dieses Objekt ist bereits vorhanden.
 error-mail_not_configured = E-Mail ist nicht eingerichtet: Konfigurieren Sie zuerst einen SMTP-Server (notify.smtp_host).
-error-device_retired = Dieses Gerät wurde außer Betrieb genommen und darf sich nicht mehr melden.
+error-device_retired = Dieses Gerät wurde abgekoppelt und darf keinen Check-in mehr ausführen.
 error-overloaded = Der Server ist ausgelastet; versuchen Sie es gleich noch einmal.
 error-internal = Ein interner Fehler ist aufgetreten; er wurde protokolliert.
 error-field_too_long = Ein Feld der Anfrage ist länger als erlaubt.
-error-too_many_entries = Eine Liste oder Tabelle der Anfrage hat mehr Einträge als erlaubt.
-error-too_many_attempts = Zu viele fehlgeschlagene Versuche von Ihrer Adresse; warten Sie einen Moment und versuchen Sie es erneut.
+error-too_many_entries = Eine Liste oder Zuordnung der Anfrage hat mehr Einträge als erlaubt.
+error-too_many_attempts = Zu viele fehlgeschlagene Versuche von Ihrer Adresse; warten Sie einen Moment, und versuchen Sie es erneut.
 error-unavailable = Die Datenbank ist gerade nicht erreichbar; versuchen Sie es gleich noch einmal.
-error-outbound_refused = Diese Adresse ist nicht erlaubt: Verwenden Sie http oder https zu einer öffentlichen Adresse, oder bitten Sie den Betreiber des Servers, sie zu erlauben (outbound.allow).
-error-unknown_reference = Die Anfrage verweist auf etwas, das nicht existiert oder hier nicht verwendet werden kann (Kanal, Regel, Funktion oder Mitteilung).
-error-invalid_period = Der Zeitraum endet, bevor er beginnt, oder ist schon vorbei.
+error-outbound_refused = Diese Adresse ist nicht erlaubt: Verwenden Sie http oder https mit einer öffentlichen Adresse, oder bitten Sie den Betreiber des Servers, sie freizugeben (outbound.allow).
+error-unknown_reference = Die Anfrage verweist auf etwas, das nicht existiert oder hier nicht verwendet werden kann (Kanal, Regel, Funktion oder Nachricht).
+error-invalid_period = Der Zeitraum endet vor seinem Beginn oder ist bereits vorbei.
 
 ## Startseite
 
 ## Befehlszeile
 cli-error = Fehler: { $message }
-cli-serve-listening = Steward lauscht auf { $url } (Speicher: { $backend }).
-cli-demo-starting = Demo wird mit { $count } simulierten Geräten gestartet…
+cli-serve-listening = Steward nimmt Verbindungen unter { $url } an (Speicher: { $backend }).
+cli-demo-starting = Die Demo wird mit { $count ->
+    [one] 1 simulierten Gerät gestartet…
+   *[other] { $count } simulierten Geräten gestartet…
+}
 cli-demo-ready = Die Demo ist nach { $secs } s bereit.
 cli-demo-url = Server: { $url }
-cli-demo-admin = Administrator: { $email }   Passwort: { $password }
+cli-demo-admin = Administrator: { $email }   Kennwort: { $password }
 cli-demo-api-token = API-Token (Administrator): { $token }
 cli-demo-enroll-token = Registrierungstoken: { $token }
-cli-demo-fleet = { $count } simulierte Geräte melden sich alle { $interval } s.
-cli-demo-try = Probieren Sie: curl -H "Authorization: Bearer { $token }" { $url }/api/v1/devices
-cli-demo-stop = Zum Beenden Strg-C drücken.
+cli-demo-fleet = { $count ->
+    [one] 1 simuliertes Gerät meldet sich
+   *[other] { $count } simulierte Geräte melden sich
+} alle { $interval } s zum Check-in.
+cli-demo-try = Zum Ausprobieren: curl -H "Authorization: Bearer { $token }" { $url }/api/v1/devices
+cli-demo-stop = Zum Beenden Strg+C drücken.
 cli-token-created = API-Token mit der Rolle { $role } erstellt. Es wird nur einmal angezeigt:
 cli-enroll-token-created = Registrierungstoken erstellt. Es wird nur einmal angezeigt:
 cli-enroll-token-revoked = Registrierungstoken { $id } widerrufen.
 cli-user-created = Benutzer { $email } mit der Rolle { $role } erstellt.
-cli-user-password = Passwort (wird nur einmal angezeigt): { $password }
+cli-user-password = Kennwort (wird nur einmal angezeigt): { $password }
 cli-invalid-role = Unbekannte Rolle „{ $role }“. Verwenden Sie administrator, operator, helpdesk oder readonly.
-cli-sim-summary = Simulation beendet: { $enrolled } Geräte registriert, { $refused } Registrierungen abgelehnt, { $checkins } Meldungen, { $errors } Fehler.
+cli-sim-summary = Simulation beendet: { $enrolled ->
+    [one] 1 Gerät
+   *[other] { $enrolled } Geräte
+} registriert, { $refused ->
+    [one] 1 Registrierung
+   *[other] { $refused } Registrierungen
+} abgelehnt, { $checkins ->
+    [one] 1 Check-in
+   *[other] { $checkins } Check-ins
+}, { $errors ->
+    [one] 1 Fehler
+   *[other] { $errors } Fehler
+}.
 
 ## Agent
 agent-enrolled = Als Gerät { $id } registriert.
-agent-checked-in = Gemeldet (Sequenz { $seq }); nächste Meldung in { $secs } s.
-agent-not-enrolled = Dieses Gerät ist noch nicht registriert. Ausführen: steward-agent enroll --server URL --token TOKEN
+agent-checked-in = Check-in erfolgt (Sequenz { $seq }); nächster Check-in in { $secs } s.
+agent-not-enrolled = Dieses Gerät ist noch nicht registriert. Führen Sie aus: steward-agent enroll --server URL --token TOKEN
 agent-server-error = Der Server hat die Anfrage abgelehnt: { $message }
 agent-unreachable = Der Server ist nicht erreichbar: { $message }
 agent-scan-clean = Überprüfung beendet: keine Bedrohungen in { $paths } gefunden.
-agent-scan-found = Überprüfung beendet: { $count } Bedrohungen gefunden:
+agent-scan-found = Überprüfung beendet: { $count ->
+    [one] 1 Bedrohung gefunden:
+   *[other] { $count } Bedrohungen gefunden:
+}
 agent-status-os = Betriebssystem
 agent-status-host = Hostname
 agent-status-protection = Endpunktschutz
@@ -73,7 +94,7 @@ agent-status-disks = Freier Speicherplatz
 agent-status-boot = Gestartet am
 agent-status-users = Angemeldete Benutzer
 agent-status-updates = Ausstehende Updates
-agent-status-updates-count = { $count } (davon { $security } Sicherheit)
+agent-status-updates-count = { $count } (davon { $security } sicherheitsrelevant)
 agent-status-unknown = unbekannt
 agent-status-unknown-because = unbekannt: { $reason }
 agent-status-yes = ja
@@ -84,36 +105,69 @@ agent-status-queued-count = { $count ->
    *[other] { $count } Momentaufnahmen
 }
 agent-status-set-aside = Zurückgestellt
-agent-status-set-aside-entry = Momentaufnahme { $seq } am { $at }: { $reason }
+agent-status-set-aside-entry = Momentaufnahme { $seq } vom { $at }: { $reason }
 alert-reason-active-threat = Aktive Bedrohung: { $threats }
 alert-reason-no-protection = Kein Endpunktschutz
 alert-reason-realtime-off = Echtzeitschutz ist deaktiviert
-alert-reason-signatures-old = Signaturen sind { $days } Tage alt
-alert-reason-scan-overdue = Letzte Überprüfung vor { $days } Tagen
+alert-reason-signatures-old = { $days ->
+    [one] Signaturen sind 1 Tag alt
+   *[other] Signaturen sind { $days } Tage alt
+}
+alert-reason-scan-overdue = { $days ->
+    [one] Letzte Überprüfung vor 1 Tag
+   *[other] Letzte Überprüfung vor { $days } Tagen
+}
 alert-reason-never-scanned = Nie überprüft
 alert-reason-noncompliant = Nicht konform
-alert-reason-silent = Seit { $hours } Stunden kein Check-in
+alert-reason-silent = { $hours ->
+    [one] Seit 1 Stunde kein Check-in
+   *[other] Seit { $hours } Stunden kein Check-in
+}
 alert-reason-low-disk = Wenig Speicherplatz: { $disks }
-alert-reason-fleet-share = { $matching } von { $total } Geräten: { $state }
-alert-reason-enrollment-failures = { $count } fehlgeschlagene Registrierungen in { $minutes } Minuten
+alert-reason-fleet-share = { $matching } von { $total ->
+    [one] 1 Gerät
+   *[other] { $total } Geräten
+}: { $state }
+alert-reason-enrollment-failures = { $count ->
+    [one] 1 fehlgeschlagene Registrierung
+   *[other] { $count } fehlgeschlagene Registrierungen
+} in { $minutes ->
+    [one] 1 Minute
+   *[other] { $minutes } Minuten
+}
 severity-critical = Kritisch
 severity-warning = Warnung
-severity-informational = Information
+severity-informational = Informativ
 notify-title-firing = [{ $severity }] { $rule }: { $open } offen
 notify-title-resolved = [{ $severity }] { $rule }: behoben
 notify-title-repeat = [{ $severity }] { $rule }: weiterhin { $open } offen
-notify-title-escalation = [{ $severity }] { $rule }: { $count } seit { $minutes } Minuten unbestätigt
+notify-title-escalation = [{ $severity }] { $rule }: { $count ->
+    [one] 1 Alarm
+   *[other] { $count } Alarme
+} seit { $minutes ->
+    [one] 1 Minute
+   *[other] { $minutes } Minuten
+} unbestätigt
 notify-new = Neu ausgelöst ({ $count })
-notify-still = Aktiv ({ $count })
+notify-still = Ausgelöst ({ $count })
 notify-resolved = Behoben ({ $count })
-notify-more = … und { $count } weitere
+notify-more = { $count ->
+    [one] … und 1 weiterer
+   *[other] … und { $count } weitere
+}
 notify-fleet = Geräteflotte
 notify-open = In Steward öffnen: { $url }
 notify-open-short = In Steward öffnen
 notify-footer = Gesendet von Steward. Benachrichtigung { $id }.
 notify-test-title = Steward-Testbenachrichtigung
 notify-test-body = Dieser Kanal ({ $channel }) funktioniert. Gesendet am { $at }.
-alert-reason-delivery-failing = { $count } Benachrichtigungen seit { $minutes } Minuten nicht zugestellt: { $channels }
+alert-reason-delivery-failing = { $count ->
+    [one] 1 Benachrichtigung
+   *[other] { $count } Benachrichtigungen
+} seit { $minutes ->
+    [one] 1 Minute
+   *[other] { $minutes } Minuten
+} nicht zugestellt: { $channels }
 
 # Console
 alerts-ack-selected = Auswahl bestätigen
@@ -128,16 +182,16 @@ alerts-comment-optional = Kommentar (optional)
 alerts-device = Gerät
 alerts-fired = Ausgelöst
 alerts-open-device = Gerät öffnen
-alerts-resolve = Beheben
+alerts-resolve = Als behoben markieren
 alerts-resolved-by = Behoben von
 alerts-rule = Regel
 alerts-select = Auswählen
 alerts-severity = Schweregrad
 alerts-silenced = Stummgeschaltet
 alerts-state = Status
-alerts-summary = Warnung
+alerts-summary = Alarm
 audit-action = Aktion
-audit-actor = Wer
+audit-actor = Ausgeführt von
 audit-object = Objekt
 audit-object-id = Objekt-ID
 audit-object-type = Objekttyp
@@ -146,17 +200,23 @@ channel-email = E-Mail
 channel-slack = Slack (eingehender Webhook)
 channel-teams = Microsoft Teams (Webhook)
 channel-webhook = Webhook (signiertes JSON)
-channels-create = Kanal anlegen
+channels-create = Kanal erstellen
 channels-delivery = Zustellung
-channels-failed = { $count } aufgegeben
-channels-kind = Art
+channels-failed = { $count ->
+    [one] 1 aufgegeben
+   *[other] { $count } aufgegeben
+}
+channels-kind = Typ
 channels-last-delivered = Zuletzt zugestellt
 channels-last-error = Letzter Fehler
 channels-new = Neuer Kanal
 channels-next-attempt = Nächster Versuch
-channels-pending = { $count } wartend
-channels-secret = Signaturgeheimnis (Webhooks)
-channels-severities = Alle Warnungen dieser Schweregrade
+channels-pending = { $count ->
+    [one] 1 ausstehend
+   *[other] { $count } ausstehend
+}
+channels-secret = Signaturschlüssel (Webhooks)
+channels-severities = Alle Alarme dieser Schweregrade
 channels-target = URL oder E-Mail-Adressen
 channels-test = Test senden
 condition-active-threat = Aktive Bedrohung
@@ -166,9 +226,9 @@ condition-fleet-share = Anteil der Geräte in einem Zustand
 condition-low-disk = Wenig Speicherplatz
 condition-noncompliant = Nicht konform
 condition-not-checked-in = Kein Check-in
-condition-protection-missing = Endpunktschutz fehlt oder aus
-condition-realtime-off = Echtzeitschutz aus
-condition-scan-overdue = Scan überfällig
+condition-protection-missing = Endpunktschutz fehlt oder ist deaktiviert
+condition-realtime-off = Echtzeitschutz deaktiviert
+condition-scan-overdue = Überprüfung überfällig
 condition-signatures-outdated = Signaturen veraltet
 console-all = Alle
 console-any = Beliebig
@@ -186,19 +246,22 @@ console-navigation = Hauptnavigation
 console-next-page = Nächste Seite
 console-none = Nichts vorhanden.
 console-off = Aus
-console-on = An
+console-on = Ein
 console-shown-once = Jetzt kopieren: Es wird nur einmal angezeigt.
 console-skip = Zum Inhalt springen
 console-test-delivered = Die Testbenachrichtigung wurde zugestellt.
 console-test-failed = Die Testbenachrichtigung wurde nicht zugestellt: { $error }
-dash-alerts = Offene Warnungen
+dash-alerts = Offene Alarme
 dash-as-of = Stand: { $time }
 dash-checkins = Check-ins
 dash-compliance = Konformität
 dash-devices = Verwaltete Geräte nach Plattform
 dash-enroll-totals = erfolgreich / fehlgeschlagen
 dash-enrollments = Registrierungen, letzte 7 Tage
-dash-malware = Geräte mit Schadsoftware
+dash-malware = { $count ->
+    [one] Gerät mit Schadsoftware
+   *[other] Geräte mit Schadsoftware
+}
 dash-noncompliant = nicht konform
 dash-open-alerts = offen
 dash-protection = Endpunktschutz
@@ -207,13 +270,13 @@ detection-left-in-place = Nicht entfernt
 detection-quarantined = In Quarantäne
 detection-removed = Entfernt
 device-action = Maßnahme
-device-detail = Detail
+device-detail = Details
 device-detected = Erkannt
 device-detections = Erkennungen
-device-engine = Engine
+device-engine = Schutzmodul
 device-enrolled = Registriert
-device-full-scan = Letzter vollständiger Scan
-device-health-reasons = Warum:
+device-full-scan = Letzte vollständige Überprüfung
+device-health-reasons = Gründe:
 device-history = Verlauf
 device-id = Geräte-ID
 device-identity = Identität
@@ -223,10 +286,10 @@ device-model = Modell
 device-no-protection-report = Das Gerät hat keinen Endpunktschutz gemeldet.
 device-path = Pfad
 device-protection = Endpunktschutz
-device-quick-scan = Letzter Schnellscan
+device-quick-scan = Letzte Schnellüberprüfung
 device-realtime = Echtzeitschutz
 device-result = Ergebnis
-device-retired = Ausgemustert
+device-retired = Abgekoppelt
 device-rule = Regel
 device-serial = Seriennummer
 device-signatures = Signaturen
@@ -239,19 +302,19 @@ devices-name = Name
 devices-os = Betriebssystem
 devices-owner = Besitzer
 devices-platform = Plattform
-devices-search = Name, Seriennummer, Besitzer suchen
-devices-seen-filter = Nach letztem Check-in gefiltert.
+devices-search = Name, Seriennummer oder Besitzer suchen
+devices-seen-filter = Nach Zeitpunkt des letzten Check-ins gefiltert.
 devices-sort = Sortieren nach
 devices-sort-enrolled = Zuletzt registriert
 devices-sort-recent = Neuester Check-in
-devices-sort-silent = Am längsten still
-attempt-at = Wann
+devices-sort-silent = Am längsten ohne Check-in
+attempt-at = Zeitpunkt
 attempt-from = Von
 attempt-host = Hostname
 attempt-result = Ergebnis
 event-acknowledged = Bestätigt
 event-assigned = Zugewiesen
-event-commented = Kommentar
+event-commented = Kommentiert
 event-escalated = Eskaliert
 event-fired = Ausgelöst
 event-reopened = Wieder geöffnet
@@ -260,18 +323,18 @@ fresh-day = Letzte 24 Stunden
 fresh-older = Älter als 7 Tage
 fresh-week = Letzte 7 Tage
 login-email = E-Mail
-login-password = Passwort
+login-password = Kennwort
 login-submit = Anmelden
 login-title = Anmeldung
-nav-alerts = Warnungen
-nav-audit = Audit-Protokoll
+nav-alerts = Alarme
+nav-audit = Überwachungsprotokoll
 nav-channels = Kanäle
 nav-dashboard = Dashboard
 nav-devices = Geräte
 nav-enrollment-tokens = Registrierungstoken
 nav-enrollments = Registrierungen
 nav-policies = Konformitätsrichtlinien
-nav-rules = Warnregeln
+nav-rules = Alarmregeln
 nav-settings = Einstellungen
 nav-silences = Stummschaltungen
 nav-tokens = API-Token
@@ -281,9 +344,8 @@ platform-ios = iOS/iPadOS
 platform-linux = Linux
 platform-macos = macOS
 platform-windows = Windows
-policies-create = Richtlinie anlegen
-policies-grace = Kulanzzeit (Stunden)
-policies-json = Richtlinie (JSON)
+policies-create = Richtlinie erstellen
+policies-grace = Toleranzperiode (Stunden)
 policies-new = Neue Richtlinie
 policies-rules = Regeln
 role-administrator = Administrator
@@ -292,28 +354,28 @@ role-operator = Operator
 role-readonly = Nur Lesen
 rules-condition = Bedingung
 rules-count = Mehr als (Anzahl)
-rules-create = Regel anlegen
+rules-create = Regel erstellen
 rules-days = Tage
-rules-disable = Ausschalten
-rules-enable = Einschalten
+rules-disable = Deaktivieren
+rules-enable = Aktivieren
 rules-free-percent = Freier Speicher unter (%)
 rules-group-by = Eine Benachrichtigung pro
 rules-group-by-device = Gerät
 rules-group-by-rule = Regel (gruppiert)
 rules-groups = Gerätegruppen
 rules-hours = Stunden
-rules-minutes = Minuten nicht zugestellt
+rules-minutes = Nicht zugestellt seit (Minuten)
 rules-name = Name
-rules-new = Neue Warnregel
-rules-off = Aus
-rules-on = An
+rules-new = Neue Alarmregel
+rules-off = Deaktiviert
+rules-on = Aktiviert
 rules-percent = Anteil über (%)
-rules-window = Innerhalb (Minuten)
+rules-window = Innerhalb von (Minuten)
 silences-author = Erstellt von
-silences-create = Stummschaltung anlegen
+silences-create = Stummschaltung erstellen
 silences-expire = Jetzt beenden
-silences-intro = Stummgeschaltete Warnungen werden weiter erfasst; nur Benachrichtigungen und Eskalationen warten bis zum Ende.
-silences-matches = Trifft zu auf
+silences-intro = Stummgeschaltete Alarme werden weiterhin erfasst; nur ihre Benachrichtigungen und Eskalationen warten, bis die Stummschaltung endet.
+silences-matches = Gilt für
 silences-minutes = Dauer (Minuten)
 silences-new = Neue Stummschaltung (Wartungsfenster)
 silences-reason = Grund
@@ -329,97 +391,130 @@ state-expired = Beendet
 state-fail = Nicht erfüllt
 state-failed = Fehlgeschlagen
 state-firing = Ausgelöst
-state-in-grace = In Kulanzzeit
+state-in-grace = In Toleranzperiode
 state-noncompliant = Nicht konform
-state-not-evaluated = Nicht bewertet
+state-not-evaluated = Nicht ausgewertet
 state-other = Sonstiges
 state-pass = Erfüllt
 state-not-applicable = Nicht anwendbar
-state-pending = Wartend
+state-pending = Ausstehend
 state-protected = Geschützt
 state-resolved = Behoben
 state-success = Erfolgreich
 state-unknown = Unbekannt
 state-unprotected = Ungeschützt
-tokens-create = Token anlegen
+tokens-create = Token erstellen
 tokens-expires = Läuft ab
-tokens-expires-hours = Läuft ab nach (Stunden)
-tokens-last-used = Zuletzt benutzt
+tokens-expires-hours = Gültig für (Stunden)
+tokens-last-used = Zuletzt verwendet
 tokens-max-uses = Maximale Verwendungen
 tokens-new = Neues Token
 tokens-prefix = Beginnt mit
 tokens-revoke = Widerrufen
 tokens-revoked = Widerrufen
-tokens-user-token = Eigenes Token eines Benutzers
+tokens-user-token = Persönliches Token eines Benutzers
 tokens-uses = Verwendungen
 users-active = Aktiv
-users-create = Benutzer anlegen
+users-create = Benutzer erstellen
 users-disable = Deaktivieren
 users-disabled = Deaktiviert
 users-enable = Aktivieren
 users-name = Anzeigename
 users-new = Neuer Benutzer
-users-reset-password = Passwort zurücksetzen
+users-reset-password = Kennwort zurücksetzen
 users-role = Rolle
-dash-devices-caption = Geräte
-dash-checkins-caption = in den letzten 24 Stunden eingecheckt
+dash-devices-caption = { $count ->
+    [one] Gerät
+   *[other] Geräte
+}
+dash-checkins-caption = mit Check-in in den letzten 24 Stunden
 health-not-reported = Das Gerät hat keinen Endpunktschutz gemeldet
-health-no-engine = Keine Schutz-Engine
-health-malware-off = Schutz vor Schadsoftware ist aus
-health-active-threat = { $count } aktive Bedrohungen
+health-no-engine = Kein Schutzmodul
+health-malware-off = Schutz vor Schadsoftware ist deaktiviert
+health-active-threat = { $count ->
+    [one] 1 aktive Bedrohung
+   *[other] { $count } aktive Bedrohungen
+}
 health-pending-action = Eine Erkennung wartet auf eine Maßnahme
 health-realtime-unknown = Echtzeitschutz nicht gemeldet
 health-signature-age-unknown = Alter der Signaturen nicht gemeldet
 rule-min-os-version = { $platform } ab Version { $version }
-rule-protection-required = Endpunktschutz an
-rule-realtime-required = Echtzeitschutz an
-rule-signatures-max-age = Signaturen höchstens { $days } Tage alt
+rule-protection-required = Endpunktschutz aktiviert
+rule-realtime-required = Echtzeitschutz aktiviert
+rule-signatures-max-age = { $days ->
+    [one] Signaturen höchstens 1 Tag alt
+   *[other] Signaturen höchstens { $days } Tage alt
+}
 rule-no-active-threats = Keine aktiven Bedrohungen
-rule-firewall = Firewall an
-rule-disk-encryption = Festplatte verschlüsselt
-rule-checked-in-within = Check-in innerhalb von { $days } Tagen
+rule-firewall = Firewall aktiviert
+rule-disk-encryption = Datenträger verschlüsselt
+rule-checked-in-within = { $days ->
+    [one] Check-in innerhalb von 1 Tag
+   *[other] Check-in innerhalb von { $days } Tagen
+}
 
 # Update awareness
 notice-mail-subject = [Wichtiges Update] { $title }
 notice-reminder-subject = Bitte bestätigen: { $title }
-readiness-not-acknowledged = „{ $notice }“ nicht bestätigt von { $people }
-readiness-all-acknowledged = Alle haben die fälligen Meldungen bestätigt.
+readiness-not-acknowledged = „{ $notice }“ nicht bestätigt von: { $people }
+readiness-all-acknowledged = Alle haben die fälligen Nachrichten bestätigt.
 readiness-missing-rules = Keine aktive Regel für: { $types }
 readiness-no-tested-channel = Kein Benachrichtigungskanal hat einen Test bestanden.
 readiness-monitoring-ok = Regeln für alle Bereiche aktiv; getestete Kanäle: { $channels }
-readiness-no-oncall = Kritische Regeln ohne Bereitschaftsempfänger: { $rules }
+readiness-no-oncall = Kritische Regeln ohne Empfänger in Rufbereitschaft: { $rules }
 readiness-no-escalation = Kritische Regeln ohne Eskalation: { $rules }
-readiness-no-critical-rules = Keine kritische Warnregel ist aktiv.
-readiness-unacknowledged-critical = { $count } kritische Warnungen seit über { $minutes } Minuten unbestätigt
-readiness-ack-median = Mittlere Zeit bis zur Bestätigung kritischer Warnungen (30 Tage): { $minutes } Min.
+readiness-no-critical-rules = Keine kritische Alarmregel ist aktiv.
+readiness-unacknowledged-critical = { $count ->
+    [one] 1 kritischer Alarm
+   *[other] { $count } kritische Alarme
+} seit über { $minutes ->
+    [one] 1 Minute
+   *[other] { $minutes } Minuten
+} unbestätigt
+readiness-ack-median = Median der Zeit bis zur Bestätigung kritischer Alarme (30 Tage): { $minutes } Min.
 readiness-discovery-ok = Die Vorbereitungsfragen sind beantwortet.
 discovery-team = Wer gehört zum Betriebsteam?
 discovery-reporting = Wie berichten Sie an die wichtigsten Beteiligten?
-discovery-awareness-owner = Wer ist für das Update-Bewusstsein verantwortlich?
-readiness-stale-material = „{ $material }“ ist veraltet: { $features } hat sich seit der letzten Prüfung geändert
+discovery-awareness-owner = Wer ist für die Update-Kommunikation verantwortlich?
+readiness-stale-material = „{ $material }“ ist veraltet; seit der letzten Prüfung geändert: { $features }
 readiness-onboarding-behind = Einarbeitung im Verzug: { $people }
-readiness-training-ok = Schulungsunterlagen sind aktuell, die Einarbeitung liegt im Plan.
+readiness-training-ok = Die Schulungsunterlagen sind aktuell, die Einarbeitung liegt im Plan.
 agent-no-messages = Keine Nachrichten Ihrer Organisation.
 
 # Console: awareness
 announcements-below-version = Version unter
-announcements-delivered = { $count } empfangen
-announcements-devices = { $count } Geräte
+announcements-delivered = { $count ->
+    [one] 1 empfangen
+   *[other] { $count } empfangen
+}
+announcements-devices = { $count ->
+    [one] 1 Gerät
+   *[other] { $count } Geräte
+}
 announcements-from-version = Ab Version
-announcements-new = Neue Mitteilung an Benutzer
-announcements-owners = { $count } Besitzer
+announcements-new = Neue Ankündigung an Benutzer
+announcements-owners = { $count ->
+    [one] 1 Besitzer
+   *[other] { $count } Besitzer
+}
 announcements-reach = Reichweite
-announcements-read = { $count } angezeigt
+announcements-read = { $count ->
+    [one] 1 angezeigt
+   *[other] { $count } angezeigt
+}
 announcements-send = Senden
-announcements-sent = An { $count } Besitzer gesendet.
+announcements-sent = { $count ->
+    [one] An 1 Besitzer gesendet.
+   *[other] An { $count } Besitzer gesendet.
+}
 category-informed = Auf dem Laufenden bleiben
 category-plan = Änderungen planen
 category-prevent = Probleme vermeiden oder beheben
-nav-announcements = Mitteilungen
-nav-awareness = Bewusstsein
+nav-announcements = Ankündigungen
+nav-awareness = Update-Kommunikation
 nav-notices = Updates
 nav-plan = Betriebsplan
-nav-readiness = Bereitschaft
+nav-readiness = Einsatzbereitschaft
 nav-training = Schulung
 notices-acknowledged = Bestätigt
 notices-acknowledged-by = Bestätigt von
@@ -429,10 +524,10 @@ notices-briefing = Helpdesk-Briefing
 notices-category = Kategorie
 notices-create = Veröffentlichen
 notices-favourite = Favorit
-notices-favourite-action = Zu Favoriten
-notices-help-desk = Helpdesk-Briefing (alle im Helpdesk müssen bestätigen)
+notices-favourite-action = Zu Favoriten hinzufügen
+notices-help-desk = Helpdesk-Briefing (jedes Helpdesk-Mitglied muss bestätigen)
 notices-missing = Noch nicht
-notices-new = Neue Meldung
+notices-new = Neue Nachricht
 notices-read = Gelesen
 notices-languages = Sprachen
 notices-default-language = Standardsprache
@@ -454,7 +549,10 @@ notices-source = Quelle
 notices-source-manual = Hier verfasst
 notices-published = Veröffentlicht
 notices-changed = Zuletzt geändert
-notices-materials = { $count } Schulungsunterlagen
+notices-materials = { $count ->
+    [one] 1 Schulungsunterlage
+   *[other] { $count } Schulungsunterlagen
+}
 notices-acknowledgments = Bestätigungen
 training-add-enabled = Als aktiviert hinzufügen
 training-notices = Nachrichten
@@ -463,8 +561,11 @@ severity-high = Hoch
 release-scheduled = Geplant
 release-rolling-out = Wird eingeführt
 release-launched = Eingeführt
-notices-remind = Fehlende erinnern
-notices-reminded = Erinnerung an { $count } Personen gesendet.
+notices-remind = Ausstehende erinnern
+notices-reminded = { $count ->
+    [one] Erinnerung an 1 Person gesendet.
+   *[other] Erinnerung an { $count } Personen gesendet.
+}
 notices-tags = Tags
 notices-title = Titel
 notices-unarchive = Wiederherstellen
@@ -472,17 +573,17 @@ notices-unfavourite = Aus Favoriten entfernen
 notices-unread = Ungelesen
 notices-updated = Aktualisiert
 plan-area = Bereich
-plan-awareness-owner = Verantwortlich für Update-Bewusstsein
+plan-awareness-owner = Verantwortlich für die Update-Kommunikation
 plan-blank-rows = Füllen Sie eine leere Zeile aus, um jemanden hinzuzufügen; leeren Sie eine Zeile, um sie zu entfernen.
 focus-planning = Planung
 focus-help-desk = Helpdesk
-focus-awareness = Update-Kenntnis
+focus-awareness = Update-Kommunikation
 focus-training = Schulung
 focus-operations = Betrieb
 focus-not-started = Nicht begonnen
 focus-in-progress = In Arbeit
 focus-done = Erledigt
-plan-cadence = Wie oft
+plan-cadence = Häufigkeit
 plan-focus = Schwerpunkte
 plan-goals = Ziele
 plan-open-questions = Offene Vorbereitungsfragen
@@ -494,11 +595,11 @@ plan-save = Plan speichern
 plan-stakeholders = Beteiligte
 plan-team = Das Betriebsteam
 readiness-fail = Handlungsbedarf
-readiness-item-admins = Administratoren kennen die Updates
+readiness-item-admins = Administratoren kennen die Funktions- und Dienstupdates
 readiness-item-discovery = Vorbereitungsfragen beantwortet
 readiness-item-help-desk = Helpdesk kennt die Änderungen
 readiness-item-monitoring = Überwachung eingerichtet
-readiness-item-reacting = Bereit, auf wichtige Warnungen zu reagieren
+readiness-item-reacting = Bereit, auf wichtige Alarme zu reagieren
 readiness-item-training = Schulung aktuell, Einarbeitung im Plan
 readiness-pass = Bereit
 tag-admin-impact = Auswirkung auf Admins
@@ -506,9 +607,9 @@ tag-data-privacy = Datenschutz
 tag-feature-update = Funktionsupdate
 tag-major-update = Wichtiges Update
 tag-new-feature = Neue Funktion
-tag-retirement = Einstellung
+tag-retirement = Abkündigung
 tag-user-impact = Auswirkung auf Benutzer
-training-audience = Für
+training-audience = Zielgruppe
 training-behind = Im Verzug
 training-completed = Abgeschlossen / zugewiesen
 training-current = Aktuell
@@ -521,15 +622,27 @@ training-materials = Schulungsunterlagen
 training-onboarding = Einarbeitung
 training-progress = Fortschritt
 training-stale = Veraltet
-condition-readiness-failing = Bereitschaftspunkt nicht erfüllt
-alert-reason-readiness-failing = { $items } seit über { $hours } Stunden nicht erfüllt
-notice-digest-subject = Ihre Wochenübersicht: { $count } ungelesen
+condition-readiness-failing = Einsatzbereitschaft: Punkt nicht erfüllt
+alert-reason-readiness-failing = { $items } seit über { $hours ->
+    [one] 1 Stunde
+   *[other] { $hours } Stunden
+} nicht erfüllt
+notice-digest-subject = Ihre wöchentliche Update-Übersicht: { $count ->
+    [one] 1 ungelesenes Update
+   *[other] { $count } ungelesene Updates
+}
 feeds-title = Herstellerfeeds
-feeds-last-fetched = Zuletzt gelesen
-feeds-fetch = Jetzt lesen
-feeds-interval = Alle (Minuten)
+feeds-last-fetched = Zuletzt abgerufen
+feeds-fetch = Jetzt abrufen
+feeds-interval = Abrufintervall (Minuten)
 feeds-add = Feed hinzufügen
-feeds-fetched = { $new } neu, { $updated } aktualisiert.
+feeds-fetched = { $new ->
+    [one] 1 neue Nachricht
+   *[other] { $new } neue Nachrichten
+}, { $updated ->
+    [one] 1 aktualisiert
+   *[other] { $updated } aktualisiert
+}.
 training-new-material = Neue Schulungsunterlage
 training-add = Unterlage hinzufügen
 training-add-feature = Funktion hinzufügen
@@ -540,28 +653,28 @@ demo-material-passkeys = Anmeldung mit Passkey: was sich für Administratoren ä
 demo-notice-passkeys-title = Die Anmeldung mit Passkey kommt in die Konsole
 demo-notice-passkeys-body = Administratoren können sich künftig mit einem **Passkey** statt mit einem Kennwort anmelden. Schalten Sie die Funktion ein, sobald Ihr Team die Schulungsunterlage durchgearbeitet hat, und informieren Sie vorher den Helpdesk.
 demo-notice-macos-title = macOS 15: Das VPN-Profil muss neu installiert werden
-demo-notice-macos-body = Nach dem Upgrade auf **macOS 15** funktioniert das VPN-Profil auf einigen Geräten nicht mehr. Wenn jemand wegen des VPN anruft, lassen Sie das Profil aus dem Unternehmensportal neu installieren.
+demo-notice-macos-body = Nach dem Upgrade auf **macOS 15** funktioniert das VPN-Profil auf einigen Geräten nicht mehr. Wenn sich ein Benutzer wegen des VPN meldet, lassen Sie ihn das Profil aus dem Unternehmensportal neu installieren.
 reason-unknown-token = Das eingegebene oder im Installationsprogramm enthaltene Registrierungstoken existiert nicht: ein Tippfehler oder ein Token eines anderen Steward-Servers.
 reason-token-expired = Das Registrierungstoken ist abgelaufen.
 reason-token-revoked = Das Registrierungstoken wurde von einem Administrator widerrufen.
-reason-token-exhausted = Das Registrierungstoken wurde für so viele Geräte verwendet, wie es erlaubt: das Gerätelimit ist erreicht.
-reason-platform-not-allowed = Das Token erlaubt keine Geräte dieser Plattform: die Plattform ist für diese Registrierung gesperrt.
-reason-duplicate-device = Diese Hardware ist bereits registriert; der alte Eintrag muss außer Betrieb genommen werden, bevor sie sich erneut registriert.
+reason-token-exhausted = Das Registrierungstoken wurde bereits für so viele Geräte verwendet, wie es erlaubt: Das Gerätelimit ist erreicht.
+reason-platform-not-allowed = Das Token erlaubt keine Geräte dieser Plattform: Die Plattform ist für diese Registrierung gesperrt.
+reason-duplicate-device = Diese Hardware ist bereits registriert; der alte Geräteeintrag muss abgekoppelt werden, bevor sie sich erneut registrieren kann.
 reason-malformed-request = Der Agent hat eine unvollständige Registrierungsanfrage gesendet: meist ein veralteter Agent.
 reason-win-mdm-blocked = Windows: Die MDM-Registrierung ist für diesen Gerätetyp durch eine Registrierungsbeschränkung gesperrt.
-reason-win-device-quota = Windows: Die Person hat die Höchstzahl an Geräten erreicht, die sie verbinden oder registrieren darf.
-reason-win-license = Windows: Die Person hat keine gültige Lizenz für die Geräteverwaltung.
+reason-win-device-quota = Windows: Der Benutzer hat die Höchstzahl an Geräten erreicht, die er einbinden oder registrieren darf.
+reason-win-license = Windows: Der Benutzer hat keine gültige Lizenz für die Geräteverwaltung.
 reason-app-download-failed = Die App konnte nicht heruntergeladen werden: Problem mit Netzwerk, Proxy oder Inhaltsserver.
-reason-app-checksum = Die heruntergeladene App passt nicht zu ihrer Prüfsumme: der Download ist beschädigt oder verändert.
-reason-app-disk-full = Nicht genug freier Speicherplatz, um die App zu installieren.
+reason-app-checksum = Die heruntergeladene App stimmt nicht mit ihrer Prüfsumme überein: Der Download ist beschädigt oder wurde verändert.
+reason-app-disk-full = Nicht genügend freier Speicherplatz, um die App zu installieren.
 reason-app-not-detected = Das Installationsprogramm wurde beendet, aber die App wurde danach nicht gefunden (Erkennungsregel).
-reason-win-1603 = Windows-Installer-Fehler 1603: schwerwiegender Fehler während der Installation, oft eine Voraussetzung oder eine Datei in Verwendung.
-reason-win-1618 = Windows-Installer-Fehler 1618: Eine andere Installation wird bereits ausgeführt.
-reason-win-1638 = Windows-Installer-Fehler 1638: Eine andere Version dieses Produkts ist bereits installiert.
+reason-win-1603 = Windows Installer-Fehler 1603: schwerwiegender Fehler während der Installation, oft eine fehlende Voraussetzung oder eine Datei in Verwendung.
+reason-win-1618 = Windows Installer-Fehler 1618: Eine andere Installation wird bereits ausgeführt.
+reason-win-1638 = Windows Installer-Fehler 1638: Eine andere Version dieses Produkts ist bereits installiert.
 reason-win-disk-full = Windows: Auf dem Datenträger ist nicht genügend Speicherplatz.
 reason-win-appx-failed = Windows: Das App-Paket konnte nicht installiert werden (Bereitstellungsfehler).
 reason-intune-not-detected = Die App wurde nach einer erfolgreich abgeschlossenen Installation nicht erkannt.
-reason-ios-install-command = iOS: Der Befehl zur App-Installation ist ohne Angabe eines Grundes durch das Gerät fehlgeschlagen.
+reason-ios-install-command = iOS: Der Befehl zur App-Installation ist fehlgeschlagen, ohne dass das Gerät einen Grund gemeldet hat.
 reason-ios-network-lost = iOS: Die Netzwerkverbindung ist während des Downloads abgebrochen.
 reason-app-timeout = Die Installation wurde nicht in der vorgesehenen Zeit abgeschlossen.
 reason-app-dependency = Eine App oder Komponente, die diese App benötigt, ist nicht installiert.
@@ -570,54 +683,60 @@ invite-subject = Registrieren Sie Ihr Gerät
 invite-body =
     Guten Tag,
 
-    um Ihr Gerät zu registrieren, installieren Sie den Steward-Agenten und führen Sie aus:
+    um Ihr Gerät zu registrieren, installieren Sie den Steward-Agenten, und führen Sie Folgendes aus:
 
     { $command }
 
     Das Token gilt für ein Gerät und eine Woche. Der Server ist { $server }.
 nav-helpdesk = Fehlerbehebung
 nav-kb = Wissensdatenbank
-helpdesk-find = Person (E-Mail-Adresse)
+helpdesk-find = Benutzer (E-Mail-Adresse)
 helpdesk-search = Suchen
 helpdesk-requests = Anforderungen an Geräte
 helpdesk-request = Anforderung
 helpdesk-by = Angefordert von
 helpdesk-answer = Antwort
 request-sent = Gesendet, wartet auf Antwort
-request-waiting = Wartet auf die nächste Synchronisierung
-request-queued = Angefordert: das Gerät erhält es bei seiner nächsten Synchronisierung.
-request-sync = Jetzt synchronisieren
+request-waiting = Wartet auf den nächsten Check-in
+request-queued = Angefordert: Das Gerät erhält die Anforderung beim nächsten Check-in.
+request-sync = Synchronisieren
 request-full-scan = Vollständige Überprüfung
-request-update-definitions = Definitionen aktualisieren
-answer-checked-in = Synchronisiert
+request-update-definitions = Signaturen aktualisieren
+answer-checked-in = Check-in erfolgt
 answer-scan-clean = Überprüfung beendet: keine Bedrohungen
 answer-threats-found = Bedrohungen gefunden
-answer-definitions-updated = Definitionen aktualisiert
+answer-definitions-updated = Signaturen aktualisiert
 answer-no-engine = Kein Schutzmodul auf dem Gerät
-answer-unsupported = Das Gerät unterstützt das nicht
+answer-unsupported = Vom Gerät nicht unterstützt
 answer-failed = Fehlgeschlagen
 helpdesk-issues = Probleme
 helpdesk-failed-enrollments = Fehlgeschlagene Registrierungen
 helpdesk-failed-installs = Fehlgeschlagene App-Installationen
-helpdesk-open-alerts = Offene Warnungen
+helpdesk-open-alerts = Offene Alarme
 helpdesk-invite = Registrierungseinladung erneut senden
 helpdesk-actions = Aktionen
 helpdesk-note = Notiz
 helpdesk-add-note = Notiz hinzufügen
-helpdesk-why = Warum, und die Lösung
+helpdesk-why = Ursache und Lösung
 helpdesk-installs = App-Installationen
 helpdesk-app = App
 install-failed = Fehlgeschlagen
 install-installed = Installiert
 install-pending = Ausstehend
-helpdesk-changes = Aktuelle Änderungen für ihre Plattformen
+helpdesk-changes = Aktuelle Änderungen für die Plattformen des Benutzers
 invite-sent = Einladung gesendet.
-kb-search = Artikel suchen (jede Sprache, auch Fehlercodes)
+kb-search = Artikel suchen (in jeder Sprache, auch nach Fehlercodes)
 kb-results = Ergebnisse
-kb-gaps = Braucht Aufmerksamkeit
+kb-gaps = Handlungsbedarf
 kb-low-success = löst nur { $percent } % der Fälle
-kb-no-article = { $count } Fehler in 30 Tagen und kein Artikel
-kb-not-helping = { $count } Fehler in 30 Tagen; der Artikel hilft selten
+kb-no-article = { $count ->
+    [one] 1 Fehlschlag
+   *[other] { $count } Fehlschläge
+} in 30 Tagen und kein Artikel
+kb-not-helping = { $count ->
+    [one] 1 Fehlschlag
+   *[other] { $count } Fehlschläge
+} in 30 Tagen; der Artikel hilft selten
 kb-articles = Artikel
 kb-codes = Fehlercodes
 kb-success = Gelöst
@@ -625,23 +744,23 @@ kb-reviewed = Zuletzt geprüft
 kb-new = Neuer Artikel
 kb-create = Veröffentlichen
 kb-slug = Kurzname (für Links)
-kb-rules = Warnungsregeln
+kb-rules = Alarmregeln
 kb-fix = Lösung
 kb-did-it-help = Hat das den Fall gelöst?
 kb-solved = Ja, gelöst
 kb-not-solved = Nein
 kb-revision = Revision
 kb-revisions = Revisionen
-kb-thanks = Danke: vermerkt.
-kb-for-alert = Artikel zu dieser Warnung
+kb-thanks = Danke, vermerkt.
+kb-for-alert = Artikel zu diesem Alarm
 history-enrolled = Registriert
 history-renamed = Umbenannt
 history-os-changed = Betriebssystem geändert
-history-protection-changed = Schutz geändert
+history-protection-changed = Endpunktschutz geändert
 history-compliance-changed = Konformität geändert
 history-inventory-changed = Inventar geändert
 history-secret-rotated = Geheimnis erneuert
-history-retired = Außer Betrieb genommen
+history-retired = Abgekoppelt
 history-note = Notiz
 history-request = Anforderung des Helpdesks
 history-request-answered = Antwort des Geräts
@@ -651,7 +770,7 @@ history-snapshot-set-aside-detail = Momentaufnahme { $seq } nach { $attempts ->
    *[other] { $attempts } Versuchen
 }: { $reason }
 
-## Compliance results on the device page
+## Konformitätsergebnisse auf der Geräteseite
 device-rules-tally = { $applicable ->
     [one] { $pass } von 1 anwendbaren Regel erfüllt.
    *[other] { $pass } von { $applicable } anwendbaren Regeln erfüllt.
@@ -660,3 +779,167 @@ device-rules-not-applicable = { $count ->
     [one] 1 Regel betrifft eine andere Plattform und gilt nicht.
    *[other] { $count } Regeln betreffen eine andere Plattform und gelten nicht.
 }
+
+## Console: forms, profile, search, inventory, relative times
+console-save = Speichern
+console-edit = Bearbeiten
+console-search = Suchen
+search-title = Suche
+search-label = Gerätename, Seriennummer, Besitzer oder Benutzer
+search-placeholder = Geräte und Benutzer suchen
+search-no-devices = Kein Gerät entspricht diesen Suchbegriffen.
+search-all-devices = Alle passenden Geräte
+search-users = Gerätebenutzer
+search-no-users = Keine Adresse eines Gerätebenutzers beginnt mit diesen Zeichen.
+profile-title = Ihr Profil
+profile-time-zone = Zeitzone
+profile-region = Regionales Format
+profile-region-language = Format der gewählten Sprache
+profile-region-us = Englisch (USA): 11/30/2026, 2:05 PM
+profile-region-gb = Englisch (Vereinigtes Königreich): 30/11/2026, 14:05
+profile-example = So werden Zeiten angezeigt: { $time }
+time-just-now = gerade eben
+time-ago-minutes = { $count ->
+    [one] vor 1 Minute
+   *[other] vor { $count } Minuten
+}
+time-in-minutes = { $count ->
+    [one] in 1 Minute
+   *[other] in { $count } Minuten
+}
+time-ago-hours = { $count ->
+    [one] vor 1 Stunde
+   *[other] vor { $count } Stunden
+}
+time-in-hours = { $count ->
+    [one] in 1 Stunde
+   *[other] in { $count } Stunden
+}
+time-ago-days = { $count ->
+    [one] vor 1 Tag
+   *[other] vor { $count } Tagen
+}
+time-in-days = { $count ->
+    [one] in 1 Tag
+   *[other] in { $count } Tagen
+}
+time-ago-months = { $count ->
+    [one] vor 1 Monat
+   *[other] vor { $count } Monaten
+}
+time-in-months = { $count ->
+    [one] in 1 Monat
+   *[other] in { $count } Monaten
+}
+time-ago-years = { $count ->
+    [one] vor 1 Jahr
+   *[other] vor { $count } Jahren
+}
+time-in-years = { $count ->
+    [one] in 1 Jahr
+   *[other] in { $count } Jahren
+}
+rules-escalation = Eskalation
+rules-escalation-help = Bleibt ein Alarm unbestätigt, benachrichtigt jede Stufe nach der angegebenen Anzahl Minuten ihre Kanäle. Lassen Sie die Minuten leer, um eine Stufe zu entfernen.
+rules-step-after = Stufe { $step }: nach (Minuten)
+rules-escalation-steps = { $count ->
+    [one] 1 Eskalationsstufe
+   *[other] { $count } Eskalationsstufen
+}
+rules-all-devices = Alle Geräte
+rules-none = Noch keine Alarmregel.
+channels-none = Noch kein Benachrichtigungskanal.
+channels-new-secret = Neuer Signaturschlüssel (leer lassen: bisherigen behalten)
+rule-param-days = { $count ->
+    [one] mehr als 1 Tag
+   *[other] mehr als { $count } Tage
+}
+rule-param-hours = { $count ->
+    [one] seit 1 Stunde kein Check-in
+   *[other] seit { $count } Stunden kein Check-in
+}
+rule-param-free = weniger als { $count } % frei
+rule-param-failures = { $count ->
+    [one] mehr als 1 Fehlschlag in { $minutes } Min.
+   *[other] mehr als { $count } Fehlschläge in { $minutes } Min.
+}
+rule-param-share = mehr als { $percent } % auf { $platform }: { $health }
+rule-param-all-platforms = allen Plattformen
+rule-param-minutes = { $count ->
+    [one] länger als 1 Minute
+   *[other] länger als { $count } Minuten
+}
+policies-requirement = Anforderung
+policies-required = Erforderlich
+policies-days = Tage (höchstens)
+policy-field-min-os = Mindestversion des Betriebssystems: { $platform }
+policy-field-protection-required = Endpunktschutz mit aktiviertem Schutz vor Schadsoftware
+policy-field-realtime-protection-required = Echtzeitschutz aktiviert
+policy-field-no-active-threats = Keine aktiven Bedrohungen
+policy-field-firewall-required = Firewall aktiviert
+policy-field-disk-encryption-required = Datenträgerverschlüsselung
+policy-field-signatures-max-age-days = Alter der Signaturen
+policy-field-checked-in-within-days = Letzter Check-in
+policies-empty-help = Eine leere oder nicht angehakte Zeile gehört nicht zur Richtlinie. Versionen sind Zahlen mit Punkten (15, 10.0.19045).
+policies-hours = { $count ->
+    [one] 1 Stunde
+   *[other] { $count } Stunden
+}
+policies-none = Noch keine Konformitätsrichtlinie: Jedes Gerät gilt als nicht ausgewertet.
+silences-minutes-from-now = Endet in (Minuten ab jetzt)
+silences-none = Keine Stummschaltung: Für jeden Alarm wird eine Benachrichtigung gesendet.
+device-actions = Geräteaktionen
+device-rotate = Geheimnis erneuern
+device-rotate-confirm = Das Gerät erhält beim nächsten Check-in ein neues Geheimnis. Fortfahren?
+device-rotation-pending = Angefordert: Das Gerät erhält sein neues Geheimnis beim nächsten Check-in.
+device-retire = Abkoppeln
+device-retire-confirm = Dieses Gerät abkoppeln? Es kann keinen Check-in mehr ausführen; Geräteeintrag und Verlauf bleiben erhalten.
+device-note = Notiz für den Helpdesk
+device-add-note = Notiz hinzufügen
+device-no-group = Keine Gruppe
+device-no-engine = Kein Schutzmodul gemeldet
+device-no-detections = Keine Erkennung gemeldet.
+device-no-rules = Für dieses Gerät gilt keine Konformitätsrichtlinie.
+device-no-alerts = Keine Alarme für dieses Gerät.
+device-no-inventory = Das Gerät hat sein Inventar noch nicht gesendet.
+device-no-history = Noch kein Verlauf.
+device-threat-state = Bedrohungsstatus
+inventory-empty-list = keine
+inventory-unknown = unbekannt ({ $reason })
+inventory-model = Modell
+inventory-cpu-model = Prozessor
+inventory-cpu-count = Prozessorkerne
+inventory-memory = Arbeitsspeicher
+inventory-boot-time = Letzter Start
+inventory-logged-in = Angemeldete Benutzer
+inventory-pending-updates = Ausstehende Updates
+inventory-os-release = Betriebssystem
+inventory-updates = { $count ->
+    [one] 1 Update
+   *[other] { $count } Updates
+} (davon { $security } sicherheitsrelevant)
+inventory-disks = Datenträger
+inventory-mount = Bereitstellungspunkt
+inventory-fs = Dateisystem
+inventory-size = Größe
+inventory-free = Frei
+history-compliance-evaluated = Konformität ausgewertet
+history-health-changed = Schutzstatus geändert
+history-enrolled-group = Gruppe: { $group }
+fact-secure-boot = Sicherer Start
+fact-screen-lock = Bildschirmsperre
+alerts-none = Keine Alarme entsprechen diesen Filtern.
+alerts-open-totals = { $count ->
+    [one] 1 offener Alarm
+   *[other] { $count } offene Alarme
+}: kritisch { $critical }, Warnung { $warning }
+devices-total = { $count ->
+    [one] 1 Gerät
+   *[other] { $count } Geräte
+}
+devices-none = Kein Gerät entspricht diesen Filtern.
+devices-columns = Spalten
+console-page-size = Pro Seite
+audit-ok = Ausgeführt
+audit-denied = Verweigert
+audit-none = Kein Eintrag im Überwachungsprotokoll entspricht diesen Filtern.

@@ -38,13 +38,19 @@ error-invalid_period = The period ends before it starts or is already over.
 ## Command line
 cli-error = Error: { $message }
 cli-serve-listening = Steward is listening on { $url } (storage: { $backend }).
-cli-demo-starting = Starting the demo with { $count } simulated devices…
+cli-demo-starting = Starting the demo with { $count ->
+    [one] 1 simulated device…
+   *[other] { $count } simulated devices…
+}
 cli-demo-ready = The demo is ready after { $secs } s.
 cli-demo-url = Server: { $url }
 cli-demo-admin = Administrator: { $email }   password: { $password }
 cli-demo-api-token = API token (administrator): { $token }
 cli-demo-enroll-token = Enrollment token: { $token }
-cli-demo-fleet = { $count } simulated devices are checking in every { $interval } s.
+cli-demo-fleet = { $count ->
+    [one] 1 simulated device is
+   *[other] { $count } simulated devices are
+} checking in every { $interval } s.
 cli-demo-try = Try it: curl -H "Authorization: Bearer { $token }" { $url }/api/v1/devices
 cli-demo-stop = Press Ctrl-C to stop.
 cli-token-created = API token created with role { $role }. It is shown only once:
@@ -53,7 +59,19 @@ cli-enroll-token-revoked = Enrollment token { $id } revoked.
 cli-user-created = User { $email } created with role { $role }.
 cli-user-password = Password (shown only once): { $password }
 cli-invalid-role = Unknown role "{ $role }". Use administrator, operator, helpdesk or readonly.
-cli-sim-summary = Simulation finished: { $enrolled } devices enrolled, { $refused } enrollments refused, { $checkins } check-ins, { $errors } errors.
+cli-sim-summary = Simulation finished: { $enrolled ->
+    [one] 1 device
+   *[other] { $enrolled } devices
+} enrolled, { $refused ->
+    [one] 1 enrollment
+   *[other] { $refused } enrollments
+} refused, { $checkins ->
+    [one] 1 check-in
+   *[other] { $checkins } check-ins
+}, { $errors ->
+    [one] 1 error
+   *[other] { $errors } errors
+}.
 
 ## Agent
 agent-enrolled = Enrolled as device { $id }.
@@ -62,7 +80,10 @@ agent-not-enrolled = This device is not enrolled yet. Run: steward-agent enroll 
 agent-server-error = The server refused the request: { $message }
 agent-unreachable = Could not reach the server: { $message }
 agent-scan-clean = Scan finished: no threats found in { $paths }.
-agent-scan-found = Scan finished: { $count } threats found:
+agent-scan-found = Scan finished: { $count ->
+    [one] 1 threat found:
+   *[other] { $count } threats found:
+}
 agent-status-os = Operating system
 agent-status-host = Host name
 agent-status-protection = Endpoint protection
@@ -88,21 +109,42 @@ agent-status-set-aside-entry = snapshot { $seq } at { $at }: { $reason }
 alert-reason-active-threat = Active threat: { $threats }
 alert-reason-no-protection = No endpoint protection
 alert-reason-realtime-off = Real-time protection is off
-alert-reason-signatures-old = Signatures are { $days } days old
-alert-reason-scan-overdue = Last scan { $days } days ago
+alert-reason-signatures-old = { $days ->
+    [one] Signatures are 1 day old
+   *[other] Signatures are { $days } days old
+}
+alert-reason-scan-overdue = { $days ->
+    [one] Last scan 1 day ago
+   *[other] Last scan { $days } days ago
+}
 alert-reason-never-scanned = Never scanned
 alert-reason-noncompliant = Noncompliant
-alert-reason-silent = No check-in for { $hours } hours
+alert-reason-silent = { $hours ->
+    [one] No check-in for 1 hour
+   *[other] No check-in for { $hours } hours
+}
 alert-reason-low-disk = Low disk space: { $disks }
-alert-reason-fleet-share = { $matching } of { $total } devices { $state }
-alert-reason-enrollment-failures = { $count } failed enrollments in { $minutes } minutes
+alert-reason-fleet-share = { $matching } of { $total ->
+    [one] 1 device
+   *[other] { $total } devices
+} { $state }
+alert-reason-enrollment-failures = { $count ->
+    [one] 1 failed enrollment
+   *[other] { $count } failed enrollments
+} in { $minutes ->
+    [one] 1 minute
+   *[other] { $minutes } minutes
+}
 severity-critical = Critical
 severity-warning = Warning
 severity-informational = Informational
 notify-title-firing = [{ $severity }] { $rule }: { $open } open
 notify-title-resolved = [{ $severity }] { $rule }: resolved
 notify-title-repeat = [{ $severity }] { $rule }: still { $open } open
-notify-title-escalation = [{ $severity }] { $rule }: { $count } unacknowledged for { $minutes } minutes
+notify-title-escalation = [{ $severity }] { $rule }: { $count } unacknowledged for { $minutes ->
+    [one] 1 minute
+   *[other] { $minutes } minutes
+}
 notify-new = Newly firing ({ $count })
 notify-still = Firing ({ $count })
 notify-resolved = Resolved ({ $count })
@@ -113,7 +155,13 @@ notify-open-short = Open in Steward
 notify-footer = Sent by Steward. Notification { $id }.
 notify-test-title = Steward test notification
 notify-test-body = This channel ({ $channel }) works. Sent at { $at }.
-alert-reason-delivery-failing = { $count } notifications not delivered for { $minutes } minutes: { $channels }
+alert-reason-delivery-failing = { $count ->
+    [one] 1 notification
+   *[other] { $count } notifications
+} not delivered for { $minutes ->
+    [one] 1 minute
+   *[other] { $minutes } minutes
+}: { $channels }
 
 # Console
 alerts-ack-selected = Acknowledge selected
@@ -198,7 +246,10 @@ dash-compliance = Compliance
 dash-devices = Managed devices by platform
 dash-enroll-totals = succeeded / failed
 dash-enrollments = Enrollments, last 7 days
-dash-malware = devices with malware
+dash-malware = { $count ->
+    [one] device with malware
+   *[other] devices with malware
+}
 dash-noncompliant = noncompliant
 dash-open-alerts = open
 dash-protection = Endpoint protection
@@ -283,7 +334,6 @@ platform-macos = macOS
 platform-windows = Windows
 policies-create = Create policy
 policies-grace = Grace period (hours)
-policies-json = Policy (JSON)
 policies-new = New policy
 policies-rules = Rules
 role-administrator = Administrator
@@ -361,23 +411,35 @@ users-name = Display name
 users-new = New user
 users-reset-password = Reset password
 users-role = Role
-dash-devices-caption = devices
+dash-devices-caption = { $count ->
+    [one] device
+   *[other] devices
+}
 dash-checkins-caption = checked in within 24 hours
 health-not-reported = The device has not reported endpoint protection
 health-no-engine = No endpoint-protection engine
 health-malware-off = Malware protection is off
-health-active-threat = { $count } active threats
+health-active-threat = { $count ->
+    [one] 1 active threat
+   *[other] { $count } active threats
+}
 health-pending-action = A detection is waiting for an action
 health-realtime-unknown = Real-time protection not reported
 health-signature-age-unknown = Signature age not reported
 rule-min-os-version = { $platform } at version { $version } or later
 rule-protection-required = Endpoint protection on
 rule-realtime-required = Real-time protection on
-rule-signatures-max-age = Signatures at most { $days } days old
+rule-signatures-max-age = { $days ->
+    [one] Signatures at most 1 day old
+   *[other] Signatures at most { $days } days old
+}
 rule-no-active-threats = No active threats
 rule-firewall = Firewall on
 rule-disk-encryption = Disk encrypted
-rule-checked-in-within = Checked in within { $days } days
+rule-checked-in-within = { $days ->
+    [one] Checked in within 1 day
+   *[other] Checked in within { $days } days
+}
 
 # Update awareness
 notice-mail-subject = [Major update] { $title }
@@ -390,7 +452,13 @@ readiness-monitoring-ok = Rules on for every area; tested channels: { $channels 
 readiness-no-oncall = Critical rules without on-call recipients: { $rules }
 readiness-no-escalation = Critical rules without escalation: { $rules }
 readiness-no-critical-rules = No critical alert rule is on.
-readiness-unacknowledged-critical = { $count } critical alerts unacknowledged for more than { $minutes } minutes
+readiness-unacknowledged-critical = { $count ->
+    [one] 1 critical alert
+   *[other] { $count } critical alerts
+} unacknowledged for more than { $minutes ->
+    [one] 1 minute
+   *[other] { $minutes } minutes
+}
 readiness-ack-median = Median time to acknowledge critical alerts (30 days): { $minutes } min
 readiness-discovery-ok = The discovery questions are answered.
 discovery-team = Who makes up the O&M team?
@@ -404,14 +472,23 @@ agent-no-messages = No messages from your organisation.
 # Console: awareness
 announcements-below-version = Below version
 announcements-delivered = { $count } received
-announcements-devices = { $count } devices
+announcements-devices = { $count ->
+    [one] 1 device
+   *[other] { $count } devices
+}
 announcements-from-version = From version
 announcements-new = New announcement to users
-announcements-owners = { $count } owners
+announcements-owners = { $count ->
+    [one] 1 owner
+   *[other] { $count } owners
+}
 announcements-reach = Reach
 announcements-read = { $count } shown
 announcements-send = Send
-announcements-sent = Sent to { $count } owners.
+announcements-sent = { $count ->
+    [one] Sent to 1 owner.
+   *[other] Sent to { $count } owners.
+}
 category-informed = Stay informed
 category-plan = Plan for change
 category-prevent = Prevent or fix issues
@@ -454,7 +531,10 @@ notices-source = Source
 notices-source-manual = Written here
 notices-published = Published
 notices-changed = Last changed
-notices-materials = { $count } training materials
+notices-materials = { $count ->
+    [one] 1 training material
+   *[other] { $count } training materials
+}
 notices-acknowledgments = Acknowledgments
 training-add-enabled = Add as enabled
 training-notices = Notices
@@ -464,7 +544,10 @@ release-scheduled = Scheduled
 release-rolling-out = Rolling out
 release-launched = Launched
 notices-remind = Remind those who have not
-notices-reminded = Reminder sent to { $count } people.
+notices-reminded = { $count ->
+    [one] Reminder sent to 1 person.
+   *[other] Reminder sent to { $count } people.
+}
 notices-tags = Tags
 notices-title = Title
 notices-unarchive = Restore
@@ -522,7 +605,10 @@ training-onboarding = Onboarding
 training-progress = Progress
 training-stale = Out of date
 condition-readiness-failing = Readiness item failing
-alert-reason-readiness-failing = { $items } failing for more than { $hours } hours
+alert-reason-readiness-failing = { $items } failing for more than { $hours ->
+    [one] 1 hour
+   *[other] { $hours } hours
+}
 notice-digest-subject = Your weekly update digest: { $count } unread
 feeds-title = Vendor feeds
 feeds-last-fetched = Last read
@@ -616,8 +702,14 @@ kb-search = Search articles (any language, error codes too)
 kb-results = Results
 kb-gaps = Needs attention
 kb-low-success = solves only { $percent } % of cases
-kb-no-article = { $count } failures in 30 days and no article
-kb-not-helping = { $count } failures in 30 days; the article rarely helps
+kb-no-article = { $count ->
+    [one] 1 failure
+   *[other] { $count } failures
+} in 30 days and no article
+kb-not-helping = { $count ->
+    [one] 1 failure
+   *[other] { $count } failures
+} in 30 days; the article rarely helps
 kb-articles = Articles
 kb-codes = Error codes
 kb-success = Solved
@@ -660,3 +752,170 @@ device-rules-not-applicable = { $count ->
     [one] 1 rule is about another platform and does not apply.
    *[other] { $count } rules are about another platform and do not apply.
 }
+
+## Console: forms, profile, search, inventory, relative times
+console-save = Save
+console-edit = Edit
+console-search = Search
+search-title = Search
+search-label = Device name, serial number, owner or user
+search-placeholder = Search devices and users
+search-no-devices = No device matches these words.
+search-all-devices = All matching devices
+search-users = Device users
+search-no-users = No device user’s address starts with these words.
+profile-title = Your profile
+profile-time-zone = Time zone
+profile-region = Regional format
+profile-region-language = The language’s own
+profile-region-us = English (United States): 11/30/2026, 2:05 PM
+profile-region-gb = English (United Kingdom): 30/11/2026, 14:05
+profile-example = Times read like this: { $time }
+time-just-now = just now
+time-ago-minutes = { $count ->
+    [one] 1 minute ago
+   *[other] { $count } minutes ago
+}
+time-in-minutes = { $count ->
+    [one] in 1 minute
+   *[other] in { $count } minutes
+}
+time-ago-hours = { $count ->
+    [one] 1 hour ago
+   *[other] { $count } hours ago
+}
+time-in-hours = { $count ->
+    [one] in 1 hour
+   *[other] in { $count } hours
+}
+time-ago-days = { $count ->
+    [one] 1 day ago
+   *[other] { $count } days ago
+}
+time-in-days = { $count ->
+    [one] in 1 day
+   *[other] in { $count } days
+}
+time-ago-months = { $count ->
+    [one] 1 month ago
+   *[other] { $count } months ago
+}
+time-in-months = { $count ->
+    [one] in 1 month
+   *[other] in { $count } months
+}
+time-ago-years = { $count ->
+    [one] 1 year ago
+   *[other] { $count } years ago
+}
+time-in-years = { $count ->
+    [one] in 1 year
+   *[other] in { $count } years
+}
+rules-escalation = Escalation
+rules-escalation-help = When an alert stays unacknowledged, each step notifies its channels after its number of minutes. Leave the minutes empty to remove a step.
+rules-step-after = Step { $step }: after (minutes)
+rules-escalation-steps = { $count ->
+    [one] 1 escalation step
+   *[other] { $count } escalation steps
+}
+rules-all-devices = All devices
+rules-none = No alert rule yet.
+channels-none = No notification channel yet.
+channels-new-secret = New secret (empty: keep the current one)
+rule-param-days = { $count ->
+    [one] more than 1 day
+   *[other] more than { $count } days
+}
+rule-param-hours = { $count ->
+    [one] no check-in for 1 hour
+   *[other] no check-in for { $count } hours
+}
+rule-param-free = less than { $count } % free
+rule-param-failures = { $count ->
+    [one] more than 1 failure in { $minutes } min
+   *[other] more than { $count } failures in { $minutes } min
+}
+rule-param-share = more than { $percent } % of { $platform }: { $health }
+rule-param-all-platforms = all platforms
+rule-param-minutes = { $count ->
+    [one] for more than 1 minute
+   *[other] for more than { $count } minutes
+}
+policies-requirement = Requirement
+policies-required = Required
+policies-days = days at most
+policy-field-min-os = Minimum OS version: { $platform }
+policy-field-protection-required = Endpoint protection with malware protection on
+policy-field-realtime-protection-required = Real-time protection on
+policy-field-no-active-threats = No active threats
+policy-field-firewall-required = Firewall on
+policy-field-disk-encryption-required = Disk encryption
+policy-field-signatures-max-age-days = Age of signatures
+policy-field-checked-in-within-days = Last check-in
+policies-empty-help = A row left empty or unticked is not part of the policy. Versions are dotted numbers (15, 10.0.19045).
+policies-hours = { $count ->
+    [one] 1 hour
+   *[other] { $count } hours
+}
+policies-none = No compliance policy yet: every device counts as not evaluated.
+silences-minutes-from-now = Ends in (minutes from now)
+silences-none = No silence: every alert is notified.
+device-actions = Device actions
+device-rotate = Rotate secret
+device-rotate-confirm = The device receives a new secret at its next check-in. Go on?
+device-rotation-pending = Requested: the device receives its new secret at its next check-in.
+device-retire = Retire
+device-retire-confirm = Retire this device? It can no longer check in; its record and history stay.
+device-note = Note for the help desk
+device-add-note = Add the note
+device-no-group = No group
+device-no-engine = No engine reported
+device-no-detections = No detection reported.
+device-no-rules = No compliance policy applies to this device.
+device-no-alerts = No alert for this device.
+device-no-inventory = The device has not sent its inventory yet.
+device-no-history = No history yet.
+device-threat-state = Threat state
+inventory-empty-list = none
+inventory-unknown = unknown ({ $reason })
+inventory-model = Model
+inventory-cpu-model = Processor
+inventory-cpu-count = Processor cores
+inventory-memory = Memory
+inventory-boot-time = Started
+inventory-logged-in = Signed-in users
+inventory-pending-updates = Pending updates
+inventory-os-release = Operating system
+inventory-updates = { $count ->
+    [one] 1 update
+   *[other] { $count } updates
+} ({ $security ->
+    [one] 1 security
+   *[other] { $security } security
+})
+inventory-disks = Disks
+inventory-mount = Mount point
+inventory-fs = File system
+inventory-size = Size
+inventory-free = Free
+history-compliance-evaluated = Compliance evaluated
+history-health-changed = Health changed
+history-enrolled-group = Group: { $group }
+fact-secure-boot = Secure Boot
+fact-screen-lock = Screen lock
+alerts-none = No alert matches these filters.
+alerts-open-totals = { $count ->
+    [one] 1 open alert
+   *[other] { $count } open alerts
+}: { $critical } critical, { $warning } warning
+devices-total = { $count ->
+    [one] 1 device
+   *[other] { $count } devices
+}
+devices-none = No device matches these filters.
+devices-columns = Columns
+console-page-size = Per page
+audit-ok = Done
+audit-denied = Denied
+audit-none = No audit entry matches these filters.

@@ -1,70 +1,91 @@
-## Erreurs de l'API
-error-malformed_json = Le corps de la requête n'est pas un JSON valide pour ce point d'accès.
+## Erreurs de l’API
+error-malformed_json = Le corps de la requête n’est pas un JSON valide pour ce point de terminaison.
 error-invalid_field = Un champ de la requête a un type ou une valeur incorrects.
 error-payload_too_large = Le corps de la requête dépasse la limite de 1 Mio.
-error-bad_compression = Le corps de la requête n'a pas pu être décompressé.
+error-bad_compression = Le corps de la requête n’a pas pu être décompressé.
 error-unsupported_media_type = Le corps de la requête doit être du JSON (Content-Type: application/json).
 error-unauthorized = Identifiants manquants ou non valides.
 error-forbidden = Votre rôle ne permet pas cette action.
 error-not_found = Objet introuvable.
-error-method_not_allowed = Cette méthode n'est pas autorisée sur ce chemin.
-error-invalid_cursor = Le curseur de page n'est pas valide ; reprenez à la première page.
+error-method_not_allowed = Cette méthode n’est pas autorisée sur ce chemin.
+error-invalid_cursor = Le curseur de page n’est pas valide ; reprenez à la première page.
 error-invalid_query = Un paramètre de requête a une valeur incorrecte.
-error-unknown_token = Le jeton d'inscription est inconnu.
-error-token_expired = Le jeton d'inscription a expiré.
-error-token_exhausted = Le jeton d'inscription a atteint son nombre maximal d'utilisations.
-error-token_revoked = Le jeton d'inscription a été révoqué.
-error-platform_not_allowed = Cette plateforme ne peut pas s'inscrire avec ce jeton.
-error-malformed_request = La demande d'inscription est incomplète ou contient des champs non valides.
-error-duplicate_device = Cet appareil est déjà inscrit ; mettez d'abord l'enregistrement existant hors service.
+error-unknown_token = Le jeton d’inscription est inconnu.
+error-token_expired = Le jeton d’inscription a expiré.
+error-token_exhausted = Le jeton d’inscription a atteint son nombre maximal d’utilisations.
+error-token_revoked = Le jeton d’inscription a été révoqué.
+error-platform_not_allowed = Cette plateforme ne peut pas s’inscrire avec ce jeton.
+error-malformed_request = La demande d’inscription est incomplète ou contient des champs non valides.
+error-duplicate_device = Cet appareil est déjà inscrit ; retirez d’abord l’enregistrement existant.
 error-invalid_credentials = Adresse e-mail ou mot de passe incorrect.
-error-account_locked = Trop de connexions échouées : le compte est verrouillé pour un temps. Réessayez plus tard ou contactez un administrateur.
-error-csrf_mismatch = La requête n'a pas de jeton CSRF valide ; rechargez la page et réessayez.
+error-account_locked = Trop d’échecs de connexion : le compte est verrouillé pour un moment. Réessayez plus tard ou contactez un administrateur.
+error-csrf_mismatch = La requête n’a pas de jeton CSRF valide ; rechargez la page et réessayez.
 error-conflict = Cet objet existe déjà.
-error-mail_not_configured = L’e-mail n’est pas configuré : indiquez d’abord un serveur SMTP (notify.smtp_host).
-error-device_retired = Cet appareil a été mis hors service et ne peut plus se connecter.
+error-mail_not_configured = L’envoi d’e-mails n’est pas configuré : configurez d’abord un serveur SMTP (notify.smtp_host).
+error-device_retired = Cet appareil a été retiré et ne peut plus se synchroniser.
 error-overloaded = Le serveur est occupé ; réessayez dans un instant.
-error-internal = Une erreur interne s'est produite ; elle a été journalisée.
+error-internal = Une erreur interne s’est produite ; elle a été journalisée.
 error-field_too_long = Un champ de la requête dépasse sa longueur maximale.
-error-too_many_entries = Une liste ou une table de la requête a plus d’éléments que sa limite.
+error-too_many_entries = Une liste ou une table de la requête dépasse son nombre maximal d’éléments.
 error-too_many_attempts = Trop de tentatives échouées depuis votre adresse ; patientez un instant et réessayez.
 error-unavailable = La base de données est injoignable pour le moment ; réessayez dans un instant.
 error-outbound_refused = Cette adresse n’est pas autorisée : utilisez http ou https vers une adresse publique, ou demandez au responsable du serveur de l’autoriser (outbound.allow).
 error-unknown_reference = La requête désigne un élément qui n’existe pas ou ne peut pas servir ici (canal, règle, fonctionnalité ou avis).
 error-invalid_period = La période se termine avant de commencer ou est déjà passée.
 
-## Page d'accueil
+## Page d’accueil
 
 ## Ligne de commande
 cli-error = Erreur : { $message }
 cli-serve-listening = Steward écoute sur { $url } (stockage : { $backend }).
-cli-demo-starting = Démarrage de la démo avec { $count } appareils simulés…
-cli-demo-ready = La démo est prête après { $secs } s.
+cli-demo-starting = Démarrage de la démo avec { $count ->
+    [one] { $count } appareil simulé…
+   *[other] { $count } appareils simulés…
+}
+cli-demo-ready = La démo est prête en { $secs } s.
 cli-demo-url = Serveur : { $url }
 cli-demo-admin = Administrateur : { $email }   mot de passe : { $password }
-cli-demo-api-token = Jeton d'API (administrateur) : { $token }
-cli-demo-enroll-token = Jeton d'inscription : { $token }
-cli-demo-fleet = { $count } appareils simulés se connectent toutes les { $interval } s.
+cli-demo-api-token = Jeton d’API (administrateur) : { $token }
+cli-demo-enroll-token = Jeton d’inscription : { $token }
+cli-demo-fleet = { $count ->
+    [one] { $count } appareil simulé se synchronise
+   *[other] { $count } appareils simulés se synchronisent
+} toutes les { $interval } s.
 cli-demo-try = Essayez : curl -H "Authorization: Bearer { $token }" { $url }/api/v1/devices
 cli-demo-stop = Appuyez sur Ctrl-C pour arrêter.
-cli-token-created = Jeton d'API créé avec le rôle { $role }. Il n'est affiché qu'une fois :
-cli-enroll-token-created = Jeton d'inscription créé. Il n'est affiché qu'une fois :
-cli-enroll-token-revoked = Jeton d'inscription { $id } révoqué.
+cli-token-created = Jeton d’API créé avec le rôle { $role }. Il n’est affiché qu’une fois :
+cli-enroll-token-created = Jeton d’inscription créé. Il n’est affiché qu’une fois :
+cli-enroll-token-revoked = Jeton d’inscription { $id } révoqué.
 cli-user-created = Utilisateur { $email } créé avec le rôle { $role }.
 cli-user-password = Mot de passe (affiché une seule fois) : { $password }
 cli-invalid-role = Rôle « { $role } » inconnu. Utilisez administrator, operator, helpdesk ou readonly.
-cli-sim-summary = Simulation terminée : { $enrolled } appareils inscrits, { $refused } inscriptions refusées, { $checkins } connexions, { $errors } erreurs.
+cli-sim-summary = Simulation terminée : { $enrolled ->
+    [one] { $enrolled } appareil inscrit
+   *[other] { $enrolled } appareils inscrits
+}, { $refused ->
+    [one] { $refused } inscription refusée
+   *[other] { $refused } inscriptions refusées
+}, { $checkins ->
+    [one] { $checkins } synchronisation
+   *[other] { $checkins } synchronisations
+}, { $errors ->
+    [one] { $errors } erreur
+   *[other] { $errors } erreurs
+}.
 
 ## Agent
-agent-enrolled = Inscrit comme appareil { $id }.
-agent-checked-in = Connexion effectuée (séquence { $seq }) ; prochaine connexion dans { $secs } s.
-agent-not-enrolled = Cet appareil n'est pas encore inscrit. Lancez : steward-agent enroll --server URL --token JETON
+agent-enrolled = Inscrit en tant qu’appareil { $id }.
+agent-checked-in = Synchronisation effectuée (séquence { $seq }) ; prochaine synchronisation dans { $secs } s.
+agent-not-enrolled = Cet appareil n’est pas encore inscrit. Lancez : steward-agent enroll --server URL --token JETON
 agent-server-error = Le serveur a refusé la requête : { $message }
 agent-unreachable = Impossible de joindre le serveur : { $message }
 agent-scan-clean = Analyse terminée : aucune menace trouvée dans { $paths }.
-agent-scan-found = Analyse terminée : { $count } menaces trouvées :
-agent-status-os = Système d'exploitation
-agent-status-host = Nom d'hôte
+agent-scan-found = Analyse terminée : { $count ->
+    [one] { $count } menace trouvée :
+   *[other] { $count } menaces trouvées :
+}
+agent-status-os = Système d’exploitation
+agent-status-host = Nom d’hôte
 agent-status-protection = Protection des points de terminaison
 agent-status-signatures = signatures du
 agent-status-firewall = Pare-feu actif
@@ -88,37 +109,76 @@ agent-status-set-aside-entry = relevé { $seq } le { $at } : { $reason }
 alert-reason-active-threat = Menace active : { $threats }
 alert-reason-no-protection = Aucune protection des points de terminaison
 alert-reason-realtime-off = La protection en temps réel est désactivée
-alert-reason-signatures-old = Les signatures datent de { $days } jours
-alert-reason-scan-overdue = Dernière analyse il y a { $days } jours
+alert-reason-signatures-old = { $days ->
+    [one] Les signatures ont { $days } jour
+   *[other] Les signatures ont { $days } jours
+}
+alert-reason-scan-overdue = { $days ->
+    [one] Dernière analyse il y a { $days } jour
+   *[other] Dernière analyse il y a { $days } jours
+}
 alert-reason-never-scanned = Jamais analysé
 alert-reason-noncompliant = Non conforme
-alert-reason-silent = Aucune synchronisation depuis { $hours } heures
+alert-reason-silent = { $hours ->
+    [one] Aucune synchronisation depuis { $hours } heure
+   *[other] Aucune synchronisation depuis { $hours } heures
+}
 alert-reason-low-disk = Espace disque faible : { $disks }
-alert-reason-fleet-share = { $matching } appareils sur { $total } : { $state }
-alert-reason-enrollment-failures = { $count } inscriptions échouées en { $minutes } minutes
+alert-reason-fleet-share = { $total ->
+    [one] { $matching } sur { $total } appareil : { $state }
+   *[other] { $matching } sur { $total } appareils : { $state }
+}
+alert-reason-enrollment-failures = { $count ->
+    [one] { $count } inscription échouée
+   *[other] { $count } inscriptions échouées
+} en { $minutes ->
+    [one] { $minutes } minute
+   *[other] { $minutes } minutes
+}
 severity-critical = Critique
 severity-warning = Avertissement
 severity-informational = Information
-notify-title-firing = [{ $severity }] { $rule } : { $open } ouvertes
+notify-title-firing = [{ $severity }] { $rule } : { $open ->
+    [one] { $open } alerte ouverte
+   *[other] { $open } alertes ouvertes
+}
 notify-title-resolved = [{ $severity }] { $rule } : résolue
-notify-title-repeat = [{ $severity }] { $rule } : toujours { $open } ouvertes
-notify-title-escalation = [{ $severity }] { $rule } : { $count } non prises en compte depuis { $minutes } minutes
+notify-title-repeat = [{ $severity }] { $rule } : { $open ->
+    [one] { $open } alerte toujours ouverte
+   *[other] { $open } alertes toujours ouvertes
+}
+notify-title-escalation = [{ $severity }] { $rule } : { $count ->
+    [one] { $count } alerte non acquittée
+   *[other] { $count } alertes non acquittées
+} depuis { $minutes ->
+    [one] { $minutes } minute
+   *[other] { $minutes } minutes
+}
 notify-new = Nouvelles alertes ({ $count })
-notify-still = En cours ({ $count })
+notify-still = Toujours actives ({ $count })
 notify-resolved = Résolues ({ $count })
-notify-more = … et { $count } de plus
+notify-more = … et { $count ->
+    [one] { $count } autre
+   *[other] { $count } autres
+}
 notify-fleet = Parc
 notify-open = Ouvrir dans Steward : { $url }
 notify-open-short = Ouvrir dans Steward
 notify-footer = Envoyé par Steward. Notification { $id }.
 notify-test-title = Notification de test Steward
 notify-test-body = Ce canal ({ $channel }) fonctionne. Envoyé le { $at }.
-alert-reason-delivery-failing = { $count } notifications non remises depuis { $minutes } minutes : { $channels }
+alert-reason-delivery-failing = { $count ->
+    [one] { $count } notification non remise
+   *[other] { $count } notifications non remises
+} depuis { $minutes ->
+    [one] { $minutes } minute
+   *[other] { $minutes } minutes
+} : { $channels }
 
 # Console
-alerts-ack-selected = Prendre en compte la sélection
-alerts-acknowledge = Prendre en compte
-alerts-acknowledged-by = Prise en compte par
+alerts-ack-selected = Acquitter la sélection
+alerts-acknowledge = Acquitter
+alerts-acknowledged-by = Acquittée par
 alerts-actions = Actions
 alerts-add-comment = Ajouter un commentaire
 alerts-assign = Attribuer
@@ -127,20 +187,20 @@ alerts-comment = Commentaire
 alerts-comment-optional = Commentaire (facultatif)
 alerts-device = Appareil
 alerts-fired = Déclenchée
-alerts-open-device = Voir l'appareil
+alerts-open-device = Voir l’appareil
 alerts-resolve = Résoudre
 alerts-resolved-by = Résolue par
 alerts-rule = Règle
 alerts-select = Sélectionner
 alerts-severity = Gravité
-alerts-silenced = Mise en sourdine
+alerts-silenced = En sourdine
 alerts-state = État
 alerts-summary = Alerte
 audit-action = Action
-audit-actor = Qui
+audit-actor = Auteur
 audit-object = Objet
-audit-object-id = ID de l'objet
-audit-object-type = Type d'objet
+audit-object-id = ID de l’objet
+audit-object-type = Type d’objet
 audit-outcome = Résultat
 channel-email = E-mail
 channel-slack = Slack (webhook entrant)
@@ -148,13 +208,13 @@ channel-teams = Microsoft Teams (webhook)
 channel-webhook = Webhook (JSON signé)
 channels-create = Créer le canal
 channels-delivery = Remise
-channels-failed = { $count } abandonnées
+channels-failed = Abandonnées : { $count }
 channels-kind = Type
 channels-last-delivered = Dernière remise
 channels-last-error = Dernière erreur
 channels-new = Nouveau canal
 channels-next-attempt = Prochaine tentative
-channels-pending = { $count } en attente
+channels-pending = En attente : { $count }
 channels-secret = Secret de signature (webhooks)
 channels-severities = Toutes les alertes de ces gravités
 channels-target = URL ou adresses e-mail
@@ -175,7 +235,7 @@ console-any = Indifférent
 console-apply = Appliquer
 console-clear = Effacer
 console-confirm-delete = Supprimer définitivement ?
-console-confirm-revoke = Révoquer ce jeton ? Il cesse de fonctionner immédiatement.
+console-confirm-revoke = Révoquer ce jeton ? Il cessera immédiatement de fonctionner.
 console-csv = Exporter en CSV
 console-delete = Supprimer
 console-error-title = Indisponible
@@ -184,43 +244,52 @@ console-language = Langue
 console-logout = Se déconnecter
 console-navigation = Navigation principale
 console-next-page = Page suivante
-console-none = Rien ici.
-console-off = Désactivée
-console-on = Activée
-console-shown-once = Copiez-le maintenant : il n'est affiché qu'une fois.
+console-none = Aucun
+console-off = Non
+console-on = Oui
+console-shown-once = Copiez-le maintenant : il n’est affiché qu’une fois.
 console-skip = Aller au contenu
 console-test-delivered = La notification de test a été remise.
-console-test-failed = La notification de test n'a pas été remise : { $error }
+console-test-failed = La notification de test n’a pas été remise : { $error }
 dash-alerts = Alertes ouvertes
-dash-as-of = Chiffres du { $time }
+dash-as-of = Chiffres au { $time }
 dash-checkins = Synchronisations
 dash-compliance = Conformité
 dash-devices = Appareils gérés par plateforme
 dash-enroll-totals = réussies / échouées
-dash-enrollments = Inscriptions, 7 derniers jours
-dash-malware = appareils avec logiciel malveillant
-dash-noncompliant = non conformes
-dash-open-alerts = ouvertes
+dash-enrollments = Inscriptions (7 derniers jours)
+dash-malware = { $count ->
+    [one] appareil avec programmes malveillants
+   *[other] appareils avec programmes malveillants
+}
+dash-noncompliant = { $count ->
+    [one] non conforme
+   *[other] non conformes
+}
+dash-open-alerts = { $count ->
+    [one] ouverte
+   *[other] ouvertes
+}
 dash-protection = Protection des points de terminaison
 detection-blocked = Bloquée
 detection-left-in-place = Laissée en place
 detection-quarantined = En quarantaine
 detection-removed = Supprimée
-device-action = Action
+device-action = Action effectuée
 device-detail = Détail
 device-detected = Détectée
 device-detections = Détections
 device-engine = Moteur
-device-enrolled = Inscrit
+device-enrolled = Inscrit le
 device-full-scan = Dernière analyse complète
 device-health-reasons = Pourquoi :
 device-history = Historique
-device-id = ID de l'appareil
+device-id = ID de l’appareil
 device-identity = Identité
 device-inventory = Inventaire
-device-malware-protection = Protection contre les logiciels malveillants
+device-malware-protection = Protection contre les programmes malveillants
 device-model = Modèle
-device-no-protection-report = L'appareil n'a pas signalé de protection.
+device-no-protection-report = L’appareil n’a pas signalé de protection des points de terminaison.
 device-path = Chemin
 device-protection = Protection des points de terminaison
 device-quick-scan = Dernière analyse rapide
@@ -236,23 +305,23 @@ devices-group = Groupe
 devices-health = Protection
 devices-last-seen = Dernière synchronisation
 devices-name = Nom
-devices-os = Système d'exploitation
+devices-os = Système d’exploitation
 devices-owner = Propriétaire
 devices-platform = Plateforme
-devices-search = Rechercher nom, n° de série, propriétaire
+devices-search = Rechercher (nom, n° de série, propriétaire)
 devices-seen-filter = Filtré par date de dernière synchronisation.
 devices-sort = Trier par
 devices-sort-enrolled = Inscription la plus récente
 devices-sort-recent = Synchronisation la plus récente
-devices-sort-silent = Silencieux depuis le plus longtemps
-attempt-at = Quand
-attempt-from = Depuis
-attempt-host = Nom d'hôte
+devices-sort-silent = Sans synchronisation depuis le plus longtemps
+attempt-at = Date
+attempt-from = Provenance
+attempt-host = Nom d’hôte
 attempt-result = Résultat
-event-acknowledged = Prise en compte
+event-acknowledged = Acquittée
 event-assigned = Attribuée
 event-commented = Commentaire
-event-escalated = Remontée
+event-escalated = Escaladée
 event-fired = Déclenchée
 event-reopened = Rouverte
 event-resolved = Résolue
@@ -264,17 +333,17 @@ login-password = Mot de passe
 login-submit = Se connecter
 login-title = Connexion
 nav-alerts = Alertes
-nav-audit = Journal d'audit
+nav-audit = Journal d’audit
 nav-channels = Canaux
 nav-dashboard = Tableau de bord
 nav-devices = Appareils
-nav-enrollment-tokens = Jetons d'inscription
+nav-enrollment-tokens = Jetons d’inscription
 nav-enrollments = Inscriptions
 nav-policies = Stratégies de conformité
-nav-rules = Règles d'alerte
+nav-rules = Règles d’alerte
 nav-settings = Paramètres
 nav-silences = Mises en sourdine
-nav-tokens = Jetons d'API
+nav-tokens = Jetons d’API
 nav-users = Utilisateurs et rôles
 platform-android = Android
 platform-ios = iOS/iPadOS
@@ -283,11 +352,10 @@ platform-macos = macOS
 platform-windows = Windows
 policies-create = Créer la stratégie
 policies-grace = Période de grâce (heures)
-policies-json = Stratégie (JSON)
-policies-new = Nouvelle stratégie
+policies-new = Nouvelle stratégie de conformité
 policies-rules = Règles
 role-administrator = Administrateur
-role-helpdesk = Support
+role-helpdesk = Support technique
 role-operator = Opérateur
 role-readonly = Lecture seule
 rules-condition = Condition
@@ -296,29 +364,29 @@ rules-create = Créer la règle
 rules-days = Jours
 rules-disable = Désactiver
 rules-enable = Activer
-rules-free-percent = Espace libre sous (%)
+rules-free-percent = Espace libre inférieur à (%)
 rules-group-by = Une notification par
 rules-group-by-device = appareil
 rules-group-by-rule = règle (groupée)
-rules-groups = Groupes d'appareils
+rules-groups = Groupes d’appareils
 rules-hours = Heures
 rules-minutes = Minutes sans remise
 rules-name = Nom
-rules-new = Nouvelle règle d'alerte
+rules-new = Nouvelle règle d’alerte
 rules-off = Désactivée
 rules-on = Activée
-rules-percent = Part au-dessus de (%)
-rules-window = En (minutes)
+rules-percent = Part supérieure à (%)
+rules-window = Fenêtre (minutes)
 silences-author = Auteur
 silences-create = Créer la mise en sourdine
 silences-expire = Terminer maintenant
-silences-intro = Les alertes en sourdine sont enregistrées ; seules leurs notifications et remontées attendent la fin.
+silences-intro = Les alertes en sourdine restent enregistrées ; seules leurs notifications et escalades attendent la fin de la sourdine.
 silences-matches = Correspond à
 silences-minutes = Durée (minutes)
 silences-new = Nouvelle mise en sourdine (fenêtre de maintenance)
 silences-reason = Motif
 silences-window = Période
-state-acknowledged = Prise en compte
+state-acknowledged = Acquittée
 state-active = Active
 state-active-threat = Menace active
 state-at-risk = À risque
@@ -326,14 +394,14 @@ state-compliant = Conforme
 state-delivered = Remise
 state-error = Erreur
 state-expired = Terminée
-state-fail = Échoue
+state-fail = Non respectée
 state-failed = Échec
 state-firing = Active
 state-in-grace = En période de grâce
 state-noncompliant = Non conforme
 state-not-evaluated = Non évalué
 state-other = Autre
-state-pass = Réussit
+state-pass = Respectée
 state-not-applicable = Non applicable
 state-pending = En attente
 state-protected = Protégé
@@ -342,18 +410,18 @@ state-success = Réussie
 state-unknown = Inconnu
 state-unprotected = Non protégé
 tokens-create = Créer le jeton
-tokens-expires = Expire
+tokens-expires = Expiration
 tokens-expires-hours = Expire après (heures)
 tokens-last-used = Dernière utilisation
-tokens-max-uses = Utilisations maximales
+tokens-max-uses = Nombre maximal d’utilisations
 tokens-new = Nouveau jeton
 tokens-prefix = Commence par
 tokens-revoke = Révoquer
 tokens-revoked = Révoqué
-tokens-user-token = Jeton personnel d'un utilisateur
+tokens-user-token = Jeton personnel d’un utilisateur
 tokens-uses = Utilisations
 users-active = Actif
-users-create = Créer l'utilisateur
+users-create = Créer l’utilisateur
 users-disable = Désactiver
 users-disabled = Désactivé
 users-enable = Activer
@@ -361,110 +429,152 @@ users-name = Nom affiché
 users-new = Nouvel utilisateur
 users-reset-password = Réinitialiser le mot de passe
 users-role = Rôle
-dash-devices-caption = appareils
-dash-checkins-caption = synchronisés dans les dernières 24 heures
-health-not-reported = L'appareil n'a pas signalé de protection
-health-no-engine = Aucun moteur de protection
-health-malware-off = La protection contre les logiciels malveillants est désactivée
-health-active-threat = { $count } menaces actives
+dash-devices-caption = { $count ->
+    [one] appareil
+   *[other] appareils
+}
+dash-checkins-caption = { $count ->
+    [one] synchronisé dans les dernières 24 heures
+   *[other] synchronisés dans les dernières 24 heures
+}
+health-not-reported = L’appareil n’a pas signalé de protection des points de terminaison
+health-no-engine = Aucun moteur de protection des points de terminaison
+health-malware-off = La protection contre les programmes malveillants est désactivée
+health-active-threat = { $count ->
+    [one] { $count } menace active
+   *[other] { $count } menaces actives
+}
 health-pending-action = Une détection attend une action
 health-realtime-unknown = Protection en temps réel non signalée
 health-signature-age-unknown = Âge des signatures non signalé
 rule-min-os-version = { $platform } en version { $version } ou ultérieure
 rule-protection-required = Protection des points de terminaison activée
 rule-realtime-required = Protection en temps réel activée
-rule-signatures-max-age = Signatures de { $days } jours au plus
+rule-signatures-max-age = { $days ->
+    [one] Signatures datant de { $days } jour au plus
+   *[other] Signatures datant de { $days } jours au plus
+}
 rule-no-active-threats = Aucune menace active
 rule-firewall = Pare-feu activé
 rule-disk-encryption = Disque chiffré
-rule-checked-in-within = Synchronisé dans les { $days } jours
+rule-checked-in-within = { $days ->
+    [one] Dernière synchronisation il y a { $days } jour au plus
+   *[other] Dernière synchronisation il y a { $days } jours au plus
+}
 
 # Update awareness
 notice-mail-subject = [Mise à jour majeure] { $title }
-notice-reminder-subject = À prendre en compte : { $title }
-readiness-not-acknowledged = « { $notice } » non pris en compte par { $people }
-readiness-all-acknowledged = Tout le monde a pris en compte les avis échus.
+notice-reminder-subject = À acquitter : { $title }
+readiness-not-acknowledged = « { $notice } » non acquitté par { $people }
+readiness-all-acknowledged = Tout le monde a acquitté les avis échus.
 readiness-missing-rules = Aucune règle active pour : { $types }
-readiness-no-tested-channel = Aucun canal de notification n'a réussi un test.
+readiness-no-tested-channel = Aucun canal de notification n’a réussi de test.
 readiness-monitoring-ok = Règles actives pour chaque domaine ; canaux testés : { $channels }
-readiness-no-oncall = Règles critiques sans destinataires d'astreinte : { $rules }
-readiness-no-escalation = Règles critiques sans remontée : { $rules }
-readiness-no-critical-rules = Aucune règle d'alerte critique n'est active.
-readiness-unacknowledged-critical = { $count } alertes critiques non prises en compte depuis plus de { $minutes } minutes
-readiness-ack-median = Délai médian de prise en compte des alertes critiques (30 jours) : { $minutes } min
-readiness-discovery-ok = Les questions de cadrage ont une réponse.
-discovery-team = Qui compose l'équipe d'exploitation ?
+readiness-no-oncall = Règles critiques sans destinataire d’astreinte : { $rules }
+readiness-no-escalation = Règles critiques sans escalade : { $rules }
+readiness-no-critical-rules = Aucune règle d’alerte critique n’est active.
+readiness-unacknowledged-critical = { $count ->
+    [one] { $count } alerte critique non acquittée
+   *[other] { $count } alertes critiques non acquittées
+} depuis plus de { $minutes ->
+    [one] { $minutes } minute
+   *[other] { $minutes } minutes
+}
+readiness-ack-median = Délai médian d’acquittement des alertes critiques (30 jours) : { $minutes } min
+readiness-discovery-ok = Les questions de cadrage ont toutes une réponse.
+discovery-team = Qui compose l’équipe d’exploitation ?
 discovery-reporting = Comment rendrez-vous compte aux parties prenantes clés ?
 discovery-awareness-owner = Qui est responsable de la veille sur les mises à jour ?
-readiness-stale-material = « { $material } » est obsolète : { $features } a changé depuis sa dernière relecture
+readiness-stale-material = « { $material } » est obsolète : changement de { $features } depuis sa dernière relecture
 readiness-onboarding-behind = Intégration en retard : { $people }
-readiness-training-ok = Les supports de formation sont à jour et l'intégration est dans les temps.
+readiness-training-ok = Les supports de formation sont à jour et l’intégration est dans les temps.
 agent-no-messages = Aucun message de votre organisation.
 
 # Console: awareness
 announcements-below-version = Version inférieure à
-announcements-delivered = { $count } reçues
-announcements-devices = { $count } appareils
+announcements-delivered = { $count ->
+    [one] { $count } réception
+   *[other] { $count } réceptions
+}
+announcements-devices = { $count ->
+    [one] { $count } appareil
+   *[other] { $count } appareils
+}
 announcements-from-version = À partir de la version
 announcements-new = Nouvelle annonce aux utilisateurs
-announcements-owners = { $count } propriétaires
+announcements-owners = { $count ->
+    [one] { $count } propriétaire
+   *[other] { $count } propriétaires
+}
 announcements-reach = Portée
-announcements-read = { $count } affichées
+announcements-read = { $count ->
+    [one] { $count } affichage
+   *[other] { $count } affichages
+}
 announcements-send = Envoyer
-announcements-sent = Envoyée à { $count } propriétaires.
+announcements-sent = { $count ->
+    [one] Envoyée à { $count } propriétaire.
+   *[other] Envoyée à { $count } propriétaires.
+}
 category-informed = Rester informé
 category-plan = Planifier le changement
-category-prevent = Prévenir ou corriger des problèmes
+category-prevent = Prévenir ou résoudre les problèmes
 nav-announcements = Annonces
 nav-awareness = Veille
 nav-notices = Mises à jour
-nav-plan = Plan d'exploitation
+nav-plan = Plan d’exploitation
 nav-readiness = Préparation
 nav-training = Formation
-notices-acknowledged = Pris en compte
-notices-acknowledged-by = Pris en compte par
+notices-acknowledged = Acquitté
+notices-acknowledged-by = Acquitté par
 notices-archive = Archiver
 notices-body = Texte (Markdown)
-notices-briefing = Briefing support
+notices-briefing = Pour le support technique
 notices-category = Catégorie
 notices-create = Publier
 notices-favourite = Favori
 notices-favourite-action = Ajouter aux favoris
-notices-help-desk = Briefing support (chaque membre du support doit en prendre connaissance)
-notices-missing = Pas encore
+notices-help-desk = Pour le support technique (chaque membre du support technique doit l’acquitter)
+notices-missing = Pas encore acquitté par
 notices-new = Nouvel avis
 notices-read = Lu
 notices-languages = Langues
 notices-default-language = Langue par défaut
 notices-severity = Gravité
 notices-release = État du déploiement
-notices-act-by = À traiter avant le
+notices-act-by = Échéance
 notices-platforms = Plateformes concernées
 notices-save = Enregistrer
 notices-edit = Modifier
-notices-views = Vues des messages
+notices-views = Vues des avis
 notices-view-inbox = Boîte de réception
 notices-view-favourites = Favoris
 notices-view-archived = Archivés
 notices-view-all = Tous
-notices-also-in = Aussi en
+notices-also-in = Également disponible en
 notices-message = Message
 notices-facts = En bref
 notices-source = Source
 notices-source-manual = Rédigé ici
 notices-published = Publié le
 notices-changed = Dernière modification
-notices-materials = { $count } supports de formation
-notices-acknowledgments = Prises en compte
+notices-materials = { $count ->
+    [one] { $count } support de formation
+   *[other] { $count } supports de formation
+}
+notices-acknowledgments = Acquittements
 training-add-enabled = Ajouter comme activée
-training-notices = Messages
+training-notices = Avis
 severity-normal = Normale
 severity-high = Élevée
 release-scheduled = Planifié
 release-rolling-out = En cours de déploiement
 release-launched = Lancé
 notices-remind = Relancer les retardataires
-notices-reminded = Relance envoyée à { $count } personnes.
+notices-reminded = { $count ->
+    [one] Relance envoyée à { $count } personne.
+   *[other] Relance envoyée à { $count } personnes.
+}
 notices-tags = Étiquettes
 notices-title = Titre
 notices-unarchive = Restaurer
@@ -476,10 +586,10 @@ plan-awareness-owner = Responsable de la veille sur les mises à jour
 plan-blank-rows = Remplissez une ligne vide pour ajouter quelqu’un ; videz une ligne pour la retirer.
 focus-planning = Planification
 focus-help-desk = Support technique
-focus-awareness = Veille des mises à jour
+focus-awareness = Veille sur les mises à jour
 focus-training = Formation
 focus-operations = Exploitation
-focus-not-started = Pas commencé
+focus-not-started = Non commencé
 focus-in-progress = En cours
 focus-done = Terminé
 plan-cadence = Fréquence
@@ -492,44 +602,56 @@ plan-reporting = Compte rendu aux parties prenantes
 plan-responsibilities = Responsabilités
 plan-save = Enregistrer le plan
 plan-stakeholders = Parties prenantes
-plan-team = L'équipe d'exploitation
+plan-team = L’équipe d’exploitation
 readiness-fail = À traiter
-readiness-item-admins = Administrateurs informés des mises à jour
+readiness-item-admins = Administrateurs informés des mises à jour de fonctionnalités et de service
 readiness-item-discovery = Questions de cadrage traitées
-readiness-item-help-desk = Support informé des changements
+readiness-item-help-desk = Support technique informé des changements
 readiness-item-monitoring = Procédures de surveillance en place
 readiness-item-reacting = Prêt à réagir aux alertes importantes
 readiness-item-training = Formation à jour, intégration dans les temps
 readiness-pass = Prêt
-tag-admin-impact = Impact administrateurs
+tag-admin-impact = Impact sur les administrateurs
 tag-data-privacy = Confidentialité des données
 tag-feature-update = Mise à jour de fonctionnalité
 tag-major-update = Mise à jour majeure
 tag-new-feature = Nouvelle fonctionnalité
 tag-retirement = Fin de vie
-tag-user-impact = Impact utilisateurs
-training-audience = Pour
+tag-user-impact = Impact sur les utilisateurs
+training-audience = Public
 training-behind = En retard
 training-completed = Terminé / attribué
 training-current = À jour
 training-enabled = Activée
 training-feature-changed = Signaler un changement
 training-features = Fonctionnalités
-training-mark-done = Je l'ai suivi
-training-mark-reviewed = Relu
+training-mark-done = Je l’ai suivi
+training-mark-reviewed = Marquer comme relu
 training-materials = Supports de formation
 training-onboarding = Intégration
 training-progress = Avancement
 training-stale = Obsolète
 condition-readiness-failing = Élément de préparation en échec
-alert-reason-readiness-failing = { $items } en échec depuis plus de { $hours } heures
-notice-digest-subject = Votre récapitulatif hebdomadaire : { $count } non lus
+alert-reason-readiness-failing = { $items } en échec depuis plus de { $hours ->
+    [one] { $hours } heure
+   *[other] { $hours } heures
+}
+notice-digest-subject = Votre récapitulatif hebdomadaire des mises à jour : { $count ->
+    [one] { $count } non lue
+   *[other] { $count } non lues
+}
 feeds-title = Flux des éditeurs
 feeds-last-fetched = Dernière lecture
 feeds-fetch = Lire maintenant
-feeds-interval = Toutes les (minutes)
+feeds-interval = Intervalle (minutes)
 feeds-add = Ajouter le flux
-feeds-fetched = { $new } nouveaux, { $updated } mis à jour.
+feeds-fetched = { $new ->
+    [one] { $new } nouvel avis
+   *[other] { $new } nouveaux avis
+}, { $updated ->
+    [one] { $updated } avis mis à jour
+   *[other] { $updated } avis mis à jour
+}.
 training-new-material = Nouveau support de formation
 training-add = Ajouter le support
 training-add-feature = Ajouter la fonctionnalité
@@ -583,18 +705,18 @@ helpdesk-requests = Demandes aux appareils
 helpdesk-request = Demande
 helpdesk-by = Demandée par
 helpdesk-answer = Réponse
-request-sent = Envoyée, en attente de la réponse
+request-sent = Envoyée, en attente de réponse
 request-waiting = En attente de la prochaine synchronisation
 request-queued = Demande enregistrée : l’appareil la reçoit à sa prochaine synchronisation.
-request-sync = Synchroniser maintenant
+request-sync = Synchroniser
 request-full-scan = Analyse complète
-request-update-definitions = Mettre à jour les définitions
+request-update-definitions = Mettre à jour les signatures
 answer-checked-in = Synchronisé
 answer-scan-clean = Analyse terminée : aucune menace
 answer-threats-found = Menaces trouvées
-answer-definitions-updated = Définitions mises à jour
+answer-definitions-updated = Signatures mises à jour
 answer-no-engine = Aucun moteur de protection sur l’appareil
-answer-unsupported = L’appareil ne prend pas cela en charge
+answer-unsupported = Non pris en charge par l’appareil
 answer-failed = Échec
 helpdesk-issues = Problèmes
 helpdesk-failed-enrollments = Inscriptions échouées
@@ -604,35 +726,41 @@ helpdesk-invite = Renvoyer l’invitation d’inscription
 helpdesk-actions = Actions
 helpdesk-note = Note
 helpdesk-add-note = Ajouter la note
-helpdesk-why = Pourquoi, et la solution
+helpdesk-why = Cause et solution
 helpdesk-installs = Installations d’applications
 helpdesk-app = Application
 install-failed = Échec
 install-installed = Installée
 install-pending = En attente
-helpdesk-changes = Changements récents pour ses plateformes
+helpdesk-changes = Changements récents sur ses plateformes
 invite-sent = Invitation envoyée.
-kb-search = Rechercher des articles (toute langue, codes d’erreur aussi)
+kb-search = Rechercher des articles (toutes langues, codes d’erreur compris)
 kb-results = Résultats
 kb-gaps = À traiter
 kb-low-success = ne résout que { $percent } % des cas
-kb-no-article = { $count } échecs en 30 jours et aucun article
-kb-not-helping = { $count } échecs en 30 jours ; l’article aide rarement
+kb-no-article = { $count ->
+    [one] { $count } échec
+   *[other] { $count } échecs
+} en 30 jours et aucun article
+kb-not-helping = { $count ->
+    [one] { $count } échec
+   *[other] { $count } échecs
+} en 30 jours ; l’article aide rarement
 kb-articles = Articles
 kb-codes = Codes d’erreur
-kb-success = Résolus
+kb-success = Taux de résolution
 kb-reviewed = Dernière relecture
 kb-new = Nouvel article
 kb-create = Publier
 kb-slug = Nom court (pour les liens)
 kb-rules = Règles d’alerte
 kb-fix = Solution
-kb-did-it-help = Cela a-t-il résolu le cas ?
+kb-did-it-help = Cela a-t-il résolu le problème ?
 kb-solved = Oui, résolu
 kb-not-solved = Non
 kb-revision = Révision
 kb-revisions = Révisions
-kb-thanks = Merci : c’est noté.
+kb-thanks = Merci, c’est noté.
 kb-for-alert = Article pour cette alerte
 history-enrolled = Inscrit
 history-renamed = Renommé
@@ -653,10 +781,174 @@ history-snapshot-set-aside-detail = Relevé { $seq } après { $attempts ->
 
 ## Compliance results on the device page
 device-rules-tally = { $applicable ->
-    [one] { $pass } règle applicable sur 1 est respectée.
-   *[other] { $pass } règles applicables sur { $applicable } sont respectées.
+    [one] Règle applicable respectée : { $pass } sur { $applicable }.
+   *[other] Règles applicables respectées : { $pass } sur { $applicable }.
 }
 device-rules-not-applicable = { $count ->
-    [one] 1 règle concerne une autre plateforme et ne s’applique pas.
+    [one] { $count } règle concerne une autre plateforme et ne s’applique pas.
    *[other] { $count } règles concernent une autre plateforme et ne s’appliquent pas.
 }
+
+## Console: forms, profile, search, inventory, relative times
+console-save = Enregistrer
+console-edit = Modifier
+console-search = Rechercher
+search-title = Recherche
+search-label = Nom de l’appareil, numéro de série, propriétaire ou utilisateur
+search-placeholder = Rechercher des appareils et des utilisateurs
+search-no-devices = Aucun appareil ne correspond à ces mots.
+search-all-devices = Tous les appareils correspondants
+search-users = Utilisateurs d’appareils
+search-no-users = Aucune adresse d’utilisateur ne commence par ces mots.
+profile-title = Votre profil
+profile-time-zone = Fuseau horaire
+profile-region = Format régional
+profile-region-language = Selon la langue
+profile-region-us = Anglais (États-Unis) : 11/30/2026, 2:05 PM
+profile-region-gb = Anglais (Royaume-Uni) : 30/11/2026, 14:05
+profile-example = Les heures s’affichent ainsi : { $time }
+time-just-now = à l’instant
+time-ago-minutes = { $count ->
+    [one] il y a { $count } minute
+   *[other] il y a { $count } minutes
+}
+time-in-minutes = { $count ->
+    [one] dans { $count } minute
+   *[other] dans { $count } minutes
+}
+time-ago-hours = { $count ->
+    [one] il y a { $count } heure
+   *[other] il y a { $count } heures
+}
+time-in-hours = { $count ->
+    [one] dans { $count } heure
+   *[other] dans { $count } heures
+}
+time-ago-days = { $count ->
+    [one] il y a { $count } jour
+   *[other] il y a { $count } jours
+}
+time-in-days = { $count ->
+    [one] dans { $count } jour
+   *[other] dans { $count } jours
+}
+time-ago-months = { $count ->
+    [one] il y a { $count } mois
+   *[other] il y a { $count } mois
+}
+time-in-months = { $count ->
+    [one] dans { $count } mois
+   *[other] dans { $count } mois
+}
+time-ago-years = { $count ->
+    [one] il y a { $count } an
+   *[other] il y a { $count } ans
+}
+time-in-years = { $count ->
+    [one] dans { $count } an
+   *[other] dans { $count } ans
+}
+rules-escalation = Escalade
+rules-escalation-help = Tant qu’une alerte n’est pas acquittée, chaque étape prévient ses canaux après le nombre de minutes indiqué. Laissez les minutes vides pour supprimer une étape.
+rules-step-after = Étape { $step } : après (minutes)
+rules-escalation-steps = { $count ->
+    [one] { $count } étape d’escalade
+   *[other] { $count } étapes d’escalade
+}
+rules-all-devices = Tous les appareils
+rules-none = Aucune règle d’alerte pour l’instant.
+channels-none = Aucun canal de notification pour l’instant.
+channels-new-secret = Nouveau secret (laisser vide pour garder l’actuel)
+rule-param-days = { $count ->
+    [one] plus de { $count } jour
+   *[other] plus de { $count } jours
+}
+rule-param-hours = { $count ->
+    [one] aucune synchronisation depuis { $count } heure
+   *[other] aucune synchronisation depuis { $count } heures
+}
+rule-param-free = moins de { $count } % d’espace libre
+rule-param-failures = { $count ->
+    [one] plus de { $count } échec en { $minutes } min
+   *[other] plus de { $count } échecs en { $minutes } min
+}
+rule-param-share = plus de { $percent } % de { $platform } : { $health }
+rule-param-all-platforms = toutes les plateformes
+rule-param-minutes = { $count ->
+    [one] depuis plus de { $count } minute
+   *[other] depuis plus de { $count } minutes
+}
+policies-requirement = Exigence
+policies-required = Obligatoire
+policies-days = jours au maximum
+policy-field-min-os = Version minimale du système d’exploitation : { $platform }
+policy-field-protection-required = Protection des points de terminaison avec la protection contre les programmes malveillants activée
+policy-field-realtime-protection-required = Protection en temps réel activée
+policy-field-no-active-threats = Aucune menace active
+policy-field-firewall-required = Pare-feu activé
+policy-field-disk-encryption-required = Chiffrement du disque
+policy-field-signatures-max-age-days = Ancienneté des signatures
+policy-field-checked-in-within-days = Dernière synchronisation
+policies-empty-help = Une ligne vide ou non cochée ne fait pas partie de la stratégie. Les versions sont des nombres séparés par des points (15, 10.0.19045).
+policies-hours = { $count ->
+    [one] { $count } heure
+   *[other] { $count } heures
+}
+policies-none = Aucune stratégie de conformité pour l’instant : chaque appareil est compté comme non évalué.
+silences-minutes-from-now = Se termine dans (minutes)
+silences-none = Aucune mise en sourdine : toutes les alertes sont notifiées.
+device-actions = Actions sur l’appareil
+device-rotate = Renouveler le secret
+device-rotate-confirm = L’appareil recevra un nouveau secret à sa prochaine synchronisation. Continuer ?
+device-rotation-pending = Demandé : l’appareil recevra son nouveau secret à sa prochaine synchronisation.
+device-retire = Retirer
+device-retire-confirm = Retirer cet appareil ? Il ne pourra plus se synchroniser ; son enregistrement et son historique sont conservés.
+device-note = Note pour le support technique
+device-add-note = Ajouter la note
+device-no-group = Aucun groupe
+device-no-engine = Aucun moteur signalé
+device-no-detections = Aucune détection signalée.
+device-no-rules = Aucune stratégie de conformité ne s’applique à cet appareil.
+device-no-alerts = Aucune alerte pour cet appareil.
+device-no-inventory = L’appareil n’a pas encore envoyé son inventaire.
+device-no-history = Aucun historique pour l’instant.
+device-threat-state = État de la menace
+inventory-empty-list = aucun
+inventory-unknown = inconnu ({ $reason })
+inventory-model = Modèle
+inventory-cpu-model = Processeur
+inventory-cpu-count = Cœurs de processeur
+inventory-memory = Mémoire
+inventory-boot-time = Dernier démarrage
+inventory-logged-in = Utilisateurs connectés
+inventory-pending-updates = Mises à jour en attente
+inventory-os-release = Système d’exploitation
+inventory-updates = { $count ->
+    [one] { $count } mise à jour
+   *[other] { $count } mises à jour
+} (dont { $security } de sécurité)
+inventory-disks = Disques
+inventory-mount = Point de montage
+inventory-fs = Système de fichiers
+inventory-size = Taille
+inventory-free = Espace libre
+history-compliance-evaluated = Conformité évaluée
+history-health-changed = État de protection modifié
+history-enrolled-group = Groupe : { $group }
+fact-secure-boot = Démarrage sécurisé
+fact-screen-lock = Verrouillage de l’écran
+alerts-none = Aucune alerte ne correspond à ces filtres.
+alerts-open-totals = { $count ->
+    [one] { $count } alerte ouverte
+   *[other] { $count } alertes ouvertes
+} (critiques : { $critical }, avertissements : { $warning })
+devices-total = { $count ->
+    [one] { $count } appareil
+   *[other] { $count } appareils
+}
+devices-none = Aucun appareil ne correspond à ces filtres.
+devices-columns = Colonnes
+console-page-size = Par page
+audit-ok = Effectuée
+audit-denied = Refusée
+audit-none = Aucune entrée du journal d’audit ne correspond à ces filtres.

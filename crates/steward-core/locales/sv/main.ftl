@@ -16,13 +16,13 @@ error-token_exhausted = Registreringstoken har använts det högsta tillåtna an
 error-token_revoked = Registreringstoken har återkallats.
 error-platform_not_allowed = Den här plattformen får inte registreras med den här token.
 error-malformed_request = Registreringsbegäran är ofullständig eller har ogiltiga fält.
-error-duplicate_device = Enheten är redan registrerad; avveckla den befintliga posten först.
+error-duplicate_device = Enheten är redan registrerad; dra först tillbaka den befintliga enhetsposten.
 error-invalid_credentials = Fel e-postadress eller lösenord.
 error-account_locked = För många misslyckade inloggningar: kontot är låst en stund. Försök igen senare eller kontakta en administratör.
 error-csrf_mismatch = Begäran saknar en giltig CSRF-token; ladda om sidan och försök igen.
 error-conflict = Objektet finns redan.
 error-mail_not_configured = E-post är inte konfigurerad: ange först en SMTP-server (notify.smtp_host).
-error-device_retired = Enheten har avvecklats och får inte längre checka in.
+error-device_retired = Enheten har dragits tillbaka och får inte längre checka in.
 error-overloaded = Servern är upptagen; försök igen om en stund.
 error-internal = Ett internt fel inträffade; det har loggats.
 error-field_too_long = Ett fält i begäran är längre än tillåtet.
@@ -30,7 +30,7 @@ error-too_many_entries = En lista eller tabell i begäran har fler poster än ti
 error-too_many_attempts = För många misslyckade försök från din adress; vänta en stund och försök igen.
 error-unavailable = Databasen kan inte nås just nu; försök igen om en stund.
 error-outbound_refused = Adressen är inte tillåten: använd http eller https till en offentlig adress, eller be serverns ägare att tillåta den (outbound.allow).
-error-unknown_reference = Begäran hänvisar till något som inte finns eller inte kan användas här (en kanal, regel, funktion eller ett meddelande).
+error-unknown_reference = Begäran hänvisar till något som inte finns eller inte kan användas här (en kanal, regel, funktion eller uppdatering).
 error-invalid_period = Perioden slutar innan den börjar eller är redan över.
 
 ## Startsida
@@ -38,13 +38,19 @@ error-invalid_period = Perioden slutar innan den börjar eller är redan över.
 ## Kommandorad
 cli-error = Fel: { $message }
 cli-serve-listening = Steward lyssnar på { $url } (lagring: { $backend }).
-cli-demo-starting = Startar demon med { $count } simulerade enheter…
+cli-demo-starting = Startar demon med { $count ->
+    [one] 1 simulerad enhet…
+   *[other] { $count } simulerade enheter…
+}
 cli-demo-ready = Demon är klar efter { $secs } s.
 cli-demo-url = Server: { $url }
 cli-demo-admin = Administratör: { $email }   lösenord: { $password }
 cli-demo-api-token = API-token (administratör): { $token }
 cli-demo-enroll-token = Registreringstoken: { $token }
-cli-demo-fleet = { $count } simulerade enheter checkar in var { $interval }:e sekund.
+cli-demo-fleet = { $count ->
+    [one] 1 simulerad enhet checkar
+   *[other] { $count } simulerade enheter checkar
+} in med { $interval } s mellanrum.
 cli-demo-try = Prova: curl -H "Authorization: Bearer { $token }" { $url }/api/v1/devices
 cli-demo-stop = Tryck Ctrl-C för att avsluta.
 cli-token-created = API-token skapad med rollen { $role }. Den visas bara en gång:
@@ -53,7 +59,19 @@ cli-enroll-token-revoked = Registreringstoken { $id } återkallad.
 cli-user-created = Användaren { $email } skapad med rollen { $role }.
 cli-user-password = Lösenord (visas bara en gång): { $password }
 cli-invalid-role = Okänd roll "{ $role }". Använd administrator, operator, helpdesk eller readonly.
-cli-sim-summary = Simuleringen är klar: { $enrolled } enheter registrerade, { $refused } registreringar nekade, { $checkins } incheckningar, { $errors } fel.
+cli-sim-summary = Simuleringen är klar: { $enrolled ->
+    [one] 1 enhet registrerad
+   *[other] { $enrolled } enheter registrerade
+}, { $refused ->
+    [one] 1 registrering nekad
+   *[other] { $refused } registreringar nekade
+}, { $checkins ->
+    [one] 1 incheckning
+   *[other] { $checkins } incheckningar
+}, { $errors ->
+    [one] 1 fel
+   *[other] { $errors } fel
+}.
 
 ## Agent
 agent-enrolled = Registrerad som enhet { $id }.
@@ -62,18 +80,21 @@ agent-not-enrolled = Enheten är inte registrerad än. Kör: steward-agent enrol
 agent-server-error = Servern nekade begäran: { $message }
 agent-unreachable = Det gick inte att nå servern: { $message }
 agent-scan-clean = Genomsökningen är klar: inga hot hittades i { $paths }.
-agent-scan-found = Genomsökningen är klar: { $count } hot hittades:
+agent-scan-found = Genomsökningen är klar: { $count ->
+    [one] 1 hot hittades:
+   *[other] { $count } hot hittades:
+}
 agent-status-os = Operativsystem
 agent-status-host = Värdnamn
 agent-status-protection = Slutpunktsskydd
 agent-status-signatures = signaturer från
 agent-status-firewall = Brandvägg aktiv
-agent-status-encryption = Disk krypterad
+agent-status-encryption = Disken krypterad
 agent-status-disks = Ledigt diskutrymme
 agent-status-boot = Startad
 agent-status-users = Inloggade användare
 agent-status-updates = Väntande uppdateringar
-agent-status-updates-count = { $count } ({ $security } säkerhet)
+agent-status-updates-count = { $count } (säkerhet: { $security })
 agent-status-unknown = okänt
 agent-status-unknown-because = okänt: { $reason }
 agent-status-yes = ja
@@ -88,32 +109,68 @@ agent-status-set-aside-entry = ögonblicksbild { $seq } den { $at }: { $reason }
 alert-reason-active-threat = Aktivt hot: { $threats }
 alert-reason-no-protection = Inget slutpunktsskydd
 alert-reason-realtime-off = Realtidsskyddet är avstängt
-alert-reason-signatures-old = Signaturerna är { $days } dagar gamla
-alert-reason-scan-overdue = Senaste genomsökning för { $days } dagar sedan
+alert-reason-signatures-old = { $days ->
+    [one] Signaturerna är 1 dag gamla
+   *[other] Signaturerna är { $days } dagar gamla
+}
+alert-reason-scan-overdue = { $days ->
+    [one] Senaste genomsökning för 1 dag sedan
+   *[other] Senaste genomsökning för { $days } dagar sedan
+}
 alert-reason-never-scanned = Aldrig genomsökt
 alert-reason-noncompliant = Inte kompatibel
-alert-reason-silent = Ingen incheckning på { $hours } timmar
+alert-reason-silent = { $hours ->
+    [one] Ingen incheckning på 1 timme
+   *[other] Ingen incheckning på { $hours } timmar
+}
 alert-reason-low-disk = Lite diskutrymme: { $disks }
-alert-reason-fleet-share = { $matching } av { $total } enheter: { $state }
-alert-reason-enrollment-failures = { $count } misslyckade registreringar på { $minutes } minuter
+alert-reason-fleet-share = { $matching } av { $total ->
+    [one] 1 enhet
+   *[other] { $total } enheter
+}: { $state }
+alert-reason-enrollment-failures = { $count ->
+    [one] 1 misslyckad registrering
+   *[other] { $count } misslyckade registreringar
+} på { $minutes ->
+    [one] 1 minut
+   *[other] { $minutes } minuter
+}
 severity-critical = Kritisk
 severity-warning = Varning
 severity-informational = Information
-notify-title-firing = [{ $severity }] { $rule }: { $open } öppna
+notify-title-firing = [{ $severity }] { $rule }: { $open ->
+    [one] 1 öppet
+   *[other] { $open } öppna
+}
 notify-title-resolved = [{ $severity }] { $rule }: åtgärdad
-notify-title-repeat = [{ $severity }] { $rule }: fortfarande { $open } öppna
-notify-title-escalation = [{ $severity }] { $rule }: { $count } obekräftade i { $minutes } minuter
+notify-title-repeat = [{ $severity }] { $rule }: fortfarande { $open ->
+    [one] 1 öppet
+   *[other] { $open } öppna
+}
+notify-title-escalation = [{ $severity }] { $rule }: { $count ->
+    [one] 1 obekräftat
+   *[other] { $count } obekräftade
+} i { $minutes ->
+    [one] 1 minut
+   *[other] { $minutes } minuter
+}
 notify-new = Nya larm ({ $count })
-notify-still = Aktiva ({ $count })
-notify-resolved = Åtgärdade ({ $count })
-notify-more = … och { $count } till
+notify-still = Aktiva larm ({ $count })
+notify-resolved = Åtgärdade larm ({ $count })
+notify-more = … och ytterligare { $count }
 notify-fleet = Enhetsparken
 notify-open = Öppna i Steward: { $url }
 notify-open-short = Öppna i Steward
 notify-footer = Skickat av Steward. Avisering { $id }.
 notify-test-title = Testavisering från Steward
-notify-test-body = Den här kanalen ({ $channel }) fungerar. Skickat { $at }.
-alert-reason-delivery-failing = { $count } aviseringar inte levererade på { $minutes } minuter: { $channels }
+notify-test-body = Den här kanalen ({ $channel }) fungerar. Skickad { $at }.
+alert-reason-delivery-failing = { $count ->
+    [one] 1 avisering har inte kunnat levereras
+   *[other] { $count } aviseringar har inte kunnat levereras
+} på { $minutes ->
+    [one] 1 minut
+   *[other] { $minutes } minuter
+}: { $channels }
 
 # Console
 alerts-ack-selected = Bekräfta markerade
@@ -132,7 +189,7 @@ alerts-resolve = Åtgärda
 alerts-resolved-by = Åtgärdad av
 alerts-rule = Regel
 alerts-select = Markera
-alerts-severity = Allvarlighet
+alerts-severity = Allvarlighetsgrad
 alerts-silenced = Tystad
 alerts-state = Status
 alerts-summary = Larm
@@ -141,20 +198,26 @@ audit-actor = Vem
 audit-object = Objekt
 audit-object-id = Objekt-ID
 audit-object-type = Objekttyp
-audit-outcome = Utfall
+audit-outcome = Resultat
 channel-email = E-post
 channel-slack = Slack (inkommande webhook)
 channel-teams = Microsoft Teams (webhook)
 channel-webhook = Webhook (signerad JSON)
 channels-create = Skapa kanal
 channels-delivery = Leverans
-channels-failed = { $count } övergivna
+channels-failed = { $count ->
+    [one] 1 avbruten
+   *[other] { $count } avbrutna
+}
 channels-kind = Typ
 channels-last-delivered = Senast levererad
 channels-last-error = Senaste fel
 channels-new = Ny kanal
 channels-next-attempt = Nästa försök
-channels-pending = { $count } väntar
+channels-pending = { $count ->
+    [one] 1 väntar
+   *[other] { $count } väntar
+}
 channels-secret = Signeringshemlighet (webhooks)
 channels-severities = Alla larm med dessa allvarlighetsgrader
 channels-target = URL eller e-postadresser
@@ -166,16 +229,16 @@ condition-fleet-share = Andel enheter i ett tillstånd
 condition-low-disk = Lite diskutrymme
 condition-noncompliant = Inte kompatibel
 condition-not-checked-in = Ingen incheckning
-condition-protection-missing = Slutpunktsskydd saknas eller är av
-condition-realtime-off = Realtidsskydd av
+condition-protection-missing = Slutpunktsskydd saknas eller är avstängt
+condition-realtime-off = Realtidsskydd avstängt
 condition-scan-overdue = Genomsökning försenad
-condition-signatures-outdated = Signaturer inaktuella
+condition-signatures-outdated = Inaktuella signaturer
 console-all = Alla
-console-any = Valfri
+console-any = Alla
 console-apply = Tillämpa
 console-clear = Rensa
 console-confirm-delete = Ta bort permanent?
-console-confirm-revoke = Återkalla denna token? Den slutar fungera direkt.
+console-confirm-revoke = Återkalla den här token? Den slutar fungera direkt.
 console-csv = Exportera CSV
 console-delete = Ta bort
 console-error-title = Inte tillgänglig
@@ -184,36 +247,45 @@ console-language = Språk
 console-logout = Logga ut
 console-navigation = Huvudnavigering
 console-next-page = Nästa sida
-console-none = Inget här.
+console-none = Inget att visa.
 console-off = Av
 console-on = På
-console-shown-once = Kopiera nu: den visas bara en gång.
+console-shown-once = Kopiera den nu: den visas bara en gång.
 console-skip = Hoppa till innehållet
 console-test-delivered = Testaviseringen levererades.
 console-test-failed = Testaviseringen levererades inte: { $error }
 dash-alerts = Öppna larm
-dash-as-of = Siffror från { $time }
+dash-as-of = Siffrorna gäller { $time }
 dash-checkins = Incheckningar
 dash-compliance = Efterlevnad
 dash-devices = Hanterade enheter per plattform
 dash-enroll-totals = lyckade / misslyckade
 dash-enrollments = Registreringar, senaste 7 dagarna
-dash-malware = enheter med skadlig kod
-dash-noncompliant = inte kompatibla
-dash-open-alerts = öppna
+dash-malware = { $count ->
+    [one] enhet med skadlig kod
+   *[other] enheter med skadlig kod
+}
+dash-noncompliant = { $count ->
+    [one] inte kompatibel
+   *[other] inte kompatibla
+}
+dash-open-alerts = { $count ->
+    [one] öppet
+   *[other] öppna
+}
 dash-protection = Slutpunktsskydd
 detection-blocked = Blockerad
 detection-left-in-place = Kvar på plats
 detection-quarantined = I karantän
 detection-removed = Borttagen
-device-action = Åtgärd
-device-detail = Detalj
-device-detected = Upptäckt
-device-detections = Upptäckter
+device-action = Vidtagen åtgärd
+device-detail = Detaljer
+device-detected = Identifierad
+device-detections = Identifieringar
 device-engine = Motor
 device-enrolled = Registrerad
 device-full-scan = Senaste fullständiga genomsökning
-device-health-reasons = Varför:
+device-health-reasons = Orsaker:
 device-history = Historik
 device-id = Enhets-ID
 device-identity = Identitet
@@ -226,7 +298,7 @@ device-protection = Slutpunktsskydd
 device-quick-scan = Senaste snabbgenomsökning
 device-realtime = Realtidsskydd
 device-result = Resultat
-device-retired = Avvecklad
+device-retired = Tillbakadragen
 device-rule = Regel
 device-serial = Serienummer
 device-signatures = Signaturer
@@ -244,8 +316,8 @@ devices-seen-filter = Filtrerat på senaste incheckning.
 devices-sort = Sortera efter
 devices-sort-enrolled = Senast registrerade
 devices-sort-recent = Senaste incheckning
-devices-sort-silent = Längst tysta
-attempt-at = När
+devices-sort-silent = Längst utan incheckning
+attempt-at = Tidpunkt
 attempt-from = Från
 attempt-host = Värdnamn
 attempt-result = Resultat
@@ -262,7 +334,7 @@ fresh-week = Senaste 7 dagarna
 login-email = E-post
 login-password = Lösenord
 login-submit = Logga in
-login-title = Inloggning
+login-title = Logga in
 nav-alerts = Larm
 nav-audit = Granskningslogg
 nav-channels = Kanaler
@@ -282,12 +354,11 @@ platform-linux = Linux
 platform-macos = macOS
 platform-windows = Windows
 policies-create = Skapa princip
-policies-grace = Frist (timmar)
-policies-json = Princip (JSON)
+policies-grace = Respitperiod (timmar)
 policies-new = Ny princip
 policies-rules = Regler
 role-administrator = Administratör
-role-helpdesk = Helpdesk
+role-helpdesk = Support
 role-operator = Operatör
 role-readonly = Endast läsning
 rules-condition = Villkor
@@ -312,8 +383,8 @@ rules-window = Inom (minuter)
 silences-author = Skapad av
 silences-create = Skapa tystnad
 silences-expire = Avsluta nu
-silences-intro = Tystade larm registreras ändå; bara aviseringar och eskaleringar väntar tills tystnaden är slut.
-silences-matches = Matchar
+silences-intro = Tystade larm registreras ändå; bara deras aviseringar och eskaleringar väntar tills tystnaden är slut.
+silences-matches = Gäller
 silences-minutes = Längd (minuter)
 silences-new = Ny tystnad (underhållsfönster)
 silences-reason = Anledning
@@ -326,15 +397,15 @@ state-compliant = Kompatibel
 state-delivered = Levererad
 state-error = Fel
 state-expired = Avslutad
-state-fail = Underkänd
+state-fail = Inte uppfylld
 state-failed = Misslyckad
 state-firing = Utlöst
-state-in-grace = Inom frist
+state-in-grace = I respitperiod
 state-noncompliant = Inte kompatibel
 state-not-evaluated = Inte utvärderad
-state-other = Annat
-state-pass = Godkänd
-state-not-applicable = Ej tillämplig
+state-other = Övrigt
+state-pass = Uppfylld
+state-not-applicable = Inte tillämplig
 state-pending = Väntar
 state-protected = Skyddad
 state-resolved = Åtgärdad
@@ -342,10 +413,10 @@ state-success = Lyckad
 state-unknown = Okänt
 state-unprotected = Oskyddad
 tokens-create = Skapa token
-tokens-expires = Upphör
-tokens-expires-hours = Upphör efter (timmar)
+tokens-expires = Går ut
+tokens-expires-hours = Går ut efter (timmar)
 tokens-last-used = Senast använd
-tokens-max-uses = Högst antal användningar
+tokens-max-uses = Max antal användningar
 tokens-new = Ny token
 tokens-prefix = Börjar med
 tokens-revoke = Återkalla
@@ -361,62 +432,98 @@ users-name = Visningsnamn
 users-new = Ny användare
 users-reset-password = Återställ lösenord
 users-role = Roll
-dash-devices-caption = enheter
-dash-checkins-caption = incheckade senaste 24 timmarna
+dash-devices-caption = { $count ->
+    [one] enhet
+   *[other] enheter
+}
+dash-checkins-caption = { $count ->
+    [one] incheckad de senaste 24 timmarna
+   *[other] incheckade de senaste 24 timmarna
+}
 health-not-reported = Enheten har inte rapporterat något slutpunktsskydd
 health-no-engine = Ingen skyddsmotor
-health-malware-off = Skyddet mot skadlig kod är av
-health-active-threat = { $count } aktiva hot
-health-pending-action = En upptäckt väntar på åtgärd
+health-malware-off = Skyddet mot skadlig kod är avstängt
+health-active-threat = { $count ->
+    [one] 1 aktivt hot
+   *[other] { $count } aktiva hot
+}
+health-pending-action = En identifiering väntar på åtgärd
 health-realtime-unknown = Realtidsskydd inte rapporterat
 health-signature-age-unknown = Signaturernas ålder inte rapporterad
 rule-min-os-version = { $platform } version { $version } eller senare
 rule-protection-required = Slutpunktsskydd på
 rule-realtime-required = Realtidsskydd på
-rule-signatures-max-age = Signaturer högst { $days } dagar gamla
+rule-signatures-max-age = { $days ->
+    [one] Signaturer högst 1 dag gamla
+   *[other] Signaturer högst { $days } dagar gamla
+}
 rule-no-active-threats = Inga aktiva hot
 rule-firewall = Brandvägg på
 rule-disk-encryption = Disken krypterad
-rule-checked-in-within = Incheckad inom { $days } dagar
+rule-checked-in-within = { $days ->
+    [one] Incheckad inom 1 dag
+   *[other] Incheckad inom { $days } dagar
+}
 
 # Update awareness
 notice-mail-subject = [Större uppdatering] { $title }
 notice-reminder-subject = Bekräfta gärna: { $title }
 readiness-not-acknowledged = ”{ $notice }” inte bekräftad av { $people }
-readiness-all-acknowledged = Alla har bekräftat de meddelanden som förfallit.
-readiness-missing-rules = Ingen aktiv regel för: { $types }
+readiness-all-acknowledged = Alla har bekräftat de uppdateringar som skulle bekräftas.
+readiness-missing-rules = Ingen påslagen regel för: { $types }
 readiness-no-tested-channel = Ingen aviseringskanal har klarat ett test.
-readiness-monitoring-ok = Regler på för alla områden; testade kanaler: { $channels }
+readiness-monitoring-ok = Regler påslagna för alla områden; testade kanaler: { $channels }
 readiness-no-oncall = Kritiska regler utan jourmottagare: { $rules }
 readiness-no-escalation = Kritiska regler utan eskalering: { $rules }
-readiness-no-critical-rules = Ingen kritisk larmregel är på.
-readiness-unacknowledged-critical = { $count } kritiska larm obekräftade i mer än { $minutes } minuter
+readiness-no-critical-rules = Ingen kritisk larmregel är påslagen.
+readiness-unacknowledged-critical = { $count ->
+    [one] 1 kritiskt larm obekräftat
+   *[other] { $count } kritiska larm obekräftade
+} i mer än { $minutes ->
+    [one] 1 minut
+   *[other] { $minutes } minuter
+}
 readiness-ack-median = Mediantid till bekräftelse av kritiska larm (30 dagar): { $minutes } min
 readiness-discovery-ok = Kartläggningsfrågorna är besvarade.
 discovery-team = Vilka ingår i drift- och underhållsteamet?
-discovery-reporting = Hur rapporterar ni till viktiga intressenter?
-discovery-awareness-owner = Vem ansvarar för att hålla koll på uppdateringar?
-readiness-stale-material = ”{ $material }” är inaktuell: { $features } har ändrats sedan senaste granskningen
-readiness-onboarding-behind = Introduktion efter tidsplanen: { $people }
+discovery-reporting = Hur ska ni rapportera till viktiga intressenter?
+discovery-awareness-owner = Vem ansvarar för uppdateringsbevakningen?
+readiness-stale-material = ”{ $material }” är inaktuellt: { $features } har ändrats sedan den senaste granskningen
+readiness-onboarding-behind = Introduktionen ligger efter tidsplanen: { $people }
 readiness-training-ok = Utbildningsmaterialet är aktuellt och introduktionen följer planen.
-agent-no-messages = Inga meddelanden från din organisation.
+agent-no-messages = Inga tillkännagivanden från din organisation.
 
 # Console: awareness
 announcements-below-version = Lägre version än
-announcements-delivered = { $count } mottagna
-announcements-devices = { $count } enheter
+announcements-delivered = { $count ->
+    [one] 1 mottagen
+   *[other] { $count } mottagna
+}
+announcements-devices = { $count ->
+    [one] 1 enhet
+   *[other] { $count } enheter
+}
 announcements-from-version = Från version
-announcements-new = Nytt meddelande till användare
-announcements-owners = { $count } ägare
+announcements-new = Nytt tillkännagivande till användare
+announcements-owners = { $count ->
+    [one] 1 ägare
+   *[other] { $count } ägare
+}
 announcements-reach = Räckvidd
-announcements-read = { $count } visade
+announcements-read = { $count ->
+    [one] 1 visad
+   *[other] { $count } visade
+}
 announcements-send = Skicka
-announcements-sent = Skickat till { $count } ägare.
+announcements-sent = { $count ->
+    [one] Skickat till 1 ägare.
+   *[other] Skickat till { $count } ägare.
+}
 category-informed = Håll dig informerad
 category-plan = Planera för förändring
 category-prevent = Förebygg eller åtgärda problem
-nav-announcements = Meddelanden
-nav-awareness = Omvärldsbevakning
+nav-announcements = Tillkännagivanden
+nav-awareness = Uppdateringsbevakning
 nav-notices = Uppdateringar
 nav-plan = Driftplan
 nav-readiness = Beredskap
@@ -425,14 +532,14 @@ notices-acknowledged = Bekräftad
 notices-acknowledged-by = Bekräftad av
 notices-archive = Arkivera
 notices-body = Text (Markdown)
-notices-briefing = Helpdesk-genomgång
+notices-briefing = Supportgenomgång
 notices-category = Kategori
 notices-create = Publicera
 notices-favourite = Favorit
 notices-favourite-action = Lägg till i favoriter
-notices-help-desk = Helpdesk-genomgång (alla i helpdesken måste bekräfta)
-notices-missing = Inte än
-notices-new = Nytt meddelande
+notices-help-desk = Supportgenomgång (alla i supporten måste bekräfta)
+notices-missing = Har inte bekräftat
+notices-new = Ny uppdatering
 notices-read = Läst
 notices-languages = Språk
 notices-default-language = Standardspråk
@@ -442,29 +549,35 @@ notices-act-by = Åtgärda senast
 notices-platforms = Berörda plattformar
 notices-save = Spara
 notices-edit = Redigera
-notices-views = Meddelandevyer
+notices-views = Vyer för uppdateringar
 notices-view-inbox = Inkorg
 notices-view-favourites = Favoriter
 notices-view-archived = Arkiverade
 notices-view-all = Alla
 notices-also-in = Finns även på
-notices-message = Meddelande
+notices-message = Innehåll
 notices-facts = I korthet
 notices-source = Källa
-notices-source-manual = Skrivet här
-notices-published = Publicerat
-notices-changed = Senast ändrat
-notices-materials = { $count } utbildningsmaterial
+notices-source-manual = Skriven här
+notices-published = Publicerad
+notices-changed = Senast ändrad
+notices-materials = { $count ->
+    [one] 1 utbildningsmaterial
+   *[other] { $count } utbildningsmaterial
+}
 notices-acknowledgments = Bekräftelser
 training-add-enabled = Lägg till som påslagen
-training-notices = Meddelanden
+training-notices = Uppdateringar
 severity-normal = Normal
 severity-high = Hög
 release-scheduled = Planerad
-release-rolling-out = Införs
+release-rolling-out = Distribueras
 release-launched = Lanserad
 notices-remind = Påminn dem som inte har bekräftat
-notices-reminded = Påminnelse skickad till { $count } personer.
+notices-reminded = { $count ->
+    [one] Påminnelse skickad till 1 person.
+   *[other] Påminnelse skickad till { $count } personer.
+}
 notices-tags = Taggar
 notices-title = Rubrik
 notices-unarchive = Återställ
@@ -475,7 +588,7 @@ plan-area = Område
 plan-awareness-owner = Ansvarig för uppdateringsbevakning
 plan-blank-rows = Fyll i en tom rad för att lägga till någon; töm en rad för att ta bort den.
 focus-planning = Planering
-focus-help-desk = Supportavdelning
+focus-help-desk = Support
 focus-awareness = Uppdateringsbevakning
 focus-training = Utbildning
 focus-operations = Drift
@@ -485,7 +598,7 @@ focus-done = Klar
 plan-cadence = Hur ofta
 plan-focus = Fokusområden
 plan-goals = Mål
-plan-open-questions = Kartläggningsfrågor som återstår
+plan-open-questions = Obesvarade kartläggningsfrågor
 plan-owner = Ansvarig
 plan-person = Person
 plan-reporting = Rapportering till intressenter
@@ -494,12 +607,12 @@ plan-save = Spara planen
 plan-stakeholders = Intressenter
 plan-team = Drift- och underhållsteamet
 readiness-fail = Behöver åtgärd
-readiness-item-admins = Administratörer medvetna om uppdateringar
+readiness-item-admins = Administratörer informerade om funktions- och tjänsteuppdateringar
 readiness-item-discovery = Kartläggningsfrågor besvarade
-readiness-item-help-desk = Helpdesken medveten om ändringar
+readiness-item-help-desk = Supporten informerad om ändringar
 readiness-item-monitoring = Övervakningsrutiner på plats
 readiness-item-reacting = Redo att agera på viktiga larm
-readiness-item-training = Utbildning aktuell, introduktion enligt plan
+readiness-item-training = Utbildningen aktuell, introduktionen enligt plan
 readiness-pass = Redo
 tag-admin-impact = Påverkar administratörer
 tag-data-privacy = Dataskydd
@@ -508,28 +621,40 @@ tag-major-update = Större uppdatering
 tag-new-feature = Ny funktion
 tag-retirement = Utfasning
 tag-user-impact = Påverkar användare
-training-audience = För
-training-behind = Efter
-training-completed = Klar / tilldelad
+training-audience = Målgrupp
+training-behind = Ligger efter
+training-completed = Slutförda / tilldelade
 training-current = Aktuell
-training-enabled = Aktiverad
+training-enabled = Påslagen
 training-feature-changed = Markera som ändrad
 training-features = Funktioner
-training-mark-done = Jag har gått igenom den
-training-mark-reviewed = Granskad
+training-mark-done = Jag har gått igenom det
+training-mark-reviewed = Markera som granskad
 training-materials = Utbildningsmaterial
 training-onboarding = Introduktion
 training-progress = Framsteg
 training-stale = Inaktuell
 condition-readiness-failing = Beredskapspunkt underkänd
-alert-reason-readiness-failing = { $items } underkänd i mer än { $hours } timmar
-notice-digest-subject = Din veckosammanfattning: { $count } olästa
+alert-reason-readiness-failing = Beredskapspunkter underkända i mer än { $hours ->
+    [one] 1 timme
+   *[other] { $hours } timmar
+}: { $items }
+notice-digest-subject = Din veckosammanfattning av uppdateringar: { $count ->
+    [one] 1 oläst
+   *[other] { $count } olästa
+}
 feeds-title = Leverantörsflöden
-feeds-last-fetched = Senast läst
-feeds-fetch = Läs nu
-feeds-interval = Var (minut)
+feeds-last-fetched = Senast hämtad
+feeds-fetch = Hämta nu
+feeds-interval = Intervall (minuter)
 feeds-add = Lägg till flöde
-feeds-fetched = { $new } nya, { $updated } uppdaterade.
+feeds-fetched = { $new ->
+    [one] 1 ny
+   *[other] { $new } nya
+}, { $updated ->
+    [one] 1 uppdaterad
+   *[other] { $updated } uppdaterade
+}.
 training-new-material = Nytt utbildningsmaterial
 training-add = Lägg till material
 training-add-feature = Lägg till funktion
@@ -538,29 +663,29 @@ training-assign-to = Tilldela till
 demo-feature-passkeys = Inloggning med nyckel
 demo-material-passkeys = Inloggning med nyckel: vad som ändras för administratörer
 demo-notice-passkeys-title = Inloggning med nyckel kommer till konsolen
-demo-notice-passkeys-body = Administratörer kommer att kunna logga in med en **nyckel** (passkey) i stället för ett lösenord. Slå på funktionen när teamet har gått igenom utbildningsmaterialet, och informera supportavdelningen innan.
+demo-notice-passkeys-body = Administratörer kommer att kunna logga in med en **nyckel** (passkey) i stället för ett lösenord. Slå på funktionen när teamet har gått igenom utbildningsmaterialet, och informera supporten innan ni gör det.
 demo-notice-macos-title = macOS 15: VPN-profilen måste installeras om
-demo-notice-macos-body = Efter uppgraderingen till **macOS 15** slutar VPN-profilen att fungera på vissa enheter. När en användare ringer om VPN, be dem installera om profilen från företagsportalen.
-reason-unknown-token = Registreringstoken som angavs eller finns i installationsprogrammet finns inte: ett skrivfel eller en token från en annan Steward-server.
+demo-notice-macos-body = Efter uppgraderingen till **macOS 15** slutar VPN-profilen att fungera på vissa enheter. När en användare ringer om VPN, be användaren installera om profilen via företagsportalen.
+reason-unknown-token = Registreringstoken som angavs eller som är inbäddad i installationsprogrammet finns inte: ett skrivfel eller en token från en annan Steward-server.
 reason-token-expired = Registreringstoken har passerat sitt utgångsdatum.
 reason-token-revoked = Registreringstoken har återkallats av en administratör.
 reason-token-exhausted = Registreringstoken har använts för så många enheter som den tillåter: enhetsgränsen är nådd.
-reason-platform-not-allowed = Token tillåter inte enheter med den här plattformen: plattformen är blockerad för registreringen.
-reason-duplicate-device = Den här maskinvaran är redan registrerad; den gamla posten måste tas ur bruk innan den registreras igen.
-reason-malformed-request = Agenten skickade en ofullständig registreringsbegäran: oftast en för gammal agent.
+reason-platform-not-allowed = Token tillåter inte enheter med den här plattformen: plattformen är blockerad för den här registreringen.
+reason-duplicate-device = Den här maskinvaran är redan registrerad; den gamla enhetsposten måste dras tillbaka innan enheten kan registreras igen.
+reason-malformed-request = Agenten skickade en ofullständig registreringsbegäran, oftast för att agenten är för gammal.
 reason-win-mdm-blocked = Windows: MDM-registrering är blockerad för den här enhetstypen av en registreringsbegränsning.
 reason-win-device-quota = Windows: användaren har nått det högsta antalet enheter hen får ansluta eller registrera.
 reason-win-license = Windows: användaren har ingen giltig licens för enhetshantering.
 reason-app-download-failed = Appen kunde inte laddas ned: problem med nätverk, proxy eller innehållsserver.
 reason-app-checksum = Den nedladdade appen stämmer inte med sin kontrollsumma: nedladdningen är skadad eller ändrad.
 reason-app-disk-full = Det finns inte tillräckligt med ledigt diskutrymme för att installera appen.
-reason-app-not-detected = Installationsprogrammet blev klart, men appen hittades inte efteråt (identifieringsregel).
+reason-app-not-detected = Installationsprogrammet slutfördes, men appen hittades inte efteråt (identifieringsregel).
 reason-win-1603 = Windows Installer-fel 1603: ett allvarligt fel under installationen, ofta en förutsättning eller en fil som används.
 reason-win-1618 = Windows Installer-fel 1618: en annan installation pågår redan.
 reason-win-1638 = Windows Installer-fel 1638: en annan version av produkten är redan installerad.
 reason-win-disk-full = Windows: det finns inte tillräckligt med utrymme på disken.
 reason-win-appx-failed = Windows: apppaketet kunde inte installeras (distributionsfel).
-reason-intune-not-detected = Appen identifierades inte efter att installationen slutförts.
+reason-intune-not-detected = Appen identifierades inte efter att installationen slutförts utan fel.
 reason-ios-install-command = iOS: kommandot för appinstallation misslyckades utan att enheten angav orsak.
 reason-ios-network-lost = iOS: nätverksanslutningen bröts under nedladdningen.
 reason-app-timeout = Installationen blev inte klar inom den tillåtna tiden.
@@ -585,14 +710,14 @@ helpdesk-by = Begärd av
 helpdesk-answer = Svar
 request-sent = Skickad, väntar på svar
 request-waiting = Väntar på nästa incheckning
-request-queued = Begärt: enheten får det vid nästa incheckning.
+request-queued = Begärd: enheten får begäran vid nästa incheckning.
 request-sync = Checka in nu
 request-full-scan = Fullständig genomsökning
-request-update-definitions = Uppdatera definitioner
+request-update-definitions = Uppdatera signaturer
 answer-checked-in = Incheckad
 answer-scan-clean = Genomsökning klar: inga hot
 answer-threats-found = Hot hittades
-answer-definitions-updated = Definitionerna är uppdaterade
+answer-definitions-updated = Signaturerna är uppdaterade
 answer-no-engine = Ingen skyddsmotor på enheten
 answer-unsupported = Enheten stöder inte detta
 answer-failed = Misslyckades
@@ -604,44 +729,50 @@ helpdesk-invite = Skicka registreringsinbjudan igen
 helpdesk-actions = Åtgärder
 helpdesk-note = Anteckning
 helpdesk-add-note = Lägg till anteckning
-helpdesk-why = Varför, och åtgärden
+helpdesk-why = Orsak och åtgärd
 helpdesk-installs = Appinstallationer
 helpdesk-app = App
 install-failed = Misslyckades
 install-installed = Installerad
 install-pending = Väntar
-helpdesk-changes = Senaste ändringar för hens plattformar
+helpdesk-changes = Senaste ändringar för användarens plattformar
 invite-sent = Inbjudan skickad.
 kb-search = Sök artiklar (alla språk, även felkoder)
 kb-results = Resultat
 kb-gaps = Behöver åtgärdas
 kb-low-success = löser bara { $percent } % av fallen
-kb-no-article = { $count } fel på 30 dagar och ingen artikel
-kb-not-helping = { $count } fel på 30 dagar; artikeln hjälper sällan
+kb-no-article = { $count ->
+    [one] 1 fel
+   *[other] { $count } fel
+} på 30 dagar och ingen artikel
+kb-not-helping = { $count ->
+    [one] 1 fel
+   *[other] { $count } fel
+} på 30 dagar; artikeln hjälper sällan
 kb-articles = Artiklar
 kb-codes = Felkoder
-kb-success = Lösta
+kb-success = Lösningsgrad
 kb-reviewed = Senast granskad
 kb-new = Ny artikel
 kb-create = Publicera
 kb-slug = Kortnamn (för länkar)
 kb-rules = Larmregler
 kb-fix = Åtgärd
-kb-did-it-help = Löste detta ärendet?
+kb-did-it-help = Löste artikeln ärendet?
 kb-solved = Ja, löst
 kb-not-solved = Nej
 kb-revision = Version
 kb-revisions = Versioner
-kb-thanks = Tack: noterat.
+kb-thanks = Tack, det är noterat.
 kb-for-alert = Artikel för larmet
 history-enrolled = Registrerad
-history-renamed = Bytte namn
-history-os-changed = Operativsystemet ändrades
-history-protection-changed = Skyddet ändrades
-history-compliance-changed = Efterlevnaden ändrades
-history-inventory-changed = Inventeringen ändrades
-history-secret-rotated = Hemligheten byttes
-history-retired = Togs ur bruk
+history-renamed = Namn ändrat
+history-os-changed = Operativsystem ändrat
+history-protection-changed = Skydd ändrat
+history-compliance-changed = Efterlevnad ändrad
+history-inventory-changed = Inventering ändrad
+history-secret-rotated = Hemlighet bytt
+history-retired = Tillbakadragen
 history-note = Anteckning
 history-request = Begäran från supporten
 history-request-answered = Svar från enheten
@@ -660,3 +791,170 @@ device-rules-not-applicable = { $count ->
     [one] 1 regel gäller en annan plattform och tillämpas inte.
    *[other] { $count } regler gäller en annan plattform och tillämpas inte.
 }
+
+## Console: forms, profile, search, inventory, relative times
+console-save = Spara
+console-edit = Redigera
+console-search = Sök
+search-title = Sök
+search-label = Enhetsnamn, serienummer, ägare eller användare
+search-placeholder = Sök enheter och användare
+search-no-devices = Ingen enhet matchar sökorden.
+search-all-devices = Alla matchande enheter
+search-users = Enhetsanvändare
+search-no-users = Ingen enhetsanvändares adress börjar med sökorden.
+profile-title = Din profil
+profile-time-zone = Tidszon
+profile-region = Regionalt format
+profile-region-language = Enligt språket
+profile-region-us = Engelska (USA): 11/30/2026, 2:05 PM
+profile-region-gb = Engelska (Storbritannien): 30/11/2026, 14:05
+profile-example = Tider visas så här: { $time }
+time-just-now = nyss
+time-ago-minutes = { $count ->
+    [one] 1 minut sedan
+   *[other] { $count } minuter sedan
+}
+time-in-minutes = { $count ->
+    [one] om 1 minut
+   *[other] om { $count } minuter
+}
+time-ago-hours = { $count ->
+    [one] 1 timme sedan
+   *[other] { $count } timmar sedan
+}
+time-in-hours = { $count ->
+    [one] om 1 timme
+   *[other] om { $count } timmar
+}
+time-ago-days = { $count ->
+    [one] 1 dag sedan
+   *[other] { $count } dagar sedan
+}
+time-in-days = { $count ->
+    [one] om 1 dag
+   *[other] om { $count } dagar
+}
+time-ago-months = { $count ->
+    [one] 1 månad sedan
+   *[other] { $count } månader sedan
+}
+time-in-months = { $count ->
+    [one] om 1 månad
+   *[other] om { $count } månader
+}
+time-ago-years = { $count ->
+    [one] 1 år sedan
+   *[other] { $count } år sedan
+}
+time-in-years = { $count ->
+    [one] om 1 år
+   *[other] om { $count } år
+}
+rules-escalation = Eskalering
+rules-escalation-help = När ett larm förblir obekräftat aviserar varje steg sina kanaler när stegets antal minuter har gått. Lämna minuterna tomma för att ta bort ett steg.
+rules-step-after = Steg { $step }: efter (minuter)
+rules-escalation-steps = { $count ->
+    [one] 1 eskaleringssteg
+   *[other] { $count } eskaleringssteg
+}
+rules-all-devices = Alla enheter
+rules-none = Inga larmregler ännu.
+channels-none = Inga aviseringskanaler ännu.
+channels-new-secret = Ny hemlighet (tom: behåll den nuvarande)
+rule-param-days = { $count ->
+    [one] mer än 1 dag
+   *[other] mer än { $count } dagar
+}
+rule-param-hours = { $count ->
+    [one] ingen incheckning på 1 timme
+   *[other] ingen incheckning på { $count } timmar
+}
+rule-param-free = mindre än { $count } % ledigt
+rule-param-failures = { $count ->
+    [one] mer än 1 misslyckande på { $minutes } min
+   *[other] mer än { $count } misslyckanden på { $minutes } min
+}
+rule-param-share = mer än { $percent } % av { $platform }: { $health }
+rule-param-all-platforms = alla plattformar
+rule-param-minutes = { $count ->
+    [one] i mer än 1 minut
+   *[other] i mer än { $count } minuter
+}
+policies-requirement = Krav
+policies-required = Krävs
+policies-days = dagar (högst)
+policy-field-min-os = Lägsta operativsystemversion: { $platform }
+policy-field-protection-required = Slutpunktsskydd med skydd mot skadlig kod påslaget
+policy-field-realtime-protection-required = Realtidsskydd påslaget
+policy-field-no-active-threats = Inga aktiva hot
+policy-field-firewall-required = Brandvägg påslagen
+policy-field-disk-encryption-required = Diskkryptering
+policy-field-signatures-max-age-days = Signaturernas ålder
+policy-field-checked-in-within-days = Senaste incheckning
+policies-empty-help = En rad som lämnas tom eller omarkerad ingår inte i principen. Versionsnummer skrivs med punkter (15, 10.0.19045).
+policies-hours = { $count ->
+    [one] 1 timme
+   *[other] { $count } timmar
+}
+policies-none = Inga efterlevnadsprinciper ännu: alla enheter räknas som inte utvärderade.
+silences-minutes-from-now = Slutar om (minuter)
+silences-none = Ingen tystnad: alla larm aviseras.
+device-actions = Enhetsåtgärder
+device-rotate = Byt hemlighet
+device-rotate-confirm = Enheten får en ny hemlighet vid nästa incheckning. Vill du fortsätta?
+device-rotation-pending = Begärt: enheten får sin nya hemlighet vid nästa incheckning.
+device-retire = Dra tillbaka
+device-retire-confirm = Dra tillbaka enheten? Den kan inte längre checka in; posten och historiken sparas.
+device-note = Anteckning för supporten
+device-add-note = Lägg till anteckning
+device-no-group = Ingen grupp
+device-no-engine = Ingen motor rapporterad
+device-no-detections = Inga identifieringar rapporterade.
+device-no-rules = Ingen efterlevnadsprincip gäller för enheten.
+device-no-alerts = Inga larm för enheten.
+device-no-inventory = Enheten har inte skickat sin inventering ännu.
+device-no-history = Ingen historik ännu.
+device-threat-state = Hotstatus
+inventory-empty-list = inga
+inventory-unknown = okänt ({ $reason })
+inventory-model = Modell
+inventory-cpu-model = Processor
+inventory-cpu-count = Processorkärnor
+inventory-memory = Minne
+inventory-boot-time = Startad
+inventory-logged-in = Inloggade användare
+inventory-pending-updates = Väntande uppdateringar
+inventory-os-release = Operativsystem
+inventory-updates = { $count ->
+    [one] 1 uppdatering
+   *[other] { $count } uppdateringar
+} ({ $security ->
+    [one] varav 1 säkerhetsuppdatering
+   *[other] varav { $security } säkerhetsuppdateringar
+})
+inventory-disks = Diskar
+inventory-mount = Monteringspunkt
+inventory-fs = Filsystem
+inventory-size = Storlek
+inventory-free = Ledigt
+history-compliance-evaluated = Efterlevnad utvärderad
+history-health-changed = Skyddsstatus ändrad
+history-enrolled-group = Grupp: { $group }
+fact-secure-boot = Säker start
+fact-screen-lock = Skärmlås
+alerts-none = Inga larm matchar filtren.
+alerts-open-totals = { $count ->
+    [one] 1 öppet larm
+   *[other] { $count } öppna larm
+}: kritiska { $critical }, varningar { $warning }
+devices-total = { $count ->
+    [one] 1 enhet
+   *[other] { $count } enheter
+}
+devices-none = Ingen enhet matchar filtren.
+devices-columns = Kolumner
+console-page-size = Per sida
+audit-ok = Utförd
+audit-denied = Nekad
+audit-none = Ingen post i granskningsloggen matchar filtren.

@@ -13,13 +13,12 @@ use steward_core::awareness::{
     FocusArea, Notice, OpsPlan, PlatformRange, ReportingLine, TeamMember, FOCUS_AREAS,
     FOCUS_STATUS, TAGS,
 };
-use steward_core::policy::Permission;
 use steward_core::training::Feature;
 use steward_core::Lang;
 use steward_proto::{ErrorCode, Platform};
 use steward_store::awareness::Feed;
 
-use super::{done, error_page, flash_error, guarded, lang_headers, page, Console, Ctx, FormFields};
+use super::{done, error_page, flash_error, lang_headers, page, Console, Ctx, FormFields};
 use crate::awareness::NoticeFilter;
 use crate::body::JsonBody;
 use crate::error::ApiError;
@@ -47,8 +46,7 @@ impl ReadinessPage {
     }
 }
 
-pub async fn readiness(State(state): State<AppState>, Console(mut ctx): Console) -> Response {
-    ctx.section = "readiness";
+pub async fn readiness(State(state): State<AppState>, Console(ctx): Console) -> Response {
     match crate::awareness::readiness(State(state), lang_headers(&ctx)).await {
         Ok(Json(items)) => {
             let p = ReadinessPage {
@@ -337,10 +335,9 @@ impl FeedForm {
 
 pub async fn notices(
     State(state): State<AppState>,
-    Console(mut ctx): Console,
+    Console(ctx): Console,
     query: Result<Query<NoticeFilter>, QueryRejection>,
 ) -> Response {
-    ctx.section = "notices";
     let Ok(Query(filter)) = query else {
         return error_page(ctx, ErrorCode::InvalidQuery);
     };
@@ -427,11 +424,10 @@ impl NoticePage {
 /// who has acknowledged it, the features it names and the edit form.
 pub async fn notice(
     State(state): State<AppState>,
-    Console(mut ctx): Console,
+    Console(ctx): Console,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    ctx.section = "notices";
     let shown = super::Shown::new(&ctx, &q);
     if ctx.caller.user_id.is_some() {
         let read = crate::awareness::notice_action(
@@ -508,7 +504,7 @@ pub async fn create_notice(
         let b = NoticeForm::parse(&FormFields::parse(&body)).map_err(ApiError)?;
         crate::awareness::create_notice(State(state), ctx.caller.clone(), JsonBody(b)).await
     };
-    guarded(&ctx, Permission::ManagePolicies, call).await
+    done(&ctx, call.await)
 }
 
 pub async fn update_notice(
@@ -522,25 +518,34 @@ pub async fn update_notice(
         crate::awareness::update_notice(State(state), ctx.caller.clone(), Path(id), JsonBody(b))
             .await
     };
-    guarded(&ctx, Permission::ManagePolicies, call).await
+    done(&ctx, call.await)
 }
 
-/// `POST /notices/{id}/{action}`: the user's own state, or (operators) a reminder.
+/// `POST /notices/{id}/remind`: reminds everyone who has not acknowledged the notice.
+pub async fn remind(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Path(id): Path<String>,
+) -> Response {
+    match crate::awareness::remind(State(state), Path(id)).await {
+        Ok(Json(v)) => super::flash(
+            "notice",
+            &steward_core::t_args(
+                ctx.lang,
+                "notices-reminded",
+                &[("count", v.reminded.to_string())],
+            ),
+        ),
+        Err(e) => flash_error(ctx.lang, e.0),
+    }
+}
+
+/// `POST /notices/{id}/{action}`: the user's own state (read, acknowledged, archived).
 pub async fn notice_action(
     State(state): State<AppState>,
     Console(ctx): Console,
     Path((id, action)): Path<(String, String)>,
 ) -> Response {
-    if action == "remind" {
-        allowed_or_flash!(ctx, Permission::ManagePolicies);
-        return match crate::awareness::remind(State(state), Path(id)).await {
-            Ok(Json(v)) => super::flash(
-                "notice",
-                &ctx.t1("notices-reminded", "count", &v.reminded.to_string()),
-            ),
-            Err(e) => flash_error(ctx.lang, e.0),
-        };
-    }
     let r =
         crate::awareness::notice_action(State(state), ctx.caller.clone(), Path((id, action))).await;
     done(&ctx, r)
@@ -554,7 +559,7 @@ pub async fn create_feed(
 ) -> Response {
     let b = FeedForm::parse(&FormFields::parse(&body), None);
     let call = crate::awareness::create_feed(State(state), ctx.caller.clone(), JsonBody(b));
-    guarded(&ctx, Permission::ManagePolicies, call).await
+    done(&ctx, call.await)
 }
 
 /// `POST /feeds/{id}`: the feed's name, address, interval and defaults changed.
@@ -569,7 +574,7 @@ pub async fn update_feed(
         let b = FeedForm::parse(&FormFields::parse(&body), Some(&before));
         crate::awareness::update_feed(State(state), ctx.caller.clone(), Path(id), JsonBody(b)).await
     };
-    guarded(&ctx, Permission::ManagePolicies, call).await
+    done(&ctx, call.await)
 }
 
 /// `POST /feeds/{id}/fetch|delete`: reads the feed now and says what it found, or stops
@@ -579,7 +584,6 @@ pub async fn feed_action(
     Console(ctx): Console,
     Path((id, action)): Path<(String, String)>,
 ) -> Response {
-    allowed_or_flash!(ctx, Permission::ManagePolicies);
     if action == "delete" {
         let r = crate::awareness::delete_feed(State(state), ctx.caller.clone(), Path(id)).await;
         return done(&ctx, r);
@@ -622,17 +626,11 @@ impl AnnouncementsPage {
 
 pub async fn announcements(State(state): State<AppState>, Console(ctx): Console) -> Response {
     let fetch = crate::announce::list(State(state), super::all_pages());
-    super::list_page(
+    super::list_page(ctx, fetch, |ctx, items| AnnouncementsPage {
+        title: ctx.t("nav-announcements"),
         ctx,
-        Permission::ReadDevices,
-        "readiness",
-        fetch,
-        |ctx, items| AnnouncementsPage {
-            title: ctx.t("nav-announcements"),
-            ctx,
-            items,
-        },
-    )
+        items,
+    })
     .await
 }
 
@@ -641,7 +639,6 @@ pub async fn create_announcement(
     Console(ctx): Console,
     body: String,
 ) -> Response {
-    allowed_or_flash!(ctx, Permission::ManageDevices);
     let f = FormFields::parse(&body);
     let platforms = match f.get("platform").map(|p| Platform::parse(&p)) {
         None => Vec::new(),
@@ -681,8 +678,7 @@ pub struct TrainingPage {
     pub users: Vec<(String, String)>,
 }
 
-pub async fn training(State(state): State<AppState>, Console(mut ctx): Console) -> Response {
-    ctx.section = "readiness";
+pub async fn training(State(state): State<AppState>, Console(ctx): Console) -> Response {
     let materials = crate::training::list_materials(State(state.clone()), super::all_pages()).await;
     let features = state.store.features().await.map_err(ApiError::from);
     let users = if ctx.can("manage_users") {
@@ -721,7 +717,6 @@ pub async fn create_material(
     Console(ctx): Console,
     body: String,
 ) -> Response {
-    allowed_or_flash!(ctx, Permission::ManagePolicies);
     let f = FormFields::parse(&body);
     let v = serde_json::json!({
         "title": f.get("title").unwrap_or_default(),
@@ -742,7 +737,6 @@ pub async fn create_feature(
     Console(ctx): Console,
     body: String,
 ) -> Response {
-    allowed_or_flash!(ctx, Permission::ManagePolicies);
     let f = FormFields::parse(&body);
     let b = crate::training::FeatureBody {
         name: f.get("name").unwrap_or_default(),
@@ -753,37 +747,40 @@ pub async fn create_feature(
     done(&ctx, r)
 }
 
-/// `POST /training/{id}/reviewed|complete|assign`.
-pub async fn training_action(
+/// `POST /training/{id}/assign`: a material given to a user to follow.
+pub async fn assign_training(
     State(state): State<AppState>,
     Console(ctx): Console,
-    Path((id, action)): Path<(String, String)>,
+    Path(id): Path<String>,
     body: String,
 ) -> Response {
-    let caller = ctx.caller.clone();
-    let r = match action.as_str() {
-        "assign" if ctx.can("manage_users") => {
-            let user_id = FormFields::parse(&body).get("user_id").unwrap_or_default();
-            crate::training::assign(
-                State(state),
-                Path(id),
-                JsonBody(crate::training::AssignBody { user_id }),
-            )
-            .await
-            .map(|_| ())
-        }
-        "assign" => Err(ApiError(ErrorCode::Forbidden)),
-        "reviewed" if ctx.can("manage_policies") => {
-            crate::training::reviewed(State(state), caller, Path(id))
-                .await
-                .map(|_| ())
-        }
-        "reviewed" => Err(ApiError(ErrorCode::Forbidden)),
-        "complete" => crate::training::complete(State(state), caller, Path(id))
-            .await
-            .map(|_| ()),
-        _ => Err(ApiError(ErrorCode::NotFound)),
-    };
+    let user_id = FormFields::parse(&body).get("user_id").unwrap_or_default();
+    let r = crate::training::assign(
+        State(state),
+        Path(id),
+        JsonBody(crate::training::AssignBody { user_id }),
+    )
+    .await;
+    done(&ctx, r)
+}
+
+/// `POST /training/{id}/reviewed`: the material is current again.
+pub async fn training_reviewed(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Path(id): Path<String>,
+) -> Response {
+    let r = crate::training::reviewed(State(state), ctx.caller.clone(), Path(id)).await;
+    done(&ctx, r)
+}
+
+/// `POST /training/{id}/complete`: the user has followed the material.
+pub async fn training_complete(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Path(id): Path<String>,
+) -> Response {
+    let r = crate::training::complete(State(state), ctx.caller.clone(), Path(id)).await;
     done(&ctx, r)
 }
 
@@ -794,7 +791,7 @@ pub async fn feature_action(
     Path((id, event)): Path<(String, String)>,
 ) -> Response {
     let call = crate::training::feature_event(State(state), ctx.caller.clone(), Path((id, event)));
-    guarded(&ctx, Permission::ManagePolicies, call).await
+    done(&ctx, call.await)
 }
 
 #[derive(Template)]
@@ -893,8 +890,7 @@ fn plan_from_form(f: &FormFields) -> OpsPlan {
     }
 }
 
-pub async fn plan(State(state): State<AppState>, Console(mut ctx): Console) -> Response {
-    ctx.section = "readiness";
+pub async fn plan(State(state): State<AppState>, Console(ctx): Console) -> Response {
     match crate::awareness::get_plan(State(state), lang_headers(&ctx)).await {
         Ok(Json(v)) => {
             let focus = FOCUS_AREAS
@@ -937,5 +933,5 @@ pub async fn save_plan(
         lang_headers(&ctx),
         JsonBody(p),
     );
-    guarded(&ctx, Permission::ManageUsers, call).await
+    done(&ctx, call.await)
 }

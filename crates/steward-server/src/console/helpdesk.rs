@@ -11,13 +11,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::Json;
 use steward_core::kb::{failure_reason, Gap};
-use steward_core::policy::Permission;
 use steward_core::Lang;
 use steward_proto::ErrorCode;
 
 use super::{
-    done, error_page, flash, flash_error, fragment, guarded, lang_headers, page, require, Console,
-    Ctx, FormFields,
+    done, error_page, flash, flash_error, fragment, lang_headers, page, Console, Ctx, FormFields,
 };
 use crate::body::JsonBody;
 use crate::error::ApiError;
@@ -82,7 +80,6 @@ pub async fn find(
     Console(ctx): Console,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let ctx = ctx_or_return!(ctx, Permission::AssistUsers, "helpdesk");
     let q = q.get("q").map(|s| s.trim().to_string()).unwrap_or_default();
     let users = if q.is_empty() {
         Vec::new()
@@ -160,7 +157,6 @@ pub async fn user(
     Console(ctx): Console,
     Path(user): Path<String>,
 ) -> Response {
-    let ctx = ctx_or_return!(ctx, Permission::AssistUsers, "helpdesk");
     match user_view(state, &ctx, user).await {
         Ok(v) => {
             let p = UserPage {
@@ -181,7 +177,6 @@ pub async fn requests(
     Console(ctx): Console,
     Path(user): Path<String>,
 ) -> Response {
-    allowed_or_flash!(ctx, Permission::AssistUsers);
     match user_view(state, &ctx, user).await {
         Ok(v) => match (RequestsFragment { ctx, v }).render() {
             Ok(html) => fragment(html),
@@ -198,7 +193,6 @@ pub async fn request(
     Path(id): Path<String>,
     body: String,
 ) -> Response {
-    allowed_or_flash!(ctx, Permission::AssistUsers);
     let kind = FormFields::parse(&body).get("kind").unwrap_or_default();
     let call = crate::helpdesk::create_request(
         State(state),
@@ -234,7 +228,7 @@ pub async fn note(
         Path(id),
         JsonBody(crate::helpdesk::NoteBody { text }),
     );
-    guarded(&ctx, Permission::AssistUsers, call).await
+    done(&ctx, call.await)
 }
 
 /// `POST /helpdesk/users/{user}/invite`.
@@ -243,7 +237,6 @@ pub async fn invite(
     Console(ctx): Console,
     Path(user): Path<String>,
 ) -> Response {
-    allowed_or_flash!(ctx, Permission::AssistUsers);
     let r = crate::helpdesk::invite(
         State(state),
         ctx.caller.clone(),
@@ -286,7 +279,6 @@ pub async fn kb(
     Console(ctx): Console,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let ctx = ctx_or_return!(ctx, Permission::AssistUsers, "kb");
     let search = q.get("q").map(|s| s.trim().to_string()).unwrap_or_default();
     let hits = if search.is_empty() {
         Vec::new()
@@ -427,7 +419,6 @@ pub async fn article(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let ctx = ctx_or_return!(ctx, Permission::AssistUsers, "kb");
     let shown = super::Shown::new(&ctx, &q);
     match crate::kb::get(State(state), shown.headers(), Path(id)).await {
         Ok(Json(a)) => {
@@ -455,7 +446,7 @@ pub async fn create(
 ) -> Response {
     let b = ArticleForm::parse(&FormFields::parse(&body));
     let call = crate::kb::create(State(state), ctx.caller.clone(), JsonBody(b));
-    guarded(&ctx, Permission::ManageArticles, call).await
+    done(&ctx, call.await)
 }
 
 /// `POST /kb/{id}`: a new revision from the form.
@@ -467,38 +458,41 @@ pub async fn update(
 ) -> Response {
     let b = ArticleForm::parse(&FormFields::parse(&body));
     let call = crate::kb::update(State(state), ctx.caller.clone(), Path(id), JsonBody(b));
-    guarded(&ctx, Permission::ManageArticles, call).await
+    done(&ctx, call.await)
 }
 
-/// `POST /kb/{id}/solved|not-solved|reviewed`.
-pub async fn article_action(
+/// `POST /kb/{id}/reviewed`: the article is current again.
+pub async fn reviewed(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Path(id): Path<String>,
+) -> Response {
+    let r = crate::kb::reviewed(State(state), ctx.caller.clone(), Path(id)).await;
+    done(&ctx, r)
+}
+
+/// `POST /kb/{id}/solved|not-solved`: whether the article solved the case.
+pub async fn feedback(
     State(state): State<AppState>,
     Console(ctx): Console,
     Path((id, action)): Path<(String, String)>,
     body: String,
 ) -> Response {
+    if action != "solved" && action != "not-solved" {
+        return flash_error(ctx.lang, ErrorCode::NotFound);
+    }
     let code = FormFields::parse(&body).get("code");
-    match action.as_str() {
-        "solved" | "not-solved" => {
-            allowed_or_flash!(ctx, Permission::AssistUsers);
-            let call = crate::kb::feedback(
-                State(state),
-                ctx.caller.clone(),
-                Path(id),
-                JsonBody(crate::kb::FeedbackBody {
-                    solved: action == "solved",
-                    code,
-                }),
-            );
-            match call.await {
-                Ok(_) => flash("notice", &ctx.t("kb-thanks")),
-                Err(e) => flash_error(ctx.lang, e.0),
-            }
-        }
-        "reviewed" => {
-            let call = crate::kb::reviewed(State(state), ctx.caller.clone(), Path(id));
-            guarded(&ctx, Permission::ManageArticles, call).await
-        }
-        _ => done(&ctx, Err::<(), _>(ApiError(ErrorCode::NotFound))),
+    let call = crate::kb::feedback(
+        State(state),
+        ctx.caller.clone(),
+        Path(id),
+        JsonBody(crate::kb::FeedbackBody {
+            solved: action == "solved",
+            code,
+        }),
+    );
+    match call.await {
+        Ok(_) => flash("notice", &ctx.t("kb-thanks")),
+        Err(e) => flash_error(ctx.lang, e.0),
     }
 }

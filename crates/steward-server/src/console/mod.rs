@@ -3,29 +3,6 @@
 //! and reuse the admin API's handlers for every change, so validation, scope checks and the
 //! audit log are the same as through the API.
 
-/// The page's context if the user's roles allow `$perm` (its navigation entry `$section`
-/// marked), else returns the "not allowed" page.
-macro_rules! ctx_or_return {
-    ($ctx:expr, $perm:expr, $section:expr) => {
-        match require($ctx, $perm) {
-            Ok(mut c) => {
-                c.section = $section;
-                c
-            }
-            Err(r) => return *r,
-        }
-    };
-}
-
-/// Answers a console action with a readable refusal when the caller lacks the permission.
-macro_rules! allowed_or_flash {
-    ($ctx:expr, $perm:expr) => {
-        if !$ctx.caller.allows($perm) {
-            return flash_error($ctx.lang, ErrorCode::Forbidden);
-        }
-    };
-}
-
 mod admin;
 mod awareness;
 mod helpdesk;
@@ -36,10 +13,11 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::Router;
+use steward_core::i18n::Zone;
 use steward_core::policy::Permission;
 use steward_core::{t, Lang};
 use steward_proto::ErrorCode;
@@ -49,92 +27,578 @@ use crate::auth::{self, Caller, Via};
 use crate::error::{request_lang, ApiError, HtmlPage};
 use crate::AppState;
 
+/// Who may use a console route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (the login page, the style sheet).
+    Public,
+    /// Any signed-in user, whatever the role (own language, notices, readiness).
+    SignedIn,
+    /// A signed-in user whose roles hold the permission.
+    Requires(Permission),
+}
+
+/// One console route: its method and path, who may use it, the navigation entry it marks, and
+/// its handler. The console's router is built from [`routes`] only, and [`Console`] refuses a
+/// request that did not come through an entry, so a page cannot exist without one.
+pub struct ConsoleRoute {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub section: &'static str,
+    route: fn() -> MethodRouter<AppState>,
+}
+
+/// What the table says about the route a request came in on, for [`Console`].
+#[derive(Clone, Copy)]
+struct Entry {
+    access: Access,
+    section: &'static str,
+}
+
 /// Every console route.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", get(pages::dashboard))
-        .route("/login", get(login_page).post(login))
-        .route("/logout", post(logout))
-        .route("/language", post(set_language))
-        .route("/assets/{file}", get(asset))
-        .route("/devices", get(pages::devices))
-        .route("/devices.csv", get(pages::devices_csv))
-        .route("/devices/{id}", get(pages::device))
-        .route("/enrollments", get(pages::enrollments))
-        .route("/alerts", get(pages::alerts))
-        .route("/alerts/acknowledge", post(pages::bulk_acknowledge))
-        .route("/alerts/{id}", get(pages::alert))
-        .route("/alerts/{id}/{action}", post(pages::alert_action))
-        .route(
+pub fn routes() -> Vec<ConsoleRoute> {
+    use Access::{Public, Requires, SignedIn};
+    use Permission::*;
+    fn r(
+        method: Method,
+        path: &'static str,
+        access: Access,
+        section: &'static str,
+        route: fn() -> MethodRouter<AppState>,
+    ) -> ConsoleRoute {
+        ConsoleRoute {
+            method,
+            path,
+            access,
+            section,
+            route,
+        }
+    }
+    let (g, p) = (Method::GET, Method::POST);
+    vec![
+        r(g.clone(), "/login", Public, "", || get(login_page)),
+        r(p.clone(), "/login", Public, "", || post(login)),
+        r(g.clone(), "/assets/{file}", Public, "", || get(asset)),
+        r(p.clone(), "/logout", SignedIn, "", || post(logout)),
+        r(p.clone(), "/language", SignedIn, "", || post(set_language)),
+        r(g.clone(), "/profile", SignedIn, "profile", || {
+            get(pages::profile)
+        }),
+        r(p.clone(), "/profile", SignedIn, "profile", || {
+            post(pages::save_profile)
+        }),
+        r(g.clone(), "/", SignedIn, "dashboard", || {
+            get(pages::dashboard)
+        }),
+        r(
+            g.clone(),
+            "/search",
+            Requires(ReadDevices),
+            "devices",
+            || get(pages::search),
+        ),
+        r(
+            g.clone(),
+            "/devices",
+            Requires(ReadDevices),
+            "devices",
+            || get(pages::devices),
+        ),
+        r(
+            g.clone(),
+            "/devices.csv",
+            Requires(ReadDevices),
+            "devices",
+            || get(pages::devices_csv),
+        ),
+        r(
+            g.clone(),
+            "/devices/{id}",
+            Requires(ReadDevices),
+            "devices",
+            || get(pages::device),
+        ),
+        r(
+            p.clone(),
+            "/devices/{id}/retire",
+            Requires(ManageDevices),
+            "devices",
+            || post(pages::retire_device),
+        ),
+        r(
+            p.clone(),
+            "/devices/{id}/rotate-secret",
+            Requires(ManageDevices),
+            "devices",
+            || post(pages::rotate_secret),
+        ),
+        r(
+            p.clone(),
+            "/devices/{id}/requests",
+            Requires(AssistUsers),
+            "devices",
+            || post(helpdesk::request),
+        ),
+        r(
+            p.clone(),
+            "/devices/{id}/notes",
+            Requires(AssistUsers),
+            "devices",
+            || post(helpdesk::note),
+        ),
+        r(
+            g.clone(),
+            "/enrollments",
+            Requires(ReadDevices),
+            "devices",
+            || get(pages::enrollments),
+        ),
+        r(
+            g.clone(),
+            "/alerts",
+            Requires(ReadDevices),
+            "alerts",
+            || get(pages::alerts),
+        ),
+        r(
+            p.clone(),
+            "/alerts/acknowledge",
+            Requires(ManageDevices),
+            "alerts",
+            || post(pages::bulk_acknowledge),
+        ),
+        r(
+            g.clone(),
+            "/alerts/{id}",
+            Requires(ReadDevices),
+            "alerts",
+            || get(pages::alert),
+        ),
+        r(
+            p.clone(),
+            "/alerts/{id}/{action}",
+            Requires(ManageDevices),
+            "alerts",
+            || post(pages::alert_action),
+        ),
+        r(
+            g.clone(),
             "/silences",
-            get(admin::silences).post(admin::create_silence),
-        )
-        .route("/silences/{id}/expire", post(admin::expire_silence))
-        .route("/rules", get(admin::rules).post(admin::create_rule))
-        .route("/rules/{id}/{action}", post(admin::rule_action))
-        .route(
+            Requires(ReadDevices),
+            "silences",
+            || get(admin::silences),
+        ),
+        r(
+            p.clone(),
+            "/silences",
+            Requires(ManageDevices),
+            "silences",
+            || post(admin::create_silence),
+        ),
+        r(
+            p.clone(),
+            "/silences/{id}",
+            Requires(ManageDevices),
+            "silences",
+            || post(admin::update_silence),
+        ),
+        r(
+            p.clone(),
+            "/silences/{id}/expire",
+            Requires(ManageDevices),
+            "silences",
+            || post(admin::expire_silence),
+        ),
+        r(g.clone(), "/rules", Requires(ReadDevices), "rules", || {
+            get(admin::rules)
+        }),
+        r(
+            p.clone(),
+            "/rules",
+            Requires(ManagePolicies),
+            "rules",
+            || post(admin::create_rule),
+        ),
+        r(
+            g.clone(),
+            "/rules/{id}",
+            Requires(ManagePolicies),
+            "rules",
+            || get(admin::rule),
+        ),
+        r(
+            p.clone(),
+            "/rules/{id}",
+            Requires(ManagePolicies),
+            "rules",
+            || post(admin::update_rule),
+        ),
+        r(
+            p.clone(),
+            "/rules/{id}/{action}",
+            Requires(ManagePolicies),
+            "rules",
+            || post(admin::rule_action),
+        ),
+        r(
+            g.clone(),
             "/channels",
-            get(admin::channels).post(admin::create_channel),
-        )
-        .route("/channels/{id}/{action}", post(admin::channel_action))
-        .route(
+            Requires(ManagePolicies),
+            "channels",
+            || get(admin::channels),
+        ),
+        r(
+            p.clone(),
+            "/channels",
+            Requires(ManagePolicies),
+            "channels",
+            || post(admin::create_channel),
+        ),
+        r(
+            p.clone(),
+            "/channels/{id}",
+            Requires(ManagePolicies),
+            "channels",
+            || post(admin::update_channel),
+        ),
+        r(
+            p.clone(),
+            "/channels/{id}/{action}",
+            Requires(ManagePolicies),
+            "channels",
+            || post(admin::channel_action),
+        ),
+        r(
+            g.clone(),
             "/settings/users",
-            get(admin::users).post(admin::create_user),
-        )
-        .route("/settings/users/{id}/{action}", post(admin::user_action))
-        .route(
+            Requires(ManageUsers),
+            "settings",
+            || get(admin::users),
+        ),
+        r(
+            p.clone(),
+            "/settings/users",
+            Requires(ManageUsers),
+            "settings",
+            || post(admin::create_user),
+        ),
+        r(
+            p.clone(),
+            "/settings/users/{id}/{action}",
+            Requires(ManageUsers),
+            "settings",
+            || post(admin::user_action),
+        ),
+        r(
+            g.clone(),
             "/settings/tokens",
-            get(admin::tokens).post(admin::create_token),
-        )
-        .route("/settings/tokens/{id}/revoke", post(admin::revoke_token))
-        .route(
+            Requires(ManageTokens),
+            "settings",
+            || get(admin::tokens),
+        ),
+        r(
+            p.clone(),
+            "/settings/tokens",
+            Requires(ManageTokens),
+            "settings",
+            || post(admin::create_token),
+        ),
+        r(
+            p.clone(),
+            "/settings/tokens/{id}/revoke",
+            Requires(ManageTokens),
+            "settings",
+            || post(admin::revoke_token),
+        ),
+        r(
+            g.clone(),
             "/settings/enrollment-tokens",
-            get(admin::enrollment_tokens).post(admin::create_enrollment_token),
-        )
-        .route(
+            Requires(ManageEnrollment),
+            "settings",
+            || get(admin::enrollment_tokens),
+        ),
+        r(
+            p.clone(),
+            "/settings/enrollment-tokens",
+            Requires(ManageEnrollment),
+            "settings",
+            || post(admin::create_enrollment_token),
+        ),
+        r(
+            p.clone(),
             "/settings/enrollment-tokens/{id}/revoke",
-            post(admin::revoke_enrollment_token),
-        )
-        .route(
+            Requires(ManageEnrollment),
+            "settings",
+            || post(admin::revoke_enrollment_token),
+        ),
+        r(
+            g.clone(),
             "/settings/policies",
-            get(admin::policies).post(admin::create_policy),
-        )
-        .route("/settings/policies/{id}/delete", post(admin::delete_policy))
-        .route("/settings/audit", get(admin::audit))
-        .route("/readiness", get(awareness::readiness))
-        .route(
+            Requires(ManagePolicies),
+            "settings",
+            || get(admin::policies),
+        ),
+        r(
+            p.clone(),
+            "/settings/policies",
+            Requires(ManagePolicies),
+            "settings",
+            || post(admin::create_policy),
+        ),
+        r(
+            g.clone(),
+            "/settings/policies/{id}",
+            Requires(ManagePolicies),
+            "settings",
+            || get(admin::policy),
+        ),
+        r(
+            p.clone(),
+            "/settings/policies/{id}",
+            Requires(ManagePolicies),
+            "settings",
+            || post(admin::update_policy),
+        ),
+        r(
+            p.clone(),
+            "/settings/policies/{id}/delete",
+            Requires(ManagePolicies),
+            "settings",
+            || post(admin::delete_policy),
+        ),
+        r(
+            g.clone(),
+            "/settings/audit",
+            Requires(ReadAudit),
+            "settings",
+            || get(admin::audit),
+        ),
+        r(g.clone(), "/readiness", SignedIn, "readiness", || {
+            get(awareness::readiness)
+        }),
+        r(g.clone(), "/notices", SignedIn, "notices", || {
+            get(awareness::notices)
+        }),
+        r(
+            p.clone(),
             "/notices",
-            get(awareness::notices).post(awareness::create_notice),
-        )
-        .route(
+            Requires(ManagePolicies),
+            "notices",
+            || post(awareness::create_notice),
+        ),
+        r(g.clone(), "/notices/{id}", SignedIn, "notices", || {
+            get(awareness::notice)
+        }),
+        r(
+            p.clone(),
             "/notices/{id}",
-            get(awareness::notice).post(awareness::update_notice),
-        )
-        .route("/notices/{id}/{action}", post(awareness::notice_action))
-        .route(
+            Requires(ManagePolicies),
+            "notices",
+            || post(awareness::update_notice),
+        ),
+        r(
+            p.clone(),
+            "/notices/{id}/remind",
+            Requires(ManagePolicies),
+            "notices",
+            || post(awareness::remind),
+        ),
+        r(
+            p.clone(),
+            "/notices/{id}/{action}",
+            SignedIn,
+            "notices",
+            || post(awareness::notice_action),
+        ),
+        r(
+            g.clone(),
             "/announcements",
-            get(awareness::announcements).post(awareness::create_announcement),
-        )
-        .route("/feeds", post(awareness::create_feed))
-        .route("/feeds/{id}", post(awareness::update_feed))
-        .route("/feeds/{id}/{action}", post(awareness::feed_action))
-        .route(
+            Requires(ReadDevices),
+            "readiness",
+            || get(awareness::announcements),
+        ),
+        r(
+            p.clone(),
+            "/announcements",
+            Requires(ManageDevices),
+            "readiness",
+            || post(awareness::create_announcement),
+        ),
+        r(
+            p.clone(),
+            "/feeds",
+            Requires(ManagePolicies),
+            "notices",
+            || post(awareness::create_feed),
+        ),
+        r(
+            p.clone(),
+            "/feeds/{id}",
+            Requires(ManagePolicies),
+            "notices",
+            || post(awareness::update_feed),
+        ),
+        r(
+            p.clone(),
+            "/feeds/{id}/{action}",
+            Requires(ManagePolicies),
+            "notices",
+            || post(awareness::feed_action),
+        ),
+        r(g.clone(), "/training", SignedIn, "readiness", || {
+            get(awareness::training)
+        }),
+        r(
+            p.clone(),
             "/training",
-            get(awareness::training).post(awareness::create_material),
-        )
-        .route("/features", post(awareness::create_feature))
-        .route("/training/{id}/{action}", post(awareness::training_action))
-        .route("/features/{id}/{action}", post(awareness::feature_action))
-        .route("/plan", get(awareness::plan).post(awareness::save_plan))
-        .route("/helpdesk", get(helpdesk::find))
-        .route("/helpdesk/users/{user}", get(helpdesk::user))
-        .route("/helpdesk/users/{user}/requests", get(helpdesk::requests))
-        .route("/helpdesk/users/{user}/invite", post(helpdesk::invite))
-        .route("/devices/{id}/requests", post(helpdesk::request))
-        .route("/devices/{id}/notes", post(helpdesk::note))
-        .route("/kb", get(helpdesk::kb).post(helpdesk::create))
-        .route("/kb/{id}", get(helpdesk::article).post(helpdesk::update))
-        .route("/kb/{id}/{action}", post(helpdesk::article_action))
+            Requires(ManagePolicies),
+            "readiness",
+            || post(awareness::create_material),
+        ),
+        r(
+            p.clone(),
+            "/training/{id}/assign",
+            Requires(ManageUsers),
+            "readiness",
+            || post(awareness::assign_training),
+        ),
+        r(
+            p.clone(),
+            "/training/{id}/reviewed",
+            Requires(ManagePolicies),
+            "readiness",
+            || post(awareness::training_reviewed),
+        ),
+        r(
+            p.clone(),
+            "/training/{id}/complete",
+            SignedIn,
+            "readiness",
+            || post(awareness::training_complete),
+        ),
+        r(
+            p.clone(),
+            "/features",
+            Requires(ManagePolicies),
+            "readiness",
+            || post(awareness::create_feature),
+        ),
+        r(
+            p.clone(),
+            "/features/{id}/{action}",
+            Requires(ManagePolicies),
+            "readiness",
+            || post(awareness::feature_action),
+        ),
+        r(g.clone(), "/plan", SignedIn, "readiness", || {
+            get(awareness::plan)
+        }),
+        r(
+            p.clone(),
+            "/plan",
+            Requires(ManageUsers),
+            "readiness",
+            || post(awareness::save_plan),
+        ),
+        r(
+            g.clone(),
+            "/helpdesk",
+            Requires(AssistUsers),
+            "helpdesk",
+            || get(helpdesk::find),
+        ),
+        r(
+            g.clone(),
+            "/helpdesk/users/{user}",
+            Requires(AssistUsers),
+            "helpdesk",
+            || get(helpdesk::user),
+        ),
+        r(
+            g.clone(),
+            "/helpdesk/users/{user}/requests",
+            Requires(AssistUsers),
+            "helpdesk",
+            || get(helpdesk::requests),
+        ),
+        r(
+            p.clone(),
+            "/helpdesk/users/{user}/invite",
+            Requires(AssistUsers),
+            "helpdesk",
+            || post(helpdesk::invite),
+        ),
+        r(g.clone(), "/kb", Requires(AssistUsers), "kb", || {
+            get(helpdesk::kb)
+        }),
+        r(p.clone(), "/kb", Requires(ManageArticles), "kb", || {
+            post(helpdesk::create)
+        }),
+        r(g.clone(), "/kb/{id}", Requires(AssistUsers), "kb", || {
+            get(helpdesk::article)
+        }),
+        r(
+            p.clone(),
+            "/kb/{id}",
+            Requires(ManageArticles),
+            "kb",
+            || post(helpdesk::update),
+        ),
+        r(
+            p.clone(),
+            "/kb/{id}/reviewed",
+            Requires(ManageArticles),
+            "kb",
+            || post(helpdesk::reviewed),
+        ),
+        r(p, "/kb/{id}/{action}", Requires(AssistUsers), "kb", || {
+            post(helpdesk::feedback)
+        }),
+    ]
+}
+
+/// The console's router, assembled from [`routes`] only: each route carries its entry for
+/// [`Console`] to check.
+pub fn router() -> Router<AppState> {
+    routes().into_iter().fold(Router::new(), |router, e| {
+        let entry = Entry {
+            access: e.access,
+            section: e.section,
+        };
+        router.route(e.path, (e.route)().layer(axum::Extension(entry)))
+    })
+}
+
+/// The console's route table as Markdown, for `docs/console-routes.md`.
+pub fn markdown_table() -> String {
+    use steward_core::Role;
+    let mut out = String::from("| method | path | permission |");
+    for r in Role::ALL {
+        out.push_str(&format!(" {} |", r.as_str()));
+    }
+    out.push_str("\n|---|---|---|");
+    out.push_str(&"---|".repeat(Role::ALL.len()));
+    out.push('\n');
+    for e in routes() {
+        let (perm, cells): (&str, Vec<&str>) = match e.access {
+            Access::Public => ("public", vec!["yes"; Role::ALL.len()]),
+            Access::SignedIn => ("signed in", vec!["yes"; Role::ALL.len()]),
+            Access::Requires(p) => (
+                p.name(),
+                Role::ALL
+                    .iter()
+                    .map(|r| if p.allows(*r) { "yes" } else { "no" })
+                    .collect(),
+            ),
+        };
+        out.push_str(&format!("| {} | `{}` | {perm} |", e.method, e.path));
+        for c in cells {
+            out.push_str(&format!(" {c} |"));
+        }
+        out.push('\n');
+    }
+    out
 }
 
 /// What every page knows: who is looking, in which language, and what they may do.
@@ -145,6 +609,8 @@ pub struct Ctx {
     /// The navigation entry to mark as current.
     pub section: &'static str,
     pub caller: Caller,
+    /// The reader's time zone and regional format.
+    pub zone: Zone,
 }
 
 impl Ctx {
@@ -161,15 +627,28 @@ impl Ctx {
         steward_core::i18n::format_number(self.lang, *n)
     }
 
-    /// An RFC 3339 time in the reader's format.
-    /// A moment (milliseconds since the epoch) the way the reader writes times.
+    /// A moment (milliseconds since the epoch) the way the reader writes times, in their
+    /// time zone.
     pub fn at(&self, ms: &i64) -> String {
-        steward_core::i18n::format_time(self.lang, *ms)
+        self.zone.time(self.lang, *ms)
     }
 
     /// A day with its year (a deadline, a review date).
     pub fn day(&self, ms: &i64) -> String {
-        steward_core::i18n::format_day(self.lang, *ms)
+        self.zone.day(self.lang, *ms)
+    }
+
+    /// How long ago a moment was ("3 minutes ago"), for lists; the exact time goes beside it
+    /// on hover (see [`Ctx::ago_rfc`]).
+    pub fn ago(&self, ms: &i64) -> String {
+        self.zone.ago(self.lang, *ms, steward_core::time::now_ms())
+    }
+
+    /// An RFC 3339 time as "3 minutes ago".
+    pub fn ago_rfc(&self, rfc3339: &str) -> String {
+        steward_core::time::parse_rfc3339(rfc3339)
+            .map(|ms| self.ago(&ms))
+            .unwrap_or_else(|| rfc3339.to_string())
     }
 
     /// Markdown as safe HTML.
@@ -179,8 +658,22 @@ impl Ctx {
 
     pub fn when(&self, rfc3339: &str) -> String {
         steward_core::time::parse_rfc3339(rfc3339)
-            .map(|ms| steward_core::i18n::format_time(self.lang, ms))
+            .map(|ms| self.at(&ms))
             .unwrap_or_else(|| rfc3339.to_string())
+    }
+
+    /// A text that may be an RFC 3339 time: the time in the reader's format, else the text.
+    pub fn when_or(&self, text: &str) -> String {
+        if text.len() >= 20 && text.as_bytes().get(10) == Some(&b'T') {
+            self.when(text)
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// A message whose numbers choose its plural forms.
+    pub fn t_counts(&self, key: &str, counts: &[(&'static str, u64)]) -> String {
+        steward_core::i18n::t_counts(self.lang, key, counts)
     }
 
     pub fn when_opt(&self, t: Option<&str>) -> String {
@@ -213,21 +706,12 @@ impl Ctx {
     }
 
     pub fn condition_label(&self, c: &str) -> String {
-        self.t(match c {
-            "active_threat" => "condition-active-threat",
-            "protection_missing" => "condition-protection-missing",
-            "realtime_protection_off" => "condition-realtime-off",
-            "signatures_outdated" => "condition-signatures-outdated",
-            "scan_overdue" => "condition-scan-overdue",
-            "noncompliant" => "condition-noncompliant",
-            "not_checked_in" => "condition-not-checked-in",
-            "low_disk_space" => "condition-low-disk",
-            "enrollment_failures" => "condition-enrollment-failures",
-            "fleet_share" => "condition-fleet-share",
-            "delivery_failing" => "condition-delivery-failing",
-            "readiness_failing" => "condition-readiness-failing",
-            _ => "state-other",
-        })
+        self.t(steward_core::alerting::condition_key(c))
+    }
+
+    /// A rule's name as the reader reads it (the rules Steward made, in their language).
+    pub fn rule_name(&self, rule: &steward_core::alerting::AlertRule) -> String {
+        steward_core::alerting::rule_display_name(self.lang, &rule.name, rule.condition.type_name())
     }
 
     pub fn channel_kind(&self, k: &str) -> String {
@@ -240,14 +724,19 @@ impl Ctx {
         })
     }
 
-    pub fn role_label(&self, r: &str) -> String {
-        self.t(match r {
-            "administrator" => "role-administrator",
-            "operator" => "role-operator",
-            "helpdesk" => "role-helpdesk",
-            "readonly" => "role-readonly",
-            _ => "state-other",
-        })
+    /// A role, or several (comma-separated), in words.
+    pub fn role_label(&self, roles: &str) -> String {
+        roles
+            .split(',')
+            .map(|r| match r.trim() {
+                "administrator" => self.t("role-administrator"),
+                "operator" => self.t("role-operator"),
+                "helpdesk" => self.t("role-helpdesk"),
+                "readonly" => self.t("role-readonly"),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     pub fn can(&self, what: &str) -> bool {
@@ -365,6 +854,8 @@ pub fn label_key(value: &str) -> &'static str {
         "fail" => "state-fail",
         "last_24h" => "fresh-day",
         "last_7d" => "fresh-week",
+        "ok" => "audit-ok",
+        "denied" => "audit-denied",
         _ => "state-other",
     }
 }
@@ -407,12 +898,31 @@ impl FromRequestParts<AppState> for Console {
         };
         let lang = Lang::parse(&facts.language).unwrap_or_else(|| request_lang(&parts.headers));
         let (csrf, user) = (facts.csrf_token, facts.display_name);
-        Ok(Console(Ctx {
+        let ctx = Ctx {
             lang,
             csrf,
             user,
             section: "",
             caller,
+            zone: Zone::new(&facts.time_zone, &facts.region),
+        };
+        // The route table's entry for this route: what it needs and which section it marks.
+        let Some(entry) = parts.extensions.get::<Entry>().copied() else {
+            tracing::error!(path = %parts.uri.path(), "console route without a table entry");
+            return Err(flash_error(lang, ErrorCode::Internal));
+        };
+        if let Access::Requires(p) = entry.access {
+            if !ctx.caller.allows(p) {
+                return Err(if parts.method == Method::GET {
+                    error_page(ctx, ErrorCode::Forbidden)
+                } else {
+                    flash_error(lang, ErrorCode::Forbidden)
+                });
+            }
+        }
+        Ok(Console(Ctx {
+            section: entry.section,
+            ..ctx
         }))
     }
 }
@@ -486,27 +996,13 @@ pub fn done<T>(ctx: &Ctx, r: Result<T, ApiError>) -> Response {
     }
 }
 
-/// Runs a console action if the user's roles allow it, and answers as [`done`].
-pub async fn guarded<T>(
-    ctx: &Ctx,
-    p: Permission,
-    action: impl std::future::Future<Output = Result<T, ApiError>>,
-) -> Response {
-    if !ctx.caller.allows(p) {
-        return flash_error(ctx.lang, ErrorCode::Forbidden);
-    }
-    done(ctx, action.await)
-}
-
-/// A page listing what an admin API handler lists: checks the permission, fetches, renders.
+/// A page listing what an admin API handler lists: fetches and renders (the route table has
+/// checked the permission).
 pub async fn list_page<T, P: Template>(
     ctx: Ctx,
-    perm: Permission,
-    section: &'static str,
     fetch: impl std::future::Future<Output = Result<axum::Json<steward_proto::Page<T>>, ApiError>>,
     build: impl FnOnce(Ctx, Vec<T>) -> P,
 ) -> Response {
-    let ctx = ctx_or_return!(ctx, perm, section);
     match fetch.await {
         Ok(axum::Json(p)) => page(StatusCode::OK, &build(ctx, p.items)),
         Err(e) => error_page(ctx, e.0),
@@ -674,15 +1170,6 @@ pub fn error_page(ctx: Ctx, code: ErrorCode) -> Response {
         message,
     };
     page(status, &p)
-}
-
-/// Refuses a page the user's roles do not allow.
-pub fn require(ctx: Ctx, p: Permission) -> Result<Ctx, Box<Response>> {
-    if ctx.caller.allows(p) {
-        Ok(ctx)
-    } else {
-        Err(Box::new(error_page(ctx, ErrorCode::Forbidden)))
-    }
 }
 
 // ---- login, logout, language, assets ----
@@ -857,11 +1344,13 @@ pub async fn set_language(
 
 const HTMX: &[u8] = include_bytes!("../../assets/htmx.min.js");
 const CSS: &[u8] = include_bytes!("../../assets/steward.css");
+const FAVICON: &[u8] = include_bytes!("../../assets/favicon.svg");
 
 pub async fn asset(Path(file): Path<String>) -> Response {
     let (body, kind) = match file.as_str() {
         "htmx.min.js" => (HTMX, "text/javascript; charset=utf-8"),
         "steward.css" => (CSS, "text/css; charset=utf-8"),
+        "favicon.svg" => (FAVICON, "image/svg+xml"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (
@@ -1054,6 +1543,54 @@ pub fn day_chart(
 #[cfg(test)]
 mod tests {
     use super::markdown;
+
+    /// The console's sources, by file name.
+    const SOURCES: [(&str, &str); 5] = [
+        ("mod.rs", include_str!("mod.rs")),
+        ("admin.rs", include_str!("admin.rs")),
+        ("awareness.rs", include_str!("awareness.rs")),
+        ("helpdesk.rs", include_str!("helpdesk.rs")),
+        ("pages.rs", include_str!("pages.rs")),
+    ];
+
+    #[test]
+    fn every_console_handler_is_reached_only_through_the_route_table() {
+        let table = SOURCES[0].1;
+        let (table_start, table_end) = (
+            table.find("pub fn routes()").expect("routes"),
+            table.find("pub fn router()").expect("router"),
+        );
+        let entries = table.get(table_start..table_end).unwrap_or("");
+        for (file, text) in SOURCES {
+            // One router only, folded from the table: no route is added beside it.
+            let code = text.split("#[cfg(test)]").next().unwrap_or(text);
+            let routes = code.matches(concat!(".rou", "te(")).count();
+            let expected = usize::from(file == "mod.rs");
+            assert_eq!(routes, expected, "{file} adds routes outside the table");
+            // Every handler that serves a signed-in user has an entry.
+            for (at, _) in code.match_indices("pub async fn ") {
+                let rest = code.get(at + "pub async fn ".len()..).unwrap_or("");
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| *c == '_' || c.is_alphanumeric())
+                    .collect();
+                let signature = rest.split('{').next().unwrap_or("");
+                if !signature.contains("Console(") {
+                    continue;
+                }
+                let module = file.trim_end_matches(".rs");
+                let named = if module == "mod" {
+                    entries.contains(&format!("({name})"))
+                } else {
+                    entries.contains(&format!("{module}::{name})"))
+                };
+                assert!(
+                    named,
+                    "{file}: {name} takes a console user but has no route table entry"
+                );
+            }
+        }
+    }
 
     #[test]
     fn markdown_renders_but_never_runs_anything() {

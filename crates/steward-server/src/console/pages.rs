@@ -13,8 +13,8 @@ use steward_proto::{DeviceDetail, DeviceSummary, EnrollmentAttempt, ErrorCode, F
 use steward_store::alerts::{Alert, AlertDetail};
 
 use super::{
-    bar_chart, error_page, flash_error, lang_headers, page, refresh, require, urlencode, Bar,
-    Console, Ctx, FormFields,
+    bar_chart, error_page, flash_error, lang_headers, page, refresh, urlencode, Bar, Console, Ctx,
+    FormFields,
 };
 use crate::body::JsonBody;
 use crate::error::ApiError;
@@ -76,8 +76,6 @@ fn bars(
 
 /// `GET /`: the fleet at a glance; every number links to the list it counts.
 pub async fn dashboard(State(state): State<AppState>, Console(ctx): Console) -> Response {
-    let mut ctx = ctx;
-    ctx.section = "dashboard";
     if !ctx.can("read_devices") {
         // Stakeholders (read-only) see the alert counts only.
         return dashboard_page(&state, ctx, None).await;
@@ -100,7 +98,7 @@ async fn dashboard_page(state: &AppState, ctx: Ctx, s: Option<FleetSummary>) -> 
         let title = ctx.t("dash-devices");
         tiles.push(Tile {
             big: ctx.num(&s.total),
-            caption: ctx.t("dash-devices-caption"),
+            caption: ctx.t_counts("dash-devices-caption", &[("count", s.total)]),
             big_href: "/devices".into(),
             chart: bar_chart(
                 lang,
@@ -127,7 +125,10 @@ async fn dashboard_page(state: &AppState, ctx: Ctx, s: Option<FleetSummary>) -> 
         let title = ctx.t("dash-checkins");
         tiles.push(Tile {
             big: ctx.num(&s.by_checkin.get("last_24h").copied().unwrap_or(0)),
-            caption: ctx.t("dash-checkins-caption"),
+            caption: ctx.t_counts(
+                "dash-checkins-caption",
+                &[("count", s.by_checkin.get("last_24h").copied().unwrap_or(0))],
+            ),
             big_href: fresh_href("last_24h"),
             chart: bar_chart(
                 lang,
@@ -145,7 +146,7 @@ async fn dashboard_page(state: &AppState, ctx: Ctx, s: Option<FleetSummary>) -> 
         let malware = s.by_health.get("active_threat").copied().unwrap_or(0);
         tiles.push(Tile {
             big: ctx.num(&malware),
-            caption: ctx.t("dash-malware"),
+            caption: ctx.t_counts("dash-malware", &[("count", malware)]),
             big_href: "/devices?health=active_threat".into(),
             chart: bar_chart(
                 lang,
@@ -169,7 +170,7 @@ async fn dashboard_page(state: &AppState, ctx: Ctx, s: Option<FleetSummary>) -> 
         let noncompliant = s.by_compliance.get("noncompliant").copied().unwrap_or(0);
         tiles.push(Tile {
             big: ctx.num(&noncompliant),
-            caption: ctx.t("dash-noncompliant"),
+            caption: ctx.t_counts("dash-noncompliant", &[("count", noncompliant)]),
             big_href: "/devices?compliance=noncompliant".into(),
             chart: bar_chart(
                 lang,
@@ -199,7 +200,7 @@ async fn dashboard_page(state: &AppState, ctx: Ctx, s: Option<FleetSummary>) -> 
     let title = ctx.t("dash-alerts");
     tiles.push(Tile {
         big: ctx.num(&total_open),
-        caption: ctx.t("dash-open-alerts"),
+        caption: ctx.t_counts("dash-open-alerts", &[("count", total_open)]),
         big_href: "/alerts?state=firing".into(),
         chart: bar_chart(
             lang,
@@ -264,11 +265,102 @@ pub struct DevicesPage {
     pub next: Option<String>,
     pub csv: String,
     pub error: String,
+    /// How many devices match, when the fleet counts answer it without a query.
+    pub total: Option<String>,
 }
+
+/// The columns of the device list a reader may show or hide, and those shown by default.
+pub const DEVICE_COLUMNS: [&str; 9] = [
+    "platform",
+    "os",
+    "owner",
+    "serial",
+    "group",
+    "health",
+    "compliance",
+    "last_seen",
+    "enrolled",
+];
+const DEFAULT_COLUMNS: [&str; 7] = [
+    "platform",
+    "os",
+    "owner",
+    "group",
+    "health",
+    "compliance",
+    "last_seen",
+];
 
 impl DevicesPage {
     pub fn f(&self, k: &str) -> String {
         self.f.get(k).cloned().unwrap_or_default()
+    }
+
+    pub fn columns(&self) -> &'static [&'static str] {
+        &DEVICE_COLUMNS
+    }
+
+    /// Whether a column is shown: the reader's choice (`cols=`), else the default set.
+    pub fn shows(&self, col: &str) -> bool {
+        match self.f.get("cols") {
+            Some(c) => c.split(',').any(|x| x == col),
+            None => DEFAULT_COLUMNS.contains(&col),
+        }
+    }
+
+    pub fn column_label(&self, col: &str) -> String {
+        self.ctx.t(match col {
+            "platform" => "devices-platform",
+            "os" => "devices-os",
+            "owner" => "devices-owner",
+            "serial" => "device-serial",
+            "group" => "devices-group",
+            "health" => "devices-health",
+            "compliance" => "devices-compliance",
+            "last_seen" => "devices-last-seen",
+            _ => "device-enrolled",
+        })
+    }
+
+    /// The list sorted by `field`: ascending first, descending when it already is.
+    pub fn sort_href(&self, field: &str) -> String {
+        let next = if self.f.get("sort").map(String::as_str) == Some(field) {
+            format!("-{field}")
+        } else {
+            field.to_string()
+        };
+        let mut f = self.f.clone();
+        f.remove("cursor");
+        f.insert("sort".into(), next);
+        format!("/devices?{}", kept_query(&f, &DEVICE_LIST_KEYS))
+    }
+
+    /// `selected` for the page size in use (50 unless chosen).
+    pub fn size_selected(&self, n: &str) -> &'static str {
+        if self.f.get("limit").map_or(n == "50", |l| l == n) {
+            "selected"
+        } else {
+            ""
+        }
+    }
+
+    /// The sort field of a column, empty for a column the list cannot sort by.
+    pub fn sort_field(&self, col: &str) -> &'static str {
+        match col {
+            "last_seen" => "last_seen_at",
+            "enrolled" => "enrolled_at",
+            _ => "",
+        }
+    }
+
+    /// `ascending`, `descending` or `none`, for the column header's `aria-sort`.
+    pub fn sorted(&self, field: &str) -> &'static str {
+        match self.f.get("sort").map(String::as_str) {
+            Some(s) if s == field => "ascending",
+            Some(s) if s.strip_prefix('-') == Some(field) => "descending",
+            None if field == "name" => "ascending",
+            _ => "none",
+        }
     }
 
     pub fn sel(&self, k: &str, v: &str) -> bool {
@@ -288,6 +380,21 @@ const DEVICE_FILTERS: [&str; 9] = [
     "sort",
 ];
 
+/// What a device list link keeps: the filters, page size and columns.
+const DEVICE_LIST_KEYS: [&str; 11] = [
+    "q",
+    "platform",
+    "health",
+    "compliance",
+    "group",
+    "os_version",
+    "last_seen_before",
+    "last_seen_after",
+    "sort",
+    "limit",
+    "cols",
+];
+
 fn kept_query(f: &HashMap<String, String>, keys: &[&str]) -> String {
     keys.iter()
         .filter_map(|k| {
@@ -304,12 +411,27 @@ pub async fn devices(
     State(state): State<AppState>,
     Console(ctx): Console,
     Query(mut f): Query<HashMap<String, String>>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Response {
-    let ctx = ctx_or_return!(ctx, Permission::ReadDevices, "devices");
     f.retain(|_, v| !v.is_empty());
-    let kept = kept_query(&f, &DEVICE_FILTERS);
+    // The column picker sends one `col` per column shown; links carry them as `cols=a,b`.
+    let picked = FormFields::parse(raw.as_deref().unwrap_or("")).all("col");
+    f.remove("col");
+    if !picked.is_empty() {
+        let known: Vec<&str> = picked
+            .iter()
+            .map(String::as_str)
+            .filter(|c| DEVICE_COLUMNS.contains(c))
+            .collect();
+        f.insert("cols".into(), known.join(","));
+    }
+    let kept = kept_query(&f, &DEVICE_LIST_KEYS);
+    let mut api_query = f.clone();
+    api_query.remove("cols");
     let (items, next, error) =
-        match crate::api::list_devices(State(state.clone()), ctx.caller.clone(), query(&f)).await {
+        match crate::api::list_devices(State(state.clone()), ctx.caller.clone(), query(&api_query))
+            .await
+        {
             Ok(Json(p)) => (
                 p.items,
                 p.next_cursor
@@ -322,16 +444,52 @@ pub async fn devices(
                 steward_core::i18n::error_message(ctx.lang, e.0),
             ),
         };
+    let total = device_total(&state, &ctx, &f)
+        .await
+        .map(|n| ctx.t_counts("devices-total", &[("count", n)]));
     let p = DevicesPage {
         title: ctx.t("nav-devices"),
-        csv: format!("/devices.csv?{kept}"),
+        csv: format!("/devices.csv?{}", kept_query(&f, &DEVICE_FILTERS)),
         ctx,
         items,
         f,
         next,
         error,
+        total,
     };
     page(StatusCode::OK, &p)
+}
+
+/// How many devices a list shows in all, when the fleet's counts (kept up to date by the
+/// writer, read without a query) answer it: no filter, or one platform, health or
+/// compliance state alone.
+async fn device_total(state: &AppState, ctx: &Ctx, f: &HashMap<String, String>) -> Option<u64> {
+    let filters: Vec<&str> = f
+        .keys()
+        .map(String::as_str)
+        .filter(|k| DEVICE_FILTERS.contains(k) && *k != "sort")
+        .collect();
+    let (_, counts) = crate::fleet::counts(state).await.ok()?;
+    let summary = crate::fleet::summarize(&ctx.caller, 0, &counts);
+    match filters.as_slice() {
+        [] => Some(summary.total),
+        ["platform"] => summary
+            .by_platform
+            .get(f.get("platform")?.as_str())
+            .copied()
+            .or(Some(0)),
+        ["health"] => summary
+            .by_health
+            .get(f.get("health")?.as_str())
+            .copied()
+            .or(Some(0)),
+        ["compliance"] => summary
+            .by_compliance
+            .get(f.get("compliance")?.as_str())
+            .copied()
+            .or(Some(0)),
+        _ => None,
+    }
 }
 
 /// `GET /devices.csv`: every device matching the filters, streamed page by page.
@@ -340,7 +498,6 @@ pub async fn devices_csv(
     Console(ctx): Console,
     Query(mut f): Query<HashMap<String, String>>,
 ) -> Response {
-    let ctx = ctx_or_return!(ctx, Permission::ReadDevices, "devices");
     f.retain(|k, v| !v.is_empty() && DEVICE_FILTERS.contains(&k.as_str()));
     f.insert("limit".into(), "1000".into());
     // Check the filters before the download starts.
@@ -412,6 +569,7 @@ pub struct DevicePage {
     pub d: DeviceDetail,
     pub health_reasons: Vec<String>,
     pub inventory: Vec<(String, String)>,
+    pub disks: Vec<DiskRow>,
     pub rules: Vec<RuleRow>,
     /// "3 of 4 applicable rules pass", and how many do not apply, when any.
     pub rules_tally: String,
@@ -426,12 +584,115 @@ pub struct RuleRow {
     pub detail: String,
 }
 
-fn compact(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
+/// One disk of a device's inventory, in words and units.
+pub struct DiskRow {
+    pub mount: String,
+    pub fs: String,
+    pub size: String,
+    pub free: String,
+}
+
+/// A size in bytes the way people read it: 16 GiB, 512 MiB.
+fn bytes(ctx: &Ctx, n: u64) -> String {
+    const GIB: u64 = 1 << 30;
+    const MIB: u64 = 1 << 20;
+    if n >= GIB {
+        format!("{} GiB", ctx.num(&(n.div_ceil(GIB / 10) / 10)))
+    } else {
+        format!("{} MiB", ctx.num(&n.div_ceil(MIB)))
     }
+}
+
+/// A value of the inventory as text: no JSON shown, an unknown value with its reason.
+fn plain(ctx: &Ctx, v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => ctx.when_or(s),
+        Value::Null => ctx.t("state-unknown"),
+        Value::Bool(b) => ctx.yes_no(&Some(*b)),
+        Value::Number(n) => n
+            .as_u64()
+            .map(|n| ctx.num(&n))
+            .unwrap_or_else(|| n.to_string()),
+        Value::Array(a) if a.is_empty() => ctx.t("inventory-empty-list"),
+        Value::Array(a) => a
+            .iter()
+            .map(|x| plain(ctx, x))
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::Object(m) => match m.get("unknown").and_then(Value::as_str) {
+            Some(why) => ctx.t1("inventory-unknown", "reason", why),
+            None => m
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", plain(ctx, v)))
+                .collect::<Vec<_>>()
+                .join(" · "),
+        },
+    }
+}
+
+/// A device's inventory as labelled fields with units, and its disks as a table.
+fn inventory_view(
+    ctx: &Ctx,
+    inv: Option<&serde_json::Value>,
+) -> (Vec<(String, String)>, Vec<DiskRow>) {
+    let Some(m) = inv.and_then(|v| v.as_object()) else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut fields = Vec::new();
+    let mut disks = Vec::new();
+    for (k, v) in m {
+        let label = match k.as_str() {
+            "model" => ctx.t("inventory-model"),
+            "serial" => ctx.t("device-serial"),
+            "cpu_model" => ctx.t("inventory-cpu-model"),
+            "cpu_count" => ctx.t("inventory-cpu-count"),
+            "memory_bytes" => ctx.t("inventory-memory"),
+            "boot_time" => ctx.t("inventory-boot-time"),
+            "logged_in_users" => ctx.t("inventory-logged-in"),
+            "pending_updates" => ctx.t("inventory-pending-updates"),
+            "os_release" => ctx.t("inventory-os-release"),
+            "disks" => {
+                for d in v.as_array().into_iter().flatten() {
+                    let size = d["size_bytes"].as_u64();
+                    let free = match (d["free_percent"].as_f64(), d["free_bytes"].as_u64(), size) {
+                        (Some(p), _, _) => format!("{} %", p.round()),
+                        (None, Some(f), Some(s)) if s > 0 => {
+                            format!("{} % ({})", (f * 100 / s), bytes(ctx, f))
+                        }
+                        _ => d["unknown"]
+                            .as_str()
+                            .map(|why| ctx.t1("inventory-unknown", "reason", why))
+                            .unwrap_or_else(|| ctx.t("state-unknown")),
+                    };
+                    disks.push(DiskRow {
+                        mount: d["mount"].as_str().unwrap_or_default().to_string(),
+                        fs: d["fs"].as_str().unwrap_or_default().to_string(),
+                        size: size.map(|s| bytes(ctx, s)).unwrap_or_default(),
+                        free,
+                    });
+                }
+                continue;
+            }
+            other => other.to_string(),
+        };
+        let value = match (k.as_str(), v) {
+            ("memory_bytes", serde_json::Value::Number(n)) => {
+                n.as_u64().map(|n| bytes(ctx, n)).unwrap_or_default()
+            }
+            ("pending_updates", v) if v.get("count").is_some() => ctx.t_counts(
+                "inventory-updates",
+                &[
+                    ("count", v["count"].as_u64().unwrap_or(0)),
+                    ("security", v["security"].as_u64().unwrap_or(0)),
+                ],
+            ),
+            ("os_release", v) if v.get("PRETTY_NAME").is_some() => plain(ctx, &v["PRETTY_NAME"]),
+            _ => plain(ctx, v),
+        };
+        fields.push((label, value));
+    }
+    (fields, disks)
 }
 
 /// `GET /devices/{id}`.
@@ -440,7 +701,6 @@ pub async fn device(
     Console(ctx): Console,
     Path(id): Path<String>,
 ) -> Response {
-    let ctx = ctx_or_return!(ctx, Permission::ReadDevices, "devices");
     let d = match crate::api::get_device(State(state.clone()), ctx.caller.clone(), Path(id.clone()))
         .await
     {
@@ -452,12 +712,7 @@ pub async fn device(
         .as_ref()
         .map(|h| h.reasons.iter().map(|r| health_reason(&ctx, r)).collect())
         .unwrap_or_default();
-    let inventory = d
-        .inventory
-        .as_ref()
-        .and_then(|v| v.as_object())
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), compact(v))).collect())
-        .unwrap_or_default();
+    let (inventory, disks) = inventory_view(&ctx, d.inventory.as_ref());
     let results = d
         .compliance_results
         .clone()
@@ -514,6 +769,7 @@ pub async fn device(
         d,
         health_reasons,
         inventory,
+        disks,
         rules,
         rules_tally,
         rules_not_applicable,
@@ -576,7 +832,7 @@ fn health_reason(ctx: &Ctx, r: &steward_proto::HealthReason) -> String {
 }
 
 /// A compliance rule in words.
-fn rule_text(ctx: &Ctx, r: &steward_core::compliance::Rule) -> String {
+pub(super) fn rule_text(ctx: &Ctx, r: &steward_core::compliance::Rule) -> String {
     use steward_core::compliance::Rule::*;
     match r {
         MinOsVersion { platform, version } => steward_core::t_args(
@@ -619,7 +875,6 @@ pub async fn enrollments(
     Console(ctx): Console,
     Query(mut f): Query<HashMap<String, String>>,
 ) -> Response {
-    let ctx = ctx_or_return!(ctx, Permission::ReadDevices, "dashboard");
     let result = f.get("result").cloned().unwrap_or_default();
     if result.is_empty() {
         f.remove("result");
@@ -669,6 +924,10 @@ pub struct AlertsPage {
     pub rules: Vec<(String, String)>,
     pub next: Option<String>,
     pub error: String,
+    /// How many alerts are open, by severity (the list's totals).
+    pub totals: String,
+    /// This page again, for the list to refresh itself.
+    pub refresh_url: String,
 }
 
 impl AlertsPage {
@@ -683,7 +942,6 @@ pub async fn alerts(
     Console(ctx): Console,
     Query(mut f): Query<HashMap<String, String>>,
 ) -> Response {
-    let ctx = ctx_or_return!(ctx, Permission::ReadDevices, "alerts");
     f.retain(|_, v| !v.is_empty());
     let kept = kept_query(&f, &["state", "severity", "rule", "device"]);
     let (items, next, error) = match crate::alerts::list_alerts(
@@ -710,16 +968,33 @@ pub async fn alerts(
         .store
         .alert_rules()
         .iter()
-        .map(|r| (r.id.clone(), r.name.clone()))
+        .map(|r| (r.id.clone(), ctx.rule_name(r)))
         .collect();
+    // Open alerts by severity: one grouped count, cheap at any size.
+    let open = state
+        .store
+        .open_alert_counts(&ctx.caller.groups)
+        .await
+        .unwrap_or_default();
+    let total: u64 = open.values().sum();
+    let totals = ctx.t_counts(
+        "alerts-open-totals",
+        &[
+            ("count", total),
+            ("critical", open.get("critical").copied().unwrap_or(0)),
+            ("warning", open.get("warning").copied().unwrap_or(0)),
+        ],
+    );
     let p = AlertsPage {
         title: ctx.t("nav-alerts"),
+        refresh_url: format!("/alerts?{kept}"),
         ctx,
         items,
         f,
         rules,
         next,
         error,
+        totals,
     };
     page(StatusCode::OK, &p)
 }
@@ -730,7 +1005,6 @@ pub async fn bulk_acknowledge(
     Console(ctx): Console,
     body: String,
 ) -> Response {
-    allowed_or_flash!(ctx, Permission::ManageDevices);
     let f = FormFields::parse(&body);
     let ids = f.all("id");
     if ids.is_empty() || ids.len() > 1000 {
@@ -761,6 +1035,8 @@ pub struct AlertPage {
     pub ctx: Ctx,
     pub title: String,
     pub a: AlertDetail,
+    /// The rule's name as the reader reads it.
+    pub rule_name: String,
     pub history: Vec<(String, String, String, String)>,
     /// The troubleshooting article for the alert's rule: id and title.
     pub article: Option<(String, String)>,
@@ -772,7 +1048,6 @@ pub async fn alert(
     Console(ctx): Console,
     Path(id): Path<String>,
 ) -> Response {
-    let ctx = ctx_or_return!(ctx, Permission::ReadDevices, "alerts");
     let a = match crate::alerts::get_alert(
         State(state.clone()),
         ctx.caller.clone(),
@@ -791,8 +1066,8 @@ pub async fn alert(
             let detail = e
                 .detail
                 .get("comment")
-                .map(compact)
-                .or_else(|| e.detail.get("assignee").map(compact))
+                .or_else(|| e.detail.get("assignee"))
+                .map(|v| plain(&ctx, v))
                 .unwrap_or_default();
             (
                 ctx.when(&e.at),
@@ -809,7 +1084,13 @@ pub async fn alert(
     } else {
         None
     };
+    let rule_name = state
+        .store
+        .alert_rule(&a.alert.rule_id)
+        .map(|r| ctx.rule_name(&r))
+        .unwrap_or_else(|_| a.alert.rule_name.clone());
     let p = AlertPage {
+        rule_name,
         title: a.alert.summary.clone(),
         ctx,
         a,
@@ -837,8 +1118,11 @@ fn history_entry(ctx: &Ctx, kind: &str, detail: &serde_json::Value) -> (String, 
         "request" => "history-request",
         "request_answered" => "history-request-answered",
         "snapshot_set_aside" => "history-snapshot-set-aside",
+        "compliance_evaluated" => "history-compliance-evaluated",
+        "health_changed" => "history-health-changed",
         _ => "state-other",
     });
+    let arrow = |from: String, to: String| format!("{from} → {to}");
     let detail = match kind {
         "note" => format!("{}: {}", text("by"), text("text")),
         "request" => format!("{} · {}", ctx.t(request_key(&text("kind"))), text("by")),
@@ -869,9 +1153,63 @@ fn history_entry(ctx: &Ctx, kind: &str, detail: &serde_json::Value) -> (String, 
                 &[("attempts", detail["attempts"].as_u64().unwrap_or(1))],
             )
         }
-        _ => compact(detail),
+        "renamed" | "os_changed" => arrow(text("from"), text("to")),
+        "compliance_evaluated" | "health_changed" => {
+            arrow(ctx.label(&text("from")), ctx.label(&text("to")))
+        }
+        "protection_changed" => protection_change(ctx, &detail["from"], &detail["to"]),
+        "compliance_changed" => detail["to"]
+            .as_object()
+            .map(|facts| {
+                facts
+                    .iter()
+                    .map(|(k, v)| format!("{}: {}", fact_label(ctx, k), plain(ctx, v)))
+                    .collect::<Vec<_>>()
+                    .join(" · ")
+            })
+            .unwrap_or_default(),
+        "enrolled" => detail["group"]
+            .as_str()
+            .map(|g| ctx.t1("history-enrolled-group", "group", g))
+            .unwrap_or_default(),
+        _ => String::new(),
     };
     (label, detail)
+}
+
+/// A compliance fact's name in words (the facts agents report).
+fn fact_label(ctx: &Ctx, key: &str) -> String {
+    match key {
+        "firewall_active" => ctx.t("rule-firewall"),
+        "disk_encrypted" => ctx.t("rule-disk-encryption"),
+        "secure_boot" => ctx.t("fact-secure-boot"),
+        "screen_lock" => ctx.t("fact-screen-lock"),
+        other => other.to_string(),
+    }
+}
+
+/// What changed in a device's protection, one "before → after" per field that moved.
+fn protection_change(ctx: &Ctx, from: &serde_json::Value, to: &serde_json::Value) -> String {
+    let mut parts = Vec::new();
+    for (field, key) in [
+        ("engine", "device-engine"),
+        ("malware_protection", "device-malware-protection"),
+        ("realtime_protection", "device-realtime"),
+        ("signature_version", "device-signatures"),
+        ("threat_state", "device-threat-state"),
+        ("detections", "device-detections"),
+    ] {
+        let (a, b) = (&from[field], &to[field]);
+        if a == b {
+            continue;
+        }
+        let word = |v: &serde_json::Value| match (field, v) {
+            ("threat_state", serde_json::Value::String(s)) => ctx.label(s),
+            _ => plain(ctx, v),
+        };
+        parts.push(format!("{} {} → {}", ctx.t(key), word(a), word(b)));
+    }
+    parts.join(" · ")
 }
 
 fn event_label(ctx: &Ctx, kind: &str) -> String {
@@ -895,7 +1233,6 @@ pub async fn alert_action(
     body: String,
 ) -> Response {
     // Changing alerts is for operators and administrators, as in the API.
-    allowed_or_flash!(ctx, Permission::ManageDevices);
     let f = FormFields::parse(&body);
     let st = State(state.clone());
     let caller = ctx.caller.clone();
@@ -931,4 +1268,135 @@ pub async fn alert_action(
         Ok(()) => refresh(),
         Err(e) => flash_error(ctx.lang, e.0),
     }
+}
+
+// ---- device actions ----
+
+/// `POST /devices/{id}/retire`: the device may no longer check in; its record stays.
+pub async fn retire_device(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Path(id): Path<String>,
+) -> Response {
+    let r = crate::api::retire_device(State(state), ctx.caller.clone(), Path(id)).await;
+    super::done(&ctx, r)
+}
+
+/// `POST /devices/{id}/rotate-secret`: the device gets a new secret at its next check-in.
+pub async fn rotate_secret(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Path(id): Path<String>,
+) -> Response {
+    match crate::api::rotate_device_secret(State(state), ctx.caller.clone(), Path(id)).await {
+        Ok(_) => super::flash("notice", &ctx.t("device-rotation-pending")),
+        Err(e) => flash_error(ctx.lang, e.0),
+    }
+}
+
+// ---- search ----
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    pub ctx: Ctx,
+    pub title: String,
+    pub q: String,
+    pub devices: Vec<DeviceSummary>,
+    /// Device users (owners) whose address starts with the words, for the help desk.
+    pub users: Vec<String>,
+    pub more: bool,
+}
+
+/// `GET /search?q=`: devices by name, serial or owner, and device users by address.
+pub async fn search(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    Query(f): Query<HashMap<String, String>>,
+) -> Response {
+    let q = f.get("q").map(|s| s.trim().to_string()).unwrap_or_default();
+    let (mut devices, mut users, mut more) = (Vec::new(), Vec::new(), false);
+    if !q.is_empty() {
+        let params: HashMap<String, String> =
+            [("q".to_string(), q.clone()), ("limit".into(), "25".into())].into();
+        match crate::api::list_devices(State(state.clone()), ctx.caller.clone(), query(&params))
+            .await
+        {
+            Ok(Json(p)) => {
+                more = p.next_cursor.is_some();
+                devices = p.items;
+            }
+            Err(e) => return error_page(ctx, e.0),
+        }
+        if ctx.caller.allows(Permission::AssistUsers) {
+            let search = crate::helpdesk::UserSearch {
+                q: q.clone(),
+                limit: Some("10".into()),
+                cursor: None,
+            };
+            if let Ok(Json(p)) = crate::helpdesk::find_users(State(state), Ok(Query(search))).await
+            {
+                users = p.items;
+            }
+        }
+    }
+    let p = SearchPage {
+        title: ctx.t("search-title"),
+        ctx,
+        q,
+        devices,
+        users,
+        more,
+    };
+    page(StatusCode::OK, &p)
+}
+
+// ---- profile ----
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+pub struct ProfilePage {
+    pub ctx: Ctx,
+    pub title: String,
+    pub region: String,
+    /// Every IANA time zone name, and `selected` for the user's.
+    pub zones: Vec<(&'static str, &'static str)>,
+    /// An example of a time as the reader sees them now.
+    pub example: String,
+}
+
+/// `GET /profile`: the signed-in user's language, time zone and regional format.
+pub async fn profile(Console(ctx): Console) -> Response {
+    let facts = ctx.caller.session.clone().unwrap_or_default();
+    let p = ProfilePage {
+        title: ctx.t("profile-title"),
+        example: ctx.at(&steward_core::time::now_ms()),
+        region: facts.region,
+        zones: steward_core::i18n::Zone::names()
+            .into_iter()
+            .map(|z| (z, if z == facts.time_zone { "selected" } else { "" }))
+            .collect(),
+        ctx,
+    };
+    page(StatusCode::OK, &p)
+}
+
+/// `POST /profile`: saves them with the user.
+pub async fn save_profile(
+    State(state): State<AppState>,
+    Console(ctx): Console,
+    body: String,
+) -> Response {
+    let f = FormFields::parse(&body);
+    let Some(user_id) = ctx.caller.user_id.clone() else {
+        return flash_error(ctx.lang, ErrorCode::Forbidden);
+    };
+    let b = steward_proto::UpdateUser {
+        language: f.get("lang"),
+        time_zone: f.get("time_zone"),
+        region: Some(f.get("region").unwrap_or_default()),
+        ..Default::default()
+    };
+    let r = crate::users::update_user(State(state), ctx.caller.clone(), Path(user_id), JsonBody(b));
+    super::done(&ctx, r.await)
 }
