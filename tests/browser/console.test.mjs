@@ -309,14 +309,14 @@ test('update awareness: an announcement to macOS below 15 and the operational pl
   await form.getByLabel('Below version').fill('15');
   await form.getByRole('button', { name: 'Send' }).click();
   const flash = page.locator('#flash');
-  await flash.getByText(/Sent to/).waitFor();
+  await flash.getByText(/Queued for/).waitFor();
   const sent = await api('/api/v1/announcements');
   const a = sent.items[0];
   const devices = await api('/api/v1/devices?platform=macos&limit=500');
   const owners = new Set(devices.items.filter((d) => Number(d.os_version.split('.')[0]) < 15).map((d) => d.owner));
   assert.ok(owners.size > 0, 'the simulated fleet has Macs below 15');
   assert.equal(a.reach.owners, owners.size);
-  assert.match(await flash.innerText(), new RegExp(`Sent to ${owners.size}\\b`));
+  assert.match(await flash.innerText(), new RegExp(`Queued for ${owners.size}\\b`));
   await page.reload();
   await page.locator('tbody tr', { hasText: 'Update to macOS 15 this month' }).waitFor();
   await page.screenshot({ path: join(shots, 'announcements.png'), fullPage: true });

@@ -400,7 +400,8 @@ pub struct InviteBody {
 }
 
 /// `POST /api/v1/troubleshoot/users/{user}/invite`: e-mails the user a fresh single-use
-/// enrollment token (valid a week) with how to enroll.
+/// enrollment token (valid a week) with how to enroll. When e-mail is off, the answer carries
+/// the token and the command instead, for the help desk to hand over.
 pub async fn invite(
     State(state): State<AppState>,
     caller: Caller,
@@ -411,9 +412,7 @@ pub async fn invite(
     if !user.contains('@') || user.chars().count() > 320 {
         return Err(ApiError(ErrorCode::InvalidField));
     }
-    if !state.config.notify.mail_configured() {
-        return Err(ApiError(ErrorCode::MailNotConfigured));
-    }
+    let mail = state.config.notify.mail_configured();
     let lang = b.language.unwrap_or_else(|| request_lang(&headers));
     // The group of their latest device, if they have one.
     let group = state
@@ -435,6 +434,23 @@ pub async fn invite(
     )
     .await?;
     let server = state.config.console_url();
+    let command = format!(
+        "steward-agent enroll --server {server} --token {} --owner {user}",
+        created.token
+    );
+    if !mail {
+        return Ok((
+            StatusCode::CREATED,
+            Json(Invited {
+                user,
+                token_id: created.info.id,
+                expires_at: created.info.expires_at,
+                mailed: false,
+                token: Some(created.token),
+                command: Some(command),
+            }),
+        ));
+    }
     let subject = steward_core::t(lang, "invite-subject");
     let body = steward_core::t_args(
         lang,
@@ -442,13 +458,7 @@ pub async fn invite(
         &[
             ("server", server.clone()),
             ("token", created.token.clone()),
-            (
-                "command",
-                format!(
-                    "steward-agent enroll --server {server} --token {} --owner {user}",
-                    created.token
-                ),
-            ),
+            ("command", command),
         ],
     );
     let mails = [(
@@ -465,6 +475,9 @@ pub async fn invite(
             user,
             token_id: created.info.id,
             expires_at: created.info.expires_at,
+            mailed: true,
+            token: None,
+            command: None,
         }),
     ))
 }
@@ -475,4 +488,10 @@ pub struct Invited {
     pub user: String,
     pub token_id: String,
     pub expires_at: Option<String>,
+    /// Whether the invitation went out by e-mail.
+    pub mailed: bool,
+    /// When it did not (e-mail is off): the single-use token, shown this once.
+    pub token: Option<String>,
+    /// And the command that enrolls the user's device with it.
+    pub command: Option<String>,
 }

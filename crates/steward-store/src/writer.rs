@@ -782,12 +782,14 @@ async fn enroll(tx: &mut Transaction<'_, Any>, e: &EnrollWrite) -> Result<WriteO
             .bind(&req.hardware_id)
             .fetch_optional(&mut **tx)
             .await?;
-    if duplicate.is_some() {
+    if let Some(row) = duplicate {
         let refused = AttemptRecord {
             result: ErrorCode::DuplicateDevice,
             ..attempt
         };
-        insert_attempt(tx, &refused, Some(&token.id), None).await?;
+        // The record the device is already enrolled as: where the help desk retires it.
+        let existing: String = row.try_get("id")?;
+        insert_attempt(tx, &refused, Some(&token.id), Some(&existing)).await?;
         return Ok(WriteOutcome::Refused(ErrorCode::DuplicateDevice));
     }
     sqlx::query(

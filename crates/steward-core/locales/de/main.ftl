@@ -244,7 +244,8 @@ console-language = Sprache
 console-logout = Abmelden
 console-navigation = Hauptnavigation
 console-next-page = Nächste Seite
-console-none = Nichts vorhanden.
+console-none = Keine
+console-empty = Noch nichts anzuzeigen.
 console-off = Aus
 console-on = Ein
 console-shown-once = Jetzt kopieren: Es wird nur einmal angezeigt.
@@ -504,8 +505,8 @@ announcements-read = { $count ->
 }
 announcements-send = Senden
 announcements-sent = { $count ->
-    [one] An 1 Besitzer gesendet.
-   *[other] An { $count } Besitzer gesendet.
+    [one] Für 1 Besitzer bereitgestellt: Die Geräte zeigen sie beim nächsten Check-in an.
+   *[other] Für { $count } Besitzer bereitgestellt: Die Geräte zeigen sie beim nächsten Check-in an.
 }
 category-informed = Auf dem Laufenden bleiben
 category-plan = Änderungen planen
@@ -943,3 +944,17 @@ console-page-size = Pro Seite
 audit-ok = Ausgeführt
 audit-denied = Verweigert
 audit-none = Kein Eintrag im Überwachungsprotokoll entspricht diesen Filtern.
+invite-not-mailed = E-Mail ist deaktiviert, daher wurde nichts gesendet. Geben Sie dem Benutzer dieses einmalig verwendbare Registrierungstoken (7 Tage gültig) und den Befehl, der es verwendet; beide werden nur einmal angezeigt.
+attempt-retire-existing = Registrierten Datensatz öffnen, um ihn abzukoppeln
+enrollments-none = Kein Registrierungsversuch entspricht diesen Filtern.
+threat-clean = Keine Bedrohung
+threat-pending-full-scan = Vollständige Überprüfung erforderlich
+threat-pending-reboot = Neustart erforderlich
+threat-pending-manual = Manuelle Schritte erforderlich
+compliance-not-reported = Vom Gerät nicht gemeldet
+compliance-firewall-off = Die Firewall ist deaktiviert
+compliance-disk-not-encrypted = Der Datenträger ist nicht verschlüsselt
+compliance-last-checkin = { $days ->
+    [one] Letzter Check-in vor 1 Tag
+   *[other] Letzter Check-in vor { $days } Tagen
+}

@@ -232,7 +232,8 @@ console-language = Language
 console-logout = Sign out
 console-navigation = Main navigation
 console-next-page = Next page
-console-none = Nothing here.
+console-none = None
+console-empty = Nothing to show yet.
 console-off = Off
 console-on = On
 console-shown-once = Copy it now: it is shown only once.
@@ -486,8 +487,8 @@ announcements-reach = Reach
 announcements-read = { $count } shown
 announcements-send = Send
 announcements-sent = { $count ->
-    [one] Sent to 1 owner.
-   *[other] Sent to { $count } owners.
+    [one] Queued for 1 owner: their devices show it at their next check-in.
+   *[other] Queued for { $count } owners: their devices show it at their next check-in.
 }
 category-informed = Stay informed
 category-plan = Plan for change
@@ -919,3 +920,17 @@ console-page-size = Per page
 audit-ok = Done
 audit-denied = Denied
 audit-none = No audit entry matches these filters.
+invite-not-mailed = E-mail is off, so nothing was sent. Give the user this single-use enrollment token (valid for 7 days) and the command that uses it; they are shown only once.
+attempt-retire-existing = Open the enrolled record to retire it
+enrollments-none = No enrollment attempt matches these filters.
+threat-clean = No threat
+threat-pending-full-scan = Full scan needed
+threat-pending-reboot = Restart needed
+threat-pending-manual = Manual steps needed
+compliance-not-reported = Not reported by the device
+compliance-firewall-off = The firewall is off
+compliance-disk-not-encrypted = The disk is not encrypted
+compliance-last-checkin = { $days ->
+    [one] Last check-in 1 day ago
+   *[other] Last check-in { $days } days ago
+}

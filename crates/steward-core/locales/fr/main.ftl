@@ -245,6 +245,7 @@ console-logout = Se déconnecter
 console-navigation = Navigation principale
 console-next-page = Page suivante
 console-none = Aucun
+console-empty = Rien à afficher pour l’instant.
 console-off = Non
 console-on = Oui
 console-shown-once = Copiez-le maintenant : il n’est affiché qu’une fois.
@@ -513,8 +514,8 @@ announcements-read = { $count ->
 }
 announcements-send = Envoyer
 announcements-sent = { $count ->
-    [one] Envoyée à { $count } propriétaire.
-   *[other] Envoyée à { $count } propriétaires.
+    [one] Prête pour { $count } propriétaire : ses appareils l’afficheront à leur prochaine synchronisation.
+   *[other] Prête pour { $count } propriétaires : leurs appareils l’afficheront à leur prochaine synchronisation.
 }
 category-informed = Rester informé
 category-plan = Planifier le changement
@@ -952,3 +953,17 @@ console-page-size = Par page
 audit-ok = Effectuée
 audit-denied = Refusée
 audit-none = Aucune entrée du journal d’audit ne correspond à ces filtres.
+invite-not-mailed = La messagerie est désactivée : rien n’a été envoyé. Transmettez à l’utilisateur ce jeton d’inscription à usage unique (valable 7 jours) et la commande qui l’utilise ; ils ne sont affichés qu’une fois.
+attempt-retire-existing = Ouvrir l’enregistrement inscrit pour le retirer
+enrollments-none = Aucune tentative d’inscription ne correspond à ces filtres.
+threat-clean = Aucune menace
+threat-pending-full-scan = Analyse complète requise
+threat-pending-reboot = Redémarrage requis
+threat-pending-manual = Étapes manuelles requises
+compliance-not-reported = Non signalé par l’appareil
+compliance-firewall-off = Le pare-feu est désactivé
+compliance-disk-not-encrypted = Le disque n’est pas chiffré
+compliance-last-checkin = { $days ->
+    [one] Dernière synchronisation il y a { $days } jour
+   *[other] Dernière synchronisation il y a { $days } jours
+}

@@ -247,7 +247,8 @@ console-language = Språk
 console-logout = Logga ut
 console-navigation = Huvudnavigering
 console-next-page = Nästa sida
-console-none = Inget att visa.
+console-none = Ingen
+console-empty = Inget att visa ännu.
 console-off = Av
 console-on = På
 console-shown-once = Kopiera den nu: den visas bara en gång.
@@ -516,8 +517,8 @@ announcements-read = { $count ->
 }
 announcements-send = Skicka
 announcements-sent = { $count ->
-    [one] Skickat till 1 ägare.
-   *[other] Skickat till { $count } ägare.
+    [one] Köad för 1 ägare: enheterna visar den vid nästa incheckning.
+   *[other] Köad för { $count } ägare: enheterna visar den vid nästa incheckning.
 }
 category-informed = Håll dig informerad
 category-plan = Planera för förändring
@@ -958,3 +959,17 @@ console-page-size = Per sida
 audit-ok = Utförd
 audit-denied = Nekad
 audit-none = Ingen post i granskningsloggen matchar filtren.
+invite-not-mailed = E-post är avstängd, så inget skickades. Ge användaren denna registreringstoken för engångsbruk (giltig i 7 dagar) och kommandot som använder den; de visas bara en gång.
+attempt-retire-existing = Öppna den registrerade posten för att dra tillbaka den
+enrollments-none = Inga registreringsförsök matchar filtren.
+threat-clean = Inget hot
+threat-pending-full-scan = Fullständig genomsökning krävs
+threat-pending-reboot = Omstart krävs
+threat-pending-manual = Manuella åtgärder krävs
+compliance-not-reported = Inte rapporterat av enheten
+compliance-firewall-off = Brandväggen är avstängd
+compliance-disk-not-encrypted = Disken är inte krypterad
+compliance-last-checkin = { $days ->
+    [one] Senaste incheckning för 1 dag sedan
+   *[other] Senaste incheckning för { $days } dagar sedan
+}

@@ -246,7 +246,15 @@ pub async fn invite(
     )
     .await;
     match r {
-        Ok(_) => flash("notice", &ctx.t("invite-sent")),
+        Ok((_, Json(i))) if i.mailed => flash("notice", &ctx.t("invite-sent")),
+        // E-mail is off: the token and its command, to copy and hand over.
+        Ok((_, Json(i))) => fragment(format!(
+            "<div class=\"notice\" role=\"status\"><p>{}</p><p class=\"secret\">{}</p>\
+             <p class=\"secret\">{}</p></div>",
+            super::escape(&ctx.t("invite-not-mailed")),
+            super::escape(i.token.as_deref().unwrap_or("")),
+            super::escape(i.command.as_deref().unwrap_or("")),
+        )),
         Err(e) => flash_error(ctx.lang, e.0),
     }
 }

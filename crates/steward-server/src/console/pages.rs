@@ -729,8 +729,12 @@ pub async fn device(
                 .map(|r| {
                     let (outcome, detail) = match &r.outcome {
                         RuleOutcome::Pass => ("pass", String::new()),
-                        RuleOutcome::Fail { detail } => ("fail", detail.clone()),
-                        RuleOutcome::Unknown { missing } => ("unknown", missing.clone()),
+                        RuleOutcome::Fail { detail } => {
+                            ("fail", failure_text(&ctx, &r.rule, detail))
+                        }
+                        RuleOutcome::Unknown { .. } => {
+                            ("unknown", ctx.t("compliance-not-reported"))
+                        }
                         RuleOutcome::NotApplicable => ("not_applicable", String::new()),
                     };
                     RuleRow {
@@ -831,6 +835,24 @@ fn health_reason(ctx: &Ctx, r: &steward_proto::HealthReason) -> String {
     }
 }
 
+/// Why a device fails a compliance rule, in the reader's words (the evaluation records it
+/// in English for the API; the numbers in it are kept).
+fn failure_text(ctx: &Ctx, rule: &steward_core::compliance::Rule, detail: &str) -> String {
+    use steward_core::compliance::Rule::*;
+    let number: String = detail.chars().filter(char::is_ascii_digit).collect();
+    match rule {
+        MinOsVersion { .. } => detail.to_string(),
+        ProtectionRequired if detail.starts_with("no ") => ctx.t("health-no-engine"),
+        ProtectionRequired => ctx.t("health-malware-off"),
+        RealtimeProtectionRequired => ctx.t("alert-reason-realtime-off"),
+        SignaturesMaxAgeDays { .. } => ctx.t1("alert-reason-signatures-old", "days", &number),
+        NoActiveThreats => ctx.t("condition-active-threat"),
+        FirewallRequired => ctx.t("compliance-firewall-off"),
+        DiskEncryptionRequired => ctx.t("compliance-disk-not-encrypted"),
+        CheckedInWithinDays { .. } => ctx.t1("compliance-last-checkin", "days", &number),
+    }
+}
+
 /// A compliance rule in words.
 pub(super) fn rule_text(ctx: &Ctx, r: &steward_core::compliance::Rule) -> String {
     use steward_core::compliance::Rule::*;
@@ -879,7 +901,7 @@ pub async fn enrollments(
     if result.is_empty() {
         f.remove("result");
     }
-    f.insert("limit".into(), "200".into());
+    f.entry("limit".into()).or_insert_with(|| "50".into());
     let page_data =
         crate::api::list_enrollment_attempts(State(state.clone()), ctx.caller.clone(), query(&f))
             .await;
