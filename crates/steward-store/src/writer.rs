@@ -374,7 +374,7 @@ async fn apply_one(
         WriteOp::Checkin(c) => checkin(tx, c, ev).await,
         WriteOp::Enroll(e) => enroll(tx, e).await,
         WriteOp::RecordAttempt(a) => {
-            insert_attempt(tx, a, None, None).await?;
+            insert_attempt(tx, a, None, None, Err(a.result)).await?;
             Ok(WriteOutcome::Recorded)
         }
         WriteOp::Audit(a) => {
@@ -771,7 +771,7 @@ async fn enroll(tx: &mut Transaction<'_, Any>, e: &EnrollWrite) -> Result<WriteO
             result: reason,
             ..attempt
         };
-        insert_attempt(tx, &refused, token_id, None).await?;
+        insert_attempt(tx, &refused, token_id, None, Err(reason)).await?;
         return Ok(WriteOutcome::Refused(reason));
     }
     let Some(token) = token else {
@@ -789,7 +789,14 @@ async fn enroll(tx: &mut Transaction<'_, Any>, e: &EnrollWrite) -> Result<WriteO
         };
         // The record the device is already enrolled as: where the help desk retires it.
         let existing: String = row.try_get("id")?;
-        insert_attempt(tx, &refused, Some(&token.id), Some(&existing)).await?;
+        insert_attempt(
+            tx,
+            &refused,
+            Some(&token.id),
+            Some(&existing),
+            Err(ErrorCode::DuplicateDevice),
+        )
+        .await?;
         return Ok(WriteOutcome::Refused(ErrorCode::DuplicateDevice));
     }
     sqlx::query(
@@ -816,27 +823,25 @@ async fn enroll(tx: &mut Transaction<'_, Any>, e: &EnrollWrite) -> Result<WriteO
         .bind(&token.id)
         .execute(&mut **tx)
         .await?;
-    let success = AttemptRecord {
-        result: ErrorCode::Internal,
-        ..attempt
-    };
-    insert_attempt(tx, &success, Some(&token.id), Some(&e.device_id)).await?;
+    insert_attempt(tx, &attempt, Some(&token.id), Some(&e.device_id), Ok(())).await?;
     let detail = serde_json::json!({"token_id": token.id, "group": token.group});
     insert_event(tx, &e.device_id, e.at, "enrolled", &detail).await?;
     Ok(WriteOutcome::Enrolled)
 }
 
 /// Records an enrollment attempt; with a `device_id` it is a success.
+/// Records an enrollment attempt: `Ok` for one that enrolled, else its refusal. The device
+/// is the one enrolled, or for a refused duplicate the record it is already enrolled as.
 async fn insert_attempt(
     tx: &mut Transaction<'_, Any>,
     a: &AttemptRecord,
     token_id: Option<&str>,
     device_id: Option<&str>,
+    outcome: std::result::Result<(), ErrorCode>,
 ) -> Result<()> {
-    let result = if device_id.is_some() {
-        "success"
-    } else {
-        a.result.as_str()
+    let result = match outcome {
+        Ok(()) => "success",
+        Err(code) => code.as_str(),
     };
     sqlx::query(
         "INSERT INTO enrollment_attempts (at, result, token_id, platform, os_version, hostname, \
