@@ -132,57 +132,17 @@ pub fn format_number(lang: Lang, n: u64) -> String {
     out
 }
 
-/// A moment (milliseconds since the epoch) as the language writes dates, in UTC:
-/// 11/21/2026, 14:05 · 21/11/2026 14:05 · 2026-11-21 14:05 · 21.11.2026, 14:05 · 2026. 11. 21. 14:05.
-pub fn format_time(lang: Lang, ms: i64) -> String {
-    let Some(t) = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms) else {
-        return String::new();
-    };
-    let pattern = match lang {
-        Lang::En => "%m/%d/%Y, %H:%M",
-        Lang::Fr => "%d/%m/%Y %H:%M",
-        Lang::Sv => "%Y-%m-%d %H:%M",
-        Lang::De => "%d.%m.%Y, %H:%M",
-        Lang::Ko => "%Y. %m. %d. %H:%M",
-    };
-    format!("{} UTC", t.format(pattern))
-}
-
-/// A day (any moment of it, milliseconds since the epoch) as the language writes short dates.
-pub fn format_date(lang: Lang, ms: i64) -> String {
-    let Some(t) = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms) else {
-        return String::new();
-    };
-    let pattern = match lang {
-        Lang::En => "%m/%d",
-        Lang::Fr => "%d/%m",
-        Lang::Sv => "%m-%d",
-        Lang::De => "%d.%m.",
-        // Short enough for a chart's axis: "11/30" (Korean UIs write short dates so too).
-        Lang::Ko => "%-m/%-d",
-    };
-    t.format(pattern).to_string()
-}
-
-/// A day with its year (a deadline): 11/21/2026 · 21/11/2026 · 2026-11-21 · 21.11.2026 ·
-/// 2026. 11. 21.
-pub fn format_day(lang: Lang, ms: i64) -> String {
-    let Some(t) = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms) else {
-        return String::new();
-    };
-    let pattern = match lang {
-        Lang::En => "%m/%d/%Y",
-        Lang::Fr => "%d/%m/%Y",
-        Lang::Sv => "%Y-%m-%d",
-        Lang::De => "%d.%m.%Y",
-        Lang::Ko => "%Y. %m. %d.",
-    };
-    t.format(pattern).to_string()
-}
-
 /// The regional formats a reader may choose beside the language (English only: the other
 /// languages have one format each).
 pub const REGIONS: [&str; 3] = ["", "en-US", "en-GB"];
+
+/// What of a moment a text shows.
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    Time,
+    Day,
+    Date,
+}
 
 /// Where and how a reader reads times: a time zone and a regional format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,50 +187,39 @@ impl Zone {
 
     /// A moment with its date, time and zone: 11/21/2026, 2:05 PM EST · 21/11/2026, 14:05 GMT
     /// · 21/11/2026 14:05 CET · 2026-11-21 14:05 CET · 21.11.2026, 14:05 CET ·
-    /// 2026. 11. 21. 오후 11:05 KST.
+    /// 2026. 11. 21. 23:05 KST.
     pub fn time(&self, lang: Lang, ms: i64) -> String {
-        let Some(t) = self.local(ms) else {
-            return String::new();
-        };
-        let pattern = match lang {
-            Lang::En if self.british => "%d/%m/%Y, %H:%M %Z",
-            Lang::En => "%m/%d/%Y, %-I:%M %p %Z",
-            Lang::Fr => "%d/%m/%Y %H:%M %Z",
-            Lang::Sv => "%Y-%m-%d %H:%M %Z",
-            Lang::De => "%d.%m.%Y, %H:%M %Z",
-            Lang::Ko => "%Y. %m. %d. %H:%M %Z",
-        };
-        t.format(pattern).to_string()
+        self.format(lang, ms, Shape::Time)
     }
 
-    /// A day with its year, in the reader's zone.
+    /// A day with its year (a deadline, a review date), in the reader's zone.
     pub fn day(&self, lang: Lang, ms: i64) -> String {
-        let Some(t) = self.local(ms) else {
-            return String::new();
-        };
-        let pattern = match lang {
-            Lang::En if self.british => "%d/%m/%Y",
-            Lang::En => "%m/%d/%Y",
-            Lang::Fr => "%d/%m/%Y",
-            Lang::Sv => "%Y-%m-%d",
-            Lang::De => "%d.%m.%Y",
-            Lang::Ko => "%Y. %m. %d.",
-        };
-        t.format(pattern).to_string()
+        self.format(lang, ms, Shape::Day)
     }
 
     /// A day without its year (a chart's axis), in the reader's zone.
     pub fn date(&self, lang: Lang, ms: i64) -> String {
+        self.format(lang, ms, Shape::Date)
+    }
+
+    fn format(&self, lang: Lang, ms: i64, shape: Shape) -> String {
         let Some(t) = self.local(ms) else {
             return String::new();
         };
-        let pattern = match lang {
-            Lang::En if self.british => "%d/%m",
-            Lang::En => "%m/%d",
-            Lang::Fr => "%d/%m",
-            Lang::Sv => "%m-%d",
-            Lang::De => "%d.%m.",
-            Lang::Ko => "%-m/%-d",
+        // (moment, day, day without the year) for each way of writing dates.
+        let (time, day, date) = match lang {
+            Lang::En if self.british => ("%d/%m/%Y, %H:%M %Z", "%d/%m/%Y", "%d/%m"),
+            Lang::En => ("%m/%d/%Y, %-I:%M %p %Z", "%m/%d/%Y", "%m/%d"),
+            Lang::Fr => ("%d/%m/%Y %H:%M %Z", "%d/%m/%Y", "%d/%m"),
+            Lang::Sv => ("%Y-%m-%d %H:%M %Z", "%Y-%m-%d", "%m-%d"),
+            Lang::De => ("%d.%m.%Y, %H:%M %Z", "%d.%m.%Y", "%d.%m."),
+            // Short enough for a chart's axis: "11/30" (Korean UIs write short dates so too).
+            Lang::Ko => ("%Y. %m. %d. %H:%M %Z", "%Y. %m. %d.", "%-m/%-d"),
+        };
+        let pattern = match shape {
+            Shape::Time => time,
+            Shape::Day => day,
+            Shape::Date => date,
         };
         t.format(pattern).to_string()
     }
@@ -646,11 +595,13 @@ mod tests {
         assert_eq!(format_number(Lang::Fr, 1_234), "1\u{202f}234");
         assert_eq!(format_number(Lang::Sv, 999), "999");
         let ms = 1_795_270_500_000; // 2026-11-21 14:15 UTC
-        assert_eq!(format_time(Lang::En, ms), "11/21/2026, 14:15 UTC");
-        assert_eq!(format_time(Lang::De, ms), "21.11.2026, 14:15 UTC");
-        assert_eq!(format_time(Lang::Ko, ms), "2026. 11. 21. 14:15 UTC");
-        assert_eq!(format_day(Lang::Fr, ms), "21/11/2026");
-        assert_eq!(format_day(Lang::Sv, ms), "2026-11-21");
+        let utc = Zone::default();
+        assert_eq!(utc.time(Lang::En, ms), "11/21/2026, 2:15 PM UTC");
+        assert_eq!(utc.time(Lang::De, ms), "21.11.2026, 14:15 UTC");
+        assert_eq!(utc.time(Lang::Ko, ms), "2026. 11. 21. 14:15 UTC");
+        assert_eq!(utc.day(Lang::Fr, ms), "21/11/2026");
+        assert_eq!(utc.day(Lang::Sv, ms), "2026-11-21");
+        assert_eq!(utc.date(Lang::Ko, ms), "11/21");
     }
 
     #[test]

@@ -1135,6 +1135,21 @@ async fn record(state: &AppState, actor: Actor, action: &str, target: &str, outc
 
 /// The permission table as Markdown, for `docs/permissions.md`.
 pub fn markdown_table() -> String {
+    access_markdown(endpoints().into_iter().map(|e| {
+        let (label, perm) = match e.access {
+            Access::Public => ("public", None),
+            Access::Authenticated => ("signed in", None),
+            Access::Requires(p) => (p.name(), Some(p)),
+        };
+        (e.method, e.path, label, perm)
+    }))
+}
+
+/// Routes as a Markdown table: method, path, what they need (`label`), and for each role
+/// whether that lets it in (every role when no permission is needed).
+pub(crate) fn access_markdown(
+    rows: impl IntoIterator<Item = (Method, &'static str, &'static str, Option<Permission>)>,
+) -> String {
     use steward_core::Role;
     let mut out = String::from("| method | path | permission |");
     for r in Role::ALL {
@@ -1143,21 +1158,11 @@ pub fn markdown_table() -> String {
     out.push_str("\n|---|---|---|");
     out.push_str(&"---|".repeat(Role::ALL.len()));
     out.push('\n');
-    for e in endpoints() {
-        let (perm, cells): (&str, Vec<&str>) = match e.access {
-            Access::Public => ("public", vec!["yes"; Role::ALL.len()]),
-            Access::Authenticated => ("signed in", vec!["yes"; Role::ALL.len()]),
-            Access::Requires(p) => (
-                p.name(),
-                Role::ALL
-                    .iter()
-                    .map(|r| if p.allows(*r) { "yes" } else { "no" })
-                    .collect(),
-            ),
-        };
-        out.push_str(&format!("| {} | `{}` | {perm} |", e.method, e.path));
-        for c in cells {
-            out.push_str(&format!(" {c} |"));
+    for (method, path, label, perm) in rows {
+        out.push_str(&format!("| {method} | `{path}` | {label} |"));
+        for r in Role::ALL {
+            let yes = perm.is_none_or(|p| p.allows(r));
+            out.push_str(if yes { " yes |" } else { " no |" });
         }
         out.push('\n');
     }

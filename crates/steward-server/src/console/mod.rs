@@ -572,33 +572,14 @@ pub fn router() -> Router<AppState> {
 
 /// The console's route table as Markdown, for `docs/console-routes.md`.
 pub fn markdown_table() -> String {
-    use steward_core::Role;
-    let mut out = String::from("| method | path | permission |");
-    for r in Role::ALL {
-        out.push_str(&format!(" {} |", r.as_str()));
-    }
-    out.push_str("\n|---|---|---|");
-    out.push_str(&"---|".repeat(Role::ALL.len()));
-    out.push('\n');
-    for e in routes() {
-        let (perm, cells): (&str, Vec<&str>) = match e.access {
-            Access::Public => ("public", vec!["yes"; Role::ALL.len()]),
-            Access::SignedIn => ("signed in", vec!["yes"; Role::ALL.len()]),
-            Access::Requires(p) => (
-                p.name(),
-                Role::ALL
-                    .iter()
-                    .map(|r| if p.allows(*r) { "yes" } else { "no" })
-                    .collect(),
-            ),
+    crate::policy::access_markdown(routes().into_iter().map(|e| {
+        let (label, perm) = match e.access {
+            Access::Public => ("public", None),
+            Access::SignedIn => ("signed in", None),
+            Access::Requires(p) => (p.name(), Some(p)),
         };
-        out.push_str(&format!("| {} | `{}` | {perm} |", e.method, e.path));
-        for c in cells {
-            out.push_str(&format!(" {c} |"));
-        }
-        out.push('\n');
-    }
-    out
+        (e.method, e.path, label, perm)
+    }))
 }
 
 /// What every page knows: who is looking, in which language, and what they may do.

@@ -225,7 +225,8 @@ async fn dashboard_page(state: &AppState, ctx: Ctx, s: Option<FleetSummary>) -> 
         let chart_days: Vec<super::Day> = days
             .iter()
             .map(|(day, s, f)| super::Day {
-                label: steward_core::i18n::format_date(lang, *day),
+                // The days are counted in UTC, so they are named in UTC.
+                label: steward_core::i18n::Zone::default().date(lang, *day),
                 ok: *s,
                 failed: *f,
             })
