@@ -5,34 +5,18 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import net from 'node:net';
-import { chromium } from 'playwright-core';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { root, startDemo, stopDemo, launch, until } from './demo.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
-const bin = process.env.STEWARD_BIN || join(root, 'target', 'release', 'steward');
 const shots = resolve(root, process.env.STEWARD_SCREENSHOTS || join('target', 'screenshots'));
 const DEVICES = 200;
 const HELP = { email: 'help@example.com', password: 'help-desk-password-1' };
 
-let demo, dataDir, base, admin, apiToken, browser;
+let demo, base, admin, apiToken, browser;
 // Anything the browser refused under the pages' content security policy.
 const cspViolations = [];
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function api(path) {
   const r = await fetch(base + path, { headers: { authorization: `Bearer ${apiToken}` } });
@@ -40,47 +24,21 @@ async function api(path) {
   return r.json();
 }
 
-async function until(what, fn, ms = 60000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 before(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), 'steward-browser-'));
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  demo = spawn(bin, ['demo', '--devices', String(DEVICES), '--listen', `127.0.0.1:${port}`,
-    '--data-dir', dataDir, '--interval', '2'], { env: { ...process.env, STEWARD_LANG: 'en' } });
-  let out = '';
-  demo.stdout.on('data', (d) => { out += d; });
-  demo.stderr.on('data', (d) => process.stderr.write(d));
-  await until('the demo', () => out.includes('Press Ctrl-C'), 120000);
-  admin = { email: 'admin@example.com', password: out.match(/password: (\S+)/)[1] };
-  apiToken = out.match(/API token \(administrator\): (\S+)/)[1];
-  const added = spawnSync(bin, ['user', 'add', HELP.email, '--role', 'helpdesk', '--password-stdin',
-    '--data-dir', dataDir], { input: HELP.password + '\n' });
+  demo = await startDemo(DEVICES);
+  ({ base, admin, apiToken } = demo);
+  const added = spawnSync(demo.bin, ['user', 'add', HELP.email, '--role', 'helpdesk', '--password-stdin',
+    '--data-dir', demo.dataDir], { input: HELP.password + '\n' });
   assert.equal(added.status, 0, String(added.stderr));
-  // Every simulated device has checked in, and the fleet counts show them.
-  await until('the fleet', async () => (await api('/api/v1/fleet/summary')).total === DEVICES);
   await until('threat alerts', async () =>
     (await api('/api/v1/alerts?state=firing&severity=critical')).items.length > 0);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launch();
   mkdirSync(shots, { recursive: true });
 });
 
 after(async () => {
   if (browser) await browser.close();
-  if (demo) demo.kill('SIGINT');
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  stopDemo(demo);
 });
 
 async function signIn(who, viewport = { width: 1280, height: 900 }) {
