@@ -110,6 +110,13 @@ pub fn constrain(doc: &mut Value) {
         m(prop(s, "groups"), json!({"items": string(group())}));
         m(prop(s, "language"), words_or_null(&LANGS));
     }
+    // A time zone is one the server knows (IANA names), a regional format one of three.
+    let zones = steward_core::i18n::Zone::names();
+    m(prop("UpdateUser", "time_zone"), words_or_null(&zones));
+    m(
+        prop("UpdateUser", "region"),
+        words_or_null(&steward_core::i18n::REGIONS),
+    );
     m(prop("CreateApiToken", "role"), words(&ROLES));
     m(
         schema("CreateApiToken"),

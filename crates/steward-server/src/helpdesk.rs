@@ -409,7 +409,8 @@ pub async fn invite(
     Path(user): Path<String>,
     JsonBody(b): JsonBody<InviteBody>,
 ) -> Result<(StatusCode, Json<Invited>), ApiError> {
-    if !user.contains('@') || user.chars().count() > 320 {
+    // As the API document says: an address of 3 to 320 characters with an `@`.
+    if !user.contains('@') || !(3..=320).contains(&user.chars().count()) {
         return Err(ApiError(ErrorCode::InvalidField));
     }
     let mail = state.config.notify.mail_configured();
