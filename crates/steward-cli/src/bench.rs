@@ -354,6 +354,7 @@ pub async fn console(base: &str, cookie: &str, rounds: u32) -> anyhow::Result<se
         ("devices_search", "/devices?q=user00042".to_string()),
         ("devices_recent", "/devices?sort=-last_seen_at".to_string()),
         ("alerts_firing", "/alerts?state=firing".to_string()),
+        ("search", "/search?q=user00042".to_string()),
     ];
     let mut out = serde_json::Map::new();
     for (name, path) in cases {
