@@ -401,7 +401,9 @@ pub struct InviteBody {
 
 /// `POST /api/v1/troubleshoot/users/{user}/invite`: e-mails the user a fresh single-use
 /// enrollment token (valid a week) with how to enroll. When e-mail is off, the answer carries
-/// the token and the command instead, for the help desk to hand over.
+/// the token and the command instead, to a caller who may create enrollment tokens anyway
+/// (others are told e-mail is off). The token's group is that of the user's latest device the
+/// caller can see; a caller limited to groups invites only into one of them.
 pub async fn invite(
     State(state): State<AppState>,
     caller: Caller,
@@ -414,14 +416,23 @@ pub async fn invite(
         return Err(ApiError(ErrorCode::InvalidField));
     }
     let mail = state.config.notify.mail_configured();
+    if !mail && !caller.allows(steward_core::policy::Permission::ManageEnrollment) {
+        return Err(ApiError(ErrorCode::MailNotConfigured));
+    }
     let lang = b.language.unwrap_or_else(|| request_lang(&headers));
-    // The group of their latest device, if they have one.
+    // The group of their latest device the caller may see, if they have one.
     let group = state
         .store
         .devices_of_owner(&user)
         .await?
         .into_iter()
+        .filter(|d| {
+            caller.groups.is_empty() || d.group.as_ref().is_some_and(|g| caller.groups.contains(g))
+        })
         .find_map(|d| d.group);
+    if !caller.groups.is_empty() && group.is_none() {
+        return Err(ApiError(ErrorCode::Forbidden));
+    }
     let created = crate::api::new_enrollment_token(
         &state.store,
         &CreateEnrollmentToken {
@@ -435,9 +446,11 @@ pub async fn invite(
     )
     .await?;
     let server = state.config.console_url();
+    // The address is quoted for the shell: it comes from the request's path.
     let command = format!(
-        "steward-agent enroll --server {server} --token {} --owner {user}",
-        created.token
+        "steward-agent enroll --server {server} --token {} --owner '{}'",
+        created.token,
+        user.replace('\'', "'\\''")
     );
     if !mail {
         return Ok((

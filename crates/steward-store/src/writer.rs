@@ -777,23 +777,31 @@ async fn enroll(tx: &mut Transaction<'_, Any>, e: &EnrollWrite) -> Result<WriteO
     let Some(token) = token else {
         return Ok(WriteOutcome::Refused(ErrorCode::UnknownToken));
     };
-    let duplicate =
-        sqlx::query("SELECT id FROM devices WHERE hardware_id = $1 AND retired_at IS NULL")
-            .bind(&req.hardware_id)
-            .fetch_optional(&mut **tx)
-            .await?;
+    let duplicate = sqlx::query(
+        "SELECT id, device_group FROM devices WHERE hardware_id = $1 AND retired_at IS NULL",
+    )
+    .bind(&req.hardware_id)
+    .fetch_optional(&mut **tx)
+    .await?;
     if let Some(row) = duplicate {
         let refused = AttemptRecord {
             result: ErrorCode::DuplicateDevice,
             ..attempt
         };
-        // The record the device is already enrolled as: where the help desk retires it.
-        let existing: String = row.try_get("id")?;
+        // The record the device is already enrolled as, where it is retired, when it is in
+        // the token's group: readers of the attempt see attempts by the token's group, so a
+        // record of another group stays unnamed.
+        let existing_group: Option<String> = row.try_get("device_group")?;
+        let existing: Option<String> = if existing_group == token.group {
+            Some(row.try_get("id")?)
+        } else {
+            None
+        };
         insert_attempt(
             tx,
             &refused,
             Some(&token.id),
-            Some(&existing),
+            existing.as_deref(),
             Err(ErrorCode::DuplicateDevice),
         )
         .await?;

@@ -346,6 +346,35 @@ async fn every_enrollment_failure_is_refused_and_recorded_with_its_reason() {
             .count(),
         1
     );
+    // A refused duplicate names the record it is enrolled as (where it is retired), unless
+    // that record is in another group than the token's: the token's readers do not see it.
+    let (_, devices) = app.get("/api/v1/devices?limit=100").await;
+    let c = devices["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|d| d["name"] == "c")
+        .and_then(|d| d["id"].as_str())
+        .expect("device c")
+        .to_string();
+    let lab = app
+        .enrollment_token(CreateEnrollmentToken {
+            group: Some("lab".into()),
+            ..Default::default()
+        })
+        .await;
+    let e = refuse(enroll_request(&lab, "c", Platform::Linux)).await;
+    assert_eq!(e.code(), Some("duplicate_device"));
+    let (_, dups) = app
+        .get("/api/v1/enrollment-attempts?result=duplicate_device&limit=10")
+        .await;
+    let named: Vec<Option<&str>> = dups["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|a| a["device_id"].as_str())
+        .collect();
+    assert_eq!(named, [None, Some(c.as_str())], "newest first: {dups}");
     let mut long_token = enroll_request(&"t".repeat(300), "h", Platform::Linux);
     long_token.hardware_id = "long-token".into();
     let e = refuse(long_token).await;

@@ -339,11 +339,20 @@ async fn the_troubleshooting_view_explains_a_users_failures_and_a_request_gets_i
         )
         .await;
     assert_eq!(s, 403);
-    // Without e-mail, the invitation hands the help desk the token and its command.
+    // Without e-mail, the help desk (who may not create enrollment tokens) is told so, and an
+    // administrator gets the token and its command to hand over.
     let (s, body) = app
         .post_as(
             "/api/v1/troubleshoot/users/ana@example.com/invite",
             &desk,
+            &json!({}),
+        )
+        .await;
+    assert_eq!((s, code(&body)), (409, "mail_not_configured"));
+    let (s, body) = app
+        .post_as(
+            "/api/v1/troubleshoot/users/ana@example.com/invite",
+            &app.admin_token,
             &json!({}),
         )
         .await;
@@ -352,7 +361,7 @@ async fn the_troubleshooting_view_explains_a_users_failures_and_a_request_gets_i
     let token = body["token"].as_str().expect("the token, to hand over");
     assert!(token.starts_with("stwe_"), "{token}");
     let command = body["command"].as_str().expect("the command");
-    assert!(command.contains(token) && command.contains("--owner ana@example.com"));
+    assert!(command.contains(token) && command.contains("--owner 'ana@example.com'"));
     // The token is single use and enrolls a device.
     let dev = app.enroll(token, "ana-laptop", Platform::Linux).await;
     assert!(!dev.0.is_empty());

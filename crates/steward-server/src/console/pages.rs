@@ -1351,7 +1351,14 @@ pub async fn search(
             }
             Err(e) => return error_page(ctx, e.0),
         }
-        if ctx.caller.allows(Permission::AssistUsers) {
+        if ctx.caller.allows(Permission::AssistUsers) && !ctx.caller.groups.is_empty() {
+            // A user limited to groups finds the owners of the devices they can see.
+            for d in &devices {
+                if !users.contains(&d.owner) {
+                    users.push(d.owner.clone());
+                }
+            }
+        } else if ctx.caller.allows(Permission::AssistUsers) {
             let search = crate::helpdesk::UserSearch {
                 q: q.clone(),
                 limit: Some("10".into()),
