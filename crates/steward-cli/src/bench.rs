@@ -110,17 +110,22 @@ async fn enroll_steady(
         .collect::<Result<_, _>>()?)
 }
 
+/// The servers a `--server` list names (comma-separated), without trailing slashes.
+fn servers_of(list: &str) -> anyhow::Result<Vec<String>> {
+    let servers: Vec<String> = list
+        .split(',')
+        .map(|s| s.trim().trim_end_matches('/').to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    anyhow::ensure!(!servers.is_empty(), "--server names no server");
+    Ok(servers)
+}
+
 /// Enrolls the devices, brings each to steady state, then drives check-ins for the duration.
 pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
     // Several servers (comma-separated): each connection keeps to one of them, as behind a
     // balancer; devices are enrolled through the first.
-    let servers: Vec<&str> = b
-        .server
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    anyhow::ensure!(!servers.is_empty(), "--server names no server");
+    let servers = servers_of(&b.server)?;
     let clients: Vec<Client> = servers.iter().map(|s| Client::new(s)).collect();
     let client = clients[0].clone();
     let enrolled = enroll_steady(&client, &b.enroll_token, b.seed, b.devices, "bench").await?;
@@ -835,15 +840,25 @@ pub fn process_cpu_secs() -> f64 {
     proc_stat("self").map_or(0.0, |s| s.cpu_secs)
 }
 
+#[derive(clap::Args)]
 pub struct PushBench {
+    /// The server's address; several, comma-separated, share the agents (agent i waits on
+    /// server i mod n) and each request is made through another server than the one its
+    /// device waits on, as behind a balancer.
+    #[arg(long)]
     pub server: String,
+    #[arg(long)]
     pub enroll_token: String,
     /// An API token allowed to create help-desk requests.
+    #[arg(long)]
     pub api_token: String,
+    #[arg(long, default_value_t = 10_000)]
     pub agents: u32,
-    /// The server process, for its memory and CPU.
+    /// The first server's process id (its memory and CPU are read from /proc).
+    #[arg(long)]
     pub pid: u32,
     /// Help-desk requests sent while every agent waits, for the push latency.
+    #[arg(long, default_value_t = 20)]
     pub requests: u32,
 }
 
@@ -873,9 +888,10 @@ async fn metric(http: &reqwest::Client, server: &str, name: &str) -> f64 {
 /// Connects `agents` devices' push channels to a running server and measures what the held
 /// connections cost it (memory, idle CPU) and how long a help-desk request takes to arrive.
 pub async fn push(b: PushBench) -> anyhow::Result<serde_json::Value> {
-    let server = b.server.trim_end_matches('/').to_string();
-    let client = Client::new(&server);
-    let devices = enroll_steady(&client, &b.enroll_token, 7, b.agents, "push").await?;
+    let servers = servers_of(&b.server)?;
+    let n = servers.len();
+    let clients: Vec<Client> = servers.iter().map(|s| Client::new(s)).collect();
+    let devices = enroll_steady(&clients[0], &b.enroll_token, 7, b.agents, "push").await?;
     let http = reqwest::Client::new();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_before = rss_kib(b.pid);
@@ -883,7 +899,7 @@ pub async fn push(b: PushBench) -> anyhow::Result<serde_json::Value> {
     let mut waiters = Vec::new();
     for (i, d) in devices.iter().enumerate() {
         let (client, id, secret, tx) = (
-            client.clone(),
+            clients[i % n].clone(),
             d.id.clone(),
             d.secret.clone(),
             arrived_tx.clone(),
@@ -900,10 +916,17 @@ pub async fn push(b: PushBench) -> anyhow::Result<serde_json::Value> {
             }
         }));
     }
+    let waiting = || async {
+        let mut total = 0.0;
+        for server in &servers {
+            total += metric(&http, server, "steward_waiting_agents").await;
+        }
+        total
+    };
     let connect_started = Instant::now();
     let deadline = connect_started + Duration::from_secs(180);
     loop {
-        let n = metric(&http, &server, "steward_waiting_agents").await;
+        let n = waiting().await;
         if n >= f64::from(b.agents) {
             break;
         }
@@ -924,12 +947,15 @@ pub async fn push(b: PushBench) -> anyhow::Result<serde_json::Value> {
     let idle_cpu = (cpu_seconds(b.pid) - cpu0) / idle.as_secs_f64();
     // Requests to devices picked across the fleet: the time until each arrives.
     let mut latencies = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut delivered = 0u32;
     for k in 0..b.requests {
         let i = (k as usize * 7919) % devices.len();
+        // Through another server than the one the device waits on (when there are several).
+        let through = &servers[(i + 1) % n];
         let sent = Instant::now();
         let r = http
             .post(format!(
-                "{server}/api/v1/devices/{}/requests",
+                "{through}/api/v1/devices/{}/requests",
                 devices[i].id
             ))
             .bearer_auth(&b.api_token)
@@ -943,19 +969,24 @@ pub async fn push(b: PushBench) -> anyhow::Result<serde_json::Value> {
                 .ok_or_else(|| anyhow::anyhow!("the waiters ended"))?;
             if got == i {
                 let _ = latencies.record(at.duration_since(sent).as_micros() as u64);
+                delivered += 1;
                 break;
             }
         }
     }
-    let connected = metric(&http, &server, "steward_waiting_agents").await;
+    let connected = waiting().await;
     for w in waiters {
         w.abort();
     }
-    let per_agent = (rss_connected.saturating_sub(rss_before)) as f64 / f64::from(b.agents.max(1));
+    // The first server (whose process is watched) holds every n-th agent.
+    let held = devices.len().div_ceil(n).max(1) as f64;
+    let per_agent = (rss_connected.saturating_sub(rss_before)) as f64 / held;
     Ok(json!({
         "bench": "push",
+        "servers": n,
         "agents": b.agents,
         "connected": connected,
+        "delivered": delivered,
         "connect_s": (connect_secs * 10.0).round() / 10.0,
         "rss_before_mib": rss_before / 1024,
         "rss_connected_mib": rss_connected / 1024,

@@ -141,22 +141,7 @@ enum BenchMode {
 enum BenchCommand {
     /// Hold the push connections of many agents to a running server; measures the memory and
     /// idle CPU they cost it and how fast a help-desk request arrives. Prints one JSON line.
-    Push {
-        #[arg(long)]
-        server: String,
-        #[arg(long)]
-        enroll_token: String,
-        /// An API token that may create help-desk requests.
-        #[arg(long)]
-        api_token: String,
-        #[arg(long, default_value_t = 10_000)]
-        agents: u32,
-        /// The server's process id (its memory and CPU are read from /proc).
-        #[arg(long)]
-        pid: u32,
-        #[arg(long, default_value_t = 20)]
-        requests: u32,
-    },
+    Push(bench::PushBench),
     /// Drive a running server with concurrent simulated devices; prints one JSON line last.
     Checkin {
         /// The server's address; several, comma-separated, spread the connections over them.
@@ -424,25 +409,9 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             print_sim_summary(lang, &stats);
             Ok(())
         }
-        Command::Bench(BenchCommand::Push {
-            server,
-            enroll_token,
-            api_token,
-            agents,
-            pid,
-            requests,
-        }) => {
+        Command::Bench(BenchCommand::Push(b)) => {
             raise_open_files();
-            let result = bench::push(bench::PushBench {
-                server,
-                enroll_token,
-                api_token,
-                agents,
-                pid,
-                requests,
-            })
-            .await?;
-            println!("{result}");
+            println!("{}", bench::push(b).await?);
             Ok(())
         }
         Command::Bench(BenchCommand::Checkin {

@@ -111,6 +111,14 @@ async fn three_replicas(db: &TestDb) -> (Vec<Server>, [u16; 3], [steward_agent::
     (servers, ports, clients)
 }
 
+/// An enrollment token and an administrator's API token, made with the command line.
+fn tokens(db: &TestDb) -> (String, String) {
+    (
+        cli(db, &["enroll-token", "create"]),
+        cli(db, &["token", "create", "--role", "admin"]),
+    )
+}
+
 /// Enrolls a Linux device named `name` through `agent`: its id and secret.
 async fn enroll_through(
     agent: &steward_agent::Client,
@@ -127,8 +135,7 @@ async fn enroll_through(
 #[tokio::test]
 async fn credentials_hold_on_every_replica_rotation_promotion_and_retirement() {
     let db = TestDb::new().await;
-    let enroll_token = cli(&db, &["enroll-token", "create"]);
-    let admin = cli(&db, &["token", "create", "--role", "admin"]);
+    let (enroll_token, admin) = tokens(&db);
     let (_servers, ports, [a, b, c]) = three_replicas(&db).await;
     let (id, old) = enroll_through(&a, &enroll_token, "spread").await;
     // Every replica has seen (and cached) the device with its first secret.
@@ -186,8 +193,7 @@ async fn credentials_hold_on_every_replica_rotation_promotion_and_retirement() {
 #[tokio::test]
 async fn a_request_made_through_one_replica_reaches_a_device_waiting_on_another_once() {
     let db = TestDb::new().await;
-    let enroll_token = cli(&db, &["enroll-token", "create"]);
-    let admin = cli(&db, &["token", "create", "--role", "admin"]);
+    let (enroll_token, admin) = tokens(&db);
     let (servers, ports, [a, b, c]) = three_replicas(&db).await;
     let (id, secret) = enroll_through(&a, &enroll_token, "desk").await;
     assert!(
@@ -719,4 +725,57 @@ async fn a_silence_made_through_another_replica_holds_the_notifiers_notification
     assert!(r.status().is_success(), "{}", r.status());
     let got = hook.wait_for(1).await;
     assert_eq!(got.len(), 1);
+}
+
+#[tokio::test]
+async fn the_push_benchmark_holds_agents_on_two_replicas_and_delivers_across_them() {
+    let db = TestDb::new().await;
+    let (enroll_token, admin) = tokens(&db);
+    let (servers, ports) = replicas(&db, 2).await;
+    let list = ports
+        .iter()
+        .flatten()
+        .map(|p| format!("http://127.0.0.1:{p}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let pid = servers[0].as_ref().expect("running").0.id().to_string();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(STEWARD)
+            .args([
+                "bench",
+                "push",
+                "--server",
+                &list,
+                "--enroll-token",
+                &enroll_token,
+            ])
+            .args([
+                "--api-token",
+                &admin,
+                "--agents",
+                "20",
+                "--requests",
+                "6",
+                "--pid",
+                &pid,
+            ])
+            .output()
+            .expect("run the benchmark")
+    })
+    .await
+    .expect("benchmark task");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout.lines().last().expect("a result line");
+    let r: serde_json::Value = serde_json::from_str(line).expect("json");
+    assert_eq!(r["servers"], 2, "{r}");
+    // Every agent held (agent i on replica i mod 2), and each request, made through the
+    // replica its device does not wait on, delivered.
+    assert_eq!(r["connected"], 20.0, "{r}");
+    assert_eq!(r["delivered"], 6, "{r}");
+    drop(servers);
 }
