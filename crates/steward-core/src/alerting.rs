@@ -225,7 +225,7 @@ impl Reason {
             .map(|(k, v)| {
                 let v = match k.as_str() {
                     "types" => words(v, &|t| crate::i18n::t(lang, condition_key(t))),
-                    "rules" => words(v, &|name| builtin_name(lang, name)),
+                    "rules" => words(v, &|name| rule_display_name(lang, name)),
                     _ => v.clone(),
                 };
                 (k.clone(), v)
@@ -251,19 +251,27 @@ pub const CONDITION_TYPES: [&str; 12] = [
     "delivery_failing",
 ];
 
-/// A rule name in the reader's language when it is the name of a condition in any language
-/// (the rules Steward creates), else as written.
-fn builtin_name(lang: crate::Lang, name: &str) -> String {
-    for t in CONDITION_TYPES {
-        let key = condition_key(t);
-        if crate::Lang::ALL
-            .iter()
-            .any(|l| crate::i18n::t(*l, key) == name)
-        {
-            return crate::i18n::t(lang, key);
+/// The names Steward gives the rules it creates: each condition's label in every language,
+/// and the label's key. The catalogs are compiled in, so this never changes.
+static BUILTIN_NAMES: std::sync::LazyLock<std::collections::HashMap<String, &'static str>> =
+    std::sync::LazyLock::new(|| {
+        let mut names = std::collections::HashMap::new();
+        for t in CONDITION_TYPES {
+            let key = condition_key(t);
+            for l in crate::Lang::ALL {
+                names.insert(crate::i18n::t(l, key), key);
+            }
         }
+        names
+    });
+
+/// A rule's name for a reader: a rule named after its condition in any of the languages (the
+/// rules Steward creates) reads in the reader's language; a name someone chose stays as is.
+pub fn rule_display_name(lang: crate::Lang, name: &str) -> String {
+    match BUILTIN_NAMES.get(name) {
+        Some(key) => crate::i18n::t(lang, key),
+        None => name.to_string(),
     }
-    name.to_string()
 }
 
 /// What a per-device condition looks at.
@@ -293,20 +301,6 @@ pub fn condition_key(type_name: &str) -> &'static str {
         "delivery_failing" => "condition-delivery-failing",
         "readiness_failing" => "condition-readiness-failing",
         _ => "state-other",
-    }
-}
-
-/// A rule's name for a reader: a rule named after its condition in any of the languages (the
-/// rules Steward creates) reads in the reader's language; a name someone chose stays as is.
-pub fn rule_display_name(lang: crate::Lang, name: &str, type_name: &str) -> String {
-    let key = condition_key(type_name);
-    if crate::Lang::ALL
-        .iter()
-        .any(|l| crate::i18n::t(*l, key) == name)
-    {
-        crate::i18n::t(lang, key)
-    } else {
-        name.to_string()
     }
 }
 
@@ -531,6 +525,22 @@ pub fn share_fires(percent: f64, matching: u64, total: u64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_rules_steward_names_read_in_the_readers_language_and_say_it_once() {
+        let ko = crate::i18n::t(crate::Lang::Ko, "condition-active-threat");
+        assert_eq!(rule_display_name(crate::Lang::Ko, "Active threat"), ko);
+        assert_eq!(rule_display_name(crate::Lang::En, &ko), "Active threat");
+        assert_eq!(rule_display_name(crate::Lang::Ko, "Lab threats"), "Lab threats");
+        assert_eq!(
+            alert_summary("Active threat", "Active threat: EICAR"),
+            "Active threat: EICAR"
+        );
+        assert_eq!(
+            alert_summary("Lab threats", "Active threat: EICAR"),
+            "Lab threats: Active threat: EICAR"
+        );
+    }
     use crate::time::to_rfc3339;
     use serde_json::json;
     use steward_proto::Detection;

@@ -126,7 +126,6 @@ pub async fn delete_rule(
 /// holding its notifications, if any.
 pub(crate) fn describe(state: &AppState, alert: &mut Alert, lang: Lang) {
     let rules = state.store.alert_rules();
-    let mut name = alert.rule_name.clone();
     if let Some(rule) = rules.iter().find(|r| r.id == alert.rule_id) {
         let labels = AlertLabels {
             rule_id: &alert.rule_id,
@@ -141,12 +140,8 @@ pub(crate) fn describe(state: &AppState, alert: &mut Alert, lang: Lang) {
             .then(|| silenced_by(&silences, &labels, state.clock.now_ms()))
             .flatten()
             .map(|s| s.id.clone());
-        name = steward_core::alerting::rule_display_name(
-            lang,
-            &alert.rule_name,
-            rule.condition.type_name(),
-        );
     }
+    let name = steward_core::alerting::rule_display_name(lang, &alert.rule_name);
     alert.summary = steward_core::alerting::alert_summary(&name, &alert.reason.text(lang));
 }
 

@@ -692,7 +692,7 @@ impl Ctx {
 
     /// A rule's name as the reader reads it (the rules Steward made, in their language).
     pub fn rule_name(&self, rule: &steward_core::alerting::AlertRule) -> String {
-        steward_core::alerting::rule_display_name(self.lang, &rule.name, rule.condition.type_name())
+        steward_core::alerting::rule_display_name(self.lang, &rule.name)
     }
 
     pub fn channel_kind(&self, k: &str) -> String {
