@@ -531,7 +531,10 @@ mod tests {
         let ko = crate::i18n::t(crate::Lang::Ko, "condition-active-threat");
         assert_eq!(rule_display_name(crate::Lang::Ko, "Active threat"), ko);
         assert_eq!(rule_display_name(crate::Lang::En, &ko), "Active threat");
-        assert_eq!(rule_display_name(crate::Lang::Ko, "Lab threats"), "Lab threats");
+        assert_eq!(
+            rule_display_name(crate::Lang::Ko, "Lab threats"),
+            "Lab threats"
+        );
         assert_eq!(
             alert_summary("Active threat", "Active threat: EICAR"),
             "Active threat: EICAR"
