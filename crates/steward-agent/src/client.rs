@@ -166,6 +166,64 @@ impl Client {
     }
 }
 
+impl Client {
+    /// The apps the server wants on (or off) this device.
+    pub async fn apps(
+        &self,
+        device_id: &str,
+        secret: &str,
+    ) -> Result<steward_proto::AppsDocument, AgentError> {
+        let resp = self
+            .http
+            .get(format!("{}/agent/v1/apps", self.base))
+            .bearer_auth(device_credential(device_id, secret))
+            .send()
+            .await
+            .map_err(AgentError::from_reqwest)?;
+        read(resp).await
+    }
+
+    /// Downloads a package (a path the server gave, under `/agent/v1/packages/`) into
+    /// `to`, refusing more than `max` bytes; returns the SHA-256 of what arrived (hex).
+    pub async fn download(
+        &self,
+        device_id: &str,
+        secret: &str,
+        path: &str,
+        to: &std::path::Path,
+        max: u64,
+    ) -> Result<String, AgentError> {
+        use sha2::Digest;
+        if !path.starts_with("/agent/v1/packages/") {
+            return Err(AgentError::local("not a package path"));
+        }
+        let mut resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(device_credential(device_id, secret))
+            .timeout(Duration::from_secs(3600))
+            .send()
+            .await
+            .map_err(AgentError::from_reqwest)?;
+        if !resp.status().is_success() {
+            return read::<serde_json::Value>(resp).await.map(|_| String::new());
+        }
+        let mut file = std::fs::File::create(to).map_err(AgentError::local)?;
+        let mut hasher = sha2::Sha256::new();
+        let mut got = 0u64;
+        while let Some(chunk) = resp.chunk().await.map_err(AgentError::from_reqwest)? {
+            got += chunk.len() as u64;
+            if got > max {
+                return Err(AgentError::local("the package is larger than announced"));
+            }
+            hasher.update(&chunk);
+            file.write_all(&chunk).map_err(AgentError::local)?;
+        }
+        file.sync_all().map_err(AgentError::local)?;
+        Ok(hex::encode(hasher.finalize()))
+    }
+}
+
 /// Answers larger than this are not read (a check-in answer is a few KiB).
 const MAX_ANSWER: usize = 4 * 1024 * 1024;
 

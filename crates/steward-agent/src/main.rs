@@ -53,6 +53,14 @@ struct FileConfig {
     ca_file: Option<PathBuf>,
     /// Keep a push connection open so the help desk's requests arrive at once (default true).
     push: Option<bool>,
+    /// dpkg's root for app installs (default `/`).
+    apps_root: Option<PathBuf>,
+    /// The longest one app install may take, in seconds (default 1800).
+    apps_timeout_secs: Option<u64>,
+    /// Seconds before a failed install is tried again, doubled each time (default 300).
+    apps_retry_secs: Option<u64>,
+    /// Attempts before a failed install waits for a retry from the server (default 3).
+    apps_max_attempts: Option<u32>,
 }
 
 /// Settings after flags, environment and file are combined.
@@ -64,6 +72,7 @@ struct Settings {
     full_scan_paths: Vec<String>,
     ca_file: Option<PathBuf>,
     push: bool,
+    apps: steward_agent::apps::AppSettings,
 }
 
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -98,6 +107,20 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
             .unwrap_or_else(|| vec!["/".to_string()]),
         ca_file: cli.ca_file.clone().or(file.ca_file),
         push: file.push.unwrap_or(true),
+        apps: {
+            let d = steward_agent::apps::AppSettings::default();
+            steward_agent::apps::AppSettings {
+                root: file.apps_root.unwrap_or(d.root),
+                timeout: file
+                    .apps_timeout_secs
+                    .map_or(d.timeout, Duration::from_secs),
+                max_attempts: file.apps_max_attempts.unwrap_or(d.max_attempts).max(1),
+                retry_after: file
+                    .apps_retry_secs
+                    .map_or(d.retry_after, Duration::from_secs),
+                max_download: d.max_download,
+            }
+        },
     })
 }
 
@@ -148,6 +171,19 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List the apps offered to this device and their states, or install one (self-service).
+    Apps {
+        #[command(subcommand)]
+        action: Option<AppsCommand>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppsCommand {
+    /// Install an available app now (by name or id).
+    Install { app: String },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -175,6 +211,15 @@ struct State {
     /// Snapshots set aside and not yet reported to the server.
     #[serde(default)]
     set_aside: Vec<steward_proto::SetAside>,
+    /// Hash of the software list last sent.
+    #[serde(default)]
+    software_hash: String,
+    /// The catalog version of the app list held (`apps.json`).
+    #[serde(default)]
+    apps_version: Option<i64>,
+    /// The app list must be fetched again.
+    #[serde(default)]
+    apps_stale: bool,
 }
 
 impl State {
@@ -290,6 +335,13 @@ fn answer_requests(
         }
         let (tx, id) = (answers.clone(), a.id.clone());
         match a.kind.as_str() {
+            "apps" => {
+                state.apps_stale = true;
+                state
+                    .receipts
+                    .push(answer(&id, true, "apps_refreshed", None));
+                state.urgent = true;
+            }
             "sync" => {
                 state.inventory_hash.clear();
                 state.receipts.push(answer(&id, true, "checked_in", None));
@@ -473,6 +525,9 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                     pin,
                     insecure_http,
                     set_aside: Vec::new(),
+                    software_hash: String::new(),
+                    apps_version: None,
+                    apps_stale: true,
                 },
             )
             .with_context(|| dir.display().to_string())?;
@@ -500,6 +555,10 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             let push = (settings.push && !once)
                 .then(|| tokio::spawn(push_channel(client.clone(), credential_rx, pushed_tx)));
             let _push = AbortOnDrop(push);
+            // App installs run one at a time beside the check-ins; each step they record
+            // asks for a snapshot at once, so the console follows them.
+            let (steps_tx, mut steps) = tokio::sync::mpsc::channel::<()>(16);
+            let mut worker: Option<tokio::task::JoinHandle<()>> = None;
             loop {
                 if Instant::now() >= next_collect {
                     collect(&settings, &mut state, &queue)?;
@@ -543,6 +602,58 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                         tracing::warn!(error = %e, retry_in_secs = backoff, "delivery failed; snapshots stay queued");
                     }
                 }
+                if let Err(e) = refresh_apps(&client, &dir, &mut state).await {
+                    tracing::warn!(error = %e, "app list not fetched; the next check-in tries again");
+                }
+                let credential_now = (state.device_id.clone(), state.secret.clone());
+                if once {
+                    // Every install due now, one after another; their steps go with the
+                    // last snapshot.
+                    while let Some(offer) = steward_agent::apps::next_due(
+                        &steward_agent::apps::with_apps(&dir, |a| a.clone())?,
+                        &settings.apps,
+                        steward_core::time::now_ms(),
+                    ) {
+                        steward_agent::apps::work(
+                            &offer,
+                            &settings.apps,
+                            &dir,
+                            &client,
+                            (&credential_now.0, &credential_now.1),
+                            &|| {},
+                        )
+                        .await?;
+                        state.urgent = true;
+                    }
+                } else if worker.as_ref().is_none_or(|w| w.is_finished()) {
+                    let apps = steward_agent::apps::with_apps(&dir, |a| a.clone())?;
+                    if let Some(offer) = steward_agent::apps::next_due(
+                        &apps,
+                        &settings.apps,
+                        steward_core::time::now_ms(),
+                    ) {
+                        let (client, dir, apps_settings) =
+                            (client.clone(), dir.clone(), settings.apps.clone());
+                        let steps = steps_tx.clone();
+                        worker = Some(tokio::spawn(async move {
+                            let notify = || {
+                                let _ = steps.try_send(());
+                            };
+                            if let Err(e) = steward_agent::apps::work(
+                                &offer,
+                                &apps_settings,
+                                &dir,
+                                &client,
+                                (&credential_now.0, &credential_now.1),
+                                &notify,
+                            )
+                            .await
+                            {
+                                tracing::warn!(error = %e, "app step not recorded");
+                            }
+                        }));
+                    }
+                }
                 if once {
                     // Wait for the long requests taken up in this run, then send every answer.
                     drop(answers);
@@ -582,6 +693,9 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                     Some(answer) = answered.recv() => {
                         state.receipts.push(answer);
                         save(&dir, &state)?;
+                        next_collect = Instant::now();
+                    }
+                    Some(()) = steps.recv() => {
                         next_collect = Instant::now();
                     }
                     Some(actions) = pushed.recv() => {
@@ -662,6 +776,74 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Apps { action, json } => {
+            let mut state =
+                load(&dir)?.ok_or_else(|| anyhow::anyhow!(t(lang, "agent-not-enrolled")))?;
+            let client = Client::for_device(&state.server, &state.tls(&settings))
+                .map_err(|e| anyhow::anyhow!(e))?;
+            state.apps_stale = true;
+            if let Err(e) = refresh_apps(&client, &dir, &mut state).await {
+                eprintln!(
+                    "{}",
+                    t_args(lang, "agent-apps-offline", &[("message", e.to_string())])
+                );
+            }
+            let apps = steward_agent::apps::with_apps(&dir, |a| a.clone())?;
+            match action {
+                None => print_apps(lang, &apps, json),
+                Some(AppsCommand::Install { app }) => {
+                    let wanted = app.trim().to_lowercase();
+                    let offer = apps
+                        .offers
+                        .iter()
+                        .find(|o| {
+                            o.intent != "uninstall"
+                                && (o.name.to_lowercase() == wanted || o.app_id == app.trim())
+                        })
+                        .cloned()
+                        .ok_or_else(|| {
+                            anyhow::anyhow!(t_args(
+                                lang,
+                                "agent-app-unknown",
+                                &[("app", app.clone())]
+                            ))
+                        })?;
+                    steward_agent::apps::record(&dir, &offer, |j| j.requested = true)?;
+                    let step_lang = lang;
+                    let name = offer.name.clone();
+                    let outcome = steward_agent::apps::work(
+                        &offer,
+                        &settings.apps,
+                        &dir,
+                        &client,
+                        (&state.device_id, &state.secret),
+                        &|| {},
+                    )
+                    .await?;
+                    let state_word = t(
+                        step_lang,
+                        steward_core::apps::state_key(outcome.state.as_str()),
+                    );
+                    println!(
+                        "{}",
+                        t_args(
+                            lang,
+                            "agent-app-result",
+                            &[
+                                ("name", name),
+                                ("version", offer.version.clone()),
+                                ("state", state_word),
+                            ]
+                        )
+                    );
+                    if let Some(m) = outcome.message {
+                        println!("{m}");
+                    }
+                    // The service reports it with its next snapshot.
+                    Ok(())
+                }
+            }
+        }
         Command::Status { json } => {
             let report = serde_json::json!({
                 "os": facts::os_facts(),
@@ -681,6 +863,90 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// Fetches the app list when the server said it changed (a server without software
+/// distribution answers 404: nothing to fetch).
+async fn refresh_apps(client: &Client, dir: &Path, state: &mut State) -> anyhow::Result<()> {
+    if !state.apps_stale {
+        return Ok(());
+    }
+    let doc = match client.apps(&state.device_id, &state.secret).await {
+        Ok(doc) => doc,
+        Err(steward_agent::AgentError::Api { status: 404, .. }) => {
+            state.apps_stale = false;
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    steward_agent::apps::with_apps(dir, |a| {
+        a.version = doc.version;
+        a.offers = doc.apps;
+        let offers = &a.offers;
+        // Work of assignments no longer offered is forgotten once reported.
+        a.jobs
+            .retain(|id, j| j.unreported || offers.iter().any(|o| &o.assignment_id == id));
+    })?;
+    state.apps_version = Some(doc.version);
+    state.apps_stale = false;
+    save(dir, state)?;
+    Ok(())
+}
+
+/// The apps offered to this device and where each stands.
+fn print_apps(lang: Lang, apps: &steward_agent::apps::Apps, json: bool) -> anyhow::Result<()> {
+    let rows: Vec<serde_json::Value> = apps
+        .offers
+        .iter()
+        .map(|o| {
+            let job = apps.jobs.get(&o.assignment_id);
+            let state = job.map_or_else(
+                || {
+                    if o.intent == "available" {
+                        "available"
+                    } else {
+                        "pending"
+                    }
+                    .to_string()
+                },
+                |j| j.state.clone(),
+            );
+            serde_json::json!({
+                "app_id": o.app_id, "name": o.name, "version": o.version, "intent": o.intent,
+                "state": state, "error_code": job.and_then(|j| j.error_code.clone()),
+            })
+        })
+        .collect();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    if rows.is_empty() {
+        println!("{}", t(lang, "agent-apps-none"));
+    }
+    for r in &rows {
+        let word = |k: &str| r[k].as_str().unwrap_or_default().to_string();
+        println!(
+            "{}",
+            t_args(
+                lang,
+                "agent-app-line",
+                &[
+                    ("name", word("name")),
+                    ("version", word("version")),
+                    (
+                        "intent",
+                        t(lang, steward_core::apps::intent_key(&word("intent")))
+                    ),
+                    (
+                        "state",
+                        t(lang, steward_core::apps::state_key(&word("state")))
+                    ),
+                ]
+            )
+        );
+    }
+    Ok(())
 }
 
 /// A readable message for an agent API failure.
@@ -852,6 +1118,13 @@ fn collect(settings: &Settings, state: &mut State, queue: &Queue) -> anyhow::Res
     }
     let receipts = std::mem::take(&mut state.receipts);
     let set_aside = std::mem::take(&mut state.set_aside);
+    let software = steward_agent::apps::software(&settings.apps);
+    let software_hash = steward_proto::software_hash(&software);
+    let software_changed = software_hash != state.software_hash;
+    if software_changed {
+        state.software_hash = software_hash.clone();
+    }
+    let app_installs = steward_agent::apps::take_reports(dir)?;
     save(dir, state)?;
     queue.push(&CheckinRequest {
         seq: state.seq,
@@ -861,8 +1134,10 @@ fn collect(settings: &Settings, state: &mut State, queue: &Queue) -> anyhow::Res
         protection: Some(clamav::protection(clamav_db, dir)),
         compliance: Some(steward_agent::security::compliance_facts()),
         action_results: receipts,
-        app_installs: Vec::new(),
+        app_installs,
         set_aside,
+        software_hash: Some(software_hash),
+        software: software_changed.then_some(software),
     })?;
     Ok(())
 }
@@ -977,6 +1252,12 @@ async fn deliver(
                 if resp.send_inventory {
                     // The next snapshot carries the full inventory again.
                     state.inventory_hash.clear();
+                }
+                if resp.send_software {
+                    state.software_hash.clear();
+                }
+                if resp.apps_version.is_some() && resp.apps_version != state.apps_version {
+                    state.apps_stale = true;
                 }
                 state.interval_secs = resp.next_checkin_secs;
                 take_messages(dir, state, &resp.actions)?;

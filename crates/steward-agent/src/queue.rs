@@ -135,6 +135,8 @@ mod tests {
             action_results: Vec::new(),
             app_installs: Vec::new(),
             set_aside: Vec::new(),
+            software_hash: None,
+            software: None,
         }
     }
 

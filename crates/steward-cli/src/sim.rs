@@ -262,6 +262,7 @@ impl SimDevice {
                     }
                     .into(),
                     error_code: failed,
+                    ..AppInstall::default()
                 }
             })
             .collect()
@@ -397,6 +398,8 @@ impl SimDevice {
                 Vec::new()
             },
             set_aside: Vec::new(),
+            software_hash: None,
+            software: None,
         }
     }
 }

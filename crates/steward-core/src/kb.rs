@@ -168,7 +168,7 @@ use FailureKind::{AppInstall, Enrollment};
 
 /// Steward's enrollment failure reasons, its app-install error codes, and the well-known
 /// Windows / Intune codes of the platforms the agent and simulator report.
-pub const FAILURE_REASONS: [FailureReason; 24] = [
+pub const FAILURE_REASONS: [FailureReason; 34] = [
     reason(
         "unknown_token",
         Enrollment,
@@ -335,6 +335,76 @@ pub const FAILURE_REASONS: [FailureReason; 24] = [
         AppInstall,
         None,
         "reason-app-dependency",
+        "app-install-failed",
+    ),
+    reason(
+        "script_failed",
+        AppInstall,
+        None,
+        "reason-app-script-failed",
+        "app-install-failed",
+    ),
+    reason(
+        "package_manager_busy",
+        AppInstall,
+        None,
+        "reason-app-busy",
+        "app-install-failed",
+    ),
+    reason(
+        "bad_package",
+        AppInstall,
+        None,
+        "reason-app-bad-package",
+        "app-install-failed",
+    ),
+    reason(
+        "wrong_architecture",
+        AppInstall,
+        None,
+        "reason-app-architecture",
+        "app-install-failed",
+    ),
+    reason(
+        "not_root",
+        AppInstall,
+        None,
+        "reason-app-not-root",
+        "app-install-failed",
+    ),
+    reason(
+        "package_not_found",
+        AppInstall,
+        None,
+        "reason-app-package-not-found",
+        "app-install-failed",
+    ),
+    reason(
+        "install_failed",
+        AppInstall,
+        None,
+        "reason-app-install-failed",
+        "app-install-failed",
+    ),
+    reason(
+        "no_answer",
+        AppInstall,
+        None,
+        "reason-app-no-answer",
+        "app-install-failed",
+    ),
+    reason(
+        "inventory_disagrees",
+        AppInstall,
+        None,
+        "reason-app-inventory",
+        "app-install-failed",
+    ),
+    reason(
+        "wrong_platform",
+        AppInstall,
+        None,
+        "reason-app-wrong-platform",
         "app-install-failed",
     ),
 ];

@@ -1,8 +1,10 @@
 //! Steward's domain logic. No I/O: time is always a parameter (`now_ms`), so tests control it.
 
 pub mod alerting;
+pub mod apps;
 pub mod awareness;
 pub mod compliance;
+pub mod deb;
 pub mod enrollment;
 pub mod health;
 pub mod history;

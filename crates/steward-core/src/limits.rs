@@ -25,6 +25,8 @@ pub const MAX_DETECTIONS: usize = 500;
 /// Action results in one check-in.
 pub const MAX_ACTION_RESULTS: usize = 100;
 /// App install results in one check-in.
+/// Installed packages one software list may name.
+pub const MAX_SOFTWARE: usize = 20_000;
 pub const MAX_APP_INSTALLS: usize = 500;
 /// Set-aside snapshots reported in one check-in.
 pub const MAX_SET_ASIDE: usize = 50;
@@ -225,6 +227,18 @@ pub fn check_checkin(req: &CheckinRequest) -> Result<(), Invalid> {
             });
         }
     }
+    opt("software_hash", &req.software_hash, 64)?;
+    if let Some(list) = &req.software {
+        if list.len() > MAX_SOFTWARE {
+            return Err(too_many("software"));
+        }
+        if let Some(i) = list.iter().position(|p| !p.is_valid()) {
+            return Err(Invalid {
+                code: ErrorCode::InvalidField,
+                field: format!("software[{i}]"),
+            });
+        }
+    }
     Ok(())
 }
 
@@ -253,6 +267,8 @@ mod tests {
             action_results: Vec::new(),
             app_installs: Vec::new(),
             set_aside: Vec::new(),
+            software_hash: None,
+            software: None,
         }
     }
 

@@ -27,10 +27,14 @@ pub enum Permission {
     AssistUsers,
     /// Writing and reviewing knowledge-base articles.
     ManageArticles,
+    /// The app catalog, uploads and assignments: create, change, pause, retry, delete.
+    ManageApps,
+    /// Another install attempt of an app on one device (the help desk's "retry install").
+    RetryInstalls,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 12] = [
         Permission::ReadDevices,
         Permission::ManageDevices,
         Permission::ManagePolicies,
@@ -41,6 +45,8 @@ impl Permission {
         Permission::ReadAudit,
         Permission::AssistUsers,
         Permission::ManageArticles,
+        Permission::ManageApps,
+        Permission::RetryInstalls,
     ];
 
     pub fn name(self) -> &'static str {
@@ -55,6 +61,8 @@ impl Permission {
             Permission::ReadAudit => "read the audit log",
             Permission::AssistUsers => "assist users",
             Permission::ManageArticles => "manage articles",
+            Permission::ManageApps => "manage apps",
+            Permission::RetryInstalls => "retry installs",
         }
     }
 
@@ -65,10 +73,13 @@ impl Permission {
             // The help desk looks devices and failed enrollments up; stakeholders (read-only)
             // see dashboards and reports, not the device list.
             // The help desk also helps users and keeps its troubleshooting articles.
-            Permission::ReadDevices | Permission::AssistUsers | Permission::ManageArticles => {
+            Permission::ReadDevices
+            | Permission::AssistUsers
+            | Permission::ManageArticles
+            | Permission::RetryInstalls => {
                 matches!(role, Administrator | Operator | Helpdesk)
             }
-            Permission::ManageDevices | Permission::ManagePolicies => {
+            Permission::ManageDevices | Permission::ManagePolicies | Permission::ManageApps => {
                 matches!(role, Administrator | Operator)
             }
             Permission::ReadUsers => matches!(role, Administrator | Helpdesk),

@@ -185,7 +185,7 @@ pub struct ProtectionStatus {
     pub detections: Vec<Detection>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckinRequest {
     /// Strictly increasing per device; a replayed or older number changes nothing.
@@ -209,6 +209,12 @@ pub struct CheckinRequest {
     /// contact).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub app_installs: Vec<AppInstall>,
+    /// Hash of the installed software (see [`software_hash`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software_hash: Option<String>,
+    /// The installed software: sent when its hash changed, or when the server asks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub software: Option<Vec<SoftwarePackage>>,
     /// Earlier snapshots the agent gave up sending (the server refused them for a reason
     /// retrying cannot fix), reported once each.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -233,22 +239,45 @@ pub struct SetAside {
 }
 
 /// The install result of one app on the device.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AppInstall {
     pub app_id: String,
     pub name: String,
     #[serde(default)]
     pub version: String,
-    /// `installed`, `failed` or `pending`.
+    /// One of [`AppInstall::STATES`].
     pub state: String,
     /// Why it failed: Steward's code or the platform's (`0x80070643`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
+    /// The assignment it answers (absent for apps the device reports on its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignment_id: Option<String>,
+    /// The assignment's generation it answers (a retry starts a new one).
+    #[serde(default)]
+    pub generation: u32,
+    /// Which attempt this is (1 for the first).
+    #[serde(default)]
+    pub attempt: u32,
+    /// What the installer said (its last lines), for the help desk.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 impl AppInstall {
-    pub const STATES: [&'static str; 3] = ["installed", "failed", "pending"];
+    pub const STATES: [&'static str; 10] = [
+        "pending",
+        "available",
+        "downloading",
+        "installing",
+        "removing",
+        "installed",
+        "removed",
+        "failed",
+        "not_applicable",
+        "blocked",
+    ];
 
     pub fn is_valid(&self) -> bool {
         let short = |s: &str, max: usize| s.len() <= max;
@@ -258,7 +287,83 @@ impl AppInstall {
             && short(&self.version, 100)
             && Self::STATES.contains(&self.state.as_str())
             && self.error_code.as_deref().is_none_or(|c| short(c, 100))
+            && self.assignment_id.as_deref().is_none_or(|c| short(c, 100))
+            && self.message.as_deref().is_none_or(|c| short(c, 2000))
     }
+}
+
+/// One installed package, as the software inventory lists it.
+#[derive(
+    Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord, utoipa::ToSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct SoftwarePackage {
+    pub name: String,
+    pub version: String,
+    #[serde(default)]
+    pub arch: String,
+    /// Where it came from: `steward` (installed by an assignment), `dpkg` (the package
+    /// database), or the platform's word (`msi`, `store` …).
+    #[serde(default)]
+    pub source: String,
+}
+
+impl SoftwarePackage {
+    pub fn is_valid(&self) -> bool {
+        !self.name.is_empty()
+            && self.name.len() <= 200
+            && self.version.len() <= 100
+            && self.arch.len() <= 32
+            && self.source.len() <= 32
+    }
+}
+
+/// Hash of a software list: SHA-256 over its canonical JSON, sorted, hex.
+pub fn software_hash(packages: &[SoftwarePackage]) -> String {
+    let mut sorted: Vec<&SoftwarePackage> = packages.iter().collect();
+    sorted.sort();
+    hex::encode(Sha256::digest(
+        serde_json::to_vec(&sorted).unwrap_or_default(),
+    ))
+}
+
+/// An app the server wants on (or off) this device, as `GET /agent/v1/apps` lists it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct AppOffer {
+    pub assignment_id: String,
+    pub app_id: String,
+    pub name: String,
+    pub version: String,
+    /// `required`, `available` or `uninstall`.
+    pub intent: String,
+    /// `deb`, `apt`, `msi`, `win32`, `pkg` or `store`.
+    pub kind: String,
+    /// The package's name on the device (dpkg's name, product code, bundle id).
+    pub package: String,
+    /// The architecture it is built for (`all`, `amd64` …); empty for any.
+    #[serde(default)]
+    pub arch: String,
+    /// SHA-256 of the uploaded file, checked before installing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(default)]
+    pub size: u64,
+    /// Where to download it (`/agent/v1/packages/{sha256}`), for uploaded packages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Moves when the server asks for another attempt (a retry).
+    pub generation: u32,
+    /// RFC 3339 time by which it should be done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+}
+
+/// The answer to `GET /agent/v1/apps`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+pub struct AppsDocument {
+    /// The catalog version it was made from (as check-in answers give it).
+    pub version: i64,
+    pub apps: Vec<AppOffer>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
@@ -294,6 +399,13 @@ pub struct CheckinResponse {
     /// use it from the next request; the old one stops working when the new one is first used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub new_secret: Option<String>,
+    /// The version of the device's app assignments: when it differs from the one the agent
+    /// holds, the agent asks `GET /agent/v1/apps` for its list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apps_version: Option<i64>,
+    /// True when the server wants the full software list with the next check-in.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub send_software: bool,
 }
 
 /// The answer to `GET /agent/v1/wait`: what was put in the device's mailbox while the agent

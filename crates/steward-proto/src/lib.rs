@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod api;
+pub mod apps;
 pub mod error;
 pub mod text;
 

@@ -112,6 +112,7 @@ pub async fn enroll(
                     seq: 0,
                     state_hash: String::new(),
                     inventory_hash: String::new(),
+                    software_hash: String::new(),
                     retired: false,
                 },
             );
@@ -325,12 +326,15 @@ async fn reply(
         None
     };
     let actions = crate::mailbox::claim(state, &device.id, now).await;
+    let apps_version = Some(state.store.apps_version());
     Ok(move |applied: bool, send_inventory: bool| CheckinResponse {
         applied,
         next_checkin_secs: interval,
         send_inventory,
         actions: actions.clone(),
         new_secret: new_secret.clone(),
+        apps_version,
+        send_software: false,
     })
 }
 
@@ -352,6 +356,17 @@ pub async fn checkin(
     let now = state.clock.now_ms();
     let interval = current_interval(&state);
     let results = std::mem::take(&mut req.action_results);
+    let installs = std::mem::take(&mut req.app_installs);
+    let reported_software = req.software_hash.take();
+    let software = req
+        .software
+        .take()
+        .map(|list| (steward_proto::software_hash(&list), list));
+    // The device's software list differs from the one stored and did not come along.
+    let send_software = software.is_none()
+        && reported_software
+            .as_deref()
+            .is_some_and(|h| h != device.auth.software_hash);
     if device.used_new_secret {
         // First use of the rotated secret: it becomes the only one.
         state
@@ -454,17 +469,14 @@ pub async fn checkin(
                     tracing::warn!(error = %e, "set-aside snapshots not recorded");
                 }
             }
-            if !req.app_installs.is_empty() {
-                state
-                    .store
-                    .put_app_installs(&device.id, &req.app_installs, now)
-                    .await?;
-            }
+            crate::apps::take_checkin(&state, &device.id, software, &installs, now).await?;
             if let Some(locale) = first_locale {
                 crate::announce::welcome(&state, &device.id, locale).await;
             }
             let answer = reply(&state, &device, &results, now, interval).await?;
-            Ok(Json(answer(true, send_inventory)))
+            let mut answer = answer(true, send_inventory);
+            answer.send_software = send_software;
+            Ok(Json(answer))
         }
         WriteOutcome::Stale => {
             state.metrics.checkin("stale");

@@ -70,6 +70,7 @@ mod tests {
             seq,
             state_hash: String::new(),
             inventory_hash: String::new(),
+            software_hash: String::new(),
             retired: false,
         }
     }

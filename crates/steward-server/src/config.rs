@@ -24,6 +24,27 @@ pub struct Config {
     pub tls: TlsConfig,
     pub outbound: OutboundConfig,
     pub proxy: ProxyConfig,
+    pub apps: AppsConfig,
+}
+
+/// Software distribution.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AppsConfig {
+    /// Largest package file accepted for upload, in MiB.
+    pub max_package_mb: u32,
+    /// Seconds between passes of the rollout scheduler (targets, waves, deadlines; one
+    /// server at a time).
+    pub schedule_secs: u32,
+}
+
+impl Default for AppsConfig {
+    fn default() -> Self {
+        AppsConfig {
+            max_package_mb: 256,
+            schedule_secs: 10,
+        }
+    }
 }
 
 /// Load balancers in front of the server.
@@ -247,6 +268,7 @@ impl Default for Config {
             tls: TlsConfig::default(),
             outbound: OutboundConfig::default(),
             proxy: ProxyConfig::default(),
+            apps: AppsConfig::default(),
         }
     }
 }

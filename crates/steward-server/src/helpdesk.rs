@@ -95,10 +95,23 @@ pub async fn create_request(
         return Err(ApiError(ErrorCode::NotFound));
     }
     let now = state.clock.now_ms();
+    let r = request(&state, &caller, &device_id, &b.kind, now).await?;
+    Ok((StatusCode::CREATED, Json(r)))
+}
+
+/// Puts a request in the device's mailbox (recorded and audited) and wakes the device if it
+/// waits on this server.
+async fn request(
+    state: &AppState,
+    caller: &Caller,
+    device_id: &str,
+    kind: &str,
+    now: i64,
+) -> Result<DeviceRequest, ApiError> {
     let r = DeviceRequest {
         id: uuid::Uuid::now_v7().to_string(),
-        device_id,
-        kind: b.kind,
+        device_id: device_id.to_string(),
+        kind: kind.to_string(),
         requested_by: caller.name.clone(),
         requested_at: steward_core::time::to_rfc3339(now),
         sent_at: None,
@@ -109,7 +122,19 @@ pub async fn create_request(
     };
     state.store.create_request(&r, now, &caller.actor()).await?;
     state.mailbox.add(&r.device_id, action(&r));
-    Ok((StatusCode::CREATED, Json(r)))
+    Ok(r)
+}
+
+/// Asks a device (already checked against the caller's scope) to do something Steward
+/// decided, such as fetching its app list again after a retry (`apps`).
+pub async fn ask_device(
+    state: &AppState,
+    caller: &Caller,
+    device_id: &str,
+    kind: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    request(state, caller, device_id, kind, now).await.map(drop)
 }
 
 /// `GET /api/v1/devices/{id}/requests`: newest first, with the device's answers.

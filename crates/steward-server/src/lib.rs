@@ -8,6 +8,7 @@ pub mod agent;
 pub mod alerts;
 pub mod announce;
 pub mod api;
+pub mod apps;
 pub mod auth;
 pub mod awareness;
 pub mod body;
@@ -90,7 +91,9 @@ pub fn router(state: AppState) -> Router {
     let agent = Router::new()
         .route("/agent/v1/enroll", post(agent::enroll))
         .route("/agent/v1/checkin", post(agent::checkin))
-        .route("/agent/v1/wait", get(mailbox::wait));
+        .route("/agent/v1/wait", get(mailbox::wait))
+        .route("/agent/v1/apps", get(apps::agent_apps))
+        .route("/agent/v1/packages/{sha256}", get(apps::agent_package));
     let api = policy::api_router(&state);
     Router::new()
         .route("/healthz", get(healthz))

@@ -441,6 +441,174 @@ pub fn endpoints() -> Vec<Endpoint> {
         )
         .about("Delete a compliance policy")
         .status(204),
+        ep(Method::GET, "/api/v1/apps", Requires(ReadDevices), || {
+            get(crate::apps::list_apps)
+        })
+        .about("The app catalog, with every app's versions")
+        .gives_list::<steward_proto::apps::App>(),
+        ep(Method::POST, "/api/v1/apps", Requires(ManageApps), || {
+            post(crate::apps::create_app)
+        })
+        .about("Add an app to the catalog")
+        .takes::<steward_proto::apps::AppBody>()
+        .creates::<steward_proto::apps::App>()
+        .may(&[409]),
+        ep(Method::GET, "/api/v1/apps/{id}", Requires(ReadDevices), || {
+            get(crate::apps::get_app)
+        })
+        .about("One app with its versions")
+        .gives::<steward_proto::apps::App>(),
+        ep(Method::PUT, "/api/v1/apps/{id}", Requires(ManageApps), || {
+            axum::routing::put(crate::apps::update_app)
+        })
+        .about("Rename or describe an app")
+        .takes::<steward_proto::apps::AppBody>()
+        .gives::<steward_proto::apps::App>()
+        .may(&[409]),
+        ep(Method::DELETE, "/api/v1/apps/{id}", Requires(ManageApps), || {
+            axum::routing::delete(crate::apps::delete_app)
+        })
+        .about("Delete an app that has no assignments")
+        .status(204)
+        .may(&[409]),
+        ep(
+            Method::POST,
+            "/api/v1/apps/{id}/versions",
+            Requires(ManageApps),
+            || post(crate::apps::add_version),
+        )
+        .about("Add a version delivered from apt sources, a store or an installer")
+        .takes::<steward_proto::apps::AppVersionBody>()
+        .creates::<steward_proto::apps::AppVersion>()
+        .may(&[409]),
+        ep(
+            Method::POST,
+            "/api/v1/apps/{id}/packages",
+            Requires(ManageApps),
+            || {
+                post(crate::apps::upload_package)
+                    .layer(axum::extract::DefaultBodyLimit::disable())
+            },
+        )
+        .about("Upload a Debian package (the body is the .deb file) as a Linux version")
+        .creates::<steward_proto::apps::AppVersion>()
+        .may(&[409, 413]),
+        ep(
+            Method::GET,
+            "/api/v1/apps/{id}/status",
+            Requires(ReadDevices),
+            || get(crate::apps::app_status),
+        )
+        .about("Install status of an app: every assignment's counts by state, error, group and wave")
+        .gives::<steward_proto::apps::AppStatus>(),
+        ep(
+            Method::GET,
+            "/api/v1/app-assignments",
+            Requires(ReadDevices),
+            || get(crate::apps::list_assignments),
+        )
+        .about("App assignments")
+        .gives_list::<steward_proto::apps::AppAssignment>(),
+        ep(
+            Method::POST,
+            "/api/v1/app-assignments",
+            Requires(ManageApps),
+            || post(crate::apps::create_assignment),
+        )
+        .about("Assign an app version to a device group (or all devices), in waves")
+        .takes::<steward_proto::apps::AssignmentBody>()
+        .creates::<steward_proto::apps::AppAssignment>(),
+        ep(
+            Method::GET,
+            "/api/v1/app-assignments/{id}",
+            Requires(ReadDevices),
+            || get(crate::apps::get_assignment),
+        )
+        .about("One assignment with its status")
+        .gives::<steward_proto::apps::AssignmentStatus>(),
+        ep(
+            Method::DELETE,
+            "/api/v1/app-assignments/{id}",
+            Requires(ManageApps),
+            || axum::routing::delete(crate::apps::delete_assignment),
+        )
+        .about("Delete an assignment (what devices installed stays)")
+        .status(204),
+        ep(
+            Method::POST,
+            "/api/v1/app-assignments/{id}/pause",
+            Requires(ManageApps),
+            || post(crate::apps::pause),
+        )
+        .about("Pause a rollout: no device starts it until it is resumed")
+        .gives::<steward_proto::apps::AppAssignment>(),
+        ep(
+            Method::POST,
+            "/api/v1/app-assignments/{id}/resume",
+            Requires(ManageApps),
+            || post(crate::apps::resume),
+        )
+        .about("Resume a paused rollout")
+        .gives::<steward_proto::apps::AppAssignment>(),
+        ep(
+            Method::POST,
+            "/api/v1/app-assignments/{id}/version",
+            Requires(ManageApps),
+            || post(crate::apps::set_version),
+        )
+        .about("Deliver another version of the app (a fixed build, an upgrade); every device starts again")
+        .takes::<crate::apps::VersionBody>()
+        .gives::<steward_proto::apps::AppAssignment>(),
+        ep(
+            Method::POST,
+            "/api/v1/app-assignments/{id}/retry",
+            Requires(ManageApps),
+            || post(crate::apps::retry_failed),
+        )
+        .about("Another attempt on every device where the assignment failed")
+        .gives::<crate::apps::Retried>(),
+        ep(
+            Method::GET,
+            "/api/v1/app-assignments/{id}/devices",
+            Requires(ReadDevices),
+            || get(crate::apps::assignment_devices),
+        )
+        .about("The assignment's devices and their states (drill-down)")
+        .gives_list::<steward_proto::apps::AppTarget>()
+        .query(&[
+            Param::one_of("state", &[
+                "pending", "available", "downloading", "installing", "removing", "installed",
+                "removed", "failed", "not_applicable", "blocked", "timed_out", "mismatch",
+            ]),
+            Param::text("error_code", 100),
+            Param::int("wave", 0, 9),
+        ]),
+        ep(
+            Method::POST,
+            "/api/v1/app-assignments/{id}/devices/{device_id}/retry",
+            Requires(RetryInstalls),
+            || post(crate::apps::retry_device),
+        )
+        .about("Another install attempt on one device (it hears at once)")
+        .status(202),
+        ep(
+            Method::GET,
+            "/api/v1/devices/{id}/apps",
+            Requires(ReadDevices),
+            || get(crate::apps::device_apps),
+        )
+        .about("A device's apps and their install states")
+        .gives_array::<steward_proto::apps::AppTarget>(),
+        ep(Method::GET, "/api/v1/software", Requires(ReadDevices), || {
+            get(crate::apps::software)
+        })
+        .about("Devices holding a package, in a version range (`>=7.2, <8`)")
+        .gives::<steward_proto::apps::SoftwareAnswer>()
+        .query(&[
+            Param::text("name", 200).required(),
+            Param::text("version", 200),
+        ])
+        .query(&PAGING),
         ep(
             Method::GET,
             "/api/v1/alert-rules",

@@ -32,6 +32,16 @@ impl Actor {
         }
     }
 
+    /// Steward itself (a rollout moving to its next wave).
+    pub fn system() -> Actor {
+        Actor {
+            id: "system".into(),
+            name: "steward".into(),
+            role: None,
+            remote_addr: "local".into(),
+        }
+    }
+
     /// A signed-in user.
     pub fn user(id: &str, email: &str, roles: &[Role], remote_addr: &str) -> Actor {
         Actor {

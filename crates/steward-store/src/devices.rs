@@ -23,6 +23,10 @@ pub struct DeviceAuth {
     pub seq: i64,
     pub state_hash: String,
     pub inventory_hash: String,
+    /// Hash of the software list last stored. Only this device's check-ins change it; a
+    /// server whose copy is stale asks the device for its list once more, which changes
+    /// nothing stored.
+    pub software_hash: String,
     pub retired: bool,
 }
 
@@ -412,7 +416,9 @@ impl Store {
     pub async fn device_auth(&self, id: &str) -> Result<Option<DeviceAuth>> {
         let row = sqlx::query(
             "SELECT secret_hash, next_secret_hash, rotate_requested_at, seq, state_hash, \
-             inventory_hash, retired_at FROM devices WHERE id = $1",
+             inventory_hash, retired_at, \
+             (SELECT hash FROM device_software_state s WHERE s.device_id = devices.id) AS software_hash \
+             FROM devices WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.read)
@@ -429,6 +435,9 @@ impl Store {
                 seq: r.try_get("seq")?,
                 state_hash: r.try_get("state_hash")?,
                 inventory_hash: r.try_get("inventory_hash")?,
+                software_hash: r
+                    .try_get::<Option<String>, _>("software_hash")?
+                    .unwrap_or_default(),
                 retired: r.try_get::<Option<i64>, _>("retired_at")?.is_some(),
             })
         })

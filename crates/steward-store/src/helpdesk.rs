@@ -360,6 +360,7 @@ impl Store {
                         version: r.try_get("version")?,
                         state: r.try_get("state")?,
                         error_code: r.try_get("error_code")?,
+                        ..AppInstall::default()
                     },
                     at: to_rfc3339(r.try_get("at")?),
                 });

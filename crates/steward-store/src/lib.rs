@@ -12,6 +12,7 @@
 
 pub mod alerts;
 pub mod announcements;
+pub mod apps;
 pub mod audit;
 pub mod awareness;
 pub mod devices;
@@ -116,6 +117,10 @@ pub struct Store {
     /// Notification channels and silences, for the notifier.
     channels: Arc<shared::Shared<Vec<steward_core::notify::Channel>>>,
     silences: Arc<shared::Shared<Vec<steward_core::notify::Silence>>>,
+    /// The app catalog and assignments, for check-in answers and the agents' app lists.
+    apps: Arc<shared::Shared<apps::Catalog>>,
+    /// Software title ids already looked up (titles never change: see `apps`).
+    title_ids: Arc<apps::TitleIds>,
     pub(crate) signals: Arc<notify::Signals>,
     /// The SQLite file, whose lock file serialises first-run setup between processes.
     sqlite_path: Option<std::path::PathBuf>,
@@ -265,6 +270,8 @@ impl Store {
                     alert_rules: Arc::default(),
                     channels: Arc::default(),
                     silences: Arc::default(),
+                    apps: Arc::default(),
+                    title_ids: Arc::default(),
                     signals: Arc::default(),
                     sqlite_path: sqlite_path.clone(),
                     lease_seekers: Arc::default(),
@@ -291,6 +298,8 @@ impl Store {
                     alert_rules: Arc::default(),
                     channels: Arc::default(),
                     silences: Arc::default(),
+                    apps: Arc::default(),
+                    title_ids: Arc::default(),
                     signals: Arc::default(),
                     sqlite_path: None,
                     lease_seekers: Arc::default(),
@@ -306,6 +315,7 @@ impl Store {
         store.reload_alert_rules().await?;
         store.reload_channels().await?;
         store.reload_silences().await?;
+        store.reload_apps().await?;
         Ok(store)
     }
 

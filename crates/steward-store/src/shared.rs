@@ -26,15 +26,18 @@ pub enum Kind {
     /// What waits for devices (help-desk requests, announcements): each server keeps the
     /// hint of who has mail, and reloads it when this version moves.
     Mailbox,
+    /// The app catalog and its assignments (and the rollout waves they are at).
+    Apps,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 5] = [
+    pub const ALL: [Kind; 6] = [
         Kind::Policies,
         Kind::AlertRules,
         Kind::Channels,
         Kind::Silences,
         Kind::Mailbox,
+        Kind::Apps,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -44,6 +47,7 @@ impl Kind {
             Kind::Channels => "channels",
             Kind::Silences => "silences",
             Kind::Mailbox => "mailbox",
+            Kind::Apps => "apps",
         }
     }
 }
@@ -115,6 +119,7 @@ impl Store {
             Kind::Channels => self.channels.version(),
             Kind::Silences => self.silences.version(),
             Kind::Mailbox => self.mailbox_version.load(Ordering::Acquire),
+            Kind::Apps => self.apps.version(),
         }
     }
 
@@ -130,6 +135,7 @@ impl Store {
             Kind::AlertRules => self.reload_alert_rules().await,
             Kind::Channels => self.reload_channels().await,
             Kind::Silences => self.reload_silences().await,
+            Kind::Apps => self.reload_apps().await,
         }
     }
 

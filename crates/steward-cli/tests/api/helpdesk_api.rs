@@ -175,6 +175,7 @@ async fn the_troubleshooting_view_explains_a_users_failures_and_a_request_gets_i
             version: "7.2".into(),
             state: "failed".into(),
             error_code: Some("0x80070643".into()),
+            ..AppInstall::default()
         },
         AppInstall {
             app_id: "office".into(),
@@ -182,6 +183,7 @@ async fn the_troubleshooting_view_explains_a_users_failures_and_a_request_gets_i
             version: "16".into(),
             state: "installed".into(),
             error_code: None,
+            ..AppInstall::default()
         },
     ];
     app.agent
@@ -195,6 +197,7 @@ async fn the_troubleshooting_view_explains_a_users_failures_and_a_request_gets_i
         version: String::new(),
         state: "exploded".into(),
         error_code: None,
+        ..AppInstall::default()
     }];
     assert!(
         app.agent.checkin(&dev, &secret, &bad).await.is_err(),

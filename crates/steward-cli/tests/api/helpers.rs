@@ -289,6 +289,8 @@ pub fn checkin(seq: u64, name: &str) -> CheckinRequest {
         action_results: Vec::new(),
         app_installs: Vec::new(),
         set_aside: Vec::new(),
+        software_hash: None,
+        software: None,
     }
 }
 

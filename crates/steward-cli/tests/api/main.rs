@@ -8,6 +8,7 @@ mod agent_api;
 mod agent_binary;
 mod agent_tls;
 mod alerts_api;
+mod apps_api;
 mod audit;
 mod awareness_api;
 mod bad_input;

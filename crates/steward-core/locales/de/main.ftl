@@ -958,3 +958,35 @@ compliance-last-checkin = { $days ->
     [one] Letzter Check-in vor 1 Tag
    *[other] Letzter Check-in vor { $days } Tagen
 }
+
+install-state-pending = Ausstehend
+install-state-available = Verfügbar
+install-state-downloading = Wird heruntergeladen
+install-state-installing = Wird installiert
+install-state-removing = Wird entfernt
+install-state-installed = Installiert
+install-state-removed = Entfernt
+install-state-failed = Fehlgeschlagen
+install-state-not-applicable = Nicht zutreffend
+install-state-blocked = Blockiert
+install-state-timed-out = Zeitüberschreitung
+install-state-mismatch = Inventar widerspricht
+install-state-unknown = Unbekannt
+assign-intent-required = Erforderlich
+assign-intent-available = Verfügbar
+assign-intent-uninstall = Deinstallieren
+agent-apps-none = Diesem Gerät werden keine Apps angeboten.
+agent-apps-offline = Die App-Liste konnte nicht abgerufen werden ({ $message }); die gespeicherte wird angezeigt.
+agent-app-unknown = Diesem Gerät wird keine App namens „{ $app }“ angeboten.
+agent-app-result = { $name } { $version }: { $state }
+agent-app-line = { $name } { $version } ({ $intent }): { $state }
+reason-app-script-failed = Ein Skript des Pakets ist bei der Installation oder Entfernung fehlgeschlagen.
+reason-app-busy = Auf dem Gerät lief eine andere Installation; es wird erneut versucht.
+reason-app-bad-package = Die Paketdatei ist beschädigt oder kein Debian-Paket.
+reason-app-architecture = Das Paket ist für eine andere Prozessorarchitektur gebaut als die des Geräts.
+reason-app-not-root = Der Agent läuft nicht mit Administratorrechten und kann daher keine Apps installieren.
+reason-app-package-not-found = Die Paketquellen des Geräts bieten dieses Paket oder diese Version nicht an.
+reason-app-install-failed = Die Paketverwaltung hat die Installation abgelehnt; ihre Meldung nennt den Grund.
+reason-app-no-answer = Das Gerät hat vor der Frist nichts über die App gemeldet.
+reason-app-inventory = Das Gerät meldet die App als installiert, aber sein Softwareinventar führt sie nicht (oder umgekehrt).
+reason-app-wrong-platform = Das Paket der App ist für eine andere Plattform.

@@ -934,3 +934,35 @@ compliance-last-checkin = { $days ->
     [one] Last check-in 1 day ago
    *[other] Last check-in { $days } days ago
 }
+
+install-state-pending = Pending
+install-state-available = Available
+install-state-downloading = Downloading
+install-state-installing = Installing
+install-state-removing = Removing
+install-state-installed = Installed
+install-state-removed = Removed
+install-state-failed = Failed
+install-state-not-applicable = Not applicable
+install-state-blocked = Blocked
+install-state-timed-out = Timed out
+install-state-mismatch = Inventory disagrees
+install-state-unknown = Unknown
+assign-intent-required = Required
+assign-intent-available = Available
+assign-intent-uninstall = Uninstall
+agent-apps-none = No apps are offered to this device.
+agent-apps-offline = The app list could not be fetched ({ $message }); showing the one held.
+agent-app-unknown = No app named “{ $app }” is offered to this device.
+agent-app-result = { $name } { $version }: { $state }
+agent-app-line = { $name } { $version } ({ $intent }): { $state }
+reason-app-script-failed = A script of the package failed while it was installed or removed.
+reason-app-busy = Another installation was running on the device; it is tried again.
+reason-app-bad-package = The package file is damaged or not a Debian package.
+reason-app-architecture = The package is built for another processor architecture than the device’s.
+reason-app-not-root = The agent does not run with administrator rights, so it cannot install apps.
+reason-app-package-not-found = The device’s package sources do not offer this package or version.
+reason-app-install-failed = The package manager refused the installation; its message tells why.
+reason-app-no-answer = The device did not report on the app before the deadline.
+reason-app-inventory = The device reports the app installed, but its software inventory does not list it (or the other way round).
+reason-app-wrong-platform = The app’s package is for another platform.

@@ -967,3 +967,35 @@ compliance-last-checkin = { $days ->
     [one] Dernière synchronisation il y a { $days } jour
    *[other] Dernière synchronisation il y a { $days } jours
 }
+
+install-state-pending = En attente
+install-state-available = Disponible
+install-state-downloading = Téléchargement
+install-state-installing = Installation
+install-state-removing = Désinstallation
+install-state-installed = Installée
+install-state-removed = Désinstallée
+install-state-failed = Échec
+install-state-not-applicable = Non applicable
+install-state-blocked = Bloquée
+install-state-timed-out = Délai dépassé
+install-state-mismatch = Inventaire en désaccord
+install-state-unknown = Inconnu
+assign-intent-required = Obligatoire
+assign-intent-available = Disponible
+assign-intent-uninstall = Désinstaller
+agent-apps-none = Aucune application n’est proposée à cet appareil.
+agent-apps-offline = La liste des applications n’a pas pu être récupérée ({ $message }) ; affichage de la liste en mémoire.
+agent-app-unknown = Aucune application nommée « { $app } » n’est proposée à cet appareil.
+agent-app-result = { $name } { $version } : { $state }
+agent-app-line = { $name } { $version } ({ $intent }) : { $state }
+reason-app-script-failed = Un script du paquet a échoué pendant son installation ou sa désinstallation.
+reason-app-busy = Une autre installation était en cours sur l’appareil ; une nouvelle tentative aura lieu.
+reason-app-bad-package = Le fichier du paquet est endommagé ou n’est pas un paquet Debian.
+reason-app-architecture = Le paquet est conçu pour une autre architecture de processeur que celle de l’appareil.
+reason-app-not-root = L’agent ne s’exécute pas avec les droits d’administrateur et ne peut donc pas installer d’applications.
+reason-app-package-not-found = Les sources de paquets de l’appareil ne proposent pas ce paquet ou cette version.
+reason-app-install-failed = Le gestionnaire de paquets a refusé l’installation ; son message en donne la raison.
+reason-app-no-answer = L’appareil n’a pas rendu compte de l’application avant l’échéance.
+reason-app-inventory = L’appareil indique l’application installée, mais son inventaire logiciel ne la mentionne pas (ou l’inverse).
+reason-app-wrong-platform = Le paquet de l’application est destiné à une autre plateforme.

@@ -973,3 +973,35 @@ compliance-last-checkin = { $days ->
     [one] Senaste incheckning för 1 dag sedan
    *[other] Senaste incheckning för { $days } dagar sedan
 }
+
+install-state-pending = Väntar
+install-state-available = Tillgänglig
+install-state-downloading = Hämtas
+install-state-installing = Installeras
+install-state-removing = Avinstalleras
+install-state-installed = Installerad
+install-state-removed = Avinstallerad
+install-state-failed = Misslyckades
+install-state-not-applicable = Ej tillämplig
+install-state-blocked = Blockerad
+install-state-timed-out = Tidsgränsen passerad
+install-state-mismatch = Inventeringen stämmer inte
+install-state-unknown = Okänt
+assign-intent-required = Obligatorisk
+assign-intent-available = Tillgänglig
+assign-intent-uninstall = Avinstallera
+agent-apps-none = Inga appar erbjuds den här enheten.
+agent-apps-offline = Applistan kunde inte hämtas ({ $message }); den sparade listan visas.
+agent-app-unknown = Ingen app med namnet ”{ $app }” erbjuds den här enheten.
+agent-app-result = { $name } { $version }: { $state }
+agent-app-line = { $name } { $version } ({ $intent }): { $state }
+reason-app-script-failed = Ett skript i paketet misslyckades när det installerades eller avinstallerades.
+reason-app-busy = En annan installation pågick på enheten; den provas igen.
+reason-app-bad-package = Paketfilen är skadad eller inte ett Debianpaket.
+reason-app-architecture = Paketet är byggt för en annan processorarkitektur än enhetens.
+reason-app-not-root = Agenten körs inte med administratörsbehörighet och kan därför inte installera appar.
+reason-app-package-not-found = Enhetens paketkällor erbjuder inte det här paketet eller den här versionen.
+reason-app-install-failed = Pakethanteraren vägrade installationen; dess meddelande säger varför.
+reason-app-no-answer = Enheten rapporterade inte om appen före tidsgränsen.
+reason-app-inventory = Enheten rapporterar appen som installerad, men dess programvaruinventering visar den inte (eller tvärtom).
+reason-app-wrong-platform = Appens paket är avsett för en annan plattform.
