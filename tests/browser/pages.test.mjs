@@ -72,6 +72,9 @@ async function pages() {
   const article = (await demo.api('/api/v1/kb/articles')).items[0];
   const rule = (await demo.api('/api/v1/alert-rules')).items[0];
   const policy = (await demo.api('/api/v1/policies')).items[0];
+  const app = (await demo.api('/api/v1/apps')).items.find((a) => a.name === 'VPN client');
+  const windows = (await demo.api(`/api/v1/apps/${app.id}/status`)).assignments
+    .find((s) => s.assignment.platform === 'windows').assignment;
   const u = encodeURIComponent(user);
   return {
     '/': ['/'],
@@ -101,6 +104,9 @@ async function pages() {
     '/helpdesk/users/{user}/requests': [`/helpdesk/users/${u}/requests`],
     '/kb': ['/kb'],
     '/kb/{id}': [`/kb/${article.id}`],
+    '/apps': ['/apps'],
+    '/apps/{id}': [`/apps/${app.id}`],
+    '/apps/assignments/{id}': [`/apps/assignments/${windows.id}`, `/apps/assignments/${windows.id}?state=failed`],
     '/search': [`/search?q=${encodeURIComponent(threat.name.slice(0, 5))}`],
     '/profile': ['/profile'],
   };

@@ -25,6 +25,51 @@ pub struct CheckinBench {
     pub bad_logins: usize,
     /// Processes whose CPU over the timed loop is reported (with their direct children's).
     pub watch_pids: Vec<u32>,
+    /// Installed packages per device (0: no software inventory).
+    pub software: u32,
+    /// With it, a required app is assigned to every device and installed before the loop.
+    pub admin_token: Option<String>,
+}
+
+/// Assigns a required app to every device (a version per platform, of the kind that
+/// platform takes).
+async fn assign_everywhere(server: &str, token: &str) -> anyhow::Result<()> {
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: serde_json::Value| {
+        let req = http
+            .post(format!("{server}{path}"))
+            .bearer_auth(token)
+            .json(&body);
+        async move {
+            let r = req.send().await?;
+            let status = r.status();
+            let v: serde_json::Value = r.json().await?;
+            anyhow::ensure!(status.is_success(), "{status}: {v}");
+            Ok::<_, anyhow::Error>(v)
+        }
+    };
+    let name = format!("Bench VPN {}", now_ms());
+    let app = post("/api/v1/apps", json!({"name": name})).await?;
+    let id = app["id"].as_str().unwrap_or_default().to_string();
+    for (platform, kind) in [
+        ("linux", "apt"),
+        ("windows", "msi"),
+        ("macos", "pkg"),
+        ("ios", "store"),
+        ("android", "store"),
+    ] {
+        let v = post(
+            &format!("/api/v1/apps/{id}/versions"),
+            json!({"version": "7.2.1", "platform": platform, "kind": kind, "package": "bench-vpn"}),
+        )
+        .await?;
+        post(
+            "/api/v1/app-assignments",
+            json!({"version_id": v["id"], "intent": "required"}),
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// CPU seconds (user and system) of `pid` and of its direct children, from `/proc`. A child
@@ -85,6 +130,7 @@ async fn enroll_steady(
     seed: u64,
     count: u32,
     tag: &str,
+    software: u32,
 ) -> anyhow::Result<Vec<Dev>> {
     Ok(stream::iter(0..count)
         .map(|i| {
@@ -92,8 +138,29 @@ async fn enroll_steady(
             async move {
                 let mut sim = SimDevice::generate(seed, i);
                 sim.hardware_id = format!("{tag}-{seed:x}-{i}-{}", now_ms());
+                sim.software = software;
+                sim.software_digest =
+                    (software > 0).then(|| steward_proto::software_hash(&sim.software_list()));
                 let r = client.enroll(&sim.enroll_request(token)).await?;
-                let req = sim.checkin(1, now_ms(), 0, true);
+                let mut req = sim.checkin(1, now_ms(), 0, true);
+                if software > 0 {
+                    // The app list, and each required app installed, in the first check-in.
+                    let doc = client.apps(&r.device_id, &r.device_secret).await?;
+                    req.app_installs = doc
+                        .apps
+                        .iter()
+                        .map(|o| steward_proto::AppInstall {
+                            app_id: o.app_id.clone(),
+                            name: o.name.clone(),
+                            version: o.version.clone(),
+                            state: "installed".into(),
+                            assignment_id: Some(o.assignment_id.clone()),
+                            generation: o.generation,
+                            attempt: 1,
+                            ..Default::default()
+                        })
+                        .collect();
+                }
                 client.checkin(&r.device_id, &r.device_secret, &req).await?;
                 Ok::<_, steward_agent::AgentError>(Dev {
                     sim,
@@ -128,7 +195,18 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
     let servers = servers_of(&b.server)?;
     let clients: Vec<Client> = servers.iter().map(|s| Client::new(s)).collect();
     let client = clients[0].clone();
-    let enrolled = enroll_steady(&client, &b.enroll_token, b.seed, b.devices, "bench").await?;
+    if let Some(token) = &b.admin_token {
+        assign_everywhere(&servers[0], token).await?;
+    }
+    let enrolled = enroll_steady(
+        &client,
+        &b.enroll_token,
+        b.seed,
+        b.devices,
+        "bench",
+        b.software,
+    )
+    .await?;
     let per_worker = enrolled.len().div_ceil(b.concurrency.max(1));
     let mut shards: Vec<Vec<Dev>> = Vec::new();
     let mut it = enrolled.into_iter().peekable();
@@ -405,6 +483,7 @@ pub async fn inventory(
     base: &str,
     api_token: &str,
     rounds: u32,
+    extra: Vec<(&'static str, String)>,
 ) -> anyhow::Result<serde_json::Value> {
     let http = reqwest::Client::new();
     let get = |path: String| {
@@ -452,6 +531,7 @@ pub async fn inventory(
         ("fleet_summary", "/api/v1/fleet/summary".to_string()),
         ("deep_page", format!("/api/v1/devices?limit=50{cursor}")),
     ];
+    let cases: Vec<(&str, String)> = cases.into_iter().chain(extra).collect();
     let mut out = serde_json::Map::new();
     for (name, path) in cases {
         // One untimed request first: the fleet summary's first count after start-up is
@@ -462,7 +542,10 @@ pub async fn inventory(
             let (d, body) = get(path.clone()).await?;
             anyhow::ensure!(
                 body["items"].as_array().is_some_and(|a| !a.is_empty())
-                    || body["total"].as_u64().is_some_and(|n| n > 0),
+                    || body["total"].as_u64().is_some_and(|n| n > 0)
+                    || body["assignments"]
+                        .as_array()
+                        .is_some_and(|a| !a.is_empty()),
                 "{name}: empty answer"
             );
             samples.push(d.as_secs_f64() * 1000.0);
@@ -472,6 +555,101 @@ pub async fn inventory(
         out.insert(name.into(), json!({"p50_ms": (q(0.5) * 100.0).round() / 100.0, "p99_ms": (q(0.99) * 100.0).round() / 100.0}));
     }
     Ok(serde_json::Value::Object(out))
+}
+
+/// For `bench inventory`: an app assigned to every Windows device (a target each), and a
+/// software inventory of `packages` titles on every device; returns the cases it adds.
+pub async fn seed_apps(
+    store: &steward_store::Store,
+    packages: u32,
+) -> anyhow::Result<Vec<(&'static str, String)>> {
+    use steward_proto::apps::{App, AppAssignment, AppVersion, Wave};
+    let actor = steward_store::audit::Actor::cli();
+    let now = now_ms();
+    let at = steward_core::time::to_rfc3339(now);
+    let app = App {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: "VPN client".into(),
+        publisher: "IT".into(),
+        description: String::new(),
+        created_at: at.clone(),
+        updated_at: at.clone(),
+        versions: Vec::new(),
+    };
+    store.create_app(&app, now, &actor).await?;
+    let v = AppVersion {
+        id: uuid::Uuid::now_v7().to_string(),
+        app_id: app.id.clone(),
+        version: "7.2.1".into(),
+        platform: "windows".into(),
+        kind: "msi".into(),
+        package: "{A1B2}".into(),
+        arch: String::new(),
+        sha256: None,
+        size: 0,
+        created_at: at.clone(),
+    };
+    store.add_app_version(&v, now, &actor).await?;
+    let a = AppAssignment {
+        id: uuid::Uuid::now_v7().to_string(),
+        app_id: app.id.clone(),
+        app_name: app.name.clone(),
+        version_id: v.id.clone(),
+        version: v.version.clone(),
+        platform: v.platform.clone(),
+        intent: "required".into(),
+        group: None,
+        start_at: at.clone(),
+        deadline_at: None,
+        waves: vec![
+            Wave {
+                percent: Some(10),
+                group: None,
+            },
+            Wave {
+                percent: Some(100),
+                group: None,
+            },
+        ],
+        gate_percent: 90,
+        target_percent: 95,
+        failure_percent: 10,
+        current_wave: 0,
+        paused: false,
+        created_by: "bench".into(),
+        created_at: at.clone(),
+        updated_at: at,
+    };
+    store.create_assignment(&a, now, None, now, &actor).await?;
+    let t0 = Instant::now();
+    let (targets, _) = store.create_targets(&a, now).await?;
+    tracing::info!(
+        targets,
+        secs = t0.elapsed().as_secs_f64(),
+        "app targets created"
+    );
+    let t0 = Instant::now();
+    store.seed_software(packages, now).await?;
+    tracing::info!(
+        packages,
+        secs = t0.elapsed().as_secs_f64(),
+        "software seeded"
+    );
+    Ok(vec![
+        ("app_status", format!("/api/v1/apps/{}/status", app.id)),
+        (
+            "app_pending_devices",
+            format!("/api/v1/app-assignments/{}/devices?state=pending", a.id),
+        ),
+        (
+            "software_package",
+            "/api/v1/software?name=pkg-003".to_string(),
+        ),
+        (
+            "software_version_range",
+            "/api/v1/software?name=pkg-003&version=%3E%3D1.2%2C%3C2".to_string(),
+        ),
+    ])
 }
 
 /// What `steward bench alert-latency` drives.
@@ -555,7 +733,7 @@ pub async fn alert_latency(
     let client = Client::new(&base);
     let threat_devices = (b.threats_per_s as u64 * b.duration.as_secs() + 10) as u32;
     let total = b.devices + threat_devices;
-    let enrolled = enroll_steady(&client, &token, 7, total, "latency").await?;
+    let enrolled = enroll_steady(&client, &token, 7, total, "latency", 0).await?;
     let mut enrolled = enrolled;
     let threats: Vec<Dev> = enrolled.split_off(b.devices as usize);
 
@@ -891,7 +1069,7 @@ pub async fn push(b: PushBench) -> anyhow::Result<serde_json::Value> {
     let servers = servers_of(&b.server)?;
     let n = servers.len();
     let clients: Vec<Client> = servers.iter().map(|s| Client::new(s)).collect();
-    let devices = enroll_steady(&clients[0], &b.enroll_token, 7, b.agents, "push").await?;
+    let devices = enroll_steady(&clients[0], &b.enroll_token, 7, b.agents, "push", 0).await?;
     let http = reqwest::Client::new();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_before = rss_kib(b.pid);

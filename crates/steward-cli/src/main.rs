@@ -166,6 +166,14 @@ enum BenchCommand {
         /// server's backends) is reported per check-in over the timed loop (comma-separated).
         #[arg(long, value_delimiter = ',')]
         watch_pid: Vec<u32>,
+        /// Installed packages each device reports (its software inventory); every check-in
+        /// carries the list's hash, the first one the list.
+        #[arg(long, default_value_t = 0)]
+        software: u32,
+        /// An administrator's API token: a required app is assigned to every device first, and
+        /// each device installs it (through its app list) before the timed loop.
+        #[arg(long)]
+        admin_token: Option<String>,
     },
     /// Load N devices into a fresh database and time how long a policy change takes to
     /// re-evaluate all of them.
@@ -424,6 +432,8 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             seed,
             bad_logins,
             watch_pid,
+            software,
+            admin_token,
         }) => {
             let result = bench::checkin(bench::CheckinBench {
                 server,
@@ -435,6 +445,8 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                 seed,
                 bad_logins,
                 watch_pids: watch_pid,
+                software,
+                admin_token,
             })
             .await?;
             println!("{result}");
@@ -541,6 +553,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             let t0 = Instant::now();
             bench::seed(&store, devices, 1, true).await?;
             bench::seed_activity(&store, devices).await?;
+            let app_cases = bench::seed_apps(&store, 20).await?;
             store.finish_bulk_load().await?;
             let load_secs = t0.elapsed().as_secs_f64();
             steward_server::auth::create_user(
@@ -565,7 +578,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             .map_err(|e| api_err(lang, e))?;
             let server = bench::BenchServer::start(&store, cfg.load()?).await?;
             let base = server.base.clone();
-            let timings = bench::inventory(&base, &token.token, rounds).await?;
+            let timings = bench::inventory(&base, &token.token, rounds, app_cases).await?;
             let login = reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()?
@@ -895,6 +908,99 @@ async fn demo_awareness(store: &Store, lang: Lang) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The demo's app catalog: a VPN client required everywhere in two waves (a fifth of the
+/// devices first, the rest when 80 % of those have it), due in a week; a company portal
+/// offered for self-service. The simulated devices install them as their platforms do.
+async fn demo_apps(store: &Store) -> anyhow::Result<()> {
+    use steward_proto::apps::{App, AppAssignment, AppVersion, Wave};
+    if !store.catalog().apps.is_empty() {
+        return Ok(());
+    }
+    let actor = Actor::cli();
+    let now = steward_core::time::now_ms();
+    let at = steward_core::time::to_rfc3339(now);
+    for (name, publisher, version, intent, waves) in [
+        (
+            "VPN client",
+            "Contoso Networks",
+            "7.2.1",
+            "required",
+            vec![20u8, 100],
+        ),
+        (
+            "Company Portal",
+            "Steward",
+            "11.2.1",
+            "available",
+            vec![100],
+        ),
+    ] {
+        let app = App {
+            id: uuid::Uuid::now_v7().to_string(),
+            name: name.into(),
+            publisher: publisher.into(),
+            description: String::new(),
+            created_at: at.clone(),
+            updated_at: at.clone(),
+            versions: Vec::new(),
+        };
+        store.create_app(&app, now, &actor).await?;
+        for (platform, kind, package) in [
+            ("windows", "msi", "{6F1A2B3C-4D5E-4F60-8A9B-0C1D2E3F4A5B}"),
+            ("macos", "pkg", "com.contoso.app"),
+            ("linux", "apt", "contoso-app"),
+            ("ios", "store", "com.contoso.app"),
+            ("android", "store", "com.contoso.app"),
+        ] {
+            let v = AppVersion {
+                id: uuid::Uuid::now_v7().to_string(),
+                app_id: app.id.clone(),
+                version: version.into(),
+                platform: platform.into(),
+                kind: kind.into(),
+                package: package.into(),
+                arch: String::new(),
+                sha256: None,
+                size: 0,
+                created_at: at.clone(),
+            };
+            store.add_app_version(&v, now, &actor).await?;
+            let deadline = now + 7 * 86_400_000;
+            let a = AppAssignment {
+                id: uuid::Uuid::now_v7().to_string(),
+                app_id: app.id.clone(),
+                app_name: app.name.clone(),
+                version_id: v.id.clone(),
+                version: v.version.clone(),
+                platform: platform.into(),
+                intent: intent.into(),
+                group: None,
+                start_at: at.clone(),
+                deadline_at: Some(steward_core::time::to_rfc3339(deadline)),
+                waves: waves
+                    .iter()
+                    .map(|p| Wave {
+                        percent: Some(*p),
+                        group: None,
+                    })
+                    .collect(),
+                gate_percent: 80,
+                target_percent: 95,
+                failure_percent: 10,
+                current_wave: 0,
+                paused: false,
+                created_by: "demo".into(),
+                created_at: at.clone(),
+                updated_at: at.clone(),
+            };
+            store
+                .create_assignment(&a, now, Some(deadline), now, &actor)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
 async fn demo(
     lang: Lang,
     devices: u32,
@@ -985,6 +1091,7 @@ async fn demo(
     .map_err(|e| api_err(lang, e))?;
     demo_rules(&store).await?;
     demo_awareness(&store, lang).await?;
+    demo_apps(&store).await?;
     let (server_stop_tx, server_stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(steward_server::serve_with_store(
         listener,

@@ -92,9 +92,39 @@ pub struct SimDevice {
     /// Enrolls with a token that does not exist (a refused attempt the help desk can see).
     pub bad_token: bool,
     pub trouble: Trouble,
+    /// Installed packages it reports (0: no software inventory).
+    pub software: u32,
+    /// The hash of that list, worked out once.
+    pub software_digest: Option<String>,
 }
 
 impl SimDevice {
+    /// Its installed packages: `n` packages most devices share, one in ten in a version of
+    /// its own, and the apps it was given.
+    pub fn software_list(&self) -> Vec<steward_proto::SoftwarePackage> {
+        let mut list: Vec<steward_proto::SoftwarePackage> = (0..self.software)
+            .map(|i| steward_proto::SoftwarePackage {
+                name: format!("pkg-{i:03}"),
+                version: if (i + self.index).is_multiple_of(10) {
+                    format!("1.{}.{}", i % 7, self.index % 5)
+                } else {
+                    format!("1.{}.0", i % 7)
+                },
+                arch: "amd64".into(),
+                source: "dpkg".into(),
+            })
+            .collect();
+        if self.software > 0 {
+            list.push(steward_proto::SoftwarePackage {
+                name: "bench-vpn".into(),
+                version: "7.2.1".into(),
+                arch: "amd64".into(),
+                source: "steward".into(),
+            });
+        }
+        list
+    }
+
     pub fn generate(seed: u64, index: u32) -> SimDevice {
         let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (u64::from(index) << 20) ^ 0x5157);
         let platform = pick(&mut rng, &PLATFORM_MIX);
@@ -168,6 +198,8 @@ impl SimDevice {
             offline: special < 50,
             bad_token: false,
             trouble,
+            software: 0,
+            software_digest: None,
         }
     }
 
@@ -268,6 +300,48 @@ impl SimDevice {
             .collect()
     }
 
+    /// How this device's install of an assigned app goes: most succeed; about one in
+    /// twenty-five fails with a code typical of its platform (fixed per device and
+    /// assignment, so a run repeats); an uninstall removes.
+    pub fn install_outcome(&self, offer: &steward_proto::AppOffer) -> Option<AppInstall> {
+        if offer.intent == "available" {
+            return None;
+        }
+        let roll = steward_core::apps::bucket(&offer.assignment_id, &self.index.to_string());
+        let pick =
+            steward_core::apps::bucket(&offer.assignment_id, &format!("{}-code", self.index));
+        let codes: &[&str] = match self.platform {
+            Platform::Windows => &["0x80070643", "0x80070652", "0x87d1041c"],
+            Platform::Macos => &["download_failed", "disk_full"],
+            Platform::Linux => &["script_failed", "package_manager_busy"],
+            Platform::Ios => &["0x87d12906", "0x87d1313c"],
+            Platform::Android => &["download_failed", "timeout"],
+        };
+        // A retry (a later generation) mostly succeeds.
+        let fails = roll < if offer.generation > 0 { 1 } else { 4 };
+        let (state, code) = if offer.intent == "uninstall" {
+            ("removed", None)
+        } else if fails {
+            (
+                "failed",
+                Some(codes[pick as usize % codes.len()].to_string()),
+            )
+        } else {
+            ("installed", None)
+        };
+        Some(AppInstall {
+            app_id: offer.app_id.clone(),
+            name: offer.name.clone(),
+            version: offer.version.clone(),
+            state: state.into(),
+            error_code: code,
+            assignment_id: Some(offer.assignment_id.clone()),
+            generation: offer.generation,
+            attempt: 1,
+            message: None,
+        })
+    }
+
     /// What the device answers to the help desk's requests (`sync`, `full_scan`,
     /// `update_definitions`); other actions it leaves alone.
     pub fn answer(&self, actions: &[Action], revision: u64) -> Vec<ActionResult> {
@@ -276,6 +350,7 @@ impl SimDevice {
             .filter_map(|a| {
                 let (code, message) = match a.kind.as_str() {
                     "sync" => ("checked_in", None),
+                    "apps" => ("apps_refreshed", None),
                     "full_scan" if self.trouble == Trouble::ActiveMalware => {
                         ("threats_found", Some("1".to_string()))
                     }
@@ -398,8 +473,8 @@ impl SimDevice {
                 Vec::new()
             },
             set_aside: Vec::new(),
-            software_hash: None,
-            software: None,
+            software_hash: self.software_digest.clone(),
+            software: (self.software > 0 && with_inventory).then(|| self.software_list()),
         }
     }
 }
@@ -532,6 +607,10 @@ pub async fn run(
             let mut seq = 1u64;
             let mut revision = 0u64;
             let mut wait = Duration::from_millis(rng.gen_range(0..u64::from(interval) * 1000));
+            // The catalog version whose app list this device worked through, and what it
+            // reported for each assignment (by generation).
+            let mut apps_version: Option<i64> = None;
+            let mut done: std::collections::HashMap<String, u32> = Default::default();
             loop {
                 tokio::select! {
                     _ = tokio::time::sleep(wait) => {}
@@ -550,13 +629,37 @@ pub async fn run(
                             secret = new.clone();
                         }
                         let answers = l.dev.answer(&resp.actions, revision);
+                        // Its app list when the catalog moved (or a retry asks), and each new
+                        // assignment's outcome reported at once.
+                        let mut installs = Vec::new();
+                        let asked = resp.actions.iter().any(|a| a.kind == "apps");
+                        if resp.apps_version.is_some()
+                            && (resp.apps_version != apps_version || asked)
+                        {
+                            if let Ok(doc) = client.apps(&l.id, &secret).await {
+                                apps_version = resp.apps_version;
+                                for offer in &doc.apps {
+                                    if done
+                                        .get(&offer.assignment_id)
+                                        .is_some_and(|g| *g >= offer.generation)
+                                    {
+                                        continue;
+                                    }
+                                    if let Some(r) = l.dev.install_outcome(offer) {
+                                        done.insert(offer.assignment_id.clone(), offer.generation);
+                                        installs.push(r);
+                                    }
+                                }
+                            }
+                        }
                         // A request to check in sends everything; any request is answered at once.
                         let full =
                             resp.send_inventory || resp.actions.iter().any(|a| a.kind == "sync");
-                        if full || !answers.is_empty() {
+                        if full || !answers.is_empty() || !installs.is_empty() {
                             seq += 1;
                             let mut next = l.dev.checkin(seq, epoch, revision, full);
                             next.action_results = answers;
+                            next.app_installs.extend(installs);
                             let _ = client.checkin(&l.id, &secret, &next).await;
                         }
                         resp.next_checkin_secs.min(interval * 10)

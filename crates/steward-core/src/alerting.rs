@@ -109,6 +109,11 @@ pub enum Condition {
         #[schema(minimum = 1, maximum = 2160)]
         hours: u32,
     },
+    /// An app rollout whose running wave fails more than its assignment allows (fleet-wide).
+    AppFailing,
+    /// An app assignment past its deadline with less than its target share installed
+    /// (fleet-wide).
+    AppBehindPlan,
 }
 
 fn fourteen() -> u32 {
@@ -131,6 +136,8 @@ impl Condition {
             Condition::FleetShare { .. } => "fleet_share",
             Condition::DeliveryFailing { .. } => "delivery_failing",
             Condition::ReadinessFailing { .. } => "readiness_failing",
+            Condition::AppFailing => "app_failing",
+            Condition::AppBehindPlan => "app_behind_plan",
         }
     }
 
@@ -142,6 +149,8 @@ impl Condition {
                 | Condition::FleetShare { .. }
                 | Condition::DeliveryFailing { .. }
                 | Condition::ReadinessFailing { .. }
+                | Condition::AppFailing
+                | Condition::AppBehindPlan
         )
     }
 
@@ -236,7 +245,7 @@ impl Reason {
 }
 
 /// The condition types a rule can watch.
-pub const CONDITION_TYPES: [&str; 12] = [
+pub const CONDITION_TYPES: [&str; 14] = [
     "readiness_failing",
     "active_threat",
     "protection_missing",
@@ -249,6 +258,8 @@ pub const CONDITION_TYPES: [&str; 12] = [
     "enrollment_failures",
     "fleet_share",
     "delivery_failing",
+    "app_failing",
+    "app_behind_plan",
 ];
 
 /// The names Steward gives the rules it creates: each condition's label in every language,
@@ -300,6 +311,8 @@ pub fn condition_key(type_name: &str) -> &'static str {
         "fleet_share" => "condition-fleet-share",
         "delivery_failing" => "condition-delivery-failing",
         "readiness_failing" => "condition-readiness-failing",
+        "app_failing" => "condition-app-failing",
+        "app_behind_plan" => "condition-app-behind-plan",
         _ => "state-other",
     }
 }
@@ -415,7 +428,9 @@ pub fn device_fires(cond: &Condition, device: &DeviceView, now_ms: i64) -> Optio
         Condition::EnrollmentFailures { .. }
         | Condition::FleetShare { .. }
         | Condition::DeliveryFailing { .. }
-        | Condition::ReadinessFailing { .. } => return None,
+        | Condition::ReadinessFailing { .. }
+        | Condition::AppFailing
+        | Condition::AppBehindPlan => return None,
     };
     Some(fired)
 }

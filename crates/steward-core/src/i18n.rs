@@ -180,6 +180,17 @@ impl Zone {
         name.parse().ok()
     }
 
+    /// A wall-clock time typed in this zone (`2026-12-01T09:30`), as milliseconds since the
+    /// epoch; the earlier of two readings when clocks go back, none when they skip it.
+    pub fn parse_local(&self, text: &str) -> Option<i64> {
+        use chrono::TimeZone;
+        let naive = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M").ok()?;
+        self.tz
+            .from_local_datetime(&naive)
+            .earliest()
+            .map(|t| t.timestamp_millis())
+    }
+
     fn local(&self, ms: i64) -> Option<chrono::DateTime<chrono_tz::Tz>> {
         chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
             .map(|t| t.with_timezone(&self.tz))

@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 
 use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -576,9 +577,9 @@ pub async fn retry_device(
     State(state): State<AppState>,
     caller: Caller,
     Path((id, device_id)): Path<(String, String)>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<(StatusCode, Json<Retried>), ApiError> {
     retry_one(&state, &caller, &id, &device_id).await?;
-    Ok(StatusCode::ACCEPTED)
+    Ok((StatusCode::ACCEPTED, Json(Retried { devices: 1 })))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -600,8 +601,9 @@ pub async fn assignment_devices(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-    Query(q): Query<TargetQuery>,
+    query: Result<Query<TargetQuery>, QueryRejection>,
 ) -> Result<Json<Page<AppTarget>>, ApiError> {
+    let Query(q) = query.map_err(|_| ApiError(ErrorCode::InvalidQuery))?;
     find_assignment(&state, &id)?;
     let p = crate::paging::Paging::parse(q.limit.as_deref(), q.cursor.as_deref())?;
     if q.state
@@ -665,8 +667,9 @@ pub struct SoftwareQuery {
 pub async fn software(
     State(state): State<AppState>,
     caller: Caller,
-    Query(q): Query<SoftwareQuery>,
+    query: Result<Query<SoftwareQuery>, QueryRejection>,
 ) -> Result<Json<SoftwareAnswer>, ApiError> {
+    let Query(q) = query.map_err(|_| ApiError(ErrorCode::InvalidQuery))?;
     let name = q.name.trim();
     if name.is_empty() || name.len() > 200 {
         return Err(ApiError(ErrorCode::InvalidQuery));
@@ -935,4 +938,111 @@ pub async fn pass(state: &AppState, now: i64) -> Result<(), ApiError> {
     let hour = now - now.rem_euclid(3_600_000);
     state.store.snapshot_app_counts(hour).await?;
     Ok(())
+}
+
+/// What is off plan in the app rollouts: running waves failing more than their assignment
+/// allows, and assignments past their deadline with less than their target share at the
+/// goal (one reason each, naming the app).
+pub async fn plan_problems(
+    state: &AppState,
+    now: i64,
+) -> Result<
+    (
+        Vec<steward_core::alerting::Reason>,
+        Vec<steward_core::alerting::Reason>,
+    ),
+    ApiError,
+> {
+    use steward_core::alerting::Reason;
+    let cat = state.store.catalog();
+    let (mut failing_waves, mut behind) = (Vec::new(), Vec::new());
+    for a in &cat.assignments {
+        if a.intent == Intent::Available.as_str() {
+            continue;
+        }
+        let s = assignment_status(state, a.clone()).await?;
+        let name = format!(
+            "{} {} ({})",
+            a.app_name,
+            a.version,
+            Platform::parse(&a.platform).map_or(a.platform.as_str(), |p| p.os_name())
+        );
+        let goal = Intent::parse(&a.intent)
+            .unwrap_or(Intent::Required)
+            .goal()
+            .as_str();
+        let reached: u64 = s
+            .states
+            .iter()
+            .filter(|c| c.name == goal)
+            .map(|c| c.count)
+            .sum();
+        let not_applicable: u64 = s
+            .states
+            .iter()
+            .filter(|c| c.name == InstallState::NotApplicable.as_str())
+            .map(|c| c.count)
+            .sum();
+        let applies = s.targets.saturating_sub(not_applicable);
+        let share = (reached * 100).checked_div(applies).unwrap_or(100);
+        let past = a
+            .deadline_at
+            .as_deref()
+            .and_then(parse_rfc3339)
+            .is_some_and(|d| d <= now);
+        if past && share < u64::from(a.target_percent) {
+            behind.push(Reason::new(
+                "readiness-apps-behind",
+                &[
+                    ("app", name.clone()),
+                    ("percent", share.to_string()),
+                    ("target", a.target_percent.to_string()),
+                ],
+            ));
+        }
+        if let Some(w) = s.waves.get(a.current_wave as usize) {
+            let settled = w.succeeded + w.failed;
+            let failing = (w.failed * 100).checked_div(settled).unwrap_or(0);
+            if settled > 0 && failing > u64::from(a.failure_percent) {
+                failing_waves.push(Reason::new(
+                    "readiness-apps-failing",
+                    &[
+                        ("app", name),
+                        ("wave", (w.wave + 1).to_string()),
+                        ("percent", failing.to_string()),
+                        ("threshold", a.failure_percent.to_string()),
+                    ],
+                ));
+            }
+        }
+    }
+    Ok((failing_waves, behind))
+}
+
+/// Readiness: "application distribution performing to plan". Fails for an assignment past
+/// its deadline with less than its target share at the goal, and for a running wave whose
+/// failures pass its threshold.
+pub async fn readiness(
+    state: &AppState,
+    now: i64,
+) -> Result<steward_core::awareness::Check, ApiError> {
+    use steward_core::alerting::Reason;
+    let (failing, behind) = plan_problems(state, now).await?;
+    let mut evidence: Vec<Reason> = behind.into_iter().chain(failing).collect();
+    let count = state.store.catalog().assignments.len();
+    let pass = evidence.is_empty();
+    if pass && count == 0 {
+        evidence.push(Reason::new("readiness-apps-none", &[]));
+    } else if pass {
+        evidence.push(Reason::new(
+            "readiness-apps-ok",
+            &[("count", count.to_string())],
+        ));
+    }
+    Ok(steward_core::awareness::Check {
+        id: "apps",
+        pass,
+        evidence,
+        link: "/apps",
+    })
 }

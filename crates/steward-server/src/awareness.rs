@@ -899,6 +899,7 @@ pub async fn checklist(state: &AppState) -> Result<Vec<Check>, ApiError> {
         help_desk_aware(&notices, &desk, &platforms, &acked, now, grace),
         discovery,
         crate::training::readiness(state).await?,
+        crate::apps::readiness(state, now).await?,
     ])
 }
 

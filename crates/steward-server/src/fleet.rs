@@ -194,6 +194,9 @@ async fn fleet_alerts(state: &AppState, counts: &[FleetCount], now: i64) -> Resu
     let mut firing = Vec::new();
     // The readiness checklist, computed once per sweep when a rule watches it.
     let mut failing: Option<std::collections::BTreeMap<String, i64>> = None;
+    // The app rollouts failing and behind plan, looked at once per pass when a rule asks.
+    type Found = (Vec<Reason>, Vec<Reason>);
+    let mut apps: Option<Found> = None;
     for rule in state.store.alert_rules().iter().filter(|r| r.enabled) {
         let in_rule = |c: &&FleetCount| {
             rule.groups.is_empty()
@@ -269,6 +272,34 @@ async fn fleet_alerts(state: &AppState, counts: &[FleetCount], now: i64) -> Resu
                             "alert-reason-readiness-failing",
                             &[("items", late.join(", ")), ("hours", hours.to_string())],
                         ),
+                    ));
+                }
+            }
+            Condition::AppFailing | Condition::AppBehindPlan => {
+                let (failing, behind) = match &apps {
+                    Some(found) => found.clone(),
+                    None => apps
+                        .insert(crate::apps::plan_problems(state, now).await?)
+                        .clone(),
+                };
+                let found = if matches!(rule.condition, Condition::AppFailing) {
+                    failing
+                } else {
+                    behind
+                };
+                if !found.is_empty() {
+                    let key = if matches!(rule.condition, Condition::AppFailing) {
+                        "alert-reason-app-failing"
+                    } else {
+                        "alert-reason-app-behind"
+                    };
+                    let apps: Vec<&str> = found
+                        .iter()
+                        .filter_map(|r| r.args.get("app").map(String::as_str))
+                        .collect();
+                    firing.push((
+                        rule.id.clone(),
+                        Reason::new(key, &[("apps", apps.join(", "))]),
                     ));
                 }
             }

@@ -225,6 +225,14 @@ pub struct InstallView {
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AppAttemptView {
+    #[serde(flatten)]
+    pub attempt: steward_proto::apps::AppAttempt,
+    pub device_name: String,
+    pub failure: Option<Explained>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AlertView {
     #[serde(flatten)]
     pub alert: Alert,
@@ -250,6 +258,9 @@ pub struct UserView {
     pub devices: Vec<DeviceSummary>,
     pub enrollments: Vec<AttemptView>,
     pub installs: Vec<InstallView>,
+    /// The install steps their devices reported for assigned apps, newest first, failures
+    /// explained.
+    pub app_attempts: Vec<AppAttemptView>,
     pub alerts: Vec<AlertView>,
     pub changes: Vec<Change>,
     pub requests: Vec<DeviceRequest>,
@@ -404,12 +415,24 @@ pub async fn user_view(
             .count() as u64,
         open_alerts: alerts.len() as u64,
     };
+    let app_attempts = state
+        .store
+        .app_attempts(&ids, 30)
+        .await?
+        .into_iter()
+        .map(|a| AppAttemptView {
+            device_name: names.get(a.device_id.as_str()).unwrap_or(&"").to_string(),
+            failure: a.error_code.as_deref().map(explained),
+            attempt: a,
+        })
+        .collect();
     Ok(Json(UserView {
         user,
         issues,
         devices,
         enrollments,
         installs,
+        app_attempts,
         alerts,
         changes,
         requests,

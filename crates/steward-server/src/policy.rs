@@ -590,6 +590,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             || post(crate::apps::retry_device),
         )
         .about("Another install attempt on one device (it hears at once)")
+        .gives::<crate::apps::Retried>()
         .status(202),
         ep(
             Method::GET,

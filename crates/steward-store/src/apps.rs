@@ -595,27 +595,22 @@ impl Store {
             .ok_or(StoreError::NotFound)?;
         let through: i64 = row.try_get(0)?;
         let first = through < 0;
-        let platform = a.platform.clone();
         let state = first_state(&a.intent).as_str();
         let mut created = 0u64;
-        let mut after = String::new();
-        // Devices enrolled at the same millisecond as the mark are looked at again: the
-        // insert ignores those already there.
-        let since = through.max(0);
+        // Devices in enrollment order from the mark (through the index on (enrolled_at,
+        // id)); those enrolled at the mark's millisecond are looked at again, and the insert
+        // ignores those already there. Platform, group and retirement are checked here.
+        let (mut at, mut after) = (through.max(0), String::new());
         loop {
-            let mut q = String::from(
-                "SELECT id, device_group FROM devices WHERE retired_at IS NULL AND platform = $1 \
-                 AND enrolled_at >= $2 AND id > $3",
-            );
-            if a.group.is_some() {
-                q.push_str(" AND device_group = $4");
-            }
-            q.push_str(" ORDER BY id LIMIT 1000");
-            let mut query = sqlx::query(&q).bind(&platform).bind(since).bind(&after);
-            if let Some(g) = &a.group {
-                query = query.bind(g);
-            }
-            let rows = query.fetch_all(&self.read).await?;
+            let rows = sqlx::query(
+                "SELECT id, device_group, platform, enrolled_at, retired_at FROM devices \
+                 WHERE enrolled_at > $1 OR (enrolled_at = $1 AND id > $2) \
+                 ORDER BY enrolled_at, id LIMIT 5000",
+            )
+            .bind(at)
+            .bind(&after)
+            .fetch_all(&self.read)
+            .await?;
             if rows.is_empty() {
                 break;
             }
@@ -623,17 +618,22 @@ impl Store {
             for r in &rows {
                 let id: String = r.try_get(0)?;
                 let group: Option<String> = r.try_get(1)?;
+                let platform: String = r.try_get(2)?;
+                at = r.try_get(3)?;
+                after.clone_from(&id);
+                let retired = r.try_get::<Option<i64>, _>(4)?.is_some();
+                if retired || platform != a.platform || (a.group.is_some() && group != a.group) {
+                    continue;
+                }
                 devices.push((id, group.unwrap_or_default()));
             }
-            after = devices.last().map(|d| d.0.clone()).unwrap_or_default();
             let mut tx = self.begin_write().await?;
-            let per = self.backend.rows_per_statement(11);
+            let per = self.backend.rows_per_statement(6);
             for chunk in devices.chunks(per) {
                 let sql = format!(
                     "INSERT INTO app_targets (assignment_id, device_id, device_group, wave, state, \
-                     updated_at, reported_state, error_code, message, attempt, generation) \
-                     VALUES {} ON CONFLICT (assignment_id, device_id) DO NOTHING",
-                    values_placeholders(chunk.len(), 11)
+                     updated_at) VALUES {} ON CONFLICT (assignment_id, device_id) DO NOTHING",
+                    values_placeholders(chunk.len(), 6)
                 );
                 let mut q = sqlx::query(&sql);
                 for (id, group) in chunk {
@@ -649,22 +649,21 @@ impl Store {
                         .bind(group)
                         .bind(i64::from(wave))
                         .bind(state)
-                        .bind(now)
-                        .bind("")
-                        .bind("")
-                        .bind("")
-                        .bind(0i64)
-                        .bind(0i64);
+                        .bind(now);
                 }
                 created += q.execute(&mut *tx).await?.rows_affected();
             }
             tx.commit().await?;
         }
         let mut tx = self.begin_write().await?;
-        recount(&mut tx, &a.id).await?;
+        if created > 0 || first {
+            recount(&mut tx, &a.id).await?;
+        }
+        // A minute back: devices enrolled through another server whose clock runs a little
+        // behind are still looked at by the next pass.
         sqlx::query("UPDATE app_assignments SET targets_through = $2 WHERE id = $1")
             .bind(&a.id)
-            .bind(now)
+            .bind(now - 60_000)
             .execute(&mut *tx)
             .await?;
         if first {
@@ -1497,6 +1496,45 @@ impl Store {
         out.sort_by(|a, b| a.device_id.cmp(&b.device_id));
         out.truncate(limit as usize);
         Ok(out)
+    }
+}
+
+impl Store {
+    /// For benchmarks: `packages` software titles held by every device (bulk, in SQL).
+    pub async fn seed_software(&self, packages: u32, now: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for i in 0..packages {
+            sqlx::query(
+                "INSERT INTO software_titles (name, version, arch, source, devices) \
+                 VALUES ($1, $2, 'amd64', 'dpkg', 0) ON CONFLICT (name, version, arch, source) DO NOTHING",
+            )
+            .bind(format!("pkg-{i:03}"))
+            .bind(format!("1.{}.0", i % 7))
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO device_software (title_id, device_id) \
+             SELECT t.id, d.id FROM software_titles t CROSS JOIN devices d \
+             WHERE t.name LIKE 'pkg-%' ON CONFLICT DO NOTHING",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE software_titles SET devices = (SELECT COUNT(*) FROM device_software s \
+             WHERE s.title_id = software_titles.id) WHERE name LIKE 'pkg-%'",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO device_software_state (device_id, hash, titles, updated_at) \
+             SELECT id, 'seeded', '', $1 FROM devices WHERE true ON CONFLICT (device_id) DO NOTHING",
+        )
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }
 

@@ -41,6 +41,7 @@ impl ReadinessPage {
             "help_desk_aware" => "readiness-item-help-desk",
             "discovery" => "readiness-item-discovery",
             "training" => "readiness-item-training",
+            "apps" => "readiness-item-apps",
             _ => "state-other",
         }
     }

@@ -4,6 +4,7 @@
 //! audit log are the same as through the API.
 
 mod admin;
+mod apps;
 mod awareness;
 mod helpdesk;
 mod pages;
@@ -146,6 +147,61 @@ pub fn routes() -> Vec<ConsoleRoute> {
             Requires(AssistUsers),
             "devices",
             || post(helpdesk::note),
+        ),
+        r(g.clone(), "/apps", Requires(ReadDevices), "apps", || {
+            get(apps::apps)
+        }),
+        r(p.clone(), "/apps", Requires(ManageApps), "apps", || {
+            post(apps::create_app)
+        }),
+        r(
+            g.clone(),
+            "/apps/{id}",
+            Requires(ReadDevices),
+            "apps",
+            || get(apps::app),
+        ),
+        r(
+            p.clone(),
+            "/apps/{id}/versions",
+            Requires(ManageApps),
+            "apps",
+            || post(apps::add_version),
+        ),
+        r(
+            p.clone(),
+            "/apps/{id}/assign",
+            Requires(ManageApps),
+            "apps",
+            || post(apps::assign),
+        ),
+        r(
+            p.clone(),
+            "/apps/{id}/delete",
+            Requires(ManageApps),
+            "apps",
+            || post(apps::delete_app),
+        ),
+        r(
+            g.clone(),
+            "/apps/assignments/{id}",
+            Requires(ReadDevices),
+            "apps",
+            || get(apps::assignment),
+        ),
+        r(
+            p.clone(),
+            "/apps/assignments/{id}/{action}",
+            Requires(ManageApps),
+            "apps",
+            || post(apps::assignment_action),
+        ),
+        r(
+            p.clone(),
+            "/apps/assignments/{id}/devices/{device_id}/retry",
+            Requires(RetryInstalls),
+            "apps",
+            || post(apps::retry_device),
         ),
         r(
             g.clone(),
@@ -731,6 +787,8 @@ impl Ctx {
             "read_audit" => Permission::ReadAudit,
             "assist_users" => Permission::AssistUsers,
             "manage_articles" => Permission::ManageArticles,
+            "manage_apps" => Permission::ManageApps,
+            "retry_installs" => Permission::RetryInstalls,
             _ => return false,
         };
         self.caller.allows(p)

@@ -577,6 +577,8 @@ pub struct DevicePage {
     pub rules_not_applicable: String,
     pub alerts: Vec<Alert>,
     pub history: Vec<(String, String, String)>,
+    /// Its apps and where each stands.
+    pub apps: Vec<steward_proto::apps::AppTarget>,
 }
 
 pub struct RuleRow {
@@ -755,6 +757,7 @@ pub async fn device(
             (ctx.when(&e.at), kind, detail)
         })
         .collect();
+    let id_for_apps = id.clone();
     let q: HashMap<String, String> =
         [("device".to_string(), id), ("limit".into(), "50".into())].into();
     let alerts = match crate::alerts::list_alerts(
@@ -768,6 +771,11 @@ pub async fn device(
         Ok(Json(p)) => p.items,
         Err(_) => Vec::new(),
     };
+    let apps =
+        crate::apps::device_apps(State(state.clone()), ctx.caller.clone(), Path(id_for_apps))
+            .await
+            .map(|Json(a)| a)
+            .unwrap_or_default();
     let p = DevicePage {
         title: d.summary.name.clone(),
         ctx,
@@ -780,6 +788,7 @@ pub async fn device(
         rules_not_applicable,
         alerts,
         history,
+        apps,
     };
     page(StatusCode::OK, &p)
 }

@@ -63,11 +63,11 @@ CREATE TABLE app_targets (
     device_group TEXT NOT NULL,
     wave BIGINT NOT NULL,
     state TEXT NOT NULL,
-    reported_state TEXT NOT NULL,
-    error_code TEXT NOT NULL,
-    message TEXT NOT NULL,
-    attempt BIGINT NOT NULL,
-    generation BIGINT NOT NULL,
+    reported_state TEXT NOT NULL DEFAULT '',
+    error_code TEXT NOT NULL DEFAULT '',
+    message TEXT NOT NULL DEFAULT '',
+    attempt BIGINT NOT NULL DEFAULT 0,
+    generation BIGINT NOT NULL DEFAULT 0,
     updated_at BIGINT NOT NULL,
     PRIMARY KEY (assignment_id, device_id)
 );
