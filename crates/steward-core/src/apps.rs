@@ -227,22 +227,17 @@ pub fn intent_key(intent: &str) -> &'static str {
     }
 }
 
-/// Checks a wave plan: 1–10 waves, each a share or a ring (not both), shares rising and at
-/// most 100.
+/// Checks a wave plan: at most 10 waves, each a share (1–100) or a ring (not both). Shares
+/// are cumulative: a share no larger than an earlier one adds no devices, so its wave is
+/// empty and its gate met at once.
 pub fn validate_waves(waves: &[Wave]) -> Result<(), &'static str> {
     if waves.len() > 10 {
         return Err("waves");
     }
-    let mut last = 0u8;
     for w in waves {
         match (w.percent, &w.group) {
-            (Some(p), None) => {
-                if p == 0 || p > 100 || p <= last {
-                    return Err("waves");
-                }
-                last = p;
-            }
-            (None, Some(g)) if !g.trim().is_empty() && g.len() <= 255 => {}
+            (Some(p), None) if (1..=100).contains(&p) => {}
+            (None, Some(g)) if !g.trim().is_empty() && g.chars().count() <= 255 => {}
             _ => return Err("waves"),
         }
     }
@@ -524,6 +519,7 @@ mod tests {
             .filter(|i| bucket("a", &format!("d{i}")) != bucket("b", &format!("d{i}")))
             .count();
         assert!(differs > 50);
+        // A share below an earlier one adds no devices: its wave is empty.
         let falling = [
             Wave {
                 percent: Some(50),
@@ -533,8 +529,18 @@ mod tests {
                 percent: Some(20),
                 group: None,
             },
+            Wave {
+                percent: Some(100),
+                group: None,
+            },
         ];
-        assert!(validate_waves(&falling).is_err());
+        assert!(validate_waves(&falling).is_ok());
+        assert!((0..1000).all(|i| wave_of(&falling, "a", &format!("d{i}"), None) != 1));
+        let both = [Wave {
+            percent: Some(10),
+            group: Some("pilot".into()),
+        }];
+        assert!(validate_waves(&both).is_err());
     }
 
     #[test]

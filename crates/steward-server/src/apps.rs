@@ -167,7 +167,7 @@ pub async fn add_version(
         || !text_ok(&b.version, 100)
         || b.version.contains(char::is_whitespace)
         || !text_ok(&b.package, 200)
-        || b.arch.len() > 32
+        || b.arch.chars().count() > 32
     {
         return Err(invalid());
     }
@@ -826,7 +826,15 @@ pub async fn take_checkin(
     installs: &[AppInstall],
     now: i64,
 ) -> Result<(), ApiError> {
-    let cat = state.store.catalog();
+    let mut cat = state.store.catalog();
+    let unknown = installs.iter().any(|i| {
+        i.assignment_id
+            .as_deref()
+            .is_some_and(|id| cat.assignment(id).is_none())
+    });
+    if unknown {
+        cat = state.store.refresh_catalog().await?;
+    }
     if let Some((hash, list)) = software {
         let packages = |assignment_id: &str| {
             let a = cat.assignment(assignment_id)?;

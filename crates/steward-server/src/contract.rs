@@ -297,6 +297,56 @@ pub fn constrain(doc: &mut Value) {
         words(&steward_core::awareness::FOCUS_STATUS),
     );
     m(schema("FocusArea"), json!({"required": ["area", "status"]}));
+    // Software distribution.
+    m(prop("AppBody", "name"), text(1, 200));
+    m(prop("AppBody", "publisher"), text(0, 200));
+    m(prop("AppBody", "description"), text(0, 4000));
+    m(
+        prop("AppVersionBody", "version"),
+        json!({"minLength": 1, "maxLength": 100, "pattern": r"^\S+$"}),
+    );
+    m(prop("AppVersionBody", "package"), text(1, 200));
+    m(prop("AppVersionBody", "arch"), json!({"maxLength": 32}));
+    m(
+        prop("AppVersionBody", "platform"),
+        words(&["windows", "macos", "linux", "ios", "android"]),
+    );
+    m(
+        prop("AppVersionBody", "kind"),
+        words(&["apt", "msi", "win32", "pkg", "store"]),
+    );
+    // Each kind installs on its platforms.
+    m(
+        schema("AppVersionBody"),
+        json!({"anyOf": [
+            {"properties": {"kind": {"const": "apt"}, "platform": {"const": "linux"}}},
+            {"properties": {"kind": {"enum": ["msi", "win32"]}, "platform": {"const": "windows"}}},
+            {"properties": {"kind": {"const": "pkg"}, "platform": {"const": "macos"}}},
+            {"properties": {"kind": {"const": "store"}, "platform": {"enum": ["windows", "macos", "ios", "android"]}}},
+        ]}),
+    );
+    m(prop("AssignmentBody", "version_id"), text(1, 100));
+    m(
+        prop("AssignmentBody", "intent"),
+        words(&["required", "available", "uninstall"]),
+    );
+    m(prop("AssignmentBody", "group"), group());
+    for f in ["start_at", "deadline_at"] {
+        m(prop("AssignmentBody", f), json!({"format": "date-time"}));
+    }
+    for f in ["gate_percent", "target_percent", "failure_percent"] {
+        m(prop("AssignmentBody", f), json!({"maximum": 100}));
+    }
+    m(prop("AssignmentBody", "waves"), json!({"maxItems": 10}));
+    // A wave is a share or a ring, not both.
+    m(
+        schema("Wave"),
+        json!({"minProperties": 1, "maxProperties": 1, "properties": {
+            "percent": {"type": "integer", "minimum": 1, "maximum": 100},
+            "group": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[^,]+$"},
+        }}),
+    );
+    m(prop("VersionBody", "version_id"), text(1, 100));
     // Internally tagged enums: serde refuses fields a variant does not have.
     close_variants(doc, "Condition");
     close_variants(doc, "Rule");

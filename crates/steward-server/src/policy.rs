@@ -490,9 +490,9 @@ pub fn endpoints() -> Vec<Endpoint> {
                     .layer(axum::extract::DefaultBodyLimit::disable())
             },
         )
-        .about("Upload a Debian package (the body is the .deb file) as a Linux version")
+        .about("Upload a Debian package (the body is the .deb file) as a Linux version; 400 when it is not one")
         .creates::<steward_proto::apps::AppVersion>()
-        .may(&[409, 413]),
+        .may(&[400, 409, 413]),
         ep(
             Method::GET,
             "/api/v1/apps/{id}/status",
@@ -517,7 +517,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         )
         .about("Assign an app version to a device group (or all devices), in waves")
         .takes::<steward_proto::apps::AssignmentBody>()
-        .creates::<steward_proto::apps::AppAssignment>(),
+        .creates::<steward_proto::apps::AppAssignment>()
+        .may(&[409]),
         ep(
             Method::GET,
             "/api/v1/app-assignments/{id}",
@@ -558,7 +559,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         )
         .about("Deliver another version of the app (a fixed build, an upgrade); every device starts again")
         .takes::<crate::apps::VersionBody>()
-        .gives::<steward_proto::apps::AppAssignment>(),
+        .gives::<steward_proto::apps::AppAssignment>()
+        .may(&[409]),
         ep(
             Method::POST,
             "/api/v1/app-assignments/{id}/retry",
@@ -606,7 +608,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         .about("Devices holding a package, in a version range (`>=7.2, <8`)")
         .gives::<steward_proto::apps::SoftwareAnswer>()
         .query(&[
-            Param::text("name", 200).required(),
+            Param::words("name", 200),
             Param::text("version", 200),
         ])
         .query(&PAGING),

@@ -260,6 +260,13 @@ impl Store {
         self.apps.get()
     }
 
+    /// Reads the catalog again now (a device reported on an assignment this server has not
+    /// loaded yet: it was made through another server a moment ago).
+    pub async fn refresh_catalog(&self) -> Result<Arc<Catalog>> {
+        self.reload_apps().await?;
+        Ok(self.catalog())
+    }
+
     /// The catalog's version (what check-in answers tell devices).
     pub fn apps_version(&self) -> i64 {
         self.apps.version()

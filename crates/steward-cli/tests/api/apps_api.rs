@@ -327,6 +327,40 @@ async fn the_real_agent_installs_fails_retries_and_removes_debian_packages() {
     let (_, sw) = app.get("/api/v1/software?name=stw-good").await;
     assert_eq!(sw["total"], 0, "{sw}");
 
+    // Self-service: an available app is listed by `steward-agent apps` and installed by the
+    // person at the device with `steward-agent apps install`; the next snapshot reports it.
+    let self_app = new_app(&app, "Self tool").await;
+    let v_self = upload(
+        &app,
+        &self_app,
+        build_deb(work.path(), "stw-self", "2.0", 0),
+    )
+    .await;
+    assign(
+        &app,
+        json!({"version_id": v_self["id"], "intent": "available", "group": "linux-lab"}),
+    )
+    .await;
+    let listed = agent(&["apps", "--json"]).await;
+    let listed: Value = serde_json::from_str(&listed).expect("apps --json");
+    let offered = listed
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|a| a["name"] == "Self tool")
+        .cloned()
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert_eq!(offered["state"], "available", "{listed}");
+    // Nothing installs it by itself.
+    agent(&["run", "--once"]).await;
+    assert!(!root.join("usr/share/stw-self/README").exists());
+    let out = agent(&["apps", "install", "Self tool"]).await;
+    assert!(out.contains("Installed"), "{out}");
+    assert!(root.join("usr/share/stw-self/README").exists());
+    agent(&["run", "--once"]).await;
+    let apps = device_apps(&app, &id).await;
+    assert_eq!(state_of(&apps, "Self tool"), ("installed", ""), "{apps:?}");
+
     // The silent device: pending until the deadline, then timed out (nothing stays pending).
     let targets_path = format!("/api/v1/app-assignments/{a_bad_id}/devices");
     assert_eq!(silent_state(&app, &targets_path, &silent).await, "pending");

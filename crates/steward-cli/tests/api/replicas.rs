@@ -779,3 +779,106 @@ async fn the_push_benchmark_holds_agents_on_two_replicas_and_delivers_across_the
     assert_eq!(r["delivered"], 6, "{r}");
     drop(servers);
 }
+
+/// `POST path` with `body` on the replica at `port`: the answer as JSON (it must succeed).
+async fn post_json(
+    http: &reqwest::Client,
+    port: u16,
+    path: &str,
+    token: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let r = http
+        .post(format!("http://127.0.0.1:{port}{path}"))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST {path}: {e}"));
+    assert!(r.status().is_success(), "POST {path}: {}", r.status());
+    r.json()
+        .await
+        .unwrap_or_else(|e| panic!("POST {path}: {e}"))
+}
+
+#[tokio::test]
+async fn an_app_assigned_through_one_replica_reaches_a_device_on_another_and_counts_on_a_third() {
+    let db = TestDb::new().await;
+    let (enroll_token, admin) = tokens(&db);
+    let (_servers, [pa, _, pc], [_, b, c]) = three_replicas(&db).await;
+    let http = reqwest::Client::new();
+    let (id, secret) = enroll_through(&b, &enroll_token, "spread").await;
+    let first = b
+        .checkin(&id, &secret, &checkin(1, "spread"))
+        .await
+        .expect("checkin");
+    // The catalog changes through A.
+    let app = post_json(
+        &http,
+        pa,
+        "/api/v1/apps",
+        &admin,
+        serde_json::json!({"name": "VPN client"}),
+    )
+    .await;
+    let app_id = app["id"].as_str().expect("id");
+    let v = post_json(
+        &http,
+        pa,
+        &format!("/api/v1/apps/{app_id}/versions"),
+        &admin,
+        serde_json::json!({"version": "7.2.1", "platform": "linux", "kind": "apt", "package": "vpn-client"}),
+    )
+    .await;
+    let a = post_json(
+        &http,
+        pa,
+        "/api/v1/app-assignments",
+        &admin,
+        serde_json::json!({"version_id": v["id"], "intent": "required"}),
+    )
+    .await;
+    // B's answers carry the new catalog version within seconds, and its list offers the app.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let mut seq = 1;
+    loop {
+        seq += 1;
+        let r = b
+            .checkin(&id, &secret, &checkin(seq, "spread"))
+            .await
+            .expect("checkin");
+        if r.apps_version != first.apps_version {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "B never heard of the assignment"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let doc = b.apps(&id, &secret).await.expect("apps");
+    assert_eq!(doc.apps.len(), 1, "{doc:?}");
+    assert_eq!(doc.apps[0].assignment_id, a["id"].as_str().expect("id"));
+    // The device reports through C; A counts it.
+    let mut req = checkin(seq + 1, "spread");
+    req.app_installs = vec![steward_proto::AppInstall {
+        app_id: app_id.to_string(),
+        name: "VPN client".into(),
+        version: "7.2.1".into(),
+        state: "installed".into(),
+        assignment_id: Some(doc.apps[0].assignment_id.clone()),
+        attempt: 1,
+        ..Default::default()
+    }];
+    c.checkin(&id, &secret, &req).await.expect("checkin");
+    let status = get_json(
+        &http,
+        pa,
+        &format!("/api/v1/app-assignments/{}", doc.apps[0].assignment_id),
+        &admin,
+    )
+    .await;
+    assert_eq!(status["states"][0]["name"], "installed", "{status}");
+    assert_eq!(status["states"][0]["count"], 1, "{status}");
+    let _ = pc;
+}
