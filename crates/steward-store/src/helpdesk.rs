@@ -312,34 +312,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Records what a device reports about its apps (one row per app, the latest result).
-    pub async fn put_app_installs(
-        &self,
-        device_id: &str,
-        installs: &[AppInstall],
-        now: i64,
-    ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
-        for i in installs.iter().take(500) {
-            sqlx::query(
-                "INSERT INTO app_installs (device_id, app_id, name, version, state, error_code, at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (device_id, app_id) DO UPDATE \
-                 SET name = $3, version = $4, state = $5, error_code = $6, at = $7",
-            )
-            .bind(device_id)
-            .bind(&i.app_id)
-            .bind(&i.name)
-            .bind(&i.version)
-            .bind(&i.state)
-            .bind(&i.error_code)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// The app install results of some devices, failures first.
     pub async fn app_installs(&self, device_ids: &[String]) -> Result<Vec<InstallResult>> {
         let mut out = Vec::new();
