@@ -1075,3 +1075,6 @@ condition-app-failing = App-Rollout schlägt fehl
 condition-app-behind-plan = App-Verteilung hinter dem Plan
 alert-reason-app-failing = Fehler über der Schwelle in der laufenden Welle: { $apps }.
 alert-reason-app-behind = Frist überschritten, weniger als das Ziel installiert: { $apps }.
+
+request-apps = Installation wiederholen
+answer-apps-refreshed = App-Liste erneut abgerufen

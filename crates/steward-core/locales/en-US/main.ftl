@@ -1051,3 +1051,6 @@ condition-app-failing = App rollout failing
 condition-app-behind-plan = App deployment behind plan
 alert-reason-app-failing = Failures above the threshold in the running wave: { $apps }.
 alert-reason-app-behind = Past the deadline with less than the target installed: { $apps }.
+
+request-apps = Retry app install
+answer-apps-refreshed = App list fetched again

@@ -1084,3 +1084,6 @@ condition-app-failing = Déploiement d’application en échec
 condition-app-behind-plan = Déploiement d’application en retard sur le plan
 alert-reason-app-failing = Échecs au-delà du seuil dans la vague en cours : { $apps }.
 alert-reason-app-behind = Échéance dépassée avec moins que l’objectif installé : { $apps }.
+
+request-apps = Nouvelle tentative d’installation
+answer-apps-refreshed = Liste des applications récupérée à nouveau

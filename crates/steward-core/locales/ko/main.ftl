@@ -880,3 +880,6 @@ condition-app-failing = 앱 배포 실패
 condition-app-behind-plan = 계획보다 늦은 앱 배포
 alert-reason-app-failing = 진행 중인 웨이브의 실패가 기준을 넘었습니다: { $apps }.
 alert-reason-app-behind = 기한이 지났지만 설치가 목표에 못 미칩니다: { $apps }.
+
+request-apps = 앱 설치 다시 시도
+answer-apps-refreshed = 앱 목록을 다시 가져옴

@@ -1090,3 +1090,6 @@ condition-app-failing = Apputrullning misslyckas
 condition-app-behind-plan = Appdistribution efter planen
 alert-reason-app-failing = Fel över gränsen i den pågående vågen: { $apps }.
 alert-reason-app-behind = Tidsgränsen har passerats med mindre än målet installerat: { $apps }.
+
+request-apps = Nytt installationsförsök
+answer-apps-refreshed = Applistan hämtades igen

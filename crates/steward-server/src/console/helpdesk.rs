@@ -29,6 +29,7 @@ pub fn request_key(kind: &str) -> &'static str {
         "sync" => "request-sync",
         "full_scan" => "request-full-scan",
         "update_definitions" => "request-update-definitions",
+        "apps" => "request-apps",
         _ => "state-other",
     }
 }
@@ -42,6 +43,7 @@ pub fn answer_key(code: Option<&str>) -> &'static str {
         Some("definitions_updated") => "answer-definitions-updated",
         Some("no_engine") => "answer-no-engine",
         Some("unsupported") => "answer-unsupported",
+        Some("apps_refreshed") => "answer-apps-refreshed",
         _ => "answer-failed",
     }
 }
