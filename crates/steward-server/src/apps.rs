@@ -171,17 +171,47 @@ pub async fn add_version(
     {
         return Err(invalid());
     }
-    let now = state.clock.now_ms();
-    let v = AppVersion {
-        id: uuid::Uuid::now_v7().to_string(),
-        app_id: id,
+    let version = NewVersion {
         version: b.version.trim().to_string(),
-        platform: platform.as_str().to_string(),
-        kind: kind.as_str().to_string(),
+        platform,
+        kind,
         package: b.package.trim().to_string(),
         arch: b.arch.trim().to_string(),
         sha256: None,
         size: 0,
+    };
+    store_version(&state, &caller, id, version).await
+}
+
+/// A version about to be added to an app.
+struct NewVersion {
+    version: String,
+    platform: Platform,
+    kind: AppKind,
+    package: String,
+    arch: String,
+    sha256: Option<String>,
+    size: u64,
+}
+
+/// Adds a version to an app (audited); a version already there for that platform is 409.
+async fn store_version(
+    state: &AppState,
+    caller: &Caller,
+    app_id: String,
+    n: NewVersion,
+) -> Result<(StatusCode, Json<AppVersion>), ApiError> {
+    let now = state.clock.now_ms();
+    let v = AppVersion {
+        id: uuid::Uuid::now_v7().to_string(),
+        app_id,
+        version: n.version,
+        platform: n.platform.as_str().to_string(),
+        kind: n.kind.as_str().to_string(),
+        package: n.package,
+        arch: n.arch,
+        sha256: n.sha256,
+        size: n.size,
         created_at: to_rfc3339(now),
     };
     state
@@ -222,24 +252,16 @@ pub async fn upload_package(
         .store
         .put_package(&sha, &file_name, &data, now)
         .await?;
-    let v = AppVersion {
-        id: uuid::Uuid::now_v7().to_string(),
-        app_id: id,
+    let version = NewVersion {
         version: control.version,
-        platform: Platform::Linux.as_str().to_string(),
-        kind: AppKind::Deb.as_str().to_string(),
+        platform: Platform::Linux,
+        kind: AppKind::Deb,
         package: control.package,
         arch: control.architecture,
         sha256: Some(sha),
         size: data.len() as u64,
-        created_at: to_rfc3339(now),
     };
-    state
-        .store
-        .add_app_version(&v, now, &caller.actor())
-        .await
-        .map_err(conflict)?;
-    Ok((StatusCode::CREATED, Json(v)))
+    store_version(&state, &caller, id, version).await
 }
 
 /// `GET /api/v1/app-assignments`

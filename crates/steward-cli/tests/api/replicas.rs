@@ -882,3 +882,28 @@ async fn an_app_assigned_through_one_replica_reaches_a_device_on_another_and_cou
     assert_eq!(status["states"][0]["count"], 1, "{status}");
     let _ = pc;
 }
+
+#[tokio::test]
+async fn software_reported_through_two_replicas_is_counted_once_per_device() {
+    let db = TestDb::new().await;
+    let (enroll_token, admin) = tokens(&db);
+    let (_servers, [pa, _, _], [a, b, _]) = three_replicas(&db).await;
+    let http = reqwest::Client::new();
+    let list = vec![steward_proto::SoftwarePackage {
+        name: "openssl".into(),
+        version: "3.0.15-1".into(),
+        arch: "amd64".into(),
+        source: "dpkg".into(),
+    }];
+    // Each server learns the title's id for itself (its own cache); both must find one row.
+    for (i, (agent, name)) in [(&a, "one"), (&b, "two")].into_iter().enumerate() {
+        let (id, secret) = enroll_through(agent, &enroll_token, name).await;
+        let mut req = checkin(1, name);
+        req.software_hash = Some(steward_proto::software_hash(&list));
+        req.software = Some(list.clone());
+        agent.checkin(&id, &secret, &req).await.expect("checkin");
+        let found = get_json(&http, pa, "/api/v1/software?name=openssl", &admin).await;
+        assert_eq!(found["total"], i as u64 + 1, "{found}");
+        assert_eq!(found["titles"].as_array().map(Vec::len), Some(1), "{found}");
+    }
+}
