@@ -31,10 +31,15 @@ pub enum Permission {
     ManageApps,
     /// Another install attempt of an app on one device (the help desk's "retry install").
     RetryInstalls,
+    /// Fleet figures and reports (counts, trends, exports), within the caller's groups: every
+    /// role, stakeholders included.
+    ReadReports,
+    /// Scheduled reports: create, change, delete, send now.
+    ManageReports,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ReadDevices,
         Permission::ManageDevices,
         Permission::ManagePolicies,
@@ -47,6 +52,8 @@ impl Permission {
         Permission::ManageArticles,
         Permission::ManageApps,
         Permission::RetryInstalls,
+        Permission::ReadReports,
+        Permission::ManageReports,
     ];
 
     pub fn name(self) -> &'static str {
@@ -63,6 +70,8 @@ impl Permission {
             Permission::ManageArticles => "manage articles",
             Permission::ManageApps => "manage apps",
             Permission::RetryInstalls => "retry installs",
+            Permission::ReadReports => "read reports",
+            Permission::ManageReports => "manage reports",
         }
     }
 
@@ -79,7 +88,11 @@ impl Permission {
             | Permission::RetryInstalls => {
                 matches!(role, Administrator | Operator | Helpdesk)
             }
-            Permission::ManageDevices | Permission::ManagePolicies | Permission::ManageApps => {
+            Permission::ReadReports => true,
+            Permission::ManageDevices
+            | Permission::ManagePolicies
+            | Permission::ManageApps
+            | Permission::ManageReports => {
                 matches!(role, Administrator | Operator)
             }
             Permission::ReadUsers => matches!(role, Administrator | Helpdesk),
@@ -96,11 +109,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn administrators_hold_everything_and_readonly_nothing_here() {
+    fn administrators_hold_everything_and_readonly_only_reports() {
         for p in Permission::ALL {
             assert!(p.allows(Role::Administrator), "{p:?}");
-            assert!(!p.allows(Role::Readonly), "{p:?}");
+            assert_eq!(
+                p.allows(Role::Readonly),
+                p == Permission::ReadReports,
+                "{p:?}"
+            );
         }
+        assert!(Permission::ManageReports.allows(Role::Operator));
+        assert!(!Permission::ManageReports.allows(Role::Helpdesk));
         assert!(Permission::ReadDevices.allows(Role::Helpdesk));
         assert!(!Permission::ManageDevices.allows(Role::Helpdesk));
         assert!(!Permission::ManageEnrollment.allows(Role::Operator));

@@ -25,6 +25,27 @@ pub struct Config {
     pub outbound: OutboundConfig,
     pub proxy: ProxyConfig,
     pub apps: AppsConfig,
+    pub reports: ReportsConfig,
+}
+
+/// Reports and their daily figures.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReportsConfig {
+    /// Days of daily figures kept (13 months by default).
+    pub keep_days: u32,
+    /// A font file (TrueType or OpenType, a collection too) for the PDFs; empty: the first of
+    /// the Noto CJK or DejaVu fonts found on the system.
+    pub font_file: String,
+}
+
+impl Default for ReportsConfig {
+    fn default() -> Self {
+        ReportsConfig {
+            keep_days: 396,
+            font_file: String::new(),
+        }
+    }
 }
 
 /// Software distribution.
@@ -269,6 +290,7 @@ impl Default for Config {
             outbound: OutboundConfig::default(),
             proxy: ProxyConfig::default(),
             apps: AppsConfig::default(),
+            reports: ReportsConfig::default(),
         }
     }
 }

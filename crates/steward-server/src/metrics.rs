@@ -38,6 +38,8 @@ pub struct Metrics {
     pub write_queue: Gauge,
     pub checkin_rate: Gauge,
     pub sweep_seconds: Histogram,
+    /// Time to roll one day up for reports.
+    pub rollup_seconds: Histogram,
     pub swept_devices: Counter,
     pub deliveries: Family<ResultLabel, Counter>,
     pub notifications_queued: Counter,
@@ -61,6 +63,12 @@ impl Metrics {
         let write_queue = Gauge::default();
         let checkin_rate = Gauge::default();
         let sweep_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 16));
+        let rollup_seconds = Histogram::new(exponential_buckets(0.001, 2.0, 16));
+        registry.register(
+            "report_rollup_duration_seconds",
+            "Time to roll one day of figures up for reports",
+            rollup_seconds.clone(),
+        );
         let swept_devices = Counter::default();
         let deliveries = Family::<ResultLabel, Counter>::default();
         let notifications_queued = Counter::default();
@@ -143,6 +151,7 @@ impl Metrics {
             write_queue,
             checkin_rate,
             sweep_seconds,
+            rollup_seconds,
             swept_devices,
             deliveries,
             notifications_queued,

@@ -137,6 +137,11 @@ async fn deliver_channel(state: &AppState, list: Vec<Delivery>) {
             }
         }
         let result = match channel {
+            // A report: its HTML summary with the PDF and CSV attached.
+            Ok(c) if d.kind == "report" => match state.store.outbox_attachments(&d.id).await {
+                Ok(files) => send_mail(state, &c, &d.id, &r, Some(&files)).await,
+                Err(e) => Err(e.to_string()),
+            },
             Ok(c) => send(state, &c, &d.id, &r).await,
             Err(_) => Err("channel deleted".to_string()),
         };
@@ -210,7 +215,7 @@ pub async fn send(
     r: &Rendered,
 ) -> Result<(), String> {
     match channel.kind {
-        ChannelKind::Email => send_mail(state, channel, id, r).await,
+        ChannelKind::Email => send_mail(state, channel, id, r, None).await,
         kind => {
             let mut headers = vec![
                 ("content-type", "application/json".to_string()),
@@ -234,13 +239,19 @@ pub async fn send(
     }
 }
 
+/// Attachments of an e-mail: name, content type, bytes.
+type Files = [(String, String, Vec<u8>)];
+
+/// Sends `r` by e-mail: plain text, or (with `files`) an HTML body with the files attached.
 async fn send_mail(
     state: &AppState,
     channel: &Channel,
     id: &str,
     r: &Rendered,
+    files: Option<&Files>,
 ) -> Result<(), String> {
     use lettre::message::header::ContentType;
+    use lettre::message::{Attachment, MultiPart, SinglePart};
     use lettre::transport::smtp::authentication::Credentials;
     use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
     let cfg = &state.config.notify;
@@ -254,12 +265,22 @@ async fn send_mail(
     let mut msg = Message::builder()
         .from(from)
         .subject(r.subject.clone())
-        .message_id(Some(format!("<{id}@steward>")))
-        .header(ContentType::TEXT_PLAIN);
+        .message_id(Some(format!("<{id}@steward>")));
     for a in channel.addresses() {
         msg = msg.to(a.parse().map_err(|e| format!("{a}: {e}"))?);
     }
-    let msg = msg.body(r.body.clone()).map_err(|e| e.to_string())?;
+    let msg = match files {
+        None => msg.header(ContentType::TEXT_PLAIN).body(r.body.clone()),
+        Some(files) => {
+            let mut parts = MultiPart::mixed().singlepart(SinglePart::html(r.body.clone()));
+            for (name, kind, data) in files {
+                let kind = ContentType::parse(kind).map_err(|e| e.to_string())?;
+                parts = parts.singlepart(Attachment::new(name.clone()).body(data.clone(), kind));
+            }
+            msg.multipart(parts)
+        }
+    }
+    .map_err(|e| e.to_string())?;
     let builder = match cfg.smtp_tls.as_str() {
         "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(&cfg.smtp_host),
         "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&cfg.smtp_host),

@@ -89,6 +89,8 @@ pub enum Kind {
     Int(i64, i64),
     /// An RFC 3339 time.
     Time,
+    /// A day, `YYYY-MM-DD`.
+    Day,
     /// `true` or `false`.
     Bool,
     /// An opaque page cursor.
@@ -146,6 +148,14 @@ impl Param {
         }
     }
 
+    pub const fn day(name: &'static str) -> Param {
+        Param {
+            name,
+            kind: Kind::Day,
+            required: false,
+        }
+    }
+
     pub const fn flag(name: &'static str) -> Param {
         Param {
             name,
@@ -174,6 +184,10 @@ impl Param {
                 .format(Some(SchemaFormat::KnownFormat(
                     utoipa::openapi::KnownFormat::DateTime,
                 )))
+                .build()
+                .into(),
+            Kind::Day => text()
+                .format(Some(SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Date)))
                 .build()
                 .into(),
             Kind::Bool => ObjectBuilder::new().schema_type(Type::Boolean).build().into(),
@@ -214,6 +228,8 @@ pub struct Doc {
     pub response: Option<SchemaFn>,
     /// Also answers `text/csv` (with `format=csv`).
     pub csv: bool,
+    /// Also answers `application/pdf` (with `format=pdf`).
+    pub pdf: bool,
     pub params: Vec<Param>,
     /// Statuses of this endpoint's own refusals beyond those every endpoint of its kind has.
     pub errors: Vec<u16>,
@@ -361,6 +377,20 @@ fn operation(e: &Endpoint, schemas: &mut Schemas) -> utoipa::openapi::path::Oper
                 r = r.content(
                     "text/csv",
                     ContentBuilder::new().schema(Some(text().build())).build(),
+                );
+            }
+            if d.pdf {
+                r = r.content(
+                    "application/pdf",
+                    ContentBuilder::new()
+                        .schema(Some(
+                            text()
+                                .format(Some(SchemaFormat::KnownFormat(
+                                    utoipa::openapi::KnownFormat::Binary,
+                                )))
+                                .build(),
+                        ))
+                        .build(),
                 );
             }
         } else {

@@ -138,6 +138,11 @@ impl Endpoint {
         self
     }
 
+    fn pdf(mut self) -> Self {
+        self.doc.pdf = true;
+        self
+    }
+
     /// A path parameter that takes one of these words.
     fn words(mut self, name: &'static str, words: &'static [&'static str]) -> Self {
         self.doc.path_words.push((name, words));
@@ -225,7 +230,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(
             Method::GET,
             "/api/v1/fleet/summary",
-            Requires(ReadDevices),
+            Requires(ReadReports),
             || get(crate::fleet::summary),
         )
         .about("Counts of the devices the caller may see")
@@ -233,7 +238,7 @@ pub fn endpoints() -> Vec<Endpoint> {
         ep(
             Method::GET,
             "/api/v1/fleet/history",
-            Requires(ReadDevices),
+            Requires(ReadReports),
             || get(crate::fleet::history),
         )
         .about("Hourly counts for trends")
@@ -242,6 +247,97 @@ pub fn endpoints() -> Vec<Endpoint> {
             Param::one_of("dimension", &["health", "compliance", "platform"]).required(),
             Param::int("days", 0, 400),
         ]),
+        ep(
+            Method::GET,
+            "/api/v1/reports",
+            Requires(ReadReports),
+            || get(crate::reports::report),
+        )
+        .about("The report over the last 7, 30, 90 or 365 days in the caller's language (format=csv or pdf exports)")
+        .gives::<steward_proto::reports::ReportView>()
+        .csv()
+        .pdf()
+        .query(&[
+            Param::one_of("days", &["7", "30", "90", "365"]),
+            Param::text("sections", 200),
+            Param::one_of("format", &["json", "csv", "pdf"]),
+        ]),
+        ep(
+            Method::GET,
+            "/api/v1/reports/{section}",
+            Requires(ReadReports),
+            || get(crate::reports::export),
+        )
+        .about("Daily figures of a report section for a range of days (format=csv exports)")
+        .gives::<steward_proto::reports::ReportExport>()
+        .csv()
+        .query(&[
+            Param::day("from"),
+            Param::day("to"),
+            Param::one_of("format", &["json", "csv"]),
+        ]),
+        ep(
+            Method::GET,
+            "/api/v1/report-schedules",
+            Requires(ManageReports),
+            || get(crate::reports::list_schedules),
+        )
+        .about("Scheduled reports")
+        .gives_list::<steward_proto::reports::ReportSchedule>()
+        .query(&PAGING),
+        ep(
+            Method::POST,
+            "/api/v1/report-schedules",
+            Requires(ManageReports),
+            || post(crate::reports::create_schedule),
+        )
+        .about("Schedule a report: sections, period, groups, recipients, when")
+        .takes::<steward_proto::reports::ReportScheduleBody>()
+        .creates::<steward_proto::reports::ReportSchedule>(),
+        ep(
+            Method::GET,
+            "/api/v1/report-schedules/{id}",
+            Requires(ManageReports),
+            || get(crate::reports::get_schedule),
+        )
+        .about("One scheduled report")
+        .gives::<steward_proto::reports::ReportSchedule>(),
+        ep(
+            Method::PUT,
+            "/api/v1/report-schedules/{id}",
+            Requires(ManageReports),
+            || axum::routing::put(crate::reports::update_schedule),
+        )
+        .about("Change a scheduled report")
+        .takes::<steward_proto::reports::ReportScheduleBody>()
+        .gives::<steward_proto::reports::ReportSchedule>(),
+        ep(
+            Method::DELETE,
+            "/api/v1/report-schedules/{id}",
+            Requires(ManageReports),
+            || axum::routing::delete(crate::reports::delete_schedule),
+        )
+        .about("Delete a scheduled report")
+        .status(204),
+        ep(
+            Method::POST,
+            "/api/v1/report-schedules/{id}/send",
+            Requires(ManageReports),
+            || post(crate::reports::send_now),
+        )
+        .about("Send the report now, for the period up to today")
+        .status(202)
+        .gives::<steward_proto::reports::ReportRun>()
+        .may(&[409]),
+        ep(
+            Method::GET,
+            "/api/v1/report-schedules/{id}/runs",
+            Requires(ManageReports),
+            || get(crate::reports::list_runs),
+        )
+        .about("What a scheduled report sent, newest first")
+        .gives_list::<steward_proto::reports::ReportRun>()
+        .query(&PAGING),
         ep(
             Method::GET,
             "/api/v1/devices/{id}",

@@ -88,10 +88,12 @@ impl Store {
         let mut totals = std::collections::BTreeMap::<(String, &str, String), u64>::new();
         for c in counts {
             let group = c.group.clone().unwrap_or_default();
+            let fresh = c.freshness.as_str().to_string();
             for (dim, value) in [
                 ("health", &c.health),
                 ("compliance", &c.compliance),
                 ("platform", &c.platform),
+                ("checkin", &fresh),
             ] {
                 *totals
                     .entry((group.clone(), dim, value.clone()))

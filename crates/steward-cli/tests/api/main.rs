@@ -21,5 +21,6 @@ mod hardening;
 mod helpdesk_api;
 mod notify_api;
 mod replicas;
+mod reports_api;
 mod sessions;
 mod tokens_api;

@@ -1078,3 +1078,48 @@ alert-reason-app-behind = Frist überschritten, weniger als das Ziel installiert
 
 request-apps = Installation wiederholen
 answer-apps-refreshed = App-Liste erneut abgerufen
+
+report-period = { $from } bis { $to }
+report-devices-total = Geräte
+report-dim-compliance = Konformität
+report-dim-health = Endpunktschutz
+report-dim-checkin = Letzte Meldung
+report-dim-platform = Plattform
+report-rule-failing = Nicht erfüllt: { $rule }
+report-alerts-opened = Ausgelöste Warnungen
+report-alerts-resolved = Behobene Warnungen
+report-alerts-ack-time = Mittlere Zeit bis zur Bestätigung
+report-alerts-resolve-time = Mittlere Zeit bis zur Behebung
+report-alerts-opened-severity = Ausgelöste Warnungen: { $severity }
+report-enrollments-succeeded = Erfolgreiche Registrierungen
+report-enrollments-refused = Abgelehnte Registrierungen
+report-enrollments-refused-reason = Abgelehnt: { $reason }
+report-readiness-passing = Erfüllte Bereitschaftspunkte
+report-kb-solved = Antworten „Das hat geholfen“
+report-kb-answers = Antworten zu Artikeln
+report-kb-solve-rate = Lösungsquote
+report-announcements-targets = Geräte, an die sich Ankündigungen richten
+report-announcements-delivered = Zugestellte Ankündigungen
+report-announcements-read = Gelesene Ankündigungen
+report-section-devices = Geräte
+report-section-policies = Richtlinien nach Plan
+report-section-alerts = Warnungen
+report-section-enrollments = Registrierungen
+report-section-apps = App-Installationen
+report-section-readiness = Bereitschafts-Checkliste
+report-section-knowledge = Wissensdatenbank
+report-section-announcements = Ankündigungen
+report-hours = { $hours } h
+report-mail-subject = { $name }: { $period }
+report-figure = Kennzahl
+report-value = Wert
+report-change = Veränderung
+report-made-at = Erstellt von Steward am { $time }.
+report-no-figures = Für diesen Zeitraum gibt es noch keine Zahlen.
+
+report-title = Flottenbericht
+
+report-compared = { $days ->
+    [one] Veränderung: gegenüber dem Vortag.
+   *[other] Veränderung: gegenüber den { $days } Tagen davor.
+}

@@ -1054,3 +1054,48 @@ alert-reason-app-behind = Past the deadline with less than the target installed:
 
 request-apps = Retry app install
 answer-apps-refreshed = App list fetched again
+
+report-period = { $from } to { $to }
+report-devices-total = Devices
+report-dim-compliance = Compliance
+report-dim-health = Endpoint protection
+report-dim-checkin = Last check-in
+report-dim-platform = Platform
+report-rule-failing = Failing { $rule }
+report-alerts-opened = Alerts opened
+report-alerts-resolved = Alerts resolved
+report-alerts-ack-time = Mean time to acknowledge
+report-alerts-resolve-time = Mean time to resolve
+report-alerts-opened-severity = Alerts opened: { $severity }
+report-enrollments-succeeded = Enrollments succeeded
+report-enrollments-refused = Enrollments refused
+report-enrollments-refused-reason = Refused: { $reason }
+report-readiness-passing = Readiness items met
+report-kb-solved = Answers “this solved it”
+report-kb-answers = Answers on articles
+report-kb-solve-rate = Solve rate
+report-announcements-targets = Devices targeted by announcements
+report-announcements-delivered = Announcements delivered
+report-announcements-read = Announcements read
+report-section-devices = Devices
+report-section-policies = Policies performing to plan
+report-section-alerts = Alerts
+report-section-enrollments = Enrollments
+report-section-apps = App installs
+report-section-readiness = Readiness checklist
+report-section-knowledge = Knowledge base
+report-section-announcements = Announcements
+report-hours = { $hours } h
+report-mail-subject = { $name }: { $period }
+report-figure = Figure
+report-value = Value
+report-change = Change
+report-made-at = Made by Steward on { $time }.
+report-no-figures = No figures for this period yet.
+
+report-title = Fleet report
+
+report-compared = { $days ->
+    [one] Change: against the day before.
+   *[other] Change: against the { $days } days before.
+}

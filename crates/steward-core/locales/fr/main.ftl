@@ -1087,3 +1087,48 @@ alert-reason-app-behind = Échéance dépassée avec moins que l’objectif inst
 
 request-apps = Nouvelle tentative d’installation
 answer-apps-refreshed = Liste des applications récupérée à nouveau
+
+report-period = du { $from } au { $to }
+report-devices-total = Appareils
+report-dim-compliance = Conformité
+report-dim-health = Protection des points de terminaison
+report-dim-checkin = Dernier contact
+report-dim-platform = Plateforme
+report-rule-failing = Non conformes : { $rule }
+report-alerts-opened = Alertes ouvertes
+report-alerts-resolved = Alertes résolues
+report-alerts-ack-time = Délai moyen de prise en compte
+report-alerts-resolve-time = Délai moyen de résolution
+report-alerts-opened-severity = Alertes ouvertes : { $severity }
+report-enrollments-succeeded = Inscriptions réussies
+report-enrollments-refused = Inscriptions refusées
+report-enrollments-refused-reason = Refusées : { $reason }
+report-readiness-passing = Points de préparation remplis
+report-kb-solved = Réponses « cela a résolu le problème »
+report-kb-answers = Réponses sur les articles
+report-kb-solve-rate = Taux de résolution
+report-announcements-targets = Appareils visés par les annonces
+report-announcements-delivered = Annonces remises
+report-announcements-read = Annonces lues
+report-section-devices = Appareils
+report-section-policies = Respect des stratégies
+report-section-alerts = Alertes
+report-section-enrollments = Inscriptions
+report-section-apps = Installations d’applications
+report-section-readiness = Liste de préparation
+report-section-knowledge = Base de connaissances
+report-section-announcements = Annonces
+report-hours = { $hours } h
+report-mail-subject = { $name } : { $period }
+report-figure = Indicateur
+report-value = Valeur
+report-change = Évolution
+report-made-at = Produit par Steward le { $time }.
+report-no-figures = Aucun chiffre pour cette période pour l’instant.
+
+report-title = Rapport sur le parc
+
+report-compared = { $days ->
+    [one] Évolution : par rapport au jour précédent.
+   *[other] Évolution : par rapport aux { $days } jours précédents.
+}

@@ -883,3 +883,47 @@ alert-reason-app-behind = 기한이 지났지만 설치가 목표에 못 미칩�
 
 request-apps = 앱 설치 다시 시도
 answer-apps-refreshed = 앱 목록을 다시 가져옴
+
+report-period = { $from }부터 { $to }까지
+report-devices-total = 디바이스
+report-dim-compliance = 규정 준수
+report-dim-health = 엔드포인트 보호
+report-dim-checkin = 마지막 체크인
+report-dim-platform = 플랫폼
+report-rule-failing = 미충족: { $rule }
+report-alerts-opened = 발생한 경고
+report-alerts-resolved = 해결된 경고
+report-alerts-ack-time = 평균 확인 시간
+report-alerts-resolve-time = 평균 해결 시간
+report-alerts-opened-severity = 발생한 경고: { $severity }
+report-enrollments-succeeded = 성공한 등록
+report-enrollments-refused = 거부된 등록
+report-enrollments-refused-reason = 거부됨: { $reason }
+report-readiness-passing = 충족된 준비 항목
+report-kb-solved = “해결됨” 응답
+report-kb-answers = 문서에 대한 응답
+report-kb-solve-rate = 해결률
+report-announcements-targets = 공지 대상 디바이스
+report-announcements-delivered = 전달된 공지
+report-announcements-read = 읽은 공지
+report-section-devices = 디바이스
+report-section-policies = 정책 이행 현황
+report-section-alerts = 경고
+report-section-enrollments = 등록
+report-section-apps = 앱 설치
+report-section-readiness = 준비 체크리스트
+report-section-knowledge = 기술 자료
+report-section-announcements = 공지
+report-hours = { $hours }시간
+report-mail-subject = { $name }: { $period }
+report-figure = 지표
+report-value = 값
+report-change = 변화
+report-made-at = { $time }에 Steward가 작성했습니다.
+report-no-figures = 이 기간의 수치가 아직 없습니다.
+
+report-title = 디바이스 현황 보고서
+
+report-compared = { $days ->
+   *[other] 변화: 직전 { $days }일 대비.
+}

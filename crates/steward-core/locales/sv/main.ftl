@@ -1093,3 +1093,48 @@ alert-reason-app-behind = Tidsgränsen har passerats med mindre än målet insta
 
 request-apps = Nytt installationsförsök
 answer-apps-refreshed = Applistan hämtades igen
+
+report-period = { $from } till { $to }
+report-devices-total = Enheter
+report-dim-compliance = Efterlevnad
+report-dim-health = Slutpunktsskydd
+report-dim-checkin = Senaste incheckning
+report-dim-platform = Plattform
+report-rule-failing = Uppfyller inte: { $rule }
+report-alerts-opened = Öppnade aviseringar
+report-alerts-resolved = Lösta aviseringar
+report-alerts-ack-time = Genomsnittlig tid till kvittering
+report-alerts-resolve-time = Genomsnittlig tid till lösning
+report-alerts-opened-severity = Öppnade aviseringar: { $severity }
+report-enrollments-succeeded = Lyckade registreringar
+report-enrollments-refused = Nekade registreringar
+report-enrollments-refused-reason = Nekade: { $reason }
+report-readiness-passing = Uppfyllda beredskapspunkter
+report-kb-solved = Svar ”det löste problemet”
+report-kb-answers = Svar på artiklar
+report-kb-solve-rate = Lösningsgrad
+report-announcements-targets = Enheter som fått meddelanden riktade till sig
+report-announcements-delivered = Levererade meddelanden
+report-announcements-read = Lästa meddelanden
+report-section-devices = Enheter
+report-section-policies = Principer enligt plan
+report-section-alerts = Aviseringar
+report-section-enrollments = Registreringar
+report-section-apps = Appinstallationer
+report-section-readiness = Checklista för beredskap
+report-section-knowledge = Kunskapsbas
+report-section-announcements = Meddelanden
+report-hours = { $hours } h
+report-mail-subject = { $name }: { $period }
+report-figure = Mått
+report-value = Värde
+report-change = Förändring
+report-made-at = Skapad av Steward { $time }.
+report-no-figures = Inga siffror för perioden ännu.
+
+report-title = Rapport om enhetsparken
+
+report-compared = { $days ->
+    [one] Förändring: jämfört med dagen innan.
+   *[other] Förändring: jämfört med de { $days } dagarna innan.
+}

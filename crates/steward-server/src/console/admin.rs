@@ -1035,7 +1035,7 @@ pub async fn policies(State(state): State<AppState>, Console(ctx): Console) -> R
                 let rules = p
                     .rules
                     .iter()
-                    .map(|r| super::pages::rule_text(&ctx, r))
+                    .map(|r| super::pages::rule_text(ctx.lang, r))
                     .collect();
                 (p, rules)
             })

@@ -7,7 +7,7 @@ mod admin;
 mod apps;
 mod awareness;
 mod helpdesk;
-mod pages;
+pub(crate) mod pages;
 
 use std::collections::HashMap;
 

@@ -741,7 +741,7 @@ pub async fn device(
                         RuleOutcome::NotApplicable => ("not_applicable", String::new()),
                     };
                     RuleRow {
-                        rule: rule_text(&ctx, &r.rule),
+                        rule: rule_text(ctx.lang, &r.rule),
                         outcome: outcome.into(),
                         detail,
                     }
@@ -864,26 +864,28 @@ fn failure_text(ctx: &Ctx, rule: &steward_core::compliance::Rule, detail: &str) 
 }
 
 /// A compliance rule in words.
-pub(super) fn rule_text(ctx: &Ctx, r: &steward_core::compliance::Rule) -> String {
+pub(crate) fn rule_text(lang: steward_core::Lang, r: &steward_core::compliance::Rule) -> String {
     use steward_core::compliance::Rule::*;
+    let days = |key: &str, d: &u32| steward_core::t_args(lang, key, &[("days", d.to_string())]);
     match r {
         MinOsVersion { platform, version } => steward_core::t_args(
-            ctx.lang,
+            lang,
             "rule-min-os-version",
             &[
-                ("platform", ctx.label(platform.as_str())),
+                (
+                    "platform",
+                    steward_core::t(lang, super::label_key(platform.as_str())),
+                ),
                 ("version", version.clone()),
             ],
         ),
-        ProtectionRequired => ctx.t("rule-protection-required"),
-        RealtimeProtectionRequired => ctx.t("rule-realtime-required"),
-        SignaturesMaxAgeDays { days } => {
-            ctx.t1("rule-signatures-max-age", "days", &days.to_string())
-        }
-        NoActiveThreats => ctx.t("rule-no-active-threats"),
-        FirewallRequired => ctx.t("rule-firewall"),
-        DiskEncryptionRequired => ctx.t("rule-disk-encryption"),
-        CheckedInWithinDays { days } => ctx.t1("rule-checked-in-within", "days", &days.to_string()),
+        ProtectionRequired => steward_core::t(lang, "rule-protection-required"),
+        RealtimeProtectionRequired => steward_core::t(lang, "rule-realtime-required"),
+        SignaturesMaxAgeDays { days: d } => days("rule-signatures-max-age", d),
+        NoActiveThreats => steward_core::t(lang, "rule-no-active-threats"),
+        FirewallRequired => steward_core::t(lang, "rule-firewall"),
+        DiskEncryptionRequired => steward_core::t(lang, "rule-disk-encryption"),
+        CheckedInWithinDays { days: d } => days("rule-checked-in-within", d),
     }
 }
 
