@@ -593,11 +593,14 @@ pub async fn scheduler(state: AppState) {
             .max(now + 1000);
         tokio::select! {
             () = state.clock.sleep_until(wake) => {}
-            // A schedule created or changed through any server is seen within a minute.
-            () = tokio::time::sleep(Duration::from_secs(60)) => {}
+            // A schedule created or changed through any server is seen within this time.
+            () = tokio::time::sleep(SCHEDULE_POLL) => {}
         }
     }
 }
+
+/// How often the scheduler looks for schedules due (besides at the time it knows of).
+pub const SCHEDULE_POLL: Duration = Duration::from_secs(5);
 
 /// Days rolled up at most this far back when none were before (a new installation).
 pub const BACKFILL_DAYS: i64 = 30;

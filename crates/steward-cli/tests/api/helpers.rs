@@ -405,10 +405,16 @@ pub fn free_port() -> u16 {
 }
 
 pub async fn start(db: &TestDb, port: u16) -> Server {
+    start_with_env(db, port, &[]).await
+}
+
+/// Starts `steward serve` with extra environment (configuration as `STEWARD_SECTION__KEY`).
+pub async fn start_with_env(db: &TestDb, port: u16, env: &[(&str, String)]) -> Server {
     let child = Command::new(STEWARD)
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .args(db_args(db))
         .env("STEWARD_OUTBOUND__ALLOW", "127.0.0.0/8")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -570,6 +576,28 @@ impl Drop for Smtp {
 }
 
 impl Smtp {
+    /// The environment pointing a `steward serve` process at this SMTP server.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("STEWARD_NOTIFY__SMTP_HOST", "127.0.0.1".into()),
+            ("STEWARD_NOTIFY__SMTP_PORT", self.port.to_string()),
+            ("STEWARD_NOTIFY__SMTP_TLS", "none".into()),
+        ]
+    }
+
+    /// The received e-mails as they arrived (raw text), oldest first.
+    pub fn raw_mails(&self) -> Vec<String> {
+        let dir = self.maildir.path().join("mail").join("new");
+        let mut files: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).expect("mail"))
+            .collect()
+    }
+
     /// Points a server's e-mail at this SMTP server.
     pub fn configure(&self, c: &mut Config) {
         c.notify.smtp_host = "127.0.0.1".into();

@@ -365,3 +365,309 @@ async fn sixty_days_of_a_fleet_add_up_to_the_trends_of_the_report() {
     }
     app.shutdown().await;
 }
+
+/// The parts of a MIME e-mail: each part's headers (names lower-cased) and decoded bytes.
+fn mime_parts(raw: &str) -> Vec<(std::collections::HashMap<String, String>, Vec<u8>)> {
+    use base64::Engine;
+    let raw = raw.replace("\r\n", "\n");
+    let boundary = raw
+        .split("boundary=")
+        .nth(1)
+        .map(|b| b.trim_start_matches('"'))
+        .and_then(|b| b.split(['"', '\n', ';']).next())
+        .expect("a multipart e-mail")
+        .to_string();
+    raw.split(&format!("--{boundary}"))
+        .skip(1)
+        .filter(|p| !p.starts_with("--"))
+        .map(|part| {
+            let (head, body) = part
+                .trim_start_matches('\n')
+                .split_once("\n\n")
+                .unwrap_or((part, ""));
+            let mut headers = std::collections::HashMap::new();
+            let mut last = String::new();
+            for line in head.lines() {
+                if line.starts_with([' ', '\t']) {
+                    headers
+                        .entry(last.clone())
+                        .and_modify(|v: &mut String| v.push_str(line.trim()));
+                } else if let Some((k, v)) = line.split_once(':') {
+                    last = k.trim().to_ascii_lowercase();
+                    headers.insert(last.clone(), v.trim().to_string());
+                }
+            }
+            let bytes = match headers.get("content-transfer-encoding").map(String::as_str) {
+                Some("base64") => base64::engine::general_purpose::STANDARD
+                    .decode(body.split_whitespace().collect::<String>())
+                    .expect("base64 part"),
+                _ => body.as_bytes().to_vec(),
+            };
+            (headers, bytes)
+        })
+        .collect()
+}
+
+/// The text of a PDF (pdftotext).
+fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("r.pdf");
+    std::fs::write(&path, pdf).expect("write");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian package poppler-utils)");
+    assert!(out.status.success(), "pdftotext: {out:?}");
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// Checks one report e-mail: its language's subject, an HTML summary, the PDF (its text in
+/// that language) and the CSV attached.
+fn check_report_mail(raw: &str, lang: steward_core::Lang) {
+    let parts = mime_parts(raw);
+    let kinds: Vec<String> = parts
+        .iter()
+        .map(|(h, _)| h.get("content-type").cloned().unwrap_or_default())
+        .collect();
+    assert!(
+        kinds.iter().any(|k| k.starts_with("text/html")),
+        "{kinds:?}"
+    );
+    let pdf = parts
+        .iter()
+        .find(|(h, _)| {
+            h.get("content-type")
+                .is_some_and(|k| k.starts_with("application/pdf"))
+        })
+        .expect("a PDF attached");
+    assert!(pdf
+        .0
+        .get("content-disposition")
+        .is_some_and(|d| d.contains("attachment")));
+    let text = pdf_text(&pdf.1);
+    assert!(
+        text.contains(&steward_core::t(lang, "report-section-devices")),
+        "{lang:?}: {text}"
+    );
+    let csv = parts
+        .iter()
+        .find(|(h, _)| {
+            h.get("content-type")
+                .is_some_and(|k| k.starts_with("text/csv"))
+        })
+        .expect("a CSV attached");
+    assert!(String::from_utf8_lossy(&csv.1).starts_with("section,figure,day,value"));
+}
+
+fn schedule_body(weekday: u32, recipients: Value) -> Value {
+    json!({
+        "name": "Fleet health weekly",
+        "sections": ["devices", "alerts", "enrollments"],
+        "period_days": 7,
+        "recipients": recipients,
+        "cadence": "weekly",
+        "weekday": weekday,
+        "hour": 7,
+        "time_zone": "Europe/Stockholm",
+    })
+}
+
+#[tokio::test]
+async fn a_weekly_report_reaches_each_recipient_once_per_week_in_their_language() {
+    use chrono::Datelike;
+    let smtp = Smtp::start().await;
+    let app = TestApp::spawn_manual(|c| smtp.configure(c)).await;
+    let user = steward_server::auth::create_user(
+        &app.store,
+        "cio@example.org",
+        &[steward_core::Role::Readonly],
+        &[],
+        "a long enough password",
+        &steward_store::audit::Actor::cli(),
+    )
+    .await
+    .expect("user");
+    set_language(&app, &user.id, "sv").await;
+    let now = app.clock.now_ms();
+    // Two days from now (so the day's rollup passes first), at 07:00 in Stockholm.
+    let weekday = chrono::DateTime::from_timestamp_millis(now + 2 * DAY_MS)
+        .expect("time")
+        .weekday()
+        .number_from_monday();
+    let recipients =
+        json!([{"user": "cio@example.org"}, {"address": "board@example.com", "language": "de"}]);
+    for bad in [
+        json!({"period_days": 14}),
+        json!({"time_zone": "Mars/Olympus"}),
+        json!({"recipients": [{"address": "not an address"}]}),
+        json!({"recipients": []}),
+        json!({"weekday": 9}),
+    ] {
+        let mut body = schedule_body(weekday, recipients.clone());
+        for (k, v) in bad.as_object().expect("object") {
+            body[k] = v.clone();
+        }
+        let (s, b) = app
+            .post_as("/api/v1/report-schedules", &app.admin_token, &body)
+            .await;
+        assert_eq!((s, code(&b)), (400, "invalid_field"), "{bad}: {b}");
+    }
+    let stakeholder = app.token_with_role(steward_core::Role::Readonly).await;
+    let (s, _) = app
+        .post_as(
+            "/api/v1/report-schedules",
+            &stakeholder,
+            &schedule_body(weekday, recipients.clone()),
+        )
+        .await;
+    assert_eq!(
+        s, 403,
+        "stakeholders read reports, they do not schedule them"
+    );
+    let (s, schedule) = app
+        .post_as(
+            "/api/v1/report-schedules",
+            &app.admin_token,
+            &schedule_body(weekday, recipients),
+        )
+        .await;
+    assert_eq!(s, 201, "{schedule}");
+    let id = schedule["id"].as_str().expect("id").to_string();
+    let due = steward_core::time::parse_rfc3339(schedule["next_run_at"].as_str().expect("due"))
+        .expect("time");
+    assert!(due > now + DAY_MS && due <= now + 3 * DAY_MS, "{schedule}");
+
+    // Nothing before it is due.
+    set_clock(&app, due - 60_000);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(smtp.raw_mails().is_empty());
+    set_clock(&app, due + 60_000);
+    smtp.wait_for(2).await;
+    let raw = smtp.raw_mails();
+    assert_eq!(raw.len(), 2);
+    let mails = smtp.mails();
+    for (address, lang) in [
+        ("cio@example.org", steward_core::Lang::Sv),
+        ("board@example.com", steward_core::Lang::De),
+    ] {
+        let i = mails
+            .iter()
+            .position(|m| m.headers.get("to").is_some_and(|t| t.contains(address)))
+            .unwrap_or_else(|| panic!("no mail to {address}"));
+        let subject = &mails[i].headers["subject"];
+        let (from, to) = steward_core::reports::period_for(due, 7);
+        let period = steward_core::t_args(
+            lang,
+            "report-period",
+            &[("from", day_label(from)), ("to", day_label(to - DAY_MS))],
+        );
+        assert!(subject.contains(&period), "{lang:?}: {subject}");
+        check_report_mail(&raw[i], lang);
+    }
+
+    // Later the same week: nothing more. A week on: the next report.
+    set_clock(&app, due + 3 * DAY_MS);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.raw_mails().len(), 2, "once per period");
+    set_clock(&app, due + 7 * DAY_MS + 60_000);
+    smtp.wait_for(4).await;
+    // "Send now" makes one more for each recipient, and the history lists all three.
+    let (s, run) = app
+        .post_as(
+            &format!("/api/v1/report-schedules/{id}/send"),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 202, "{run}");
+    assert_eq!(run["manual"], true);
+    smtp.wait_for(6).await;
+    let (_, runs) = app
+        .get(&format!("/api/v1/report-schedules/{id}/runs"))
+        .await;
+    let items = runs["items"].as_array().expect("runs");
+    assert_eq!(items.len(), 3, "{runs}");
+    assert!(items.iter().all(|r| r["recipients"] == 2), "{runs}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(smtp.raw_mails().len(), 6);
+    let (_, audit) = app.get("/api/v1/audit?action=report.send").await;
+    assert_eq!(audit["items"].as_array().map(Vec::len), Some(3), "{audit}");
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn two_servers_send_a_due_report_once_to_each_recipient() {
+    let smtp = Smtp::start().await;
+    let db = TestDb::new().await;
+    let ports = [free_port(), free_port()];
+    let mut servers = Vec::new();
+    for port in ports {
+        servers.push(start_with_env(&db, port, &smtp.env()).await);
+    }
+    let admin = cli(&db, &["token", "create", "--role", "admin"]);
+    let http = reqwest::Client::new();
+    let body = schedule_body(
+        1,
+        json!([{"address": "ops@example.com", "language": "fr"},
+               {"address": "cto@example.com", "language": "ko"}]),
+    );
+    let created: Value = http
+        .post(format!(
+            "http://127.0.0.1:{}/api/v1/report-schedules",
+            ports[0]
+        ))
+        .bearer_auth(&admin)
+        .json(&body)
+        .send()
+        .await
+        .expect("create")
+        .json()
+        .await
+        .expect("json");
+    let id = created["id"].as_str().expect("id").to_string();
+    // The schedule falls due now (as a week passing would make it).
+    let store = steward_store::Store::open(&db.url).await.expect("store");
+    let mut s = store.report_schedule(&id).await.expect("schedule");
+    s.next_run_at = steward_core::time::now_ms() - 1000;
+    store
+        .put_report_schedule(&s, false, &steward_store::audit::Actor::cli())
+        .await
+        .expect("due");
+    smtp.wait_for(2).await;
+    // Both servers look for due reports every few seconds: wait for a few rounds.
+    tokio::time::sleep(steward_server::reports::SCHEDULE_POLL * 2).await;
+    let raw = smtp.raw_mails();
+    assert_eq!(raw.len(), 2, "once per recipient");
+    let mails = smtp.mails();
+    for (address, lang) in [
+        ("ops@example.com", steward_core::Lang::Fr),
+        ("cto@example.com", steward_core::Lang::Ko),
+    ] {
+        let i = mails
+            .iter()
+            .position(|m| m.headers.get("to").is_some_and(|t| t.contains(address)))
+            .unwrap_or_else(|| panic!("no mail to {address}"));
+        check_report_mail(&raw[i], lang);
+    }
+    let runs: Value = http
+        .get(format!(
+            "http://127.0.0.1:{}/api/v1/report-schedules/{id}/runs",
+            ports[1]
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("runs")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(runs["items"].as_array().map(Vec::len), Some(1), "{runs}");
+    let after = store.report_schedule(&id).await.expect("schedule");
+    assert!(
+        after.next_run_at > steward_core::time::now_ms(),
+        "the schedule moved on"
+    );
+    drop(servers);
+}
