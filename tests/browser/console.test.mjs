@@ -13,6 +13,7 @@ import { root, startDemo, stopDemo, launch, until } from './demo.mjs';
 const shots = resolve(root, process.env.STEWARD_SCREENSHOTS || join('target', 'screenshots'));
 const DEVICES = 200;
 const HELP = { email: 'help@example.com', password: 'help-desk-password-1' };
+const STAKE = { email: 'cio@example.com', password: 'stakeholder-password-1' };
 
 let demo, base, admin, apiToken, browser;
 // Anything the browser refused under the pages' content security policy.
@@ -30,6 +31,9 @@ before(async () => {
   const added = spawnSync(demo.bin, ['user', 'add', HELP.email, '--role', 'helpdesk', '--password-stdin',
     '--data-dir', demo.dataDir], { input: HELP.password + '\n' });
   assert.equal(added.status, 0, String(added.stderr));
+  const stake = spawnSync(demo.bin, ['user', 'add', STAKE.email, '--role', 'readonly', '--password-stdin',
+    '--data-dir', demo.dataDir], { input: STAKE.password + '\n' });
+  assert.equal(stake.status, 0, String(stake.stderr));
   await until('threat alerts', async () =>
     (await api('/api/v1/alerts?state=firing&severity=critical')).items.length > 0);
   browser = await launch();
@@ -105,6 +109,46 @@ test('the dashboard shows the fleet the API counts, and its tiles lead to the li
   const lines = (await csv.text()).trim().split('\n');
   assert.match(lines[0], /^id,name,platform/);
   assert.equal(lines.length - 1, summary.by_health.active_threat);
+  await context.close();
+});
+
+test('a stakeholder sees the figures and trends, follows a chart to a list, and meets no refusal', async () => {
+  const { context, page } = await signIn(STAKE);
+  const refused = [];
+  page.on('response', (r) => { if (r.status() >= 400) refused.push(`${r.status()} ${r.url()}`); });
+  // Every link a stakeholder is shown opens: the dashboard's, then the reports'.
+  const followAll = async () => {
+    const hrefs = await page.locator('main a[href^="/"]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    assert.ok(hrefs.length > 0);
+    for (const href of new Set(hrefs)) {
+      const r = await page.request.get(base + href);
+      assert.equal(r.status(), 200, `${href} for a stakeholder`);
+    }
+  };
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  const summary = await api('/api/v1/fleet/summary');
+  assert.equal(number(await tile(page, 'Managed devices by platform').locator('.big').innerText()), summary.total);
+  assert.equal(await page.getByRole('link', { name: 'Devices', exact: true }).count(), 0, 'no device list in the menu');
+  await followAll();
+
+  await page.getByRole('link', { name: 'Reports', exact: true }).click();
+  await page.getByRole('heading', { name: 'Reports', level: 1 }).waitFor();
+  const devices = page.locator('section#section-devices');
+  assert.ok(await devices.locator('svg.chart polyline').count() > 0, 'a trend line of the devices');
+  const report = await api('/api/v1/reports?days=30');
+  const total = report.sections.find((s) => s.section === 'devices').figures.find((f) => f.metric === 'total');
+  assert.equal(number(await devices.locator('tbody tr').first().locator('td').nth(1).innerText()), total.value);
+  await followAll();
+  await page.screenshot({ path: join(shots, 'reports.png'), fullPage: true });
+
+  // The devices chart leads to today's devices by group.
+  await devices.locator('a.chart-link').click();
+  await page.waitForURL(/\/reports\/devices\/groups\?metric=total/);
+  const counted = (await page.locator('tbody td:nth-child(2)').allInnerTexts()).map(number).reduce((a, b) => a + b, 0);
+  assert.equal(counted, (await api('/api/v1/fleet/summary')).total);
+  assert.deepEqual(refused, [], 'no refusal on the way');
+  // Scheduling reports is for operators and administrators.
+  assert.equal(await page.getByRole('link', { name: 'Scheduled reports' }).count(), 0);
   await context.close();
 });
 

@@ -54,6 +54,12 @@ function englishOnly(en, other) {
 
 before(async () => {
   demo = await startDemo(120);
+  // A scheduled report, so its page shows one.
+  await demo.call('POST', '/api/v1/report-schedules', {
+    name: 'Fleet health for the board', sections: ['devices', 'alerts'], period_days: 30,
+    recipients: [{ address: 'board@example.com', language: 'fr' }], cadence: 'monthly',
+    day_of_month: 1, hour: 8, time_zone: 'Europe/Paris',
+  });
   browser = await launch();
 });
 
@@ -109,6 +115,9 @@ async function pages() {
     '/apps/assignments/{id}': [`/apps/assignments/${windows.id}`, `/apps/assignments/${windows.id}?state=failed`],
     '/search': [`/search?q=${encodeURIComponent(threat.name.slice(0, 5))}`],
     '/profile': ['/profile'],
+    '/reports': ['/reports', '/reports?days=7', '/reports?days=365'],
+    '/reports/schedules': ['/reports/schedules'],
+    '/reports/{section}/groups': ['/reports/devices/groups?metric=total', '/reports/alerts/groups?metric=opened'],
   };
 }
 
@@ -116,7 +125,7 @@ async function pages() {
 function tablePages() {
   const doc = readFileSync(join(root, 'docs/console-routes.md'), 'utf8');
   return [...doc.matchAll(/^\| GET \| `([^`]+)` \|/gm)].map((m) => m[1])
-    .filter((p) => !p.startsWith('/assets') && p !== '/login' && !p.endsWith('.csv'));
+    .filter((p) => !p.startsWith('/assets') && p !== '/login' && !p.endsWith('.csv') && p !== '/reports/{file}');
 }
 
 /// What is wrong with the page now shown: a list of findings.

@@ -1118,6 +1118,7 @@ async fn demo(
         Some(ready_tx),
     ));
     let _ = ready_rx.await;
+    demo_history(&store).await?;
     println!(
         "{}",
         t_args(
@@ -1167,6 +1168,82 @@ async fn demo(
     server.await??;
     if dir == temp {
         let _ = std::fs::remove_dir_all(&temp);
+    }
+    Ok(())
+}
+
+/// Ninety days of report figures before today, shaped on the fleet as it enrolled (devices
+/// slipping out of compliance and back, alerts, enrollments), so the demo's reports show
+/// trends at once. Each day is stored as the daily rollup stores it.
+async fn demo_history(store: &Store) -> anyhow::Result<()> {
+    use steward_core::reports::{day_start, DAY_MS};
+    use steward_store::reports::Rollup;
+    let now = steward_core::time::now_ms();
+    let today = day_start(now);
+    let fleet = store.fleet_counts(now).await?;
+    for back in (1..=90i64).rev() {
+        let day = today - back * DAY_MS;
+        // A wave that rises and falls over weeks, the same every run.
+        let drift = ((back * 37) % 11) as u64;
+        let mut rows =
+            std::collections::BTreeMap::<(&'static str, String, String, String), i64>::new();
+        let mut add = |section: &'static str, g: &str, subject: &str, metric: String, v: i64| {
+            *rows
+                .entry((section, g.to_string(), subject.to_string(), metric))
+                .or_default() += v;
+        };
+        for c in fleet.iter() {
+            let g = c.group.as_deref().unwrap_or("");
+            // Devices enrolled over the period: fewer the further back.
+            let n = (c.count * (180 - back as u64) / 180) as i64;
+            let compliance = if c.compliance == "compliant" && drift > 7 {
+                "noncompliant"
+            } else {
+                c.compliance.as_str()
+            };
+            add("devices", g, "", "total".into(), n);
+            add("devices", g, "", format!("platform:{}", c.platform), n);
+            add("devices", g, "", format!("health:{}", c.health), n);
+            add("devices", g, "", format!("compliance:{compliance}"), n);
+            add("devices", g, "", "checkin:last_24h".into(), n);
+        }
+        for (sev, k) in [("critical", 1), ("warning", 3)] {
+            let opened = (back * k) % 5 + k;
+            let subject = format!("severity:{sev}");
+            add("alerts", "", &subject, "opened".into(), opened);
+            add("alerts", "", &subject, "acknowledged".into(), opened);
+            add(
+                "alerts",
+                "",
+                &subject,
+                "ack_ms".into(),
+                opened * (20 + drift as i64) * 60_000,
+            );
+            add("alerts", "", &subject, "resolved".into(), opened);
+            add(
+                "alerts",
+                "",
+                &subject,
+                "resolve_ms".into(),
+                opened * (3 + drift as i64) * 3_600_000,
+            );
+        }
+        add("enrollments", "", "", "succeeded".into(), back % 4 + 1);
+        if back % 3 == 0 {
+            add("enrollments", "", "", "refused:unknown_token".into(), 1);
+        }
+        let rows: Vec<Rollup> = rows
+            .into_iter()
+            .map(|((section, group, subject, metric), value)| Rollup {
+                section,
+                day,
+                group,
+                subject,
+                metric,
+                value,
+            })
+            .collect();
+        store.put_rollup(day, &rows, now).await?;
     }
     Ok(())
 }

@@ -190,13 +190,21 @@ pub async fn build(
                     subject: subject.to_string(),
                 })
             };
+        // A state is known on the days the section was counted (a day rolled up late has no
+        // policy or install states, for instance); events on every day rolled up.
+        let counted: Vec<i64> = rows
+            .iter()
+            .map(|r| r.day)
+            .collect::<BTreeSet<i64>>()
+            .into_iter()
+            .collect();
         let state_of = |metric: &str, subject: &str| {
             rep::trend(
                 &daily(&rows, |r| r.metric == metric && r.subject == subject),
                 Kind::State,
                 from,
                 days,
-                &rolled,
+                &counted,
             )
         };
         let events_of = |keep: &dyn Fn(&RollupRow) -> bool| {
@@ -393,7 +401,7 @@ pub async fn build(
                         Kind::State,
                         from,
                         days,
-                        &rolled,
+                        &counted,
                     ),
                     link("/readiness".into(), "passing", ""),
                     "passing",
@@ -442,7 +450,7 @@ pub async fn build(
                             Kind::State,
                             from,
                             days,
-                            &rolled,
+                            &counted,
                         ),
                         link("/announcements".into(), metric, ""),
                         metric,
@@ -534,6 +542,17 @@ pub fn value_text(lang: Lang, unit: Unit, v: Option<i64>) -> String {
     match unit {
         Unit::Count => format!("{sign}{n}"),
         Unit::Percent => format!("{sign}{n} %"),
+        Unit::Duration if v.unsigned_abs() < 3_600_000 => steward_core::t_args(
+            lang,
+            "report-minutes",
+            &[(
+                "minutes",
+                format!(
+                    "{sign}{}",
+                    format_number(lang, (v.unsigned_abs() + 30_000) / 60_000)
+                ),
+            )],
+        ),
         Unit::Duration => {
             let tenths = (v.unsigned_abs() + 180_000) / 360_000;
             steward_core::t_args(
@@ -565,9 +584,17 @@ fn decimal_sign(lang: Lang) -> char {
 pub fn change_text(lang: Lang, unit: Unit, trend: &Trend) -> String {
     match trend.change() {
         None => "–".into(),
-        Some(0) => "±0".into(),
-        Some(c) if c > 0 => format!("+{}", value_text(lang, unit, Some(c))),
-        Some(c) => value_text(lang, unit, Some(c)),
+        Some(c) => {
+            let text = value_text(lang, unit, Some(c));
+            // A change too small to show (a few seconds) reads as none.
+            if !text.chars().any(|d| d.is_ascii_digit() && d != '0') {
+                "±0".into()
+            } else if c > 0 {
+                format!("+{text}")
+            } else {
+                text
+            }
+        }
     }
 }
 

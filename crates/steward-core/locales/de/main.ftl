@@ -1123,3 +1123,56 @@ report-compared = { $days ->
     [one] Veränderung: gegenüber dem Vortag.
    *[other] Veränderung: gegenüber den { $days } Tagen davor.
 }
+
+nav-reports = Berichte
+reports-rolled = { $count ->
+    [one] 1 Tag mit Zahlen
+   *[other] { $count } Tage mit Zahlen
+}
+reports-days = { $count ->
+    [one] 1 Tag
+   *[other] { $count } Tage
+}
+reports-sent-to = { $count ->
+    [one] an 1 Empfänger gesendet
+   *[other] an { $count } Empfänger gesendet
+}
+reports-period = Zeitraum
+reports-csv = CSV herunterladen
+reports-pdf = PDF herunterladen
+reports-schedules = Geplante Berichte
+reports-no-group = Keine Gruppe
+reports-back = Zurück zu den Berichten
+reports-schedules-intro = Jeder geplante Bericht geht einmal pro Zeitraum per E-Mail an seine Empfänger, als Zusammenfassung mit PDF und CSV im Anhang, in der Sprache des jeweiligen Empfängers.
+reports-no-mail = Es ist kein SMTP-Server konfiguriert: Geplante Berichte können nicht gesendet werden.
+reports-new = Bericht planen
+reports-name = Name
+reports-sections = Abschnitte
+reports-cadence = Häufigkeit
+reports-weekly = Wöchentlich
+reports-monthly = Monatlich
+reports-weekday = Wochentag
+reports-day-of-month = Tag im Monat
+reports-hour = Stunde
+reports-time-zone = Zeitzone
+reports-groups = Gerätegruppen (durch Kommas getrennt; leer: alle Geräte)
+reports-recipients = Empfänger
+reports-recipients-help = Einer pro Zeile: die E-Mail-Adresse eines Benutzers (er erhält den Bericht in seiner Sprache und Zeitzone) oder eine beliebige Adresse, gefolgt von einem Sprachcode (en-US, fr, sv, de, ko).
+reports-create = Planen
+reports-when = Wann
+reports-next = Nächster
+reports-history = Gesendet
+reports-manual = manuell gesendet
+reports-none = Noch keine geplanten Berichte.
+reports-send-now = Jetzt senden
+reports-weekly-at = Jeden { $day } um { $hour } ({ $zone })
+reports-monthly-at = Am { $day }. jedes Monats um { $hour } ({ $zone })
+weekday-monday = Montag
+weekday-tuesday = Dienstag
+weekday-wednesday = Mittwoch
+weekday-thursday = Donnerstag
+weekday-friday = Freitag
+weekday-saturday = Samstag
+weekday-sunday = Sonntag
+
+report-minutes = { $minutes } min

@@ -1099,3 +1099,56 @@ report-compared = { $days ->
     [one] Change: against the day before.
    *[other] Change: against the { $days } days before.
 }
+
+nav-reports = Reports
+reports-rolled = { $count ->
+    [one] 1 day with figures
+   *[other] { $count } days with figures
+}
+reports-days = { $count ->
+    [one] 1 day
+   *[other] { $count } days
+}
+reports-sent-to = { $count ->
+    [one] sent to 1 recipient
+   *[other] sent to { $count } recipients
+}
+reports-period = Period
+reports-csv = Download CSV
+reports-pdf = Download PDF
+reports-schedules = Scheduled reports
+reports-no-group = No group
+reports-back = Back to the reports
+reports-schedules-intro = Each scheduled report is e-mailed to its recipients as a summary with the PDF and CSV attached, once per period, in each recipient’s language.
+reports-no-mail = No SMTP server is configured: scheduled reports cannot be sent.
+reports-new = Schedule a report
+reports-name = Name
+reports-sections = Sections
+reports-cadence = Every
+reports-weekly = Week
+reports-monthly = Month
+reports-weekday = Day of the week
+reports-day-of-month = Day of the month
+reports-hour = Hour
+reports-time-zone = Time zone
+reports-groups = Device groups (comma-separated; empty: every device)
+reports-recipients = Recipients
+reports-recipients-help = One per line: a user’s e-mail address (they get it in their language and time zone), or any address followed by a language code (en-US, fr, sv, de, ko).
+reports-create = Schedule
+reports-when = When
+reports-next = Next
+reports-history = Sent
+reports-manual = sent now by hand
+reports-none = No scheduled reports yet.
+reports-send-now = Send now
+reports-weekly-at = Every { $day } at { $hour } ({ $zone })
+reports-monthly-at = On day { $day } of every month at { $hour } ({ $zone })
+weekday-monday = Monday
+weekday-tuesday = Tuesday
+weekday-wednesday = Wednesday
+weekday-thursday = Thursday
+weekday-friday = Friday
+weekday-saturday = Saturday
+weekday-sunday = Sunday
+
+report-minutes = { $minutes } min

@@ -1132,3 +1132,56 @@ report-compared = { $days ->
     [one] Évolution : par rapport au jour précédent.
    *[other] Évolution : par rapport aux { $days } jours précédents.
 }
+
+nav-reports = Rapports
+reports-rolled = { $count ->
+    [one] 1 jour avec des chiffres
+   *[other] { $count } jours avec des chiffres
+}
+reports-days = { $count ->
+    [one] 1 jour
+   *[other] { $count } jours
+}
+reports-sent-to = { $count ->
+    [one] envoyé à 1 destinataire
+   *[other] envoyé à { $count } destinataires
+}
+reports-period = Période
+reports-csv = Télécharger le CSV
+reports-pdf = Télécharger le PDF
+reports-schedules = Rapports planifiés
+reports-no-group = Sans groupe
+reports-back = Retour aux rapports
+reports-schedules-intro = Chaque rapport planifié est envoyé par e-mail à ses destinataires, sous forme de résumé avec le PDF et le CSV en pièces jointes, une fois par période, dans la langue de chacun.
+reports-no-mail = Aucun serveur SMTP n’est configuré : les rapports planifiés ne peuvent pas être envoyés.
+reports-new = Planifier un rapport
+reports-name = Nom
+reports-sections = Sections
+reports-cadence = Fréquence
+reports-weekly = Chaque semaine
+reports-monthly = Chaque mois
+reports-weekday = Jour de la semaine
+reports-day-of-month = Jour du mois
+reports-hour = Heure
+reports-time-zone = Fuseau horaire
+reports-groups = Groupes d’appareils (séparés par des virgules ; vide : tous les appareils)
+reports-recipients = Destinataires
+reports-recipients-help = Un par ligne : l’adresse e-mail d’un utilisateur (qui le reçoit dans sa langue et son fuseau horaire), ou toute adresse suivie d’un code de langue (en-US, fr, sv, de, ko).
+reports-create = Planifier
+reports-when = Quand
+reports-next = Prochain envoi
+reports-history = Envoyés
+reports-manual = envoyé manuellement
+reports-none = Aucun rapport planifié pour l’instant.
+reports-send-now = Envoyer maintenant
+reports-weekly-at = Chaque { $day } à { $hour } ({ $zone })
+reports-monthly-at = Le { $day } de chaque mois à { $hour } ({ $zone })
+weekday-monday = lundi
+weekday-tuesday = mardi
+weekday-wednesday = mercredi
+weekday-thursday = jeudi
+weekday-friday = vendredi
+weekday-saturday = samedi
+weekday-sunday = dimanche
+
+report-minutes = { $minutes } min

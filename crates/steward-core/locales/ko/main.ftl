@@ -927,3 +927,53 @@ report-title = 디바이스 현황 보고서
 report-compared = { $days ->
    *[other] 변화: 직전 { $days }일 대비.
 }
+
+nav-reports = 보고서
+reports-rolled = { $count ->
+   *[other] 수치가 있는 날 { $count }일
+}
+reports-days = { $count ->
+   *[other] { $count }일
+}
+reports-sent-to = { $count ->
+   *[other] 수신자 { $count }명에게 보냄
+}
+reports-period = 기간
+reports-csv = CSV 다운로드
+reports-pdf = PDF 다운로드
+reports-schedules = 예약된 보고서
+reports-no-group = 그룹 없음
+reports-back = 보고서로 돌아가기
+reports-schedules-intro = 예약된 보고서는 기간마다 한 번씩 요약과 PDF, CSV 첨부 파일로 각 수신자의 언어로 이메일 발송됩니다.
+reports-no-mail = SMTP 서버가 구성되지 않았습니다. 예약된 보고서를 보낼 수 없습니다.
+reports-new = 보고서 예약
+reports-name = 이름
+reports-sections = 섹션
+reports-cadence = 주기
+reports-weekly = 매주
+reports-monthly = 매월
+reports-weekday = 요일
+reports-day-of-month = 날짜
+reports-hour = 시각
+reports-time-zone = 시간대
+reports-groups = 디바이스 그룹(쉼표로 구분, 비우면 모든 디바이스)
+reports-recipients = 수신자
+reports-recipients-help = 한 줄에 하나씩: 사용자의 이메일 주소(해당 사용자의 언어와 시간대로 받음) 또는 임의의 주소와 언어 코드(en-US, fr, sv, de, ko).
+reports-create = 예약
+reports-when = 시기
+reports-next = 다음 발송
+reports-history = 발송 기록
+reports-manual = 수동 발송
+reports-none = 예약된 보고서가 아직 없습니다.
+reports-send-now = 지금 보내기
+reports-weekly-at = 매주 { $day } { $hour }({ $zone })
+reports-monthly-at = 매월 { $day }일 { $hour }({ $zone })
+weekday-monday = 월요일
+weekday-tuesday = 화요일
+weekday-wednesday = 수요일
+weekday-thursday = 목요일
+weekday-friday = 금요일
+weekday-saturday = 토요일
+weekday-sunday = 일요일
+
+report-minutes = { $minutes }분

@@ -1138,3 +1138,56 @@ report-compared = { $days ->
     [one] Förändring: jämfört med dagen innan.
    *[other] Förändring: jämfört med de { $days } dagarna innan.
 }
+
+nav-reports = Rapporter
+reports-rolled = { $count ->
+    [one] 1 dag med siffror
+   *[other] { $count } dagar med siffror
+}
+reports-days = { $count ->
+    [one] 1 dag
+   *[other] { $count } dagar
+}
+reports-sent-to = { $count ->
+    [one] skickad till 1 mottagare
+   *[other] skickad till { $count } mottagare
+}
+reports-period = Period
+reports-csv = Ladda ned CSV
+reports-pdf = Ladda ned PDF
+reports-schedules = Schemalagda rapporter
+reports-no-group = Ingen grupp
+reports-back = Tillbaka till rapporterna
+reports-schedules-intro = Varje schemalagd rapport e-postas till mottagarna som en sammanfattning med PDF och CSV bifogade, en gång per period, på varje mottagares språk.
+reports-no-mail = Ingen SMTP-server är konfigurerad: schemalagda rapporter kan inte skickas.
+reports-new = Schemalägg en rapport
+reports-name = Namn
+reports-sections = Avsnitt
+reports-cadence = Hur ofta
+reports-weekly = Varje vecka
+reports-monthly = Varje månad
+reports-weekday = Veckodag
+reports-day-of-month = Dag i månaden
+reports-hour = Timme
+reports-time-zone = Tidszon
+reports-groups = Enhetsgrupper (kommaseparerade; tomt: alla enheter)
+reports-recipients = Mottagare
+reports-recipients-help = En per rad: en användares e-postadress (hen får rapporten på sitt språk och i sin tidszon), eller valfri adress följd av en språkkod (en-US, fr, sv, de, ko).
+reports-create = Schemalägg
+reports-when = När
+reports-next = Nästa
+reports-history = Skickade
+reports-manual = skickad manuellt
+reports-none = Inga schemalagda rapporter ännu.
+reports-send-now = Skicka nu
+reports-weekly-at = Varje { $day } kl. { $hour } ({ $zone })
+reports-monthly-at = Den { $day } varje månad kl. { $hour } ({ $zone })
+weekday-monday = måndag
+weekday-tuesday = tisdag
+weekday-wednesday = onsdag
+weekday-thursday = torsdag
+weekday-friday = fredag
+weekday-saturday = lördag
+weekday-sunday = söndag
+
+report-minutes = { $minutes } min

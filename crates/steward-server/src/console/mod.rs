@@ -8,6 +8,7 @@ mod apps;
 mod awareness;
 mod helpdesk;
 pub(crate) mod pages;
+mod reports;
 
 use std::collections::HashMap;
 
@@ -92,6 +93,55 @@ pub fn routes() -> Vec<ConsoleRoute> {
         r(g.clone(), "/", SignedIn, "dashboard", || {
             get(pages::dashboard)
         }),
+        r(
+            g.clone(),
+            "/reports",
+            Requires(ReadReports),
+            "reports",
+            || get(reports::reports),
+        ),
+        r(
+            g.clone(),
+            "/reports/schedules",
+            Requires(ManageReports),
+            "reports",
+            || get(reports::schedules),
+        ),
+        r(
+            p.clone(),
+            "/reports/schedules",
+            Requires(ManageReports),
+            "reports",
+            || post(reports::create_schedule),
+        ),
+        r(
+            p.clone(),
+            "/reports/schedules/{id}/send",
+            Requires(ManageReports),
+            "reports",
+            || post(reports::send_schedule),
+        ),
+        r(
+            p.clone(),
+            "/reports/schedules/{id}/delete",
+            Requires(ManageReports),
+            "reports",
+            || post(reports::delete_schedule),
+        ),
+        r(
+            g.clone(),
+            "/reports/{section}/groups",
+            Requires(ReadReports),
+            "reports",
+            || get(reports::by_group),
+        ),
+        r(
+            g.clone(),
+            "/reports/{file}",
+            Requires(ReadReports),
+            "reports",
+            || get(reports::report_file),
+        ),
         r(
             g.clone(),
             "/search",
@@ -789,6 +839,8 @@ impl Ctx {
             "manage_articles" => Permission::ManageArticles,
             "manage_apps" => Permission::ManageApps,
             "retry_installs" => Permission::RetryInstalls,
+            "read_reports" => Permission::ReadReports,
+            "manage_reports" => Permission::ManageReports,
             _ => return false,
         };
         self.caller.allows(p)
@@ -1588,12 +1640,13 @@ mod tests {
     use super::markdown;
 
     /// The console's sources, by file name.
-    const SOURCES: [(&str, &str); 5] = [
+    const SOURCES: [(&str, &str); 6] = [
         ("mod.rs", include_str!("mod.rs")),
         ("admin.rs", include_str!("admin.rs")),
         ("awareness.rs", include_str!("awareness.rs")),
         ("helpdesk.rs", include_str!("helpdesk.rs")),
         ("pages.rs", include_str!("pages.rs")),
+        ("reports.rs", include_str!("reports.rs")),
     ];
 
     #[test]

@@ -76,8 +76,7 @@ fn bars(
 
 /// `GET /`: the fleet at a glance; every number links to the list it counts.
 pub async fn dashboard(State(state): State<AppState>, Console(ctx): Console) -> Response {
-    if !ctx.can("read_devices") {
-        // Stakeholders (read-only) see the alert counts only.
+    if !ctx.can("read_reports") {
         return dashboard_page(&state, ctx, None).await;
     }
     let summary = match crate::fleet::counts(&state).await {
@@ -92,6 +91,16 @@ async fn dashboard_page(state: &AppState, ctx: Ctx, s: Option<FleetSummary>) -> 
     let mut tiles = Vec::new();
     let now = state.clock.now_ms();
     let mut as_of = String::new();
+    // A reader who may not open device or alert lists (a stakeholder) follows a figure to the
+    // report's list of it by device group.
+    let lists = ctx.can("read_devices");
+    let to = |admin: String, metric: &str| -> String {
+        if lists {
+            admin
+        } else {
+            format!("/reports/devices/groups?metric={}", urlencode(metric))
+        }
+    };
     if let Some(s) = &s {
         as_of = ctx.when(&s.as_of);
         let platforms: Vec<&str> = s.by_platform.keys().map(String::as_str).collect();
@@ -99,17 +108,20 @@ async fn dashboard_page(state: &AppState, ctx: Ctx, s: Option<FleetSummary>) -> 
         tiles.push(Tile {
             big: ctx.num(&s.total),
             caption: ctx.t_counts("dash-devices-caption", &[("count", s.total)]),
-            big_href: "/devices".into(),
+            big_href: to("/devices".into(), "total"),
             chart: bar_chart(
                 lang,
                 &title,
                 &bars(&ctx, &s.by_platform, &platforms, &|k| {
-                    format!("/devices?platform={k}")
+                    to(format!("/devices?platform={k}"), &format!("platform:{k}"))
                 }),
             ),
             title,
         });
         let fresh_href = |k: &str| {
+            if !lists {
+                return to(String::new(), &format!("checkin:{k}"));
+            }
             let day = steward_core::time::to_rfc3339(now - 86_400_000);
             let week = steward_core::time::to_rfc3339(now - 7 * 86_400_000);
             match k {
@@ -147,7 +159,10 @@ async fn dashboard_page(state: &AppState, ctx: Ctx, s: Option<FleetSummary>) -> 
         tiles.push(Tile {
             big: ctx.num(&malware),
             caption: ctx.t_counts("dash-malware", &[("count", malware)]),
-            big_href: "/devices?health=active_threat".into(),
+            big_href: to(
+                "/devices?health=active_threat".into(),
+                "health:active_threat",
+            ),
             chart: bar_chart(
                 lang,
                 &title,
@@ -161,7 +176,7 @@ async fn dashboard_page(state: &AppState, ctx: Ctx, s: Option<FleetSummary>) -> 
                         "unprotected",
                         "unknown",
                     ],
-                    &|k| format!("/devices?health={k}"),
+                    &|k| to(format!("/devices?health={k}"), &format!("health:{k}")),
                 ),
             ),
             title,
@@ -171,7 +186,10 @@ async fn dashboard_page(state: &AppState, ctx: Ctx, s: Option<FleetSummary>) -> 
         tiles.push(Tile {
             big: ctx.num(&noncompliant),
             caption: ctx.t_counts("dash-noncompliant", &[("count", noncompliant)]),
-            big_href: "/devices?compliance=noncompliant".into(),
+            big_href: to(
+                "/devices?compliance=noncompliant".into(),
+                "compliance:noncompliant",
+            ),
             chart: bar_chart(
                 lang,
                 &title,
@@ -185,7 +203,12 @@ async fn dashboard_page(state: &AppState, ctx: Ctx, s: Option<FleetSummary>) -> 
                         "not_evaluated",
                         "error",
                     ],
-                    &|k| format!("/devices?compliance={k}"),
+                    &|k| {
+                        to(
+                            format!("/devices?compliance={k}"),
+                            &format!("compliance:{k}"),
+                        )
+                    },
                 ),
             ),
             title,
@@ -201,7 +224,11 @@ async fn dashboard_page(state: &AppState, ctx: Ctx, s: Option<FleetSummary>) -> 
     tiles.push(Tile {
         big: ctx.num(&total_open),
         caption: ctx.t_counts("dash-open-alerts", &[("count", total_open)]),
-        big_href: "/alerts?state=firing".into(),
+        big_href: if lists {
+            "/alerts?state=firing".into()
+        } else {
+            "/reports?days=7#section-alerts".into()
+        },
         chart: bar_chart(
             lang,
             &title,
@@ -209,7 +236,13 @@ async fn dashboard_page(state: &AppState, ctx: Ctx, s: Option<FleetSummary>) -> 
                 &ctx,
                 &open,
                 &["critical", "warning", "informational"],
-                &|k| format!("/alerts?severity={k}&state=firing"),
+                &|k| {
+                    if lists {
+                        format!("/alerts?severity={k}&state=firing")
+                    } else {
+                        "/reports?days=7#section-alerts".into()
+                    }
+                },
             ),
         ),
         title,
