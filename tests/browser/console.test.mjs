@@ -328,12 +328,19 @@ test('update awareness: an announcement to macOS below 15 and the operational pl
   await page.locator('tbody tr', { hasText: 'Update to macOS 15 this month' }).waitFor();
   await page.screenshot({ path: join(shots, 'announcements.png'), fullPage: true });
 
+  // The stakeholders' line of the plan names their scheduled report.
+  await demo.call('POST', '/api/v1/report-schedules', {
+    name: 'Monthly for the CIO', sections: ['devices', 'alerts'], period_days: 30,
+    recipients: [{ address: 'cio@example.com', language: 'en-US' }], cadence: 'monthly',
+    day_of_month: 1, hour: 8, time_zone: 'Europe/Stockholm',
+  });
   await page.getByRole('link', { name: 'Operational plan', exact: true }).click();
   await page.getByText('Discovery questions still open').waitFor();
   await page.getByLabel('Person 1', { exact: true }).fill('Ana Lind');
   await page.getByLabel('Role 1', { exact: true }).fill('O&M lead');
   await page.getByLabel('Stakeholders 1').fill('CIO, service owners');
   await page.getByLabel('How often 1').fill('Monthly');
+  await page.getByLabel('Scheduled report 1').selectOption({ label: 'Monthly for the CIO' });
   await page.getByLabel('Responsible for update awareness').fill('Bo Berg');
   await page.getByLabel('State: Training').selectOption('in_progress');
   await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Save the plan' }).click()]);

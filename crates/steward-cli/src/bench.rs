@@ -438,6 +438,7 @@ pub async fn console(base: &str, cookie: &str, rounds: u32) -> anyhow::Result<se
         ("devices_recent", "/devices?sort=-last_seen_at".to_string()),
         ("alerts_firing", "/alerts?state=firing".to_string()),
         ("search", "/search?q=user00042".to_string()),
+        ("reports_90_days", "/reports?days=90".to_string()),
     ];
     let mut out = serde_json::Map::new();
     for (name, path) in cases {
@@ -456,6 +457,78 @@ pub async fn console(base: &str, cookie: &str, rounds: u32) -> anyhow::Result<se
         samples.sort_by(|a, b| a.total_cmp(b));
         let q = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
         out.insert(name.into(), json!({"p50_ms": (q(0.5) * 100.0).round() / 100.0, "p99_ms": (q(0.99) * 100.0).round() / 100.0}));
+    }
+    Ok(serde_json::Value::Object(out))
+}
+
+/// For `bench inventory`: rolls up yesterday over the whole fleet (timing the counting and
+/// the write apart: the write is the writer's share), then stores the same figures for the
+/// 364 days before, so reports over any period have every day. Returns the timings.
+pub async fn seed_report_days(store: &steward_store::Store) -> anyhow::Result<serde_json::Value> {
+    use steward_core::reports::{day_start, DAY_MS};
+    use steward_store::reports::{DayExtras, Rollup};
+    let now = now_ms();
+    let yesterday = day_start(now) - DAY_MS;
+    let t0 = Instant::now();
+    let extras = DayExtras {
+        live: Some(store.fleet_counts(now).await?),
+        readiness: Vec::new(),
+    };
+    let rows = store.rollup_figures(yesterday, &extras).await?;
+    let count_s = t0.elapsed().as_secs_f64();
+    let t1 = Instant::now();
+    store.put_rollup(yesterday, &rows, now).await?;
+    let write_s = t1.elapsed().as_secs_f64();
+    for back in 1..365 {
+        let day = yesterday - back * DAY_MS;
+        let shifted: Vec<Rollup> = rows
+            .iter()
+            .map(|r| Rollup {
+                day,
+                // A little movement from day to day, as a fleet has.
+                value: r.value - (r.value * ((back * 7) % 5)) / 100,
+                ..r.clone()
+            })
+            .collect();
+        store.put_rollup(day, &shifted, now).await?;
+    }
+    Ok(json!({
+        "rows_per_day": rows.len(),
+        "count_s": (count_s * 1000.0).round() / 1000.0,
+        "write_s": (write_s * 1000.0).round() / 1000.0,
+    }))
+}
+
+/// Times the 90-day report as JSON and as PDF through the API.
+pub async fn report_files(
+    base: &str,
+    token: &str,
+    rounds: u32,
+) -> anyhow::Result<serde_json::Value> {
+    let http = reqwest::Client::new();
+    let mut out = serde_json::Map::new();
+    for (name, path) in [
+        ("report_90_days_json", "/api/v1/reports?days=90"),
+        ("report_90_days_pdf", "/api/v1/reports?days=90&format=pdf"),
+    ] {
+        let mut samples = Vec::new();
+        let mut size = 0;
+        for i in 0..=rounds {
+            let t0 = Instant::now();
+            let resp = http
+                .get(format!("{base}{path}"))
+                .bearer_auth(token)
+                .send()
+                .await?;
+            anyhow::ensure!(resp.status().is_success(), "{path}: {}", resp.status());
+            size = resp.bytes().await?.len();
+            if i > 0 {
+                samples.push(t0.elapsed().as_secs_f64() * 1000.0);
+            }
+        }
+        samples.sort_by(|a, b| a.total_cmp(b));
+        let q = |p: f64| samples[((samples.len() - 1) as f64 * p).round() as usize];
+        out.insert(name.into(), json!({"p50_ms": (q(0.5) * 100.0).round() / 100.0, "p99_ms": (q(0.99) * 100.0).round() / 100.0, "bytes": size}));
     }
     Ok(serde_json::Value::Object(out))
 }

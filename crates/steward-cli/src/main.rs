@@ -556,6 +556,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             let app_cases = bench::seed_apps(&store, 20).await?;
             store.finish_bulk_load().await?;
             let load_secs = t0.elapsed().as_secs_f64();
+            let rollup = bench::seed_report_days(&store).await?;
             steward_server::auth::create_user(
                 &store,
                 "bench@example.com",
@@ -597,11 +598,12 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                 .unwrap_or_default()
                 .to_string();
             let console = bench::console(&base, &cookie, rounds).await?;
+            let reports = bench::report_files(&base, &token.token, rounds.min(20)).await?;
             server.stop().await?;
             let recount = bench::recount(&store, rounds.min(20)).await?;
             println!(
                 "{}",
-                serde_json::json!({"bench": "inventory", "backend": store.backend().name(), "devices": devices, "load_s": (load_secs * 10.0).round() / 10.0, "rounds": rounds, "timings": timings, "console": console, "fleet_recount": recount})
+                serde_json::json!({"bench": "inventory", "backend": store.backend().name(), "devices": devices, "load_s": (load_secs * 10.0).round() / 10.0, "rounds": rounds, "timings": timings, "console": console, "fleet_recount": recount, "daily_rollup": rollup, "reports": reports})
             );
             Ok(())
         }

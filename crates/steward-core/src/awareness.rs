@@ -248,6 +248,8 @@ pub struct ReportingLine {
     pub stakeholders: String,
     /// weekly, monthly …
     pub cadence: String,
+    /// The scheduled report these stakeholders get (its id), when there is one.
+    pub report: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -271,17 +273,19 @@ pub const FOCUS_AREAS: [&str; 5] = [
 pub const FOCUS_STATUS: [&str; 3] = ["not_started", "in_progress", "done"];
 
 impl OpsPlan {
-    /// The discovery questions still unanswered, as catalog keys.
-    pub fn unanswered(&self) -> Vec<&'static str> {
+    /// The discovery questions still unanswered, as catalog keys. Reporting is answered when
+    /// there are stakeholders and each line of them names one of the scheduled `reports`.
+    pub fn unanswered(&self, reports: &[String]) -> Vec<&'static str> {
         let mut out = Vec::new();
         if !self.team.iter().any(|m| !m.person.trim().is_empty()) {
             out.push("discovery-team");
         }
-        if !self
+        let lines: Vec<&ReportingLine> = self
             .reporting
             .iter()
-            .any(|r| !r.stakeholders.trim().is_empty())
-        {
+            .filter(|r| !r.stakeholders.trim().is_empty())
+            .collect();
+        if lines.is_empty() || lines.iter().any(|r| !reports.contains(&r.report)) {
             out.push("discovery-reporting");
         }
         if self.update_awareness_owner.trim().is_empty() {
@@ -526,13 +530,32 @@ mod tests {
     #[test]
     fn unanswered_discovery_questions_are_named() {
         let mut plan = OpsPlan::default();
-        assert_eq!(plan.unanswered().len(), 3);
+        assert_eq!(plan.unanswered(&[]).len(), 3);
         plan.team.push(TeamMember {
             person: "Ann".into(),
             role: "lead".into(),
             responsibilities: "everything".into(),
         });
         plan.update_awareness_owner = "Bo".into();
-        assert_eq!(plan.unanswered(), ["discovery-reporting"]);
+        assert_eq!(plan.unanswered(&[]), ["discovery-reporting"]);
+        let reports = vec!["weekly-cio".to_string()];
+        plan.reporting.push(ReportingLine {
+            who: "Ann".into(),
+            stakeholders: "CIO".into(),
+            cadence: "weekly".into(),
+            report: String::new(),
+        });
+        assert_eq!(
+            plan.unanswered(&reports),
+            ["discovery-reporting"],
+            "no report named"
+        );
+        plan.reporting[0].report = "weekly-cio".into();
+        assert!(plan.unanswered(&reports).is_empty());
+        assert_eq!(
+            plan.unanswered(&[]),
+            ["discovery-reporting"],
+            "a report that no longer exists"
+        );
     }
 }

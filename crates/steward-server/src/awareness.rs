@@ -676,6 +676,17 @@ pub struct PlanView {
     pub unanswered: Vec<String>,
 }
 
+/// The scheduled reports' ids (a reporting line of the plan names one).
+async fn report_ids(state: &AppState) -> Result<Vec<String>, ApiError> {
+    Ok(state
+        .store
+        .report_schedules()
+        .await?
+        .into_iter()
+        .map(|s| s.id)
+        .collect())
+}
+
 async fn plan(state: &AppState) -> Result<OpsPlan, ApiError> {
     Ok(state
         .store
@@ -692,7 +703,7 @@ pub async fn get_plan(
     let lang = request_lang(&headers);
     let plan = plan(&state).await?;
     let unanswered = plan
-        .unanswered()
+        .unanswered(&report_ids(&state).await?)
         .iter()
         .map(|k| steward_core::t(lang, k))
         .collect();
@@ -881,7 +892,7 @@ pub async fn checklist(state: &AppState) -> Result<Vec<Check>, ApiError> {
         }
     }
     let plan = plan(state).await?;
-    let unanswered = plan.unanswered();
+    let unanswered = plan.unanswered(&report_ids(state).await?);
     let discovery = Check {
         id: "discovery",
         pass: unanswered.is_empty(),

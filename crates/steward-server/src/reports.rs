@@ -198,9 +198,19 @@ pub async fn build(
             .collect::<BTreeSet<i64>>()
             .into_iter()
             .collect();
+        // Each metric and subject summed by day once (over the groups the reader sees).
+        let mut by_key: std::collections::HashMap<(&str, &str), Daily> = Default::default();
+        for r in &rows {
+            *by_key
+                .entry((r.metric.as_str(), r.subject.as_str()))
+                .or_default()
+                .entry(r.day)
+                .or_default() += r.value;
+        }
+        let none = Daily::new();
         let state_of = |metric: &str, subject: &str| {
             rep::trend(
-                &daily(&rows, |r| r.metric == metric && r.subject == subject),
+                by_key.get(&(metric, subject)).unwrap_or(&none),
                 Kind::State,
                 from,
                 days,

@@ -381,11 +381,34 @@ async fn briefings_the_plan_and_the_checklist() {
     let (_, plan) = app.get("/api/v1/ops-plan").await;
     assert_eq!(plan["unanswered"].as_array().map(Vec::len), Some(3));
     assert_eq!(readiness(&app, "discovery").await["pass"], false);
-    let body = json!({"team": [{"person": "Ann", "role": "lead", "responsibilities": "triage"}],
+    // The CIO's line names a scheduled report; until then reporting is an open question.
+    let (s, report) = app
+        .post_as(
+            "/api/v1/report-schedules",
+            &app.admin_token,
+            &json!({"name": "For the CIO", "sections": ["devices"], "period_days": 30,
+                    "recipients": [{"address": "cio@example.org", "language": "en-US"}],
+                    "cadence": "monthly", "day_of_month": 1, "hour": 8}),
+        )
+        .await;
+    assert_eq!(s, 201, "{report}");
+    let mut body = json!({"team": [{"person": "Ann", "role": "lead", "responsibilities": "triage"}],
                       "reporting": [{"who": "Ann", "stakeholders": "CIO", "cadence": "monthly"}],
                       "update_awareness_owner": "Bo",
                       "focus_areas": [{"area": "help_desk", "goals": "brief before users call",
                                        "owner": "Bo", "status": "in_progress"}]});
+    let resp = app
+        .http
+        .put(format!("{}/api/v1/ops-plan", app.base))
+        .bearer_auth(&app.admin_token)
+        .json(&body)
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(resp.status(), 200);
+    let plan: Value = resp.json().await.expect("json");
+    assert_eq!(plan["unanswered"].as_array().map(Vec::len), Some(1), "{plan}");
+    body["reporting"][0]["report"] = report["id"].clone();
     let resp = app
         .http
         .put(format!("{}/api/v1/ops-plan", app.base))

@@ -475,7 +475,7 @@ readiness-unacknowledged-critical = { $count ->
 readiness-ack-median = Median der Zeit bis zur Bestätigung kritischer Alarme (30 Tage): { $minutes } Min.
 readiness-discovery-ok = Die Vorbereitungsfragen sind beantwortet.
 discovery-team = Wer gehört zum Betriebsteam?
-discovery-reporting = Wie berichten Sie an die wichtigsten Beteiligten?
+discovery-reporting = Wie berichten Sie an die wichtigsten Beteiligten? (Jede Zeile mit Beteiligten nennt einen geplanten Bericht.)
 discovery-awareness-owner = Wer ist für die Update-Kommunikation verantwortlich?
 readiness-stale-material = „{ $material }“ ist veraltet; seit der letzten Prüfung geändert: { $features }
 readiness-onboarding-behind = Einarbeitung im Verzug: { $people }
@@ -1176,3 +1176,6 @@ weekday-saturday = Samstag
 weekday-sunday = Sonntag
 
 report-minutes = { $minutes } min
+
+plan-report = Geplanter Bericht
+plan-no-report = Noch keiner

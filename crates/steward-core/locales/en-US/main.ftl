@@ -463,7 +463,7 @@ readiness-unacknowledged-critical = { $count ->
 readiness-ack-median = Median time to acknowledge critical alerts (30 days): { $minutes } min
 readiness-discovery-ok = The discovery questions are answered.
 discovery-team = Who makes up the O&M team?
-discovery-reporting = How will you report to key stakeholders?
+discovery-reporting = How will you report to key stakeholders? (Each line of stakeholders names a scheduled report.)
 discovery-awareness-owner = Who is responsible for update awareness?
 readiness-stale-material = “{ $material }” is out of date: { $features } changed since its last review
 readiness-onboarding-behind = Onboarding behind schedule: { $people }
@@ -1152,3 +1152,6 @@ weekday-saturday = Saturday
 weekday-sunday = Sunday
 
 report-minutes = { $minutes } min
+
+plan-report = Scheduled report
+plan-no-report = None yet

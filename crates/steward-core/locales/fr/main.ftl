@@ -484,7 +484,7 @@ readiness-unacknowledged-critical = { $count ->
 readiness-ack-median = Délai médian d’acquittement des alertes critiques (30 jours) : { $minutes } min
 readiness-discovery-ok = Les questions de cadrage ont toutes une réponse.
 discovery-team = Qui compose l’équipe d’exploitation ?
-discovery-reporting = Comment rendrez-vous compte aux parties prenantes clés ?
+discovery-reporting = Comment rendrez-vous compte aux parties prenantes clés ? (Chaque ligne de parties prenantes indique un rapport planifié.)
 discovery-awareness-owner = Qui est responsable de la veille sur les mises à jour ?
 readiness-stale-material = « { $material } » est obsolète : changement de { $features } depuis sa dernière relecture
 readiness-onboarding-behind = Intégration en retard : { $people }
@@ -1185,3 +1185,6 @@ weekday-saturday = samedi
 weekday-sunday = dimanche
 
 report-minutes = { $minutes } min
+
+plan-report = Rapport planifié
+plan-no-report = Aucun pour l’instant

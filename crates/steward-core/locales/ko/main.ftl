@@ -391,7 +391,7 @@ readiness-unacknowledged-critical = { $minutes }분 넘게 확인되지 않은 �
 readiness-ack-median = 심각 경보 확인까지 걸린 시간의 중앙값(30일): { $minutes }분
 readiness-discovery-ok = 사전 질문에 모두 답했습니다.
 discovery-team = 운영 및 유지 관리 팀은 누구로 구성됩니까?
-discovery-reporting = 주요 이해관계자에게 어떻게 보고합니까?
+discovery-reporting = 주요 이해관계자에게 어떻게 보고합니까? (이해관계자 줄마다 예약된 보고서를 지정합니다.)
 discovery-awareness-owner = 업데이트 인지 담당자는 누구입니까?
 readiness-stale-material = “{ $material }” 자료가 오래됨: 마지막 검토 후 { $features } 변경
 readiness-onboarding-behind = 온보딩 지연: { $people }
@@ -977,3 +977,6 @@ weekday-saturday = 토요일
 weekday-sunday = 일요일
 
 report-minutes = { $minutes }분
+
+plan-report = 예약된 보고서
+plan-no-report = 아직 없음

@@ -487,7 +487,7 @@ readiness-unacknowledged-critical = { $count ->
 readiness-ack-median = Mediantid till bekräftelse av kritiska larm (30 dagar): { $minutes } min
 readiness-discovery-ok = Kartläggningsfrågorna är besvarade.
 discovery-team = Vilka ingår i drift- och underhållsteamet?
-discovery-reporting = Hur ska ni rapportera till viktiga intressenter?
+discovery-reporting = Hur ska ni rapportera till viktiga intressenter? (Varje rad med intressenter anger en schemalagd rapport.)
 discovery-awareness-owner = Vem ansvarar för uppdateringsbevakningen?
 readiness-stale-material = ”{ $material }” är inaktuellt: { $features } har ändrats sedan den senaste granskningen
 readiness-onboarding-behind = Introduktionen ligger efter tidsplanen: { $people }
@@ -1191,3 +1191,6 @@ weekday-saturday = lördag
 weekday-sunday = söndag
 
 report-minutes = { $minutes } min
+
+plan-report = Schemalagd rapport
+plan-no-report = Ingen ännu

@@ -804,6 +804,8 @@ pub struct PlanPage {
     pub unanswered: Vec<String>,
     /// Every focus area, with the plan's entry for it (or an empty one).
     pub focus: Vec<FocusArea>,
+    /// The scheduled reports a reporting line may name: id and name.
+    pub reports: Vec<(String, String)>,
 }
 
 /// Empty rows the plan form offers for new people and reporting lines.
@@ -839,6 +841,15 @@ impl PlanPage {
         rows
     }
 
+    /// The name of the scheduled report a line names ("–" for none or one deleted).
+    pub fn report_name(&self, id: &str) -> String {
+        self.reports
+            .iter()
+            .find(|(r, _)| r == id)
+            .map(|(_, name)| name.clone())
+            .unwrap_or_else(|| "–".into())
+    }
+
     pub fn reporting_rows(&self) -> Vec<ReportingLine> {
         let mut rows = self.plan.reporting.clone();
         rows.extend(std::iter::repeat_n(ReportingLine::default(), BLANK_ROWS));
@@ -846,20 +857,22 @@ impl PlanPage {
     }
 }
 
+/// The rows of a table in a submitted form (`{prefix}_{column}_{n}`), empty ones dropped.
+fn form_rows<const N: usize>(f: &FormFields, prefix: &str, cols: [&str; N]) -> Vec<[String; N]> {
+    (0..)
+        .take_while(|i| {
+            f.0.iter()
+                .any(|(k, _)| *k == format!("{prefix}_{}_{i}", cols[0]))
+        })
+        .map(|i| cols.map(|c| f.get(&format!("{prefix}_{c}_{i}")).unwrap_or_default()))
+        .filter(|r| r.iter().any(|v| !v.is_empty()))
+        .collect()
+}
+
 /// The plan a submitted form describes: rows left empty are dropped.
 fn plan_from_form(f: &FormFields) -> OpsPlan {
-    let rows = |prefix: &str, cols: [&str; 3]| -> Vec<[String; 3]> {
-        (0..)
-            .take_while(|i| {
-                f.0.iter()
-                    .any(|(k, _)| *k == format!("{prefix}_{}_{i}", cols[0]))
-            })
-            .map(|i| cols.map(|c| f.get(&format!("{prefix}_{c}_{i}")).unwrap_or_default()))
-            .filter(|r| r.iter().any(|v| !v.is_empty()))
-            .collect()
-    };
     OpsPlan {
-        team: rows("team", ["person", "role", "responsibilities"])
+        team: form_rows(f, "team", ["person", "role", "responsibilities"])
             .into_iter()
             .map(|[person, role, responsibilities]| TeamMember {
                 person,
@@ -867,12 +880,17 @@ fn plan_from_form(f: &FormFields) -> OpsPlan {
                 responsibilities,
             })
             .collect(),
-        reporting: rows("reporting", ["who", "stakeholders", "cadence"])
+        reporting: form_rows(f, "reporting", ["who", "stakeholders", "cadence", "report"])
             .into_iter()
-            .map(|[who, stakeholders, cadence]| ReportingLine {
+            .filter(|[who, stakeholders, cadence, _]| {
+                // A report chosen on an otherwise empty row is no line.
+                !(who.is_empty() && stakeholders.is_empty() && cadence.is_empty())
+            })
+            .map(|[who, stakeholders, cadence, report]| ReportingLine {
                 who,
                 stakeholders,
                 cadence,
+                report,
             })
             .collect(),
         update_awareness_owner: f.get("update_awareness_owner").unwrap_or_default(),
@@ -892,7 +910,7 @@ fn plan_from_form(f: &FormFields) -> OpsPlan {
 }
 
 pub async fn plan(State(state): State<AppState>, Console(ctx): Console) -> Response {
-    match crate::awareness::get_plan(State(state), lang_headers(&ctx)).await {
+    match crate::awareness::get_plan(State(state.clone()), lang_headers(&ctx)).await {
         Ok(Json(v)) => {
             let focus = FOCUS_AREAS
                 .iter()
@@ -909,11 +927,20 @@ pub async fn plan(State(state): State<AppState>, Console(ctx): Console) -> Respo
                         })
                 })
                 .collect();
+            let reports = state
+                .store
+                .report_schedules()
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| (s.id, s.body.name))
+                .collect();
             let p = PlanPage {
                 title: ctx.t("nav-plan"),
                 plan: v.plan,
                 unanswered: v.unanswered,
                 focus,
+                reports,
                 ctx,
             };
             page(StatusCode::OK, &p)
