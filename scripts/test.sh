@@ -4,7 +4,7 @@
 # contract run (Schemathesis against the generated OpenAPI document) and a short fuzz run of
 # the agent API, then builds the Debian packages of the server and the agent and checks them.
 # Installs what is missing (Debian packages: PostgreSQL, ClamAV, aiosmtpd, Chromium, Noto CJK
-# fonts, poppler-utils, Node, python3-venv, lintian; the browser suite's npm packages; Schemathesis from
+# fonts, poppler-utils, promtool, Node, python3-venv, lintian; the browser suite's npm packages; Schemathesis from
 # PyPI; cargo-deb from crates.io) and fails loudly when a suite cannot run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,6 +24,8 @@ dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
 # The report tests read the PDFs' text with pdftotext (poppler-utils); the server sets PDF
 # text in the Noto CJK font (above).
 command -v pdftotext >/dev/null || need_apt+=(poppler-utils)
+# /metrics is checked with promtool (Debian package prometheus; its server is not started).
+command -v promtool >/dev/null || need_apt+=(prometheus)
 command -v node >/dev/null || need_apt+=(nodejs)
 command -v npm >/dev/null || need_apt+=(npm)
 # The contract run installs Schemathesis into a virtual environment.

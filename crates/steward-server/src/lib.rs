@@ -150,19 +150,41 @@ async fn readyz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics_text(State(state): State<AppState>) -> Response {
+/// `/metrics`: OpenMetrics for a scraper that asks for it (Prometheus does), else the classic
+/// text format (`curl … | promtool check metrics`).
+async fn metrics_text(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     state
         .metrics
         .write_queue
         .set(state.writer.queue_depth() as i64);
-    (
-        [(
-            header::CONTENT_TYPE,
-            "application/openmetrics-text; version=1.0.0; charset=utf-8",
-        )],
-        state.metrics.render(),
-    )
-        .into_response()
+    // The fleet's counts as this server holds them (recounted in the background when old).
+    if let Ok((_, counts)) = fleet::counts(&state).await {
+        let alerts = state.store.open_alert_counts(&[]).await.unwrap_or_default();
+        state.metrics.set_fleet(&counts, &alerts);
+    }
+    let open = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/openmetrics-text"));
+    if open {
+        (
+            [(
+                header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            state.metrics.render(),
+        )
+            .into_response()
+    } else {
+        (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            state.metrics.render_classic(),
+        )
+            .into_response()
+    }
 }
 
 /// Builds the state for `store` and starts the writer tasks.

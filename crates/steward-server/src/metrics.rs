@@ -17,6 +17,19 @@ pub struct ResultLabel {
     pub result: String,
 }
 
+/// One kind of count of the fleet: `dimension` (platform, health, compliance, checkin) and
+/// its value.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FleetLabel {
+    pub dimension: String,
+    pub value: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SeverityLabel {
+    pub severity: String,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct JobLabel {
     pub job: String,
@@ -48,6 +61,19 @@ pub struct Metrics {
     pub pushed: Counter,
     /// Push connections held open now.
     pub waiting_agents: Gauge,
+    /// Active devices by platform, health, compliance and check-in freshness (set at each
+    /// scrape from the fleet counts every server keeps).
+    pub fleet_devices: Family<FleetLabel, Gauge>,
+    /// Open alerts by severity (set at each scrape).
+    pub open_alerts: Family<SeverityLabel, Gauge>,
+    /// This process: CPU seconds, resident and virtual memory, open files, start time (set at
+    /// each scrape from `/proc/self`).
+    process: Mutex<Registry>,
+    process_cpu: Counter<f64, std::sync::atomic::AtomicU64>,
+    process_rss: Gauge,
+    process_vsize: Gauge,
+    process_fds: Gauge,
+    process_start: Gauge,
 }
 
 impl Metrics {
@@ -75,6 +101,50 @@ impl Metrics {
         let leases = Family::<JobLabel, Gauge>::default();
         let pushed = Counter::default();
         let waiting_agents = Gauge::default();
+        let fleet_devices = Family::<FleetLabel, Gauge>::default();
+        let open_alerts = Family::<SeverityLabel, Gauge>::default();
+        registry.register(
+            "fleet_devices",
+            "Active devices by dimension (platform, health, compliance, checkin) and value",
+            fleet_devices.clone(),
+        );
+        registry.register(
+            "open_alerts",
+            "Alerts firing or acknowledged, by severity",
+            open_alerts.clone(),
+        );
+        // The usual process metrics, under their usual names (no prefix).
+        let mut process = Registry::default();
+        let process_cpu = Counter::<f64, std::sync::atomic::AtomicU64>::default();
+        let process_rss = Gauge::default();
+        let process_vsize = Gauge::default();
+        let process_fds = Gauge::default();
+        let process_start = Gauge::default();
+        process.register(
+            "process_cpu_seconds",
+            "Total user and system CPU time spent in seconds",
+            process_cpu.clone(),
+        );
+        process.register(
+            "process_resident_memory_bytes",
+            "Resident memory size in bytes",
+            process_rss.clone(),
+        );
+        process.register(
+            "process_virtual_memory_bytes",
+            "Virtual memory size in bytes",
+            process_vsize.clone(),
+        );
+        process.register(
+            "process_open_fds",
+            "Number of open file descriptors",
+            process_fds.clone(),
+        );
+        process.register(
+            "process_start_time_seconds",
+            "Start time of the process since the Unix epoch in seconds",
+            process_start.clone(),
+        );
         registry.register(
             "pushed_actions",
             "Mailbox items (help-desk requests, announcements) handed out through the push channel",
@@ -158,6 +228,14 @@ impl Metrics {
             leases,
             pushed,
             waiting_agents,
+            fleet_devices,
+            open_alerts,
+            process: Mutex::new(process),
+            process_cpu,
+            process_rss,
+            process_vsize,
+            process_fds,
+            process_start,
         }
     }
 
@@ -192,13 +270,124 @@ impl Metrics {
             .inc();
     }
 
+    /// The metrics in the OpenMetrics text format.
     pub fn render(&self) -> String {
+        self.read_process();
         let mut out = String::new();
         if let Ok(reg) = self.registry.lock() {
             let _ = encode(&mut out, &reg);
         }
+        // One `# EOF`, at the end of both registries.
+        if let Some(body) = out.strip_suffix("# EOF\n") {
+            out.truncate(body.len());
+        }
+        if let Ok(reg) = self.process.lock() {
+            let _ = encode(&mut out, &reg);
+        }
         out
     }
+
+    /// The metrics in Prometheus's classic text format (what `promtool` and older scrapers
+    /// read): a counter's family is named with its `_total` suffix, and there is no `# EOF`.
+    pub fn render_classic(&self) -> String {
+        classic(&self.render())
+    }
+
+    /// Sets the fleet gauges from the counts every server keeps, and the open alerts.
+    pub fn set_fleet(
+        &self,
+        counts: &[steward_store::fleet::FleetCount],
+        alerts: &std::collections::BTreeMap<String, u64>,
+    ) {
+        use std::collections::BTreeMap;
+        let mut by: BTreeMap<(&str, String), i64> = BTreeMap::new();
+        for c in counts {
+            for (dim, v) in [
+                ("platform", c.platform.clone()),
+                ("health", c.health.clone()),
+                ("compliance", c.compliance.clone()),
+                ("checkin", c.freshness.as_str().to_string()),
+            ] {
+                *by.entry((dim, v)).or_default() += c.count as i64;
+            }
+        }
+        // Values that went away are dropped, not left at their last count.
+        self.fleet_devices.clear();
+        for ((dim, value), n) in by {
+            self.fleet_devices
+                .get_or_create(&FleetLabel {
+                    dimension: dim.into(),
+                    value,
+                })
+                .set(n);
+        }
+        self.open_alerts.clear();
+        for sev in ["critical", "warning", "informational"] {
+            self.open_alerts
+                .get_or_create(&SeverityLabel {
+                    severity: sev.into(),
+                })
+                .set(alerts.get(sev).copied().unwrap_or(0) as i64);
+        }
+    }
+
+    /// Reads this process's CPU time, memory, open files and start time from `/proc/self`.
+    fn read_process(&self) {
+        let ticks = rustix::param::clock_ticks_per_second() as f64;
+        let page = rustix::param::page_size() as i64;
+        if let Ok(stat) = std::fs::read_to_string("/proc/self/stat") {
+            // The fields after the command name, which is in parentheses and may hold spaces.
+            let rest = stat.rsplit_once(')').map(|x| x.1).unwrap_or("");
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let num = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+            // utime and stime are fields 14 and 15 of stat(5), 11 and 12 here.
+            let cpu = (num(11) + num(12)) / ticks;
+            let delta = cpu - self.process_cpu.get();
+            if delta > 0.0 {
+                self.process_cpu.inc_by(delta);
+            }
+            self.process_vsize.set(num(20) as i64);
+            self.process_rss.set(num(21) as i64 * page);
+            let boot = std::fs::read_to_string("/proc/stat")
+                .ok()
+                .and_then(|s| {
+                    s.lines()
+                        .find_map(|l| l.strip_prefix("btime ")?.trim().parse::<f64>().ok())
+                })
+                .unwrap_or(0.0);
+            self.process_start.set((boot + num(19) / ticks) as i64);
+        }
+        if let Ok(fds) = std::fs::read_dir("/proc/self/fd") {
+            self.process_fds.set(fds.count() as i64);
+        }
+    }
+}
+
+/// OpenMetrics text turned into the classic Prometheus text format.
+pub fn classic(open: &str) -> String {
+    let counters: std::collections::HashSet<&str> = open
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE ")?.strip_suffix(" counter"))
+        .collect();
+    let mut out = String::with_capacity(open.len());
+    for line in open.lines() {
+        if line == "# EOF" {
+            continue;
+        }
+        let renamed = ["# HELP ", "# TYPE "].iter().find_map(|p| {
+            let rest = line.strip_prefix(p)?;
+            let (name, tail) = rest.split_once(' ')?;
+            counters
+                .contains(name)
+                .then(|| format!("{p}{name}_total {tail}"))
+        });
+        match renamed {
+            Some(l) => out.push_str(&l),
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
 }
 
 impl Default for Metrics {

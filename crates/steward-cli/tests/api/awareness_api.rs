@@ -407,7 +407,11 @@ async fn briefings_the_plan_and_the_checklist() {
         .expect("put");
     assert_eq!(resp.status(), 200);
     let plan: Value = resp.json().await.expect("json");
-    assert_eq!(plan["unanswered"].as_array().map(Vec::len), Some(1), "{plan}");
+    assert_eq!(
+        plan["unanswered"].as_array().map(Vec::len),
+        Some(1),
+        "{plan}"
+    );
     body["reporting"][0]["report"] = report["id"].clone();
     let resp = app
         .http

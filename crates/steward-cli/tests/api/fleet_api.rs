@@ -268,3 +268,85 @@ async fn hourly_snapshots_feed_the_history_within_the_callers_groups() {
     assert_eq!(s, 200);
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn metrics_pass_promtool_and_count_the_fleet_and_the_process() {
+    let app = TestApp::spawn().await;
+    let token = app.enrollment_token(Default::default()).await;
+    for (i, platform) in [Platform::Linux, Platform::Linux, Platform::Windows]
+        .into_iter()
+        .enumerate()
+    {
+        let dev = app.enroll(&token, &format!("m-{i}"), platform).await;
+        report_protection(&app, &dev, 1, Some(healthy_protection())).await;
+    }
+    let get = |accept: &'static str| {
+        let app = &app;
+        async move {
+            let r = app
+                .http
+                .get(format!("{}/metrics", app.base))
+                .header("accept", accept)
+                .send()
+                .await
+                .expect("metrics");
+            let kind = r.headers()["content-type"]
+                .to_str()
+                .unwrap_or("")
+                .to_string();
+            (kind, r.text().await.expect("text"))
+        }
+    };
+    let (kind, text) = get("*/*").await;
+    assert!(kind.starts_with("text/plain; version=0.0.4"), "{kind}");
+    // Every family has its help and type under the name its samples carry.
+    assert!(text.contains("# HELP steward_checkins_total "), "{text}");
+    assert!(text.contains("# TYPE steward_checkins_total counter"));
+    assert!(!text.contains("# EOF"));
+    for line in [
+        "steward_fleet_devices{dimension=\"platform\",value=\"linux\"} 2",
+        "steward_fleet_devices{dimension=\"platform\",value=\"windows\"} 1",
+        "steward_fleet_devices{dimension=\"health\",value=\"protected\"} 3",
+        "steward_open_alerts{severity=\"critical\"} 0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+    }
+    for name in [
+        "process_cpu_seconds_total ",
+        "process_resident_memory_bytes ",
+        "process_open_fds ",
+        "process_start_time_seconds ",
+    ] {
+        let value: f64 = text
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} in\n{text}"));
+        assert!(value > 0.0, "{name}{value}");
+    }
+    let mut promtool = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("promtool (Debian package prometheus)");
+    {
+        use std::io::Write;
+        let mut stdin = promtool.stdin.take().expect("stdin");
+        stdin.write_all(text.as_bytes()).expect("write");
+    }
+    let out = promtool.wait_with_output().expect("promtool");
+    assert!(
+        out.status.success(),
+        "promtool check metrics:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A scraper asking for OpenMetrics gets it, with one `# EOF` at the end.
+    let (kind, open) = get("application/openmetrics-text;version=1.0.0,text/plain;q=0.5").await;
+    assert!(kind.starts_with("application/openmetrics-text"), "{kind}");
+    assert!(open.ends_with("# EOF\n") && open.matches("# EOF").count() == 1);
+    assert!(open.contains("# TYPE steward_checkins counter"));
+    app.shutdown().await;
+}
