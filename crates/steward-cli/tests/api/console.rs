@@ -520,6 +520,18 @@ async fn actions_need_the_session_token_and_the_role_and_are_audited() {
     // The operational plan from its form: empty rows dropped, every discovery question answered.
     let (_, plan) = app.get("/api/v1/ops-plan").await;
     assert_eq!(plan["unanswered"].as_array().map(Vec::len), Some(3));
+    // The CIO's reporting line names the report they get.
+    let (s, report) = app
+        .post_as(
+            "/api/v1/report-schedules",
+            &app.admin_token,
+            &json!({"name": "For the CIO", "sections": ["devices"], "period_days": 30,
+                    "recipients": [{"address": "cio@example.org", "language": "fr"}],
+                    "cadence": "monthly"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{report}");
+    let report_id = report["id"].as_str().expect("id").to_string();
     let (status, refresh, body) = post(
         &app,
         &admin,
@@ -534,6 +546,7 @@ async fn actions_need_the_session_token_and_the_role_and_are_audited() {
             ("reporting_who_0", "Ana"),
             ("reporting_stakeholders_0", "CIO"),
             ("reporting_cadence_0", "monthly"),
+            ("reporting_report_0", &report_id),
             ("update_awareness_owner", "Bo"),
             ("goals_help_desk", "Brief before rollouts"),
             ("owner_help_desk", "Cy"),

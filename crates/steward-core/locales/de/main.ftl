@@ -1095,14 +1095,14 @@ report-enrollments-succeeded = Erfolgreiche Registrierungen
 report-enrollments-refused = Abgelehnte Registrierungen
 report-enrollments-refused-reason = Abgelehnt: { $reason }
 report-readiness-passing = Erfüllte Punkte der Einsatzbereitschaft
-report-kb-solved = Antworten „Das hat geholfen“
+report-kb-solved = Antworten „Ja, gelöst“
 report-kb-answers = Antworten zu Artikeln
 report-kb-solve-rate = Lösungsquote
 report-announcements-targets = Geräte, an die sich Ankündigungen richten
 report-announcements-delivered = Zugestellte Ankündigungen
 report-announcements-read = Gelesene Ankündigungen
 report-section-devices = Geräte
-report-section-policies = Konformitätsrichtlinien nach Plan
+report-section-policies = Konformitätsrichtlinien: Planerfüllung
 report-section-alerts = Alarme
 report-section-enrollments = Registrierungen
 report-section-apps = App-Installationen
@@ -1117,7 +1117,7 @@ report-change = Veränderung
 report-made-at = Erstellt von Steward am { $time }.
 report-no-figures = Für diesen Zeitraum gibt es noch keine Zahlen.
 
-report-title = Flottenbericht
+report-title = Bericht zur Geräteflotte
 
 report-compared = { $days ->
     [one] Veränderung: gegenüber dem Vortag.
@@ -1160,7 +1160,7 @@ reports-recipients = Empfänger
 reports-recipients-help = Einer pro Zeile: die E-Mail-Adresse eines Benutzers (er erhält den Bericht in seiner Sprache und Zeitzone) oder eine beliebige Adresse, gefolgt von einem Sprachcode (en-US, fr, sv, de, ko).
 reports-create = Planen
 reports-when = Wann
-reports-next = Nächster
+reports-next = Nächster Versand
 reports-history = Gesendet
 reports-manual = manuell gesendet
 reports-none = Noch keine geplanten Berichte.

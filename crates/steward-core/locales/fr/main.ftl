@@ -1094,7 +1094,7 @@ report-dim-compliance = Conformité
 report-dim-health = Protection des points de terminaison
 report-dim-checkin = Dernière synchronisation
 report-dim-platform = Plateforme
-report-rule-failing = Non conformes : { $rule }
+report-rule-failing = Non respectée : { $rule }
 report-alerts-opened = Alertes ouvertes
 report-alerts-resolved = Alertes résolues
 report-alerts-ack-time = Délai moyen d’acquittement
@@ -1103,7 +1103,7 @@ report-alerts-opened-severity = Alertes ouvertes : { $severity }
 report-enrollments-succeeded = Inscriptions réussies
 report-enrollments-refused = Inscriptions refusées
 report-enrollments-refused-reason = Refusées : { $reason }
-report-readiness-passing = Points de préparation remplis
+report-readiness-passing = Points de préparation validés
 report-kb-solved = Réponses « cela a résolu le problème »
 report-kb-answers = Réponses sur les articles
 report-kb-solve-rate = Taux de résolution
@@ -1115,7 +1115,7 @@ report-section-policies = Stratégies de conformité : respect du plan
 report-section-alerts = Alertes
 report-section-enrollments = Inscriptions
 report-section-apps = Installations d’applications
-report-section-readiness = Liste de préparation
+report-section-readiness = Liste de contrôle de la préparation
 report-section-knowledge = Base de connaissances
 report-section-announcements = Annonces
 report-hours = { $hours } h
@@ -1135,15 +1135,15 @@ report-compared = { $days ->
 
 nav-reports = Rapports
 reports-rolled = { $count ->
-    [one] 1 jour avec des chiffres
-   *[other] { $count } jours avec des chiffres
+    [one] { $count } jour de données
+   *[other] { $count } jours de données
 }
 reports-days = { $count ->
-    [one] 1 jour
+    [one] { $count } jour
    *[other] { $count } jours
 }
 reports-sent-to = { $count ->
-    [one] envoyé à 1 destinataire
+    [one] envoyé à { $count } destinataire
    *[other] envoyé à { $count } destinataires
 }
 reports-period = Période
@@ -1166,7 +1166,7 @@ reports-hour = Heure
 reports-time-zone = Fuseau horaire
 reports-groups = Groupes d’appareils (séparés par des virgules ; vide : tous les appareils)
 reports-recipients = Destinataires
-reports-recipients-help = Un par ligne : l’adresse e-mail d’un utilisateur (qui le reçoit dans sa langue et son fuseau horaire), ou toute adresse suivie d’un code de langue (en-US, fr, sv, de, ko).
+reports-recipients-help = Un par ligne : l’adresse e-mail d’un utilisateur (qui reçoit le rapport dans sa langue et son fuseau horaire), ou toute adresse suivie d’un code de langue (en-US, fr, sv, de, ko).
 reports-create = Planifier
 reports-when = Quand
 reports-next = Prochain envoi
@@ -1175,7 +1175,10 @@ reports-manual = envoyé manuellement
 reports-none = Aucun rapport planifié pour l’instant.
 reports-send-now = Envoyer maintenant
 reports-weekly-at = Chaque { $day } à { $hour } ({ $zone })
-reports-monthly-at = Le { $day } de chaque mois à { $hour } ({ $zone })
+reports-monthly-at = { $day ->
+    [1] Le 1er
+   *[other] Le { $day }
+} de chaque mois à { $hour } ({ $zone })
 weekday-monday = lundi
 weekday-tuesday = mardi
 weekday-wednesday = mercredi

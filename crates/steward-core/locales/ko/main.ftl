@@ -391,7 +391,7 @@ readiness-unacknowledged-critical = { $minutes }분 넘게 확인되지 않은 �
 readiness-ack-median = 심각 경보 확인까지 걸린 시간의 중앙값(30일): { $minutes }분
 readiness-discovery-ok = 사전 질문에 모두 답했습니다.
 discovery-team = 운영 및 유지 관리 팀은 누구로 구성됩니까?
-discovery-reporting = 주요 이해관계자에게 어떻게 보고합니까? (이해관계자 줄마다 예약된 보고서를 지정합니다.)
+discovery-reporting = 주요 이해관계자에게 어떻게 보고합니까? (이해관계자 행마다 예약된 보고서를 하나씩 지정합니다.)
 discovery-awareness-owner = 업데이트 인지 담당자는 누구입니까?
 readiness-stale-material = “{ $material }” 자료가 오래됨: 마지막 검토 후 { $features } 변경
 readiness-onboarding-behind = 온보딩 지연: { $people }
@@ -918,14 +918,14 @@ report-hours = { $hours }시간
 report-mail-subject = { $name }: { $period }
 report-figure = 지표
 report-value = 값
-report-change = 변화
+report-change = 증감
 report-made-at = { $time }에 Steward가 작성했습니다.
 report-no-figures = 이 기간의 수치가 아직 없습니다.
 
 report-title = 디바이스 현황 보고서
 
 report-compared = { $days ->
-   *[other] 변화: 직전 { $days }일 대비.
+   *[other] 증감: 직전 { $days }일 대비.
 }
 
 nav-reports = 보고서
@@ -960,7 +960,7 @@ reports-groups = 디바이스 그룹(쉼표로 구분, 비우면 모든 디바�
 reports-recipients = 수신자
 reports-recipients-help = 한 줄에 하나씩: 사용자의 이메일 주소(해당 사용자의 언어와 시간대로 받음) 또는 임의의 주소와 언어 코드(en-US, fr, sv, de, ko).
 reports-create = 예약
-reports-when = 시기
+reports-when = 일정
 reports-next = 다음 발송
 reports-history = 발송 기록
 reports-manual = 수동 발송
