@@ -521,8 +521,18 @@ fn outside_the_table(paths: PathsBuilder, schemas: &mut Schemas) -> PathsBuilder
     );
     let metrics = plain(
         "metrics",
-        "Prometheus metrics (OpenMetrics text)",
-        plain_response(200, "application/openmetrics-text"),
+        "Prometheus metrics: OpenMetrics text when asked for, else the classic text format",
+        ResponseBuilder::new()
+            .description(reason(200))
+            .content(
+                "text/plain",
+                ContentBuilder::new().schema(Some(text().build())).build(),
+            )
+            .content(
+                "application/openmetrics-text",
+                ContentBuilder::new().schema(Some(text().build())).build(),
+            )
+            .build(),
     );
     let mut paths = paths.build();
     paths.add_path_operation("/agent/v1/enroll", vec![HttpMethod::Post], enroll);
