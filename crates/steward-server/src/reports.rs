@@ -5,7 +5,7 @@
 //! Nothing here is held in memory between requests: every report is built from the rollup
 //! rows in the database, so every server shows the same figures.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use axum::extract::{Path, Query, State};
@@ -878,9 +878,9 @@ pub fn csv_of(r: &Report) -> String {
 
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct ReportParams {
-    days: Option<u32>,
-    sections: Option<String>,
-    format: Option<String>,
+    pub days: Option<u32>,
+    pub sections: Option<String>,
+    pub format: Option<String>,
 }
 
 /// The sections named in `list` (comma-separated; empty or absent: all).
@@ -1216,9 +1216,4 @@ pub async fn list_runs(
     state.store.report_schedule(&id).await?;
     let runs = state.store.report_runs(&id, 1000).await?;
     Ok(Json(p.page(runs, Order::Desc, |r| r.id.clone())))
-}
-
-/// Every section's name, for the console and the docs.
-pub fn section_names() -> BTreeMap<&'static str, Section> {
-    Section::ALL.into_iter().map(|s| (s.as_str(), s)).collect()
 }

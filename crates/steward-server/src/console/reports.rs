@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use steward_core::reports::{self as rep, DAY_MS};
 use steward_proto::reports::{Cadence, Recipient, ReportRun, ReportScheduleBody, Section};
 
@@ -216,56 +216,29 @@ pub async fn reports(
     page(StatusCode::OK, &p)
 }
 
-/// The report as a file: CSV or PDF, in the reader's language.
+/// The report as a file: CSV or PDF, in the reader's language (the API's answer).
 pub async fn report_file(
     State(state): State<AppState>,
     Console(ctx): Console,
     Query(q): Query<HashMap<String, String>>,
     Path(file): Path<String>,
 ) -> Response {
-    let days = days_of(&q);
-    let now = state.clock.now_ms();
-    let reader = Reader::of(&ctx.caller);
-    let r = match crate::reports::build(&state, &reader, &Section::ALL, days, now, ctx.lang).await {
-        Ok(r) => r,
-        Err(e) => return error_page(ctx, e.0),
-    };
-    let name = format!("steward-report-{}", rep::day_label(r.from));
-    let (kind, body) = match file.as_str() {
-        "report.csv" => (
-            "text/csv; charset=utf-8",
-            crate::reports::csv_of(&r).into_bytes(),
-        ),
-        "report.pdf" => {
-            let zone = crate::reports::caller_zone(&state, &ctx.caller).await;
-            let title = ctx.t("report-title");
-            match crate::pdf::report(&state.config.reports.font_file, &r, &title, zone, now) {
-                Ok(pdf) => ("application/pdf", pdf),
-                Err(e) => {
-                    tracing::warn!(error = %e, "report PDF not made");
-                    return error_page(ctx, steward_proto::ErrorCode::Internal);
-                }
-            }
-        }
+    let format = match file.as_str() {
+        "report.csv" => "csv",
+        "report.pdf" => "pdf",
         _ => return error_page(ctx, steward_proto::ErrorCode::NotFound),
     };
-    let ext = if kind == "application/pdf" {
-        "pdf"
-    } else {
-        "csv"
+    let params = crate::reports::ReportParams {
+        days: Some(days_of(&q)),
+        sections: None,
+        format: Some(format.into()),
     };
-    (
-        StatusCode::OK,
-        [
-            (header::CONTENT_TYPE, kind.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.{ext}\""),
-            ),
-        ],
-        body,
-    )
-        .into_response()
+    let headers = super::lang_headers(&ctx);
+    match crate::reports::report(State(state), ctx.caller.clone(), headers, Ok(Query(params))).await
+    {
+        Ok(r) => r,
+        Err(e) => error_page(ctx, e.0),
+    }
 }
 
 // ---- a figure by group ----
