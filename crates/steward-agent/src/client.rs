@@ -224,6 +224,64 @@ impl Client {
     }
 }
 
+impl Client {
+    /// A script's text by its hash (the caller checks the hash before running it).
+    pub async fn script(
+        &self,
+        device_id: &str,
+        secret: &str,
+        sha256: &str,
+    ) -> Result<String, AgentError> {
+        if sha256.len() != 64 || !sha256.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return Err(AgentError::local("not a script hash"));
+        }
+        let mut resp = self
+            .http
+            .get(format!("{}/agent/v1/scripts/{sha256}", self.base))
+            .bearer_auth(device_credential(device_id, secret))
+            .send()
+            .await
+            .map_err(AgentError::from_reqwest)?;
+        if !resp.status().is_success() {
+            return read::<serde_json::Value>(resp).await.map(|_| String::new());
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(AgentError::from_reqwest)? {
+            if bytes.len() + chunk.len() > steward_proto::remediation::MAX_SCRIPT_LEN {
+                return Err(AgentError::local(
+                    "the script is larger than scripts can be",
+                ));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        String::from_utf8(bytes).map_err(AgentError::local)
+    }
+
+    /// Uploads a diagnostics bundle the server asked for with request `request`.
+    pub async fn upload_diagnostics(
+        &self,
+        device_id: &str,
+        secret: &str,
+        request: &str,
+        bundle: Vec<u8>,
+    ) -> Result<(), AgentError> {
+        let resp = self
+            .http
+            .post(format!("{}/agent/v1/diagnostics/{request}", self.base))
+            .bearer_auth(device_credential(device_id, secret))
+            .header("content-type", "application/gzip")
+            .body(bundle)
+            .timeout(Duration::from_secs(600))
+            .send()
+            .await
+            .map_err(AgentError::from_reqwest)?;
+        if resp.status().is_success() {
+            return Ok(());
+        }
+        read::<serde_json::Value>(resp).await.map(drop)
+    }
+}
+
 /// Answers larger than this are not read (a check-in answer is a few KiB).
 const MAX_ANSWER: usize = 4 * 1024 * 1024;
 

@@ -6,6 +6,7 @@ pub mod clamav;
 pub mod client;
 pub mod facts;
 pub mod queue;
+pub mod scripts;
 pub mod security;
 pub mod system;
 pub mod tls;

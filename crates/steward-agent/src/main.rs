@@ -13,6 +13,7 @@ use steward_agent::clamav::{self, ScanKind};
 use steward_agent::queue::Queue;
 use steward_agent::{facts, Client};
 use steward_core::{t, t_args, Lang};
+use steward_proto::remediation::{RemediateParams, ScriptRef, ScriptReport};
 use steward_proto::{inventory_hash, CheckinRequest, CheckinResponse, EnrollRequest, Platform};
 
 #[derive(Parser)]
@@ -61,6 +62,33 @@ struct FileConfig {
     apps_retry_secs: Option<u64>,
     /// Attempts before a failed install waits for a retry from the server (default 3).
     apps_max_attempts: Option<u32>,
+    /// The user scripts from the server run as (default: the agent's own user).
+    scripts_user: Option<String>,
+    /// clamd's configuration, read for its socket and log (default
+    /// `/etc/clamav/clamd.conf`).
+    clamd_conf: Option<PathBuf>,
+    /// clamd's socket, instead of the configuration's `LocalSocket`.
+    clamd_socket: Option<PathBuf>,
+    /// clamd's log, watched for detections, instead of the configuration's `LogFile`.
+    clamd_log: Option<PathBuf>,
+    /// The restart command (`{minutes}` and `{message}` are filled in).
+    restart_command: Option<Vec<String>>,
+    /// The log-off command, run once per logged-in user other than root (`{user}`).
+    logoff_command: Option<Vec<String>>,
+    /// The command that locks every session (`{message}`).
+    lock_command: Option<Vec<String>>,
+}
+
+/// Device actions' commands, with their defaults.
+#[derive(Debug, Clone)]
+struct Commands {
+    restart: Vec<String>,
+    logoff: Vec<String>,
+    lock: Vec<String>,
+}
+
+fn words(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
 }
 
 /// Settings after flags, environment and file are combined.
@@ -73,6 +101,9 @@ struct Settings {
     ca_file: Option<PathBuf>,
     push: bool,
     apps: steward_agent::apps::AppSettings,
+    scripts: steward_agent::scripts::ScriptSettings,
+    clamd: clamav::Clamd,
+    commands: Commands,
 }
 
 fn settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -120,6 +151,27 @@ fn settings(cli: &Cli) -> anyhow::Result<Settings> {
                     .map_or(d.retry_after, Duration::from_secs),
                 max_download: d.max_download,
             }
+        },
+        scripts: steward_agent::scripts::ScriptSettings {
+            user: file.scripts_user,
+        },
+        clamd: clamav::Clamd::locate(
+            &file
+                .clamd_conf
+                .unwrap_or_else(|| PathBuf::from("/etc/clamav/clamd.conf")),
+            file.clamd_socket,
+            file.clamd_log,
+        ),
+        commands: Commands {
+            restart: file
+                .restart_command
+                .unwrap_or_else(|| words(&["shutdown", "-r", "+{minutes}", "{message}"])),
+            logoff: file
+                .logoff_command
+                .unwrap_or_else(|| words(&["loginctl", "terminate-user", "{user}"])),
+            lock: file
+                .lock_command
+                .unwrap_or_else(|| words(&["loginctl", "lock-sessions"])),
         },
     })
 }
@@ -285,6 +337,7 @@ fn take_messages(
                 ok: true,
                 code: None,
                 message: None,
+                script: None,
             });
         }
     }
@@ -306,6 +359,7 @@ fn answer(id: &str, ok: bool, code: &str, message: Option<String>) -> steward_pr
         ok,
         code: Some(code.into()),
         message: message.map(|m| steward_proto::text::clip(&m, ANSWER_MESSAGE_LEN).to_string()),
+        script: None,
     }
 }
 
@@ -320,10 +374,209 @@ fn last_line(out: &[u8]) -> String {
     last.chars().take(500).collect()
 }
 
+/// The answer to a script action: the last step that ran decides it.
+fn script_answer(id: &str, report: ScriptReport) -> steward_proto::ActionResult {
+    let last = report
+        .after
+        .as_ref()
+        .or(report.fix.as_ref())
+        .or(report.detect.as_ref())
+        .cloned()
+        .unwrap_or_default();
+    let (ok, code) = match (&last.error, last.exit_code) {
+        (Some(e), _) => (false, e.clone()),
+        (None, Some(n)) => (
+            n == 0 || report.fix.is_none() && n == 1,
+            format!("exit_{n}"),
+        ),
+        (None, None) => (false, "no_exit".to_string()),
+    };
+    // The end of the output is what explains the result.
+    let out = &last.output;
+    let n = out.chars().count();
+    let message = (n > 0).then(|| {
+        out.chars()
+            .skip(n.saturating_sub(ANSWER_MESSAGE_LEN / 4))
+            .collect()
+    });
+    let mut a = answer(id, ok, &code, message);
+    a.script = Some(report);
+    a
+}
+
+/// Fills a command template's words.
+fn fill(template: &[String], with: &[(&str, &str)]) -> Vec<String> {
+    template
+        .iter()
+        .map(|w| {
+            with.iter()
+                .fold(w.clone(), |w, (k, v)| w.replace(&format!("{{{k}}}"), v))
+        })
+        .collect()
+}
+
+/// Runs a device action's command (a minute at most).
+async fn run_command(argv: &[String]) -> Result<(), String> {
+    let (bin, args) = argv.split_first().ok_or("no command")?;
+    let run = tokio::process::Command::new(bin)
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output();
+    match tokio::time::timeout(Duration::from_secs(60), run).await {
+        Ok(Ok(out)) if out.status.success() => Ok(()),
+        Ok(Ok(out)) => Err(last_line(if out.stderr.is_empty() {
+            &out.stdout
+        } else {
+            &out.stderr
+        })),
+        Ok(Err(e)) => Err(format!("{bin}: {e}")),
+        Err(_) => Err(format!("{bin}: timed out")),
+    }
+}
+
+type Work =
+    std::pin::Pin<Box<dyn std::future::Future<Output = steward_proto::ActionResult> + Send>>;
+
+/// The device actions that run beside the check-ins (scripts, restart, log-off, lock,
+/// diagnostics, quarantine); `None` for the others.
+fn device_action(
+    client: &Client,
+    settings: &Settings,
+    a: &steward_proto::Action,
+    credential: (String, String),
+) -> Option<Work> {
+    let (client, id, params) = (client.clone(), a.id.clone(), a.params.clone());
+    let scripts = settings.scripts.clone();
+    let commands = settings.commands.clone();
+    let dir = settings.dir.clone();
+    let text = |k: &str| params[k].as_str().unwrap_or("").to_string();
+    Some(match a.kind.as_str() {
+        "remediate" => Box::pin(async move {
+            match serde_json::from_value::<RemediateParams>(params) {
+                Ok(p) => {
+                    let report = steward_agent::scripts::remediate(
+                        &client,
+                        (&credential.0, &credential.1),
+                        &scripts,
+                        &p,
+                    )
+                    .await;
+                    script_answer(&id, report)
+                }
+                Err(e) => answer(&id, false, "bad_request", Some(e.to_string())),
+            }
+        }),
+        "run_script" => Box::pin(async move {
+            match serde_json::from_value::<ScriptRef>(params["script"].clone()) {
+                Ok(r) => {
+                    let step = steward_agent::scripts::fetch_and_run(
+                        &client,
+                        (&credential.0, &credential.1),
+                        &scripts,
+                        &r,
+                    )
+                    .await;
+                    script_answer(
+                        &id,
+                        ScriptReport {
+                            detect: None,
+                            fix: Some(step),
+                            after: None,
+                        },
+                    )
+                }
+                Err(e) => answer(&id, false, "bad_request", Some(e.to_string())),
+            }
+        }),
+        "restart" => {
+            let minutes = params["delay_minutes"].as_u64().unwrap_or(5).to_string();
+            let argv = fill(
+                &commands.restart,
+                &[("minutes", &minutes), ("message", &text("message"))],
+            );
+            Box::pin(async move {
+                match run_command(&argv).await {
+                    Ok(()) => answer(&id, true, "restart_scheduled", Some(minutes)),
+                    Err(e) => answer(&id, false, "failed", Some(e)),
+                }
+            })
+        }
+        "lock" => {
+            let argv = fill(&commands.lock, &[("message", &text("message"))]);
+            Box::pin(async move {
+                match run_command(&argv).await {
+                    Ok(()) => answer(&id, true, "locked", None),
+                    Err(e) => answer(&id, false, "failed", Some(e)),
+                }
+            })
+        }
+        "logoff" => Box::pin(async move {
+            let users: Vec<String> =
+                serde_json::from_value(steward_agent::system::logged_in_users())
+                    .unwrap_or_default();
+            let mut done = Vec::new();
+            for u in users.iter().filter(|u| u.as_str() != "root") {
+                if let Err(e) = run_command(&fill(&commands.logoff, &[("user", u)])).await {
+                    return answer(&id, false, "failed", Some(e));
+                }
+                done.push(u.clone());
+            }
+            answer(&id, true, "logged_off", Some(done.join(", ")))
+        }),
+        "collect_diagnostics" => Box::pin(async move {
+            let request = id.trim_start_matches("request:").to_string();
+            let bundle = tokio::task::spawn_blocking(move || {
+                steward_agent::scripts::diagnostics_bundle(&dir, &[], 20 * 1024 * 1024)
+            })
+            .await;
+            let bundle = match bundle {
+                Ok(Ok(b)) => b,
+                Ok(Err(e)) => return answer(&id, false, "failed", Some(e.to_string())),
+                Err(e) => return answer(&id, false, "failed", Some(e.to_string())),
+            };
+            let size = bundle.len();
+            match client
+                .upload_diagnostics(&credential.0, &credential.1, &request, bundle)
+                .await
+            {
+                Ok(()) => answer(&id, true, "diagnostics_uploaded", Some(size.to_string())),
+                Err(e) => answer(&id, false, "upload_failed", Some(e.to_string())),
+            }
+        }),
+        "quarantine" => Box::pin(async move {
+            let (threat, path) = (
+                params["threat"].as_str().map(str::to_string),
+                params["path"].as_str().map(str::to_string),
+            );
+            let moved = tokio::task::spawn_blocking(move || {
+                clamav::quarantine(&dir, threat.as_deref(), path.as_deref())
+            })
+            .await;
+            match moved {
+                Ok(Ok(list)) => answer(
+                    &id,
+                    true,
+                    "quarantined",
+                    Some(
+                        list.iter()
+                            .map(|q| q.original.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                ),
+                Ok(Err(e)) => answer(&id, false, "failed", Some(e.to_string())),
+                Err(e) => answer(&id, false, "failed", Some(e.to_string())),
+            }
+        }),
+        _ => return None,
+    })
+}
+
 /// Takes up the help desk's requests: "check in now" is answered at once (the next snapshot
 /// carries everything and is sent straight away); a full scan or a definition update runs in
 /// the background and its answer comes through `answers` when it ends.
 fn answer_requests(
+    client: &Client,
     settings: &Settings,
     state: &mut State,
     actions: &[steward_proto::Action],
@@ -334,6 +587,13 @@ fn answer_requests(
             continue;
         }
         let (tx, id) = (answers.clone(), a.id.clone());
+        let credential = (state.device_id.clone(), state.secret.clone());
+        if let Some(work) = device_action(client, settings, a, credential) {
+            tokio::spawn(async move {
+                let _ = tx.send(work.await);
+            });
+            continue;
+        }
         match a.kind.as_str() {
             "apps" => {
                 state.apps_stale = true;
@@ -559,6 +819,11 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
             // asks for a snapshot at once, so the console follows them.
             let (steps_tx, mut steps) = tokio::sync::mpsc::channel::<()>(16);
             let mut worker: Option<tokio::task::JoinHandle<()>> = None;
+            // clamd's log is watched every second: a detection made by clamd or on-access
+            // scanning is reported at once, without waiting for the next check-in.
+            let mut clamd_tick = tokio::time::interval(Duration::from_secs(1));
+            clamd_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            clamav::poll_clamd_log(&settings.clamd, &dir);
             loop {
                 if Instant::now() >= next_collect {
                     collect(&settings, &mut state, &queue)?;
@@ -698,9 +963,21 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                     Some(()) = steps.recv() => {
                         next_collect = Instant::now();
                     }
+                    _ = clamd_tick.tick() => {
+                        let (clamd, dir) = (settings.clamd.clone(), dir.clone());
+                        let found = tokio::task::spawn_blocking(move || {
+                            clamav::poll_clamd_log(&clamd, &dir)
+                        })
+                        .await
+                        .unwrap_or_default();
+                        if !found.is_empty() {
+                            tracing::warn!(detections = found.len(), "clamd found threats");
+                            next_collect = Instant::now();
+                        }
+                    }
                     Some(actions) = pushed.recv() => {
                         take_messages(&dir, &mut state, &actions)?;
-                        answer_requests(&settings, &mut state, &actions, &answers);
+                        answer_requests(&client, &settings, &mut state, &actions, &answers);
                         save(&dir, &state)?;
                         if std::mem::take(&mut state.urgent) {
                             next_collect = Instant::now();
@@ -769,6 +1046,7 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                         ok: true,
                         code: Some("read".into()),
                         message: None,
+                        script: None,
                     });
                 }
                 save(&dir, &state)?;
@@ -850,7 +1128,7 @@ async fn run(cli: Cli, lang: Lang) -> anyhow::Result<()> {
                 "hardware_id": facts::hardware_id(),
                 "inventory": inventory(&settings),
                 "compliance": steward_agent::security::compliance_facts(),
-                "protection": clamav::protection(&settings.clamav_db, &dir),
+                "protection": clamav::protection(&settings.clamav_db, &dir, &settings.clamd),
                 "enrolled": load(&dir)?.map(|s| s.device_id),
                 "queued": Queue::open(&dir.join("queue")).and_then(|q| q.entries()).map_or(0, |e| e.len()),
                 "set_aside": Queue::open(&dir.join("queue")).and_then(|q| q.set_aside_reasons()).unwrap_or_default(),
@@ -1131,7 +1409,7 @@ fn collect(settings: &Settings, state: &mut State, queue: &Queue) -> anyhow::Res
         os: facts::os_facts(),
         inventory_hash: Some(hash),
         inventory: changed.then_some(inventory),
-        protection: Some(clamav::protection(clamav_db, dir)),
+        protection: Some(clamav::protection(clamav_db, dir, &settings.clamd)),
         compliance: Some(steward_agent::security::compliance_facts()),
         action_results: receipts,
         app_installs,
@@ -1261,7 +1539,7 @@ async fn deliver(
                 }
                 state.interval_secs = resp.next_checkin_secs;
                 take_messages(dir, state, &resp.actions)?;
-                answer_requests(settings, state, &resp.actions, answers);
+                answer_requests(client, settings, state, &resp.actions, answers);
                 save(dir, state)?;
                 Queue::remove(&path)?;
                 delivered += 1;

@@ -342,12 +342,87 @@ impl SimDevice {
         })
     }
 
+    /// A device action or script, as the simulated platform would carry it out. Scripts
+    /// are not run: a device's index decides what its detection finds (seven in ten
+    /// without the issue, the rest with it) and whether the fix works (one in ten of
+    /// those fails every time), so fleet-wide figures have every state.
+    pub fn act(&self, a: &Action) -> Option<ActionResult> {
+        use steward_proto::remediation::{RemediateParams, ScriptReport, StepResult};
+        let step = |exit: i32, output: &str| {
+            Some(StepResult {
+                exit_code: Some(exit),
+                output: output.to_string(),
+                error: None,
+                duration_ms: 40,
+            })
+        };
+        let result = |ok: bool, code: &str, script: Option<ScriptReport>| ActionResult {
+            action_id: a.id.clone(),
+            ok,
+            code: Some(code.into()),
+            message: None,
+            script,
+        };
+        Some(match a.kind.as_str() {
+            "remediate" => {
+                let p: RemediateParams = serde_json::from_value(a.params.clone()).ok()?;
+                if !p.detect.shell.runs_on(self.platform) {
+                    let r = ScriptReport {
+                        detect: Some(StepResult {
+                            error: Some("not_supported".into()),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    };
+                    return Some(result(false, "not_supported", Some(r)));
+                }
+                let report = match self.index % 10 {
+                    0..=6 => ScriptReport {
+                        detect: step(0, "compliant"),
+                        fix: None,
+                        after: None,
+                    },
+                    7 | 8 => ScriptReport {
+                        detect: step(1, "issue found"),
+                        fix: step(0, "fixed"),
+                        after: step(0, "compliant"),
+                    },
+                    _ => ScriptReport {
+                        detect: step(1, "issue found"),
+                        fix: step(5, "access denied"),
+                        after: None,
+                    },
+                };
+                result(true, "exit_0", Some(report))
+            }
+            "run_script" => result(
+                true,
+                "exit_0",
+                Some(ScriptReport {
+                    fix: step(0, "done"),
+                    ..Default::default()
+                }),
+            ),
+            "restart" => result(true, "restart_scheduled", None),
+            "logoff" => result(true, "logged_off", None),
+            "collect_diagnostics" => result(false, "not_supported", None),
+            "quarantine" => result(true, "quarantined", None),
+            // Phones and managed laptops of the simulated platforms lock and wipe.
+            "lock" => result(true, "locked", None),
+            "wipe" => result(true, "wiped", None),
+            _ => return None,
+        })
+    }
+
     /// What the device answers to the help desk's requests (`sync`, `full_scan`,
     /// `update_definitions`); other actions it leaves alone.
     pub fn answer(&self, actions: &[Action], revision: u64) -> Vec<ActionResult> {
         actions
             .iter()
             .filter_map(|a| {
+                if let Some(r) = self.act(a) {
+                    return Some(r);
+                }
                 let (code, message) = match a.kind.as_str() {
                     "sync" => ("checked_in", None),
                     "apps" => ("apps_refreshed", None),
@@ -361,6 +436,7 @@ impl SimDevice {
                             ok: false,
                             code: Some("no_engine".into()),
                             message: None,
+                            script: None,
                         })
                     }
                     "update_definitions" => (
@@ -374,6 +450,7 @@ impl SimDevice {
                     ok: true,
                     code: Some(code.into()),
                     message,
+                    script: None,
                 })
             })
             .collect()

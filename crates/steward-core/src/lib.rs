@@ -14,6 +14,7 @@ pub mod limits;
 pub mod load;
 pub mod notify;
 pub mod policy;
+pub mod remediation;
 pub mod reports;
 pub mod role;
 pub mod secret;

@@ -206,6 +206,26 @@ pub fn check_checkin(req: &CheckinRequest) -> Result<(), Invalid> {
         text(&f("action_id"), &r.action_id, ACTION_ID_LEN)?;
         opt(&f("code"), &r.code, CODE_LEN)?;
         opt(&f("message"), &r.message, MESSAGE_LEN)?;
+        if let Some(report) = &r.script {
+            let steps = [
+                ("detect", &report.detect),
+                ("fix", &report.fix),
+                ("after", &report.after),
+            ];
+            for (name, step) in steps {
+                if let Some(step) = step {
+                    let g = |x: &str| format!("action_results[{i}].script.{name}.{x}");
+                    // Characters, not bytes: the agent keeps the last MAX_OUTPUT_CHARS.
+                    if step.output.chars().count() > steward_proto::remediation::MAX_OUTPUT_CHARS {
+                        return Err(Invalid {
+                            code: ErrorCode::FieldTooLong,
+                            field: g("output"),
+                        });
+                    }
+                    opt(&g("error"), &step.error, CODE_LEN)?;
+                }
+            }
+        }
     }
     if req.set_aside.len() > MAX_SET_ASIDE {
         return Err(too_many("set_aside"));
@@ -341,6 +361,7 @@ mod tests {
             ok: false,
             code: None,
             message: Some(format!("{}€", "a".repeat(MESSAGE_LEN))),
+            script: None,
         }];
         assert_eq!(
             field(check_checkin(&r)),

@@ -36,10 +36,18 @@ pub enum Permission {
     ReadReports,
     /// Scheduled reports: create, change, delete, send now.
     ManageReports,
+    /// Scripts and remediations: write, change, assign, run again.
+    ManageScripts,
+    /// Running a script an administrator cleared, or collecting diagnostics, on one device.
+    RunScripts,
+    /// Approving or refusing another administrator's risky request (wipe, restart of many
+    /// devices, a script version reaching many devices), and clearing scripts for the help
+    /// desk.
+    ApproveRequests,
 }
 
 impl Permission {
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 17] = [
         Permission::ReadDevices,
         Permission::ManageDevices,
         Permission::ManagePolicies,
@@ -54,6 +62,9 @@ impl Permission {
         Permission::RetryInstalls,
         Permission::ReadReports,
         Permission::ManageReports,
+        Permission::ManageScripts,
+        Permission::RunScripts,
+        Permission::ApproveRequests,
     ];
 
     pub fn name(self) -> &'static str {
@@ -72,6 +83,9 @@ impl Permission {
             Permission::RetryInstalls => "retry installs",
             Permission::ReadReports => "read reports",
             Permission::ManageReports => "manage reports",
+            Permission::ManageScripts => "manage scripts",
+            Permission::RunScripts => "run scripts",
+            Permission::ApproveRequests => "approve requests",
         }
     }
 
@@ -85,21 +99,24 @@ impl Permission {
             Permission::ReadDevices
             | Permission::AssistUsers
             | Permission::ManageArticles
-            | Permission::RetryInstalls => {
+            | Permission::RetryInstalls
+            | Permission::RunScripts => {
                 matches!(role, Administrator | Operator | Helpdesk)
             }
             Permission::ReadReports => true,
             Permission::ManageDevices
             | Permission::ManagePolicies
             | Permission::ManageApps
-            | Permission::ManageReports => {
+            | Permission::ManageReports
+            | Permission::ManageScripts => {
                 matches!(role, Administrator | Operator)
             }
             Permission::ReadUsers => matches!(role, Administrator | Helpdesk),
             Permission::ManageEnrollment
             | Permission::ManageTokens
             | Permission::ManageUsers
-            | Permission::ReadAudit => role == Administrator,
+            | Permission::ReadAudit
+            | Permission::ApproveRequests => role == Administrator,
         }
     }
 }
@@ -128,5 +145,9 @@ mod tests {
         assert!(!Permission::ManageUsers.allows(Role::Operator));
         assert!(Permission::AssistUsers.allows(Role::Helpdesk));
         assert!(Permission::ManageArticles.allows(Role::Helpdesk));
+        assert!(Permission::ManageScripts.allows(Role::Operator));
+        assert!(!Permission::ManageScripts.allows(Role::Helpdesk));
+        assert!(Permission::RunScripts.allows(Role::Helpdesk));
+        assert!(!Permission::ApproveRequests.allows(Role::Operator));
     }
 }

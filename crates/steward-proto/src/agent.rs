@@ -375,6 +375,9 @@ pub struct ActionResult {
     pub code: Option<String>,
     #[serde(default)]
     pub message: Option<String>,
+    /// What the scripts of a `remediate` or `run_script` action did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub script: Option<crate::remediation::ScriptReport>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]

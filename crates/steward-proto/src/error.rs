@@ -52,10 +52,14 @@ pub enum ErrorCode {
     UnknownReference,
     /// A period (a silence's) ends before it starts or is already over.
     InvalidPeriod,
+    /// An administrator tried to approve (or refuse) their own request.
+    OwnRequest,
+    /// The approval was decided before.
+    AlreadyDecided,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 33] = [
+    pub const ALL: [ErrorCode; 35] = [
         ErrorCode::MalformedJson,
         ErrorCode::InvalidField,
         ErrorCode::PayloadTooLarge,
@@ -89,6 +93,8 @@ impl ErrorCode {
         ErrorCode::OutboundRefused,
         ErrorCode::UnknownReference,
         ErrorCode::InvalidPeriod,
+        ErrorCode::OwnRequest,
+        ErrorCode::AlreadyDecided,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -126,6 +132,8 @@ impl ErrorCode {
             ErrorCode::OutboundRefused => "outbound_refused",
             ErrorCode::UnknownReference => "unknown_reference",
             ErrorCode::InvalidPeriod => "invalid_period",
+            ErrorCode::OwnRequest => "own_request",
+            ErrorCode::AlreadyDecided => "already_decided",
         }
     }
 
@@ -157,14 +165,16 @@ impl ErrorCode {
             | ErrorCode::TokenExpired
             | ErrorCode::TokenExhausted
             | ErrorCode::TokenRevoked
-            | ErrorCode::PlatformNotAllowed => 403,
+            | ErrorCode::PlatformNotAllowed
+            | ErrorCode::OwnRequest => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::MethodNotAllowed => 405,
             ErrorCode::DuplicateDevice
             | ErrorCode::Conflict
             | ErrorCode::MailNotConfigured
             | ErrorCode::UnknownReference
-            | ErrorCode::InvalidPeriod => 409,
+            | ErrorCode::InvalidPeriod
+            | ErrorCode::AlreadyDecided => 409,
             ErrorCode::Overloaded | ErrorCode::Unavailable => 503,
             ErrorCode::Internal => 500,
         }

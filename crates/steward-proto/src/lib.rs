@@ -7,6 +7,7 @@ pub mod agent;
 pub mod api;
 pub mod apps;
 pub mod error;
+pub mod remediation;
 pub mod reports;
 pub mod text;
 

@@ -26,6 +26,31 @@ pub struct Config {
     pub proxy: ProxyConfig,
     pub apps: AppsConfig,
     pub reports: ReportsConfig,
+    pub remediation: RemediationConfig,
+}
+
+/// Scripts, remediations, device actions and their approvals.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct RemediationConfig {
+    /// A restart, log-off, lock or script run on more devices than this, and a remediation
+    /// generation reaching more, waits for a second administrator (a wipe always does).
+    pub approval_threshold: u32,
+    /// Seconds between passes of the remediation scheduler (targets, due attempts; one
+    /// server at a time).
+    pub schedule_secs: u32,
+    /// Largest diagnostics bundle accepted from a device, in MiB.
+    pub max_diagnostics_mb: u32,
+}
+
+impl Default for RemediationConfig {
+    fn default() -> Self {
+        RemediationConfig {
+            approval_threshold: 10,
+            schedule_secs: 5,
+            max_diagnostics_mb: 20,
+        }
+    }
 }
 
 /// Reports and their daily figures.
@@ -291,6 +316,7 @@ impl Default for Config {
             proxy: ProxyConfig::default(),
             apps: AppsConfig::default(),
             reports: ReportsConfig::default(),
+            remediation: RemediationConfig::default(),
         }
     }
 }

@@ -37,7 +37,11 @@ pub(crate) fn action(r: &DeviceRequest) -> Action {
     Action {
         id: format!("{PREFIX}{}", r.id),
         kind: r.kind.clone(),
-        params: serde_json::json!({}),
+        params: if r.params.is_null() {
+            serde_json::json!({})
+        } else {
+            r.params.clone()
+        },
     }
 }
 
@@ -58,6 +62,7 @@ pub async fn answers(state: &AppState, device_id: &str, results: &[ActionResult]
         {
             tracing::warn!(error = %e, "request answer not recorded");
         }
+        crate::remediation::record(state, device_id, id, r, now).await;
     }
 }
 
@@ -119,6 +124,7 @@ async fn request(
         ok: None,
         code: None,
         message: None,
+        params: serde_json::Value::Null,
     };
     state.store.create_request(&r, now, &caller.actor()).await?;
     state.mailbox.add(&r.device_id, action(&r));

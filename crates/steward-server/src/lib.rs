@@ -33,6 +33,7 @@ pub mod paging;
 pub mod pdf;
 pub mod policy;
 pub mod proxy;
+pub mod remediation;
 pub mod reports;
 pub mod tasks;
 pub mod throttle;
@@ -95,7 +96,13 @@ pub fn router(state: AppState) -> Router {
         .route("/agent/v1/checkin", post(agent::checkin))
         .route("/agent/v1/wait", get(mailbox::wait))
         .route("/agent/v1/apps", get(apps::agent_apps))
-        .route("/agent/v1/packages/{sha256}", get(apps::agent_package));
+        .route("/agent/v1/packages/{sha256}", get(apps::agent_package))
+        .route("/agent/v1/scripts/{sha256}", get(remediation::agent_script))
+        .route(
+            "/agent/v1/diagnostics/{request}",
+            post(remediation::agent_diagnostics)
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        );
     let api = policy::api_router(&state);
     Router::new()
         .route("/healthz", get(healthz))

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, MethodRouter};
 use axum::Router;
 use steward_core::policy::Permission;
+use steward_proto::remediation as rem;
 use steward_proto::{
     ApiTokenInfo, AuditEntry, ChangePassword, CreateApiToken, CreateEnrollmentToken, CreateUser,
     CreatedApiToken, CreatedEnrollmentToken, CreatedUser, DeviceDetail, DeviceSummary,
@@ -380,6 +381,215 @@ pub fn endpoints() -> Vec<Endpoint> {
         )
         .about("Requests to a device, newest first, with its answers")
         .gives_list::<DeviceRequest>(),
+        ep(
+            Method::POST,
+            "/api/v1/devices/{id}/actions",
+            Requires(RunScripts),
+            || post(crate::remediation::device_action),
+        )
+        .about("A device action on one device: restart, log off, run a script, collect diagnostics, quarantine, lock, wipe (202 when it waits for a second administrator)")
+        .takes::<rem::DeviceActionBody>()
+        .creates::<rem::ActionOutcome>()
+        .may(&[202]),
+        ep(
+            Method::POST,
+            "/api/v1/devices/actions",
+            Requires(ManageDevices),
+            || post(crate::remediation::devices_action),
+        )
+        .about("A device action on many devices, or a quarantine on every device with a threat (202 when it waits for a second administrator)")
+        .takes::<rem::DeviceActionBody>()
+        .creates::<rem::ActionOutcome>()
+        .may(&[202]),
+        ep(
+            Method::GET,
+            "/api/v1/devices/{id}/remediations",
+            Requires(ReadDevices),
+            || get(crate::remediation::device_remediations),
+        )
+        .about("Where each remediation stands on the device, with what its scripts said")
+        .gives_array::<crate::remediation::DeviceRemediationView>(),
+        ep(
+            Method::GET,
+            "/api/v1/devices/{id}/diagnostics",
+            Requires(ReadDevices),
+            || get(crate::remediation::list_diagnostics),
+        )
+        .about("Diagnostics bundles the device uploaded, newest first")
+        .gives_array::<rem::DiagnosticsInfo>(),
+        ep(
+            Method::GET,
+            "/api/v1/diagnostics/{id}",
+            Requires(ReadDevices),
+            || get(crate::remediation::download_diagnostics),
+        )
+        .about("A diagnostics bundle (gzip'd tar of the device's logs)"),
+        ep(
+            Method::GET,
+            "/api/v1/scripts",
+            Requires(ReadDevices),
+            || get(crate::remediation::list_scripts),
+        )
+        .about("The script library")
+        .gives_list::<rem::Script>(),
+        ep(
+            Method::POST,
+            "/api/v1/scripts",
+            Requires(ManageScripts),
+            || post(crate::remediation::create_script),
+        )
+        .about("Add a script (version 1)")
+        .takes::<rem::ScriptBody>()
+        .creates::<rem::Script>()
+        .may(&[409]),
+        ep(
+            Method::GET,
+            "/api/v1/scripts/{id}",
+            Requires(ReadDevices),
+            || get(crate::remediation::get_script),
+        )
+        .about("One script and its current version")
+        .gives::<rem::Script>(),
+        ep(
+            Method::PUT,
+            "/api/v1/scripts/{id}",
+            Requires(ManageScripts),
+            || axum::routing::put(crate::remediation::update_script),
+        )
+        .about("Change a script: a new text is a new version, and the remediations running it run again")
+        .takes::<rem::ScriptBody>()
+        .gives::<rem::Script>()
+        .may(&[409]),
+        ep(
+            Method::DELETE,
+            "/api/v1/scripts/{id}",
+            Requires(ManageScripts),
+            || axum::routing::delete(crate::remediation::delete_script),
+        )
+        .about("Delete a script no remediation runs")
+        .status(204)
+        .may(&[409]),
+        ep(
+            Method::GET,
+            "/api/v1/scripts/{id}/versions",
+            Requires(ReadDevices),
+            || get(crate::remediation::script_versions),
+        )
+        .about("Every version of a script, newest first")
+        .gives_list::<rem::ScriptVersion>(),
+        ep(
+            Method::POST,
+            "/api/v1/scripts/{id}/clear",
+            Requires(ApproveRequests),
+            || post(crate::remediation::clear_script),
+        )
+        .about("Clear a version of the script for the help desk to run on one device")
+        .takes::<crate::remediation::ClearBody>()
+        .gives::<rem::Script>(),
+        ep(
+            Method::GET,
+            "/api/v1/remediations",
+            Requires(ReadDevices),
+            || get(crate::remediation::list_remediations),
+        )
+        .about("Detect-and-fix remediations")
+        .gives_list::<rem::Remediation>(),
+        ep(
+            Method::POST,
+            "/api/v1/remediations",
+            Requires(ManageScripts),
+            || post(crate::remediation::create_remediation),
+        )
+        .about("Assign a detection script and a fix to a platform and groups, on a schedule or when a compliance rule fails")
+        .takes::<rem::RemediationBody>()
+        .creates::<rem::Remediation>(),
+        ep(
+            Method::GET,
+            "/api/v1/remediations/{id}",
+            Requires(ReadDevices),
+            || get(crate::remediation::get_remediation),
+        )
+        .about("One remediation")
+        .gives::<rem::Remediation>(),
+        ep(
+            Method::PUT,
+            "/api/v1/remediations/{id}",
+            Requires(ManageScripts),
+            || axum::routing::put(crate::remediation::update_remediation),
+        )
+        .about("Change a remediation (every device runs it again)")
+        .takes::<rem::RemediationBody>()
+        .gives::<rem::Remediation>(),
+        ep(
+            Method::DELETE,
+            "/api/v1/remediations/{id}",
+            Requires(ManageScripts),
+            || axum::routing::delete(crate::remediation::delete_remediation),
+        )
+        .about("Delete a remediation and its device states")
+        .status(204),
+        ep(
+            Method::GET,
+            "/api/v1/remediations/{id}/status",
+            Requires(ReadDevices),
+            || get(crate::remediation::status),
+        )
+        .about("Devices per state and group, the failure rate, and the failing devices with their output")
+        .gives::<rem::RemediationStatus>(),
+        ep(
+            Method::GET,
+            "/api/v1/remediations/{id}/devices",
+            Requires(ReadDevices),
+            || get(crate::remediation::devices),
+        )
+        .about("A remediation device by device, in one state or all")
+        .gives_list::<rem::DeviceRemediation>()
+        .query(&[Param::one_of("state", &["pending", "no_issue", "detected", "remediating", "fixed", "fix_failed", "script_error", "not_applicable"])]),
+        ep(
+            Method::POST,
+            "/api/v1/remediations/{id}/rerun-failed",
+            Requires(ManageScripts),
+            || post(crate::remediation::rerun_failed),
+        )
+        .about("Run again on the devices whose fix failed or whose script erred")
+        .gives::<crate::remediation::Rerun>(),
+        ep(
+            Method::GET,
+            "/api/v1/approvals",
+            Requires(ManageDevices),
+            || get(crate::remediation::list_approvals),
+        )
+        .about("Requests waiting for (or decided by) a second administrator, newest first")
+        .gives_list::<rem::Approval>()
+        .query(&[Param::one_of("state", &["pending", "approved", "refused"])]),
+        ep(
+            Method::GET,
+            "/api/v1/approvals/{id}",
+            Requires(ManageDevices),
+            || get(crate::remediation::get_approval),
+        )
+        .about("One approval request")
+        .gives::<rem::Approval>(),
+        ep(
+            Method::POST,
+            "/api/v1/approvals/{id}/approve",
+            Requires(ApproveRequests),
+            || post(crate::remediation::approve),
+        )
+        .about("Approve another administrator's request: it is carried out at once")
+        .takes::<rem::DecisionBody>()
+        .gives::<rem::Approval>()
+        .may(&[409]),
+        ep(
+            Method::POST,
+            "/api/v1/approvals/{id}/refuse",
+            Requires(ApproveRequests),
+            || post(crate::remediation::refuse),
+        )
+        .about("Refuse another administrator's request")
+        .takes::<rem::DecisionBody>()
+        .gives::<rem::Approval>()
+        .may(&[409]),
         ep(
             Method::POST,
             "/api/v1/devices/{id}/notes",

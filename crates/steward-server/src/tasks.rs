@@ -10,7 +10,7 @@
 //! - **Singleton** (one server at a time among all that share the database): the fleet
 //!   sweeper, the notifier (its repeat and escalation passes), the deliverer of the outbox,
 //!   the feed poller and weekly digest, the rollout scheduler of app assignments, the daily
-//!   rollup of report figures with the scheduled reports. Each runs under a lease of its own
+//!   rollup of report figures with the scheduled reports, the remediation scheduler. Each runs under a lease of its own
 //!   ([`steward_store::Lease`]); a server that does not hold it tries again every
 //!   [`RETRY`], so when the holder dies another takes over within seconds. The work itself
 //!   stays safe if two ever overlap (a lease lost mid-pass): what it writes is keyed or
@@ -29,18 +29,19 @@ use crate::AppState;
 pub const RETRY: Duration = Duration::from_secs(2);
 
 /// The singleton jobs, by lease name.
-pub const SINGLETONS: [&str; 6] = [
+pub const SINGLETONS: [&str; 7] = [
     "sweeper",
     "notifier",
     "deliverer",
     "feeds",
     "rollout",
     "reports",
+    "remediation",
 ];
 
 /// Starts every background job of this server.
 pub fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
-    let [sweeper, notifier, deliverer, feeds, rollout, reports] = SINGLETONS;
+    let [sweeper, notifier, deliverer, feeds, rollout, reports, remediation] = SINGLETONS;
     vec![
         tokio::spawn(housekeeping(state.clone())),
         tokio::spawn(crate::kb::refresher(state.clone())),
@@ -52,6 +53,7 @@ pub fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         singleton(state, feeds, crate::awareness::feed_poller),
         singleton(state, rollout, crate::apps::scheduler),
         singleton(state, reports, crate::reports::scheduler),
+        singleton(state, remediation, crate::remediation::scheduler),
     ]
 }
 

@@ -50,6 +50,9 @@ pub struct DeviceRequest {
     pub ok: Option<bool>,
     pub code: Option<String>,
     pub message: Option<String>,
+    /// What the request carries for the device (a script's hash, a restart's message …).
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
+    pub params: serde_json::Value,
 }
 
 fn request_row(r: &sqlx::any::AnyRow) -> Result<DeviceRequest> {
@@ -66,6 +69,10 @@ fn request_row(r: &sqlx::any::AnyRow) -> Result<DeviceRequest> {
         ok: r.try_get::<Option<i64>, _>("ok")?.map(|v| v != 0),
         code: r.try_get("code")?,
         message: r.try_get("message")?,
+        params: r
+            .try_get::<Option<String>, _>("params")?
+            .and_then(|p| serde_json::from_str(&p).ok())
+            .unwrap_or(serde_json::Value::Null),
     })
 }
 
@@ -372,14 +379,15 @@ impl Store {
     pub async fn create_request(&self, r: &DeviceRequest, now: i64, actor: &Actor) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO device_requests (id, device_id, kind, requested_by, requested_at) \
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO device_requests (id, device_id, kind, requested_by, requested_at, params) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&r.id)
         .bind(&r.device_id)
         .bind(&r.kind)
         .bind(&r.requested_by)
         .bind(now)
+        .bind((!r.params.is_null()).then(|| r.params.to_string()))
         .execute(&mut *tx)
         .await?;
         insert_event(

@@ -21,6 +21,7 @@ pub mod helpdesk;
 pub mod lease;
 pub mod notify;
 pub mod policies;
+pub mod remediation;
 pub mod reports;
 pub mod shared;
 pub mod tokens;

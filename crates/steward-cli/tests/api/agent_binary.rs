@@ -18,7 +18,7 @@ pub fn agent_binary() -> PathBuf {
 }
 
 /// A ClamAV database that knows `eicar` by its hash (no signature download is possible here).
-async fn eicar_database(eicar: &std::path::Path, db: &std::path::Path) {
+pub(crate) async fn eicar_database(eicar: &std::path::Path, db: &std::path::Path) {
     let sig = Command::new("sigtool")
         .arg("--md5")
         .arg(eicar)
@@ -30,7 +30,7 @@ async fn eicar_database(eicar: &std::path::Path, db: &std::path::Path) {
 }
 
 /// Runs the agent, which must succeed; its standard output.
-async fn run_agent(state: &std::path::Path, args: &[&str]) -> String {
+pub(crate) async fn run_agent(state: &std::path::Path, args: &[&str]) -> String {
     let (ok, out, err) = crate::agent_tls::agent(state, args).await;
     assert!(ok, "{args:?}: {err}");
     out
@@ -348,7 +348,7 @@ async fn snapshots_taken_while_the_server_is_down_arrive_in_order_once() {
 }
 
 /// The EICAR test string, in two pieces so this source file is no test file itself.
-const EICAR: &str = concat!(
+pub(crate) const EICAR: &str = concat!(
     "X5O!P%@AP[4\\PZX54(P^)7CC)7}$",
     "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
 );

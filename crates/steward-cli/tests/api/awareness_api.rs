@@ -702,6 +702,7 @@ async fn an_announcement_reaches_exactly_its_owners_in_their_languages_by_mail_a
         ok: true,
         code: code.map(str::to_string),
         message: None,
+        script: None,
     };
     let after = next(&fr, 3, vec![receipt(None)]).await;
     assert!(after.actions.is_empty(), "received: not sent again");

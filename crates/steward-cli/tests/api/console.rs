@@ -72,7 +72,7 @@ pub async fn get(app: &TestApp, s: &Session, path: &str) -> (u16, String) {
 }
 
 /// An htmx post: returns status, the `hx-refresh` header and the body.
-async fn post(
+pub(crate) async fn post(
     app: &TestApp,
     s: &Session,
     path: &str,

@@ -54,6 +54,7 @@ async fn a_long_answer_cut_inside_a_character_is_stored_not_a_panic() {
         ok: false,
         code: Some("failed".into()),
         message: Some(message.clone()),
+        script: None,
     }];
     let answered = app
         .agent

@@ -286,6 +286,7 @@ async fn the_troubleshooting_view_explains_a_users_failures_and_a_request_gets_i
         ok: true,
         code: Some("checked_in".into()),
         message: None,
+        script: None,
     }];
     app.agent
         .checkin(&dev, &secret, &answer)

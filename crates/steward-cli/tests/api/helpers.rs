@@ -196,6 +196,20 @@ impl TestApp {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
+    /// `PUT path` with a JSON body as the administrator.
+    pub async fn raw_put(&self, path: &str, body: &Value) -> (u16, Value) {
+        let resp = self
+            .http
+            .put(format!("{}{path}", self.base))
+            .bearer_auth(&self.admin_token)
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
     /// `DELETE path` as the administrator.
     pub async fn raw_delete(&self, path: &str) -> (u16, Value) {
         let resp = self

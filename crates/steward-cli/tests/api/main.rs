@@ -20,6 +20,7 @@ mod fleet_api;
 mod hardening;
 mod helpdesk_api;
 mod notify_api;
+mod remediation;
 mod replicas;
 mod reports_api;
 mod sessions;

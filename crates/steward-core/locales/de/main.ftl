@@ -32,6 +32,8 @@ error-unavailable = Die Datenbank ist gerade nicht erreichbar; versuchen Sie es 
 error-outbound_refused = Diese Adresse ist nicht erlaubt: Verwenden Sie http oder https mit einer öffentlichen Adresse, oder bitten Sie den Betreiber des Servers, sie freizugeben (outbound.allow).
 error-unknown_reference = Die Anfrage verweist auf etwas, das nicht existiert oder hier nicht verwendet werden kann (Kanal, Regel, Funktion oder Nachricht).
 error-invalid_period = Der Zeitraum endet vor seinem Beginn oder ist bereits vorbei.
+error-own_request = Sie können Ihre eigene Anfrage weder genehmigen noch ablehnen: Eine andere Administratorin oder ein anderer Administrator muss entscheiden.
+error-already_decided = Über diese Anfrage wurde bereits entschieden.
 
 ## Startseite
 
@@ -1179,3 +1181,132 @@ report-minutes = { $minutes } min
 
 plan-report = Geplanter Bericht
 plan-no-report = Noch keiner
+nav-remediation = Korrekturen
+nav-remediations = Korrekturen
+nav-scripts = Skripts
+nav-approvals = Genehmigungen
+action-awaits-approval = Zur Genehmigung gesendet: Eine andere Administratorin oder ein anderer Administrator muss es genehmigen, bevor es ausgeführt wird.
+action-collect-diagnostics = Diagnosedaten sammeln
+action-lock = Sperren
+action-logoff = Benutzer abmelden
+action-logoff-confirm = Alle angemeldeten Benutzer von diesem Gerät abmelden? Nicht gespeicherte Arbeit geht verloren.
+action-quarantine = In Quarantäne verschieben
+action-quarantine-all = Auf allen Geräten in Quarantäne verschieben
+action-quarantine-all-confirm = Diese Bedrohung auf allen Geräten, die sie melden, in Quarantäne verschieben?
+action-restart = Neu starten
+action-restart-delay = Minuten bis zum Neustart
+action-restart-message = Nachricht an den Benutzer
+action-run-script = Skript ausführen
+action-script = Skript
+action-sent = { $count ->
+    [one] An { $count } Gerät gesendet.
+   *[other] An { $count } Geräte gesendet.
+}
+action-wipe = Zurücksetzen
+action-wipe-confirm = Dieses Gerät zurücksetzen? Alle Daten darauf werden gelöscht, sobald eine andere Administratorin oder ein anderer Administrator zustimmt.
+answer-diagnostics-uploaded = Diagnosedaten hochgeladen
+answer-hash-mismatch = Abgelehnt: Das Skript ist nicht das von Steward bestätigte
+answer-locked = Gesperrt
+answer-logged-off = Benutzer abgemeldet
+answer-quarantined = In Quarantäne verschoben
+answer-restart-scheduled = Neustart geplant
+answer-script-failed = Das Skript ist fehlgeschlagen
+answer-script-succeeded = Das Skript war erfolgreich
+answer-superseded = Durch eine neuere Version ersetzt
+answer-timed-out = Abgebrochen: Zeitlimit überschritten
+answer-wiped = Zurückgesetzt
+approval-approved = Genehmigt
+approval-pending = Wartet auf Genehmigung
+approval-refused = Abgelehnt
+approval-remediation = Korrektur „{ $name }“ (neue Version)
+approvals-approve = Genehmigen
+approvals-decided = Entschieden
+approvals-decision = Entscheidung
+approvals-intro = Zurücksetzungen, Neustarts vieler Geräte und Skriptversionen für viele Geräte warten hier, bis eine andere Administratorin oder ein anderer Administrator als die anfragende Person sie genehmigt.
+approvals-none = Nichts wartet auf Genehmigung.
+approvals-note = Notiz
+approvals-pending = Wartet auf Genehmigung
+approvals-refuse = Ablehnen
+approvals-requested = Angefragt
+approvals-what = Anfrage
+approvals-yours = Ihre Anfrage: Jemand anderes aus der Administration entscheidet.
+device-diagnostics = Diagnosedaten
+device-diagnostics-size = { $count ->
+    [one] { $count } KiB
+   *[other] { $count } KiB
+}
+history-remediation = Korrektur
+remediation-all-groups = Alle Gruppen
+remediation-attempt = Versuch { $attempt } von { $count }
+remediation-by-group = Nach Gruppe
+remediation-detect-only = Nur Erkennung
+remediation-device = Gerät
+remediation-devices = { $count ->
+    [one] { $count } Gerät
+   *[other] { $count } Geräte
+}
+remediation-failure-rate = { $count ->
+    [one] { $count } % fehlgeschlagen
+   *[other] { $count } % fehlgeschlagen
+}
+remediation-failing = Fehlgeschlagene Geräte
+remediation-next = Nächster Versuch: { $time }
+remediation-output = Ausgabe
+remediation-output-after = Erkennung nach der Korrektur
+remediation-output-detect = Erkennung
+remediation-output-fix = Korrektur
+remediation-rerun = Auf fehlgeschlagenen Geräten erneut ausführen
+remediation-state = Status
+remediation-state-detected = Problem erkannt
+remediation-state-fix-failed = Korrektur fehlgeschlagen
+remediation-state-fixed = Behoben
+remediation-state-no-issue = Ohne Probleme
+remediation-state-not-applicable = Nicht anwendbar
+remediation-state-pending = Ausstehend
+remediation-state-remediating = Wird korrigiert
+remediation-state-script-error = Skriptfehler
+remediation-waiting = Diese Version erreicht viele Geräte: Sie wird ausgeführt, sobald eine andere Administratorin oder ein anderer Administrator sie genehmigt.
+remediations-alert-percent = Alarm ab dieser Fehlerquote (%)
+remediations-approval-help = Eine Korrektur, die mehr Geräte als die Genehmigungsschwelle erreicht, wird ausgeführt, sobald eine andere Administratorin oder ein anderer Administrator sie genehmigt; ebenso jede neue Version ihrer Skripts.
+remediations-create = Korrektur erstellen
+remediations-detect = Erkennungsskript
+remediations-devices = Geräte
+remediations-every-hours = Erneut ausführen alle (Stunden, 0: einmal)
+remediations-fix = Korrekturskript
+remediations-intro = Ein Erkennungsskript prüft jedes Gerät (Exitcode 0: kein Problem, Exitcode 1: Problem gefunden); findet es das Problem, behebt es das Korrekturskript, und die Erkennung läuft erneut. Eine fehlgeschlagene Korrektur wird später wiederholt, jede Wartezeit doppelt so lang wie die vorige.
+remediations-max-attempts = Versuche
+remediations-name = Name
+remediations-new = Neue Korrektur
+remediations-no-scripts = Fügen Sie zuerst ein Erkennungsskript hinzu.
+remediations-none = Noch keine Korrekturen.
+remediations-retry-minutes = Erste Wiederholung nach (Minuten)
+remediations-trigger-rule = Nur auf Geräten, die die Regel verletzen
+request-remediate = Korrektur
+script-shell-bash = Bash (Linux, macOS)
+script-shell-powershell = PowerShell (Windows)
+script-shell-sh = Shell (Linux, macOS)
+script-shell-zsh = zsh (macOS)
+scripts-changed = Geändert
+scripts-clear = Diese Version für den Helpdesk freigeben
+scripts-cleared-version = Version { $version }
+scripts-content = Skript
+scripts-create = Skript hinzufügen
+scripts-description = Beschreibung
+scripts-edit = Ändern
+scripts-edit-reruns = Ein neuer Text ist eine neue Version: Jede Korrektur mit diesem Skript wird erneut ausgeführt.
+scripts-exit-codes = Als Erkennungsskript: Exitcode 0, wenn alles in Ordnung ist, Exitcode 1, wenn das Problem besteht.
+scripts-hash = SHA-256
+scripts-helpdesk = Helpdesk
+scripts-intro = Jede Version eines Skripts wird aufbewahrt und durch ihren SHA-256 bezeichnet; Geräte führen ein Skript nur aus, wenn sein Text zum von Steward gesendeten Hash passt.
+scripts-name = Name
+scripts-new = Neues Skript
+scripts-none = Noch keine Skripts.
+scripts-not-cleared = Nicht freigegeben
+scripts-seconds = { $count ->
+    [one] { $count } s
+   *[other] { $count } s
+}
+scripts-shell = Shell
+scripts-timeout = Zeitlimit (Sekunden)
+scripts-version = Version
+scripts-versions = Versionen

@@ -32,6 +32,8 @@ error-unavailable = The database cannot be reached right now; try again shortly.
 error-outbound_refused = This address is not allowed: use http or https to a public address, or ask the server owner to allow it (outbound.allow).
 error-unknown_reference = The request names something that does not exist or cannot be used here (a channel, rule, feature or notice).
 error-invalid_period = The period ends before it starts or is already over.
+error-own_request = You cannot approve or refuse your own request: another administrator must decide.
+error-already_decided = This request was decided before.
 
 ## Home page
 
@@ -1155,3 +1157,132 @@ report-minutes = { $minutes } min
 
 plan-report = Scheduled report
 plan-no-report = None yet
+nav-remediation = Remediation
+nav-remediations = Remediations
+nav-scripts = Scripts
+nav-approvals = Approvals
+action-awaits-approval = Sent for approval: another administrator must approve it before it runs.
+action-collect-diagnostics = Collect diagnostics
+action-lock = Lock
+action-logoff = Log off users
+action-logoff-confirm = Log every signed-in user off this device? Unsaved work is lost.
+action-quarantine = Quarantine
+action-quarantine-all = Quarantine on every device
+action-quarantine-all-confirm = Quarantine this threat on every device that reports it?
+action-restart = Restart
+action-restart-delay = Minutes before restarting
+action-restart-message = Message to the user
+action-run-script = Run script
+action-script = Script
+action-sent = { $count ->
+    [one] Sent to { $count } device.
+   *[other] Sent to { $count } devices.
+}
+action-wipe = Wipe
+action-wipe-confirm = Wipe this device? Everything on it is erased once another administrator approves.
+answer-diagnostics-uploaded = Diagnostics uploaded
+answer-hash-mismatch = Refused: the script is not the one Steward vouched for
+answer-locked = Locked
+answer-logged-off = Users logged off
+answer-quarantined = Quarantined
+answer-restart-scheduled = Restart scheduled
+answer-script-failed = The script failed
+answer-script-succeeded = The script succeeded
+answer-superseded = Replaced by a newer version
+answer-timed-out = Stopped: it ran out of time
+answer-wiped = Wiped
+approval-approved = Approved
+approval-pending = Awaiting approval
+approval-refused = Refused
+approval-remediation = Remediation “{ $name }” (new version)
+approvals-approve = Approve
+approvals-decided = Decided
+approvals-decision = Decision
+approvals-intro = Wipes, restarts of many devices and script versions that reach many devices wait here until an administrator other than the one who asked approves them.
+approvals-none = Nothing waits for approval.
+approvals-note = Note
+approvals-pending = Awaiting approval
+approvals-refuse = Refuse
+approvals-requested = Requested
+approvals-what = Request
+approvals-yours = Your request: another administrator decides.
+device-diagnostics = Diagnostics
+device-diagnostics-size = { $count ->
+    [one] { $count } KiB
+   *[other] { $count } KiB
+}
+history-remediation = Remediation
+remediation-all-groups = All groups
+remediation-attempt = Attempt { $attempt } of { $count }
+remediation-by-group = By group
+remediation-detect-only = Detection only
+remediation-device = Device
+remediation-devices = { $count ->
+    [one] { $count } device
+   *[other] { $count } devices
+}
+remediation-failure-rate = { $count ->
+    [one] { $count } % failed
+   *[other] { $count } % failed
+}
+remediation-failing = Failing devices
+remediation-next = Next attempt: { $time }
+remediation-output = Output
+remediation-output-after = Detection after the fix
+remediation-output-detect = Detection
+remediation-output-fix = Fix
+remediation-rerun = Run again on failed devices
+remediation-state = State
+remediation-state-detected = Issue detected
+remediation-state-fix-failed = Fix failed
+remediation-state-fixed = Fixed
+remediation-state-no-issue = Without issues
+remediation-state-not-applicable = Not applicable
+remediation-state-pending = Pending
+remediation-state-remediating = Remediating
+remediation-state-script-error = Script error
+remediation-waiting = This version reaches many devices: it runs once another administrator approves it.
+remediations-alert-percent = Alert when failures pass (%)
+remediations-approval-help = A remediation that reaches more devices than the approval threshold runs once another administrator approves it; so does every new version of its scripts.
+remediations-create = Create remediation
+remediations-detect = Detection script
+remediations-devices = Devices
+remediations-every-hours = Run again every (hours, 0: once)
+remediations-fix = Remediation script
+remediations-intro = A detection script checks each device (exit 0: no issue, exit 1: issue found); when it finds the issue, the remediation script fixes it and the detection runs again. A failing fix is retried later, each wait twice the one before.
+remediations-max-attempts = Attempts
+remediations-name = Name
+remediations-new = New remediation
+remediations-no-scripts = Add a detection script first.
+remediations-none = No remediations yet.
+remediations-retry-minutes = First retry after (minutes)
+remediations-trigger-rule = Only on devices failing the rule
+request-remediate = Remediation
+script-shell-bash = Bash (Linux, macOS)
+script-shell-powershell = PowerShell (Windows)
+script-shell-sh = Shell (Linux, macOS)
+script-shell-zsh = zsh (macOS)
+scripts-changed = Changed
+scripts-clear = Clear this version for the help desk
+scripts-cleared-version = Version { $version }
+scripts-content = Script
+scripts-create = Add script
+scripts-description = Description
+scripts-edit = Change
+scripts-edit-reruns = A new text is a new version: every remediation running this script runs again.
+scripts-exit-codes = As a detection script: exit 0 when all is well, exit 1 when the issue is there.
+scripts-hash = SHA-256
+scripts-helpdesk = Help desk
+scripts-intro = Every version of a script is kept and named by its SHA-256; devices run a script only when its text matches the hash Steward sends.
+scripts-name = Name
+scripts-new = New script
+scripts-none = No scripts yet.
+scripts-not-cleared = Not cleared
+scripts-seconds = { $count ->
+    [one] { $count } s
+   *[other] { $count } s
+}
+scripts-shell = Shell
+scripts-timeout = Time limit (seconds)
+scripts-version = Version
+scripts-versions = Versions

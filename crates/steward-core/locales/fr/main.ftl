@@ -32,6 +32,8 @@ error-unavailable = La base de données est injoignable pour le moment ; réessa
 error-outbound_refused = Cette adresse n’est pas autorisée : utilisez http ou https vers une adresse publique, ou demandez au responsable du serveur de l’autoriser (outbound.allow).
 error-unknown_reference = La requête désigne un élément qui n’existe pas ou ne peut pas servir ici (canal, règle, fonctionnalité ou avis).
 error-invalid_period = La période se termine avant de commencer ou est déjà passée.
+error-own_request = Vous ne pouvez pas approuver ni refuser votre propre demande : un autre administrateur doit décider.
+error-already_decided = Cette demande a déjà été tranchée.
 
 ## Page d’accueil
 
@@ -1191,3 +1193,132 @@ report-minutes = { $minutes } min
 
 plan-report = Rapport planifié
 plan-no-report = Aucun pour l’instant
+nav-remediation = Corrections
+nav-remediations = Corrections
+nav-scripts = Scripts
+nav-approvals = Approbations
+action-awaits-approval = Envoyé pour approbation : un autre administrateur doit l’approuver avant son exécution.
+action-collect-diagnostics = Collecter les diagnostics
+action-lock = Verrouiller
+action-logoff = Déconnecter les utilisateurs
+action-logoff-confirm = Déconnecter tous les utilisateurs de cet appareil ? Le travail non enregistré sera perdu.
+action-quarantine = Mettre en quarantaine
+action-quarantine-all = Mettre en quarantaine sur tous les appareils
+action-quarantine-all-confirm = Mettre cette menace en quarantaine sur tous les appareils qui la signalent ?
+action-restart = Redémarrer
+action-restart-delay = Minutes avant le redémarrage
+action-restart-message = Message à l’utilisateur
+action-run-script = Exécuter le script
+action-script = Script
+action-sent = { $count ->
+    [one] Envoyé à { $count } appareil.
+   *[other] Envoyé à { $count } appareils.
+}
+action-wipe = Réinitialiser
+action-wipe-confirm = Réinitialiser cet appareil ? Tout son contenu sera effacé dès qu’un autre administrateur aura approuvé.
+answer-diagnostics-uploaded = Diagnostics téléversés
+answer-hash-mismatch = Refusé : le script n’est pas celui garanti par Steward
+answer-locked = Verrouillé
+answer-logged-off = Utilisateurs déconnectés
+answer-quarantined = Mis en quarantaine
+answer-restart-scheduled = Redémarrage planifié
+answer-script-failed = Le script a échoué
+answer-script-succeeded = Le script a réussi
+answer-superseded = Remplacé par une version plus récente
+answer-timed-out = Arrêté : délai dépassé
+answer-wiped = Réinitialisé
+approval-approved = Approuvée
+approval-pending = En attente d’approbation
+approval-refused = Refusée
+approval-remediation = Correction « { $name } » (nouvelle version)
+approvals-approve = Approuver
+approvals-decided = Tranchées
+approvals-decision = Décision
+approvals-intro = Les réinitialisations, les redémarrages de nombreux appareils et les versions de script qui touchent de nombreux appareils attendent ici qu’un administrateur autre que le demandeur les approuve.
+approvals-none = Rien n’attend d’approbation.
+approvals-note = Remarque
+approvals-pending = En attente d’approbation
+approvals-refuse = Refuser
+approvals-requested = Demandée
+approvals-what = Demande
+approvals-yours = Votre demande : un autre administrateur décide.
+device-diagnostics = Diagnostics
+device-diagnostics-size = { $count ->
+    [one] { $count } Kio
+   *[other] { $count } Kio
+}
+history-remediation = Correction
+remediation-all-groups = Tous les groupes
+remediation-attempt = Tentative { $attempt } sur { $count }
+remediation-by-group = Par groupe
+remediation-detect-only = Détection uniquement
+remediation-device = Appareil
+remediation-devices = { $count ->
+    [one] { $count } appareil
+   *[other] { $count } appareils
+}
+remediation-failure-rate = { $count ->
+    [one] { $count } % en échec
+   *[other] { $count } % en échec
+}
+remediation-failing = Appareils en échec
+remediation-next = Prochaine tentative : { $time }
+remediation-output = Sortie
+remediation-output-after = Détection après la correction
+remediation-output-detect = Détection
+remediation-output-fix = Correction
+remediation-rerun = Réexécuter sur les appareils en échec
+remediation-state = État
+remediation-state-detected = Problème détecté
+remediation-state-fix-failed = Échec de la correction
+remediation-state-fixed = Corrigé
+remediation-state-no-issue = Sans problème
+remediation-state-not-applicable = Non applicable
+remediation-state-pending = En attente
+remediation-state-remediating = Correction en cours
+remediation-state-script-error = Erreur de script
+remediation-waiting = Cette version touche de nombreux appareils : elle s’exécutera dès qu’un autre administrateur l’aura approuvée.
+remediations-alert-percent = Alerte au-delà de ce taux d’échec (%)
+remediations-approval-help = Une correction qui touche plus d’appareils que le seuil d’approbation s’exécute dès qu’un autre administrateur l’approuve ; il en va de même pour chaque nouvelle version de ses scripts.
+remediations-create = Créer la correction
+remediations-detect = Script de détection
+remediations-devices = Appareils
+remediations-every-hours = Réexécuter toutes les (heures, 0 : une fois)
+remediations-fix = Script de correction
+remediations-intro = Un script de détection vérifie chaque appareil (code 0 : aucun problème, code 1 : problème trouvé) ; s’il trouve le problème, le script de correction le corrige et la détection est relancée. Une correction qui échoue est retentée plus tard, chaque attente double de la précédente.
+remediations-max-attempts = Tentatives
+remediations-name = Nom
+remediations-new = Nouvelle correction
+remediations-no-scripts = Ajoutez d’abord un script de détection.
+remediations-none = Aucune correction pour l’instant.
+remediations-retry-minutes = Première nouvelle tentative après (minutes)
+remediations-trigger-rule = Uniquement sur les appareils qui ne respectent pas la règle
+request-remediate = Correction
+script-shell-bash = Bash (Linux, macOS)
+script-shell-powershell = PowerShell (Windows)
+script-shell-sh = Shell (Linux, macOS)
+script-shell-zsh = zsh (macOS)
+scripts-changed = Modifié
+scripts-clear = Autoriser cette version pour le support technique
+scripts-cleared-version = Version { $version }
+scripts-content = Script
+scripts-create = Ajouter le script
+scripts-description = Description
+scripts-edit = Modifier
+scripts-edit-reruns = Un nouveau texte crée une nouvelle version : chaque correction qui utilise ce script est réexécutée.
+scripts-exit-codes = Comme script de détection : code 0 si tout va bien, code 1 si le problème est présent.
+scripts-hash = SHA-256
+scripts-helpdesk = Support technique
+scripts-intro = Chaque version d’un script est conservée et identifiée par son SHA-256 ; les appareils n’exécutent un script que si son texte correspond à l’empreinte envoyée par Steward.
+scripts-name = Nom
+scripts-new = Nouveau script
+scripts-none = Aucun script pour l’instant.
+scripts-not-cleared = Non autorisé
+scripts-seconds = { $count ->
+    [one] { $count } s
+   *[other] { $count } s
+}
+scripts-shell = Interpréteur
+scripts-timeout = Délai maximal (secondes)
+scripts-version = Version
+scripts-versions = Versions

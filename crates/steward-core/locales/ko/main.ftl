@@ -32,6 +32,8 @@ error-unavailable = 지금은 데이터베이스에 연결할 수 없습니다. 
 error-outbound_refused = 허용되지 않는 주소입니다. 공개 주소에 http 또는 https를 사용하거나, 서버 관리자에게 이 주소를 허용해 달라고 요청하세요(outbound.allow).
 error-unknown_reference = 요청이 존재하지 않거나 여기서 사용할 수 없는 항목(채널, 규칙, 기능 또는 업데이트)을 가리킵니다.
 error-invalid_period = 기간의 종료 시각이 시작 시각보다 앞서거나 이미 지났습니다.
+error-own_request = 자신의 요청은 승인하거나 거부할 수 없습니다. 다른 관리자가 결정해야 합니다.
+error-already_decided = 이 요청은 이미 결정되었습니다.
 
 ## 홈 페이지
 
@@ -980,3 +982,127 @@ report-minutes = { $minutes }분
 
 plan-report = 예약된 보고서
 plan-no-report = 아직 없음
+nav-remediation = 수정
+nav-remediations = 수정 사항
+nav-scripts = 스크립트
+nav-approvals = 승인
+action-awaits-approval = 승인 요청을 보냈습니다. 실행하려면 다른 관리자가 승인해야 합니다.
+action-collect-diagnostics = 진단 수집
+action-lock = 잠금
+action-logoff = 사용자 로그오프
+action-logoff-confirm = 이 디바이스에 로그인한 모든 사용자를 로그오프할까요? 저장하지 않은 작업은 사라집니다.
+action-quarantine = 격리
+action-quarantine-all = 모든 디바이스에서 격리
+action-quarantine-all-confirm = 이 위협을 보고한 모든 디바이스에서 격리할까요?
+action-restart = 다시 시작
+action-restart-delay = 다시 시작까지 남은 시간(분)
+action-restart-message = 사용자에게 표시할 메시지
+action-run-script = 스크립트 실행
+action-script = 스크립트
+action-sent = { $count ->
+   *[other] 디바이스 { $count }대에 보냈습니다.
+}
+action-wipe = 초기화
+action-wipe-confirm = 이 디바이스를 초기화할까요? 다른 관리자가 승인하면 모든 데이터가 지워집니다.
+answer-diagnostics-uploaded = 진단 업로드됨
+answer-hash-mismatch = 거부됨: Steward가 보증한 스크립트가 아닙니다
+answer-locked = 잠김
+answer-logged-off = 사용자 로그오프됨
+answer-quarantined = 격리됨
+answer-restart-scheduled = 다시 시작 예약됨
+answer-script-failed = 스크립트 실패
+answer-script-succeeded = 스크립트 성공
+answer-superseded = 최신 버전으로 대체됨
+answer-timed-out = 중지됨: 시간 초과
+answer-wiped = 초기화됨
+approval-approved = 승인됨
+approval-pending = 승인 대기 중
+approval-refused = 거부됨
+approval-remediation = 수정 사항 “{ $name }”(새 버전)
+approvals-approve = 승인
+approvals-decided = 결정됨
+approvals-decision = 결정
+approvals-intro = 초기화, 여러 디바이스의 다시 시작, 여러 디바이스에 적용되는 스크립트 버전은 요청한 사람이 아닌 다른 관리자가 승인할 때까지 여기에서 대기합니다.
+approvals-none = 승인 대기 중인 항목이 없습니다.
+approvals-note = 메모
+approvals-pending = 승인 대기 중
+approvals-refuse = 거부
+approvals-requested = 요청
+approvals-what = 요청 내용
+approvals-yours = 내 요청: 다른 관리자가 결정합니다.
+device-diagnostics = 진단
+device-diagnostics-size = { $count ->
+   *[other] { $count }KiB
+}
+history-remediation = 수정
+remediation-all-groups = 모든 그룹
+remediation-attempt = { $count }회 중 { $attempt }회 시도
+remediation-by-group = 그룹별
+remediation-detect-only = 검색만
+remediation-device = 디바이스
+remediation-devices = { $count ->
+   *[other] 디바이스 { $count }대
+}
+remediation-failure-rate = { $count ->
+   *[other] { $count }% 실패
+}
+remediation-failing = 실패한 디바이스
+remediation-next = 다음 시도: { $time }
+remediation-output = 출력
+remediation-output-after = 수정 후 검색
+remediation-output-detect = 검색
+remediation-output-fix = 수정
+remediation-rerun = 실패한 디바이스에서 다시 실행
+remediation-state = 상태
+remediation-state-detected = 문제 검색됨
+remediation-state-fix-failed = 수정 실패
+remediation-state-fixed = 수정됨
+remediation-state-no-issue = 문제 없음
+remediation-state-not-applicable = 해당 없음
+remediation-state-pending = 보류 중
+remediation-state-remediating = 수정 중
+remediation-state-script-error = 스크립트 오류
+remediation-waiting = 이 버전은 여러 디바이스에 적용됩니다. 다른 관리자가 승인하면 실행됩니다.
+remediations-alert-percent = 실패율 경보 기준(%)
+remediations-approval-help = 승인 임계값보다 많은 디바이스에 적용되는 수정 사항과 그 스크립트의 새 버전은 다른 관리자가 승인하면 실행됩니다.
+remediations-create = 수정 사항 만들기
+remediations-detect = 검색 스크립트
+remediations-devices = 디바이스
+remediations-every-hours = 다시 실행 간격(시간, 0: 한 번)
+remediations-fix = 수정 스크립트
+remediations-intro = 검색 스크립트가 각 디바이스를 확인합니다(종료 코드 0: 문제 없음, 1: 문제 발견). 문제가 발견되면 수정 스크립트가 수정하고 검색을 다시 실행합니다. 실패한 수정은 나중에 다시 시도하며, 대기 시간은 매번 두 배가 됩니다.
+remediations-max-attempts = 시도 횟수
+remediations-name = 이름
+remediations-new = 새 수정 사항
+remediations-no-scripts = 먼저 검색 스크립트를 추가하세요.
+remediations-none = 아직 수정 사항이 없습니다.
+remediations-retry-minutes = 첫 재시도까지(분)
+remediations-trigger-rule = 규칙을 위반한 디바이스에서만
+request-remediate = 수정
+script-shell-bash = Bash(Linux, macOS)
+script-shell-powershell = PowerShell(Windows)
+script-shell-sh = 셸(Linux, macOS)
+script-shell-zsh = zsh(macOS)
+scripts-changed = 변경
+scripts-clear = 이 버전을 기술 지원팀에 허용
+scripts-cleared-version = 버전 { $version }
+scripts-content = 스크립트
+scripts-create = 스크립트 추가
+scripts-description = 설명
+scripts-edit = 변경
+scripts-edit-reruns = 새 내용은 새 버전이 되며, 이 스크립트를 사용하는 모든 수정 사항이 다시 실행됩니다.
+scripts-exit-codes = 검색 스크립트로 쓸 때: 정상이면 종료 코드 0, 문제가 있으면 1.
+scripts-hash = SHA-256
+scripts-helpdesk = 기술 지원팀
+scripts-intro = 스크립트의 모든 버전은 SHA-256으로 식별되어 보관되며, 디바이스는 내용이 Steward가 보낸 해시와 일치할 때만 스크립트를 실행합니다.
+scripts-name = 이름
+scripts-new = 새 스크립트
+scripts-none = 아직 스크립트가 없습니다.
+scripts-not-cleared = 허용 안 됨
+scripts-seconds = { $count ->
+   *[other] { $count }초
+}
+scripts-shell = 셸
+scripts-timeout = 제한 시간(초)
+scripts-version = 버전
+scripts-versions = 버전

@@ -32,6 +32,8 @@ error-unavailable = Databasen kan inte nås just nu; försök igen om en stund.
 error-outbound_refused = Adressen är inte tillåten: använd http eller https till en offentlig adress, eller be serverns ägare att tillåta den (outbound.allow).
 error-unknown_reference = Begäran hänvisar till något som inte finns eller inte kan användas här (en kanal, regel, funktion eller uppdatering).
 error-invalid_period = Perioden slutar innan den börjar eller är redan över.
+error-own_request = Du kan inte godkänna eller avslå din egen begäran: en annan administratör måste besluta.
+error-already_decided = Den här begäran har redan avgjorts.
 
 ## Startsida
 
@@ -1194,3 +1196,132 @@ report-minutes = { $minutes } min
 
 plan-report = Schemalagd rapport
 plan-no-report = Ingen ännu
+nav-remediation = Åtgärder
+nav-remediations = Åtgärder
+nav-scripts = Skript
+nav-approvals = Godkännanden
+action-awaits-approval = Skickat för godkännande: en annan administratör måste godkänna det innan det körs.
+action-collect-diagnostics = Samla in diagnostik
+action-lock = Lås
+action-logoff = Logga ut användare
+action-logoff-confirm = Logga ut alla inloggade användare från den här enheten? Osparat arbete går förlorat.
+action-quarantine = Sätt i karantän
+action-quarantine-all = Sätt i karantän på alla enheter
+action-quarantine-all-confirm = Sätta det här hotet i karantän på alla enheter som rapporterar det?
+action-restart = Starta om
+action-restart-delay = Minuter före omstart
+action-restart-message = Meddelande till användaren
+action-run-script = Kör skript
+action-script = Skript
+action-sent = { $count ->
+    [one] Skickat till { $count } enhet.
+   *[other] Skickat till { $count } enheter.
+}
+action-wipe = Rensa
+action-wipe-confirm = Rensa den här enheten? Allt på den raderas när en annan administratör har godkänt.
+answer-diagnostics-uploaded = Diagnostik uppladdad
+answer-hash-mismatch = Nekat: skriptet är inte det som Steward gick i god för
+answer-locked = Låst
+answer-logged-off = Användare utloggade
+answer-quarantined = Satt i karantän
+answer-restart-scheduled = Omstart schemalagd
+answer-script-failed = Skriptet misslyckades
+answer-script-succeeded = Skriptet lyckades
+answer-superseded = Ersatt av en nyare version
+answer-timed-out = Stoppat: tiden tog slut
+answer-wiped = Rensad
+approval-approved = Godkänd
+approval-pending = Väntar på godkännande
+approval-refused = Avslagen
+approval-remediation = Åtgärd ”{ $name }” (ny version)
+approvals-approve = Godkänn
+approvals-decided = Avgjorda
+approvals-decision = Beslut
+approvals-intro = Rensningar, omstarter av många enheter och skriptversioner som når många enheter väntar här tills en annan administratör än den som bad om dem godkänner dem.
+approvals-none = Inget väntar på godkännande.
+approvals-note = Anteckning
+approvals-pending = Väntar på godkännande
+approvals-refuse = Avslå
+approvals-requested = Begärd
+approvals-what = Begäran
+approvals-yours = Din begäran: en annan administratör beslutar.
+device-diagnostics = Diagnostik
+device-diagnostics-size = { $count ->
+    [one] { $count } KiB
+   *[other] { $count } KiB
+}
+history-remediation = Åtgärd
+remediation-all-groups = Alla grupper
+remediation-attempt = Försök { $attempt } av { $count }
+remediation-by-group = Per grupp
+remediation-detect-only = Endast identifiering
+remediation-device = Enhet
+remediation-devices = { $count ->
+    [one] { $count } enhet
+   *[other] { $count } enheter
+}
+remediation-failure-rate = { $count ->
+    [one] { $count } % misslyckades
+   *[other] { $count } % misslyckades
+}
+remediation-failing = Enheter med fel
+remediation-next = Nästa försök: { $time }
+remediation-output = Utdata
+remediation-output-after = Identifiering efter åtgärden
+remediation-output-detect = Identifiering
+remediation-output-fix = Åtgärd
+remediation-rerun = Kör igen på enheter med fel
+remediation-state = Status
+remediation-state-detected = Problem identifierat
+remediation-state-fix-failed = Åtgärden misslyckades
+remediation-state-fixed = Åtgärdat
+remediation-state-no-issue = Utan problem
+remediation-state-not-applicable = Inte tillämpligt
+remediation-state-pending = Väntar
+remediation-state-remediating = Åtgärdas
+remediation-state-script-error = Skriptfel
+remediation-waiting = Den här versionen når många enheter: den körs när en annan administratör har godkänt den.
+remediations-alert-percent = Larm när felandelen överstiger (%)
+remediations-approval-help = En åtgärd som når fler enheter än gränsen för godkännande körs när en annan administratör har godkänt den; likaså varje ny version av dess skript.
+remediations-create = Skapa åtgärd
+remediations-detect = Identifieringsskript
+remediations-devices = Enheter
+remediations-every-hours = Kör igen var (timme, 0: en gång)
+remediations-fix = Åtgärdsskript
+remediations-intro = Ett identifieringsskript kontrollerar varje enhet (slutkod 0: inget problem, slutkod 1: problem hittat); hittar det problemet åtgärdar åtgärdsskriptet det och identifieringen körs igen. En misslyckad åtgärd försöks igen senare, varje väntetid dubbelt så lång som den förra.
+remediations-max-attempts = Försök
+remediations-name = Namn
+remediations-new = Ny åtgärd
+remediations-no-scripts = Lägg först till ett identifieringsskript.
+remediations-none = Inga åtgärder ännu.
+remediations-retry-minutes = Första nya försöket efter (minuter)
+remediations-trigger-rule = Endast på enheter som inte uppfyller regeln
+request-remediate = Åtgärd
+script-shell-bash = Bash (Linux, macOS)
+script-shell-powershell = PowerShell (Windows)
+script-shell-sh = Shell (Linux, macOS)
+script-shell-zsh = zsh (macOS)
+scripts-changed = Ändrat
+scripts-clear = Godkänn den här versionen för supporten
+scripts-cleared-version = Version { $version }
+scripts-content = Skript
+scripts-create = Lägg till skript
+scripts-description = Beskrivning
+scripts-edit = Ändra
+scripts-edit-reruns = En ny text blir en ny version: varje åtgärd som kör skriptet körs igen.
+scripts-exit-codes = Som identifieringsskript: slutkod 0 när allt är bra, slutkod 1 när problemet finns.
+scripts-hash = SHA-256
+scripts-helpdesk = Support
+scripts-intro = Varje version av ett skript sparas och identifieras av sin SHA-256; enheter kör ett skript bara när texten stämmer med det hashvärde Steward skickar.
+scripts-name = Namn
+scripts-new = Nytt skript
+scripts-none = Inga skript ännu.
+scripts-not-cleared = Inte godkänt
+scripts-seconds = { $count ->
+    [one] { $count } s
+   *[other] { $count } s
+}
+scripts-shell = Skal
+scripts-timeout = Tidsgräns (sekunder)
+scripts-version = Version
+scripts-versions = Versioner

@@ -30,6 +30,14 @@ pub fn request_key(kind: &str) -> &'static str {
         "full_scan" => "request-full-scan",
         "update_definitions" => "request-update-definitions",
         "apps" => "request-apps",
+        "remediate" => "request-remediate",
+        "restart" => "action-restart",
+        "logoff" => "action-logoff",
+        "run_script" => "action-run-script",
+        "collect_diagnostics" => "action-collect-diagnostics",
+        "quarantine" => "action-quarantine",
+        "lock" => "action-lock",
+        "wipe" => "action-wipe",
         _ => "state-other",
     }
 }
@@ -44,6 +52,18 @@ pub fn answer_key(code: Option<&str>) -> &'static str {
         Some("no_engine") => "answer-no-engine",
         Some("unsupported") => "answer-unsupported",
         Some("apps_refreshed") => "answer-apps-refreshed",
+        Some("restart_scheduled") => "answer-restart-scheduled",
+        Some("logged_off") => "answer-logged-off",
+        Some("locked") => "answer-locked",
+        Some("wiped") => "answer-wiped",
+        Some("diagnostics_uploaded") => "answer-diagnostics-uploaded",
+        Some("quarantined") => "answer-quarantined",
+        Some("not_supported") => "answer-unsupported",
+        Some("hash_mismatch") => "answer-hash-mismatch",
+        Some("timed_out") => "answer-timed-out",
+        Some("superseded") => "answer-superseded",
+        Some("exit_0") => "answer-script-succeeded",
+        Some(c) if c.starts_with("exit_") => "answer-script-failed",
         _ => "answer-failed",
     }
 }

@@ -8,6 +8,7 @@ mod apps;
 mod awareness;
 mod helpdesk;
 pub(crate) mod pages;
+mod remediation;
 mod reports;
 
 use std::collections::HashMap;
@@ -93,6 +94,125 @@ pub fn routes() -> Vec<ConsoleRoute> {
         r(g.clone(), "/", SignedIn, "dashboard", || {
             get(pages::dashboard)
         }),
+        r(
+            g.clone(),
+            "/remediations",
+            Requires(ReadDevices),
+            "remediation",
+            || get(remediation::remediations),
+        ),
+        r(
+            p.clone(),
+            "/remediations",
+            Requires(ManageScripts),
+            "remediation",
+            || post(remediation::create_remediation),
+        ),
+        r(
+            g.clone(),
+            "/remediations/{id}",
+            Requires(ReadDevices),
+            "remediation",
+            || get(remediation::remediation),
+        ),
+        r(
+            p.clone(),
+            "/remediations/{id}/rerun",
+            Requires(ManageScripts),
+            "remediation",
+            || post(remediation::rerun_failed),
+        ),
+        r(
+            p.clone(),
+            "/remediations/{id}/delete",
+            Requires(ManageScripts),
+            "remediation",
+            || post(remediation::delete_remediation),
+        ),
+        r(
+            g.clone(),
+            "/scripts",
+            Requires(ReadDevices),
+            "remediation",
+            || get(remediation::scripts),
+        ),
+        r(
+            p.clone(),
+            "/scripts",
+            Requires(ManageScripts),
+            "remediation",
+            || post(remediation::create_script),
+        ),
+        r(
+            g.clone(),
+            "/scripts/{id}",
+            Requires(ReadDevices),
+            "remediation",
+            || get(remediation::script),
+        ),
+        r(
+            p.clone(),
+            "/scripts/{id}",
+            Requires(ManageScripts),
+            "remediation",
+            || post(remediation::update_script),
+        ),
+        r(
+            p.clone(),
+            "/scripts/{id}/clear",
+            Requires(ApproveRequests),
+            "remediation",
+            || post(remediation::clear_script),
+        ),
+        r(
+            p.clone(),
+            "/scripts/{id}/delete",
+            Requires(ManageScripts),
+            "remediation",
+            || post(remediation::delete_script),
+        ),
+        r(
+            g.clone(),
+            "/approvals",
+            Requires(ManageDevices),
+            "remediation",
+            || get(remediation::approvals),
+        ),
+        r(
+            p.clone(),
+            "/approvals/{id}/approve",
+            Requires(ApproveRequests),
+            "remediation",
+            || post(remediation::approve),
+        ),
+        r(
+            p.clone(),
+            "/approvals/{id}/refuse",
+            Requires(ApproveRequests),
+            "remediation",
+            || post(remediation::refuse),
+        ),
+        r(
+            p.clone(),
+            "/devices/{id}/actions",
+            Requires(RunScripts),
+            "devices",
+            || post(remediation::device_action),
+        ),
+        r(
+            p.clone(),
+            "/devices/actions",
+            Requires(ManageDevices),
+            "devices",
+            || post(remediation::devices_action),
+        ),
+        r(
+            g.clone(),
+            "/diagnostics/{id}",
+            Requires(ReadDevices),
+            "devices",
+            || get(remediation::diagnostics),
+        ),
         r(
             g.clone(),
             "/reports",
@@ -785,6 +905,21 @@ impl Ctx {
         })
     }
 
+    /// A text as a JSON string safe inside a single-quoted HTML attribute (`hx-vals`).
+    pub fn json_attr(&self, text: &str) -> String {
+        serde_json::to_string(text)
+            .unwrap_or_default()
+            .replace('&', "\\u0026")
+            .replace('\'', "\\u0027")
+            .replace('<', "\\u003c")
+            .replace('>', "\\u003e")
+    }
+
+    /// Whether a detection's file is still where it was found (it can be quarantined).
+    pub fn in_place(&self, a: &steward_proto::DetectionAction) -> bool {
+        *a == steward_proto::DetectionAction::LeftInPlace
+    }
+
     /// An enrollment failure reason (an error code) in words.
     pub fn error_text(&self, code: &str) -> String {
         ErrorCode::parse(code)
@@ -841,6 +976,9 @@ impl Ctx {
             "retry_installs" => Permission::RetryInstalls,
             "read_reports" => Permission::ReadReports,
             "manage_reports" => Permission::ManageReports,
+            "manage_scripts" => Permission::ManageScripts,
+            "run_scripts" => Permission::RunScripts,
+            "approve_requests" => Permission::ApproveRequests,
             _ => return false,
         };
         self.caller.allows(p)

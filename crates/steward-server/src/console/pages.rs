@@ -612,6 +612,10 @@ pub struct DevicePage {
     pub history: Vec<(String, String, String)>,
     /// Its apps and where each stands.
     pub apps: Vec<steward_proto::apps::AppTarget>,
+    /// Its remediations, diagnostics and the scripts the reader may run on it.
+    pub rem: super::remediation::DeviceSection,
+    /// Lock and wipe are for the other platforms.
+    pub linux: bool,
 }
 
 pub struct RuleRow {
@@ -809,8 +813,11 @@ pub async fn device(
             .await
             .map(|Json(a)| a)
             .unwrap_or_default();
+    let rem = super::remediation::device_section(&state, &ctx, &d.summary.id).await;
     let p = DevicePage {
         title: d.summary.name.clone(),
+        linux: d.summary.platform == steward_proto::Platform::Linux,
+        rem,
         ctx,
         d,
         health_reasons,
@@ -1187,6 +1194,7 @@ fn history_entry(ctx: &Ctx, kind: &str, detail: &serde_json::Value) -> (String, 
         "snapshot_set_aside" => "history-snapshot-set-aside",
         "compliance_evaluated" => "history-compliance-evaluated",
         "health_changed" => "history-health-changed",
+        "remediation" => "history-remediation",
         _ => "state-other",
     });
     let arrow = |from: String, to: String| format!("{from} → {to}");
@@ -1220,6 +1228,9 @@ fn history_entry(ctx: &Ctx, kind: &str, detail: &serde_json::Value) -> (String, 
                 &[("attempts", detail["attempts"].as_u64().unwrap_or(1))],
             )
         }
+        "remediation" => steward_proto::remediation::DeviceState::parse(&text("state"))
+            .map(|st| super::remediation::state_label(ctx, st))
+            .unwrap_or_default(),
         "renamed" | "os_changed" => arrow(text("from"), text("to")),
         "compliance_evaluated" | "health_changed" => {
             arrow(ctx.label(&text("from")), ctx.label(&text("to")))

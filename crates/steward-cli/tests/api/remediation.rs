@@ -1,0 +1,748 @@
+//! Remediation with the real agent: detection and fix scripts, retries with backoff, the
+//! agent's refusals (a hash the server did not vouch for) and time-outs, clamd's detections
+//! as they happen and quarantine, and the second administrator's approval.
+
+use std::os::unix::fs::PermissionsExt;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use steward_core::Role;
+use steward_proto::Platform;
+use tokio::process::Command;
+
+use crate::agent_binary::{agent_binary, eicar_database, run_agent, EICAR};
+use crate::helpers::*;
+
+/// Polls `check` (every 100 ms, 30 s at most) until it gives something.
+async fn until<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn script(app: &TestApp, name: &str, content: &str, timeout: u32) -> String {
+    let (s, b) = app
+        .post_as(
+            "/api/v1/scripts",
+            &app.admin_token,
+            &json!({"name": name, "content": content, "timeout_secs": timeout}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    b["id"].as_str().expect("id").to_string()
+}
+
+async fn remediation(app: &TestApp, name: &str, detect: &str, fix: Option<&str>) -> String {
+    let (s, b) = app
+        .post_as(
+            "/api/v1/remediations",
+            &app.admin_token,
+            &json!({"name": name, "detect_script_id": detect, "fix_script_id": fix,
+                    "platform": "linux", "max_attempts": 3, "retry_minutes": 5}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(
+        b["approved_generation"], 1,
+        "one device: no approval needed {b}"
+    );
+    b["id"].as_str().expect("id").to_string()
+}
+
+/// The device's row of a remediation.
+async fn row(app: &TestApp, remediation: &str) -> Value {
+    let (s, b) = app
+        .get(&format!("/api/v1/remediations/{remediation}/devices"))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    b["items"][0].clone()
+}
+
+/// Moves the server's clock past the scheduler's interval and waits until the device has
+/// `n` remediation requests.
+async fn dispatch(app: &TestApp, device: &str, by: Duration, n: usize) {
+    app.clock.advance(by);
+    until("the remediation requests", || async {
+        let (_, list) = app.get(&format!("/api/v1/devices/{device}/requests")).await;
+        let got = list["items"]
+            .as_array()?
+            .iter()
+            .filter(|r| r["kind"] == "remediate")
+            .count();
+        (got >= n).then_some(())
+    })
+    .await;
+}
+
+/// An enrolled agent (its state directory and config) and its device id.
+async fn agent(app: &TestApp, config: &str) -> (tempfile::TempDir, String, String) {
+    let state = tempfile::tempdir().expect("state");
+    let file = state.path().join("agent.toml");
+    std::fs::write(&file, config).expect("config");
+    let config = file.display().to_string();
+    let token = app.enrollment_token(Default::default()).await;
+    run_agent(
+        state.path(),
+        &[
+            "--config", &config, "enroll", "--server", &app.base, "--token", &token,
+        ],
+    )
+    .await;
+    run_agent(state.path(), &["--config", &config, "run", "--once"]).await;
+    let (_, page) = app.get("/api/v1/devices").await;
+    let id = page["items"][0]["id"].as_str().expect("device").to_string();
+    (state, config, id)
+}
+
+#[tokio::test]
+async fn a_detection_finds_a_wrong_mode_the_fix_corrects_it_and_a_failing_fix_is_retried_with_backoff(
+) {
+    let app = TestApp::spawn_manual(|c| c.remediation.schedule_secs = 1).await;
+    let files = tempfile::tempdir().expect("files");
+    let target = files.path().join("secret.conf");
+    std::fs::write(&target, "key").expect("file");
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o666)).expect("mode");
+    let (state, config, device) = agent(&app, "push = false\n").await;
+    let once = ["--config", config.as_str(), "run", "--once"];
+
+    let path = target.display();
+    let detect = script(
+        &app,
+        "secret.conf is 600",
+        &format!("m=$(stat -c %a {path}); echo \"mode $m\"; [ \"$m\" = 600 ] && exit 0; exit 1\n"),
+        30,
+    )
+    .await;
+    let fix = script(
+        &app,
+        "chmod 600",
+        &format!("chmod 600 {path} && echo done\n"),
+        30,
+    )
+    .await;
+    let fixed = remediation(&app, "Private secret.conf", &detect, Some(&fix)).await;
+    // A condition whose fix always fails.
+    let missing = files.path().join("missing");
+    let detect_missing = script(
+        &app,
+        "marker exists",
+        &format!(
+            "test -e {} && exit 0; echo absent; exit 1\n",
+            missing.display()
+        ),
+        30,
+    )
+    .await;
+    let failing_fix = script(
+        &app,
+        "write the marker",
+        &format!("echo cannot write >&2; exit 4 # {}\n", missing.display()),
+        30,
+    )
+    .await;
+    let failing = remediation(&app, "Marker", &detect_missing, Some(&failing_fix)).await;
+
+    dispatch(&app, &device, Duration::from_secs(2), 2).await;
+    run_agent(state.path(), &once).await;
+    let r = row(&app, &fixed).await;
+    assert_eq!(r["state"], "fixed", "{r}");
+    assert_eq!(r["detect_exit"], 1, "{r}");
+    assert!(
+        r["detect_output"]
+            .as_str()
+            .expect("before")
+            .contains("mode 666"),
+        "{r}"
+    );
+    assert!(
+        r["fix_output"].as_str().expect("fix").contains("done"),
+        "{r}"
+    );
+    assert!(
+        r["after_output"]
+            .as_str()
+            .expect("after")
+            .contains("mode 600"),
+        "{r}"
+    );
+    assert_eq!(
+        std::fs::metadata(&target)
+            .expect("meta")
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+
+    // The failing fix: attempt 1 of 3, "remediating", the next attempt 5 minutes later,
+    // then 10 minutes after the second.
+    let r = row(&app, &failing).await;
+    assert_eq!(r["state"], "remediating", "{r}");
+    assert_eq!(r["attempt"], 1, "{r}");
+    let gap = |r: &Value| {
+        let at = |k: &str| {
+            chrono::DateTime::parse_from_rfc3339(r[k].as_str().expect(k))
+                .expect("time")
+                .timestamp_millis()
+        };
+        at("next_attempt_at") - at("updated_at")
+    };
+    assert_eq!(gap(&r), 5 * 60_000, "{r}");
+    // Nothing is handed out before the time.
+    app.clock.advance(Duration::from_secs(60));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (_, list) = app.get(&format!("/api/v1/devices/{device}/requests")).await;
+    assert_eq!(
+        list["items"]
+            .as_array()
+            .expect("requests")
+            .iter()
+            .filter(|r| r["kind"] == "remediate")
+            .count(),
+        2
+    );
+    dispatch(&app, &device, Duration::from_secs(4 * 60 + 1), 3).await;
+    run_agent(state.path(), &once).await;
+    let r = row(&app, &failing).await;
+    assert_eq!(
+        (r["state"].as_str(), r["attempt"].as_u64()),
+        (Some("remediating"), Some(2)),
+        "{r}"
+    );
+    assert_eq!(gap(&r), 10 * 60_000, "{r}");
+    dispatch(&app, &device, Duration::from_secs(10 * 60 + 1), 4).await;
+    run_agent(state.path(), &once).await;
+    let r = row(&app, &failing).await;
+    assert_eq!(r["state"], "fix_failed", "{r}");
+    assert_eq!(r["attempt"], 3, "{r}");
+    assert_eq!(r["fix_exit"], 4, "{r}");
+    assert!(
+        r["fix_output"]
+            .as_str()
+            .expect("fix")
+            .contains("cannot write"),
+        "{r}"
+    );
+    assert!(r["next_attempt_at"].is_null(), "{r}");
+
+    // The fleet view counts both, and lists the failing device with its output.
+    let (_, st) = app
+        .get(&format!("/api/v1/remediations/{failing}/status"))
+        .await;
+    assert_eq!(st["counts"]["fix_failed"], 1, "{st}");
+    assert_eq!(st["failure_percent"], 100, "{st}");
+    assert_eq!(st["failing"][0]["device_id"], device.as_str(), "{st}");
+    // "Run again on failed" starts it over at attempt 1.
+    let (s, b) = app
+        .post_as(
+            &format!("/api/v1/remediations/{failing}/rerun-failed"),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!((s, b["devices"].as_u64()), (200, Some(1)), "{b}");
+    let r = row(&app, &failing).await;
+    assert_eq!(
+        (r["state"].as_str(), r["attempt"].as_u64()),
+        (Some("pending"), Some(0)),
+        "{r}"
+    );
+
+    // Editing the detection makes a new version, and the remediation runs again.
+    let (s, b) = app
+        .raw_put(
+            &format!("/api/v1/scripts/{detect}"),
+            &json!({"name": "secret.conf is 600", "timeout_secs": 30,
+                    "content": format!("stat -c %a {path}; test \"$(stat -c %a {path})\" = 600\n")}),
+        )
+        .await;
+    assert_eq!((s, b["version"].as_u64()), (200, Some(2)), "{b}");
+    let (_, rem) = app.get(&format!("/api/v1/remediations/{fixed}")).await;
+    assert_eq!(
+        (
+            rem["generation"].as_u64(),
+            rem["approved_generation"].as_u64()
+        ),
+        (Some(2), Some(2)),
+        "{rem}"
+    );
+    let r = row(&app, &fixed).await;
+    assert_eq!(
+        (r["state"].as_str(), r["generation"].as_u64()),
+        (Some("pending"), Some(2)),
+        "{r}"
+    );
+    app.shutdown().await;
+}
+
+/// Rewrites a stored script version behind the server's back.
+async fn tamper(app: &TestApp, sha: &str, content: &str) {
+    use sqlx::Connection;
+    let url = app.db_url().to_string();
+    let sql = "UPDATE script_versions SET content = $1 WHERE sha256 = $2";
+    if url.starts_with("postgres") {
+        let mut c = sqlx::PgConnection::connect(&url).await.expect("connect");
+        sqlx::query(sql)
+            .bind(content)
+            .bind(sha)
+            .execute(&mut c)
+            .await
+            .expect("update");
+    } else {
+        let mut c = sqlx::SqliteConnection::connect(&url)
+            .await
+            .expect("connect");
+        sqlx::query(sql)
+            .bind(content)
+            .bind(sha)
+            .execute(&mut c)
+            .await
+            .expect("update");
+    }
+}
+
+#[tokio::test]
+async fn the_agent_refuses_a_script_that_is_not_the_one_vouched_for_and_a_time_out_ends_its_whole_group(
+) {
+    let app = TestApp::spawn_manual(|c| c.remediation.schedule_secs = 1).await;
+    let work = tempfile::tempdir().expect("work");
+    std::fs::set_permissions(work.path(), std::fs::Permissions::from_mode(0o777)).expect("mode");
+    // Scripts run as "nobody" here.
+    let (state, config, device) = agent(&app, "push = false\nscripts_user = \"nobody\"\n").await;
+    let once = ["--config", config.as_str(), "run", "--once"];
+
+    let evil = work.path().join("evil");
+    let honest = script(&app, "honest", "echo honest; exit 0\n", 30).await;
+    let (_, s) = app.get(&format!("/api/v1/scripts/{honest}")).await;
+    tamper(
+        &app,
+        s["sha256"].as_str().expect("sha"),
+        &format!("touch {}; exit 0\n", evil.display()),
+    )
+    .await;
+    let refused = remediation(&app, "Tampered", &honest, None).await;
+
+    let pid_file = work.path().join("pid");
+    let slow = script(
+        &app,
+        "hangs",
+        &format!(
+            "id -u; sleep 300 & echo $! > {}; sleep 300\n",
+            pid_file.display()
+        ),
+        2,
+    )
+    .await;
+    let timed_out = remediation(&app, "Hangs", &slow, None).await;
+
+    dispatch(&app, &device, Duration::from_secs(2), 2).await;
+    let started = Instant::now();
+    run_agent(state.path(), &once).await;
+    assert!(started.elapsed() < Duration::from_secs(60));
+    let r = row(&app, &refused).await;
+    assert_eq!(r["state"], "script_error", "{r}");
+    assert!(
+        r["detect_output"]
+            .as_str()
+            .expect("out")
+            .contains("hash_mismatch"),
+        "{r}"
+    );
+    assert!(!evil.exists(), "the tampered text ran");
+
+    let r = row(&app, &timed_out).await;
+    assert_eq!(r["state"], "script_error", "{r}");
+    let out = r["detect_output"].as_str().expect("out");
+    assert!(out.contains("timed_out"), "{r}");
+    assert!(out.starts_with("65534"), "runs as nobody: {r}");
+    // The background sleep the script started went with it.
+    let pid = std::fs::read_to_string(&pid_file)
+        .expect("pid")
+        .trim()
+        .to_string();
+    until("the script's child to end", || async {
+        (!std::path::Path::new(&format!("/proc/{pid}")).exists()).then_some(())
+    })
+    .await;
+    app.shutdown().await;
+}
+
+/// clamd on a private socket, with the EICAR database; stopped when dropped.
+struct Clamd {
+    child: tokio::process::Child,
+    conf: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Clamd {
+    async fn start(db: &std::path::Path) -> (Clamd, std::path::PathBuf, std::path::PathBuf) {
+        let dir = tempfile::tempdir().expect("clamd dir");
+        let (socket, log) = (dir.path().join("clamd.sock"), dir.path().join("clamd.log"));
+        let conf = dir.path().join("clamd.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "LocalSocket {}\nLogFile {}\nDatabaseDirectory {}\nForeground yes\nUser root\n",
+                socket.display(),
+                log.display(),
+                db.display()
+            ),
+        )
+        .expect("conf");
+        let child = Command::new("clamd")
+            .arg(format!("--config-file={}", conf.display()))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("clamd (from Debian's clamav-daemon) must be installed");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !socket.exists() {
+            assert!(Instant::now() < deadline, "clamd did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        (
+            Clamd {
+                child,
+                conf,
+                _dir: dir,
+            },
+            socket,
+            log,
+        )
+    }
+}
+
+impl Drop for Clamd {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+    }
+}
+
+/// The device's threat state as the server holds it.
+async fn threat(app: &TestApp, device: &str) -> Value {
+    let (_, d) = app.get(&format!("/api/v1/devices/{device}")).await;
+    d["protection"].clone()
+}
+
+#[tokio::test]
+async fn a_file_clamd_scans_shows_as_an_active_threat_at_once_and_quarantine_from_the_console_cleans_the_device(
+) {
+    let app = TestApp::spawn().await;
+    let db = tempfile::tempdir().expect("db");
+    let files = tempfile::tempdir().expect("files");
+    let eicar = files.path().join("invoice.com");
+    std::fs::write(&eicar, EICAR).expect("eicar");
+    eicar_database(&eicar, db.path()).await;
+    let (clamd, socket, log) = Clamd::start(db.path()).await;
+    let config = format!(
+        "clamd_socket = {:?}\nclamd_log = {:?}\n",
+        socket.display().to_string(),
+        log.display().to_string()
+    );
+    let db_arg = db.path().display().to_string();
+    let state = tempfile::tempdir().expect("state");
+    let file = state.path().join("agent.toml");
+    std::fs::write(&file, config).expect("config");
+    let config = file.display().to_string();
+    let token = app.enrollment_token(Default::default()).await;
+    run_agent(
+        state.path(),
+        &[
+            "--config",
+            &config,
+            "--clamav-db",
+            &db_arg,
+            "enroll",
+            "--server",
+            &app.base,
+            "--token",
+            &token,
+        ],
+    )
+    .await;
+    // The agent runs, checking in once an hour: only a detection can bring it sooner.
+    let mut agent = Command::new(agent_binary())
+        .arg("--state-dir")
+        .arg(state.path())
+        .args([
+            "--config",
+            &config,
+            "--clamav-db",
+            &db_arg,
+            "run",
+            "--interval",
+            "3600",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("agent");
+    let device = until("the first check-in", || async {
+        let (_, page) = app.get("/api/v1/devices").await;
+        let d = &page["items"][0];
+        d["last_seen_at"]
+            .is_string()
+            .then(|| d["id"].as_str().map(str::to_string))?
+    })
+    .await;
+    let p = until("the first protection report", || async {
+        let p = threat(&app, &device).await;
+        p["engine"].is_string().then_some(p)
+    })
+    .await;
+    // clamd's own engine answered through its socket.
+    assert_eq!(p["engine"], "ClamAV", "{p}");
+    assert!(
+        p["engine_version"]
+            .as_str()
+            .is_some_and(|v| v.starts_with('1')),
+        "{p}"
+    );
+    assert_ne!(p["threat_state"], "active_threat", "{p}");
+
+    // clamd scans the file (as on-access scanning would hand it over); no agent scan.
+    let scan = Command::new("clamdscan")
+        .arg(format!("--config-file={}", clamd.conf.display()))
+        .arg("--fdpass")
+        .arg(&eicar)
+        .output()
+        .await
+        .expect("clamdscan");
+    assert_eq!(scan.status.code(), Some(1), "{scan:?}");
+    let started = Instant::now();
+    let p = until("the detection to reach the server", || async {
+        let p = threat(&app, &device).await;
+        (p["threat_state"] == "active_threat").then_some(p)
+    })
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        p["detections"][0]["path"],
+        eicar.display().to_string(),
+        "{p}"
+    );
+    let name = p["detections"][0]["threat_name"]
+        .as_str()
+        .expect("threat")
+        .to_string();
+
+    // Quarantine from the console, for every device with that threat.
+    let s = crate::console::sign_in(&app, "ops@example.org", &[Role::Operator]).await;
+    let (status, _, body) = crate::console::post(
+        &app,
+        &s,
+        "/devices/actions",
+        &[("kind", "quarantine"), ("threat", &name)],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    until("the device to turn clean", || async {
+        let p = threat(&app, &device).await;
+        (p["threat_state"] == "clean").then_some(())
+    })
+    .await;
+    assert!(!eicar.exists(), "the file was moved");
+    let kept = std::fs::read_dir(state.path().join("quarantine"))
+        .expect("quarantine")
+        .count();
+    assert_eq!(kept, 1);
+    let (_, list) = app.get(&format!("/api/v1/devices/{device}/requests")).await;
+    let q = &list["items"][0];
+    assert_eq!(
+        (q["kind"].as_str(), q["ok"].as_bool(), q["code"].as_str()),
+        (Some("quarantine"), Some(true), Some("quarantined")),
+        "{list}"
+    );
+    agent.kill().await.expect("stop the agent");
+    drop(clamd);
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_wipe_or_a_restart_of_many_devices_waits_for_a_second_administrator() {
+    let app = TestApp::spawn_with(|c| c.remediation.approval_threshold = 2).await;
+    let first = app.token_with_role(Role::Administrator).await;
+    let second = app.token_with_role(Role::Administrator).await;
+    let operator = app.token_with_role(Role::Operator).await;
+    let phone = app.device("phone-1", Platform::Ios).await.0;
+    let mut pcs = Vec::new();
+    for i in 0..3 {
+        pcs.push(app.device(&format!("pc-{i}"), Platform::Windows).await.0);
+    }
+
+    // A wipe of one device waits.
+    let (s, b) = app
+        .post_as(
+            &format!("/api/v1/devices/{phone}/actions"),
+            &first,
+            &json!({"kind": "wipe"}),
+        )
+        .await;
+    assert_eq!(s, 202, "{b}");
+    assert!(b["request_ids"].as_array().expect("ids").is_empty());
+    let wipe = b["approval"]["id"].as_str().expect("approval").to_string();
+    let (_, reqs) = app.get(&format!("/api/v1/devices/{phone}/requests")).await;
+    assert_eq!(reqs["items"].as_array().map(Vec::len), Some(0), "{reqs}");
+    // Its requester cannot approve it, nor can an operator.
+    let (s, b) = app
+        .post_as(
+            &format!("/api/v1/approvals/{wipe}/approve"),
+            &first,
+            &json!({}),
+        )
+        .await;
+    assert_eq!((s, code(&b)), (403, "own_request"), "{b}");
+    let (s, _) = app
+        .post_as(
+            &format!("/api/v1/approvals/{wipe}/approve"),
+            &operator,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (s, b) = app
+        .post_as(
+            &format!("/api/v1/approvals/{wipe}/approve"),
+            &second,
+            &json!({"note": "stolen phone, ticket 4411"}),
+        )
+        .await;
+    assert_eq!((s, b["state"].as_str()), (200, Some("approved")), "{b}");
+    let (s, b) = app
+        .post_as(
+            &format!("/api/v1/approvals/{wipe}/refuse"),
+            &second,
+            &json!({}),
+        )
+        .await;
+    assert_eq!((s, code(&b)), (409, "already_decided"), "{b}");
+    let (_, reqs) = app.get(&format!("/api/v1/devices/{phone}/requests")).await;
+    assert_eq!(reqs["items"][0]["kind"], "wipe", "{reqs}");
+
+    // A restart of two devices goes at once; of three, it waits, and a refusal ends it.
+    let (s, b) = app
+        .post_as(
+            "/api/v1/devices/actions",
+            &operator,
+            &json!({"kind": "restart", "device_ids": &pcs[..2], "delay_minutes": 10, "message": "Updates"}),
+        )
+        .await;
+    assert_eq!(
+        (s, b["request_ids"].as_array().map(Vec::len)),
+        (201, Some(2)),
+        "{b}"
+    );
+    let (s, b) = app
+        .post_as(
+            "/api/v1/devices/actions",
+            &operator,
+            &json!({"kind": "restart", "device_ids": &pcs}),
+        )
+        .await;
+    assert_eq!(s, 202, "{b}");
+    let restart = b["approval"]["id"].as_str().expect("approval").to_string();
+    let (s, b) = app
+        .post_as(
+            &format!("/api/v1/approvals/{restart}/refuse"),
+            &first,
+            &json!({"note": "not during the audit"}),
+        )
+        .await;
+    assert_eq!((s, b["state"].as_str()), (200, Some("refused")), "{b}");
+    let (_, reqs) = app
+        .get(&format!("/api/v1/devices/{}/requests", pcs[2]))
+        .await;
+    assert_eq!(reqs["items"].as_array().map(Vec::len), Some(0), "{reqs}");
+
+    // The audit log holds the request, the approval and the refusal.
+    let (_, audit) = app.get("/api/v1/audit?limit=200").await;
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .expect("audit")
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for a in [
+        "approval.request",
+        "approval.approve",
+        "approval.refuse",
+        "device.restart",
+    ] {
+        assert!(actions.contains(&a), "{a}: {actions:?}");
+    }
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_remediation_reaching_many_devices_runs_only_once_another_administrator_approves() {
+    let app = TestApp::spawn_manual(|c| {
+        c.remediation.approval_threshold = 1;
+        c.remediation.schedule_secs = 1;
+    })
+    .await;
+    let second = app.token_with_role(Role::Administrator).await;
+    let a = app.device("srv-1", Platform::Linux).await.0;
+    app.device("srv-2", Platform::Linux).await;
+    let detect = script(&app, "check", "exit 0\n", 30).await;
+    let (s, r) = app
+        .post_as(
+            "/api/v1/remediations",
+            &app.admin_token,
+            &json!({"name": "Fleet check", "detect_script_id": detect, "platform": "linux"}),
+        )
+        .await;
+    assert_eq!(s, 201, "{r}");
+    assert_eq!(
+        (r["generation"].as_u64(), r["approved_generation"].as_u64()),
+        (Some(1), Some(0)),
+        "{r}"
+    );
+    let approval = r["approval_id"].as_str().expect("approval").to_string();
+    let id = r["id"].as_str().expect("id").to_string();
+    // Nothing goes out while it waits.
+    app.clock.advance(Duration::from_secs(5));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (_, reqs) = app.get(&format!("/api/v1/devices/{a}/requests")).await;
+    assert_eq!(reqs["items"].as_array().map(Vec::len), Some(0), "{reqs}");
+    let (_, st) = app.get(&format!("/api/v1/remediations/{id}/status")).await;
+    assert_eq!(st["awaiting_approval"], true, "{st}");
+    let (s, b) = app
+        .post_as(
+            &format!("/api/v1/approvals/{approval}/approve"),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!((s, code(&b)), (403, "own_request"), "{b}");
+    let (s, _) = app
+        .post_as(
+            &format!("/api/v1/approvals/{approval}/approve"),
+            &second,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    dispatch(&app, &a, Duration::from_secs(2), 1).await;
+    let (_, st) = app.get(&format!("/api/v1/remediations/{id}/status")).await;
+    assert_eq!(
+        (st["awaiting_approval"].as_bool(), st["total"].as_u64()),
+        (Some(false), Some(2)),
+        "{st}"
+    );
+    app.shutdown().await;
+}
