@@ -16,6 +16,9 @@ pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || tr
 command -v cc >/dev/null || need_apt+=(build-essential)
 # ClamAV for the endpoint-protection tests (clamscan, sigtool); no signature download is needed.
 { command -v clamscan && command -v sigtool; } >/dev/null || need_apt+=(clamav)
+# clamd and clamdscan for the tests of detections made by the daemon (started by the test on a
+# private socket; the package's own service is not used).
+{ command -v clamd || [ -x /usr/sbin/clamd ]; } >/dev/null && command -v clamdscan >/dev/null || need_apt+=(clamav-daemon)
 # A real SMTP server process for the e-mail notification tests (Python's aiosmtpd).
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need_apt+=(python3-aiosmtpd)
 # The browser suite: Debian's Chromium, CJK fonts for the Korean screenshots, Node for Playwright.

@@ -82,6 +82,8 @@ async function pages() {
   const windows = (await demo.api(`/api/v1/apps/${app.id}/status`)).assignments
     .find((s) => s.assignment.platform === 'windows').assignment;
   const u = encodeURIComponent(user);
+  const remediation = (await demo.api('/api/v1/remediations')).items.find((r) => r.approved_generation > 0);
+  const script = (await demo.api('/api/v1/scripts')).items[0];
   return {
     '/': ['/'],
     '/devices': ['/devices', '/devices?sort=name&order=asc'],
@@ -118,6 +120,11 @@ async function pages() {
     '/reports': ['/reports', '/reports?days=7', '/reports?days=365'],
     '/reports/schedules': ['/reports/schedules'],
     '/reports/{section}/groups': ['/reports/devices/groups?metric=total', '/reports/alerts/groups?metric=opened'],
+    '/remediations': ['/remediations'],
+    '/remediations/{id}': [`/remediations/${remediation.id}`],
+    '/scripts': ['/scripts'],
+    '/scripts/{id}': [`/scripts/${script.id}`],
+    '/approvals': ['/approvals'],
   };
 }
 
@@ -125,7 +132,7 @@ async function pages() {
 function tablePages() {
   const doc = readFileSync(join(root, 'docs/console-routes.md'), 'utf8');
   return [...doc.matchAll(/^\| GET \| `([^`]+)` \|/gm)].map((m) => m[1])
-    .filter((p) => !p.startsWith('/assets') && p !== '/login' && !p.endsWith('.csv') && p !== '/reports/{file}');
+    .filter((p) => !p.startsWith('/assets') && p !== '/login' && !p.endsWith('.csv') && p !== '/reports/{file}' && p !== '/diagnostics/{id}');
 }
 
 /// What is wrong with the page now shown: a list of findings.

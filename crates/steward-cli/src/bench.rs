@@ -131,12 +131,17 @@ async fn enroll_steady(
     count: u32,
     tag: &str,
     software: u32,
+    platform: Option<Platform>,
 ) -> anyhow::Result<Vec<Dev>> {
     Ok(stream::iter(0..count)
         .map(|i| {
             let client = client.clone();
             async move {
                 let mut sim = SimDevice::generate(seed, i);
+                if let Some(p) = platform {
+                    sim.platform = p;
+                    sim.os.name = p.os_name().to_string();
+                }
                 sim.hardware_id = format!("{tag}-{seed:x}-{i}-{}", now_ms());
                 sim.software = software;
                 sim.software_digest =
@@ -205,6 +210,7 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
         b.devices,
         "bench",
         b.software,
+        None,
     )
     .await?;
     let per_worker = enrolled.len().div_ceil(b.concurrency.max(1));
@@ -806,7 +812,7 @@ pub async fn alert_latency(
     let client = Client::new(&base);
     let threat_devices = (b.threats_per_s as u64 * b.duration.as_secs() + 10) as u32;
     let total = b.devices + threat_devices;
-    let enrolled = enroll_steady(&client, &token, 7, total, "latency", 0).await?;
+    let enrolled = enroll_steady(&client, &token, 7, total, "latency", 0, None).await?;
     let mut enrolled = enrolled;
     let threats: Vec<Dev> = enrolled.split_off(b.devices as usize);
 
@@ -1142,7 +1148,7 @@ pub async fn push(b: PushBench) -> anyhow::Result<serde_json::Value> {
     let servers = servers_of(&b.server)?;
     let n = servers.len();
     let clients: Vec<Client> = servers.iter().map(|s| Client::new(s)).collect();
-    let devices = enroll_steady(&clients[0], &b.enroll_token, 7, b.agents, "push", 0).await?;
+    let devices = enroll_steady(&clients[0], &b.enroll_token, 7, b.agents, "push", 0, None).await?;
     let http = reqwest::Client::new();
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_before = rss_kib(b.pid);
@@ -1246,5 +1252,254 @@ pub async fn push(b: PushBench) -> anyhow::Result<serde_json::Value> {
         "requests": b.requests,
         "push_p50_ms": latencies.value_at_quantile(0.5) as f64 / 1000.0,
         "push_max_ms": latencies.max() as f64 / 1000.0,
+    }))
+}
+
+/// What `steward bench remediation` drives.
+pub struct RemediationBench {
+    pub server: String,
+    pub enroll_token: String,
+    /// An administrator's token (writes the scripts and the remediation).
+    pub admin_token: String,
+    /// A second administrator's token (approves the remediation, which reaches every device).
+    pub approver_token: String,
+    pub devices: u32,
+    pub concurrency: usize,
+    /// Seconds of each phase.
+    pub duration: u64,
+    pub rounds: u32,
+    pub watch_pids: Vec<u32>,
+}
+
+/// Steady check-ins of `devices` for `duration`, answering what the server asks for with the
+/// next check-in (as agents do); returns check-ins made, errors, requests answered.
+async fn drive(
+    client: &Client,
+    devices: Vec<Dev>,
+    concurrency: usize,
+    duration: Duration,
+) -> (Vec<Dev>, u64, u64, u64) {
+    let per = devices.len().div_ceil(concurrency.max(1)).max(1);
+    let mut shards: Vec<Vec<(Dev, Vec<steward_proto::ActionResult>)>> = Vec::new();
+    let mut it = devices.into_iter().peekable();
+    while it.peek().is_some() {
+        shards.push(it.by_ref().take(per).map(|d| (d, Vec::new())).collect());
+    }
+    let deadline = Instant::now() + duration;
+    let tasks: Vec<_> = shards
+        .into_iter()
+        .map(|mut shard| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let (mut ok, mut errors, mut answered) = (0u64, 0u64, 0u64);
+                let mut i = 0usize;
+                let frozen_now = now_ms();
+                while Instant::now() < deadline {
+                    let n = shard.len();
+                    let (d, pending) = &mut shard[i % n];
+                    i += 1;
+                    d.seq += 1;
+                    let mut req = d.sim.checkin(d.seq, frozen_now, 0, false);
+                    answered += pending.len() as u64;
+                    req.action_results = std::mem::take(pending);
+                    match client.checkin(&d.id, &d.secret, &req).await {
+                        Ok(resp) => {
+                            ok += 1;
+                            *pending = d.sim.answer(&resp.actions, 0);
+                        }
+                        Err(_) => errors += 1,
+                    }
+                }
+                (
+                    shard.into_iter().map(|(d, _)| d).collect::<Vec<_>>(),
+                    ok,
+                    errors,
+                    answered,
+                )
+            })
+        })
+        .collect();
+    let (mut all, mut ok, mut errors, mut answered) = (Vec::new(), 0, 0, 0);
+    for t in tasks {
+        if let Ok((d, o, e, a)) = t.await {
+            all.extend(d);
+            ok += o;
+            errors += e;
+            answered += a;
+        }
+    }
+    (all, ok, errors, answered)
+}
+
+/// Enrolls `devices` Linux devices, runs steady check-ins, then again while a remediation
+/// covering all of them is handed out and answered, then again after; reports the rates and
+/// the server's CPU per check-in of each phase, and times the remediation's status (its
+/// counts by state and group) once every device has answered.
+pub async fn remediation(b: RemediationBench) -> anyhow::Result<serde_json::Value> {
+    let server = b.server.trim_end_matches('/').to_string();
+    let client = Client::new(&server);
+    let http = reqwest::Client::new();
+    let devices = enroll_steady(
+        &client,
+        &b.enroll_token,
+        11,
+        b.devices,
+        "remediation",
+        0,
+        Some(Platform::Linux),
+    )
+    .await?;
+    let phase_len = Duration::from_secs(b.duration);
+    let cpu = |pids: &[u32]| pids.iter().map(|&p| cpu_seconds(p)).sum::<f64>();
+    let mut phases = Vec::new();
+    let run = |name: &'static str, devices: Vec<Dev>| {
+        let (client, pids, concurrency) = (client.clone(), b.watch_pids.clone(), b.concurrency);
+        async move {
+            let (c0, t0) = (cpu(&pids), Instant::now());
+            let (devices, ok, errors, answered) =
+                drive(&client, devices, concurrency, phase_len).await;
+            let secs = t0.elapsed().as_secs_f64();
+            let spent = cpu(&pids) - c0;
+            let phase = json!({
+                "phase": name,
+                "checkins": ok,
+                "errors": errors,
+                "answers": answered,
+                "throughput_per_s": (ok as f64 / secs).round(),
+                "server_cpu_us_per_checkin": if ok == 0 { 0.0 } else { (spent * 1e6 / ok as f64).round() },
+            });
+            (devices, phase)
+        }
+    };
+    // Two scripts and a remediation over every device, approved by a second administrator.
+    let send = |method: reqwest::Method, path: String, token: String, body: serde_json::Value| {
+        let (http, url) = (http.clone(), format!("{server}{path}"));
+        async move {
+            let r = http
+                .request(method, url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await?;
+            anyhow::ensure!(
+                r.status().is_success(),
+                "{}: {}",
+                r.status(),
+                r.text().await?
+            );
+            Ok::<serde_json::Value, anyhow::Error>(r.json().await.unwrap_or_default())
+        }
+    };
+    let (admin, approver) = (b.admin_token.clone(), b.approver_token.clone());
+    let post =
+        |path: &str, body| send(reqwest::Method::POST, path.to_string(), admin.clone(), body);
+    let tag = now_ms();
+    let detect = post(
+        "/api/v1/scripts",
+        json!({"name": format!("bench detect {tag}"), "content": "test -e /etc/bench-ok\n"}),
+    )
+    .await?;
+    let fix = post(
+        "/api/v1/scripts",
+        json!({"name": format!("bench fix {tag}"), "content": "touch /etc/bench-ok\n"}),
+    )
+    .await?;
+    let body = |enabled: bool| json!({"name": format!("bench {tag}"), "detect_script_id": detect["id"], "fix_script_id": fix["id"], "platform": "linux", "retry_minutes": 1, "enabled": enabled});
+    // Steady and remediating phases alternate (the remediation is switched off for the
+    // steady ones; switching it on again is a new generation, approved again), so the
+    // machine's drift falls on both alike.
+    let mut id = String::new();
+    let mut devices = devices;
+    for (k, name) in ["steady", "remediating", "steady", "remediating", "steady"]
+        .into_iter()
+        .enumerate()
+    {
+        if name == "remediating" {
+            let rem = if id.is_empty() {
+                post("/api/v1/remediations", body(true)).await?
+            } else {
+                send(
+                    reqwest::Method::PUT,
+                    format!("/api/v1/remediations/{id}"),
+                    admin.clone(),
+                    body(true),
+                )
+                .await?
+            };
+            id = rem["id"].as_str().unwrap_or_default().to_string();
+            if let Some(approval) = rem["approval_id"].as_str() {
+                send(
+                    reqwest::Method::POST,
+                    format!("/api/v1/approvals/{approval}/approve"),
+                    approver.clone(),
+                    json!({}),
+                )
+                .await?;
+            }
+        } else if k > 0 {
+            send(
+                reqwest::Method::PUT,
+                format!("/api/v1/remediations/{id}"),
+                admin.clone(),
+                body(false),
+            )
+            .await?;
+        }
+        let (d, phase) = run(name, devices).await;
+        devices = d;
+        phases.push(phase);
+    }
+    let status = status_times(&http, &server, &id, &b.admin_token, b.rounds).await?;
+    let mean = |name: &str, key: &str| {
+        let v: Vec<f64> = phases
+            .iter()
+            .filter(|p| p["phase"] == name)
+            .filter_map(|p| p[key].as_f64())
+            .collect();
+        v.iter().sum::<f64>() / v.len().max(1) as f64
+    };
+    let (rate_on, rate_off) = (
+        mean("remediating", "throughput_per_s"),
+        mean("steady", "throughput_per_s"),
+    );
+    let (cpu_on, cpu_off) = (
+        mean("remediating", "server_cpu_us_per_checkin"),
+        mean("steady", "server_cpu_us_per_checkin"),
+    );
+    Ok(json!({
+        "bench": "remediation",
+        "devices": b.devices,
+        "concurrency": b.concurrency,
+        "phase_s": b.duration,
+        "phases": phases,
+        "rate_ratio_remediating_vs_steady": if rate_off > 0.0 { (rate_on / rate_off * 1000.0).round() / 1000.0 } else { 0.0 },
+        "cpu_ratio_remediating_vs_steady": if cpu_off > 0.0 { (cpu_on / cpu_off * 1000.0).round() / 1000.0 } else { 0.0 },
+        "status": status,
+    }))
+}
+
+/// Times the remediation's status (counts by state and group) `rounds` times.
+async fn status_times(
+    http: &reqwest::Client,
+    server: &str,
+    id: &str,
+    token: &str,
+    rounds: u32,
+) -> anyhow::Result<serde_json::Value> {
+    let url = format!("{server}/api/v1/remediations/{id}/status");
+    let mut hist = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3)?;
+    let mut last = serde_json::Value::Null;
+    for _ in 0..rounds.max(1) {
+        let t0 = Instant::now();
+        let r = http.get(&url).bearer_auth(token).send().await?;
+        anyhow::ensure!(r.status().is_success(), "status: {}", r.status());
+        last = r.json().await?;
+        let _ = hist.record(t0.elapsed().as_micros() as u64);
+    }
+    Ok(json!({
+        "total": last["total"],
+        "counts": last["counts"],
+        "p50_ms": hist.value_at_quantile(0.5) as f64 / 1000.0,
+        "p99_ms": hist.value_at_quantile(0.99) as f64 / 1000.0,
     }))
 }

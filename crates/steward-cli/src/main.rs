@@ -221,6 +221,34 @@ enum BenchCommand {
         #[arg(long, default_value_t = 8)]
         workers: usize,
     },
+    /// Against a running server: steady check-ins of N Linux devices, then while a
+    /// remediation covering all of them is handed out and answered, then after; the rates and
+    /// the server's CPU per check-in of each phase, and the time of the remediation's status.
+    Remediation {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        enroll_token: String,
+        /// An administrator's API token (scripts and the remediation).
+        #[arg(long)]
+        admin_token: String,
+        /// Another administrator's API token (approves the remediation).
+        #[arg(long)]
+        approver_token: String,
+        #[arg(long, default_value_t = 10_000)]
+        devices: u32,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Seconds of each of the three phases.
+        #[arg(long, default_value_t = 30)]
+        duration: u64,
+        /// Times the status is read.
+        #[arg(long, default_value_t = 50)]
+        rounds: u32,
+        /// The server's process (and, for PostgreSQL, the database's), for CPU per check-in.
+        #[arg(long, value_delimiter = ',')]
+        watch_pid: Vec<u32>,
+    },
     /// Load N devices into a fresh database, serve it and time the device list API.
     Inventory {
         #[arg(long, default_value_t = 1_000_000)]
@@ -447,6 +475,32 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                 watch_pids: watch_pid,
                 software,
                 admin_token,
+            })
+            .await?;
+            println!("{result}");
+            Ok(())
+        }
+        Command::Bench(BenchCommand::Remediation {
+            server,
+            enroll_token,
+            admin_token,
+            approver_token,
+            devices,
+            concurrency,
+            duration,
+            rounds,
+            watch_pid,
+        }) => {
+            let result = bench::remediation(bench::RemediationBench {
+                server,
+                enroll_token,
+                admin_token,
+                approver_token,
+                devices,
+                concurrency,
+                duration,
+                rounds,
+                watch_pids: watch_pid,
             })
             .await?;
             println!("{result}");
@@ -1094,6 +1148,7 @@ async fn demo(
     demo_rules(&store).await?;
     demo_awareness(&store, lang).await?;
     demo_apps(&store).await?;
+    demo_remediation(&store, seed, devices).await?;
     let (server_stop_tx, server_stop_rx) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(steward_server::serve_with_store(
         listener,
@@ -1171,6 +1226,126 @@ async fn demo(
     if dir == temp {
         let _ = std::fs::remove_dir_all(&temp);
     }
+    Ok(())
+}
+
+/// Scripts and two remediations: one on the Linux devices, cleared to run (the devices answer
+/// as soon as they check in), and one on the Macs that reaches more devices than one
+/// administrator may start alone, so it waits on the approvals page.
+async fn demo_remediation(store: &Store, seed: u64, fleet: u32) -> anyhow::Result<()> {
+    use steward_proto::remediation::{script_hash, RemediationBody, Script, Shell};
+    let now = steward_core::time::now_ms();
+    let script = |id: &str, name: &str, shell: Shell, content: &str| Script {
+        id: id.into(),
+        name: name.into(),
+        description: String::new(),
+        shell,
+        timeout_secs: 60,
+        version: 0,
+        sha256: script_hash(content),
+        content: content.into(),
+        helpdesk_version: None,
+        created_by: String::new(),
+        created_at: String::new(),
+        updated_by: String::new(),
+        updated_at: String::new(),
+    };
+    for s in [
+        script(
+            "firewall.check",
+            "Firewall is on",
+            Shell::Sh,
+            "if ufw status | grep -q 'Status: active'; then echo active; exit 0; fi\necho inactive\nexit 1\n",
+        ),
+        script(
+            "firewall.fix",
+            "Turn the firewall on",
+            Shell::Sh,
+            "ufw --force enable\n",
+        ),
+        script(
+            "disk.check",
+            "At least 10 GiB free on the system disk",
+            Shell::Zsh,
+            "free=$(df -k / | awk 'NR==2 {print $4}')\n[[ $free -gt 10485760 ]] && exit 0\necho \"only $free KiB free\"\nexit 1\n",
+        ),
+    ] {
+        store.put_script(&s, true, now, &Actor::cli()).await?;
+    }
+    let body = |name: &str, platform, detect: &str, fix: Option<&str>| RemediationBody {
+        name: name.into(),
+        description: String::new(),
+        detect_script_id: detect.into(),
+        fix_script_id: fix.map(str::to_string),
+        platform,
+        groups: Vec::new(),
+        every_hours: 24,
+        trigger_rule: None,
+        max_attempts: 3,
+        retry_minutes: 5,
+        alert_failure_percent: Some(20),
+        enabled: true,
+    };
+    let linux = store
+        .put_remediation(
+            "firewall",
+            &body(
+                "Firewall on Linux devices",
+                steward_proto::Platform::Linux,
+                "firewall.check",
+                Some("firewall.fix"),
+            ),
+            true,
+            now,
+            &Actor::cli(),
+        )
+        .await?;
+    store
+        .clear_generation(&linux.id, linux.generation, now)
+        .await?;
+    let macs = store
+        .put_remediation(
+            "disk",
+            &body(
+                "Disk space check on Macs",
+                steward_proto::Platform::Macos,
+                "disk.check",
+                None,
+            ),
+            true,
+            now,
+            &Actor::cli(),
+        )
+        .await?;
+    // Asked for before the fleet enrolled, so it waits for the administrator's approval.
+    let approval = steward_proto::remediation::Approval {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: "remediation".into(),
+        summary: macs.body.name.clone(),
+        // The Macs of the simulated fleet about to enroll.
+        devices: (0..fleet)
+            .filter(|i| {
+                sim::SimDevice::generate(seed, *i).platform == steward_proto::Platform::Macos
+            })
+            .count() as u64,
+        state: "pending".into(),
+        requested_by: "cli".into(),
+        requested_at: steward_core::time::to_rfc3339(now),
+        decided_by: None,
+        decided_at: None,
+        note: None,
+        payload: serde_json::json!({"remediation_id": macs.id, "generation": macs.generation}),
+    };
+    store
+        .await_approval(
+            &macs.id,
+            macs.generation,
+            &approval,
+            "cli",
+            &Actor::cli(),
+            now,
+        )
+        .await?;
     Ok(())
 }
 

@@ -316,16 +316,20 @@ async fn reply(
     now: i64,
     interval: u32,
 ) -> Result<impl Fn(bool, bool) -> CheckinResponse, ApiError> {
-    if !results.is_empty() {
-        crate::announce::receipts(state, &device.id, results, now).await;
-        crate::helpdesk::answers(state, &device.id, results, now).await;
-    }
+    // Answers are recorded and the mailbox claimed at once: their writes share the
+    // writer's next group commit instead of waiting for one each.
+    let record = async {
+        if !results.is_empty() {
+            crate::announce::receipts(state, &device.id, results, now).await;
+            crate::helpdesk::answers(state, &device.id, results, now).await;
+        }
+    };
+    let ((), actions) = tokio::join!(record, crate::mailbox::claim(state, &device.id, now));
     let new_secret = if device.auth.rotate && !device.used_new_secret {
         Some(offer_secret(state, &device.id).await?)
     } else {
         None
     };
-    let actions = crate::mailbox::claim(state, &device.id, now).await;
     let apps_version = Some(state.store.apps_version());
     Ok(move |applied: bool, send_inventory: bool| CheckinResponse {
         applied,

@@ -41,6 +41,10 @@ pub struct RemediationConfig {
     pub schedule_secs: u32,
     /// Largest diagnostics bundle accepted from a device, in MiB.
     pub max_diagnostics_mb: u32,
+    /// Remediation attempts handed out per pass, as a share (per cent) of the check-ins this
+    /// server answered over the pass (at least 100, at most 2,000 a pass): a remediation
+    /// reaches a large fleet over minutes instead of taking the writer from steady check-ins.
+    pub share_percent: u32,
 }
 
 impl Default for RemediationConfig {
@@ -49,6 +53,7 @@ impl Default for RemediationConfig {
             approval_threshold: 10,
             schedule_secs: 5,
             max_diagnostics_mb: 20,
+            share_percent: 1,
         }
     }
 }

@@ -45,25 +45,36 @@ pub(crate) fn action(r: &DeviceRequest) -> Action {
     }
 }
 
-/// Records what a device answers to its requests.
+/// Records what a device answers to its requests: each answer (with what it means for a
+/// remediation's row) is one operation of the writer's group commit, so answers cost the
+/// check-in path no transaction of their own.
 pub async fn answers(state: &AppState, device_id: &str, results: &[ActionResult], now: i64) {
-    for r in results.iter().take(100) {
-        let Some(id) = r.action_id.strip_prefix(PREFIX) else {
-            continue;
-        };
-        let message = r
-            .message
-            .as_deref()
-            .map(|m| steward_proto::text::clip(m, 2000));
-        if let Err(e) = state
-            .store
-            .answer_request(id, device_id, r.ok, r.code.as_deref(), message, now)
-            .await
-        {
-            tracing::warn!(error = %e, "request answer not recorded");
-        }
-        crate::remediation::record(state, device_id, id, r, now).await;
-    }
+    let each = results.iter().take(100).filter_map(|r| {
+        let id = r.action_id.strip_prefix(PREFIX)?;
+        Some(async move {
+            let message = r
+                .message
+                .as_deref()
+                .map(|m| steward_proto::text::clip(m, 2000).to_string());
+            let answer = steward_store::remediation::RequestAnswer {
+                id: id.to_string(),
+                device_id: device_id.to_string(),
+                ok: r.ok,
+                code: r.code.clone(),
+                message,
+                at: now,
+                remediation: crate::remediation::outcome_of(state, device_id, id, r, now).await,
+            };
+            if let Err(e) = state
+                .writer
+                .submit(steward_store::WriteOp::AnswerRequest(Box::new(answer)))
+                .await
+            {
+                tracing::warn!(error = %e, "request answer not recorded");
+            }
+        })
+    });
+    futures::future::join_all(each).await;
 }
 
 /// A device the caller may see (others are refused as if they did not exist, as everywhere).

@@ -131,7 +131,15 @@ pub async fn claim(state: &AppState, device_id: &str, now: i64) -> Vec<Action> {
     let mut claimed = Vec::with_capacity(hinted.len());
     for a in hinted {
         let got = if let Some(id) = a.id.strip_prefix(crate::helpdesk::PREFIX) {
-            state.store.claim_request(id, device_id, now).await
+            state
+                .writer
+                .submit(steward_store::WriteOp::ClaimRequest {
+                    id: id.to_string(),
+                    device_id: device_id.to_string(),
+                    at: now,
+                })
+                .await
+                .map(|o| o == steward_store::WriteOutcome::Recorded)
         } else if let Some(id) = a.id.strip_prefix(crate::announce::PREFIX) {
             state
                 .store

@@ -29,7 +29,7 @@ use steward_proto::remediation::{
 use steward_proto::{ActionResult, ErrorCode, Page, Platform};
 use steward_store::audit::Actor;
 use steward_store::helpdesk::DeviceRequest;
-use steward_store::remediation::Recorded;
+use steward_store::remediation::{Recorded, Waiting};
 use steward_store::StoreError;
 
 use crate::agent::Device;
@@ -51,8 +51,16 @@ pub const ACTION_KINDS: [&str; 7] = [
 ];
 /// The most devices one many-device action names.
 pub const MAX_ACTION_DEVICES: usize = 1000;
-/// Devices handed an attempt per remediation and scheduler pass.
-const DISPATCH_BATCH: u32 = 2000;
+/// The most attempts handed out in one scheduler pass, and the fewest it may hand out.
+const DISPATCH_MAX: u64 = 2000;
+const DISPATCH_MIN: u64 = 100;
+
+/// Attempts one pass may hand out: `share_percent` of the check-ins this server answers over
+/// a pass, within [`DISPATCH_MIN`] and [`DISPATCH_MAX`].
+pub fn dispatch_budget(checkins_per_s: u64, pass_secs: u32, share_percent: u32) -> u64 {
+    (checkins_per_s * u64::from(pass_secs) * u64::from(share_percent) / 100)
+        .clamp(DISPATCH_MIN, DISPATCH_MAX)
+}
 
 fn conflict(e: StoreError) -> ApiError {
     match e {
@@ -536,6 +544,14 @@ fn script_ref(s: &Script) -> ScriptRef {
 
 /// One pass of the scheduler: returns how many attempts it handed out.
 pub async fn pass(state: &AppState, now: i64) -> Result<u64, ApiError> {
+    let cfg = &state.config.remediation;
+    let mut budget = dispatch_budget(
+        state
+            .checkin_rate
+            .load(std::sync::atomic::Ordering::Relaxed),
+        cfg.schedule_secs.max(1),
+        cfg.share_percent,
+    );
     let mut handed = 0;
     for r in state.store.remediations().await? {
         if !r.body.enabled {
@@ -561,6 +577,10 @@ pub async fn pass(state: &AppState, now: i64) -> Result<u64, ApiError> {
         } else {
             state.store.create_remediation_targets(&r, now).await?;
         }
+        if budget == 0 {
+            // This pass's share is spent: the next pass goes on.
+            continue;
+        }
         let detect = match state.store.script(&r.body.detect_script_id).await {
             Ok(s) => script_ref(&s),
             Err(StoreError::NotFound) => continue,
@@ -576,28 +596,31 @@ pub async fn pass(state: &AppState, now: i64) -> Result<u64, ApiError> {
         };
         let made = state
             .store
-            .dispatch_remediation(&r, now, DISPATCH_BATCH, |due| DeviceRequest {
-                id: new_id(),
-                device_id: due.device_id.clone(),
-                kind: "remediate".into(),
-                requested_by: r.body.name.clone(),
-                requested_at: steward_core::time::to_rfc3339(now),
-                sent_at: None,
-                answered_at: None,
-                ok: None,
-                code: None,
-                message: None,
-                params: serde_json::to_value(RemediateParams {
-                    remediation_id: r.id.clone(),
-                    generation: r.generation,
-                    attempt: due.attempt,
-                    detect: detect.clone(),
-                    fix: fix.clone(),
-                })
-                .unwrap_or_default(),
+            .dispatch_remediation(&r, now, u32::try_from(budget).unwrap_or(0), |due| {
+                DeviceRequest {
+                    id: new_id(),
+                    device_id: due.device_id.clone(),
+                    kind: "remediate".into(),
+                    requested_by: r.body.name.clone(),
+                    requested_at: steward_core::time::to_rfc3339(now),
+                    sent_at: None,
+                    answered_at: None,
+                    ok: None,
+                    code: None,
+                    message: None,
+                    params: serde_json::to_value(RemediateParams {
+                        remediation_id: r.id.clone(),
+                        generation: r.generation,
+                        attempt: due.attempt,
+                        detect: detect.clone(),
+                        fix: fix.clone(),
+                    })
+                    .unwrap_or_default(),
+                }
             })
             .await?;
         handed += made.len() as u64;
+        budget = budget.saturating_sub(made.len() as u64);
         for req in &made {
             state
                 .mailbox
@@ -629,25 +652,22 @@ fn tail(s: &str) -> String {
     s.chars().skip(n - MAX_OUTPUT_CHARS).collect()
 }
 
-/// Records a device's answer to a remediation attempt (a request id the device names; the
-/// device's own rows only), and returns whether it was one.
-pub async fn record(
+/// What a device's answer to request `request_id` means for the remediation row waiting
+/// for it (`None` when no row waits for it: not a remediation, or an answer too late).
+pub async fn outcome_of(
     state: &AppState,
     device_id: &str,
     request_id: &str,
     r: &ActionResult,
     now: i64,
-) {
-    let waiting = match state.store.waiting_for(request_id, device_id).await {
+) -> Option<(Waiting, Recorded)> {
+    let (waiting, body) = match state.store.waiting_for(request_id, device_id).await {
         Ok(Some(w)) => w,
-        Ok(None) => return,
+        Ok(None) => return None,
         Err(e) => {
             tracing::warn!(error = %e, "remediation answer not read");
-            return;
+            return None;
         }
-    };
-    let Ok(rem) = state.store.remediation(&waiting.remediation_id).await else {
-        return;
     };
     let report = r.script.clone().unwrap_or_else(|| ScriptReport {
         detect: Some(steward_proto::remediation::StepResult {
@@ -658,13 +678,13 @@ pub async fn record(
         ..Default::default()
     });
     let attempts = Attempts {
-        max_attempts: rem.body.max_attempts,
-        retry_minutes: rem.body.retry_minutes,
-        every_hours: rem.body.every_hours,
+        max_attempts: body.max_attempts,
+        retry_minutes: body.retry_minutes,
+        every_hours: body.every_hours,
     };
     let o = core::outcome(
         &report,
-        rem.body.fix_script_id.is_some(),
+        body.fix_script_id.is_some(),
         waiting.attempt,
         attempts,
         now,
@@ -690,13 +710,7 @@ pub async fn record(
         fix_output: out_of(&report.fix),
         after_output: out_of(&report.after),
     };
-    if let Err(e) = state
-        .store
-        .record_remediation(&waiting, request_id, device_id, &rec, now)
-        .await
-    {
-        tracing::warn!(error = %e, "remediation answer not recorded");
-    }
+    Some((waiting, rec))
 }
 
 // ---- device actions ----
@@ -1120,5 +1134,18 @@ pub async fn agent_diagnostics(
         Ok(StatusCode::CREATED)
     } else {
         Err(ApiError(ErrorCode::Conflict))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pass_hands_out_a_share_of_the_check_ins_within_bounds() {
+        assert_eq!(dispatch_budget(0, 5, 1), 100);
+        assert_eq!(dispatch_budget(10_000, 5, 1), 500);
+        assert_eq!(dispatch_budget(100_000, 5, 1), 2000);
+        assert_eq!(dispatch_budget(10_000, 5, 0), 100);
     }
 }

@@ -378,26 +378,7 @@ impl Store {
     /// Queues a request to a device and writes its audit record.
     pub async fn create_request(&self, r: &DeviceRequest, now: i64, actor: &Actor) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO device_requests (id, device_id, kind, requested_by, requested_at, params) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&r.id)
-        .bind(&r.device_id)
-        .bind(&r.kind)
-        .bind(&r.requested_by)
-        .bind(now)
-        .bind((!r.params.is_null()).then(|| r.params.to_string()))
-        .execute(&mut *tx)
-        .await?;
-        insert_event(
-            &mut tx,
-            &r.device_id,
-            now,
-            "request",
-            &serde_json::json!({"id": r.id, "kind": r.kind, "by": r.requested_by}),
-        )
-        .await?;
+        crate::remediation::insert_request(&mut tx, r, now).await?;
         let mut rec = AuditRecord::change(actor, now, "device.request", "device", &r.device_id);
         rec.after = Some(serde_json::json!({"request": r.id, "kind": r.kind}));
         audit::insert(&mut tx, &rec).await?;
@@ -414,61 +395,6 @@ impl Store {
             .iter()
             .map(request_row)
             .collect()
-    }
-
-    /// Claims a request for the answer being sent to its device: `true` for the one server
-    /// and answer that gets it (a conditional update), `false` when it was handed out before
-    /// (by this server or another), answered, or is not this device's.
-    pub async fn claim_request(&self, id: &str, device_id: &str, now: i64) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE device_requests SET sent_at = $1 \
-             WHERE id = $2 AND device_id = $3 AND sent_at IS NULL",
-        )
-        .bind(now)
-        .bind(id)
-        .bind(device_id)
-        .execute(&self.write)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    /// Records a device's answer to one of its requests (once; `false` when there is no such
-    /// request of that device or it was answered before).
-    pub async fn answer_request(
-        &self,
-        id: &str,
-        device_id: &str,
-        ok: bool,
-        code: Option<&str>,
-        message: Option<&str>,
-        now: i64,
-    ) -> Result<bool> {
-        let mut tx = self.begin_write().await?;
-        let n = sqlx::query(
-            "UPDATE device_requests SET answered_at = $1, ok = $2, code = $3, message = $4, \
-             sent_at = COALESCE(sent_at, $1) WHERE id = $5 AND device_id = $6 AND answered_at IS NULL",
-        )
-        .bind(now)
-        .bind(i64::from(ok))
-        .bind(code)
-        .bind(message)
-        .bind(id)
-        .bind(device_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n > 0 {
-            insert_event(
-                &mut tx,
-                device_id,
-                now,
-                "request_answered",
-                &serde_json::json!({"id": id, "ok": ok, "code": code, "message": message}),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(n > 0)
     }
 
     /// A device's requests, newest first.

@@ -132,6 +132,83 @@ pub struct Recorded {
     pub after_output: Option<String>,
 }
 
+/// A device's answer to one of its requests (see [`crate::WriteOp::AnswerRequest`]).
+#[derive(Debug, Clone)]
+pub struct RequestAnswer {
+    pub id: String,
+    pub device_id: String,
+    pub ok: bool,
+    pub code: Option<String>,
+    pub message: Option<String>,
+    pub at: i64,
+    /// The remediation row waiting for this request, and what the answer sets on it.
+    pub remediation: Option<(Waiting, Recorded)>,
+}
+
+/// Records a request's answer (once) and, for a remediation attempt, its outcome on the
+/// device's row while the row still waits for that request; in the writer's transaction.
+pub(crate) async fn apply_answer(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    a: &RequestAnswer,
+) -> Result<crate::WriteOutcome> {
+    let n = sqlx::query(
+        "UPDATE device_requests SET answered_at = $1, ok = $2, code = $3, message = $4, \
+         sent_at = COALESCE(sent_at, $1) WHERE id = $5 AND device_id = $6 AND answered_at IS NULL",
+    )
+    .bind(a.at)
+    .bind(i64::from(a.ok))
+    .bind(&a.code)
+    .bind(&a.message)
+    .bind(&a.id)
+    .bind(&a.device_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if n == 0 {
+        return Ok(crate::WriteOutcome::Stale);
+    }
+    let answered =
+        serde_json::json!({"id": a.id, "ok": a.ok, "code": a.code, "message": a.message});
+    let Some((w, out)) = &a.remediation else {
+        insert_event(tx, &a.device_id, a.at, "request_answered", &answered).await?;
+        return Ok(crate::WriteOutcome::Recorded);
+    };
+    {
+        let n = sqlx::query(
+            "UPDATE remediation_devices SET state = $1, next_at = $2, request_id = NULL, \
+             detect_exit = $3, fix_exit = $4, detect_output = $5, fix_output = $6, \
+             after_output = $7, updated_at = $8 \
+             WHERE remediation_id = $9 AND device_id = $10 AND request_id = $11",
+        )
+        .bind(out.state)
+        .bind(out.next_at)
+        .bind(out.detect_exit.map(i64::from))
+        .bind(out.fix_exit.map(i64::from))
+        .bind(&out.detect_output)
+        .bind(&out.fix_output)
+        .bind(&out.after_output)
+        .bind(a.at)
+        .bind(&w.remediation_id)
+        .bind(&a.device_id)
+        .bind(&a.id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+        // One history entry: the attempt's outcome (or, for an answer that came too late,
+        // the answer alone).
+        let (kind, detail) = if n == 1 {
+            let detail = serde_json::json!({
+                "remediation": w.remediation_id, "attempt": w.attempt, "state": out.state,
+            });
+            ("remediation", detail)
+        } else {
+            ("request_answered", answered)
+        };
+        insert_event(tx, &a.device_id, a.at, kind, &detail).await?;
+    }
+    Ok(crate::WriteOutcome::Recorded)
+}
+
 /// A device failing compliance: its id, group and rule results.
 pub struct Failing {
     pub device_id: String,
@@ -632,9 +709,10 @@ impl Store {
         Ok(n)
     }
 
-    /// Takes up to `limit` rows due at `now` for their next attempt: each row is taken by a
-    /// conditional update (so an overlapping scheduler cannot take it too) and its request is
-    /// written in the same transaction. `make` builds the request of a row.
+    /// Takes up to `limit` rows due at `now` for their next attempt and writes their
+    /// requests, in one transaction of a few statements: the rows are taken by a conditional
+    /// update on their due time (so an overlapping scheduler cannot take them too), and only
+    /// the rows taken get a request. `make` builds the request of a row.
     pub async fn dispatch_remediation(
         &self,
         r: &Remediation,
@@ -651,36 +729,60 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?;
-        let mut made = Vec::new();
-        if rows.is_empty() {
-            return Ok(made);
-        }
-        let mut tx = self.begin_write().await?;
+        let mut due = Vec::with_capacity(rows.len());
         for row in &rows {
-            let due = DueRow {
+            let d = DueRow {
                 device_id: row.try_get(0)?,
                 attempt: u32_of(row.try_get::<i64, _>(1)?) + 1,
             };
-            let req = make(&due);
-            let n = sqlx::query(
-                "UPDATE remediation_devices SET attempt = $1, next_at = NULL, request_id = $2, \
-                 generation = $3, updated_at = $4 \
-                 WHERE remediation_id = $5 AND device_id = $6 AND next_at <= $4",
-            )
-            .bind(i64::from(due.attempt))
-            .bind(&req.id)
-            .bind(i64::from(r.generation))
-            .bind(now)
-            .bind(&r.id)
-            .bind(&due.device_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if n == 1 {
-                insert_request(&mut tx, &req, now).await?;
-                made.push(req);
+            let req = make(&d);
+            due.push((d, req));
+        }
+        let mut made = Vec::new();
+        if due.is_empty() {
+            return Ok(made);
+        }
+        let mut tx = self.begin_write().await?;
+        // Three values per row, four more after them.
+        let per = self.backend.rows_per_statement(3).saturating_sub(2).max(1);
+        let mut taken = std::collections::HashSet::new();
+        for chunk in due.chunks(per) {
+            let n = chunk.len() * 3;
+            let sql = format!(
+                "UPDATE remediation_devices SET attempt = v.column3, next_at = NULL, \
+                 request_id = v.column2, generation = ${g}, updated_at = ${at} \
+                 FROM (VALUES {values}) AS v \
+                 WHERE remediation_devices.remediation_id = ${rid} \
+                 AND remediation_devices.device_id = v.column1 \
+                 AND remediation_devices.next_at <= ${at} RETURNING remediation_devices.device_id",
+                values = crate::values_placeholders(chunk.len(), 3),
+                g = n + 1,
+                at = n + 2,
+                rid = n + 3,
+            );
+            let mut q = sqlx::query(&sql);
+            for (d, req) in chunk {
+                q = q
+                    .bind(d.device_id.as_str())
+                    .bind(req.id.as_str())
+                    .bind(i64::from(d.attempt));
+            }
+            for row in q
+                .bind(i64::from(r.generation))
+                .bind(now)
+                .bind(&r.id)
+                .fetch_all(&mut *tx)
+                .await?
+            {
+                taken.insert(row.try_get::<String, _>(0)?);
             }
         }
+        made.extend(
+            due.into_iter()
+                .filter(|(d, _)| taken.contains(&d.device_id))
+                .map(|(_, req)| req),
+        );
+        insert_requests(&mut tx, &made, now, self.backend.rows_per_statement(6)).await?;
         if !made.is_empty() {
             crate::shared::bump(&mut tx, crate::shared::Kind::Mailbox).await?;
         }
@@ -688,70 +790,35 @@ impl Store {
         Ok(made)
     }
 
-    /// The remediation row waiting for request `request_id` of a device.
-    pub async fn waiting_for(&self, request_id: &str, device_id: &str) -> Result<Option<Waiting>> {
-        sqlx::query(
-            "SELECT remediation_id, generation, attempt FROM remediation_devices \
-             WHERE request_id = $1 AND device_id = $2",
+    /// The remediation row waiting for request `request_id` of a device, with the
+    /// remediation's settings (one read).
+    pub async fn waiting_for(
+        &self,
+        request_id: &str,
+        device_id: &str,
+    ) -> Result<Option<(Waiting, RemediationBody)>> {
+        let Some(r) = sqlx::query(
+            "SELECT x.remediation_id, x.generation, x.attempt, r.body FROM remediation_devices x \
+             JOIN remediations r ON r.id = x.remediation_id \
+             WHERE x.device_id = $1 AND x.request_id = $2",
         )
-        .bind(request_id)
         .bind(device_id)
+        .bind(request_id)
         .fetch_optional(&self.read)
         .await?
-        .map(|r| -> Result<Waiting> {
-            Ok(Waiting {
+        else {
+            return Ok(None);
+        };
+        let body: RemediationBody = serde_json::from_str(&r.try_get::<String, _>(3)?)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        Ok(Some((
+            Waiting {
                 remediation_id: r.try_get(0)?,
                 generation: u32_of(r.try_get(1)?),
                 attempt: u32_of(r.try_get(2)?),
-            })
-        })
-        .transpose()
-    }
-
-    /// Records an attempt's outcome, once, while the row still waits for that request.
-    pub async fn record_remediation(
-        &self,
-        w: &Waiting,
-        request_id: &str,
-        device_id: &str,
-        out: &Recorded,
-        now: i64,
-    ) -> Result<bool> {
-        let mut tx = self.begin_write().await?;
-        let n = sqlx::query(
-            "UPDATE remediation_devices SET state = $1, next_at = $2, request_id = NULL, \
-             detect_exit = $3, fix_exit = $4, detect_output = $5, fix_output = $6, \
-             after_output = $7, updated_at = $8 \
-             WHERE remediation_id = $9 AND device_id = $10 AND request_id = $11",
-        )
-        .bind(out.state)
-        .bind(out.next_at)
-        .bind(out.detect_exit.map(i64::from))
-        .bind(out.fix_exit.map(i64::from))
-        .bind(&out.detect_output)
-        .bind(&out.fix_output)
-        .bind(&out.after_output)
-        .bind(now)
-        .bind(&w.remediation_id)
-        .bind(device_id)
-        .bind(request_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 1 {
-            insert_event(
-                &mut tx,
-                device_id,
-                now,
-                "remediation",
-                &serde_json::json!({
-                    "remediation": w.remediation_id, "attempt": w.attempt, "state": out.state,
-                }),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(n == 1)
+            },
+            body,
+        )))
     }
 
     /// Starts the devices whose remediation failed over ("run again on failed").
@@ -1097,7 +1164,45 @@ impl Store {
     }
 }
 
-async fn insert_request(
+/// Writes requests and their history entries, a few hundred rows per statement.
+async fn insert_requests(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    requests: &[DeviceRequest],
+    now: i64,
+    per: usize,
+) -> Result<()> {
+    for chunk in requests.chunks(per.max(1)) {
+        let sql = format!(
+            "INSERT INTO device_requests (id, device_id, kind, requested_by, requested_at, \
+             params) VALUES {}",
+            crate::values_placeholders(chunk.len(), 6)
+        );
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(r.id.as_str())
+                .bind(r.device_id.as_str())
+                .bind(r.kind.as_str())
+                .bind(r.requested_by.as_str())
+                .bind(now)
+                .bind(r.params.to_string());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    let events: Vec<crate::writer::Event> = requests
+        .iter()
+        .map(|r| crate::writer::Event {
+            device_id: r.device_id.clone(),
+            at: now,
+            kind: "request",
+            detail: serde_json::json!({"id": r.id, "kind": r.kind, "by": r.requested_by}),
+        })
+        .collect();
+    crate::writer::insert_events(tx, &events, per.max(1)).await
+}
+
+/// Writes one request and its history entry.
+pub(crate) async fn insert_request(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     r: &DeviceRequest,
     now: i64,

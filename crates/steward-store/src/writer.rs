@@ -94,6 +94,17 @@ pub enum WriteOp {
         hash: String,
         at: i64,
     },
+    /// A request in a device's mailbox is handed to the answer about to be sent: `Recorded`
+    /// for the one answer (on any server) that gets it, `Stale` when it was handed out
+    /// before, answered, or is not this device's.
+    ClaimRequest {
+        id: String,
+        device_id: String,
+        at: i64,
+    },
+    /// A device's answer to one of its requests, with what it means for a remediation's
+    /// row; recorded once.
+    AnswerRequest(Box<crate::remediation::RequestAnswer>),
 }
 
 impl WriteOp {
@@ -104,9 +115,10 @@ impl WriteOp {
             WriteOp::Enroll(e) => &e.token_hash,
             WriteOp::RecordAttempt(a) => &a.hostname,
             WriteOp::Audit(a) => &a.actor.remote_addr,
-            WriteOp::OfferSecret { device_id, .. } | WriteOp::PromoteSecret { device_id, .. } => {
-                device_id
-            }
+            WriteOp::OfferSecret { device_id, .. }
+            | WriteOp::PromoteSecret { device_id, .. }
+            | WriteOp::ClaimRequest { device_id, .. } => device_id,
+            WriteOp::AnswerRequest(a) => &a.device_id,
         }
     }
 }
@@ -411,6 +423,23 @@ async fn apply_one(
             }
             Ok(WriteOutcome::Recorded)
         }
+        WriteOp::ClaimRequest { id, device_id, at } => {
+            let done = sqlx::query(
+                "UPDATE device_requests SET sent_at = $1 \
+                 WHERE id = $2 AND device_id = $3 AND sent_at IS NULL",
+            )
+            .bind(at)
+            .bind(id)
+            .bind(device_id)
+            .execute(&mut **tx)
+            .await?;
+            Ok(if done.rows_affected() == 1 {
+                WriteOutcome::Recorded
+            } else {
+                WriteOutcome::Stale
+            })
+        }
+        WriteOp::AnswerRequest(a) => crate::remediation::apply_answer(tx, a).await,
     }
 }
 
@@ -516,10 +545,10 @@ fn stored(row: &sqlx::any::AnyRow) -> Result<Stored> {
 
 /// A history entry waiting to be inserted.
 pub(crate) struct Event {
-    device_id: String,
-    at: i64,
-    kind: &'static str,
-    detail: Value,
+    pub(crate) device_id: String,
+    pub(crate) at: i64,
+    pub(crate) kind: &'static str,
+    pub(crate) detail: Value,
 }
 
 async fn checkin(

@@ -391,14 +391,18 @@ impl Clamd {
         std::fs::write(
             &conf,
             format!(
-                "LocalSocket {}\nLogFile {}\nDatabaseDirectory {}\nForeground yes\nUser root\n",
+                "LocalSocket {}\nLogFile {}\nDatabaseDirectory {}\nForeground yes\n",
                 socket.display(),
                 log.display(),
                 db.display()
             ),
         )
         .expect("conf");
-        let child = Command::new("clamd")
+        let bin = ["/usr/sbin/clamd", "/usr/bin/clamd"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .unwrap_or("clamd");
+        let child = Command::new(bin)
             .arg(format!("--config-file={}", conf.display()))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -744,5 +748,54 @@ async fn a_remediation_reaching_many_devices_runs_only_once_another_administrato
         (Some(false), Some(2)),
         "{st}"
     );
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn in_the_console_a_wipe_waits_for_a_second_administrator_who_is_not_the_requester() {
+    let app = TestApp::spawn().await;
+    let phone = app.device("phone-7", Platform::Android).await.0;
+    let first = crate::console::sign_in(&app, "ana@example.org", &[Role::Administrator]).await;
+    let second = crate::console::sign_in(&app, "bo@example.org", &[Role::Administrator]).await;
+    let (status, _, body) = crate::console::post(
+        &app,
+        &first,
+        &format!("/devices/{phone}/actions"),
+        &[("kind", "wipe")],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("another administrator"), "{body}");
+    let (_, list) = app.get("/api/v1/approvals?state=pending").await;
+    let id = list["items"][0]["id"]
+        .as_str()
+        .expect("approval")
+        .to_string();
+    // The approvals page: the requester sees it as theirs, without the buttons.
+    let (s, page) = crate::console::get(&app, &first, "/approvals").await;
+    assert_eq!(s, 200);
+    assert!(page.contains("Your request"), "{page}");
+    assert!(
+        !page.contains(&format!("/approvals/{id}/approve")),
+        "{page}"
+    );
+    let (status, _, body) =
+        crate::console::post(&app, &first, &format!("/approvals/{id}/approve"), &[]).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("own request"), "{body}");
+    let (_, page) = crate::console::get(&app, &second, "/approvals").await;
+    assert!(page.contains(&format!("/approvals/{id}/approve")), "{page}");
+    let (status, refresh, body) = crate::console::post(
+        &app,
+        &second,
+        &format!("/approvals/{id}/approve"),
+        &[("note", "lost on a train")],
+    )
+    .await;
+    assert_eq!((status, refresh), (204, true), "{body}");
+    let (_, reqs) = app.get(&format!("/api/v1/devices/{phone}/requests")).await;
+    assert_eq!(reqs["items"][0]["kind"], "wipe", "{reqs}");
+    let (_, page) = crate::console::get(&app, &first, "/approvals").await;
+    assert!(page.contains("lost on a train"), "{page}");
     app.shutdown().await;
 }

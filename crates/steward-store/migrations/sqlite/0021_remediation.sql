@@ -59,6 +59,8 @@ CREATE TABLE remediation_devices (
 );
 CREATE INDEX remediation_devices_by_state ON remediation_devices (remediation_id, state, device_group);
 CREATE INDEX remediation_devices_due ON remediation_devices (remediation_id, next_at) WHERE next_at IS NOT NULL;
+-- A device's rows: its answers find the row waiting for them, its page lists them.
+CREATE INDEX remediation_devices_by_device ON remediation_devices (device_id);
 CREATE TABLE approvals (
     id TEXT PRIMARY KEY,
     kind TEXT NOT NULL,
