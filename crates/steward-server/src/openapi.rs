@@ -230,6 +230,8 @@ pub struct Doc {
     pub csv: bool,
     /// Also answers `application/pdf` (with `format=pdf`).
     pub pdf: bool,
+    /// Answers `application/gzip` (a file download).
+    pub gzip: bool,
     pub params: Vec<Param>,
     /// Statuses of this endpoint's own refusals beyond those every endpoint of its kind has.
     pub errors: Vec<u16>,
@@ -379,9 +381,10 @@ fn operation(e: &Endpoint, schemas: &mut Schemas) -> utoipa::openapi::path::Oper
                     ContentBuilder::new().schema(Some(text().build())).build(),
                 );
             }
-            if d.pdf {
+            let binary = [("application/pdf", d.pdf), ("application/gzip", d.gzip)];
+            for (kind, _) in binary.into_iter().filter(|(_, on)| *on) {
                 r = r.content(
-                    "application/pdf",
+                    kind,
                     ContentBuilder::new()
                         .schema(Some(
                             text()

@@ -144,6 +144,11 @@ impl Endpoint {
         self
     }
 
+    fn gzip(mut self) -> Self {
+        self.doc.gzip = true;
+        self
+    }
+
     /// A path parameter that takes one of these words.
     fn words(mut self, name: &'static str, words: &'static [&'static str]) -> Self {
         self.doc.path_words.push((name, words));
@@ -423,7 +428,8 @@ pub fn endpoints() -> Vec<Endpoint> {
             Requires(ReadDevices),
             || get(crate::remediation::download_diagnostics),
         )
-        .about("A diagnostics bundle (gzip'd tar of the device's logs)"),
+        .about("A diagnostics bundle (gzip'd tar of the device's logs)")
+        .gzip(),
         ep(
             Method::GET,
             "/api/v1/scripts",

@@ -799,3 +799,135 @@ async fn in_the_console_a_wipe_waits_for_a_second_administrator_who_is_not_the_r
     assert!(page.contains("lost on a train"), "{page}");
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn the_agent_collects_diagnostics_runs_a_cleared_script_for_the_help_desk_and_schedules_a_restart(
+) {
+    let app = TestApp::spawn().await;
+    let desk = app.token_with_role(Role::Helpdesk).await;
+    let work = tempfile::tempdir().expect("work");
+    let restarted = work.path().join("restart");
+    // The restart command writes what it was given instead of restarting this machine.
+    let config = format!(
+        "push = false\nrestart_command = [\"sh\", \"-c\", \"echo \\\"$0 $1\\\" > {}\", \"{{minutes}}\", \"{{message}}\"]\n",
+        restarted.display()
+    );
+    let (state, config, device) = agent(&app, &config).await;
+    let once = ["--config", config.as_str(), "run", "--once"];
+    let hello = script(&app, "hello", "echo hello from $(hostname)\nexit 0\n", 30).await;
+    // The help desk may run only a script an administrator cleared.
+    let run = json!({"kind": "run_script", "script_id": hello});
+    let (s, b) = app
+        .post_as(&format!("/api/v1/devices/{device}/actions"), &desk, &run)
+        .await;
+    assert_eq!((s, code(&b)), (403, "forbidden"), "{b}");
+    let (s, b) = app
+        .post_as(
+            &format!("/api/v1/scripts/{hello}/clear"),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!((s, b["helpdesk_version"].as_u64()), (200, Some(1)), "{b}");
+    for body in [run, json!({"kind": "collect_diagnostics"})] {
+        let (s, b) = app
+            .post_as(&format!("/api/v1/devices/{device}/actions"), &desk, &body)
+            .await;
+        assert_eq!(s, 201, "{b}");
+    }
+    // The help desk may not restart a device; an operator may.
+    let restart = json!({"kind": "restart", "delay_minutes": 7, "message": "Updates tonight"});
+    let (s, _) = app
+        .post_as(
+            &format!("/api/v1/devices/{device}/actions"),
+            &desk,
+            &restart,
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (s, b) = app
+        .post_as(
+            &format!("/api/v1/devices/{device}/actions"),
+            &app.admin_token,
+            &restart,
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    run_agent(state.path(), &once).await;
+    let (_, list) = app.get(&format!("/api/v1/devices/{device}/requests")).await;
+    let by_kind = |k: &str| {
+        list["items"]
+            .as_array()
+            .expect("requests")
+            .iter()
+            .find(|r| r["kind"] == k)
+            .cloned()
+            .expect(k)
+    };
+    let r = by_kind("run_script");
+    assert_eq!(
+        (r["ok"].as_bool(), r["code"].as_str()),
+        (Some(true), Some("exit_0")),
+        "{r}"
+    );
+    assert!(
+        r["message"]
+            .as_str()
+            .expect("output")
+            .contains("hello from"),
+        "{r}"
+    );
+    let r = by_kind("restart");
+    assert_eq!(
+        (r["ok"].as_bool(), r["code"].as_str()),
+        (Some(true), Some("restart_scheduled")),
+        "{r}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&restarted)
+            .expect("restart command ran")
+            .trim(),
+        "7 Updates tonight"
+    );
+    let r = by_kind("collect_diagnostics");
+    assert_eq!(
+        (r["ok"].as_bool(), r["code"].as_str()),
+        (Some(true), Some("diagnostics_uploaded")),
+        "{r}"
+    );
+    // The help desk downloads the bundle: a gzip'd tar with the agent's records and no secret.
+    let (_, bundles) = app
+        .get(&format!("/api/v1/devices/{device}/diagnostics"))
+        .await;
+    let id = bundles[0]["id"].as_str().expect("bundle").to_string();
+    let resp = app
+        .http
+        .get(format!("{}/api/v1/diagnostics/{id}", app.base))
+        .bearer_auth(&desk)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(resp.status(), 200);
+    let bytes = resp.bytes().await.expect("bytes");
+    let mut names = Vec::new();
+    let mut all = Vec::new();
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(&bytes[..]));
+    for e in tar.entries().expect("entries") {
+        let mut e = e.expect("entry");
+        names.push(e.path().expect("path").display().to_string());
+        std::io::Read::read_to_end(&mut e, &mut all).expect("read");
+    }
+    assert!(
+        names.iter().any(|n| n == "logs/etc/os-release"),
+        "{names:?}"
+    );
+    let secret: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.path().join("state.json")).expect("state"))
+            .expect("json");
+    let secret = secret["secret"].as_str().expect("secret");
+    assert!(
+        !String::from_utf8_lossy(&all).contains(secret),
+        "the bundle holds the device's secret"
+    );
+    app.shutdown().await;
+}

@@ -32,8 +32,8 @@ error-unavailable = La base de données est injoignable pour le moment ; réessa
 error-outbound_refused = Cette adresse n’est pas autorisée : utilisez http ou https vers une adresse publique, ou demandez au responsable du serveur de l’autoriser (outbound.allow).
 error-unknown_reference = La requête désigne un élément qui n’existe pas ou ne peut pas servir ici (canal, règle, fonctionnalité ou avis).
 error-invalid_period = La période se termine avant de commencer ou est déjà passée.
-error-own_request = Vous ne pouvez pas approuver ni refuser votre propre demande : un autre administrateur doit décider.
-error-already_decided = Cette demande a déjà été tranchée.
+error-own_request = Vous ne pouvez ni approuver ni refuser votre propre demande : un autre administrateur doit décider.
+error-already_decided = Cette demande a déjà été traitée.
 
 ## Page d’accueil
 
@@ -1215,7 +1215,7 @@ action-sent = { $count ->
    *[other] Envoyé à { $count } appareils.
 }
 action-wipe = Réinitialiser
-action-wipe-confirm = Réinitialiser cet appareil ? Tout son contenu sera effacé dès qu’un autre administrateur aura approuvé.
+action-wipe-confirm = Réinitialiser cet appareil ? Tout son contenu sera effacé dès qu’un autre administrateur aura donné son approbation.
 answer-diagnostics-uploaded = Diagnostics téléversés
 answer-hash-mismatch = Refusé : le script n’est pas celui garanti par Steward
 answer-locked = Verrouillé
@@ -1232,11 +1232,11 @@ approval-pending = En attente d’approbation
 approval-refused = Refusée
 approval-remediation = Correction « { $name } » (nouvelle version)
 approvals-approve = Approuver
-approvals-decided = Tranchées
+approvals-decided = Traitées
 approvals-decision = Décision
 approvals-intro = Les réinitialisations, les redémarrages de nombreux appareils et les versions de script qui touchent de nombreux appareils attendent ici qu’un administrateur autre que le demandeur les approuve.
-approvals-none = Rien n’attend d’approbation.
-approvals-note = Remarque
+approvals-none = Aucune demande en attente d’approbation.
+approvals-note = Note
 approvals-pending = En attente d’approbation
 approvals-refuse = Refuser
 approvals-requested = Demandée
@@ -1283,9 +1283,9 @@ remediations-approval-help = Une correction qui touche plus d’appareils que le
 remediations-create = Créer la correction
 remediations-detect = Script de détection
 remediations-devices = Appareils
-remediations-every-hours = Réexécuter toutes les (heures, 0 : une fois)
+remediations-every-hours = Intervalle de réexécution (heures, 0 : une seule fois)
 remediations-fix = Script de correction
-remediations-intro = Un script de détection vérifie chaque appareil (code 0 : aucun problème, code 1 : problème trouvé) ; s’il trouve le problème, le script de correction le corrige et la détection est relancée. Une correction qui échoue est retentée plus tard, chaque attente double de la précédente.
+remediations-intro = Un script de détection vérifie chaque appareil (code 0 : aucun problème, code 1 : problème trouvé) ; s’il trouve le problème, le script de correction le corrige et la détection est relancée. Une correction qui échoue est relancée plus tard, chaque délai d’attente étant le double du précédent.
 remediations-max-attempts = Tentatives
 remediations-name = Nom
 remediations-new = Nouvelle correction
