@@ -202,12 +202,9 @@ pub async fn put_welcome(
     JsonBody(mut w): JsonBody<Welcome>,
 ) -> Result<Json<Welcome>, ApiError> {
     w.default_language = steward_core::i18n::settle_default(w.default_language, &w.title);
-    let title = w
-        .title
-        .get(&w.default_language)
-        .map(|t| t.trim())
-        .unwrap_or("");
-    if title.is_empty() || w.title.values().any(|t| t.chars().count() > 300) {
+    // Blank as the API document's pattern says (U+0085 is a character there, not a space).
+    let title = w.title.get(&w.default_language).map_or("", String::as_str);
+    if steward_proto::text::is_blank(title) || w.title.values().any(|t| t.chars().count() > 300) {
         return Err(ApiError(ErrorCode::InvalidField));
     }
     let body = serde_json::to_value(&w).map_err(|_| ApiError(ErrorCode::Internal))?;

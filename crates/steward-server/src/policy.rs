@@ -508,7 +508,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         )
         .about("Assign a detection script and a fix to a platform and groups, on a schedule or when a compliance rule fails")
         .takes::<rem::RemediationBody>()
-        .creates::<rem::Remediation>(),
+        .creates::<rem::Remediation>()
+        .may(&[409]),
         ep(
             Method::GET,
             "/api/v1/remediations/{id}",
@@ -525,7 +526,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         )
         .about("Change a remediation (every device runs it again)")
         .takes::<rem::RemediationBody>()
-        .gives::<rem::Remediation>(),
+        .gives::<rem::Remediation>()
+        .may(&[409]),
         ep(
             Method::DELETE,
             "/api/v1/remediations/{id}",
