@@ -7,8 +7,6 @@
 //! only while the row still waits for that request, and an approval is decided once, by an
 //! administrator other than the one who asked, in the transaction that carries it out.
 
-use std::collections::BTreeMap;
-
 use sqlx::Row;
 use steward_core::time::to_rfc3339;
 use steward_proto::remediation::{
@@ -1146,21 +1144,6 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound)?;
         Ok((row.try_get(0)?, row.try_get(1)?))
-    }
-
-    /// Counts by state over all remediations, for the readiness checklist and reports.
-    pub async fn remediation_totals(&self) -> Result<BTreeMap<String, u64>> {
-        let mut out = BTreeMap::new();
-        for r in sqlx::query("SELECT state, COUNT(*) FROM remediation_devices GROUP BY state")
-            .fetch_all(&self.read)
-            .await?
-        {
-            out.insert(
-                r.try_get::<String, _>(0)?,
-                u64::try_from(r.try_get::<i64, _>(1)?).unwrap_or(0),
-            );
-        }
-        Ok(out)
     }
 }
 

@@ -643,7 +643,7 @@ async fn a_wipe_or_a_restart_of_many_devices_waits_for_a_second_administrator() 
         .post_as(
             "/api/v1/devices/actions",
             &operator,
-            &json!({"kind": "restart", "device_ids": &pcs[..2], "delay_minutes": 10, "message": "Updates"}),
+            &json!({"kind": "restart", "device_ids": pcs.iter().take(2).collect::<Vec<_>>(), "delay_minutes": 10, "message": "Updates"}),
         )
         .await;
     assert_eq!(

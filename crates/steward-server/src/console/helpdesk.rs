@@ -223,15 +223,7 @@ pub async fn request(
         JsonBody(crate::helpdesk::RequestBody { kind }),
     );
     match call.await {
-        Ok(_) => {
-            // The requests section on the page reloads itself on this event.
-            let mut r = flash("notice", &ctx.t("request-queued"));
-            r.headers_mut().insert(
-                "hx-trigger",
-                axum::http::HeaderValue::from_static("request-sent"),
-            );
-            r
-        }
+        Ok(_) => super::request_sent(&ctx.t("request-queued")),
         Err(e) => flash_error(ctx.lang, e.0),
     }
 }

@@ -1214,6 +1214,15 @@ pub fn flash(class: &str, text: &str) -> Response {
     ))
 }
 
+/// A notice that requests went to a device: the page's requests section reloads itself on
+/// the `request-sent` event it carries.
+pub fn request_sent(text: &str) -> Response {
+    let mut r = flash("notice", text);
+    r.headers_mut()
+        .insert("hx-trigger", HeaderValue::from_static("request-sent"));
+    r
+}
+
 /// A piece of HTML for htmx to swap in.
 pub fn fragment(html: String) -> Response {
     let mut r = Html(html).into_response();

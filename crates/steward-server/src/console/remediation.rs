@@ -598,15 +598,7 @@ fn acted(
             flash("notice", &ctx.t("action-awaits-approval"))
         }
         Ok((_, Json(o))) => {
-            let mut r = flash(
-                "notice",
-                &ctx.t_counts("action-sent", &[("count", o.devices)]),
-            );
-            r.headers_mut().insert(
-                "hx-trigger",
-                axum::http::HeaderValue::from_static("request-sent"),
-            );
-            r
+            super::request_sent(&ctx.t_counts("action-sent", &[("count", o.devices)]))
         }
         Err(e) => flash_error(ctx.lang, e.0),
     }
