@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use steward_core::kb::{failure_reason, Gap};
 use steward_core::Lang;
@@ -193,12 +193,17 @@ pub async fn user(
 }
 
 /// `GET /helpdesk/users/{user}/requests`: the requests section alone (polled while requests
-/// wait for their answer).
+/// wait for their answer). Opened as a page of its own, it is the user's page at that section.
 pub async fn requests(
     State(state): State<AppState>,
     Console(ctx): Console,
     Path(user): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
+    if !headers.contains_key("hx-request") {
+        let to = format!("/helpdesk/users/{}#requests", super::urlencode(&user));
+        return axum::response::Redirect::to(&to).into_response();
+    }
     match user_view(state, &ctx, user).await {
         Ok(v) => match (RequestsFragment { ctx, v }).render() {
             Ok(html) => fragment(html),
