@@ -70,9 +70,18 @@ pub struct Client {
     http: reqwest::Client,
 }
 
+/// reqwest builds TLS settings from the process's default crypto provider even for a client
+/// that only speaks plain HTTP; the agent's is ring, as in its own TLS settings. Whatever
+/// else the binary links, the agent then never depends on another crate having set one.
+fn default_provider() {
+    // An error only says a provider is already set.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 impl Client {
     /// A client for tools (simulator, benchmarks, tests): any address, system roots.
     pub fn new(server: &str) -> Client {
+        default_provider();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .pool_max_idle_per_host(1024)
@@ -88,6 +97,7 @@ impl Client {
     /// plain HTTP only to this machine unless `opts.insecure_http`.
     pub fn for_device(server: &str, opts: &crate::tls::TlsOptions) -> Result<Client, String> {
         let url = crate::tls::check_server(server, opts)?;
+        default_provider();
         let mut builder = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .https_only(url.scheme() == "https");
