@@ -1406,8 +1406,8 @@ pub async fn remediation(b: RemediationBench) -> anyhow::Result<serde_json::Valu
     .await?;
     let body = |enabled: bool| json!({"name": format!("bench {tag}"), "detect_script_id": detect["id"], "fix_script_id": fix["id"], "platform": "linux", "retry_minutes": 1, "enabled": enabled});
     // Steady and remediating phases alternate (the remediation is switched off for the
-    // steady ones; switching it on again is a new generation, approved again), so the
-    // machine's drift falls on both alike.
+    // steady ones and on again, where each device stands kept), so the machine's drift
+    // falls on both alike.
     let mut id = String::new();
     let mut devices = devices;
     for (k, name) in ["steady", "remediating", "steady", "remediating", "steady"]

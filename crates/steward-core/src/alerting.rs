@@ -114,6 +114,9 @@ pub enum Condition {
     /// An app assignment past its deadline with less than its target share installed
     /// (fleet-wide).
     AppBehindPlan,
+    /// A remediation whose failures pass the threshold it sets (`alert_failure_percent`)
+    /// (fleet-wide).
+    RemediationFailing,
 }
 
 fn fourteen() -> u32 {
@@ -138,6 +141,7 @@ impl Condition {
             Condition::ReadinessFailing { .. } => "readiness_failing",
             Condition::AppFailing => "app_failing",
             Condition::AppBehindPlan => "app_behind_plan",
+            Condition::RemediationFailing => "remediation_failing",
         }
     }
 
@@ -151,6 +155,7 @@ impl Condition {
                 | Condition::ReadinessFailing { .. }
                 | Condition::AppFailing
                 | Condition::AppBehindPlan
+                | Condition::RemediationFailing
         )
     }
 
@@ -245,7 +250,7 @@ impl Reason {
 }
 
 /// The condition types a rule can watch.
-pub const CONDITION_TYPES: [&str; 14] = [
+pub const CONDITION_TYPES: [&str; 15] = [
     "readiness_failing",
     "active_threat",
     "protection_missing",
@@ -260,6 +265,7 @@ pub const CONDITION_TYPES: [&str; 14] = [
     "delivery_failing",
     "app_failing",
     "app_behind_plan",
+    "remediation_failing",
 ];
 
 /// The names Steward gives the rules it creates: each condition's label in every language,
@@ -313,6 +319,7 @@ pub fn condition_key(type_name: &str) -> &'static str {
         "readiness_failing" => "condition-readiness-failing",
         "app_failing" => "condition-app-failing",
         "app_behind_plan" => "condition-app-behind-plan",
+        "remediation_failing" => "condition-remediation-failing",
         _ => "state-other",
     }
 }
@@ -430,7 +437,8 @@ pub fn device_fires(cond: &Condition, device: &DeviceView, now_ms: i64) -> Optio
         | Condition::DeliveryFailing { .. }
         | Condition::ReadinessFailing { .. }
         | Condition::AppFailing
-        | Condition::AppBehindPlan => return None,
+        | Condition::AppBehindPlan
+        | Condition::RemediationFailing => return None,
     };
     Some(fired)
 }

@@ -104,6 +104,33 @@ pub fn remediation_needs_approval(devices: u64, threshold: u64) -> bool {
     devices > threshold
 }
 
+/// The states a device leaves a remediation in once done with it (until the next generation
+/// or interval), and those of them that count as failures.
+pub const FINISHED: [&str; 5] = [
+    "no_issue",
+    "detected",
+    "fixed",
+    "fix_failed",
+    "script_error",
+];
+pub const FAILED: [&str; 2] = ["fix_failed", "script_error"];
+
+/// The failures among the devices done with a remediation, in per cent (rounded down), from
+/// its count of devices per state; `None` before any device is done. A device still retrying
+/// ("remediating") is not a failure yet.
+pub fn failure_percent(count: impl Fn(&str) -> u64) -> Option<u32> {
+    let finished: u64 = FINISHED.iter().map(|s| count(s)).sum();
+    let failed: u64 = FAILED.iter().map(|s| count(s)).sum();
+    (failed * 100)
+        .checked_div(finished)
+        .map(|p| u32::try_from(p).unwrap_or(100))
+}
+
+/// Whether a remediation's failures pass the threshold its author set (`None`: no alert).
+pub fn failing(failure_percent: Option<u32>, threshold: Option<u32>) -> bool {
+    matches!((failure_percent, threshold), (Some(p), Some(t)) if p > t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -192,5 +219,26 @@ mod tests {
         assert!(action_needs_approval("restart", 11, 10));
         assert!(!action_needs_approval("collect_diagnostics", 5000, 10));
         assert!(remediation_needs_approval(11, 10));
+    }
+
+    #[test]
+    fn the_failure_rate_counts_finished_devices_and_not_those_still_retrying() {
+        let counts = |pairs: &'static [(&'static str, u64)]| {
+            move |s: &str| pairs.iter().find(|(k, _)| *k == s).map_or(0, |(_, n)| *n)
+        };
+        assert_eq!(failure_percent(counts(&[("remediating", 9)])), None);
+        let p = failure_percent(counts(&[
+            ("fixed", 6),
+            ("no_issue", 1),
+            ("fix_failed", 2),
+            ("script_error", 1),
+            ("remediating", 50),
+            ("pending", 100),
+        ]));
+        assert_eq!(p, Some(30));
+        assert!(failing(p, Some(25)));
+        assert!(!failing(p, Some(30)));
+        assert!(!failing(p, None));
+        assert!(!failing(None, Some(0)));
     }
 }

@@ -160,14 +160,28 @@ fn yes() -> bool {
     true
 }
 
+impl RemediationBody {
+    /// Whether `other` runs something else, or somewhere else: other scripts, another
+    /// platform, other groups or another trigger. Such a change is a new generation that every
+    /// device runs again (and may need approval); a new name, schedule, retry policy,
+    /// threshold or switching it off and on keeps the generation and where each device stands.
+    pub fn runs_differently(&self, other: &RemediationBody) -> bool {
+        self.detect_script_id != other.detect_script_id
+            || self.fix_script_id != other.fix_script_id
+            || self.platform != other.platform
+            || self.groups != other.groups
+            || self.trigger_rule != other.trigger_rule
+    }
+}
+
 /// A remediation as stored.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Remediation {
     pub id: String,
     #[serde(flatten)]
     pub body: RemediationBody,
-    /// Moves whenever a script it runs gets a new version or it is changed: every device
-    /// runs it again.
+    /// Moves whenever a script it runs gets a new version or it changes what it runs or
+    /// where (see [`RemediationBody::runs_differently`]): every device runs it again.
     pub generation: u32,
     /// The generation cleared to run (by its author when it reaches few devices, by a
     /// second administrator otherwise).

@@ -34,10 +34,12 @@ pub enum Section {
     Knowledge,
     /// Announcements: devices targeted, reached and read.
     Announcements,
+    /// Per remediation: devices fixed, whose fix failed and whose script failed.
+    Remediations,
 }
 
 impl Section {
-    pub const ALL: [Section; 8] = [
+    pub const ALL: [Section; 9] = [
         Section::Devices,
         Section::Policies,
         Section::Alerts,
@@ -46,6 +48,7 @@ impl Section {
         Section::Readiness,
         Section::Knowledge,
         Section::Announcements,
+        Section::Remediations,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +61,7 @@ impl Section {
             Section::Readiness => "readiness",
             Section::Knowledge => "knowledge",
             Section::Announcements => "announcements",
+            Section::Remediations => "remediations",
         }
     }
 

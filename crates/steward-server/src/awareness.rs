@@ -911,6 +911,7 @@ pub async fn checklist(state: &AppState) -> Result<Vec<Check>, ApiError> {
         discovery,
         crate::training::readiness(state).await?,
         crate::apps::readiness(state, now).await?,
+        crate::remediation::readiness(state).await?,
     ])
 }
 

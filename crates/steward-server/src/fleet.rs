@@ -197,6 +197,8 @@ async fn fleet_alerts(state: &AppState, counts: &[FleetCount], now: i64) -> Resu
     // The app rollouts failing and behind plan, looked at once per pass when a rule asks.
     type Found = (Vec<Reason>, Vec<Reason>);
     let mut apps: Option<Found> = None;
+    // The remediations failing above their threshold, likewise.
+    let mut remediations: Option<Vec<Reason>> = None;
     for rule in state.store.alert_rules().iter().filter(|r| r.enabled) {
         let in_rule = |c: &&FleetCount| {
             rule.groups.is_empty()
@@ -300,6 +302,27 @@ async fn fleet_alerts(state: &AppState, counts: &[FleetCount], now: i64) -> Resu
                     firing.push((
                         rule.id.clone(),
                         Reason::new(key, &[("apps", apps.join(", "))]),
+                    ));
+                }
+            }
+            Condition::RemediationFailing => {
+                let found = match &remediations {
+                    Some(found) => found.clone(),
+                    None => remediations
+                        .insert(crate::remediation::failing(state).await?)
+                        .clone(),
+                };
+                if !found.is_empty() {
+                    let names: Vec<&str> = found
+                        .iter()
+                        .filter_map(|r| r.args.get("remediation").map(String::as_str))
+                        .collect();
+                    firing.push((
+                        rule.id.clone(),
+                        Reason::new(
+                            "alert-reason-remediation-failing",
+                            &[("remediations", names.join(", "))],
+                        ),
                     ));
                 }
             }

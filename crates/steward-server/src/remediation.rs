@@ -378,20 +378,8 @@ pub async fn status_of(
         *groups.entry(group).or_default().entry(st).or_default() += n;
     }
     let total = counts.values().sum();
-    let failed: u64 = ["fix_failed", "script_error"]
-        .iter()
-        .map(|s| counts.get(*s).copied().unwrap_or(0))
-        .sum();
-    let finished: u64 = [
-        "no_issue",
-        "detected",
-        "fixed",
-        "fix_failed",
-        "script_error",
-    ]
-    .iter()
-    .map(|s| counts.get(*s).copied().unwrap_or(0))
-    .sum();
+    let failure_percent =
+        core::failure_percent(|s| counts.get(s).copied().unwrap_or(0)).unwrap_or(0);
     let failing = state
         .store
         .remediation_devices(&r, &["fix_failed", "script_error"], None, 200)
@@ -410,10 +398,67 @@ pub async fn status_of(
             .into_iter()
             .map(|(group, counts)| GroupCounts { group, counts })
             .collect(),
-        failure_percent: (failed * 100)
-            .checked_div(finished)
-            .map_or(0, |p| u32::try_from(p).unwrap_or(100)),
+        failure_percent,
         failing,
+    })
+}
+
+/// The switched-on remediations whose failures pass the threshold their author set, each as
+/// a reason naming it with its failure rate (the alert `remediation_failing` and the
+/// readiness item read this).
+pub async fn failing(state: &AppState) -> Result<Vec<steward_core::alerting::Reason>, ApiError> {
+    let mut out = Vec::new();
+    for r in state.store.remediations().await? {
+        let Some(threshold) = r.body.alert_failure_percent.filter(|_| r.body.enabled) else {
+            continue;
+        };
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+        for (_, st, n) in state.store.remediation_counts(&r.id).await? {
+            *counts.entry(st).or_default() += n;
+        }
+        let percent = core::failure_percent(|s| counts.get(s).copied().unwrap_or(0));
+        if let Some(p) = percent.filter(|_| core::failing(percent, Some(threshold))) {
+            out.push(steward_core::alerting::Reason::new(
+                "readiness-remediation-failing",
+                &[
+                    ("remediation", r.body.name.clone()),
+                    ("percent", p.to_string()),
+                    ("threshold", threshold.to_string()),
+                ],
+            ));
+        }
+    }
+    Ok(out)
+}
+
+/// Readiness: "remediations fixing what they find". Fails while a remediation's failures
+/// pass its threshold.
+pub async fn readiness(state: &AppState) -> Result<steward_core::awareness::Check, ApiError> {
+    use steward_core::alerting::Reason;
+    let mut evidence = failing(state).await?;
+    let pass = evidence.is_empty();
+    if pass {
+        let watched = state
+            .store
+            .remediations()
+            .await?
+            .iter()
+            .filter(|r| r.body.enabled && r.body.alert_failure_percent.is_some())
+            .count();
+        evidence.push(if watched == 0 {
+            Reason::new("readiness-remediation-none", &[])
+        } else {
+            Reason::new(
+                "readiness-remediation-ok",
+                &[("count", watched.to_string())],
+            )
+        });
+    }
+    Ok(steward_core::awareness::Check {
+        id: "remediation",
+        pass,
+        evidence,
+        link: "/remediations",
     })
 }
 

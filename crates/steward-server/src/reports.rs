@@ -402,6 +402,34 @@ pub async fn build(
                     }
                 }
             }
+            Section::Remediations => {
+                use steward_proto::remediation::DeviceState;
+                let names: std::collections::HashMap<String, String> = state
+                    .store
+                    .remediations()
+                    .await?
+                    .into_iter()
+                    .map(|r| (r.id, r.body.name))
+                    .collect();
+                for s in subjects.iter() {
+                    let name = names.get(*s).cloned().unwrap_or_else(|| s.to_string());
+                    for st in [
+                        DeviceState::Fixed,
+                        DeviceState::FixFailed,
+                        DeviceState::ScriptError,
+                    ] {
+                        let label = t(lang, crate::console::remediation::state_key(st));
+                        fig(
+                            format!("{name}: {label}"),
+                            Unit::Count,
+                            state_of(st.as_str(), s),
+                            link(format!("/remediations/{s}"), st.as_str(), s),
+                            st.as_str(),
+                            s,
+                        );
+                    }
+                }
+            }
             Section::Readiness => {
                 fig(
                     t(lang, "report-readiness-passing"),
@@ -495,6 +523,7 @@ pub fn section_key(s: Section) -> &'static str {
         Section::Readiness => "report-section-readiness",
         Section::Knowledge => "report-section-knowledge",
         Section::Announcements => "report-section-announcements",
+        Section::Remediations => "report-section-remediations",
     }
 }
 

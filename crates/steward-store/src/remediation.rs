@@ -476,8 +476,9 @@ impl Store {
         remediation_of(&row)
     }
 
-    /// Creates a remediation (generation 1, not cleared yet), or changes one: a change is a
-    /// new generation, and its targets are looked for again.
+    /// Creates a remediation (generation 1, not cleared yet), or changes one: a change of what
+    /// it runs or where is a new generation, and its targets are looked for again; any other
+    /// change keeps the generation, its approval and where each device stands.
     pub async fn put_remediation(
         &self,
         id: &str,
@@ -511,16 +512,23 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         } else {
-            sqlx::query(
+            let was: Option<RemediationBody> = before
+                .as_ref()
+                .and_then(|r| r.try_get::<String, _>("body").ok())
+                .and_then(|b| serde_json::from_str(&b).ok());
+            let sql = if was.is_some_and(|w| !w.runs_differently(body)) {
+                "UPDATE remediations SET name = $1, body = $2, updated_at = $3 WHERE id = $4"
+            } else {
                 "UPDATE remediations SET name = $1, body = $2, generation = generation + 1, \
-                 approval_id = NULL, targets_through = -1, updated_at = $3 WHERE id = $4",
-            )
-            .bind(&body.name)
-            .bind(&text)
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+                 approval_id = NULL, targets_through = -1, updated_at = $3 WHERE id = $4"
+            };
+            sqlx::query(sql)
+                .bind(&body.name)
+                .bind(&text)
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
         }
         let action = if create {
             "remediation.create"

@@ -266,7 +266,8 @@ impl Store {
             .collect())
     }
 
-    /// The states counted as they stand: rules by policy, app installs, announcement reach.
+    /// The states counted as they stand: rules by policy, app installs, remediation outcomes,
+    /// announcement reach.
     async fn rollup_states(
         &self,
         add: &mut impl FnMut(&'static str, &str, &str, String, i64),
@@ -313,6 +314,18 @@ impl Store {
             let s: String = r.try_get("state")?;
             let n: i64 = r.try_get("n")?;
             add("apps", &g, &a, s, n);
+        }
+        let rows = sqlx::query(
+            "SELECT remediation_id, device_group, state, COUNT(*) AS n FROM remediation_devices \
+             GROUP BY remediation_id, device_group, state",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        for r in rows {
+            let id: String = r.try_get("remediation_id")?;
+            let g: String = r.try_get("device_group")?;
+            let s: String = r.try_get("state")?;
+            add("remediations", &g, &id, s, r.try_get("n")?);
         }
         let rows = sqlx::query(
             "SELECT t.announcement_id AS a, COALESCE(d.device_group, '') AS g, COUNT(*) AS n, \

@@ -58,6 +58,25 @@ async fn remediation(app: &TestApp, name: &str, detect: &str, fix: Option<&str>)
     b["id"].as_str().expect("id").to_string()
 }
 
+/// What a remediation's PUT takes, from what its GET gave.
+fn body_of(rem: &Value) -> serde_json::Map<String, Value> {
+    let fields = [
+        "name",
+        "detect_script_id",
+        "fix_script_id",
+        "platform",
+        "groups",
+        "max_attempts",
+        "retry_minutes",
+        "alert_failure_percent",
+        "enabled",
+    ];
+    fields
+        .iter()
+        .map(|k| (k.to_string(), rem[*k].clone()))
+        .collect()
+}
+
 /// The device's row of a remediation.
 async fn row(app: &TestApp, remediation: &str) -> Value {
     let (s, b) = app
@@ -106,7 +125,11 @@ async fn agent(app: &TestApp, config: &str) -> (tempfile::TempDir, String, Strin
 #[tokio::test]
 async fn a_detection_finds_a_wrong_mode_the_fix_corrects_it_and_a_failing_fix_is_retried_with_backoff(
 ) {
-    let app = TestApp::spawn_manual(|c| c.remediation.schedule_secs = 1).await;
+    let app = TestApp::spawn_manual(|c| {
+        c.remediation.schedule_secs = 1;
+        c.fleet.sweep_interval_secs = 1;
+    })
+    .await;
     let files = tempfile::tempdir().expect("files");
     let target = files.path().join("secret.conf");
     std::fs::write(&target, "key").expect("file");
@@ -241,6 +264,74 @@ async fn a_detection_finds_a_wrong_mode_the_fix_corrects_it_and_a_failing_fix_is
     assert_eq!(st["counts"]["fix_failed"], 1, "{st}");
     assert_eq!(st["failure_percent"], 100, "{st}");
     assert_eq!(st["failing"][0]["device_id"], device.as_str(), "{st}");
+
+    // With a failure threshold, the readiness item fails, a `remediation_failing` rule fires
+    // and the day's rollup counts the outcomes for the reports.
+    let (_, rem) = app.get(&format!("/api/v1/remediations/{failing}")).await;
+    let mut body = body_of(&rem);
+    body.insert("alert_failure_percent".into(), json!(50));
+    let (s, b) = app
+        .raw_put(
+            &format!("/api/v1/remediations/{failing}"),
+            &Value::Object(body),
+        )
+        .await;
+    assert_eq!((s, b["generation"].as_u64()), (200, Some(1)), "{b}");
+    let (_, items) = app.get("/api/v1/readiness").await;
+    let item = items
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["id"] == "remediation")
+        .expect("remediation item")
+        .clone();
+    assert_eq!(item["pass"], false, "{item}");
+    assert_eq!(
+        item["evidence"][0], "Marker: 100 % of the devices it finished on failed (threshold 50 %).",
+        "{item}"
+    );
+    let (s, b) = app
+        .post_as(
+            "/api/v1/alert-rules",
+            &app.admin_token,
+            &json!({"name": "Remediation failing", "severity": "warning",
+                    "condition": {"type": "remediation_failing"}}),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let mut open = Vec::new();
+    for _ in 0..100 {
+        let (_, page) = app.get("/api/v1/alerts?state=firing").await;
+        open = page["items"].as_array().cloned().unwrap_or_default();
+        if !open.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(open.len(), 1, "{open:?}");
+    assert_eq!(
+        open[0]["summary"], "Remediation failing: Failures above the threshold: Marker.",
+        "{open:?}"
+    );
+    let extras = steward_store::reports::DayExtras {
+        live: Some(Vec::new()),
+        ..Default::default()
+    };
+    let figures = app
+        .store
+        .rollup_figures(
+            steward_core::reports::day_start(app.clock.now_ms()),
+            &extras,
+        )
+        .await
+        .expect("rollup");
+    let outcome = |metric: &str| {
+        figures
+            .iter()
+            .find(|f| f.section == "remediations" && f.subject == failing && f.metric == metric)
+            .map(|f| f.value)
+    };
+    assert_eq!((outcome("fix_failed"), outcome("fixed")), (Some(1), None));
     // "Run again on failed" starts it over at attempt 1.
     let (s, b) = app
         .post_as(
@@ -257,6 +348,24 @@ async fn a_detection_finds_a_wrong_mode_the_fix_corrects_it_and_a_failing_fix_is
         "{r}"
     );
 
+    // Renaming it, switching it off and on again keeps its generation: no device starts over.
+    let (_, rem) = app.get(&format!("/api/v1/remediations/{fixed}")).await;
+    let mut body = body_of(&rem);
+    for (name, enabled) in [
+        ("Private secret.conf, renamed", false),
+        ("Private secret.conf", true),
+    ] {
+        body.insert("name".into(), json!(name));
+        body.insert("enabled".into(), json!(enabled));
+        let (s, b) = app
+            .raw_put(
+                &format!("/api/v1/remediations/{fixed}"),
+                &Value::Object(body.clone()),
+            )
+            .await;
+        assert_eq!((s, b["generation"].as_u64()), (200, Some(1)), "{b}");
+    }
+    assert_eq!(row(&app, &fixed).await["state"], "fixed");
     // Editing the detection makes a new version, and the remediation runs again.
     let (s, b) = app
         .raw_put(

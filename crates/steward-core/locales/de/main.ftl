@@ -1310,3 +1310,14 @@ scripts-shell = Shell
 scripts-timeout = Zeitlimit (Sekunden)
 scripts-version = Version
 scripts-versions = Versionen
+
+condition-remediation-failing = Korrektur schlägt fehl
+alert-reason-remediation-failing = Fehler über der Schwelle: { $remediations }.
+readiness-item-remediation = Korrekturen beheben, was sie finden
+readiness-remediation-failing = { $remediation }: { $percent } % der abgeschlossenen Geräte fehlgeschlagen (Schwelle { $threshold } %).
+readiness-remediation-ok = { $count ->
+    [one] Die eine Korrektur mit Fehlerschwelle liegt darunter.
+   *[other] Alle { $count } Korrekturen mit Fehlerschwelle liegen darunter.
+}
+readiness-remediation-none = Noch legt keine Korrektur eine Fehlerschwelle fest: nichts zu überwachen.
+report-section-remediations = Ergebnisse der Korrekturen

@@ -1286,3 +1286,14 @@ scripts-shell = Shell
 scripts-timeout = Time limit (seconds)
 scripts-version = Version
 scripts-versions = Versions
+
+condition-remediation-failing = Remediation failing
+alert-reason-remediation-failing = Failures above the threshold: { $remediations }.
+readiness-item-remediation = Remediations fixing what they find
+readiness-remediation-failing = { $remediation }: { $percent } % of the devices it finished on failed (threshold { $threshold } %).
+readiness-remediation-ok = { $count ->
+    [one] The one remediation with a failure threshold is below it.
+   *[other] All { $count } remediations with a failure threshold are below it.
+}
+readiness-remediation-none = No remediation sets a failure threshold yet: nothing to watch.
+report-section-remediations = Remediation outcomes

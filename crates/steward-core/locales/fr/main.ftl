@@ -1322,3 +1322,14 @@ scripts-shell = Interpréteur
 scripts-timeout = Délai maximal (secondes)
 scripts-version = Version
 scripts-versions = Versions
+
+condition-remediation-failing = Correction en échec
+alert-reason-remediation-failing = Échecs au-delà du seuil : { $remediations }.
+readiness-item-remediation = Les corrections règlent ce qu’elles détectent
+readiness-remediation-failing = { $remediation } : { $percent } % des appareils traités sont en échec (seuil { $threshold } %).
+readiness-remediation-ok = { $count ->
+    [one] { $count } correction dotée d’un seuil d’échec reste en dessous.
+   *[other] Les { $count } corrections dotées d’un seuil d’échec restent en dessous.
+}
+readiness-remediation-none = Aucune correction ne fixe encore de seuil d’échec : rien à surveiller.
+report-section-remediations = Résultats des corrections

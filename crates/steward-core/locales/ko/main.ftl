@@ -1106,3 +1106,11 @@ scripts-shell = 셸
 scripts-timeout = 제한 시간(초)
 scripts-version = 버전
 scripts-versions = 버전
+
+condition-remediation-failing = 수정 실패
+alert-reason-remediation-failing = 실패가 기준을 넘었습니다: { $remediations }.
+readiness-item-remediation = 수정 사항이 발견한 문제를 해결함
+readiness-remediation-failing = { $remediation }: 완료된 장치의 { $percent }%가 실패했습니다(기준 { $threshold }%).
+readiness-remediation-ok = 실패 기준이 있는 수정 사항 { $count }개가 모두 기준 아래입니다.
+readiness-remediation-none = 아직 실패 기준을 정한 수정 사항이 없어 지켜볼 항목이 없습니다.
+report-section-remediations = 수정 결과

@@ -1325,3 +1325,14 @@ scripts-shell = Skal
 scripts-timeout = Tidsgräns (sekunder)
 scripts-version = Version
 scripts-versions = Versioner
+
+condition-remediation-failing = Åtgärd misslyckas
+alert-reason-remediation-failing = Fel över gränsen: { $remediations }.
+readiness-item-remediation = Åtgärderna rättar det de hittar
+readiness-remediation-failing = { $remediation }: { $percent } % av de färdiga enheterna misslyckades (gräns { $threshold } %).
+readiness-remediation-ok = { $count ->
+    [one] Den enda åtgärden med en felgräns ligger under den.
+   *[other] Alla { $count } åtgärder med en felgräns ligger under den.
+}
+readiness-remediation-none = Ingen åtgärd har någon felgräns ännu: inget att bevaka.
+report-section-remediations = Åtgärdernas resultat

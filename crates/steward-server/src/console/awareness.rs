@@ -42,6 +42,7 @@ impl ReadinessPage {
             "discovery" => "readiness-item-discovery",
             "training" => "readiness-item-training",
             "apps" => "readiness-item-apps",
+            "remediation" => "readiness-item-remediation",
             _ => "state-other",
         }
     }

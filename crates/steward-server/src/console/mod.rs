@@ -8,7 +8,7 @@ mod apps;
 mod awareness;
 mod helpdesk;
 pub(crate) mod pages;
-mod remediation;
+pub(crate) mod remediation;
 mod reports;
 
 use std::collections::HashMap;

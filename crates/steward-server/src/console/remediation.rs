@@ -20,7 +20,12 @@ use crate::AppState;
 
 /// A device state in the reader's words, with its badge class.
 pub fn state_label(ctx: &Ctx, s: DeviceState) -> String {
-    ctx.t(match s {
+    ctx.t(state_key(s))
+}
+
+/// The catalog key of a device state.
+pub fn state_key(s: DeviceState) -> &'static str {
+    match s {
         DeviceState::Pending => "remediation-state-pending",
         DeviceState::NoIssue => "remediation-state-no-issue",
         DeviceState::Detected => "remediation-state-detected",
@@ -29,7 +34,7 @@ pub fn state_label(ctx: &Ctx, s: DeviceState) -> String {
         DeviceState::FixFailed => "remediation-state-fix-failed",
         DeviceState::ScriptError => "remediation-state-script-error",
         DeviceState::NotApplicable => "remediation-state-not-applicable",
-    })
+    }
 }
 
 pub fn state_tone(s: DeviceState) -> &'static str {

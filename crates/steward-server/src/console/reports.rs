@@ -127,6 +127,7 @@ fn better_when_higher(section: Section, f: &Figure) -> Option<bool> {
         Section::Alerts => Some(false),
         Section::Enrollments => Some(f.metric == "succeeded"),
         Section::Apps => Some(f.metric == "installed"),
+        Section::Remediations => Some(f.metric == "fixed"),
         Section::Readiness | Section::Knowledge => Some(true),
         Section::Announcements => Some(true),
     }
