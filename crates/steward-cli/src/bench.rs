@@ -1267,6 +1267,8 @@ pub struct RemediationBench {
     pub concurrency: usize,
     /// Seconds of each phase.
     pub duration: u64,
+    /// Remediating phases, each between two steady ones.
+    pub pairs: u32,
     pub rounds: u32,
     pub watch_pids: Vec<u32>,
 }
@@ -1331,10 +1333,11 @@ async fn drive(
     (all, ok, errors, answered)
 }
 
-/// Enrolls `devices` Linux devices, runs steady check-ins, then again while a remediation
-/// covering all of them is handed out and answered, then again after; reports the rates and
-/// the server's CPU per check-in of each phase, and times the remediation's status (its
-/// counts by state and group) once every device has answered.
+/// Enrolls `devices` Linux devices and runs their check-ins in phases: steady, then with a
+/// remediation covering all of them handed out and answered, `pairs` times, then steady; reports
+/// the rates and the server's CPU per check-in of each phase, each remediating phase against
+/// the mean of the steady phases either side (and their median), and times the
+/// remediation's status (its counts by state and group).
 pub async fn remediation(b: RemediationBench) -> anyhow::Result<serde_json::Value> {
     let server = b.server.trim_end_matches('/').to_string();
     let client = Client::new(&server);
@@ -1405,75 +1408,93 @@ pub async fn remediation(b: RemediationBench) -> anyhow::Result<serde_json::Valu
     )
     .await?;
     let body = |enabled: bool| json!({"name": format!("bench {tag}"), "detect_script_id": detect["id"], "fix_script_id": fix["id"], "platform": "linux", "retry_minutes": 1, "enabled": enabled});
-    // Steady and remediating phases alternate (the remediation is switched off for the
-    // steady ones and on again, where each device stands kept), so the machine's drift
-    // falls on both alike.
-    let mut id = String::new();
-    let mut devices = devices;
-    for (k, name) in ["steady", "remediating", "steady", "remediating", "steady"]
-        .into_iter()
-        .enumerate()
-    {
-        if name == "remediating" {
-            let rem = if id.is_empty() {
-                post("/api/v1/remediations", body(true)).await?
-            } else {
-                send(
-                    reqwest::Method::PUT,
-                    format!("/api/v1/remediations/{id}"),
-                    admin.clone(),
-                    body(true),
-                )
-                .await?
-            };
-            id = rem["id"].as_str().unwrap_or_default().to_string();
-            if let Some(approval) = rem["approval_id"].as_str() {
-                send(
-                    reqwest::Method::POST,
-                    format!("/api/v1/approvals/{approval}/approve"),
-                    approver.clone(),
-                    json!({}),
-                )
-                .await?;
-            }
-        } else if k > 0 {
-            send(
-                reqwest::Method::PUT,
-                format!("/api/v1/remediations/{id}"),
-                admin.clone(),
-                body(false),
-            )
+    let put = |enabled: bool, id: String| {
+        send(
+            reqwest::Method::PUT,
+            format!("/api/v1/remediations/{id}"),
+            admin.clone(),
+            body(enabled),
+        )
+    };
+    // The remediation is made, approved by a second administrator and switched on for a
+    // warm-up (its rows for every device are made then, once), then off. What is measured
+    // after is script runs beside check-ins, not the making of a remediation.
+    let rem = post("/api/v1/remediations", body(true)).await?;
+    let id = rem["id"].as_str().unwrap_or_default().to_string();
+    let setup = Instant::now();
+    if let Some(approval) = rem["approval_id"].as_str() {
+        send(
+            reqwest::Method::POST,
+            format!("/api/v1/approvals/{approval}/approve"),
+            approver.clone(),
+            json!({}),
+        )
+        .await?;
+    }
+    let status_url = format!("{server}/api/v1/remediations/{id}/status");
+    loop {
+        let st: serde_json::Value = http
+            .get(&status_url)
+            .bearer_auth(&b.admin_token)
+            .send()
+            .await?
+            .json()
             .await?;
+        if st["total"].as_u64() >= Some(u64::from(b.devices)) {
+            break;
+        }
+        anyhow::ensure!(setup.elapsed() < Duration::from_secs(300), "no rows: {st}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let setup_ms = setup.elapsed().as_millis() as u64;
+    put(false, id.clone()).await?;
+    // One steady phase not counted: the database settles after the rows were written.
+    let (mut devices, _) = run("warm-up", devices).await;
+    // Steady and remediating phases alternate (switched off for the steady ones, on for the
+    // others, where each device stands kept), so the machine's drift falls on both alike;
+    // each remediating phase is compared with the steady phases either side of it.
+    let pairs = b.pairs.max(1);
+    for k in 0..(2 * pairs + 1) {
+        let name = if k % 2 == 1 { "remediating" } else { "steady" };
+        if k > 0 {
+            put(name == "remediating", id.clone()).await?;
         }
         let (d, phase) = run(name, devices).await;
         devices = d;
         phases.push(phase);
     }
     let status = status_times(&http, &server, &id, &b.admin_token, b.rounds).await?;
-    let mean = |name: &str, key: &str| {
-        let v: Vec<f64> = phases
-            .iter()
-            .filter(|p| p["phase"] == name)
-            .filter_map(|p| p[key].as_f64())
+    let of = |k: usize, key: &str| phases[k][key].as_f64().unwrap_or(0.0);
+    let ratios = |key: &str| {
+        let mut v: Vec<f64> = (1..phases.len())
+            .step_by(2)
+            .map(|k| of(k, key) / ((of(k - 1, key) + of(k + 1, key)) / 2.0).max(1e-9))
             .collect();
-        v.iter().sum::<f64>() / v.len().max(1) as f64
+        v.sort_by(f64::total_cmp);
+        let median = if v.len() % 2 == 1 {
+            v[v.len() / 2]
+        } else {
+            (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
+        };
+        let round = |x: f64| (x * 1000.0).round() / 1000.0;
+        (
+            v.iter().map(|x| round(*x)).collect::<Vec<_>>(),
+            round(median),
+        )
     };
-    let (rate_on, rate_off) = (
-        mean("remediating", "throughput_per_s"),
-        mean("steady", "throughput_per_s"),
-    );
-    let (cpu_on, cpu_off) = (
-        mean("remediating", "server_cpu_us_per_checkin"),
-        mean("steady", "server_cpu_us_per_checkin"),
-    );
+    let (rate_each, rate_median) = ratios("throughput_per_s");
+    let (cpu_each, cpu_median) = ratios("server_cpu_us_per_checkin");
     Ok(json!({
         "bench": "remediation",
         "devices": b.devices,
         "concurrency": b.concurrency,
         "phase_s": b.duration,
+        "setup_ms": setup_ms,
         "phases": phases,
-        "rate_ratio_remediating_vs_steady": if rate_off > 0.0 { (rate_on / rate_off * 1000.0).round() / 1000.0 } else { 0.0 },
-        "cpu_ratio_remediating_vs_steady": if cpu_off > 0.0 { (cpu_on / cpu_off * 1000.0).round() / 1000.0 } else { 0.0 },
+        "rate_ratios_remediating_vs_neighbours": rate_each,
+        "rate_ratio_median": rate_median,
+        "cpu_ratios_remediating_vs_neighbours": cpu_each,
+        "cpu_ratio_median": cpu_median,
         "status": status,
     }))
 }

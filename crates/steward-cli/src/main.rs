@@ -221,9 +221,10 @@ enum BenchCommand {
         #[arg(long, default_value_t = 8)]
         workers: usize,
     },
-    /// Against a running server: steady check-ins of N Linux devices, then while a
-    /// remediation covering all of them is handed out and answered, then after; the rates and
-    /// the server's CPU per check-in of each phase, and the time of the remediation's status.
+    /// Against a running server: steady check-ins of N Linux devices, alternating with
+    /// phases where a remediation covering all of them is handed out and answered; the rates
+    /// and the server's CPU per check-in of each phase, each remediating phase against the
+    /// steady ones either side, and the time of the remediation's status.
     Remediation {
         #[arg(long)]
         server: String,
@@ -239,9 +240,12 @@ enum BenchCommand {
         devices: u32,
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
-        /// Seconds of each of the three phases.
-        #[arg(long, default_value_t = 30)]
+        /// Seconds of each phase.
+        #[arg(long, default_value_t = 15)]
         duration: u64,
+        /// Remediating phases, each between two steady ones.
+        #[arg(long, default_value_t = 4)]
+        pairs: u32,
         /// Times the status is read.
         #[arg(long, default_value_t = 50)]
         rounds: u32,
@@ -488,6 +492,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             devices,
             concurrency,
             duration,
+            pairs,
             rounds,
             watch_pid,
         }) => {
@@ -499,6 +504,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                 devices,
                 concurrency,
                 duration,
+                pairs,
                 rounds,
                 watch_pids: watch_pid,
             })
