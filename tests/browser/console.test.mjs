@@ -213,10 +213,14 @@ test('update awareness: the readiness checklist and the message center', async (
   const { context, page } = await signIn(admin);
   await page.getByRole('link', { name: 'Readiness', exact: true }).click();
   await page.getByRole('heading', { name: 'Readiness', level: 1 }).waitFor();
-  assert.equal(await page.locator('ol.timeline > li').count(), 7);
+  assert.equal(await page.locator('ol.timeline > li').count(), 8);
   // The demo's rollouts are running: the app distribution item names its state.
   assert.equal(
     await page.locator('ol.timeline > li', { hasText: 'Application distribution performing to plan' }).count(),
+    1,
+  );
+  assert.equal(
+    await page.locator('ol.timeline > li', { hasText: 'Remediations fixing what they find' }).count(),
     1,
   );
   // The demo has rules but no tested channel: monitoring needs attention, and says why.
