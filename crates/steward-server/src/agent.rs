@@ -406,54 +406,36 @@ pub async fn checkin(
         && sh == device.auth.state_hash
         && (reported_inv.is_empty() || reported_inv == device.auth.inventory_hash);
 
-    let write = async {
-        let mut outcome = WriteOutcome::StateMismatch;
-        if unchanged {
-            outcome = state
-                .writer
-                .submit(WriteOp::Touch {
-                    device_id: device.id.clone(),
-                    seq,
-                    at: now,
-                    state_hash: sh.clone(),
-                    secret_hash: device.presented.clone(),
-                })
-                .await?;
-        }
-        if outcome == WriteOutcome::StateMismatch {
-            let write = CheckinWrite {
+    let mut outcome = WriteOutcome::StateMismatch;
+    if unchanged {
+        outcome = state
+            .writer
+            .submit(WriteOp::Touch {
                 device_id: device.id.clone(),
                 seq,
                 at: now,
-                os: req.os,
-                protection: req.protection,
-                compliance: req.compliance,
-                inventory,
                 state_hash: sh.clone(),
                 secret_hash: device.presented.clone(),
-            };
-            outcome = state
-                .writer
-                .submit(WriteOp::Checkin(Box::new(write)))
-                .await?;
-        }
-        Ok::<_, steward_store::StoreError>(outcome)
-    };
-    // A device with answers or mail (rarely) has them recorded and claimed beside its
-    // check-in's write, in the same group commit, rather than in the next one. A claim for a
-    // device retired meanwhile is refused in SQL; answers are recorded either way.
-    let (outcome, early) = if !results.is_empty() || state.mailbox.has(&device.id) {
-        let (outcome, early) = tokio::join!(write, reply(&state, &device, &results, now, interval));
-        (outcome?, Some(early))
-    } else {
-        (write.await?, None)
-    };
-    let reply_once = |early: Option<Result<_, ApiError>>| async {
-        match early {
-            Some(r) => r,
-            None => reply(&state, &device, &results, now, interval).await,
-        }
-    };
+            })
+            .await?;
+    }
+    if outcome == WriteOutcome::StateMismatch {
+        let write = CheckinWrite {
+            device_id: device.id.clone(),
+            seq,
+            at: now,
+            os: req.os,
+            protection: req.protection,
+            compliance: req.compliance,
+            inventory,
+            state_hash: sh.clone(),
+            secret_hash: device.presented.clone(),
+        };
+        outcome = state
+            .writer
+            .submit(WriteOp::Checkin(Box::new(write)))
+            .await?;
+    }
     match outcome {
         WriteOutcome::Applied { inventory_hash } => {
             let stored_inv = if unchanged {
@@ -495,14 +477,14 @@ pub async fn checkin(
             if let Some(locale) = first_locale {
                 crate::announce::welcome(&state, &device.id, locale).await;
             }
-            let answer = reply_once(early).await?;
+            let answer = reply(&state, &device, &results, now, interval).await?;
             let mut answer = answer(true, send_inventory);
             answer.send_software = send_software;
             Ok(Json(answer))
         }
         WriteOutcome::Stale => {
             state.metrics.checkin("stale");
-            let answer = reply_once(early).await?;
+            let answer = reply(&state, &device, &results, now, interval).await?;
             Ok(Json(answer(false, false)))
         }
         WriteOutcome::Retired => {

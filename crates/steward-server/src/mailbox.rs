@@ -49,13 +49,6 @@ impl Mailbox {
         map.get(device_id).cloned().unwrap_or_default()
     }
 
-    /// Whether anything may wait for a device.
-    pub fn has(&self, device_id: &str) -> bool {
-        self.hints
-            .read()
-            .is_ok_and(|map| !map.is_empty() && map.contains_key(device_id))
-    }
-
     /// Notes an item for a device and wakes its agent if it waits here.
     pub(crate) fn add(&self, device_id: &str, action: Action) {
         if let Ok(mut map) = self.hints.write() {

@@ -426,9 +426,7 @@ async fn apply_one(
         WriteOp::ClaimRequest { id, device_id, at } => {
             let done = sqlx::query(
                 "UPDATE device_requests SET sent_at = $1 \
-                 WHERE id = $2 AND device_id = $3 AND sent_at IS NULL \
-                 AND NOT EXISTS (SELECT 1 FROM devices d WHERE d.id = $3 \
-                 AND d.retired_at IS NOT NULL)",
+                 WHERE id = $2 AND device_id = $3 AND sent_at IS NULL",
             )
             .bind(at)
             .bind(id)
