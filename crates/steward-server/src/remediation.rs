@@ -382,7 +382,7 @@ pub async fn status_of(
         core::failure_percent(|s| counts.get(s).copied().unwrap_or(0)).unwrap_or(0);
     let failing = state
         .store
-        .remediation_devices(&r, &["fix_failed", "script_error"], None, 200)
+        .remediation_devices(&r, &core::FAILED, None, 200)
         .await?
         .into_iter()
         .filter(|d| crate::api::in_scope(caller, (!d.group.is_empty()).then_some(d.group.as_str())))
@@ -403,27 +403,34 @@ pub async fn status_of(
     })
 }
 
-/// The switched-on remediations whose failures pass the threshold their author set, each as
-/// a reason naming it with its failure rate (the alert `remediation_failing` and the
-/// readiness item read this).
-pub async fn failing(state: &AppState) -> Result<Vec<steward_core::alerting::Reason>, ApiError> {
+/// The switched-on remediations with a failure threshold (`alert_failure_percent`).
+async fn watched(state: &AppState) -> Result<Vec<Remediation>, ApiError> {
+    let mut list = state.store.remediations().await?;
+    list.retain(|r| r.body.enabled && r.body.alert_failure_percent.is_some());
+    Ok(list)
+}
+
+/// Those of `watched` whose failures pass their threshold, each as a reason naming it with
+/// its failure rate.
+async fn failing_of(
+    state: &AppState,
+    watched: &[Remediation],
+) -> Result<Vec<steward_core::alerting::Reason>, ApiError> {
     let mut out = Vec::new();
-    for r in state.store.remediations().await? {
-        let Some(threshold) = r.body.alert_failure_percent.filter(|_| r.body.enabled) else {
-            continue;
-        };
+    for r in watched {
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
         for (_, st, n) in state.store.remediation_counts(&r.id).await? {
             *counts.entry(st).or_default() += n;
         }
         let percent = core::failure_percent(|s| counts.get(s).copied().unwrap_or(0));
-        if let Some(p) = percent.filter(|_| core::failing(percent, Some(threshold))) {
+        let threshold = r.body.alert_failure_percent;
+        if let (true, Some(p), Some(t)) = (core::failing(percent, threshold), percent, threshold) {
             out.push(steward_core::alerting::Reason::new(
                 "readiness-remediation-failing",
                 &[
                     ("remediation", r.body.name.clone()),
                     ("percent", p.to_string()),
-                    ("threshold", threshold.to_string()),
+                    ("threshold", t.to_string()),
                 ],
             ));
         }
@@ -431,20 +438,21 @@ pub async fn failing(state: &AppState) -> Result<Vec<steward_core::alerting::Rea
     Ok(out)
 }
 
+/// The switched-on remediations whose failures pass the threshold their author set (the
+/// alert `remediation_failing` and the readiness item read this).
+pub async fn failing(state: &AppState) -> Result<Vec<steward_core::alerting::Reason>, ApiError> {
+    failing_of(state, &watched(state).await?).await
+}
+
 /// Readiness: "remediations fixing what they find". Fails while a remediation's failures
 /// pass its threshold.
 pub async fn readiness(state: &AppState) -> Result<steward_core::awareness::Check, ApiError> {
     use steward_core::alerting::Reason;
-    let mut evidence = failing(state).await?;
+    let watched = watched(state).await?;
+    let mut evidence = failing_of(state, &watched).await?;
     let pass = evidence.is_empty();
     if pass {
-        let watched = state
-            .store
-            .remediations()
-            .await?
-            .iter()
-            .filter(|r| r.body.enabled && r.body.alert_failure_percent.is_some())
-            .count();
+        let watched = watched.len();
         evidence.push(if watched == 0 {
             Reason::new("readiness-remediation-none", &[])
         } else {

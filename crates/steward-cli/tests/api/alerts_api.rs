@@ -21,7 +21,7 @@ async fn report(app: &TestApp, dev: &(String, String), seq: u64, p: ProtectionSt
     report_protection(app, dev, seq, Some(p)).await
 }
 
-async fn alerts(app: &TestApp, query: &str) -> Vec<Value> {
+pub(crate) async fn alerts(app: &TestApp, query: &str) -> Vec<Value> {
     let (s, page) = app.get(&format!("/api/v1/alerts?{query}")).await;
     assert_eq!(s, 200, "{page}");
     page["items"].as_array().cloned().unwrap_or_default()

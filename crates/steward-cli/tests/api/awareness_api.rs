@@ -67,7 +67,7 @@ async fn person(app: &TestApp, email: &str, role: Role) -> (String, String) {
     (user.id, token)
 }
 
-async fn readiness(app: &TestApp, id: &str) -> Value {
+pub(crate) async fn readiness(app: &TestApp, id: &str) -> Value {
     let (s, list) = app.get("/api/v1/readiness").await;
     assert_eq!(s, 200, "{list}");
     list.as_array()

@@ -277,14 +277,7 @@ async fn a_detection_finds_a_wrong_mode_the_fix_corrects_it_and_a_failing_fix_is
         )
         .await;
     assert_eq!((s, b["generation"].as_u64()), (200, Some(1)), "{b}");
-    let (_, items) = app.get("/api/v1/readiness").await;
-    let item = items
-        .as_array()
-        .expect("items")
-        .iter()
-        .find(|i| i["id"] == "remediation")
-        .expect("remediation item")
-        .clone();
+    let item = crate::awareness_api::readiness(&app, "remediation").await;
     assert_eq!(item["pass"], false, "{item}");
     assert_eq!(
         item["evidence"][0], "Marker: 100 % of the devices it finished on failed (threshold 50 %).",
@@ -301,8 +294,7 @@ async fn a_detection_finds_a_wrong_mode_the_fix_corrects_it_and_a_failing_fix_is
     assert_eq!(s, 201, "{b}");
     let mut open = Vec::new();
     for _ in 0..100 {
-        let (_, page) = app.get("/api/v1/alerts?state=firing").await;
-        open = page["items"].as_array().cloned().unwrap_or_default();
+        open = crate::alerts_api::alerts(&app, "state=firing").await;
         if !open.is_empty() {
             break;
         }
