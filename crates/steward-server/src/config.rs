@@ -340,20 +340,14 @@ impl Default for CheckinConfig {
     }
 }
 
-/// The top-level keys of the configuration, as the environment spells them (lower-cased).
-const TOP_LEVEL_KEYS: [&str; 11] = [
-    "awareness",
-    "proxy",
-    "tls",
-    "outbound",
-    "listen",
-    "data_dir",
-    "database_url",
-    "checkin",
-    "auth",
-    "fleet",
-    "notify",
-];
+/// The top-level keys of the configuration (its sections and plain settings), taken from the
+/// defaults so a section added later is reachable from the environment too.
+fn top_level_keys() -> Vec<String> {
+    match serde_json::to_value(Config::default()) {
+        Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
 
 impl Config {
     /// Loads defaults, then the TOML file (if given), then `STEWARD_*` variables
@@ -365,11 +359,12 @@ impl Config {
         }
         // Only variables naming a configuration key: others with the prefix (STEWARD_LANG,
         // STEWARD_CONFIG …) belong to other parts of Steward.
-        let env = Env::prefixed("STEWARD_").split("__").filter(|k| {
+        let keys = top_level_keys();
+        let env = Env::prefixed("STEWARD_").split("__").filter(move |k| {
             // Keys arrive here as written (`CHECKIN.INTERVAL_SECS`); figment lower-cases
             // them afterwards.
             let top = k.as_str().split('.').next().unwrap_or("");
-            TOP_LEVEL_KEYS.iter().any(|t| t.eq_ignore_ascii_case(top))
+            keys.iter().any(|t| t.eq_ignore_ascii_case(top))
         });
         fig.merge(env).extract().map_err(Box::new)
     }
@@ -534,8 +529,16 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.set_env("STEWARD_OUTBOUND__ALLOW", "127.0.0.0/8,hooks.lan");
             jail.set_env("STEWARD_CHECKIN__INTERVAL_SECS", "15");
+            // Every section is reachable, the later ones too.
+            jail.set_env("STEWARD_APPS__MAX_PACKAGE_MB", "64");
+            jail.set_env("STEWARD_REPORTS__KEEP_DAYS", "30");
+            jail.set_env("STEWARD_REMEDIATION__SHARE_PERCENT", "7");
+            jail.set_env("STEWARD_LANG", "fr");
             let c = Config::load(None).expect("load");
             assert_eq!(c.checkin.interval_secs, 15);
+            assert_eq!(c.apps.max_package_mb, 64);
+            assert_eq!(c.reports.keep_days, 30);
+            assert_eq!(c.remediation.share_percent, 7);
             assert_eq!(c.outbound.allow, "127.0.0.0/8,hooks.lan");
             Ok(())
         });
