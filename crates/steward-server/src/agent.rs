@@ -306,25 +306,36 @@ pub(crate) async fn confirm_secret(state: &AppState, device: &Device) -> Result<
     }
 }
 
-/// What an authenticated check-in is answered with, once its write is decided: the device's
-/// answers to earlier actions are recorded, a rotation hands it a new secret, and what waits
-/// for it in its mailbox is claimed for this answer.
+/// What a check-in hands over besides its own write: the device's answers to earlier actions
+/// are recorded, and what waits for it in its mailbox is claimed for the answer. Run beside
+/// the check-in's write, so all their writes share one group commit instead of following
+/// each other; what was claimed goes back (see [`crate::mailbox::release`]) when the answer
+/// is not sent after all.
+async fn exchange(
+    state: &AppState,
+    device_id: &str,
+    results: &[ActionResult],
+    now: i64,
+) -> Vec<steward_proto::Action> {
+    let record = async {
+        if !results.is_empty() {
+            crate::announce::receipts(state, device_id, results, now).await;
+            crate::helpdesk::answers(state, device_id, results, now).await;
+        }
+    };
+    let ((), actions) = tokio::join!(record, crate::mailbox::claim(state, device_id, now));
+    actions
+}
+
+/// What an authenticated check-in is answered with, once its write is decided: the actions
+/// claimed for it, and a new secret when a rotation is due.
 async fn reply(
     state: &AppState,
     device: &Device,
-    results: &[ActionResult],
-    now: i64,
+    actions: &[steward_proto::Action],
     interval: u32,
 ) -> Result<impl Fn(bool, bool) -> CheckinResponse, ApiError> {
-    // Answers are recorded and the mailbox claimed at once: their writes share the
-    // writer's next group commit instead of waiting for one each.
-    let record = async {
-        if !results.is_empty() {
-            crate::announce::receipts(state, &device.id, results, now).await;
-            crate::helpdesk::answers(state, &device.id, results, now).await;
-        }
-    };
-    let ((), actions) = tokio::join!(record, crate::mailbox::claim(state, &device.id, now));
+    let actions = actions.to_vec();
     let new_secret = if device.auth.rotate && !device.used_new_secret {
         Some(offer_secret(state, &device.id).await?)
     } else {
@@ -391,8 +402,12 @@ pub async fn checkin(
         // (this server's cached entry may predate a rotation made through another).
         confirm_secret(&state, &device).await?;
         state.metrics.checkin("stale");
-        let reply = reply(&state, &device, &results, now, interval).await?;
-        return Ok(Json(reply(false, false)));
+        let actions = exchange(&state, &device.id, &results, now).await;
+        return finish(&state, &device, &actions, now, async {
+            let reply = reply(&state, &device, &actions, interval).await?;
+            Ok(Json(reply(false, false)))
+        })
+        .await;
     }
     let sh = state_hash(&req.os, req.protection.as_ref(), req.compliance.as_ref());
     // The first check-in's locale decides the language of the owner's welcome.
@@ -406,101 +421,133 @@ pub async fn checkin(
         && sh == device.auth.state_hash
         && (reported_inv.is_empty() || reported_inv == device.auth.inventory_hash);
 
-    let mut outcome = WriteOutcome::StateMismatch;
-    if unchanged {
-        outcome = state
-            .writer
-            .submit(WriteOp::Touch {
-                device_id: device.id.clone(),
-                seq,
-                at: now,
-                state_hash: sh.clone(),
-                secret_hash: device.presented.clone(),
-            })
-            .await?;
-    }
-    if outcome == WriteOutcome::StateMismatch {
-        let write = CheckinWrite {
-            device_id: device.id.clone(),
-            seq,
-            at: now,
-            os: req.os,
-            protection: req.protection,
-            compliance: req.compliance,
-            inventory,
-            state_hash: sh.clone(),
-            secret_hash: device.presented.clone(),
-        };
-        outcome = state
-            .writer
-            .submit(WriteOp::Checkin(Box::new(write)))
-            .await?;
-    }
-    match outcome {
-        WriteOutcome::Applied { inventory_hash } => {
-            let stored_inv = if unchanged {
-                device.auth.inventory_hash.clone()
-            } else {
-                inventory_hash
-            };
-            let send_inventory = !reported_inv.is_empty() && reported_inv != stored_inv
-                || stored_inv.is_empty() && reported_inv.is_empty();
-            state.cache.update(&device.id, |a| {
-                a.seq = seq;
-                a.state_hash = sh;
-                a.inventory_hash = stored_inv;
-            });
-            state
-                .metrics
-                .checkin(if unchanged { "unchanged" } else { "changed" });
-            // Recorded once: a snapshot sent again (stale) does not report these again.
-            if !req.set_aside.is_empty() {
-                let events: Vec<(&str, serde_json::Value)> = req
-                    .set_aside
-                    .iter()
-                    .map(|s| {
-                        (
-                            "snapshot_set_aside",
-                            serde_json::to_value(s).unwrap_or_default(),
-                        )
+    let (os, protection, compliance) = (req.os, req.protection, req.compliance);
+    let write = {
+        let (state, device, sh) = (&state, &device, sh.clone());
+        async move {
+            let mut outcome = WriteOutcome::StateMismatch;
+            if unchanged {
+                outcome = state
+                    .writer
+                    .submit(WriteOp::Touch {
+                        device_id: device.id.clone(),
+                        seq,
+                        at: now,
+                        state_hash: sh.clone(),
+                        secret_hash: device.presented.clone(),
                     })
-                    .collect();
-                if let Err(e) = state
-                    .store
-                    .add_device_events(&device.id, &events, now)
-                    .await
-                {
-                    tracing::warn!(error = %e, "set-aside snapshots not recorded");
+                    .await?;
+            }
+            if outcome == WriteOutcome::StateMismatch {
+                let write = CheckinWrite {
+                    device_id: device.id.clone(),
+                    seq,
+                    at: now,
+                    os,
+                    protection,
+                    compliance,
+                    inventory,
+                    state_hash: sh,
+                    secret_hash: device.presented.clone(),
+                };
+                outcome = state
+                    .writer
+                    .submit(WriteOp::Checkin(Box::new(write)))
+                    .await?;
+            }
+            Ok::<_, ApiError>(outcome)
+        }
+    };
+    let (written, actions) = tokio::join!(write, exchange(&state, &device.id, &results, now));
+    let answer = async {
+        match written? {
+            WriteOutcome::Applied { inventory_hash } => {
+                let stored_inv = if unchanged {
+                    device.auth.inventory_hash.clone()
+                } else {
+                    inventory_hash
+                };
+                let send_inventory = !reported_inv.is_empty() && reported_inv != stored_inv
+                    || stored_inv.is_empty() && reported_inv.is_empty();
+                state.cache.update(&device.id, |a| {
+                    a.seq = seq;
+                    a.state_hash = sh;
+                    a.inventory_hash = stored_inv;
+                });
+                state
+                    .metrics
+                    .checkin(if unchanged { "unchanged" } else { "changed" });
+                // Recorded once: a snapshot sent again (stale) does not report these again.
+                if !req.set_aside.is_empty() {
+                    let events: Vec<(&str, serde_json::Value)> = req
+                        .set_aside
+                        .iter()
+                        .map(|s| {
+                            (
+                                "snapshot_set_aside",
+                                serde_json::to_value(s).unwrap_or_default(),
+                            )
+                        })
+                        .collect();
+                    if let Err(e) = state
+                        .store
+                        .add_device_events(&device.id, &events, now)
+                        .await
+                    {
+                        tracing::warn!(error = %e, "set-aside snapshots not recorded");
+                    }
                 }
+                crate::apps::take_checkin(&state, &device.id, software, &installs, now).await?;
+                let mut handed = actions.clone();
+                if let Some(locale) = first_locale {
+                    crate::announce::welcome(&state, &device.id, locale).await;
+                    // The welcome came into the mailbox after the claim beside the write:
+                    // this answer carries it too (an offer not received is made again).
+                    handed.extend(crate::mailbox::claim(&state, &device.id, now).await);
+                }
+                let answer = reply(&state, &device, &handed, interval).await?;
+                let mut answer = answer(true, send_inventory);
+                answer.send_software = send_software;
+                Ok(Json(answer))
             }
-            crate::apps::take_checkin(&state, &device.id, software, &installs, now).await?;
-            if let Some(locale) = first_locale {
-                crate::announce::welcome(&state, &device.id, locale).await;
+            WriteOutcome::Stale => {
+                state.metrics.checkin("stale");
+                let answer = reply(&state, &device, &actions, interval).await?;
+                Ok(Json(answer(false, false)))
             }
-            let answer = reply(&state, &device, &results, now, interval).await?;
-            let mut answer = answer(true, send_inventory);
-            answer.send_software = send_software;
-            Ok(Json(answer))
+            WriteOutcome::Retired => {
+                state.cache.remove(&device.id);
+                Err(refuse_retired(&state, &device.id, &peer_text(device.peer))
+                    .await
+                    .into())
+            }
+            WriteOutcome::UnknownDevice => {
+                state.cache.remove(&device.id);
+                state.metrics.checkin("unauthorized");
+                Err(ApiError(ErrorCode::Unauthorized).into())
+            }
+            other => {
+                tracing::error!(?other, "unexpected check-in outcome");
+                Err(ApiError(ErrorCode::Internal).into())
+            }
         }
-        WriteOutcome::Stale => {
-            state.metrics.checkin("stale");
-            let answer = reply(&state, &device, &results, now, interval).await?;
-            Ok(Json(answer(false, false)))
-        }
-        WriteOutcome::Retired => {
-            state.cache.remove(&device.id);
-            Err(refuse_retired(&state, &device.id, &peer_text(device.peer))
-                .await
-                .into())
-        }
-        WriteOutcome::UnknownDevice => {
-            state.cache.remove(&device.id);
-            state.metrics.checkin("unauthorized");
-            Err(ApiError(ErrorCode::Unauthorized).into())
-        }
-        other => {
-            tracing::error!(?other, "unexpected check-in outcome");
-            Err(ApiError(ErrorCode::Internal).into())
-        }
+    };
+    finish(&state, &device, &actions, now, answer).await
+}
+
+/// The check-in's answer; what was claimed for it goes back to the mailbox when it is not
+/// a success (a failed write, a retired device): nothing handed to an answer that is never
+/// sent is lost.
+async fn finish(
+    state: &AppState,
+    device: &Device,
+    actions: &[steward_proto::Action],
+    claimed_at: i64,
+    answer: impl std::future::Future<Output = Result<Json<CheckinResponse>, FieldError>>,
+) -> Result<Json<CheckinResponse>, FieldError> {
+    let answer = answer.await;
+    if answer.is_err() && !actions.is_empty() {
+        crate::mailbox::release(state, &device.id, actions, claimed_at).await;
     }
+    answer
 }

@@ -164,6 +164,30 @@ pub async fn claim(state: &AppState, device_id: &str, now: i64) -> Vec<Action> {
     claimed
 }
 
+/// Puts back what [`claim`] took at `at` for an answer that was not sent after all (its
+/// check-in failed): requests return to the mailbox and the hint; announcements are offered
+/// again after [`OFFER_LAPSE_MS`], as any offer whose receipt does not come.
+pub async fn release(state: &AppState, device_id: &str, claimed: &[Action], at: i64) {
+    for a in claimed {
+        let Some(id) = a.id.strip_prefix(crate::helpdesk::PREFIX) else {
+            continue;
+        };
+        let put_back = state
+            .writer
+            .submit(steward_store::WriteOp::ReleaseRequest {
+                id: id.to_string(),
+                device_id: device_id.to_string(),
+                at,
+            })
+            .await;
+        match put_back {
+            Ok(steward_store::WriteOutcome::Recorded) => state.mailbox.add(device_id, a.clone()),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "mailbox item not put back"),
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct WaitQuery {
     /// Seconds to wait at most (the server's `checkin.push_wait_secs` caps it).

@@ -102,6 +102,13 @@ pub enum WriteOp {
         device_id: String,
         at: i64,
     },
+    /// A request claimed at `at` for an answer that was not sent after all (its check-in
+    /// failed) goes back to the mailbox, unless it was answered meanwhile.
+    ReleaseRequest {
+        id: String,
+        device_id: String,
+        at: i64,
+    },
     /// A device's answer to one of its requests, with what it means for a remediation's
     /// row; recorded once.
     AnswerRequest(Box<crate::remediation::RequestAnswer>),
@@ -117,7 +124,8 @@ impl WriteOp {
             WriteOp::Audit(a) => &a.actor.remote_addr,
             WriteOp::OfferSecret { device_id, .. }
             | WriteOp::PromoteSecret { device_id, .. }
-            | WriteOp::ClaimRequest { device_id, .. } => device_id,
+            | WriteOp::ClaimRequest { device_id, .. }
+            | WriteOp::ReleaseRequest { device_id, .. } => device_id,
             WriteOp::AnswerRequest(a) => &a.device_id,
         }
     }
@@ -424,23 +432,40 @@ async fn apply_one(
             Ok(WriteOutcome::Recorded)
         }
         WriteOp::ClaimRequest { id, device_id, at } => {
-            let done = sqlx::query(
-                "UPDATE device_requests SET sent_at = $1 \
-                 WHERE id = $2 AND device_id = $3 AND sent_at IS NULL",
-            )
-            .bind(at)
-            .bind(id)
-            .bind(device_id)
-            .execute(&mut **tx)
-            .await?;
-            Ok(if done.rows_affected() == 1 {
-                WriteOutcome::Recorded
-            } else {
-                WriteOutcome::Stale
-            })
+            let sql = "UPDATE device_requests SET sent_at = $3 \
+                       WHERE id = $1 AND device_id = $2 AND sent_at IS NULL";
+            hand_over(tx, sql, id, device_id, *at).await
+        }
+        WriteOp::ReleaseRequest { id, device_id, at } => {
+            let sql = "UPDATE device_requests SET sent_at = NULL \
+                       WHERE id = $1 AND device_id = $2 AND sent_at = $3 AND answered_at IS NULL";
+            hand_over(tx, sql, id, device_id, *at).await
         }
         WriteOp::AnswerRequest(a) => crate::remediation::apply_answer(tx, a).await,
     }
+}
+
+/// Claims or releases request `id` of `device_id` with `sql` (`$1` id, `$2` device, `$3` the
+/// time of the claim): `Recorded` when it changed the request, `Stale` when another answer
+/// had it, or it was answered.
+async fn hand_over(
+    tx: &mut Transaction<'_, Any>,
+    sql: &str,
+    id: &str,
+    device_id: &str,
+    at: i64,
+) -> Result<WriteOutcome> {
+    let done = sqlx::query(sql)
+        .bind(id)
+        .bind(device_id)
+        .bind(at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(if done.rows_affected() == 1 {
+        WriteOutcome::Recorded
+    } else {
+        WriteOutcome::Stale
+    })
 }
 
 async fn touch(

@@ -191,6 +191,60 @@ async fn credentials_hold_on_every_replica_rotation_promotion_and_retirement() {
 }
 
 #[tokio::test]
+async fn a_request_claimed_for_a_refused_check_in_goes_back_to_the_mailbox() {
+    let db = TestDb::new().await;
+    let (enroll_token, admin) = tokens(&db);
+    let (_servers, ports, [a, b, c]) = three_replicas(&db).await;
+    let (id, old) = enroll_through(&a, &enroll_token, "stale").await;
+    // Replica C caches the device with its first secret; the secret is then rotated and
+    // promoted through A and B, which C does not see.
+    let r = c.checkin(&id, &old, &checkin(1, "stale")).await;
+    assert!(r.expect("first secret").applied);
+    let http = reqwest::Client::new();
+    let path = format!("/api/v1/devices/{id}/rotate-secret");
+    let rotated = post_status(&http, ports[0], &path, &admin, serde_json::json!({})).await;
+    assert_eq!(rotated, 202);
+    let new = a
+        .checkin(&id, &old, &checkin(2, "stale"))
+        .await
+        .expect("2")
+        .new_secret
+        .expect("offered");
+    let r = b.checkin(&id, &new, &checkin(3, "stale")).await;
+    assert!(r.expect("promoted").applied);
+    let path = format!("/api/v1/devices/{id}/requests");
+    let made = post_status(
+        &http,
+        ports[0],
+        &path,
+        &admin,
+        serde_json::json!({"kind": "full_scan"}),
+    )
+    .await;
+    assert_eq!(made, 201);
+    // C follows the mailbox version twice a second: its hint now names the request.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // The old secret still matches C's cache, so C claims the request beside the write,
+    // which the database then refuses: the request goes back instead of being lost.
+    let e = c
+        .checkin(&id, &old, &checkin(4, "stale"))
+        .await
+        .expect_err("old secret");
+    assert_eq!(e.code(), Some("unauthorized"));
+    let list = get_json(&http, ports[2], &path, &admin).await;
+    assert!(list["items"][0]["sent_at"].is_null(), "{list}");
+    // The device, with its new secret, gets it through C.
+    let r = c
+        .checkin(&id, &new, &checkin(5, "stale"))
+        .await
+        .expect("new secret");
+    assert_eq!(r.actions.len(), 1, "{r:?}");
+    assert_eq!(r.actions[0].kind, "full_scan");
+    let list = get_json(&http, ports[1], &path, &admin).await;
+    assert!(list["items"][0]["sent_at"].is_string(), "{list}");
+}
+
+#[tokio::test]
 async fn a_request_made_through_one_replica_reaches_a_device_waiting_on_another_once() {
     let db = TestDb::new().await;
     let (enroll_token, admin) = tokens(&db);
