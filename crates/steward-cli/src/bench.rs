@@ -121,6 +121,8 @@ struct Dev {
     id: String,
     secret: String,
     seq: u64,
+    /// Answers to what the server asked for, sent with the next check-in.
+    pending: Vec<steward_proto::ActionResult>,
 }
 
 /// Enrolls `count` simulated devices (64 at a time) and sends each its first, full check-in.
@@ -172,6 +174,7 @@ async fn enroll_steady(
                     id: r.device_id,
                     secret: r.device_secret,
                     seq: 1,
+                    pending: Vec::new(),
                 })
             }
         })
@@ -1269,12 +1272,15 @@ pub struct RemediationBench {
     pub duration: u64,
     /// Remediating phases, each between two steady ones.
     pub pairs: u32,
+    /// Seconds not counted after each switch (at least the scheduler's pass).
+    pub settle: u64,
     pub rounds: u32,
     pub watch_pids: Vec<u32>,
 }
 
 /// Steady check-ins of `devices` for `duration`, answering what the server asks for with the
-/// next check-in (as agents do); returns check-ins made, errors, requests answered.
+/// next check-in (as agents do; answers not sent yet stay with the device for the next
+/// phase); returns check-ins made, errors, requests answered.
 async fn drive(
     client: &Client,
     devices: Vec<Dev>,
@@ -1282,10 +1288,10 @@ async fn drive(
     duration: Duration,
 ) -> (Vec<Dev>, u64, u64, u64) {
     let per = devices.len().div_ceil(concurrency.max(1)).max(1);
-    let mut shards: Vec<Vec<(Dev, Vec<steward_proto::ActionResult>)>> = Vec::new();
+    let mut shards: Vec<Vec<Dev>> = Vec::new();
     let mut it = devices.into_iter().peekable();
     while it.peek().is_some() {
-        shards.push(it.by_ref().take(per).map(|d| (d, Vec::new())).collect());
+        shards.push(it.by_ref().take(per).collect());
     }
     let deadline = Instant::now() + duration;
     let tasks: Vec<_> = shards
@@ -1298,26 +1304,25 @@ async fn drive(
                 let frozen_now = now_ms();
                 while Instant::now() < deadline {
                     let n = shard.len();
-                    let (d, pending) = &mut shard[i % n];
+                    let d = &mut shard[i % n];
                     i += 1;
                     d.seq += 1;
                     let mut req = d.sim.checkin(d.seq, frozen_now, 0, false);
-                    answered += pending.len() as u64;
-                    req.action_results = std::mem::take(pending);
+                    let sent = d.pending.len() as u64;
+                    req.action_results = std::mem::take(&mut d.pending);
                     match client.checkin(&d.id, &d.secret, &req).await {
                         Ok(resp) => {
                             ok += 1;
-                            *pending = d.sim.answer(&resp.actions, 0);
+                            answered += sent;
+                            d.pending = d.sim.answer(&resp.actions, 0);
                         }
-                        Err(_) => errors += 1,
+                        Err(_) => {
+                            errors += 1;
+                            d.pending = req.action_results;
+                        }
                     }
                 }
-                (
-                    shard.into_iter().map(|(d, _)| d).collect::<Vec<_>>(),
-                    ok,
-                    errors,
-                    answered,
-                )
+                (shard, ok, errors, answered)
             })
         })
         .collect();
@@ -1355,12 +1360,11 @@ pub async fn remediation(b: RemediationBench) -> anyhow::Result<serde_json::Valu
     let phase_len = Duration::from_secs(b.duration);
     let cpu = |pids: &[u32]| pids.iter().map(|&p| cpu_seconds(p)).sum::<f64>();
     let mut phases = Vec::new();
-    let run = |name: &'static str, devices: Vec<Dev>| {
+    let run = |name: &'static str, devices: Vec<Dev>, len: Duration| {
         let (client, pids, concurrency) = (client.clone(), b.watch_pids.clone(), b.concurrency);
         async move {
             let (c0, t0) = (cpu(&pids), Instant::now());
-            let (devices, ok, errors, answered) =
-                drive(&client, devices, concurrency, phase_len).await;
+            let (devices, ok, errors, answered) = drive(&client, devices, concurrency, len).await;
             let secs = t0.elapsed().as_secs_f64();
             let spent = cpu(&pids) - c0;
             let phase = json!({
@@ -1449,17 +1453,22 @@ pub async fn remediation(b: RemediationBench) -> anyhow::Result<serde_json::Valu
     let setup_ms = setup.elapsed().as_millis() as u64;
     put(false, id.clone()).await?;
     // One steady phase not counted: the database settles after the rows were written.
-    let (mut devices, _) = run("warm-up", devices).await;
+    let (mut devices, _) = run("warm-up", devices, phase_len).await;
     // Steady and remediating phases alternate (switched off for the steady ones, on for the
     // others, where each device stands kept), so the machine's drift falls on both alike;
-    // each remediating phase is compared with the steady phases either side of it.
+    // each remediating phase is compared with the steady phases either side of it. After
+    // each switch, `settle` seconds of check-ins are not counted: the scheduler's next pass
+    // comes, and the answers to attempts handed out before a switch come back, so each
+    // phase counts its own work only.
     let pairs = b.pairs.max(1);
+    let settle = Duration::from_secs(b.settle);
     for k in 0..(2 * pairs + 1) {
         let name = if k % 2 == 1 { "remediating" } else { "steady" };
         if k > 0 {
             put(name == "remediating", id.clone()).await?;
+            devices = run("settle", devices, settle).await.0;
         }
-        let (d, phase) = run(name, devices).await;
+        let (d, phase) = run(name, devices, phase_len).await;
         devices = d;
         phases.push(phase);
     }
@@ -1489,6 +1498,7 @@ pub async fn remediation(b: RemediationBench) -> anyhow::Result<serde_json::Valu
         "devices": b.devices,
         "concurrency": b.concurrency,
         "phase_s": b.duration,
+        "settle_s": b.settle,
         "setup_ms": setup_ms,
         "phases": phases,
         "rate_ratios_remediating_vs_neighbours": rate_each,

@@ -246,6 +246,10 @@ enum BenchCommand {
         /// Remediating phases, each between two steady ones.
         #[arg(long, default_value_t = 4)]
         pairs: u32,
+        /// Seconds of check-ins not counted after each switch: the scheduler's next pass
+        /// (`remediation.schedule_secs`) and the answers to what was handed out before.
+        #[arg(long, default_value_t = 8)]
+        settle: u64,
         /// Times the status is read.
         #[arg(long, default_value_t = 50)]
         rounds: u32,
@@ -493,6 +497,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             concurrency,
             duration,
             pairs,
+            settle,
             rounds,
             watch_pid,
         }) => {
@@ -505,6 +510,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                 concurrency,
                 duration,
                 pairs,
+                settle,
                 rounds,
                 watch_pids: watch_pid,
             })
