@@ -81,12 +81,18 @@ impl<T> Shared<T> {
         self.version.load(Ordering::Acquire)
     }
 
-    /// Replaces the rows, loaded at `version` (read before the rows).
+    /// Replaces the rows, loaded at `version` (read before the rows), unless rows of a later
+    /// version are held already: two loads may overlap (the follower's and the one after a
+    /// change made here), and the slower one, begun before the change, must not put older
+    /// rows back.
     pub fn set(&self, value: T, version: i64) {
         if let Ok(mut v) = self.value.write() {
+            if version < self.version.load(Ordering::Acquire) {
+                return;
+            }
             *v = Arc::new(value);
+            self.version.store(version, Ordering::Release);
         }
-        self.version.store(version, Ordering::Release);
     }
 }
 
@@ -199,5 +205,22 @@ impl Store {
             self.signals.notifier.notify_one();
         }
         Ok(reloaded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Shared;
+
+    #[test]
+    fn a_slower_load_of_an_older_version_does_not_put_older_rows_back() {
+        let held: Shared<Vec<&str>> = Shared::default();
+        held.set(vec!["a"], 4);
+        held.set(vec!["a", "b"], 5);
+        held.set(vec!["a"], 4);
+        assert_eq!(*held.get(), vec!["a", "b"]);
+        assert_eq!(held.version(), 5);
+        held.set(vec!["a", "b", "c"], 5);
+        assert_eq!(held.get().len(), 3);
     }
 }
