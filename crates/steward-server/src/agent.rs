@@ -332,10 +332,9 @@ async fn exchange(
 async fn reply(
     state: &AppState,
     device: &Device,
-    actions: &[steward_proto::Action],
+    actions: Vec<steward_proto::Action>,
     interval: u32,
 ) -> Result<impl Fn(bool, bool) -> CheckinResponse, ApiError> {
-    let actions = actions.to_vec();
     let new_secret = if device.auth.rotate && !device.used_new_secret {
         Some(offer_secret(state, &device.id).await?)
     } else {
@@ -404,7 +403,7 @@ pub async fn checkin(
         state.metrics.checkin("stale");
         let actions = exchange(&state, &device.id, &results, now).await;
         return finish(&state, &device, &actions, now, async {
-            let reply = reply(&state, &device, &actions, interval).await?;
+            let reply = reply(&state, &device, actions.clone(), interval).await?;
             Ok(Json(reply(false, false)))
         })
         .await;
@@ -505,14 +504,14 @@ pub async fn checkin(
                     // this answer carries it too (an offer not received is made again).
                     handed.extend(crate::mailbox::claim(&state, &device.id, now).await);
                 }
-                let answer = reply(&state, &device, &handed, interval).await?;
+                let answer = reply(&state, &device, handed, interval).await?;
                 let mut answer = answer(true, send_inventory);
                 answer.send_software = send_software;
                 Ok(Json(answer))
             }
             WriteOutcome::Stale => {
                 state.metrics.checkin("stale");
-                let answer = reply(&state, &device, &actions, interval).await?;
+                let answer = reply(&state, &device, actions.clone(), interval).await?;
                 Ok(Json(answer(false, false)))
             }
             WriteOutcome::Retired => {

@@ -132,6 +132,30 @@ async fn enroll_through(
     (r.device_id, r.device_secret)
 }
 
+/// Rotates device `id`'s secret through the replica at `port` and takes the new secret with
+/// check-in `seq` (old secret) through `agent`, that replica's client.
+#[allow(clippy::too_many_arguments)]
+async fn rotate_through(
+    http: &reqwest::Client,
+    port: u16,
+    admin: &str,
+    agent: &steward_agent::Client,
+    id: &str,
+    old: &str,
+    seq: u64,
+    name: &str,
+) -> String {
+    let path = format!("/api/v1/devices/{id}/rotate-secret");
+    let rotated = post_status(http, port, &path, admin, serde_json::json!({})).await;
+    assert_eq!(rotated, 202);
+    agent
+        .checkin(id, old, &checkin(seq, name))
+        .await
+        .expect("check-in")
+        .new_secret
+        .expect("offered by the replica that rotated")
+}
+
 #[tokio::test]
 async fn credentials_hold_on_every_replica_rotation_promotion_and_retirement() {
     let db = TestDb::new().await;
@@ -144,15 +168,7 @@ async fn credentials_hold_on_every_replica_rotation_promotion_and_retirement() {
         assert!(r.expect("first secret").applied, "check-in {seq}");
     }
     let http = reqwest::Client::new();
-    let path = format!("/api/v1/devices/{id}/rotate-secret");
-    let rotated = post_status(&http, ports[0], &path, &admin, serde_json::json!({})).await;
-    assert_eq!(rotated, 202);
-    let new = a
-        .checkin(&id, &old, &checkin(4, "spread"))
-        .await
-        .expect("4")
-        .new_secret
-        .expect("offered by the replica that rotated");
+    let new = rotate_through(&http, ports[0], &admin, &a, &id, &old, 4, "spread").await;
     // The device's next check-in reaches another replica, with the new secret: it becomes
     // the only one.
     let r = b
@@ -201,15 +217,7 @@ async fn a_request_claimed_for_a_refused_check_in_goes_back_to_the_mailbox() {
     let r = c.checkin(&id, &old, &checkin(1, "stale")).await;
     assert!(r.expect("first secret").applied);
     let http = reqwest::Client::new();
-    let path = format!("/api/v1/devices/{id}/rotate-secret");
-    let rotated = post_status(&http, ports[0], &path, &admin, serde_json::json!({})).await;
-    assert_eq!(rotated, 202);
-    let new = a
-        .checkin(&id, &old, &checkin(2, "stale"))
-        .await
-        .expect("2")
-        .new_secret
-        .expect("offered");
+    let new = rotate_through(&http, ports[0], &admin, &a, &id, &old, 2, "stale").await;
     let r = b.checkin(&id, &new, &checkin(3, "stale")).await;
     assert!(r.expect("promoted").applied);
     let path = format!("/api/v1/devices/{id}/requests");
