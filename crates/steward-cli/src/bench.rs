@@ -1338,15 +1338,53 @@ async fn drive(
     (all, ok, errors, answered)
 }
 
-/// Enrolls `devices` Linux devices and runs their check-ins in phases: steady, then with a
-/// remediation covering all of them handed out and answered, `pairs` times, then steady; reports
-/// the rates and the server's CPU per check-in of each phase, each remediating phase against
-/// the mean of the steady phases either side (and their median), and times the
-/// remediation's status (its counts by state and group).
-pub async fn remediation(b: RemediationBench) -> anyhow::Result<serde_json::Value> {
-    let server = b.server.trim_end_matches('/').to_string();
-    let client = Client::new(&server);
-    let http = reqwest::Client::new();
+/// One server of the remediation bench: its devices and its remediation.
+struct Side {
+    server: String,
+    client: Client,
+    devices: Vec<Dev>,
+    /// The remediation's id and its body (switched on and off by `enabled`).
+    remediation: String,
+    body: serde_json::Value,
+    /// The processes whose CPU time counts for this server.
+    pids: Vec<u32>,
+    setup_ms: u64,
+}
+
+/// Sends `body` with `token`; the answer's JSON (or null), or the server's refusal.
+async fn send_json(
+    http: &reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    token: &str,
+    body: serde_json::Value,
+) -> anyhow::Result<serde_json::Value> {
+    let r = http
+        .request(method, url)
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .await?;
+    anyhow::ensure!(
+        r.status().is_success(),
+        "{}: {}",
+        r.status(),
+        r.text().await?
+    );
+    Ok(r.json().await.unwrap_or_default())
+}
+
+/// Enrolls the devices of `server`, writes two scripts and a remediation over every device,
+/// has a second administrator approve it, switches it on until its rows for every device are
+/// made (once: what is measured after is script runs beside check-ins, not the making of a
+/// remediation), then off.
+async fn prepare_side(
+    b: &RemediationBench,
+    http: &reqwest::Client,
+    server: &str,
+    pids: Vec<u32>,
+) -> anyhow::Result<Side> {
+    let client = Client::new(server);
     let devices = enroll_steady(
         &client,
         &b.enroll_token,
@@ -1357,49 +1395,15 @@ pub async fn remediation(b: RemediationBench) -> anyhow::Result<serde_json::Valu
         Some(Platform::Linux),
     )
     .await?;
-    let phase_len = Duration::from_secs(b.duration);
-    let cpu = |pids: &[u32]| pids.iter().map(|&p| cpu_seconds(p)).sum::<f64>();
-    let mut phases = Vec::new();
-    let run = |name: &'static str, devices: Vec<Dev>, len: Duration| {
-        let (client, pids, concurrency) = (client.clone(), b.watch_pids.clone(), b.concurrency);
-        async move {
-            let (c0, t0) = (cpu(&pids), Instant::now());
-            let (devices, ok, errors, answered) = drive(&client, devices, concurrency, len).await;
-            let secs = t0.elapsed().as_secs_f64();
-            let spent = cpu(&pids) - c0;
-            let phase = json!({
-                "phase": name,
-                "checkins": ok,
-                "errors": errors,
-                "answers": answered,
-                "throughput_per_s": (ok as f64 / secs).round(),
-                "server_cpu_us_per_checkin": if ok == 0 { 0.0 } else { (spent * 1e6 / ok as f64).round() },
-            });
-            (devices, phase)
-        }
+    let post = |path: &str, body| {
+        send_json(
+            http,
+            reqwest::Method::POST,
+            format!("{server}{path}"),
+            &b.admin_token,
+            body,
+        )
     };
-    // Two scripts and a remediation over every device, approved by a second administrator.
-    let send = |method: reqwest::Method, path: String, token: String, body: serde_json::Value| {
-        let (http, url) = (http.clone(), format!("{server}{path}"));
-        async move {
-            let r = http
-                .request(method, url)
-                .bearer_auth(token)
-                .json(&body)
-                .send()
-                .await?;
-            anyhow::ensure!(
-                r.status().is_success(),
-                "{}: {}",
-                r.status(),
-                r.text().await?
-            );
-            Ok::<serde_json::Value, anyhow::Error>(r.json().await.unwrap_or_default())
-        }
-    };
-    let (admin, approver) = (b.admin_token.clone(), b.approver_token.clone());
-    let post =
-        |path: &str, body| send(reqwest::Method::POST, path.to_string(), admin.clone(), body);
     let tag = now_ms();
     let detect = post(
         "/api/v1/scripts",
@@ -1411,26 +1415,16 @@ pub async fn remediation(b: RemediationBench) -> anyhow::Result<serde_json::Valu
         json!({"name": format!("bench fix {tag}"), "content": "touch /etc/bench-ok\n"}),
     )
     .await?;
-    let body = |enabled: bool| json!({"name": format!("bench {tag}"), "detect_script_id": detect["id"], "fix_script_id": fix["id"], "platform": "linux", "retry_minutes": 1, "enabled": enabled});
-    let put = |enabled: bool, id: String| {
-        send(
-            reqwest::Method::PUT,
-            format!("/api/v1/remediations/{id}"),
-            admin.clone(),
-            body(enabled),
-        )
-    };
-    // The remediation is made, approved by a second administrator and switched on for a
-    // warm-up (its rows for every device are made then, once), then off. What is measured
-    // after is script runs beside check-ins, not the making of a remediation.
-    let rem = post("/api/v1/remediations", body(true)).await?;
+    let body = json!({"name": format!("bench {tag}"), "detect_script_id": detect["id"], "fix_script_id": fix["id"], "platform": "linux", "retry_minutes": 1, "enabled": true});
+    let rem = post("/api/v1/remediations", body.clone()).await?;
     let id = rem["id"].as_str().unwrap_or_default().to_string();
     let setup = Instant::now();
     if let Some(approval) = rem["approval_id"].as_str() {
-        send(
+        send_json(
+            http,
             reqwest::Method::POST,
-            format!("/api/v1/approvals/{approval}/approve"),
-            approver.clone(),
+            format!("{server}/api/v1/approvals/{approval}/approve"),
+            &b.approver_token,
             json!({}),
         )
         .await?;
@@ -1450,61 +1444,208 @@ pub async fn remediation(b: RemediationBench) -> anyhow::Result<serde_json::Valu
         anyhow::ensure!(setup.elapsed() < Duration::from_secs(300), "no rows: {st}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let setup_ms = setup.elapsed().as_millis() as u64;
-    put(false, id.clone()).await?;
-    // One steady phase not counted: the database settles after the rows were written.
-    let (mut devices, _) = run("warm-up", devices, phase_len).await;
-    // Steady and remediating phases alternate (switched off for the steady ones, on for the
-    // others, where each device stands kept), so the machine's drift falls on both alike;
-    // each remediating phase is compared with the steady phases either side of it. After
-    // each switch, `settle` seconds of check-ins are not counted: the scheduler's next pass
-    // comes, and the answers to attempts handed out before a switch come back, so each
-    // phase counts its own work only.
-    let pairs = b.pairs.max(1);
-    let settle = Duration::from_secs(b.settle);
-    for k in 0..(2 * pairs + 1) {
-        let name = if k % 2 == 1 { "remediating" } else { "steady" };
-        if k > 0 {
-            put(name == "remediating", id.clone()).await?;
-            devices = run("settle", devices, settle).await.0;
-        }
-        let (d, phase) = run(name, devices, phase_len).await;
-        devices = d;
-        phases.push(phase);
-    }
-    let status = status_times(&http, &server, &id, &b.admin_token, b.rounds).await?;
-    let of = |k: usize, key: &str| phases[k][key].as_f64().unwrap_or(0.0);
-    let ratios = |key: &str| {
-        let mut v: Vec<f64> = (1..phases.len())
-            .step_by(2)
-            .map(|k| of(k, key) / ((of(k - 1, key) + of(k + 1, key)) / 2.0).max(1e-9))
-            .collect();
-        v.sort_by(f64::total_cmp);
-        let median = if v.len() % 2 == 1 {
-            v[v.len() / 2]
-        } else {
-            (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0
-        };
-        let round = |x: f64| (x * 1000.0).round() / 1000.0;
-        (
-            v.iter().map(|x| round(*x)).collect::<Vec<_>>(),
-            round(median),
-        )
+    let mut side = Side {
+        server: server.to_string(),
+        client,
+        devices,
+        remediation: id,
+        body,
+        pids,
+        setup_ms: setup.elapsed().as_millis() as u64,
     };
-    let (rate_each, rate_median) = ratios("throughput_per_s");
-    let (cpu_each, cpu_median) = ratios("server_cpu_us_per_checkin");
+    switch(http, &b.admin_token, &mut side, false).await?;
+    Ok(side)
+}
+
+/// Switches the remediation of `side` on or off.
+async fn switch(
+    http: &reqwest::Client,
+    token: &str,
+    side: &mut Side,
+    enabled: bool,
+) -> anyhow::Result<()> {
+    side.body["enabled"] = json!(enabled);
+    send_json(
+        http,
+        reqwest::Method::PUT,
+        format!("{}/api/v1/remediations/{}", side.server, side.remediation),
+        token,
+        side.body.clone(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Drives the check-ins of `side` for `len`: what they made, and the server's CPU per
+/// check-in over that time.
+async fn bench_phase(
+    side: &mut Side,
+    name: &str,
+    len: Duration,
+    concurrency: usize,
+) -> serde_json::Value {
+    let cpu = |pids: &[u32]| pids.iter().map(|&p| cpu_seconds(p)).sum::<f64>();
+    let (c0, t0) = (cpu(&side.pids), Instant::now());
+    let devices = std::mem::take(&mut side.devices);
+    let (devices, ok, errors, answered) = drive(&side.client, devices, concurrency, len).await;
+    side.devices = devices;
+    let secs = t0.elapsed().as_secs_f64();
+    let spent = cpu(&side.pids) - c0;
+    json!({
+        "phase": name,
+        "checkins": ok,
+        "errors": errors,
+        "answers": answered,
+        "throughput_per_s": (ok as f64 / secs).round(),
+        "server_cpu_us_per_checkin": if ok == 0 { 0.0 } else { (spent * 1e6 / ok as f64).round() },
+    })
+}
+
+/// Drives every side at once, side `i` named `names[i]`.
+async fn bench_phases(
+    sides: &mut [Side],
+    names: &[&str],
+    len: Duration,
+    concurrency: usize,
+) -> Vec<serde_json::Value> {
+    futures::future::join_all(
+        sides
+            .iter_mut()
+            .zip(names)
+            .map(|(side, name)| bench_phase(side, name, len, concurrency)),
+    )
+    .await
+}
+
+/// `v` rounded to thousandths, sorted, and its median.
+fn sorted_with_median(mut v: Vec<f64>) -> (Vec<f64>, f64) {
+    v.sort_by(f64::total_cmp);
+    let median = match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    };
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    (v.iter().map(|x| round(*x)).collect(), round(median))
+}
+
+/// Enrolls `devices` Linux devices and runs their check-ins in phases with and without a
+/// remediation covering all of them handed out and answered, and times the remediation's
+/// status (its counts by state and group).
+///
+/// With one server, steady and remediating phases alternate (`pairs` remediating ones, each
+/// between two steady ones) and each remediating phase is compared with the mean of the
+/// steady phases either side. With two servers (each its own database, the same tokens),
+/// both are driven at once, each with `concurrency` connections, and in each slot one of
+/// them remediates while the other stays steady, turn and turn about: a slot compares the
+/// two at the same moment, so the machine's noise falls on both alike, and each pair of
+/// slots (the geometric mean of its two ratios) cancels what differs between the servers.
+pub async fn remediation(b: RemediationBench) -> anyhow::Result<serde_json::Value> {
+    let servers: Vec<String> = b
+        .server
+        .split(',')
+        .map(|s| s.trim().trim_end_matches('/').to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    anyhow::ensure!(
+        matches!(servers.len(), 1 | 2),
+        "give one server, or two to compare side by side"
+    );
+    let side_by_side = servers.len() == 2;
+    anyhow::ensure!(
+        !side_by_side || b.watch_pids.is_empty() || b.watch_pids.len() == 2,
+        "side by side, --watch-pid takes one process per server, in the order of --server"
+    );
+    let http = reqwest::Client::new();
+    let mut sides = Vec::new();
+    for (i, server) in servers.iter().enumerate() {
+        let pids = match (side_by_side, b.watch_pids.get(i)) {
+            (false, _) => b.watch_pids.clone(),
+            (true, Some(&p)) => vec![p],
+            (true, None) => Vec::new(),
+        };
+        sides.push(prepare_side(&b, &http, server, pids).await?);
+    }
+    let (len, conc) = (Duration::from_secs(b.duration), b.concurrency);
+    let settle = Duration::from_secs(b.settle);
+    let pairs = b.pairs.max(1) as usize;
+    // One steady phase not counted: the database settles after the rows were written.
+    bench_phases(&mut sides, &["warm-up"; 2], len, conc).await;
+    // After each switch, `settle` seconds of check-ins are not counted: the scheduler's next
+    // pass comes, and the answers to attempts handed out before a switch come back, so each
+    // phase counts its own work only.
+    let of = |p: &serde_json::Value, key: &str| p[key].as_f64().unwrap_or(0.0);
+    let keys = ["throughput_per_s", "server_cpu_us_per_checkin"];
+    let mut ratios: [Vec<f64>; 2] = Default::default();
+    let phases: serde_json::Value = if side_by_side {
+        let mut slots = Vec::new();
+        let mut each: [Vec<f64>; 2] = Default::default();
+        for k in 0..2 * pairs {
+            let rem = k % 2;
+            switch(&http, &b.admin_token, &mut sides[1 - rem], false).await?;
+            switch(&http, &b.admin_token, &mut sides[rem], true).await?;
+            bench_phases(&mut sides, &["settle"; 2], settle, conc).await;
+            let mut names = ["steady"; 2];
+            names[rem] = "remediating";
+            let slot = bench_phases(&mut sides, &names, len, conc).await;
+            for (j, key) in keys.iter().enumerate() {
+                each[j].push(of(&slot[rem], key) / of(&slot[1 - rem], key).max(1e-9));
+            }
+            slots.push(slot);
+        }
+        for j in 0..2 {
+            ratios[j] = each[j].chunks(2).map(|p| (p[0] * p[1]).sqrt()).collect();
+        }
+        json!({
+            "slots": slots,
+            "rate_ratios_each_slot": sorted_with_median(each[0].clone()).0,
+            "cpu_ratios_each_slot": sorted_with_median(each[1].clone()).0,
+        })
+    } else {
+        let side = &mut sides[0];
+        let mut phases = Vec::new();
+        for k in 0..(2 * pairs + 1) {
+            let name = if k % 2 == 1 { "remediating" } else { "steady" };
+            if k > 0 {
+                switch(&http, &b.admin_token, side, name == "remediating").await?;
+                bench_phase(side, "settle", settle, conc).await;
+            }
+            phases.push(bench_phase(side, name, len, conc).await);
+        }
+        for (j, key) in keys.iter().enumerate() {
+            ratios[j] = (1..phases.len())
+                .step_by(2)
+                .map(|k| {
+                    let around = (of(&phases[k - 1], key) + of(&phases[k + 1], key)) / 2.0;
+                    of(&phases[k], key) / around.max(1e-9)
+                })
+                .collect();
+        }
+        json!(phases)
+    };
+    let [rate, cpu] = ratios.map(sorted_with_median);
+    let first = &sides[0];
+    let status = status_times(
+        &http,
+        &first.server,
+        &first.remediation,
+        &b.admin_token,
+        b.rounds,
+    )
+    .await?;
     Ok(json!({
         "bench": "remediation",
+        "servers": sides.len(),
         "devices": b.devices,
         "concurrency": b.concurrency,
         "phase_s": b.duration,
         "settle_s": b.settle,
-        "setup_ms": setup_ms,
+        "setup_ms": first.setup_ms,
         "phases": phases,
-        "rate_ratios_remediating_vs_neighbours": rate_each,
-        "rate_ratio_median": rate_median,
-        "cpu_ratios_remediating_vs_neighbours": cpu_each,
-        "cpu_ratio_median": cpu_median,
+        "rate_ratios_remediating_vs_steady": rate.0,
+        "rate_ratio_median": rate.1,
+        "cpu_ratios_remediating_vs_steady": cpu.0,
+        "cpu_ratio_median": cpu.1,
         "status": status,
     }))
 }

@@ -224,8 +224,11 @@ enum BenchCommand {
     /// Against a running server: steady check-ins of N Linux devices, alternating with
     /// phases where a remediation covering all of them is handed out and answered; the rates
     /// and the server's CPU per check-in of each phase, each remediating phase against the
-    /// steady ones either side, and the time of the remediation's status.
+    /// steady ones either side, and the time of the remediation's status. Against two
+    /// servers (each its own database, the same tokens): both driven at once, one
+    /// remediating while the other is steady, turn and turn about, compared slot by slot.
     Remediation {
+        /// The server's address, or two comma-separated to compare side by side.
         #[arg(long)]
         server: String,
         #[arg(long)]
@@ -253,7 +256,8 @@ enum BenchCommand {
         /// Times the status is read.
         #[arg(long, default_value_t = 50)]
         rounds: u32,
-        /// The server's process (and, for PostgreSQL, the database's), for CPU per check-in.
+        /// The server's process (and, for PostgreSQL, the database's), for CPU per check-in;
+        /// side by side, one process per server in the order of `--server`.
         #[arg(long, value_delimiter = ',')]
         watch_pid: Vec<u32>,
     },
