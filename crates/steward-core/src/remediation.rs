@@ -39,6 +39,18 @@ fn ran(step: &Option<StepResult>) -> Option<i32> {
         .and_then(|s| s.exit_code)
 }
 
+/// The error an attempt is recorded with when the device that took it has not answered
+/// within the attempt's lapse: the answer was lost on the way, or the device went away.
+pub const NO_ANSWER: &str = "no_answer";
+
+/// How long an attempt handed to a device may go unanswered before it counts as
+/// [`NO_ANSWER`]: the longest the agent can take (detection, fix and detection again, each
+/// up to its time-out) and an hour for the device to come back with the answer.
+pub fn answer_lapse_ms(detect_timeout_secs: u32, fix_timeout_secs: u32) -> i64 {
+    let scripts = 2 * i64::from(detect_timeout_secs) + i64::from(fix_timeout_secs);
+    scripts * 1000 + 60 * MINUTE_MS
+}
+
 /// What attempt `attempt` (1 for the first) reported means. Detection: exit 0 no issue,
 /// exit 1 issue found, anything else (or not running at all) a script error. The fix
 /// counts as done when it exits 0 and the detection afterwards exits 0; otherwise the
@@ -55,23 +67,22 @@ pub fn outcome(
         state,
         next_at: again,
     };
-    let failed_attempt = || {
+    let failed_attempt = |last| {
         if attempt < a.max_attempts {
             Outcome {
                 state: DeviceState::Remediating,
                 next_at: Some(now + backoff_ms(a.retry_minutes, attempt)),
             }
         } else {
-            done(DeviceState::FixFailed)
+            done(last)
         }
     };
-    if report
-        .detect
-        .as_ref()
-        .and_then(|s| s.error.as_deref())
-        .is_some_and(|e| e == "not_supported")
-    {
-        return done(DeviceState::NotApplicable);
+    match report.detect.as_ref().and_then(|s| s.error.as_deref()) {
+        Some("not_supported") => return done(DeviceState::NotApplicable),
+        // The device never answered (see [`NO_ANSWER`]): tried again like a failed fix;
+        // when the attempts run out, the script could not be run there.
+        Some(NO_ANSWER) => return failed_attempt(DeviceState::ScriptError),
+        _ => {}
     }
     match ran(&report.detect) {
         Some(0) => done(DeviceState::NoIssue),
@@ -83,7 +94,7 @@ pub fn outcome(
             (None, _) if report.fix.as_ref().is_none_or(|f| f.error.is_some()) => {
                 done(DeviceState::ScriptError)
             }
-            _ => failed_attempt(),
+            _ => failed_attempt(DeviceState::FixFailed),
         },
         _ => done(DeviceState::ScriptError),
     }
@@ -197,6 +208,20 @@ mod tests {
             outcome(&r(step(1), None, None), false, 1, A, 0).state,
             DeviceState::Detected
         );
+        // No answer came: tried again with backoff, a script error once attempts run out.
+        let lost = || {
+            Some(StepResult {
+                error: Some(NO_ANSWER.into()),
+                ..Default::default()
+            })
+        };
+        let again = o(&r(lost(), None, None), 1);
+        assert_eq!(
+            (again.state, again.next_at),
+            (DeviceState::Remediating, Some(5 * 60_000))
+        );
+        assert_eq!(o(&r(lost(), None, None), 3).state, DeviceState::ScriptError);
+        assert_eq!(answer_lapse_ms(30, 60), 120_000 + 3_600_000);
         // A recurring remediation comes back after its interval once done.
         let daily = Attempts {
             every_hours: 24,

@@ -347,7 +347,8 @@ pub struct StepResult {
     #[serde(default)]
     pub output: String,
     /// Why it did not run to an end: `hash_mismatch`, `timed_out`, `not_supported`,
-    /// `download_failed`, `spawn_failed`.
+    /// `download_failed`, `spawn_failed`; `no_answer` (set by the server) when the device's
+    /// answer did not come within the attempt's lapse.
     #[serde(default)]
     pub error: Option<String>,
     #[serde(default)]

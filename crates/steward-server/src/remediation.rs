@@ -630,10 +630,6 @@ pub async fn pass(state: &AppState, now: i64) -> Result<u64, ApiError> {
         } else {
             state.store.create_remediation_targets(&r, now).await?;
         }
-        if budget == 0 {
-            // This pass's share is spent: the next pass goes on.
-            continue;
-        }
         let detect = match state.store.script(&r.body.detect_script_id).await {
             Ok(s) => script_ref(&s),
             Err(StoreError::NotFound) => continue,
@@ -647,6 +643,11 @@ pub async fn pass(state: &AppState, now: i64) -> Result<u64, ApiError> {
             },
             None => None,
         };
+        lapse_unanswered(state, &r.id, &detect, fix.as_ref(), now).await?;
+        if budget == 0 {
+            // This pass's share is spent: the next pass goes on.
+            continue;
+        }
         let made = state
             .store
             .dispatch_remediation(&r, now, u32::try_from(budget).unwrap_or(0), |due| {
@@ -681,6 +682,39 @@ pub async fn pass(state: &AppState, now: i64) -> Result<u64, ApiError> {
         }
     }
     Ok(handed)
+}
+
+/// Attempts whose answer lapsed in one pass at most (the next pass takes the rest).
+const LAPSED_PER_PASS: u32 = 500;
+
+/// Records the attempts of remediation `id` whose answer has not come within their lapse
+/// ([`core::answer_lapse_ms`]: the answer was lost on the way, or the device went away
+/// mid-run) as [`core::NO_ANSWER`], through the same path as a device's answer: the device
+/// is tried again with backoff while attempts remain, instead of "remediating" forever. An
+/// answer arriving later finds its request closed and changes nothing.
+async fn lapse_unanswered(
+    state: &AppState,
+    id: &str,
+    detect: &ScriptRef,
+    fix: Option<&ScriptRef>,
+    now: i64,
+) -> Result<(), ApiError> {
+    let lapse = core::answer_lapse_ms(detect.timeout_secs, fix.map_or(0, |f| f.timeout_secs));
+    let lapsed = state
+        .store
+        .lapsed_attempts(id, now - lapse, LAPSED_PER_PASS)
+        .await?;
+    for (device, request) in lapsed {
+        let lost = ActionResult {
+            action_id: format!("{}{request}", crate::helpdesk::PREFIX),
+            ok: false,
+            code: Some(core::NO_ANSWER.into()),
+            message: None,
+            script: None,
+        };
+        crate::helpdesk::answers(state, &device, std::slice::from_ref(&lost), now).await;
+    }
+    Ok(())
 }
 
 /// Whether a device's stored rule results fail the rule named `rule`.

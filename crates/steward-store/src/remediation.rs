@@ -829,6 +829,31 @@ impl Store {
         )))
     }
 
+    /// Up to `limit` attempts of remediation `id` handed to their device before `sent_before`
+    /// and not answered since: (device, request). Found through the sent requests still
+    /// waiting for an answer (few: those in flight), not through the remediation's rows.
+    pub async fn lapsed_attempts(
+        &self,
+        id: &str,
+        sent_before: i64,
+        limit: u32,
+    ) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query(
+            "SELECT q.device_id, q.id FROM device_requests q \
+             JOIN remediation_devices x ON x.device_id = q.device_id AND x.request_id = q.id \
+             WHERE q.answered_at IS NULL AND q.sent_at IS NOT NULL AND q.sent_at < $1 \
+             AND x.remediation_id = $2 LIMIT $3",
+        )
+        .bind(sent_before)
+        .bind(id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect()
+    }
+
     /// Starts the devices whose remediation failed over ("run again on failed").
     pub async fn rerun_failed(&self, id: &str, now: i64, actor: &Actor) -> Result<u64> {
         let mut tx = self.begin_write().await?;

@@ -1032,3 +1032,131 @@ async fn the_agent_collects_diagnostics_runs_a_cleared_script_for_the_help_desk_
     );
     app.shutdown().await;
 }
+
+#[tokio::test]
+async fn an_attempt_whose_answer_is_lost_is_tried_again_after_its_lapse_and_a_late_answer_changes_nothing(
+) {
+    let app = TestApp::spawn_manual(|c| c.remediation.schedule_secs = 1).await;
+    let (device, secret) = app.device("lost-1", Platform::Linux).await;
+    let detect = script(&app, "check", "exit 1\n", 30).await;
+    let fix = script(&app, "fix", "exit 0\n", 30).await;
+    let id = remediation(&app, "Lost answers", &detect, Some(&fix)).await;
+    let attempt_of = |resp: &steward_proto::CheckinResponse| {
+        let taken: Vec<_> = resp
+            .actions
+            .iter()
+            .filter(|a| a.kind == "remediate")
+            .collect();
+        assert_eq!(taken.len(), 1, "{:?}", resp.actions);
+        taken[0].id.clone()
+    };
+    // The device takes the attempt; its answer never reaches the server.
+    dispatch(&app, &device, Duration::from_secs(2), 1).await;
+    let resp = app
+        .agent
+        .checkin(&device, &secret, &checkin(1, "lost-1"))
+        .await
+        .expect("check-in");
+    let lost = attempt_of(&resp);
+    // Within the lapse (the scripts' time-outs, and an hour) the attempt stays out.
+    app.clock.advance(Duration::from_secs(60 * 60));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let r = row(&app, &id).await;
+    assert_eq!(r["attempt"], 1, "{r}");
+    assert!(r["next_attempt_at"].is_null(), "{r}");
+    assert!(r["detect_output"].is_null(), "{r}");
+    // Past it, the attempt counts as failed for want of an answer and is tried again with
+    // backoff, not left "remediating" for ever.
+    app.clock.advance(Duration::from_secs(3 * 60));
+    let r = until("the lapsed attempt", || async {
+        let r = row(&app, &id).await;
+        (!r["next_attempt_at"].is_null()).then_some(r)
+    })
+    .await;
+    assert_eq!(
+        (r["state"].as_str(), r["attempt"].as_u64()),
+        (Some("remediating"), Some(1)),
+        "{r}"
+    );
+    assert!(
+        r["detect_output"]
+            .as_str()
+            .is_some_and(|o| o.contains("no_answer")),
+        "{r}"
+    );
+    let (_, reqs) = app.get(&format!("/api/v1/devices/{device}/requests")).await;
+    let first = reqs["items"]
+        .as_array()
+        .expect("requests")
+        .iter()
+        .find(|q| lost.ends_with(q["id"].as_str().unwrap_or("-")))
+        .expect("the lost request")
+        .clone();
+    assert_eq!(
+        (first["ok"].as_bool(), first["code"].as_str()),
+        (Some(false), Some("no_answer")),
+        "{first}"
+    );
+    // The second attempt comes after the backoff and is answered: fixed.
+    dispatch(&app, &device, Duration::from_secs(5 * 60 + 1), 2).await;
+    let resp = app
+        .agent
+        .checkin(&device, &secret, &checkin(2, "lost-1"))
+        .await
+        .expect("check-in");
+    let second = attempt_of(&resp);
+    assert_ne!(second, lost);
+    let step = |exit| {
+        Some(steward_proto::remediation::StepResult {
+            exit_code: Some(exit),
+            output: format!("exit {exit}"),
+            ..Default::default()
+        })
+    };
+    let answer = |action_id: &str| steward_proto::ActionResult {
+        action_id: action_id.to_string(),
+        ok: true,
+        code: None,
+        message: None,
+        script: Some(steward_proto::remediation::ScriptReport {
+            detect: step(1),
+            fix: step(0),
+            after: step(0),
+        }),
+    };
+    let mut req = checkin(3, "lost-1");
+    req.action_results = vec![answer(&second)];
+    app.agent
+        .checkin(&device, &secret, &req)
+        .await
+        .expect("check-in");
+    let r = row(&app, &id).await;
+    assert_eq!(
+        (r["state"].as_str(), r["attempt"].as_u64()),
+        (Some("fixed"), Some(2)),
+        "{r}"
+    );
+    // The lost attempt's answer turns up after all: its request is closed, the row stays.
+    let mut req = checkin(4, "lost-1");
+    req.action_results = vec![steward_proto::ActionResult {
+        script: Some(steward_proto::remediation::ScriptReport {
+            detect: step(1),
+            fix: step(3),
+            after: None,
+        }),
+        ..answer(&lost)
+    }];
+    app.agent
+        .checkin(&device, &secret, &req)
+        .await
+        .expect("check-in");
+    let r = row(&app, &id).await;
+    assert_eq!(r["state"], "fixed", "{r}");
+    assert!(
+        r["fix_output"]
+            .as_str()
+            .is_some_and(|o| o.contains("exit 0")),
+        "{r}"
+    );
+    app.shutdown().await;
+}

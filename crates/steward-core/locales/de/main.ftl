@@ -1214,6 +1214,7 @@ answer-script-failed = Das Skript ist fehlgeschlagen
 answer-script-succeeded = Das Skript war erfolgreich
 answer-superseded = Durch eine neuere Version ersetzt
 answer-timed-out = Abgebrochen: Zeitlimit überschritten
+answer-no-answer = Keine rechtzeitige Antwort des Geräts
 answer-wiped = Zurückgesetzt
 approval-approved = Genehmigt
 approval-pending = Wartet auf Genehmigung

@@ -1190,6 +1190,7 @@ answer-script-failed = The script failed
 answer-script-succeeded = The script succeeded
 answer-superseded = Replaced by a newer version
 answer-timed-out = Stopped: it ran out of time
+answer-no-answer = No answer from the device in time
 answer-wiped = Wiped
 approval-approved = Approved
 approval-pending = Awaiting approval

@@ -1226,6 +1226,7 @@ answer-script-failed = Le script a échoué
 answer-script-succeeded = Le script a réussi
 answer-superseded = Remplacé par une version plus récente
 answer-timed-out = Arrêté : délai dépassé
+answer-no-answer = Pas de réponse de l’appareil dans le délai
 answer-wiped = Réinitialisé
 approval-approved = Approuvée
 approval-pending = En attente d’approbation

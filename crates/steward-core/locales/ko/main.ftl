@@ -1014,6 +1014,7 @@ answer-script-failed = 스크립트 실패
 answer-script-succeeded = 스크립트 성공
 answer-superseded = 최신 버전으로 대체됨
 answer-timed-out = 중지됨: 시간 초과
+answer-no-answer = 기기에서 제시간에 응답하지 않음
 answer-wiped = 초기화됨
 approval-approved = 승인됨
 approval-pending = 승인 대기 중

@@ -1229,6 +1229,7 @@ answer-script-failed = Skriptet misslyckades
 answer-script-succeeded = Skriptet lyckades
 answer-superseded = Ersatt av en nyare version
 answer-timed-out = Stoppat: tiden tog slut
+answer-no-answer = Inget svar från enheten i tid
 answer-wiped = Rensad
 approval-approved = Godkänd
 approval-pending = Väntar på godkännande

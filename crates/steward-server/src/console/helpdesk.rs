@@ -61,6 +61,7 @@ pub fn answer_key(code: Option<&str>) -> &'static str {
         Some("not_supported") => "answer-unsupported",
         Some("hash_mismatch") => "answer-hash-mismatch",
         Some("timed_out") => "answer-timed-out",
+        Some("no_answer") => "answer-no-answer",
         Some("superseded") => "answer-superseded",
         Some("exit_0") => "answer-script-succeeded",
         Some(c) if c.starts_with("exit_") => "answer-script-failed",
