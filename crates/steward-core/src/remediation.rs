@@ -43,9 +43,10 @@ fn ran(step: &Option<StepResult>) -> Option<i32> {
 /// within the attempt's lapse: the answer was lost on the way, or the device went away.
 pub const NO_ANSWER: &str = "no_answer";
 
-/// How long an attempt handed to a device may go unanswered before it counts as
-/// [`NO_ANSWER`]: the longest the agent can take (detection, fix and detection again, each
-/// up to its time-out) and an hour for the device to come back with the answer.
+/// How long after a device was handed an attempt its answer must have come: a check-in of
+/// the device this long after, still without the answer, means the answer is lost and the
+/// attempt counts as [`NO_ANSWER`]. The longest the agent can take (detection, fix and
+/// detection again, each up to its time-out), and an hour.
 pub fn answer_lapse_ms(detect_timeout_secs: u32, fix_timeout_secs: u32) -> i64 {
     let scripts = 2 * i64::from(detect_timeout_secs) + i64::from(fix_timeout_secs);
     scripts * 1000 + 60 * MINUTE_MS

@@ -643,7 +643,7 @@ pub async fn pass(state: &AppState, now: i64) -> Result<u64, ApiError> {
             },
             None => None,
         };
-        lapse_unanswered(state, &r.id, &detect, fix.as_ref(), now).await?;
+        lapse_unanswered(state, &r.id, &detect, fix.as_ref(), now, &mut budget).await?;
         if budget == 0 {
             // This pass's share is spent: the next pass goes on.
             continue;
@@ -685,26 +685,34 @@ pub async fn pass(state: &AppState, now: i64) -> Result<u64, ApiError> {
 }
 
 /// Attempts whose answer lapsed in one pass at most (the next pass takes the rest).
-const LAPSED_PER_PASS: u32 = 500;
+const LAPSED_PER_PASS: u64 = 500;
 
-/// Records the attempts of remediation `id` whose answer has not come within their lapse
-/// ([`core::answer_lapse_ms`]: the answer was lost on the way, or the device went away
-/// mid-run) as [`core::NO_ANSWER`], through the same path as a device's answer: the device
-/// is tried again with backoff while attempts remain, instead of "remediating" forever. An
-/// answer arriving later finds its request closed and changes nothing.
+/// Records the attempts of remediation `id` whose answer is lost (see
+/// [`steward_store::Store::lapsed_attempts`] and [`core::answer_lapse_ms`]: the device came
+/// back after the attempt's scripts and an hour, without the answer) as [`core::NO_ANSWER`],
+/// through the same path as a device's answer: the device is tried again with backoff while
+/// attempts remain, instead of staying "remediating". They count against this pass's
+/// `budget` (they are writes like answers) and go to the writer together. An answer arriving
+/// later finds its request closed and changes nothing.
 async fn lapse_unanswered(
     state: &AppState,
     id: &str,
     detect: &ScriptRef,
     fix: Option<&ScriptRef>,
     now: i64,
+    budget: &mut u64,
 ) -> Result<(), ApiError> {
+    let limit = (*budget).min(LAPSED_PER_PASS);
+    if limit == 0 {
+        return Ok(());
+    }
     let lapse = core::answer_lapse_ms(detect.timeout_secs, fix.map_or(0, |f| f.timeout_secs));
     let lapsed = state
         .store
-        .lapsed_attempts(id, now - lapse, LAPSED_PER_PASS)
+        .lapsed_attempts(id, now, lapse, u32::try_from(limit).unwrap_or(0))
         .await?;
-    for (device, request) in lapsed {
+    *budget = budget.saturating_sub(lapsed.len() as u64);
+    let each = lapsed.iter().map(|(device, request)| async move {
         let lost = ActionResult {
             action_id: format!("{}{request}", crate::helpdesk::PREFIX),
             ok: false,
@@ -712,8 +720,16 @@ async fn lapse_unanswered(
             message: None,
             script: None,
         };
-        crate::helpdesk::answers(state, &device, std::slice::from_ref(&lost), now).await;
-    }
+        match outcome_of(state, device, request, &lost, now).await {
+            Ok(Some(o)) => {
+                crate::helpdesk::record_answer(state, device, request, &lost, now, Some(o)).await
+            }
+            // The row moved on meanwhile (a new generation): nothing to count.
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "lapsed attempt not read"),
+        }
+    });
+    futures::future::join_all(each).await;
     Ok(())
 }
 
@@ -741,20 +757,17 @@ fn tail(s: &str) -> String {
 
 /// What a device's answer to request `request_id` means for the remediation row waiting
 /// for it (`None` when no row waits for it: not a remediation, or an answer too late).
+/// An error reading the row is returned: the answer is then not recorded, and a remediation
+/// attempt's is taken up again once its lapse has passed.
 pub async fn outcome_of(
     state: &AppState,
     device_id: &str,
     request_id: &str,
     r: &ActionResult,
     now: i64,
-) -> Option<(Waiting, Recorded)> {
-    let (waiting, body) = match state.store.waiting_for(request_id, device_id).await {
-        Ok(Some(w)) => w,
-        Ok(None) => return None,
-        Err(e) => {
-            tracing::warn!(error = %e, "remediation answer not read");
-            return None;
-        }
+) -> Result<Option<(Waiting, Recorded)>, StoreError> {
+    let Some((waiting, body)) = state.store.waiting_for(request_id, device_id).await? else {
+        return Ok(None);
     };
     let report = r.script.clone().unwrap_or_else(|| ScriptReport {
         detect: Some(steward_proto::remediation::StepResult {
@@ -797,7 +810,7 @@ pub async fn outcome_of(
         fix_output: out_of(&report.fix),
         after_output: out_of(&report.after),
     };
-    Some((waiting, rec))
+    Ok(Some((waiting, rec)))
 }
 
 // ---- device actions ----

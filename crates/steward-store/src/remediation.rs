@@ -829,23 +829,29 @@ impl Store {
         )))
     }
 
-    /// Up to `limit` attempts of remediation `id` handed to their device before `sent_before`
-    /// and not answered since: (device, request). Found through the sent requests still
-    /// waiting for an answer (few: those in flight), not through the remediation's rows.
+    /// Up to `limit` attempts of remediation `id` whose answer is lost: handed to their device
+    /// more than `lapse_ms` before `now`, not answered, and the device has checked in since,
+    /// `lapse_ms` or more after it was handed the attempt (so a device away, or a server
+    /// down, does not lose an answer the agent still holds): (device, request). Found through
+    /// the requests in flight (few), in that order (`CROSS JOIN` keeps SQLite from walking
+    /// the remediation's rows instead).
     pub async fn lapsed_attempts(
         &self,
         id: &str,
-        sent_before: i64,
+        now: i64,
+        lapse_ms: i64,
         limit: u32,
     ) -> Result<Vec<(String, String)>> {
         let rows = sqlx::query(
             "SELECT q.device_id, q.id FROM device_requests q \
-             JOIN remediation_devices x ON x.device_id = q.device_id AND x.request_id = q.id \
+             CROSS JOIN remediation_devices x CROSS JOIN devices d \
              WHERE q.answered_at IS NULL AND q.sent_at IS NOT NULL AND q.sent_at < $1 \
-             AND x.remediation_id = $2 LIMIT $3",
+             AND x.remediation_id = $2 AND x.device_id = q.device_id AND x.request_id = q.id \
+             AND d.id = q.device_id AND d.last_seen_at >= q.sent_at + $3 LIMIT $4",
         )
-        .bind(sent_before)
+        .bind(now - lapse_ms)
         .bind(id)
+        .bind(lapse_ms)
         .bind(i64::from(limit))
         .fetch_all(&self.read)
         .await?;

@@ -1033,43 +1033,85 @@ async fn the_agent_collects_diagnostics_runs_a_cleared_script_for_the_help_desk_
     app.shutdown().await;
 }
 
+/// Checks the device in (its next sequence numbers) until an attempt of a remediation comes
+/// with the answer (the scheduler notes it for the device just after writing it).
+async fn take_attempt(app: &TestApp, device: &str, secret: &str, seq: &mut u64) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        *seq += 1;
+        let resp = app
+            .agent
+            .checkin(device, secret, &checkin(*seq, device))
+            .await
+            .expect("check-in");
+        let taken: Vec<_> = resp
+            .actions
+            .iter()
+            .filter(|a| a.kind == "remediate")
+            .map(|a| a.id.clone())
+            .collect();
+        assert!(taken.len() <= 1, "{taken:?}");
+        if let Some(id) = taken.into_iter().next() {
+            return id;
+        }
+        assert!(Instant::now() < deadline, "no attempt handed to {device}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// The row of `device` in a remediation.
+async fn row_of(app: &TestApp, remediation: &str, device: &str) -> Value {
+    let (s, b) = app
+        .get(&format!("/api/v1/remediations/{remediation}/devices"))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    b["items"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["device_id"] == device)
+        .cloned()
+        .unwrap_or_else(|| panic!("no row of {device}: {b}"))
+}
+
 #[tokio::test]
-async fn an_attempt_whose_answer_is_lost_is_tried_again_after_its_lapse_and_a_late_answer_changes_nothing(
+async fn an_attempt_whose_answer_is_lost_is_tried_again_once_the_device_is_back_and_a_late_answer_changes_nothing(
 ) {
     let app = TestApp::spawn_manual(|c| c.remediation.schedule_secs = 1).await;
     let (device, secret) = app.device("lost-1", Platform::Linux).await;
     let detect = script(&app, "check", "exit 1\n", 30).await;
     let fix = script(&app, "fix", "exit 0\n", 30).await;
     let id = remediation(&app, "Lost answers", &detect, Some(&fix)).await;
-    let attempt_of = |resp: &steward_proto::CheckinResponse| {
-        let taken: Vec<_> = resp
-            .actions
-            .iter()
-            .filter(|a| a.kind == "remediate")
-            .collect();
-        assert_eq!(taken.len(), 1, "{:?}", resp.actions);
-        taken[0].id.clone()
-    };
+    let mut seq = 0;
     // The device takes the attempt; its answer never reaches the server.
     dispatch(&app, &device, Duration::from_secs(2), 1).await;
-    let resp = app
-        .agent
-        .checkin(&device, &secret, &checkin(1, "lost-1"))
+    let lost = take_attempt(&app, &device, &secret, &mut seq).await;
+    let untouched = |r: &Value| {
+        assert_eq!(
+            (r["state"].as_str(), r["attempt"].as_u64()),
+            (Some("pending"), Some(1)),
+            "{r}"
+        );
+        assert!(r["next_attempt_at"].is_null(), "{r}");
+        assert!(r["detect_output"].is_null(), "{r}");
+    };
+    // Past the lapse (the scripts' time-outs, and an hour), but the device has not been back:
+    // it may still hold the answer (asleep, or the server was down), so nothing changes. A
+    // second device enrolled then is handed its attempt by a pass that came after the lapse.
+    app.clock.advance(Duration::from_secs(2 * 60 * 60));
+    let (other, _) = app.device("lost-2", Platform::Linux).await;
+    dispatch(&app, &other, Duration::from_secs(2), 1).await;
+    untouched(&row_of(&app, &id, &device).await);
+    // Back, without the answer: the answer is lost. The attempt counts as failed for want of
+    // an answer and is tried again with backoff, not left waiting for ever.
+    app.agent
+        .checkin(&device, &secret, &checkin(seq + 1, "lost-1"))
         .await
         .expect("check-in");
-    let lost = attempt_of(&resp);
-    // Within the lapse (the scripts' time-outs, and an hour) the attempt stays out.
-    app.clock.advance(Duration::from_secs(60 * 60));
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let r = row(&app, &id).await;
-    assert_eq!(r["attempt"], 1, "{r}");
-    assert!(r["next_attempt_at"].is_null(), "{r}");
-    assert!(r["detect_output"].is_null(), "{r}");
-    // Past it, the attempt counts as failed for want of an answer and is tried again with
-    // backoff, not left "remediating" for ever.
-    app.clock.advance(Duration::from_secs(3 * 60));
+    seq += 1;
+    app.clock.advance(Duration::from_secs(2));
     let r = until("the lapsed attempt", || async {
-        let r = row(&app, &id).await;
+        let r = row_of(&app, &id, &device).await;
         (!r["next_attempt_at"].is_null()).then_some(r)
     })
     .await;
@@ -1099,12 +1141,7 @@ async fn an_attempt_whose_answer_is_lost_is_tried_again_after_its_lapse_and_a_la
     );
     // The second attempt comes after the backoff and is answered: fixed.
     dispatch(&app, &device, Duration::from_secs(5 * 60 + 1), 2).await;
-    let resp = app
-        .agent
-        .checkin(&device, &secret, &checkin(2, "lost-1"))
-        .await
-        .expect("check-in");
-    let second = attempt_of(&resp);
+    let second = take_attempt(&app, &device, &secret, &mut seq).await;
     assert_ne!(second, lost);
     let step = |exit| {
         Some(steward_proto::remediation::StepResult {
@@ -1113,44 +1150,39 @@ async fn an_attempt_whose_answer_is_lost_is_tried_again_after_its_lapse_and_a_la
             ..Default::default()
         })
     };
-    let answer = |action_id: &str| steward_proto::ActionResult {
+    let answer = |action_id: &str, fix_exit| steward_proto::ActionResult {
         action_id: action_id.to_string(),
         ok: true,
         code: None,
         message: None,
         script: Some(steward_proto::remediation::ScriptReport {
             detect: step(1),
-            fix: step(0),
+            fix: step(fix_exit),
             after: step(0),
         }),
     };
-    let mut req = checkin(3, "lost-1");
-    req.action_results = vec![answer(&second)];
+    seq += 1;
+    let mut req = checkin(seq, "lost-1");
+    req.action_results = vec![answer(&second, 0)];
     app.agent
         .checkin(&device, &secret, &req)
         .await
         .expect("check-in");
-    let r = row(&app, &id).await;
+    let r = row_of(&app, &id, &device).await;
     assert_eq!(
         (r["state"].as_str(), r["attempt"].as_u64()),
         (Some("fixed"), Some(2)),
         "{r}"
     );
     // The lost attempt's answer turns up after all: its request is closed, the row stays.
-    let mut req = checkin(4, "lost-1");
-    req.action_results = vec![steward_proto::ActionResult {
-        script: Some(steward_proto::remediation::ScriptReport {
-            detect: step(1),
-            fix: step(3),
-            after: None,
-        }),
-        ..answer(&lost)
-    }];
+    seq += 1;
+    let mut req = checkin(seq, "lost-1");
+    req.action_results = vec![answer(&lost, 3)];
     app.agent
         .checkin(&device, &secret, &req)
         .await
         .expect("check-in");
-    let r = row(&app, &id).await;
+    let r = row_of(&app, &id, &device).await;
     assert_eq!(r["state"], "fixed", "{r}");
     assert!(
         r["fix_output"]
