@@ -59,9 +59,21 @@ use tower_http::decompression::RequestDecompressionLayer;
 
 pub use config::Config;
 
-/// Shared state of one server instance.
+/// Shared state of one server instance, behind one `Arc`: every request and background job
+/// gets a handle to it, and handing one over is one reference count, not one per part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<AppStateParts>);
+
+impl std::ops::Deref for AppState {
+    type Target = AppStateParts;
+
+    fn deref(&self) -> &AppStateParts {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct AppStateParts {
     pub store: Store,
     pub writer: Writer,
     pub config: Arc<Config>,
@@ -228,7 +240,7 @@ pub fn state(
         config.outbound.enabled,
     );
     (
-        AppState {
+        AppState(Arc::new(AppStateParts {
             store,
             writer,
             config: Arc::new(config),
@@ -245,7 +257,7 @@ pub fn state(
             hasher: hashing::HashPool::for_this_machine(),
             outbound,
             proxy: Arc::new(proxy::Trusted::parse(&config_proxy).unwrap_or_default()),
-        },
+        })),
         handles,
     )
 }
