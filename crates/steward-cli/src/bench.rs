@@ -36,17 +36,13 @@ pub struct CheckinBench {
 async fn assign_everywhere(server: &str, token: &str) -> anyhow::Result<()> {
     let http = reqwest::Client::new();
     let post = |path: &str, body: serde_json::Value| {
-        let req = http
-            .post(format!("{server}{path}"))
-            .bearer_auth(token)
-            .json(&body);
-        async move {
-            let r = req.send().await?;
-            let status = r.status();
-            let v: serde_json::Value = r.json().await?;
-            anyhow::ensure!(status.is_success(), "{status}: {v}");
-            Ok::<_, anyhow::Error>(v)
-        }
+        send_json(
+            &http,
+            reqwest::Method::POST,
+            format!("{server}{path}"),
+            token,
+            body,
+        )
     };
     let name = format!("Bench VPN {}", now_ms());
     let app = post("/api/v1/apps", json!({"name": name})).await?;

@@ -402,7 +402,7 @@ pub async fn checkin(
         confirm_secret(&state, &device).await?;
         state.metrics.checkin("stale");
         let actions = exchange(&state, &device.id, &results, now).await;
-        return finish(&state, &device, &actions, now, async {
+        return finish(&state, &device.id, &actions, now, async {
             let reply = reply(&state, &device, actions.clone(), interval).await?;
             Ok(Json(reply(false, false)))
         })
@@ -531,7 +531,7 @@ pub async fn checkin(
             }
         }
     };
-    finish(&state, &device, &actions, now, answer).await
+    finish(&state, &device.id, &actions, now, answer).await
 }
 
 /// The check-in's answer; what was claimed for it goes back to the mailbox when it is not
@@ -539,14 +539,14 @@ pub async fn checkin(
 /// sent is lost.
 async fn finish(
     state: &AppState,
-    device: &Device,
+    device_id: &str,
     actions: &[steward_proto::Action],
     claimed_at: i64,
     answer: impl std::future::Future<Output = Result<Json<CheckinResponse>, FieldError>>,
 ) -> Result<Json<CheckinResponse>, FieldError> {
     let answer = answer.await;
     if answer.is_err() && !actions.is_empty() {
-        crate::mailbox::release(state, &device.id, actions, claimed_at).await;
+        crate::mailbox::release(state, device_id, actions, claimed_at).await;
     }
     answer
 }

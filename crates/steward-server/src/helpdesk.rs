@@ -47,54 +47,40 @@ pub(crate) fn action(r: &DeviceRequest) -> Action {
 
 /// Records what a device answers to its requests: each answer (with what it means for a
 /// remediation's row) is one operation of the writer's group commit, so answers cost the
-/// check-in path no transaction of their own.
+/// check-in path no transaction of their own. An answer whose remediation row cannot be read
+/// is not recorded: a remediation attempt's is taken up after its lapse.
 pub async fn answers(state: &AppState, device_id: &str, results: &[ActionResult], now: i64) {
     let each = results.iter().take(100).filter_map(|r| {
         let id = r.action_id.strip_prefix(PREFIX)?;
         Some(async move {
-            match crate::remediation::outcome_of(state, device_id, id, r, now).await {
-                Ok(remediation) => record_answer(state, device_id, id, r, now, remediation).await,
-                // Left unanswered: a remediation attempt's is taken up after its lapse.
-                Err(e) => tracing::warn!(error = %e, "request answer not read"),
+            let remediation =
+                match crate::remediation::outcome_of(state, device_id, id, r, now).await {
+                    Ok(remediation) => remediation,
+                    Err(e) => return tracing::warn!(error = %e, "request answer not read"),
+                };
+            let message = r
+                .message
+                .as_deref()
+                .map(|m| steward_proto::text::clip(m, 2000).to_string());
+            let answer = steward_store::remediation::RequestAnswer {
+                id: id.to_string(),
+                device_id: device_id.to_string(),
+                ok: r.ok,
+                code: r.code.clone(),
+                message,
+                at: now,
+                remediation,
+            };
+            if let Err(e) = state
+                .writer
+                .submit(steward_store::WriteOp::AnswerRequest(Box::new(answer)))
+                .await
+            {
+                tracing::warn!(error = %e, "request answer not recorded");
             }
         })
     });
     futures::future::join_all(each).await;
-}
-
-/// Records answer `r` to request `id` of a device, with what it sets on the remediation row
-/// waiting for it (if any).
-pub async fn record_answer(
-    state: &AppState,
-    device_id: &str,
-    id: &str,
-    r: &ActionResult,
-    now: i64,
-    remediation: Option<(
-        steward_store::remediation::Waiting,
-        steward_store::remediation::Recorded,
-    )>,
-) {
-    let message = r
-        .message
-        .as_deref()
-        .map(|m| steward_proto::text::clip(m, 2000).to_string());
-    let answer = steward_store::remediation::RequestAnswer {
-        id: id.to_string(),
-        device_id: device_id.to_string(),
-        ok: r.ok,
-        code: r.code.clone(),
-        message,
-        at: now,
-        remediation,
-    };
-    if let Err(e) = state
-        .writer
-        .submit(steward_store::WriteOp::AnswerRequest(Box::new(answer)))
-        .await
-    {
-        tracing::warn!(error = %e, "request answer not recorded");
-    }
 }
 
 /// A device the caller may see (others are refused as if they did not exist, as everywhere).

@@ -630,6 +630,10 @@ pub async fn pass(state: &AppState, now: i64) -> Result<u64, ApiError> {
         } else {
             state.store.create_remediation_targets(&r, now).await?;
         }
+        if budget == 0 {
+            // This pass's share is spent: the next pass goes on.
+            continue;
+        }
         let detect = match state.store.script(&r.body.detect_script_id).await {
             Ok(s) => script_ref(&s),
             Err(StoreError::NotFound) => continue,
@@ -644,10 +648,6 @@ pub async fn pass(state: &AppState, now: i64) -> Result<u64, ApiError> {
             None => None,
         };
         lapse_unanswered(state, &r.id, &detect, fix.as_ref(), now, &mut budget).await?;
-        if budget == 0 {
-            // This pass's share is spent: the next pass goes on.
-            continue;
-        }
         let made = state
             .store
             .dispatch_remediation(&r, now, u32::try_from(budget).unwrap_or(0), |due| {
@@ -689,11 +689,11 @@ const LAPSED_PER_PASS: u64 = 500;
 
 /// Records the attempts of remediation `id` whose answer is lost (see
 /// [`steward_store::Store::lapsed_attempts`] and [`core::answer_lapse_ms`]: the device came
-/// back after the attempt's scripts and an hour, without the answer) as [`core::NO_ANSWER`],
-/// through the same path as a device's answer: the device is tried again with backoff while
-/// attempts remain, instead of staying "remediating". They count against this pass's
-/// `budget` (they are writes like answers) and go to the writer together. An answer arriving
-/// later finds its request closed and changes nothing.
+/// back after the attempt's scripts and an hour, without the answer) as the device's answer
+/// [`core::NO_ANSWER`], through the same path as its real answers: the device is tried again
+/// with backoff while attempts remain, instead of staying "remediating". They count against
+/// this pass's `budget` (they are writes like answers) and go to the writer together. An
+/// answer arriving later finds its request closed and changes nothing.
 async fn lapse_unanswered(
     state: &AppState,
     id: &str,
@@ -702,15 +702,9 @@ async fn lapse_unanswered(
     now: i64,
     budget: &mut u64,
 ) -> Result<(), ApiError> {
-    let limit = (*budget).min(LAPSED_PER_PASS);
-    if limit == 0 {
-        return Ok(());
-    }
+    let limit = u32::try_from((*budget).min(LAPSED_PER_PASS)).unwrap_or(0);
     let lapse = core::answer_lapse_ms(detect.timeout_secs, fix.map_or(0, |f| f.timeout_secs));
-    let lapsed = state
-        .store
-        .lapsed_attempts(id, now, lapse, u32::try_from(limit).unwrap_or(0))
-        .await?;
+    let lapsed = state.store.lapsed_attempts(id, now, lapse, limit).await?;
     *budget = budget.saturating_sub(lapsed.len() as u64);
     let each = lapsed.iter().map(|(device, request)| async move {
         let lost = ActionResult {
@@ -720,14 +714,7 @@ async fn lapse_unanswered(
             message: None,
             script: None,
         };
-        match outcome_of(state, device, request, &lost, now).await {
-            Ok(Some(o)) => {
-                crate::helpdesk::record_answer(state, device, request, &lost, now, Some(o)).await
-            }
-            // The row moved on meanwhile (a new generation): nothing to count.
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "lapsed attempt not read"),
-        }
+        crate::helpdesk::answers(state, device, std::slice::from_ref(&lost), now).await;
     });
     futures::future::join_all(each).await;
     Ok(())

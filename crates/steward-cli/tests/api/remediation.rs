@@ -1033,17 +1033,29 @@ async fn the_agent_collects_diagnostics_runs_a_cleared_script_for_the_help_desk_
     app.shutdown().await;
 }
 
+/// Checks the device in with its next sequence number, carrying `answers`.
+async fn check_in_with(
+    app: &TestApp,
+    device: &str,
+    secret: &str,
+    seq: &mut u64,
+    answers: Vec<steward_proto::ActionResult>,
+) -> steward_proto::CheckinResponse {
+    *seq += 1;
+    let mut req = checkin(*seq, device);
+    req.action_results = answers;
+    app.agent
+        .checkin(device, secret, &req)
+        .await
+        .expect("check-in")
+}
+
 /// Checks the device in (its next sequence numbers) until an attempt of a remediation comes
 /// with the answer (the scheduler notes it for the device just after writing it).
 async fn take_attempt(app: &TestApp, device: &str, secret: &str, seq: &mut u64) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        *seq += 1;
-        let resp = app
-            .agent
-            .checkin(device, secret, &checkin(*seq, device))
-            .await
-            .expect("check-in");
+        let resp = check_in_with(app, device, secret, seq, Vec::new()).await;
         let taken: Vec<_> = resp
             .actions
             .iter()
@@ -1104,11 +1116,7 @@ async fn an_attempt_whose_answer_is_lost_is_tried_again_once_the_device_is_back_
     untouched(&row_of(&app, &id, &device).await);
     // Back, without the answer: the answer is lost. The attempt counts as failed for want of
     // an answer and is tried again with backoff, not left waiting for ever.
-    app.agent
-        .checkin(&device, &secret, &checkin(seq + 1, "lost-1"))
-        .await
-        .expect("check-in");
-    seq += 1;
+    check_in_with(&app, &device, &secret, &mut seq, Vec::new()).await;
     app.clock.advance(Duration::from_secs(2));
     let r = until("the lapsed attempt", || async {
         let r = row_of(&app, &id, &device).await;
@@ -1161,13 +1169,7 @@ async fn an_attempt_whose_answer_is_lost_is_tried_again_once_the_device_is_back_
             after: step(0),
         }),
     };
-    seq += 1;
-    let mut req = checkin(seq, "lost-1");
-    req.action_results = vec![answer(&second, 0)];
-    app.agent
-        .checkin(&device, &secret, &req)
-        .await
-        .expect("check-in");
+    check_in_with(&app, &device, &secret, &mut seq, vec![answer(&second, 0)]).await;
     let r = row_of(&app, &id, &device).await;
     assert_eq!(
         (r["state"].as_str(), r["attempt"].as_u64()),
@@ -1175,13 +1177,7 @@ async fn an_attempt_whose_answer_is_lost_is_tried_again_once_the_device_is_back_
         "{r}"
     );
     // The lost attempt's answer turns up after all: its request is closed, the row stays.
-    seq += 1;
-    let mut req = checkin(seq, "lost-1");
-    req.action_results = vec![answer(&lost, 3)];
-    app.agent
-        .checkin(&device, &secret, &req)
-        .await
-        .expect("check-in");
+    check_in_with(&app, &device, &secret, &mut seq, vec![answer(&lost, 3)]).await;
     let r = row_of(&app, &id, &device).await;
     assert_eq!(r["state"], "fixed", "{r}");
     assert!(
