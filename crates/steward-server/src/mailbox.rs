@@ -35,6 +35,52 @@ pub const RELOAD_EVERY: Duration = Duration::from_secs(60);
 pub struct Mailbox {
     hints: RwLock<HashMap<String, Vec<Action>>>,
     waiting: Mutex<HashMap<String, Arc<tokio::sync::Notify>>>,
+    /// Items noted while a reload reads the database: its rows may be older than them, so
+    /// they are kept over the rows it brings (a new request is never hidden until the next
+    /// reload).
+    during_reload: Mutex<DuringReload>,
+}
+
+#[derive(Debug, Default)]
+struct DuringReload {
+    /// Reloads under way.
+    reloads: usize,
+    /// Items noted since the oldest of them began.
+    noted: Vec<(String, Action)>,
+}
+
+/// A reload under way (see [`Mailbox::begin_reload`]); dropping it without
+/// [`Reloading::finish`] leaves the hint as it was.
+struct Reloading<'a>(&'a Mailbox);
+
+impl Reloading<'_> {
+    /// Replaces the hint with `fresh` and the items noted since the reload began.
+    fn finish(self, mut fresh: HashMap<String, Vec<Action>>) {
+        // Held until the hint is replaced, so an item noted meanwhile is either merged here
+        // or added to the new hint.
+        let during = self.0.during_reload.lock();
+        if let Ok(during) = &during {
+            for (device, action) in &during.noted {
+                let list = fresh.entry(device.clone()).or_default();
+                if !list.iter().any(|a| a.id == action.id) {
+                    list.push(action.clone());
+                }
+            }
+        }
+        self.0.replace(fresh);
+        drop(during);
+    }
+}
+
+impl Drop for Reloading<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut during) = self.0.during_reload.lock() {
+            during.reloads = during.reloads.saturating_sub(1);
+            if during.reloads == 0 {
+                during.noted.clear();
+            }
+        }
+    }
 }
 
 impl Mailbox {
@@ -51,6 +97,11 @@ impl Mailbox {
 
     /// Notes an item for a device and wakes its agent if it waits here.
     pub(crate) fn add(&self, device_id: &str, action: Action) {
+        if let Ok(mut during) = self.during_reload.lock() {
+            if during.reloads > 0 {
+                during.noted.push((device_id.to_string(), action.clone()));
+            }
+        }
         if let Ok(mut map) = self.hints.write() {
             let list = map.entry(device_id.to_string()).or_default();
             if !list.iter().any(|a| a.id == action.id) {
@@ -69,6 +120,14 @@ impl Mailbox {
                 }
             }
         }
+    }
+
+    /// Starts a reload: items noted from now on survive its [`Reloading::finish`].
+    fn begin_reload(&self) -> Reloading<'_> {
+        if let Ok(mut during) = self.during_reload.lock() {
+            during.reloads += 1;
+        }
+        Reloading(self)
     }
 
     /// Replaces the hint with what the database holds; agents waiting here with mail wake.
@@ -108,6 +167,7 @@ impl Mailbox {
 
 /// Reloads this server's hint from the database.
 pub async fn reload(state: &AppState) -> Result<(), steward_store::StoreError> {
+    let reloading = state.mailbox.begin_reload();
     let mut fresh: HashMap<String, Vec<Action>> = HashMap::new();
     for r in state.store.unsent_requests().await? {
         fresh
@@ -121,7 +181,7 @@ pub async fn reload(state: &AppState) -> Result<(), steward_store::StoreError> {
             .or_default()
             .push(crate::announce::action(&a, lang));
     }
-    state.mailbox.replace(fresh);
+    reloading.finish(fresh);
     Ok(())
 }
 
@@ -258,4 +318,35 @@ pub async fn wait(
         }
     }
     Ok(Json(WaitResponse::default()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(id: &str) -> Action {
+        Action {
+            id: id.to_string(),
+            kind: "sync".into(),
+            params: serde_json::Value::Null,
+        }
+    }
+
+    #[test]
+    fn an_item_noted_while_a_reload_reads_survives_the_older_rows_it_brings() {
+        let mailbox = Mailbox::default();
+        mailbox.add("d1", item("a"));
+        // Rows read before "b" was committed: they hold "a" only.
+        let reloading = mailbox.begin_reload();
+        mailbox.add("d1", item("b"));
+        mailbox.add("d2", item("c"));
+        reloading.finish(HashMap::from([("d1".to_string(), vec![item("a")])]));
+        let ids =
+            |d: &str| -> Vec<String> { mailbox.hinted(d).into_iter().map(|a| a.id).collect() };
+        assert_eq!(ids("d1"), ["a", "b"]);
+        assert_eq!(ids("d2"), ["c"]);
+        // Once no reload is under way, a reload's rows are the whole hint.
+        mailbox.begin_reload().finish(HashMap::new());
+        assert!(ids("d1").is_empty() && ids("d2").is_empty());
+    }
 }

@@ -648,38 +648,41 @@ pub async fn pass(state: &AppState, now: i64) -> Result<u64, ApiError> {
             None => None,
         };
         lapse_unanswered(state, &r.id, &detect, fix.as_ref(), now, &mut budget).await?;
+        let make = |due: &steward_store::remediation::DueRow| DeviceRequest {
+            id: new_id(),
+            device_id: due.device_id.clone(),
+            kind: "remediate".into(),
+            requested_by: r.body.name.clone(),
+            requested_at: steward_core::time::to_rfc3339(now),
+            sent_at: None,
+            answered_at: None,
+            ok: None,
+            code: None,
+            message: None,
+            params: serde_json::to_value(RemediateParams {
+                remediation_id: r.id.clone(),
+                generation: r.generation,
+                attempt: due.attempt,
+                detect: detect.clone(),
+                fix: fix.clone(),
+            })
+            .unwrap_or_default(),
+        };
+        // Hinted before the commit: a check-in that follows a listing showing the requests
+        // gets them (see `dispatch_remediation`).
+        let noted = |made: &[DeviceRequest]| {
+            for req in made {
+                state
+                    .mailbox
+                    .add(&req.device_id, crate::helpdesk::action(req));
+            }
+        };
         let made = state
             .store
-            .dispatch_remediation(&r, now, u32::try_from(budget).unwrap_or(0), |due| {
-                DeviceRequest {
-                    id: new_id(),
-                    device_id: due.device_id.clone(),
-                    kind: "remediate".into(),
-                    requested_by: r.body.name.clone(),
-                    requested_at: steward_core::time::to_rfc3339(now),
-                    sent_at: None,
-                    answered_at: None,
-                    ok: None,
-                    code: None,
-                    message: None,
-                    params: serde_json::to_value(RemediateParams {
-                        remediation_id: r.id.clone(),
-                        generation: r.generation,
-                        attempt: due.attempt,
-                        detect: detect.clone(),
-                        fix: fix.clone(),
-                    })
-                    .unwrap_or_default(),
-                }
-            })
+            .dispatch_remediation(&r, now, u32::try_from(budget).unwrap_or(0), make, noted)
             .await?;
         handed += made.len() as u64;
         budget = budget.saturating_sub(made.len() as u64);
-        for req in &made {
-            state
-                .mailbox
-                .add(&req.device_id, crate::helpdesk::action(req));
-        }
     }
     Ok(handed)
 }

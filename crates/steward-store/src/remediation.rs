@@ -718,13 +718,18 @@ impl Store {
     /// Takes up to `limit` rows due at `now` for their next attempt and writes their
     /// requests, in one transaction of a few statements: the rows are taken by a conditional
     /// update on their due time (so an overlapping scheduler cannot take them too), and only
-    /// the rows taken get a request. `make` builds the request of a row.
+    /// the rows taken get a request. `make` builds the request of a row; `noted` is given the
+    /// requests just before they commit, so that whoever sees them committed (a check-in
+    /// after a listing of the device's requests) finds them in the server's mailbox hint too
+    /// (a claim made before the commit finds nothing, and the reload that follows the
+    /// mailbox's new version puts the hint back).
     pub async fn dispatch_remediation(
         &self,
         r: &Remediation,
         now: i64,
         limit: u32,
         make: impl Fn(&DueRow) -> DeviceRequest,
+        noted: impl FnOnce(&[DeviceRequest]),
     ) -> Result<Vec<DeviceRequest>> {
         let rows = sqlx::query(
             "SELECT device_id, attempt FROM remediation_devices \
@@ -793,6 +798,7 @@ impl Store {
         insert_requests(&mut tx, &made, now, self.backend.rows_per_statement(6)).await?;
         if !made.is_empty() {
             crate::shared::bump(&mut tx, crate::shared::Kind::Mailbox).await?;
+            noted(&made);
         }
         tx.commit().await?;
         Ok(made)
