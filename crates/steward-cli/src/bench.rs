@@ -313,7 +313,8 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
             };
             (
                 p.to_string(),
-                json!({"cpu_s": (spent * 100.0).round() / 100.0, "us_per_checkin": per.round()}),
+                json!({"cpu_s": (spent * 100.0).round() / 100.0, "us_per_checkin": per.round(),
+                       "peak_rss_mib": peak_rss_mib(p)}),
             )
         })
         .collect();
@@ -1120,11 +1121,21 @@ pub struct PushBench {
 
 /// The server's resident memory, in KiB.
 fn rss_kib(pid: u32) -> u64 {
+    proc_status_kib(pid, "VmRSS:")
+}
+
+/// The server's peak resident memory so far, in MiB.
+fn peak_rss_mib(pid: u32) -> u64 {
+    proc_status_kib(pid, "VmHWM:") / 1024
+}
+
+/// A line of `/proc/PID/status` given in kB (0 when absent).
+fn proc_status_kib(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .find_map(|l| l.strip_prefix(field))
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         })
         .unwrap_or(0)
