@@ -79,34 +79,43 @@ pub async fn get_rule(
     Ok(Json(state.store.alert_rule(&id)?))
 }
 
-/// `POST /api/v1/alert-rules`. Devices are evaluated against the rule at their next
-/// state-changing check-in or, at the latest, the next sweep.
+/// An alert rule as saved, and the job that evaluates every device against it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct RuleSaved {
+    #[serde(flatten)]
+    pub rule: AlertRule,
+    pub job: steward_store::jobs::FleetJob,
+}
+
+/// `POST /api/v1/alert-rules`: `202` at once with the job that evaluates every device
+/// against the rule in the background; check-ins meanwhile are evaluated against it already.
 pub async fn create_rule(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody<RuleBody>,
-) -> Result<(StatusCode, Json<AlertRule>), ApiError> {
+) -> Result<(StatusCode, Json<RuleSaved>), ApiError> {
     let rule = rule_from(&state, uuid::Uuid::now_v7().to_string(), body)?;
-    state
+    let job = state
         .store
         .put_alert_rule(&rule, state.clock.now_ms(), &caller.actor())
         .await?;
-    Ok((StatusCode::CREATED, Json(rule)))
+    Ok((StatusCode::ACCEPTED, Json(RuleSaved { rule, job })))
 }
 
+/// `PUT /api/v1/alert-rules/{id}`: `202` with the re-evaluation's job.
 pub async fn update_rule(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<RuleBody>,
-) -> Result<Json<AlertRule>, ApiError> {
+) -> Result<(StatusCode, Json<RuleSaved>), ApiError> {
     state.store.alert_rule(&id)?;
     let rule = rule_from(&state, id, body)?;
-    state
+    let job = state
         .store
         .put_alert_rule(&rule, state.clock.now_ms(), &caller.actor())
         .await?;
-    Ok(Json(rule))
+    Ok((StatusCode::ACCEPTED, Json(RuleSaved { rule, job })))
 }
 
 pub async fn delete_rule(

@@ -15,6 +15,7 @@ use steward_proto::{
     DEFAULT_PAGE_LIMIT, MAX_FIELD_LEN, MAX_PAGE_LIMIT,
 };
 use steward_store::audit::{Actor, AuditQuery, AuditRecord};
+use steward_store::jobs::FleetJob;
 use steward_store::tokens::{NewApiToken, NewEnrollmentToken};
 use steward_store::{DeviceQuery, SortField};
 
@@ -587,45 +588,71 @@ pub async fn get_policy(
     Ok(Json(state.store.policy(&id).await?))
 }
 
-/// `POST /api/v1/policies`: creates a policy and re-evaluates every device.
+/// A policy as saved, and the job that evaluates every device against it.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PolicySaved {
+    #[serde(flatten)]
+    pub policy: steward_core::compliance::Policy,
+    pub job: FleetJob,
+}
+
+/// `POST /api/v1/policies`: creates a policy; `202` at once with the job that evaluates every
+/// device again in the background (`GET /api/v1/fleet-jobs/{id}`).
 pub async fn create_policy(
     State(state): State<AppState>,
     caller: Caller,
     JsonBody(body): JsonBody<PolicyBody>,
-) -> Result<(StatusCode, Json<steward_core::compliance::Policy>), ApiError> {
+) -> Result<(StatusCode, Json<PolicySaved>), ApiError> {
     let policy = policy_from(uuid::Uuid::now_v7().to_string(), body)?;
-    let saved = state
+    let (policy, job) = state
         .store
         .put_policy(&policy, state.clock.now_ms(), &caller.actor())
         .await?;
-    Ok((StatusCode::CREATED, Json(saved)))
+    Ok((StatusCode::ACCEPTED, Json(PolicySaved { policy, job })))
 }
 
-/// `PUT /api/v1/policies/{id}`: replaces a policy and re-evaluates every device.
+/// `PUT /api/v1/policies/{id}`: replaces a policy; `202` with the re-evaluation's job.
 pub async fn update_policy(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<PolicyBody>,
-) -> Result<Json<steward_core::compliance::Policy>, ApiError> {
+) -> Result<(StatusCode, Json<PolicySaved>), ApiError> {
     state.store.policy(&id).await?;
     let policy = policy_from(id, body)?;
-    Ok(Json(
-        state
-            .store
-            .put_policy(&policy, state.clock.now_ms(), &caller.actor())
-            .await?,
-    ))
+    let (policy, job) = state
+        .store
+        .put_policy(&policy, state.clock.now_ms(), &caller.actor())
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(PolicySaved { policy, job })))
 }
 
+/// `DELETE /api/v1/policies/{id}`: `202` with the re-evaluation's job.
 pub async fn delete_policy(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    state
+) -> Result<(StatusCode, Json<FleetJob>), ApiError> {
+    let job = state
         .store
         .delete_policy(&id, state.clock.now_ms(), &caller.actor())
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((StatusCode::ACCEPTED, Json(job)))
+}
+
+/// `GET /api/v1/fleet-jobs`: the fleet-wide jobs, newest first.
+pub async fn list_fleet_jobs(
+    State(state): State<AppState>,
+    Pages(p): Pages,
+) -> Result<Json<Page<FleetJob>>, ApiError> {
+    let items = state.store.fleet_jobs().await?;
+    Ok(Json(p.page(items, Order::Desc, |x| x.id.clone())))
+}
+
+/// `GET /api/v1/fleet-jobs/{id}`: one job and how far it is.
+pub async fn get_fleet_job(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<FleetJob>, ApiError> {
+    Ok(Json(state.store.fleet_job(&id).await?))
 }

@@ -242,6 +242,10 @@ pub struct FleetConfig {
     pub sweep_interval_secs: u32,
     /// Fleet summaries are at most this old; older ones are recounted on request.
     pub summary_max_age_secs: u32,
+    /// The share of the database writer's time (percent) a fleet-wide re-evaluation (after a
+    /// policy or alert rule change) may take beside live check-ins: after each batch it
+    /// pauses long enough to keep to it.
+    pub job_share_percent: u32,
 }
 
 impl Default for FleetConfig {
@@ -249,6 +253,7 @@ impl Default for FleetConfig {
         FleetConfig {
             sweep_interval_secs: 60,
             summary_max_age_secs: 30,
+            job_share_percent: 30,
         }
     }
 }
@@ -390,6 +395,9 @@ impl Config {
         if self.notify.timeout_secs == 0 || self.notify.max_backoff_secs == 0 {
             return Err("notify.timeout_secs and notify.max_backoff_secs must be above 0".into());
         }
+        if !(1..=100).contains(&self.fleet.job_share_percent) {
+            return Err("fleet.job_share_percent must be between 1 and 100".into());
+        }
         if !(1..=300).contains(&self.checkin.push_wait_secs) {
             return Err("checkin.push_wait_secs must be between 1 and 300".into());
         }
@@ -455,7 +463,10 @@ impl Config {
              # Seconds between sweeps (time-based health, compliance and alert changes).\n\
              sweep_interval_secs = {}\n\
              # Fleet summaries are at most this many seconds old (0: counted on every request).\n\
-             summary_max_age_secs = {}\n\n\
+             summary_max_age_secs = {}\n\
+             # Percent of the database writer's time a fleet-wide re-evaluation may take\n\
+             # (after a policy or alert rule change), beside live check-ins (1 to 100).\n\
+             job_share_percent = {}\n\n\
              [notify]\n\
              # Where notifications link to; empty means http:// and the listen address.\n\
              console_url = \"\"\n\
@@ -504,6 +515,7 @@ impl Config {
             d.auth.refusal_delay_ms,
             d.fleet.sweep_interval_secs,
             d.fleet.summary_max_age_secs,
+            d.fleet.job_share_percent,
             d.notify.smtp_port,
             d.notify.smtp_tls,
             d.notify.smtp_from,

@@ -169,6 +169,74 @@ pub async fn sweeper(state: AppState) {
     }
 }
 
+/// How often the job runner looks for a job queued through another server.
+const JOBS_LOOK_EVERY: Duration = Duration::from_secs(1);
+
+/// Runs the fleet jobs (see [`steward_store::jobs`]) one at a time, oldest first: woken at
+/// once by a job queued through this server, and looking every second for one queued
+/// elsewhere.
+pub async fn job_runner(state: AppState) {
+    let signals = state.store.signals();
+    loop {
+        match state.store.next_fleet_job().await {
+            Ok(Some(job)) => {
+                if let Err(e) = run_job(&state, job).await {
+                    tracing::warn!(error = %e.0.as_str(), "fleet job stopped");
+                    tokio::time::sleep(JOBS_LOOK_EVERY).await;
+                }
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "fleet jobs not read"),
+        }
+        tokio::select! {
+            () = signals.jobs.notified() => {}
+            () = tokio::time::sleep(JOBS_LOOK_EVERY) => {}
+        }
+    }
+}
+
+/// Runs one job to its end, a batch at a time. After each batch it pauses so that its
+/// batches take at most `fleet.job_share_percent` of the time: the writer stays free for
+/// check-ins the rest of it.
+async fn run_job(state: &AppState, mut job: steward_store::jobs::FleetJob) -> Result<(), ApiError> {
+    use steward_store::jobs::Step;
+    let share = f64::from(state.config.fleet.job_share_percent.clamp(1, 100)) / 100.0;
+    state
+        .store
+        .start_fleet_job(&mut job, state.clock.now_ms())
+        .await?;
+    let started = std::time::Instant::now();
+    loop {
+        let batch = std::time::Instant::now();
+        let step = state
+            .store
+            .reevaluate_step(
+                &mut job,
+                state.clock.now_ms(),
+                steward_store::policies::REEVALUATE_BATCH,
+            )
+            .await?;
+        match step {
+            Step::Advanced { n } => {
+                state.metrics.job_devices.inc_by(n);
+            }
+            Step::Finished => {
+                tracing::info!(
+                    job = %job.id, reason = %job.reason, devices = job.done,
+                    secs = started.elapsed().as_secs_f64(), "fleet job done"
+                );
+                return Ok(());
+            }
+            Step::Gone => return Ok(()),
+        }
+        let took = batch.elapsed();
+        if share < 1.0 {
+            tokio::time::sleep(took.mul_f64((1.0 - share) / share)).await;
+        }
+    }
+}
+
 /// One sweep (also run by tests through the sweeper's interval).
 pub async fn sweep_once(state: &AppState) -> Result<u64, ApiError> {
     let now = state.clock.now_ms();

@@ -54,6 +54,8 @@ pub struct Metrics {
     /// Time to roll one day up for reports.
     pub rollup_seconds: Histogram,
     pub swept_devices: Counter,
+    /// Devices evaluated by fleet jobs (after policy and alert rule changes).
+    pub job_devices: Counter,
     pub deliveries: Family<ResultLabel, Counter>,
     pub notifications_queued: Counter,
     pub leases: Family<JobLabel, Gauge>,
@@ -96,6 +98,7 @@ impl Metrics {
             rollup_seconds.clone(),
         );
         let swept_devices = Counter::default();
+        let job_devices = Counter::default();
         let deliveries = Family::<ResultLabel, Counter>::default();
         let notifications_queued = Counter::default();
         let leases = Family::<JobLabel, Gauge>::default();
@@ -180,6 +183,11 @@ impl Metrics {
             "Devices re-evaluated by the sweeper",
             swept_devices.clone(),
         );
+        registry.register(
+            "job_devices",
+            "Devices evaluated again by fleet jobs (policy and alert rule changes)",
+            job_devices.clone(),
+        );
         registry.register("checkins", "Device check-ins by result", checkins.clone());
         registry.register(
             "enrollments",
@@ -223,6 +231,7 @@ impl Metrics {
             sweep_seconds,
             rollup_seconds,
             swept_devices,
+            job_devices,
             deliveries,
             notifications_queued,
             leases,

@@ -251,6 +251,7 @@ fn reason(status: u16) -> &'static str {
     match status {
         200 => "OK",
         201 => "Created",
+        202 => "Accepted: the work goes on in the background",
         204 => "No content",
         308 => "Moved to HTTPS",
         400 => "Bad request: the code says which part",

@@ -727,9 +727,10 @@ pub fn endpoints() -> Vec<Endpoint> {
             Requires(ManagePolicies),
             || post(api::create_policy),
         )
-        .about("Create a compliance policy")
+        .about("Create a compliance policy (202: every device is evaluated again by the job it gives)")
         .takes::<api::PolicyBody>()
-        .creates::<steward_core::compliance::Policy>(),
+        .status(202)
+        .gives::<api::PolicySaved>(),
         ep(
             Method::GET,
             "/api/v1/policies/{id}",
@@ -744,17 +745,35 @@ pub fn endpoints() -> Vec<Endpoint> {
             Requires(ManagePolicies),
             || axum::routing::put(api::update_policy),
         )
-        .about("Change a compliance policy (every device is evaluated again)")
+        .about("Change a compliance policy (202: every device is evaluated again by the job it gives)")
         .takes::<api::PolicyBody>()
-        .gives::<steward_core::compliance::Policy>(),
+        .status(202)
+        .gives::<api::PolicySaved>(),
         ep(
             Method::DELETE,
             "/api/v1/policies/{id}",
             Requires(ManagePolicies),
             || axum::routing::delete(api::delete_policy),
         )
-        .about("Delete a compliance policy")
-        .status(204),
+        .about("Delete a compliance policy (202: every device is evaluated again by the job it gives)")
+        .status(202)
+        .gives::<steward_store::jobs::FleetJob>(),
+        ep(
+            Method::GET,
+            "/api/v1/fleet-jobs",
+            Requires(ReadDevices),
+            || get(api::list_fleet_jobs),
+        )
+        .about("Fleet-wide jobs (every device evaluated again after a policy or alert rule change), newest first")
+        .gives_list::<steward_store::jobs::FleetJob>(),
+        ep(
+            Method::GET,
+            "/api/v1/fleet-jobs/{id}",
+            Requires(ReadDevices),
+            || get(api::get_fleet_job),
+        )
+        .about("One fleet-wide job and how far it is")
+        .gives::<steward_store::jobs::FleetJob>(),
         ep(Method::GET, "/api/v1/apps", Requires(ReadDevices), || {
             get(crate::apps::list_apps)
         })
@@ -940,9 +959,10 @@ pub fn endpoints() -> Vec<Endpoint> {
             Requires(ManagePolicies),
             || post(crate::alerts::create_rule),
         )
-        .about("Create an alert rule")
+        .about("Create an alert rule (202: every device is evaluated against it by the job it gives)")
         .takes::<crate::alerts::RuleBody>()
-        .creates::<steward_core::alerting::AlertRule>()
+        .status(202)
+        .gives::<crate::alerts::RuleSaved>()
         .may(&[409]),
         ep(
             Method::GET,
@@ -958,9 +978,10 @@ pub fn endpoints() -> Vec<Endpoint> {
             Requires(ManagePolicies),
             || axum::routing::put(crate::alerts::update_rule),
         )
-        .about("Change an alert rule")
+        .about("Change an alert rule (202: every device is evaluated again by the job it gives)")
         .takes::<crate::alerts::RuleBody>()
-        .gives::<steward_core::alerting::AlertRule>()
+        .status(202)
+        .gives::<crate::alerts::RuleSaved>()
         .may(&[409]),
         ep(
             Method::DELETE,

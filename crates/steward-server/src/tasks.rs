@@ -8,7 +8,7 @@
 //!   certificate reloader and the plain-HTTP redirect listener ([`start_tls`]: this
 //!   process's own files and port, so every server keeps its own).
 //! - **Singleton** (one server at a time among all that share the database): the fleet
-//!   sweeper, the notifier (its repeat and escalation passes), the deliverer of the outbox,
+//!   sweeper, the fleet jobs (re-evaluations after policy and rule changes), the notifier (its repeat and escalation passes), the deliverer of the outbox,
 //!   the feed poller and weekly digest, the rollout scheduler of app assignments, the daily
 //!   rollup of report figures with the scheduled reports, the remediation scheduler. Each runs under a lease of its own
 //!   ([`steward_store::Lease`]); a server that does not hold it tries again every
@@ -29,8 +29,9 @@ use crate::AppState;
 pub const RETRY: Duration = Duration::from_secs(2);
 
 /// The singleton jobs, by lease name.
-pub const SINGLETONS: [&str; 7] = [
+pub const SINGLETONS: [&str; 8] = [
     "sweeper",
+    "fleet-jobs",
     "notifier",
     "deliverer",
     "feeds",
@@ -41,13 +42,14 @@ pub const SINGLETONS: [&str; 7] = [
 
 /// Starts every background job of this server.
 pub fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
-    let [sweeper, notifier, deliverer, feeds, rollout, reports, remediation] = SINGLETONS;
+    let [sweeper, jobs, notifier, deliverer, feeds, rollout, reports, remediation] = SINGLETONS;
     vec![
         tokio::spawn(housekeeping(state.clone())),
         tokio::spawn(crate::kb::refresher(state.clone())),
         tokio::spawn(follow_shared(state.clone())),
         tokio::spawn(listen(state.clone())),
         singleton(state, sweeper, crate::fleet::sweeper),
+        singleton(state, jobs, crate::fleet::job_runner),
         singleton(state, notifier, crate::notify::notifier),
         singleton(state, deliverer, crate::notify::deliverer),
         singleton(state, feeds, crate::awareness::feed_poller),

@@ -354,9 +354,14 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    /// Creates or replaces a rule (audited). Devices are evaluated against it from their next
-    /// evaluation on (state-changing check-in, sweep or policy change).
-    pub async fn put_alert_rule(&self, rule: &AlertRule, now: i64, actor: &Actor) -> Result<()> {
+    /// Creates or replaces a rule (audited) and queues the re-evaluation of every device
+    /// against it (see [`crate::jobs`]), returned.
+    pub async fn put_alert_rule(
+        &self,
+        rule: &AlertRule,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<crate::jobs::FleetJob> {
         let before = self.alert_rule(&rule.id).ok();
         let condition = serde_json::to_string(&rule.condition)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
@@ -386,14 +391,12 @@ impl Store {
         rec.before = before.map(|b| serde_json::to_value(b).unwrap_or_default());
         rec.after = Some(serde_json::to_value(rule).unwrap_or_default());
         audit::insert(&mut tx, &rec).await?;
-        // Every device is looked at again by the next sweep.
-        sqlx::query("UPDATE devices SET recheck_at = $1 WHERE retired_at IS NULL")
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
         crate::shared::bump(&mut tx, crate::shared::Kind::AlertRules).await?;
+        let job = crate::jobs::queue_reevaluation(&mut tx, action, &rule.id, now).await?;
         tx.commit().await?;
-        self.reload_alert_rules().await
+        self.reload_alert_rules().await?;
+        self.signals.jobs.notify_one();
+        Ok(job)
     }
 
     /// Deletes a rule (audited); its open alerts are resolved.

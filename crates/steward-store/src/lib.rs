@@ -18,6 +18,7 @@ pub mod awareness;
 pub mod devices;
 pub mod fleet;
 pub mod helpdesk;
+pub mod jobs;
 pub mod lease;
 pub mod notify;
 pub mod policies;

@@ -32,6 +32,8 @@ pub struct Signals {
     pub deliverer: tokio::sync::Notify,
     /// Shared configuration or the device mailbox changed through another server.
     pub follow: tokio::sync::Notify,
+    /// A fleet job was queued through this server (other servers look every second).
+    pub jobs: tokio::sync::Notify,
     /// A wake-up of each [`crate::wake::Topic`] is on its way to the other servers.
     pub(crate) sending: [AtomicBool; 3],
 }

@@ -13,7 +13,7 @@ use crate::writer::{insert_events, state_events, Evaluators};
 use crate::{values_placeholders, Result, Store, StoreError};
 
 /// Devices evaluated per transaction when the whole fleet is re-evaluated.
-const REEVALUATE_BATCH: i64 = 2_000;
+pub const REEVALUATE_BATCH: i64 = 2_000;
 
 fn policy_row(row: &sqlx::any::AnyRow) -> Result<Policy> {
     let rules: String = row.try_get("rules")?;
@@ -116,8 +116,14 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    /// Creates or replaces a policy (audited), then re-evaluates every device.
-    pub async fn put_policy(&self, p: &Policy, now: i64, actor: &Actor) -> Result<Policy> {
+    /// Creates or replaces a policy (audited) and queues the re-evaluation of every device
+    /// (see [`crate::jobs`]), returned.
+    pub async fn put_policy(
+        &self,
+        p: &Policy,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<(Policy, crate::jobs::FleetJob)> {
         let before = self.policy(&p.id).await.ok();
         let mut tx = self.begin_write().await?;
         let rules =
@@ -146,13 +152,20 @@ impl Store {
         rec.after = Some(serde_json::to_value(p).unwrap_or_default());
         audit::insert(&mut tx, &rec).await?;
         crate::shared::bump(&mut tx, crate::shared::Kind::Policies).await?;
+        let job = crate::jobs::queue_reevaluation(&mut tx, action, &p.id, now).await?;
         tx.commit().await?;
         self.reload_policies().await?;
-        self.reevaluate_all(now).await?;
-        Ok(p.clone())
+        self.signals.jobs.notify_one();
+        Ok((p.clone(), job))
     }
 
-    pub async fn delete_policy(&self, id: &str, now: i64, actor: &Actor) -> Result<()> {
+    /// Deletes a policy (audited) and queues the re-evaluation of every device, returned.
+    pub async fn delete_policy(
+        &self,
+        id: &str,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<crate::jobs::FleetJob> {
         let before = self.policy(id).await?;
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM policies WHERE id = $1")
@@ -163,53 +176,11 @@ impl Store {
         rec.before = Some(serde_json::to_value(before).unwrap_or_default());
         audit::insert(&mut tx, &rec).await?;
         crate::shared::bump(&mut tx, crate::shared::Kind::Policies).await?;
+        let job = crate::jobs::queue_reevaluation(&mut tx, "policy.delete", id, now).await?;
         tx.commit().await?;
         self.reload_policies().await?;
-        self.reevaluate_all(now).await?;
-        Ok(())
-    }
-
-    /// Re-evaluates every active device against the current policies, a batch per
-    /// transaction. Returns how many devices were evaluated.
-    pub async fn reevaluate_all(&self, now: i64) -> Result<u64> {
-        let mut after = String::new();
-        let mut total = 0u64;
-        // The next batch is read and evaluated while the previous one is written.
-        let mut pending: Vec<Reevaluated> = Vec::new();
-        loop {
-            let next = async {
-                let rows = sqlx::query(&format!(
-                    "SELECT {EVAL_COLS} FROM devices \
-                     WHERE retired_at IS NULL AND id > $1 ORDER BY id LIMIT $2"
-                ))
-                .bind(&after)
-                .bind(REEVALUATE_BATCH)
-                .fetch_all(&self.read)
-                .await?;
-                let last = match rows.last() {
-                    Some(r) => Some(r.try_get::<String, _>("id")?),
-                    None => None,
-                };
-                Ok::<_, StoreError>((self.evaluate_rows(&rows, now)?, last))
-            };
-            let write = async {
-                if pending.is_empty() {
-                    Ok(0)
-                } else {
-                    self.write_reevaluated(&pending, now).await
-                }
-            };
-            let (next, written) = tokio::join!(next, write);
-            written?;
-            let (updates, last) = next?;
-            total += updates.len() as u64;
-            pending = updates;
-            match last {
-                Some(id) => after = id,
-                None => break,
-            }
-        }
-        Ok(total)
+        self.signals.jobs.notify_one();
+        Ok(job)
     }
 
     /// Re-evaluates the devices whose health or compliance may have changed with time alone
@@ -244,7 +215,11 @@ impl Store {
     /// Evaluates rows read with [`EVAL_COLS`] and writes the results in one transaction,
     /// skipping devices a check-in changed meanwhile (their sequence number moved on).
     /// Returns how many devices were updated.
-    async fn reevaluate_rows(&self, rows: &[sqlx::any::AnyRow], now: i64) -> Result<usize> {
+    pub(crate) async fn reevaluate_rows(
+        &self,
+        rows: &[sqlx::any::AnyRow],
+        now: i64,
+    ) -> Result<usize> {
         let updates = self.evaluate_rows(rows, now)?;
         self.write_reevaluated(&updates, now).await
     }
@@ -296,6 +271,9 @@ impl Store {
                 recheck_at: e.recheck_at,
                 old_recheck: r.try_get("recheck_at")?,
                 checkin_sensitive: i64::from(e.checkin_sensitive),
+                old_results: r.try_get("compliance_results")?,
+                old_failing_since: r.try_get("failing_since")?,
+                old_checkin_sensitive: r.try_get("checkin_sensitive")?,
                 new_firing: alerts::firing_ids(&e.firing),
                 firing: e.firing,
                 old_firing,
@@ -304,13 +282,20 @@ impl Store {
         Ok(updates)
     }
 
-    /// Writes evaluations in one transaction, with history entries for changed states.
+    /// Writes evaluations in one transaction, with history entries for changed states. A row
+    /// whose evaluation gives what it holds is left alone (most rows, when a change concerns
+    /// some groups or rules only). Returns how many rows were written or found as they were.
     async fn write_reevaluated(&self, updates: &[Reevaluated], now: i64) -> Result<usize> {
+        let (same, updates): (Vec<&Reevaluated>, Vec<&Reevaluated>) =
+            updates.iter().partition(|u| u.unchanged());
+        if updates.is_empty() {
+            return Ok(same.len());
+        }
         // Indexed columns are written only where they changed (an index entry moves only
         // then): rows are grouped by which of them changed, one statement shape per group.
         let mut groups: std::collections::BTreeMap<(bool, bool, bool), Vec<&Reevaluated>> =
             Default::default();
-        for u in updates {
+        for u in updates.iter().copied() {
             let key = (
                 u.compliance != u.old_compliance,
                 u.health != u.old_health,
@@ -417,7 +402,20 @@ impl Store {
         }
         tx.commit().await?;
         self.alerts_committed(&changed);
-        Ok(written.len())
+        Ok(written.len() + same.len())
+    }
+}
+
+impl Reevaluated {
+    /// Whether the evaluation gives exactly what the row holds.
+    fn unchanged(&self) -> bool {
+        self.compliance == self.old_compliance
+            && self.health == self.old_health
+            && self.recheck_at == self.old_recheck
+            && self.failing_since == self.old_failing_since
+            && self.checkin_sensitive == self.old_checkin_sensitive
+            && self.new_firing == self.old_firing
+            && self.old_results.as_deref() == Some(self.results.as_str())
     }
 }
 
@@ -434,14 +432,19 @@ struct Reevaluated {
     recheck_at: Option<i64>,
     old_recheck: Option<i64>,
     checkin_sensitive: i64,
+    /// What the row holds now, to leave alone a row whose evaluation did not change.
+    old_results: Option<String>,
+    old_failing_since: Option<i64>,
+    old_checkin_sensitive: i64,
     old_firing: String,
     new_firing: String,
     firing: Vec<(String, alerting::Reason)>,
 }
 
 /// The columns [`Store::reevaluate_rows`] needs.
-const EVAL_COLS: &str = "id, seq, platform, os_version, protection, compliance, last_seen_at, \
-                         device_group, failing_since, compliance_state, health_state, recheck_at, firing_rules";
+pub(crate) const EVAL_COLS: &str = "id, seq, platform, os_version, protection, compliance, \
+    last_seen_at, device_group, failing_since, compliance_state, health_state, recheck_at, \
+    firing_rules, compliance_results, checkin_sensitive";
 
 /// Whether a compliance state name is known (for list filters).
 pub fn valid_state(s: &str) -> bool {

@@ -698,9 +698,23 @@ async fn policies_evaluate_devices_on_change_and_on_check_in() {
             &json!({"name": "No threats in Paris", "rules": [{"rule": "no_active_threats"}], "groups": ["paris"]}),
         )
         .await;
-    assert_eq!(s, 201, "{policy}");
+    assert_eq!(s, 202, "{policy}");
     let policy_id = policy["id"].as_str().expect("id").to_string();
-    // Creating the policy evaluated every device at once.
+    // Creating the policy answered at once with the job that evaluates every device.
+    assert_eq!(policy["job"]["reason"], "policy.create", "{policy}");
+    assert_eq!(policy["job"]["subject"], policy_id.as_str(), "{policy}");
+    app.settled(&policy).await;
+    let (_, job) = app
+        .get(&format!(
+            "/api/v1/fleet-jobs/{}",
+            policy["job"]["id"].as_str().expect("job")
+        ))
+        .await;
+    assert_eq!(
+        (job["state"].as_str(), job["done"].as_u64()),
+        (Some("done"), Some(4)),
+        "{job}"
+    );
     assert_eq!(state_of(0).await["compliance_state"], "compliant");
     let infected_dev = state_of(1).await;
     assert_eq!(infected_dev["compliance_state"], "noncompliant");
@@ -749,7 +763,8 @@ async fn policies_evaluate_devices_on_change_and_on_check_in() {
         .send()
         .await
         .expect("put");
-    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.status(), 202);
+    app.settled(&resp.json().await.expect("json")).await;
     assert_eq!(
         state_of(0).await["compliance_state"],
         "in_grace",
@@ -780,7 +795,8 @@ async fn policies_evaluate_devices_on_change_and_on_check_in() {
         .send()
         .await
         .expect("delete");
-    assert_eq!(resp.status(), 204);
+    assert_eq!(resp.status(), 202);
+    app.settled(&resp.json().await.expect("json")).await;
     assert_eq!(state_of(0).await["compliance_state"], "not_evaluated");
     let (_, audit) = app
         .get(&format!(

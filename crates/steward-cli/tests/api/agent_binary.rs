@@ -365,14 +365,15 @@ async fn clamav_finds_eicar_and_the_device_shows_then_clears_the_threat() {
     eicar_database(&eicar, db.path()).await;
     let db_arg = db.path().display().to_string();
     let files_arg = files.path().display().to_string();
-    let (s, _) = app
+    let (s, b) = app
         .post_as(
             "/api/v1/policies",
             &app.admin_token,
             &serde_json::json!({"name": "No active threats", "rules": [{"rule": "no_active_threats"}]}),
         )
         .await;
-    assert_eq!(s, 201);
+    assert_eq!(s, 202);
+    app.settled(&b).await;
     let st = state.path();
     run_agent(
         st,

@@ -13,7 +13,8 @@ async fn rule(app: &TestApp, body: Value) -> String {
     let (s, r) = app
         .post_as("/api/v1/alert-rules", &app.admin_token, &body)
         .await;
-    assert_eq!(s, 201, "{r}");
+    assert_eq!(s, 202, "{r}");
+    app.settled(&r).await;
     r["id"].as_str().expect("id").to_string()
 }
 

@@ -355,7 +355,7 @@ async fn briefings_the_plan_and_the_checklist() {
             &json!({"name": "Readiness", "severity": "warning", "condition": {"type": "readiness_failing", "hours": 24}}),
         )
         .await;
-    assert_eq!(s, 201, "{rule}");
+    assert_eq!(s, 202, "{rule}");
     let rule = rule["id"].as_str().expect("rule").to_string();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let alert = loop {

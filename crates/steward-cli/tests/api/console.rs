@@ -102,7 +102,8 @@ async fn fleet(app: &TestApp) -> (String, String) {
             &json!({"name": "Active threat", "severity": "critical", "condition": {"type": "active_threat"}}),
         )
         .await;
-    assert_eq!(s, 201, "{rule}");
+    assert_eq!(s, 202, "{rule}");
+    app.settled(&rule).await;
     let dev = app.device("pc-1", Platform::Windows).await;
     app.device("pc-2", Platform::Macos).await;
     let p = ProtectionStatus {

@@ -111,7 +111,8 @@ async fn the_summary_counts_the_fleet_by_health_compliance_platform_and_freshnes
             &json!({"name": "Real-time on", "rules": [{"rule": "realtime_protection_required"}]}),
         )
         .await;
-    assert_eq!(s, 201, "{p}");
+    assert_eq!(s, 202, "{p}");
+    app.settled(&p).await;
     let (_, sum) = app.get("/api/v1/fleet/summary").await;
     assert_eq!(sum["by_compliance"]["compliant"], 2, "{sum}");
     assert_eq!(sum["by_compliance"]["noncompliant"], 1, "{sum}");
@@ -157,7 +158,8 @@ async fn the_sweeper_ages_signatures_ends_grace_and_notices_silent_devices() {
                 {"rule": "checked_in_within_days", "days": 3}]}),
         )
         .await;
-    assert_eq!(s, 201, "{p}");
+    assert_eq!(s, 202, "{p}");
+    app.settled(&p).await;
     assert_eq!(device(&app, &a.0).await["health_state"], "protected");
     assert_eq!(device(&app, &a.0).await["compliance_state"], "compliant");
 
@@ -348,5 +350,128 @@ async fn metrics_pass_promtool_and_count_the_fleet_and_the_process() {
     assert!(kind.starts_with("application/openmetrics-text"), "{kind}");
     assert!(open.ends_with("# EOF\n") && open.matches("# EOF").count() == 1);
     assert!(open.contains("# TYPE steward_checkins counter"));
+    app.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_policy_change_answers_at_once_and_its_job_counts_every_device_once_even_beside_another_runner(
+) {
+    let app = fresh_app().await;
+    let token = app.enrollment_token(Default::default()).await;
+    let mut devices = Vec::new();
+    for i in 0..7 {
+        let d = enrolled(&app, &token, &format!("pc-{i}"), Platform::Linux).await;
+        report(&app, &d, 1, Some(healthy_protection())).await;
+        devices.push(d.0);
+    }
+    let (s, a) = app
+        .post_as(
+            "/api/v1/policies",
+            &app.admin_token,
+            &json!({"name": "Protected", "rules": [{"rule": "protection_required"}]}),
+        )
+        .await;
+    assert_eq!(s, 202, "{a}");
+    assert!(
+        ["queued", "running", "done"].contains(&a["job"]["state"].as_str().expect("state")),
+        "{a}"
+    );
+    // A second runner (a server that believes it holds the job) takes batches of the same
+    // job at the same time: the cursor moves once per batch, whoever runs it.
+    let mut job = app
+        .store
+        .fleet_job(a["job"]["id"].as_str().expect("job"))
+        .await
+        .expect("job");
+    app.store
+        .start_fleet_job(&mut job, now_ms())
+        .await
+        .expect("start");
+    loop {
+        let step = app
+            .store
+            .reevaluate_step(&mut job, now_ms(), 2)
+            .await
+            .expect("step");
+        if !matches!(step, steward_store::jobs::Step::Advanced { .. }) {
+            break;
+        }
+    }
+    app.settled(&a).await;
+    let (_, done) = app
+        .get(&format!(
+            "/api/v1/fleet-jobs/{}",
+            a["job"]["id"].as_str().expect("id")
+        ))
+        .await;
+    assert_eq!(
+        (
+            done["state"].as_str(),
+            done["done"].as_u64(),
+            done["total"].as_u64()
+        ),
+        (Some("done"), Some(7), Some(7)),
+        "{done}"
+    );
+    for id in &devices {
+        assert_eq!(device(&app, id).await["compliance_state"], "compliant");
+    }
+
+    // A change made while an older job is open covers it: the older one ends as superseded
+    // (or had finished already), the newer one evaluates every device against both.
+    let (s, b) = app
+        .post_as(
+            "/api/v1/policies",
+            &app.admin_token,
+            &json!({"name": "Firewall", "rules": [{"rule": "firewall_required"}]}),
+        )
+        .await;
+    assert_eq!(s, 202, "{b}");
+    let (s, c) = app
+        .raw_put(
+            &format!("/api/v1/policies/{}", b["id"].as_str().expect("id")),
+            &json!({"name": "Firewall", "rules": [{"rule": "firewall_required"}], "grace_hours": 0}),
+        )
+        .await;
+    assert_eq!(s, 202, "{c}");
+    app.settled(&c).await;
+    let (_, first) = app
+        .get(&format!(
+            "/api/v1/fleet-jobs/{}",
+            b["job"]["id"].as_str().expect("id")
+        ))
+        .await;
+    match first["state"].as_str() {
+        Some("superseded") => assert_eq!(first["superseded_by"], c["job"]["id"], "{first}"),
+        Some("done") => {}
+        other => panic!("the first job is {other:?}: {first}"),
+    }
+    for id in &devices {
+        let d = device(&app, id).await;
+        // No firewall reported: the new rule is unknown, the device in error.
+        assert_eq!(d["compliance_state"], "error", "{d}");
+        assert_eq!(
+            d["compliance_results"].as_array().map(Vec::len),
+            Some(2),
+            "{d}"
+        );
+    }
+    let (_, list) = app.get("/api/v1/fleet-jobs").await;
+    let listed: Vec<&str> = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|j| j["id"].as_str())
+        .collect();
+    assert_eq!(
+        listed.first().copied(),
+        c["job"]["id"].as_str(),
+        "newest first: {list}"
+    );
+    assert_eq!(listed.len(), 3, "{list}");
+    // The help desk may follow a job; it cannot start one.
+    let helpdesk = app.token_with_role(steward_core::Role::Helpdesk).await;
+    let (s, _) = app.get_as("/api/v1/fleet-jobs", &helpdesk).await;
+    assert_eq!(s, 200);
     app.shutdown().await;
 }

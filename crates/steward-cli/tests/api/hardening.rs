@@ -657,7 +657,8 @@ async fn platform_rules_do_not_apply_to_other_platforms() {
                     "rules": [{"rule": "min_os_version", "platform": "windows", "version": "10.0.19045"}]}),
         )
         .await;
-    assert_eq!(s, 201, "{p}");
+    assert_eq!(s, 202, "{p}");
+    app.settled(&p).await;
     let (dev, secret) = app.device("tux", Platform::Linux).await;
     app.agent
         .checkin(&dev, &secret, &checkin(1, "tux"))

@@ -196,6 +196,26 @@ impl TestApp {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
+    /// Waits (30 s at most) until the fleet job a policy or alert rule change answered with
+    /// (`body["job"]`, or the body itself) has evaluated every device.
+    pub async fn settled(&self, body: &Value) {
+        let job = body.get("job").unwrap_or(body);
+        let id = job["id"].as_str().expect("a job in the answer");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let (s, j) = self.get(&format!("/api/v1/fleet-jobs/{id}")).await;
+            assert_eq!(s, 200, "{j}");
+            if j["state"] == "done" || j["state"] == "superseded" {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the fleet job did not end: {j}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     /// `PUT path` with a JSON body as the administrator.
     pub async fn raw_put(&self, path: &str, body: &Value) -> (u16, Value) {
         let resp = self

@@ -291,7 +291,7 @@ async fn a_detection_finds_a_wrong_mode_the_fix_corrects_it_and_a_failing_fix_is
                     "condition": {"type": "remediation_failing"}}),
         )
         .await;
-    assert_eq!(s, 201, "{b}");
+    assert_eq!(s, 202, "{b}");
     let mut open = Vec::new();
     for _ in 0..100 {
         open = crate::alerts_api::alerts(&app, "state=firing").await;

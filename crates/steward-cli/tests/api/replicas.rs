@@ -473,7 +473,7 @@ async fn configuration_changed_through_one_replica_governs_the_others_within_a_s
     )
     .await
     .expect("policy");
-    assert_eq!(r.status(), 201);
+    assert_eq!(r.status(), 202);
     let made = Instant::now();
     for (path, body) in [
         (
@@ -491,7 +491,12 @@ async fn configuration_changed_through_one_replica_governs_the_others_within_a_s
         ),
     ] {
         let r = post(pa, path, body).await.expect("create");
-        assert_eq!(r.status(), 201, "{path}");
+        let want = if path == "/api/v1/alert-rules" {
+            202
+        } else {
+            201
+        };
+        assert_eq!(r.status(), want, "{path}");
     }
     tokio::time::sleep(Duration::from_secs(1).saturating_sub(made.elapsed())).await;
     // Each shows through the other replica, which reads them from its memory.
@@ -616,7 +621,7 @@ async fn an_alert_storm_is_notified_once_per_alert_even_when_the_notifying_repli
     )
     .await
     .expect("rule");
-    assert_eq!(r.status(), 201);
+    assert_eq!(r.status(), 202);
     let agent = steward_agent::Client::new(&format!("http://127.0.0.1:{p0}"));
     let mut devices = Vec::new();
     for i in 0..60 {

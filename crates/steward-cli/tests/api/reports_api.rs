@@ -97,7 +97,8 @@ async fn sixty_days_of_a_fleet_add_up_to_the_trends_of_the_report() {
             &json!({"name": "Firewall", "rules": [{"rule": "firewall_required"}], "grace_hours": 0}),
         )
         .await;
-    assert_eq!(s, 201, "{body}");
+    assert_eq!(s, 202, "{body}");
+    app.settled(&body).await;
     let policy_id = body["id"].as_str().expect("id").to_string();
     let (s, body) = app
         .post_as(
@@ -106,7 +107,8 @@ async fn sixty_days_of_a_fleet_add_up_to_the_trends_of_the_report() {
             &json!({"name": "Noncompliant", "severity": "critical", "condition": {"type": "noncompliant"}}),
         )
         .await;
-    assert_eq!(s, 201, "{body}");
+    assert_eq!(s, 202, "{body}");
+    app.settled(&body).await;
 
     // What happened, day by day.
     let mut opened = vec![0i64; DAYS as usize];

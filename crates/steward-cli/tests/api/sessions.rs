@@ -604,14 +604,15 @@ async fn a_scoped_user_sees_only_their_groups_devices() {
             ..Default::default()
         })
         .await;
-    let (s, _) = app
+    let (s, b) = app
         .post_as(
             "/api/v1/alert-rules",
             &app.admin_token,
             &json!({"name": "Real-time off", "severity": "warning", "condition": {"type": "realtime_protection_off"}}),
         )
         .await;
-    assert_eq!(s, 201);
+    assert_eq!(s, 202);
+    app.settled(&b).await;
     let (in_paris, paris_secret) = app.enroll(&paris, "pc-paris", Platform::Windows).await;
     let (in_london, london_secret) = app.enroll(&london, "pc-london", Platform::Windows).await;
     for (id, secret) in [(&in_paris, &paris_secret), (&in_london, &london_secret)] {

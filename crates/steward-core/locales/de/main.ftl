@@ -1322,3 +1322,10 @@ readiness-remediation-ok = { $count ->
 }
 readiness-remediation-none = Noch legt keine Korrektur eine Fehlerschwelle fest: nichts zu überwachen.
 report-section-remediations = Ergebnisse der Korrekturen
+jobs-running = { $total ->
+    [one] Jedes Gerät wird erneut ausgewertet ({ $reason }): { $done } von { $total } Gerät erledigt
+   *[other] Jedes Gerät wird erneut ausgewertet ({ $reason }): { $done } von { $total } Geräten erledigt
+}
+jobs-queued = Jedes Gerät wird erneut ausgewertet ({ $reason }): wartet auf den Start
+jobs-reason-policy = Konformitätsrichtlinie geändert
+jobs-reason-rule = Alarmregel geändert

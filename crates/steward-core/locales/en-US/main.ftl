@@ -1298,3 +1298,10 @@ readiness-remediation-ok = { $count ->
 }
 readiness-remediation-none = No remediation sets a failure threshold yet: nothing to watch.
 report-section-remediations = Remediation outcomes
+jobs-running = { $total ->
+    [one] Evaluating every device again ({ $reason }): { $done } of { $total } device done
+   *[other] Evaluating every device again ({ $reason }): { $done } of { $total } devices done
+}
+jobs-queued = Every device will be evaluated again ({ $reason }): waiting to start
+jobs-reason-policy = compliance policy changed
+jobs-reason-rule = alert rule changed

@@ -1334,3 +1334,10 @@ readiness-remediation-ok = { $count ->
 }
 readiness-remediation-none = Aucune correction ne fixe encore de seuil d’échec : rien à surveiller.
 report-section-remediations = Résultats des corrections
+jobs-running = { $total ->
+    [one] Nouvelle évaluation de chaque appareil ({ $reason }) : { $done } sur { $total } appareil traité
+   *[other] Nouvelle évaluation de chaque appareil ({ $reason }) : { $done } sur { $total } appareils traités
+}
+jobs-queued = Chaque appareil sera évalué à nouveau ({ $reason }) : en attente de démarrage
+jobs-reason-policy = stratégie de conformité modifiée
+jobs-reason-rule = règle d’alerte modifiée

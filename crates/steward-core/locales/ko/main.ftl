@@ -1115,3 +1115,7 @@ readiness-remediation-failing = { $remediation }: 완료된 장치의 { $percent
 readiness-remediation-ok = 실패 기준이 있는 수정 사항 { $count }개가 모두 기준 아래입니다.
 readiness-remediation-none = 아직 실패 기준을 정한 수정 사항이 없어 지켜볼 항목이 없습니다.
 report-section-remediations = 수정 결과
+jobs-running = 모든 디바이스를 다시 평가하는 중({ $reason }): { $total }대 중 { $done }대 완료
+jobs-queued = 모든 디바이스를 다시 평가할 예정({ $reason }): 시작 대기 중
+jobs-reason-policy = 규정 준수 정책 변경됨
+jobs-reason-rule = 경보 규칙 변경됨

@@ -1337,3 +1337,10 @@ readiness-remediation-ok = { $count ->
 }
 readiness-remediation-none = Ingen åtgärd har någon felgräns ännu: inget att bevaka.
 report-section-remediations = Åtgärdernas resultat
+jobs-running = { $total ->
+    [one] Alla enheter utvärderas på nytt ({ $reason }): { $done } av { $total } enhet klar
+   *[other] Alla enheter utvärderas på nytt ({ $reason }): { $done } av { $total } enheter klara
+}
+jobs-queued = Alla enheter kommer att utvärderas på nytt ({ $reason }): väntar på att starta
+jobs-reason-policy = efterlevnadsprincipen ändrades
+jobs-reason-rule = larmregeln ändrades

@@ -179,6 +179,8 @@ pub struct RuleRow {
 pub struct RulesPage {
     pub ctx: Ctx,
     pub title: String,
+    /// The fleet jobs under way, in words.
+    pub jobs: Vec<String>,
     pub items: Vec<RuleRow>,
     pub form: RuleForm,
 }
@@ -363,7 +365,38 @@ pub fn condition_text(ctx: &Ctx, c: &steward_core::alerting::Condition) -> Strin
     }
 }
 
+/// The fleet jobs under way (re-evaluations after policy and rule changes), in words: shown
+/// on the policy and rule pages, whose changes start them.
+async fn jobs_under_way(state: &AppState, ctx: &Ctx) -> Vec<String> {
+    let jobs = match state.store.open_fleet_jobs().await {
+        Ok(jobs) => jobs,
+        Err(e) => {
+            tracing::warn!(error = %e, "fleet jobs not read");
+            return Vec::new();
+        }
+    };
+    jobs.iter()
+        .map(|j| {
+            let reason = ctx.t(if j.reason.starts_with("policy.") {
+                "jobs-reason-policy"
+            } else {
+                "jobs-reason-rule"
+            });
+            match j.total {
+                Some(total) => steward_core::i18n::t_args_counts(
+                    ctx.lang,
+                    "jobs-running",
+                    &[("reason", reason)],
+                    &[("done", j.done.min(total)), ("total", total)],
+                ),
+                None => steward_core::t_args(ctx.lang, "jobs-queued", &[("reason", reason)]),
+            }
+        })
+        .collect()
+}
+
 pub async fn rules(State(state): State<AppState>, Console(ctx): Console) -> Response {
+    let jobs = jobs_under_way(&state, &ctx).await;
     let channels = state.store.channels();
     let items = state
         .store
@@ -388,6 +421,7 @@ pub async fn rules(State(state): State<AppState>, Console(ctx): Console) -> Resp
         })
         .collect();
     let p = RulesPage {
+        jobs,
         title: ctx.t("nav-rules"),
         form: RuleForm::new(&state, None),
         ctx,
@@ -550,6 +584,7 @@ pub async fn rule_action(
                 .store
                 .put_alert_rule(&rule, state.clock.now_ms(), &caller.actor())
                 .await
+                .map(|_| ())
                 .map_err(ApiError::from)
         }
         _ => Err(ApiError(ErrorCode::NotFound)),
@@ -846,6 +881,8 @@ pub async fn revoke_enrollment_token(
 pub struct PoliciesPage {
     pub ctx: Ctx,
     pub title: String,
+    /// The fleet jobs under way, in words.
+    pub jobs: Vec<String>,
     /// Each policy with its rules in words.
     pub items: Vec<(steward_core::compliance::Policy, Vec<String>)>,
     pub form: PolicyForm,
@@ -1027,6 +1064,7 @@ fn policy_body(f: &FormFields) -> Result<crate::api::PolicyBody, ApiError> {
 }
 
 pub async fn policies(State(state): State<AppState>, Console(ctx): Console) -> Response {
+    let jobs = jobs_under_way(&state, &ctx).await;
     let items = match crate::api::list_policies(State(state), super::all_pages()).await {
         Ok(Json(p)) => p
             .items
@@ -1043,6 +1081,7 @@ pub async fn policies(State(state): State<AppState>, Console(ctx): Console) -> R
         Err(e) => return error_page(ctx, e.0),
     };
     let p = PoliciesPage {
+        jobs,
         title: ctx.t("nav-policies"),
         ctx,
         items,

@@ -1,0 +1,285 @@
+//! Fleet-wide work in the background: after a policy or an alert rule changes, every active
+//! device is evaluated again by a job (`fleet_jobs`), in batches beside live traffic, instead
+//! of inside the request that made the change.
+//!
+//! A job keeps its cursor (the last device id done) and its count in its row, moved after
+//! each batch by a conditional update on the cursor read: a job resumes where it stopped
+//! after a restart, on whichever server runs the jobs, and two servers that ever overlap do
+//! not both move it (the second finds the cursor moved and stops). A newer re-evaluation
+//! covers every older one still open (it evaluates every device against the newest
+//! configuration): those are closed as superseded when it is created.
+
+use sqlx::Row;
+use steward_core::time::to_rfc3339;
+
+use crate::{Result, Store, StoreError};
+
+/// The kind of job that evaluates every device again.
+pub const REEVALUATE: &str = "reevaluate";
+
+/// Finished jobs are kept this long, then deleted.
+pub const KEEP_MS: i64 = 30 * 24 * 3_600_000;
+
+/// Jobs listed at most (newest first).
+pub const LISTED: i64 = 500;
+
+/// A fleet-wide job and how far it is.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct FleetJob {
+    pub id: String,
+    /// `reevaluate`: every active device is evaluated again.
+    pub kind: String,
+    /// What made it: `policy.create`, `policy.update`, `policy.delete`, `alert_rule.create` …
+    pub reason: String,
+    /// The policy or rule changed.
+    pub subject: String,
+    /// `queued`, `running`, `done` or `superseded` (a newer job covers it).
+    pub state: String,
+    /// Devices evaluated so far.
+    pub done: u64,
+    /// Active devices when the job started (none before).
+    pub total: Option<u64>,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    /// The job that covers this one, when superseded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub superseded_by: Option<String>,
+    /// The last device id done (where the next batch starts).
+    #[serde(skip)]
+    pub cursor: String,
+}
+
+impl FleetJob {
+    pub fn is_open(&self) -> bool {
+        self.finished_at.is_none()
+    }
+}
+
+fn job_row(r: &sqlx::any::AnyRow) -> Result<FleetJob> {
+    let at = |c: &str| -> Result<Option<i64>> { Ok(r.try_get::<Option<i64>, _>(c)?) };
+    let started = at("started_at")?;
+    let finished = at("finished_at")?;
+    let superseded_by: Option<String> = r.try_get("superseded_by")?;
+    let state = match (started, finished, &superseded_by) {
+        (_, Some(_), Some(_)) => "superseded",
+        (_, Some(_), None) => "done",
+        (Some(_), None, _) => "running",
+        (None, None, _) => "queued",
+    };
+    let count = |v: i64| u64::try_from(v).unwrap_or(0);
+    Ok(FleetJob {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        reason: r.try_get("reason")?,
+        subject: r.try_get("subject")?,
+        state: state.into(),
+        done: count(r.try_get("done")?),
+        total: r.try_get::<Option<i64>, _>("total")?.map(count),
+        created_at: to_rfc3339(r.try_get("created_at")?),
+        started_at: started.map(to_rfc3339),
+        finished_at: finished.map(to_rfc3339),
+        superseded_by,
+        cursor: r.try_get("cursor")?,
+    })
+}
+
+const JOB_COLS: &str = "id, kind, reason, subject, created_at, started_at, finished_at, cursor, \
+                        done, total, superseded_by";
+
+/// Queues a re-evaluation of every device in the transaction of the change that needs it,
+/// closing the open ones it covers. Returns the new job.
+pub(crate) async fn queue_reevaluation(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    reason: &str,
+    subject: &str,
+    now: i64,
+) -> Result<FleetJob> {
+    let id = uuid::Uuid::now_v7().to_string();
+    sqlx::query(
+        "UPDATE fleet_jobs SET finished_at = $1, superseded_by = $2 \
+         WHERE finished_at IS NULL AND kind = $3",
+    )
+    .bind(now)
+    .bind(&id)
+    .bind(REEVALUATE)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO fleet_jobs (id, kind, reason, subject, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&id)
+    .bind(REEVALUATE)
+    .bind(reason)
+    .bind(subject)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(FleetJob {
+        id,
+        kind: REEVALUATE.into(),
+        reason: reason.into(),
+        subject: subject.into(),
+        state: "queued".into(),
+        done: 0,
+        total: None,
+        created_at: to_rfc3339(now),
+        started_at: None,
+        finished_at: None,
+        superseded_by: None,
+        cursor: String::new(),
+    })
+}
+
+/// What one batch of a job did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// `n` devices evaluated; the job goes on.
+    Advanced { n: u64 },
+    /// No device left: the job is done.
+    Finished,
+    /// The job was closed or moved on elsewhere (superseded, or another server ran the
+    /// batch): this runner leaves it.
+    Gone,
+}
+
+impl Store {
+    pub async fn fleet_job(&self, id: &str) -> Result<FleetJob> {
+        let row = sqlx::query(&format!("SELECT {JOB_COLS} FROM fleet_jobs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        job_row(&row)
+    }
+
+    /// The newest jobs first ([`LISTED`] at most).
+    pub async fn fleet_jobs(&self) -> Result<Vec<FleetJob>> {
+        sqlx::query(&format!(
+            "SELECT {JOB_COLS} FROM fleet_jobs ORDER BY created_at DESC, id DESC LIMIT $1"
+        ))
+        .bind(LISTED)
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(job_row)
+        .collect()
+    }
+
+    /// The jobs not finished yet, oldest first (through the index of open jobs).
+    pub async fn open_fleet_jobs(&self) -> Result<Vec<FleetJob>> {
+        sqlx::query(&format!(
+            "SELECT {JOB_COLS} FROM fleet_jobs WHERE finished_at IS NULL ORDER BY created_at, id"
+        ))
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(job_row)
+        .collect()
+    }
+
+    /// The oldest open job (through the index of open jobs).
+    pub async fn next_fleet_job(&self) -> Result<Option<FleetJob>> {
+        sqlx::query(&format!(
+            "SELECT {JOB_COLS} FROM fleet_jobs WHERE finished_at IS NULL \
+             ORDER BY created_at, id LIMIT 1"
+        ))
+        .fetch_optional(&self.read)
+        .await?
+        .as_ref()
+        .map(job_row)
+        .transpose()
+    }
+
+    /// Marks a job started (once) with the number of active devices, and deletes the jobs
+    /// finished more than [`KEEP_MS`] ago.
+    pub async fn start_fleet_job(&self, job: &mut FleetJob, now: i64) -> Result<()> {
+        if job.started_at.is_some() {
+            return Ok(());
+        }
+        let total: i64 = sqlx::query("SELECT COUNT(*) FROM devices WHERE retired_at IS NULL")
+            .fetch_one(&self.read)
+            .await?
+            .try_get(0)?;
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE fleet_jobs SET started_at = $1, total = $2 \
+             WHERE id = $3 AND started_at IS NULL",
+        )
+        .bind(now)
+        .bind(total)
+        .bind(&job.id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM fleet_jobs WHERE finished_at < $1")
+            .bind(now - KEEP_MS)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        job.started_at = Some(to_rfc3339(now));
+        job.total = Some(u64::try_from(total).unwrap_or(0));
+        job.state = "running".into();
+        Ok(())
+    }
+
+    /// Evaluates the next `batch` devices of a re-evaluation job (after its cursor) and
+    /// writes what changed, then moves the cursor, only if no one else did (see the module).
+    pub async fn reevaluate_step(&self, job: &mut FleetJob, now: i64, batch: i64) -> Result<Step> {
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM devices WHERE retired_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
+            crate::policies::EVAL_COLS
+        ))
+        .bind(&job.cursor)
+        .bind(batch)
+        .fetch_all(&self.read)
+        .await?;
+        let last: Option<String> = match rows.last() {
+            Some(r) => Some(r.try_get("id")?),
+            None => None,
+        };
+        if !rows.is_empty() {
+            self.reevaluate_rows(&rows, now).await?;
+        }
+        let n = rows.len() as i64;
+        let mut tx = self.begin_write().await?;
+        let moved = match &last {
+            Some(last) => sqlx::query(
+                "UPDATE fleet_jobs SET cursor = $1, done = done + $2 \
+                 WHERE id = $3 AND cursor = $4 AND finished_at IS NULL",
+            )
+            .bind(last)
+            .bind(n)
+            .bind(&job.id)
+            .bind(&job.cursor)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+            None => sqlx::query(
+                "UPDATE fleet_jobs SET finished_at = $1 \
+                 WHERE id = $2 AND cursor = $3 AND finished_at IS NULL",
+            )
+            .bind(now)
+            .bind(&job.id)
+            .bind(&job.cursor)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+        };
+        tx.commit().await?;
+        if moved == 0 {
+            return Ok(Step::Gone);
+        }
+        Ok(match last {
+            Some(last) => {
+                job.cursor = last;
+                job.done += n as u64;
+                Step::Advanced { n: n as u64 }
+            }
+            None => {
+                job.finished_at = Some(to_rfc3339(now));
+                job.state = "done".into();
+                Step::Finished
+            }
+        })
+    }
+}
