@@ -104,6 +104,10 @@ impl Backend {
 
 /// WAL length (in pages) above which the checkpoint restarts the log: 64 MiB of 4 KiB pages.
 pub const WAL_RESTART_FRAMES: i64 = 16_384;
+/// How long a connection waits for a lock another holds (another process's write).
+const BUSY_TIMEOUT_MS: u32 = 10_000;
+/// How long the writer's log restart waits for readers of an older snapshot.
+const RESTART_WAIT_MS: u32 = 20;
 
 /// A handle on the database. Cheap to clone.
 #[derive(Clone)]
@@ -368,15 +372,27 @@ impl Store {
 
     /// Called by the writer between batches: once the log is long, restart it. The passive
     /// checkpoints have already copied almost every page, so this is short, and running it
-    /// on the writer's own connection means nothing else contends for the write lock.
+    /// on the writer's own connection means nothing else contends for the write lock. A
+    /// restart waits for every reader of an older snapshot while it holds the write lock, so
+    /// it waits [`RESTART_WAIT_MS`] at most: behind a long read (a fleet recount at a million
+    /// devices takes seconds) it gives up, having copied what it could, and the next long
+    /// log tries again. Check-ins never wait for a read.
     pub(crate) async fn restart_wal_if_long(&self) -> Result<()> {
         if self.backend == Backend::Sqlite
             && self.wal_frames.load(Ordering::Relaxed) > WAL_RESTART_FRAMES
         {
             self.wal_frames.store(0, Ordering::Relaxed);
-            sqlx::query("PRAGMA wal_checkpoint(RESTART)")
-                .execute(&self.write)
+            let mut c = self.write.acquire().await?;
+            sqlx::query(&format!("PRAGMA busy_timeout={RESTART_WAIT_MS}"))
+                .execute(&mut *c)
                 .await?;
+            let restarted = sqlx::query("PRAGMA wal_checkpoint(RESTART)")
+                .execute(&mut *c)
+                .await;
+            sqlx::query(&format!("PRAGMA busy_timeout={BUSY_TIMEOUT_MS}"))
+                .execute(&mut *c)
+                .await?;
+            restarted?;
         }
         Ok(())
     }
@@ -429,9 +445,12 @@ fn sqlite_pragmas(
 ) -> ConnectHook<'_> {
     Box::pin(async move {
         conn.execute(
-            "PRAGMA busy_timeout=10000; PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; \
-             PRAGMA journal_size_limit=67108864; \
-             PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY",
+            format!(
+                "PRAGMA busy_timeout={BUSY_TIMEOUT_MS}; PRAGMA journal_mode=WAL; \
+                 PRAGMA synchronous=FULL; PRAGMA journal_size_limit=67108864; \
+                 PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY"
+            )
+            .as_str(),
         )
         .await?;
         Ok(())
