@@ -97,6 +97,13 @@ impl Mailbox {
 
     /// Notes an item for a device and wakes its agent if it waits here.
     pub(crate) fn add(&self, device_id: &str, action: Action) {
+        self.note(device_id, action);
+        self.wake(device_id);
+    }
+
+    /// Notes an item for a device without waking its agent: for an item about to commit
+    /// (the agent is woken once it has; see `remediation::pass`).
+    pub(crate) fn note(&self, device_id: &str, action: Action) {
         if let Ok(mut during) = self.during_reload.lock() {
             if during.reloads > 0 {
                 during.noted.push((device_id.to_string(), action.clone()));
@@ -108,7 +115,6 @@ impl Mailbox {
                 list.push(action);
             }
         }
-        self.wake(device_id);
     }
 
     pub(crate) fn remove(&self, device_id: &str, action_id: &str) {
@@ -148,7 +154,7 @@ impl Mailbox {
         }
     }
 
-    fn wake(&self, device_id: &str) {
+    pub(crate) fn wake(&self, device_id: &str) {
         let waiter = self
             .waiting
             .lock()

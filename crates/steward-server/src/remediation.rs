@@ -669,18 +669,21 @@ pub async fn pass(state: &AppState, now: i64) -> Result<u64, ApiError> {
             .unwrap_or_default(),
         };
         // Hinted before the commit: a check-in that follows a listing showing the requests
-        // gets them (see `dispatch_remediation`).
+        // gets them (see `dispatch_remediation`); waiting agents are woken after it.
         let noted = |made: &[DeviceRequest]| {
             for req in made {
                 state
                     .mailbox
-                    .add(&req.device_id, crate::helpdesk::action(req));
+                    .note(&req.device_id, crate::helpdesk::action(req));
             }
         };
         let made = state
             .store
             .dispatch_remediation(&r, now, u32::try_from(budget).unwrap_or(0), make, noted)
             .await?;
+        for req in &made {
+            state.mailbox.wake(&req.device_id);
+        }
         handed += made.len() as u64;
         budget = budget.saturating_sub(made.len() as u64);
     }

@@ -225,6 +225,7 @@ impl Store {
     /// Evaluates the next `batch` devices of a re-evaluation job (after its cursor) and
     /// writes what changed, then moves the cursor, only if no one else did (see the module).
     pub async fn reevaluate_step(&self, job: &mut FleetJob, now: i64, batch: i64) -> Result<Step> {
+        self.evaluators_fresh().await?;
         let rows = sqlx::query(&format!(
             "SELECT {} FROM devices WHERE retired_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
             crate::policies::EVAL_COLS

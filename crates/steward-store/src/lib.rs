@@ -389,10 +389,16 @@ impl Store {
             let restarted = sqlx::query("PRAGMA wal_checkpoint(RESTART)")
                 .execute(&mut *c)
                 .await;
-            sqlx::query(&format!("PRAGMA busy_timeout={BUSY_TIMEOUT_MS}"))
+            let restored = sqlx::query(&format!("PRAGMA busy_timeout={BUSY_TIMEOUT_MS}"))
                 .execute(&mut *c)
-                .await?;
+                .await;
+            if restored.is_err() {
+                // Never back to the pool with the short wait: a new connection gets the
+                // usual settings.
+                let _ = sqlx::Connection::close(c.detach()).await;
+            }
             restarted?;
+            restored?;
         }
         Ok(())
     }

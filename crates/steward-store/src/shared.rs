@@ -157,6 +157,15 @@ impl Store {
             .map(drop)
     }
 
+    /// Before a fleet job's batch: the policies and alert rules it evaluates with are the last
+    /// committed, wherever they were changed (the job's row commits with their new version,
+    /// so a job never runs ahead of the change that queued it).
+    pub(crate) async fn evaluators_fresh(&self) -> Result<()> {
+        self.reload_stale(&self.read, &[Kind::Policies, Kind::AlertRules])
+            .await
+            .map(drop)
+    }
+
     /// Before the notifier decides: the alert rules, channels and silences it decides with
     /// are the last committed, wherever they were changed.
     pub(crate) async fn notifier_current(&self) -> Result<()> {

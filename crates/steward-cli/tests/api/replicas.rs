@@ -474,6 +474,7 @@ async fn configuration_changed_through_one_replica_governs_the_others_within_a_s
     .await
     .expect("policy");
     assert_eq!(r.status(), 202);
+    let policy: serde_json::Value = r.json().await.expect("json");
     let made = Instant::now();
     for (path, body) in [
         (
@@ -538,6 +539,38 @@ async fn configuration_changed_through_one_replica_governs_the_others_within_a_s
         alerts["items"].as_array().map(Vec::len),
         Some(1),
         "{alerts}"
+    );
+
+    // The policy changed through the other replica: whichever server runs the fleet job
+    // evaluates the device already there against the changed policy.
+    let id = policy["id"].as_str().expect("id");
+    let r = http
+        .put(format!("http://127.0.0.1:{pb}/api/v1/policies/{id}"))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"name": "No threats, firewall on",
+            "rules": [{"rule": "no_active_threats"}, {"rule": "firewall_required"}]}))
+        .send()
+        .await
+        .expect("change");
+    assert_eq!(r.status(), 202);
+    let job = r.json::<serde_json::Value>().await.expect("json")["job"]["id"]
+        .as_str()
+        .expect("job")
+        .to_string();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let j = get_json(&http, pa, &format!("/api/v1/fleet-jobs/{job}"), &admin).await;
+        if j["state"] == "done" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the job did not end: {j}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let device = get_json(&http, pa, &format!("/api/v1/devices/{device_id}"), &admin).await;
+    assert_eq!(
+        device["compliance_results"].as_array().map(Vec::len),
+        Some(2),
+        "{device}"
     );
 }
 

@@ -1334,9 +1334,9 @@ readiness-remediation-ok = { $count ->
 }
 readiness-remediation-none = Aucune correction ne fixe encore de seuil d’échec : rien à surveiller.
 report-section-remediations = Résultats des corrections
-jobs-running = { $total ->
-    [one] Nouvelle évaluation de chaque appareil ({ $reason }) : { $done } sur { $total } appareil traité
-   *[other] Nouvelle évaluation de chaque appareil ({ $reason }) : { $done } sur { $total } appareils traités
+jobs-running = { $done ->
+    [one] Nouvelle évaluation de chaque appareil ({ $reason }) : { $done } appareil traité sur { $total }
+   *[other] Nouvelle évaluation de chaque appareil ({ $reason }) : { $done } appareils traités sur { $total }
 }
 jobs-queued = Chaque appareil sera évalué à nouveau ({ $reason }) : en attente de démarrage
 jobs-reason-policy = stratégie de conformité modifiée
