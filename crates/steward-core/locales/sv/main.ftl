@@ -1337,9 +1337,9 @@ readiness-remediation-ok = { $count ->
 }
 readiness-remediation-none = Ingen åtgärd har någon felgräns ännu: inget att bevaka.
 report-section-remediations = Åtgärdernas resultat
-jobs-running = { $done ->
-    [one] Alla enheter utvärderas på nytt ({ $reason }): { $done } enhet av { $total } klar
-   *[other] Alla enheter utvärderas på nytt ({ $reason }): { $done } enheter av { $total } klara
+jobs-running = { $total ->
+    [one] Alla enheter utvärderas på nytt ({ $reason }): { $done } av { $total } enhet klar
+   *[other] Alla enheter utvärderas på nytt ({ $reason }): { $done } av { $total } enheter klara
 }
 jobs-queued = Alla enheter kommer att utvärderas på nytt ({ $reason }): väntar på att starta
 jobs-reason-policy = efterlevnadsprincipen ändrades
