@@ -130,19 +130,7 @@ async fn request(
     kind: &str,
     now: i64,
 ) -> Result<DeviceRequest, ApiError> {
-    let r = DeviceRequest {
-        id: uuid::Uuid::now_v7().to_string(),
-        device_id: device_id.to_string(),
-        kind: kind.to_string(),
-        requested_by: caller.name.clone(),
-        requested_at: steward_core::time::to_rfc3339(now),
-        sent_at: None,
-        answered_at: None,
-        ok: None,
-        code: None,
-        message: None,
-        params: serde_json::Value::Null,
-    };
+    let r = DeviceRequest::new(device_id, kind, &caller.name, now, serde_json::Value::Null);
     state.store.create_request(&r, now, &caller.actor()).await?;
     state.mailbox.add(&r.device_id, action(&r));
     Ok(r)

@@ -648,25 +648,16 @@ pub async fn pass(state: &AppState, now: i64) -> Result<u64, ApiError> {
             None => None,
         };
         lapse_unanswered(state, &r.id, &detect, fix.as_ref(), now, &mut budget).await?;
-        let make = |due: &steward_store::remediation::DueRow| DeviceRequest {
-            id: new_id(),
-            device_id: due.device_id.clone(),
-            kind: "remediate".into(),
-            requested_by: r.body.name.clone(),
-            requested_at: steward_core::time::to_rfc3339(now),
-            sent_at: None,
-            answered_at: None,
-            ok: None,
-            code: None,
-            message: None,
-            params: serde_json::to_value(RemediateParams {
+        let make = |due: &steward_store::remediation::DueRow| {
+            let params = RemediateParams {
                 remediation_id: r.id.clone(),
                 generation: r.generation,
                 attempt: due.attempt,
                 detect: detect.clone(),
                 fix: fix.clone(),
-            })
-            .unwrap_or_default(),
+            };
+            let params = serde_json::to_value(params).unwrap_or_default();
+            DeviceRequest::new(&due.device_id, "remediate", &r.body.name, now, params)
         };
         // Hinted before the commit: a check-in that follows a listing showing the requests
         // gets them (see `dispatch_remediation`); waiting agents are woken after it.
@@ -863,19 +854,7 @@ async fn requests_for(
     }
     Ok(devices
         .iter()
-        .map(|(id, _)| DeviceRequest {
-            id: new_id(),
-            device_id: id.clone(),
-            kind: b.kind.clone(),
-            requested_by: caller.name.clone(),
-            requested_at: steward_core::time::to_rfc3339(now),
-            sent_at: None,
-            answered_at: None,
-            ok: None,
-            code: None,
-            message: None,
-            params: params.clone(),
-        })
+        .map(|(id, _)| DeviceRequest::new(id, &b.kind, &caller.name, now, params.clone()))
         .collect())
 }
 

@@ -55,6 +55,31 @@ pub struct DeviceRequest {
     pub params: serde_json::Value,
 }
 
+impl DeviceRequest {
+    /// A new request, not handed out yet.
+    pub fn new(
+        device_id: &str,
+        kind: &str,
+        requested_by: &str,
+        now: i64,
+        params: serde_json::Value,
+    ) -> DeviceRequest {
+        DeviceRequest {
+            id: uuid::Uuid::now_v7().to_string(),
+            device_id: device_id.to_string(),
+            kind: kind.to_string(),
+            requested_by: requested_by.to_string(),
+            requested_at: to_rfc3339(now),
+            sent_at: None,
+            answered_at: None,
+            ok: None,
+            code: None,
+            message: None,
+            params,
+        }
+    }
+}
+
 fn request_row(r: &sqlx::any::AnyRow) -> Result<DeviceRequest> {
     let at =
         |c: &str| -> Result<Option<String>> { Ok(r.try_get::<Option<i64>, _>(c)?.map(to_rfc3339)) };
