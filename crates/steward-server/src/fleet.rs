@@ -1,7 +1,11 @@
 //! Fleet summaries and the sweeper. Counts come from one grouped pass over a covering index,
 //! kept in memory for `[fleet] summary_max_age_secs` and refreshed by the sweeper, so a
-//! dashboard never waits for a count of a million devices. Each caller sees only the groups
-//! their scope allows.
+//! dashboard never waits for a count of a million devices. Every recount is also saved in
+//! the database, so a server that starts serves the last counts at once while it counts
+//! again. Each caller sees only the groups their scope allows.
+//!
+//! Replicas: each server holds its own latest counts and recounts them when they are older
+//! than the configured age; what another server changes shows within that age.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -37,7 +41,7 @@ impl FleetCache {
 
 /// The latest counts. When they are older than the configured age, a recount starts in the
 /// background and this answer still uses the previous counts (with their time in `as_of`):
-/// only the very first request after start waits for a count.
+/// only a request before any count was ever saved waits for one (see [`warm`]).
 pub async fn counts(state: &AppState) -> Result<(i64, Arc<Vec<FleetCount>>), ApiError> {
     let max_age = i64::from(state.config.fleet.summary_max_age_secs) * 1000;
     let latest = state.fleet.latest.read().ok().and_then(|l| l.clone());
@@ -66,11 +70,53 @@ pub async fn counts(state: &AppState) -> Result<(i64, Arc<Vec<FleetCount>>), Api
     }
 }
 
+/// At start: the counts the last recount saved (this server's before a restart, or another
+/// server's) are served at once with their time, and when they are older than the configured
+/// age a recount starts in the background. Only the first request on a database where no
+/// count was ever saved waits for one.
+pub async fn warm(state: &AppState) {
+    let max_age = i64::from(state.config.fleet.summary_max_age_secs) * 1000;
+    if max_age == 0 {
+        return;
+    }
+    match state.store.saved_fleet_counts().await {
+        Ok(Some((at, counts))) => {
+            if let Ok(mut latest) = state.fleet.latest.write() {
+                *latest = Some((at, Arc::new(counts)));
+            }
+        }
+        // Never counted: the first request counts, as it finds the fleet then.
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "saved fleet counts not read");
+            return;
+        }
+    }
+    if state.fleet.fresh(state.clock.now_ms(), max_age).is_some() {
+        return;
+    }
+    // Taken before the task starts, so a request arriving meanwhile waits for this count
+    // instead of starting its own.
+    if let Ok(guard) = state.fleet.refreshing.clone().try_lock_owned() {
+        let state = state.clone();
+        tokio::spawn(async move {
+            let _guard = guard;
+            if let Err(e) = recount(&state).await {
+                tracing::warn!(error = %e.0.as_str(), "fleet recount failed");
+            }
+        });
+    }
+}
+
 async fn recount(state: &AppState) -> Result<(i64, Arc<Vec<FleetCount>>), ApiError> {
     let now = state.clock.now_ms();
     let counts = Arc::new(state.store.fleet_counts(now).await?);
     if let Ok(mut latest) = state.fleet.latest.write() {
         *latest = Some((now, counts.clone()));
+    }
+    // Kept for the next start (of this server or another): a failed save costs only that.
+    if let Err(e) = state.store.save_fleet_counts(now, &counts).await {
+        tracing::warn!(error = %e, "fleet counts not saved");
     }
     Ok((now, counts))
 }

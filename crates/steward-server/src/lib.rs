@@ -295,6 +295,7 @@ pub async fn serve_with_clock(
     let (state, writers) = state(store, config, clock);
     mailbox::reload(&state).await?;
     kb::open(&state).await?;
+    fleet::warm(&state).await;
     if !state.config.notify.mail_configured() {
         tracing::info!("e-mail is off (notify.smtp_host is empty): no mail to people is queued");
     }

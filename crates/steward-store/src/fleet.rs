@@ -19,6 +19,22 @@ pub enum Freshness {
 }
 
 impl Freshness {
+    fn from_code(code: i64) -> Freshness {
+        match code {
+            0 => Freshness::Day,
+            1 => Freshness::Week,
+            _ => Freshness::Older,
+        }
+    }
+
+    fn code(self) -> i64 {
+        match self {
+            Freshness::Day => 0,
+            Freshness::Week => 1,
+            Freshness::Older => 2,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Freshness::Day => "last_24h",
@@ -70,15 +86,73 @@ impl Store {
                     platform: r.try_get("platform")?,
                     health: r.try_get("health_state")?,
                     compliance: r.try_get("compliance_state")?,
-                    freshness: match r.try_get::<i64, _>("fresh")? {
-                        0 => Freshness::Day,
-                        1 => Freshness::Week,
-                        _ => Freshness::Older,
-                    },
+                    freshness: Freshness::from_code(r.try_get("fresh")?),
                     count: r.try_get::<i64, _>("n")? as u64,
                 })
             })
             .collect()
+    }
+
+    /// Keeps `counts`, taken at `at`, as the fleet's latest, unless counts taken later are
+    /// already kept (two servers may recount at once; the later count stays).
+    pub async fn save_fleet_counts(&self, at: i64, counts: &[FleetCount]) -> Result<()> {
+        let doc: Vec<serde_json::Value> = counts
+            .iter()
+            .map(|c| {
+                serde_json::json!([
+                    c.group,
+                    c.platform,
+                    c.health,
+                    c.compliance,
+                    c.freshness.code(),
+                    c.count
+                ])
+            })
+            .collect();
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO fleet_counts_saved (id, at, counts) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET at = excluded.at, counts = excluded.counts \
+             WHERE fleet_counts_saved.at < excluded.at",
+        )
+        .bind(at)
+        .bind(serde_json::Value::Array(doc).to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The counts [`Store::save_fleet_counts`] kept last, with their time; `None` before the
+    /// first recount, or if the document cannot be read (a recount replaces it).
+    pub async fn saved_fleet_counts(&self) -> Result<Option<(i64, Vec<FleetCount>)>> {
+        let Some(row) = sqlx::query("SELECT at, counts FROM fleet_counts_saved WHERE id = 1")
+            .fetch_optional(&self.read)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let at: i64 = row.try_get("at")?;
+        let doc: String = row.try_get("counts")?;
+        type Saved = (Option<String>, String, String, String, i64, u64);
+        let Ok(rows) = serde_json::from_str::<Vec<Saved>>(&doc) else {
+            tracing::warn!("the saved fleet counts do not read; they wait for a recount");
+            return Ok(None);
+        };
+        let counts = rows
+            .into_iter()
+            .map(
+                |(group, platform, health, compliance, fresh, count)| FleetCount {
+                    group,
+                    platform,
+                    health,
+                    compliance,
+                    freshness: Freshness::from_code(fresh),
+                    count,
+                },
+            )
+            .collect();
+        Ok(Some((at, counts)))
     }
 
     /// Records the counts of the hour `now` falls in, once per hour (a second call in the

@@ -475,3 +475,64 @@ async fn a_policy_change_answers_at_once_and_its_job_counts_every_device_once_ev
     assert_eq!(s, 200);
     app.shutdown().await;
 }
+
+/// A server that starts serves the counts the last recount saved (of any server), at once and
+/// with their time; once they are older than the configured age it counts again in the
+/// background and saves what it found. A save never replaces counts taken later.
+#[tokio::test]
+async fn a_starting_server_serves_the_saved_counts_at_once_then_counts_again_and_saves() {
+    use steward_store::fleet::{FleetCount, Freshness};
+    let db = TestDb::new().await;
+    let store = steward_store::Store::open(&db.url).await.expect("open");
+    let at = now_ms() - 5_000;
+    // Counts no recount of this (empty) fleet would give: seven Paris devices.
+    let saved = vec![FleetCount {
+        group: Some("paris".into()),
+        platform: "windows".into(),
+        health: "healthy".into(),
+        compliance: "compliant".into(),
+        freshness: Freshness::Day,
+        count: 7,
+    }];
+    store.save_fleet_counts(at, &saved).await.expect("save");
+    // An earlier count does not replace a later one.
+    store.save_fleet_counts(at - 1, &[]).await.expect("save");
+    assert_eq!(
+        store.saved_fleet_counts().await.expect("read"),
+        Some((at, saved.clone()))
+    );
+    drop(store);
+    let clock = steward_server::clock::Clock::manual(now_ms());
+    let app = TestApp::spawn_on(db, |c| c.fleet.summary_max_age_secs = 60, clock).await;
+    let (s, sum) = app.get("/api/v1/fleet/summary").await;
+    assert_eq!(s, 200, "{sum}");
+    assert_eq!(sum["total"], 7, "the saved counts, served at once: {sum}");
+    assert_eq!(sum["as_of"], to_rfc3339(at), "{sum}");
+    assert_eq!(sum["by_health"]["healthy"], 7, "{sum}");
+    // Older than the configured age: this answer still has them, a recount follows and is
+    // saved for the next start.
+    app.clock.advance(std::time::Duration::from_secs(61));
+    let (_, sum) = app.get("/api/v1/fleet/summary").await;
+    assert_eq!(sum["total"], 7, "{sum}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, sum) = app.get("/api/v1/fleet/summary").await;
+        let saved = app.store.saved_fleet_counts().await.expect("read");
+        if sum["total"] == 0 && saved.as_ref().is_some_and(|(t, _)| *t > at) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no recount replaced the saved counts: {sum} {saved:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (_, counts) = app
+        .store
+        .saved_fleet_counts()
+        .await
+        .expect("read")
+        .expect("saved");
+    assert!(counts.is_empty(), "{counts:?}");
+    app.shutdown().await;
+}

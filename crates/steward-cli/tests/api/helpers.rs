@@ -90,7 +90,15 @@ impl TestApp {
         tweak: impl FnOnce(&mut Config),
         clock: steward_server::clock::Clock,
     ) -> TestApp {
-        let db = TestDb::new().await;
+        Self::spawn_on(TestDb::new().await, tweak, clock).await
+    }
+
+    /// A server on a database the test prepared before it starts.
+    pub async fn spawn_on(
+        db: TestDb,
+        tweak: impl FnOnce(&mut Config),
+        clock: steward_server::clock::Clock,
+    ) -> TestApp {
         let store = Store::open(&db.url).await.expect("open store");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
