@@ -603,6 +603,8 @@ pub async fn inventory(
             ),
         ),
         ("text_search", "/api/v1/devices?q=user00042".to_string()),
+        // Common to most Windows names: a page by name from hundreds of thousands of matches.
+        ("broad_search", "/api/v1/devices?q=win-".to_string()),
         (
             "health_active_threat",
             "/api/v1/devices?health=active_threat".to_string(),

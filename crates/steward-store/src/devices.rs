@@ -185,23 +185,122 @@ fn fts_phrase(text: &str) -> String {
 /// search index's matches: a common term finds a page of matches within a few rows.
 const SEARCH_SORT_LIMIT: i64 = 2_000;
 
-impl Store {
-    /// On SQLite, whether the trigram index narrows `text` to few enough rows to sort them
-    /// (PostgreSQL's planner makes that choice itself with its trigram indexes).
-    async fn search_is_selective(&self, text: &str) -> Result<bool> {
-        if self.backend != crate::Backend::Sqlite || text.chars().count() < 3 {
-            return Ok(false);
+/// How a text search finds its page.
+enum Search {
+    /// Walk the sort order testing each row (PostgreSQL's planner makes its own choice).
+    Walk,
+    /// Sort the trigram index's few matches.
+    Selective,
+    /// By name on SQLite: names starting with the text (ranges of the name index, one per
+    /// letter case of its first letters) and the few devices containing it elsewhere.
+    Split(Vec<String>),
+}
+
+/// ASCII letters of a text's start whose cases the name ranges spell out (2^4 ranges at
+/// most); the rest of the start is tested with LIKE inside each range.
+const SPLIT_LETTERS: usize = 4;
+
+/// Spellings of the start of `text` up to its `SPLIT_LETTERS`-th ASCII letter in every letter
+/// case: the starts of the name ranges a case-blind prefix search reads.
+fn case_spellings(text: &str) -> Vec<String> {
+    let mut out = vec![String::new()];
+    let mut letters = 0;
+    for c in text.chars() {
+        if letters == SPLIT_LETTERS {
+            break;
         }
-        let n: i64 = sqlx::query(&format!(
-            "SELECT COUNT(*) AS n FROM (SELECT rowid FROM devices_search \
-             WHERE devices_search MATCH $1 LIMIT {})",
-            SEARCH_SORT_LIMIT + 1
-        ))
-        .bind(fts_phrase(text))
-        .fetch_one(&self.read)
-        .await?
-        .try_get("n")?;
-        Ok(n <= SEARCH_SORT_LIMIT)
+        if c.is_ascii_alphabetic() {
+            letters += 1;
+            out = out
+                .into_iter()
+                .flat_map(|s| {
+                    [
+                        format!("{s}{}", c.to_ascii_lowercase()),
+                        format!("{s}{}", c.to_ascii_uppercase()),
+                    ]
+                })
+                .collect();
+        } else {
+            for s in &mut out {
+                s.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// The smallest text above every text starting with `prefix` (byte order, as SQLite's BINARY
+/// collation and Rust compare): its last character moved one code point up.
+fn past_prefix(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let mut next = u32::from(last) + 1;
+        while next <= u32::from(char::MAX) {
+            if let Some(c) = char::from_u32(next) {
+                chars.push(c);
+                return Some(chars.into_iter().collect());
+            }
+            next += 1;
+        }
+    }
+    None
+}
+
+/// A LIKE pattern for texts starting with `text`.
+fn like_prefix(text: &str) -> String {
+    let mut p = escape_like(text);
+    p.remove(0);
+    p
+}
+
+impl Store {
+    /// On SQLite, whether the trigram index narrows `text` to few enough rows to sort them,
+    /// and else whether a search by name can be split (PostgreSQL's planner makes that choice
+    /// itself with its trigram indexes).
+    async fn search_plan(&self, text: &str, by_name: bool) -> Result<Search> {
+        if self.backend != crate::Backend::Sqlite || text.chars().count() < 3 {
+            return Ok(Search::Walk);
+        }
+        let count = |sql: String, phrases: Vec<String>| async move {
+            let mut q = sqlx::query(&sql);
+            for p in phrases {
+                q = q.bind(p);
+            }
+            let n: i64 = q.fetch_one(&self.read).await?.try_get("n")?;
+            Ok::<_, StoreError>(n)
+        };
+        let phrase = fts_phrase(text);
+        let n = count(
+            format!(
+                "SELECT COUNT(*) AS n FROM (SELECT rowid FROM devices_search \
+                 WHERE devices_search MATCH $1 LIMIT {})",
+                SEARCH_SORT_LIMIT + 1
+            ),
+            vec![phrase.clone()],
+        )
+        .await?;
+        if n <= SEARCH_SORT_LIMIT {
+            return Ok(Search::Selective);
+        }
+        if !by_name {
+            return Ok(Search::Walk);
+        }
+        // Matches not at the start of a name: few, or the walk finds a page soon anyway.
+        let elsewhere = count(
+            format!(
+                "SELECT COUNT(*) AS n FROM (SELECT rowid FROM devices_name_tail \
+                 WHERE devices_name_tail MATCH $1 UNION ALL SELECT rowid FROM devices_other_text \
+                 WHERE devices_other_text MATCH $1 LIMIT {})",
+                SEARCH_SORT_LIMIT + 1
+            ),
+            vec![phrase.clone()],
+        )
+        .await?;
+        Ok(if elsewhere <= SEARCH_SORT_LIMIT {
+            Search::Split(case_spellings(text))
+        } else {
+            Search::Walk
+        })
     }
 
     pub async fn list_devices(&self, q: &DeviceQuery) -> Result<Page<DeviceSummary>> {
@@ -233,13 +332,17 @@ impl Store {
         if let Some(t) = q.last_seen_after {
             f.add("last_seen_at >= ?", Param::Int(t));
         }
-        if let Some(text) = q.q.as_deref().filter(|s| !s.is_empty()) {
-            if self.search_is_selective(text).await? {
-                f.add(
-                    "rowid IN (SELECT rowid FROM devices_search WHERE devices_search MATCH ?)",
-                    Param::Text(fts_phrase(text)),
-                );
-            } else {
+        let text = q.q.as_deref().filter(|s| !s.is_empty());
+        let plan = match text {
+            Some(text) => self.search_plan(text, q.sort == SortField::Name).await?,
+            None => Search::Walk,
+        };
+        match (&plan, text) {
+            (Search::Selective, Some(text)) => f.add(
+                "rowid IN (SELECT rowid FROM devices_search WHERE devices_search MATCH ?)",
+                Param::Text(fts_phrase(text)),
+            ),
+            (Search::Walk, Some(text)) => {
                 let op = self.backend.ilike();
                 f.add(
                     &format!(
@@ -248,6 +351,7 @@ impl Store {
                     Param::Text(escape_like(text)),
                 );
             }
+            _ => {}
         }
         let col = q.sort.column();
         let (cmp, dir) = if q.descending {
@@ -262,11 +366,45 @@ impl Store {
             f.push(format!("({col}, id) {cmp} ({a}, {b})"));
         }
         let limit = q.limit.clamp(1, steward_proto::MAX_PAGE_LIMIT);
-        let where_sql = f.where_sql();
-        let sql = format!(
-            "SELECT {SUMMARY_COLS} FROM devices {where_sql} ORDER BY {col} {dir}, id {dir} LIMIT {}",
-            limit + 1
-        );
+        let order = format!("ORDER BY {col} {dir}, id {dir} LIMIT {}", limit + 1);
+        let sql = match (&plan, text) {
+            (Search::Split(spellings), Some(text)) => {
+                // Each part reads at most a page in the sort order; the union of their rows
+                // (a device in two parts is one row) is sorted once more.
+                let mut parts = Vec::new();
+                let starts = f.bind(Param::Text(like_prefix(text)));
+                for start in spellings {
+                    let from = f.bind(Param::Text(start.clone()));
+                    let range = match past_prefix(start) {
+                        Some(end) => {
+                            format!("name >= {from} AND name < {}", f.bind(Param::Text(end)))
+                        }
+                        None => format!("name >= {from}"),
+                    };
+                    parts.push(format!("{range} AND name LIKE {starts} ESCAPE '\\'"));
+                }
+                let phrase = f.bind(Param::Text(fts_phrase(text)));
+                parts.push(format!(
+                    "rowid IN (SELECT rowid FROM devices_name_tail WHERE devices_name_tail \
+                     MATCH {phrase} UNION ALL SELECT rowid FROM devices_other_text WHERE \
+                     devices_other_text MATCH {phrase})"
+                ));
+                let selects: Vec<String> = parts
+                    .iter()
+                    .map(|part| {
+                        format!(
+                            "SELECT * FROM (SELECT {SUMMARY_COLS} FROM devices {} {order})",
+                            f.where_with(part)
+                        )
+                    })
+                    .collect();
+                format!("{} {order}", selects.join(" UNION "))
+            }
+            _ => format!(
+                "SELECT {SUMMARY_COLS} FROM devices {} {order}",
+                f.where_sql()
+            ),
+        };
         // Planned with its values every time: a cached generic plan cannot see that a search
         // pattern is selective, and PostgreSQL would walk the sort index instead of using the
         // trigram indexes.
@@ -695,5 +833,29 @@ mod tests {
     #[test]
     fn like_patterns_are_escaped() {
         assert_eq!(escape_like("a%b_c"), "%a\\%b\\_c%");
+    }
+}
+
+#[cfg(test)]
+mod search_tests {
+    use super::{case_spellings, past_prefix};
+
+    #[test]
+    fn the_name_ranges_spell_the_first_letters_in_every_case_and_end_past_their_prefix() {
+        let mut s = case_spellings("wi-n");
+        s.sort();
+        assert_eq!(
+            s,
+            ["WI-N", "WI-n", "Wi-N", "Wi-n", "wI-N", "wI-n", "wi-N", "wi-n"]
+        );
+        // Letters past the fourth are left to LIKE; other characters are kept as they are.
+        assert_eq!(case_spellings("desktop-").len(), 16);
+        assert!(case_spellings("desktop-").contains(&"DeSk".to_string()));
+        assert_eq!(case_spellings("12-é"), ["12-é"]);
+        assert_eq!(past_prefix("win-").as_deref(), Some("win."));
+        assert_eq!(past_prefix("caf\u{e9}").as_deref(), Some("caf\u{ea}"));
+        // No character follows the last one: the range is cut one character earlier.
+        assert_eq!(past_prefix("a\u{10FFFF}").as_deref(), Some("b"));
+        assert!("win-zzz" < past_prefix("win-").unwrap().as_str());
     }
 }

@@ -541,6 +541,13 @@ impl Filter {
         where_sql(&self.clauses)
     }
 
+    /// The WHERE of these clauses and one more.
+    pub(crate) fn where_with(&self, clause: &str) -> String {
+        let mut all = self.clauses.clone();
+        all.push(clause.to_string());
+        where_sql(&all)
+    }
+
     pub(crate) fn params(&self) -> &[Param] {
         &self.params
     }

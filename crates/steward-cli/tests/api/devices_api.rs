@@ -253,3 +253,113 @@ async fn health_metrics_openapi_and_home() {
     );
     app.shutdown().await;
 }
+
+/// Pages of `path` (a query string may follow) through their cursors: the names and ids,
+/// in the order served.
+async fn all_pages(app: &TestApp, path: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let (s, page) = app.get(&format!("{path}&limit=50{cursor}")).await;
+        assert_eq!(s, 200, "{page}");
+        for d in page["items"].as_array().expect("items") {
+            out.push((
+                d["name"].as_str().expect("name").to_string(),
+                d["id"].as_str().expect("id").to_string(),
+            ));
+        }
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => return out,
+        }
+    }
+}
+
+/// A text common to thousands of names (most of them at the start) is searched as a rare one
+/// is: every device whose name, serial or owner contains it in any letter case, each once,
+/// in the list's order both ways.
+#[tokio::test]
+async fn a_broad_search_finds_every_match_once_in_order_whatever_the_letter_case() {
+    use steward_store::devices::SeedDevice;
+    let app = TestApp::spawn().await;
+    let now = steward_core::time::now_ms();
+    let seed = |i: usize, name: String, serial: String, owner: String| SeedDevice {
+        id: uuid::Uuid::now_v7().to_string(),
+        name,
+        serial,
+        owner,
+        platform: Platform::Windows,
+        os_name: "Windows".into(),
+        os_version: "10.0.19045".into(),
+        enrolled_at: now - i as i64,
+        last_seen_at: now,
+        group: None,
+        health_state: "healthy",
+        compliance_state: "compliant",
+    };
+    let mut devices: Vec<SeedDevice> = (0..2_100)
+        .map(|i| {
+            seed(
+                i,
+                format!("win-{i:05}"),
+                format!("SN{i:06}"),
+                format!("user{i}@example.com"),
+            )
+        })
+        .collect();
+    let odd = [
+        ("WIN-UPPER-1", "SN-A", "a@example.com"),
+        ("Win-Mixed", "SN-B", "b@example.com"),
+        ("wIN-odd", "SN-C", "c@example.com"),
+        ("and-win-inside", "SN-D", "d@example.com"),
+        ("aaa-serial", "SN-WIN-42", "e@example.com"),
+        ("zzz-owner", "SN-F", "win-admin@example.com"),
+        ("abc-plain", "SN-G", "g@example.com"),
+        ("winx-no", "SN-H", "h@example.com"),
+        ("wi-n", "SN-I", "i@example.com"),
+        ("0-win-", "SN-J", "j@example.com"),
+    ];
+    for (i, (name, serial, owner)) in odd.iter().enumerate() {
+        devices.push(seed(
+            10_000 + i,
+            name.to_string(),
+            serial.to_string(),
+            owner.to_string(),
+        ));
+    }
+    app.store.seed_devices(&devices).await.expect("seed");
+    let matches = |d: &SeedDevice| {
+        [&d.name, &d.serial, &d.owner]
+            .iter()
+            .any(|t| t.to_ascii_lowercase().contains("win-"))
+    };
+    let wanted: HashSet<&str> = devices
+        .iter()
+        .filter(|d| matches(d))
+        .map(|d| d.id.as_str())
+        .collect();
+    assert_eq!(wanted.len(), 2_100 + 7);
+    for sort in ["name", "-name"] {
+        // The list's own order, without a search, kept to the matches.
+        let expected: Vec<(String, String)> =
+            all_pages(&app, &format!("/api/v1/devices?sort={sort}"))
+                .await
+                .into_iter()
+                .filter(|(_, id)| wanted.contains(id.as_str()))
+                .collect();
+        assert_eq!(expected.len(), wanted.len());
+        for q in ["win-", "WIN-", "wIn-"] {
+            let found = all_pages(&app, &format!("/api/v1/devices?sort={sort}&q={q}")).await;
+            assert_eq!(found.len(), expected.len(), "q={q} sort={sort}");
+            assert!(found == expected, "q={q} sort={sort}: not the list's order");
+        }
+    }
+    // Narrowed by another filter: no Windows device is seeded on macOS.
+    let (_, page) = app.get("/api/v1/devices?q=win-&platform=macos").await;
+    assert_eq!(page["items"].as_array().map(Vec::len), Some(0), "{page}");
+    // A rare text still finds its few.
+    let found = all_pages(&app, "/api/v1/devices?sort=name&q=n-insid").await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "and-win-inside");
+    app.shutdown().await;
+}
