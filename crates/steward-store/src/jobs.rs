@@ -7,7 +7,9 @@
 //! after a restart, on whichever server runs the jobs, and two servers that ever overlap do
 //! not both move it (the second finds the cursor moved and stops). A newer re-evaluation
 //! covers every older one still open (it evaluates every device against the newest
-//! configuration): those are closed as superseded when it is created.
+//! configuration): those are closed as superseded when it is created, and the new job
+//! starts where the superseded one stood, going round the device ids back to that point, so
+//! changes that keep coming do not keep sending the work back to the first devices.
 
 use sqlx::Row;
 use steward_core::time::to_rfc3339;
@@ -48,6 +50,12 @@ pub struct FleetJob {
     /// The last device id done (where the next batch starts).
     #[serde(skip)]
     pub cursor: String,
+    /// Where the job began (empty: at the first device); it ends there after turning round.
+    #[serde(skip)]
+    pub begin: String,
+    /// Whether it went past the last device and started again from the first.
+    #[serde(skip)]
+    pub wrapped: bool,
 }
 
 impl FleetJob {
@@ -81,11 +89,13 @@ fn job_row(r: &sqlx::any::AnyRow) -> Result<FleetJob> {
         finished_at: finished.map(to_rfc3339),
         superseded_by,
         cursor: r.try_get("cursor")?,
+        begin: r.try_get("begin_cursor")?,
+        wrapped: r.try_get::<i64, _>("wrapped")? != 0,
     })
 }
 
 const JOB_COLS: &str = "id, kind, reason, subject, created_at, started_at, finished_at, cursor, \
-                        done, total, superseded_by";
+                        done, total, superseded_by, begin_cursor, wrapped";
 
 /// Queues a re-evaluation of every device in the transaction of the change that needs it,
 /// closing the open ones it covers. Returns the new job.
@@ -96,6 +106,18 @@ pub(crate) async fn queue_reevaluation(
     now: i64,
 ) -> Result<FleetJob> {
     let id = uuid::Uuid::now_v7().to_string();
+    // Where the newest open one stands. Whatever it does after this read, the new job goes
+    // round every device, so the point only decides which come first.
+    let begin: String = sqlx::query(
+        "SELECT cursor FROM fleet_jobs WHERE finished_at IS NULL AND kind = $1 \
+         ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(REEVALUATE)
+    .fetch_optional(&mut **tx)
+    .await?
+    .map(|r| r.try_get("cursor"))
+    .transpose()?
+    .unwrap_or_default();
     sqlx::query(
         "UPDATE fleet_jobs SET finished_at = $1, superseded_by = $2 \
          WHERE finished_at IS NULL AND kind = $3",
@@ -106,13 +128,15 @@ pub(crate) async fn queue_reevaluation(
     .execute(&mut **tx)
     .await?;
     sqlx::query(
-        "INSERT INTO fleet_jobs (id, kind, reason, subject, created_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO fleet_jobs (id, kind, reason, subject, created_at, cursor, begin_cursor) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6)",
     )
     .bind(&id)
     .bind(REEVALUATE)
     .bind(reason)
     .bind(subject)
     .bind(now)
+    .bind(&begin)
     .execute(&mut **tx)
     .await?;
     Ok(FleetJob {
@@ -127,7 +151,9 @@ pub(crate) async fn queue_reevaluation(
         started_at: None,
         finished_at: None,
         superseded_by: None,
-        cursor: String::new(),
+        cursor: begin.clone(),
+        begin,
+        wrapped: false,
     })
 }
 
@@ -226,14 +252,18 @@ impl Store {
     /// writes what changed, then moves the cursor, only if no one else did (see the module).
     pub async fn reevaluate_step(&self, job: &mut FleetJob, now: i64, batch: i64) -> Result<Step> {
         self.evaluators_fresh().await?;
-        let rows = sqlx::query(&format!(
-            "SELECT {} FROM devices WHERE retired_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
+        // After turning round, the job ends where it began.
+        let until = if job.wrapped { "AND id <= $3" } else { "" };
+        let sql = format!(
+            "SELECT {} FROM devices WHERE retired_at IS NULL AND id > $1 {until} \
+             ORDER BY id LIMIT $2",
             crate::policies::EVAL_COLS
-        ))
-        .bind(&job.cursor)
-        .bind(batch)
-        .fetch_all(&self.read)
-        .await?;
+        );
+        let mut read = sqlx::query(&sql).bind(&job.cursor).bind(batch);
+        if job.wrapped {
+            read = read.bind(&job.begin);
+        }
+        let rows = read.fetch_all(&self.read).await?;
         let last: Option<String> = match rows.last() {
             Some(r) => Some(r.try_get("id")?),
             None => None,
@@ -242,26 +272,41 @@ impl Store {
             self.reevaluate_rows(&rows, now).await?;
         }
         let n = rows.len() as i64;
+        let turn = last.is_none() && !job.wrapped && !job.begin.is_empty();
         let mut tx = self.begin_write().await?;
+        let read = "id = $3 AND cursor = $4 AND wrapped = $5 AND finished_at IS NULL";
         let moved = match &last {
-            Some(last) => sqlx::query(
-                "UPDATE fleet_jobs SET cursor = $1, done = done + $2 \
-                 WHERE id = $3 AND cursor = $4 AND finished_at IS NULL",
-            )
+            Some(last) => sqlx::query(&format!(
+                "UPDATE fleet_jobs SET cursor = $1, done = done + $2 WHERE {read}"
+            ))
             .bind(last)
             .bind(n)
             .bind(&job.id)
             .bind(&job.cursor)
+            .bind(i64::from(job.wrapped))
             .execute(&mut *tx)
             .await?
             .rows_affected(),
-            None => sqlx::query(
-                "UPDATE fleet_jobs SET finished_at = $1 \
-                 WHERE id = $2 AND cursor = $3 AND finished_at IS NULL",
-            )
-            .bind(now)
+            // Past the last device: on from the first, up to where it began.
+            None if turn => sqlx::query(&format!(
+                "UPDATE fleet_jobs SET cursor = $1, wrapped = 1, done = done + $2 WHERE {read}"
+            ))
+            .bind("")
+            .bind(0i64)
             .bind(&job.id)
             .bind(&job.cursor)
+            .bind(0i64)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected(),
+            None => sqlx::query(&format!(
+                "UPDATE fleet_jobs SET finished_at = $1, done = done + $2 WHERE {read}"
+            ))
+            .bind(now)
+            .bind(0i64)
+            .bind(&job.id)
+            .bind(&job.cursor)
+            .bind(i64::from(job.wrapped))
             .execute(&mut *tx)
             .await?
             .rows_affected(),
@@ -275,6 +320,11 @@ impl Store {
                 job.cursor = last;
                 job.done += n as u64;
                 Step::Advanced { n: n as u64 }
+            }
+            None if turn => {
+                job.cursor.clear();
+                job.wrapped = true;
+                Step::Advanced { n: 0 }
             }
             None => {
                 job.finished_at = Some(to_rfc3339(now));

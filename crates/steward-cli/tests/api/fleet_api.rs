@@ -536,3 +536,89 @@ async fn a_starting_server_serves_the_saved_counts_at_once_then_counts_again_and
     assert!(counts.is_empty(), "{counts:?}");
     app.shutdown().await;
 }
+
+/// A re-evaluation that supersedes an open one starts where that one stood and goes round the
+/// device ids back to it: each device once, the ones the older job had not reached first.
+#[tokio::test]
+async fn a_superseding_job_starts_where_the_older_stood_and_goes_round_every_device_once() {
+    use steward_store::devices::SeedDevice;
+    use steward_store::jobs::Step;
+    let db = TestDb::new().await;
+    let store = steward_store::Store::open(&db.url).await.expect("open");
+    let now = now_ms();
+    let devices: Vec<SeedDevice> = (0..10)
+        .map(|i| SeedDevice {
+            id: uuid::Uuid::now_v7().to_string(),
+            name: format!("pc-{i}"),
+            serial: format!("SN{i}"),
+            owner: "a@example.com".into(),
+            platform: Platform::Linux,
+            os_name: "Debian".into(),
+            os_version: "12".into(),
+            enrolled_at: now,
+            last_seen_at: now,
+            group: None,
+            health_state: "healthy",
+            compliance_state: "compliant",
+        })
+        .collect();
+    store.seed_devices(&devices).await.expect("seed");
+    let mut ids: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
+    ids.sort_unstable();
+    let policy = |name: &str| steward_core::compliance::Policy {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: name.into(),
+        rules: vec![],
+        grace_hours: 0,
+        groups: vec![],
+    };
+    let actor = steward_store::audit::Actor::cli();
+    let (_, first) = store
+        .put_policy(&policy("a"), now, &actor)
+        .await
+        .expect("put");
+    let mut first = store.fleet_job(&first.id).await.expect("job");
+    store.start_fleet_job(&mut first, now).await.expect("start");
+    for _ in 0..2 {
+        let step = store
+            .reevaluate_step(&mut first, now, 3)
+            .await
+            .expect("step");
+        assert_eq!(step, Step::Advanced { n: 3 });
+    }
+    assert_eq!(first.cursor, ids[5]);
+    let (_, second) = store
+        .put_policy(&policy("b"), now, &actor)
+        .await
+        .expect("put");
+    // The older one is closed: its runner leaves it.
+    assert_eq!(
+        store
+            .reevaluate_step(&mut first, now, 3)
+            .await
+            .expect("step"),
+        Step::Gone
+    );
+    let mut job = store.fleet_job(&second.id).await.expect("job");
+    assert_eq!(job.begin, ids[5]);
+    store.start_fleet_job(&mut job, now).await.expect("start");
+    let mut cursors = Vec::new();
+    loop {
+        match store.reevaluate_step(&mut job, now, 3).await.expect("step") {
+            Step::Advanced { .. } => cursors.push(job.cursor.clone()),
+            Step::Finished => break,
+            Step::Gone => panic!("the job was left"),
+        }
+    }
+    // ids 6..9, the turn, then ids 0..5.
+    assert_eq!(
+        cursors,
+        [ids[8], ids[9], "", ids[2], ids[5]],
+        "{cursors:?} in {ids:?}"
+    );
+    let done = store.fleet_job(&second.id).await.expect("job");
+    assert_eq!(
+        (done.state.as_str(), done.done, done.total),
+        ("done", 10, Some(10))
+    );
+}
