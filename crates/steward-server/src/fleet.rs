@@ -1,8 +1,8 @@
 //! Fleet summaries and the sweeper. Counts come from one grouped pass over a covering index,
 //! kept in memory for `[fleet] summary_max_age_secs` and refreshed by the sweeper, so a
-//! dashboard never waits for a count of a million devices. Every recount is also saved in
-//! the database, so a server that starts serves the last counts at once while it counts
-//! again. Each caller sees only the groups their scope allows.
+//! dashboard never waits for a count of a million devices. The sweeper's counts are also
+//! saved in the database, so a server that starts serves the last counts at once while it
+//! counts again. Each caller sees only the groups their scope allows.
 //!
 //! Replicas: each server holds its own latest counts and recounts them when they are older
 //! than the configured age; what another server changes shows within that age.
@@ -49,15 +49,7 @@ pub async fn counts(state: &AppState) -> Result<(i64, Arc<Vec<FleetCount>>), Api
         Some((at, counts)) if state.clock.now_ms() - at <= max_age => Ok((at, counts)),
         // Zero asks for exact counts on every request.
         Some(hit) if max_age > 0 => {
-            if let Ok(guard) = state.fleet.refreshing.clone().try_lock_owned() {
-                let state = state.clone();
-                tokio::spawn(async move {
-                    let _guard = guard;
-                    if let Err(e) = recount(&state).await {
-                        tracing::warn!(error = %e.0.as_str(), "fleet recount failed");
-                    }
-                });
-            }
+            recount_behind(state, false);
             Ok(hit)
         }
         _ => {
@@ -95,14 +87,21 @@ pub async fn warm(state: &AppState) {
     if state.fleet.fresh(state.clock.now_ms(), max_age).is_some() {
         return;
     }
-    // Taken before the task starts, so a request arriving meanwhile waits for this count
-    // instead of starting its own.
+    recount_behind(state, true);
+}
+
+/// Starts a recount in the background unless one runs (`save`: keep it for the next start).
+/// The lock is taken before the task starts, so a request arriving meanwhile waits for this
+/// count instead of starting its own.
+fn recount_behind(state: &AppState, save: bool) {
     if let Ok(guard) = state.fleet.refreshing.clone().try_lock_owned() {
         let state = state.clone();
         tokio::spawn(async move {
             let _guard = guard;
-            if let Err(e) = recount(&state).await {
-                tracing::warn!(error = %e.0.as_str(), "fleet recount failed");
+            match recount(&state).await {
+                Ok((at, counts)) if save => save_counts(&state, at, &counts).await,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e.0.as_str(), "fleet recount failed"),
             }
         });
     }
@@ -114,11 +113,16 @@ async fn recount(state: &AppState) -> Result<(i64, Arc<Vec<FleetCount>>), ApiErr
     if let Ok(mut latest) = state.fleet.latest.write() {
         *latest = Some((now, counts.clone()));
     }
-    // Kept for the next start (of this server or another): a failed save costs only that.
-    if let Err(e) = state.store.save_fleet_counts(now, &counts).await {
+    Ok((now, counts))
+}
+
+/// Keeps counts for the next start (of this server or another). Only background work saves
+/// (the sweeper, the count after start): a request never waits for the write, and a failed
+/// save costs only a fresher start.
+async fn save_counts(state: &AppState, at: i64, counts: &[FleetCount]) {
+    if let Err(e) = state.store.save_fleet_counts(at, counts).await {
         tracing::warn!(error = %e, "fleet counts not saved");
     }
-    Ok((now, counts))
 }
 
 /// Sums counts visible to the caller.
@@ -295,6 +299,7 @@ pub async fn sweep_once(state: &AppState) -> Result<u64, ApiError> {
     state.metrics.swept_devices.inc_by(n);
     let refreshing = state.fleet.refreshing.lock().await;
     let (at, counts) = recount(state).await?;
+    save_counts(state, at, &counts).await;
     state.store.snapshot_fleet(&counts, at).await?;
     drop(refreshing);
     fleet_alerts(state, &counts, at).await?;

@@ -152,13 +152,19 @@ impl TestApp {
     }
 
     /// Stops the server after it finished its queued writes.
-    pub async fn shutdown(mut self) {
+    pub async fn shutdown(self) {
+        self.stop_keeping_db().await;
+    }
+
+    /// Stops the server as [`TestApp::shutdown`] does and gives its database for another.
+    pub async fn stop_keeping_db(mut self) -> TestDb {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
         if let Some(h) = self.server.take() {
             h.await.expect("join").expect("server result");
         }
+        self._db
     }
 
     pub async fn token_with_role(&self, role: Role) -> String {
