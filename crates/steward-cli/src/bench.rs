@@ -313,8 +313,8 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
             };
             (
                 p.to_string(),
-                json!({"cpu_s": (spent * 100.0).round() / 100.0, "us_per_checkin": per.round(),
-                       "peak_rss_mib": peak_rss_mib(p)}),
+                json!({"process": process_name(p), "cpu_s": (spent * 100.0).round() / 100.0,
+                       "us_per_checkin": per.round(), "peak_rss_mib": peak_rss_mib(p)}),
             )
         })
         .collect();
@@ -1129,6 +1129,14 @@ fn rss_kib(pid: u32) -> u64 {
 /// The server's peak resident memory so far, in MiB.
 fn peak_rss_mib(pid: u32) -> u64 {
     proc_status_kib(pid, "VmHWM:") / 1024
+}
+
+/// The program a process runs (`steward`, `postgres` …), from `/proc/PID/comm`: a watched
+/// PostgreSQL postmaster's figures are the database's (its backends are its children).
+fn process_name(pid: u32) -> String {
+    std::fs::read_to_string(format!("/proc/{pid}/comm"))
+        .map(|n| n.trim().to_string())
+        .unwrap_or_default()
 }
 
 /// A line of `/proc/PID/status` given in kB (0 when absent).
