@@ -1007,3 +1007,57 @@ async fn software_reported_through_two_replicas_is_counted_once_per_device() {
         assert_eq!(found["titles"].as_array().map(Vec::len), Some(1), "{found}");
     }
 }
+
+/// The counts the sweeping replica saves are what other replicas serve the moment they start,
+/// with their time, before counting anything themselves: two replicas starting together
+/// answer the first fleet summary from the same saved counts.
+#[tokio::test]
+async fn replicas_that_start_serve_the_counts_the_sweeping_replica_saved() {
+    let db = TestDb::new().await;
+    let (enroll, admin) = tokens(&db);
+    let pa = free_port();
+    let sweeping = start_with_env(
+        &db,
+        pa,
+        &[("STEWARD_FLEET__SWEEP_INTERVAL_SECS", "1".to_string())],
+    )
+    .await;
+    let agent = steward_agent::Client::new(&format!("http://127.0.0.1:{pa}"));
+    for i in 0..3 {
+        enroll_through(&agent, &enroll, &format!("pc-{i}")).await;
+    }
+    let store = steward_store::Store::open(&db.url).await.expect("open");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let saved = store.saved_fleet_counts().await.expect("read");
+        if saved
+            .as_ref()
+            .is_some_and(|(_, c)| c.iter().map(|c| c.count).sum::<u64>() == 3)
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no sweep saved the counts: {saved:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The sweeping replica stops, so the saved counts stay as they are.
+    drop(sweeping);
+    let (at, _) = store
+        .saved_fleet_counts()
+        .await
+        .expect("read")
+        .expect("saved");
+    let (_servers, ports) = replicas(&db, 2).await;
+    let http = reqwest::Client::new();
+    for port in ports.into_iter().flatten() {
+        let sum = get_json(&http, port, "/api/v1/fleet/summary", &admin).await;
+        assert_eq!(sum["total"], 3, "{sum}");
+        assert_eq!(
+            sum["as_of"],
+            steward_core::time::to_rfc3339(at),
+            "the saved counts, not a count of its own: {sum}"
+        );
+    }
+}
