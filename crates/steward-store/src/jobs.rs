@@ -272,65 +272,42 @@ impl Store {
             self.reevaluate_rows(&rows, now).await?;
         }
         let n = rows.len() as i64;
-        let turn = last.is_none() && !job.wrapped && !job.begin.is_empty();
-        let mut tx = self.begin_write().await?;
-        let read = "id = $3 AND cursor = $4 AND wrapped = $5 AND finished_at IS NULL";
-        let moved = match &last {
-            Some(last) => sqlx::query(&format!(
-                "UPDATE fleet_jobs SET cursor = $1, done = done + $2 WHERE {read}"
-            ))
-            .bind(last)
-            .bind(n)
-            .bind(&job.id)
-            .bind(&job.cursor)
-            .bind(i64::from(job.wrapped))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected(),
-            // Past the last device: on from the first, up to where it began.
-            None if turn => sqlx::query(&format!(
-                "UPDATE fleet_jobs SET cursor = $1, wrapped = 1, done = done + $2 WHERE {read}"
-            ))
-            .bind("")
-            .bind(0i64)
-            .bind(&job.id)
-            .bind(&job.cursor)
-            .bind(0i64)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected(),
-            None => sqlx::query(&format!(
-                "UPDATE fleet_jobs SET finished_at = $1, done = done + $2 WHERE {read}"
-            ))
-            .bind(now)
-            .bind(0i64)
-            .bind(&job.id)
-            .bind(&job.cursor)
-            .bind(i64::from(job.wrapped))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected(),
+        // Where the job goes: on past this batch; past the last device, on from the first up
+        // to where it began; or, with nothing left, finished.
+        let (cursor, wrapped, finished) = match &last {
+            Some(last) => (last.clone(), job.wrapped, None),
+            None if !job.wrapped && !job.begin.is_empty() => (String::new(), true, None),
+            None => (job.cursor.clone(), job.wrapped, Some(now)),
         };
+        let mut tx = self.begin_write().await?;
+        let moved = sqlx::query(
+            "UPDATE fleet_jobs SET cursor = $1, done = done + $2, wrapped = $3, finished_at = $4 \
+             WHERE id = $5 AND cursor = $6 AND wrapped = $7 AND finished_at IS NULL",
+        )
+        .bind(&cursor)
+        .bind(n)
+        .bind(i64::from(wrapped))
+        .bind(finished)
+        .bind(&job.id)
+        .bind(&job.cursor)
+        .bind(i64::from(job.wrapped))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
         tx.commit().await?;
         if moved == 0 {
             return Ok(Step::Gone);
         }
-        Ok(match last {
-            Some(last) => {
-                job.cursor = last;
-                job.done += n as u64;
-                Step::Advanced { n: n as u64 }
-            }
-            None if turn => {
-                job.cursor.clear();
-                job.wrapped = true;
-                Step::Advanced { n: 0 }
-            }
-            None => {
-                job.finished_at = Some(to_rfc3339(now));
+        job.cursor = cursor;
+        job.wrapped = wrapped;
+        job.done += n as u64;
+        Ok(match finished {
+            Some(at) => {
+                job.finished_at = Some(to_rfc3339(at));
                 job.state = "done".into();
                 Step::Finished
             }
+            None => Step::Advanced { n: n as u64 },
         })
     }
 }
