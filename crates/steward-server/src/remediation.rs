@@ -1012,7 +1012,7 @@ pub async fn list_approvals(
     Pages(p): Pages,
 ) -> Result<Json<Page<Approval>>, ApiError> {
     let st = match q.state.as_deref() {
-        None | Some("") => None,
+        None => None,
         Some(s @ ("pending" | "approved" | "refused")) => Some(s),
         Some(_) => return Err(ApiError(ErrorCode::InvalidQuery)),
     };

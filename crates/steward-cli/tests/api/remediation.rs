@@ -868,6 +868,11 @@ async fn in_the_console_a_wipe_waits_for_a_second_administrator_who_is_not_the_r
     assert_eq!(status, 200, "{body}");
     assert!(body.contains("another administrator"), "{body}");
     let (_, list) = app.get("/api/v1/approvals?state=pending").await;
+    // A state outside the list, an empty one included, is refused.
+    for bad in ["", "waiting"] {
+        let (s, body) = app.get(&format!("/api/v1/approvals?state={bad}")).await;
+        assert_eq!((s, code(&body)), (400, "invalid_query"), "state={bad:?}");
+    }
     let id = list["items"][0]["id"]
         .as_str()
         .expect("approval")
