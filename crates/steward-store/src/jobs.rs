@@ -253,25 +253,16 @@ impl Store {
     pub async fn reevaluate_step(&self, job: &mut FleetJob, now: i64, batch: i64) -> Result<Step> {
         self.evaluators_fresh().await?;
         // After turning round, the job ends where it began.
-        let until = if job.wrapped { "AND id <= $3" } else { "" };
-        let sql = format!(
-            "SELECT {} FROM devices WHERE retired_at IS NULL AND id > $1 {until} \
-             ORDER BY id LIMIT $2",
-            crate::policies::EVAL_COLS
-        );
-        let mut read = sqlx::query(&sql).bind(&job.cursor).bind(batch);
-        if job.wrapped {
-            read = read.bind(&job.begin);
-        }
-        let rows = read.fetch_all(&self.read).await?;
-        let last: Option<String> = match rows.last() {
-            Some(r) => Some(r.try_get("id")?),
-            None => None,
+        let pass = crate::policies::Pass::After {
+            cursor: job.cursor.clone(),
+            until: job.wrapped.then(|| job.begin.clone()),
         };
-        if !rows.is_empty() {
-            self.reevaluate_rows(&rows, now).await?;
+        let updates = self.read_evaluated(pass, batch, now).await?;
+        let n = updates.len() as i64;
+        let last: Option<String> = updates.last().map(|u| u.id.clone());
+        if !updates.is_empty() {
+            self.write_reevaluated(updates, now).await?;
         }
-        let n = rows.len() as i64;
         // Where the job goes: on past this batch; past the last device, on from the first up
         // to where it began; or, with nothing left, finished.
         let (cursor, wrapped, finished) = match &last {

@@ -20,6 +20,7 @@ pub mod fleet;
 pub mod helpdesk;
 pub mod jobs;
 pub mod lease;
+mod native;
 pub mod notify;
 pub mod policies;
 pub mod remediation;
@@ -54,6 +55,9 @@ pub enum StoreError {
     Invalid(String),
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
+    /// From a connection of [`native`] (SQLite reached directly).
+    #[error("database: {0}")]
+    Native(String),
     #[error("migration: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("the write queue is closed")]
@@ -105,7 +109,7 @@ impl Backend {
 /// WAL length (in pages) above which the checkpoint restarts the log: 64 MiB of 4 KiB pages.
 pub const WAL_RESTART_FRAMES: i64 = 16_384;
 /// How long a connection waits for a lock another holds (another process's write).
-const BUSY_TIMEOUT_MS: u32 = 10_000;
+pub(crate) const BUSY_TIMEOUT_MS: u32 = 10_000;
 /// How long the writer's log restart waits for readers of an older snapshot.
 const RESTART_WAIT_MS: u32 = 20;
 
@@ -138,6 +142,9 @@ pub struct Store {
     mailbox_version: Arc<AtomicI64>,
     /// The PostgreSQL URL, for the connection that listens for other servers' wake-ups.
     url: Option<Arc<str>>,
+    /// SQLite reached directly, for the passes over the whole fleet (see [`native`]); none
+    /// on PostgreSQL or an in-memory database.
+    native: Option<Arc<native::Native>>,
 }
 
 /// Held while a process sets the database up (migrations, first-run data), so two processes
@@ -284,6 +291,7 @@ impl Store {
                     lease_seekers: Arc::default(),
                     mailbox_version: Arc::new(AtomicI64::new(-1)),
                     url: None,
+                    native: sqlite_path.map(|p| Arc::new(native::Native::new(p))),
                 }
             }
             Backend::Postgres => {
@@ -312,6 +320,7 @@ impl Store {
                     lease_seekers: Arc::default(),
                     mailbox_version: Arc::new(AtomicI64::new(-1)),
                     url: Some(Arc::from(url)),
+                    native: None,
                 }
             }
         };

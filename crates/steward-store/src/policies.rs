@@ -192,116 +192,110 @@ impl Store {
         // Rows a concurrent check-in changed are picked up again; the bound keeps a busy
         // fleet from holding one sweep forever.
         for _ in 0..1_000 {
-            let rows = sqlx::query(&format!(
-                "SELECT {EVAL_COLS} FROM devices WHERE recheck_at <= $1 AND retired_at IS NULL \
-                 ORDER BY recheck_at LIMIT $2"
-            ))
-            .bind(now)
-            .bind(REEVALUATE_BATCH)
-            .fetch_all(&self.read)
-            .await?;
-            if rows.is_empty() {
+            let updates = self
+                .read_evaluated(Pass::Due { now }, REEVALUATE_BATCH, now)
+                .await?;
+            if updates.is_empty() {
                 break;
             }
-            total += rows.len() as u64;
-            let done = self.reevaluate_rows(&rows, now).await?;
-            if rows.len() < REEVALUATE_BATCH as usize && done == rows.len() {
+            let read = updates.len();
+            total += read as u64;
+            let done = self.write_reevaluated(updates, now).await?;
+            if read < REEVALUATE_BATCH as usize && done == read {
                 break;
             }
         }
         Ok(total)
     }
 
-    /// Evaluates rows read with [`EVAL_COLS`] and writes the results in one transaction,
-    /// skipping devices a check-in changed meanwhile (their sequence number moved on).
-    /// Returns how many devices were updated.
-    pub(crate) async fn reevaluate_rows(
+    /// Reads up to `limit` devices of a pass and evaluates them at `now`, in the pass's
+    /// order. On a SQLite file both happen on a blocking thread (see [`crate::native`]).
+    pub(crate) async fn read_evaluated(
         &self,
-        rows: &[sqlx::any::AnyRow],
+        pass: Pass,
+        limit: i64,
         now: i64,
-    ) -> Result<usize> {
-        let updates = self.evaluate_rows(rows, now)?;
-        self.write_reevaluated(&updates, now).await
+    ) -> Result<Vec<Reevaluated>> {
+        let policies = self.policies();
+        let alert_rules = self.alert_rules();
+        let (sql, params) = pass.sql(limit);
+        if let Some(native) = &self.native {
+            return native
+                .run(crate::native::Role::Read, move |conn| {
+                    let mut stmt = conn.prepare_cached(&sql)?;
+                    let rows = stmt
+                        .query_map(rusqlite::params_from_iter(&params), EvalRow::from_native)?
+                        .collect::<rusqlite::Result<Vec<_>>>()?;
+                    Ok(evaluate_rows(&policies, &alert_rules, rows, now))
+                })
+                .await;
+        }
+        let rows = crate::bind_all(sqlx::query(&sql), &params)
+            .fetch_all(&self.read)
+            .await?;
+        let rows = rows
+            .iter()
+            .map(EvalRow::from_any)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(evaluate_rows(&policies, &alert_rules, rows, now))
     }
 
-    fn evaluate_rows(&self, rows: &[sqlx::any::AnyRow], now: i64) -> Result<Vec<Reevaluated>> {
-        let ev = Evaluators {
-            policies: self.policies(),
-            alert_rules: self.alert_rules(),
-            alerts_changed: Default::default(),
+    /// Writes evaluations, skipping devices a check-in changed meanwhile (their sequence
+    /// number moved on) and rows whose evaluation gives what they hold. Returns how many rows
+    /// were written or found as they were.
+    ///
+    /// On a SQLite file the rows whose firing alert rules stay the same are written directly
+    /// (see [`crate::native`]); the others, which raise or resolve alerts, through
+    /// [`Store::write_reevaluated_any`]. Either way each row is written whole in one
+    /// transaction.
+    pub(crate) async fn write_reevaluated(
+        &self,
+        updates: Vec<Reevaluated>,
+        now: i64,
+    ) -> Result<usize> {
+        let (same, changed): (Vec<Reevaluated>, Vec<Reevaluated>) =
+            updates.into_iter().partition(Reevaluated::unchanged);
+        let Some(native) = &self.native else {
+            let changed: Vec<&Reevaluated> = changed.iter().collect();
+            return Ok(same.len() + self.write_reevaluated_any(&changed, now).await?);
         };
-        let mut updates = Vec::with_capacity(rows.len());
-        for r in rows {
-            let platform: String = r.try_get("platform")?;
-            let protection: Option<ProtectionStatus> = r
-                .try_get::<Option<String>, _>("protection")?
-                .and_then(|t| serde_json::from_str(&t).ok());
-            let compliance: Option<serde_json::Map<String, Value>> = r
-                .try_get::<Option<String>, _>("compliance")?
-                .and_then(|t| serde_json::from_str(&t).ok());
-            let os_version: String = r.try_get("os_version")?;
-            let group: Option<String> = r.try_get("device_group")?;
-            let facts = DeviceFacts {
-                platform: Platform::parse(&platform).unwrap_or(Platform::Linux),
-                os_version: &os_version,
-                protection: protection.as_ref(),
-                compliance: compliance.as_ref(),
-                last_seen_ms: r.try_get("last_seen_at")?,
-            };
-            let old_firing: String = r.try_get("firing_rules")?;
-            // Disk facts only change with a check-in, which evaluated them.
-            let e = evaluate_device(
-                &ev,
-                group.as_deref(),
-                &facts,
-                None,
-                now,
-                r.try_get("failing_since")?,
-                &old_firing,
-            );
-            updates.push(Reevaluated {
-                id: r.try_get("id")?,
-                seq: r.try_get("seq")?,
-                old_compliance: r.try_get("compliance_state")?,
-                old_health: r.try_get("health_state")?,
-                compliance: e.compliance.state.as_str(),
-                results: serde_json::to_string(&e.compliance.results).unwrap_or_default(),
-                failing_since: e.compliance.failing_since,
-                health: e.health.as_str(),
-                recheck_at: e.recheck_at,
-                old_recheck: r.try_get("recheck_at")?,
-                checkin_sensitive: i64::from(e.checkin_sensitive),
-                old_results: r.try_get("compliance_results")?,
-                old_failing_since: r.try_get("failing_since")?,
-                old_checkin_sensitive: r.try_get("checkin_sensitive")?,
-                new_firing: alerts::firing_ids(&e.firing),
-                firing: e.firing,
-                old_firing,
-            });
+        let (quiet, firing): (Vec<Reevaluated>, Vec<Reevaluated>) = changed
+            .into_iter()
+            .partition(|u| u.new_firing == u.old_firing);
+        let mut written = 0;
+        if !quiet.is_empty() {
+            // Queued with the check-in writer: see `native`.
+            let held = self.write.acquire().await?;
+            written += native
+                .run(crate::native::Role::Write, move |conn| {
+                    write_native(conn, &quiet, now)
+                })
+                .await?;
+            drop(held);
         }
-        Ok(updates)
+        let firing: Vec<&Reevaluated> = firing.iter().collect();
+        written += self.write_reevaluated_any(&firing, now).await?;
+        // A pass writes much of the fleet, maybe with no check-in coming to restart the log
+        // (see `restart_wal_if_long`): without this it would grow by gigabytes.
+        if let Err(e) = self.restart_wal_if_long().await {
+            tracing::warn!(error = %e, "write-ahead log restart failed");
+        }
+        Ok(same.len() + written)
     }
 
     /// Writes evaluations in one transaction, with history entries for changed states. A row
     /// whose evaluation gives what it holds is left alone (most rows, when a change concerns
     /// some groups or rules only). Returns how many rows were written or found as they were.
-    async fn write_reevaluated(&self, updates: &[Reevaluated], now: i64) -> Result<usize> {
-        let (same, updates): (Vec<&Reevaluated>, Vec<&Reevaluated>) =
-            updates.iter().partition(|u| u.unchanged());
+    async fn write_reevaluated_any(&self, updates: &[&Reevaluated], now: i64) -> Result<usize> {
         if updates.is_empty() {
-            return Ok(same.len());
+            return Ok(0);
         }
         // Indexed columns are written only where they changed (an index entry moves only
         // then): rows are grouped by which of them changed, one statement shape per group.
         let mut groups: std::collections::BTreeMap<(bool, bool, bool), Vec<&Reevaluated>> =
             Default::default();
         for u in updates.iter().copied() {
-            let key = (
-                u.compliance != u.old_compliance,
-                u.health != u.old_health,
-                u.recheck_at != u.old_recheck,
-            );
-            groups.entry(key).or_default().push(u);
+            groups.entry(u.moved()).or_default().push(u);
         }
         let mut tx = self.begin_write().await?;
         let mut written = std::collections::HashSet::new();
@@ -383,6 +377,7 @@ impl Store {
         for u in updates
             .iter()
             .filter(|u| u.new_firing != u.old_firing && written.contains(&u.id))
+            .copied()
         {
             let stored = alerts::apply_firing(
                 &mut tx,
@@ -402,11 +397,21 @@ impl Store {
         }
         tx.commit().await?;
         self.alerts_committed(&changed);
-        Ok(written.len() + same.len())
+        Ok(written.len())
     }
 }
 
 impl Reevaluated {
+    /// Which indexed columns the evaluation moves: compliance state, health state, recheck
+    /// time.
+    fn moved(&self) -> (bool, bool, bool) {
+        (
+            self.compliance != self.old_compliance,
+            self.health != self.old_health,
+            self.recheck_at != self.old_recheck,
+        )
+    }
+
     /// Whether the evaluation gives exactly what the row holds.
     fn unchanged(&self) -> bool {
         self.compliance == self.old_compliance
@@ -420,8 +425,9 @@ impl Reevaluated {
 }
 
 /// A device's new evaluation, waiting to be written.
-struct Reevaluated {
-    id: String,
+pub(crate) struct Reevaluated {
+    /// The device (a pass's cursor moves to the last one read).
+    pub(crate) id: String,
     seq: i64,
     old_compliance: String,
     old_health: String,
@@ -441,7 +447,249 @@ struct Reevaluated {
     firing: Vec<(String, alerting::Reason)>,
 }
 
-/// The columns [`Store::reevaluate_rows`] needs.
+/// Which devices a pass over the fleet reads, in its order.
+pub(crate) enum Pass {
+    /// Devices whose evaluation is due (the sweep), soonest first.
+    Due { now: i64 },
+    /// Devices after `cursor` in id order, up to `until` when given (a fleet job).
+    After {
+        cursor: String,
+        until: Option<String>,
+    },
+}
+
+impl Pass {
+    /// The query of up to `limit` devices and its values. Placeholders appear in the order
+    /// of their numbers, so they bind by position as well as by name.
+    fn sql(&self, limit: i64) -> (String, Vec<crate::Param>) {
+        use crate::Param::{Int, Text};
+        match self {
+            Pass::Due { now } => (
+                format!(
+                    "SELECT {EVAL_COLS} FROM devices WHERE recheck_at <= $1 \
+                     AND retired_at IS NULL ORDER BY recheck_at LIMIT $2"
+                ),
+                vec![Int(*now), Int(limit)],
+            ),
+            Pass::After {
+                cursor,
+                until: None,
+            } => (
+                format!(
+                    "SELECT {EVAL_COLS} FROM devices WHERE retired_at IS NULL AND id > $1 \
+                     ORDER BY id LIMIT $2"
+                ),
+                vec![Text(cursor.clone()), Int(limit)],
+            ),
+            Pass::After {
+                cursor,
+                until: Some(until),
+            } => (
+                format!(
+                    "SELECT {EVAL_COLS} FROM devices WHERE retired_at IS NULL AND id > $1 \
+                     AND id <= $2 ORDER BY id LIMIT $3"
+                ),
+                vec![Text(cursor.clone()), Text(until.clone()), Int(limit)],
+            ),
+        }
+    }
+}
+
+/// A device as a pass reads it ([`EVAL_COLS`]).
+pub(crate) struct EvalRow {
+    id: String,
+    seq: i64,
+    platform: String,
+    os_version: String,
+    protection: Option<String>,
+    compliance: Option<String>,
+    last_seen_at: i64,
+    device_group: Option<String>,
+    failing_since: Option<i64>,
+    compliance_state: String,
+    health_state: String,
+    recheck_at: Option<i64>,
+    firing_rules: String,
+    compliance_results: Option<String>,
+    checkin_sensitive: i64,
+}
+
+impl EvalRow {
+    fn from_any(r: &sqlx::any::AnyRow) -> Result<EvalRow> {
+        Ok(EvalRow {
+            id: r.try_get("id")?,
+            seq: r.try_get("seq")?,
+            platform: r.try_get("platform")?,
+            os_version: r.try_get("os_version")?,
+            protection: r.try_get("protection")?,
+            compliance: r.try_get("compliance")?,
+            last_seen_at: r.try_get("last_seen_at")?,
+            device_group: r.try_get("device_group")?,
+            failing_since: r.try_get("failing_since")?,
+            compliance_state: r.try_get("compliance_state")?,
+            health_state: r.try_get("health_state")?,
+            recheck_at: r.try_get("recheck_at")?,
+            firing_rules: r.try_get("firing_rules")?,
+            compliance_results: r.try_get("compliance_results")?,
+            checkin_sensitive: r.try_get("checkin_sensitive")?,
+        })
+    }
+
+    /// The same, by position ([`EVAL_COLS`]' order).
+    fn from_native(r: &rusqlite::Row<'_>) -> rusqlite::Result<EvalRow> {
+        Ok(EvalRow {
+            id: r.get(0)?,
+            seq: r.get(1)?,
+            platform: r.get(2)?,
+            os_version: r.get(3)?,
+            protection: r.get(4)?,
+            compliance: r.get(5)?,
+            last_seen_at: r.get(6)?,
+            device_group: r.get(7)?,
+            failing_since: r.get(8)?,
+            compliance_state: r.get(9)?,
+            health_state: r.get(10)?,
+            recheck_at: r.get(11)?,
+            firing_rules: r.get(12)?,
+            compliance_results: r.get(13)?,
+            checkin_sensitive: r.get(14)?,
+        })
+    }
+}
+
+/// Evaluates devices read by a pass against the policies and alert rules given.
+fn evaluate_rows(
+    policies: &std::sync::Arc<Vec<Policy>>,
+    alert_rules: &std::sync::Arc<Vec<alerting::AlertRule>>,
+    rows: Vec<EvalRow>,
+    now: i64,
+) -> Vec<Reevaluated> {
+    let ev = Evaluators {
+        policies: policies.clone(),
+        alert_rules: alert_rules.clone(),
+        alerts_changed: Default::default(),
+    };
+    rows.into_iter()
+        .map(|r| {
+            let protection: Option<ProtectionStatus> = r
+                .protection
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok());
+            let compliance: Option<serde_json::Map<String, Value>> = r
+                .compliance
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok());
+            let facts = DeviceFacts {
+                platform: Platform::parse(&r.platform).unwrap_or(Platform::Linux),
+                os_version: &r.os_version,
+                protection: protection.as_ref(),
+                compliance: compliance.as_ref(),
+                last_seen_ms: r.last_seen_at,
+            };
+            // Disk facts only change with a check-in, which evaluated them.
+            let e = evaluate_device(
+                &ev,
+                r.device_group.as_deref(),
+                &facts,
+                None,
+                now,
+                r.failing_since,
+                &r.firing_rules,
+            );
+            Reevaluated {
+                compliance: e.compliance.state.as_str(),
+                results: serde_json::to_string(&e.compliance.results).unwrap_or_default(),
+                failing_since: e.compliance.failing_since,
+                health: e.health.as_str(),
+                recheck_at: e.recheck_at,
+                checkin_sensitive: i64::from(e.checkin_sensitive),
+                new_firing: alerts::firing_ids(&e.firing),
+                firing: e.firing,
+                id: r.id,
+                seq: r.seq,
+                old_compliance: r.compliance_state,
+                old_health: r.health_state,
+                old_recheck: r.recheck_at,
+                old_results: r.compliance_results,
+                old_failing_since: r.failing_since,
+                old_checkin_sensitive: r.checkin_sensitive,
+                old_firing: r.firing_rules,
+            }
+        })
+        .collect()
+}
+
+/// Writes evaluations whose firing alert rules stay the same, in one transaction, with the
+/// same compare-and-set as [`Store::write_reevaluated_any`] and history entries for changed
+/// states. Returns how many rows were written.
+fn write_native(
+    conn: &mut rusqlite::Connection,
+    updates: &[Reevaluated],
+    now: i64,
+) -> Result<usize> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let mut written = 0;
+    {
+        let mut event = tx.prepare_cached(
+            "INSERT INTO device_events (device_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for u in updates {
+            let (compliance, health, recheck) = u.moved();
+            // Indexed columns only where they changed, as in `write_reevaluated_any`.
+            let mut set = String::from(
+                "UPDATE devices SET compliance_results = ?1, failing_since = ?2, \
+                 checkin_sensitive = ?3",
+            );
+            let mut values: Vec<&dyn rusqlite::ToSql> = vec![
+                &u.results,
+                &u.failing_since,
+                &u.checkin_sensitive,
+                &u.id,
+                &u.seq,
+                &u.old_compliance,
+                &u.old_health,
+            ];
+            for (moved, col, value) in [
+                (
+                    compliance,
+                    "compliance_state",
+                    &u.compliance as &dyn rusqlite::ToSql,
+                ),
+                (health, "health_state", &u.health),
+                (recheck, "recheck_at", &u.recheck_at),
+            ] {
+                if moved {
+                    values.push(value);
+                    set.push_str(&format!(", {col} = ?{}", values.len()));
+                }
+            }
+            set.push_str(
+                " WHERE id = ?4 AND seq = ?5 AND compliance_state = ?6 AND health_state = ?7",
+            );
+            if tx.prepare_cached(&set)?.execute(values.as_slice())? == 0 {
+                continue;
+            }
+            written += 1;
+            for e in state_events(
+                &u.id,
+                now,
+                (&u.old_compliance, u.compliance),
+                (&u.old_health, u.health),
+            ) {
+                event.execute(rusqlite::params![
+                    e.device_id,
+                    e.at,
+                    e.kind,
+                    e.detail.to_string()
+                ])?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(written)
+}
+
+/// The columns an [`EvalRow`] is read from.
 pub(crate) const EVAL_COLS: &str = "id, seq, platform, os_version, protection, compliance, \
     last_seen_at, device_group, failing_since, compliance_state, health_state, recheck_at, \
     firing_rules, compliance_results, checkin_sensitive";
