@@ -1403,7 +1403,10 @@ fn collect(settings: &Settings, state: &mut State, queue: &Queue) -> anyhow::Res
         state.software_hash = software_hash.clone();
     }
     let app_installs = steward_agent::apps::take_reports(dir)?;
-    save(dir, state)?;
+    // Queued before the state is saved: a stop in between leaves the receipts in the saved
+    // state and its sequence number one behind, so the next snapshot takes the same number
+    // and replaces the queued one (same file), receipts and all. Saving first would lose
+    // the receipts with the snapshot.
     queue.push(&CheckinRequest {
         seq: state.seq,
         os: facts::os_facts(),
@@ -1417,6 +1420,7 @@ fn collect(settings: &Settings, state: &mut State, queue: &Queue) -> anyhow::Res
         software_hash: Some(software_hash),
         software: software_changed.then_some(software),
     })?;
+    save(dir, state)?;
     Ok(())
 }
 
