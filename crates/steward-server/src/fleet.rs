@@ -63,9 +63,9 @@ pub async fn counts(state: &AppState) -> Result<(i64, Arc<Vec<FleetCount>>), Api
 }
 
 /// At start: the counts saved last (by the sweeper, or by a server's count after its start;
-/// this server's before a restart, or another server's) are served at once with their time, and when they are older than the configured
-/// age a recount starts in the background. Only the first request on a database where no
-/// count was ever saved waits for one.
+/// this server's before a restart, or another server's) are served at once with their time,
+/// and when they are older than the configured age a recount starts in the background. Only
+/// the first request on a database where no count was ever saved waits for one.
 pub async fn warm(state: &AppState) {
     let max_age = i64::from(state.config.fleet.summary_max_age_secs) * 1000;
     if max_age == 0 {

@@ -365,8 +365,9 @@ impl Store {
     }
 
     /// Copies committed WAL pages into the SQLite database file without blocking the writer
-    /// (a no-op on PostgreSQL), and notes the log's length for the writer, which restarts
-    /// the log once it passes [`WAL_RESTART_FRAMES`]. The server calls it every second.
+    /// (a no-op on PostgreSQL), notes the log's length for the writer, and restarts the log
+    /// once it passes [`WAL_RESTART_FRAMES`] (see [`Store::restart_wal_if_long`]), as the
+    /// writer also does between its batches. The server calls it every second.
     pub async fn checkpoint(&self) -> Result<()> {
         if self.backend != Backend::Sqlite {
             return Ok(());
@@ -376,7 +377,10 @@ impl Store {
             .await?;
         let log_frames: i64 = sqlx::Row::try_get(&row, 1)?;
         self.wal_frames.store(log_frames, Ordering::Relaxed);
-        Ok(())
+        // Also here, not only between the writer's batches: other writers (fleet jobs,
+        // sweeps) may write much with no check-in coming, and the log would grow by
+        // gigabytes.
+        self.restart_wal_if_long().await
     }
 
     /// Called by the writer between batches: once the log is long, restart it. The passive

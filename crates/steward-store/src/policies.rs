@@ -216,8 +216,11 @@ impl Store {
         limit: i64,
         now: i64,
     ) -> Result<Vec<Reevaluated>> {
-        let policies = self.policies();
-        let alert_rules = self.alert_rules();
+        let ev = Evaluators {
+            policies: self.policies(),
+            alert_rules: self.alert_rules(),
+            alerts_changed: Default::default(),
+        };
         let (sql, params) = pass.sql(limit);
         if let Some(native) = &self.native {
             return native
@@ -226,7 +229,7 @@ impl Store {
                     let rows = stmt
                         .query_map(rusqlite::params_from_iter(&params), EvalRow::from_native)?
                         .collect::<rusqlite::Result<Vec<_>>>()?;
-                    Ok(evaluate_rows(&policies, &alert_rules, rows, now))
+                    Ok(evaluate_rows(&ev, rows, now))
                 })
                 .await;
         }
@@ -237,7 +240,7 @@ impl Store {
             .iter()
             .map(EvalRow::from_any)
             .collect::<Result<Vec<_>>>()?;
-        Ok(evaluate_rows(&policies, &alert_rules, rows, now))
+        Ok(evaluate_rows(&ev, rows, now))
     }
 
     /// Writes evaluations, skipping devices a check-in changed meanwhile (their sequence
@@ -275,11 +278,6 @@ impl Store {
         }
         let firing: Vec<&Reevaluated> = firing.iter().collect();
         written += self.write_reevaluated_any(&firing, now).await?;
-        // A pass writes much of the fleet, maybe with no check-in coming to restart the log
-        // (see `restart_wal_if_long`): without this it would grow by gigabytes.
-        if let Err(e) = self.restart_wal_if_long().await {
-            tracing::warn!(error = %e, "write-ahead log restart failed");
-        }
         Ok(same.len() + written)
     }
 
@@ -305,16 +303,7 @@ impl Store {
                 "failing_since = v.column4",
                 "checkin_sensitive = v.column5",
             ];
-            let mut extra = Vec::new();
-            for (changed, col) in [
-                (compliance, "compliance_state"),
-                (health, "health_state"),
-                (recheck, "recheck_at"),
-            ] {
-                if changed {
-                    extra.push(col);
-                }
-            }
+            let extra = moved_columns((compliance, health, recheck));
             let cols = 7 + extra.len();
             let assignments: Vec<String> = extra
                 .iter()
@@ -558,17 +547,7 @@ impl EvalRow {
 }
 
 /// Evaluates devices read by a pass against the policies and alert rules given.
-fn evaluate_rows(
-    policies: &std::sync::Arc<Vec<Policy>>,
-    alert_rules: &std::sync::Arc<Vec<alerting::AlertRule>>,
-    rows: Vec<EvalRow>,
-    now: i64,
-) -> Vec<Reevaluated> {
-    let ev = Evaluators {
-        policies: policies.clone(),
-        alert_rules: alert_rules.clone(),
-        alerts_changed: Default::default(),
-    };
+fn evaluate_rows(ev: &Evaluators, rows: Vec<EvalRow>, now: i64) -> Vec<Reevaluated> {
     rows.into_iter()
         .map(|r| {
             let protection: Option<ProtectionStatus> = r
@@ -588,7 +567,7 @@ fn evaluate_rows(
             };
             // Disk facts only change with a check-in, which evaluated them.
             let e = evaluate_device(
-                &ev,
+                ev,
                 r.device_group.as_deref(),
                 &facts,
                 None,
@@ -633,13 +612,23 @@ fn write_native(
         let mut event = tx.prepare_cached(
             "INSERT INTO device_events (device_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
         )?;
+        // One statement per shape, as in `write_reevaluated_any`.
+        let mut shapes = std::collections::BTreeMap::new();
         for u in updates {
-            let (compliance, health, recheck) = u.moved();
-            // Indexed columns only where they changed, as in `write_reevaluated_any`.
-            let mut set = String::from(
-                "UPDATE devices SET compliance_results = ?1, failing_since = ?2, \
-                 checkin_sensitive = ?3",
-            );
+            let moved = u.moved();
+            let sql = shapes.entry(moved).or_insert_with(|| {
+                let mut sql = String::from(
+                    "UPDATE devices SET compliance_results = ?1, failing_since = ?2, \
+                     checkin_sensitive = ?3",
+                );
+                for (i, col) in moved_columns(moved).iter().enumerate() {
+                    sql.push_str(&format!(", {col} = ?{}", 8 + i));
+                }
+                sql.push_str(
+                    " WHERE id = ?4 AND seq = ?5 AND compliance_state = ?6 AND health_state = ?7",
+                );
+                sql
+            });
             let mut values: Vec<&dyn rusqlite::ToSql> = vec![
                 &u.results,
                 &u.failing_since,
@@ -649,24 +638,16 @@ fn write_native(
                 &u.old_compliance,
                 &u.old_health,
             ];
-            for (moved, col, value) in [
-                (
-                    compliance,
-                    "compliance_state",
-                    &u.compliance as &dyn rusqlite::ToSql,
-                ),
-                (health, "health_state", &u.health),
-                (recheck, "recheck_at", &u.recheck_at),
-            ] {
-                if moved {
-                    values.push(value);
-                    set.push_str(&format!(", {col} = ?{}", values.len()));
-                }
+            if moved.0 {
+                values.push(&u.compliance);
             }
-            set.push_str(
-                " WHERE id = ?4 AND seq = ?5 AND compliance_state = ?6 AND health_state = ?7",
-            );
-            if tx.prepare_cached(&set)?.execute(values.as_slice())? == 0 {
+            if moved.1 {
+                values.push(&u.health);
+            }
+            if moved.2 {
+                values.push(&u.recheck_at);
+            }
+            if tx.prepare_cached(sql)?.execute(values.as_slice())? == 0 {
                 continue;
             }
             written += 1;
@@ -687,6 +668,19 @@ fn write_native(
     }
     tx.commit()?;
     Ok(written)
+}
+
+/// The indexed columns an evaluation moves ([`Reevaluated::moved`]), in the order their
+/// values are bound, after the seven every write of a row binds.
+fn moved_columns((compliance, health, recheck): (bool, bool, bool)) -> Vec<&'static str> {
+    [
+        (compliance, "compliance_state"),
+        (health, "health_state"),
+        (recheck, "recheck_at"),
+    ]
+    .into_iter()
+    .filter_map(|(moved, col)| moved.then_some(col))
+    .collect()
 }
 
 /// The columns an [`EvalRow`] is read from.
