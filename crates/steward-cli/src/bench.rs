@@ -117,6 +117,9 @@ struct Dev {
     id: String,
     secret: String,
     seq: u64,
+    /// The time the device's snapshots are taken at: its first check-in's, so a snapshot
+    /// sent again at this time is unchanged.
+    at: i64,
     /// Answers to what the server asked for, sent with the next check-in.
     pending: Vec<steward_proto::ActionResult>,
 }
@@ -145,7 +148,8 @@ async fn enroll_steady(
                 sim.software_digest =
                     (software > 0).then(|| steward_proto::software_hash(&sim.software_list()));
                 let r = client.enroll(&sim.enroll_request(token)).await?;
-                let mut req = sim.checkin(1, now_ms(), 0, true);
+                let at = now_ms();
+                let mut req = sim.checkin(1, at, 0, true);
                 if software > 0 {
                     // The app list, and each required app installed, in the first check-in.
                     let doc = client.apps(&r.device_id, &r.device_secret).await?;
@@ -170,6 +174,7 @@ async fn enroll_steady(
                     id: r.device_id,
                     secret: r.device_secret,
                     seq: 1,
+                    at,
                     pending: Vec::new(),
                 })
             }
@@ -263,7 +268,6 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
         tasks.push(tokio::spawn(async move {
             let mut local = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram");
             let mut i = 0usize;
-            let frozen_now = now_ms();
             while Instant::now() < deadline {
                 let n = shard.len();
                 let d = &mut shard[i % n];
@@ -271,7 +275,7 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
                 d.seq += 1;
                 // Steady state sends exactly what the device sent before; the changing mode
                 // moves the signature version on every check-in.
-                let mut req = d.sim.checkin(d.seq, frozen_now, 0, false);
+                let mut req = d.sim.checkin(d.seq, d.at, 0, false);
                 if changing {
                     req.protection = Some(ProtectionStatus {
                         signature_version: Some(format!("1.419.{}", d.seq)),
@@ -831,7 +835,6 @@ pub async fn alert_latency(
         let (client, sent, errors) = (client.clone(), sent.clone(), errors.clone());
         let rate = f64::from(b.rate);
         workers.push(tokio::spawn(async move {
-            let frozen = now_ms();
             let mut i = 0usize;
             while Instant::now() < deadline {
                 // Wait for this check-in's slot in the global schedule.
@@ -842,7 +845,7 @@ pub async fn alert_latency(
                 let d = &mut shard[i % len];
                 i += 1;
                 d.seq += 1;
-                let req = d.sim.checkin(d.seq, frozen, 0, false);
+                let req = d.sim.checkin(d.seq, d.at, 0, false);
                 if client.checkin(&d.id, &d.secret, &req).await.is_err() {
                     errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 }
@@ -1318,13 +1321,12 @@ async fn drive(
             tokio::spawn(async move {
                 let (mut ok, mut errors, mut answered) = (0u64, 0u64, 0u64);
                 let mut i = 0usize;
-                let frozen_now = now_ms();
                 while Instant::now() < deadline {
                     let n = shard.len();
                     let d = &mut shard[i % n];
                     i += 1;
                     d.seq += 1;
-                    let mut req = d.sim.checkin(d.seq, frozen_now, 0, false);
+                    let mut req = d.sim.checkin(d.seq, d.at, 0, false);
                     let sent = d.pending.len() as u64;
                     req.action_results = std::mem::take(&mut d.pending);
                     match client.checkin(&d.id, &d.secret, &req).await {
