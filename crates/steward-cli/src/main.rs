@@ -374,8 +374,21 @@ fn api_err(lang: Lang, e: steward_server::error::ApiError) -> anyhow::Error {
     anyhow::anyhow!(steward_core::i18n::error_message(lang, e.0))
 }
 
+/// Ctrl-C, or SIGTERM (what a service manager sends to stop): the server stops taking
+/// requests, writes what waits (unchanged check-ins' last-seen times) and ends.
 async fn shutdown_signal() {
-    let _ = tokio::signal::ctrl_c().await;
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
 }
 
 async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {

@@ -15,7 +15,7 @@ use steward_proto::{
 };
 use steward_store::audit::{Actor, AuditRecord};
 use steward_store::writer::{AttemptRecord, CheckinWrite, EnrollWrite};
-use steward_store::{DeviceAuth, WriteOp, WriteOutcome};
+use steward_store::{DeviceAuth, Touch, WriteOp, WriteOutcome};
 
 use crate::auth::bearer;
 use crate::body::AgentBody;
@@ -426,16 +426,22 @@ pub async fn checkin(
         async move {
             let mut outcome = WriteOutcome::StateMismatch;
             if unchanged {
-                outcome = state
-                    .writer
-                    .submit(WriteOp::Touch {
-                        device_id: device.id.clone(),
-                        seq,
-                        at: now,
-                        state_hash: sh.clone(),
-                        secret_hash: device.presented.clone(),
-                    })
-                    .await?;
+                let touch = Touch {
+                    device_id: device.id.clone(),
+                    seq,
+                    at: now,
+                    state_hash: sh.clone(),
+                    secret_hash: device.presented.clone(),
+                };
+                let flush_ms = state.config.checkin.touch_flush_ms;
+                outcome = if crate::touches::deferrable(flush_ms, &device.auth, seq) {
+                    state.touches.add(touch);
+                    WriteOutcome::Applied {
+                        inventory_hash: String::new(),
+                    }
+                } else {
+                    state.writer.submit(WriteOp::Touch(touch)).await?
+                };
             }
             if outcome == WriteOutcome::StateMismatch {
                 let write = CheckinWrite {

@@ -308,6 +308,10 @@ pub struct CheckinConfig {
     /// Push connections this server holds at most; more are answered 503 (the agent falls
     /// back to its check-ins and tries again later).
     pub max_waiting: u32,
+    /// Milliseconds an unchanged check-in's last-seen time and sequence number may wait in
+    /// memory before they are written (0: each is written before it is answered). A check-in
+    /// that changes anything is always written before it is answered.
+    pub touch_flush_ms: u32,
 }
 
 impl Default for Config {
@@ -341,6 +345,7 @@ impl Default for CheckinConfig {
             writers: 0,
             push_wait_secs: 25,
             max_waiting: 100_000,
+            touch_flush_ms: 1_000,
         }
     }
 }
@@ -401,6 +406,9 @@ impl Config {
         if !(1..=300).contains(&self.checkin.push_wait_secs) {
             return Err("checkin.push_wait_secs must be between 1 and 300".into());
         }
+        if self.checkin.touch_flush_ms > 60_000 {
+            return Err("checkin.touch_flush_ms must be between 0 and 60000".into());
+        }
         if self.tls.cert_file.is_empty() != self.tls.key_file.is_empty() {
             return Err("tls.cert_file and tls.key_file go together".into());
         }
@@ -449,7 +457,10 @@ impl Config {
              # Writer tasks committing check-ins in batches (0: 1 on SQLite, 4 on PostgreSQL).\n\
              writers = {}\n\
              # Seconds a device's push connection is held open; push connections held at most.\n\
-             push_wait_secs = {}\nmax_waiting = {}\n\n\
+             push_wait_secs = {}\nmax_waiting = {}\n\
+             # Milliseconds an unchanged check-in's last-seen time may wait in memory before it\n\
+             # is written (0: written before each answer; changes are always written first).\n\
+             touch_flush_ms = {}\n\n\
              [auth]\n\
              # Console sessions end after this many seconds without use.\nsession_ttl_secs = {}\n\
              # Failed sign-ins for one account from one address before each further one waits\n\
@@ -508,6 +519,7 @@ impl Config {
             d.checkin.writers,
             d.checkin.push_wait_secs,
             d.checkin.max_waiting,
+            d.checkin.touch_flush_ms,
             d.auth.session_ttl_secs,
             d.auth.lockout_after,
             d.auth.lockout_secs,

@@ -38,6 +38,7 @@ pub mod reports;
 pub mod tasks;
 pub mod throttle;
 pub mod tls;
+pub mod touches;
 pub mod training;
 pub mod users;
 
@@ -79,6 +80,8 @@ pub struct AppStateParts {
     pub config: Arc<Config>,
     pub metrics: Arc<metrics::Metrics>,
     pub cache: Arc<cache::DeviceCache>,
+    /// Unchanged check-ins answered and not yet written (see [`touches`]).
+    pub touches: touches::Pending,
     /// Check-ins counted in the current second, and the rate of the last full second.
     pub checkins_this_second: Arc<AtomicU64>,
     pub checkin_rate: Arc<AtomicU64>,
@@ -246,6 +249,7 @@ pub fn state(
             config: Arc::new(config),
             metrics,
             cache,
+            touches: touches::Pending::default(),
             checkins_this_second: Arc::new(AtomicU64::new(0)),
             checkin_rate: Arc::new(AtomicU64::new(0)),
             fleet: Arc::new(fleet::FleetCache::default()),
@@ -329,6 +333,8 @@ pub async fn serve_with_clock(
         task.abort();
         let _ = task.await;
     }
+    // Stopping loses no answered touch: what waits is written before the writers finish.
+    touches::flush(&state).await;
     drop(state);
     for w in writers {
         let _ = w.await;

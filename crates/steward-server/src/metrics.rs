@@ -54,6 +54,9 @@ pub struct Metrics {
     /// Time to roll one day up for reports.
     pub rollup_seconds: Histogram,
     pub swept_devices: Counter,
+    /// Unchanged check-ins written after they were answered, by result (`written`, `missed`:
+    /// the database refused the touch, `retried`: the flush failed and they wait again).
+    pub touches: Family<ResultLabel, Counter>,
     /// Devices evaluated by fleet jobs (after policy and alert rule changes).
     pub job_devices: Counter,
     pub deliveries: Family<ResultLabel, Counter>,
@@ -98,6 +101,7 @@ impl Metrics {
             rollup_seconds.clone(),
         );
         let swept_devices = Counter::default();
+        let touches = Family::<ResultLabel, Counter>::default();
         let job_devices = Counter::default();
         let deliveries = Family::<ResultLabel, Counter>::default();
         let notifications_queued = Counter::default();
@@ -184,6 +188,11 @@ impl Metrics {
             swept_devices.clone(),
         );
         registry.register(
+            "checkin_touches",
+            "Unchanged check-ins written after they were answered, by result",
+            touches.clone(),
+        );
+        registry.register(
             "job_devices",
             "Devices evaluated again by fleet jobs (policy and alert rule changes)",
             job_devices.clone(),
@@ -231,6 +240,7 @@ impl Metrics {
             sweep_seconds,
             rollup_seconds,
             swept_devices,
+            touches,
             job_devices,
             deliveries,
             notifications_queued,

@@ -43,7 +43,7 @@ use sqlx::{AnyPool, Executor};
 
 pub use devices::{DeviceAuth, DeviceQuery, SortField};
 pub use lease::Lease;
-pub use writer::{WriteOp, WriteOutcome, Writer};
+pub use writer::{Touch, WriteOp, WriteOutcome, Writer};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -66,17 +66,28 @@ pub struct AttemptRecord {
     pub remote_addr: String,
 }
 
+/// An unchanged device's check-in: only `last_seen_at` and `seq` move (and `recheck_at`,
+/// for a device marked `checkin_sensitive`), and only if the stored state hash and the
+/// presented secret's hash still match, the device is not retired and the sequence number is
+/// newer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Touch {
+    pub device_id: String,
+    pub seq: i64,
+    pub at: i64,
+    pub state_hash: String,
+    pub secret_hash: String,
+}
+
 #[derive(Debug, Clone)]
 pub enum WriteOp {
-    /// An unchanged device: only `last_seen_at` and `seq` move, and only if the stored state
-    /// hash and the presented secret's hash still match and the sequence number is newer.
-    Touch {
-        device_id: String,
-        seq: i64,
-        at: i64,
-        state_hash: String,
-        secret_hash: String,
-    },
+    /// One touch, answered once written.
+    Touch(Touch),
+    /// Touches a server answered before writing them (at most one per device): `Touched`
+    /// names the devices whose touch did not apply (unknown, retired, their secret replaced,
+    /// their state changed, or a newer sequence number stored meanwhile), so the server
+    /// holding them stops believing what it cached about them.
+    Touches(Vec<Touch>),
     Checkin(Box<CheckinWrite>),
     Enroll(Box<EnrollWrite>),
     RecordAttempt(Box<AttemptRecord>),
@@ -117,7 +128,8 @@ pub enum WriteOp {
 impl WriteOp {
     fn shard_key(&self) -> &str {
         match self {
-            WriteOp::Touch { device_id, .. } => device_id,
+            WriteOp::Touch(t) => &t.device_id,
+            WriteOp::Touches(t) => t.first().map_or("", |t| t.device_id.as_str()),
             WriteOp::Checkin(c) => &c.device_id,
             WriteOp::Enroll(e) => &e.token_hash,
             WriteOp::RecordAttempt(a) => &a.hostname,
@@ -147,6 +159,11 @@ pub enum WriteOutcome {
     Enrolled,
     Refused(ErrorCode),
     Recorded,
+    /// What became of a `Touches`: the devices named were not touched and are not what the
+    /// server holding their touches believed.
+    Touched {
+        missed: Vec<String>,
+    },
 }
 
 struct Job {
@@ -290,7 +307,7 @@ fn device_counts<'a>(ops: &[&'a WriteOp]) -> std::collections::HashMap<&'a str, 
     let mut seen = std::collections::HashMap::new();
     for op in ops {
         let id = match op {
-            WriteOp::Touch { device_id, .. } => device_id.as_str(),
+            WriteOp::Touch(t) => t.device_id.as_str(),
             WriteOp::Checkin(c) => c.device_id.as_str(),
             _ => continue,
         };
@@ -306,50 +323,106 @@ const EVENT_CHUNK: usize = crate::STATEMENT_PARAMS / 4;
 const TOUCH_CHUNK: usize = crate::STATEMENT_PARAMS / 5;
 
 /// Applies, in one statement per chunk, the touches of devices that appear only once in the
-/// batch (repeats keep their order and go through [`apply_one`]). Touches that did not
-/// apply are classified one by one.
+/// batch (repeats keep their order and go through [`apply_one`]).
 async fn bulk_touch(
     tx: &mut Transaction<'_, Any>,
     ops: &[&WriteOp],
     out: &mut [Option<WriteOutcome>],
     seen: &std::collections::HashMap<&str, usize>,
 ) -> Result<()> {
-    let touches: Vec<usize> = ops
+    let (at, touches): (Vec<usize>, Vec<&Touch>) = ops
         .iter()
         .enumerate()
-        .filter(|(_, op)| matches!(op, WriteOp::Touch { device_id, .. } if seen.get(device_id.as_str()) == Some(&1)))
-        .map(|(i, _)| i)
-        .collect();
+        .filter_map(|(i, op)| match op {
+            WriteOp::Touch(t) if seen.get(t.device_id.as_str()) == Some(&1) => Some((i, t)),
+            _ => None,
+        })
+        .unzip();
     if touches.len() < 2 {
         return Ok(());
     }
+    for (i, outcome) in at.into_iter().zip(touch_all(tx, &touches).await?) {
+        out[i] = Some(outcome);
+    }
+    Ok(())
+}
+
+/// What a touch requires of the stored row (besides its id): `$3` its sequence number,
+/// `$4` the state hash, `$5` the secret's hash.
+const TOUCH_APPLIES: &str = "devices.seq < $3 AND devices.state_hash = $4 \
+                             AND devices.secret_hash = $5 AND devices.retired_at IS NULL";
+
+impl Store {
+    /// Writes touches answered before they were written (see [`WriteOp::Touches`]) in one
+    /// transaction reaching SQLite directly, one prepared statement for all; returns the
+    /// devices whose touch did not apply. `None` for a store without that path (PostgreSQL,
+    /// in-memory): the writer's `WriteOp::Touches` does the same there.
+    pub async fn touch_directly(&self, touches: Vec<Touch>) -> Result<Option<Vec<String>>> {
+        let Some(native) = &self.native else {
+            return Ok(None);
+        };
+        // Queued with the check-in writer: see `native`.
+        let held = self.write.acquire().await?;
+        let missed = native
+            .run(crate::native::Role::Write, move |conn| {
+                let tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                let mut missed = Vec::new();
+                {
+                    // `?n` numbers parameters explicitly (SQLite numbers `$n` by first use).
+                    let sql = format!(
+                        "UPDATE devices SET last_seen_at = ?2, seq = ?3, recheck_at = \
+                         CASE WHEN checkin_sensitive = 1 THEN ?2 ELSE recheck_at END \
+                         WHERE devices.id = ?1 AND {}",
+                        TOUCH_APPLIES.replace('$', "?")
+                    );
+                    let mut update = tx.prepare_cached(&sql)?;
+                    for t in touches {
+                        let n = update.execute(rusqlite::params![
+                            t.device_id,
+                            t.at,
+                            t.seq,
+                            t.state_hash,
+                            t.secret_hash
+                        ])?;
+                        if n == 0 {
+                            missed.push(t.device_id);
+                        }
+                    }
+                }
+                tx.commit()?;
+                Ok(missed)
+            })
+            .await?;
+        drop(held);
+        Ok(Some(missed))
+    }
+}
+
+/// Applies `touches` (one per device), one statement per chunk, and says what became of each;
+/// those that did not apply are classified one by one.
+async fn touch_all(tx: &mut Transaction<'_, Any>, touches: &[&Touch]) -> Result<Vec<WriteOutcome>> {
+    let mut out = Vec::with_capacity(touches.len());
     for chunk in touches.chunks(TOUCH_CHUNK) {
         let sql = format!(
             "UPDATE devices SET last_seen_at = v.column2, seq = v.column3, \
              recheck_at = CASE WHEN devices.checkin_sensitive = 1 THEN v.column2 \
              ELSE devices.recheck_at END FROM (VALUES {}) AS v \
-             WHERE devices.id = v.column1 AND devices.seq < v.column3 \
-             AND devices.state_hash = v.column4 AND devices.secret_hash = v.column5 \
-             AND devices.retired_at IS NULL RETURNING devices.id",
-            values_placeholders(chunk.len(), 5)
+             WHERE devices.id = v.column1 AND {} RETURNING devices.id",
+            values_placeholders(chunk.len(), 5),
+            TOUCH_APPLIES
+                .replace("$3", "v.column3")
+                .replace("$4", "v.column4")
+                .replace("$5", "v.column5")
         );
         let mut q = sqlx::query(&sql);
-        for &i in chunk {
-            if let WriteOp::Touch {
-                device_id,
-                seq,
-                at,
-                state_hash,
-                secret_hash,
-            } = ops[i]
-            {
-                q = q
-                    .bind(device_id.as_str())
-                    .bind(*at)
-                    .bind(*seq)
-                    .bind(state_hash.as_str())
-                    .bind(secret_hash.as_str());
-            }
+        for t in chunk {
+            q = q
+                .bind(t.device_id.as_str())
+                .bind(t.at)
+                .bind(t.seq)
+                .bind(t.state_hash.as_str())
+                .bind(t.secret_hash.as_str());
         }
         let updated: std::collections::HashSet<String> = q
             .fetch_all(&mut **tx)
@@ -357,25 +430,17 @@ async fn bulk_touch(
             .iter()
             .map(|r| r.try_get::<String, _>(0))
             .collect::<std::result::Result<_, _>>()?;
-        for &i in chunk {
-            if let WriteOp::Touch {
-                device_id,
-                seq,
-                secret_hash,
-                ..
-            } = ops[i]
-            {
-                out[i] = Some(if updated.contains(device_id) {
-                    WriteOutcome::Applied {
-                        inventory_hash: String::new(),
-                    }
-                } else {
-                    touch_miss(tx, device_id, *seq, secret_hash).await?
-                });
-            }
+        for t in chunk {
+            out.push(if updated.contains(&t.device_id) {
+                WriteOutcome::Applied {
+                    inventory_hash: String::new(),
+                }
+            } else {
+                touch_miss(tx, &t.device_id, t.seq, &t.secret_hash).await?
+            });
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 async fn apply_one(
@@ -384,13 +449,18 @@ async fn apply_one(
     ev: &Evaluators,
 ) -> Result<WriteOutcome> {
     match op {
-        WriteOp::Touch {
-            device_id,
-            seq,
-            at,
-            state_hash,
-            secret_hash,
-        } => touch(tx, device_id, *seq, *at, state_hash, secret_hash).await,
+        WriteOp::Touch(t) => Ok(touch_all(tx, &[t]).await?.remove(0)),
+        WriteOp::Touches(touches) => {
+            let touches: Vec<&Touch> = touches.iter().collect();
+            let outcomes = touch_all(tx, &touches).await?;
+            let missed = touches
+                .iter()
+                .zip(outcomes)
+                .filter(|(_, o)| !matches!(o, WriteOutcome::Applied { .. }))
+                .map(|(t, _)| t.device_id.clone())
+                .collect();
+            Ok(WriteOutcome::Touched { missed })
+        }
         WriteOp::Checkin(c) => checkin(tx, c, ev).await,
         WriteOp::Enroll(e) => enroll(tx, e).await,
         WriteOp::RecordAttempt(a) => {
@@ -466,35 +536,6 @@ async fn hand_over(
     } else {
         WriteOutcome::Stale
     })
-}
-
-async fn touch(
-    tx: &mut Transaction<'_, Any>,
-    device_id: &str,
-    seq: i64,
-    at: i64,
-    state_hash: &str,
-    secret_hash: &str,
-) -> Result<WriteOutcome> {
-    let done = sqlx::query(
-        "UPDATE devices SET last_seen_at = $1, seq = $2, \
-         recheck_at = CASE WHEN checkin_sensitive = 1 THEN $1 ELSE recheck_at END \
-         WHERE id = $3 AND seq < $2 AND state_hash = $4 AND secret_hash = $5 \
-         AND retired_at IS NULL",
-    )
-    .bind(at)
-    .bind(seq)
-    .bind(device_id)
-    .bind(state_hash)
-    .bind(secret_hash)
-    .execute(&mut **tx)
-    .await?;
-    if done.rows_affected() == 1 {
-        return Ok(WriteOutcome::Applied {
-            inventory_hash: String::new(),
-        });
-    }
-    touch_miss(tx, device_id, seq, secret_hash).await
 }
 
 /// Why a touch did not apply: unknown (or no longer this secret), retired, stale, or its

@@ -154,7 +154,7 @@ async fn unchanged_checkins_take_the_cheap_path_and_move_last_seen() {
         .metric("steward_checkins_total{result=\"unchanged\"}")
         .await;
     assert_eq!(unchanged_after - unchanged_before, 3.0);
-    let (_, d2) = app.get(&format!("/api/v1/devices/{id}")).await;
+    let d2 = app.device_at(&id, 4).await;
     assert_eq!(d2["seq"], 4);
     assert!(d2["last_seen_at"].as_str() > d1["last_seen_at"].as_str());
     assert_eq!(
@@ -211,13 +211,18 @@ async fn concurrent_checkins_are_batched_and_all_stored() {
         .await
         - unchanged_before;
     assert_eq!(unchanged, 200.0, "two unchanged check-ins per device");
-    assert_eq!(ops, 600.0, "every check-in went through the writer once");
+    // The unchanged ones wait and are written together later (directly on SQLite, as one
+    // operation per flush elsewhere).
+    assert!(
+        (400.0..410.0).contains(&ops),
+        "{ops} writes: every state-changing check-in goes through the writer once"
+    );
     assert!(
         batches < ops,
         "{batches} batches for {ops} writes: no group commit"
     );
     for (id, _) in &devices {
-        let (_, d) = app.get(&format!("/api/v1/devices/{id}")).await;
+        let d = app.device_at(id, 6).await;
         assert_eq!(d["seq"], 6);
         assert_eq!(d["protection"]["signature_version"], "1.3");
         let kinds: Vec<&str> = d["history"]
@@ -568,7 +573,7 @@ async fn a_rotated_secret_replaces_the_old_one_when_first_used() {
             .applied
     );
 
-    let (_, dev) = app.get(&format!("/api/v1/devices/{id}")).await;
+    let dev = app.device_at(&id, 5).await;
     assert_eq!(dev["seq"], 5);
     let kinds: Vec<&str> = dev["history"]
         .as_array()

@@ -96,7 +96,7 @@ async fn the_agent_enrolls_this_machine_and_reports_its_facts() {
     // A second run reports the same machine: the cheap path, no new history.
     let history = dev["history"].as_array().map(Vec::len);
     run_agent(state.path(), &["run", "--once"]).await;
-    let (_, dev) = app.get(&format!("/api/v1/devices/{id}")).await;
+    let dev = app.device_at(&id, 2).await;
     assert_eq!(dev["seq"], 2);
     assert_eq!(dev["history"].as_array().map(Vec::len), history);
 
@@ -121,7 +121,7 @@ async fn the_agent_enrolls_this_machine_and_reports_its_facts() {
         "the agent stored the new secret"
     );
     run_agent(state.path(), &["run", "--once"]).await;
-    let (_, dev) = app.get(&format!("/api/v1/devices/{id}")).await;
+    let dev = app.device_at(&id, 4).await;
     assert_eq!(dev["seq"], 4);
     assert_eq!(dev["history"][0]["kind"], "secret_rotated");
 
@@ -308,22 +308,30 @@ async fn snapshots_taken_while_the_server_is_down_arrive_in_order_once() {
     let page: serde_json::Value =
         serde_json::from_str(&get("/api/v1/devices".into()).await).expect("json");
     let id = page["items"][0]["id"].as_str().expect("device").to_string();
-    let dev: serde_json::Value =
-        serde_json::from_str(&get(format!("/api/v1/devices/{id}")).await).expect("json");
-    let delivered = dev["seq"].as_u64().expect("seq");
-    assert!(delivered >= 3, "{dev}");
-    // Every snapshot 1..=seq was applied exactly once, none arrived after a newer one.
-    let metrics = get("/metrics".into()).await;
-    let count = |label: &str| -> f64 {
+    let count = |metrics: &str, label: &str| -> f64 {
         metrics
             .lines()
             .filter(|l| l.starts_with(&format!("steward_checkins_total{{result=\"{label}\"}}")))
             .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
             .sum()
     };
-    assert_eq!(count("stale"), 0.0, "out of order or repeated");
+    // Every snapshot 1..=seq was applied exactly once, none arrived after a newer one (the
+    // last unchanged ones are written within `checkin.touch_flush_ms` of their answer).
+    let (dev, metrics) = loop {
+        let metrics = get("/metrics".into()).await;
+        let dev: serde_json::Value =
+            serde_json::from_str(&get(format!("/api/v1/devices/{id}")).await).expect("json");
+        let applied = count(&metrics, "changed") + count(&metrics, "unchanged");
+        if dev["seq"].as_f64() == Some(applied) || std::time::Instant::now() >= deadline {
+            break (dev, metrics);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let delivered = dev["seq"].as_u64().expect("seq");
+    assert!(delivered >= 3, "{dev}");
+    assert_eq!(count(&metrics, "stale"), 0.0, "out of order or repeated");
     assert_eq!(
-        count("changed") + count("unchanged"),
+        count(&metrics, "changed") + count(&metrics, "unchanged"),
         delivered as f64,
         "{metrics}"
     );

@@ -245,6 +245,7 @@ async fn silent_devices_alert_from_the_sweep_and_clear_on_check_in() {
     )
     .expect("protection");
     report(&app, &dev, 2, stored).await;
+    app.device_at(&dev.0, 2).await;
     app.store.sweep(now_ms()).await.expect("sweep");
     let all = alerts(&app, "").await;
     assert_eq!(all.len(), 1);

@@ -212,6 +212,7 @@ async fn the_sweeper_ages_signatures_ends_grace_and_notices_silent_devices() {
             .expect("checkin")
             .applied
     );
+    app.device_at(&b.0, 2).await;
     app.store.sweep(now_ms()).await.expect("sweep");
     assert_eq!(device(&app, &b.0).await["compliance_state"], "compliant");
     app.shutdown().await;

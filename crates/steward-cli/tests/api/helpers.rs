@@ -111,6 +111,8 @@ impl TestApp {
         config.outbound.allow = "127.0.0.0/8".into();
         // Refused sign-ins are answered at once (the flood test sets the pause itself).
         config.auth.refusal_delay_ms = 0;
+        // Unchanged check-ins still wait before they are written, but not long.
+        config.checkin.touch_flush_ms = 100;
         tweak(&mut config);
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(steward_server::serve_with_clock(
@@ -179,6 +181,24 @@ impl TestApp {
         .await
         .expect("token")
         .token
+    }
+
+    /// The device as stored once its check-ins up to `seq` are written: unchanged check-ins
+    /// are written after they are answered (`checkin.touch_flush_ms`).
+    pub async fn device_at(&self, id: &str, seq: u64) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let (status, dev) = self.get(&format!("/api/v1/devices/{id}")).await;
+            assert_eq!(status, 200, "{dev}");
+            if dev["seq"].as_u64().is_some_and(|s| s >= seq) {
+                return dev;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "device {id} never reached seq {seq}: {dev}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {

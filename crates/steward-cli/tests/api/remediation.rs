@@ -1122,6 +1122,7 @@ async fn an_attempt_whose_answer_is_lost_is_tried_again_once_the_device_is_back_
     // Back, without the answer: the answer is lost. The attempt counts as failed for want of
     // an answer and is tried again with backoff, not left waiting for ever.
     check_in_with(&app, &device, &secret, &mut seq, Vec::new()).await;
+    app.device_at(&device, seq).await;
     app.clock.advance(Duration::from_secs(2));
     let r = until("the lapsed attempt", || async {
         let r = row_of(&app, &id, &device).await;
