@@ -294,6 +294,8 @@ pub async fn run(inputs: u64, seed: u64, workers: usize) -> anyhow::Result<serde
     // The server's per-second upkeep (SQLite checkpoints): without it a long run's
     // write-ahead log would grow until the disk is full.
     let upkeep = tokio::spawn(steward_server::tasks::housekeeping(state.clone()));
+    // Unchanged check-ins are written by the flusher, as in `steward serve`.
+    let flusher = tokio::spawn(steward_server::touches::flusher(state.clone()));
     let token = steward_server::api::new_enrollment_token(
         &store,
         &Default::default(),
@@ -302,7 +304,7 @@ pub async fn run(inputs: u64, seed: u64, workers: usize) -> anyhow::Result<serde
     .await
     .map_err(|e| anyhow::anyhow!("enrollment token: {}", e.0))?
     .token;
-    // A few real devices, so check-ins also reach the writer and the database.
+    // A few real devices, so check-ins also reach the database.
     let mut devices = Vec::new();
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     for _ in 0..20 {
@@ -384,6 +386,9 @@ pub async fn run(inputs: u64, seed: u64, workers: usize) -> anyhow::Result<serde
     let cpu_secs = crate::bench::process_cpu_secs() - cpu;
     upkeep.abort();
     let _ = upkeep.await;
+    state.stopping.send_replace(true);
+    let _ = flusher.await;
+    steward_server::touches::last_flush(&state).await;
     drop(app);
     drop(state);
     for w in writers {

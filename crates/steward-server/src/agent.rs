@@ -433,8 +433,14 @@ pub async fn checkin(
                     state_hash: sh.clone(),
                     secret_hash: device.presented.clone(),
                 };
-                let flush_ms = state.config.checkin.touch_flush_ms;
-                outcome = if crate::touches::deferrable(flush_ms, &device.auth, seq) {
+                let waits = crate::touches::may_wait(
+                    state,
+                    &device.id,
+                    &device.auth,
+                    device.used_new_secret,
+                    seq,
+                );
+                outcome = if waits {
                     state.touches.add(touch);
                     WriteOutcome::Applied {
                         inventory_hash: String::new(),

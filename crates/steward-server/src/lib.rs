@@ -179,6 +179,10 @@ async fn metrics_text(State(state): State<AppState>, headers: axum::http::Header
         .metrics
         .write_queue
         .set(state.writer.queue_depth() as i64);
+    state
+        .metrics
+        .touches_waiting
+        .set(state.touches.len() as i64);
     // The fleet's counts as this server holds them (recounted in the background when old).
     if let Ok((_, counts)) = fleet::counts(&state).await {
         let alerts = state.store.open_alert_counts(&[]).await.unwrap_or_default();
@@ -304,6 +308,8 @@ pub async fn serve_with_clock(
         tracing::info!("e-mail is off (notify.smtp_host is empty): no mail to people is queued");
     }
     let mut tasks = tasks::start(&state);
+    // Not aborted with the other tasks: it ends by itself once the server stops.
+    let flusher = tokio::spawn(touches::flusher(state.clone()));
     let stopping = state.stopping.clone();
     let shutdown = async move {
         shutdown.await;
@@ -334,7 +340,9 @@ pub async fn serve_with_clock(
         let _ = task.await;
     }
     // Stopping loses no answered touch: what waits is written before the writers finish.
-    touches::flush(&state).await;
+    state.stopping.send_replace(true);
+    let _ = flusher.await;
+    touches::last_flush(&state).await;
     drop(state);
     for w in writers {
         let _ = w.await;

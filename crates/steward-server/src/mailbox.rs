@@ -95,6 +95,14 @@ impl Mailbox {
         map.get(device_id).cloned().unwrap_or_default()
     }
 
+    /// Whether anything may wait for a device (without copying it).
+    pub fn has_hint(&self, device_id: &str) -> bool {
+        self.hints
+            .read()
+            .map(|map| !map.is_empty() && map.contains_key(device_id))
+            .unwrap_or(true)
+    }
+
     /// Notes an item for a device and wakes its agent if it waits here.
     pub(crate) fn add(&self, device_id: &str, action: Action) {
         self.note(device_id, action);

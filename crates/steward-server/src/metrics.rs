@@ -57,6 +57,8 @@ pub struct Metrics {
     /// Unchanged check-ins written after they were answered, by result (`written`, `missed`:
     /// the database refused the touch, `retried`: the flush failed and they wait again).
     pub touches: Family<ResultLabel, Counter>,
+    /// Unchanged check-ins answered and not yet written (set at each scrape).
+    pub touches_waiting: Gauge,
     /// Devices evaluated by fleet jobs (after policy and alert rule changes).
     pub job_devices: Counter,
     pub deliveries: Family<ResultLabel, Counter>,
@@ -102,6 +104,7 @@ impl Metrics {
         );
         let swept_devices = Counter::default();
         let touches = Family::<ResultLabel, Counter>::default();
+        let touches_waiting = Gauge::default();
         let job_devices = Counter::default();
         let deliveries = Family::<ResultLabel, Counter>::default();
         let notifications_queued = Counter::default();
@@ -193,6 +196,11 @@ impl Metrics {
             touches.clone(),
         );
         registry.register(
+            "checkin_touches_waiting",
+            "Unchanged check-ins answered and not yet written",
+            touches_waiting.clone(),
+        );
+        registry.register(
             "job_devices",
             "Devices evaluated again by fleet jobs (policy and alert rule changes)",
             job_devices.clone(),
@@ -241,6 +249,7 @@ impl Metrics {
             rollup_seconds,
             swept_devices,
             touches,
+            touches_waiting,
             job_devices,
             deliveries,
             notifications_queued,

@@ -45,7 +45,6 @@ pub fn start(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
     let [sweeper, jobs, notifier, deliverer, feeds, rollout, reports, remediation] = SINGLETONS;
     vec![
         tokio::spawn(housekeeping(state.clone())),
-        tokio::spawn(crate::touches::flusher(state.clone())),
         tokio::spawn(crate::kb::refresher(state.clone())),
         tokio::spawn(follow_shared(state.clone())),
         tokio::spawn(listen(state.clone())),

@@ -1,19 +1,23 @@
 //! Unchanged check-ins answered before they are written. A check-in that moves nothing but
 //! the device's last-seen time and sequence number waits here (the newest per device) and
-//! is written with every other waiting one, every `checkin.touch_flush_ms`, in one
-//! transaction; a check-in that changes anything never waits.
+//! is written with every other waiting one every `checkin.touch_flush_ms`, in one
+//! transaction per writer task and 2,000 touches; a check-in that changes anything never
+//! waits.
 //!
 //! What a crash can lose: the last-seen times and sequence numbers of the unchanged check-ins
-//! of the last flush interval, never a state. A touch waits here only when it follows, with
-//! the very next sequence number, the state this server itself wrote or read for the device
-//! (the cache entry), so no other server can have stored a different state in between (see
-//! [`deferrable`]). The database still decides at the flush: a touch that finds the device
-//! retired, its secret replaced, its state changed or a newer sequence number changes nothing
-//! and drops the device from this server's cache, so its next check-in is decided by the
-//! database.
+//! answered since the last flush that succeeded, never a state. A touch waits here only when
+//! it follows, with the very next sequence number, the state this server itself wrote or
+//! read for the device (the cache entry), so no other server can have stored a different
+//! state in between (see [`deferrable`]); and only while the last flush succeeded, so a
+//! database that refuses writes makes check-ins fail (the agents keep their snapshots)
+//! instead of piling answered touches up here. The database still decides at the flush: a
+//! touch that finds the device retired, its secret replaced, its state changed or a newer
+//! sequence number changes nothing and drops the device from this server's cache, so its
+//! next check-in is decided by the database.
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -29,12 +33,15 @@ const FLUSH_CHUNK: usize = 2_000;
 /// The touches waiting to be written, the newest per device.
 pub struct Pending {
     shards: Vec<Mutex<HashMap<String, Touch>>>,
+    /// Set when a flush failed, cleared by one that succeeded: touches do not wait meanwhile.
+    failing: AtomicBool,
 }
 
 impl Default for Pending {
     fn default() -> Self {
         Pending {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            failing: AtomicBool::new(false),
         }
     }
 }
@@ -84,37 +91,62 @@ impl Pending {
 
 /// Whether an unchanged check-in with `seq` may be answered before it is written: touches
 /// wait at all on this server, the device checked in before (its first check-in is written
-/// at once), and `seq` follows the sequence number of the state `auth` holds. Anything
-/// stored by another server since `auth` was taken has a sequence number of at least
-/// `auth.seq + 1`, so it would make this check-in stale, never hide a different state.
+/// at once), no secret rotation is under way, and `seq` follows the sequence number of the
+/// state `auth` holds. Anything stored by another server since `auth` was taken has a
+/// sequence number of at least `auth.seq + 1`, so it would make this check-in stale, never
+/// hide a different state.
 pub fn deferrable(flush_ms: u32, auth: &DeviceAuth, seq: i64) -> bool {
-    flush_ms > 0 && auth.seq > 0 && auth.seq.checked_add(1) == Some(seq)
+    flush_ms > 0 && auth.seq > 0 && !auth.rotate && auth.seq.checked_add(1) == Some(seq)
 }
 
-/// Writes every waiting touch; the devices whose touch missed leave the cache. Touches of a
-/// flush that failed wait again for the next one (unless a newer one came meanwhile).
+/// [`deferrable`], and besides: the device presented its usual secret, nothing waits for it
+/// in the mailbox (an answer handing something out is written first, so a refusal gives it
+/// back), and the last flush succeeded.
+pub fn may_wait(
+    state: &AppState,
+    device_id: &str,
+    auth: &DeviceAuth,
+    rotated: bool,
+    seq: i64,
+) -> bool {
+    deferrable(state.config.checkin.touch_flush_ms, auth, seq)
+        && !rotated
+        && !state.touches.failing.load(Ordering::Relaxed)
+        && !state.mailbox.has_hint(device_id)
+}
+
+/// Writes every waiting touch, each writer task's devices together (one device's writes stay
+/// with one task); the devices whose touch missed leave the cache. Touches of a flush that
+/// failed wait again for the next one (unless a newer one came meanwhile), and no further
+/// touch waits until a flush succeeds.
 pub async fn flush(state: &AppState) -> usize {
     let all = state.touches.take();
     if all.is_empty() {
         return 0;
     }
     let n = all.len();
+    let mut by_writer: Vec<Vec<Touch>> = vec![Vec::new(); state.writer.shards()];
+    for t in all {
+        by_writer[state.writer.shard_of(&t.device_id)].push(t);
+    }
     let mut chunks: Vec<Vec<Touch>> = Vec::new();
-    let mut rest = all;
-    while !rest.is_empty() {
-        let tail = rest.split_off(rest.len().saturating_sub(FLUSH_CHUNK));
-        chunks.push(tail);
+    for mut group in by_writer {
+        // In id order: neighbouring rows, fewer pages read and written.
+        group.sort_unstable_by(|a, b| a.device_id.cmp(&b.device_id));
+        while !group.is_empty() {
+            let rest = group.split_off(group.len().min(FLUSH_CHUNK));
+            chunks.push(std::mem::replace(&mut group, rest));
+        }
     }
     let writes = chunks.into_iter().map(|chunk| async move {
-        let kept = chunk.clone();
-        let written = match state.store.touch_directly(chunk.clone()).await {
+        let size = chunk.len();
+        let written = match state.store.touch_directly(&chunk).await {
             Ok(Some(missed)) => Ok(missed),
-            Ok(None) => match state.writer.submit(WriteOp::Touches(chunk)).await {
+            Ok(None) => match state.writer.submit(WriteOp::Touches(chunk.clone())).await {
                 Ok(WriteOutcome::Touched { missed }) => Ok(missed),
-                Ok(other) => {
-                    tracing::error!(?other, "unexpected outcome of waiting touches");
-                    Ok(Vec::new())
-                }
+                Ok(other) => Err(steward_store::StoreError::Native(format!(
+                    "unexpected outcome of waiting touches: {other:?}"
+                ))),
                 Err(e) => Err(e),
             },
             Err(e) => Err(e),
@@ -130,36 +162,60 @@ pub async fn flush(state: &AppState) -> usize {
         };
         match written {
             Ok(missed) => {
-                count("written", kept.len() - missed.len());
+                count("written", size - missed.len());
                 count("missed", missed.len());
                 for id in missed {
                     state.cache.remove(&id);
                 }
+                true
             }
             Err(e) => {
-                count("retried", kept.len());
-                tracing::warn!(error = %e, touches = kept.len(), "touches not written; kept for the next flush");
-                for t in kept {
+                count("retried", size);
+                tracing::warn!(error = %e, touches = size, "touches not written; kept for the next flush");
+                for t in chunk {
                     state.touches.add(t);
                 }
+                false
             }
         }
     });
-    futures::future::join_all(writes).await;
+    let ok = futures::future::join_all(writes)
+        .await
+        .into_iter()
+        .all(|ok| ok);
+    state.touches.failing.store(!ok, Ordering::Relaxed);
     n
 }
 
-/// Flushes the waiting touches every `checkin.touch_flush_ms` (nothing to do when 0).
+/// Flushes the waiting touches every `checkin.touch_flush_ms` (nothing to do when 0) until
+/// the server begins to stop; a flush under way then finishes (the server's last flush, after
+/// the requests, takes what is left).
 pub async fn flusher(state: AppState) {
     let every = state.config.checkin.touch_flush_ms;
     if every == 0 {
         return;
     }
+    let mut stopping = state.stopping.subscribe();
     let mut tick = tokio::time::interval(Duration::from_millis(u64::from(every)));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stopping.wait_for(|s| *s) => return,
+        }
         flush(&state).await;
+    }
+}
+
+/// The last flush of a server that stops: what is still waiting is written, or said lost.
+pub async fn last_flush(state: &AppState) {
+    flush(state).await;
+    let left = state.touches.len();
+    if left > 0 {
+        tracing::error!(
+            touches = left,
+            "the database refused the last flush: last-seen times of unchanged check-ins are lost"
+        );
     }
 }
 

@@ -83,7 +83,8 @@ pub struct Touch {
 pub enum WriteOp {
     /// One touch, answered once written.
     Touch(Touch),
-    /// Touches a server answered before writing them (at most one per device): `Touched`
+    /// Touches a server answered before writing them (at most one per device, all of one
+    /// writer task's devices: see [`Writer::shard_of`]): `Touched`
     /// names the devices whose touch did not apply (unknown, retired, their secret replaced,
     /// their state changed, or a newer sequence number stored meanwhile), so the server
     /// holding them stops believing what it cached about them.
@@ -207,11 +208,22 @@ impl Writer {
         )
     }
 
+    /// The writer task that takes the operations keyed `key` (a device id for the agent's
+    /// writes): one device's operations all go to one task, in order.
+    pub fn shard_of(&self, key: &str) -> usize {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        key.hash(&mut h);
+        (h.finish() as usize) % self.senders.len()
+    }
+
+    /// How many writer tasks there are.
+    pub fn shards(&self) -> usize {
+        self.senders.len()
+    }
+
     /// Queues `op` and waits until it is committed (or failed).
     pub async fn submit(&self, op: WriteOp) -> Result<WriteOutcome> {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        op.shard_key().hash(&mut h);
-        let shard = (h.finish() as usize) % self.senders.len();
+        let shard = self.shard_of(op.shard_key());
         let (reply, rx) = oneshot::channel();
         self.queued.fetch_add(1, Ordering::Relaxed);
         if self.senders[shard].send(Job { op, reply }).await.is_err() {
@@ -357,10 +369,11 @@ impl Store {
     /// transaction reaching SQLite directly, one prepared statement for all; returns the
     /// devices whose touch did not apply. `None` for a store without that path (PostgreSQL,
     /// in-memory): the writer's `WriteOp::Touches` does the same there.
-    pub async fn touch_directly(&self, touches: Vec<Touch>) -> Result<Option<Vec<String>>> {
+    pub async fn touch_directly(&self, touches: &[Touch]) -> Result<Option<Vec<String>>> {
         let Some(native) = &self.native else {
             return Ok(None);
         };
+        let touches = touches.to_vec();
         // Queued with the check-in writer: see `native`.
         let held = self.write.acquire().await?;
         let missed = native

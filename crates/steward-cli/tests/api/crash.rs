@@ -151,6 +151,10 @@ async fn unchanged_checkins_waiting_to_be_written_are_written_when_the_server_st
             .await
             .expect("enroll");
         for seq in 1..=5 {
+            if seq == 5 {
+                // The last-seen time the stop writes is a later one than the first's.
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
             let answer = client
                 .checkin(
                     &r.device_id,
@@ -177,13 +181,18 @@ async fn unchanged_checkins_waiting_to_be_written_are_written_when_the_server_st
         .status()
         .expect("kill");
     assert!(status.success());
-    let exited = tokio::task::spawn_blocking(move || {
-        let status = server.0.wait().expect("wait");
-        drop(server);
-        status
-    })
-    .await
-    .expect("join");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let exited = loop {
+        if let Some(status) = server.0.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop on SIGTERM"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    drop(server);
     assert!(exited.success(), "the server ended with {exited}");
 
     let _server = start(&db, port).await;

@@ -206,6 +206,42 @@ async fn credentials_hold_on_every_replica_rotation_promotion_and_retirement() {
     }
 }
 
+/// An unchanged check-in that follows what a replica cached is answered before it is
+/// written; a retirement through another replica is honoured from that replica's next
+/// flush on (`checkin.touch_flush_ms`, 1 s by default), and nothing is handed out meanwhile.
+#[tokio::test]
+async fn a_retirement_through_another_replica_is_honoured_from_the_next_flush() {
+    let db = TestDb::new().await;
+    let (enroll_token, admin) = tokens(&db);
+    let (_servers, ports, [a, _b, _c]) = three_replicas(&db).await;
+    let (id, secret) = enroll_through(&a, &enroll_token, "leaving").await;
+    for seq in 1..=2 {
+        let r = a.checkin(&id, &secret, &checkin(seq, "leaving")).await;
+        assert!(r.expect("before").applied, "check-in {seq}");
+    }
+    let http = reqwest::Client::new();
+    let path = format!("/api/v1/devices/{id}/retire");
+    let retired = post_status(&http, ports[1], &path, &admin, serde_json::json!({})).await;
+    assert!(retired.is_success(), "{retired}");
+    // The next sequence number after A's cache: answered at once, or already refused.
+    match a.checkin(&id, &secret, &checkin(3, "leaving")).await {
+        Ok(r) => assert!(r.actions.is_empty() && r.new_secret.is_none(), "{r:?}"),
+        Err(e) => assert_eq!(e.code(), Some("device_retired")),
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let e = a
+        .checkin(&id, &secret, &checkin(4, "leaving"))
+        .await
+        .expect_err("retired");
+    assert_eq!(e.code(), Some("device_retired"));
+    let dev = get_json(&http, ports[2], &format!("/api/v1/devices/{id}"), &admin).await;
+    assert_eq!(dev["retired"], true, "{dev}");
+    assert!(
+        dev["seq"].as_u64() < Some(3),
+        "nothing written after the retirement: {dev}"
+    );
+}
+
 #[tokio::test]
 async fn a_request_claimed_for_a_refused_check_in_goes_back_to_the_mailbox() {
     let db = TestDb::new().await;
@@ -233,12 +269,16 @@ async fn a_request_claimed_for_a_refused_check_in_goes_back_to_the_mailbox() {
     // C follows the mailbox version twice a second: its hint now names the request.
     tokio::time::sleep(Duration::from_millis(1500)).await;
     // The old secret still matches C's cache, so C claims the request beside the write,
-    // which the database then refuses: the request goes back instead of being lost.
-    let e = c
-        .checkin(&id, &old, &checkin(4, "stale"))
-        .await
-        .expect_err("old secret");
-    assert_eq!(e.code(), Some("unauthorized"));
+    // which the database then refuses: the request goes back instead of being lost. Also
+    // for the sequence number that follows C's cache (an unchanged check-in that would
+    // otherwise be answered before it is written: not with something waiting for it).
+    for seq in [2, 4] {
+        let e = c
+            .checkin(&id, &old, &checkin(seq, "stale"))
+            .await
+            .expect_err("old secret");
+        assert_eq!(e.code(), Some("unauthorized"), "seq {seq}");
+    }
     let list = get_json(&http, ports[2], &path, &admin).await;
     assert!(list["items"][0]["sent_at"].is_null(), "{list}");
     // The device, with its new secret, gets it through C.
