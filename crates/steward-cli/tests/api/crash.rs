@@ -88,15 +88,7 @@ async fn acknowledged_checkins_survive_sigkill() {
     let _server = start(&db, port).await;
     let http = reqwest::Client::new();
     for (id, (last, changed)) in &acked {
-        let dev: serde_json::Value = http
-            .get(format!("{base}/api/v1/devices/{id}"))
-            .bearer_auth(&api_token)
-            .send()
-            .await
-            .expect("get")
-            .json()
-            .await
-            .expect("json");
+        let dev = device(&http, &base, &api_token, id).await;
         let stored = dev["seq"].as_u64().expect("seq");
         // No acknowledged change is lost; at most the unchanged check-ins after the last
         // change (two here) are, and at most one unanswered one was written.
@@ -125,15 +117,7 @@ async fn unchanged_checkins_waiting_to_be_written_are_written_when_the_server_st
     let stored = |id: String| {
         let (http, base, api_token) = (http.clone(), base.clone(), api_token.clone());
         async move {
-            let dev: serde_json::Value = http
-                .get(format!("{base}/api/v1/devices/{id}"))
-                .bearer_auth(&api_token)
-                .send()
-                .await
-                .expect("get")
-                .json()
-                .await
-                .expect("json");
+            let dev = device(&http, &base, &api_token, &id).await;
             (
                 dev["seq"].as_u64().expect("seq"),
                 dev["last_seen_at"].clone(),
@@ -205,4 +189,16 @@ async fn unchanged_checkins_waiting_to_be_written_are_written_when_the_server_st
     }
     let (_, seen_after) = stored(devices[0].clone()).await;
     assert_ne!(seen_after, seen_before, "last-seen time did not move");
+}
+
+/// The device as the API shows it.
+async fn device(http: &reqwest::Client, base: &str, token: &str, id: &str) -> serde_json::Value {
+    http.get(format!("{base}/api/v1/devices/{id}"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json")
 }
