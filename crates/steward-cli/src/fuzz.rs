@@ -386,9 +386,7 @@ pub async fn run(inputs: u64, seed: u64, workers: usize) -> anyhow::Result<serde
     let cpu_secs = crate::bench::process_cpu_secs() - cpu;
     upkeep.abort();
     let _ = upkeep.await;
-    state.stopping.send_replace(true);
-    let _ = flusher.await;
-    steward_server::touches::last_flush(&state).await;
+    steward_server::touches::stop(&state, flusher).await;
     drop(app);
     drop(state);
     for w in writers {

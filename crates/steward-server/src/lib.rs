@@ -340,9 +340,7 @@ pub async fn serve_with_clock(
         let _ = task.await;
     }
     // Stopping loses no answered touch: what waits is written before the writers finish.
-    state.stopping.send_replace(true);
-    let _ = flusher.await;
-    touches::last_flush(&state).await;
+    touches::stop(&state, flusher).await;
     drop(state);
     for w in writers {
         let _ = w.await;

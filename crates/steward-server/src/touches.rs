@@ -119,12 +119,11 @@ pub fn may_wait(
 /// with one task); the devices whose touch missed leave the cache. Touches of a flush that
 /// failed wait again for the next one (unless a newer one came meanwhile), and no further
 /// touch waits until a flush succeeds.
-pub async fn flush(state: &AppState) -> usize {
+async fn flush(state: &AppState) {
     let all = state.touches.take();
     if all.is_empty() {
-        return 0;
+        return;
     }
-    let n = all.len();
     let mut by_writer: Vec<Vec<Touch>> = vec![Vec::new(); state.writer.shards()];
     for t in all {
         by_writer[state.writer.shard_of(&t.device_id)].push(t);
@@ -184,7 +183,6 @@ pub async fn flush(state: &AppState) -> usize {
         .into_iter()
         .all(|ok| ok);
     state.touches.failing.store(!ok, Ordering::Relaxed);
-    n
 }
 
 /// Flushes the waiting touches every `checkin.touch_flush_ms` (nothing to do when 0) until
@@ -207,8 +205,11 @@ pub async fn flusher(state: AppState) {
     }
 }
 
-/// The last flush of a server that stops: what is still waiting is written, or said lost.
-pub async fn last_flush(state: &AppState) {
+/// A server that stops: marks it stopping, lets `flusher` (the task running [`flusher`])
+/// finish a flush under way, then writes what is still waiting, or says it is lost.
+pub async fn stop(state: &AppState, flusher: tokio::task::JoinHandle<()>) {
+    state.stopping.send_replace(true);
+    let _ = flusher.await;
     flush(state).await;
     let left = state.touches.len();
     if left > 0 {
