@@ -464,12 +464,28 @@ pub fn cli(db: &TestDb, args: &[&str]) -> String {
         .to_string()
 }
 
+/// A port for a server this test starts. Taken below the kernel's ephemeral range (where
+/// `bind(0)`, receivers and every outgoing connection get theirs) and never handed out twice
+/// by this process, so a port is not taken between this call and the server's own bind.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    const FIRST: u32 = 20_000;
+    const COUNT: u32 = 12_000;
+    static NEXT: AtomicU32 = AtomicU32::new(u32::MAX);
+    let _ = NEXT.compare_exchange(
+        u32::MAX,
+        std::process::id().wrapping_mul(7_919) % COUNT,
+        Ordering::Relaxed,
+        Ordering::Relaxed,
+    );
+    for _ in 0..COUNT {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = u16::try_from(FIRST + n % COUNT).expect("port");
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port between {FIRST} and {}", FIRST + COUNT);
 }
 
 pub async fn start(db: &TestDb, port: u16) -> Server {
@@ -487,10 +503,14 @@ pub async fn start_with_env(db: &TestDb, port: u16, env: &[(&str, String)]) -> S
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn steward serve");
-    let server = Server(child);
+    let mut server = Server(child);
     let url = format!("http://127.0.0.1:{port}/healthz");
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
+        // A server that ended (its port taken, say) must not pass for whatever else answers there.
+        if let Ok(Some(status)) = server.0.try_wait() {
+            panic!("steward serve on port {port} ended with {status}");
+        }
         if let Ok(r) = reqwest::get(&url).await {
             if r.status().is_success() {
                 return server;
