@@ -593,11 +593,12 @@ struct Stored {
     health_state: String,
     failing_since: Option<i64>,
     firing_rules: String,
+    recheck_at: Option<i64>,
 }
 
 const STORED_COLS: &str = "id, name, os_name, os_version, seq, protection, compliance, \
                            inventory_hash, retired_at, platform, device_group, compliance_state, \
-                           health_state, failing_since, firing_rules, secret_hash";
+                           health_state, failing_since, firing_rules, secret_hash, recheck_at";
 
 fn stored(row: &sqlx::any::AnyRow) -> Result<Stored> {
     let json = |col: &str| -> Result<Option<String>> { Ok(row.try_get(col)?) };
@@ -619,6 +620,7 @@ fn stored(row: &sqlx::any::AnyRow) -> Result<Stored> {
         health_state: row.try_get("health_state")?,
         failing_since: row.try_get("failing_since")?,
         firing_rules: row.try_get("firing_rules")?,
+        recheck_at: row.try_get("recheck_at")?,
     })
 }
 
@@ -640,8 +642,9 @@ async fn checkin(
         .fetch_optional(&mut **tx)
         .await?;
     let old = row.as_ref().map(stored).transpose()?;
-    let mut events = Vec::new();
-    let outcome = apply_checkin(tx, c, old, ev, &mut events).await?;
+    let (mut events, mut rows) = (Vec::new(), Vec::new());
+    let outcome = apply_checkin(tx, c, old, ev, &mut events, &mut rows).await?;
+    write_device_rows(tx, &rows).await?;
     insert_events(tx, &events, EVENT_CHUNK).await?;
     Ok(outcome)
 }
@@ -670,7 +673,7 @@ async fn bulk_checkin(
     if todo.len() < 2 {
         return Ok(());
     }
-    let mut events = Vec::new();
+    let (mut events, mut rows) = (Vec::new(), Vec::new());
     for chunk in todo.chunks(TOUCH_CHUNK) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
@@ -687,19 +690,22 @@ async fn bulk_checkin(
         }
         for (i, c) in chunk {
             let old = found.remove(&c.device_id);
-            out[*i] = Some(apply_checkin(tx, c, old, ev, &mut events).await?);
+            out[*i] = Some(apply_checkin(tx, c, old, ev, &mut events, &mut rows).await?);
         }
     }
+    write_device_rows(tx, &rows).await?;
     insert_events(tx, &events, EVENT_CHUNK).await
 }
 
-/// Decides on a check-in against its stored state, writes the device row and queues history.
+/// Decides on a check-in against its stored state, writes its alerts and queues its device
+/// row (see [`write_device_rows`]) and its history.
 async fn apply_checkin(
     tx: &mut Transaction<'_, Any>,
     c: &CheckinWrite,
     old: Option<Stored>,
     ev: &Evaluators,
     events: &mut Vec<Event>,
+    rows: &mut Vec<DeviceRow>,
 ) -> Result<WriteOutcome> {
     let Some(old) = old else {
         return Ok(WriteOutcome::UnknownDevice);
@@ -747,6 +753,11 @@ async fn apply_checkin(
         (&old.compliance_state, new_state),
         (&old.health_state, health),
     ));
+    let (compliance_moved, health_moved) = (
+        old.compliance_state != new_state,
+        old.health_state != health,
+    );
+    let recheck_moved = old.recheck_at != e.recheck_at;
     let old = old.observed;
     let new = Observed {
         name: if c.os.hostname.is_empty() {
@@ -764,34 +775,34 @@ async fn apply_checkin(
             .map(|(_, h)| h.clone())
             .unwrap_or_else(|| old.inventory_hash.clone()),
     };
-    sqlx::query(
-        "UPDATE devices SET last_seen_at = $1, seq = $2, name = $3, os_name = $4, os_version = $5, \
-         os_facts = $6, protection = $7, compliance = $8, state_hash = $9, \
-         inventory = COALESCE($10, inventory), inventory_hash = $11, compliance_state = $13, \
-         compliance_results = $14, failing_since = $15, health_state = $16, recheck_at = $17, \
-         checkin_sensitive = $18, firing_rules = $19 WHERE id = $12",
-    )
-    .bind(c.at)
-    .bind(c.seq)
-    .bind(&new.name)
-    .bind(&new.os_name)
-    .bind(&new.os_version)
-    .bind(to_json(&c.os))
-    .bind(c.protection.as_ref().map(to_json))
-    .bind(c.compliance.as_ref().map(to_json))
-    .bind(&c.state_hash)
-    .bind(c.inventory.as_ref().map(|(m, _)| to_json(m)))
-    .bind(&new.inventory_hash)
-    .bind(&c.device_id)
-    .bind(new_state)
-    .bind(serde_json::to_string(&e.compliance.results).unwrap_or_default())
-    .bind(e.compliance.failing_since)
-    .bind(health)
-    .bind(e.recheck_at)
-    .bind(i64::from(e.checkin_sensitive))
-    .bind(&firing_rules)
-    .execute(&mut **tx)
-    .await?;
+    rows.push(DeviceRow {
+        moved: Moved {
+            name: new.name != old.name,
+            os_version: new.os_version != old.os_version,
+            compliance_state: compliance_moved,
+            health_state: health_moved,
+            recheck_at: recheck_moved,
+        },
+        at: c.at,
+        seq: c.seq,
+        name: new.name.clone(),
+        os_name: new.os_name.clone(),
+        os_version: new.os_version.clone(),
+        os_facts: to_json(&c.os),
+        protection: c.protection.as_ref().map(to_json),
+        compliance: c.compliance.as_ref().map(to_json),
+        state_hash: c.state_hash.clone(),
+        inventory: c.inventory.as_ref().map(|(m, _)| to_json(m)),
+        inventory_hash: new.inventory_hash.clone(),
+        id: c.device_id.clone(),
+        compliance_state: new_state.to_string(),
+        compliance_results: serde_json::to_string(&e.compliance.results).unwrap_or_default(),
+        failing_since: e.compliance.failing_since,
+        health_state: health.to_string(),
+        recheck_at: e.recheck_at,
+        checkin_sensitive: i64::from(e.checkin_sensitive),
+        firing_rules,
+    });
     for (kind, detail) in changes(&old, &new) {
         events.push(Event {
             device_id: c.device_id.clone(),
@@ -803,6 +814,115 @@ async fn apply_checkin(
     Ok(WriteOutcome::Applied {
         inventory_hash: new.inventory_hash,
     })
+}
+
+/// Which of the indexed columns a state-changing check-in may move did move. Only those are
+/// assigned: SQLite rewrites an index entry (and writes its page to the log) for every
+/// column assigned, changed or not.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Moved {
+    name: bool,
+    os_version: bool,
+    compliance_state: bool,
+    health_state: bool,
+    recheck_at: bool,
+}
+
+/// What a state-changing check-in writes to its device's row.
+struct DeviceRow {
+    moved: Moved,
+    at: i64,
+    seq: i64,
+    name: String,
+    os_name: String,
+    os_version: String,
+    os_facts: String,
+    protection: Option<String>,
+    compliance: Option<String>,
+    state_hash: String,
+    inventory: Option<String>,
+    inventory_hash: String,
+    id: String,
+    compliance_state: String,
+    compliance_results: String,
+    failing_since: Option<i64>,
+    health_state: String,
+    recheck_at: Option<i64>,
+    checkin_sensitive: i64,
+    firing_rules: String,
+}
+
+/// Values per [`DeviceRow`].
+const DEVICE_ROW_COLS: usize = 19;
+
+/// Writes the rows of state-changing check-ins, many per statement: a statement per row
+/// would cost a round trip each (on SQLite, two thread hand-offs through sqlx's worker).
+/// Rows are grouped by the indexed columns they move, and only those are assigned. The
+/// casts give every column one type on both databases, nulls included.
+async fn write_device_rows(tx: &mut Transaction<'_, Any>, rows: &[DeviceRow]) -> Result<()> {
+    let mut groups: Vec<(Moved, Vec<&DeviceRow>)> = Vec::new();
+    for r in rows {
+        match groups.iter_mut().find(|(m, _)| *m == r.moved) {
+            Some((_, g)) => g.push(r),
+            None => groups.push((r.moved, vec![r])),
+        }
+    }
+    for (moved, group) in groups {
+        let mut set = String::from(
+            "last_seen_at = CAST(v.column1 AS BIGINT), seq = CAST(v.column2 AS BIGINT), \
+             os_name = v.column4, os_facts = v.column6, protection = CAST(v.column7 AS TEXT), \
+             compliance = CAST(v.column8 AS TEXT), state_hash = v.column9, \
+             inventory = COALESCE(CAST(v.column10 AS TEXT), devices.inventory), \
+             inventory_hash = v.column11, compliance_results = v.column14, \
+             failing_since = CAST(v.column15 AS BIGINT), \
+             checkin_sensitive = CAST(v.column18 AS BIGINT), firing_rules = v.column19",
+        );
+        for (on, assign) in [
+            (moved.name, ", name = v.column3"),
+            (moved.os_version, ", os_version = v.column5"),
+            (moved.compliance_state, ", compliance_state = v.column13"),
+            (moved.health_state, ", health_state = v.column16"),
+            (
+                moved.recheck_at,
+                ", recheck_at = CAST(v.column17 AS BIGINT)",
+            ),
+        ] {
+            if on {
+                set.push_str(assign);
+            }
+        }
+        for chunk in group.chunks(crate::STATEMENT_PARAMS / DEVICE_ROW_COLS) {
+            let sql = format!(
+                "UPDATE devices SET {set} FROM (VALUES {}) AS v WHERE devices.id = v.column12",
+                values_placeholders(chunk.len(), DEVICE_ROW_COLS)
+            );
+            let mut q = sqlx::query(&sql);
+            for r in chunk {
+                q = q
+                    .bind(r.at)
+                    .bind(r.seq)
+                    .bind(r.name.as_str())
+                    .bind(r.os_name.as_str())
+                    .bind(r.os_version.as_str())
+                    .bind(r.os_facts.as_str())
+                    .bind(r.protection.as_deref())
+                    .bind(r.compliance.as_deref())
+                    .bind(r.state_hash.as_str())
+                    .bind(r.inventory.as_deref())
+                    .bind(r.inventory_hash.as_str())
+                    .bind(r.id.as_str())
+                    .bind(r.compliance_state.as_str())
+                    .bind(r.compliance_results.as_str())
+                    .bind(r.failing_since)
+                    .bind(r.health_state.as_str())
+                    .bind(r.recheck_at)
+                    .bind(r.checkin_sensitive)
+                    .bind(r.firing_rules.as_str());
+            }
+            q.execute(&mut **tx).await?;
+        }
+    }
+    Ok(())
 }
 
 /// History entries for a change of compliance state and of health state.

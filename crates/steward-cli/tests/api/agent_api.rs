@@ -818,3 +818,67 @@ async fn policies_evaluate_devices_on_change_and_on_check_in() {
     assert_eq!(actions, ["policy.delete", "policy.update", "policy.create"]);
     app.shutdown().await;
 }
+
+/// Check-ins written together move different indexed columns (a new name, a new OS version,
+/// a new health state, nothing indexed): each device's row and every index that finds it
+/// end up as its own check-in said.
+#[tokio::test]
+async fn checkins_written_together_each_move_their_own_indexed_columns() {
+    let app = TestApp::spawn().await;
+    let token = app.enrollment_token(Default::default()).await;
+    let mut devices = Vec::new();
+    for i in 0..40 {
+        let name = format!("mix-{i:02}");
+        let dev = app.enroll(&token, &name, Platform::Linux).await;
+        let mut req = checkin(1, &name);
+        req.protection = Some(healthy_protection());
+        app.agent
+            .checkin(&dev.0, &dev.1, &req)
+            .await
+            .expect("checkin");
+        devices.push(dev);
+    }
+    let mut tasks = Vec::new();
+    for (i, (id, secret)) in devices.iter().cloned().enumerate() {
+        let agent = app.agent.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut p = healthy_protection();
+            p.signature_version = Some("1.419.2".into());
+            let mut req = checkin(2, &format!("mix-{i:02}"));
+            match i % 4 {
+                0 => req.os.hostname = format!("renamed-{i:02}"),
+                1 => req.os.version = "13".into(),
+                2 => p.realtime_protection = Some(false),
+                _ => {}
+            }
+            req.protection = Some(p);
+            let r = agent.checkin(&id, &secret, &req).await.expect("checkin");
+            assert!(r.applied);
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    for (i, (id, _)) in devices.iter().enumerate() {
+        let (_, d) = app.get(&format!("/api/v1/devices/{id}")).await;
+        let name = if i % 4 == 0 { "renamed" } else { "mix" };
+        assert_eq!(d["name"], format!("{name}-{i:02}"), "{d}");
+        assert_eq!(d["os_version"], if i % 4 == 1 { "13" } else { "12" }, "{d}");
+        let health = if i % 4 == 2 { "at_risk" } else { "protected" };
+        assert_eq!(d["health"]["state"], health, "{}", d["health"]);
+        assert_eq!(d["seq"], 2);
+        assert_eq!(d["protection"]["signature_version"], "1.419.2");
+    }
+    let total = |v: &serde_json::Value| v["items"].as_array().map_or(usize::MAX, Vec::len);
+    let (_, q) = app.get("/api/v1/devices?q=renamed-&limit=100").await;
+    assert_eq!(total(&q), 10);
+    let (_, q) = app.get("/api/v1/devices?os_version=12&limit=100").await;
+    assert_eq!(total(&q), 30);
+    let (_, q) = app.get("/api/v1/devices?os_version=13&limit=100").await;
+    assert_eq!(total(&q), 10);
+    let (_, q) = app.get("/api/v1/devices?health=at_risk&limit=100").await;
+    assert_eq!(total(&q), 10);
+    let (_, q) = app.get("/api/v1/devices?health=protected&limit=100").await;
+    assert_eq!(total(&q), 30);
+    app.shutdown().await;
+}
