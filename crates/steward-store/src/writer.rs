@@ -600,6 +600,19 @@ const STORED_COLS: &str = "id, name, os_name, os_version, seq, protection, compl
                            inventory_hash, retired_at, platform, device_group, compliance_state, \
                            health_state, failing_since, firing_rules, secret_hash, recheck_at";
 
+/// How the stored states of a batch's check-ins are read. On PostgreSQL the rows stay locked
+/// until the batch commits, in id order (so two servers' batches cannot deadlock on them):
+/// another server's write between this read and this batch's update would otherwise be
+/// mixed into the row, since the update assigns only the indexed columns that moved from
+/// what was read. On SQLite the write transaction already excludes every other writer.
+fn stored_lock(tx: &Transaction<'_, Any>) -> &'static str {
+    if tx.backend_name() == "PostgreSQL" {
+        " ORDER BY id FOR UPDATE"
+    } else {
+        ""
+    }
+}
+
 fn stored(row: &sqlx::any::AnyRow) -> Result<Stored> {
     let json = |col: &str| -> Result<Option<String>> { Ok(row.try_get(col)?) };
     Ok(Stored {
@@ -637,10 +650,13 @@ async fn checkin(
     c: &CheckinWrite,
     ev: &Evaluators,
 ) -> Result<WriteOutcome> {
-    let row = sqlx::query(&format!("SELECT {STORED_COLS} FROM devices WHERE id = $1"))
-        .bind(&c.device_id)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let row = sqlx::query(&format!(
+        "SELECT {STORED_COLS} FROM devices WHERE id = $1{}",
+        stored_lock(tx)
+    ))
+    .bind(&c.device_id)
+    .fetch_optional(&mut **tx)
+    .await?;
     let old = row.as_ref().map(stored).transpose()?;
     let (mut events, mut rows) = (Vec::new(), Vec::new());
     let outcome = apply_checkin(tx, c, old, ev, &mut events, &mut rows).await?;
@@ -677,8 +693,9 @@ async fn bulk_checkin(
     for chunk in todo.chunks(TOUCH_CHUNK) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
-            "SELECT {STORED_COLS} FROM devices WHERE id IN ({})",
-            placeholders.join(", ")
+            "SELECT {STORED_COLS} FROM devices WHERE id IN ({}){}",
+            placeholders.join(", "),
+            stored_lock(tx)
         );
         let mut q = sqlx::query(&sql);
         for (_, c) in chunk {

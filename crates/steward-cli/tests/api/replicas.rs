@@ -1101,3 +1101,55 @@ async fn replicas_that_start_serve_the_counts_the_sweeping_replica_saved() {
         );
     }
 }
+
+/// One device's state-changing check-ins reach two replicas at once (an agent retrying
+/// through another server): whichever is written last, the stored row is the newest
+/// check-in's, whole — never an older one, nor columns of both.
+#[tokio::test]
+async fn a_device_checking_in_through_two_replicas_at_once_keeps_its_newest_state_whole() {
+    let db = TestDb::new().await;
+    let (enroll_token, admin) = tokens(&db);
+    let (_servers, [pa, _, _], [a, b, _]) = three_replicas(&db).await;
+    let http = reqwest::Client::new();
+    let (id, secret) = enroll_through(&a, &enroll_token, "twice").await;
+    let mut first = checkin(1, "twice");
+    first.protection = Some(healthy_protection());
+    a.checkin(&id, &secret, &first).await.expect("checkin");
+    for round in 1..=30u64 {
+        // Through A: an older check-in that turns real-time protection off; through B the
+        // newer one, protected, with another signature version.
+        let older = {
+            let mut req = checkin(2 * round, "twice");
+            let mut p = healthy_protection();
+            p.realtime_protection = Some(false);
+            p.signature_version = Some(format!("a-{round}"));
+            req.protection = Some(p);
+            req
+        };
+        let newer = {
+            let mut req = checkin(2 * round + 1, "twice");
+            let mut p = healthy_protection();
+            p.signature_version = Some(format!("b-{round}"));
+            req.protection = Some(p);
+            req
+        };
+        let (ra, rb) = tokio::join!(
+            a.checkin(&id, &secret, &older),
+            b.checkin(&id, &secret, &newer)
+        );
+        ra.expect("checkin through A");
+        assert!(rb.expect("checkin through B").applied, "round {round}");
+        let d = get_json(&http, pa, &format!("/api/v1/devices/{id}"), &admin).await;
+        assert_eq!(d["seq"], 2 * round + 1, "round {round}: {d}");
+        assert_eq!(
+            d["protection"]["signature_version"],
+            format!("b-{round}"),
+            "round {round}"
+        );
+        assert_eq!(
+            d["health"]["state"], "protected",
+            "round {round}: {}",
+            d["health"]
+        );
+    }
+}
