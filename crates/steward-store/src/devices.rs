@@ -339,7 +339,7 @@ impl Store {
         };
         match (&plan, text) {
             (Search::Selective, Some(text)) => f.add(
-                "rowid IN (SELECT rowid FROM devices_search WHERE devices_search MATCH ?)",
+                "devices.rowid IN (SELECT rowid FROM devices_search WHERE devices_search MATCH ?)",
                 Param::Text(fts_phrase(text)),
             ),
             (Search::Walk, Some(text)) => {
@@ -354,6 +354,12 @@ impl Store {
             _ => {}
         }
         let col = q.sort.column();
+        // The same id, named as `device_seen`'s index holds it when sorting by last seen.
+        let tie = match q.sort {
+            SortField::LastSeen => self.backend.seen_id(),
+            _ => "id",
+        };
+        let from = self.backend.devices_seen();
         let (cmp, dir) = if q.descending {
             ("<", "DESC")
         } else {
@@ -363,10 +369,10 @@ impl Store {
             let (v, id) = decode_cursor(c, q.sort)?;
             let a = f.bind(v);
             let b = f.bind(Param::Text(id));
-            f.push(format!("({col}, id) {cmp} ({a}, {b})"));
+            f.push(format!("({col}, {tie}) {cmp} ({a}, {b})"));
         }
         let limit = q.limit.clamp(1, steward_proto::MAX_PAGE_LIMIT);
-        let order = format!("ORDER BY {col} {dir}, id {dir} LIMIT {}", limit + 1);
+        let order = format!("ORDER BY {col} {dir}, {tie} {dir} LIMIT {}", limit + 1);
         let sql = match (&plan, text) {
             (Search::Split(spellings), Some(text)) => {
                 // Each part reads at most a page in the sort order; the union of their rows
@@ -385,7 +391,7 @@ impl Store {
                 }
                 let phrase = f.bind(Param::Text(fts_phrase(text)));
                 parts.push(format!(
-                    "rowid IN (SELECT rowid FROM devices_name_tail WHERE devices_name_tail \
+                    "devices.rowid IN (SELECT rowid FROM devices_name_tail WHERE devices_name_tail \
                      MATCH {phrase} UNION ALL SELECT rowid FROM devices_other_text WHERE \
                      devices_other_text MATCH {phrase})"
                 ));
@@ -393,7 +399,7 @@ impl Store {
                     .iter()
                     .map(|part| {
                         format!(
-                            "SELECT * FROM (SELECT {SUMMARY_COLS} FROM devices {} {order})",
+                            "SELECT * FROM (SELECT {SUMMARY_COLS} FROM {from} {} {order})",
                             f.where_with(part)
                         )
                     })
@@ -401,7 +407,7 @@ impl Store {
                 format!("{} {order}", selects.join(" UNION "))
             }
             _ => format!(
-                "SELECT {SUMMARY_COLS} FROM devices {} {order}",
+                "SELECT {SUMMARY_COLS} FROM {from} {} {order}",
                 f.where_sql()
             ),
         };
@@ -442,7 +448,8 @@ impl Store {
     pub async fn device(&self, id: &str, history_limit: u32) -> Result<DeviceDetail> {
         let row = sqlx::query(&format!(
             "SELECT {SUMMARY_COLS}, model, seq, os_facts, inventory, inventory_hash, protection, \
-             compliance, compliance_results FROM devices WHERE id = $1"
+             compliance, compliance_results FROM {} WHERE id = $1",
+            self.backend.devices_seen()
         ))
         .bind(id)
         .fetch_optional(&self.read)
@@ -494,7 +501,10 @@ impl Store {
         actor: &crate::audit::Actor,
     ) -> Result<DeviceSummary> {
         let mut tx = self.begin_write().await?;
-        let select = format!("SELECT {SUMMARY_COLS} FROM devices WHERE id = $1");
+        let select = format!(
+            "SELECT {SUMMARY_COLS} FROM {} WHERE id = $1",
+            self.backend.devices_seen()
+        );
         let before = sqlx::query(&select)
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -662,7 +672,8 @@ impl Store {
     /// An owner's devices (retired ones too), most recently seen first.
     pub async fn devices_of_owner(&self, owner: &str) -> Result<Vec<DeviceSummary>> {
         sqlx::query(&format!(
-            "SELECT {SUMMARY_COLS} FROM devices WHERE owner = $1 ORDER BY last_seen_at DESC LIMIT 200"
+            "SELECT {SUMMARY_COLS} FROM {} WHERE owner = $1 ORDER BY last_seen_at DESC LIMIT 200",
+            self.backend.devices_seen()
         ))
         .bind(owner)
         .fetch_all(&self.read)
@@ -694,14 +705,16 @@ impl Store {
     /// Inserts many devices at once, for benchmarks of the read side (no secrets: these
     /// devices cannot check in).
     pub async fn seed_devices(&self, devices: &[SeedDevice]) -> Result<()> {
-        const COLS: usize = 16;
+        let apart = self.backend.seen_apart();
+        let cols = if apart { 15 } else { 16 };
         let mut tx = self.begin_write().await?;
-        for chunk in devices.chunks(self.backend.rows_per_statement(COLS)) {
+        for chunk in devices.chunks(self.backend.rows_per_statement(cols)) {
             let sql = format!(
                 "INSERT INTO devices (id, secret_hash, name, serial, hardware_id, owner, model, \
-                 platform, os_name, os_version, enrolled_at, last_seen_at, seq, device_group, \
-                 health_state, compliance_state) VALUES {}",
-                crate::values_placeholders(chunk.len(), COLS)
+                 platform, os_name, os_version, enrolled_at, seq, device_group, \
+                 health_state, compliance_state{}) VALUES {}",
+                if apart { "" } else { ", last_seen_at" },
+                crate::values_placeholders(chunk.len(), cols)
             );
             let mut q = sqlx::query(&sql);
             for d in chunk {
@@ -717,13 +730,28 @@ impl Store {
                     .bind(d.os_name.as_str())
                     .bind(d.os_version.as_str())
                     .bind(d.enrolled_at)
-                    .bind(d.last_seen_at)
                     .bind(0i64)
                     .bind(d.group.as_deref())
                     .bind(d.health_state)
                     .bind(d.compliance_state);
+                if !apart {
+                    q = q.bind(d.last_seen_at);
+                }
             }
             q.execute(&mut *tx).await?;
+        }
+        if apart {
+            for chunk in devices.chunks(self.backend.rows_per_statement(2)) {
+                let sql = format!(
+                    "INSERT INTO device_seen (device_id, last_seen_at) VALUES {}",
+                    crate::values_placeholders(chunk.len(), 2)
+                );
+                let mut q = sqlx::query(&sql);
+                for d in chunk {
+                    q = q.bind(d.id.as_str()).bind(d.last_seen_at);
+                }
+                q.execute(&mut *tx).await?;
+            }
         }
         tx.commit().await?;
         Ok(())

@@ -69,12 +69,13 @@ pub struct SnapshotRow {
 impl Store {
     /// Counts every active device by group, platform, health, compliance and freshness.
     pub async fn fleet_counts(&self, now: i64) -> Result<Vec<FleetCount>> {
-        let rows = sqlx::query(
+        let rows = sqlx::query(&format!(
             "SELECT device_group, platform, health_state, compliance_state, \
              CASE WHEN last_seen_at >= $1 THEN 0 WHEN last_seen_at >= $2 THEN 1 ELSE 2 END AS fresh, \
-             COUNT(*) AS n FROM devices WHERE retired_at IS NULL \
+             COUNT(*) AS n FROM {} WHERE retired_at IS NULL \
              GROUP BY device_group, platform, health_state, compliance_state, fresh",
-        )
+            self.backend.devices_seen()
+        ))
         .bind(now - DAY_MS)
         .bind(now - 7 * DAY_MS)
         .fetch_all(&self.read)

@@ -484,6 +484,42 @@ pub(crate) const STATEMENT_PARAMS: usize = 256;
 const POSTGRES_STATEMENT_PARAMS: usize = 4_096;
 
 impl Backend {
+    /// `devices` with when each was last seen, for reads that need `last_seen_at`. On
+    /// PostgreSQL that time lives in the narrow `device_seen` table (migration 0027): a
+    /// check-in that moves it then leaves the wide, heavily indexed device row's indexes
+    /// alone. `device_seen` adds only `device_id` and `last_seen_at`, so the device columns
+    /// stay unambiguous unqualified. On SQLite it stays a column of `devices`: a second
+    /// table would cost each check-in another B-tree's pages.
+    pub(crate) fn devices_seen(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "devices",
+            Backend::Postgres => "devices JOIN device_seen ON device_seen.device_id = devices.id",
+        }
+    }
+
+    /// Whether when a device was last seen lives in `device_seen` (see
+    /// [`Backend::devices_seen`]) rather than in `devices`.
+    pub(crate) fn seen_apart(self) -> bool {
+        self == Backend::Postgres
+    }
+
+    /// The backend a transaction runs on.
+    pub(crate) fn of(tx: &sqlx::Transaction<'_, sqlx::Any>) -> Backend {
+        if tx.backend_name() == "PostgreSQL" {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    /// The device id as the index on last seen holds it, for a sort by last seen.
+    pub(crate) fn seen_id(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "id",
+            Backend::Postgres => "device_seen.device_id",
+        }
+    }
+
     /// Rows of `cols` values per multi-row statement.
     pub(crate) fn rows_per_statement(self, cols: usize) -> usize {
         let params = match self {

@@ -10,7 +10,7 @@ use steward_proto::{Platform, ProtectionStatus};
 use crate::alerts;
 use crate::audit::{self, Actor, AuditRecord};
 use crate::writer::{insert_events, state_events, Evaluators};
-use crate::{values_placeholders, Result, Store, StoreError};
+use crate::{values_placeholders, Backend, Result, Store, StoreError};
 
 /// Devices evaluated per transaction when the whole fleet is re-evaluated.
 pub const REEVALUATE_BATCH: i64 = 2_000;
@@ -221,7 +221,7 @@ impl Store {
             alert_rules: self.alert_rules(),
             alerts_changed: Default::default(),
         };
-        let (sql, params) = pass.sql(limit);
+        let (sql, params) = pass.sql(self.backend, limit);
         if let Some(native) = &self.native {
             return native
                 .run(crate::native::Role::Read, move |conn| {
@@ -450,12 +450,13 @@ pub(crate) enum Pass {
 impl Pass {
     /// The query of up to `limit` devices and its values. Placeholders appear in the order
     /// of their numbers, so they bind by position as well as by name.
-    fn sql(&self, limit: i64) -> (String, Vec<crate::Param>) {
+    fn sql(&self, backend: Backend, limit: i64) -> (String, Vec<crate::Param>) {
         use crate::Param::{Int, Text};
+        let from = backend.devices_seen();
         match self {
             Pass::Due { now } => (
                 format!(
-                    "SELECT {EVAL_COLS} FROM devices WHERE recheck_at <= $1 \
+                    "SELECT {EVAL_COLS} FROM {from} WHERE recheck_at <= $1 \
                      AND retired_at IS NULL ORDER BY recheck_at LIMIT $2"
                 ),
                 vec![Int(*now), Int(limit)],
@@ -465,7 +466,7 @@ impl Pass {
                 until: None,
             } => (
                 format!(
-                    "SELECT {EVAL_COLS} FROM devices WHERE retired_at IS NULL AND id > $1 \
+                    "SELECT {EVAL_COLS} FROM {from} WHERE retired_at IS NULL AND id > $1 \
                      ORDER BY id LIMIT $2"
                 ),
                 vec![Text(cursor.clone()), Int(limit)],
@@ -475,7 +476,7 @@ impl Pass {
                 until: Some(until),
             } => (
                 format!(
-                    "SELECT {EVAL_COLS} FROM devices WHERE retired_at IS NULL AND id > $1 \
+                    "SELECT {EVAL_COLS} FROM {from} WHERE retired_at IS NULL AND id > $1 \
                      AND id <= $2 ORDER BY id LIMIT $3"
                 ),
                 vec![Text(cursor.clone()), Text(until.clone()), Int(limit)],

@@ -848,13 +848,18 @@ impl Store {
         lapse_ms: i64,
         limit: u32,
     ) -> Result<Vec<(String, String)>> {
-        let rows = sqlx::query(
+        let (seen, seen_id) = if self.backend.seen_apart() {
+            ("device_seen", "device_id")
+        } else {
+            ("devices", "id")
+        };
+        let rows = sqlx::query(&format!(
             "SELECT q.device_id, q.id FROM device_requests q \
-             CROSS JOIN remediation_devices x CROSS JOIN devices d \
+             CROSS JOIN remediation_devices x CROSS JOIN {seen} d \
              WHERE q.answered_at IS NULL AND q.sent_at IS NOT NULL AND q.sent_at < $1 \
              AND x.remediation_id = $2 AND x.device_id = q.device_id AND x.request_id = q.id \
-             AND d.id = q.device_id AND d.last_seen_at >= q.sent_at + $3 LIMIT $4",
-        )
+             AND d.{seen_id} = q.device_id AND d.last_seen_at >= q.sent_at + $3 LIMIT $4"
+        ))
         .bind(now - lapse_ms)
         .bind(id)
         .bind(lapse_ms)

@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 use crate::alerts;
 use crate::policies::evaluate_device;
 use crate::tokens::token_record;
-use crate::{values_placeholders, Result, Store, StoreError};
+use crate::{values_placeholders, Backend, Result, Store, StoreError};
 
 /// Largest number of operations in one transaction.
 pub const MAX_BATCH: usize = 512;
@@ -66,8 +66,8 @@ pub struct AttemptRecord {
     pub remote_addr: String,
 }
 
-/// An unchanged device's check-in: only `last_seen_at` and `seq` move (and `recheck_at`,
-/// for a device marked `checkin_sensitive`), and only if the stored state hash and the
+/// An unchanged device's check-in: only its `seq` and when it was last seen move (and
+/// `recheck_at`, for a device marked `checkin_sensitive`), and only if the stored state hash and the
 /// presented secret's hash still match, the device is not retired and the sequence number is
 /// newer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -416,12 +416,18 @@ impl Store {
 /// those that did not apply are classified one by one.
 async fn touch_all(tx: &mut Transaction<'_, Any>, touches: &[&Touch]) -> Result<Vec<WriteOutcome>> {
     let mut out = Vec::with_capacity(touches.len());
+    let apart = Backend::of(tx).seen_apart();
     for chunk in touches.chunks(TOUCH_CHUNK) {
         let sql = format!(
-            "UPDATE devices SET last_seen_at = v.column2, seq = v.column3, \
+            "UPDATE devices SET seq = v.column3, {}\
              recheck_at = CASE WHEN devices.checkin_sensitive = 1 THEN v.column2 \
              ELSE devices.recheck_at END FROM (VALUES {}) AS v \
              WHERE devices.id = v.column1 AND {} RETURNING devices.id",
+            if apart {
+                ""
+            } else {
+                "last_seen_at = v.column2, "
+            },
             values_placeholders(chunk.len(), 5),
             TOUCH_APPLIES
                 .replace("$3", "v.column3")
@@ -443,6 +449,16 @@ async fn touch_all(tx: &mut Transaction<'_, Any>, touches: &[&Touch]) -> Result<
             .iter()
             .map(|r| r.try_get::<String, _>(0))
             .collect::<std::result::Result<_, _>>()?;
+        if apart {
+            seen(
+                tx,
+                chunk
+                    .iter()
+                    .filter(|t| updated.contains(&t.device_id))
+                    .map(|t| (t.device_id.as_str(), t.at)),
+            )
+            .await?;
+        }
         for t in chunk {
             out.push(if updated.contains(&t.device_id) {
                 WriteOutcome::Applied {
@@ -606,7 +622,7 @@ const STORED_COLS: &str = "id, name, os_name, os_version, seq, protection, compl
 /// mixed into the row, since the update assigns only the indexed columns that moved from
 /// what was read. On SQLite the write transaction already excludes every other writer.
 fn stored_lock(tx: &Transaction<'_, Any>) -> &'static str {
-    if tx.backend_name() == "PostgreSQL" {
+    if Backend::of(tx) == Backend::Postgres {
         " ORDER BY id FOR UPDATE"
     } else {
         ""
@@ -869,8 +885,8 @@ struct DeviceRow {
     firing_rules: String,
 }
 
-/// Values per [`DeviceRow`].
-const DEVICE_ROW_COLS: usize = 19;
+/// Values per [`DeviceRow`], besides its time where that is a column of `devices`.
+const DEVICE_ROW_COLS: usize = 18;
 
 /// Writes the rows of state-changing check-ins, many per statement: a statement per row
 /// would cost a round trip each (on SQLite, two thread hand-offs through sqlx's worker).
@@ -884,39 +900,45 @@ async fn write_device_rows(tx: &mut Transaction<'_, Any>, rows: &[DeviceRow]) ->
             None => groups.push((r.moved, vec![r])),
         }
     }
+    let apart = Backend::of(tx).seen_apart();
+    let cols = if apart {
+        DEVICE_ROW_COLS
+    } else {
+        DEVICE_ROW_COLS + 1
+    };
     for (moved, group) in groups {
         let mut set = String::from(
-            "last_seen_at = CAST(v.column1 AS BIGINT), seq = CAST(v.column2 AS BIGINT), \
-             os_name = v.column4, os_facts = v.column6, protection = CAST(v.column7 AS TEXT), \
-             compliance = CAST(v.column8 AS TEXT), state_hash = v.column9, \
-             inventory = COALESCE(CAST(v.column10 AS TEXT), devices.inventory), \
-             inventory_hash = v.column11, compliance_results = v.column14, \
-             failing_since = CAST(v.column15 AS BIGINT), \
-             checkin_sensitive = CAST(v.column18 AS BIGINT), firing_rules = v.column19",
+            "seq = CAST(v.column1 AS BIGINT), \
+             os_name = v.column3, os_facts = v.column5, protection = CAST(v.column6 AS TEXT), \
+             compliance = CAST(v.column7 AS TEXT), state_hash = v.column8, \
+             inventory = COALESCE(CAST(v.column9 AS TEXT), devices.inventory), \
+             inventory_hash = v.column10, compliance_results = v.column13, \
+             failing_since = CAST(v.column14 AS BIGINT), \
+             checkin_sensitive = CAST(v.column17 AS BIGINT), firing_rules = v.column18",
         );
         for (on, assign) in [
-            (moved.name, ", name = v.column3"),
-            (moved.os_version, ", os_version = v.column5"),
-            (moved.compliance_state, ", compliance_state = v.column13"),
-            (moved.health_state, ", health_state = v.column16"),
+            (moved.name, ", name = v.column2"),
+            (moved.os_version, ", os_version = v.column4"),
+            (moved.compliance_state, ", compliance_state = v.column12"),
+            (moved.health_state, ", health_state = v.column15"),
             (
                 moved.recheck_at,
-                ", recheck_at = CAST(v.column17 AS BIGINT)",
+                ", recheck_at = CAST(v.column16 AS BIGINT)",
             ),
+            (!apart, ", last_seen_at = CAST(v.column19 AS BIGINT)"),
         ] {
             if on {
                 set.push_str(assign);
             }
         }
-        for chunk in group.chunks(crate::STATEMENT_PARAMS / DEVICE_ROW_COLS) {
+        for chunk in group.chunks(crate::STATEMENT_PARAMS / cols) {
             let sql = format!(
-                "UPDATE devices SET {set} FROM (VALUES {}) AS v WHERE devices.id = v.column12",
-                values_placeholders(chunk.len(), DEVICE_ROW_COLS)
+                "UPDATE devices SET {set} FROM (VALUES {}) AS v WHERE devices.id = v.column11",
+                values_placeholders(chunk.len(), cols)
             );
             let mut q = sqlx::query(&sql);
             for r in chunk {
                 q = q
-                    .bind(r.at)
                     .bind(r.seq)
                     .bind(r.name.as_str())
                     .bind(r.os_name.as_str())
@@ -935,9 +957,37 @@ async fn write_device_rows(tx: &mut Transaction<'_, Any>, rows: &[DeviceRow]) ->
                     .bind(r.recheck_at)
                     .bind(r.checkin_sensitive)
                     .bind(r.firing_rules.as_str());
+                if !apart {
+                    q = q.bind(r.at);
+                }
             }
             q.execute(&mut **tx).await?;
         }
+    }
+    if apart {
+        seen(tx, rows.iter().map(|r| (r.id.as_str(), r.at))).await?;
+    }
+    Ok(())
+}
+
+/// Moves when devices were last seen where that lives apart from `devices`
+/// ([`Backend::seen_apart`]), many per statement.
+async fn seen<'a>(
+    tx: &mut Transaction<'_, Any>,
+    rows: impl Iterator<Item = (&'a str, i64)>,
+) -> Result<()> {
+    let rows: Vec<(&str, i64)> = rows.collect();
+    for chunk in rows.chunks(crate::STATEMENT_PARAMS / 2) {
+        let sql = format!(
+            "UPDATE device_seen SET last_seen_at = CAST(v.column2 AS BIGINT) \
+             FROM (VALUES {}) AS v WHERE device_seen.device_id = v.column1",
+            values_placeholders(chunk.len(), 2)
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, at) in chunk {
+            q = q.bind(*id).bind(*at);
+        }
+        q.execute(&mut **tx).await?;
     }
     Ok(())
 }
@@ -1052,11 +1102,16 @@ async fn enroll(tx: &mut Transaction<'_, Any>, e: &EnrollWrite) -> Result<WriteO
         .await?;
         return Ok(WriteOutcome::Refused(ErrorCode::DuplicateDevice));
     }
-    sqlx::query(
+    let apart = Backend::of(tx).seen_apart();
+    sqlx::query(if apart {
+        "INSERT INTO devices (id, secret_hash, name, serial, hardware_id, owner, model, platform, \
+         os_name, os_version, device_group, enrollment_token_id, enrolled_at, seq) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0)"
+    } else {
         "INSERT INTO devices (id, secret_hash, name, serial, hardware_id, owner, model, platform, \
          os_name, os_version, device_group, enrollment_token_id, enrolled_at, last_seen_at, seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 0)",
-    )
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 0)"
+    })
     .bind(&e.device_id)
     .bind(&e.secret_hash)
     .bind(&req.hostname)
@@ -1072,6 +1127,13 @@ async fn enroll(tx: &mut Transaction<'_, Any>, e: &EnrollWrite) -> Result<WriteO
     .bind(e.at)
     .execute(&mut **tx)
     .await?;
+    if apart {
+        sqlx::query("INSERT INTO device_seen (device_id, last_seen_at) VALUES ($1, $2)")
+            .bind(&e.device_id)
+            .bind(e.at)
+            .execute(&mut **tx)
+            .await?;
+    }
     sqlx::query("UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = $1")
         .bind(&token.id)
         .execute(&mut **tx)

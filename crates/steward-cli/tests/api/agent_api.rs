@@ -838,6 +838,13 @@ async fn checkins_written_together_each_move_their_own_indexed_columns() {
             .expect("checkin");
         devices.push(dev);
     }
+    let mut first_seen = Vec::new();
+    for (id, _) in &devices {
+        let (_, d) = app.get(&format!("/api/v1/devices/{id}")).await;
+        first_seen.push(d["last_seen_at"].as_str().expect("last seen").to_string());
+    }
+    let latest_first = first_seen.iter().max().expect("devices").clone();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     let mut tasks = Vec::new();
     for (i, (id, secret)) in devices.iter().cloned().enumerate() {
         let agent = app.agent.clone();
@@ -868,8 +875,30 @@ async fn checkins_written_together_each_move_their_own_indexed_columns() {
         assert_eq!(d["health"]["state"], health, "{}", d["health"]);
         assert_eq!(d["seq"], 2);
         assert_eq!(d["protection"]["signature_version"], "1.419.2");
+        let seen = d["last_seen_at"].as_str().expect("last seen");
+        assert!(seen > latest_first.as_str(), "{seen} after {latest_first}");
     }
     let total = |v: &serde_json::Value| v["items"].as_array().map_or(usize::MAX, Vec::len);
+    // When each was last seen moved with its state: filters and the sort read it.
+    let (_, q) = app
+        .get(&format!(
+            "/api/v1/devices?sort=-last_seen_at&last_seen_after={latest_first}&limit=100"
+        ))
+        .await;
+    assert_eq!(total(&q), 40);
+    let times: Vec<&str> = q["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|d| d["last_seen_at"].as_str().expect("last seen"))
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "{times:?}");
+    let (_, q) = app
+        .get(&format!(
+            "/api/v1/devices?last_seen_before={latest_first}&limit=100"
+        ))
+        .await;
+    assert_eq!(total(&q), 0);
     let (_, q) = app.get("/api/v1/devices?q=renamed-&limit=100").await;
     assert_eq!(total(&q), 10);
     let (_, q) = app.get("/api/v1/devices?os_version=12&limit=100").await;
