@@ -4,7 +4,7 @@
 # replicas, and reports over the timed loop the CPU PostgreSQL (the postmaster and its
 # backends) and each replica spent per check-in. Each count runs on a fresh database.
 # Usage: scripts/bench-replicas.sh [seconds] [devices] [writers per replica: 0 for the
-#          default (4 on PostgreSQL), "auto" for 4 divided among the replicas (4, 2, 1)]
+#          default (2 on PostgreSQL), "auto" for 2 divided among the replicas (2, 1, 1)]
 #          [replica counts, e.g. "1 2 3"] [mode: unchanged|changing]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +42,7 @@ for n in $counts; do
   url="postgres://postgres@127.0.0.1:$pg_port/$db"
   token=$("$steward" enroll-token create --database-url "$url" 2>/dev/null | awk 'END {print $NF}')
   w=$writers
-  [ "$writers" = auto ] && w=$(( 4 / n > 0 ? 4 / n : 1 ))
+  [ "$writers" = auto ] && w=$(( 2 / n > 0 ? 2 / n : 1 ))
   servers=()
   list=""
   for _ in $(seq 1 "$n"); do

@@ -301,7 +301,7 @@ pub struct CheckinConfig {
     pub cache_entries: u32,
     /// Longest a device's push connection (`GET /agent/v1/wait`) is held open, in seconds.
     pub push_wait_secs: u32,
-    /// Writer tasks of this server, each committing check-ins in batches (0: 1 on SQLite, 4 on
+    /// Writer tasks of this server, each committing check-ins in batches (0: 1 on SQLite, 2 on
     /// PostgreSQL). With several servers on one PostgreSQL, fewer per server keep the batches
     /// large (see docs/deploy.md).
     pub writers: u32,
@@ -454,7 +454,7 @@ impl Config {
              # Queued writes above which check-ins are refused with 503 (the agent retries later).\n\
              max_queue = {}\n\
              # Devices whose credentials and last state are cached in memory.\ncache_entries = {}\n\
-             # Writer tasks committing check-ins in batches (0: 1 on SQLite, 4 on PostgreSQL).\n\
+             # Writer tasks committing check-ins in batches (0: 1 on SQLite, 2 on PostgreSQL).\n\
              writers = {}\n\
              # Seconds a device's push connection is held open; push connections held at most.\n\
              push_wait_secs = {}\nmax_waiting = {}\n\

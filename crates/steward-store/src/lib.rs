@@ -359,7 +359,7 @@ impl Store {
     pub fn writer_count(&self, requested: u32) -> usize {
         match (self.backend, requested) {
             (Backend::Sqlite, _) => 1,
-            (Backend::Postgres, 0) => 4,
+            (Backend::Postgres, 0) => 2,
             (Backend::Postgres, n) => n as usize,
         }
     }
