@@ -275,6 +275,51 @@ async fn all_pages(app: &TestApp, path: &str) -> Vec<(String, String)> {
     }
 }
 
+/// Matches that lie past the first few thousand devices in the list's order, sorted by name
+/// or by last seen, are found all the same, each once, in order.
+#[tokio::test]
+async fn a_search_whose_matches_lie_past_the_first_rows_finds_them_in_order() {
+    use steward_store::devices::SeedDevice;
+    let app = TestApp::spawn().await;
+    let now = steward_core::time::now_ms();
+    let devices: Vec<SeedDevice> = (0..5_300)
+        .map(|i| {
+            // The last 150 by name match, and are the 150 seen longest ago.
+            let name = if i >= 5_150 {
+                format!("zz-far-{i:05}")
+            } else {
+                format!("near-{i:05}")
+            };
+            SeedDevice {
+                id: uuid::Uuid::now_v7().to_string(),
+                name,
+                serial: format!("SN{i:06}"),
+                owner: format!("user{i}@example.com"),
+                platform: Platform::Linux,
+                os_name: "Debian".into(),
+                os_version: "12".into(),
+                enrolled_at: now,
+                last_seen_at: now - i as i64,
+                group: None,
+                health_state: "healthy",
+                compliance_state: "compliant",
+            }
+        })
+        .collect();
+    app.store.seed_devices(&devices).await.expect("seed");
+    let found = all_pages(&app, "/api/v1/devices?sort=name&q=far-").await;
+    let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+    let expected: Vec<String> = (5_150..5_300).map(|i| format!("zz-far-{i:05}")).collect();
+    assert_eq!(names, expected);
+    let found = all_pages(&app, "/api/v1/devices?sort=-last_seen_at&q=far-").await;
+    let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, expected, "newest first");
+    let found = all_pages(&app, "/api/v1/devices?sort=last_seen_at&q=far-").await;
+    assert_eq!(found.len(), 150);
+    assert_eq!(found[0].0, "zz-far-05299", "oldest first");
+    app.shutdown().await;
+}
+
 /// A text common to thousands of names (most of them at the start) is searched as a rare one
 /// is: every device whose name, serial or owner contains it in any letter case, each once,
 /// in the list's order both ways.
