@@ -848,17 +848,13 @@ impl Store {
         lapse_ms: i64,
         limit: u32,
     ) -> Result<Vec<(String, String)>> {
-        let (seen, seen_id) = if self.backend.seen_apart() {
-            ("device_seen", "device_id")
-        } else {
-            ("devices", "id")
-        };
         let rows = sqlx::query(&format!(
             "SELECT q.device_id, q.id FROM device_requests q \
-             CROSS JOIN remediation_devices x CROSS JOIN {seen} d \
+             CROSS JOIN remediation_devices x CROSS JOIN {} \
              WHERE q.answered_at IS NULL AND q.sent_at IS NOT NULL AND q.sent_at < $1 \
              AND x.remediation_id = $2 AND x.device_id = q.device_id AND x.request_id = q.id \
-             AND d.{seen_id} = q.device_id AND d.last_seen_at >= q.sent_at + $3 LIMIT $4"
+             AND devices.id = q.device_id AND last_seen_at >= q.sent_at + $3 LIMIT $4",
+            self.backend.devices_seen()
         ))
         .bind(now - lapse_ms)
         .bind(id)

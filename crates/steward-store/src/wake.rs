@@ -51,7 +51,7 @@ pub(crate) async fn on_commit(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     topic: Topic,
 ) -> Result<()> {
-    if tx.backend_name() == "PostgreSQL" {
+    if crate::Backend::of(tx) == crate::Backend::Postgres {
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(CHANNEL)
             .bind(topic.as_str())

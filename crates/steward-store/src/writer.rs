@@ -417,6 +417,7 @@ impl Store {
 async fn touch_all(tx: &mut Transaction<'_, Any>, touches: &[&Touch]) -> Result<Vec<WriteOutcome>> {
     let mut out = Vec::with_capacity(touches.len());
     let apart = Backend::of(tx).seen_apart();
+    let mut applied = Vec::new();
     for chunk in touches.chunks(TOUCH_CHUNK) {
         let sql = format!(
             "UPDATE devices SET seq = v.column3, {}\
@@ -449,18 +450,9 @@ async fn touch_all(tx: &mut Transaction<'_, Any>, touches: &[&Touch]) -> Result<
             .iter()
             .map(|r| r.try_get::<String, _>(0))
             .collect::<std::result::Result<_, _>>()?;
-        if apart {
-            seen(
-                tx,
-                chunk
-                    .iter()
-                    .filter(|t| updated.contains(&t.device_id))
-                    .map(|t| (t.device_id.as_str(), t.at)),
-            )
-            .await?;
-        }
         for t in chunk {
             out.push(if updated.contains(&t.device_id) {
+                applied.push((t.device_id.as_str(), t.at));
                 WriteOutcome::Applied {
                     inventory_hash: String::new(),
                 }
@@ -468,6 +460,9 @@ async fn touch_all(tx: &mut Transaction<'_, Any>, touches: &[&Touch]) -> Result<
                 touch_miss(tx, &t.device_id, t.seq, &t.secret_hash).await?
             });
         }
+    }
+    if apart {
+        seen(tx, &applied).await?;
     }
     Ok(out)
 }
@@ -965,19 +960,16 @@ async fn write_device_rows(tx: &mut Transaction<'_, Any>, rows: &[DeviceRow]) ->
         }
     }
     if apart {
-        seen(tx, rows.iter().map(|r| (r.id.as_str(), r.at))).await?;
+        let moved: Vec<(&str, i64)> = rows.iter().map(|r| (r.id.as_str(), r.at)).collect();
+        seen(tx, &moved).await?;
     }
     Ok(())
 }
 
 /// Moves when devices were last seen where that lives apart from `devices`
 /// ([`Backend::seen_apart`]), many per statement.
-async fn seen<'a>(
-    tx: &mut Transaction<'_, Any>,
-    rows: impl Iterator<Item = (&'a str, i64)>,
-) -> Result<()> {
-    let rows: Vec<(&str, i64)> = rows.collect();
-    for chunk in rows.chunks(crate::STATEMENT_PARAMS / 2) {
+async fn seen(tx: &mut Transaction<'_, Any>, rows: &[(&str, i64)]) -> Result<()> {
+    for chunk in rows.chunks(Backend::of(tx).rows_per_statement(2)) {
         let sql = format!(
             "UPDATE device_seen SET last_seen_at = CAST(v.column2 AS BIGINT) \
              FROM (VALUES {}) AS v WHERE device_seen.device_id = v.column1",
@@ -1103,15 +1095,17 @@ async fn enroll(tx: &mut Transaction<'_, Any>, e: &EnrollWrite) -> Result<WriteO
         return Ok(WriteOutcome::Refused(ErrorCode::DuplicateDevice));
     }
     let apart = Backend::of(tx).seen_apart();
-    sqlx::query(if apart {
-        "INSERT INTO devices (id, secret_hash, name, serial, hardware_id, owner, model, platform, \
-         os_name, os_version, device_group, enrollment_token_id, enrolled_at, seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0)"
+    // Enrolled is when it was first seen, kept in `devices` or apart.
+    let (seen_col, seen_at) = if apart {
+        ("", "")
     } else {
+        (", last_seen_at", ", $13")
+    };
+    sqlx::query(&format!(
         "INSERT INTO devices (id, secret_hash, name, serial, hardware_id, owner, model, platform, \
-         os_name, os_version, device_group, enrollment_token_id, enrolled_at, last_seen_at, seq) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, 0)"
-    })
+         os_name, os_version, device_group, enrollment_token_id, enrolled_at, seq{seen_col}) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 0{seen_at})"
+    ))
     .bind(&e.device_id)
     .bind(&e.secret_hash)
     .bind(&req.hostname)
