@@ -22,6 +22,9 @@ pub const REEVALUATE: &str = "reevaluate";
 /// Finished jobs are kept this long, then deleted.
 pub const KEEP_MS: i64 = 30 * 24 * 3_600_000;
 
+/// How many times a batch reads again the devices a check-in moved under it.
+const RETRIES: usize = 8;
+
 /// Jobs listed at most (newest first).
 pub const LISTED: i64 = 500;
 
@@ -261,7 +264,41 @@ impl Store {
         let n = updates.len() as i64;
         let last: Option<String> = updates.last().map(|u| u.id.clone());
         if !updates.is_empty() {
-            self.write_reevaluated(updates, now).await?;
+            let mut missed = self.write_reevaluated(updates, now).await?;
+            // A device a check-in moved between the read and the write (a touch moves its
+            // sequence number too, and evaluates nothing) is read and evaluated again: the
+            // cursor goes past it, so this batch is its only turn.
+            for _ in 0..RETRIES {
+                if missed.is_empty() {
+                    break;
+                }
+                let before = std::mem::take(&mut missed);
+                for ids in before.chunks(self.backend.rows_per_statement(1) - 1) {
+                    let again = crate::policies::Pass::Ids(ids.to_vec());
+                    let updates = self.read_evaluated(again, batch, now).await?;
+                    missed.extend(self.write_reevaluated(updates, now).await?);
+                }
+            }
+            if !missed.is_empty() {
+                // Still moving: the sweep evaluates them.
+                tracing::warn!(job = %job.id, devices = missed.len(), "devices left to the sweep");
+                let mut tx = self.begin_write().await?;
+                for chunk in missed.chunks(self.backend.rows_per_statement(1) - 1) {
+                    let sql = format!(
+                        "UPDATE devices SET recheck_at = $1 WHERE id IN ({})",
+                        (2..=chunk.len() + 1)
+                            .map(|i| format!("${i}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    let mut q = sqlx::query(&sql).bind(now);
+                    for id in chunk {
+                        q = q.bind(id.as_str());
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }
         }
         // Where the job goes: on past this batch; past the last device, on from the first up
         // to where it began; or, with nothing left, finished.

@@ -200,8 +200,8 @@ impl Store {
             }
             let read = updates.len();
             total += read as u64;
-            let done = self.write_reevaluated(updates, now).await?;
-            if read < REEVALUATE_BATCH as usize && done == read {
+            let missed = self.write_reevaluated(updates, now).await?;
+            if read < REEVALUATE_BATCH as usize && missed.is_empty() {
                 break;
             }
         }
@@ -244,8 +244,9 @@ impl Store {
     }
 
     /// Writes evaluations, skipping devices a check-in changed meanwhile (their sequence
-    /// number moved on) and rows whose evaluation gives what they hold. Returns how many rows
-    /// were written or found as they were.
+    /// number moved on) and rows whose evaluation gives what they hold. Returns the devices
+    /// skipped (neither written nor found as they were): their evaluation is to be read
+    /// again.
     ///
     /// On a SQLite file the rows whose firing alert rules stay the same are written directly
     /// (see [`crate::native`]); the others, which raise or resolve alerts, through
@@ -255,21 +256,20 @@ impl Store {
         &self,
         updates: Vec<Reevaluated>,
         now: i64,
-    ) -> Result<usize> {
-        let (same, changed): (Vec<Reevaluated>, Vec<Reevaluated>) =
-            updates.into_iter().partition(Reevaluated::unchanged);
+    ) -> Result<Vec<String>> {
+        let changed: Vec<Reevaluated> = updates.into_iter().filter(|u| !u.unchanged()).collect();
         let Some(native) = &self.native else {
             let changed: Vec<&Reevaluated> = changed.iter().collect();
-            return Ok(same.len() + self.write_reevaluated_any(&changed, now).await?);
+            return self.write_reevaluated_any(&changed, now).await;
         };
         let (quiet, firing): (Vec<Reevaluated>, Vec<Reevaluated>) = changed
             .into_iter()
             .partition(|u| u.new_firing == u.old_firing);
-        let mut written = 0;
+        let mut missed = Vec::new();
         if !quiet.is_empty() {
             // Queued with the check-in writer: see `native`.
             let held = self.write.acquire().await?;
-            written += native
+            missed = native
                 .run(crate::native::Role::Write, move |conn| {
                     write_native(conn, &quiet, now)
                 })
@@ -277,16 +277,21 @@ impl Store {
             drop(held);
         }
         let firing: Vec<&Reevaluated> = firing.iter().collect();
-        written += self.write_reevaluated_any(&firing, now).await?;
-        Ok(same.len() + written)
+        missed.extend(self.write_reevaluated_any(&firing, now).await?);
+        Ok(missed)
     }
 
     /// Writes evaluations in one transaction, with history entries for changed states. A row
     /// whose evaluation gives what it holds is left alone (most rows, when a change concerns
-    /// some groups or rules only). Returns how many rows were written or found as they were.
-    async fn write_reevaluated_any(&self, updates: &[&Reevaluated], now: i64) -> Result<usize> {
+    /// some groups or rules only). Returns the devices skipped, as
+    /// [`Store::write_reevaluated`] does.
+    async fn write_reevaluated_any(
+        &self,
+        updates: &[&Reevaluated],
+        now: i64,
+    ) -> Result<Vec<String>> {
         if updates.is_empty() {
-            return Ok(0);
+            return Ok(Vec::new());
         }
         // Indexed columns are written only where they changed (an index entry moves only
         // then): rows are grouped by which of them changed, one statement shape per group.
@@ -386,7 +391,11 @@ impl Store {
         }
         tx.commit().await?;
         self.alerts_committed(&changed);
-        Ok(written.len())
+        Ok(updates
+            .iter()
+            .filter(|u| !written.contains(&u.id))
+            .map(|u| u.id.clone())
+            .collect())
     }
 }
 
@@ -445,6 +454,8 @@ pub(crate) enum Pass {
         cursor: String,
         until: Option<String>,
     },
+    /// These devices (a batch's devices skipped because a check-in moved them meanwhile).
+    Ids(Vec<String>),
 }
 
 impl Pass {
@@ -480,6 +491,18 @@ impl Pass {
                      AND id <= $2 ORDER BY id LIMIT $3"
                 ),
                 vec![Text(cursor.clone()), Text(until.clone()), Int(limit)],
+            ),
+            Pass::Ids(ids) => (
+                format!(
+                    "SELECT {EVAL_COLS} FROM {from} WHERE retired_at IS NULL AND id IN ({}) \
+                     ORDER BY id LIMIT ${}",
+                    (1..=ids.len())
+                        .map(|i| format!("${i}"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    ids.len() + 1
+                ),
+                ids.iter().cloned().map(Text).chain([Int(limit)]).collect(),
             ),
         }
     }
@@ -606,9 +629,9 @@ fn write_native(
     conn: &mut rusqlite::Connection,
     updates: &[Reevaluated],
     now: i64,
-) -> Result<usize> {
+) -> Result<Vec<String>> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let mut written = 0;
+    let mut missed = Vec::new();
     {
         let mut event = tx.prepare_cached(
             "INSERT INTO device_events (device_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
@@ -649,9 +672,9 @@ fn write_native(
                 values.push(&u.recheck_at);
             }
             if tx.prepare_cached(sql)?.execute(values.as_slice())? == 0 {
+                missed.push(u.id.clone());
                 continue;
             }
-            written += 1;
             for e in state_events(
                 &u.id,
                 now,
@@ -668,7 +691,7 @@ fn write_native(
         }
     }
     tx.commit()?;
-    Ok(written)
+    Ok(missed)
 }
 
 /// The indexed columns an evaluation moves ([`Reevaluated::moved`]), in the order their

@@ -628,3 +628,105 @@ async fn a_superseding_job_starts_where_the_older_stood_and_goes_round_every_dev
         ("done", 10, Some(10))
     );
 }
+
+/// A touch moves a device's sequence number and evaluates nothing, so a job's write skips a
+/// device touched between its read and its write. The job reads such devices again; those
+/// still moving are left due for the sweep. Either way no device keeps the evaluation of the
+/// configuration before the change.
+#[tokio::test]
+async fn devices_touched_under_a_jobs_batch_are_evaluated_against_the_change() {
+    use sqlx::Connection;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    use std::sync::Arc;
+    use steward_store::devices::SeedDevice;
+    use steward_store::jobs::Step;
+    let db = TestDb::new().await;
+    let store = steward_store::Store::open(&db.url).await.expect("open");
+    let now = now_ms();
+    let devices: Vec<SeedDevice> = (0..60)
+        .map(|i| SeedDevice {
+            id: uuid::Uuid::now_v7().to_string(),
+            name: format!("pc-{i}"),
+            serial: format!("SN{i}"),
+            owner: "a@example.com".into(),
+            platform: Platform::Linux,
+            os_name: "Debian".into(),
+            os_version: "12".into(),
+            enrolled_at: now,
+            last_seen_at: now,
+            group: None,
+            health_state: "healthy",
+            compliance_state: "compliant",
+        })
+        .collect();
+    store.seed_devices(&devices).await.expect("seed");
+
+    // Touches, as fast as the database takes them, until the job is done.
+    let stop = Arc::new(AtomicBool::new(false));
+    let touches = Arc::new(AtomicU64::new(0));
+    let bump = "UPDATE devices SET seq = seq + 1";
+    let toucher = {
+        let (stop, touches, url) = (stop.clone(), touches.clone(), db.url.clone());
+        tokio::spawn(async move {
+            if url.starts_with("postgres") {
+                let mut c = sqlx::PgConnection::connect(&url).await.expect("connect");
+                while !stop.load(Ordering::Relaxed) {
+                    sqlx::Executor::execute(&mut c, bump).await.expect("touch");
+                    touches.fetch_add(1, Ordering::Relaxed);
+                    tokio::task::yield_now().await;
+                }
+            } else {
+                let mut c = sqlx::SqliteConnection::connect(&url)
+                    .await
+                    .expect("connect");
+                while !stop.load(Ordering::Relaxed) {
+                    sqlx::Executor::execute(&mut c, bump).await.expect("touch");
+                    touches.fetch_add(1, Ordering::Relaxed);
+                    tokio::task::yield_now().await;
+                }
+            }
+        })
+    };
+    while touches.load(Ordering::Relaxed) == 0 {
+        tokio::task::yield_now().await;
+    }
+    let policy = steward_core::compliance::Policy {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: "Recent".into(),
+        rules: vec![steward_core::compliance::Rule::MinOsVersion {
+            platform: Platform::Linux,
+            version: "999".into(),
+        }],
+        grace_hours: 0,
+        groups: vec![],
+    };
+    let actor = steward_store::audit::Actor::cli();
+    let (_, job) = store.put_policy(&policy, now, &actor).await.expect("put");
+    let mut job = store.fleet_job(&job.id).await.expect("job");
+    store.start_fleet_job(&mut job, now).await.expect("start");
+    let before = touches.load(Ordering::Relaxed);
+    loop {
+        match store
+            .reevaluate_step(&mut job, now_ms(), 7)
+            .await
+            .expect("step")
+        {
+            Step::Advanced { .. } => {}
+            Step::Finished => break,
+            Step::Gone => panic!("the job was left"),
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let during = touches.load(Ordering::Relaxed) - before;
+    toucher.await.expect("toucher");
+    assert!(during > 0, "the fleet was touched while the job ran");
+    store.sweep(now_ms()).await.expect("sweep");
+    for d in &devices {
+        let detail = store.device(&d.id, 0).await.expect("device");
+        assert_eq!(
+            detail.summary.compliance_state, "noncompliant",
+            "{} after {during} touches during the job",
+            d.name
+        );
+    }
+}
