@@ -633,7 +633,7 @@ async fn a_superseding_job_starts_where_the_older_stood_and_goes_round_every_dev
 /// device touched between its read and its write. The job reads such devices again; those
 /// still moving are left due for the sweep. Either way no device keeps the evaluation of the
 /// configuration before the change.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_touched_under_a_jobs_batch_are_evaluated_against_the_change() {
     use sqlx::Connection;
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -706,6 +706,15 @@ async fn devices_touched_under_a_jobs_batch_are_evaluated_against_the_change() {
     store.start_fleet_job(&mut job, now).await.expect("start");
     let before = touches.load(Ordering::Relaxed);
     loop {
+        // The fleet is touched again before each batch, however busy the machine.
+        let seen = touches.load(Ordering::Relaxed);
+        tokio::time::timeout(std::time::Duration::from_secs(30), async {
+            while touches.load(Ordering::Relaxed) == seen {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+        })
+        .await
+        .expect("the toucher went on touching");
         match store
             .reevaluate_step(&mut job, now_ms(), 7)
             .await
@@ -719,7 +728,6 @@ async fn devices_touched_under_a_jobs_batch_are_evaluated_against_the_change() {
     stop.store(true, Ordering::Relaxed);
     let during = touches.load(Ordering::Relaxed) - before;
     toucher.await.expect("toucher");
-    assert!(during > 0, "the fleet was touched while the job ran");
     store.sweep(now_ms()).await.expect("sweep");
     for d in &devices {
         let detail = store.device(&d.id, 0).await.expect("device");
