@@ -14,7 +14,7 @@
 use sqlx::Row;
 use steward_core::time::to_rfc3339;
 
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 
 /// The kind of job that evaluates every device again.
 pub const REEVALUATE: &str = "reevaluate";
@@ -283,9 +283,17 @@ impl Store {
                 // Still moving: the sweep evaluates them.
                 tracing::warn!(job = %job.id, devices = missed.len(), "devices left to the sweep");
                 let mut tx = self.begin_write().await?;
+                // On PostgreSQL in id order, as check-in batches lock their rows.
+                let lock = if Backend::of(&tx) == Backend::Postgres {
+                    " ORDER BY id FOR UPDATE"
+                } else {
+                    ""
+                };
+                missed.sort_unstable();
                 for chunk in missed.chunks(self.backend.rows_per_statement(1) - 1) {
                     let sql = format!(
-                        "UPDATE devices SET recheck_at = $1 WHERE id IN ({})",
+                        "UPDATE devices SET recheck_at = $1 WHERE id IN \
+                         (SELECT id FROM devices WHERE id IN ({}){lock})",
                         (2..=chunk.len() + 1)
                             .map(|i| format!("${i}"))
                             .collect::<Vec<_>>()

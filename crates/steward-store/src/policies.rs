@@ -301,6 +301,27 @@ impl Store {
             groups.entry(u.moved()).or_default().push(u);
         }
         let mut tx = self.begin_write().await?;
+        // On PostgreSQL the rows are locked first, in id order, as check-in batches lock
+        // theirs: the grouped updates below would otherwise take them in plan order and could
+        // deadlock with a batch. SQLite's write transaction already excludes other writers.
+        if Backend::of(&tx) == Backend::Postgres {
+            let mut ids: Vec<&str> = updates.iter().map(|u| u.id.as_str()).collect();
+            ids.sort_unstable();
+            for chunk in ids.chunks(self.backend.rows_per_statement(1)) {
+                let sql = format!(
+                    "SELECT id FROM devices WHERE id IN ({}) ORDER BY id FOR UPDATE",
+                    (1..=chunk.len())
+                        .map(|i| format!("${i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let mut q = sqlx::query(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(&mut *tx).await?;
+            }
+        }
         let mut written = std::collections::HashSet::new();
         for ((compliance, health, recheck), rows) in groups {
             let mut set = vec![

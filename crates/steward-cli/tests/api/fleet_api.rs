@@ -664,14 +664,19 @@ async fn devices_touched_under_a_jobs_batch_are_evaluated_against_the_change() {
     // Touches, as fast as the database takes them, until the job is done.
     let stop = Arc::new(AtomicBool::new(false));
     let touches = Arc::new(AtomicU64::new(0));
+    // On PostgreSQL the rows are locked in id order, as the server's own writers lock them.
     let bump = "UPDATE devices SET seq = seq + 1";
+    let bump_pg = "UPDATE devices SET seq = seq + 1 \
+                   WHERE id IN (SELECT id FROM devices ORDER BY id FOR UPDATE)";
     let toucher = {
         let (stop, touches, url) = (stop.clone(), touches.clone(), db.url.clone());
         tokio::spawn(async move {
             if url.starts_with("postgres") {
                 let mut c = sqlx::PgConnection::connect(&url).await.expect("connect");
                 while !stop.load(Ordering::Relaxed) {
-                    sqlx::Executor::execute(&mut c, bump).await.expect("touch");
+                    sqlx::Executor::execute(&mut c, bump_pg)
+                        .await
+                        .expect("touch");
                     touches.fetch_add(1, Ordering::Relaxed);
                     tokio::task::yield_now().await;
                 }
