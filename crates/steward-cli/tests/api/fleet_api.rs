@@ -547,27 +547,11 @@ async fn a_starting_server_serves_the_saved_counts_at_once_then_counts_again_and
 /// device ids back to it: each device once, the ones the older job had not reached first.
 #[tokio::test]
 async fn a_superseding_job_starts_where_the_older_stood_and_goes_round_every_device_once() {
-    use steward_store::devices::SeedDevice;
     use steward_store::jobs::Step;
     let db = TestDb::new().await;
     let store = steward_store::Store::open(&db.url).await.expect("open");
     let now = now_ms();
-    let devices: Vec<SeedDevice> = (0..10)
-        .map(|i| SeedDevice {
-            id: uuid::Uuid::now_v7().to_string(),
-            name: format!("pc-{i}"),
-            serial: format!("SN{i}"),
-            owner: "a@example.com".into(),
-            platform: Platform::Linux,
-            os_name: "Debian".into(),
-            os_version: "12".into(),
-            enrolled_at: now,
-            last_seen_at: now,
-            group: None,
-            health_state: "healthy",
-            compliance_state: "compliant",
-        })
-        .collect();
+    let devices = debian_devices(10, now);
     store.seed_devices(&devices).await.expect("seed");
     let mut ids: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
     ids.sort_unstable();
@@ -638,27 +622,11 @@ async fn devices_touched_under_a_jobs_batch_are_evaluated_against_the_change() {
     use sqlx::Connection;
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     use std::sync::Arc;
-    use steward_store::devices::SeedDevice;
     use steward_store::jobs::Step;
     let db = TestDb::new().await;
     let store = steward_store::Store::open(&db.url).await.expect("open");
     let now = now_ms();
-    let devices: Vec<SeedDevice> = (0..60)
-        .map(|i| SeedDevice {
-            id: uuid::Uuid::now_v7().to_string(),
-            name: format!("pc-{i}"),
-            serial: format!("SN{i}"),
-            owner: "a@example.com".into(),
-            platform: Platform::Linux,
-            os_name: "Debian".into(),
-            os_version: "12".into(),
-            enrolled_at: now,
-            last_seen_at: now,
-            group: None,
-            health_state: "healthy",
-            compliance_state: "compliant",
-        })
-        .collect();
+    let devices = debian_devices(60, now);
     store.seed_devices(&devices).await.expect("seed");
 
     // Touches, as fast as the database takes them, until the job is done.
@@ -742,4 +710,24 @@ async fn devices_touched_under_a_jobs_batch_are_evaluated_against_the_change() {
             d.name
         );
     }
+}
+
+/// `n` healthy, compliant Debian 12 devices named pc-0…, last seen at `now`.
+fn debian_devices(n: usize, now: i64) -> Vec<steward_store::devices::SeedDevice> {
+    (0..n)
+        .map(|i| steward_store::devices::SeedDevice {
+            id: uuid::Uuid::now_v7().to_string(),
+            name: format!("pc-{i}"),
+            serial: format!("SN{i}"),
+            owner: "a@example.com".into(),
+            platform: Platform::Linux,
+            os_name: "Debian".into(),
+            os_version: "12".into(),
+            enrolled_at: now,
+            last_seen_at: now,
+            group: None,
+            health_state: "healthy",
+            compliance_state: "compliant",
+        })
+        .collect()
 }
