@@ -14,7 +14,7 @@
 use sqlx::Row;
 use steward_core::time::to_rfc3339;
 
-use crate::{Backend, Result, Store, StoreError};
+use crate::{Result, Store, StoreError};
 
 /// The kind of job that evaluates every device again.
 pub const REEVALUATE: &str = "reevaluate";
@@ -283,21 +283,12 @@ impl Store {
                 // Still moving: the sweep evaluates them.
                 tracing::warn!(job = %job.id, devices = missed.len(), "devices left to the sweep");
                 let mut tx = self.begin_write().await?;
-                // On PostgreSQL in id order, as check-in batches lock their rows.
-                let lock = if Backend::of(&tx) == Backend::Postgres {
-                    " ORDER BY id FOR UPDATE"
-                } else {
-                    ""
-                };
-                missed.sort_unstable();
+                let ids: Vec<&str> = missed.iter().map(String::as_str).collect();
+                crate::lock_devices(&mut tx, &ids).await?;
                 for chunk in missed.chunks(self.backend.rows_per_statement(1) - 1) {
                     let sql = format!(
-                        "UPDATE devices SET recheck_at = $1 WHERE id IN \
-                         (SELECT id FROM devices WHERE id IN ({}){lock})",
-                        (2..=chunk.len() + 1)
-                            .map(|i| format!("${i}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        "UPDATE devices SET recheck_at = $1 WHERE id IN ({})",
+                        crate::list_placeholders(2, chunk.len())
                     );
                     let mut q = sqlx::query(&sql).bind(now);
                     for id in chunk {

@@ -542,6 +542,41 @@ pub(crate) fn values_placeholders(rows: usize, cols: usize) -> String {
         .join(", ")
 }
 
+/// `$first, $first+1, …`: `n` placeholders, for `… IN (…)` lists.
+pub(crate) fn list_placeholders(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Locks the device rows of `ids` on PostgreSQL, in id order, as check-in batches lock
+/// theirs, so writers that then update them in any order cannot deadlock with a batch.
+/// Nothing on SQLite, whose write transaction already excludes every other writer.
+pub(crate) async fn lock_devices(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    ids: &[&str],
+) -> Result<()> {
+    let backend = Backend::of(tx);
+    if backend != Backend::Postgres {
+        return Ok(());
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    for chunk in ids.chunks(backend.rows_per_statement(1)) {
+        let sql = format!(
+            "SELECT id FROM devices WHERE id IN ({}) ORDER BY id FOR UPDATE",
+            list_placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// `WHERE a AND b …`, or nothing without clauses.
 pub(crate) fn where_sql(clauses: &[String]) -> String {
     if clauses.is_empty() {
@@ -651,5 +686,6 @@ mod tests {
             "($1, $2, $3), ($4, $5, $6)"
         );
         assert_eq!(super::values_placeholders(1, 1), "($1)");
+        assert_eq!(super::list_placeholders(2, 3), "$2, $3, $4");
     }
 }

@@ -301,27 +301,9 @@ impl Store {
             groups.entry(u.moved()).or_default().push(u);
         }
         let mut tx = self.begin_write().await?;
-        // On PostgreSQL the rows are locked first, in id order, as check-in batches lock
-        // theirs: the grouped updates below would otherwise take them in plan order and could
-        // deadlock with a batch. SQLite's write transaction already excludes other writers.
-        if Backend::of(&tx) == Backend::Postgres {
-            let mut ids: Vec<&str> = updates.iter().map(|u| u.id.as_str()).collect();
-            ids.sort_unstable();
-            for chunk in ids.chunks(self.backend.rows_per_statement(1)) {
-                let sql = format!(
-                    "SELECT id FROM devices WHERE id IN ({}) ORDER BY id FOR UPDATE",
-                    (1..=chunk.len())
-                        .map(|i| format!("${i}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-                let mut q = sqlx::query(&sql);
-                for id in chunk {
-                    q = q.bind(*id);
-                }
-                q.fetch_all(&mut *tx).await?;
-            }
-        }
+        // Locked first: the grouped updates below would take them in plan order.
+        let ids: Vec<&str> = updates.iter().map(|u| u.id.as_str()).collect();
+        crate::lock_devices(&mut tx, &ids).await?;
         let mut written = std::collections::HashSet::new();
         for ((compliance, health, recheck), rows) in groups {
             let mut set = vec![
@@ -517,10 +499,7 @@ impl Pass {
                 format!(
                     "SELECT {EVAL_COLS} FROM {from} WHERE retired_at IS NULL AND id IN ({}) \
                      ORDER BY id LIMIT ${}",
-                    (1..=ids.len())
-                        .map(|i| format!("${i}"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    crate::list_placeholders(1, ids.len()),
                     ids.len() + 1
                 ),
                 ids.iter().cloned().map(Text).chain([Int(limit)]).collect(),
