@@ -604,7 +604,9 @@ impl Store {
     }
 
     /// Adds the devices a remediation covers that have no row yet: enrolled devices of its
-    /// platform and groups, from the time it last looked.
+    /// platform and groups, from the time it last looked. Found through the enrolment index
+    /// (`platform || ''` keeps SQLite from walking every device of the platform instead, with
+    /// the write lock held, each pass).
     pub async fn create_remediation_targets(&self, r: &Remediation, now: i64) -> Result<u64> {
         let row = sqlx::query("SELECT targets_through FROM remediations WHERE id = $1")
             .bind(&r.id)
@@ -617,7 +619,7 @@ impl Store {
             "INSERT INTO remediation_devices (remediation_id, device_id, device_group, \
              generation, state, attempt, next_at, updated_at) \
              SELECT $1, id, COALESCE(device_group, ''), $2, 'pending', 0, $3, $3 FROM devices \
-             WHERE platform = $4 AND retired_at IS NULL AND enrolled_at >= $5",
+             WHERE platform || '' = $4 AND retired_at IS NULL AND enrolled_at >= $5",
         );
         if !groups.is_empty() {
             let marks: Vec<String> = (0..groups.len()).map(|i| format!("${}", i + 6)).collect();
