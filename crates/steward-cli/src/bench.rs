@@ -1612,6 +1612,9 @@ pub async fn remediation(b: RemediationBench) -> anyhow::Result<serde_json::Valu
     let phases: serde_json::Value = if side_by_side {
         let mut slots = Vec::new();
         let mut each: [Vec<f64>; 2] = Default::default();
+        // Whether each slot's remediating server ran any script: a pair in which one did
+        // not (the remediation had finished) says nothing about script runs.
+        let mut worked = Vec::new();
         for k in 0..2 * pairs {
             let rem = k % 2;
             switch(&http, &b.admin_token, &mut sides[1 - rem], false).await?;
@@ -1623,10 +1626,16 @@ pub async fn remediation(b: RemediationBench) -> anyhow::Result<serde_json::Valu
             for (j, key) in keys.iter().enumerate() {
                 each[j].push(of(&slot[rem], key) / of(&slot[1 - rem], key).max(1e-9));
             }
+            worked.push(of(&slot[rem], "answers") > 0.0);
             slots.push(slot);
         }
         for j in 0..2 {
-            ratios[j] = each[j].chunks(2).map(|p| (p[0] * p[1]).sqrt()).collect();
+            ratios[j] = each[j]
+                .chunks(2)
+                .zip(worked.chunks(2))
+                .filter(|(_, w)| w.iter().all(|&w| w))
+                .map(|(p, _)| (p[0] * p[1]).sqrt())
+                .collect();
         }
         json!({
             "slots": slots,
@@ -1647,6 +1656,7 @@ pub async fn remediation(b: RemediationBench) -> anyhow::Result<serde_json::Valu
         for (j, key) in keys.iter().enumerate() {
             ratios[j] = (1..phases.len())
                 .step_by(2)
+                .filter(|&k| of(&phases[k], "answers") > 0.0)
                 .map(|k| {
                     let around = (of(&phases[k - 1], key) + of(&phases[k + 1], key)) / 2.0;
                     of(&phases[k], key) / around.max(1e-9)
@@ -1674,6 +1684,8 @@ pub async fn remediation(b: RemediationBench) -> anyhow::Result<serde_json::Valu
         "settle_s": b.settle,
         "setup_ms": first.setup_ms,
         "phases": phases,
+        // Only the pairs (or phases) in which scripts ran: the medians say nothing when empty.
+        "pairs_counted": rate.0.len(),
         "rate_ratios_remediating_vs_steady": rate.0,
         "rate_ratio_median": rate.1,
         "cpu_ratios_remediating_vs_steady": cpu.0,

@@ -41,10 +41,13 @@ pub struct RemediationConfig {
     pub schedule_secs: u32,
     /// Largest diagnostics bundle accepted from a device, in MiB.
     pub max_diagnostics_mb: u32,
-    /// Remediation attempts handed out per pass, as a share (per cent) of the check-ins this
-    /// server answered over the pass (at least 100, at most 2,000 a pass): a remediation
-    /// reaches a large fleet over minutes instead of taking the writer from steady check-ins.
-    pub share_percent: u32,
+    /// Remediation attempts handed out per pass, as a share (per cent, fractions allowed) of
+    /// the check-ins this server answered over the pass (at least 100, at most 2,000 a pass).
+    /// An attempt costs the server about as much as 30 to 40 unchanged check-ins (it is handed
+    /// out, claimed and answered through the writer), so the default 0.1 % keeps script runs
+    /// within a few per cent of a busy server's CPU, and a remediation still reaches a large
+    /// fleet over minutes.
+    pub share_percent: f64,
 }
 
 impl Default for RemediationConfig {
@@ -53,7 +56,7 @@ impl Default for RemediationConfig {
             approval_threshold: 10,
             schedule_secs: 5,
             max_diagnostics_mb: 20,
-            share_percent: 1,
+            share_percent: 0.1,
         }
     }
 }
@@ -403,6 +406,9 @@ impl Config {
         if !(1..=100).contains(&self.fleet.job_share_percent) {
             return Err("fleet.job_share_percent must be between 1 and 100".into());
         }
+        if !(0.0..=100.0).contains(&self.remediation.share_percent) {
+            return Err("remediation.share_percent must be between 0 and 100".into());
+        }
         if !(1..=300).contains(&self.checkin.push_wait_secs) {
             return Err("checkin.push_wait_secs must be between 1 and 300".into());
         }
@@ -556,13 +562,13 @@ mod tests {
             // Every section is reachable, the later ones too.
             jail.set_env("STEWARD_APPS__MAX_PACKAGE_MB", "64");
             jail.set_env("STEWARD_REPORTS__KEEP_DAYS", "30");
-            jail.set_env("STEWARD_REMEDIATION__SHARE_PERCENT", "7");
+            jail.set_env("STEWARD_REMEDIATION__SHARE_PERCENT", "0.25");
             jail.set_env("STEWARD_LANG", "fr");
             let c = Config::load(None).expect("load");
             assert_eq!(c.checkin.interval_secs, 15);
             assert_eq!(c.apps.max_package_mb, 64);
             assert_eq!(c.reports.keep_days, 30);
-            assert_eq!(c.remediation.share_percent, 7);
+            assert!((c.remediation.share_percent - 0.25).abs() < 1e-9);
             assert_eq!(c.outbound.allow, "127.0.0.0/8,hooks.lan");
             Ok(())
         });
@@ -588,6 +594,18 @@ mod tests {
                     .interval_secs,
                 15
             );
+            // A whole number of per cent (as configurations written before fractions were
+            // allowed say) still loads; a share outside 0–100 is refused by name.
+            std::fs::write(&path, "[remediation]\nshare_percent = 2\n").expect("write");
+            let c = Config::load(Some(&path)).expect("load");
+            assert!((c.remediation.share_percent - 2.0).abs() < 1e-9);
+            assert_eq!(c.validate(), Ok(()));
+            std::fs::write(&path, "[remediation]\nshare_percent = 150\n").expect("write");
+            let err = Config::load(Some(&path))
+                .expect("load")
+                .validate()
+                .expect_err("out of range");
+            assert!(err.contains("remediation.share_percent"), "{err}");
             Ok(())
         });
     }

@@ -57,9 +57,15 @@ const DISPATCH_MIN: u64 = 100;
 
 /// Attempts one pass may hand out: `share_percent` of the check-ins this server answers over
 /// a pass, within [`DISPATCH_MIN`] and [`DISPATCH_MAX`].
-pub fn dispatch_budget(checkins_per_s: u64, pass_secs: u32, share_percent: u32) -> u64 {
-    (checkins_per_s * u64::from(pass_secs) * u64::from(share_percent) / 100)
-        .clamp(DISPATCH_MIN, DISPATCH_MAX)
+pub fn dispatch_budget(checkins_per_s: u64, pass_secs: u32, share_percent: f64) -> u64 {
+    let share = if share_percent.is_finite() {
+        share_percent.clamp(0.0, 100.0)
+    } else {
+        0.0
+    };
+    // At most a few million check-ins a pass: exact in an f64, and the cast saturates.
+    let checkins = (checkins_per_s * u64::from(pass_secs)) as f64;
+    ((checkins * share / 100.0) as u64).clamp(DISPATCH_MIN, DISPATCH_MAX)
 }
 
 fn conflict(e: StoreError) -> ApiError {
@@ -1215,9 +1221,11 @@ mod tests {
 
     #[test]
     fn a_pass_hands_out_a_share_of_the_check_ins_within_bounds() {
-        assert_eq!(dispatch_budget(0, 5, 1), 100);
-        assert_eq!(dispatch_budget(10_000, 5, 1), 500);
-        assert_eq!(dispatch_budget(100_000, 5, 1), 2000);
-        assert_eq!(dispatch_budget(10_000, 5, 0), 100);
+        assert_eq!(dispatch_budget(0, 5, 0.1), 100);
+        assert_eq!(dispatch_budget(10_000, 5, 1.0), 500);
+        assert_eq!(dispatch_budget(60_000, 5, 0.1), 300);
+        assert_eq!(dispatch_budget(1_000_000, 5, 0.1), 2000);
+        assert_eq!(dispatch_budget(10_000, 5, 0.0), 100);
+        assert_eq!(dispatch_budget(10_000, 5, f64::NAN), 100);
     }
 }
