@@ -118,13 +118,14 @@ pub fn with_apps<T>(dir: &Path, f: impl FnOnce(&mut Apps) -> T) -> std::io::Resu
     Ok(out)
 }
 
-/// The steps not reported yet, as check-in entries; they count as reported from here (the
-/// snapshot carrying them is queued durably before it is sent).
-pub fn take_reports(dir: &Path) -> std::io::Result<Vec<AppInstall>> {
+/// The steps not reported yet, as check-in entries. They stay unreported until
+/// [`mark_reported`] is given them once the snapshot carrying them is queued: a stop in
+/// between sends them again (the server records a step it already has as it was), never
+/// loses them.
+pub fn pending_reports(dir: &Path) -> std::io::Result<Vec<AppInstall>> {
     with_apps(dir, |apps| {
         let mut out = Vec::new();
-        for (id, job) in apps.jobs.iter_mut().filter(|(_, j)| j.unreported) {
-            job.unreported = false;
+        for (id, job) in apps.jobs.iter().filter(|(_, j)| j.unreported) {
             let offer = apps.offers.iter().find(|o| &o.assignment_id == id);
             out.push(AppInstall {
                 app_id: offer
@@ -144,6 +145,33 @@ pub fn take_reports(dir: &Path) -> std::io::Result<Vec<AppInstall>> {
             }
         }
         out
+    })
+}
+
+/// Marks the steps of `sent` (from [`pending_reports`], now queued) as reported, each only
+/// while its job still holds that step: a step recorded since stays for the next snapshot.
+pub fn mark_reported(dir: &Path, sent: &[AppInstall]) -> std::io::Result<()> {
+    if sent.is_empty() {
+        return Ok(());
+    }
+    with_apps(dir, |apps| {
+        for r in sent {
+            let Some(job) = r
+                .assignment_id
+                .as_ref()
+                .and_then(|id| apps.jobs.get_mut(id))
+            else {
+                continue;
+            };
+            if job.generation == r.generation
+                && job.attempt == r.attempt
+                && job.state == r.state
+                && job.error_code == r.error_code
+                && job.message == r.message
+            {
+                job.unreported = false;
+            }
+        }
     })
 }
 
@@ -440,4 +468,45 @@ pub async fn work(
     })?;
     notify();
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(state: &str, attempt: u32) -> Job {
+        Job {
+            generation: 1,
+            state: state.into(),
+            attempt,
+            unreported: true,
+            ..Job::default()
+        }
+    }
+
+    #[test]
+    fn steps_stay_unreported_until_marked_and_a_newer_step_survives_the_mark() {
+        let dir = tempfile::tempdir().expect("dir");
+        with_apps(dir.path(), |apps| {
+            apps.jobs.insert("a".into(), job("downloading", 1));
+            apps.jobs.insert("b".into(), job("failed", 1));
+        })
+        .expect("write");
+        let first = pending_reports(dir.path()).expect("read");
+        assert_eq!(first.len(), 2);
+        // Taken but not marked (a stop before the snapshot was queued): offered again.
+        assert_eq!(pending_reports(dir.path()).expect("read"), first);
+        // Job "a" moves on after the peek; marking what was sent leaves its new step.
+        with_apps(dir.path(), |apps| {
+            apps.jobs.insert("a".into(), job("installed", 1));
+        })
+        .expect("write");
+        mark_reported(dir.path(), &first).expect("mark");
+        let left = pending_reports(dir.path()).expect("read");
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0].assignment_id.as_deref(), Some("a"));
+        assert_eq!(left[0].state, "installed");
+        mark_reported(dir.path(), &left).expect("mark");
+        assert!(pending_reports(dir.path()).expect("read").is_empty());
+    }
 }

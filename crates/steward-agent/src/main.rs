@@ -1402,11 +1402,13 @@ fn collect(settings: &Settings, state: &mut State, queue: &Queue) -> anyhow::Res
     if software_changed {
         state.software_hash = software_hash.clone();
     }
-    let app_installs = steward_agent::apps::take_reports(dir)?;
+    let app_installs = steward_agent::apps::pending_reports(dir)?;
+    let sent = app_installs.clone();
     // Queued before the state is saved: a stop in between leaves the receipts in the saved
     // state and its sequence number one behind, so the next snapshot takes the same number
     // and replaces the queued one (same file), receipts and all. Saving first would lose
-    // the receipts with the snapshot.
+    // the receipts with the snapshot; app steps are marked reported after both, for the
+    // same reason.
     queue.push(&CheckinRequest {
         seq: state.seq,
         os: facts::os_facts(),
@@ -1421,6 +1423,8 @@ fn collect(settings: &Settings, state: &mut State, queue: &Queue) -> anyhow::Res
         software: software_changed.then_some(software),
     })?;
     save(dir, state)?;
+    // Only now: a stop before this sends the steps again with the next snapshot.
+    steward_agent::apps::mark_reported(dir, &sent)?;
     Ok(())
 }
 
