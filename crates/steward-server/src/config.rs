@@ -43,7 +43,7 @@ pub struct RemediationConfig {
     pub max_diagnostics_mb: u32,
     /// Remediation attempts handed out per pass, as a share (per cent, fractions allowed) of
     /// the check-ins this server answered over the pass (at least 100, at most 2,000 a pass).
-    /// An attempt costs the server about as much as 30 to 40 unchanged check-ins (it is handed
+    /// An attempt costs the server about as much as 40 to 70 unchanged check-ins (it is handed
     /// out, claimed and answered through the writer), so the default 0.1 % keeps script runs
     /// within a few per cent of a busy server's CPU, and a remediation still reaches a large
     /// fleet over minutes.
