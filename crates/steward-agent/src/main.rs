@@ -1403,13 +1403,12 @@ fn collect(settings: &Settings, state: &mut State, queue: &Queue) -> anyhow::Res
         state.software_hash = software_hash.clone();
     }
     let app_installs = steward_agent::apps::pending_reports(dir)?;
-    let sent = app_installs.clone();
     // Queued before the state is saved: a stop in between leaves the receipts in the saved
     // state and its sequence number one behind, so the next snapshot takes the same number
     // and replaces the queued one (same file), receipts and all. Saving first would lose
     // the receipts with the snapshot; app steps are marked reported after both, for the
     // same reason.
-    queue.push(&CheckinRequest {
+    let snapshot = CheckinRequest {
         seq: state.seq,
         os: facts::os_facts(),
         inventory_hash: Some(hash),
@@ -1421,10 +1420,11 @@ fn collect(settings: &Settings, state: &mut State, queue: &Queue) -> anyhow::Res
         set_aside,
         software_hash: Some(software_hash),
         software: software_changed.then_some(software),
-    })?;
+    };
+    queue.push(&snapshot)?;
     save(dir, state)?;
     // Only now: a stop before this sends the steps again with the next snapshot.
-    steward_agent::apps::mark_reported(dir, &sent)?;
+    steward_agent::apps::mark_reported(dir, &snapshot.app_installs)?;
     Ok(())
 }
 

@@ -58,14 +58,9 @@ const DISPATCH_MIN: u64 = 100;
 /// Attempts one pass may hand out: `share_percent` of the check-ins this server answers over
 /// a pass, within [`DISPATCH_MIN`] and [`DISPATCH_MAX`].
 pub fn dispatch_budget(checkins_per_s: u64, pass_secs: u32, share_percent: f64) -> u64 {
-    let share = if share_percent.is_finite() {
-        share_percent.clamp(0.0, 100.0)
-    } else {
-        0.0
-    };
-    // At most a few million check-ins a pass: exact in an f64, and the cast saturates.
+    // The cast saturates (a negative or NaN share gives 0), and the bounds do the rest.
     let checkins = (checkins_per_s * u64::from(pass_secs)) as f64;
-    ((checkins * share / 100.0) as u64).clamp(DISPATCH_MIN, DISPATCH_MAX)
+    ((checkins * share_percent / 100.0) as u64).clamp(DISPATCH_MIN, DISPATCH_MAX)
 }
 
 fn conflict(e: StoreError) -> ApiError {
