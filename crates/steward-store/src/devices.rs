@@ -191,8 +191,9 @@ enum Search {
     Walk,
     /// Sort the trigram index's few matches.
     Selective,
-    /// By name on SQLite: names starting with the text (ranges of the name index, one per
-    /// letter case of its first letters) and the few devices containing it elsewhere.
+    /// By name: names starting with the text (ranges of the name index, one per letter case
+    /// of its first letters) and the devices containing it elsewhere (few on SQLite, where it
+    /// is counted first; on PostgreSQL the planner chooses how to read that part).
     Split(Vec<String>),
 }
 
@@ -230,7 +231,8 @@ fn case_spellings(text: &str) -> Vec<String> {
 }
 
 /// The smallest text above every text starting with `prefix` (byte order, as SQLite's BINARY
-/// collation and Rust compare): its last character moved one code point up.
+/// collation, PostgreSQL's "C" one for names and Rust compare): its last character moved one
+/// code point up.
 fn past_prefix(prefix: &str) -> Option<String> {
     let mut chars: Vec<char> = prefix.chars().collect();
     while let Some(last) = chars.pop() {
@@ -255,11 +257,20 @@ fn like_prefix(text: &str) -> String {
 
 impl Store {
     /// On SQLite, whether the trigram index narrows `text` to few enough rows to sort them,
-    /// and else whether a search by name can be split (PostgreSQL's planner makes that choice
-    /// itself with its trigram indexes).
+    /// and else whether a search by name can be split. On PostgreSQL a search by name is
+    /// split whenever its letter cases can be spelled out (ASCII: ILIKE folds other letters
+    /// too), and the planner chooses between the trigram indexes and the name order for each
+    /// part; a search in another order is one query, planned the same way.
     async fn search_plan(&self, text: &str, by_name: bool) -> Result<Search> {
-        if self.backend != crate::Backend::Sqlite || text.chars().count() < 3 {
+        if text.chars().count() < 3 {
             return Ok(Search::Walk);
+        }
+        if self.backend == crate::Backend::Postgres {
+            return Ok(if by_name && text.is_ascii() {
+                Search::Split(case_spellings(text))
+            } else {
+                Search::Walk
+            });
         }
         let count = |sql: String, phrases: Vec<String>| async move {
             let mut q = sqlx::query(&sql);
@@ -378,6 +389,7 @@ impl Store {
                 // Each part reads at most a page in the sort order; the union of their rows
                 // (a device in two parts is one row) is sorted once more.
                 let mut parts = Vec::new();
+                let op = self.backend.ilike();
                 let starts = f.bind(Param::Text(like_prefix(text)));
                 for start in spellings {
                     let from = f.bind(Param::Text(start.clone()));
@@ -387,24 +399,53 @@ impl Store {
                         }
                         None => format!("name >= {from}"),
                     };
-                    parts.push(format!("{range} AND name LIKE {starts} ESCAPE '\\'"));
+                    parts.push(format!("{range} AND name {op} {starts} ESCAPE '\\'"));
                 }
-                let phrase = f.bind(Param::Text(fts_phrase(text)));
-                parts.push(format!(
-                    "devices.rowid IN (SELECT rowid FROM devices_name_tail WHERE devices_name_tail \
-                     MATCH {phrase} UNION ALL SELECT rowid FROM devices_other_text WHERE \
-                     devices_other_text MATCH {phrase})"
-                ));
+                parts.push(match self.backend {
+                    crate::Backend::Sqlite => {
+                        let phrase = f.bind(Param::Text(fts_phrase(text)));
+                        format!(
+                            "devices.rowid IN (SELECT rowid FROM devices_name_tail WHERE \
+                             devices_name_tail MATCH {phrase} UNION ALL SELECT rowid FROM \
+                             devices_other_text WHERE devices_other_text MATCH {phrase})"
+                        )
+                    }
+                    // `substr(name, 2)` as the trigram index of names without their first
+                    // character spells it.
+                    crate::Backend::Postgres => {
+                        let p = f.bind(Param::Text(escape_like(text)));
+                        format!(
+                            "(substr(name, 2) ILIKE {p} ESCAPE '\\' OR serial ILIKE {p} \
+                             ESCAPE '\\' OR owner ILIKE {p} ESCAPE '\\')"
+                        )
+                    }
+                });
+                // Each part names its page's devices only (on PostgreSQL without last seen's
+                // table unless a filter needs it: the fewer tables, the shorter each part's
+                // planning); the page's rows are read once, for the ids the parts agree on.
+                let part_from = if q.last_seen_before.is_some() || q.last_seen_after.is_some() {
+                    from
+                } else {
+                    "devices"
+                };
                 let selects: Vec<String> = parts
                     .iter()
-                    .map(|part| {
+                    .enumerate()
+                    .map(|(i, part)| {
                         format!(
-                            "SELECT * FROM (SELECT {SUMMARY_COLS} FROM {from} {} {order})",
+                            "SELECT * FROM (SELECT devices.id AS page_id, name AS page_name \
+                             FROM {part_from} {} {order}) AS part{i}",
                             f.where_with(part)
                         )
                     })
                     .collect();
-                format!("{} {order}", selects.join(" UNION "))
+                format!(
+                    "SELECT {SUMMARY_COLS} FROM ({} ORDER BY page_name {dir}, page_id {dir} \
+                     LIMIT {}) AS page JOIN {from} ON devices.id = page.page_id \
+                     ORDER BY page_name {dir}, page_id {dir}",
+                    selects.join(" UNION "),
+                    limit + 1
+                )
             }
             _ => format!(
                 "SELECT {SUMMARY_COLS} FROM {from} {} {order}",

@@ -37,7 +37,14 @@ impl TestDb {
                 let mut conn = sqlx::PgConnection::connect(&admin_url)
                     .await
                     .expect("connect to the test PostgreSQL server");
-                sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+                // A language's collation, as a cluster set up for people usually has: Steward
+                // must not depend on the database's text order (names compare byte by byte on
+                // both backends).
+                let create = format!(
+                    "CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu \
+                     ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+                );
+                sqlx::Executor::execute(&mut conn, create.as_str())
                     .await
                     .expect("create test database");
                 let base = admin_url
