@@ -41,7 +41,8 @@ impl FleetCache {
 
 /// The latest counts. When they are older than the configured age, a recount starts in the
 /// background and this answer still uses the previous counts (with their time in `as_of`):
-/// only a request before any count was ever saved waits for one (see [`warm`]).
+/// only a request before any count was ever saved waits for one (see [`warm`]), and that
+/// count is saved behind the answer, so no later start of any server waits again.
 pub async fn counts(state: &AppState) -> Result<(i64, Arc<Vec<FleetCount>>), ApiError> {
     let max_age = i64::from(state.config.fleet.summary_max_age_secs) * 1000;
     let latest = state.fleet.latest.read().ok().and_then(|l| l.clone());
@@ -57,7 +58,12 @@ pub async fn counts(state: &AppState) -> Result<(i64, Arc<Vec<FleetCount>>), Api
             if let Some(hit) = state.fleet.fresh(state.clock.now_ms(), max_age) {
                 return Ok(hit);
             }
-            recount(state).await
+            let (at, counts) = recount(state).await?;
+            if max_age > 0 {
+                let (state, counts) = (state.clone(), counts.clone());
+                tokio::spawn(async move { save_counts(&state, at, &counts).await });
+            }
+            Ok((at, counts))
         }
     }
 }
@@ -117,8 +123,9 @@ async fn recount(state: &AppState) -> Result<(i64, Arc<Vec<FleetCount>>), ApiErr
 }
 
 /// Keeps counts for the next start (of this server or another). Only background work saves
-/// (the sweeper, the count after start): a request never waits for the write, and a failed
-/// save costs only a fresher start.
+/// (the sweeper, the count after start, the first count a request waited for, saved behind
+/// its answer): a request never waits for the write, and a failed save costs only a fresher
+/// start.
 async fn save_counts(state: &AppState, at: i64, counts: &[FleetCount]) {
     if let Err(e) = state.store.save_fleet_counts(at, counts).await {
         tracing::warn!(error = %e, "fleet counts not saved");

@@ -543,6 +543,43 @@ async fn a_starting_server_serves_the_saved_counts_at_once_then_counts_again_and
     app.shutdown().await;
 }
 
+/// On a database never counted, the first summary waits for a count; that count is saved, so
+/// the next start serves it at once instead of counting in a request again.
+#[tokio::test]
+async fn the_first_count_a_request_waited_for_is_saved_for_the_next_start() {
+    let db = TestDb::new().await;
+    let tweak = |c: &mut steward_server::Config| c.fleet.summary_max_age_secs = 3_600;
+    let app = TestApp::spawn_on(db, tweak, steward_server::clock::Clock::manual(now_ms())).await;
+    assert_eq!(app.store.saved_fleet_counts().await.expect("read"), None);
+    let token = app.enrollment_token(Default::default()).await;
+    enrolled(&app, &token, "first-count", Platform::Windows).await;
+    let (s, sum) = app.get("/api/v1/fleet/summary").await;
+    assert_eq!(s, 200, "{sum}");
+    assert_eq!(sum["total"], 1, "{sum}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let saved = loop {
+        if let Some(saved) = app.store.saved_fleet_counts().await.expect("read") {
+            break saved;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the count was not saved"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(saved.1.iter().map(|c| c.count).sum::<u64>(), 1, "{saved:?}");
+    let db = app.stop_keeping_db().await;
+    // Started again: the saved count, with its time, though a second device enrolled since
+    // (fresh within the configured age, so no recount replaces it yet).
+    let app = TestApp::spawn_on(db, tweak, steward_server::clock::Clock::manual(now_ms())).await;
+    let token = app.enrollment_token(Default::default()).await;
+    enrolled(&app, &token, "second", Platform::Windows).await;
+    let (_, again) = app.get("/api/v1/fleet/summary").await;
+    assert_eq!(again["total"], 1, "the saved count, not a new one: {again}");
+    assert_eq!(again["as_of"], sum["as_of"], "{again}");
+    app.shutdown().await;
+}
+
 /// A re-evaluation that supersedes an open one starts where that one stood and goes round the
 /// device ids back to it: each device once, the ones the older job had not reached first.
 #[tokio::test]
