@@ -355,9 +355,10 @@ impl Store {
             ),
             (Search::Walk, Some(text)) => {
                 let op = self.backend.ilike();
+                let name = self.backend.searched_name();
                 f.add(
                     &format!(
-                        "(name {op} ? ESCAPE '\\' OR serial {op} ? ESCAPE '\\' OR owner {op} ? ESCAPE '\\')"
+                        "({name} {op} ? ESCAPE '\\' OR serial {op} ? ESCAPE '\\' OR owner {op} ? ESCAPE '\\')"
                     ),
                     Param::Text(escape_like(text)),
                 );
@@ -410,13 +411,13 @@ impl Store {
                              devices_other_text WHERE devices_other_text MATCH {phrase})"
                         )
                     }
-                    // `substr(name, 2)` as the trigram index of names without their first
-                    // character spells it.
+                    // Names without their first character as the trigram index of them
+                    // spells it (see `Backend::searched_name`).
                     crate::Backend::Postgres => {
                         let p = f.bind(Param::Text(escape_like(text)));
                         format!(
-                            "(substr(name, 2) ILIKE {p} ESCAPE '\\' OR serial ILIKE {p} \
-                             ESCAPE '\\' OR owner ILIKE {p} ESCAPE '\\')"
+                            "(substr(name, 2) COLLATE \"default\" ILIKE {p} ESCAPE '\\' OR \
+                             serial ILIKE {p} ESCAPE '\\' OR owner ILIKE {p} ESCAPE '\\')"
                         )
                     }
                 });

@@ -363,6 +363,7 @@ async fn a_broad_search_finds_every_match_once_in_order_whatever_the_letter_case
         ("winx-no", "SN-H", "h@example.com"),
         ("wi-n", "SN-I", "i@example.com"),
         ("0-win-", "SN-J", "j@example.com"),
+        ("ÉCOLE-01", "SN-K", "k@example.com"),
     ];
     for (i, (name, serial, owner)) in odd.iter().enumerate() {
         devices.push(seed(
@@ -418,6 +419,10 @@ async fn a_broad_search_finds_every_match_once_in_order_whatever_the_letter_case
     // Narrowed by another filter: no Windows device is seeded on macOS.
     let (_, page) = app.get("/api/v1/devices?q=win-&platform=macos").await;
     assert_eq!(page["items"].as_array().map(Vec::len), Some(0), "{page}");
+    // Letters beyond ASCII in either case: the name found whatever the collation of names.
+    let found = all_pages(&app, "/api/v1/devices?sort=name&q=%C3%A9cole").await;
+    let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["ÉCOLE-01"]);
     // A rare text still finds its few.
     let found = all_pages(&app, "/api/v1/devices?sort=name&q=n-insid").await;
     assert_eq!(found.len(), 1, "{found:?}");

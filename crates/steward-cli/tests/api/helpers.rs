@@ -41,8 +41,8 @@ impl TestDb {
                 // must not depend on the database's text order (names compare byte by byte on
                 // both backends).
                 let create = format!(
-                    "CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu \
-                     ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
+                    "CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' \
+                     LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
                 );
                 sqlx::Executor::execute(&mut conn, create.as_str())
                     .await
