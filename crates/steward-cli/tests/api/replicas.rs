@@ -1102,6 +1102,78 @@ async fn replicas_that_start_serve_the_counts_the_sweeping_replica_saved() {
     }
 }
 
+/// On a database no sweep has counted, each replica counts for itself (its first summary, or
+/// whatever asks it first) and saves that count; an earlier count never replaces a later one,
+/// and a replica that starts afterwards serves the latest saved count at once.
+#[tokio::test]
+async fn the_count_a_replica_waited_for_is_what_the_next_replica_serves() {
+    use steward_store::devices::SeedDevice;
+    let db = TestDb::new().await;
+    let (_, admin) = tokens(&db);
+    let store = steward_store::Store::open(&db.url).await.expect("open");
+    let now = steward_core::time::now_ms();
+    let device = |name: &str| SeedDevice {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: name.into(),
+        serial: format!("SN-{name}"),
+        owner: format!("{name}@example.com"),
+        platform: steward_proto::Platform::Linux,
+        os_name: "Debian".into(),
+        os_version: "12".into(),
+        enrolled_at: now,
+        last_seen_at: now,
+        group: None,
+        health_state: "healthy",
+        compliance_state: "compliant",
+    };
+    store
+        .seed_devices(&[device("pc-0"), device("pc-1")])
+        .await
+        .expect("seed");
+    let env = [("STEWARD_FLEET__SUMMARY_MAX_AGE_SECS", "3600".to_string())];
+    let (_servers, ports) = {
+        let (pa, pb) = (free_port(), free_port());
+        let servers = (
+            start_with_env(&db, pa, &env).await,
+            start_with_env(&db, pb, &env).await,
+        );
+        (servers, [pa, pb])
+    };
+    let http = reqwest::Client::new();
+    let mut latest = 0;
+    for port in ports {
+        let sum = get_json(&http, port, "/api/v1/fleet/summary", &admin).await;
+        assert_eq!(sum["total"], 2, "{sum}");
+        let at = steward_core::time::parse_rfc3339(sum["as_of"].as_str().unwrap_or_default())
+            .expect("as_of");
+        latest = latest.max(at);
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let saved = store.saved_fleet_counts().await.expect("read");
+        if saved.as_ref().is_some_and(|(at, _)| *at == latest) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the later count not kept: {saved:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(_servers);
+    // A device more, then a replica that starts: the saved count, not one of its own.
+    store.seed_devices(&[device("pc-2")]).await.expect("seed");
+    let pc = free_port();
+    let _c = start_with_env(&db, pc, &env).await;
+    let sum = get_json(&http, pc, "/api/v1/fleet/summary", &admin).await;
+    assert_eq!(sum["total"], 2, "{sum}");
+    assert_eq!(
+        sum["as_of"],
+        steward_core::time::to_rfc3339(latest),
+        "the saved count, at once: {sum}"
+    );
+}
+
 /// One device's state-changing check-ins reach two replicas at once (an agent retrying
 /// through another server): whichever is written last, the stored row is the newest
 /// check-in's, whole — never an older one, nor columns of both.
