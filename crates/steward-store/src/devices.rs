@@ -248,6 +248,11 @@ fn past_prefix(prefix: &str) -> Option<String> {
     None
 }
 
+/// `name` (as searches compare it), serial or owner matching the LIKE pattern bound at `p`.
+fn any_text_matches(name: &str, op: &str, p: &str) -> String {
+    format!("({name} {op} {p} ESCAPE '\\' OR serial {op} {p} ESCAPE '\\' OR owner {op} {p} ESCAPE '\\')")
+}
+
 /// A LIKE pattern for texts starting with `text`.
 fn like_prefix(text: &str) -> String {
     let mut p = escape_like(text);
@@ -354,12 +359,9 @@ impl Store {
                 Param::Text(fts_phrase(text)),
             ),
             (Search::Walk, Some(text)) => {
-                let op = self.backend.ilike();
                 let name = self.backend.searched_name();
                 f.add(
-                    &format!(
-                        "({name} {op} ? ESCAPE '\\' OR serial {op} ? ESCAPE '\\' OR owner {op} ? ESCAPE '\\')"
-                    ),
+                    &any_text_matches(name, self.backend.ilike(), "?"),
                     Param::Text(escape_like(text)),
                 );
             }
@@ -387,8 +389,8 @@ impl Store {
         let order = format!("ORDER BY {col} {dir}, {tie} {dir} LIMIT {}", limit + 1);
         let sql = match (&plan, text) {
             (Search::Split(spellings), Some(text)) => {
-                // Each part reads at most a page in the sort order; the union of their rows
-                // (a device in two parts is one row) is sorted once more.
+                // Each part reads at most a page in the sort order; the union of their ids
+                // (a device in two parts is one) is sorted once more.
                 let mut parts = Vec::new();
                 let op = self.backend.ilike();
                 let starts = f.bind(Param::Text(like_prefix(text)));
@@ -415,10 +417,7 @@ impl Store {
                     // spells it (see `Backend::searched_name`).
                     crate::Backend::Postgres => {
                         let p = f.bind(Param::Text(escape_like(text)));
-                        format!(
-                            "(substr(name, 2) COLLATE \"default\" ILIKE {p} ESCAPE '\\' OR \
-                             serial ILIKE {p} ESCAPE '\\' OR owner ILIKE {p} ESCAPE '\\')"
-                        )
+                        any_text_matches("substr(name, 2) COLLATE \"default\"", "ILIKE", &p)
                     }
                 });
                 // Each part names its page's devices only (on PostgreSQL without last seen's
