@@ -1048,6 +1048,23 @@ async fn software_reported_through_two_replicas_is_counted_once_per_device() {
     }
 }
 
+/// Waits up to 20 s for the saved fleet counts to satisfy `done` (their time and rows).
+async fn saved_counts_become(
+    store: &steward_store::Store,
+    what: &str,
+    done: impl Fn(i64, &[steward_store::fleet::FleetCount]) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let saved = store.saved_fleet_counts().await.expect("read");
+        if saved.as_ref().is_some_and(|(at, c)| done(*at, c)) {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: {saved:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 /// The counts the sweeping replica saves are what other replicas serve the moment they start,
 /// with their time, before counting anything themselves: two replicas starting together
 /// answer the first fleet summary from the same saved counts.
@@ -1067,21 +1084,10 @@ async fn replicas_that_start_serve_the_counts_the_sweeping_replica_saved() {
         enroll_through(&agent, &enroll, &format!("pc-{i}")).await;
     }
     let store = steward_store::Store::open(&db.url).await.expect("open");
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let saved = store.saved_fleet_counts().await.expect("read");
-        if saved
-            .as_ref()
-            .is_some_and(|(_, c)| c.iter().map(|c| c.count).sum::<u64>() == 3)
-        {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no sweep saved the counts: {saved:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    saved_counts_become(&store, "no sweep saved the counts", |_, c| {
+        c.iter().map(|c| c.count).sum::<u64>() == 3
+    })
+    .await;
     // The sweeping replica stops, so the saved counts stay as they are.
     drop(sweeping);
     let (at, _) = store
@@ -1148,18 +1154,7 @@ async fn the_count_a_replica_waited_for_is_what_the_next_replica_serves() {
             .expect("as_of");
         latest = latest.max(at);
     }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let saved = store.saved_fleet_counts().await.expect("read");
-        if saved.as_ref().is_some_and(|(at, _)| *at == latest) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the later count not kept: {saved:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    saved_counts_become(&store, "the later count not kept", |at, _| at == latest).await;
     drop(_servers);
     // A device more, then a replica that starts: the saved count, not one of its own.
     store.seed_devices(&[device("pc-2")]).await.expect("seed");
