@@ -1267,7 +1267,16 @@ pub async fn push(b: PushBench) -> anyhow::Result<serde_json::Value> {
             }
         }
     }
-    let connected = waiting().await;
+    // Every agent that was handed an action asks again at once: once the last has, all are
+    // held again (a bounded wait, so an agent that never comes back shows in the figure).
+    let back_by = Instant::now() + Duration::from_secs(10);
+    let connected = loop {
+        let now = waiting().await;
+        if now >= f64::from(b.agents) || Instant::now() >= back_by {
+            break now;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     for w in waiters {
         w.abort();
     }
