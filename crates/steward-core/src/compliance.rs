@@ -104,6 +104,40 @@ pub enum RuleOutcome {
     NotApplicable,
 }
 
+/// Writes `results` as JSON into `out`, byte for byte what `serde_json::to_writer` writes,
+/// without the buffering that `#[serde(flatten)]` costs. A pass over the fleet writes one of
+/// these per device to compare it with what the device holds.
+pub fn write_results_json(results: &[RuleResult], out: &mut Vec<u8>) {
+    // Writing into a `Vec` cannot fail, and these types always serialise.
+    fn json<T: Serialize + ?Sized>(v: &T, out: &mut Vec<u8>) {
+        let _ = serde_json::to_writer(out, v);
+    }
+    out.push(b'[');
+    for (i, r) in results.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"policy_id\":");
+        json(&r.policy_id, out);
+        out.extend_from_slice(b",\"rule\":");
+        json(&r.rule, out);
+        match &r.outcome {
+            RuleOutcome::Pass => out.extend_from_slice(b",\"result\":\"pass\""),
+            RuleOutcome::Fail { detail } => {
+                out.extend_from_slice(b",\"result\":\"fail\",\"detail\":");
+                json(detail, out);
+            }
+            RuleOutcome::Unknown { missing } => {
+                out.extend_from_slice(b",\"result\":\"unknown\",\"missing\":");
+                json(missing, out);
+            }
+            RuleOutcome::NotApplicable => out.extend_from_slice(b",\"result\":\"not_applicable\""),
+        }
+        out.push(b'}');
+    }
+    out.push(b']');
+}
+
 /// How a device's rule results add up; rules that do not apply are counted apart.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Tally {
@@ -351,6 +385,67 @@ mod tests {
             last_quick_scan_at: Some(to_rfc3339(NOW - DAY_MS)),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn results_written_by_hand_are_the_bytes_serde_writes() {
+        let rule = |r: Rule, outcome: RuleOutcome| RuleResult {
+            policy_id: "p \"quoted\" é".into(),
+            rule: r,
+            outcome,
+        };
+        let results = [
+            rule(
+                Rule::MinOsVersion {
+                    platform: Platform::Windows,
+                    version: "10.0.19045".into(),
+                },
+                RuleOutcome::Pass,
+            ),
+            rule(
+                Rule::SignaturesMaxAgeDays { days: 3 },
+                RuleOutcome::Fail {
+                    detail: "signatures are 9 days old\n\u{7}".into(),
+                },
+            ),
+            rule(
+                Rule::FirewallRequired,
+                RuleOutcome::Unknown {
+                    missing: "firewall_active".into(),
+                },
+            ),
+            rule(Rule::NoActiveThreats, RuleOutcome::NotApplicable),
+        ];
+        for n in 0..=results.len() {
+            let mut out = Vec::new();
+            write_results_json(&results[..n], &mut out);
+            assert_eq!(
+                String::from_utf8(out).expect("utf-8"),
+                serde_json::to_string(&results[..n]).expect("json")
+            );
+        }
+        // And what an evaluation gives.
+        let p = policy(
+            vec![
+                Rule::ProtectionRequired,
+                Rule::CheckedInWithinDays { days: 1 },
+                Rule::DiskEncryptionRequired,
+            ],
+            0,
+        );
+        let prot = protection();
+        let facts = DeviceFacts {
+            platform: Platform::Linux,
+            os_version: "12",
+            protection: Some(&prot),
+            compliance: None,
+            last_seen_ms: NOW - 3 * DAY_MS,
+        };
+        let e = evaluate(&[&p], &facts, NOW, None);
+        assert_eq!(e.results.len(), 3);
+        let mut out = Vec::new();
+        write_results_json(&e.results, &mut out);
+        assert_eq!(out, serde_json::to_vec(&e.results).expect("json"));
     }
 
     fn policy(rules: Vec<Rule>, grace_hours: u32) -> Policy {

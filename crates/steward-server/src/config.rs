@@ -247,7 +247,7 @@ pub struct FleetConfig {
     pub summary_max_age_secs: u32,
     /// The share of the database writer's time (percent) a fleet-wide re-evaluation (after a
     /// policy or alert rule change) may take beside live check-ins: after each batch it
-    /// pauses long enough to keep to it.
+    /// pauses long enough that its writes keep to it (its reads are not paced).
     pub job_share_percent: u32,
 }
 

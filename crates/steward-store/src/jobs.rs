@@ -2,10 +2,14 @@
 //! device is evaluated again by a job (`fleet_jobs`), in batches beside live traffic, instead
 //! of inside the request that made the change.
 //!
-//! A job keeps its cursor (the last device id done) and its count in its row, moved after
-//! each batch by a conditional update on the cursor read: a job resumes where it stopped
-//! after a restart, on whichever server runs the jobs, and two servers that ever overlap do
-//! not both move it (the second finds the cursor moved and stops). A newer re-evaluation
+//! A job keeps its cursor (the last device id done) and its count in its row, moved by a
+//! conditional update on the cursor last saved: a job resumes where it stopped after a
+//! restart, on whichever server runs the jobs, and two servers that ever overlap do not both
+//! move it (the second finds the cursor moved and stops). The row is saved after a batch
+//! once [`SAVE_EVERY_MS`] have passed since the last save, and at the end; in between, a
+//! batch only reads the row (readers never wait for the writer) to stop when the job was
+//! closed or moved elsewhere. A restart therefore repeats at most that much of the job, and
+//! a batch done twice writes nothing new. A newer re-evaluation
 //! covers every older one still open (it evaluates every device against the newest
 //! configuration): those are closed as superseded when it is created, and the new job
 //! starts where the superseded one stood, going round the device ids back to that point, so
@@ -24,6 +28,9 @@ pub const KEEP_MS: i64 = 30 * 24 * 3_600_000;
 
 /// How many times a batch reads again the devices a check-in moved under it.
 const RETRIES: usize = 8;
+
+/// How often a running job saves its cursor and count (on the clock a step is given).
+pub const SAVE_EVERY_MS: i64 = 1_000;
 
 /// Jobs listed at most (newest first).
 pub const LISTED: i64 = 500;
@@ -59,6 +66,10 @@ pub struct FleetJob {
     /// Whether it went past the last device and started again from the first.
     #[serde(skip)]
     pub wrapped: bool,
+    /// What the job's row holds while batches have moved on without saving: cursor, wrapped,
+    /// count, and when it was saved. `None`: the row holds `cursor`, `wrapped` and `done`.
+    #[serde(skip)]
+    pub saved: Option<(String, bool, u64, i64)>,
 }
 
 impl FleetJob {
@@ -94,6 +105,7 @@ fn job_row(r: &sqlx::any::AnyRow) -> Result<FleetJob> {
         cursor: r.try_get("cursor")?,
         begin: r.try_get("begin_cursor")?,
         wrapped: r.try_get::<i64, _>("wrapped")? != 0,
+        saved: None,
     })
 }
 
@@ -157,14 +169,20 @@ pub(crate) async fn queue_reevaluation(
         cursor: begin.clone(),
         begin,
         wrapped: false,
+        saved: None,
     })
 }
 
 /// What one batch of a job did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Step {
-    /// `n` devices evaluated; the job goes on.
-    Advanced { n: u64 },
+    /// `n` devices evaluated; the job goes on. `writing` is how long the batch held the
+    /// writer (its share of it); waiting for the writer, reading and evaluating are left
+    /// out, as they do not hold up other writers.
+    Advanced {
+        n: u64,
+        writing: std::time::Duration,
+    },
     /// No device left: the job is done.
     Finished,
     /// The job was closed or moved on elsewhere (superseded, or another server ran the
@@ -263,8 +281,10 @@ impl Store {
         let updates = self.read_evaluated(pass, batch, now).await?;
         let n = updates.len() as i64;
         let last: Option<String> = updates.last().map(|u| u.id.clone());
+        let mut writing = std::time::Duration::ZERO;
         if !updates.is_empty() {
-            let mut missed = self.write_reevaluated(updates, now).await?;
+            let (mut missed, held) = self.write_reevaluated(updates, now).await?;
+            writing += held;
             // A device a check-in moved between the read and the write (a touch moves its
             // sequence number too, and evaluates nothing) is read and evaluated again: the
             // cursor goes past it, so this batch is its only turn.
@@ -276,13 +296,16 @@ impl Store {
                 for ids in before.chunks(self.backend.rows_per_statement(1) - 1) {
                     let again = crate::policies::Pass::Ids(ids.to_vec());
                     let updates = self.read_evaluated(again, batch, now).await?;
-                    missed.extend(self.write_reevaluated(updates, now).await?);
+                    let (more, held) = self.write_reevaluated(updates, now).await?;
+                    missed.extend(more);
+                    writing += held;
                 }
             }
             if !missed.is_empty() {
                 // Still moving: the sweep evaluates them.
                 tracing::warn!(job = %job.id, devices = missed.len(), "devices left to the sweep");
                 let mut tx = self.begin_write().await?;
+                let started = std::time::Instant::now();
                 let ids: Vec<&str> = missed.iter().map(String::as_str).collect();
                 crate::lock_devices(&mut tx, &ids).await?;
                 for chunk in missed.chunks(self.backend.rows_per_statement(1) - 1) {
@@ -297,6 +320,7 @@ impl Store {
                     q.execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
+                writing += started.elapsed();
             }
         }
         // Where the job goes: on past this batch; past the last device, on from the first up
@@ -306,24 +330,53 @@ impl Store {
             None if !job.wrapped && !job.begin.is_empty() => (String::new(), true, None),
             None => (job.cursor.clone(), job.wrapped, Some(now)),
         };
-        let mut tx = self.begin_write().await?;
-        let moved = sqlx::query(
-            "UPDATE fleet_jobs SET cursor = $1, done = done + $2, wrapped = $3, finished_at = $4 \
-             WHERE id = $5 AND cursor = $6 AND wrapped = $7 AND finished_at IS NULL",
-        )
-        .bind(&cursor)
-        .bind(n)
-        .bind(i64::from(wrapped))
-        .bind(finished)
-        .bind(&job.id)
-        .bind(&job.cursor)
-        .bind(i64::from(job.wrapped))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        tx.commit().await?;
-        if moved == 0 {
-            return Ok(Step::Gone);
+        let (saved_cursor, saved_wrapped, saved_done, saved_at) =
+            job.saved
+                .clone()
+                .unwrap_or((job.cursor.clone(), job.wrapped, job.done, i64::MIN));
+        if finished.is_none() && now.saturating_sub(saved_at) < SAVE_EVERY_MS {
+            // Not saved yet: the row is only read, to leave a job closed or moved elsewhere.
+            let row =
+                sqlx::query("SELECT cursor, wrapped, finished_at FROM fleet_jobs WHERE id = $1")
+                    .bind(&job.id)
+                    .fetch_optional(&self.read)
+                    .await?;
+            let ours = match row {
+                Some(r) => {
+                    r.try_get::<Option<i64>, _>("finished_at")?.is_none()
+                        && r.try_get::<String, _>("cursor")? == saved_cursor
+                        && (r.try_get::<i64, _>("wrapped")? != 0) == saved_wrapped
+                }
+                None => false,
+            };
+            if !ours {
+                return Ok(Step::Gone);
+            }
+            job.saved = Some((saved_cursor, saved_wrapped, saved_done, saved_at));
+        } else {
+            let mut tx = self.begin_write().await?;
+            let started = std::time::Instant::now();
+            let moved = sqlx::query(
+                "UPDATE fleet_jobs SET cursor = $1, done = done + $2, wrapped = $3, \
+                 finished_at = $4 \
+                 WHERE id = $5 AND cursor = $6 AND wrapped = $7 AND finished_at IS NULL",
+            )
+            .bind(&cursor)
+            .bind(i64::try_from(job.done - saved_done).unwrap_or(0) + n)
+            .bind(i64::from(wrapped))
+            .bind(finished)
+            .bind(&job.id)
+            .bind(&saved_cursor)
+            .bind(i64::from(saved_wrapped))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            tx.commit().await?;
+            writing += started.elapsed();
+            if moved == 0 {
+                return Ok(Step::Gone);
+            }
+            job.saved = Some((cursor.clone(), wrapped, job.done + n as u64, now));
         }
         job.cursor = cursor;
         job.wrapped = wrapped;
@@ -334,7 +387,10 @@ impl Store {
                 job.state = "done".into();
                 Step::Finished
             }
-            None => Step::Advanced { n: n as u64 },
+            None => Step::Advanced {
+                n: n as u64,
+                writing,
+            },
         })
     }
 }

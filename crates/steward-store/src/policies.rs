@@ -3,7 +3,9 @@
 use serde_json::Value;
 use sqlx::Row;
 use steward_core::alerting::{self, Condition, DeviceView, Reason};
-use steward_core::compliance::{evaluate, ComplianceState, DeviceFacts, Evaluation, Policy};
+use steward_core::compliance::{
+    evaluate, write_results_json, ComplianceState, DeviceFacts, Evaluation, Policy,
+};
 use steward_core::health::{classify, next_change, HealthLimits, HealthState};
 use steward_proto::{Platform, ProtectionStatus};
 
@@ -200,7 +202,7 @@ impl Store {
             }
             let read = updates.len();
             total += read as u64;
-            let missed = self.write_reevaluated(updates, now).await?;
+            let (missed, _) = self.write_reevaluated(updates, now).await?;
             if read < REEVALUATE_BATCH as usize && missed.is_empty() {
                 break;
             }
@@ -246,7 +248,7 @@ impl Store {
     /// Writes evaluations, skipping devices a check-in changed meanwhile (their sequence
     /// number moved on) and rows whose evaluation gives what they hold. Returns the devices
     /// skipped (neither written nor found as they were): their evaluation is to be read
-    /// again.
+    /// again; and how long the writes held the writer (waiting for it left out).
     ///
     /// On a SQLite file the rows whose firing alert rules stay the same are written directly
     /// (see [`crate::native`]); the others, which raise or resolve alerts, through
@@ -256,12 +258,13 @@ impl Store {
         &self,
         updates: Vec<Reevaluated>,
         now: i64,
-    ) -> Result<Vec<String>> {
+    ) -> Result<(Vec<String>, std::time::Duration)> {
         let changed: Vec<Reevaluated> = updates.into_iter().filter(|u| !u.unchanged()).collect();
         let Some(native) = &self.native else {
             let changed: Vec<&Reevaluated> = changed.iter().collect();
             return self.write_reevaluated_any(&changed, now).await;
         };
+        let mut held_for = std::time::Duration::ZERO;
         let (quiet, firing): (Vec<Reevaluated>, Vec<Reevaluated>) = changed
             .into_iter()
             .partition(|u| u.new_firing == u.old_firing);
@@ -269,16 +272,19 @@ impl Store {
         if !quiet.is_empty() {
             // Queued with the check-in writer: see `native`.
             let held = self.write.acquire().await?;
+            let started = std::time::Instant::now();
             missed = native
                 .run(crate::native::Role::Write, move |conn| {
                     write_native(conn, &quiet, now)
                 })
                 .await?;
+            held_for += started.elapsed();
             drop(held);
         }
         let firing: Vec<&Reevaluated> = firing.iter().collect();
-        missed.extend(self.write_reevaluated_any(&firing, now).await?);
-        Ok(missed)
+        let (more, took) = self.write_reevaluated_any(&firing, now).await?;
+        missed.extend(more);
+        Ok((missed, held_for + took))
     }
 
     /// Writes evaluations in one transaction, with history entries for changed states. A row
@@ -289,9 +295,9 @@ impl Store {
         &self,
         updates: &[&Reevaluated],
         now: i64,
-    ) -> Result<Vec<String>> {
+    ) -> Result<(Vec<String>, std::time::Duration)> {
         if updates.is_empty() {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), std::time::Duration::ZERO));
         }
         // Indexed columns are written only where they changed (an index entry moves only
         // then): rows are grouped by which of them changed, one statement shape per group.
@@ -301,6 +307,7 @@ impl Store {
             groups.entry(u.moved()).or_default().push(u);
         }
         let mut tx = self.begin_write().await?;
+        let started = std::time::Instant::now();
         // Locked first: the grouped updates below would take them in plan order.
         let ids: Vec<&str> = updates.iter().map(|u| u.id.as_str()).collect();
         crate::lock_devices(&mut tx, &ids).await?;
@@ -393,12 +400,14 @@ impl Store {
                 .await?;
         }
         tx.commit().await?;
+        let held_for = started.elapsed();
         self.alerts_committed(&changed);
-        Ok(updates
+        let missed = updates
             .iter()
             .filter(|u| !written.contains(&u.id))
             .map(|u| u.id.clone())
-            .collect())
+            .collect();
+        Ok((missed, held_for))
     }
 }
 
@@ -421,7 +430,7 @@ impl Reevaluated {
             && self.failing_since == self.old_failing_since
             && self.checkin_sensitive == self.old_checkin_sensitive
             && self.new_firing == self.old_firing
-            && self.old_results.as_deref() == Some(self.results.as_str())
+            && matches!(self.results, Results::Same(_))
     }
 }
 
@@ -433,19 +442,32 @@ pub(crate) struct Reevaluated {
     old_compliance: String,
     old_health: String,
     compliance: &'static str,
-    results: String,
+    results: Results,
     failing_since: Option<i64>,
     health: &'static str,
     recheck_at: Option<i64>,
     old_recheck: Option<i64>,
     checkin_sensitive: i64,
-    /// What the row holds now, to leave alone a row whose evaluation did not change.
-    old_results: Option<String>,
     old_failing_since: Option<i64>,
     old_checkin_sensitive: i64,
     old_firing: String,
     new_firing: String,
     firing: Vec<(String, alerting::Reason)>,
+}
+
+/// A device's rule results as JSON, and whether they are what the row holds (so that a row
+/// whose evaluation did not change is left alone).
+pub(crate) enum Results {
+    Same(String),
+    Changed(String),
+}
+
+impl Results {
+    fn as_str(&self) -> &str {
+        match self {
+            Results::Same(s) | Results::Changed(s) => s,
+        }
+    }
 }
 
 /// Which devices a pass over the fleet reads, in its order.
@@ -572,6 +594,7 @@ impl EvalRow {
 
 /// Evaluates devices read by a pass against the policies and alert rules given.
 fn evaluate_rows(ev: &Evaluators, rows: Vec<EvalRow>, now: i64) -> Vec<Reevaluated> {
+    let mut json = Vec::with_capacity(1024);
     rows.into_iter()
         .map(|r| {
             let protection: Option<ProtectionStatus> = r
@@ -599,9 +622,17 @@ fn evaluate_rows(ev: &Evaluators, rows: Vec<EvalRow>, now: i64) -> Vec<Reevaluat
                 r.failing_since,
                 &r.firing_rules,
             );
+            // Most devices' results come out as they were: compared as bytes, copied only
+            // when they differ.
+            json.clear();
+            write_results_json(&e.compliance.results, &mut json);
+            let results = match r.compliance_results {
+                Some(old) if old.as_bytes() == json.as_slice() => Results::Same(old),
+                _ => Results::Changed(String::from_utf8_lossy(&json).into_owned()),
+            };
             Reevaluated {
                 compliance: e.compliance.state.as_str(),
-                results: serde_json::to_string(&e.compliance.results).unwrap_or_default(),
+                results,
                 failing_since: e.compliance.failing_since,
                 health: e.health.as_str(),
                 recheck_at: e.recheck_at,
@@ -613,7 +644,6 @@ fn evaluate_rows(ev: &Evaluators, rows: Vec<EvalRow>, now: i64) -> Vec<Reevaluat
                 old_compliance: r.compliance_state,
                 old_health: r.health_state,
                 old_recheck: r.recheck_at,
-                old_results: r.compliance_results,
                 old_failing_since: r.failing_since,
                 old_checkin_sensitive: r.checkin_sensitive,
                 old_firing: r.firing_rules,
@@ -653,8 +683,9 @@ fn write_native(
                 );
                 sql
             });
+            let results = u.results.as_str();
             let mut values: Vec<&dyn rusqlite::ToSql> = vec![
-                &u.results,
+                &results,
                 &u.failing_since,
                 &u.checkin_sensitive,
                 &u.id,
