@@ -334,7 +334,9 @@ impl Store {
             job.saved
                 .clone()
                 .unwrap_or((job.cursor.clone(), job.wrapped, job.done, i64::MIN));
-        if finished.is_none() && now.saturating_sub(saved_at) < SAVE_EVERY_MS {
+        // A clock that stepped back saves at once, as one a second on does.
+        let unsaved_for = now.saturating_sub(saved_at);
+        if finished.is_none() && (0..SAVE_EVERY_MS).contains(&unsaved_for) {
             // Not saved yet: the row is only read, to leave a job closed or moved elsewhere.
             let row =
                 sqlx::query("SELECT cursor, wrapped, finished_at FROM fleet_jobs WHERE id = $1")
