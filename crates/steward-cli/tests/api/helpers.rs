@@ -891,3 +891,23 @@ impl Smtp {
         }
     }
 }
+
+/// `n` healthy, compliant Debian 12 devices named pc-0…, last seen at `now`.
+pub fn debian_devices(n: usize, now: i64) -> Vec<steward_store::devices::SeedDevice> {
+    (0..n)
+        .map(|i| steward_store::devices::SeedDevice {
+            id: uuid::Uuid::now_v7().to_string(),
+            name: format!("pc-{i}"),
+            serial: format!("SN{i}"),
+            owner: "a@example.com".into(),
+            platform: steward_proto::Platform::Linux,
+            os_name: "Debian".into(),
+            os_version: "12".into(),
+            enrolled_at: now,
+            last_seen_at: now,
+            group: None,
+            health_state: "healthy",
+            compliance_state: "compliant",
+        })
+        .collect()
+}

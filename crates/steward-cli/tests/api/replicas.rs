@@ -1113,29 +1113,13 @@ async fn replicas_that_start_serve_the_counts_the_sweeping_replica_saved() {
 /// and a replica that starts afterwards serves the latest saved count at once.
 #[tokio::test]
 async fn the_count_a_replica_waited_for_is_what_the_next_replica_serves() {
-    use steward_store::devices::SeedDevice;
     let db = TestDb::new().await;
     let (_, admin) = tokens(&db);
     let store = steward_store::Store::open(&db.url).await.expect("open");
     let now = steward_core::time::now_ms();
-    let device = |name: &str| SeedDevice {
-        id: uuid::Uuid::now_v7().to_string(),
-        name: name.into(),
-        serial: format!("SN-{name}"),
-        owner: format!("{name}@example.com"),
-        platform: steward_proto::Platform::Linux,
-        os_name: "Debian".into(),
-        os_version: "12".into(),
-        enrolled_at: now,
-        last_seen_at: now,
-        group: None,
-        health_state: "healthy",
-        compliance_state: "compliant",
-    };
-    store
-        .seed_devices(&[device("pc-0"), device("pc-1")])
-        .await
-        .expect("seed");
+    let mut devices = debian_devices(3, now);
+    let third = devices.pop().expect("three devices");
+    store.seed_devices(&devices).await.expect("seed");
     let env = [("STEWARD_FLEET__SUMMARY_MAX_AGE_SECS", "3600".to_string())];
     let (_servers, ports) = {
         let (pa, pb) = (free_port(), free_port());
@@ -1157,7 +1141,7 @@ async fn the_count_a_replica_waited_for_is_what_the_next_replica_serves() {
     saved_counts_become(&store, "the later count not kept", |at, _| at == latest).await;
     drop(_servers);
     // A device more, then a replica that starts: the saved count, not one of its own.
-    store.seed_devices(&[device("pc-2")]).await.expect("seed");
+    store.seed_devices(&[third]).await.expect("seed");
     let pc = free_port();
     let _c = start_with_env(&db, pc, &env).await;
     let sum = get_json(&http, pc, "/api/v1/fleet/summary", &admin).await;
