@@ -155,6 +155,11 @@ pub struct Store {
     /// SQLite reached directly, for the passes over the whole fleet (see [`native`]); none
     /// on PostgreSQL or an in-memory database.
     native: Option<Arc<native::Native>>,
+    /// PostgreSQL reached without sqlx's `Any` layer, for the reads of the passes over the
+    /// whole fleet: `Any` copies each row, with its own list of columns, before a value can
+    /// be read, which cost more than evaluating the device. Two connections, opened when a
+    /// pass first reads; none on SQLite. It holds no state of its own.
+    pg_passes: Option<sqlx::PgPool>,
 }
 
 /// Held while a process sets the database up (migrations, first-run data), so two processes
@@ -302,6 +307,7 @@ impl Store {
                     mailbox_version: Arc::new(AtomicI64::new(-1)),
                     url: None,
                     native: sqlite_path.map(|p| Arc::new(native::Native::new(p))),
+                    pg_passes: None,
                 }
             }
             Backend::Postgres => {
@@ -331,6 +337,12 @@ impl Store {
                     mailbox_version: Arc::new(AtomicI64::new(-1)),
                     url: Some(Arc::from(url)),
                     native: None,
+                    pg_passes: Some(
+                        sqlx::postgres::PgPoolOptions::new()
+                            .max_connections(2)
+                            .acquire_timeout(Duration::from_secs(30))
+                            .connect_lazy_with(url.parse::<sqlx::postgres::PgConnectOptions>()?),
+                    ),
                 }
             }
         };
@@ -460,6 +472,9 @@ impl Store {
     pub async fn close(&self) {
         self.read.close().await;
         self.write.close().await;
+        if let Some(pg) = &self.pg_passes {
+            pg.close().await;
+        }
     }
 }
 

@@ -235,6 +235,24 @@ impl Store {
                 })
                 .await;
         }
+        if let Some(pg) = &self.pg_passes {
+            let mut q = sqlx::query(&sql);
+            for p in &params {
+                q = match p {
+                    crate::Param::Text(s) => q.bind(s.as_str()),
+                    crate::Param::Int(i) => q.bind(*i),
+                };
+            }
+            // Each row is evaluated as it arrives, while the database sends the next ones.
+            use futures::TryStreamExt;
+            let mut rows = q.fetch(pg);
+            let mut json = Vec::with_capacity(1024);
+            let mut out = Vec::with_capacity(usize::try_from(limit).unwrap_or(0));
+            while let Some(r) = rows.try_next().await? {
+                out.push(evaluate_row(&ev, EvalRow::from_pg(&r)?, now, &mut json));
+            }
+            return Ok(out);
+        }
         let rows = crate::bind_all(sqlx::query(&sql), &params)
             .fetch_all(&self.read)
             .await?;
@@ -489,6 +507,18 @@ impl Pass {
     fn sql(&self, backend: Backend, limit: i64) -> (String, Vec<crate::Param>) {
         use crate::Param::{Int, Text};
         let from = backend.devices_seen();
+        // On PostgreSQL the join's other side is bounded by the cursor too. A generic plan
+        // (a prepared statement run often) otherwise merges the two primary keys from
+        // `device_seen`'s first row: each batch would read every entry before the cursor,
+        // so a pass over the fleet grew with the square of its size.
+        let seen_after = match backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " AND device_seen.device_id > $1",
+        };
+        let seen_until = match backend {
+            Backend::Sqlite => "",
+            Backend::Postgres => " AND device_seen.device_id <= $2",
+        };
         match self {
             Pass::Due { now } => (
                 format!(
@@ -502,8 +532,8 @@ impl Pass {
                 until: None,
             } => (
                 format!(
-                    "SELECT {EVAL_COLS} FROM {from} WHERE retired_at IS NULL AND id > $1 \
-                     ORDER BY id LIMIT $2"
+                    "SELECT {EVAL_COLS} FROM {from} WHERE retired_at IS NULL AND id > $1\
+                     {seen_after} ORDER BY id LIMIT $2"
                 ),
                 vec![Text(cursor.clone()), Int(limit)],
             ),
@@ -513,7 +543,7 @@ impl Pass {
             } => (
                 format!(
                     "SELECT {EVAL_COLS} FROM {from} WHERE retired_at IS NULL AND id > $1 \
-                     AND id <= $2 ORDER BY id LIMIT $3"
+                     AND id <= $2{seen_after}{seen_until} ORDER BY id LIMIT $3"
                 ),
                 vec![Text(cursor.clone()), Text(until.clone()), Int(limit)],
             ),
@@ -549,46 +579,42 @@ pub(crate) struct EvalRow {
     checkin_sensitive: i64,
 }
 
+/// An [`EvalRow`] from a row of [`EVAL_COLS`], by position, with the row type's getter.
+macro_rules! eval_row {
+    ($r:expr, $get:ident) => {
+        EvalRow {
+            id: $r.$get(0)?,
+            seq: $r.$get(1)?,
+            platform: $r.$get(2)?,
+            os_version: $r.$get(3)?,
+            protection: $r.$get(4)?,
+            compliance: $r.$get(5)?,
+            last_seen_at: $r.$get(6)?,
+            device_group: $r.$get(7)?,
+            failing_since: $r.$get(8)?,
+            compliance_state: $r.$get(9)?,
+            health_state: $r.$get(10)?,
+            recheck_at: $r.$get(11)?,
+            firing_rules: $r.$get(12)?,
+            compliance_results: $r.$get(13)?,
+            checkin_sensitive: $r.$get(14)?,
+        }
+    };
+}
+
 impl EvalRow {
     fn from_any(r: &sqlx::any::AnyRow) -> Result<EvalRow> {
-        Ok(EvalRow {
-            id: r.try_get("id")?,
-            seq: r.try_get("seq")?,
-            platform: r.try_get("platform")?,
-            os_version: r.try_get("os_version")?,
-            protection: r.try_get("protection")?,
-            compliance: r.try_get("compliance")?,
-            last_seen_at: r.try_get("last_seen_at")?,
-            device_group: r.try_get("device_group")?,
-            failing_since: r.try_get("failing_since")?,
-            compliance_state: r.try_get("compliance_state")?,
-            health_state: r.try_get("health_state")?,
-            recheck_at: r.try_get("recheck_at")?,
-            firing_rules: r.try_get("firing_rules")?,
-            compliance_results: r.try_get("compliance_results")?,
-            checkin_sensitive: r.try_get("checkin_sensitive")?,
-        })
+        Ok(eval_row!(r, try_get))
     }
 
-    /// The same, by position ([`EVAL_COLS`]' order).
+    /// The same from PostgreSQL reached directly (see [`Store::read_evaluated`]).
+    fn from_pg(r: &sqlx::postgres::PgRow) -> Result<EvalRow> {
+        Ok(eval_row!(r, try_get))
+    }
+
+    /// The same from SQLite reached directly.
     fn from_native(r: &rusqlite::Row<'_>) -> rusqlite::Result<EvalRow> {
-        Ok(EvalRow {
-            id: r.get(0)?,
-            seq: r.get(1)?,
-            platform: r.get(2)?,
-            os_version: r.get(3)?,
-            protection: r.get(4)?,
-            compliance: r.get(5)?,
-            last_seen_at: r.get(6)?,
-            device_group: r.get(7)?,
-            failing_since: r.get(8)?,
-            compliance_state: r.get(9)?,
-            health_state: r.get(10)?,
-            recheck_at: r.get(11)?,
-            firing_rules: r.get(12)?,
-            compliance_results: r.get(13)?,
-            checkin_sensitive: r.get(14)?,
-        })
+        Ok(eval_row!(r, get))
     }
 }
 
@@ -596,60 +622,63 @@ impl EvalRow {
 fn evaluate_rows(ev: &Evaluators, rows: Vec<EvalRow>, now: i64) -> Vec<Reevaluated> {
     let mut json = Vec::with_capacity(1024);
     rows.into_iter()
-        .map(|r| {
-            let protection: Option<ProtectionStatus> = r
-                .protection
-                .as_deref()
-                .and_then(|t| serde_json::from_str(t).ok());
-            let compliance: Option<serde_json::Map<String, Value>> = r
-                .compliance
-                .as_deref()
-                .and_then(|t| serde_json::from_str(t).ok());
-            let facts = DeviceFacts {
-                platform: Platform::parse(&r.platform).unwrap_or(Platform::Linux),
-                os_version: &r.os_version,
-                protection: protection.as_ref(),
-                compliance: compliance.as_ref(),
-                last_seen_ms: r.last_seen_at,
-            };
-            // Disk facts only change with a check-in, which evaluated them.
-            let e = evaluate_device(
-                ev,
-                r.device_group.as_deref(),
-                &facts,
-                None,
-                now,
-                r.failing_since,
-                &r.firing_rules,
-            );
-            // Most devices' results come out as they were: compared as bytes, copied only
-            // when they differ.
-            json.clear();
-            write_results_json(&e.compliance.results, &mut json);
-            let results = match r.compliance_results {
-                Some(old) if old.as_bytes() == json.as_slice() => Results::Same(old),
-                _ => Results::Changed(String::from_utf8_lossy(&json).into_owned()),
-            };
-            Reevaluated {
-                compliance: e.compliance.state.as_str(),
-                results,
-                failing_since: e.compliance.failing_since,
-                health: e.health.as_str(),
-                recheck_at: e.recheck_at,
-                checkin_sensitive: i64::from(e.checkin_sensitive),
-                new_firing: alerts::firing_ids(&e.firing),
-                firing: e.firing,
-                id: r.id,
-                seq: r.seq,
-                old_compliance: r.compliance_state,
-                old_health: r.health_state,
-                old_recheck: r.recheck_at,
-                old_failing_since: r.failing_since,
-                old_checkin_sensitive: r.checkin_sensitive,
-                old_firing: r.firing_rules,
-            }
-        })
+        .map(|r| evaluate_row(ev, r, now, &mut json))
         .collect()
+}
+
+/// Evaluates one device read by a pass; `json` is scratch space kept between calls.
+fn evaluate_row(ev: &Evaluators, r: EvalRow, now: i64, json: &mut Vec<u8>) -> Reevaluated {
+    let protection: Option<ProtectionStatus> = r
+        .protection
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok());
+    let compliance: Option<serde_json::Map<String, Value>> = r
+        .compliance
+        .as_deref()
+        .and_then(|t| serde_json::from_str(t).ok());
+    let facts = DeviceFacts {
+        platform: Platform::parse(&r.platform).unwrap_or(Platform::Linux),
+        os_version: &r.os_version,
+        protection: protection.as_ref(),
+        compliance: compliance.as_ref(),
+        last_seen_ms: r.last_seen_at,
+    };
+    // Disk facts only change with a check-in, which evaluated them.
+    let e = evaluate_device(
+        ev,
+        r.device_group.as_deref(),
+        &facts,
+        None,
+        now,
+        r.failing_since,
+        &r.firing_rules,
+    );
+    // Most devices' results come out as they were: compared as bytes, copied only
+    // when they differ.
+    json.clear();
+    write_results_json(&e.compliance.results, json);
+    let results = match r.compliance_results {
+        Some(old) if old.as_bytes() == json.as_slice() => Results::Same(old),
+        _ => Results::Changed(String::from_utf8_lossy(json).into_owned()),
+    };
+    Reevaluated {
+        compliance: e.compliance.state.as_str(),
+        results,
+        failing_since: e.compliance.failing_since,
+        health: e.health.as_str(),
+        recheck_at: e.recheck_at,
+        checkin_sensitive: i64::from(e.checkin_sensitive),
+        new_firing: alerts::firing_ids(&e.firing),
+        firing: e.firing,
+        id: r.id,
+        seq: r.seq,
+        old_compliance: r.compliance_state,
+        old_health: r.health_state,
+        old_recheck: r.recheck_at,
+        old_failing_since: r.failing_since,
+        old_checkin_sensitive: r.checkin_sensitive,
+        old_firing: r.firing_rules,
+    }
 }
 
 /// Writes evaluations whose firing alert rules stay the same, in one transaction, with the
