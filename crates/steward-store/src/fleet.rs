@@ -68,30 +68,45 @@ pub struct SnapshotRow {
 
 impl Store {
     /// Counts every active device by group, platform, health, compliance and freshness.
+    ///
+    /// Grouped by the columns of the fleet index only, in its order, with freshness summed
+    /// per group: a group key computed from when each device was last seen made SQLite sort
+    /// a million rows in a temporary B-tree (in memory) before counting them.
     pub async fn fleet_counts(&self, now: i64) -> Result<Vec<FleetCount>> {
         let rows = sqlx::query(&format!(
             "SELECT device_group, platform, health_state, compliance_state, \
-             CASE WHEN last_seen_at >= $1 THEN 0 WHEN last_seen_at >= $2 THEN 1 ELSE 2 END AS fresh, \
-             COUNT(*) AS n FROM {} WHERE retired_at IS NULL \
-             GROUP BY device_group, platform, health_state, compliance_state, fresh",
+             SUM(CASE WHEN last_seen_at >= $1 THEN 1 ELSE 0 END) AS day, \
+             SUM(CASE WHEN last_seen_at < $1 AND last_seen_at >= $2 THEN 1 ELSE 0 END) AS week, \
+             SUM(CASE WHEN last_seen_at < $2 THEN 1 ELSE 0 END) AS older \
+             FROM {} WHERE retired_at IS NULL \
+             GROUP BY device_group, platform, health_state, compliance_state",
             self.backend.devices_seen()
         ))
         .bind(now - DAY_MS)
         .bind(now - 7 * DAY_MS)
         .fetch_all(&self.read)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(FleetCount {
-                    group: r.try_get("device_group")?,
-                    platform: r.try_get("platform")?,
-                    health: r.try_get("health_state")?,
-                    compliance: r.try_get("compliance_state")?,
-                    freshness: Freshness::from_code(r.try_get("fresh")?),
-                    count: r.try_get::<i64, _>("n")? as u64,
-                })
-            })
-            .collect()
+        let mut counts = Vec::with_capacity(rows.len());
+        for r in &rows {
+            for (freshness, column) in [
+                (Freshness::Day, "day"),
+                (Freshness::Week, "week"),
+                (Freshness::Older, "older"),
+            ] {
+                let count: i64 = r.try_get(column)?;
+                if count > 0 {
+                    counts.push(FleetCount {
+                        group: r.try_get("device_group")?,
+                        platform: r.try_get("platform")?,
+                        health: r.try_get("health_state")?,
+                        compliance: r.try_get("compliance_state")?,
+                        freshness,
+                        count: count as u64,
+                    });
+                }
+            }
+        }
+        Ok(counts)
     }
 
     /// Keeps `counts`, taken at `at`, as the fleet's latest, unless counts taken later are

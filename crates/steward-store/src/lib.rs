@@ -122,6 +122,12 @@ pub const WAL_RESTART_FRAMES: i64 = 16_384;
 pub(crate) const BUSY_TIMEOUT_MS: u32 = 10_000;
 /// How long the writer's log restart waits for readers of an older snapshot.
 const RESTART_WAIT_MS: u32 = 20;
+/// What SQLite may hold in memory, all connections of the process together (its soft heap
+/// limit), in bytes. Each connection's page cache may grow to 64 MiB; seven connections
+/// that each read a million devices once (the fleet count, the passes) held 450 MiB of
+/// cache between them. Past this limit SQLite reuses the pages it holds instead of
+/// allocating more.
+pub const SQLITE_HEAP_LIMIT: i64 = 256 * 1024 * 1024;
 
 /// A handle on the database. Cheap to clone.
 #[derive(Clone)]
@@ -284,6 +290,10 @@ impl Store {
                     .await?;
                 // Migrations first, through the single writer, so readers see the schema.
                 sqlx::migrate!("./migrations/sqlite").run(&write).await?;
+                // Process-wide: the one SQLite library serves sqlx and `native` alike.
+                sqlx::query(&format!("PRAGMA soft_heap_limit={SQLITE_HEAP_LIMIT}"))
+                    .execute(&write)
+                    .await?;
                 let read = AnyPoolOptions::new()
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(30))

@@ -113,3 +113,30 @@ impl Native {
         .map_err(|e| StoreError::Native(format!("blocking task: {e}")))?
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Store, SQLITE_HEAP_LIMIT};
+
+    #[tokio::test]
+    async fn one_heap_limit_holds_for_every_sqlite_connection_of_the_process() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}/steward.db?mode=rwc", dir.path().display());
+        let store = Store::open(&url).await.expect("open");
+        let through_sqlx: i64 = sqlx::query_scalar("PRAGMA soft_heap_limit")
+            .fetch_one(&store.read)
+            .await
+            .expect("sqlx");
+        assert_eq!(through_sqlx, SQLITE_HEAP_LIMIT);
+        // A connection opened afterwards by rusqlite, set up without it, sees the same limit.
+        let native = store.native.clone().expect("a SQLite file");
+        let direct = native
+            .run(super::Role::Read, |conn| {
+                Ok(conn.query_row("PRAGMA soft_heap_limit", [], |r| r.get::<_, i64>(0))?)
+            })
+            .await
+            .expect("native");
+        assert_eq!(direct, SQLITE_HEAP_LIMIT);
+        store.close().await;
+    }
+}
