@@ -77,7 +77,7 @@ impl Store {
             "SELECT device_group, platform, health_state, compliance_state, \
              SUM(CASE WHEN last_seen_at >= $1 THEN 1 ELSE 0 END) AS day, \
              SUM(CASE WHEN last_seen_at < $1 AND last_seen_at >= $2 THEN 1 ELSE 0 END) AS week, \
-             SUM(CASE WHEN last_seen_at < $2 THEN 1 ELSE 0 END) AS older \
+             SUM(CASE WHEN last_seen_at >= $2 THEN 0 ELSE 1 END) AS older \
              FROM {} WHERE retired_at IS NULL \
              GROUP BY device_group, platform, health_state, compliance_state",
             self.backend.devices_seen()

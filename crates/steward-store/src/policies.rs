@@ -502,8 +502,9 @@ pub(crate) enum Pass {
 }
 
 impl Pass {
-    /// The query of up to `limit` devices and its values. Placeholders appear in the order
-    /// of their numbers, so they bind by position as well as by name.
+    /// The query of up to `limit` devices and its values. Placeholders first appear in the
+    /// order of their numbers, so they bind by position as well as by name (PostgreSQL's
+    /// text uses `$1` and `$2` again, which binds by number).
     fn sql(&self, backend: Backend, limit: i64) -> (String, Vec<crate::Param>) {
         use crate::Param::{Int, Text};
         let from = backend.devices_seen();
