@@ -824,11 +824,7 @@ async fn apply_checkin(
         inventory_hash: new.inventory_hash.clone(),
         id: c.device_id.clone(),
         compliance_state: new_state.to_string(),
-        compliance_results: {
-            let mut json = Vec::with_capacity(512);
-            steward_core::compliance::write_results_json(&e.compliance.results, &mut json);
-            String::from_utf8(json).unwrap_or_default()
-        },
+        compliance_results: serde_json::to_string(&e.compliance.results).unwrap_or_default(),
         failing_since: e.compliance.failing_since,
         health_state: health.to_string(),
         recheck_at: e.recheck_at,
