@@ -66,10 +66,20 @@ pub struct FleetJob {
     /// Whether it went past the last device and started again from the first.
     #[serde(skip)]
     pub wrapped: bool,
-    /// What the job's row holds while batches have moved on without saving: cursor, wrapped,
-    /// count, and when it was saved. `None`: the row holds `cursor`, `wrapped` and `done`.
+    /// What the job's row holds while batches have moved on without saving. `None`: the row
+    /// holds `cursor`, `wrapped` and `done`.
     #[serde(skip)]
-    pub saved: Option<(String, bool, u64, i64)>,
+    pub saved: Option<Saved>,
+}
+
+/// A job's row as this runner last saved it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub cursor: String,
+    pub wrapped: bool,
+    pub done: u64,
+    /// When it was saved (the clock a step is given); `i64::MIN` before the first save.
+    pub at: i64,
 }
 
 impl FleetJob {
@@ -330,12 +340,14 @@ impl Store {
             None if !job.wrapped && !job.begin.is_empty() => (String::new(), true, None),
             None => (job.cursor.clone(), job.wrapped, Some(now)),
         };
-        let (saved_cursor, saved_wrapped, saved_done, saved_at) =
-            job.saved
-                .clone()
-                .unwrap_or((job.cursor.clone(), job.wrapped, job.done, i64::MIN));
+        let saved = job.saved.get_or_insert_with(|| Saved {
+            cursor: job.cursor.clone(),
+            wrapped: job.wrapped,
+            done: job.done,
+            at: i64::MIN,
+        });
         // A clock that stepped back saves at once, as one a second on does.
-        let unsaved_for = now.saturating_sub(saved_at);
+        let unsaved_for = now.saturating_sub(saved.at);
         if finished.is_none() && (0..SAVE_EVERY_MS).contains(&unsaved_for) {
             // Not saved yet: the row is only read, to leave a job closed or moved elsewhere.
             let row =
@@ -346,15 +358,14 @@ impl Store {
             let ours = match row {
                 Some(r) => {
                     r.try_get::<Option<i64>, _>("finished_at")?.is_none()
-                        && r.try_get::<String, _>("cursor")? == saved_cursor
-                        && (r.try_get::<i64, _>("wrapped")? != 0) == saved_wrapped
+                        && r.try_get::<String, _>("cursor")? == saved.cursor
+                        && (r.try_get::<i64, _>("wrapped")? != 0) == saved.wrapped
                 }
                 None => false,
             };
             if !ours {
                 return Ok(Step::Gone);
             }
-            job.saved = Some((saved_cursor, saved_wrapped, saved_done, saved_at));
         } else {
             let mut tx = self.begin_write().await?;
             let started = std::time::Instant::now();
@@ -364,12 +375,12 @@ impl Store {
                  WHERE id = $5 AND cursor = $6 AND wrapped = $7 AND finished_at IS NULL",
             )
             .bind(&cursor)
-            .bind(i64::try_from(job.done - saved_done).unwrap_or(0) + n)
+            .bind(i64::try_from(job.done - saved.done).unwrap_or(0) + n)
             .bind(i64::from(wrapped))
             .bind(finished)
             .bind(&job.id)
-            .bind(&saved_cursor)
-            .bind(i64::from(saved_wrapped))
+            .bind(&saved.cursor)
+            .bind(i64::from(saved.wrapped))
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -378,7 +389,12 @@ impl Store {
             if moved == 0 {
                 return Ok(Step::Gone);
             }
-            job.saved = Some((cursor.clone(), wrapped, job.done + n as u64, now));
+            *saved = Saved {
+                cursor: cursor.clone(),
+                wrapped,
+                done: job.done + n as u64,
+                at: now,
+            };
         }
         job.cursor = cursor;
         job.wrapped = wrapped;
