@@ -159,6 +159,45 @@ impl Condition {
         )
     }
 
+    /// Which devices it can fire on, told by the states their rows keep (see [`Narrowing`]).
+    pub fn narrowing(&self) -> Narrowing {
+        // Rules on ages at or past the health limits fire only on devices "at risk" by those
+        // limits; shorter ones can fire on devices health calls protected.
+        let limits = HealthLimits::default();
+        match self {
+            Condition::ActiveThreat => Narrowing::Health(&[HealthState::ActiveThreat]),
+            Condition::ProtectionMissing => Narrowing::Health(&[HealthState::Unprotected]),
+            Condition::RealtimeProtectionOff => Narrowing::Health(&[
+                HealthState::AtRisk,
+                HealthState::ActiveThreat,
+                HealthState::Unprotected,
+            ]),
+            Condition::SignaturesOutdated { days }
+                if i64::from(*days) >= limits.signature_max_age_days =>
+            {
+                Narrowing::Health(&[HealthState::AtRisk])
+            }
+            Condition::ScanOverdue { days } if i64::from(*days) >= limits.scan_overdue_days => {
+                Narrowing::Health(&[HealthState::AtRisk])
+            }
+            Condition::SignaturesOutdated { .. } | Condition::ScanOverdue { .. } => {
+                Narrowing::Every
+            }
+            Condition::Noncompliant => Narrowing::Compliance("noncompliant"),
+            Condition::NotCheckedIn { hours } => Narrowing::SilentFor(i64::from(*hours) * HOUR_MS),
+            // Disk reports come with check-ins, which evaluate them; the others are about
+            // the fleet.
+            Condition::LowDiskSpace { .. }
+            | Condition::EnrollmentFailures { .. }
+            | Condition::FleetShare { .. }
+            | Condition::DeliveryFailing { .. }
+            | Condition::ReadinessFailing { .. }
+            | Condition::AppFailing
+            | Condition::AppBehindPlan
+            | Condition::RemediationFailing => Narrowing::Nothing,
+        }
+    }
+
     /// Whether time alone can make it fire (the sweeper's business, not only check-ins').
     pub fn time_based(&self) -> bool {
         matches!(
@@ -443,6 +482,25 @@ pub fn device_fires(cond: &Condition, device: &DeviceView, now_ms: i64) -> Optio
     Some(fired)
 }
 
+/// The devices a per-device condition can fire on, told by what their rows keep from their
+/// last evaluation. A fleet job after a rule change evaluates those, the devices that fired
+/// the rule before, and the devices due for a re-evaluation (time moved their state since
+/// their last one), instead of the whole fleet: time alone cannot take a device into these
+/// states without making it due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Narrowing {
+    /// Any device can: every device is evaluated.
+    Every,
+    /// Devices in one of these health states.
+    Health(&'static [HealthState]),
+    /// Devices in this compliance state.
+    Compliance(&'static str),
+    /// Devices not seen for at least this long (milliseconds).
+    SilentFor(i64),
+    /// None: a fleet-wide condition, or one only a check-in's report makes fire.
+    Nothing,
+}
+
 /// A rule: a condition, its severity, the device groups it watches (empty: all) and whether
 /// it is on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -615,6 +673,95 @@ mod tests {
         ] {
             assert_eq!(fires(&c, &view(Some(&p))), None, "{c:?}");
         }
+    }
+
+    /// Every device a narrowed condition fires on is in the states its narrowing names, over
+    /// every mix of the facts the conditions read; and each narrowing names devices it fires
+    /// on (so the check is not empty).
+    #[test]
+    fn a_narrowed_condition_fires_only_on_the_devices_its_narrowing_names() {
+        use steward_proto::ThreatState;
+        let conditions = [
+            Condition::ActiveThreat,
+            Condition::ProtectionMissing,
+            Condition::RealtimeProtectionOff,
+            Condition::SignaturesOutdated { days: 7 },
+            Condition::SignaturesOutdated { days: 14 },
+            Condition::SignaturesOutdated { days: 30 },
+            Condition::ScanOverdue { days: 7 },
+            Condition::ScanOverdue { days: 14 },
+            Condition::ScanOverdue { days: 30 },
+            Condition::Noncompliant,
+            Condition::NotCheckedIn { hours: 24 },
+            Condition::LowDiskSpace { free_percent: 10 },
+        ];
+        let ages = [None, Some(1), Some(10), Some(14), Some(15), Some(31)];
+        let at = |days: Option<i64>| days.map(|d| to_rfc3339(NOW - d * DAY - 1));
+        let mut devices = vec![None];
+        for engine in [Some("ClamAV".to_string()), None] {
+            for malware in [Some(true), Some(false)] {
+                for realtime in [Some(true), Some(false), None] {
+                    for threat in [
+                        None,
+                        Some(ThreatState::ActiveThreat),
+                        Some(ThreatState::PendingReboot),
+                    ] {
+                        for signatures in ages {
+                            for scan in ages {
+                                devices.push(Some(ProtectionStatus {
+                                    engine: engine.clone(),
+                                    malware_protection: malware,
+                                    realtime_protection: realtime,
+                                    threat_state: threat,
+                                    signature_updated_at: at(signatures),
+                                    last_quick_scan_at: at(scan),
+                                    ..Default::default()
+                                }));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut named = std::collections::BTreeSet::new();
+        for p in &devices {
+            let health = classify(p.as_ref(), NOW, &HealthLimits::default()).state;
+            for compliance in ["compliant", "noncompliant", "in_grace_period"] {
+                for silent in [0, 23 * HOUR_MS, 24 * HOUR_MS, 100 * HOUR_MS] {
+                    let v = DeviceView {
+                        protection: p.as_ref(),
+                        compliance_state: compliance,
+                        last_seen_ms: NOW - silent,
+                        disks: None,
+                    };
+                    for (i, c) in conditions.iter().enumerate() {
+                        if fires(c, &v).is_none() {
+                            continue;
+                        }
+                        let admitted = match c.narrowing() {
+                            Narrowing::Every => true,
+                            Narrowing::Health(states) => states.contains(&health),
+                            Narrowing::Compliance(state) => state == compliance,
+                            Narrowing::SilentFor(ms) => silent >= ms,
+                            Narrowing::Nothing => false,
+                        };
+                        assert!(admitted, "{c:?} fires on {p:?}, {compliance}, {silent} ms");
+                        named.insert(i);
+                    }
+                }
+            }
+        }
+        let fired: Vec<&Condition> = named.iter().map(|i| &conditions[*i]).collect();
+        assert_eq!(
+            fired.len(),
+            conditions.len() - 1,
+            "all but low disk fire: {fired:?}"
+        );
+        assert_eq!(
+            Condition::SignaturesOutdated { days: 7 }.narrowing(),
+            Narrowing::Every,
+            "a shorter limit than health's is not narrowed"
+        );
     }
 
     #[test]

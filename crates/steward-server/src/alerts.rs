@@ -79,7 +79,7 @@ pub async fn get_rule(
     Ok(Json(state.store.alert_rule(&id)?))
 }
 
-/// An alert rule as saved, and the job that evaluates every device against it.
+/// An alert rule as saved, and the job that evaluates the devices against it.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct RuleSaved {
     #[serde(flatten)]
@@ -87,8 +87,9 @@ pub struct RuleSaved {
     pub job: steward_store::jobs::FleetJob,
 }
 
-/// `POST /api/v1/alert-rules`: `202` at once with the job that evaluates every device
-/// against the rule in the background; check-ins meanwhile are evaluated against it already.
+/// `POST /api/v1/alert-rules`: `202` at once with the job that evaluates the devices against
+/// the rule in the background (those it can fire on, or every device: see
+/// [`steward_store::jobs`]); check-ins meanwhile are evaluated against it already.
 pub async fn create_rule(
     State(state): State<AppState>,
     caller: Caller,
@@ -102,7 +103,7 @@ pub async fn create_rule(
     Ok((StatusCode::ACCEPTED, Json(RuleSaved { rule, job })))
 }
 
-/// `PUT /api/v1/alert-rules/{id}`: `202` with the re-evaluation's job.
+/// `PUT /api/v1/alert-rules/{id}`: `202` with the job that evaluates the devices again.
 pub async fn update_rule(
     State(state): State<AppState>,
     caller: Caller,

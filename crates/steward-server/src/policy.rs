@@ -764,7 +764,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             Requires(ReadDevices),
             || get(api::list_fleet_jobs),
         )
-        .about("Fleet-wide jobs (every device evaluated again after a policy or alert rule change), newest first")
+        .about("Fleet-wide jobs (devices evaluated again after a policy or alert rule change), newest first")
         .gives_list::<steward_store::jobs::FleetJob>(),
         ep(
             Method::GET,
@@ -959,7 +959,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             Requires(ManagePolicies),
             || post(crate::alerts::create_rule),
         )
-        .about("Create an alert rule (202: every device is evaluated against it by the job it gives)")
+        .about("Create an alert rule (202: the devices it can fire on, or every device, are evaluated against it by the job it gives)")
         .takes::<crate::alerts::RuleBody>()
         .status(202)
         .gives::<crate::alerts::RuleSaved>()
@@ -978,7 +978,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             Requires(ManagePolicies),
             || axum::routing::put(crate::alerts::update_rule),
         )
-        .about("Change an alert rule (202: every device is evaluated again by the job it gives)")
+        .about("Change an alert rule (202: the devices it can fire on or fired on, or every device, are evaluated again by the job it gives)")
         .takes::<crate::alerts::RuleBody>()
         .status(202)
         .gives::<crate::alerts::RuleSaved>()

@@ -354,8 +354,8 @@ impl Store {
             .ok_or(StoreError::NotFound)
     }
 
-    /// Creates or replaces a rule (audited) and queues the re-evaluation of every device
-    /// against it (see [`crate::jobs`]), returned.
+    /// Creates or replaces a rule (audited) and queues the evaluation of the devices it can
+    /// fire on or fired on, or of every device (see [`crate::jobs`]), returned.
     pub async fn put_alert_rule(
         &self,
         rule: &AlertRule,
@@ -392,14 +392,15 @@ impl Store {
         rec.after = Some(serde_json::to_value(rule).unwrap_or_default());
         audit::insert(&mut tx, &rec).await?;
         crate::shared::bump(&mut tx, crate::shared::Kind::AlertRules).await?;
-        let job = crate::jobs::queue_reevaluation(&mut tx, action, &rule.id, now).await?;
+        let job = crate::jobs::queue_rule_pass(&mut tx, action, rule, now).await?;
         tx.commit().await?;
         self.reload_alert_rules().await?;
         self.signals.jobs.notify_one();
         Ok(job)
     }
 
-    /// Deletes a rule (audited); its open alerts are resolved.
+    /// Deletes a rule (audited); its open alerts are resolved and its open job (see
+    /// [`crate::jobs`]) ends.
     pub async fn delete_alert_rule(&self, id: &str, now: i64, actor: &Actor) -> Result<()> {
         let before = self.alert_rule(id)?;
         let mut tx = self.begin_write().await?;
@@ -421,6 +422,16 @@ impl Store {
             let detail = serde_json::json!({"reason": "rule deleted"});
             alert_event(&mut tx, &alert, now, "resolved", &actor.name, &detail).await?;
         }
+        // Its job, if still open, has nothing left to do.
+        sqlx::query(
+            "UPDATE fleet_jobs SET finished_at = $1 \
+             WHERE finished_at IS NULL AND kind = $2 AND subject = $3",
+        )
+        .bind(now)
+        .bind(crate::jobs::ALERT_RULE)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         let mut rec = AuditRecord::change(actor, now, "alert_rule.delete", "alert_rule", id);
         rec.before = Some(serde_json::to_value(before).unwrap_or_default());
         audit::insert(&mut tx, &rec).await?;

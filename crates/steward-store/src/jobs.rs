@@ -14,14 +14,31 @@
 //! configuration): those are closed as superseded when it is created, and the new job
 //! starts where the superseded one stood, going round the device ids back to that point, so
 //! changes that keep coming do not keep sending the work back to the first devices.
+//!
+//! A change of one alert rule whose condition narrows (see
+//! [`steward_core::alerting::Narrowing`]) queues a narrower job instead: the devices the rule
+//! can fire on by the states their rows keep, those that fired it, and those due for a
+//! re-evaluation, worked out by the server that runs the job when it first runs it (a server
+//! taking the job over works them out again, past the saved cursor). It goes through them in
+//! id order with the same cursor. It covers only its rule: a newer job for the same rule, or
+//! any re-evaluation of every device, supersedes it.
 
 use sqlx::Row;
+use steward_core::alerting::{AlertRule, Narrowing};
 use steward_core::time::to_rfc3339;
 
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Param, Result, Store, StoreError};
 
 /// The kind of job that evaluates every device again.
 pub const REEVALUATE: &str = "reevaluate";
+
+/// The kind of job that evaluates again the devices one alert rule (the subject) can fire on
+/// or fired on.
+pub const ALERT_RULE: &str = "alert_rule";
+
+/// The most devices an alert rule's job takes one by one; a rule that can fire on more goes
+/// over every device, as a re-evaluation does.
+pub const NARROWED_MAX: usize = 100_000;
 
 /// Finished jobs are kept this long, then deleted.
 pub const KEEP_MS: i64 = 30 * 24 * 3_600_000;
@@ -39,7 +56,8 @@ pub const LISTED: i64 = 500;
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct FleetJob {
     pub id: String,
-    /// `reevaluate`: every active device is evaluated again.
+    /// `reevaluate`: every active device is evaluated again. `alert_rule`: the devices the
+    /// rule (`subject`) can fire on, those it fired on, and those due for a re-evaluation.
     pub kind: String,
     /// What made it: `policy.create`, `policy.update`, `policy.delete`, `alert_rule.create` …
     pub reason: String,
@@ -49,7 +67,8 @@ pub struct FleetJob {
     pub state: String,
     /// Devices evaluated so far.
     pub done: u64,
-    /// Active devices when the job started (none before).
+    /// The devices the job takes (active devices, or those of its rule) when it started
+    /// (none before).
     pub total: Option<u64>,
     pub created_at: String,
     pub started_at: Option<String>,
@@ -70,6 +89,18 @@ pub struct FleetJob {
     /// holds `cursor`, `wrapped` and `done`.
     #[serde(skip)]
     pub saved: Option<Saved>,
+    /// Which devices it takes, once this runner worked it out.
+    #[serde(skip)]
+    pub scope: Option<Scope>,
+}
+
+/// Which devices a job takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// Every active device, in id order.
+    Every,
+    /// These devices, in id order.
+    These(Vec<String>),
 }
 
 /// A job's row as this runner last saved it.
@@ -116,6 +147,7 @@ fn job_row(r: &sqlx::any::AnyRow) -> Result<FleetJob> {
         begin: r.try_get("begin_cursor")?,
         wrapped: r.try_get::<i64, _>("wrapped")? != 0,
         saved: None,
+        scope: None,
     })
 }
 
@@ -143,21 +175,70 @@ pub(crate) async fn queue_reevaluation(
     .map(|r| r.try_get("cursor"))
     .transpose()?
     .unwrap_or_default();
+    // It covers the rule jobs open too.
     sqlx::query(
         "UPDATE fleet_jobs SET finished_at = $1, superseded_by = $2 \
-         WHERE finished_at IS NULL AND kind = $3",
+         WHERE finished_at IS NULL AND kind IN ($3, $4)",
     )
     .bind(now)
     .bind(&id)
     .bind(REEVALUATE)
+    .bind(ALERT_RULE)
     .execute(&mut **tx)
     .await?;
+    insert_job(tx, id, REEVALUATE, reason, subject, now, begin).await
+}
+
+/// Queues the job an alert rule's change needs, in the transaction of the change: the
+/// narrower job of its rule when its condition narrows, closing the open ones of the same
+/// rule; else a re-evaluation of every device. Returns the new job.
+pub(crate) async fn queue_rule_pass(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    reason: &str,
+    rule: &AlertRule,
+    now: i64,
+) -> Result<FleetJob> {
+    if narrowing(Some(rule)) == Narrowing::Every {
+        return queue_reevaluation(tx, reason, &rule.id, now).await;
+    }
+    let id = uuid::Uuid::now_v7().to_string();
+    sqlx::query(
+        "UPDATE fleet_jobs SET finished_at = $1, superseded_by = $2 \
+         WHERE finished_at IS NULL AND kind = $3 AND subject = $4",
+    )
+    .bind(now)
+    .bind(&id)
+    .bind(ALERT_RULE)
+    .bind(&rule.id)
+    .execute(&mut **tx)
+    .await?;
+    insert_job(tx, id, ALERT_RULE, reason, &rule.id, now, String::new()).await
+}
+
+/// Which devices a rule can fire on, by its condition; a rule that is off, or gone, fires on
+/// none.
+fn narrowing(rule: Option<&AlertRule>) -> Narrowing {
+    match rule {
+        Some(r) if r.enabled && r.condition.per_device() => r.condition.narrowing(),
+        _ => Narrowing::Nothing,
+    }
+}
+
+async fn insert_job(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    id: String,
+    kind: &str,
+    reason: &str,
+    subject: &str,
+    now: i64,
+    begin: String,
+) -> Result<FleetJob> {
     sqlx::query(
         "INSERT INTO fleet_jobs (id, kind, reason, subject, created_at, cursor, begin_cursor) \
          VALUES ($1, $2, $3, $4, $5, $6, $6)",
     )
     .bind(&id)
-    .bind(REEVALUATE)
+    .bind(kind)
     .bind(reason)
     .bind(subject)
     .bind(now)
@@ -166,7 +247,7 @@ pub(crate) async fn queue_reevaluation(
     .await?;
     Ok(FleetJob {
         id,
-        kind: REEVALUATE.into(),
+        kind: kind.into(),
         reason: reason.into(),
         subject: subject.into(),
         state: "queued".into(),
@@ -180,6 +261,7 @@ pub(crate) async fn queue_reevaluation(
         begin,
         wrapped: false,
         saved: None,
+        scope: None,
     })
 }
 
@@ -248,16 +330,22 @@ impl Store {
         .transpose()
     }
 
-    /// Marks a job started (once) with the number of active devices, and deletes the jobs
+    /// Marks a job started (once) with the number of devices it takes, and deletes the jobs
     /// finished more than [`KEEP_MS`] ago.
     pub async fn start_fleet_job(&self, job: &mut FleetJob, now: i64) -> Result<()> {
         if job.started_at.is_some() {
             return Ok(());
         }
-        let total: i64 = sqlx::query("SELECT COUNT(*) FROM devices WHERE retired_at IS NULL")
-            .fetch_one(&self.read)
-            .await?
-            .try_get(0)?;
+        self.evaluators_fresh().await?;
+        let scope = self.job_scope(job, now).await?;
+        let total: i64 = match &scope {
+            Scope::These(ids) => i64::try_from(ids.len()).unwrap_or(i64::MAX),
+            Scope::Every => sqlx::query("SELECT COUNT(*) FROM devices WHERE retired_at IS NULL")
+                .fetch_one(&self.read)
+                .await?
+                .try_get(0)?,
+        };
+        job.scope = Some(scope);
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "UPDATE fleet_jobs SET started_at = $1, total = $2 \
@@ -279,18 +367,85 @@ impl Store {
         Ok(())
     }
 
-    /// Evaluates the next `batch` devices of a re-evaluation job (after its cursor) and
-    /// writes what changed, then moves the cursor, only if no one else did (see the module).
+    /// The devices a job takes past its cursor, in id order (see the module): every device
+    /// for a re-evaluation, or for a rule that can fire on more than [`NARROWED_MAX`].
+    async fn job_scope(&self, job: &FleetJob, now: i64) -> Result<Scope> {
+        if job.kind != ALERT_RULE {
+            return Ok(Scope::Every);
+        }
+        let rules = self.alert_rules();
+        let narrowing = narrowing(rules.iter().find(|r| r.id == job.subject));
+        let Some(mut queries) = candidate_queries(self.backend, narrowing, now) else {
+            return Ok(Scope::Every);
+        };
+        let contains = match self.backend {
+            Backend::Sqlite => "instr(firing_rules, $1) > 0",
+            Backend::Postgres => "strpos(firing_rules, $1) > 0",
+        };
+        // Through the partial index of devices that fire some rule.
+        queries.push((
+            format!("SELECT id FROM devices WHERE firing_rules <> '' AND {contains}"),
+            vec![Param::Text(job.subject.clone())],
+        ));
+        let mut ids = std::collections::BTreeSet::new();
+        for (sql, mut params) in queries {
+            // Past the cursor: a job taken over goes on where it was saved.
+            let sql = format!(
+                "{sql} AND retired_at IS NULL AND id > ${} LIMIT ${}",
+                params.len() + 1,
+                params.len() + 2
+            );
+            params.push(Param::Text(job.cursor.clone()));
+            params.push(Param::Int(NARROWED_MAX as i64 + 1));
+            let rows = crate::bind_all(sqlx::query(&sql), &params)
+                .fetch_all(&self.read)
+                .await?;
+            for r in rows {
+                ids.insert(r.try_get::<String, _>(0)?);
+            }
+            if ids.len() > NARROWED_MAX {
+                return Ok(Scope::Every);
+            }
+        }
+        Ok(Scope::These(ids.into_iter().collect()))
+    }
+
+    /// Evaluates the next `batch` devices of a job (after its cursor) and writes what
+    /// changed, then moves the cursor, only if no one else did (see the module).
     pub async fn reevaluate_step(&self, job: &mut FleetJob, now: i64, batch: i64) -> Result<Step> {
         self.evaluators_fresh().await?;
-        // After turning round, the job ends where it began.
-        let pass = crate::policies::Pass::After {
-            cursor: job.cursor.clone(),
-            until: job.wrapped.then(|| job.begin.clone()),
+        if job.scope.is_none() {
+            job.scope = Some(self.job_scope(job, now).await?);
+        }
+        let (updates, last) = match &job.scope {
+            Some(Scope::These(ids)) => {
+                let from = ids.partition_point(|id| id.as_str() <= job.cursor.as_str());
+                let next: Vec<String> = ids[from..]
+                    .iter()
+                    .take(usize::try_from(batch).unwrap_or(1))
+                    .cloned()
+                    .collect();
+                // The cursor passes devices retired meanwhile too.
+                let last = next.last().cloned();
+                let mut updates = Vec::with_capacity(next.len());
+                for ids in next.chunks(self.backend.rows_per_statement(1) - 1) {
+                    let pass = crate::policies::Pass::Ids(ids.to_vec());
+                    updates.extend(self.read_evaluated(pass, batch, now).await?);
+                }
+                (updates, last)
+            }
+            _ => {
+                // After turning round, the job ends where it began.
+                let pass = crate::policies::Pass::After {
+                    cursor: job.cursor.clone(),
+                    until: job.wrapped.then(|| job.begin.clone()),
+                };
+                let updates = self.read_evaluated(pass, batch, now).await?;
+                let last = updates.last().map(|u| u.id.clone());
+                (updates, last)
+            }
         };
-        let updates = self.read_evaluated(pass, batch, now).await?;
         let n = updates.len() as i64;
-        let last: Option<String> = updates.last().map(|u| u.id.clone());
         let mut writing = std::time::Duration::ZERO;
         if !updates.is_empty() {
             let (mut missed, held) = self.write_reevaluated(updates, now).await?;
@@ -411,4 +566,45 @@ impl Store {
             },
         })
     }
+}
+
+/// The queries of the devices a narrowing names and of those due for a re-evaluation, each
+/// a `SELECT id FROM devices WHERE …` to be bounded further, with its values; `None` when
+/// every device is to be taken.
+fn candidate_queries(
+    backend: Backend,
+    narrowing: Narrowing,
+    now: i64,
+) -> Option<Vec<(String, Vec<Param>)>> {
+    use Param::{Int, Text};
+    // Those whose state time has moved since their last evaluation.
+    let mut queries = vec![(
+        "SELECT id FROM devices WHERE recheck_at <= $1".to_string(),
+        vec![Int(now)],
+    )];
+    match narrowing {
+        Narrowing::Every => return None,
+        Narrowing::Nothing => {}
+        Narrowing::Health(states) => queries.push((
+            format!(
+                "SELECT id FROM devices WHERE health_state IN ({})",
+                crate::list_placeholders(1, states.len())
+            ),
+            states.iter().map(|s| Text(s.as_str().into())).collect(),
+        )),
+        Narrowing::Compliance(state) => queries.push((
+            "SELECT id FROM devices WHERE compliance_state = $1".into(),
+            vec![Text(state.into())],
+        )),
+        Narrowing::SilentFor(ms) => queries.push((
+            match backend {
+                Backend::Sqlite => "SELECT id FROM devices WHERE last_seen_at <= $1".into(),
+                Backend::Postgres => "SELECT id FROM devices WHERE id IN \
+                    (SELECT device_id FROM device_seen WHERE last_seen_at <= $1)"
+                    .into(),
+            },
+            vec![Int(now.saturating_sub(ms))],
+        )),
+    }
+    Some(queries)
 }

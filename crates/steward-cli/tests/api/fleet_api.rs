@@ -753,3 +753,152 @@ async fn devices_touched_under_a_jobs_batch_are_evaluated_against_the_change() {
         );
     }
 }
+
+/// The devices with a firing alert, sorted.
+async fn firing_devices(app: &TestApp) -> Vec<String> {
+    let (s, page) = app.get("/api/v1/alerts?state=firing").await;
+    assert_eq!(s, 200, "{page}");
+    let mut ids: Vec<String> = page["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|a| a["device_id"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    ids.sort();
+    ids
+}
+
+/// The kind, total and count of the job a change answered with, once it ended.
+async fn job_of(app: &TestApp, body: &Value) -> (String, Option<u64>, Option<u64>) {
+    app.settled(body).await;
+    let id = body["job"]["id"].as_str().unwrap_or("");
+    let (s, j) = app.get(&format!("/api/v1/fleet-jobs/{id}")).await;
+    assert_eq!(s, 200, "{j}");
+    (
+        j["kind"].as_str().unwrap_or("").to_string(),
+        j["total"].as_u64(),
+        j["done"].as_u64(),
+    )
+}
+
+/// A new alert rule whose condition narrows is evaluated on the devices it can fire on, not
+/// on the whole fleet; a change of it also on those it fired on, so those it no longer fires
+/// on are resolved; a rule on a shorter age than health's goes over every device.
+#[tokio::test]
+async fn an_alert_rules_job_takes_the_devices_it_can_fire_on_and_those_it_fired_on() {
+    let app = fresh_app().await;
+    let token = app.enrollment_token(Default::default()).await;
+    let mut infected = Vec::new();
+    for (i, name) in ["pc-1", "pc-2"].iter().enumerate() {
+        let dev = enrolled(&app, &token, name, Platform::Linux).await;
+        let mut p = healthy_protection();
+        p.detections
+            .push(eicar_left_in_place(&format!("/tmp/eicar-{i}")));
+        report(&app, &dev, 1, Some(p)).await;
+        infected.push(dev.0);
+    }
+    let bare = enrolled(&app, &token, "pc-3", Platform::Linux).await;
+    report(
+        &app,
+        &bare,
+        1,
+        Some(ProtectionStatus {
+            engine: None,
+            ..healthy_protection()
+        }),
+    )
+    .await;
+    for name in ["pc-4", "pc-5", "pc-6"] {
+        let dev = enrolled(&app, &token, name, Platform::Linux).await;
+        report(&app, &dev, 1, Some(healthy_protection())).await;
+    }
+    let threat =
+        json!({"name": "Threat", "severity": "critical", "condition": {"type": "active_threat"}});
+    let (s, created) = app
+        .post_as("/api/v1/alert-rules", &app.admin_token, &threat)
+        .await;
+    assert_eq!(s, 202, "{created}");
+    assert_eq!(created["job"]["kind"], "alert_rule");
+    assert_eq!(
+        job_of(&app, &created).await,
+        ("alert_rule".into(), Some(2), Some(2))
+    );
+    let mut expected = infected.clone();
+    expected.sort();
+    assert_eq!(firing_devices(&app).await, expected, "the job raised them");
+
+    // The same rule now on missing protection: the two it fired on, and the one it now
+    // fires on.
+    let id = created["id"].as_str().expect("id");
+    let missing = json!({"name": "Threat", "severity": "critical", "condition": {"type": "protection_missing"}});
+    let (s, changed) = app
+        .raw_put(&format!("/api/v1/alert-rules/{id}"), &missing)
+        .await;
+    assert_eq!(s, 202, "{changed}");
+    assert_eq!(
+        job_of(&app, &changed).await,
+        ("alert_rule".into(), Some(3), Some(3))
+    );
+    assert_eq!(firing_devices(&app).await, vec![bare.0.clone()]);
+
+    // Turned off: only the device it fired on.
+    let off = json!({"name": "Threat", "severity": "critical", "enabled": false,
+                     "condition": {"type": "protection_missing"}});
+    let (s, disabled) = app
+        .raw_put(&format!("/api/v1/alert-rules/{id}"), &off)
+        .await;
+    assert_eq!(s, 202, "{disabled}");
+    assert_eq!(
+        job_of(&app, &disabled).await,
+        ("alert_rule".into(), Some(1), Some(1))
+    );
+    assert!(firing_devices(&app).await.is_empty());
+
+    // Signatures older than a week: health calls such devices protected, so every device.
+    let week = json!({"name": "Week-old signatures", "severity": "warning",
+                      "condition": {"type": "signatures_outdated", "days": 7}});
+    let (s, every) = app
+        .post_as("/api/v1/alert-rules", &app.admin_token, &week)
+        .await;
+    assert_eq!(s, 202, "{every}");
+    assert_eq!(
+        job_of(&app, &every).await,
+        ("reevaluate".into(), Some(6), Some(6))
+    );
+    app.shutdown().await;
+}
+
+/// A rule deleted while its job is open ends the job: it has nothing left to evaluate.
+#[tokio::test]
+async fn deleting_an_alert_rule_ends_its_open_job() {
+    let db = TestDb::new().await;
+    let store = steward_store::Store::open(&db.url).await.expect("open");
+    let now = now_ms();
+    store
+        .seed_devices(&debian_devices(5, now))
+        .await
+        .expect("seed");
+    let actor = steward_store::audit::Actor::cli();
+    let rule: steward_core::alerting::AlertRule = serde_json::from_value(json!({
+        "id": "threats", "name": "Threat", "severity": "critical",
+        "condition": {"type": "active_threat"}}))
+    .expect("rule");
+    let job = store.put_alert_rule(&rule, now, &actor).await.expect("put");
+    assert_eq!(
+        (
+            job.kind.as_str(),
+            store.fleet_job(&job.id).await.expect("job").state.as_str()
+        ),
+        ("alert_rule", "queued")
+    );
+    store
+        .delete_alert_rule("threats", now + 1, &actor)
+        .await
+        .expect("delete");
+    let ended = store.fleet_job(&job.id).await.expect("job");
+    assert_eq!(ended.state, "done", "{ended:?}");
+    assert!(store.next_fleet_job().await.expect("next").is_none());
+}
