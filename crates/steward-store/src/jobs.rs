@@ -373,20 +373,10 @@ impl Store {
         if job.kind != ALERT_RULE {
             return Ok(Scope::Every);
         }
-        let rules = self.alert_rules();
-        let narrowing = narrowing(rules.iter().find(|r| r.id == job.subject));
-        let Some(mut queries) = candidate_queries(self.backend, narrowing, now) else {
+        let narrowing = narrowing(self.alert_rules().iter().find(|r| r.id == job.subject));
+        let Some(queries) = candidate_queries(self.backend, narrowing, &job.subject, now) else {
             return Ok(Scope::Every);
         };
-        let contains = match self.backend {
-            Backend::Sqlite => "instr(firing_rules, $1) > 0",
-            Backend::Postgres => "strpos(firing_rules, $1) > 0",
-        };
-        // Through the partial index of devices that fire some rule.
-        queries.push((
-            format!("SELECT id FROM devices WHERE firing_rules <> '' AND {contains}"),
-            vec![Param::Text(job.subject.clone())],
-        ));
         let mut ids = std::collections::BTreeSet::new();
         for (sql, mut params) in queries {
             // Past the cursor: a job taken over goes on where it was saved.
@@ -420,16 +410,17 @@ impl Store {
         let (updates, last) = match &job.scope {
             Some(Scope::These(ids)) => {
                 let from = ids.partition_point(|id| id.as_str() <= job.cursor.as_str());
-                let next: Vec<String> = ids[from..]
+                let next: Vec<String> = ids
                     .iter()
+                    .skip(from)
                     .take(usize::try_from(batch).unwrap_or(1))
                     .cloned()
                     .collect();
                 // The cursor passes devices retired meanwhile too.
                 let last = next.last().cloned();
                 let mut updates = Vec::with_capacity(next.len());
-                for ids in next.chunks(self.backend.rows_per_statement(1) - 1) {
-                    let pass = crate::policies::Pass::Ids(ids.to_vec());
+                for chunk in next.chunks(self.backend.rows_per_statement(1) - 1) {
+                    let pass = crate::policies::Pass::Ids(chunk.to_vec());
                     updates.extend(self.read_evaluated(pass, batch, now).await?);
                 }
                 (updates, last)
@@ -568,20 +559,32 @@ impl Store {
     }
 }
 
-/// The queries of the devices a narrowing names and of those due for a re-evaluation, each
-/// a `SELECT id FROM devices WHERE …` to be bounded further, with its values; `None` when
-/// every device is to be taken.
+/// The queries of the devices a narrowing names, of those that fired the rule, and of those
+/// due for a re-evaluation, each a `SELECT id FROM devices WHERE …` to be bounded further,
+/// with its values; `None` when every device is to be taken.
 fn candidate_queries(
     backend: Backend,
     narrowing: Narrowing,
+    rule: &str,
     now: i64,
 ) -> Option<Vec<(String, Vec<Param>)>> {
     use Param::{Int, Text};
-    // Those whose state time has moved since their last evaluation.
-    let mut queries = vec![(
-        "SELECT id FROM devices WHERE recheck_at <= $1".to_string(),
-        vec![Int(now)],
-    )];
+    let contains = match backend {
+        Backend::Sqlite => "instr(firing_rules, $1) > 0",
+        Backend::Postgres => "strpos(firing_rules, $1) > 0",
+    };
+    let mut queries = vec![
+        // Those whose state time has moved since their last evaluation.
+        (
+            "SELECT id FROM devices WHERE recheck_at <= $1".to_string(),
+            vec![Int(now)],
+        ),
+        // Through the partial index of devices that fire some rule.
+        (
+            format!("SELECT id FROM devices WHERE firing_rules <> '' AND {contains}"),
+            vec![Text(rule.into())],
+        ),
+    ];
     match narrowing {
         Narrowing::Every => return None,
         Narrowing::Nothing => {}
