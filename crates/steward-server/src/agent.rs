@@ -463,7 +463,7 @@ pub async fn checkin(
                 };
                 outcome = state
                     .writer
-                    .submit(WriteOp::Checkin(Box::new(write)))
+                    .submit(WriteOp::Checkin(std::sync::Arc::new(write)))
                     .await?;
             }
             Ok::<_, ApiError>(outcome)

@@ -1,4 +1,5 @@
-//! SQLite reached directly, for the passes over the whole fleet (fleet jobs and sweeps).
+//! SQLite reached directly, for the passes over the whole fleet (fleet jobs and sweeps) and
+//! the batches of state-changing check-ins.
 //!
 //! sqlx runs each SQLite connection on a worker thread and hands it every statement, and every
 //! row back, through a channel; it also looks each parameter up by name. A pass over a million
@@ -68,10 +69,13 @@ fn open(path: &Path, role: Role) -> rusqlite::Result<Connection> {
     conn.execute_batch(
         "PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
     )?;
+    conn.set_prepared_statement_cache_capacity(32);
     if let Role::Write = role {
         conn.execute_batch("PRAGMA wal_autocheckpoint=0;")?;
+        // The check-in batches' statements differ by their number of rows (see
+        // `writer::checkins_directly`).
+        conn.set_prepared_statement_cache_capacity(256);
     }
-    conn.set_prepared_statement_cache_capacity(32);
     Ok(conn)
 }
 

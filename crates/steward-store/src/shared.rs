@@ -81,6 +81,18 @@ impl<T> Shared<T> {
         self.version.load(Ordering::Acquire)
     }
 
+    /// The rows as last loaded, with the version they were loaded at (taken together: a
+    /// load replaces both under the same lock).
+    pub fn snapshot(&self) -> (Arc<T>, i64)
+    where
+        T: Default,
+    {
+        match self.value.read() {
+            Ok(v) => (v.clone(), self.version.load(Ordering::Acquire)),
+            Err(_) => (Arc::default(), -1),
+        }
+    }
+
     /// Replaces the rows, loaded at `version` (read before the rows), unless rows of a later
     /// version are held already: two loads may overlap (the follower's and the one after a
     /// change made here), and the slower one, begun before the change, must not put older

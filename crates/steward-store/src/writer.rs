@@ -4,6 +4,7 @@
 //! acknowledged check-in is durable, while the cost of a commit (an fsync) is shared by the
 //! whole batch.
 
+use std::borrow::Cow;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -89,7 +90,7 @@ pub enum WriteOp {
     /// their state changed, or a newer sequence number stored meanwhile), so the server
     /// holding them stops believing what it cached about them.
     Touches(Vec<Touch>),
-    Checkin(Box<CheckinWrite>),
+    Checkin(Arc<CheckinWrite>),
     Enroll(Box<EnrollWrite>),
     RecordAttempt(Box<AttemptRecord>),
     /// An audit record that goes with no other change (a denial, a failed authentication).
@@ -268,9 +269,41 @@ async fn run(
     }
 }
 
-/// Applies a batch in one transaction; if the transaction fails, each operation is retried
-/// alone so one bad operation cannot sink the others.
+/// Applies a batch: the check-ins [`checkins_directly`] takes first, the rest in one
+/// transaction; if that transaction fails, each of its operations is retried alone so one bad
+/// operation cannot sink the others.
 async fn apply(store: &Store, ops: &[&WriteOp]) -> Vec<Result<WriteOutcome>> {
+    let direct = match checkins_directly(store, ops).await {
+        Ok(direct) => direct,
+        Err(e) => {
+            // Nothing of it was written (its transaction rolled back): the general path
+            // tries the whole batch.
+            tracing::warn!(error = %e, size = ops.len(), "direct check-in batch failed");
+            None
+        }
+    };
+    let mut done = direct.unwrap_or_else(|| vec![None; ops.len()]);
+    let rest: Vec<&WriteOp> = ops
+        .iter()
+        .zip(&done)
+        .filter(|(_, d)| d.is_none())
+        .map(|(op, _)| *op)
+        .collect();
+    let mut results = if rest.is_empty() {
+        Vec::new()
+    } else {
+        apply_rest(store, &rest).await
+    }
+    .into_iter();
+    done.iter_mut()
+        .map(|d| match d.take() {
+            Some(outcome) => Ok(outcome),
+            None => results.next().unwrap_or(Err(StoreError::Closed)),
+        })
+        .collect()
+}
+
+async fn apply_rest(store: &Store, ops: &[&WriteOp]) -> Vec<Result<WriteOutcome>> {
     match apply_in_tx(store, ops).await {
         Ok(out) => out.into_iter().map(Ok).collect(),
         Err(e) if ops.len() == 1 => vec![Err(e)],
@@ -624,27 +657,65 @@ fn stored_lock(tx: &Transaction<'_, Any>) -> &'static str {
     }
 }
 
-fn stored(row: &sqlx::any::AnyRow) -> Result<Stored> {
-    let json = |col: &str| -> Result<Option<String>> { Ok(row.try_get(col)?) };
+/// A row read through sqlx or from SQLite reached directly, by column name.
+trait Cols {
+    fn text(&self, col: &str) -> Result<String>;
+    fn opt_text(&self, col: &str) -> Result<Option<String>>;
+    fn opt_int(&self, col: &str) -> Result<Option<i64>>;
+    fn int(&self, col: &str) -> Result<i64>;
+}
+
+impl Cols for sqlx::any::AnyRow {
+    fn text(&self, col: &str) -> Result<String> {
+        Ok(self.try_get(col)?)
+    }
+    fn opt_text(&self, col: &str) -> Result<Option<String>> {
+        Ok(self.try_get(col)?)
+    }
+    fn opt_int(&self, col: &str) -> Result<Option<i64>> {
+        Ok(self.try_get(col)?)
+    }
+    fn int(&self, col: &str) -> Result<i64> {
+        Ok(self.try_get(col)?)
+    }
+}
+
+impl Cols for rusqlite::Row<'_> {
+    fn text(&self, col: &str) -> Result<String> {
+        Ok(self.get(col)?)
+    }
+    fn opt_text(&self, col: &str) -> Result<Option<String>> {
+        Ok(self.get(col)?)
+    }
+    fn opt_int(&self, col: &str) -> Result<Option<i64>> {
+        Ok(self.get(col)?)
+    }
+    fn int(&self, col: &str) -> Result<i64> {
+        Ok(self.get(col)?)
+    }
+}
+
+fn stored(row: &impl Cols) -> Result<Stored> {
+    let json = |col: &str| -> Result<Option<String>> { row.opt_text(col) };
     Ok(Stored {
-        seq: row.try_get("seq")?,
-        retired: row.try_get::<Option<i64>, _>("retired_at")?.is_some(),
-        secret_hash: row.try_get("secret_hash")?,
+        seq: row.int("seq")?,
+        retired: row.opt_int("retired_at")?.is_some(),
+        secret_hash: row.text("secret_hash")?,
         observed: Observed {
-            name: row.try_get("name")?,
-            os_name: row.try_get("os_name")?,
-            os_version: row.try_get("os_version")?,
+            name: row.text("name")?,
+            os_name: row.text("os_name")?,
+            os_version: row.text("os_version")?,
             protection: json("protection")?.and_then(|t| serde_json::from_str(&t).ok()),
             compliance: json("compliance")?.and_then(|t| serde_json::from_str(&t).ok()),
-            inventory_hash: row.try_get("inventory_hash")?,
+            inventory_hash: row.text("inventory_hash")?,
         },
-        platform: row.try_get("platform")?,
-        group: row.try_get("device_group")?,
-        compliance_state: row.try_get("compliance_state")?,
-        health_state: row.try_get("health_state")?,
-        failing_since: row.try_get("failing_since")?,
-        firing_rules: row.try_get("firing_rules")?,
-        recheck_at: row.try_get("recheck_at")?,
+        platform: row.text("platform")?,
+        group: row.opt_text("device_group")?,
+        compliance_state: row.text("compliance_state")?,
+        health_state: row.text("health_state")?,
+        failing_since: row.opt_int("failing_since")?,
+        firing_rules: row.text("firing_rules")?,
+        recheck_at: row.opt_int("recheck_at")?,
     })
 }
 
@@ -725,6 +796,101 @@ async fn bulk_checkin(
     insert_events(tx, &events, EVENT_CHUNK).await
 }
 
+/// The state-changing check-ins of a batch on a SQLite file, written on a connection reached
+/// directly ([`crate::native`]): the stored states read, the check-ins decided, their rows and
+/// history written and committed in one blocking call, with statements prepared once, instead
+/// of a hand-off to sqlx's worker thread and back for every statement and row.
+///
+/// Taken only when every operation of the batch is a check-in of a different device, and only
+/// with the policies and alert rules the database holds (their versions are compared in the
+/// transaction); otherwise `None`, nothing written. A check-in that raises or resolves an
+/// alert is left out (`None` in its place): it goes through sqlx with the other operations,
+/// in a transaction that writes its alerts with its row. Queued with the other writes of the
+/// file: see `native`.
+async fn checkins_directly(
+    store: &Store,
+    ops: &[&WriteOp],
+) -> Result<Option<Vec<Option<WriteOutcome>>>> {
+    let Some(native) = &store.native else {
+        return Ok(None);
+    };
+    let mut batch = Vec::with_capacity(ops.len());
+    for op in ops {
+        match op {
+            WriteOp::Checkin(c) => batch.push(c.clone()),
+            _ => return Ok(None),
+        }
+    }
+    if device_counts(ops).len() != batch.len() {
+        return Ok(None);
+    }
+    let (policies, policies_version) = store.policies.snapshot();
+    let (alert_rules, rules_version) = store.alert_rules.snapshot();
+    let held = store.write.acquire().await?;
+    let out = native
+        .run(crate::native::Role::Write, move |conn| {
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let stored_versions: Vec<(String, i64)> = tx
+                .prepare_cached("SELECT kind, version FROM config_versions")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            for (kind, version) in stored_versions {
+                let held = match kind.as_str() {
+                    "policies" => policies_version,
+                    "alert_rules" => rules_version,
+                    _ => continue,
+                };
+                if held != version {
+                    return Ok(None);
+                }
+            }
+            let ev = Evaluators {
+                policies,
+                alert_rules,
+                alerts_changed: Default::default(),
+            };
+            let (mut outcomes, mut rows, mut events) = (Vec::new(), Vec::new(), Vec::new());
+            for chunk in batch.chunks(TOUCH_CHUNK) {
+                let mut found = std::collections::HashMap::new();
+                {
+                    let mut q = tx.prepare_cached(&format!(
+                        "SELECT {STORED_COLS} FROM devices WHERE id IN ({})",
+                        crate::list_placeholders(1, chunk.len())
+                    ))?;
+                    let mut read = q.query(rusqlite::params_from_iter(
+                        chunk.iter().map(|c| c.device_id.as_str()),
+                    ))?;
+                    while let Some(row) = read.next()? {
+                        found.insert(row.text("id")?, stored(row)?);
+                    }
+                }
+                for c in chunk {
+                    outcomes.push(match decide_checkin(c, found.remove(&c.device_id), &ev) {
+                        Decision::Nothing(outcome) => Some(outcome),
+                        Decision::Write(change) if change.firing_unchanged() => {
+                            rows.push(change.row);
+                            events.extend(change.events);
+                            Some(change.outcome)
+                        }
+                        Decision::Write(_) => None,
+                    });
+                }
+            }
+            for stmt in device_row_statements(&rows, false)
+                .into_iter()
+                .chain(event_statements(&events, EVENT_CHUNK))
+            {
+                tx.prepare_cached(&stmt.sql)?
+                    .execute(rusqlite::params_from_iter(&stmt.args))?;
+            }
+            tx.commit()?;
+            Ok(Some(outcomes))
+        })
+        .await?;
+    drop(held);
+    Ok(out)
+}
+
 /// Decides on a check-in against its stored state, writes its alerts and queues its device
 /// row (see [`write_device_rows`]) and its history.
 async fn apply_checkin(
@@ -735,17 +901,73 @@ async fn apply_checkin(
     events: &mut Vec<Event>,
     rows: &mut Vec<DeviceRow>,
 ) -> Result<WriteOutcome> {
+    let change = match decide_checkin(c, old, ev) {
+        Decision::Nothing(outcome) => return Ok(outcome),
+        Decision::Write(change) => change,
+    };
+    alerts::apply_firing(
+        tx,
+        &ev.alerts_changed,
+        &ev.alert_rules,
+        &c.device_id,
+        c.at,
+        &change.old_firing,
+        &change.firing,
+    )
+    .await?;
+    events.extend(change.events);
+    rows.push(change.row);
+    Ok(change.outcome)
+}
+
+/// What a check-in does, decided against its stored state.
+enum Decision {
+    /// Nothing is written (unknown, retired, stale, or another secret).
+    Nothing(WriteOutcome),
+    Write(Box<CheckinChange>),
+}
+
+/// What a state-changing check-in writes: its row, its history, and (where the rules that
+/// fire on it moved) its alerts.
+struct CheckinChange {
+    outcome: WriteOutcome,
+    row: DeviceRow,
+    events: Vec<Event>,
+    /// The rules that fired on the device before, as stored, and those that fire now.
+    old_firing: String,
+    firing: Vec<(String, steward_core::alerting::Reason)>,
+}
+
+impl CheckinChange {
+    /// Whether the rules that fire on the device are the ones that fired before: then the
+    /// check-in raises and resolves no alert.
+    fn firing_unchanged(&self) -> bool {
+        let before: Vec<&str> = self
+            .old_firing
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .collect();
+        before.len() == self.firing.len()
+            && self
+                .firing
+                .iter()
+                .all(|(r, _)| before.contains(&r.as_str()))
+    }
+}
+
+/// Decides on a check-in against its stored state, without writing anything.
+fn decide_checkin(c: &CheckinWrite, old: Option<Stored>, ev: &Evaluators) -> Decision {
     let Some(old) = old else {
-        return Ok(WriteOutcome::UnknownDevice);
+        return Decision::Nothing(WriteOutcome::UnknownDevice);
     };
     if old.retired {
-        return Ok(WriteOutcome::Retired);
+        return Decision::Nothing(WriteOutcome::Retired);
     }
     if old.secret_hash != c.secret_hash {
-        return Ok(WriteOutcome::UnknownDevice);
+        return Decision::Nothing(WriteOutcome::UnknownDevice);
     }
     if old.seq >= c.seq {
-        return Ok(WriteOutcome::Stale);
+        return Decision::Nothing(WriteOutcome::Stale);
     }
     let facts = DeviceFacts {
         platform: Platform::parse(&old.platform).unwrap_or(Platform::Linux),
@@ -765,27 +987,18 @@ async fn apply_checkin(
     );
     let new_state = e.compliance.state.as_str();
     let health = e.health.as_str();
-    let firing_rules = alerts::apply_firing(
-        tx,
-        &ev.alerts_changed,
-        &ev.alert_rules,
-        &c.device_id,
-        c.at,
-        &old.firing_rules,
-        &e.firing,
-    )
-    .await?;
-    events.extend(state_events(
+    let mut events = state_events(
         &c.device_id,
         c.at,
         (&old.compliance_state, new_state),
         (&old.health_state, health),
-    ));
+    );
     let (compliance_moved, health_moved) = (
         old.compliance_state != new_state,
         old.health_state != health,
     );
     let recheck_moved = old.recheck_at != e.recheck_at;
+    let old_firing = old.firing_rules;
     let old = old.observed;
     let new = Observed {
         name: if c.os.hostname.is_empty() {
@@ -803,7 +1016,7 @@ async fn apply_checkin(
             .map(|(_, h)| h.clone())
             .unwrap_or_else(|| old.inventory_hash.clone()),
     };
-    rows.push(DeviceRow {
+    let row = DeviceRow {
         moved: Moved {
             name: new.name != old.name,
             os_version: new.os_version != old.os_version,
@@ -829,8 +1042,8 @@ async fn apply_checkin(
         health_state: health.to_string(),
         recheck_at: e.recheck_at,
         checkin_sensitive: i64::from(e.checkin_sensitive),
-        firing_rules,
-    });
+        firing_rules: alerts::firing_ids(&e.firing),
+    };
     for (kind, detail) in changes(&old, &new) {
         events.push(Event {
             device_id: c.device_id.clone(),
@@ -839,9 +1052,15 @@ async fn apply_checkin(
             detail,
         });
     }
-    Ok(WriteOutcome::Applied {
-        inventory_hash: new.inventory_hash,
-    })
+    Decision::Write(Box::new(CheckinChange {
+        outcome: WriteOutcome::Applied {
+            inventory_hash: new.inventory_hash,
+        },
+        row,
+        events,
+        old_firing,
+        firing: e.firing,
+    }))
 }
 
 /// Which of the indexed columns a state-changing check-in may move did move. Only those are
@@ -883,11 +1102,25 @@ struct DeviceRow {
 /// Values per [`DeviceRow`], besides its time where that is a column of `devices`.
 const DEVICE_ROW_COLS: usize = 18;
 
-/// Writes the rows of state-changing check-ins, many per statement: a statement per row
-/// would cost a round trip each (on SQLite, two thread hand-offs through sqlx's worker).
-/// Rows are grouped by the indexed columns they move, and only those are assigned. The
-/// casts give every column one type on both databases, nulls included.
+/// Writes the rows of state-changing check-ins (see [`device_row_statements`]).
 async fn write_device_rows(tx: &mut Transaction<'_, Any>, rows: &[DeviceRow]) -> Result<()> {
+    let apart = Backend::of(tx).seen_apart();
+    for stmt in device_row_statements(rows, apart) {
+        stmt.query().execute(&mut **tx).await?;
+    }
+    if apart {
+        let moved: Vec<(&str, i64)> = rows.iter().map(|r| (r.id.as_str(), r.at)).collect();
+        seen(tx, &moved).await?;
+    }
+    Ok(())
+}
+
+/// The statements that write the rows of state-changing check-ins, many per statement: a
+/// statement per row would cost a round trip each. Rows are grouped by the indexed columns
+/// they move, and only those are assigned. The casts give every column one type on both
+/// databases, nulls included. `apart`: when devices were last seen lives apart from
+/// `devices` ([`Backend::seen_apart`]) and is written by [`seen`].
+fn device_row_statements(rows: &[DeviceRow], apart: bool) -> Vec<Stmt<'_>> {
     let mut groups: Vec<(Moved, Vec<&DeviceRow>)> = Vec::new();
     for r in rows {
         match groups.iter_mut().find(|(m, _)| *m == r.moved) {
@@ -895,12 +1128,12 @@ async fn write_device_rows(tx: &mut Transaction<'_, Any>, rows: &[DeviceRow]) ->
             None => groups.push((r.moved, vec![r])),
         }
     }
-    let apart = Backend::of(tx).seen_apart();
     let cols = if apart {
         DEVICE_ROW_COLS
     } else {
         DEVICE_ROW_COLS + 1
     };
+    let mut out = Vec::new();
     for (moved, group) in groups {
         let mut set = String::from(
             "seq = CAST(v.column1 AS BIGINT), \
@@ -927,43 +1160,95 @@ async fn write_device_rows(tx: &mut Transaction<'_, Any>, rows: &[DeviceRow]) ->
             }
         }
         for chunk in group.chunks(crate::STATEMENT_PARAMS / cols) {
-            let sql = format!(
-                "UPDATE devices SET {set} FROM (VALUES {}) AS v WHERE devices.id = v.column11",
-                values_placeholders(chunk.len(), cols)
-            );
-            let mut q = sqlx::query(&sql);
+            let mut args = Vec::with_capacity(chunk.len() * cols);
             for r in chunk {
-                q = q
-                    .bind(r.seq)
-                    .bind(r.name.as_str())
-                    .bind(r.os_name.as_str())
-                    .bind(r.os_version.as_str())
-                    .bind(r.os_facts.as_str())
-                    .bind(r.protection.as_deref())
-                    .bind(r.compliance.as_deref())
-                    .bind(r.state_hash.as_str())
-                    .bind(r.inventory.as_deref())
-                    .bind(r.inventory_hash.as_str())
-                    .bind(r.id.as_str())
-                    .bind(r.compliance_state.as_str())
-                    .bind(r.compliance_results.as_str())
-                    .bind(r.failing_since)
-                    .bind(r.health_state.as_str())
-                    .bind(r.recheck_at)
-                    .bind(r.checkin_sensitive)
-                    .bind(r.firing_rules.as_str());
+                args.extend([
+                    Arg::int(r.seq),
+                    Arg::text(&r.name),
+                    Arg::text(&r.os_name),
+                    Arg::text(&r.os_version),
+                    Arg::text(&r.os_facts),
+                    Arg::Text(r.protection.as_deref().map(Cow::Borrowed)),
+                    Arg::Text(r.compliance.as_deref().map(Cow::Borrowed)),
+                    Arg::text(&r.state_hash),
+                    Arg::Text(r.inventory.as_deref().map(Cow::Borrowed)),
+                    Arg::text(&r.inventory_hash),
+                    Arg::text(&r.id),
+                    Arg::text(&r.compliance_state),
+                    Arg::text(&r.compliance_results),
+                    Arg::Int(r.failing_since),
+                    Arg::text(&r.health_state),
+                    Arg::Int(r.recheck_at),
+                    Arg::int(r.checkin_sensitive),
+                    Arg::text(&r.firing_rules),
+                ]);
                 if !apart {
-                    q = q.bind(r.at);
+                    args.push(Arg::int(r.at));
                 }
             }
-            q.execute(&mut **tx).await?;
+            out.push(Stmt {
+                sql: format!(
+                    "UPDATE devices SET {set} FROM (VALUES {}) AS v WHERE devices.id = v.column11",
+                    values_placeholders(chunk.len(), cols)
+                ),
+                args,
+            });
         }
     }
-    if apart {
-        let moved: Vec<(&str, i64)> = rows.iter().map(|r| (r.id.as_str(), r.at)).collect();
-        seen(tx, &moved).await?;
+    out
+}
+
+/// A value bound to a statement built here, as sqlx and SQLite reached directly
+/// ([`crate::native`]) both take it.
+#[derive(Debug, Clone)]
+enum Arg<'a> {
+    Text(Option<Cow<'a, str>>),
+    Int(Option<i64>),
+}
+
+impl<'a> Arg<'a> {
+    fn text(s: &'a str) -> Arg<'a> {
+        Arg::Text(Some(Cow::Borrowed(s)))
     }
-    Ok(())
+
+    fn int(i: i64) -> Arg<'a> {
+        Arg::Int(Some(i))
+    }
+}
+
+impl rusqlite::ToSql for Arg<'_> {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        match self {
+            Arg::Text(Some(t)) => Ok(rusqlite::types::ToSqlOutput::Borrowed(
+                rusqlite::types::ValueRef::Text(t.as_bytes()),
+            )),
+            Arg::Int(Some(i)) => i.to_sql(),
+            Arg::Text(None) | Arg::Int(None) => Ok(rusqlite::types::ToSqlOutput::Owned(
+                rusqlite::types::Value::Null,
+            )),
+        }
+    }
+}
+
+/// A statement with its values, run through sqlx ([`Stmt::query`]) or on a SQLite
+/// connection reached directly.
+#[derive(Debug)]
+struct Stmt<'a> {
+    sql: String,
+    args: Vec<Arg<'a>>,
+}
+
+impl Stmt<'_> {
+    fn query(&self) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
+        let mut q = sqlx::query(&self.sql);
+        for a in &self.args {
+            q = match a {
+                Arg::Text(t) => q.bind(t.as_deref()),
+                Arg::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }
 }
 
 /// Moves when devices were last seen where that lives apart from `devices`
@@ -1014,22 +1299,34 @@ pub(crate) async fn insert_events(
     events: &[Event],
     rows_per_statement: usize,
 ) -> Result<()> {
-    for chunk in events.chunks(rows_per_statement) {
-        let sql = format!(
-            "INSERT INTO device_events (device_id, at, kind, detail) VALUES {}",
-            values_placeholders(chunk.len(), 4)
-        );
-        let mut q = sqlx::query(&sql);
-        for e in chunk {
-            q = q
-                .bind(e.device_id.as_str())
-                .bind(e.at)
-                .bind(e.kind)
-                .bind(e.detail.to_string());
-        }
-        q.execute(&mut **tx).await?;
+    for stmt in event_statements(events, rows_per_statement) {
+        stmt.query().execute(&mut **tx).await?;
     }
     Ok(())
+}
+
+/// The statements that insert history entries, `rows_per_statement` rows each.
+fn event_statements(events: &[Event], rows_per_statement: usize) -> Vec<Stmt<'_>> {
+    events
+        .chunks(rows_per_statement.max(1))
+        .map(|chunk| Stmt {
+            sql: format!(
+                "INSERT INTO device_events (device_id, at, kind, detail) VALUES {}",
+                values_placeholders(chunk.len(), 4)
+            ),
+            args: chunk
+                .iter()
+                .flat_map(|e| {
+                    [
+                        Arg::text(&e.device_id),
+                        Arg::int(e.at),
+                        Arg::text(e.kind),
+                        Arg::Text(Some(Cow::Owned(e.detail.to_string()))),
+                    ]
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 async fn enroll(tx: &mut Transaction<'_, Any>, e: &EnrollWrite) -> Result<WriteOutcome> {
@@ -1192,4 +1489,219 @@ pub(crate) async fn insert_event(
 /// A value as JSON text for a TEXT column.
 fn to_json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use steward_proto::{OsFacts, Platform, ProtectionStatus, ThreatState};
+
+    use super::{apply, apply_in_tx, checkins_directly, CheckinWrite, WriteOp, WriteOutcome};
+    use crate::devices::SeedDevice;
+    use crate::Store;
+
+    fn device(id: &str) -> SeedDevice {
+        SeedDevice {
+            id: id.into(),
+            name: id.into(),
+            serial: id.into(),
+            owner: "owner@example.com".into(),
+            platform: Platform::Linux,
+            os_name: "Debian".into(),
+            os_version: "12".into(),
+            enrolled_at: 1_000,
+            last_seen_at: 1_000,
+            group: None,
+            health_state: "unknown",
+            compliance_state: "not_evaluated",
+        }
+    }
+
+    fn checkin(id: &str, seq: i64, threat: ThreatState) -> WriteOp {
+        WriteOp::Checkin(Arc::new(CheckinWrite {
+            device_id: id.into(),
+            seq,
+            at: 2_000 + seq,
+            os: OsFacts {
+                name: "Debian".into(),
+                version: "12".into(),
+                hostname: id.into(),
+                ..Default::default()
+            },
+            protection: Some(ProtectionStatus {
+                engine: Some("ClamAV".into()),
+                threat_state: Some(threat),
+                ..Default::default()
+            }),
+            compliance: None,
+            inventory: None,
+            state_hash: format!("h{seq}"),
+            // Seeded devices have an empty secret hash.
+            secret_hash: String::new(),
+        }))
+    }
+
+    async fn seq_of(store: &Store, id: &str) -> i64 {
+        sqlx::query_scalar("SELECT seq FROM devices WHERE id = $1")
+            .bind(id)
+            .fetch_one(&store.read)
+            .await
+            .expect("seq")
+    }
+
+    #[tokio::test]
+    async fn quiet_checkins_are_written_directly_and_a_batch_that_raises_an_alert_or_predates_a_change_is_not(
+    ) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&Store::sqlite_url(dir.path()))
+            .await
+            .expect("open");
+        store
+            .seed_devices(&[device("a"), device("b"), device("c")])
+            .await
+            .expect("seed");
+        store.follow_shared().await.expect("load");
+        let rule: steward_core::alerting::AlertRule = serde_json::from_value(serde_json::json!({
+            "id": "threat", "name": "Threat", "severity": "critical",
+            "condition": {"type": "active_threat"}
+        }))
+        .expect("rule");
+        store
+            .put_alert_rule(&rule, 1_500, &crate::audit::Actor::system())
+            .await
+            .expect("rule");
+
+        // Two quiet check-ins (and a third of an unknown device) in one batch: written
+        // directly, each with its own outcome.
+        let ops = [
+            checkin("a", 1, ThreatState::Clean),
+            checkin("b", 1, ThreatState::Clean),
+            checkin("nobody", 1, ThreatState::Clean),
+        ];
+        let refs: Vec<&WriteOp> = ops.iter().collect();
+        let out = checkins_directly(&store, &refs)
+            .await
+            .expect("direct")
+            .expect("taken directly");
+        assert!(
+            matches!(out[0], Some(WriteOutcome::Applied { .. })),
+            "{out:?}"
+        );
+        assert!(
+            matches!(out[1], Some(WriteOutcome::Applied { .. })),
+            "{out:?}"
+        );
+        assert_eq!(out[2], Some(WriteOutcome::UnknownDevice));
+        assert_eq!(seq_of(&store, "a").await, 1);
+        assert_eq!(seq_of(&store, "b").await, 1);
+        let state: String = sqlx::query_scalar("SELECT health_state FROM devices WHERE id = 'a'")
+            .fetch_one(&store.read)
+            .await
+            .expect("health");
+        // An engine that reports neither signatures nor real-time protection yet.
+        assert_eq!(state, "at_risk");
+        let history: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM device_events WHERE device_id = 'a' AND kind = 'health_changed'",
+        )
+        .fetch_one(&store.read)
+        .await
+        .expect("history");
+        assert_eq!(history, 1);
+        // A stale one changes nothing.
+        let stale = [checkin("a", 1, ThreatState::Clean)];
+        let refs: Vec<&WriteOp> = stale.iter().collect();
+        let out = checkins_directly(&store, &refs).await.expect("direct");
+        assert_eq!(out, Some(vec![Some(WriteOutcome::Stale)]));
+
+        // A threat raises an alert: that check-in is left out of the direct write, the
+        // other is written; the general path then writes the first with its alert.
+        let ops = [
+            checkin("a", 2, ThreatState::Clean),
+            checkin("c", 1, ThreatState::ActiveThreat),
+        ];
+        let refs: Vec<&WriteOp> = ops.iter().collect();
+        let out = checkins_directly(&store, &refs)
+            .await
+            .expect("direct")
+            .expect("taken directly");
+        assert!(
+            matches!(out[0], Some(WriteOutcome::Applied { .. })),
+            "{out:?}"
+        );
+        assert_eq!(out[1], None);
+        assert_eq!(seq_of(&store, "a").await, 2);
+        assert_eq!(seq_of(&store, "c").await, 0);
+        let alerts = |store: &Store| {
+            let read = store.read.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(
+                    "SELECT COUNT(*) FROM alerts WHERE device_id = 'c' AND state = 'firing'",
+                )
+                .fetch_one(&read)
+                .await
+                .expect("alerts")
+            }
+        };
+        assert_eq!(alerts(&store).await, 0);
+        // Through the writer's whole path, a batch with a device that reports a threat and
+        // another's quiet check-in: each gets its outcome, and the threat its alert; then
+        // the threat gone resolves it.
+        let ops = [
+            checkin("c", 2, ThreatState::ActiveThreat),
+            checkin("a", 3, ThreatState::Clean),
+        ];
+        let refs: Vec<&WriteOp> = ops.iter().collect();
+        let out = apply(&store, &refs).await;
+        assert!(
+            out.iter()
+                .all(|o| matches!(o, Ok(WriteOutcome::Applied { .. }))),
+            "{out:?}"
+        );
+        assert_eq!(seq_of(&store, "c").await, 2);
+        assert_eq!(seq_of(&store, "a").await, 3);
+        assert_eq!(alerts(&store).await, 1);
+        let ops = [
+            checkin("c", 3, ThreatState::Clean),
+            checkin("a", 4, ThreatState::Clean),
+        ];
+        let refs: Vec<&WriteOp> = ops.iter().collect();
+        let out = apply(&store, &refs).await;
+        assert!(
+            out.iter()
+                .all(|o| matches!(o, Ok(WriteOutcome::Applied { .. }))),
+            "{out:?}"
+        );
+        assert_eq!(alerts(&store).await, 0);
+        let resolved: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM alerts WHERE device_id = 'c' AND state = 'resolved'",
+        )
+        .fetch_one(&store.read)
+        .await
+        .expect("resolved");
+        assert_eq!(resolved, 1);
+
+        // Policies changed elsewhere (their version moved): not decided with the rules held.
+        sqlx::query("UPDATE config_versions SET version = version + 1 WHERE kind = 'policies'")
+            .execute(&store.write)
+            .await
+            .expect("bump");
+        let ops = [checkin("b", 2, ThreatState::Clean)];
+        let refs: Vec<&WriteOp> = ops.iter().collect();
+        assert_eq!(
+            checkins_directly(&store, &refs).await.expect("direct"),
+            None
+        );
+        assert_eq!(seq_of(&store, "b").await, 1);
+        // The general path reloads them; the next batch is direct again.
+        apply_in_tx(&store, &refs).await.expect("batch");
+        assert_eq!(seq_of(&store, "b").await, 2);
+        let ops = [checkin("b", 3, ThreatState::Clean)];
+        let refs: Vec<&WriteOp> = ops.iter().collect();
+        assert!(checkins_directly(&store, &refs)
+            .await
+            .expect("direct")
+            .is_some());
+        store.close().await;
+    }
 }
