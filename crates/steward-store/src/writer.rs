@@ -1542,6 +1542,17 @@ mod tests {
         }))
     }
 
+    /// Applies `ops` through the writer's whole path; each is stored.
+    async fn all_applied<const N: usize>(store: &Store, ops: [WriteOp; N]) {
+        let refs: Vec<&WriteOp> = ops.iter().collect();
+        let out = apply(store, &refs).await;
+        assert!(
+            out.iter()
+                .all(|o| matches!(o, Ok(WriteOutcome::Applied { .. }))),
+            "{out:?}"
+        );
+    }
+
     async fn seq_of(store: &Store, id: &str) -> i64 {
         sqlx::query_scalar("SELECT seq FROM devices WHERE id = $1")
             .bind(id)
@@ -1647,31 +1658,25 @@ mod tests {
         // Through the writer's whole path, a batch with a device that reports a threat and
         // another's quiet check-in: each gets its outcome, and the threat its alert; then
         // the threat gone resolves it.
-        let ops = [
-            checkin("c", 2, ThreatState::ActiveThreat),
-            checkin("a", 3, ThreatState::Clean),
-        ];
-        let refs: Vec<&WriteOp> = ops.iter().collect();
-        let out = apply(&store, &refs).await;
-        assert!(
-            out.iter()
-                .all(|o| matches!(o, Ok(WriteOutcome::Applied { .. }))),
-            "{out:?}"
-        );
+        all_applied(
+            &store,
+            [
+                checkin("c", 2, ThreatState::ActiveThreat),
+                checkin("a", 3, ThreatState::Clean),
+            ],
+        )
+        .await;
         assert_eq!(seq_of(&store, "c").await, 2);
         assert_eq!(seq_of(&store, "a").await, 3);
         assert_eq!(alerts(&store).await, 1);
-        let ops = [
-            checkin("c", 3, ThreatState::Clean),
-            checkin("a", 4, ThreatState::Clean),
-        ];
-        let refs: Vec<&WriteOp> = ops.iter().collect();
-        let out = apply(&store, &refs).await;
-        assert!(
-            out.iter()
-                .all(|o| matches!(o, Ok(WriteOutcome::Applied { .. }))),
-            "{out:?}"
-        );
+        all_applied(
+            &store,
+            [
+                checkin("c", 3, ThreatState::Clean),
+                checkin("a", 4, ThreatState::Clean),
+            ],
+        )
+        .await;
         assert_eq!(alerts(&store).await, 0);
         let resolved: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM alerts WHERE device_id = 'c' AND state = 'resolved'",
