@@ -3,6 +3,8 @@
 //! unique per rule and subject while open (firing or acknowledged); it resolves by itself when
 //! the condition clears, or by hand.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+
 use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
 use steward_core::alerting::{AlertRule, Reason, Severity};
@@ -160,119 +162,237 @@ pub(crate) async fn alert_event(
     Ok(())
 }
 
-/// Opens alerts for rules that started firing for a device (or the subject `fleet`) and
-/// resolves those of rules that stopped, inside the caller's transaction. An alert of the same
-/// rule and subject resolved within the rule's reopen window is reopened instead of a new one.
-/// Every change is marked for the notifier (`notify_at`). `old` is the device's stored
-/// `firing_rules`; returns the new value to store.
+/// The rule ids of a device's stored `firing_rules` (comma-separated, possibly empty).
+pub(crate) fn stored_firing(stored: &str) -> Vec<&str> {
+    stored.split(',').filter(|s| !s.is_empty()).collect()
+}
+
+/// One subject's alert rules before and after an evaluation: a device, or `fleet`.
+pub(crate) struct Firing<'a> {
+    pub(crate) subject: &'a str,
+    /// The subject's stored `firing_rules`.
+    pub(crate) old: &'a str,
+    pub(crate) firing: &'a [(String, Reason)],
+}
+
+/// A rule, and the subjects it starts firing on with why.
+type Opening<'a> = (&'a AlertRule, Vec<(&'a str, &'a Reason)>);
+
+/// Opens alerts for rules that started firing for each subject and resolves those of rules
+/// that stopped, inside the caller's transaction. An alert of the same rule and subject
+/// resolved within the rule's reopen window is reopened instead of a new one. Every change is
+/// marked for the notifier (`notify_at`). Returns each subject's new `firing_rules`, in order.
+///
+/// Statements are shared by every subject of a rule (a storm rule opens thousands of alerts
+/// in one fleet job batch): the last alerts are read, new ones inserted and stopped ones
+/// resolved a chunk of subjects at a time; only reopening goes alert by alert.
 pub(crate) async fn apply_firing(
     tx: &mut Transaction<'_, Any>,
     changed: &AlertsChanged,
     rules: &[AlertRule],
-    device_id: &str,
     at: i64,
-    old: &str,
-    firing: &[(String, Reason)],
-) -> Result<String> {
-    let before: Vec<&str> = old.split(',').filter(|s| !s.is_empty()).collect();
-    for (rule_id, why) in firing {
-        if before.contains(&rule_id.as_str()) {
-            continue;
+    subjects: &[Firing<'_>],
+) -> Result<Vec<String>> {
+    // By rule: the subjects it starts firing on (with why), and those it stops on.
+    let mut opening: BTreeMap<&str, Opening<'_>> = BTreeMap::new();
+    let mut stopping: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for s in subjects {
+        let before = stored_firing(s.old);
+        for (rule_id, why) in s.firing {
+            if before.contains(&rule_id.as_str()) {
+                continue;
+            }
+            if let Some(rule) = rules.iter().find(|r| &r.id == rule_id) {
+                opening
+                    .entry(rule_id)
+                    .or_insert_with(|| (rule, Vec::new()))
+                    .1
+                    .push((s.subject, why));
+            }
         }
-        let Some(rule) = rules.iter().find(|r| &r.id == rule_id) else {
-            continue;
-        };
+        for rule_id in before {
+            if !s.firing.iter().any(|(r, _)| r == rule_id) {
+                stopping.entry(rule_id).or_default().push(s.subject);
+            }
+        }
+    }
+    if !opening.is_empty() || !stopping.is_empty() {
         changed.mark();
-        let reason = serde_json::to_value(why).unwrap_or_default().to_string();
+    }
+    let backend = crate::Backend::of(tx);
+    let mut events: Vec<NewEvent> = Vec::new();
+    for (rule_id, (rule, opened)) in opening {
         let escalate_at = rule.notify.escalate_at(at, 0);
-        let last = sqlx::query(
-            "SELECT id, state, resolved_at FROM alerts WHERE rule_id = $1 AND subject = $2 \
-             ORDER BY fired_at DESC LIMIT 1",
-        )
-        .bind(rule_id)
-        .bind(device_id)
-        .fetch_optional(&mut **tx)
-        .await?;
-        if let Some(last) = last {
-            let state: String = last.try_get("state")?;
-            let resolved_at: Option<i64> = last.try_get("resolved_at")?;
-            if state != "resolved" {
-                continue;
-            }
-            if resolved_at.is_some_and(|r| r >= at - rule.notify.reopen_window_ms()) {
-                let id: String = last.try_get("id")?;
-                sqlx::query(
-                    "UPDATE alerts SET state = 'firing', reopened = reopened + 1, reason = $2, \
-                     severity = $3, rule_name = $4, updated_at = $5, resolved_at = NULL, \
-                     resolved_by = NULL, acknowledged_at = NULL, acknowledged_by = NULL, \
-                     notify_at = $5, escalate_at = $6, escalation_level = 0 \
-                     WHERE id = $1 AND state = 'resolved'",
-                )
-                .bind(&id)
-                .bind(&reason)
-                .bind(rule.severity.as_str())
-                .bind(&rule.name)
-                .bind(at)
-                .bind(escalate_at)
-                .execute(&mut **tx)
-                .await?;
-                let detail = serde_json::json!({"reason": why});
-                alert_event(tx, &id, at, "reopened", "steward", &detail).await?;
-                continue;
+        let reopen_after = at - rule.notify.reopen_window_ms();
+        let mut fresh = Vec::new();
+        for chunk in opened.chunks(backend.rows_per_statement(1) - 1) {
+            let last = last_alerts(tx, rule_id, chunk.iter().map(|(s, _)| *s)).await?;
+            for &(subject, why) in chunk {
+                match last.get(subject) {
+                    // Still open: nothing to do.
+                    Some(l) if l.state != "resolved" => {}
+                    Some(l) if l.resolved_at.is_some_and(|r| r >= reopen_after) => {
+                        let reason = reason_json(why);
+                        let reopened = sqlx::query(
+                            "UPDATE alerts SET state = 'firing', reopened = reopened + 1, \
+                             reason = $2, severity = $3, rule_name = $4, updated_at = $5, \
+                             resolved_at = NULL, resolved_by = NULL, acknowledged_at = NULL, \
+                             acknowledged_by = NULL, notify_at = $5, escalate_at = $6, \
+                             escalation_level = 0 WHERE id = $1 AND state = 'resolved'",
+                        )
+                        .bind(&l.id)
+                        .bind(&reason)
+                        .bind(rule.severity.as_str())
+                        .bind(&rule.name)
+                        .bind(at)
+                        .bind(escalate_at)
+                        .execute(&mut **tx)
+                        .await?;
+                        if reopened.rows_affected() == 1 {
+                            events.push(NewEvent::reason(l.id.clone(), "reopened", why));
+                        }
+                    }
+                    _ => fresh.push((uuid::Uuid::now_v7().to_string(), subject, why)),
+                }
             }
         }
-        let id = uuid::Uuid::now_v7().to_string();
-        let inserted = sqlx::query(
-            "INSERT INTO alerts (id, rule_id, subject, device_id, severity, state, rule_name, \
-             reason, fired_at, updated_at, notify_at, escalate_at) \
-             VALUES ($1, $2, $3, $7, $4, 'firing', $8, $5, $6, $6, $6, $9) \
-             ON CONFLICT (rule_id, subject) WHERE state <> 'resolved' DO NOTHING",
-        )
-        .bind(&id)
-        .bind(rule_id)
-        .bind(device_id)
-        .bind(rule.severity.as_str())
-        .bind(&reason)
-        .bind(at)
-        .bind((device_id != "fleet").then_some(device_id))
-        .bind(&rule.name)
-        .bind(escalate_at)
-        .execute(&mut **tx)
-        .await?;
-        if inserted.rows_affected() == 1 {
-            let detail = serde_json::json!({"reason": why});
-            alert_event(tx, &id, at, "fired", "steward", &detail).await?;
+        const COLS: usize = 12;
+        for chunk in fresh.chunks(backend.rows_per_statement(COLS)) {
+            let sql = format!(
+                "INSERT INTO alerts (id, rule_id, subject, device_id, severity, state, \
+                 rule_name, reason, fired_at, updated_at, notify_at, escalate_at) VALUES {} \
+                 ON CONFLICT (rule_id, subject) WHERE state <> 'resolved' DO NOTHING \
+                 RETURNING id",
+                crate::values_placeholders(chunk.len(), COLS)
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, subject, why) in chunk {
+                q = q
+                    .bind(id.as_str())
+                    .bind(rule_id)
+                    .bind(*subject)
+                    .bind((*subject != "fleet").then_some(*subject))
+                    .bind(rule.severity.as_str())
+                    .bind("firing")
+                    .bind(&rule.name)
+                    .bind(reason_json(why))
+                    .bind(at)
+                    .bind(at)
+                    .bind(at)
+                    .bind(escalate_at);
+            }
+            let inserted: HashSet<String> = q
+                .fetch_all(&mut **tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<std::result::Result<_, _>>()?;
+            events.extend(
+                chunk
+                    .iter()
+                    .filter(|(id, _, _)| inserted.contains(id))
+                    .map(|(id, _, why)| NewEvent::reason(id.clone(), "fired", why)),
+            );
         }
     }
-    for rule_id in before {
-        if firing.iter().any(|(r, _)| r == rule_id) {
+    for (rule_id, stopped) in stopping {
+        for chunk in stopped.chunks(backend.rows_per_statement(1) - 2) {
+            let sql = format!(
+                "UPDATE alerts SET state = 'resolved', resolved_at = $1, resolved_by = 'auto', \
+                 updated_at = $1, notify_at = $1, escalate_at = NULL \
+                 WHERE rule_id = $2 AND subject IN ({}) AND state <> 'resolved' RETURNING id",
+                crate::list_placeholders(3, chunk.len())
+            );
+            let mut q = sqlx::query(&sql).bind(at).bind(rule_id);
+            for subject in chunk {
+                q = q.bind(*subject);
+            }
+            for r in q.fetch_all(&mut **tx).await? {
+                events.push(NewEvent {
+                    alert_id: r.try_get(0)?,
+                    kind: "resolved",
+                    detail: serde_json::json!({"by": "auto"}).to_string(),
+                });
+            }
+        }
+    }
+    const EVENT_COLS: usize = 5;
+    for chunk in events.chunks(backend.rows_per_statement(EVENT_COLS)) {
+        let sql = format!(
+            "INSERT INTO alert_events (alert_id, at, kind, actor, detail) VALUES {}",
+            crate::values_placeholders(chunk.len(), EVENT_COLS)
+        );
+        let mut q = sqlx::query(&sql);
+        for e in chunk {
+            q = q
+                .bind(e.alert_id.as_str())
+                .bind(at)
+                .bind(e.kind)
+                .bind("steward")
+                .bind(e.detail.as_str());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(subjects.iter().map(|s| firing_ids(s.firing)).collect())
+}
+
+/// An alert's history entry written by [`apply_firing`] (actor `steward`).
+struct NewEvent {
+    alert_id: String,
+    kind: &'static str,
+    detail: String,
+}
+
+impl NewEvent {
+    fn reason(alert_id: String, kind: &'static str, why: &Reason) -> NewEvent {
+        NewEvent {
+            alert_id,
+            kind,
+            detail: serde_json::json!({"reason": why}).to_string(),
+        }
+    }
+}
+
+fn reason_json(why: &Reason) -> String {
+    serde_json::to_value(why).unwrap_or_default().to_string()
+}
+
+/// The last alert of a rule for each of `subjects` that has one.
+struct LastAlert {
+    id: String,
+    state: String,
+    resolved_at: Option<i64>,
+}
+
+async fn last_alerts<'s>(
+    tx: &mut Transaction<'_, Any>,
+    rule_id: &str,
+    subjects: impl ExactSizeIterator<Item = &'s str>,
+) -> Result<HashMap<String, LastAlert>> {
+    let sql = format!(
+        "SELECT id, subject, state, resolved_at, fired_at FROM alerts \
+         WHERE rule_id = $1 AND subject IN ({})",
+        crate::list_placeholders(2, subjects.len())
+    );
+    let mut q = sqlx::query(&sql).bind(rule_id);
+    for s in subjects {
+        q = q.bind(s);
+    }
+    let mut last: HashMap<String, (i64, LastAlert)> = HashMap::new();
+    for r in q.fetch_all(&mut **tx).await? {
+        let fired_at: i64 = r.try_get("fired_at")?;
+        let subject: String = r.try_get("subject")?;
+        if last.get(&subject).is_some_and(|(f, _)| *f >= fired_at) {
             continue;
         }
-        changed.mark();
-        let rows = sqlx::query(
-            "UPDATE alerts SET state = 'resolved', resolved_at = $1, resolved_by = 'auto', \
-             updated_at = $1, notify_at = $1, escalate_at = NULL \
-             WHERE rule_id = $2 AND subject = $3 AND state <> 'resolved' RETURNING id",
-        )
-        .bind(at)
-        .bind(rule_id)
-        .bind(device_id)
-        .fetch_all(&mut **tx)
-        .await?;
-        for r in rows {
-            let id: String = r.try_get(0)?;
-            alert_event(
-                tx,
-                &id,
-                at,
-                "resolved",
-                "steward",
-                &serde_json::json!({"by": "auto"}),
-            )
-            .await?;
-        }
+        let alert = LastAlert {
+            id: r.try_get("id")?,
+            state: r.try_get("state")?,
+            resolved_at: r.try_get("resolved_at")?,
+        };
+        last.insert(subject, (fired_at, alert));
     }
-    Ok(firing_ids(firing))
+    Ok(last.into_iter().map(|(s, (_, a))| (s, a)).collect())
 }
 
 /// The ids of firing rules as stored in `devices.firing_rules`.
@@ -316,16 +436,12 @@ impl Store {
         let rules = self.alert_rules();
         let mut tx = self.begin_write().await?;
         let changed = AlertsChanged::default();
-        apply_firing(
-            &mut tx,
-            &changed,
-            &rules,
-            "fleet",
-            now,
-            &open.join(","),
+        let fleet = Firing {
+            subject: "fleet",
+            old: &open.join(","),
             firing,
-        )
-        .await?;
+        };
+        apply_firing(&mut tx, &changed, &rules, now, &[fleet]).await?;
         tx.commit().await?;
         self.alerts_committed(&changed);
         Ok(())
@@ -664,4 +780,264 @@ impl Store {
 pub enum AlertAction {
     Acknowledge,
     Resolve,
+}
+
+#[cfg(test)]
+mod tests {
+    use steward_core::alerting::{AlertRule, Reason};
+
+    use super::{apply_firing, Firing};
+    use crate::notify::AlertsChanged;
+    use crate::Store;
+
+    fn rule(id: &str) -> AlertRule {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "name": id, "severity": "critical", "condition": {"type": "active_threat"}
+        }))
+        .expect("rule")
+    }
+
+    /// Applies one firing change to every subject of `subjects` in one transaction; returns
+    /// what each should store and whether the notifier was marked.
+    async fn apply(
+        store: &Store,
+        at: i64,
+        subjects: &[String],
+        old: &str,
+        firing: &[(String, Reason)],
+    ) -> (Vec<String>, bool) {
+        let rules = [rule("a"), rule("b")];
+        let list: Vec<Firing> = subjects
+            .iter()
+            .map(|s| Firing {
+                subject: s,
+                old,
+                firing,
+            })
+            .collect();
+        let changed = AlertsChanged::default();
+        let mut tx = store.begin_write().await.expect("begin");
+        let stored = apply_firing(&mut tx, &changed, &rules, at, &list)
+            .await
+            .expect("apply");
+        tx.commit().await.expect("commit");
+        (stored, changed.marked())
+    }
+
+    async fn count(store: &Store, sql: &str) -> i64 {
+        sqlx::query_scalar(sql)
+            .fetch_one(&store.read)
+            .await
+            .expect(sql)
+    }
+
+    #[tokio::test]
+    async fn many_subjects_fire_resolve_and_reopen_together_as_each_would_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&Store::sqlite_url(dir.path()))
+            .await
+            .expect("open");
+        // More subjects than one statement takes, so every step crosses chunks.
+        let all: Vec<String> = (0..600).map(|i| format!("d{i:03}")).collect();
+        let why = Reason::new("threat", &[("name", "Eicar".to_string())]);
+        let a = [("a".to_string(), why.clone())];
+        let hour = 3_600_000;
+
+        let (stored, marked) = apply(&store, hour, &all, "", &a).await;
+        assert!(marked);
+        assert!(stored.iter().all(|s| s == "a"), "{stored:?}");
+        let open = "SELECT COUNT(*) FROM alerts WHERE rule_id = 'a' AND state = 'firing'";
+        assert_eq!(count(&store, open).await, 600);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM alert_events WHERE kind = 'fired'"
+            )
+            .await,
+            600
+        );
+        let reason: String = sqlx::query_scalar("SELECT reason FROM alerts WHERE subject = 'd599'")
+            .fetch_one(&store.read)
+            .await
+            .expect("reason");
+        assert!(reason.contains("Eicar"), "{reason}");
+        let device: Option<String> =
+            sqlx::query_scalar("SELECT device_id FROM alerts WHERE subject = 'd000'")
+                .fetch_one(&store.read)
+                .await
+                .expect("device");
+        assert_eq!(device.as_deref(), Some("d000"));
+
+        // Told again that the rule starts firing (a stale stored value): still one alert each.
+        let (_, _) = apply(&store, hour + 1, &all[..300], "", &a).await;
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM alerts").await, 600);
+
+        // 400 stop: resolved by Steward, each with its history entry; the others stay open.
+        let (stored, marked) = apply(&store, 2 * hour, &all[..400], "a", &[]).await;
+        assert!(marked);
+        assert!(stored.iter().all(String::is_empty));
+        assert_eq!(count(&store, open).await, 200);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM alerts WHERE state = 'resolved' AND resolved_by = 'auto' \
+                 AND resolved_at = 7200000"
+            )
+            .await,
+            400
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM alert_events WHERE kind = 'resolved'"
+            )
+            .await,
+            400
+        );
+
+        // Within the reopen window (an hour) 300 of them fire again, and rule b starts on
+        // the first ten: the same alerts reopen, b's are new.
+        let both = [("a".to_string(), why.clone()), ("b".to_string(), why)];
+        let (stored, _) = apply(&store, 2 * hour + 60_000, &all[..10], "", &both).await;
+        assert!(stored.iter().all(|s| s == "a,b"), "{stored:?}");
+        apply(&store, 2 * hour + 60_000, &all[10..300], "", &a).await;
+        assert_eq!(count(&store, open).await, 500);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM alerts").await, 610);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM alerts WHERE reopened = 1 AND state = 'firing'"
+            )
+            .await,
+            300
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM alert_events WHERE kind = 'reopened'"
+            )
+            .await,
+            300
+        );
+
+        // Past the window the last 100 resolved fire again as new alerts; the resolved ones
+        // stay in the history.
+        let later = 2 * hour + 2 * hour;
+        apply(&store, later, &all[300..400], "", &a).await;
+        assert_eq!(count(&store, open).await, 600);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM alerts").await, 710);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM alerts WHERE subject = 'd350' AND state = 'resolved'"
+            )
+            .await,
+            1
+        );
+
+        // Nothing moved: nothing written, the notifier not woken.
+        let (stored, marked) = apply(&store, later, &all, "a", &a).await;
+        assert!(!marked);
+        assert!(stored.iter().all(|s| s == "a"));
+        assert_eq!(
+            count(&store, "SELECT COUNT(*) FROM alert_events").await,
+            600 + 400 + 300 + 10 + 100
+        );
+    }
+
+    /// A rule grouped as a whole is sent once its first change has waited the group wait,
+    /// then at most once per group interval: nothing goes out early, and what waited in
+    /// between goes out when the interval ends.
+    #[tokio::test]
+    async fn a_whole_rule_is_sent_after_its_group_wait_then_once_per_interval() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&Store::sqlite_url(dir.path()))
+            .await
+            .expect("open");
+        let actor = crate::audit::Actor::cli();
+        let channel: steward_core::notify::Channel = serde_json::from_value(serde_json::json!({
+            "id": "hook", "name": "hook", "kind": "webhook", "target": "http://127.0.0.1:9/",
+            "language": "en", "severities": ["warning"], "send_resolved": true, "enabled": true
+        }))
+        .expect("channel");
+        store
+            .put_channel(&channel, 0, &actor)
+            .await
+            .expect("channel");
+        let mut warning = rule("w");
+        warning.severity = steward_core::alerting::Severity::Warning;
+        store
+            .put_alert_rule(&warning, 0, &actor)
+            .await
+            .expect("rule");
+        let why = Reason::new("threat", &[("name", "Eicar".to_string())]);
+        let firing = [("w".to_string(), why)];
+        let fire = |subjects: Vec<String>, at: i64| {
+            let firing = &firing;
+            let store = &store;
+            async move {
+                let rules = store.alert_rules();
+                let list: Vec<Firing> = subjects
+                    .iter()
+                    .map(|s| Firing {
+                        subject: s,
+                        old: "",
+                        firing,
+                    })
+                    .collect();
+                let mut tx = store.begin_write().await.expect("begin");
+                apply_firing(&mut tx, &AlertsChanged::default(), &rules, at, &list)
+                    .await
+                    .expect("apply");
+                tx.commit().await.expect("commit");
+            }
+        };
+        let sent = "SELECT COUNT(*) FROM outbox WHERE rule_id = 'w'";
+        let t0 = 600_000;
+        let (wait, interval) = (30_000, 300_000);
+
+        fire((0..3).map(|i| format!("d{i}")).collect(), t0).await;
+        let pass = store
+            .notify_pass(t0 + 10_000, "http://x")
+            .await
+            .expect("pass");
+        assert_eq!((pass.queued, pass.next_due), (0, Some(t0 + wait)));
+        let pass = store
+            .notify_pass(t0 + wait, "http://x")
+            .await
+            .expect("pass");
+        assert_eq!(pass.queued, 1);
+        assert_eq!(count(&store, sent).await, 1);
+
+        // A fourth device fires during the interval: it waits for the interval's end.
+        fire(vec!["d3".to_string()], t0 + 40_000).await;
+        let pass = store
+            .notify_pass(t0 + 60_000, "http://x")
+            .await
+            .expect("pass");
+        assert_eq!(pass.queued, 0);
+        assert_eq!(pass.next_due, Some(t0 + wait + interval));
+        assert_eq!(count(&store, sent).await, 1);
+        let pass = store
+            .notify_pass(t0 + wait + interval, "http://x")
+            .await
+            .expect("pass");
+        assert_eq!(pass.queued, 1);
+        let last: i64 = sqlx::query_scalar(
+            "SELECT alert_count FROM outbox WHERE rule_id = 'w' ORDER BY created_at DESC LIMIT 1",
+        )
+        .fetch_one(&store.read)
+        .await
+        .expect("outbox");
+        assert_eq!(last, 1, "only the device that fired meanwhile");
+        assert_eq!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM alerts WHERE notify_at IS NOT NULL"
+            )
+            .await,
+            0,
+            "nothing left waiting"
+        );
+    }
 }

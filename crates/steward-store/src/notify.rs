@@ -47,6 +47,11 @@ impl AlertsChanged {
     pub(crate) fn mark(&self) {
         self.0.store(true, Ordering::Relaxed);
     }
+
+    #[cfg(test)]
+    pub(crate) fn marked(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
 }
 
 /// Alerts listed in one notification at most (the count covers all).

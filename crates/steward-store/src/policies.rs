@@ -396,26 +396,32 @@ impl Store {
         insert_events(&mut tx, &events, self.backend.rows_per_statement(4)).await?;
         let rules = self.alert_rules();
         let changed = crate::notify::AlertsChanged::default();
-        for u in updates
+        let moved: Vec<&Reevaluated> = updates
             .iter()
             .filter(|u| u.new_firing != u.old_firing && written.contains(&u.id))
             .copied()
-        {
-            let stored = alerts::apply_firing(
-                &mut tx,
-                &changed,
-                &rules,
-                &u.id,
-                now,
-                &u.old_firing,
-                &u.firing,
-            )
-            .await?;
-            sqlx::query("UPDATE devices SET firing_rules = $1 WHERE id = $2")
-                .bind(stored)
-                .bind(u.id.as_str())
-                .execute(&mut *tx)
-                .await?;
+            .collect();
+        let subjects: Vec<alerts::Firing> = moved
+            .iter()
+            .map(|u| alerts::Firing {
+                subject: &u.id,
+                old: &u.old_firing,
+                firing: &u.firing,
+            })
+            .collect();
+        let stored = alerts::apply_firing(&mut tx, &changed, &rules, now, &subjects).await?;
+        let firing: Vec<(&str, String)> = moved.iter().map(|u| u.id.as_str()).zip(stored).collect();
+        for chunk in firing.chunks(self.backend.rows_per_statement(2)) {
+            let sql = format!(
+                "UPDATE devices SET firing_rules = v.column2 FROM (VALUES {}) AS v \
+                 WHERE devices.id = v.column1",
+                values_placeholders(chunk.len(), 2)
+            );
+            let mut q = sqlx::query(&sql);
+            for (id, stored) in chunk {
+                q = q.bind(*id).bind(stored.as_str());
+            }
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
         let held_for = started.elapsed();

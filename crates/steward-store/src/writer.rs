@@ -905,16 +905,12 @@ async fn apply_checkin(
         Decision::Nothing(outcome) => return Ok(outcome),
         Decision::Write(change) => change,
     };
-    alerts::apply_firing(
-        tx,
-        &ev.alerts_changed,
-        &ev.alert_rules,
-        &c.device_id,
-        c.at,
-        &change.old_firing,
-        &change.firing,
-    )
-    .await?;
+    let device = alerts::Firing {
+        subject: &c.device_id,
+        old: &change.old_firing,
+        firing: &change.firing,
+    };
+    alerts::apply_firing(tx, &ev.alerts_changed, &ev.alert_rules, c.at, &[device]).await?;
     events.extend(change.events);
     rows.push(change.row);
     Ok(change.outcome)
@@ -942,11 +938,7 @@ impl CheckinChange {
     /// Whether the rules that fire on the device are the ones that fired before: then the
     /// check-in raises and resolves no alert.
     fn firing_unchanged(&self) -> bool {
-        let before: Vec<&str> = self
-            .old_firing
-            .split(',')
-            .filter(|s| !s.is_empty())
-            .collect();
+        let before = alerts::stored_firing(&self.old_firing);
         before.len() == self.firing.len()
             && self
                 .firing
