@@ -58,6 +58,9 @@ impl AlertsChanged {
 const MAX_LISTED: i64 = 1000;
 /// Statement chunk for id lists.
 const CHUNK: usize = 200;
+/// Rules grouped as a whole looked at before a pass's read at most (the rest are read, and
+/// found due or not as they are).
+const RESTING_LISTED: usize = 200;
 
 /// What one notifier pass did, and when the next one is due.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -562,14 +565,52 @@ impl Store {
         let silences = self.silences();
         let link_for = |rule: &str| format!("{link}/alerts?rule={rule}");
 
-        // Changes.
-        let rows = sqlx::query(&format!(
+        // A rule whose alerts are grouped together is not due before its oldest pending
+        // change has waited its group wait and its last notification its group interval,
+        // however many of its alerts wait: they are left unread until then (a rule that
+        // fires on a whole fleet would otherwise have them all read again after every batch
+        // of its job). Both instants come from the database, so every server agrees.
+        let whole: Vec<&AlertRule> = rules
+            .iter()
+            .filter(|r| r.notify.group_by == GroupBy::Rule)
+            .take(RESTING_LISTED)
+            .collect();
+        let keys: Vec<&str> = whole.iter().map(|r| r.id.as_str()).collect();
+        let sent = self.groups_by_key(&keys).await?;
+        let oldest = self.oldest_pending(&keys).await?;
+        let mut resting = Vec::new();
+        for rule in whole {
+            let Some(oldest) = oldest.get(&rule.id) else {
+                // Nothing pending: nothing to read either.
+                resting.push(rule.id.as_str());
+                continue;
+            };
+            let last_sent = sent.get(&rule.id).map_or(i64::MIN / 2, |g| g.last_sent_at);
+            let due = (oldest + rule.notify.group_wait_ms(rule.severity))
+                .max(last_sent + rule.notify.group_interval_ms());
+            if due > now {
+                resting.push(rule.id.as_str());
+                out.next_due = earliest(out.next_due, Some(due));
+            }
+        }
+        let except = if resting.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "AND a.rule_id NOT IN ({})",
+                crate::list_placeholders(2, resting.len())
+            )
+        };
+        let sql = format!(
             "SELECT {PENDING_COLS} FROM alerts a LEFT JOIN devices d ON d.id = a.device_id \
-             WHERE a.notify_at IS NOT NULL AND a.notify_at <= $1 ORDER BY a.notify_at LIMIT 50000"
-        ))
-        .bind(now)
-        .fetch_all(&self.read)
-        .await?;
+             WHERE a.notify_at IS NOT NULL AND a.notify_at <= $1 {except} \
+             ORDER BY a.notify_at LIMIT 50000"
+        );
+        let mut q = sqlx::query(&sql).bind(now);
+        for id in &resting {
+            q = q.bind(*id);
+        }
+        let rows = q.fetch_all(&self.read).await?;
         // Pending changes by notification group (a rule, or a rule and a device).
         let mut by_group: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
         for r in &rows {
@@ -748,6 +789,33 @@ impl Store {
             for r in q.fetch_all(&self.read).await? {
                 let g = group_row(&r)?;
                 out.insert(g.key.clone(), g);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The earliest pending change (`notify_at`) of each of `rules` that has one, one index
+    /// lookup per rule in one statement.
+    async fn oldest_pending(&self, rules: &[&str]) -> Result<HashMap<String, i64>> {
+        let mut out = HashMap::new();
+        for chunk in rules.chunks(CHUNK) {
+            let sql = (1..=chunk.len())
+                .map(|i| {
+                    format!(
+                        "SELECT ${i} AS rule_id, (SELECT MIN(notify_at) FROM alerts \
+                         WHERE rule_id = ${i} AND notify_at IS NOT NULL) AS oldest"
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" UNION ALL ");
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            for r in q.fetch_all(&self.read).await? {
+                if let Some(oldest) = r.try_get::<Option<i64>, _>("oldest")? {
+                    out.insert(r.try_get("rule_id")?, oldest);
+                }
             }
         }
         Ok(out)
