@@ -538,6 +538,14 @@ impl Store {
             let detail = serde_json::json!({"reason": "rule deleted"});
             alert_event(&mut tx, &alert, now, "resolved", &actor.name, &detail).await?;
         }
+        // Nobody is told of a deleted rule's alerts (the notifier has no rule to send them
+        // by).
+        sqlx::query(
+            "UPDATE alerts SET notify_at = NULL WHERE rule_id = $1 AND notify_at IS NOT NULL",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         // Its job, if still open, has nothing left to do.
         sqlx::query(
             "UPDATE fleet_jobs SET finished_at = $1 \
@@ -957,7 +965,8 @@ mod tests {
         let actor = crate::audit::Actor::cli();
         let channel: steward_core::notify::Channel = serde_json::from_value(serde_json::json!({
             "id": "hook", "name": "hook", "kind": "webhook", "target": "http://127.0.0.1:9/",
-            "language": "en", "severities": ["warning"], "send_resolved": true, "enabled": true
+            "language": "en", "severities": ["warning", "critical"], "send_resolved": true,
+            "enabled": true
         }))
         .expect("channel");
         store
@@ -970,10 +979,16 @@ mod tests {
             .put_alert_rule(&warning, 0, &actor)
             .await
             .expect("rule");
+        // A critical rule: no group wait.
+        store
+            .put_alert_rule(&rule("c"), 0, &actor)
+            .await
+            .expect("rule");
         let why = Reason::new("threat", &[("name", "Eicar".to_string())]);
-        let firing = [("w".to_string(), why)];
-        let fire = |subjects: Vec<String>, at: i64| {
-            let firing = &firing;
+        let warn = [("w".to_string(), why.clone())];
+        let crit = [("c".to_string(), why)];
+        let fire = |subjects: Vec<String>, at: i64, firing: &'static str| {
+            let firing = if firing == "w" { &warn[..] } else { &crit[..] };
             let store = &store;
             async move {
                 let rules = store.alert_rules();
@@ -996,7 +1011,7 @@ mod tests {
         let t0 = 600_000;
         let (wait, interval) = (30_000, 300_000);
 
-        fire((0..3).map(|i| format!("d{i}")).collect(), t0).await;
+        fire((0..3).map(|i| format!("d{i}")).collect(), t0, "w").await;
         let pass = store
             .notify_pass(t0 + 10_000, "http://x")
             .await
@@ -1009,13 +1024,19 @@ mod tests {
         assert_eq!(pass.queued, 1);
         assert_eq!(count(&store, sent).await, 1);
 
-        // A fourth device fires during the interval: it waits for the interval's end.
-        fire(vec!["d3".to_string()], t0 + 40_000).await;
+        // A fourth device fires during the interval: it waits for the interval's end, while
+        // the critical rule firing meanwhile is sent at once.
+        fire(vec!["d3".to_string()], t0 + 40_000, "w").await;
+        fire(vec!["d9".to_string()], t0 + 50_000, "c").await;
         let pass = store
             .notify_pass(t0 + 60_000, "http://x")
             .await
             .expect("pass");
-        assert_eq!(pass.queued, 0);
+        assert_eq!(pass.queued, 1);
+        assert_eq!(
+            count(&store, "SELECT COUNT(*) FROM outbox WHERE rule_id = 'c'").await,
+            1
+        );
         assert_eq!(pass.next_due, Some(t0 + wait + interval));
         assert_eq!(count(&store, sent).await, 1);
         let pass = store

@@ -58,9 +58,11 @@ impl AlertsChanged {
 const MAX_LISTED: i64 = 1000;
 /// Statement chunk for id lists.
 const CHUNK: usize = 200;
-/// Rules grouped as a whole looked at before a pass's read at most (the rest are read, and
-/// found due or not as they are).
-const RESTING_LISTED: usize = 200;
+/// Rules looked up one by one before a pass's read at most (with more, every pending change
+/// is read, and found due or not as it is).
+const RULES_LOOKED_UP: usize = 200;
+/// Pending changes read by one pass at most.
+const PENDING_READ: i64 = 50_000;
 
 /// What one notifier pass did, and when the next one is due.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -567,50 +569,75 @@ impl Store {
 
         // A rule whose alerts are grouped together is not due before its oldest pending
         // change has waited its group wait and its last notification its group interval,
-        // however many of its alerts wait: they are left unread until then (a rule that
-        // fires on a whole fleet would otherwise have them all read again after every batch
-        // of its job). Both instants come from the database, so every server agrees.
-        let whole: Vec<&AlertRule> = rules
+        // however many of its alerts wait: while one rests, the pending changes are read rule
+        // by rule, of the rules due only (a rule that fires on a whole fleet would otherwise
+        // have them all read again after every batch of its job). Both instants come from
+        // the database, so every server agrees.
+        let looked_up: Vec<&AlertRule> = if rules.len() <= RULES_LOOKED_UP {
+            rules.iter().collect()
+        } else {
+            Vec::new()
+        };
+        let keys: Vec<&str> = looked_up
             .iter()
             .filter(|r| r.notify.group_by == GroupBy::Rule)
-            .take(RESTING_LISTED)
+            .map(|r| r.id.as_str())
             .collect();
-        let keys: Vec<&str> = whole.iter().map(|r| r.id.as_str()).collect();
         let sent = self.groups_by_key(&keys).await?;
-        let oldest = self.oldest_pending(&keys).await?;
-        let mut resting = Vec::new();
-        for rule in whole {
-            let Some(oldest) = oldest.get(&rule.id) else {
-                // Nothing pending: nothing to read either.
-                resting.push(rule.id.as_str());
-                continue;
-            };
-            let last_sent = sent.get(&rule.id).map_or(i64::MIN / 2, |g| g.last_sent_at);
-            let due = (oldest + rule.notify.group_wait_ms(rule.severity))
-                .max(last_sent + rule.notify.group_interval_ms());
-            if due > now {
-                resting.push(rule.id.as_str());
-                out.next_due = earliest(out.next_due, Some(due));
+        let ids: Vec<&str> = looked_up.iter().map(|r| r.id.as_str()).collect();
+        let oldest = self.oldest_pending(&ids).await?;
+        let mut resting = false;
+        let mut due_rules = Vec::new();
+        for rule in looked_up {
+            match oldest.get(&rule.id) {
+                Some(&oldest) if oldest <= now => {
+                    if rule.notify.group_by == GroupBy::Rule {
+                        let last_sent = sent.get(&rule.id).map_or(i64::MIN / 2, |g| g.last_sent_at);
+                        let due = (oldest + rule.notify.group_wait_ms(rule.severity))
+                            .max(last_sent + rule.notify.group_interval_ms());
+                        if due > now {
+                            resting = true;
+                            out.next_due = earliest(out.next_due, Some(due));
+                            continue;
+                        }
+                    }
+                    due_rules.push(rule.id.as_str());
+                }
+                // Nothing to read now.
+                _ => {}
             }
         }
-        let except = if resting.is_empty() {
-            String::new()
+        let mut rows = Vec::new();
+        if resting {
+            for rule_id in due_rules {
+                let left = PENDING_READ - rows.len() as i64;
+                if left <= 0 {
+                    break;
+                }
+                rows.extend(
+                    sqlx::query(&format!(
+                        "SELECT {PENDING_COLS} FROM alerts a \
+                         LEFT JOIN devices d ON d.id = a.device_id \
+                         WHERE a.rule_id = $2 AND a.notify_at IS NOT NULL \
+                         AND a.notify_at <= $1 ORDER BY a.notify_at LIMIT {left}"
+                    ))
+                    .bind(now)
+                    .bind(rule_id)
+                    .fetch_all(&self.read)
+                    .await?,
+                );
+            }
         } else {
-            format!(
-                "AND a.rule_id NOT IN ({})",
-                crate::list_placeholders(2, resting.len())
-            )
-        };
-        let sql = format!(
-            "SELECT {PENDING_COLS} FROM alerts a LEFT JOIN devices d ON d.id = a.device_id \
-             WHERE a.notify_at IS NOT NULL AND a.notify_at <= $1 {except} \
-             ORDER BY a.notify_at LIMIT 50000"
-        );
-        let mut q = sqlx::query(&sql).bind(now);
-        for id in &resting {
-            q = q.bind(*id);
+            // Every change due is read at once (with those of rules deleted meanwhile).
+            rows = sqlx::query(&format!(
+                "SELECT {PENDING_COLS} FROM alerts a LEFT JOIN devices d ON d.id = a.device_id \
+                 WHERE a.notify_at IS NOT NULL AND a.notify_at <= $1 \
+                 ORDER BY a.notify_at LIMIT {PENDING_READ}"
+            ))
+            .bind(now)
+            .fetch_all(&self.read)
+            .await?;
         }
-        let rows = q.fetch_all(&self.read).await?;
         // Pending changes by notification group (a rule, or a rule and a device).
         let mut by_group: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
         for r in &rows {
@@ -794,8 +821,8 @@ impl Store {
         Ok(out)
     }
 
-    /// The earliest pending change (`notify_at`) of each of `rules` that has one, one index
-    /// lookup per rule in one statement.
+    /// The earliest pending change (`notify_at`, perhaps a silence's end) of each of `rules`
+    /// that has one, one index lookup per rule in one statement.
     async fn oldest_pending(&self, rules: &[&str]) -> Result<HashMap<String, i64>> {
         let mut out = HashMap::new();
         for chunk in rules.chunks(CHUNK) {
