@@ -183,6 +183,8 @@ type Opening<'a> = (&'a AlertRule, Vec<(&'a str, &'a Reason)>);
 /// resolved within the rule's reopen window is reopened instead of a new one. Every change is
 /// marked for the notifier (`notify_at`). Returns each subject's new `firing_rules`, in order.
 ///
+/// Each subject appears once in `subjects` (a batch's devices are distinct).
+///
 /// Statements are shared by every subject of a rule (a storm rule opens thousands of alerts
 /// in one fleet job batch): the last alerts are read, new ones inserted and stopped ones
 /// resolved a chunk of subjects at a time; only reopening goes alert by alert.

@@ -601,7 +601,7 @@ impl Store {
                             continue;
                         }
                     }
-                    due_rules.push(rule.id.as_str());
+                    due_rules.push((oldest, rule.id.as_str()));
                 }
                 // Nothing to read now.
                 _ => {}
@@ -609,7 +609,9 @@ impl Store {
         }
         let mut rows = Vec::new();
         if resting {
-            for rule_id in due_rules {
+            // The rule waiting longest first, as one read ordered by time would take them.
+            due_rules.sort_unstable();
+            for (_, rule_id) in due_rules {
                 let left = PENDING_READ - rows.len() as i64;
                 if left <= 0 {
                     break;
