@@ -258,30 +258,42 @@ pub(crate) async fn apply_firing(
                 }
             }
         }
-        const COLS: usize = 12;
-        for chunk in fresh.chunks(backend.rows_per_statement(COLS)) {
+        // What every row of the rule shares is bound once: $1 rule, $2 severity, $3 name,
+        // $4 the instant, $5 escalation; then a row's id, subject, device and reason.
+        const SHARED: usize = 5;
+        const ROW: usize = 4;
+        for chunk in fresh.chunks((backend.rows_per_statement(1) - SHARED) / ROW) {
+            let values: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let k = SHARED + i * ROW;
+                    format!(
+                        "(${}, $1, ${}, ${}, $2, 'firing', $3, ${}, $4, $4, $4, $5)",
+                        k + 1,
+                        k + 2,
+                        k + 3,
+                        k + 4
+                    )
+                })
+                .collect();
             let sql = format!(
                 "INSERT INTO alerts (id, rule_id, subject, device_id, severity, state, \
                  rule_name, reason, fired_at, updated_at, notify_at, escalate_at) VALUES {} \
                  ON CONFLICT (rule_id, subject) WHERE state <> 'resolved' DO NOTHING \
                  RETURNING id",
-                crate::values_placeholders(chunk.len(), COLS)
+                values.join(", ")
             );
-            let mut q = sqlx::query(&sql);
+            let mut q = sqlx::query(&sql)
+                .bind(rule_id)
+                .bind(rule.severity.as_str())
+                .bind(&rule.name)
+                .bind(at)
+                .bind(escalate_at);
             for (id, subject, why) in chunk {
                 q = q
                     .bind(id.as_str())
-                    .bind(rule_id)
                     .bind(*subject)
                     .bind((*subject != "fleet").then_some(*subject))
-                    .bind(rule.severity.as_str())
-                    .bind("firing")
-                    .bind(&rule.name)
-                    .bind(reason_json(why))
-                    .bind(at)
-                    .bind(at)
-                    .bind(at)
-                    .bind(escalate_at);
+                    .bind(reason_json(why));
             }
             let inserted: HashSet<String> = q
                 .fetch_all(&mut **tx)
@@ -318,19 +330,23 @@ pub(crate) async fn apply_firing(
             }
         }
     }
-    const EVENT_COLS: usize = 5;
-    for chunk in events.chunks(backend.rows_per_statement(EVENT_COLS)) {
+    // Shared: $1 the instant, $2 the actor; then a row's alert, kind and detail.
+    for chunk in events.chunks((backend.rows_per_statement(1) - 2) / 3) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let k = 2 + i * 3;
+                format!("(${}, $1, ${}, $2, ${})", k + 1, k + 2, k + 3)
+            })
+            .collect();
         let sql = format!(
             "INSERT INTO alert_events (alert_id, at, kind, actor, detail) VALUES {}",
-            crate::values_placeholders(chunk.len(), EVENT_COLS)
+            values.join(", ")
         );
-        let mut q = sqlx::query(&sql);
+        let mut q = sqlx::query(&sql).bind(at).bind("steward");
         for e in chunk {
             q = q
                 .bind(e.alert_id.as_str())
-                .bind(at)
                 .bind(e.kind)
-                .bind("steward")
                 .bind(e.detail.as_str());
         }
         q.execute(&mut **tx).await?;
@@ -877,6 +893,27 @@ mod tests {
                 .await
                 .expect("device");
         assert_eq!(device.as_deref(), Some("d000"));
+        // Every row carries the rule's values and the instant (escalation: none set).
+        assert_eq!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM alerts WHERE rule_id = 'a' AND severity = 'critical' \
+                 AND rule_name = 'a' AND state = 'firing' AND fired_at = 3600000 \
+                 AND updated_at = 3600000 AND notify_at = 3600000 AND escalate_at IS NULL"
+            )
+            .await,
+            600
+        );
+        assert_eq!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM alert_events e JOIN alerts a ON a.id = e.alert_id \
+                 WHERE e.kind = 'fired' AND e.actor = 'steward' AND e.at = 3600000 \
+                 AND e.detail LIKE '%Eicar%'"
+            )
+            .await,
+            600
+        );
 
         // Told again that the rule starts firing (a stale stored value): still one alert each.
         let (_, _) = apply(&store, hour + 1, &all[..300], "", &a).await;
