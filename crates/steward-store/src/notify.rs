@@ -650,8 +650,14 @@ impl Store {
             };
             by_group.entry(key).or_default().push(p);
         }
-        let keys: Vec<&str> = by_group.keys().map(String::as_str).collect();
-        let groups = self.groups_by_key(&keys).await?;
+        // The groups of whole rules were read above; those of devices are read now.
+        let mut groups = sent;
+        let keys: Vec<&str> = by_group
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !groups.contains_key(*k))
+            .collect();
+        groups.extend(self.groups_by_key(&keys).await?);
         for (key, pending) in &by_group {
             let rule_id = pending[0].rule_id.clone();
             let subject = pending[0].subject.clone();
