@@ -855,6 +855,8 @@ pub async fn alert_latency(
 
     // Threats: one new device at a time, evenly spread.
     let sent_at: Arc<std::sync::Mutex<HashMap<String, Instant>>> = Arc::default();
+    // When each threat's check-in was answered: from there on the time is the notification's.
+    let answered_at: Arc<std::sync::Mutex<HashMap<String, Instant>>> = Arc::default();
     // How long each threat's check-in took to be answered (written): the rest of its
     // latency is the notification's.
     let answered = Arc::new(std::sync::Mutex::new(Histogram::<u64>::new_with_bounds(
@@ -863,7 +865,12 @@ pub async fn alert_latency(
         3,
     )?));
     let injector = {
-        let (client, sent_at, answered) = (client.clone(), sent_at.clone(), answered.clone());
+        let (client, sent_at, answered, answered_at) = (
+            client.clone(),
+            sent_at.clone(),
+            answered.clone(),
+            answered_at.clone(),
+        );
         let every = Duration::from_secs_f64(1.0 / f64::from(b.threats_per_s.max(1)));
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
@@ -884,13 +891,19 @@ pub async fn alert_latency(
                     detected_at: steward_core::time::to_rfc3339(now_ms()),
                 });
                 req.protection = Some(p);
-                let (client, sent_at, answered) =
-                    (client.clone(), sent_at.clone(), answered.clone());
+                let (client, sent_at, answered, answered_at) = (
+                    client.clone(),
+                    sent_at.clone(),
+                    answered.clone(),
+                    answered_at.clone(),
+                );
                 tokio::spawn(async move {
                     let t0 = Instant::now();
                     sent_at.lock().expect("lock").insert(d.id.clone(), t0);
                     if client.checkin(&d.id, &d.secret, &req).await.is_ok() {
-                        let took = t0.elapsed().as_micros() as u64;
+                        let t1 = Instant::now();
+                        answered_at.lock().expect("lock").insert(d.id.clone(), t1);
+                        let took = t1.duration_since(t0).as_micros() as u64;
                         let _ = answered.lock().expect("lock").record(took);
                     }
                 });
@@ -904,6 +917,8 @@ pub async fn alert_latency(
     let load_secs = start.elapsed().as_secs_f64();
     let expected = sent_at.lock().expect("lock").len();
     let mut hist = Histogram::<u64>::new_with_bounds(1, 600_000_000, 3)?;
+    // From the answer to the notification (0 when the notification came first).
+    let mut after = Histogram::<u64>::new_with_bounds(1, 600_000_000, 3)?;
     let mut seen = std::collections::HashSet::new();
     let wait_until = Instant::now() + Duration::from_secs(10);
     while seen.len() < expected {
@@ -911,8 +926,13 @@ pub async fn alert_latency(
         match tokio::time::timeout(left, arrived_rx.recv()).await {
             Ok(Some((dev, at))) => {
                 if let Some(t0) = sent_at.lock().expect("lock").get(&dev) {
+                    let answered = answered_at.lock().expect("lock").get(&dev).copied();
                     if seen.insert(dev) {
                         let _ = hist.record(at.duration_since(*t0).as_micros() as u64);
+                        if let Some(t1) = answered {
+                            let _ =
+                                after.record(at.saturating_duration_since(t1).as_micros() as u64);
+                        }
                     }
                 }
             }
@@ -937,6 +957,8 @@ pub async fn alert_latency(
         "max_ms": hist.max() as f64 / 1000.0,
         "threat_checkin_p50_ms": answered.value_at_quantile(0.50) as f64 / 1000.0,
         "threat_checkin_p99_ms": answered.value_at_quantile(0.99) as f64 / 1000.0,
+        "after_answer_p50_ms": after.value_at_quantile(0.50) as f64 / 1000.0,
+        "after_answer_p99_ms": after.value_at_quantile(0.99) as f64 / 1000.0,
     }))
 }
 
