@@ -247,7 +247,8 @@ pub struct FleetConfig {
     pub summary_max_age_secs: u32,
     /// The share of the database writer's time (percent) a fleet-wide re-evaluation (after a
     /// policy or alert rule change) may take beside live check-ins: after each batch it
-    /// pauses long enough that its writes keep to it (its reads are not paced).
+    /// pauses long enough that its writes keep to it (its reads are not paced). When no
+    /// device has checked in for 10 s it does not pause.
     pub job_share_percent: u32,
 }
 
@@ -482,7 +483,8 @@ impl Config {
              # Fleet summaries are at most this many seconds old (0: counted on every request).\n\
              summary_max_age_secs = {}\n\
              # Percent of the database writer's time a fleet-wide re-evaluation may take\n\
-             # (after a policy or alert rule change), beside live check-ins (1 to 100).\n\
+             # (after a policy or alert rule change), beside live check-ins (1 to 100);\n\
+             # with no check-in for 10 s it takes the writer whole.\n\
              job_share_percent = {}\n\n\
              [notify]\n\
              # Where notifications link to; empty means http:// and the listen address.\n\

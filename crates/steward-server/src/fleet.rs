@@ -253,11 +253,13 @@ pub async fn job_runner(state: AppState) {
     }
 }
 
-/// Runs one job to its end, a batch at a time. After each batch it pauses so that its
-/// writes take at most `fleet.job_share_percent` of the time: the writer stays free for
-/// check-ins the rest of it. Reading and evaluating a batch are not paced: readers do not
-/// hold up the writer, so a job that changes few rows (a new alert rule that fires on few
-/// devices) goes at the speed of its reads.
+/// Runs one job to its end, a batch at a time. While the fleet checks in, it pauses after
+/// each batch so that its writes take at most `fleet.job_share_percent` of the time: the
+/// writer stays free for check-ins the rest of it. When no device has checked in for
+/// [`QUIET_MS`] (through any server: the index on last seen tells), there is no one to leave
+/// the writer to, and it goes on at once. Reading and evaluating a batch are not paced:
+/// readers do not hold up the writer, so a job that changes few rows (a new alert rule that
+/// fires on few devices) goes at the speed of its reads.
 async fn run_job(state: &AppState, mut job: steward_store::jobs::FleetJob) -> Result<(), ApiError> {
     use steward_store::jobs::Step;
     let share = f64::from(state.config.fleet.job_share_percent.clamp(1, 100)) / 100.0;
@@ -278,8 +280,15 @@ async fn run_job(state: &AppState, mut job: steward_store::jobs::FleetJob) -> Re
         match step {
             Step::Advanced { n, writing } => {
                 state.metrics.job_devices.inc_by(n);
-                if share < 1.0 {
-                    tokio::time::sleep(writing.mul_f64((1.0 - share) / share)).await;
+                let beside = share < 1.0
+                    && !writing.is_zero()
+                    && state
+                        .store
+                        .checked_in_since(state.clock.now_ms() - QUIET_MS)
+                        .await?;
+                let pause = pause_after(writing, share, beside);
+                if !pause.is_zero() {
+                    tokio::time::sleep(pause).await;
                 }
             }
             Step::Finished => {
@@ -291,6 +300,19 @@ async fn run_job(state: &AppState, mut job: steward_store::jobs::FleetJob) -> Re
             }
             Step::Gone => return Ok(()),
         }
+    }
+}
+
+/// How long no device may have checked in for a fleet job to go on without pausing.
+const QUIET_MS: i64 = 10_000;
+
+/// The pause after a batch whose writes held the writer for `writing`: so that they take
+/// `share` of the time, while check-ins go on `beside` the job; none otherwise.
+fn pause_after(writing: Duration, share: f64, beside: bool) -> Duration {
+    if beside && share < 1.0 {
+        writing.mul_f64((1.0 - share) / share)
+    } else {
+        Duration::ZERO
     }
 }
 
@@ -474,4 +496,20 @@ async fn fleet_alerts(state: &AppState, counts: &[FleetCount], now: i64) -> Resu
     }
     state.store.apply_fleet_firing(&firing, now).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::pause_after;
+
+    #[test]
+    fn a_job_pauses_for_its_share_only_beside_check_ins() {
+        let writing = Duration::from_millis(300);
+        assert_eq!(pause_after(writing, 0.3, true), Duration::from_millis(700));
+        assert_eq!(pause_after(writing, 0.5, true), writing);
+        assert_eq!(pause_after(writing, 1.0, true), Duration::ZERO);
+        assert_eq!(pause_after(writing, 0.3, false), Duration::ZERO);
+    }
 }

@@ -154,6 +154,25 @@ async fn counts_split(
 }
 
 impl Store {
+    /// Whether any device checked in at `since` or later, through whichever server: one look
+    /// into the index on last seen. A fleet job paces itself only while the fleet checks in.
+    /// Unchanged check-ins written after their answer count from their flush, at most
+    /// `checkin.touch_flush_ms` later.
+    pub async fn checked_in_since(&self, since: i64) -> Result<bool> {
+        let table = if self.backend.seen_apart() {
+            "device_seen"
+        } else {
+            "devices"
+        };
+        let row = sqlx::query(&format!(
+            "SELECT 1 AS one FROM {table} WHERE last_seen_at >= $1 LIMIT 1"
+        ))
+        .bind(since)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.is_some())
+    }
+
     /// Counts every active device by group, platform, health, compliance and freshness.
     ///
     /// Grouped by the columns of the fleet index only, in its order, with freshness summed
@@ -375,6 +394,30 @@ mod tests {
             .filter(|c| c.group.as_deref() == group && c.freshness == freshness)
             .map(|c| c.count)
             .sum()
+    }
+
+    #[tokio::test]
+    async fn a_check_in_is_seen_from_its_last_seen_time_on() {
+        let now = 100 * DAY_MS;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&Store::sqlite_url(dir.path()))
+            .await
+            .expect("open");
+        assert!(!store.checked_in_since(0).await.expect("empty fleet"));
+        store
+            .seed_devices(&[
+                device("a", None, now - 60_000),
+                device("b", None, now - DAY_MS),
+            ])
+            .await
+            .expect("seed");
+        assert!(store.checked_in_since(now - 60_000).await.expect("read"));
+        assert!(!store.checked_in_since(now - 59_999).await.expect("read"));
+        assert!(store
+            .checked_in_since(now - 2 * DAY_MS)
+            .await
+            .expect("read"));
+        store.close().await;
     }
 
     /// Both ways of counting on SQLite (the split one for a fleet that checks in, every row
