@@ -542,20 +542,29 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        let resolved = sqlx::query(
+        // Its open alerts are resolved, each with its history entry, in two statements
+        // whatever their number: a rule that fired on most of the fleet had every entry
+        // written alone, holding the writer for seconds per 100,000 alerts.
+        sqlx::query(
+            "INSERT INTO alert_events (alert_id, at, kind, actor, detail) \
+             SELECT id, $1, 'resolved', $2, $3 FROM alerts \
+             WHERE rule_id = $4 AND state <> 'resolved'",
+        )
+        .bind(now)
+        .bind(&actor.name)
+        .bind(serde_json::json!({"reason": "rule deleted"}).to_string())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
             "UPDATE alerts SET state = 'resolved', resolved_at = $1, resolved_by = $2, \
-             updated_at = $1 WHERE rule_id = $3 AND state <> 'resolved' RETURNING id",
+             updated_at = $1 WHERE rule_id = $3 AND state <> 'resolved'",
         )
         .bind(now)
         .bind(&actor.name)
         .bind(id)
-        .fetch_all(&mut *tx)
+        .execute(&mut *tx)
         .await?;
-        for r in resolved {
-            let alert: String = r.try_get(0)?;
-            let detail = serde_json::json!({"reason": "rule deleted"});
-            alert_event(&mut tx, &alert, now, "resolved", &actor.name, &detail).await?;
-        }
         // Nobody is told of a deleted rule's alerts (the notifier has no rule to send them
         // by).
         sqlx::query(

@@ -217,6 +217,91 @@ async fn a_device_alert_fires_once_is_acknowledged_and_resolves_itself() {
     app.shutdown().await;
 }
 
+/// Deleting a rule resolves its open alerts, each with a history entry naming who deleted it;
+/// an alert already resolved keeps its history, and another rule's alerts stay open.
+#[tokio::test]
+async fn deleting_a_rule_resolves_its_open_alerts_with_their_history() {
+    let app = TestApp::spawn().await;
+    let off_rule = rule(
+        &app,
+        json!({"name": "Protection off", "severity": "warning",
+               "condition": {"type": "realtime_protection_off"}}),
+    )
+    .await;
+    let threat = rule(
+        &app,
+        json!({"name": "Threat", "severity": "critical", "condition": {"type": "active_threat"}}),
+    )
+    .await;
+    let token = app.enrollment_token(Default::default()).await;
+    let off = ProtectionStatus {
+        realtime_protection: Some(false),
+        ..healthy_protection()
+    };
+    let mut devs = Vec::new();
+    for i in 0..3 {
+        let dev = app
+            .enroll(&token, &format!("pc-{i}"), Platform::Linux)
+            .await;
+        report(&app, &dev, 1, off.clone()).await;
+        devs.push(dev);
+    }
+    // The first device's protection comes back: its alert is resolved before the deletion.
+    report(&app, &devs[0], 2, healthy_protection()).await;
+    // The second one also has a threat, for the other rule.
+    let threatened = ProtectionStatus {
+        threat_state: Some(steward_proto::ThreatState::ActiveThreat),
+        detections: vec![eicar_left_in_place("/home/u/eicar.com")],
+        ..off.clone()
+    };
+    report(&app, &devs[1], 2, threatened).await;
+    assert_eq!(
+        alerts(&app, &format!("rule={off_rule}&state=firing"))
+            .await
+            .len(),
+        2
+    );
+    assert_eq!(
+        alerts(&app, &format!("rule={threat}&state=firing"))
+            .await
+            .len(),
+        1
+    );
+
+    let (s, body) = app
+        .raw_delete(&format!("/api/v1/alert-rules/{off_rule}"))
+        .await;
+    assert_eq!(s, 204, "{body}");
+    let gone = alerts(&app, &format!("rule={off_rule}")).await;
+    assert_eq!(gone.len(), 3, "{gone:?}");
+    for a in &gone {
+        let (_, detail) = app
+            .get(&format!("/api/v1/alerts/{}", a["id"].as_str().expect("id")))
+            .await;
+        assert_eq!(detail["state"], "resolved", "{detail}");
+        let history = detail["history"].as_array().expect("history");
+        let kinds: Vec<&str> = history.iter().filter_map(|e| e["kind"].as_str()).collect();
+        assert_eq!(kinds, ["fired", "resolved"], "one entry each: {detail}");
+        let last = &history[1];
+        if a["device_id"] == devs[0].0.as_str() {
+            assert_eq!(detail["resolved_by"], "auto");
+            assert_eq!(last["actor"], "steward");
+        } else {
+            assert_eq!(detail["resolved_by"], last["actor"], "{detail}");
+            assert_ne!(last["actor"], "steward");
+            assert_eq!(last["detail"]["reason"], "rule deleted");
+        }
+    }
+    assert_eq!(
+        alerts(&app, &format!("rule={threat}&state=firing"))
+            .await
+            .len(),
+        1,
+        "another rule's alert stays open"
+    );
+    app.shutdown().await;
+}
+
 #[tokio::test]
 async fn silent_devices_alert_from_the_sweep_and_clear_on_check_in() {
     let app = TestApp::spawn().await;
