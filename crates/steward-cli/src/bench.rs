@@ -854,9 +854,10 @@ pub async fn alert_latency(
     }
 
     // Threats: one new device at a time, evenly spread.
-    let sent_at: Arc<std::sync::Mutex<HashMap<String, Instant>>> = Arc::default();
-    // When each threat's check-in was answered: from there on the time is the notification's.
-    let answered_at: Arc<std::sync::Mutex<HashMap<String, Instant>>> = Arc::default();
+    // When each threat's check-in was sent, and answered: from there on the time is the
+    // notification's.
+    type Sent = HashMap<String, (Instant, Option<Instant>)>;
+    let sent_at: Arc<std::sync::Mutex<Sent>> = Arc::default();
     // How long each threat's check-in took to be answered (written): the rest of its
     // latency is the notification's.
     let answered = Arc::new(std::sync::Mutex::new(Histogram::<u64>::new_with_bounds(
@@ -865,12 +866,7 @@ pub async fn alert_latency(
         3,
     )?));
     let injector = {
-        let (client, sent_at, answered, answered_at) = (
-            client.clone(),
-            sent_at.clone(),
-            answered.clone(),
-            answered_at.clone(),
-        );
+        let (client, sent_at, answered) = (client.clone(), sent_at.clone(), answered.clone());
         let every = Duration::from_secs_f64(1.0 / f64::from(b.threats_per_s.max(1)));
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
@@ -891,18 +887,20 @@ pub async fn alert_latency(
                     detected_at: steward_core::time::to_rfc3339(now_ms()),
                 });
                 req.protection = Some(p);
-                let (client, sent_at, answered, answered_at) = (
-                    client.clone(),
-                    sent_at.clone(),
-                    answered.clone(),
-                    answered_at.clone(),
-                );
+                let (client, sent_at, answered) =
+                    (client.clone(), sent_at.clone(), answered.clone());
                 tokio::spawn(async move {
                     let t0 = Instant::now();
-                    sent_at.lock().expect("lock").insert(d.id.clone(), t0);
+                    sent_at
+                        .lock()
+                        .expect("lock")
+                        .insert(d.id.clone(), (t0, None));
                     if client.checkin(&d.id, &d.secret, &req).await.is_ok() {
                         let t1 = Instant::now();
-                        answered_at.lock().expect("lock").insert(d.id.clone(), t1);
+                        sent_at
+                            .lock()
+                            .expect("lock")
+                            .insert(d.id.clone(), (t0, Some(t1)));
                         let took = t1.duration_since(t0).as_micros() as u64;
                         let _ = answered.lock().expect("lock").record(took);
                     }
@@ -925,10 +923,10 @@ pub async fn alert_latency(
         let left = wait_until.saturating_duration_since(Instant::now());
         match tokio::time::timeout(left, arrived_rx.recv()).await {
             Ok(Some((dev, at))) => {
-                if let Some(t0) = sent_at.lock().expect("lock").get(&dev) {
-                    let answered = answered_at.lock().expect("lock").get(&dev).copied();
+                let sent = sent_at.lock().expect("lock").get(&dev).copied();
+                if let Some((t0, answered)) = sent {
                     if seen.insert(dev) {
-                        let _ = hist.record(at.duration_since(*t0).as_micros() as u64);
+                        let _ = hist.record(at.duration_since(t0).as_micros() as u64);
                         if let Some(t1) = answered {
                             let _ =
                                 after.record(at.saturating_duration_since(t1).as_micros() as u64);
