@@ -36,6 +36,8 @@ pub struct Signals {
     pub jobs: tokio::sync::Notify,
     /// A wake-up of each [`crate::wake::Topic`] is on its way to the other servers.
     pub(crate) sending: [AtomicBool; 3],
+    /// A change of each topic asked for a wake-up the one on its way may have left behind.
+    pub(crate) again: [AtomicBool; 3],
 }
 
 /// Whether one transaction changed alerts: the notifier is woken after that transaction
@@ -324,6 +326,46 @@ async fn update_ids(
         changed += q.execute(&mut **tx).await?.rows_affected();
     }
     Ok(changed)
+}
+
+/// Holds the alerts `ids` (their `col`, `notify_at` or `escalate_at`) until `end`, the end
+/// of the silence `silence` as the notifier read it, if the writer's transaction still finds
+/// that end: a silence ended meanwhile, through this server or another, holds nothing, and
+/// its alerts stay due. Ending a silence moves what it holds to "now"
+/// ([`Store::expire_silence`]); the silence's row puts the two in an order. SQLite has one
+/// writer at a time; on PostgreSQL the row is locked here (`FOR SHARE`), so an expiry
+/// waits for this transaction to commit and then finds the alerts held. Returns whether
+/// they were held.
+pub(crate) async fn hold_for_silence(
+    tx: &mut Transaction<'static, Any>,
+    col: &str,
+    silence: &str,
+    end: i64,
+    ids: &[&str],
+) -> Result<bool> {
+    let lock = match crate::Backend::of(tx) {
+        crate::Backend::Postgres => " FOR SHARE",
+        crate::Backend::Sqlite => "",
+    };
+    let stored: Option<i64> =
+        sqlx::query(&format!("SELECT ends_at FROM silences WHERE id = $1{lock}"))
+            .bind(silence)
+            .fetch_optional(&mut **tx)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+    if stored != Some(end) {
+        return Ok(false);
+    }
+    update_ids(
+        tx,
+        &format!("UPDATE alerts SET {col} = $1"),
+        Some(end),
+        ids,
+        "",
+    )
+    .await?;
+    Ok(true)
 }
 
 /// Moves the next attempt of a channel's pending notifications to `at`: those due later
@@ -680,11 +722,13 @@ impl Store {
                 continue;
             }
             let mut send = Vec::new();
-            let mut held: BTreeMap<i64, Vec<&str>> = BTreeMap::new();
+            let mut held: BTreeMap<(i64, &str), Vec<&str>> = BTreeMap::new();
             let mut dropped = Vec::new();
             for p in pending {
                 if let Some(s) = silenced_by(&silences, &labels(p, rule), now) {
-                    held.entry(s.ends_at).or_default().push(&p.alert.id);
+                    held.entry((s.ends_at, &s.id))
+                        .or_default()
+                        .push(&p.alert.id);
                 } else if p.alert.state == "resolved" && p.notified.is_empty() {
                     // Resolved before anyone was told it fired.
                     dropped.push(p.alert.id.as_str());
@@ -702,15 +746,11 @@ impl Store {
             .await?
             .try_get("n")?;
             let mut tx = self.begin_write().await?;
-            for (end, ids) in &held {
-                update_ids(
-                    &mut tx,
-                    "UPDATE alerts SET notify_at = $1",
-                    Some(*end),
-                    ids,
-                    "",
-                )
-                .await?;
+            for ((end, silence), ids) in &held {
+                if !hold_for_silence(&mut tx, "notify_at", silence, *end, ids).await? {
+                    // Ended meanwhile: they are due now.
+                    out.next_due = earliest(out.next_due, Some(now));
+                }
             }
             let firing: Vec<&str> = send
                 .iter()
@@ -962,7 +1002,7 @@ impl Store {
         // (rule, level) → alerts due, with when each was due.
         let mut due: BTreeMap<(String, i64), Vec<(Pending, i64)>> = BTreeMap::new();
         let mut stop = Vec::new();
-        let mut held: BTreeMap<i64, Vec<String>> = BTreeMap::new();
+        let mut held: BTreeMap<(i64, &str), Vec<String>> = BTreeMap::new();
         for r in &rows {
             let p = pending_row(r)?;
             let level: i64 = r.try_get("escalation_level")?;
@@ -971,7 +1011,9 @@ impl Store {
             match rule {
                 Some(rule) if p.alert.state == "firing" => {
                     if let Some(s) = silenced_by(&silences, &labels(&p, rule), now) {
-                        held.entry(s.ends_at).or_default().push(p.alert.id.clone());
+                        held.entry((s.ends_at, &s.id))
+                            .or_default()
+                            .push(p.alert.id.clone());
                     } else {
                         due.entry((p.rule_id.clone(), level))
                             .or_default()
@@ -995,16 +1037,11 @@ impl Store {
             "",
         )
         .await?;
-        for (end, ids) in &held {
+        for ((end, silence), ids) in &held {
             let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-            update_ids(
-                &mut tx,
-                "UPDATE alerts SET escalate_at = $1",
-                Some(*end),
-                &ids,
-                "",
-            )
-            .await?;
+            // Not held when the silence ended meanwhile: its expiry woke the notifier,
+            // whose next pass finds them due.
+            hold_for_silence(&mut tx, "escalate_at", silence, *end, &ids).await?;
         }
         for ((rule_id, level), list) in &due {
             let Some(rule) = rules.iter().find(|x| &x.id == rule_id) else {
@@ -1247,5 +1284,85 @@ impl Store {
             })
         })
         .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use steward_core::notify::Silence;
+
+    use super::hold_for_silence;
+    use crate::audit::Actor;
+    use crate::Store;
+
+    async fn notify_at(store: &Store, id: &str) -> Option<i64> {
+        sqlx::query_scalar("SELECT notify_at FROM alerts WHERE id = $1")
+            .bind(id)
+            .fetch_one(&store.read)
+            .await
+            .expect("read")
+    }
+
+    /// Two servers on one database file: the notifier decided to hold an alert with the
+    /// silence it knew, the other server ended the silence before the notifier wrote.
+    #[tokio::test]
+    async fn a_silence_ended_through_another_server_meanwhile_holds_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = Store::sqlite_url(dir.path());
+        let notifier = Store::open(&url).await.expect("open");
+        let other = Store::open(&url).await.expect("open");
+        let silence = Silence {
+            id: "s1".into(),
+            rule_id: Some("r1".into()),
+            device_group: None,
+            device_id: None,
+            labels: BTreeMap::new(),
+            starts_at: 1_000,
+            ends_at: 3_601_000,
+            author: "admin".into(),
+            reason: "drill".into(),
+            created_at: 1_000,
+        };
+        other
+            .create_silence(&silence, &Actor::cli())
+            .await
+            .expect("silence");
+        for (id, fired) in [("a1", 2_000), ("a2", 2_500)] {
+            sqlx::query(
+                "INSERT INTO alerts (id, rule_id, subject, severity, state, rule_name, reason, \
+                 fired_at, updated_at, notify_at) VALUES ($1, 'r1', $1, 'critical', 'firing', \
+                 'Threat', 'threat', $2, $2, $2)",
+            )
+            .bind(id)
+            .bind(fired)
+            .execute(&other.write)
+            .await
+            .expect("alert");
+        }
+        // Still silenced: held until the silence's end, which ending it moves to now.
+        let mut tx = notifier.begin_write().await.expect("begin");
+        let held = hold_for_silence(&mut tx, "notify_at", "s1", 3_601_000, &["a1"])
+            .await
+            .expect("hold");
+        tx.commit().await.expect("commit");
+        assert!(held);
+        assert_eq!(notify_at(&notifier, "a1").await, Some(3_601_000));
+        // Ended through the other server after the notifier read its silences.
+        other
+            .expire_silence("s1", 10_000, &Actor::cli())
+            .await
+            .expect("expire");
+        assert_eq!(notify_at(&notifier, "a1").await, Some(10_000));
+        let mut tx = notifier.begin_write().await.expect("begin");
+        let held = hold_for_silence(&mut tx, "notify_at", "s1", 3_601_000, &["a2"])
+            .await
+            .expect("hold");
+        tx.commit().await.expect("commit");
+        assert!(!held, "held by a silence that has ended");
+        assert_eq!(notify_at(&notifier, "a2").await, Some(2_500));
+        notifier.close().await;
+        other.close().await;
     }
 }

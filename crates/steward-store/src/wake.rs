@@ -79,21 +79,36 @@ impl Store {
         if self.backend != Backend::Postgres {
             return;
         }
-        // One NOTIFY in flight per topic at most: a burst of changes is one wake-up.
-        let pending = &self.signals.sending[topic as usize];
-        if pending.swap(true, Ordering::AcqRel) {
+        // One NOTIFY in flight per topic at most: a burst of changes is one wake-up. A
+        // change made while one is on its way gets another after it (the first may have
+        // reached the other servers before this change committed).
+        let i = topic as usize;
+        self.signals.again[i].store(true, Ordering::Release);
+        if self.signals.sending[i].swap(true, Ordering::AcqRel) {
             return;
         }
         let store = self.clone();
         tokio::spawn(async move {
-            let sent = sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANNEL)
-                .bind(topic.as_str())
-                .execute(&store.write)
-                .await;
-            store.signals.sending[topic as usize].store(false, Ordering::Release);
-            if let Err(e) = sent {
-                tracing::warn!(error = %e, "wake-up not sent to other servers");
+            let signals = &store.signals;
+            loop {
+                while signals.again[i].swap(false, Ordering::AcqRel) {
+                    let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(CHANNEL)
+                        .bind(topic.as_str())
+                        .execute(&store.write)
+                        .await;
+                    if let Err(e) = sent {
+                        tracing::warn!(error = %e, "wake-up not sent to other servers");
+                    }
+                }
+                signals.sending[i].store(false, Ordering::Release);
+                // A change that came after the last look and found this sender still on its
+                // way is sent here, unless a new sender took it.
+                if !signals.again[i].load(Ordering::Acquire)
+                    || signals.sending[i].swap(true, Ordering::AcqRel)
+                {
+                    break;
+                }
             }
         });
     }
