@@ -119,16 +119,17 @@ pub async fn update_rule(
     Ok((StatusCode::ACCEPTED, Json(RuleSaved { rule, job })))
 }
 
+/// `DELETE /api/v1/alert-rules/{id}`: `202` with the job that resolves its open alerts.
 pub async fn delete_rule(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    state
+) -> Result<(StatusCode, Json<steward_store::jobs::FleetJob>), ApiError> {
+    let job = state
         .store
         .delete_alert_rule(&id, state.clock.now_ms(), &caller.actor())
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((StatusCode::ACCEPTED, Json(job)))
 }
 
 /// `GET /api/v1/alerts?state=&severity=&rule=&device=`, newest first, within the caller's groups.

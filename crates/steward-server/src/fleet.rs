@@ -321,6 +321,9 @@ pub async fn sweep_once(state: &AppState) -> Result<u64, ApiError> {
     let now = state.clock.now_ms();
     let started = std::time::Instant::now();
     let n = state.store.sweep(now).await?;
+    for job in state.store.queue_orphaned_alerts(now).await? {
+        tracing::info!(job = %job.id, rule = %job.subject, "open alerts of a deleted rule found");
+    }
     state
         .metrics
         .sweep_seconds

@@ -989,8 +989,9 @@ pub fn endpoints() -> Vec<Endpoint> {
             Requires(ManagePolicies),
             || axum::routing::delete(crate::alerts::delete_rule),
         )
-        .about("Delete an alert rule")
-        .status(204),
+        .about("Delete an alert rule (202: its open alerts are resolved by the job it gives)")
+        .status(202)
+        .gives::<steward_store::jobs::FleetJob>(),
         ep(Method::GET, "/api/v1/alerts", Requires(ReadDevices), || {
             get(crate::alerts::list_alerts)
         })

@@ -533,46 +533,20 @@ impl Store {
         Ok(job)
     }
 
-    /// Deletes a rule (audited); its open alerts are resolved and its open job (see
-    /// [`crate::jobs`]) ends.
-    pub async fn delete_alert_rule(&self, id: &str, now: i64, actor: &Actor) -> Result<()> {
+    /// Deletes a rule (audited) and ends its open job (see [`crate::jobs`]); its open alerts
+    /// are resolved by the job returned ([`crate::jobs::RULE_DELETED`]).
+    pub async fn delete_alert_rule(
+        &self,
+        id: &str,
+        now: i64,
+        actor: &Actor,
+    ) -> Result<crate::jobs::FleetJob> {
         let before = self.alert_rule(id)?;
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM alert_rules WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
             .await?;
-        // Its open alerts are resolved, each with its history entry, in two statements
-        // whatever their number: a rule that fired on most of the fleet had every entry
-        // written alone, holding the writer for seconds per 100,000 alerts.
-        sqlx::query(
-            "INSERT INTO alert_events (alert_id, at, kind, actor, detail) \
-             SELECT id, $1, 'resolved', $2, $3 FROM alerts \
-             WHERE rule_id = $4 AND state <> 'resolved'",
-        )
-        .bind(now)
-        .bind(&actor.name)
-        .bind(serde_json::json!({"reason": "rule deleted"}).to_string())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE alerts SET state = 'resolved', resolved_at = $1, resolved_by = $2, \
-             updated_at = $1 WHERE rule_id = $3 AND state <> 'resolved'",
-        )
-        .bind(now)
-        .bind(&actor.name)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        // Nobody is told of a deleted rule's alerts (the notifier has no rule to send them
-        // by).
-        sqlx::query(
-            "UPDATE alerts SET notify_at = NULL WHERE rule_id = $1 AND notify_at IS NOT NULL",
-        )
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
         // Its job, if still open, has nothing left to do.
         sqlx::query(
             "UPDATE fleet_jobs SET finished_at = $1 \
@@ -583,12 +557,17 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        // Its open alerts are resolved in the background: a rule that fired on most of a
+        // large fleet would hold the writer for seconds here.
+        let (job, _) = crate::jobs::queue_rule_deletion(&mut tx, id, &actor.name, now).await?;
         let mut rec = AuditRecord::change(actor, now, "alert_rule.delete", "alert_rule", id);
         rec.before = Some(serde_json::to_value(before).unwrap_or_default());
         audit::insert(&mut tx, &rec).await?;
         crate::shared::bump(&mut tx, crate::shared::Kind::AlertRules).await?;
         tx.commit().await?;
-        self.reload_alert_rules().await
+        self.signals.jobs.notify_one();
+        self.reload_alert_rules().await?;
+        Ok(job)
     }
 
     pub async fn list_alerts(&self, q: &AlertQuery) -> Result<steward_proto::Page<Alert>> {

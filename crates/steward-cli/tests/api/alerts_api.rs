@@ -221,7 +221,7 @@ async fn a_device_alert_fires_once_is_acknowledged_and_resolves_itself() {
 /// an alert already resolved keeps its history, and another rule's alerts stay open.
 #[tokio::test]
 async fn deleting_a_rule_resolves_its_open_alerts_with_their_history() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with(|c| c.fleet.sweep_interval_secs = 1).await;
     let off_rule = rule(
         &app,
         json!({"name": "Protection off", "severity": "warning",
@@ -268,10 +268,28 @@ async fn deleting_a_rule_resolves_its_open_alerts_with_their_history() {
         1
     );
 
-    let (s, body) = app
+    // The deletion answers at once; a job resolves the rule's two open alerts.
+    let (s, job) = app
         .raw_delete(&format!("/api/v1/alert-rules/{off_rule}"))
         .await;
-    assert_eq!(s, 204, "{body}");
+    assert_eq!(s, 202, "{job}");
+    assert_eq!(
+        (job["kind"].as_str(), job["subject"].as_str()),
+        (Some("rule_deleted"), Some(off_rule.as_str())),
+        "{job}"
+    );
+    app.settled(&job).await;
+    let (_, job) = app
+        .get(&format!(
+            "/api/v1/fleet-jobs/{}",
+            job["id"].as_str().expect("id")
+        ))
+        .await;
+    assert_eq!(
+        (job["total"].as_u64(), job["done"].as_u64()),
+        (Some(2), Some(2)),
+        "{job}"
+    );
     let gone = alerts(&app, &format!("rule={off_rule}")).await;
     assert_eq!(gone.len(), 3, "{gone:?}");
     for a in &gone {
@@ -299,6 +317,50 @@ async fn deleting_a_rule_resolves_its_open_alerts_with_their_history() {
         1,
         "another rule's alert stays open"
     );
+
+    // An alert fired after the job went past, by a server that read the rules just before
+    // the deletion committed: the sweep finds it, and a job of its own resolves it once.
+    app.execute_sql(&format!(
+        "INSERT INTO alerts (id, rule_id, subject, device_id, severity, state, rule_name, \
+         reason, fired_at, updated_at) SELECT 'late-alert', rule_id, subject, device_id, \
+         severity, 'firing', rule_name, reason, fired_at, updated_at FROM alerts \
+         WHERE rule_id = '{off_rule}' AND device_id = '{}'",
+        devs[1].0
+    ))
+    .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let late = loop {
+        let (s, late) = app.get("/api/v1/alerts/late-alert").await;
+        assert_eq!(s, 200, "{late}");
+        if late["state"] == "resolved" {
+            break late;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the late alert stayed open: {late}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let history = late["history"].as_array().expect("history");
+    assert_eq!(history.len(), 1, "{late}");
+    assert_eq!(
+        (
+            history[0]["kind"].as_str(),
+            history[0]["actor"].as_str(),
+            history[0]["detail"]["reason"].as_str()
+        ),
+        (Some("resolved"), Some("steward"), Some("rule deleted")),
+        "{late}"
+    );
+    let (_, jobs) = app.get("/api/v1/fleet-jobs").await;
+    let deletions: Vec<&Value> = jobs["items"]
+        .as_array()
+        .expect("jobs")
+        .iter()
+        .filter(|j| j["kind"] == "rule_deleted")
+        .collect();
+    assert_eq!(deletions.len(), 2, "{jobs}");
+    assert_eq!(deletions[0]["done"], 1, "{jobs}");
     app.shutdown().await;
 }
 

@@ -894,11 +894,16 @@ async fn deleting_an_alert_rule_ends_its_open_job() {
         ),
         ("alert_rule", "queued")
     );
-    store
+    let deletion = store
         .delete_alert_rule("threats", now + 1, &actor)
         .await
         .expect("delete");
     let ended = store.fleet_job(&job.id).await.expect("job");
     assert_eq!(ended.state, "done", "{ended:?}");
-    assert!(store.next_fleet_job().await.expect("next").is_none());
+    // What is left is resolving its alerts.
+    let next = store.next_fleet_job().await.expect("next").expect("a job");
+    assert_eq!(
+        (next.id.as_str(), next.kind.as_str()),
+        (deletion.id.as_str(), "rule_deleted")
+    );
 }

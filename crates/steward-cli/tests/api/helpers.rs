@@ -156,6 +156,19 @@ impl TestApp {
         }
     }
 
+    /// Runs one statement on the server's database, as another process would.
+    pub async fn execute_sql(&self, sql: &str) {
+        use sqlx::Connection;
+        let url = self.db_url();
+        if url.starts_with("postgres") {
+            let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
+            sqlx::Executor::execute(&mut c, sql).await.expect(sql);
+        } else {
+            let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
+            sqlx::Executor::execute(&mut c, sql).await.expect(sql);
+        }
+    }
+
     pub fn db_url(&self) -> &str {
         &self._db.url
     }

@@ -515,7 +515,7 @@ async fn unacknowledged_alerts_escalate_step_by_step() {
             body["id"].as_str().expect("id")
         ))
         .await;
-    assert_eq!(s, 204);
+    assert_eq!(s, 202);
     create(
         &app,
         "/api/v1/alert-rules",

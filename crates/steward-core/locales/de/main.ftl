@@ -1329,3 +1329,8 @@ jobs-running = { $total ->
 jobs-queued = Jedes Gerät wird erneut ausgewertet ({ $reason }): wartet auf den Start
 jobs-reason-policy = Konformitätsrichtlinie geändert
 jobs-reason-rule = Alarmregel geändert
+jobs-resolving = { $total ->
+    [one] Die offenen Alarme einer gelöschten Alarmregel werden behoben: { $done } von { $total } Alarm behoben
+   *[other] Die offenen Alarme einer gelöschten Alarmregel werden behoben: { $done } von { $total } Alarmen behoben
+}
+jobs-resolving-queued = Die offenen Alarme einer gelöschten Alarmregel werden behoben: wartet auf den Start

@@ -1305,3 +1305,8 @@ jobs-running = { $total ->
 jobs-queued = Every device will be evaluated again ({ $reason }): waiting to start
 jobs-reason-policy = compliance policy changed
 jobs-reason-rule = alert rule changed
+jobs-resolving = { $total ->
+    [one] Resolving the open alerts of a deleted alert rule: { $done } of { $total } alert resolved
+   *[other] Resolving the open alerts of a deleted alert rule: { $done } of { $total } alerts resolved
+}
+jobs-resolving-queued = The open alerts of a deleted alert rule will be resolved: waiting to start

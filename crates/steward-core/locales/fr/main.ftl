@@ -1341,3 +1341,8 @@ jobs-running = { $done ->
 jobs-queued = Chaque appareil sera évalué à nouveau ({ $reason }) : en attente de démarrage
 jobs-reason-policy = stratégie de conformité modifiée
 jobs-reason-rule = règle d’alerte modifiée
+jobs-resolving = { $done ->
+    [one] Résolution des alertes ouvertes d’une règle d’alerte supprimée : { $done } alerte résolue sur { $total }
+   *[other] Résolution des alertes ouvertes d’une règle d’alerte supprimée : { $done } alertes résolues sur { $total }
+}
+jobs-resolving-queued = Les alertes ouvertes d’une règle d’alerte supprimée seront résolues : en attente de démarrage

@@ -1119,3 +1119,5 @@ jobs-running = 모든 디바이스를 다시 평가하는 중({ $reason }): { $t
 jobs-queued = 모든 디바이스를 다시 평가할 예정({ $reason }): 시작 대기 중
 jobs-reason-policy = 규정 준수 정책 변경됨
 jobs-reason-rule = 경보 규칙 변경됨
+jobs-resolving = 삭제된 경보 규칙의 열린 경보를 해결하는 중: { $total }건 중 { $done }건 해결됨
+jobs-resolving-queued = 삭제된 경보 규칙의 열린 경보를 해결할 예정: 시작 대기 중

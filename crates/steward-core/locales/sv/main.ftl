@@ -1344,3 +1344,8 @@ jobs-running = { $total ->
 jobs-queued = Alla enheter kommer att utvärderas på nytt ({ $reason }): väntar på att starta
 jobs-reason-policy = efterlevnadsprincipen ändrades
 jobs-reason-rule = larmregeln ändrades
+jobs-resolving = { $total ->
+    [one] De öppna larmen för en borttagen larmregel åtgärdas: { $done } av { $total } larm åtgärdat
+   *[other] De öppna larmen för en borttagen larmregel åtgärdas: { $done } av { $total } larm åtgärdade
+}
+jobs-resolving-queued = De öppna larmen för en borttagen larmregel kommer att åtgärdas: väntar på att starta

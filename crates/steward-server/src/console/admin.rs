@@ -365,8 +365,9 @@ pub fn condition_text(ctx: &Ctx, c: &steward_core::alerting::Condition) -> Strin
     }
 }
 
-/// The fleet jobs under way (re-evaluations after policy and rule changes), in words: shown
-/// on the policy and rule pages, whose changes start them.
+/// The fleet jobs under way (re-evaluations after policy and rule changes, deleted rules'
+/// alerts being resolved), in words: shown on the policy and rule pages, whose changes
+/// start them.
 async fn jobs_under_way(state: &AppState, ctx: &Ctx) -> Vec<String> {
     let jobs = match state.store.open_fleet_jobs().await {
         Ok(jobs) => jobs,
@@ -377,6 +378,17 @@ async fn jobs_under_way(state: &AppState, ctx: &Ctx) -> Vec<String> {
     };
     jobs.iter()
         .map(|j| {
+            if j.kind == steward_store::jobs::RULE_DELETED {
+                return match j.total {
+                    Some(total) => steward_core::i18n::t_args_counts(
+                        ctx.lang,
+                        "jobs-resolving",
+                        &[],
+                        &[("done", j.done.min(total)), ("total", total)],
+                    ),
+                    None => ctx.t("jobs-resolving-queued"),
+                };
+            }
             let reason = ctx.t(if j.reason.starts_with("policy.") {
                 "jobs-reason-policy"
             } else {
