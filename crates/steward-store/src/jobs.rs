@@ -651,7 +651,8 @@ impl Store {
         };
         let mut tx = self.begin_write().await?;
         let started = std::time::Instant::now();
-        // A rule made again under the same id since: its alerts are its own.
+        // The rule is back under the same id (an update that raced the deletion): its open
+        // alerts are its own again, and its update's job evaluates them.
         let back = sqlx::query("SELECT 1 FROM alert_rules WHERE id = $1")
             .bind(&job.subject)
             .fetch_optional(&mut *tx)

@@ -101,7 +101,9 @@ impl Store {
                         tracing::warn!(error = %e, "wake-up not sent to other servers");
                     }
                 }
-                signals.sending[i].store(false, Ordering::Release);
+                // A read-modify-write, as the waker's: the two are ordered, so a waker that
+                // found this sender on its way has its change seen by the look below.
+                signals.sending[i].swap(false, Ordering::AcqRel);
                 // A change that came after the last look and found this sender still on its
                 // way is sent here, unless a new sender took it.
                 if !signals.again[i].load(Ordering::Acquire)
