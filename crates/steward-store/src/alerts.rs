@@ -1090,4 +1090,70 @@ mod tests {
             "nothing left waiting"
         );
     }
+
+    /// A rule grouped by device rests until its oldest pending change has waited the group
+    /// wait, counted from that change (not from the rule's first alert): each device is sent
+    /// once its own change waited, and none early.
+    #[tokio::test]
+    async fn a_device_grouped_rule_sends_each_device_once_its_own_change_waited() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&Store::sqlite_url(dir.path()))
+            .await
+            .expect("open");
+        let actor = crate::audit::Actor::cli();
+        let channel: steward_core::notify::Channel = serde_json::from_value(serde_json::json!({
+            "id": "hook", "name": "hook", "kind": "webhook", "target": "http://127.0.0.1:9/",
+            "language": "en", "severities": ["warning"], "send_resolved": true, "enabled": true
+        }))
+        .expect("channel");
+        store
+            .put_channel(&channel, 0, &actor)
+            .await
+            .expect("channel");
+        let mut by_device = rule("w");
+        by_device.severity = steward_core::alerting::Severity::Warning;
+        by_device.notify.group_by = steward_core::notify::GroupBy::Device;
+        store
+            .put_alert_rule(&by_device, 0, &actor)
+            .await
+            .expect("rule");
+        let why = Reason::new("threat", &[("name", "Eicar".to_string())]);
+        let firing = [("w".to_string(), why)];
+        let sent = "SELECT COUNT(*) FROM outbox WHERE rule_id = 'w'";
+        let (t0, wait) = (600_000, 30_000);
+        let rules = store.alert_rules();
+        apply_with(&store, &rules, t0, &["d0".to_string()], "", &firing).await;
+        let pass = store
+            .notify_pass(t0 + 10_000, "http://x")
+            .await
+            .expect("pass");
+        assert_eq!((pass.queued, pass.next_due), (0, Some(t0 + wait)));
+        let pass = store
+            .notify_pass(t0 + wait, "http://x")
+            .await
+            .expect("pass");
+        assert_eq!(pass.queued, 1);
+        // A second device fires later: it waits from its own change.
+        apply_with(
+            &store,
+            &rules,
+            t0 + 40_000,
+            &["d1".to_string()],
+            "",
+            &firing,
+        )
+        .await;
+        let pass = store
+            .notify_pass(t0 + 50_000, "http://x")
+            .await
+            .expect("pass");
+        assert_eq!((pass.queued, pass.next_due), (0, Some(t0 + 40_000 + wait)));
+        assert_eq!(count(&store, sent).await, 1);
+        let pass = store
+            .notify_pass(t0 + 40_000 + wait, "http://x")
+            .await
+            .expect("pass");
+        assert_eq!(pass.queued, 1);
+        assert_eq!(count(&store, sent).await, 2, "one notification per device");
+    }
 }

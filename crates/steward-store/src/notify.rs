@@ -611,10 +611,12 @@ impl Store {
 
         // A rule whose alerts are grouped together is not due before its oldest pending
         // change has waited its group wait and its last notification its group interval,
-        // however many of its alerts wait: while one rests, the pending changes are read rule
-        // by rule, of the rules due only (a rule that fires on a whole fleet would otherwise
-        // have them all read again after every batch of its job). Both instants come from
-        // the database, so every server agrees.
+        // however many of its alerts wait; a rule grouped by device, not before its oldest
+        // pending change has waited its group wait (each device's group waits at least that
+        // long from its own oldest change, and its interval may hold it longer). While one
+        // rests, the pending changes are read rule by rule, of the rules due only (a rule
+        // that fires on a whole fleet would otherwise have them all read again after every
+        // batch of its job). These instants come from the database, so every server agrees.
         let looked_up: Vec<&AlertRule> = if rules.len() <= RULES_LOOKED_UP {
             rules.iter().collect()
         } else {
@@ -633,15 +635,19 @@ impl Store {
         for rule in looked_up {
             match oldest.get(&rule.id) {
                 Some(&oldest) if oldest <= now => {
-                    if rule.notify.group_by == GroupBy::Rule {
-                        let last_sent = sent.get(&rule.id).map_or(i64::MIN / 2, |g| g.last_sent_at);
-                        let due = (oldest + rule.notify.group_wait_ms(rule.severity))
-                            .max(last_sent + rule.notify.group_interval_ms());
-                        if due > now {
-                            resting = true;
-                            out.next_due = earliest(out.next_due, Some(due));
-                            continue;
+                    let waited = oldest + rule.notify.group_wait_ms(rule.severity);
+                    let due = match rule.notify.group_by {
+                        GroupBy::Rule => {
+                            let last_sent =
+                                sent.get(&rule.id).map_or(i64::MIN / 2, |g| g.last_sent_at);
+                            waited.max(last_sent + rule.notify.group_interval_ms())
                         }
+                        GroupBy::Device => waited,
+                    };
+                    if due > now {
+                        resting = true;
+                        out.next_due = earliest(out.next_due, Some(due));
+                        continue;
                     }
                     due_rules.push((oldest, rule.id.as_str()));
                 }
