@@ -387,10 +387,15 @@ async fn last_alerts<'s>(
     rule_id: &str,
     subjects: impl ExactSizeIterator<Item = &'s str>,
 ) -> Result<HashMap<String, LastAlert>> {
+    // Each subject's latest alert only, one step of `alerts_by_subject` each: a device that
+    // fired and cleared a rule many times would otherwise have its whole history read on
+    // every firing. (`VALUES` names its column `column1` on both backends.)
+    let values: Vec<String> = (2..2 + subjects.len()).map(|i| format!("(${i})")).collect();
     let sql = format!(
-        "SELECT id, subject, state, resolved_at, fired_at FROM alerts \
-         WHERE rule_id = $1 AND subject IN ({})",
-        crate::list_placeholders(2, subjects.len())
+        "SELECT id, subject, state, resolved_at, fired_at FROM alerts WHERE id IN \
+         (SELECT (SELECT b.id FROM alerts b WHERE b.rule_id = $1 AND b.subject = s.column1 \
+         ORDER BY b.fired_at DESC LIMIT 1) FROM (VALUES {}) AS s)",
+        values.join(", ")
     );
     let mut q = sqlx::query(&sql).bind(rule_id);
     for s in subjects {
