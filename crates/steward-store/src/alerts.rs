@@ -258,34 +258,38 @@ pub(crate) async fn apply_firing(
                 }
             }
         }
-        // What every row of the rule shares is bound once: $1 rule, $2 severity, $3 name,
-        // $4 the instant, $5 escalation; then a row's id, subject, device and reason.
-        const SHARED: usize = 5;
+        // What every row of the rule shares is bound once per statement: the rule, its
+        // severity and name, the instant three times (fired, updated, to notify) and the
+        // escalation; then a row's id, subject, device and reason.
+        const SHARED: usize = 7;
         const ROW: usize = 4;
         for chunk in fresh.chunks((backend.rows_per_statement(1) - SHARED) / ROW) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| {
-                    let k = SHARED + i * ROW;
-                    format!(
-                        "(${}, $1, ${}, ${}, $2, 'firing', $3, ${}, $4, $4, $4, $5)",
-                        k + 1,
-                        k + 2,
-                        k + 3,
-                        k + 4
-                    )
-                })
-                .collect();
+            // Every parameter once, in the order bound (see `Backend::param`): the shared
+            // values before the rows'. `WHERE true` keeps SQLite from reading `ON CONFLICT`
+            // as a join's `ON`.
+            let p = |n| backend.param(n);
             let sql = format!(
                 "INSERT INTO alerts (id, rule_id, subject, device_id, severity, state, \
-                 rule_name, reason, fired_at, updated_at, notify_at, escalate_at) VALUES {} \
+                 rule_name, reason, fired_at, updated_at, notify_at, escalate_at) \
+                 SELECT v.column1, {}, v.column2, v.column3, {}, 'firing', {}, v.column4, \
+                 {}, {}, {}, {} FROM (VALUES {}) AS v WHERE true \
                  ON CONFLICT (rule_id, subject) WHERE state <> 'resolved' DO NOTHING \
                  RETURNING id",
-                values.join(", ")
+                p(1),
+                p(2),
+                p(3),
+                p(4),
+                p(5),
+                p(6),
+                p(7),
+                backend.rows_of(chunk.len(), ROW, SHARED + 1)
             );
             let mut q = sqlx::query(&sql)
                 .bind(rule_id)
                 .bind(rule.severity.as_str())
                 .bind(&rule.name)
+                .bind(at)
+                .bind(at)
                 .bind(at)
                 .bind(escalate_at);
             for (id, subject, why) in chunk {
@@ -332,15 +336,12 @@ pub(crate) async fn apply_firing(
     }
     // Shared: $1 the instant, $2 the actor; then a row's alert, kind and detail.
     for chunk in events.chunks((backend.rows_per_statement(1) - 2) / 3) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let k = 2 + i * 3;
-                format!("(${}, $1, ${}, $2, ${})", k + 1, k + 2, k + 3)
-            })
-            .collect();
         let sql = format!(
-            "INSERT INTO alert_events (alert_id, at, kind, actor, detail) VALUES {}",
-            values.join(", ")
+            "INSERT INTO alert_events (alert_id, at, kind, actor, detail) \
+             SELECT v.column1, {}, v.column2, {}, v.column3 FROM (VALUES {}) AS v",
+            backend.param(1),
+            backend.param(2),
+            backend.rows_of(chunk.len(), 3, 3)
         );
         let mut q = sqlx::query(&sql).bind(at).bind("steward");
         for e in chunk {

@@ -555,6 +555,37 @@ impl Backend {
         }
     }
 
+    /// The placeholder of the statement's `n`th parameter (from 1), for statements whose
+    /// every parameter is written once, in the order they are bound: `$n` on PostgreSQL, a
+    /// bare `?` on SQLite. SQLite finds the number of a named parameter (`$n`, `?n`) by
+    /// walking the statement's list of names, so binding a statement of `$n` costs the
+    /// square of its parameters; a bare `?` is not in that list (sqlx binds bare ones in
+    /// order, so a statement mixes none with named ones).
+    pub(crate) fn param(self, n: usize) -> String {
+        match self {
+            Backend::Sqlite => "?".to_string(),
+            Backend::Postgres => format!("${n}"),
+        }
+    }
+
+    /// Placeholders of `rows` rows of `cols` values (`(…), (…)`), from the statement's
+    /// `first` parameter on, in order (see [`Backend::param`]).
+    pub(crate) fn rows_of(self, rows: usize, cols: usize, first: usize) -> String {
+        let mut n = first;
+        (0..rows)
+            .map(|_| {
+                let row: Vec<String> = (0..cols)
+                    .map(|_| {
+                        n += 1;
+                        self.param(n - 1)
+                    })
+                    .collect();
+                format!("({})", row.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// Rows of `cols` values per multi-row statement.
     pub(crate) fn rows_per_statement(self, cols: usize) -> usize {
         let params = match self {

@@ -12,7 +12,7 @@ use steward_proto::{Platform, ProtectionStatus};
 use crate::alerts;
 use crate::audit::{self, Actor, AuditRecord};
 use crate::writer::{insert_events, state_events, Evaluators};
-use crate::{values_placeholders, Backend, Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 
 /// Devices evaluated per transaction when the whole fleet is re-evaluated.
 pub const REEVALUATE_BATCH: i64 = 2_000;
@@ -354,7 +354,7 @@ impl Store {
                      AND devices.compliance_state = v.column6 AND devices.health_state = v.column7 \
                      RETURNING devices.id",
                     set.join(", "),
-                    values_placeholders(chunk.len(), cols)
+                    self.backend.rows_of(chunk.len(), cols, 1)
                 );
                 let mut q = sqlx::query(&sql);
                 for u in chunk {
@@ -415,7 +415,7 @@ impl Store {
             let sql = format!(
                 "UPDATE devices SET firing_rules = v.column2 FROM (VALUES {}) AS v \
                  WHERE devices.id = v.column1",
-                values_placeholders(chunk.len(), 2)
+                self.backend.rows_of(chunk.len(), 2, 1)
             );
             let mut q = sqlx::query(&sql);
             for (id, stored) in chunk {
