@@ -997,15 +997,10 @@ mod tests {
         );
     }
 
-    /// A rule grouped as a whole is sent once its first change has waited the group wait,
-    /// then at most once per group interval: nothing goes out early, and what waited in
-    /// between goes out when the interval ends.
-    #[tokio::test]
-    async fn a_whole_rule_is_sent_after_its_group_wait_then_once_per_interval_by_any_server() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&Store::sqlite_url(dir.path()))
-            .await
-            .expect("open");
+    /// A store on a fresh file with a webhook channel taking warnings and critical alerts,
+    /// and the warning rule `w` (a 30 s group wait) grouped by `group_by`.
+    async fn notifying(dir: &std::path::Path, group_by: steward_core::notify::GroupBy) -> Store {
+        let store = Store::open(&Store::sqlite_url(dir)).await.expect("open");
         let actor = crate::audit::Actor::cli();
         let channel: steward_core::notify::Channel = serde_json::from_value(serde_json::json!({
             "id": "hook", "name": "hook", "kind": "webhook", "target": "http://127.0.0.1:9/",
@@ -1019,13 +1014,39 @@ mod tests {
             .expect("channel");
         let mut warning = rule("w");
         warning.severity = steward_core::alerting::Severity::Warning;
+        warning.notify.group_by = group_by;
         store
             .put_alert_rule(&warning, 0, &actor)
             .await
             .expect("rule");
+        store
+    }
+
+    /// What fired at `t0` is not sent before it waited `wait` (the pass says when it is
+    /// due), and is sent, in one notification, when it has.
+    async fn sent_once_waited(store: &Store, t0: i64, wait: i64) {
+        let pass = store
+            .notify_pass(t0 + wait / 3, "http://x")
+            .await
+            .expect("pass");
+        assert_eq!((pass.queued, pass.next_due), (0, Some(t0 + wait)));
+        let pass = store
+            .notify_pass(t0 + wait, "http://x")
+            .await
+            .expect("pass");
+        assert_eq!(pass.queued, 1);
+    }
+
+    /// A rule grouped as a whole is sent once its first change has waited the group wait,
+    /// then at most once per group interval: nothing goes out early, and what waited in
+    /// between goes out when the interval ends.
+    #[tokio::test]
+    async fn a_whole_rule_is_sent_after_its_group_wait_then_once_per_interval_by_any_server() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = notifying(dir.path(), steward_core::notify::GroupBy::Rule).await;
         // A critical rule: no group wait.
         store
-            .put_alert_rule(&rule("c"), 0, &actor)
+            .put_alert_rule(&rule("c"), 0, &crate::audit::Actor::cli())
             .await
             .expect("rule");
         let why = Reason::new("threat", &[("name", "Eicar".to_string())]);
@@ -1043,16 +1064,7 @@ mod tests {
         let (wait, interval) = (30_000, 300_000);
 
         fire((0..3).map(|i| format!("d{i}")).collect(), t0, "w").await;
-        let pass = store
-            .notify_pass(t0 + 10_000, "http://x")
-            .await
-            .expect("pass");
-        assert_eq!((pass.queued, pass.next_due), (0, Some(t0 + wait)));
-        let pass = store
-            .notify_pass(t0 + wait, "http://x")
-            .await
-            .expect("pass");
-        assert_eq!(pass.queued, 1);
+        sent_once_waited(&store, t0, wait).await;
         assert_eq!(count(&store, sent).await, 1);
 
         // A fourth device fires during the interval: it waits for the interval's end, while
@@ -1103,42 +1115,14 @@ mod tests {
     #[tokio::test]
     async fn a_device_grouped_rule_sends_each_device_once_its_own_change_waited() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&Store::sqlite_url(dir.path()))
-            .await
-            .expect("open");
-        let actor = crate::audit::Actor::cli();
-        let channel: steward_core::notify::Channel = serde_json::from_value(serde_json::json!({
-            "id": "hook", "name": "hook", "kind": "webhook", "target": "http://127.0.0.1:9/",
-            "language": "en", "severities": ["warning"], "send_resolved": true, "enabled": true
-        }))
-        .expect("channel");
-        store
-            .put_channel(&channel, 0, &actor)
-            .await
-            .expect("channel");
-        let mut by_device = rule("w");
-        by_device.severity = steward_core::alerting::Severity::Warning;
-        by_device.notify.group_by = steward_core::notify::GroupBy::Device;
-        store
-            .put_alert_rule(&by_device, 0, &actor)
-            .await
-            .expect("rule");
+        let store = notifying(dir.path(), steward_core::notify::GroupBy::Device).await;
         let why = Reason::new("threat", &[("name", "Eicar".to_string())]);
         let firing = [("w".to_string(), why)];
         let sent = "SELECT COUNT(*) FROM outbox WHERE rule_id = 'w'";
         let (t0, wait) = (600_000, 30_000);
         let rules = store.alert_rules();
         apply_with(&store, &rules, t0, &["d0".to_string()], "", &firing).await;
-        let pass = store
-            .notify_pass(t0 + 10_000, "http://x")
-            .await
-            .expect("pass");
-        assert_eq!((pass.queued, pass.next_due), (0, Some(t0 + wait)));
-        let pass = store
-            .notify_pass(t0 + wait, "http://x")
-            .await
-            .expect("pass");
-        assert_eq!(pass.queued, 1);
+        sent_once_waited(&store, t0, wait).await;
         // A second device fires later: it waits from its own change.
         apply_with(
             &store,
