@@ -334,7 +334,19 @@ pub(crate) async fn apply_firing(
             }
         }
     }
-    // Shared: $1 the instant, $2 the actor; then a row's alert, kind and detail.
+    insert_alert_events(tx, at, "steward", &events).await?;
+    Ok(subjects.iter().map(|s| firing_ids(s.firing)).collect())
+}
+
+/// Writes alert history entries made at `at` by `actor`, many per statement.
+pub(crate) async fn insert_alert_events(
+    tx: &mut Transaction<'_, Any>,
+    at: i64,
+    actor: &str,
+    events: &[NewEvent],
+) -> Result<()> {
+    let backend = crate::Backend::of(tx);
+    // Shared: the instant, the actor; then a row's alert, kind and detail.
     for chunk in events.chunks((backend.rows_per_statement(1) - 2) / 3) {
         let sql = format!(
             "INSERT INTO alert_events (alert_id, at, kind, actor, detail) \
@@ -343,7 +355,7 @@ pub(crate) async fn apply_firing(
             backend.param(2),
             backend.rows_of(chunk.len(), 3, 3)
         );
-        let mut q = sqlx::query(&sql).bind(at).bind("steward");
+        let mut q = sqlx::query(&sql).bind(at).bind(actor);
         for e in chunk {
             q = q
                 .bind(e.alert_id.as_str())
@@ -352,14 +364,14 @@ pub(crate) async fn apply_firing(
         }
         q.execute(&mut **tx).await?;
     }
-    Ok(subjects.iter().map(|s| firing_ids(s.firing)).collect())
+    Ok(())
 }
 
-/// An alert's history entry written by [`apply_firing`] (actor `steward`).
-struct NewEvent {
-    alert_id: String,
-    kind: &'static str,
-    detail: String,
+/// An alert's history entry, as [`insert_alert_events`] writes it.
+pub(crate) struct NewEvent {
+    pub(crate) alert_id: String,
+    pub(crate) kind: &'static str,
+    pub(crate) detail: String,
 }
 
 impl NewEvent {
@@ -391,12 +403,11 @@ async fn last_alerts<'s>(
     // Each subject's latest alert only, one step of `alerts_by_subject` each: a device that
     // fired and cleared a rule many times would otherwise have its whole history read on
     // every firing. (`VALUES` names its column `column1` on both backends.)
-    let values: Vec<String> = (2..2 + subjects.len()).map(|i| format!("(${i})")).collect();
     let sql = format!(
         "SELECT id, subject, state, resolved_at, fired_at FROM alerts WHERE id IN \
          (SELECT (SELECT b.id FROM alerts b WHERE b.rule_id = $1 AND b.subject = s.column1 \
          ORDER BY b.fired_at DESC LIMIT 1) FROM (VALUES {}) AS s)",
-        values.join(", ")
+        crate::numbered_rows(subjects.len(), 1, 2)
     );
     let mut q = sqlx::query(&sql).bind(rule_id);
     for s in subjects {

@@ -132,6 +132,15 @@ impl FleetJob {
     pub fn is_open(&self) -> bool {
         self.finished_at.is_none()
     }
+
+    /// What `done` and `total` count: `alerts` for a deleted rule's job, else `devices`.
+    pub fn counts(&self) -> &'static str {
+        if self.kind == RULE_DELETED {
+            "alerts"
+        } else {
+            "devices"
+        }
+    }
 }
 
 fn job_row(r: &sqlx::any::AnyRow) -> Result<FleetJob> {
@@ -202,7 +211,7 @@ pub(crate) async fn queue_reevaluation(
     .bind(ALERT_RULE)
     .execute(&mut **tx)
     .await?;
-    insert_job(tx, id, REEVALUATE, reason, subject, now, begin).await
+    insert_job(tx, id, REEVALUATE, reason, subject, now, begin, "").await
 }
 
 /// Queues the job an alert rule's change needs, in the transaction of the change: the
@@ -228,7 +237,7 @@ pub(crate) async fn queue_rule_pass(
     .bind(&rule.id)
     .execute(&mut **tx)
     .await?;
-    insert_job(tx, id, ALERT_RULE, reason, &rule.id, now, String::new()).await
+    insert_job(tx, id, ALERT_RULE, reason, &rule.id, now, String::new(), "").await
 }
 
 /// Queues the resolution of a deleted rule's open alerts in the name of `actor`, in the
@@ -251,7 +260,7 @@ pub(crate) async fn queue_rule_deletion(
         return Ok((job_row(&r)?, false));
     }
     let id = uuid::Uuid::now_v7().to_string();
-    let mut job = insert_job(
+    let job = insert_job(
         tx,
         id,
         RULE_DELETED,
@@ -259,14 +268,9 @@ pub(crate) async fn queue_rule_deletion(
         rule_id,
         now,
         String::new(),
+        actor,
     )
     .await?;
-    sqlx::query("UPDATE fleet_jobs SET actor = $1 WHERE id = $2")
-        .bind(actor)
-        .bind(&job.id)
-        .execute(&mut **tx)
-        .await?;
-    job.actor = actor.into();
     Ok((job, true))
 }
 
@@ -279,6 +283,7 @@ fn narrowing(rule: Option<&AlertRule>) -> Narrowing {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn insert_job(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     id: String,
@@ -287,10 +292,11 @@ async fn insert_job(
     subject: &str,
     now: i64,
     begin: String,
+    actor: &str,
 ) -> Result<FleetJob> {
     sqlx::query(
-        "INSERT INTO fleet_jobs (id, kind, reason, subject, created_at, cursor, begin_cursor) \
-         VALUES ($1, $2, $3, $4, $5, $6, $6)",
+        "INSERT INTO fleet_jobs (id, kind, reason, subject, created_at, cursor, begin_cursor, \
+         actor) VALUES ($1, $2, $3, $4, $5, $6, $6, $7)",
     )
     .bind(&id)
     .bind(kind)
@@ -298,6 +304,7 @@ async fn insert_job(
     .bind(subject)
     .bind(now)
     .bind(&begin)
+    .bind(actor)
     .execute(&mut **tx)
     .await?;
     Ok(FleetJob {
@@ -317,7 +324,7 @@ async fn insert_job(
         wrapped: false,
         saved: None,
         scope: None,
-        actor: String::new(),
+        actor: actor.into(),
     })
 }
 
@@ -659,7 +666,7 @@ impl Store {
             .await?
             .is_some();
         let ids = if back { Vec::new() } else { ids };
-        let mut resolved = Vec::with_capacity(ids.len());
+        let mut resolved: Vec<String> = Vec::with_capacity(ids.len());
         // By id alone: with the rule's id beside them, SQLite's planner walks the rule's
         // open alerts for each statement instead of looking the ids up (ten times slower
         // at 200,000 open alerts). The ids were read as the rule's, which an alert keeps.
@@ -675,23 +682,20 @@ impl Store {
                 q = q.bind(id);
             }
             for r in q.fetch_all(&mut *tx).await? {
-                resolved.push(r.try_get::<String, _>(0)?);
+                resolved.push(r.try_get(0)?);
             }
-        }
-        let detail = serde_json::json!({"reason": "rule deleted"}).to_string();
-        for chunk in resolved.chunks(self.backend.rows_per_statement(1) - 3) {
-            let sql = format!(
-                "INSERT INTO alert_events (alert_id, at, kind, actor, detail) \
-                 SELECT id, $1, 'resolved', $2, $3 FROM alerts WHERE id IN ({})",
-                crate::list_placeholders(4, chunk.len())
-            );
-            let mut q = sqlx::query(&sql).bind(now).bind(actor).bind(&detail);
-            for id in chunk {
-                q = q.bind(id);
-            }
-            q.execute(&mut *tx).await?;
         }
         let n = resolved.len() as u64;
+        let detail = serde_json::json!({"reason": "rule deleted"}).to_string();
+        let events: Vec<crate::alerts::NewEvent> = resolved
+            .into_iter()
+            .map(|alert_id| crate::alerts::NewEvent {
+                alert_id,
+                kind: "resolved",
+                detail: detail.clone(),
+            })
+            .collect();
+        crate::alerts::insert_alert_events(&mut tx, now, actor, &events).await?;
         // None was open: the job is done. Nobody is told of a deleted rule's alerts (the
         // notifier has no rule to send them by, and drops those it reads): those it resolved
         // left the pending set with it, and so do those resolved before it came.

@@ -571,19 +571,7 @@ impl Backend {
     /// Placeholders of `rows` rows of `cols` values (`(…), (…)`), from the statement's
     /// `first` parameter on, in order (see [`Backend::param`]).
     pub(crate) fn rows_of(self, rows: usize, cols: usize, first: usize) -> String {
-        let mut n = first;
-        (0..rows)
-            .map(|_| {
-                let row: Vec<String> = (0..cols)
-                    .map(|_| {
-                        n += 1;
-                        self.param(n - 1)
-                    })
-                    .collect();
-                format!("({})", row.join(", "))
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
+        rows_with(rows, cols, first, |n| self.param(n))
     }
 
     /// Rows of `cols` values per multi-row statement.
@@ -599,9 +587,26 @@ impl Backend {
 /// `($1, $2, …), ($n+1, …), …`: placeholders of `rows` rows of `cols` values, for
 /// multi-row `VALUES` lists.
 pub(crate) fn values_placeholders(rows: usize, cols: usize) -> String {
+    numbered_rows(rows, cols, 1)
+}
+
+/// `values_placeholders` numbered from `$first`.
+pub(crate) fn numbered_rows(rows: usize, cols: usize, first: usize) -> String {
+    rows_with(rows, cols, first, |n| format!("${n}"))
+}
+
+/// `rows` rows of `cols` placeholders, `placeholder(n)` for parameter `n` from `first` on.
+fn rows_with(
+    rows: usize,
+    cols: usize,
+    first: usize,
+    placeholder: impl Fn(usize) -> String,
+) -> String {
     (0..rows)
         .map(|r| {
-            let row: Vec<String> = (1..=cols).map(|c| format!("${}", r * cols + c)).collect();
+            let row: Vec<String> = (0..cols)
+                .map(|c| placeholder(first + r * cols + c))
+                .collect();
             format!("({})", row.join(", "))
         })
         .collect::<Vec<_>>()
