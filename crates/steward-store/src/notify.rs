@@ -34,10 +34,9 @@ pub struct Signals {
     pub follow: tokio::sync::Notify,
     /// A fleet job was queued through this server (other servers look every second).
     pub jobs: tokio::sync::Notify,
-    /// A wake-up of each [`crate::wake::Topic`] is on its way to the other servers.
-    pub(crate) sending: [AtomicBool; 3],
-    /// A change of each topic asked for a wake-up the one on its way may have left behind.
-    pub(crate) again: [AtomicBool; 3],
+    /// Wake-ups of each [`crate::wake::Topic`] asked for and not yet covered by a `NOTIFY`
+    /// sent after them (see [`Store::wake`](crate::Store)).
+    pub(crate) asked: [std::sync::atomic::AtomicUsize; 3],
 }
 
 /// Whether one transaction changed alerts: the notifier is woken after that transaction

@@ -79,36 +79,28 @@ impl Store {
         if self.backend != Backend::Postgres {
             return;
         }
-        // One NOTIFY in flight per topic at most: a burst of changes is one wake-up. A
-        // change made while one is on its way gets another after it (the first may have
-        // reached the other servers before this change committed).
-        let i = topic as usize;
-        self.signals.again[i].store(true, Ordering::Release);
-        if self.signals.sending[i].swap(true, Ordering::AcqRel) {
+        // One NOTIFY in flight per topic at most, sent after every wake-up it covers: a
+        // burst of changes is one wake-up, and a change made while one is on its way gets
+        // another after it (the first may have reached the other servers before it
+        // committed). The first to ask sends; the sender stops once no one asked since.
+        let asked = &self.signals.asked[topic as usize];
+        if asked.fetch_add(1, Ordering::AcqRel) > 0 {
             return;
         }
         let store = self.clone();
         tokio::spawn(async move {
-            let signals = &store.signals;
+            let asked = &store.signals.asked[topic as usize];
             loop {
-                while signals.again[i].swap(false, Ordering::AcqRel) {
-                    let sent = sqlx::query("SELECT pg_notify($1, $2)")
-                        .bind(CHANNEL)
-                        .bind(topic.as_str())
-                        .execute(&store.write)
-                        .await;
-                    if let Err(e) = sent {
-                        tracing::warn!(error = %e, "wake-up not sent to other servers");
-                    }
+                let covered = asked.load(Ordering::Acquire);
+                let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(CHANNEL)
+                    .bind(topic.as_str())
+                    .execute(&store.write)
+                    .await;
+                if let Err(e) = sent {
+                    tracing::warn!(error = %e, "wake-up not sent to other servers");
                 }
-                // A read-modify-write, as the waker's: the two are ordered, so a waker that
-                // found this sender on its way has its change seen by the look below.
-                signals.sending[i].swap(false, Ordering::AcqRel);
-                // A change that came after the last look and found this sender still on its
-                // way is sent here, unless a new sender took it.
-                if !signals.again[i].load(Ordering::Acquire)
-                    || signals.sending[i].swap(true, Ordering::AcqRel)
-                {
+                if asked.fetch_sub(covered, Ordering::AcqRel) == covered {
                     break;
                 }
             }
