@@ -279,7 +279,7 @@ async fn run_job(state: &AppState, mut job: steward_store::jobs::FleetJob) -> Re
             .await?;
         match step {
             Step::Advanced { n, writing } => {
-                if job.kind != steward_store::jobs::RULE_DELETED {
+                if job.counts() == "devices" {
                     state.metrics.job_devices.inc_by(n);
                 }
                 let beside = share < 1.0
@@ -294,18 +294,10 @@ async fn run_job(state: &AppState, mut job: steward_store::jobs::FleetJob) -> Re
                 }
             }
             Step::Finished => {
-                let secs = started.elapsed().as_secs_f64();
-                if job.kind == steward_store::jobs::RULE_DELETED {
-                    tracing::info!(
-                        job = %job.id, reason = %job.reason, alerts = job.done, secs,
-                        "fleet job done"
-                    );
-                } else {
-                    tracing::info!(
-                        job = %job.id, reason = %job.reason, devices = job.done, secs,
-                        "fleet job done"
-                    );
-                }
+                tracing::info!(
+                    job = %job.id, reason = %job.reason, done = job.done, of = job.counts(),
+                    secs = started.elapsed().as_secs_f64(), "fleet job done"
+                );
                 return Ok(());
             }
             Step::Gone => return Ok(()),
