@@ -158,14 +158,20 @@ impl TestApp {
 
     /// Runs one statement on the server's database, as another process would.
     pub async fn execute_sql(&self, sql: &str) {
+        self.try_sql(sql).await.expect(sql);
+    }
+
+    /// Runs one statement on the server's database, as another process would, and says
+    /// whether the database took it.
+    pub async fn try_sql(&self, sql: &str) -> Result<(), sqlx::Error> {
         use sqlx::Connection;
         let url = self.db_url();
         if url.starts_with("postgres") {
             let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
-            sqlx::Executor::execute(&mut c, sql).await.expect(sql);
+            sqlx::Executor::execute(&mut c, sql).await.map(drop)
         } else {
             let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
-            sqlx::Executor::execute(&mut c, sql).await.expect(sql);
+            sqlx::Executor::execute(&mut c, sql).await.map(drop)
         }
     }
 
