@@ -1353,9 +1353,14 @@ async fn enroll(tx: &mut Transaction<'_, Any>, e: &EnrollWrite) -> Result<WriteO
     let Some(token) = token else {
         return Ok(WriteOutcome::Refused(ErrorCode::UnknownToken));
     };
+    // Planned for each enrollment, not prepared once per connection: a plan cached while the
+    // fleet was a handful of devices reads the whole table (PostgreSQL keeps a generic plan
+    // chosen then until the table is next analyzed), which a wave of enrollments pays for
+    // every device.
     let duplicate = sqlx::query(
         "SELECT id, device_group FROM devices WHERE hardware_id = $1 AND retired_at IS NULL",
     )
+    .persistent(false)
     .bind(&req.hardware_id)
     .fetch_optional(&mut **tx)
     .await?;
