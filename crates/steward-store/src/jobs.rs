@@ -641,16 +641,18 @@ impl Store {
     /// (on PostgreSQL the update waits for another server resolving the same rows, then
     /// finds them resolved), so each is resolved once.
     async fn resolve_step(&self, job: &mut FleetJob, now: i64, batch: i64) -> Result<Step> {
-        let ids: Vec<String> = sqlx::query(
-            "SELECT id FROM alerts WHERE rule_id = $1 AND state <> 'resolved' LIMIT $2",
+        let open: Vec<(String, Option<String>)> = sqlx::query(
+            "SELECT id, device_id FROM alerts WHERE rule_id = $1 AND state <> 'resolved' LIMIT $2",
         )
         .bind(&job.subject)
         .bind(batch)
         .fetch_all(&self.read)
         .await?
         .iter()
-        .map(|r| r.try_get(0))
-        .collect::<std::result::Result<_, _>>()?;
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<std::result::Result<_, sqlx::Error>>()?;
+        let (ids, devices): (Vec<String>, Vec<Option<String>>) = open.into_iter().unzip();
+        let devices: Vec<String> = devices.into_iter().flatten().collect();
         let actor = if job.actor.is_empty() {
             "steward"
         } else {
@@ -684,6 +686,9 @@ impl Store {
             for r in q.fetch_all(&mut *tx).await? {
                 resolved.push(r.try_get(0)?);
             }
+        }
+        if !back {
+            forget_firing(&mut tx, self.backend, &job.subject, &devices).await?;
         }
         let n = resolved.len() as u64;
         let detail = serde_json::json!({"reason": "rule deleted"}).to_string();
@@ -784,6 +789,31 @@ impl Store {
         }
         Ok(queued)
     }
+}
+
+/// Takes a deleted rule out of the firing rules stored for `devices` (those whose alerts of it
+/// a deletion job resolves), so their next check-in does not find the rule gone as a change
+/// and the index of firing devices (`devices_firing`) forgets them. Ids never hold a comma.
+async fn forget_firing(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    rule: &str,
+    devices: &[String],
+) -> Result<()> {
+    for chunk in devices.chunks(backend.rows_per_statement(1) - 1) {
+        let sql = format!(
+            "UPDATE devices SET firing_rules = \
+             TRIM(REPLACE(',' || firing_rules || ',', ',' || $1 || ',', ','), ',') \
+             WHERE id IN ({}) AND ',' || firing_rules || ',' LIKE '%,' || $1 || ',%'",
+            crate::list_placeholders(2, chunk.len())
+        );
+        let mut q = sqlx::query(&sql).bind(rule);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// The queries of the devices a narrowing names, of those that fired the rule, and of those

@@ -317,6 +317,16 @@ async fn deleting_a_rule_resolves_its_open_alerts_with_their_history() {
         1,
         "another rule's alert stays open"
     );
+    // The devices no longer list the deleted rule among those firing on them.
+    for (dev, left) in [(&devs[1], threat.as_str()), (&devs[2], "")] {
+        let firing = app
+            .sql_text(&format!(
+                "SELECT firing_rules FROM devices WHERE id = '{}'",
+                dev.0
+            ))
+            .await;
+        assert_eq!(firing.as_deref(), Some(left), "{}", dev.0);
+    }
 
     // An alert fired after the job went past, by a server that read the rules just before
     // the deletion committed: the sweep finds it, and a job of its own resolves it once.
