@@ -668,6 +668,11 @@ impl Store {
             .await?
             .is_some();
         let ids = if back { Vec::new() } else { ids };
+        // The devices first, then their alerts: the order a check-in's transaction writes
+        // them in, so the two cannot wait for each other on PostgreSQL.
+        if !back {
+            forget_firing(&mut tx, self.backend, &job.subject, &devices).await?;
+        }
         let mut resolved: Vec<String> = Vec::with_capacity(ids.len());
         // By id alone: with the rule's id beside them, SQLite's planner walks the rule's
         // open alerts for each statement instead of looking the ids up (ten times slower
@@ -686,9 +691,6 @@ impl Store {
             for r in q.fetch_all(&mut *tx).await? {
                 resolved.push(r.try_get(0)?);
             }
-        }
-        if !back {
-            forget_firing(&mut tx, self.backend, &job.subject, &devices).await?;
         }
         let n = resolved.len() as u64;
         let detail = serde_json::json!({"reason": "rule deleted"}).to_string();
@@ -800,7 +802,21 @@ async fn forget_firing(
     rule: &str,
     devices: &[String],
 ) -> Result<()> {
+    let mut devices = devices.to_vec();
+    devices.sort_unstable();
     for chunk in devices.chunks(backend.rows_per_statement(1) - 1) {
+        if backend == Backend::Postgres {
+            // Locked in the order of their ids, as check-ins lock theirs.
+            let sql = format!(
+                "SELECT id FROM devices WHERE id IN ({}) ORDER BY id FOR UPDATE",
+                crate::list_placeholders(1, chunk.len())
+            );
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id);
+            }
+            q.fetch_all(&mut **tx).await?;
+        }
         let sql = format!(
             "UPDATE devices SET firing_rules = \
              TRIM(REPLACE(',' || firing_rules || ',', ',' || $1 || ',', ','), ',') \
