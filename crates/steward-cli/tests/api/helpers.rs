@@ -178,23 +178,15 @@ impl TestApp {
     /// The first column of the first row a query reads from the server's database, as text.
     pub async fn sql_text(&self, sql: &str) -> Option<String> {
         use sqlx::{Connection, Row};
-        let url = self.db_url();
-        let row = if url.starts_with("postgres") {
-            let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
-            sqlx::query(sql)
-                .fetch_optional(&mut c)
-                .await
-                .expect(sql)
-                .map(|r| r.get::<String, _>(0))
-        } else {
-            let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
-            sqlx::query(sql)
-                .fetch_optional(&mut c)
-                .await
-                .expect(sql)
-                .map(|r| r.get::<String, _>(0))
-        };
-        row
+        sqlx::any::install_default_drivers();
+        let mut c = sqlx::AnyConnection::connect(self.db_url())
+            .await
+            .expect("connect");
+        sqlx::query(sql)
+            .fetch_optional(&mut c)
+            .await
+            .expect(sql)
+            .map(|r| r.get::<String, _>(0))
     }
 
     pub fn db_url(&self) -> &str {
