@@ -671,7 +671,7 @@ impl Store {
         // The devices first, then their alerts: the order a check-in's transaction writes
         // them in, so the two cannot wait for each other on PostgreSQL.
         if !back {
-            forget_firing(&mut tx, self.backend, &job.subject, &devices).await?;
+            forget_firing(&mut tx, self.backend, &job.subject, Some(&devices)).await?;
         }
         let mut resolved: Vec<String> = Vec::with_capacity(ids.len());
         // By id alone: with the rule's id beside them, SQLite's planner walks the rule's
@@ -708,6 +708,7 @@ impl Store {
         // left the pending set with it, and so do those resolved before it came.
         let finished = ids.is_empty().then_some(now);
         if finished.is_some() && !back {
+            forget_firing(&mut tx, self.backend, &job.subject, None).await?;
             sqlx::query(
                 "UPDATE alerts SET notify_at = NULL WHERE rule_id = $1 AND notify_at IS NOT NULL",
             )
@@ -793,39 +794,42 @@ impl Store {
     }
 }
 
-/// Takes a deleted rule out of the firing rules stored for `devices` (those whose alerts of it
-/// a deletion job resolves), so their next check-in does not find the rule gone as a change
-/// and the index of firing devices (`devices_firing`) forgets them. Ids never hold a comma.
+/// Takes a deleted rule out of the firing rules stored for devices, so their next check-in
+/// does not find the rule gone as a change and the index of firing devices
+/// (`devices_firing`) forgets them: those of `devices` (whose alerts of it a deletion job
+/// resolves), locked first in id order as check-ins lock theirs, or, with `None`, every
+/// device still naming it (those whose alert was resolved by hand while it still fired), read
+/// through that index when the job ends. Ids never hold a comma.
 async fn forget_firing(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     backend: Backend,
     rule: &str,
-    devices: &[String],
+    devices: Option<&[String]>,
 ) -> Result<()> {
-    let mut devices = devices.to_vec();
-    devices.sort_unstable();
-    for chunk in devices.chunks(backend.rows_per_statement(1) - 1) {
-        if backend == Backend::Postgres {
-            // Locked in the order of their ids, as check-ins lock theirs.
-            let sql = format!(
-                "SELECT id FROM devices WHERE id IN ({}) ORDER BY id FOR UPDATE",
-                crate::list_placeholders(1, chunk.len())
-            );
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(id);
-            }
-            q.fetch_all(&mut **tx).await?;
-        }
+    let set = "UPDATE devices SET firing_rules = \
+               TRIM(REPLACE(',' || firing_rules || ',', ',' || $1 || ',', ','), ',') \
+               WHERE firing_rules <> ''";
+    let contains = match backend {
+        Backend::Sqlite => "instr(firing_rules, $1) > 0",
+        Backend::Postgres => "strpos(firing_rules, $1) > 0",
+    };
+    let Some(devices) = devices else {
+        sqlx::query(&format!("{set} AND {contains}"))
+            .bind(rule)
+            .execute(&mut **tx)
+            .await?;
+        return Ok(());
+    };
+    let ids: Vec<&str> = devices.iter().map(String::as_str).collect();
+    crate::lock_devices(tx, &ids).await?;
+    for chunk in ids.chunks(backend.rows_per_statement(1) - 1) {
         let sql = format!(
-            "UPDATE devices SET firing_rules = \
-             TRIM(REPLACE(',' || firing_rules || ',', ',' || $1 || ',', ','), ',') \
-             WHERE id IN ({}) AND ',' || firing_rules || ',' LIKE '%,' || $1 || ',%'",
+            "{set} AND {contains} AND id IN ({})",
             crate::list_placeholders(2, chunk.len())
         );
         let mut q = sqlx::query(&sql).bind(rule);
         for id in chunk {
-            q = q.bind(id);
+            q = q.bind(*id);
         }
         q.execute(&mut **tx).await?;
     }

@@ -267,6 +267,22 @@ async fn deleting_a_rule_resolves_its_open_alerts_with_their_history() {
             .len(),
         1
     );
+    // A fourth device's alert is resolved by hand while its protection stays off: the rule
+    // still fires on it, with no open alert for the job to find.
+    let by_hand = app.enroll(&token, "pc-3", Platform::Linux).await;
+    report(&app, &by_hand, 1, off.clone()).await;
+    let open = alerts(&app, &format!("device={}&state=firing", by_hand.0)).await;
+    let (s, body) = app
+        .post_as(
+            &format!(
+                "/api/v1/alerts/{}/resolve",
+                open[0]["id"].as_str().expect("id")
+            ),
+            &app.admin_token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
 
     // The deletion answers at once; a job resolves the rule's two open alerts.
     let (s, job) = app
@@ -291,8 +307,8 @@ async fn deleting_a_rule_resolves_its_open_alerts_with_their_history() {
         "{job}"
     );
     let gone = alerts(&app, &format!("rule={off_rule}")).await;
-    assert_eq!(gone.len(), 3, "{gone:?}");
-    for a in &gone {
+    assert_eq!(gone.len(), 4, "{gone:?}");
+    for a in gone.iter().filter(|a| a["device_id"] != by_hand.0.as_str()) {
         let (_, detail) = app
             .get(&format!("/api/v1/alerts/{}", a["id"].as_str().expect("id")))
             .await;
@@ -318,7 +334,7 @@ async fn deleting_a_rule_resolves_its_open_alerts_with_their_history() {
         "another rule's alert stays open"
     );
     // The devices no longer list the deleted rule among those firing on them.
-    for (dev, left) in [(&devs[1], threat.as_str()), (&devs[2], "")] {
+    for (dev, left) in [(&devs[1], threat.as_str()), (&devs[2], ""), (&by_hand, "")] {
         let firing = app
             .sql_text(&format!(
                 "SELECT firing_rules FROM devices WHERE id = '{}'",
