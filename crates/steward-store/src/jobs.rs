@@ -809,10 +809,7 @@ async fn forget_firing(
     let set = "UPDATE devices SET firing_rules = \
                TRIM(REPLACE(',' || firing_rules || ',', ',' || $1 || ',', ','), ',') \
                WHERE firing_rules <> ''";
-    let contains = match backend {
-        Backend::Sqlite => "instr(firing_rules, $1) > 0",
-        Backend::Postgres => "strpos(firing_rules, $1) > 0",
-    };
+    let contains = firing_names(backend);
     let Some(devices) = devices else {
         sqlx::query(&format!("{set} AND {contains}"))
             .bind(rule)
@@ -836,6 +833,14 @@ async fn forget_firing(
     Ok(())
 }
 
+/// The condition that a device's stored firing rules name the rule bound as `$1`.
+fn firing_names(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "instr(firing_rules, $1) > 0",
+        Backend::Postgres => "strpos(firing_rules, $1) > 0",
+    }
+}
+
 /// The queries of the devices a narrowing names, of those that fired the rule, and of those
 /// due for a re-evaluation, each a `SELECT id FROM devices WHERE …` to be bounded further,
 /// with its values; `None` when every device is to be taken.
@@ -846,10 +851,7 @@ fn candidate_queries(
     now: i64,
 ) -> Option<Vec<(String, Vec<Param>)>> {
     use Param::{Int, Text};
-    let contains = match backend {
-        Backend::Sqlite => "instr(firing_rules, $1) > 0",
-        Backend::Postgres => "strpos(firing_rules, $1) > 0",
-    };
+    let contains = firing_names(backend);
     let mut queries = vec![
         // Those whose state time has moved since their last evaluation.
         (
