@@ -164,29 +164,28 @@ impl TestApp {
     /// Runs one statement on the server's database, as another process would, and says
     /// whether the database took it.
     pub async fn try_sql(&self, sql: &str) -> Result<(), sqlx::Error> {
-        use sqlx::Connection;
-        let url = self.db_url();
-        if url.starts_with("postgres") {
-            let mut c = sqlx::PgConnection::connect(url).await.expect("connect");
-            sqlx::Executor::execute(&mut c, sql).await.map(drop)
-        } else {
-            let mut c = sqlx::SqliteConnection::connect(url).await.expect("connect");
-            sqlx::Executor::execute(&mut c, sql).await.map(drop)
-        }
+        sqlx::Executor::execute(&mut self.sql_connection().await, sql)
+            .await
+            .map(drop)
     }
 
     /// The first column of the first row a query reads from the server's database, as text.
     pub async fn sql_text(&self, sql: &str) -> Option<String> {
-        use sqlx::{Connection, Row};
-        sqlx::any::install_default_drivers();
-        let mut c = sqlx::AnyConnection::connect(self.db_url())
-            .await
-            .expect("connect");
+        use sqlx::Row;
         sqlx::query(sql)
-            .fetch_optional(&mut c)
+            .fetch_optional(&mut self.sql_connection().await)
             .await
             .expect(sql)
             .map(|r| r.get::<String, _>(0))
+    }
+
+    /// A connection of its own to the server's database, as another process would open.
+    async fn sql_connection(&self) -> sqlx::AnyConnection {
+        use sqlx::Connection;
+        sqlx::any::install_default_drivers();
+        sqlx::AnyConnection::connect(self.db_url())
+            .await
+            .expect("connect")
     }
 
     pub fn db_url(&self) -> &str {
