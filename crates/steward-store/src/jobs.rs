@@ -107,6 +107,39 @@ pub struct FleetJob {
     /// Who made the change (the name its writes are recorded under; empty: Steward).
     #[serde(skip)]
     pub actor: String,
+    /// The next batch of a pass over every device, read and evaluated while the previous
+    /// one was written (see [`Store::reevaluate_step`]).
+    #[serde(skip)]
+    pub ahead: Option<Ahead>,
+}
+
+/// A batch read ahead: the devices after `after` (on the job's turn `wrapped`), evaluated
+/// with the policies and alert rules held when it was read. It is taken only while those are
+/// still the ones held: a change through any server (reloaded at the start of each step)
+/// leaves it, and the batch is read again.
+#[derive(Clone)]
+pub struct Ahead {
+    after: String,
+    wrapped: bool,
+    policies: std::sync::Arc<Vec<steward_core::compliance::Policy>>,
+    rules: std::sync::Arc<Vec<steward_core::alerting::AlertRule>>,
+    updates: std::sync::Arc<Vec<crate::policies::Reevaluated>>,
+}
+
+impl std::fmt::Debug for Ahead {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ahead")
+            .field("after", &self.after)
+            .field("devices", &self.updates.len())
+            .finish()
+    }
+}
+
+/// Read ahead or not, a job is the same job.
+impl PartialEq for Ahead {
+    fn eq(&self, other: &Self) -> bool {
+        self.after == other.after && self.wrapped == other.wrapped
+    }
 }
 
 /// Which devices a job takes.
@@ -173,6 +206,7 @@ fn job_row(r: &sqlx::any::AnyRow) -> Result<FleetJob> {
         saved: None,
         scope: None,
         actor: r.try_get("actor")?,
+        ahead: None,
     })
 }
 
@@ -325,6 +359,7 @@ async fn insert_job(
         saved: None,
         scope: None,
         actor: actor.into(),
+        ahead: None,
     })
 }
 
@@ -504,20 +539,58 @@ impl Store {
                 (updates, last)
             }
             _ => {
-                // After turning round, the job ends where it began.
-                let pass = crate::policies::Pass::After {
-                    cursor: job.cursor.clone(),
-                    until: job.wrapped.then(|| job.begin.clone()),
+                let ahead = job.ahead.take().filter(|a| {
+                    a.after == job.cursor
+                        && a.wrapped == job.wrapped
+                        && std::sync::Arc::ptr_eq(&a.policies, &self.policies())
+                        && std::sync::Arc::ptr_eq(&a.rules, &self.alert_rules())
+                });
+                let updates = match ahead.map(|a| std::sync::Arc::try_unwrap(a.updates)) {
+                    Some(Ok(updates)) => updates,
+                    _ => {
+                        self.read_evaluated(pass_after(job, job.cursor.clone()), batch, now)
+                            .await?
+                    }
                 };
-                let updates = self.read_evaluated(pass, batch, now).await?;
                 let last = updates.last().map(|u| u.id.clone());
                 (updates, last)
             }
         };
         let n = updates.len() as i64;
+        // A pass over every device reads and evaluates its next batch while this one is
+        // written: the batches do not overlap, and a device a check-in moves meanwhile is
+        // caught by the write's compare-and-set as any other. Not after a short batch, the
+        // last.
+        let read_ahead = match (&job.scope, &last) {
+            (Some(Scope::Every), Some(last)) if n >= batch => Some(last.clone()),
+            _ => None,
+        };
         let mut writing = std::time::Duration::ZERO;
         if !updates.is_empty() {
-            let (mut missed, held) = self.write_reevaluated(updates, now).await?;
+            let next = async {
+                match read_ahead {
+                    Some(after) => {
+                        let pass = pass_after(job, after.clone());
+                        // Taken before the read: a reload meanwhile leaves the batch.
+                        let (policies, rules) = (self.policies(), self.alert_rules());
+                        // A failed read is read again by the next step.
+                        self.read_evaluated(pass, batch, now)
+                            .await
+                            .ok()
+                            .map(|updates| Ahead {
+                                after,
+                                wrapped: job.wrapped,
+                                policies,
+                                rules,
+                                updates: std::sync::Arc::new(updates),
+                            })
+                    }
+                    None => None,
+                }
+            };
+            let (written, ahead) = tokio::join!(self.write_reevaluated(updates, now), next);
+            let (mut missed, held) = written?;
+            job.ahead = ahead;
             writing += held;
             // A device a check-in moved between the read and the write (a touch moves its
             // sequence number too, and evaluates nothing) is read and evaluated again: the
@@ -834,6 +907,15 @@ async fn forget_firing(
 }
 
 /// The condition that a device's stored firing rules name the rule bound as `$1`.
+/// The devices of a job's pass after `cursor`, in id order; after turning round, up to where
+/// the job began.
+fn pass_after(job: &FleetJob, cursor: String) -> crate::policies::Pass {
+    crate::policies::Pass::After {
+        cursor,
+        until: job.wrapped.then(|| job.begin.clone()),
+    }
+}
+
 fn firing_names(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => "instr(firing_rules, $1) > 0",

@@ -754,6 +754,123 @@ async fn devices_touched_under_a_jobs_batch_are_evaluated_against_the_change() {
     }
 }
 
+/// A pass over every device reads its next batch while it writes the one before. A device
+/// that checks in between that read and the batch's write (its facts and sequence number
+/// move) is not written with the evaluation read ahead: the write's compare-and-set skips
+/// it, and it is read and evaluated again from what it now reports.
+#[tokio::test]
+async fn a_device_that_checks_in_after_its_batch_was_read_ahead_is_evaluated_from_what_it_reports()
+{
+    use steward_store::jobs::Step;
+    let db = TestDb::new().await;
+    let store = steward_store::Store::open(&db.url).await.expect("open");
+    let now = now_ms();
+    let devices = debian_devices(6, now);
+    store.seed_devices(&devices).await.expect("seed");
+    let mut ids: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
+    ids.sort_unstable();
+    let policy = steward_core::compliance::Policy {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: "Bookworm".into(),
+        rules: vec![steward_core::compliance::Rule::MinOsVersion {
+            platform: Platform::Linux,
+            version: "12".into(),
+        }],
+        grace_hours: 0,
+        groups: vec![],
+    };
+    let actor = steward_store::audit::Actor::cli();
+    let (_, job) = store.put_policy(&policy, now, &actor).await.expect("put");
+    let mut job = store.fleet_job(&job.id).await.expect("job");
+    store.start_fleet_job(&mut job, now).await.expect("start");
+    let step = store.reevaluate_step(&mut job, now, 2).await.expect("step");
+    assert!(matches!(step, Step::Advanced { n: 2, .. }), "{step:?}");
+    assert!(job.ahead.is_some(), "the second batch was read ahead");
+    // The fourth device (second of the batch read ahead) reports an older release, as a
+    // check-in writes it: its facts and sequence number move.
+    let moved = format!(
+        "UPDATE devices SET os_version = '11', seq = seq + 1 WHERE id = '{}'",
+        ids[3]
+    );
+    sqlx::Executor::execute(&mut any_connection(&db.url).await, moved.as_str())
+        .await
+        .expect("check-in");
+    loop {
+        match store.reevaluate_step(&mut job, now, 2).await.expect("step") {
+            Step::Advanced { .. } => {}
+            Step::Finished => break,
+            Step::Gone => panic!("the job was left"),
+        }
+    }
+    assert_eq!(job.done, 6);
+    for id in &ids {
+        let state = store
+            .device(id, 0)
+            .await
+            .expect("device")
+            .summary
+            .compliance_state;
+        let expected = if *id == ids[3] {
+            "noncompliant"
+        } else {
+            "compliant"
+        };
+        assert_eq!(state, expected, "{id} of {ids:?}");
+    }
+}
+
+/// A batch read ahead was evaluated with the policies held then: after a policy change
+/// (through any server) it is read and evaluated again, never written as it was read.
+#[tokio::test]
+async fn a_batch_read_ahead_before_a_policy_change_is_evaluated_again() {
+    use steward_core::compliance::{Policy, Rule};
+    use steward_store::jobs::Step;
+    let db = TestDb::new().await;
+    let store = steward_store::Store::open(&db.url).await.expect("open");
+    let now = now_ms();
+    let devices = debian_devices(4, now);
+    store.seed_devices(&devices).await.expect("seed");
+    let mut ids: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
+    ids.sort_unstable();
+    let policy = |name: &str, version: &str| Policy {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: name.into(),
+        rules: vec![Rule::MinOsVersion {
+            platform: Platform::Linux,
+            version: version.into(),
+        }],
+        grace_hours: 0,
+        groups: vec![],
+    };
+    let actor = steward_store::audit::Actor::cli();
+    let (_, job) = store
+        .put_policy(&policy("Bookworm", "12"), now, &actor)
+        .await
+        .expect("put");
+    let mut job = store.fleet_job(&job.id).await.expect("job");
+    store.start_fleet_job(&mut job, now).await.expect("start");
+    let step = store.reevaluate_step(&mut job, now, 2).await.expect("step");
+    assert!(matches!(step, Step::Advanced { n: 2, .. }), "{step:?}");
+    assert!(job.ahead.is_some(), "the second batch was read ahead");
+    // A stricter policy: the devices of the batch read ahead are noncompliant under it.
+    store
+        .put_policy(&policy("Trixie", "13"), now, &actor)
+        .await
+        .expect("put");
+    // The older job writes its next batch before it finds itself superseded.
+    let step = store.reevaluate_step(&mut job, now, 2).await.expect("step");
+    assert_eq!(step, Step::Gone);
+    for id in &ids[2..] {
+        let state = store
+            .device(id, 0)
+            .await
+            .expect("device")
+            .summary
+            .compliance_state;
+        assert_eq!(state, "noncompliant", "{id} of {ids:?}");
+    }
+}
+
 /// The devices with a firing alert, sorted.
 async fn firing_devices(app: &TestApp) -> Vec<String> {
     let (s, page) = app.get("/api/v1/alerts?state=firing").await;

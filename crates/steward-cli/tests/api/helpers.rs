@@ -181,11 +181,7 @@ impl TestApp {
 
     /// A connection of its own to the server's database, as another process would open.
     async fn sql_connection(&self) -> sqlx::AnyConnection {
-        use sqlx::Connection;
-        sqlx::any::install_default_drivers();
-        sqlx::AnyConnection::connect(self.db_url())
-            .await
-            .expect("connect")
+        any_connection(self.db_url()).await
     }
 
     pub fn db_url(&self) -> &str {
@@ -925,6 +921,13 @@ impl Smtp {
 }
 
 /// `n` healthy, compliant Debian 12 devices named pc-0…, last seen at `now`.
+/// A connection of its own to the database at `url`, either backend.
+pub async fn any_connection(url: &str) -> sqlx::AnyConnection {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(url).await.expect("connect")
+}
+
 pub fn debian_devices(n: usize, now: i64) -> Vec<steward_store::devices::SeedDevice> {
     (0..n)
         .map(|i| steward_store::devices::SeedDevice {
