@@ -705,20 +705,7 @@ async fn devices_touched_under_a_jobs_batch_are_evaluated_against_the_change() {
     while touches.load(Ordering::Relaxed) == 0 {
         tokio::task::yield_now().await;
     }
-    let policy = steward_core::compliance::Policy {
-        id: uuid::Uuid::now_v7().to_string(),
-        name: "Recent".into(),
-        rules: vec![steward_core::compliance::Rule::MinOsVersion {
-            platform: Platform::Linux,
-            version: "999".into(),
-        }],
-        grace_hours: 0,
-        groups: vec![],
-    };
-    let actor = steward_store::audit::Actor::cli();
-    let (_, job) = store.put_policy(&policy, now, &actor).await.expect("put");
-    let mut job = store.fleet_job(&job.id).await.expect("job");
-    store.start_fleet_job(&mut job, now).await.expect("start");
+    let mut job = policy_job(&store, &linux_at_least("Recent", "999"), now).await;
     let before = touches.load(Ordering::Relaxed);
     loop {
         // The fleet is touched again before each batch, however busy the machine.
@@ -762,30 +749,7 @@ async fn devices_touched_under_a_jobs_batch_are_evaluated_against_the_change() {
 async fn a_device_that_checks_in_after_its_batch_was_read_ahead_is_evaluated_from_what_it_reports()
 {
     use steward_store::jobs::Step;
-    let db = TestDb::new().await;
-    let store = steward_store::Store::open(&db.url).await.expect("open");
-    let now = now_ms();
-    let devices = debian_devices(6, now);
-    store.seed_devices(&devices).await.expect("seed");
-    let mut ids: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
-    ids.sort_unstable();
-    let policy = steward_core::compliance::Policy {
-        id: uuid::Uuid::now_v7().to_string(),
-        name: "Bookworm".into(),
-        rules: vec![steward_core::compliance::Rule::MinOsVersion {
-            platform: Platform::Linux,
-            version: "12".into(),
-        }],
-        grace_hours: 0,
-        groups: vec![],
-    };
-    let actor = steward_store::audit::Actor::cli();
-    let (_, job) = store.put_policy(&policy, now, &actor).await.expect("put");
-    let mut job = store.fleet_job(&job.id).await.expect("job");
-    store.start_fleet_job(&mut job, now).await.expect("start");
-    let step = store.reevaluate_step(&mut job, now, 2).await.expect("step");
-    assert!(matches!(step, Step::Advanced { n: 2, .. }), "{step:?}");
-    assert!(job.ahead.is_some(), "the second batch was read ahead");
+    let (db, store, ids, mut job, now) = read_ahead_job(6).await;
     // The fourth device (second of the batch read ahead) reports an older release, as a
     // check-in writes it: its facts and sequence number move.
     let moved = format!(
@@ -804,12 +768,7 @@ async fn a_device_that_checks_in_after_its_batch_was_read_ahead_is_evaluated_fro
     }
     assert_eq!(job.done, 6);
     for id in &ids {
-        let state = store
-            .device(id, 0)
-            .await
-            .expect("device")
-            .summary
-            .compliance_state;
+        let state = compliance_state(&store, id).await;
         let expected = if *id == ids[3] {
             "noncompliant"
         } else {
@@ -823,52 +782,85 @@ async fn a_device_that_checks_in_after_its_batch_was_read_ahead_is_evaluated_fro
 /// (through any server) it is read and evaluated again, never written as it was read.
 #[tokio::test]
 async fn a_batch_read_ahead_before_a_policy_change_is_evaluated_again() {
-    use steward_core::compliance::{Policy, Rule};
     use steward_store::jobs::Step;
-    let db = TestDb::new().await;
-    let store = steward_store::Store::open(&db.url).await.expect("open");
-    let now = now_ms();
-    let devices = debian_devices(4, now);
-    store.seed_devices(&devices).await.expect("seed");
-    let mut ids: Vec<&str> = devices.iter().map(|d| d.id.as_str()).collect();
-    ids.sort_unstable();
-    let policy = |name: &str, version: &str| Policy {
-        id: uuid::Uuid::now_v7().to_string(),
-        name: name.into(),
-        rules: vec![Rule::MinOsVersion {
-            platform: Platform::Linux,
-            version: version.into(),
-        }],
-        grace_hours: 0,
-        groups: vec![],
-    };
-    let actor = steward_store::audit::Actor::cli();
-    let (_, job) = store
-        .put_policy(&policy("Bookworm", "12"), now, &actor)
-        .await
-        .expect("put");
-    let mut job = store.fleet_job(&job.id).await.expect("job");
-    store.start_fleet_job(&mut job, now).await.expect("start");
-    let step = store.reevaluate_step(&mut job, now, 2).await.expect("step");
-    assert!(matches!(step, Step::Advanced { n: 2, .. }), "{step:?}");
-    assert!(job.ahead.is_some(), "the second batch was read ahead");
+    let (_db, store, ids, mut job, now) = read_ahead_job(4).await;
     // A stricter policy: the devices of the batch read ahead are noncompliant under it.
     store
-        .put_policy(&policy("Trixie", "13"), now, &actor)
+        .put_policy(
+            &linux_at_least("Trixie", "13"),
+            now,
+            &steward_store::audit::Actor::cli(),
+        )
         .await
         .expect("put");
     // The older job writes its next batch before it finds itself superseded.
     let step = store.reevaluate_step(&mut job, now, 2).await.expect("step");
     assert_eq!(step, Step::Gone);
     for id in &ids[2..] {
-        let state = store
-            .device(id, 0)
-            .await
-            .expect("device")
-            .summary
-            .compliance_state;
+        let state = compliance_state(&store, id).await;
         assert_eq!(state, "noncompliant", "{id} of {ids:?}");
     }
+}
+
+/// `n` devices seeded on a database of their own (their ids sorted), and the job of a policy
+/// that passes them after its first batch of two, with the second read ahead.
+async fn read_ahead_job(
+    n: usize,
+) -> (
+    TestDb,
+    steward_store::Store,
+    Vec<String>,
+    steward_store::jobs::FleetJob,
+    i64,
+) {
+    let db = TestDb::new().await;
+    let store = steward_store::Store::open(&db.url).await.expect("open");
+    let now = now_ms();
+    let devices = debian_devices(n, now);
+    store.seed_devices(&devices).await.expect("seed");
+    let mut ids: Vec<String> = devices.into_iter().map(|d| d.id).collect();
+    ids.sort_unstable();
+    let mut job = policy_job(&store, &linux_at_least("Bookworm", "12"), now).await;
+    let step = store.reevaluate_step(&mut job, now, 2).await.expect("step");
+    assert!(
+        matches!(step, steward_store::jobs::Step::Advanced { n: 2, .. }),
+        "{step:?}"
+    );
+    assert!(job.ahead.is_some(), "the second batch was read ahead");
+    (db, store, ids, job, now)
+}
+
+/// A device's stored compliance state.
+async fn compliance_state(store: &steward_store::Store, id: &str) -> String {
+    let device = store.device(id, 0).await.expect("device");
+    device.summary.compliance_state
+}
+
+/// A policy asking Linux devices for at least OS `version`, with no grace period.
+fn linux_at_least(name: &str, version: &str) -> steward_core::compliance::Policy {
+    steward_core::compliance::Policy {
+        id: uuid::Uuid::now_v7().to_string(),
+        name: name.into(),
+        rules: vec![steward_core::compliance::Rule::MinOsVersion {
+            platform: Platform::Linux,
+            version: version.into(),
+        }],
+        grace_hours: 0,
+        groups: vec![],
+    }
+}
+
+/// `policy` put through the store, and the job it queued, started by this runner.
+async fn policy_job(
+    store: &steward_store::Store,
+    policy: &steward_core::compliance::Policy,
+    now: i64,
+) -> steward_store::jobs::FleetJob {
+    let actor = steward_store::audit::Actor::cli();
+    let (_, job) = store.put_policy(policy, now, &actor).await.expect("put");
+    let mut job = store.fleet_job(&job.id).await.expect("job");
+    store.start_fleet_job(&mut job, now).await.expect("start");
+    job
 }
 
 /// The devices with a firing alert, sorted.
