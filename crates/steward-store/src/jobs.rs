@@ -906,7 +906,6 @@ async fn forget_firing(
     Ok(())
 }
 
-/// The condition that a device's stored firing rules name the rule bound as `$1`.
 /// The devices of a job's pass after `cursor`, in id order; after turning round, up to where
 /// the job began.
 fn pass_after(job: &FleetJob, cursor: String) -> crate::policies::Pass {
@@ -916,6 +915,7 @@ fn pass_after(job: &FleetJob, cursor: String) -> crate::policies::Pass {
     }
 }
 
+/// The condition that a device's stored firing rules name the rule bound as `$1`.
 fn firing_names(backend: Backend) -> &'static str {
     match backend {
         Backend::Sqlite => "instr(firing_rules, $1) > 0",
