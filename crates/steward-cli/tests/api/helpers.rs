@@ -920,7 +920,6 @@ impl Smtp {
     }
 }
 
-/// `n` healthy, compliant Debian 12 devices named pc-0…, last seen at `now`.
 /// A connection of its own to the database at `url`, either backend.
 pub async fn any_connection(url: &str) -> sqlx::AnyConnection {
     use sqlx::Connection;
@@ -928,6 +927,7 @@ pub async fn any_connection(url: &str) -> sqlx::AnyConnection {
     sqlx::AnyConnection::connect(url).await.expect("connect")
 }
 
+/// `n` healthy, compliant Debian 12 devices named pc-0…, last seen at `now`.
 pub fn debian_devices(n: usize, now: i64) -> Vec<steward_store::devices::SeedDevice> {
     (0..n)
         .map(|i| steward_store::devices::SeedDevice {
