@@ -23,6 +23,8 @@ pub struct CheckinBench {
     pub seed: u64,
     /// Clients sending wrong passwords to `POST /api/v1/auth/login` in a loop meanwhile.
     pub bad_logins: usize,
+    /// Check-ins per second over all connections (0: as fast as they go).
+    pub rate: u32,
     /// Processes whose CPU over the timed loop is reported (with their direct children's).
     pub watch_pids: Vec<u32>,
     /// Installed packages per device (0: no software inventory).
@@ -186,6 +188,33 @@ async fn enroll_steady(
         .collect::<Result<_, _>>()?)
 }
 
+/// A steady schedule shared by a bench's connections: the `n`th send of all of them waits
+/// for its slot, `n / rate` seconds after the start.
+struct Pace {
+    start: Instant,
+    rate: f64,
+    taken: std::sync::atomic::AtomicU64,
+}
+
+impl Pace {
+    fn new(start: Instant, rate: u32) -> Arc<Pace> {
+        Arc::new(Pace {
+            start,
+            rate: f64::from(rate.max(1)),
+            taken: Default::default(),
+        })
+    }
+
+    /// Waits for the next free slot.
+    async fn wait(&self) {
+        let n = self
+            .taken
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let slot = self.start + Duration::from_secs_f64(n as f64 / self.rate);
+        tokio::time::sleep_until(slot.into()).await;
+    }
+}
+
 /// The servers a `--server` list names (comma-separated), without trailing slashes.
 fn servers_of(list: &str) -> anyhow::Result<Vec<String>> {
     let servers: Vec<String> = list
@@ -230,6 +259,7 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
     let cpu_before: Vec<f64> = b.watch_pids.iter().map(|&p| cpu_seconds(p)).collect();
     let deadline = Instant::now() + b.duration;
     let start = Instant::now();
+    let pace = (b.rate > 0).then(|| Pace::new(start, b.rate));
     let mut tasks = Vec::new();
     // The sign-in flood: each client tries another address every time, from this machine.
     let logins: Arc<std::sync::Mutex<std::collections::BTreeMap<u16, u64>>> = Arc::default();
@@ -265,10 +295,14 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
         let hist = hist.clone();
         let errors = errors.clone();
         let changing = b.changing;
+        let pace = pace.clone();
         tasks.push(tokio::spawn(async move {
             let mut local = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("histogram");
             let mut i = 0usize;
             while Instant::now() < deadline {
+                if let Some(pace) = &pace {
+                    pace.wait().await;
+                }
                 let n = shard.len();
                 let d = &mut shard[i % n];
                 i += 1;
@@ -336,6 +370,7 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
         "devices": b.devices,
         "servers": servers.len(),
         "concurrency": b.concurrency,
+        "target_rate_per_s": b.rate,
         "duration_s": (elapsed * 100.0).round() / 100.0,
         "checkins": ok,
         "errors": errors.load(std::sync::atomic::Ordering::Relaxed),
@@ -825,22 +860,19 @@ pub async fn alert_latency(
     // Background load: `rate` check-ins a second, paced by a shared ticket counter.
     let deadline = Instant::now() + b.duration;
     let start = Instant::now();
-    let sent = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let pace = Pace::new(start, b.rate);
     let errors = Arc::new(std::sync::atomic::AtomicU64::new(0));
     let per_worker = enrolled.len().div_ceil(b.concurrency.max(1));
     let mut workers = Vec::new();
     let mut it = enrolled.into_iter().peekable();
     while it.peek().is_some() {
         let mut shard: Vec<Dev> = it.by_ref().take(per_worker).collect();
-        let (client, sent, errors) = (client.clone(), sent.clone(), errors.clone());
-        let rate = f64::from(b.rate);
+        let (client, pace, errors) = (client.clone(), pace.clone(), errors.clone());
         workers.push(tokio::spawn(async move {
             let mut i = 0usize;
             while Instant::now() < deadline {
                 // Wait for this check-in's slot in the global schedule.
-                let n = sent.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let slot = start + Duration::from_secs_f64(n as f64 / rate);
-                tokio::time::sleep_until(slot.into()).await;
+                pace.wait().await;
                 let len = shard.len();
                 let d = &mut shard[i % len];
                 i += 1;
@@ -939,7 +971,7 @@ pub async fn alert_latency(
     }
     server.stop().await?;
     receiver.abort();
-    let checkins = sent.load(std::sync::atomic::Ordering::Relaxed);
+    let checkins = pace.taken.load(std::sync::atomic::Ordering::Relaxed);
     let answered = answered.lock().expect("lock").clone();
     Ok(json!({
         "bench": "alert_latency",

@@ -167,6 +167,10 @@ enum BenchCommand {
         /// Clients sending wrong passwords to the sign-in endpoint in a loop meanwhile.
         #[arg(long, default_value_t = 0)]
         bad_logins: usize,
+        /// Check-ins per second over all connections, at a steady pace (0: as fast as the
+        /// connections go).
+        #[arg(long, default_value_t = 0)]
+        rate: u32,
         /// Processes whose CPU time (their own and their direct children's, e.g. a PostgreSQL
         /// server's backends) is reported per check-in over the timed loop (comma-separated).
         #[arg(long, value_delimiter = ',')]
@@ -489,11 +493,13 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             mode,
             seed,
             bad_logins,
+            rate,
             watch_pid,
             software,
             admin_token,
         }) => {
             let result = bench::checkin(bench::CheckinBench {
+                rate,
                 server,
                 enroll_token,
                 devices,

@@ -246,9 +246,12 @@ pub struct FleetConfig {
     /// Fleet summaries are at most this old; older ones are recounted on request.
     pub summary_max_age_secs: u32,
     /// The share of the database writer's time (percent) a fleet-wide re-evaluation (after a
-    /// policy or alert rule change) may take beside live check-ins: after each batch it
-    /// pauses long enough that its writes keep to it (its reads are not paced). When no
-    /// device has checked in for 10 s it does not pause.
+    /// policy or alert rule change) is always left beside live check-ins: after each batch it
+    /// pauses long enough that its writes keep to it (its reads are not paced). On SQLite it
+    /// takes more when the rest of the server leaves the writer idle (all of what they leave
+    /// but as much again as they used over the last second); on PostgreSQL it keeps to this
+    /// share while devices check in. When no device has checked in for 10 s it does not
+    /// pause.
     pub job_share_percent: u32,
 }
 
@@ -482,9 +485,10 @@ impl Config {
              sweep_interval_secs = {}\n\
              # Fleet summaries are at most this many seconds old (0: counted on every request).\n\
              summary_max_age_secs = {}\n\
-             # Percent of the database writer's time a fleet-wide re-evaluation may take\n\
-             # (after a policy or alert rule change), beside live check-ins (1 to 100);\n\
-             # with no check-in for 10 s it takes the writer whole.\n\
+             # Percent of the database writer's time a fleet-wide re-evaluation (after a\n\
+             # policy or alert rule change) is always left beside live check-ins (1 to 100);\n\
+             # on SQLite it takes more of a writer the check-ins leave idle, and with no\n\
+             # check-in for 10 s it takes the writer whole.\n\
              job_share_percent = {}\n\n\
              [notify]\n\
              # Where notifications link to; empty means http:// and the listen address.\n\

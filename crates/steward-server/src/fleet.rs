@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::extract::{Query, State};
 use axum::Json;
@@ -253,13 +253,24 @@ pub async fn job_runner(state: AppState) {
     }
 }
 
-/// Runs one job to its end, a batch at a time. While the fleet checks in, it pauses after
-/// each batch so that its writes take at most `fleet.job_share_percent` of the time: the
-/// writer stays free for check-ins the rest of it. When no device has checked in for
-/// [`QUIET_MS`] (through any server: the index on last seen tells), there is no one to leave
-/// the writer to, and it goes on at once. Reading and evaluating a batch are not paced:
-/// readers do not hold up the writer, so a job that changes few rows (a new alert rule that
-/// fires on few devices) goes at the speed of its reads.
+/// Runs one job to its end, a batch at a time, pausing after each batch so that its writes
+/// leave the writer to the rest of the server as much as that needs it:
+///
+/// - On SQLite, this process holds the file's one write connection, and counts how long
+///   (`Store::write_held`). Over the last second the rest of the server (check-ins, touch
+///   flushes, the notifier) held it for a share `u` of the time; the job takes `1 - 2u` of
+///   the time for its writes, never less than `fleet.job_share_percent`. Check-ins that keep
+///   the writer busy thus hold the job to that share, as before; a fleet checking in at a
+///   steady rate that needs a tenth of the writer leaves the job four fifths of it, with room
+///   to spare for a burst; a quiet fleet leaves it the whole.
+/// - On PostgreSQL, other servers write to the same database and no one process sees their
+///   writes: the job keeps to `fleet.job_share_percent` while any device has checked in
+///   within [`QUIET_MS`] (through any server: the index on last seen tells), and takes the
+///   database whole otherwise.
+///
+/// Reading and evaluating a batch are not paced: readers do not hold up the writer, so a job
+/// that changes few rows (a new alert rule that fires on few devices) goes at the speed of
+/// its reads.
 async fn run_job(state: &AppState, mut job: steward_store::jobs::FleetJob) -> Result<(), ApiError> {
     use steward_store::jobs::Step;
     let share = f64::from(state.config.fleet.job_share_percent.clamp(1, 100)) / 100.0;
@@ -268,6 +279,7 @@ async fn run_job(state: &AppState, mut job: steward_store::jobs::FleetJob) -> Re
         .start_fleet_job(&mut job, state.clock.now_ms())
         .await?;
     let started = std::time::Instant::now();
+    let mut others = state.store.write_held().map(OthersUse::new);
     loop {
         let step = state
             .store
@@ -282,13 +294,22 @@ async fn run_job(state: &AppState, mut job: steward_store::jobs::FleetJob) -> Re
                 if job.counts() == "devices" {
                     state.metrics.job_devices.inc_by(n);
                 }
-                let beside = share < 1.0
-                    && !writing.is_zero()
-                    && state
-                        .store
-                        .checked_in_since(state.clock.now_ms() - QUIET_MS)
-                        .await?;
-                let pause = pause_after(writing, share, beside);
+                let taken = match (&mut others, state.store.write_held()) {
+                    (Some(others), Some(held)) => {
+                        job_share(share, others.after_step(Instant::now(), held, writing))
+                    }
+                    _ if share < 1.0
+                        && !writing.is_zero()
+                        && state
+                            .store
+                            .checked_in_since(state.clock.now_ms() - QUIET_MS)
+                            .await? =>
+                    {
+                        share
+                    }
+                    _ => 1.0,
+                };
+                let pause = pause_after(writing, taken);
                 if !pause.is_zero() {
                     tokio::time::sleep(pause).await;
                 }
@@ -308,13 +329,63 @@ async fn run_job(state: &AppState, mut job: steward_store::jobs::FleetJob) -> Re
 /// How long no device may have checked in for a fleet job to go on without pausing.
 const QUIET_MS: i64 = 10_000;
 
-/// The pause after a batch whose writes held the writer for `writing`: so that they take
-/// `share` of the time, while check-ins go on `beside` the job; none otherwise.
-fn pause_after(writing: Duration, share: f64, beside: bool) -> Duration {
-    if beside && share < 1.0 {
+/// The pause after a batch whose writes held the writer for `writing`, so that they take
+/// `share` of the time.
+fn pause_after(writing: Duration, share: f64) -> Duration {
+    if share < 1.0 {
         writing.mul_f64((1.0 - share) / share)
     } else {
         Duration::ZERO
+    }
+}
+
+/// The share of the writer's time a job takes when the rest of the server held it for `used`
+/// of the time lately: what they leave, less as much again for their bursts, and never less
+/// than `floor` (`fleet.job_share_percent`).
+fn job_share(floor: f64, used: f64) -> f64 {
+    (1.0 - 2.0 * used).clamp(floor, 1.0)
+}
+
+/// Over how long a job reckons the rest of the server's use of the writer. Long enough to
+/// take in a flush of the touches (once a second), short enough to follow a change of load.
+const USE_WINDOW: Duration = Duration::from_secs(1);
+
+/// How much of the time the rest of the server held SQLite's write connection lately, as a
+/// job sees it between its batches: the connection's held time (`Store::write_held`) less
+/// the job's own writes. Lives for one job on one server, which holds the file's writer, so
+/// there is nothing for other servers to keep true.
+struct OthersUse {
+    /// The job's writes so far.
+    mine: Duration,
+    /// (when, the others' held time to then), the oldest kept no more than [`USE_WINDOW`]
+    /// before the second oldest.
+    samples: std::collections::VecDeque<(Instant, Duration)>,
+}
+
+impl OthersUse {
+    fn new(held: Duration) -> OthersUse {
+        OthersUse {
+            mine: Duration::ZERO,
+            samples: [(Instant::now(), held)].into(),
+        }
+    }
+
+    /// Records a step whose writes held the writer for `writing`, the writer's held time
+    /// being `held` at `now`; gives the others' share of the time over the last
+    /// [`USE_WINDOW`] or so.
+    fn after_step(&mut self, now: Instant, held: Duration, writing: Duration) -> f64 {
+        self.mine += writing;
+        let theirs = held.saturating_sub(self.mine);
+        self.samples.push_back((now, theirs));
+        while self.samples.len() > 2 && now.duration_since(self.samples[1].0) >= USE_WINDOW {
+            self.samples.pop_front();
+        }
+        let (then, before) = self.samples[0];
+        let span = now.duration_since(then).as_secs_f64();
+        if span <= 0.0 {
+            return 0.0;
+        }
+        (theirs.saturating_sub(before).as_secs_f64() / span).min(1.0)
     }
 }
 
@@ -511,16 +582,53 @@ async fn fleet_alerts(state: &AppState, counts: &[FleetCount], now: i64) -> Resu
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
+    use std::time::{Duration, Instant};
 
-    use super::pause_after;
+    use super::{job_share, pause_after, OthersUse};
 
     #[test]
-    fn a_job_pauses_for_its_share_only_beside_check_ins() {
+    fn a_job_pauses_for_its_share() {
         let writing = Duration::from_millis(300);
-        assert_eq!(pause_after(writing, 0.3, true), Duration::from_millis(700));
-        assert_eq!(pause_after(writing, 0.5, true), writing);
-        assert_eq!(pause_after(writing, 1.0, true), Duration::ZERO);
-        assert_eq!(pause_after(writing, 0.3, false), Duration::ZERO);
+        assert_eq!(pause_after(writing, 0.3), Duration::from_millis(700));
+        assert_eq!(pause_after(writing, 0.5), writing);
+        assert_eq!(pause_after(writing, 1.0), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_job_leaves_the_writer_twice_what_the_rest_used_and_never_takes_less_than_its_share() {
+        // Check-ins that keep the writer busy hold the job to its share.
+        assert_eq!(job_share(0.3, 0.7), 0.3);
+        assert_eq!(job_share(0.3, 0.4), 0.3);
+        // A steady fleet that needs a tenth of it leaves the job four fifths.
+        assert!((job_share(0.3, 0.1) - 0.8).abs() < 1e-9);
+        // A quiet one, the whole.
+        assert_eq!(job_share(0.3, 0.0), 1.0);
+        // A share of 100 % is the whole whatever the load.
+        assert_eq!(job_share(1.0, 0.9), 1.0);
+    }
+
+    #[test]
+    fn the_rest_of_the_servers_use_of_the_writer_is_its_held_time_less_the_jobs_over_the_last_second(
+    ) {
+        let ms = Duration::from_millis;
+        let t0 = Instant::now();
+        let mut others = OthersUse::new(ms(5_000));
+        others.samples[0].0 = t0;
+        // 100 ms: the job wrote for 30 ms, the rest for 10 ms.
+        let used = others.after_step(t0 + ms(100), ms(5_040), ms(30));
+        assert!((used - 0.1).abs() < 1e-9, "{used}");
+        // Then check-ins take the writer whole for 900 ms while the job pauses.
+        let used = others.after_step(t0 + ms(1_000), ms(5_940), ms(0));
+        assert!((used - 0.91).abs() < 1e-9, "{used}");
+        // Two seconds with nothing but the job's writes, 20 ms a batch every 100 ms: the busy
+        // spell falls out of the window.
+        let mut held = ms(5_940);
+        let mut used = 1.0;
+        for k in 1..=20 {
+            held += ms(20);
+            used = others.after_step(t0 + ms(1_000 + 100 * k), held, ms(20));
+        }
+        assert_eq!(used, 0.0);
+        assert!(others.samples.len() <= 12, "{}", others.samples.len());
     }
 }

@@ -161,11 +161,68 @@ pub struct Store {
     /// SQLite reached directly, for the passes over the whole fleet (see [`native`]); none
     /// on PostgreSQL or an in-memory database.
     native: Option<Arc<native::Native>>,
+    /// How long SQLite's write connection has been held (see [`WriteHeld`]); none on
+    /// PostgreSQL, whose writes go on many connections and other servers' too.
+    write_held: Option<Arc<WriteHeld>>,
     /// PostgreSQL reached without sqlx's `Any` layer, for the reads of the passes over the
     /// whole fleet: `Any` copies each row, with its own list of columns, before a value can
     /// be read, which cost more than evaluating the device. Two connections, opened when a
     /// pass first reads; none on SQLite. It holds no state of its own.
     pg_passes: Option<sqlx::PgPool>,
+}
+
+/// How long SQLite's one write connection has been held since the store opened, every holder
+/// together (check-in batches, touch flushes, the notifier, fleet jobs), kept by the write
+/// pool's hooks. The pool has one connection, so holds never overlap. A fleet job compares it
+/// with its own writes to see how much of the writer the rest of the server uses. Only this
+/// process's holds: another process writing the same file (a CLI command) is not counted.
+pub(crate) struct WriteHeld {
+    origin: std::time::Instant,
+    /// When the connection was last taken, in ns from `origin`; [`NOT_HELD`] while idle.
+    since: std::sync::atomic::AtomicU64,
+    /// Every finished hold, in ns.
+    total: std::sync::atomic::AtomicU64,
+}
+
+const NOT_HELD: u64 = u64::MAX;
+
+impl Default for WriteHeld {
+    fn default() -> Self {
+        WriteHeld {
+            origin: std::time::Instant::now(),
+            since: std::sync::atomic::AtomicU64::new(NOT_HELD),
+            total: Default::default(),
+        }
+    }
+}
+
+impl WriteHeld {
+    fn now(&self) -> u64 {
+        u64::try_from(self.origin.elapsed().as_nanos()).unwrap_or(u64::MAX - 1)
+    }
+
+    fn take(&self) {
+        self.since.store(self.now(), Ordering::Relaxed);
+    }
+
+    fn give(&self) {
+        let since = self.since.swap(NOT_HELD, Ordering::Relaxed);
+        if since != NOT_HELD {
+            self.total
+                .fetch_add(self.now().saturating_sub(since), Ordering::Relaxed);
+        }
+    }
+
+    /// Every hold so far, the one under way included.
+    fn held(&self) -> Duration {
+        let since = self.since.load(Ordering::Relaxed);
+        let running = if since == NOT_HELD {
+            0
+        } else {
+            self.now().saturating_sub(since)
+        };
+        Duration::from_nanos(self.total.load(Ordering::Relaxed).saturating_add(running))
+    }
 }
 
 /// Held while a process sets the database up (migrations, first-run data), so two processes
@@ -273,11 +330,24 @@ impl Store {
                 };
                 let opts = AnyConnectOptions::from_str(&url)?;
                 let pragmas = sqlite_pragmas;
+                let write_held = Arc::new(WriteHeld::default());
+                let (taken, given, opened) =
+                    (write_held.clone(), write_held.clone(), write_held.clone());
                 let write = AnyPoolOptions::new()
                     .max_connections(1)
                     .min_connections(1)
                     .acquire_timeout(Duration::from_secs(60))
-                    .after_connect(|conn, meta| {
+                    .before_acquire(move |_, _| {
+                        taken.take();
+                        Box::pin(async { Ok(true) })
+                    })
+                    .after_release(move |_, _| {
+                        given.give();
+                        Box::pin(async { Ok(true) })
+                    })
+                    .after_connect(move |conn, meta| {
+                        // A new connection goes to its first holder without `before_acquire`.
+                        opened.take();
                         Box::pin(async move {
                             sqlite_pragmas(conn, meta).await?;
                             // Checkpoints run beside the writer (see `checkpoint`), not
@@ -317,6 +387,7 @@ impl Store {
                     mailbox_version: Arc::new(AtomicI64::new(-1)),
                     url: None,
                     native: sqlite_path.map(|p| Arc::new(native::Native::new(p))),
+                    write_held: Some(write_held),
                     pg_passes: None,
                 }
             }
@@ -347,6 +418,7 @@ impl Store {
                     mailbox_version: Arc::new(AtomicI64::new(-1)),
                     url: Some(Arc::from(url)),
                     native: None,
+                    write_held: None,
                     pg_passes: Some(
                         sqlx::postgres::PgPoolOptions::new()
                             .max_connections(2)
@@ -374,6 +446,13 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// How long this process has held SQLite's write connection since the store opened, all
+    /// holders together; `None` on PostgreSQL, where writes share the database with other
+    /// servers and no one process sees them all.
+    pub fn write_held(&self) -> Option<Duration> {
+        self.write_held.as_ref().map(|h| h.held())
     }
 
     /// Serialises first-run setup (seeding starter data) with other processes on the same
@@ -750,6 +829,30 @@ pub(crate) fn bind_all<'q>(
 
 #[cfg(test)]
 mod tests {
+    use super::Store;
+
+    #[tokio::test]
+    async fn every_hold_of_the_sqlite_write_connection_is_counted() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&Store::sqlite_url(dir.path()))
+            .await
+            .expect("open");
+        let before = store.write_held().expect("SQLite counts its writer");
+        let tx = store.begin_write().await.expect("begin");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        // The hold under way is counted.
+        let during = store.write_held().expect("held");
+        assert!(during - before >= std::time::Duration::from_millis(50));
+        tx.commit().await.expect("commit");
+        // Given back (the pool takes it back on a task of its own), the time stops.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let after = store.write_held().expect("held");
+        assert!(after >= during);
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        assert_eq!(store.write_held(), Some(after));
+        store.close().await;
+    }
+
     #[test]
     fn values_placeholders_number_rows_and_columns() {
         assert_eq!(
