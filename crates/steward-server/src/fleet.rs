@@ -280,6 +280,8 @@ async fn run_job(state: &AppState, mut job: steward_store::jobs::FleetJob) -> Re
         .await?;
     let started = std::time::Instant::now();
     let mut others = state.store.write_held().map(OthersUse::new);
+    // The time left to the rest of the server, for the log.
+    let mut paused = Duration::ZERO;
     loop {
         let step = state
             .store
@@ -312,12 +314,14 @@ async fn run_job(state: &AppState, mut job: steward_store::jobs::FleetJob) -> Re
                 let pause = pause_after(writing, taken);
                 if !pause.is_zero() {
                     tokio::time::sleep(pause).await;
+                    paused += pause;
                 }
             }
             Step::Finished => {
                 tracing::info!(
                     job = %job.id, reason = %job.reason, done = job.done, of = job.counts(),
-                    secs = started.elapsed().as_secs_f64(), "fleet job done"
+                    secs = started.elapsed().as_secs_f64(), paused_secs = paused.as_secs_f64(),
+                    "fleet job done"
                 );
                 return Ok(());
             }

@@ -182,6 +182,8 @@ pub(crate) struct WriteHeld {
     since: std::sync::atomic::AtomicU64,
     /// Every finished hold, in ns.
     total: std::sync::atomic::AtomicU64,
+    /// Spells of holds that are nobody's use of the writer (the log's restart), in ns.
+    left_out: std::sync::atomic::AtomicU64,
 }
 
 const NOT_HELD: u64 = u64::MAX;
@@ -192,6 +194,7 @@ impl Default for WriteHeld {
             origin: std::time::Instant::now(),
             since: std::sync::atomic::AtomicU64::new(NOT_HELD),
             total: Default::default(),
+            left_out: Default::default(),
         }
     }
 }
@@ -213,7 +216,15 @@ impl WriteHeld {
         }
     }
 
-    /// Every hold so far, the one under way included.
+    /// Leaves the hold from `started` to the guard's drop out of the count.
+    fn leave_out(&self, started: std::time::Instant) -> LeftOut<'_> {
+        LeftOut {
+            held: self,
+            started,
+        }
+    }
+
+    /// Every hold so far, the one under way included, less the spells left out.
     fn held(&self) -> Duration {
         let since = self.since.load(Ordering::Relaxed);
         let running = if since == NOT_HELD {
@@ -221,7 +232,25 @@ impl WriteHeld {
         } else {
             self.now().saturating_sub(since)
         };
-        Duration::from_nanos(self.total.load(Ordering::Relaxed).saturating_add(running))
+        Duration::from_nanos(
+            self.total
+                .load(Ordering::Relaxed)
+                .saturating_add(running)
+                .saturating_sub(self.left_out.load(Ordering::Relaxed)),
+        )
+    }
+}
+
+/// A spell of holding the write connection left out of [`WriteHeld`]'s count when dropped.
+struct LeftOut<'a> {
+    held: &'a WriteHeld,
+    started: std::time::Instant,
+}
+
+impl Drop for LeftOut<'_> {
+    fn drop(&mut self) {
+        let spell = u64::try_from(self.started.elapsed().as_nanos()).unwrap_or(u64::MAX);
+        self.held.left_out.fetch_add(spell, Ordering::Relaxed);
     }
 }
 
@@ -507,6 +536,10 @@ impl Store {
         {
             self.wal_frames.store(0, Ordering::Relaxed);
             let mut c = self.write.acquire().await?;
+            // Not the rest of the server's use of the writer: a fleet job writing much
+            // restarts the log every few seconds, and would pause for its own log.
+            let started = std::time::Instant::now();
+            let _restart = self.write_held.as_deref().map(|h| h.leave_out(started));
             sqlx::query(&format!("PRAGMA busy_timeout={RESTART_WAIT_MS}"))
                 .execute(&mut *c)
                 .await?;
