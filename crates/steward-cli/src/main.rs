@@ -345,8 +345,55 @@ enum UserCommand {
     },
 }
 
-#[tokio::main]
-async fn main() {
+fn main() {
+    one_malloc_arena();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build();
+    match runtime {
+        Ok(runtime) => runtime.block_on(steward_main()),
+        Err(e) => {
+            eprintln!(
+                "{}",
+                t_args(
+                    Lang::from_env(),
+                    "cli-error",
+                    &[("message", format!("{e:#}"))]
+                )
+            );
+            std::process::exit(1);
+        }
+    }
+}
+
+/// The environment variable that caps glibc's malloc arenas.
+const MALLOC_ARENA_MAX: &str = "MALLOC_ARENA_MAX";
+
+/// Starts the process again, once, with one glibc malloc arena (`MALLOC_ARENA_MAX=1`) unless
+/// the variable is already set; glibc reads it only as a process starts. Rust's allocations go
+/// to mimalloc, but SQLite's go to glibc's `malloc`, which gives each thread its own arena and
+/// hands the arena's memory back to the system and faults it in again as the threads that
+/// run SQLite come and go: 14 % of a fleet job's CPU at a million devices, spent zeroing
+/// fresh pages (docs/benchmarks.md, "The writer the check-ins leave idle"). With one arena
+/// glibc keeps it. The process keeps its id; `MALLOC_ARENA_MAX` set to any value (glibc's
+/// default is 8 arenas per core) leaves the process as it is started. Should the new start
+/// fail, the process goes on with glibc's defaults.
+fn one_malloc_arena() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    if std::env::var_os(MALLOC_ARENA_MAX).is_none() {
+        use std::os::unix::process::CommandExt;
+        let mut args = std::env::args_os();
+        let arg0 = args.next().unwrap_or_default();
+        // `exec` returns only when it failed.
+        let _ = std::process::Command::new("/proc/self/exe")
+            .arg0(arg0)
+            .args(args)
+            .env(MALLOC_ARENA_MAX, "1")
+            .exec();
+    }
+}
+
+async fn steward_main() {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
