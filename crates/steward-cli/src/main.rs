@@ -375,17 +375,21 @@ const MALLOC_ARENA_MAX: &str = "MALLOC_ARENA_MAX";
 /// hands the arena's memory back to the system and faults it in again as the threads that
 /// run SQLite come and go: 14 % of a fleet job's CPU at a million devices, spent zeroing
 /// fresh pages (docs/benchmarks.md, "The writer the check-ins leave idle"). With one arena
-/// glibc keeps it. The process keeps its id; `MALLOC_ARENA_MAX` set to any value (glibc's
+/// glibc keeps it. The process keeps its id and name; `MALLOC_ARENA_MAX` set to any value (glibc's
 /// default is 8 arenas per core) leaves the process as it is started. Should the new start
 /// fail, the process goes on with glibc's defaults.
 fn one_malloc_arena() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if std::env::var_os(MALLOC_ARENA_MAX).is_none() {
         use std::os::unix::process::CommandExt;
+        // By its path, not `/proc/self/exe`, so the process keeps its name (`ps`, `pgrep`).
+        let Ok(path) = std::env::current_exe() else {
+            return;
+        };
         let mut args = std::env::args_os();
         let arg0 = args.next().unwrap_or_default();
-        // `exec` returns only when it failed.
-        let _ = std::process::Command::new("/proc/self/exe")
+        // `exec` returns only when it failed (the binary replaced on disk meanwhile).
+        let _ = std::process::Command::new(path)
             .arg0(arg0)
             .args(args)
             .env(MALLOC_ARENA_MAX, "1")
