@@ -20,6 +20,7 @@ async fn demo_serves_the_requested_fleet_and_stops_on_ctrl_c() {
         .args(["demo", "--devices", "400", "--interval", "5"])
         .args(["--listen", &format!("127.0.0.1:{port}")])
         .env("STEWARD_LANG", "en")
+        .env_remove("MALLOC_ARENA_MAX")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)
@@ -46,6 +47,18 @@ async fn demo_serves_the_requested_fleet_and_stops_on_ctrl_c() {
     tokio::time::timeout(Duration::from_secs(60), read)
         .await
         .expect("demo became ready");
+    // It started itself again with one glibc malloc arena, keeping its process id and name.
+    let pid = child.id().expect("pid");
+    let environ = std::fs::read(format!("/proc/{pid}/environ")).expect("environ");
+    assert!(
+        environ
+            .split(|b| *b == 0)
+            .any(|v| v == b"MALLOC_ARENA_MAX=1"),
+        "{}",
+        String::from_utf8_lossy(&environ)
+    );
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).expect("comm");
+    assert_eq!(comm.trim(), "steward");
     let token = token.expect("the demo prints an API token");
     let (email, password) = admin.expect("the demo prints the administrator's credentials");
 
