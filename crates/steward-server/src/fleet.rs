@@ -361,8 +361,8 @@ const USE_WINDOW: Duration = Duration::from_secs(1);
 struct OthersUse {
     /// The job's writes so far.
     mine: Duration,
-    /// (when, the others' held time to then), the oldest kept no more than [`USE_WINDOW`]
-    /// before the second oldest.
+    /// (when, the others' held time to then), oldest first; the second oldest is always
+    /// within the last [`USE_WINDOW`], so the oldest begins a span of just over it.
     samples: std::collections::VecDeque<(Instant, Duration)>,
 }
 
