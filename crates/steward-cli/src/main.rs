@@ -374,10 +374,10 @@ const MALLOC_ARENA_MAX: &str = "MALLOC_ARENA_MAX";
 /// to mimalloc, but SQLite's go to glibc's `malloc`, which gives each thread its own arena and
 /// hands the arena's memory back to the system and faults it in again as the threads that
 /// run SQLite come and go: 14 % of a fleet job's CPU at a million devices, spent zeroing
-/// fresh pages (docs/benchmarks.md, "The writer the check-ins leave idle"). With one arena
-/// glibc keeps it. The process keeps its id and name; `MALLOC_ARENA_MAX` set to any value (glibc's
-/// default is 8 arenas per core) leaves the process as it is started. Should the new start
-/// fail, the process goes on with glibc's defaults.
+/// fresh pages (docs/benchmarks.md, "One glibc arena"). With one arena glibc keeps it. The
+/// process keeps its id and name; `MALLOC_ARENA_MAX` set to any value (glibc's default is 8
+/// arenas per core) leaves the process as it is started. Should the new start fail, the
+/// process goes on with glibc's defaults.
 fn one_malloc_arena() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     if std::env::var_os(MALLOC_ARENA_MAX).is_none() {

@@ -216,11 +216,11 @@ impl WriteHeld {
         }
     }
 
-    /// Leaves the hold from `started` to the guard's drop out of the count.
-    fn leave_out(&self, started: std::time::Instant) -> LeftOut<'_> {
+    /// Leaves the hold from now to the guard's drop out of the count.
+    fn leave_out(&self) -> LeftOut<'_> {
         LeftOut {
             held: self,
-            started,
+            started: std::time::Instant::now(),
         }
     }
 
@@ -538,8 +538,7 @@ impl Store {
             let mut c = self.write.acquire().await?;
             // Not the rest of the server's use of the writer: a fleet job writing much
             // restarts the log every few seconds, and would pause for its own log.
-            let started = std::time::Instant::now();
-            let _restart = self.write_held.as_deref().map(|h| h.leave_out(started));
+            let _restart = self.write_held.as_deref().map(WriteHeld::leave_out);
             sqlx::query(&format!("PRAGMA busy_timeout={RESTART_WAIT_MS}"))
                 .execute(&mut *c)
                 .await?;
