@@ -81,6 +81,29 @@ fn key(r: &sqlx::any::AnyRow) -> Result<Key> {
     ))
 }
 
+/// What a device's freshness band reads as in SQL, `$1` the start of the last day and `$2`
+/// of the last week: seen within a day, within a week, earlier.
+const BANDS: [&str; 3] = [
+    "last_seen_at >= $1",
+    "last_seen_at < $1 AND last_seen_at >= $2",
+    "last_seen_at < $2",
+];
+
+/// The three sums of a count by band, as columns `b0`, `b1`, `b2`.
+fn band_sums() -> String {
+    BANDS
+        .iter()
+        .enumerate()
+        .map(|(i, band)| format!("SUM(CASE WHEN {band} THEN 1 ELSE 0 END) AS b{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A row's counts by band (see [`band_sums`]).
+fn bands_of(r: &sqlx::any::AnyRow) -> Result<[i64; 3]> {
+    Ok([r.try_get("b0")?, r.try_get("b1")?, r.try_get("b2")?])
+}
+
 /// The fleet counted from every device's row (`devices`: the table, or the devices with when
 /// they were last seen: [`Backend::devices_seen`]).
 async fn counts_by_row<'e, E>(ex: E, devices: &str, day: i64, week: i64) -> Result<Banded>
@@ -88,33 +111,36 @@ where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
     let rows = sqlx::query(&format!(
-        "SELECT device_group, platform, health_state, compliance_state, \
-         SUM(CASE WHEN last_seen_at >= $1 THEN 1 ELSE 0 END) AS day, \
-         SUM(CASE WHEN last_seen_at < $1 AND last_seen_at >= $2 THEN 1 ELSE 0 END) AS week, \
-         SUM(CASE WHEN last_seen_at >= $2 THEN 0 ELSE 1 END) AS older \
+        "SELECT device_group, platform, health_state, compliance_state, {} \
          FROM {devices} WHERE retired_at IS NULL \
-         GROUP BY device_group, platform, health_state, compliance_state"
+         GROUP BY device_group, platform, health_state, compliance_state",
+        band_sums()
     ))
     .bind(day)
     .bind(week)
     .fetch_all(ex)
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                key(r)?,
-                [r.try_get("day")?, r.try_get("week")?, r.try_get("older")?],
-            ))
-        })
-        .collect()
+    rows.iter().map(|r| Ok((key(r)?, bands_of(r)?))).collect()
 }
 
-/// The fleet counted from the fleet index, with only the devices not seen for a day read
-/// (SQLite; see [`Store::fleet_counts`]).
+/// The ranges of last seen read row by row when the band `left` (an index of [`BANDS`]) is
+/// the one left to the difference: the other two bands, as ranges of the last-seen index.
+fn ranges_beside(left: usize) -> &'static [&'static str] {
+    match left {
+        0 => &["last_seen_at < $1"],
+        1 => &["last_seen_at >= $1", "last_seen_at < $2"],
+        _ => &["last_seen_at >= $2"],
+    }
+}
+
+/// The fleet counted from the fleet index, with only the devices outside the largest band
+/// read through the last-seen index; those in it are the difference (SQLite; see
+/// [`Store::fleet_counts`]).
 async fn counts_split(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     day: i64,
     week: i64,
+    left: usize,
 ) -> Result<Banded> {
     let totals = sqlx::query(
         "SELECT device_group, platform, health_state, compliance_state, COUNT(*) AS n \
@@ -123,32 +149,35 @@ async fn counts_split(
     )
     .fetch_all(&mut **tx)
     .await?;
-    let stale = sqlx::query(
-        "SELECT device_group, platform, health_state, compliance_state, \
-         SUM(CASE WHEN last_seen_at >= $2 THEN 1 ELSE 0 END) AS week, \
-         SUM(CASE WHEN last_seen_at >= $2 THEN 0 ELSE 1 END) AS older \
-         FROM devices INDEXED BY devices_by_last_seen \
-         WHERE retired_at IS NULL AND last_seen_at < $1 \
-         GROUP BY device_group, platform, health_state, compliance_state",
-    )
-    .bind(day)
-    .bind(week)
-    .fetch_all(&mut **tx)
-    .await?;
-    let mut earlier = std::collections::HashMap::new();
-    for r in &stale {
-        earlier.insert(
-            key(r)?,
-            (r.try_get::<i64, _>("week")?, r.try_get::<i64, _>("older")?),
-        );
+    let mut read: std::collections::HashMap<Key, [i64; 3]> = std::collections::HashMap::new();
+    for range in ranges_beside(left) {
+        let rows = sqlx::query(&format!(
+            "SELECT device_group, platform, health_state, compliance_state, {} \
+             FROM devices INDEXED BY devices_by_last_seen \
+             WHERE retired_at IS NULL AND {range} \
+             GROUP BY device_group, platform, health_state, compliance_state",
+            band_sums()
+        ))
+        .bind(day)
+        .bind(week)
+        .fetch_all(&mut **tx)
+        .await?;
+        for r in &rows {
+            let bands = read.entry(key(r)?).or_default();
+            for (b, more) in bands.iter_mut().zip(bands_of(r)?) {
+                *b += more;
+            }
+        }
     }
     totals
         .iter()
         .map(|r| {
             let k = key(r)?;
-            let (w, o) = earlier.remove(&k).unwrap_or((0, 0));
+            let mut bands = read.remove(&k).unwrap_or_default();
             let n: i64 = r.try_get("n")?;
-            Ok((k, [n - w - o, w, o]))
+            // The band left holds none of the rows read.
+            bands[left] = n - bands.iter().sum::<i64>();
+            Ok((k, bands))
         })
         .collect()
 }
@@ -179,27 +208,36 @@ impl Store {
     /// per group: a group key computed from when each device was last seen made SQLite sort
     /// a million rows in a temporary B-tree (in memory) before counting them.
     ///
-    /// On SQLite, when at most half the devices were last seen more than a day ago (a fleet
-    /// that checks in), the count is split in reads of one snapshot: every device counted
-    /// from the fleet index alone, and only the devices not seen for a day read through the
-    /// last-seen index; those seen within a day are the difference. Reading every row for
+    /// On SQLite, when one freshness band holds at least half the devices (a fleet that
+    /// checks in: seen within a day; one left silent: earlier than a week; after a week
+    /// off: within the week), the count is split in reads of one snapshot: every device
+    /// counted from the fleet index alone, and only the devices outside that band read
+    /// through the last-seen index; those in it are the difference. Reading every row for
     /// its `last_seen_at` took a reader about 4 s at a million devices, warm.
     pub async fn fleet_counts(&self, now: i64) -> Result<Vec<FleetCount>> {
         let (day, week) = (now - DAY_MS, now - 7 * DAY_MS);
         let rows = if self.backend == Backend::Sqlite {
             let mut tx = self.read.begin().await?;
             let seen = sqlx::query(
-                "SELECT COUNT(*) AS n, COALESCE(SUM(last_seen_at < $1), 0) AS stale \
+                "SELECT COUNT(*) AS n, COALESCE(SUM(last_seen_at < $1), 0) AS stale, \
+                 COALESCE(SUM(last_seen_at < $2), 0) AS older \
                  FROM devices INDEXED BY devices_by_last_seen",
             )
             .bind(day)
+            .bind(week)
             .fetch_one(&mut *tx)
             .await?;
-            let (n, stale): (i64, i64) = (seen.try_get("n")?, seen.try_get("stale")?);
-            let rows = if stale * 2 > n {
-                counts_by_row(&mut *tx, "devices", day, week).await?
+            let (n, stale, older): (i64, i64, i64) = (
+                seen.try_get("n")?,
+                seen.try_get("stale")?,
+                seen.try_get("older")?,
+            );
+            let sizes = [n - stale, stale - older, older];
+            let largest = (0..3).max_by_key(|&i| sizes[i]).unwrap_or(0);
+            let rows = if sizes[largest] * 2 >= n {
+                counts_split(&mut tx, day, week, largest).await?
             } else {
-                counts_split(&mut tx, day, week).await?
+                counts_by_row(&mut *tx, "devices", day, week).await?
             };
             tx.commit().await?;
             rows
@@ -420,10 +458,11 @@ mod tests {
         store.close().await;
     }
 
-    /// Both ways of counting on SQLite (the split one for a fleet that checks in, every row
-    /// for one that mostly does not) give each device its band, retired devices left out.
+    /// Every way of counting on SQLite gives each device its band, retired devices left out:
+    /// split beside the largest band (seen within a day, earlier than a week, within the
+    /// week: one or two ranges read), and every row read when no band holds half the fleet.
     #[tokio::test]
-    async fn the_fleet_is_counted_by_freshness_whether_most_devices_check_in_or_not() {
+    async fn the_fleet_is_counted_by_freshness_whatever_band_holds_most_devices() {
         let now = 100 * DAY_MS;
         let mut fresh = Vec::new();
         for i in 0..10 {
@@ -434,10 +473,15 @@ mod tests {
         fresh.push(device("o1", None, now - 30 * DAY_MS));
         fresh.push(device("o2", Some("north"), now - 8 * DAY_MS));
         fresh.push(device("gone", None, now - 40 * DAY_MS));
-        let mut silent = Vec::new();
-        for i in 0..30 {
-            silent.push(device(&format!("s{i}"), Some("south"), now - 9 * DAY_MS));
-        }
+        // Each round adds devices of one group and age; the band that then holds most of
+        // the fleet (of the last-seen index, retired included): day (10 of 14), older (33
+        // of 44), week (61 of 104), none (60, 61 and 33 of 154).
+        let rounds: [(&str, i64, usize); 4] = [
+            ("none", 0, 0),
+            ("south", now - 9 * DAY_MS, 30),
+            ("east", now - 3 * DAY_MS, 60),
+            ("west", now - 1_000, 50),
+        ];
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&Store::sqlite_url(dir.path()))
             .await
@@ -447,27 +491,39 @@ mod tests {
             .execute(&store.write)
             .await
             .expect("retire");
-        for round in 0..2 {
-            let counts = store.fleet_counts(now).await.expect("count");
-            assert_eq!(
-                band(&counts, Some("north"), Freshness::Day),
-                5,
-                "{counts:?}"
-            );
-            assert_eq!(band(&counts, None, Freshness::Day), 5);
-            assert_eq!(band(&counts, Some("north"), Freshness::Week), 1);
-            assert_eq!(band(&counts, None, Freshness::Week), 0);
-            assert_eq!(band(&counts, Some("north"), Freshness::Older), 1);
-            assert_eq!(band(&counts, None, Freshness::Older), 1, "retired left out");
-            assert_eq!(
-                band(&counts, Some("south"), Freshness::Older),
-                if round == 0 { 0 } else { 30 }
-            );
-            assert!(counts.iter().all(|c| c.count > 0));
-            if round == 0 {
-                // Now most of the fleet has not been seen for a day.
-                store.seed_devices(&silent).await.expect("seed");
+        let mut added: Vec<(&str, Freshness, u64)> = Vec::new();
+        for (round, (group, seen, n)) in rounds.into_iter().enumerate() {
+            if n > 0 {
+                let devices: Vec<_> = (0..n)
+                    .map(|i| device(&format!("{group}{i}"), Some(group), seen))
+                    .collect();
+                store.seed_devices(&devices).await.expect("seed");
+                let freshness = match now - seen {
+                    age if age <= DAY_MS => Freshness::Day,
+                    age if age <= 7 * DAY_MS => Freshness::Week,
+                    _ => Freshness::Older,
+                };
+                added.push((group, freshness, n as u64));
             }
+            let counts = store.fleet_counts(now).await.expect("count");
+            let at = format!("round {round}: {counts:?}");
+            assert_eq!(band(&counts, Some("north"), Freshness::Day), 5, "{at}");
+            assert_eq!(band(&counts, None, Freshness::Day), 5, "{at}");
+            assert_eq!(band(&counts, Some("north"), Freshness::Week), 1, "{at}");
+            assert_eq!(band(&counts, None, Freshness::Week), 0, "{at}");
+            assert_eq!(band(&counts, Some("north"), Freshness::Older), 1, "{at}");
+            assert_eq!(
+                band(&counts, None, Freshness::Older),
+                1,
+                "retired left out: {at}"
+            );
+            for (group, freshness, n) in &added {
+                for f in [Freshness::Day, Freshness::Week, Freshness::Older] {
+                    let want = if f == *freshness { *n } else { 0 };
+                    assert_eq!(band(&counts, Some(group), f), want, "{group} {f:?}: {at}");
+                }
+            }
+            assert!(counts.iter().all(|c| c.count > 0), "{at}");
         }
         store.close().await;
     }
