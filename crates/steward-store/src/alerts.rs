@@ -162,7 +162,7 @@ pub(crate) async fn alert_event(
     Ok(())
 }
 
-/// The rule ids of a device's stored `firing_rules` (comma-separated, possibly empty).
+/// The rule ids of a device's stored firing rules (comma-separated, possibly empty).
 pub(crate) fn stored_firing(stored: &str) -> Vec<&str> {
     stored.split(',').filter(|s| !s.is_empty()).collect()
 }
@@ -170,7 +170,7 @@ pub(crate) fn stored_firing(stored: &str) -> Vec<&str> {
 /// One subject's alert rules before and after an evaluation: a device, or `fleet`.
 pub(crate) struct Firing<'a> {
     pub(crate) subject: &'a str,
-    /// The subject's stored `firing_rules`.
+    /// The subject's stored firing rules.
     pub(crate) old: &'a str,
     pub(crate) firing: &'a [(String, Reason)],
 }
@@ -181,7 +181,7 @@ type Opening<'a> = (&'a AlertRule, Vec<(&'a str, &'a Reason)>);
 /// Opens alerts for rules that started firing for each subject and resolves those of rules
 /// that stopped, inside the caller's transaction. An alert of the same rule and subject
 /// resolved within the rule's reopen window is reopened instead of a new one. Every change is
-/// marked for the notifier (`notify_at`). Returns each subject's new `firing_rules`, in order.
+/// marked for the notifier (`notify_at`). Returns each subject's new firing rules as stored, in order.
 ///
 /// Each subject appears once in `subjects` (a batch's devices are distinct).
 ///
@@ -430,7 +430,44 @@ async fn last_alerts<'s>(
     Ok(last.into_iter().map(|(s, (_, a))| (s, a)).collect())
 }
 
-/// The ids of firing rules as stored in `devices.firing_rules`.
+/// Stores the rules that fire on devices whose rules moved (device id, [`firing_ids`]) in
+/// `device_firing`: a row for a device some rule fires on, none for the others. Ids never
+/// hold a comma. On PostgreSQL the caller holds the devices' rows locked (a check-in's read,
+/// a job's write of them, a rule deletion's lock), so two writers of one device's rules
+/// follow each other.
+pub(crate) async fn store_firing(
+    tx: &mut Transaction<'_, Any>,
+    moved: &[(&str, &str)],
+) -> Result<()> {
+    let backend = crate::Backend::of(tx);
+    let (firing, quiet): (Vec<_>, Vec<_>) = moved.iter().partition(|(_, rules)| !rules.is_empty());
+    for chunk in quiet.chunks(backend.rows_per_statement(1)) {
+        let sql = format!(
+            "DELETE FROM device_firing WHERE device_id IN ({})",
+            crate::list_placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, _) in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    for chunk in firing.chunks(backend.rows_per_statement(2)) {
+        let sql = format!(
+            "INSERT INTO device_firing (device_id, rules) VALUES {} \
+             ON CONFLICT (device_id) DO UPDATE SET rules = excluded.rules",
+            backend.rows_of(chunk.len(), 2, 1)
+        );
+        let mut q = sqlx::query(&sql);
+        for (id, rules) in chunk {
+            q = q.bind(*id).bind(*rules);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// The ids of firing rules as stored in `device_firing.rules`.
 pub(crate) fn firing_ids(firing: &[(String, Reason)]) -> String {
     firing
         .iter()

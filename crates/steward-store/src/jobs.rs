@@ -868,24 +868,26 @@ impl Store {
 }
 
 /// Takes a deleted rule out of the firing rules stored for devices, so their next check-in
-/// does not find the rule gone as a change and the index of firing devices
-/// (`devices_firing`) forgets them: those of `devices` (whose alerts of it a deletion job
-/// resolves), locked first in id order as check-ins lock theirs, or, with `None`, every
-/// device still naming it (those whose alert was resolved by hand while it still fired), read
-/// through that index when the job ends. Ids never hold a comma.
+/// does not find the rule gone as a change, and a device no rule fires on any more leaves
+/// `device_firing`: those of `devices` (whose alerts of it a deletion job resolves), locked
+/// first in id order as check-ins lock theirs, or, with `None`, every device still naming it
+/// (those whose alert was resolved by hand while it still fired) when the job ends. Ids never
+/// hold a comma.
 async fn forget_firing(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     backend: Backend,
     rule: &str,
     devices: Option<&[String]>,
 ) -> Result<()> {
-    let set = "UPDATE devices SET firing_rules = \
-               TRIM(REPLACE(',' || firing_rules || ',', ',' || $1 || ',', ','), ',') \
-               WHERE firing_rules <> ''";
+    let set = "UPDATE device_firing SET rules = \
+               TRIM(REPLACE(',' || rules || ',', ',' || $1 || ',', ','), ',')";
     let contains = firing_names(backend);
     let Some(devices) = devices else {
-        sqlx::query(&format!("{set} AND {contains}"))
+        sqlx::query(&format!("{set} WHERE {contains}"))
             .bind(rule)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("DELETE FROM device_firing WHERE rules = ''")
             .execute(&mut **tx)
             .await?;
         return Ok(());
@@ -894,10 +896,19 @@ async fn forget_firing(
     crate::lock_devices(tx, &ids).await?;
     for chunk in ids.chunks(backend.rows_per_statement(1) - 1) {
         let sql = format!(
-            "{set} AND {contains} AND id IN ({})",
+            "{set} WHERE {contains} AND device_id IN ({})",
             crate::list_placeholders(2, chunk.len())
         );
         let mut q = sqlx::query(&sql).bind(rule);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        q.execute(&mut **tx).await?;
+        let sql = format!(
+            "DELETE FROM device_firing WHERE rules = '' AND device_id IN ({})",
+            crate::list_placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
         for id in chunk {
             q = q.bind(*id);
         }
@@ -918,8 +929,8 @@ fn pass_after(job: &FleetJob, cursor: String) -> crate::policies::Pass {
 /// The condition that a device's stored firing rules name the rule bound as `$1`.
 fn firing_names(backend: Backend) -> &'static str {
     match backend {
-        Backend::Sqlite => "instr(firing_rules, $1) > 0",
-        Backend::Postgres => "strpos(firing_rules, $1) > 0",
+        Backend::Sqlite => "instr(rules, $1) > 0",
+        Backend::Postgres => "strpos(rules, $1) > 0",
     }
 }
 
@@ -940,9 +951,12 @@ fn candidate_queries(
             "SELECT id FROM devices WHERE recheck_at <= $1".to_string(),
             vec![Int(now)],
         ),
-        // Through the partial index of devices that fire some rule.
+        // Through the table of devices that fire some rule.
         (
-            format!("SELECT id FROM devices WHERE firing_rules <> '' AND {contains}"),
+            format!(
+                "SELECT id FROM devices WHERE id IN \
+                 (SELECT device_id FROM device_firing WHERE {contains})"
+            ),
             vec![Text(rule.into())],
         ),
     ];

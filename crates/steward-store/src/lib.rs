@@ -10,6 +10,15 @@
 //!   answered only after the transaction holding its write has committed.
 //! - On SQLite there is exactly one writing connection, so writers never contend for the lock.
 
+/// A device's stored firing rules (`device_firing`, see `alerts::store_firing`) as the column
+/// `firing_rules` of a read of `devices`: empty when no rule fires on it.
+macro_rules! firing_rules_col {
+    () => {
+        "COALESCE((SELECT f.rules FROM device_firing f WHERE f.device_id = devices.id), '') \
+         AS firing_rules"
+    };
+}
+
 pub mod alerts;
 pub mod announcements;
 pub mod apps;

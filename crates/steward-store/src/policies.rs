@@ -307,7 +307,8 @@ impl Store {
 
     /// Writes evaluations in one transaction, with history entries for changed states. A row
     /// whose evaluation gives what it holds is left alone (most rows, when a change concerns
-    /// some groups or rules only). Returns the devices skipped, as
+    /// some groups or rules only); one where only the rules firing on it moved is checked as
+    /// read, not rewritten. Returns the devices skipped, as
     /// [`Store::write_reevaluated`] does.
     async fn write_reevaluated_any(
         &self,
@@ -321,8 +322,13 @@ impl Store {
         // then): rows are grouped by which of them changed, one statement shape per group.
         let mut groups: std::collections::BTreeMap<(bool, bool, bool), Vec<&Reevaluated>> =
             Default::default();
+        let mut firing_only = Vec::new();
         for u in updates.iter().copied() {
-            groups.entry(u.moved()).or_default().push(u);
+            if u.row_unchanged() {
+                firing_only.push(u);
+            } else {
+                groups.entry(u.moved()).or_default().push(u);
+            }
         }
         let mut tx = self.begin_write().await?;
         let started = std::time::Instant::now();
@@ -381,6 +387,29 @@ impl Store {
                 }
             }
         }
+        // Only the rules firing on these moved: their rows are not rewritten (a rule that
+        // fires on most of the fleet would write a page of the log for every few devices),
+        // only checked, as the update above compares them. The rows are locked (PostgreSQL)
+        // or the writer is this transaction's (SQLite), so they stay as checked.
+        for chunk in firing_only.chunks(self.backend.rows_per_statement(4)) {
+            let sql = format!(
+                "SELECT devices.id FROM devices JOIN (VALUES {}) AS v ON devices.id = v.column1 \
+                 WHERE devices.seq = v.column2 AND devices.compliance_state = v.column3 \
+                 AND devices.health_state = v.column4",
+                self.backend.rows_of(chunk.len(), 4, 1)
+            );
+            let mut q = sqlx::query(&sql);
+            for u in chunk {
+                q = q
+                    .bind(u.id.as_str())
+                    .bind(u.seq)
+                    .bind(u.old_compliance.as_str())
+                    .bind(u.old_health.as_str());
+            }
+            for row in q.fetch_all(&mut *tx).await? {
+                written.insert(row.try_get::<String, _>(0)?);
+            }
+        }
         let events: Vec<_> = updates
             .iter()
             .filter(|u| written.contains(&u.id))
@@ -410,19 +439,12 @@ impl Store {
             })
             .collect();
         let stored = alerts::apply_firing(&mut tx, &changed, &rules, now, &subjects).await?;
-        let firing: Vec<(&str, String)> = moved.iter().map(|u| u.id.as_str()).zip(stored).collect();
-        for chunk in firing.chunks(self.backend.rows_per_statement(2)) {
-            let sql = format!(
-                "UPDATE devices SET firing_rules = v.column2 FROM (VALUES {}) AS v \
-                 WHERE devices.id = v.column1",
-                self.backend.rows_of(chunk.len(), 2, 1)
-            );
-            let mut q = sqlx::query(&sql);
-            for (id, stored) in chunk {
-                q = q.bind(*id).bind(stored.as_str());
-            }
-            q.execute(&mut *tx).await?;
-        }
+        let firing: Vec<(&str, &str)> = moved
+            .iter()
+            .map(|u| u.id.as_str())
+            .zip(stored.iter().map(String::as_str))
+            .collect();
+        alerts::store_firing(&mut tx, &firing).await?;
         tx.commit().await?;
         let held_for = started.elapsed();
         self.alerts_committed(&changed);
@@ -448,12 +470,17 @@ impl Reevaluated {
 
     /// Whether the evaluation gives exactly what the row holds.
     fn unchanged(&self) -> bool {
+        self.row_unchanged() && self.new_firing == self.old_firing
+    }
+
+    /// Whether the device's row holds this evaluation already: what may still move is the
+    /// rules that fire on it, which live apart (`device_firing`).
+    fn row_unchanged(&self) -> bool {
         self.compliance == self.old_compliance
             && self.health == self.old_health
             && self.recheck_at == self.old_recheck
             && self.failing_since == self.old_failing_since
             && self.checkin_sensitive == self.old_checkin_sensitive
-            && self.new_firing == self.old_firing
             && matches!(self.results, Results::Same(_))
     }
 }
@@ -775,11 +802,124 @@ fn moved_columns((compliance, health, recheck): (bool, bool, bool)) -> Vec<&'sta
 }
 
 /// The columns an [`EvalRow`] is read from.
-pub(crate) const EVAL_COLS: &str = "id, seq, platform, os_version, protection, compliance, \
-    last_seen_at, device_group, failing_since, compliance_state, health_state, recheck_at, \
-    firing_rules, compliance_results, checkin_sensitive";
+pub(crate) const EVAL_COLS: &str = concat!(
+    "id, seq, platform, os_version, protection, compliance, last_seen_at, device_group, \
+     failing_since, compliance_state, health_state, recheck_at, ",
+    firing_rules_col!(),
+    ", compliance_results, checkin_sensitive"
+);
 
 /// Whether a compliance state name is known (for list filters).
 pub fn valid_state(s: &str) -> bool {
     ComplianceState::parse(s).is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use steward_proto::Platform;
+
+    use super::Pass;
+    use crate::audit::Actor;
+    use crate::devices::SeedDevice;
+    use crate::Store;
+
+    const DAY_MS: i64 = 24 * 3_600_000;
+
+    fn silent(id: &str, now: i64) -> SeedDevice {
+        SeedDevice {
+            id: id.into(),
+            name: id.into(),
+            serial: id.into(),
+            owner: String::new(),
+            platform: Platform::Linux,
+            os_name: "Debian".into(),
+            os_version: "12".into(),
+            enrolled_at: 0,
+            last_seen_at: now - 10 * DAY_MS,
+            group: None,
+            health_state: "protected",
+            compliance_state: "compliant",
+        }
+    }
+
+    fn every() -> Pass {
+        Pass::After {
+            cursor: String::new(),
+            until: None,
+        }
+    }
+
+    /// A new rule that fires on devices whose rows hold their evaluation already moves only
+    /// the rules firing on them: the rows are checked as read, not rewritten, so a device a
+    /// check-in moved meanwhile is left to be evaluated again, and only the others fire.
+    #[tokio::test]
+    async fn a_change_of_the_firing_rules_alone_is_written_only_for_rows_still_as_read() {
+        let now = 100 * DAY_MS;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&Store::sqlite_url(dir.path()))
+            .await
+            .expect("open");
+        let ids = ["a", "b", "c"];
+        let devices: Vec<_> = ids.iter().map(|id| silent(id, now)).collect();
+        store.seed_devices(&devices).await.expect("seed");
+        // Their agents report no protection engine.
+        sqlx::query("UPDATE devices SET protection = '{\"engine\": null}'")
+            .execute(&store.write)
+            .await
+            .expect("protection");
+        // The rows take their evaluation first.
+        let updates = store.read_evaluated(every(), 10, now).await.expect("read");
+        let (missed, _) = store.write_reevaluated(updates, now).await.expect("write");
+        assert!(missed.is_empty(), "{missed:?}");
+        let again = store.read_evaluated(every(), 10, now).await.expect("read");
+        assert!(again.iter().all(|u| u.unchanged()), "settled");
+
+        // A rule on that moves no state of the rows.
+        let rule = serde_json::from_value(serde_json::json!({
+            "id": "bare", "name": "bare", "severity": "warning",
+            "condition": {"type": "protection_missing"}
+        }))
+        .expect("rule");
+        let actor = Actor {
+            id: "cli".into(),
+            name: "cli".into(),
+            role: None,
+            remote_addr: String::new(),
+        };
+        store
+            .put_alert_rule(&rule, now, &actor)
+            .await
+            .expect("rule");
+        let updates = store.read_evaluated(every(), 10, now).await.expect("read");
+        assert_eq!(updates.len(), 3);
+        assert!(
+            updates.iter().all(|u| u.row_unchanged() && !u.unchanged()),
+            "only the firing rules move"
+        );
+        // A check-in of `b` between the read and the write.
+        sqlx::query("UPDATE devices SET seq = seq + 1 WHERE id = 'b'")
+            .execute(&store.write)
+            .await
+            .expect("check-in");
+        let (missed, _) = store.write_reevaluated(updates, now).await.expect("write");
+        assert_eq!(missed, vec!["b".to_string()]);
+        let firing: Vec<(String, String)> =
+            sqlx::query_as("SELECT device_id, rules FROM device_firing ORDER BY device_id")
+                .fetch_all(&store.read)
+                .await
+                .expect("firing");
+        assert_eq!(
+            firing,
+            vec![("a".into(), "bare".into()), ("c".into(), "bare".into())]
+        );
+        let open: Vec<String> = sqlx::query_scalar(
+            "SELECT subject FROM alerts WHERE rule_id = 'bare' AND state = 'firing' \
+             ORDER BY subject",
+        )
+        .fetch_all(&store.read)
+        .await
+        .expect("alerts");
+        assert_eq!(open, ["a", "c"]);
+        store.close().await;
+    }
 }

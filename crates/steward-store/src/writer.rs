@@ -640,9 +640,12 @@ struct Stored {
     recheck_at: Option<i64>,
 }
 
-const STORED_COLS: &str = "id, name, os_name, os_version, seq, protection, compliance, \
-                           inventory_hash, retired_at, platform, device_group, compliance_state, \
-                           health_state, failing_since, firing_rules, secret_hash, recheck_at";
+const STORED_COLS: &str = concat!(
+    "id, name, os_name, os_version, seq, protection, compliance, inventory_hash, retired_at, \
+     platform, device_group, compliance_state, health_state, failing_since, secret_hash, \
+     recheck_at, ",
+    firing_rules_col!()
+);
 
 /// How the stored states of a batch's check-ins are read. On PostgreSQL the rows stay locked
 /// until the batch commits, in id order (so two servers' batches cannot deadlock on them):
@@ -1034,7 +1037,7 @@ fn decide_checkin(c: &CheckinWrite, old: Option<Stored>, ev: &Evaluators) -> Dec
         health_state: health.to_string(),
         recheck_at: e.recheck_at,
         checkin_sensitive: i64::from(e.checkin_sensitive),
-        firing_rules: alerts::firing_ids(&e.firing),
+        firing: None,
     };
     for (kind, detail) in changes(&old, &new) {
         events.push(Event {
@@ -1044,7 +1047,7 @@ fn decide_checkin(c: &CheckinWrite, old: Option<Stored>, ev: &Evaluators) -> Dec
             detail,
         });
     }
-    Decision::Write(Box::new(CheckinChange {
+    let mut change = CheckinChange {
         outcome: WriteOutcome::Applied {
             inventory_hash: new.inventory_hash,
         },
@@ -1052,7 +1055,11 @@ fn decide_checkin(c: &CheckinWrite, old: Option<Stored>, ev: &Evaluators) -> Dec
         events,
         old_firing,
         firing: e.firing,
-    }))
+    };
+    if !change.firing_unchanged() {
+        change.row.firing = Some(alerts::firing_ids(&change.firing));
+    }
+    Decision::Write(Box::new(change))
 }
 
 /// Which of the indexed columns a state-changing check-in may move did move. Only those are
@@ -1088,11 +1095,13 @@ struct DeviceRow {
     health_state: String,
     recheck_at: Option<i64>,
     checkin_sensitive: i64,
-    firing_rules: String,
+    /// The rules that fire on the device as stored, where they moved (see
+    /// [`alerts::store_firing`]).
+    firing: Option<String>,
 }
 
 /// Values per [`DeviceRow`], besides its time where that is a column of `devices`.
-const DEVICE_ROW_COLS: usize = 18;
+const DEVICE_ROW_COLS: usize = 17;
 
 /// Writes the rows of state-changing check-ins (see [`device_row_statements`]).
 async fn write_device_rows(tx: &mut Transaction<'_, Any>, rows: &[DeviceRow]) -> Result<()> {
@@ -1100,6 +1109,11 @@ async fn write_device_rows(tx: &mut Transaction<'_, Any>, rows: &[DeviceRow]) ->
     for stmt in device_row_statements(rows, apart) {
         stmt.query().execute(&mut **tx).await?;
     }
+    let firing: Vec<(&str, &str)> = rows
+        .iter()
+        .filter_map(|r| Some((r.id.as_str(), r.firing.as_deref()?)))
+        .collect();
+    alerts::store_firing(tx, &firing).await?;
     if apart {
         let moved: Vec<(&str, i64)> = rows.iter().map(|r| (r.id.as_str(), r.at)).collect();
         seen(tx, &moved).await?;
@@ -1134,7 +1148,7 @@ fn device_row_statements(rows: &[DeviceRow], apart: bool) -> Vec<Stmt<'_>> {
              inventory = COALESCE(CAST(v.column9 AS TEXT), devices.inventory), \
              inventory_hash = v.column10, compliance_results = v.column13, \
              failing_since = CAST(v.column14 AS BIGINT), \
-             checkin_sensitive = CAST(v.column17 AS BIGINT), firing_rules = v.column18",
+             checkin_sensitive = CAST(v.column17 AS BIGINT)",
         );
         for (on, assign) in [
             (moved.name, ", name = v.column2"),
@@ -1145,7 +1159,7 @@ fn device_row_statements(rows: &[DeviceRow], apart: bool) -> Vec<Stmt<'_>> {
                 moved.recheck_at,
                 ", recheck_at = CAST(v.column16 AS BIGINT)",
             ),
-            (!apart, ", last_seen_at = CAST(v.column19 AS BIGINT)"),
+            (!apart, ", last_seen_at = CAST(v.column18 AS BIGINT)"),
         ] {
             if on {
                 set.push_str(assign);
@@ -1172,7 +1186,6 @@ fn device_row_statements(rows: &[DeviceRow], apart: bool) -> Vec<Stmt<'_>> {
                     Arg::text(&r.health_state),
                     Arg::Int(r.recheck_at),
                     Arg::int(r.checkin_sensitive),
-                    Arg::text(&r.firing_rules),
                 ]);
                 if !apart {
                     args.push(Arg::int(r.at));
