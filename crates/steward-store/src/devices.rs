@@ -176,6 +176,28 @@ pub struct SeedDevice {
     pub compliance_state: &'static str,
 }
 
+#[cfg(test)]
+impl SeedDevice {
+    /// A Debian device named by its id, seeded protected and compliant, last seen at
+    /// `last_seen_at`.
+    pub(crate) fn linux(id: &str, group: Option<&str>, last_seen_at: i64) -> SeedDevice {
+        SeedDevice {
+            id: id.into(),
+            name: id.into(),
+            serial: id.into(),
+            owner: String::new(),
+            platform: Platform::Linux,
+            os_name: "Debian".into(),
+            os_version: "12".into(),
+            enrolled_at: 0,
+            last_seen_at,
+            group: group.map(Into::into),
+            health_state: "protected",
+            compliance_state: "compliant",
+        }
+    }
+}
+
 /// An FTS5 phrase matching `text` as a substring (with the trigram tokenizer).
 fn fts_phrase(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))

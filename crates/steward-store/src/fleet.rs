@@ -403,27 +403,12 @@ impl Store {
 
 #[cfg(test)]
 mod tests {
-    use steward_proto::Platform;
-
     use super::{FleetCount, Freshness, DAY_MS};
     use crate::devices::SeedDevice;
     use crate::Store;
 
     fn device(id: &str, group: Option<&str>, last_seen_at: i64) -> SeedDevice {
-        SeedDevice {
-            id: id.into(),
-            name: id.into(),
-            serial: id.into(),
-            owner: String::new(),
-            platform: Platform::Linux,
-            os_name: "Debian".into(),
-            os_version: "12".into(),
-            enrolled_at: 0,
-            last_seen_at,
-            group: group.map(Into::into),
-            health_state: "protected",
-            compliance_state: "compliant",
-        }
+        SeedDevice::linux(id, group, last_seen_at)
     }
 
     fn band(counts: &[FleetCount], group: Option<&str>, freshness: Freshness) -> u64 {

@@ -816,31 +816,12 @@ pub fn valid_state(s: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use steward_proto::Platform;
-
     use super::Pass;
     use crate::audit::Actor;
     use crate::devices::SeedDevice;
     use crate::Store;
 
     const DAY_MS: i64 = 24 * 3_600_000;
-
-    fn silent(id: &str, now: i64) -> SeedDevice {
-        SeedDevice {
-            id: id.into(),
-            name: id.into(),
-            serial: id.into(),
-            owner: String::new(),
-            platform: Platform::Linux,
-            os_name: "Debian".into(),
-            os_version: "12".into(),
-            enrolled_at: 0,
-            last_seen_at: now - 10 * DAY_MS,
-            group: None,
-            health_state: "protected",
-            compliance_state: "compliant",
-        }
-    }
 
     fn every() -> Pass {
         Pass::After {
@@ -860,7 +841,10 @@ mod tests {
             .await
             .expect("open");
         let ids = ["a", "b", "c"];
-        let devices: Vec<_> = ids.iter().map(|id| silent(id, now)).collect();
+        let devices: Vec<_> = ids
+            .iter()
+            .map(|id| SeedDevice::linux(id, None, now - 10 * DAY_MS))
+            .collect();
         store.seed_devices(&devices).await.expect("seed");
         // Their agents report no protection engine.
         sqlx::query("UPDATE devices SET protection = '{\"engine\": null}'")
