@@ -433,8 +433,8 @@ async fn last_alerts<'s>(
 /// Stores the rules that fire on devices whose rules moved (device id, [`firing_ids`]) in
 /// `device_firing`: a row for a device some rule fires on, none for the others. Ids never
 /// hold a comma. On PostgreSQL the caller holds the devices' rows locked (a check-in's read,
-/// a job's write of them, a rule deletion's lock), so two writers of one device's rules
-/// follow each other.
+/// a job's lock of its batch, a rule deletion's lock), so two writers of one device's rules
+/// follow each other, and take these rows' locks only behind the devices'.
 pub(crate) async fn store_firing(
     tx: &mut Transaction<'_, Any>,
     moved: &[(&str, &str)],

@@ -870,9 +870,9 @@ impl Store {
 /// Takes a deleted rule out of the firing rules stored for devices, so their next check-in
 /// does not find the rule gone as a change, and a device no rule fires on any more leaves
 /// `device_firing`: those of `devices` (whose alerts of it a deletion job resolves), locked
-/// first in id order as check-ins lock theirs, or, with `None`, every device still naming it
-/// (those whose alert was resolved by hand while it still fired) when the job ends. Ids never
-/// hold a comma.
+/// first in id order as check-ins lock theirs (every writer of `device_firing` holds its
+/// devices locked), or, with `None`, every device still naming it (those whose alert was
+/// resolved by hand while it still fired) when the job ends. Ids never hold a comma.
 async fn forget_firing(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     backend: Backend,
@@ -882,15 +882,19 @@ async fn forget_firing(
     let set = "UPDATE device_firing SET rules = \
                TRIM(REPLACE(',' || rules || ',', ',' || $1 || ',', ','), ',')";
     let contains = firing_names(backend);
-    let Some(devices) = devices else {
-        sqlx::query(&format!("{set} WHERE {contains}"))
+    let naming: Vec<String>;
+    let devices = match devices {
+        Some(devices) => devices,
+        None => {
+            // Found first, then locked as any batch of devices is.
+            naming = sqlx::query_scalar(&format!(
+                "SELECT device_id FROM device_firing WHERE {contains} ORDER BY device_id"
+            ))
             .bind(rule)
-            .execute(&mut **tx)
+            .fetch_all(&mut **tx)
             .await?;
-        sqlx::query("DELETE FROM device_firing WHERE rules = ''")
-            .execute(&mut **tx)
-            .await?;
-        return Ok(());
+            &naming
+        }
     };
     let ids: Vec<&str> = devices.iter().map(String::as_str).collect();
     crate::lock_devices(tx, &ids).await?;

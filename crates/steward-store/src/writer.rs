@@ -647,6 +647,46 @@ const STORED_COLS: &str = concat!(
     firing_rules_col!()
 );
 
+/// On PostgreSQL, the stored firing rules of devices just read and locked ([`stored_lock`]),
+/// read again: a locking read that waited for another transaction sees that transaction's
+/// `devices` row, but the rest of the statement (the lookup in `device_firing`) as of its
+/// own start, so a job that had just moved a device's firing rules would go unseen. Every
+/// writer of `device_firing` holds the device's row locked, so once locked they stay as
+/// read here. SQLite's one writer needs nothing more.
+async fn firing_once_locked<'s>(
+    tx: &mut Transaction<'_, Any>,
+    stored: impl Iterator<Item = (&'s str, &'s mut Stored)>,
+) -> Result<()> {
+    if Backend::of(tx) != Backend::Postgres {
+        return Ok(());
+    }
+    let mut stored: std::collections::HashMap<&str, &mut Stored> = stored.collect();
+    let ids: Vec<&str> = stored.keys().copied().collect();
+    for chunk in ids.chunks(Backend::Postgres.rows_per_statement(1)) {
+        let sql = format!(
+            "SELECT device_id, rules FROM device_firing WHERE device_id IN ({})",
+            crate::list_placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        let rows = q.fetch_all(&mut **tx).await?;
+        for id in chunk {
+            if let Some(s) = stored.get_mut(id) {
+                s.firing_rules.clear();
+            }
+        }
+        for r in rows {
+            let id: String = r.try_get(0)?;
+            if let Some(s) = stored.get_mut(id.as_str()) {
+                s.firing_rules = r.try_get(1)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// How the stored states of a batch's check-ins are read. On PostgreSQL the rows stay locked
 /// until the batch commits, in id order (so two servers' batches cannot deadlock on them):
 /// another server's write between this read and this batch's update would otherwise be
@@ -742,7 +782,10 @@ async fn checkin(
     .bind(&c.device_id)
     .fetch_optional(&mut **tx)
     .await?;
-    let old = row.as_ref().map(stored).transpose()?;
+    let mut old = row.as_ref().map(stored).transpose()?;
+    if let Some(o) = old.as_mut() {
+        firing_once_locked(tx, std::iter::once((c.device_id.as_str(), o))).await?;
+    }
     let (mut events, mut rows) = (Vec::new(), Vec::new());
     let outcome = apply_checkin(tx, c, old, ev, &mut events, &mut rows).await?;
     write_device_rows(tx, &rows).await?;
@@ -790,6 +833,7 @@ async fn bulk_checkin(
         for row in q.fetch_all(&mut **tx).await? {
             found.insert(row.try_get::<String, _>("id")?, stored(&row)?);
         }
+        firing_once_locked(tx, found.iter_mut().map(|(id, s)| (id.as_str(), s))).await?;
         for (i, c) in chunk {
             let old = found.remove(&c.device_id);
             out[*i] = Some(apply_checkin(tx, c, old, ev, &mut events, &mut rows).await?);
