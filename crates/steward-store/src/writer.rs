@@ -640,19 +640,38 @@ struct Stored {
     recheck_at: Option<i64>,
 }
 
-const STORED_COLS: &str = concat!(
-    "id, name, os_name, os_version, seq, protection, compliance, inventory_hash, retired_at, \
-     platform, device_group, compliance_state, health_state, failing_since, secret_hash, \
-     recheck_at, ",
-    firing_rules_col!()
-);
+/// The columns of a stored state, the firing rules as given.
+macro_rules! stored_cols {
+    ($($firing:tt)*) => {
+        concat!(
+            "id, name, os_name, os_version, seq, protection, compliance, inventory_hash, \
+             retired_at, platform, device_group, compliance_state, health_state, \
+             failing_since, secret_hash, recheck_at, ",
+            $($firing)*
+        )
+    };
+}
+
+/// The columns of a stored state, with its firing rules (SQLite).
+const STORED_COLS: &str = stored_cols!(firing_rules_col!());
+
+/// The columns a stored state is read from on a connection: on PostgreSQL without its
+/// firing rules, which [`firing_once_locked`] reads once the rows are locked.
+fn stored_cols(tx: &Transaction<'_, Any>) -> &'static str {
+    if Backend::of(tx) == Backend::Postgres {
+        stored_cols!("'' AS firing_rules")
+    } else {
+        STORED_COLS
+    }
+}
 
 /// On PostgreSQL, the stored firing rules of devices just read and locked ([`stored_lock`]),
-/// read again: a locking read that waited for another transaction sees that transaction's
-/// `devices` row, but the rest of the statement (the lookup in `device_firing`) as of its
-/// own start, so a job that had just moved a device's firing rules would go unseen. Every
-/// writer of `device_firing` holds the device's row locked, so once locked they stay as
-/// read here. SQLite's one writer needs nothing more.
+/// read in a statement of their own: a locking read that waited for another transaction
+/// sees that transaction's `devices` row, but the rest of its statement (a lookup in
+/// `device_firing`) as of its own start, so a job that had just moved a device's firing
+/// rules would go unseen. Every writer of `device_firing` holds the device's row locked, so
+/// once locked they stay as read here. On SQLite, whose one writer excludes the others,
+/// they come with the row ([`STORED_COLS`]).
 async fn firing_once_locked<'s>(
     tx: &mut Transaction<'_, Any>,
     stored: impl Iterator<Item = (&'s str, &'s mut Stored)>,
@@ -671,13 +690,7 @@ async fn firing_once_locked<'s>(
         for id in chunk {
             q = q.bind(*id);
         }
-        let rows = q.fetch_all(&mut **tx).await?;
-        for id in chunk {
-            if let Some(s) = stored.get_mut(id) {
-                s.firing_rules.clear();
-            }
-        }
-        for r in rows {
+        for r in q.fetch_all(&mut **tx).await? {
             let id: String = r.try_get(0)?;
             if let Some(s) = stored.get_mut(id.as_str()) {
                 s.firing_rules = r.try_get(1)?;
@@ -776,7 +789,8 @@ async fn checkin(
     ev: &Evaluators,
 ) -> Result<WriteOutcome> {
     let row = sqlx::query(&format!(
-        "SELECT {STORED_COLS} FROM devices WHERE id = $1{}",
+        "SELECT {} FROM devices WHERE id = $1{}",
+        stored_cols(tx),
         stored_lock(tx)
     ))
     .bind(&c.device_id)
@@ -821,7 +835,8 @@ async fn bulk_checkin(
     for chunk in todo.chunks(TOUCH_CHUNK) {
         let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
         let sql = format!(
-            "SELECT {STORED_COLS} FROM devices WHERE id IN ({}){}",
+            "SELECT {} FROM devices WHERE id IN ({}){}",
+            stored_cols(tx),
             placeholders.join(", "),
             stored_lock(tx)
         );
