@@ -153,7 +153,7 @@ fn target_row(r: &sqlx::any::AnyRow, cat: &Catalog) -> Result<AppTarget> {
 
 /// Adds `delta` to one count.
 async fn add_count(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     assignment_id: &str,
     group: &str,
     wave: i64,
@@ -179,10 +179,7 @@ async fn add_count(
 }
 
 /// Counts an assignment's targets again from the rows.
-async fn recount(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
-    assignment_id: &str,
-) -> Result<()> {
+async fn recount(tx: &mut sqlx::Transaction<'_, sqlx::Any>, assignment_id: &str) -> Result<()> {
     sqlx::query("DELETE FROM app_counts WHERE assignment_id = $1")
         .bind(assignment_id)
         .execute(&mut **tx)
@@ -741,7 +738,7 @@ impl Store {
     /// `None` when the device never sent one.
     async fn inventory_holds(
         &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         device_id: &str,
         package: &str,
         version: Option<&str>,
@@ -1546,7 +1543,7 @@ impl Store {
 }
 
 async fn upsert_install(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     device_id: &str,
     i: &AppInstall,
     now: i64,

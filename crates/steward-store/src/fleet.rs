@@ -137,7 +137,7 @@ fn ranges_beside(left: usize) -> &'static [&'static str] {
 /// read through the last-seen index; those in it are the difference (SQLite; see
 /// [`Store::fleet_counts`]).
 async fn counts_split(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     day: i64,
     week: i64,
     left: usize,

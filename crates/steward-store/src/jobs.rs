@@ -216,7 +216,7 @@ const JOB_COLS: &str = "id, kind, reason, subject, created_at, started_at, finis
 /// Queues a re-evaluation of every device in the transaction of the change that needs it,
 /// closing the open ones it covers. Returns the new job.
 pub(crate) async fn queue_reevaluation(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     reason: &str,
     subject: &str,
     now: i64,
@@ -252,7 +252,7 @@ pub(crate) async fn queue_reevaluation(
 /// narrower job of its rule when its condition narrows, closing the open ones of the same
 /// rule; else a re-evaluation of every device. Returns the new job.
 pub(crate) async fn queue_rule_pass(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     reason: &str,
     rule: &AlertRule,
     now: i64,
@@ -278,7 +278,7 @@ pub(crate) async fn queue_rule_pass(
 /// transaction that deletes the rule (or, from the sweep, for alerts fired by a rule deleted
 /// meanwhile), unless one is open already. Returns the job, and whether it is new.
 pub(crate) async fn queue_rule_deletion(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     rule_id: &str,
     actor: &str,
     now: i64,
@@ -319,7 +319,7 @@ fn narrowing(rule: Option<&AlertRule>) -> Narrowing {
 
 #[allow(clippy::too_many_arguments)]
 async fn insert_job(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: String,
     kind: &str,
     reason: &str,

@@ -578,6 +578,26 @@ impl Store {
         })
     }
 
+    /// A write transaction: on PostgreSQL on `held`, the connection a writer task keeps
+    /// between its batches (taken from the pool when it has none), since the pool checks a
+    /// connection with a round trip of its own each time it hands one out and each time one
+    /// comes back; on SQLite, whose one write connection is shared, as [`Store::begin_write`].
+    pub(crate) async fn begin_write_on<'c>(
+        &self,
+        held: &'c mut Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+    ) -> Result<sqlx::Transaction<'c, sqlx::Any>> {
+        if self.backend != Backend::Postgres {
+            return self.begin_write().await;
+        }
+        if held.is_none() {
+            *held = Some(self.write.acquire().await?);
+        }
+        match held.as_mut() {
+            Some(conn) => Ok(sqlx::Connection::begin(&mut **conn).await?),
+            None => Err(StoreError::Closed),
+        }
+    }
+
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())
@@ -702,6 +722,28 @@ impl Backend {
         };
         (params / cols.max(1)).max(1)
     }
+}
+
+/// A PostgreSQL array literal of texts (`{"a","b"}`), for a statement of fixed text that
+/// takes a list as one value (`= ANY(CAST($1 AS text[]))`): every element quoted, its
+/// quotes and backslashes escaped.
+pub(crate) fn pg_text_array<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::from("{");
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push('"');
+        for ch in item.chars() {
+            if ch == '"' || ch == '\\' {
+                out.push('\\');
+            }
+            out.push(ch);
+        }
+        out.push('"');
+    }
+    out.push('}');
+    out
 }
 
 /// `($1, $2, …), ($n+1, …), …`: placeholders of `rows` rows of `cols` values, for
@@ -871,6 +913,16 @@ pub(crate) fn bind_all<'q>(
 #[cfg(test)]
 mod tests {
     use super::Store;
+
+    #[test]
+    fn a_postgresql_text_array_quotes_every_element_and_escapes_quotes_and_backslashes() {
+        assert_eq!(super::pg_text_array([]), "{}");
+        assert_eq!(super::pg_text_array(["a"]), r#"{"a"}"#);
+        assert_eq!(
+            super::pg_text_array(["a,b", r#"say "hi""#, r"c:\d", "{x}", "NULL"]),
+            r#"{"a,b","say \"hi\"","c:\\d","{x}","NULL"}"#
+        );
+    }
 
     #[tokio::test]
     async fn every_hold_of_the_sqlite_write_connection_is_counted() {

@@ -1199,7 +1199,7 @@ impl Store {
 
 /// Writes requests and their history entries, a few hundred rows per statement.
 async fn insert_requests(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     requests: &[DeviceRequest],
     now: i64,
     per: usize,
@@ -1236,7 +1236,7 @@ async fn insert_requests(
 
 /// Writes one request and its history entry.
 pub(crate) async fn insert_request(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     r: &DeviceRequest,
     now: i64,
 ) -> Result<()> {
@@ -1263,7 +1263,7 @@ pub(crate) async fn insert_request(
 }
 
 async fn insert_approval(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     a: &Approval,
     requester: &str,
     actor: &Actor,
@@ -1294,7 +1294,7 @@ async fn insert_approval(
 /// Clears a generation inside a transaction: every device row starts over with it, and
 /// requests of older generations not yet handed out are withdrawn.
 async fn clear_in(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     id: &str,
     generation: u32,
     now: i64,

@@ -109,7 +109,7 @@ impl<T> Shared<T> {
 }
 
 /// Marks a change of `kind` in the transaction that makes it.
-pub(crate) async fn bump(tx: &mut sqlx::Transaction<'static, sqlx::Any>, kind: Kind) -> Result<()> {
+pub(crate) async fn bump(tx: &mut sqlx::Transaction<'_, sqlx::Any>, kind: Kind) -> Result<()> {
     sqlx::query("UPDATE config_versions SET version = version + 1 WHERE kind = $1")
         .bind(kind.as_str())
         .execute(&mut **tx)
@@ -162,7 +162,7 @@ impl Store {
     /// against configuration older than the last change committed, wherever it was made.
     pub(crate) async fn evaluators_current(
         &self,
-        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     ) -> Result<()> {
         self.reload_stale(&mut **tx, &[Kind::Policies, Kind::AlertRules])
             .await

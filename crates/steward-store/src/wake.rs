@@ -48,7 +48,7 @@ impl Topic {
 /// Sends `topic` to every server when the transaction commits (PostgreSQL; a single SQLite
 /// process has no one else to tell).
 pub(crate) async fn on_commit(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     topic: Topic,
 ) -> Result<()> {
     if crate::Backend::of(tx) == crate::Backend::Postgres {

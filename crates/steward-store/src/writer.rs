@@ -247,6 +247,7 @@ async fn run(
     queued: Arc<AtomicUsize>,
 ) {
     let mut jobs: Vec<Job> = Vec::with_capacity(MAX_BATCH);
+    let mut held: Held = None;
     while let Some(first) = rx.recv().await {
         jobs.push(first);
         while jobs.len() < MAX_BATCH {
@@ -257,7 +258,7 @@ async fn run(
         }
         let ops: Vec<&WriteOp> = jobs.iter().map(|j| &j.op).collect();
         let started = std::time::Instant::now();
-        let results = apply(&store, &ops).await;
+        let results = apply(&store, &mut held, &ops).await;
         observer(jobs.len(), started.elapsed());
         queued.fetch_sub(jobs.len(), Ordering::Relaxed);
         for (job, result) in jobs.drain(..).zip(results) {
@@ -272,7 +273,7 @@ async fn run(
 /// Applies a batch: the check-ins [`checkins_directly`] takes first, the rest in one
 /// transaction; if that transaction fails, each of its operations is retried alone so one bad
 /// operation cannot sink the others.
-async fn apply(store: &Store, ops: &[&WriteOp]) -> Vec<Result<WriteOutcome>> {
+async fn apply(store: &Store, held: &mut Held, ops: &[&WriteOp]) -> Vec<Result<WriteOutcome>> {
     let direct = match checkins_directly(store, ops).await {
         Ok(direct) => direct,
         Err(e) => {
@@ -292,7 +293,7 @@ async fn apply(store: &Store, ops: &[&WriteOp]) -> Vec<Result<WriteOutcome>> {
     let mut results = if rest.is_empty() {
         Vec::new()
     } else {
-        apply_rest(store, &rest).await
+        apply_rest(store, held, &rest).await
     }
     .into_iter();
     done.iter_mut()
@@ -303,27 +304,40 @@ async fn apply(store: &Store, ops: &[&WriteOp]) -> Vec<Result<WriteOutcome>> {
         .collect()
 }
 
-async fn apply_rest(store: &Store, ops: &[&WriteOp]) -> Vec<Result<WriteOutcome>> {
-    match apply_in_tx(store, ops).await {
+/// The connection a writer task keeps between its batches on PostgreSQL (see
+/// [`Store::begin_write_on`]); given back to the pool after a transaction that failed, so a
+/// broken connection is not kept.
+type Held = Option<sqlx::pool::PoolConnection<Any>>;
+
+async fn apply_rest(store: &Store, held: &mut Held, ops: &[&WriteOp]) -> Vec<Result<WriteOutcome>> {
+    match apply_in_tx(store, held, ops).await {
         Ok(out) => out.into_iter().map(Ok).collect(),
-        Err(e) if ops.len() == 1 => vec![Err(e)],
+        Err(e) if ops.len() == 1 => {
+            *held = None;
+            vec![Err(e)]
+        }
         Err(e) => {
+            *held = None;
             tracing::warn!(error = %e, size = ops.len(), "batch failed; retrying one by one");
             let mut out = Vec::with_capacity(ops.len());
             for op in ops {
-                out.push(
-                    apply_in_tx(store, std::slice::from_ref(op))
-                        .await
-                        .map(|mut v| v.remove(0)),
-                );
+                let one = apply_in_tx(store, held, std::slice::from_ref(op)).await;
+                if one.is_err() {
+                    *held = None;
+                }
+                out.push(one.map(|mut v| v.remove(0)));
             }
             out
         }
     }
 }
 
-async fn apply_in_tx(store: &Store, ops: &[&WriteOp]) -> Result<Vec<WriteOutcome>> {
-    let mut tx = store.begin_write().await?;
+async fn apply_in_tx(
+    store: &Store,
+    held: &mut Held,
+    ops: &[&WriteOp],
+) -> Result<Vec<WriteOutcome>> {
+    let mut tx = store.begin_write_on(held).await?;
     let mut out: Vec<Option<WriteOutcome>> = vec![None; ops.len()];
     let once = device_counts(ops);
     if ops.iter().any(|op| matches!(op, WriteOp::Checkin(_))) {
@@ -680,24 +694,59 @@ async fn firing_once_locked<'s>(
         return Ok(());
     }
     let mut stored: std::collections::HashMap<&str, &mut Stored> = stored.collect();
-    let ids: Vec<&str> = stored.keys().copied().collect();
-    for chunk in ids.chunks(Backend::Postgres.rows_per_statement(1)) {
-        let sql = format!(
-            "SELECT device_id, rules FROM device_firing WHERE device_id IN ({})",
-            crate::list_placeholders(1, chunk.len())
-        );
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        for r in q.fetch_all(&mut **tx).await? {
-            let id: String = r.try_get(0)?;
-            if let Some(s) = stored.get_mut(id.as_str()) {
-                s.firing_rules = r.try_get(1)?;
-            }
+    if stored.is_empty() {
+        return Ok(());
+    }
+    let ids = crate::pg_text_array(stored.keys().copied());
+    let found = sqlx::query(
+        "SELECT device_id, rules FROM device_firing WHERE device_id = ANY(CAST($1 AS text[]))",
+    )
+    .bind(ids)
+    .fetch_all(&mut **tx)
+    .await?;
+    for r in found {
+        let id: String = r.try_get(0)?;
+        if let Some(s) = stored.get_mut(id.as_str()) {
+            s.firing_rules = r.try_get(1)?;
         }
     }
     Ok(())
+}
+
+/// The stored states of the devices `ids` (at most [`TOUCH_CHUNK`]) by id, read as
+/// [`stored_lock`] says. On PostgreSQL the ids travel as one array, so the statement's text
+/// is the same for any number of them and each connection prepares it once.
+async fn stored_of(
+    tx: &mut Transaction<'_, Any>,
+    ids: &[&str],
+) -> Result<std::collections::HashMap<String, Stored>> {
+    let rows = if Backend::of(tx) == Backend::Postgres {
+        let sql = format!(
+            "SELECT {} FROM devices WHERE id = ANY(CAST($1 AS text[])){}",
+            stored_cols(tx),
+            stored_lock(tx)
+        );
+        sqlx::query(&sql)
+            .bind(crate::pg_text_array(ids.iter().copied()))
+            .fetch_all(&mut **tx)
+            .await?
+    } else {
+        let sql = format!(
+            "SELECT {} FROM devices WHERE id IN ({})",
+            stored_cols(tx),
+            crate::list_placeholders(1, ids.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut **tx).await?
+    };
+    let mut found = std::collections::HashMap::with_capacity(rows.len());
+    for row in rows {
+        found.insert(row.try_get::<String, _>("id")?, stored(&row)?);
+    }
+    Ok(found)
 }
 
 /// How the stored states of a batch's check-ins are read. On PostgreSQL the rows stay locked
@@ -802,8 +851,7 @@ async fn checkin(
     }
     let (mut events, mut rows) = (Vec::new(), Vec::new());
     let outcome = apply_checkin(tx, c, old, ev, &mut events, &mut rows).await?;
-    write_device_rows(tx, &rows).await?;
-    insert_events(tx, &events, EVENT_CHUNK).await?;
+    write_checkins(tx, &rows, &events).await?;
     Ok(outcome)
 }
 
@@ -833,29 +881,15 @@ async fn bulk_checkin(
     }
     let (mut events, mut rows) = (Vec::new(), Vec::new());
     for chunk in todo.chunks(TOUCH_CHUNK) {
-        let placeholders: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
-        let sql = format!(
-            "SELECT {} FROM devices WHERE id IN ({}){}",
-            stored_cols(tx),
-            placeholders.join(", "),
-            stored_lock(tx)
-        );
-        let mut q = sqlx::query(&sql);
-        for (_, c) in chunk {
-            q = q.bind(c.device_id.as_str());
-        }
-        let mut found = std::collections::HashMap::new();
-        for row in q.fetch_all(&mut **tx).await? {
-            found.insert(row.try_get::<String, _>("id")?, stored(&row)?);
-        }
+        let ids: Vec<&str> = chunk.iter().map(|(_, c)| c.device_id.as_str()).collect();
+        let mut found = stored_of(tx, &ids).await?;
         firing_once_locked(tx, found.iter_mut().map(|(id, s)| (id.as_str(), s))).await?;
         for (i, c) in chunk {
             let old = found.remove(&c.device_id);
             out[*i] = Some(apply_checkin(tx, c, old, ev, &mut events, &mut rows).await?);
         }
     }
-    write_device_rows(tx, &rows).await?;
-    insert_events(tx, &events, EVENT_CHUNK).await
+    write_checkins(tx, &rows, &events).await
 }
 
 /// The state-changing check-ins of a batch on a SQLite file, written on a connection reached
@@ -938,7 +972,7 @@ async fn checkins_directly(
                     });
                 }
             }
-            for stmt in device_row_statements(&rows, false)
+            for stmt in device_row_statements(&rows)
                 .into_iter()
                 .chain(event_statements(&events, EVENT_CHUNK))
             {
@@ -1133,8 +1167,32 @@ struct Moved {
     recheck_at: bool,
 }
 
-/// What a state-changing check-in writes to its device's row.
+impl Moved {
+    /// One bit per column, in the order of the fields (1 for `name` … 16 for `recheck_at`),
+    /// as [`PG_CHECKIN_WRITE`] tests them.
+    fn serialize_bits<S: serde::Serializer>(
+        m: &Moved,
+        s: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        let bits = [
+            m.name,
+            m.os_version,
+            m.compliance_state,
+            m.health_state,
+            m.recheck_at,
+        ]
+        .iter()
+        .enumerate()
+        .fold(0u8, |acc, (i, on)| acc | (u8::from(*on) << i));
+        s.serialize_u8(bits)
+    }
+}
+
+/// What a state-changing check-in writes to its device's row; serialized, one object of the
+/// JSON array [`PG_CHECKIN_WRITE`] reads.
+#[derive(serde::Serialize)]
 struct DeviceRow {
+    #[serde(serialize_with = "Moved::serialize_bits")]
     moved: Moved,
     at: i64,
     seq: i64,
@@ -1156,36 +1214,106 @@ struct DeviceRow {
     checkin_sensitive: i64,
     /// The rules that fire on the device as stored, where they moved (see
     /// [`alerts::store_firing`]).
+    #[serde(skip)]
     firing: Option<String>,
 }
 
-/// Values per [`DeviceRow`], besides its time where that is a column of `devices`.
-const DEVICE_ROW_COLS: usize = 17;
+/// Values per [`DeviceRow`] in [`device_row_statements`].
+const DEVICE_ROW_COLS: usize = 18;
 
-/// Writes the rows of state-changing check-ins (see [`device_row_statements`]).
-async fn write_device_rows(tx: &mut Transaction<'_, Any>, rows: &[DeviceRow]) -> Result<()> {
-    let apart = Backend::of(tx).seen_apart();
-    for stmt in device_row_statements(rows, apart) {
-        stmt.query().execute(&mut **tx).await?;
-    }
+/// Writes the rows of state-changing check-ins, their firing rules where those moved, and
+/// their history: on PostgreSQL rows, last seen and history in one statement
+/// ([`PG_CHECKIN_WRITE`]), elsewhere the rows many per statement
+/// ([`device_row_statements`]) and then the history.
+async fn write_checkins(
+    tx: &mut Transaction<'_, Any>,
+    rows: &[DeviceRow],
+    events: &[Event],
+) -> Result<()> {
     let firing: Vec<(&str, &str)> = rows
         .iter()
         .filter_map(|r| Some((r.id.as_str(), r.firing.as_deref()?)))
         .collect();
     alerts::store_firing(tx, &firing).await?;
-    if apart {
-        let moved: Vec<(&str, i64)> = rows.iter().map(|r| (r.id.as_str(), r.at)).collect();
-        seen(tx, &moved).await?;
+    if Backend::of(tx) == Backend::Postgres {
+        if rows.is_empty() && events.is_empty() {
+            return Ok(());
+        }
+        let events: Vec<PgEvent> = events.iter().map(PgEvent::from).collect();
+        sqlx::query(PG_CHECKIN_WRITE)
+            .bind(to_json(&rows))
+            .bind(to_json(&events))
+            .execute(&mut **tx)
+            .await?;
+        return Ok(());
     }
-    Ok(())
+    for stmt in device_row_statements(rows) {
+        stmt.query().execute(&mut **tx).await?;
+    }
+    insert_events(tx, events, EVENT_CHUNK).await
 }
 
-/// The statements that write the rows of state-changing check-ins, many per statement: a
-/// statement per row would cost a round trip each. Rows are grouped by the indexed columns
-/// they move, and only those are assigned. The casts give every column one type on both
-/// databases, nulls included. `apart`: when devices were last seen lives apart from
-/// `devices` ([`Backend::seen_apart`]) and is written by [`seen`].
-fn device_row_statements(rows: &[DeviceRow], apart: bool) -> Vec<Stmt<'_>> {
+/// On PostgreSQL, a batch's state-changing check-ins written in one round trip: their rows
+/// (`$1`, a JSON array of [`DeviceRow`]s), when they were last seen, in `device_seen`, and
+/// their history (`$2`, a JSON array of [`PgEvent`]s). Its text never changes, so each
+/// connection prepares it once, where statements with a placeholder per value differ with
+/// every number of rows and fill the connection's statement cache. Only the indexed columns
+/// a row moved are assigned (see [`Moved`]); the rows were read and locked in this
+/// transaction (`stored_lock`). Each table is reached through its key (`= ANY(ARRAY(…))`):
+/// the plan is prepared once for any number of rows, and a join with the JSON rows alone
+/// (estimated at 100) can be planned as a scan of the whole table.
+const PG_CHECKIN_WRITE: &str = "\
+    WITH v AS (SELECT * FROM json_to_recordset(CAST($1 AS json)) AS v(\
+        moved integer, at bigint, seq bigint, name text, os_name text, os_version text, \
+        os_facts text, protection text, compliance text, state_hash text, inventory text, \
+        inventory_hash text, id text, compliance_state text, compliance_results text, \
+        failing_since bigint, health_state text, recheck_at bigint, checkin_sensitive bigint)), \
+    d AS (UPDATE devices SET seq = v.seq, os_name = v.os_name, os_facts = v.os_facts, \
+        protection = v.protection, compliance = v.compliance, state_hash = v.state_hash, \
+        inventory = COALESCE(v.inventory, devices.inventory), \
+        inventory_hash = v.inventory_hash, compliance_results = v.compliance_results, \
+        failing_since = v.failing_since, checkin_sensitive = v.checkin_sensitive, \
+        name = CASE WHEN v.moved & 1 <> 0 THEN v.name ELSE devices.name END, \
+        os_version = CASE WHEN v.moved & 2 <> 0 THEN v.os_version ELSE devices.os_version END, \
+        compliance_state = CASE WHEN v.moved & 4 <> 0 THEN v.compliance_state \
+            ELSE devices.compliance_state END, \
+        health_state = CASE WHEN v.moved & 8 <> 0 THEN v.health_state \
+            ELSE devices.health_state END, \
+        recheck_at = CASE WHEN v.moved & 16 <> 0 THEN v.recheck_at ELSE devices.recheck_at END \
+        FROM v WHERE devices.id = v.id AND devices.id = ANY(ARRAY(SELECT id FROM v))), \
+    s AS (UPDATE device_seen SET last_seen_at = v.at FROM v \
+        WHERE device_seen.device_id = v.id \
+        AND device_seen.device_id = ANY(ARRAY(SELECT id FROM v))), \
+    e AS (INSERT INTO device_events (device_id, at, kind, detail) \
+        SELECT device_id, at, kind, detail FROM json_to_recordset(CAST($2 AS json)) \
+        AS e(device_id text, at bigint, kind text, detail text)) \
+    SELECT 1";
+
+/// A history entry as [`PG_CHECKIN_WRITE`] reads it: its detail as JSON text.
+#[derive(serde::Serialize)]
+struct PgEvent<'a> {
+    device_id: &'a str,
+    at: i64,
+    kind: &'a str,
+    detail: String,
+}
+
+impl<'a> From<&'a Event> for PgEvent<'a> {
+    fn from(e: &'a Event) -> Self {
+        PgEvent {
+            device_id: &e.device_id,
+            at: e.at,
+            kind: e.kind,
+            detail: e.detail.to_string(),
+        }
+    }
+}
+
+/// The statements that write the rows of state-changing check-ins on SQLite, many per
+/// statement: a statement per row would cost a round trip each. Rows are grouped by the
+/// indexed columns they move, and only those are assigned. The casts give every column one
+/// type, nulls included.
+fn device_row_statements(rows: &[DeviceRow]) -> Vec<Stmt<'_>> {
     let mut groups: Vec<(Moved, Vec<&DeviceRow>)> = Vec::new();
     for r in rows {
         match groups.iter_mut().find(|(m, _)| *m == r.moved) {
@@ -1193,11 +1321,7 @@ fn device_row_statements(rows: &[DeviceRow], apart: bool) -> Vec<Stmt<'_>> {
             None => groups.push((r.moved, vec![r])),
         }
     }
-    let cols = if apart {
-        DEVICE_ROW_COLS
-    } else {
-        DEVICE_ROW_COLS + 1
-    };
+    let cols = DEVICE_ROW_COLS;
     let mut out = Vec::new();
     for (moved, group) in groups {
         let mut set = String::from(
@@ -1207,7 +1331,8 @@ fn device_row_statements(rows: &[DeviceRow], apart: bool) -> Vec<Stmt<'_>> {
              inventory = COALESCE(CAST(v.column9 AS TEXT), devices.inventory), \
              inventory_hash = v.column10, compliance_results = v.column13, \
              failing_since = CAST(v.column14 AS BIGINT), \
-             checkin_sensitive = CAST(v.column17 AS BIGINT)",
+             checkin_sensitive = CAST(v.column17 AS BIGINT), \
+             last_seen_at = CAST(v.column18 AS BIGINT)",
         );
         for (on, assign) in [
             (moved.name, ", name = v.column2"),
@@ -1218,7 +1343,6 @@ fn device_row_statements(rows: &[DeviceRow], apart: bool) -> Vec<Stmt<'_>> {
                 moved.recheck_at,
                 ", recheck_at = CAST(v.column16 AS BIGINT)",
             ),
-            (!apart, ", last_seen_at = CAST(v.column18 AS BIGINT)"),
         ] {
             if on {
                 set.push_str(assign);
@@ -1245,10 +1369,8 @@ fn device_row_statements(rows: &[DeviceRow], apart: bool) -> Vec<Stmt<'_>> {
                     Arg::text(&r.health_state),
                     Arg::Int(r.recheck_at),
                     Arg::int(r.checkin_sensitive),
+                    Arg::int(r.at),
                 ]);
-                if !apart {
-                    args.push(Arg::int(r.at));
-                }
             }
             out.push(Stmt {
                 sql: format!(
@@ -1614,7 +1736,7 @@ mod tests {
     /// Applies `ops` through the writer's whole path; each is stored.
     async fn all_applied<const N: usize>(store: &Store, ops: [WriteOp; N]) {
         let refs: Vec<&WriteOp> = ops.iter().collect();
-        let out = apply(store, &refs).await;
+        let out = apply(store, &mut None, &refs).await;
         assert!(
             out.iter()
                 .all(|o| matches!(o, Ok(WriteOutcome::Applied { .. }))),
@@ -1768,7 +1890,7 @@ mod tests {
         );
         assert_eq!(seq_of(&store, "b").await, 1);
         // The general path reloads them; the next batch is direct again.
-        apply_in_tx(&store, &refs).await.expect("batch");
+        apply_in_tx(&store, &mut None, &refs).await.expect("batch");
         assert_eq!(seq_of(&store, "b").await, 2);
         let ops = [checkin("b", 3, ThreatState::Clean)];
         let refs: Vec<&WriteOp> = ops.iter().collect();
