@@ -582,6 +582,9 @@ impl Store {
     /// between its batches (taken from the pool when it has none), since the pool checks a
     /// connection with a round trip of its own each time it hands one out and each time one
     /// comes back; on SQLite, whose one write connection is shared, as [`Store::begin_write`].
+    /// The held connection plans each statement when it runs (`plan_cache_mode`): its
+    /// statements are prepared once and run for as long as the server does, while the
+    /// tables they read grow from nothing to the whole fleet.
     pub(crate) async fn begin_write_on<'c>(
         &self,
         held: &'c mut Option<sqlx::pool::PoolConnection<sqlx::Any>>,
@@ -590,7 +593,13 @@ impl Store {
             return self.begin_write().await;
         }
         if held.is_none() {
-            *held = Some(self.write.acquire().await?);
+            let mut conn = self.write.acquire().await?;
+            // Planned at every execution: a plan kept for a statement prepared while
+            // `devices` was nearly empty would scan it whole once it holds the fleet.
+            sqlx::query("SET plan_cache_mode = force_custom_plan")
+                .execute(&mut *conn)
+                .await?;
+            *held = Some(conn);
         }
         match held.as_mut() {
             Some(conn) => Ok(sqlx::Connection::begin(&mut **conn).await?),
