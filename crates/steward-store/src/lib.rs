@@ -504,12 +504,14 @@ impl Store {
 
     /// How many writer tasks the group commit should run when `requested` are asked for:
     /// one on SQLite whatever is asked (a single writer is fastest there); on PostgreSQL
-    /// `requested`, or four for 0.
+    /// `requested` (at most eight), or two for 0.
     pub fn writer_count(&self, requested: u32) -> usize {
         match (self.backend, requested) {
             (Backend::Sqlite, _) => 1,
             (Backend::Postgres, 0) => 2,
-            (Backend::Postgres, n) => n as usize,
+            // Each keeps a connection of the pool of 16 (`Store::begin_write_on`): at most
+            // eight, so reads keep the other half.
+            (Backend::Postgres, n) => (n as usize).min(8),
         }
     }
 

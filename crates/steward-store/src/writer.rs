@@ -310,9 +310,12 @@ async fn apply(store: &Store, held: &mut Held, ops: &[&WriteOp]) -> Vec<Result<W
 type Held = Option<sqlx::pool::PoolConnection<Any>>;
 
 async fn apply_rest(store: &Store, held: &mut Held, ops: &[&WriteOp]) -> Vec<Result<WriteOutcome>> {
+    // A kept connection may have died since its last batch (a database restart): an
+    // operation alone is then tried once more, on a fresh connection.
+    let reused = held.is_some();
     match apply_in_tx(store, held, ops).await {
         Ok(out) => out.into_iter().map(Ok).collect(),
-        Err(e) if ops.len() == 1 => {
+        Err(e) if ops.len() == 1 && !reused => {
             *held = None;
             vec![Err(e)]
         }
