@@ -315,27 +315,36 @@ async fn apply_rest(store: &Store, held: &mut Held, ops: &[&WriteOp]) -> Vec<Res
     let reused = held.is_some();
     match apply_in_tx(store, held, ops).await {
         Ok(out) => out.into_iter().map(Ok).collect(),
-        Err(e) if ops.len() == 1 && !reused => {
-            *held = None;
-            vec![Err(e)]
-        }
+        Err(e) if ops.len() == 1 && !reused => vec![Err(e)],
         Err(e) => {
-            *held = None;
             tracing::warn!(error = %e, size = ops.len(), "batch failed; retrying one by one");
             let mut out = Vec::with_capacity(ops.len());
             for op in ops {
-                let one = apply_in_tx(store, held, std::slice::from_ref(op)).await;
-                if one.is_err() {
-                    *held = None;
-                }
-                out.push(one.map(|mut v| v.remove(0)));
+                out.push(
+                    apply_in_tx(store, held, std::slice::from_ref(op))
+                        .await
+                        .map(|mut v| v.remove(0)),
+                );
             }
             out
         }
     }
 }
 
+/// Applies `ops` in one transaction; a failure gives `held` back to the pool.
 async fn apply_in_tx(
+    store: &Store,
+    held: &mut Held,
+    ops: &[&WriteOp],
+) -> Result<Vec<WriteOutcome>> {
+    let result = write_in_tx(store, held, ops).await;
+    if result.is_err() {
+        *held = None;
+    }
+    result
+}
+
+async fn write_in_tx(
     store: &Store,
     held: &mut Held,
     ops: &[&WriteOp],
