@@ -266,15 +266,16 @@ pub(crate) async fn apply_firing(
         for chunk in fresh.chunks((backend.rows_per_statement(1) - SHARED) / ROW) {
             // Every parameter once, in the order bound (see `Backend::param`): the shared
             // values before the rows'. `WHERE true` keeps SQLite from reading `ON CONFLICT`
-            // as a join's `ON`.
+            // as a join's `ON`. The statement answers with a count, not each id: a batch's
+            // alerts are almost always all new, and thousands of ids would come back for
+            // nothing; only when some were not inserted are the inserted ones read.
             let p = |n| backend.param(n);
             let sql = format!(
                 "INSERT INTO alerts (id, rule_id, subject, device_id, severity, state, \
                  rule_name, reason, fired_at, updated_at, notify_at, escalate_at) \
                  SELECT v.column1, {}, v.column2, v.column3, {}, 'firing', {}, v.column4, \
                  {}, {}, {}, {} FROM (VALUES {}) AS v WHERE true \
-                 ON CONFLICT (rule_id, subject) WHERE state <> 'resolved' DO NOTHING \
-                 RETURNING id",
+                 ON CONFLICT (rule_id, subject) WHERE state <> 'resolved' DO NOTHING",
                 p(1),
                 p(2),
                 p(3),
@@ -299,16 +300,17 @@ pub(crate) async fn apply_firing(
                     .bind((*subject != "fleet").then_some(*subject))
                     .bind(reason_json(why));
             }
-            let inserted: HashSet<String> = q
-                .fetch_all(&mut **tx)
-                .await?
-                .iter()
-                .map(|r| r.try_get(0))
-                .collect::<std::result::Result<_, _>>()?;
+            let n = q.execute(&mut **tx).await?.rows_affected();
+            let inserted: Option<HashSet<String>> = if n == chunk.len() as u64 {
+                None
+            } else {
+                let ids: Vec<&str> = chunk.iter().map(|(id, _, _)| id.as_str()).collect();
+                Some(existing_alerts(tx, &ids).await?)
+            };
             events.extend(
                 chunk
                     .iter()
-                    .filter(|(id, _, _)| inserted.contains(id))
+                    .filter(|(id, _, _)| inserted.as_ref().is_none_or(|i| i.contains(id)))
                     .map(|(id, _, why)| NewEvent::reason(id.clone(), "fired", why)),
             );
         }
@@ -336,6 +338,26 @@ pub(crate) async fn apply_firing(
     }
     insert_alert_events(tx, at, "steward", &events).await?;
     Ok(subjects.iter().map(|s| firing_ids(s.firing)).collect())
+}
+
+/// Which of `ids` are alerts: after an insert that skipped some rows, the ones it wrote
+/// (the ids were new).
+async fn existing_alerts(tx: &mut Transaction<'_, Any>, ids: &[&str]) -> Result<HashSet<String>> {
+    let mut out = HashSet::new();
+    for chunk in ids.chunks(crate::Backend::of(tx).rows_per_statement(1)) {
+        let sql = format!(
+            "SELECT id FROM alerts WHERE id IN ({})",
+            crate::list_placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for r in q.fetch_all(&mut **tx).await? {
+            out.insert(r.try_get(0)?);
+        }
+    }
+    Ok(out)
 }
 
 /// Writes alert history entries made at `at` by `actor`, many per statement.
@@ -1043,6 +1065,54 @@ mod tests {
             count(&store, "SELECT COUNT(*) FROM alert_events").await,
             600 + 400 + 300 + 10 + 100
         );
+    }
+
+    #[tokio::test]
+    async fn an_insert_that_skips_open_alerts_records_only_the_alerts_it_wrote() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&Store::sqlite_url(dir.path()))
+            .await
+            .expect("open");
+        // d1 and d3 each have an alert of rule a still open behind a later, resolved one
+        // (long past the reopen window): the last alert says "resolved", so a new one is
+        // tried and the open one makes the insert skip it.
+        for (id, subject, state, fired, resolved) in [
+            ("o1", "d1", "firing", 100, None),
+            ("r1", "d1", "resolved", 200, Some(300)),
+            ("o3", "d3", "firing", 100, None),
+            ("r3", "d3", "resolved", 200, Some(300)),
+        ] {
+            sqlx::query(
+                "INSERT INTO alerts (id, rule_id, subject, device_id, severity, state, \
+                 rule_name, reason, fired_at, updated_at, resolved_at) \
+                 VALUES ($1, 'a', $2, $2, 'critical', $3, 'a', '{}', $4, $4, $5)",
+            )
+            .bind(id)
+            .bind(subject)
+            .bind(state)
+            .bind(fired)
+            .bind(resolved)
+            .execute(&store.read)
+            .await
+            .expect("seed");
+        }
+        let all: Vec<String> = (0..6).map(|i| format!("d{i}")).collect();
+        let why = Reason::new("threat", &[("name", "Eicar".to_string())]);
+        let day = 86_400_000;
+        apply(&store, day, &all, "", &[("a".to_string(), why)]).await;
+        let firing = "SELECT COUNT(*) FROM alerts WHERE rule_id = 'a' AND state = 'firing'";
+        assert_eq!(count(&store, firing).await, 6);
+        // Four written, each with its "fired" entry; none for an alert that was not.
+        assert_eq!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM alert_events e JOIN alerts a ON a.id = e.alert_id \
+                 WHERE e.kind = 'fired' AND a.fired_at = 86400000"
+            )
+            .await,
+            4
+        );
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM alert_events").await, 4);
     }
 
     /// A store on a fresh file with a webhook channel taking warnings and critical alerts,

@@ -901,20 +901,41 @@ impl Store {
         Ok(out)
     }
 
-    /// Open, unacknowledged alerts of a rule (about one subject, if given), for repeats.
+    /// Open, unacknowledged alerts of a rule (about one subject, if given), for repeats,
+    /// oldest first (ids are made in time order). About one subject, the rule's open alert
+    /// of it is found through `alerts_open` (hence the `state <> 'resolved'` it names); a
+    /// whole rule's are read in id order through `alerts_by_state_id`, up to the first
+    /// [`MAX_LISTED`], with no sort of all of them.
     async fn firing_of(&self, rule_id: &str, subject: Option<&str>) -> Result<Vec<Pending>> {
-        sqlx::query(&format!(
-            "SELECT {PENDING_COLS} FROM alerts a LEFT JOIN devices d ON d.id = a.device_id \
-             WHERE a.rule_id = $1 AND a.state = 'firing' AND ($2 = '' OR a.subject = $2) \
-             ORDER BY a.fired_at LIMIT {MAX_LISTED}"
-        ))
-        .bind(rule_id)
-        .bind(subject.unwrap_or(""))
-        .fetch_all(&self.read)
-        .await?
-        .iter()
-        .map(pending_row)
-        .collect()
+        let (sql, subject) = match subject {
+            Some(subject) => (
+                format!(
+                    "SELECT {PENDING_COLS} FROM alerts a \
+                     LEFT JOIN devices d ON d.id = a.device_id \
+                     WHERE a.rule_id = $1 AND a.subject = $2 AND a.state <> 'resolved' \
+                     AND a.state = 'firing'"
+                ),
+                Some(subject),
+            ),
+            None => (
+                format!(
+                    "SELECT {PENDING_COLS} FROM alerts a \
+                     LEFT JOIN devices d ON d.id = a.device_id \
+                     WHERE a.rule_id = $1 AND a.state = 'firing' \
+                     ORDER BY a.id LIMIT {MAX_LISTED}"
+                ),
+                None,
+            ),
+        };
+        let mut q = sqlx::query(&sql).bind(rule_id);
+        if let Some(subject) = subject {
+            q = q.bind(subject);
+        }
+        q.fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(pending_row)
+            .collect()
     }
 
     async fn repeat_pass(

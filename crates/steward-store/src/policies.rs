@@ -391,11 +391,14 @@ impl Store {
         // fires on most of the fleet would write a page of the log for every few devices),
         // only checked, as the update above compares them. The rows are locked (PostgreSQL)
         // or the writer is this transaction's (SQLite), so they stay as checked.
+        // The statement names the rows that moved, not those as read: almost always none, so
+        // a batch of thousands answers with no row.
         for chunk in firing_only.chunks(self.backend.rows_per_statement(4)) {
             let sql = format!(
-                "SELECT devices.id FROM devices JOIN (VALUES {}) AS v ON devices.id = v.column1 \
-                 WHERE devices.seq = v.column2 AND devices.compliance_state = v.column3 \
-                 AND devices.health_state = v.column4",
+                "SELECT v.column1 FROM (VALUES {}) AS v \
+                 LEFT JOIN devices ON devices.id = v.column1 \
+                 WHERE devices.id IS NULL OR devices.seq <> v.column2 \
+                 OR devices.compliance_state <> v.column3 OR devices.health_state <> v.column4",
                 self.backend.rows_of(chunk.len(), 4, 1)
             );
             let mut q = sqlx::query(&sql);
@@ -406,9 +409,18 @@ impl Store {
                     .bind(u.old_compliance.as_str())
                     .bind(u.old_health.as_str());
             }
-            for row in q.fetch_all(&mut *tx).await? {
-                written.insert(row.try_get::<String, _>(0)?);
-            }
+            let moved: std::collections::HashSet<String> = q
+                .fetch_all(&mut *tx)
+                .await?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<std::result::Result<_, _>>()?;
+            written.extend(
+                chunk
+                    .iter()
+                    .filter(|u| !moved.contains(&u.id))
+                    .map(|u| u.id.clone()),
+            );
         }
         let events: Vec<_> = updates
             .iter()
