@@ -433,6 +433,12 @@ impl Store {
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(30))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(PG_SESSION).await?;
+                            Ok(())
+                        })
+                    })
                     .connect(url)
                     .await?;
                 let lock = SetupLock::postgres(&pool).await?;
@@ -461,7 +467,10 @@ impl Store {
                         sqlx::postgres::PgPoolOptions::new()
                             .max_connections(2)
                             .acquire_timeout(Duration::from_secs(30))
-                            .connect_lazy_with(url.parse::<sqlx::postgres::PgConnectOptions>()?),
+                            .connect_lazy_with(
+                                url.parse::<sqlx::postgres::PgConnectOptions>()?
+                                    .options(PG_SESSION_SETTINGS),
+                            ),
                     ),
                 }
             }
@@ -584,9 +593,9 @@ impl Store {
     /// between its batches (taken from the pool when it has none), since the pool checks a
     /// connection with a round trip of its own each time it hands one out and each time one
     /// comes back; on SQLite, whose one write connection is shared, as [`Store::begin_write`].
-    /// The held connection plans each statement when it runs (`plan_cache_mode`): its
-    /// statements are prepared once and run for as long as the server does, while the
-    /// tables they read grow from nothing to the whole fleet.
+    /// Its statements are prepared once and run for as long as the server does, while the
+    /// tables they read grow from nothing to the whole fleet: like every connection to
+    /// PostgreSQL it plans each when it runs ([`PG_SESSION`]).
     pub(crate) async fn begin_write_on<'c>(
         &self,
         held: &'c mut Option<sqlx::pool::PoolConnection<sqlx::Any>>,
@@ -595,13 +604,7 @@ impl Store {
             return self.begin_write().await;
         }
         if held.is_none() {
-            let mut conn = self.write.acquire().await?;
-            // Planned at every execution: a plan kept for a statement prepared while
-            // `devices` was nearly empty would scan it whole once it holds the fleet.
-            sqlx::query("SET plan_cache_mode = force_custom_plan")
-                .execute(&mut *conn)
-                .await?;
-            *held = Some(conn);
+            *held = Some(self.write.acquire().await?);
         }
         match held.as_mut() {
             Some(conn) => Ok(sqlx::Connection::begin(&mut **conn).await?),
@@ -642,6 +645,20 @@ impl Store {
 type ConnectHook<'c> = std::pin::Pin<
     Box<dyn std::future::Future<Output = std::result::Result<(), sqlx::Error>> + Send + 'c>,
 >;
+
+/// How every connection to PostgreSQL runs its statements, as set when it opens.
+/// - `plan_cache_mode = force_custom_plan`: a statement is planned for its values each
+///   time it runs. sqlx prepares each statement once per connection, and PostgreSQL would
+///   otherwise settle on a generic plan made while a table (`devices`, `alerts`) was nearly
+///   empty, scanning it whole once it holds the fleet.
+/// - `jit = off`: statements here touch a few rows; one planned from stale statistics of a
+///   table a job is filling was estimated costly enough to be compiled, about 40 ms each
+///   time, to read nothing.
+const PG_SESSION_SETTINGS: [(&str, &str); 2] =
+    [("plan_cache_mode", "force_custom_plan"), ("jit", "off")];
+
+/// [`PG_SESSION_SETTINGS`] as statements.
+const PG_SESSION: &str = "SET plan_cache_mode = force_custom_plan; SET jit = off";
 
 /// WAL for concurrent readers, FULL sync so a committed batch survives power loss too.
 fn sqlite_pragmas(
