@@ -424,13 +424,23 @@ async fn last_alerts<'s>(
 ) -> Result<HashMap<String, LastAlert>> {
     // Each subject's latest alert only, one step of `alerts_by_subject` each: a device that
     // fired and cleared a rule many times would otherwise have its whole history read on
-    // every firing. (`VALUES` names its column `column1` on both backends.)
-    let sql = format!(
-        "SELECT id, subject, state, resolved_at, fired_at FROM alerts WHERE id IN \
-         (SELECT (SELECT b.id FROM alerts b WHERE b.rule_id = $1 AND b.subject = s.column1 \
-         ORDER BY b.fired_at DESC LIMIT 1) FROM (VALUES {}) AS s)",
-        crate::numbered_rows(subjects.len(), 1, 2)
-    );
+    // every firing. (`VALUES` names its column `column1` on both backends.) PostgreSQL
+    // plans the `IN` form as a hash join over a scan of every alert once the table has
+    // grown, a scan per batch of a job that fills it; a lateral step per subject cannot be.
+    let step = "FROM alerts b WHERE b.rule_id = $1 AND b.subject = s.column1 \
+                ORDER BY b.fired_at DESC LIMIT 1";
+    let values = crate::numbered_rows(subjects.len(), 1, 2);
+    let sql = match crate::Backend::of(tx) {
+        crate::Backend::Postgres => format!(
+            "SELECT l.id, l.subject, l.state, l.resolved_at, l.fired_at \
+             FROM (VALUES {values}) AS s CROSS JOIN LATERAL \
+             (SELECT b.id, b.subject, b.state, b.resolved_at, b.fired_at {step}) AS l"
+        ),
+        crate::Backend::Sqlite => format!(
+            "SELECT id, subject, state, resolved_at, fired_at FROM alerts WHERE id IN \
+             (SELECT (SELECT b.id {step}) FROM (VALUES {values}) AS s)"
+        ),
+    };
     let mut q = sqlx::query(&sql).bind(rule_id);
     for s in subjects {
         q = q.bind(s);

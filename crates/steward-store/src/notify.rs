@@ -21,7 +21,7 @@ use steward_core::time::to_rfc3339;
 use steward_core::Lang;
 
 use crate::audit::{self, Actor, AuditRecord};
-use crate::{Result, Store, StoreError};
+use crate::{Backend, Result, Store, StoreError};
 
 /// Wake-ups between the writers, the notifier and the deliverer.
 #[derive(Debug, Default)]
@@ -211,6 +211,20 @@ fn silence_row(r: &sqlx::any::AnyRow) -> Result<Silence> {
         reason: r.try_get("reason")?,
         created_at: r.try_get("created_at")?,
     })
+}
+
+/// Where [`PENDING_COLS`] are read from: alerts `a`, each with its device `d`. On
+/// PostgreSQL the device is looked up alert by alert (a lateral step with a `LIMIT`, which
+/// the planner keeps as it is): a read of a few alerts, planned from the statistics of a
+/// table a job is filling, was otherwise made a hash join over a scan of every device.
+fn pending_from(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Sqlite => "alerts a LEFT JOIN devices d ON d.id = a.device_id",
+        Backend::Postgres => {
+            "alerts a LEFT JOIN LATERAL (SELECT name, device_group, platform FROM devices \
+             WHERE devices.id = a.device_id LIMIT 1) AS d ON true"
+        }
+    }
 }
 
 const PENDING_COLS: &str =
@@ -654,6 +668,7 @@ impl Store {
                 _ => {}
             }
         }
+        let from = pending_from(self.backend);
         let mut rows = Vec::new();
         if resting {
             // The rule waiting longest first, as one read ordered by time would take them.
@@ -665,8 +680,7 @@ impl Store {
                 }
                 rows.extend(
                     sqlx::query(&format!(
-                        "SELECT {PENDING_COLS} FROM alerts a \
-                         LEFT JOIN devices d ON d.id = a.device_id \
+                        "SELECT {PENDING_COLS} FROM {from} \
                          WHERE a.rule_id = $2 AND a.notify_at IS NOT NULL \
                          AND a.notify_at <= $1 ORDER BY a.notify_at LIMIT {left}"
                     ))
@@ -679,7 +693,7 @@ impl Store {
         } else {
             // Every change due is read at once (with those of rules deleted meanwhile).
             rows = sqlx::query(&format!(
-                "SELECT {PENDING_COLS} FROM alerts a LEFT JOIN devices d ON d.id = a.device_id \
+                "SELECT {PENDING_COLS} FROM {from} \
                  WHERE a.notify_at IS NOT NULL AND a.notify_at <= $1 \
                  ORDER BY a.notify_at LIMIT {PENDING_READ}"
             ))
@@ -907,11 +921,11 @@ impl Store {
     /// whole rule's are read in id order through `alerts_by_state_id`, up to the first
     /// [`MAX_LISTED`], with no sort of all of them.
     async fn firing_of(&self, rule_id: &str, subject: Option<&str>) -> Result<Vec<Pending>> {
+        let from = pending_from(self.backend);
         let (sql, subject) = match subject {
             Some(subject) => (
                 format!(
-                    "SELECT {PENDING_COLS} FROM alerts a \
-                     LEFT JOIN devices d ON d.id = a.device_id \
+                    "SELECT {PENDING_COLS} FROM {from} \
                      WHERE a.rule_id = $1 AND a.subject = $2 AND a.state <> 'resolved' \
                      AND a.state = 'firing'"
                 ),
@@ -919,8 +933,7 @@ impl Store {
             ),
             None => (
                 format!(
-                    "SELECT {PENDING_COLS} FROM alerts a \
-                     LEFT JOIN devices d ON d.id = a.device_id \
+                    "SELECT {PENDING_COLS} FROM {from} \
                      WHERE a.rule_id = $1 AND a.state = 'firing' \
                      ORDER BY a.id LIMIT {MAX_LISTED}"
                 ),
@@ -1017,8 +1030,19 @@ impl Store {
         let rules = self.alert_rules();
         let channels = self.channels();
         let silences = self.silences();
+        // Most passes have nothing to escalate: the first end of `alerts_to_escalate` says
+        // so, where PostgreSQL could plan the read below from the statistics of a table a
+        // job is filling, and start parallel workers to find nothing.
+        let first: Option<i64> =
+            sqlx::query_scalar("SELECT MIN(escalate_at) FROM alerts WHERE escalate_at IS NOT NULL")
+                .fetch_one(&self.read)
+                .await?;
+        if first.is_none_or(|at| at > now) {
+            return Ok(0);
+        }
+        let from = pending_from(self.backend);
         let rows = sqlx::query(&format!(
-            "SELECT {PENDING_COLS} FROM alerts a LEFT JOIN devices d ON d.id = a.device_id \
+            "SELECT {PENDING_COLS} FROM {from} \
              WHERE a.escalate_at IS NOT NULL AND a.escalate_at <= $1 ORDER BY a.escalate_at \
              LIMIT 50000"
         ))
