@@ -467,10 +467,15 @@ impl Store {
                         sqlx::postgres::PgPoolOptions::new()
                             .max_connections(2)
                             .acquire_timeout(Duration::from_secs(30))
-                            .connect_lazy_with(
-                                url.parse::<sqlx::postgres::PgConnectOptions>()?
-                                    .options(PG_SESSION_SETTINGS),
-                            ),
+                            // Set by statements, not as startup options, which a
+                            // connection pooler in front of PostgreSQL may refuse.
+                            .after_connect(|conn, _| {
+                                Box::pin(async move {
+                                    conn.execute(PG_SESSION).await?;
+                                    Ok(())
+                                })
+                            })
+                            .connect_lazy_with(url.parse::<sqlx::postgres::PgConnectOptions>()?),
                     ),
                 }
             }
@@ -646,18 +651,15 @@ type ConnectHook<'c> = std::pin::Pin<
     Box<dyn std::future::Future<Output = std::result::Result<(), sqlx::Error>> + Send + 'c>,
 >;
 
-/// How every connection to PostgreSQL runs its statements, as set when it opens.
+/// How every connection to PostgreSQL runs its statements, set when it opens:
 /// - `plan_cache_mode = force_custom_plan`: a statement is planned for its values each
 ///   time it runs. sqlx prepares each statement once per connection, and PostgreSQL would
 ///   otherwise settle on a generic plan made while a table (`devices`, `alerts`) was nearly
 ///   empty, scanning it whole once it holds the fleet.
-/// - `jit = off`: statements here touch a few rows; one planned from stale statistics of a
-///   table a job is filling was estimated costly enough to be compiled, about 40 ms each
-///   time, to read nothing.
-const PG_SESSION_SETTINGS: [(&str, &str); 2] =
-    [("plan_cache_mode", "force_custom_plan"), ("jit", "off")];
-
-/// [`PG_SESSION_SETTINGS`] as statements.
+/// - `jit = off`: most statements here touch a few rows; one planned from stale statistics
+///   of a table a job was filling was estimated costly enough to be compiled, about 40 ms
+///   each time, to read nothing. Reads of the whole fleet (the policy passes' pages, the
+///   reports) run without it too.
 const PG_SESSION: &str = "SET plan_cache_mode = force_custom_plan; SET jit = off";
 
 /// WAL for concurrent readers, FULL sync so a committed batch survives power loss too.
