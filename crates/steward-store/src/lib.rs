@@ -433,12 +433,7 @@ impl Store {
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(30))
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            conn.execute(PG_SESSION).await?;
-                            Ok(())
-                        })
-                    })
+                    .after_connect(pg_session)
                     .connect(url)
                     .await?;
                 let lock = SetupLock::postgres(&pool).await?;
@@ -467,14 +462,7 @@ impl Store {
                         sqlx::postgres::PgPoolOptions::new()
                             .max_connections(2)
                             .acquire_timeout(Duration::from_secs(30))
-                            // Set by statements, not as startup options, which a
-                            // connection pooler in front of PostgreSQL may refuse.
-                            .after_connect(|conn, _| {
-                                Box::pin(async move {
-                                    conn.execute(PG_SESSION).await?;
-                                    Ok(())
-                                })
-                            })
+                            .after_connect(pg_session)
                             .connect_lazy_with(url.parse::<sqlx::postgres::PgConnectOptions>()?),
                     ),
                 }
@@ -661,6 +649,20 @@ type ConnectHook<'c> = std::pin::Pin<
 ///   each time, to read nothing. Reads of the whole fleet (the policy passes' pages, the
 ///   reports) run without it too.
 const PG_SESSION: &str = "SET plan_cache_mode = force_custom_plan; SET jit = off";
+
+/// Runs [`PG_SESSION`] on a connection as it opens, for either pool to PostgreSQL: as
+/// statements, not startup options, which a connection pooler in front of PostgreSQL may
+/// refuse.
+fn pg_session<C>(conn: &mut C, _: sqlx::pool::PoolConnectionMetadata) -> ConnectHook<'_>
+where
+    C: Send,
+    for<'e> &'e mut C: Executor<'e>,
+{
+    Box::pin(async move {
+        conn.execute(PG_SESSION).await?;
+        Ok(())
+    })
+}
 
 /// WAL for concurrent readers, FULL sync so a committed batch survives power loss too.
 fn sqlite_pragmas(

@@ -921,24 +921,13 @@ impl Store {
     /// whole rule's are read in id order, up to the first [`MAX_LISTED`].
     async fn firing_of(&self, rule_id: &str, subject: Option<&str>) -> Result<Vec<Pending>> {
         let from = pending_from(self.backend);
-        let (sql, subject) = match subject {
-            Some(subject) => (
-                format!(
-                    "SELECT {PENDING_COLS} FROM {from} \
-                     WHERE a.rule_id = $1 AND a.subject = $2 AND a.state <> 'resolved' \
-                     AND a.state = 'firing'"
-                ),
-                Some(subject),
-            ),
-            None => (
-                format!(
-                    "SELECT {PENDING_COLS} FROM {from} \
-                     WHERE a.rule_id = $1 AND a.state = 'firing' \
-                     ORDER BY a.id LIMIT {MAX_LISTED}"
-                ),
-                None,
-            ),
+        let rest = match subject {
+            Some(_) => "AND a.subject = $2 AND a.state <> 'resolved'".to_string(),
+            None => format!("ORDER BY a.id LIMIT {MAX_LISTED}"),
         };
+        let sql = format!(
+            "SELECT {PENDING_COLS} FROM {from} WHERE a.rule_id = $1 AND a.state = 'firing' {rest}"
+        );
         let mut q = sqlx::query(&sql).bind(rule_id);
         if let Some(subject) = subject {
             q = q.bind(subject);

@@ -390,9 +390,9 @@ impl Store {
         // Only the rules firing on these moved: their rows are not rewritten (a rule that
         // fires on most of the fleet would write a page of the log for every few devices),
         // only checked, as the update above compares them. The rows are locked (PostgreSQL)
-        // or the writer is this transaction's (SQLite), so they stay as checked.
-        // The statement names the rows that moved, not those as read: almost always none, so
-        // a batch of thousands answers with no row.
+        // or the writer is this transaction's (SQLite), so they stay as checked. The check
+        // names the rows that moved, not those as read: almost always none, so a batch of
+        // thousands answers with no row.
         for chunk in firing_only.chunks(self.backend.rows_per_statement(4)) {
             let sql = format!(
                 "SELECT v.column1 FROM (VALUES {}) AS v \
