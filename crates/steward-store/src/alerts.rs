@@ -1237,6 +1237,48 @@ mod tests {
         );
     }
 
+    /// Past the repeat interval each group is sent again with its alerts still firing: a
+    /// whole rule's together, a device's on its own; an acknowledged alert is not repeated,
+    /// and a device group with none left sends nothing.
+    #[tokio::test]
+    async fn a_repeat_sends_each_group_what_still_fires_unacknowledged() {
+        use steward_core::notify::GroupBy;
+        for (group_by, first_sends) in [(GroupBy::Rule, 1), (GroupBy::Device, 3)] {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let store = notifying(dir.path(), group_by).await;
+            let why = Reason::new("threat", &[("name", "Eicar".to_string())]);
+            let (t0, wait) = (600_000, 30_000);
+            let devices: Vec<String> = (0..3).map(|i| format!("d{i}")).collect();
+            let rules = store.alert_rules();
+            apply_with(&store, &rules, t0, &devices, "", &[("w".to_string(), why)]).await;
+            let pass = store
+                .notify_pass(t0 + wait, "http://x")
+                .await
+                .expect("pass");
+            assert_eq!(pass.queued, first_sends, "{group_by:?}");
+            sqlx::query("UPDATE alerts SET state = 'acknowledged' WHERE subject = 'd1'")
+                .execute(&store.read)
+                .await
+                .expect("acknowledge");
+            let repeat_interval = i64::from(rules[0].notify.repeat_interval_secs) * 1000;
+            store
+                .notify_pass(t0 + wait + repeat_interval, "http://x")
+                .await
+                .expect("pass");
+            let repeats: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT subject, alert_count FROM outbox WHERE kind = 'repeat' ORDER BY subject",
+            )
+            .fetch_all(&store.read)
+            .await
+            .expect("outbox");
+            let counts: Vec<i64> = repeats.iter().map(|(_, n)| *n).collect();
+            match group_by {
+                GroupBy::Rule => assert_eq!(counts, [2], "d0 and d2 together"),
+                GroupBy::Device => assert_eq!(counts, [1, 1], "d0 and d2, not d1"),
+            }
+        }
+    }
+
     /// A rule grouped by device rests until its oldest pending change has waited the group
     /// wait, counted from that change (not from the rule's first alert): each device is sent
     /// once its own change waited, and none early.
