@@ -1,8 +1,16 @@
 //! Unchanged check-ins answered before they are written. A check-in that moves nothing but
-//! the device's last-seen time and sequence number waits here (the newest per device) and
-//! is written with every other waiting one every `checkin.touch_flush_ms`, in one
-//! transaction per writer task and 2,000 touches; a check-in that changes anything never
-//! waits.
+//! the device's last-seen time and sequence number waits here (the newest per device) for at
+//! most `checkin.touch_flush_ms`, then is written with the others that began waiting in the
+//! same tenth of that time, in one transaction per writer task and 2,000 touches; a check-in
+//! that changes anything never waits.
+//!
+//! The flusher writes a tenth of the waiting touches each tenth of `checkin.touch_flush_ms`
+//! (the slice whose first touch came longest ago), not all of them at once: a device's later
+//! check-ins still replace its waiting touch until its slice is written, but each write holds
+//! the database's write lock for a tenth as long, so a state-changing check-in, the
+//! notifier's pass or the deliverer's claim that arrives meanwhile waits for a short write,
+//! not for a second's worth of touches (on SQLite, about 2,000 of them at 2,000 check-ins a
+//! second held the lock for 30–40 ms).
 //!
 //! What a crash can lose: the last-seen times and sequence numbers of the unchanged check-ins
 //! answered since the last flush that succeeded, never a state. A touch waits here only when
@@ -17,7 +25,7 @@
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -30,9 +38,20 @@ const SHARDS: usize = 16;
 /// Touches per transaction at a flush (several go to the writers at once).
 const FLUSH_CHUNK: usize = 2_000;
 
+/// Slices of `checkin.touch_flush_ms`: the flusher writes one slice's touches per tick.
+const SLICES: u64 = 10;
+
+/// A device's newest waiting touch and the slice in which the device began to wait.
+struct Waiting {
+    touch: Touch,
+    slice: u64,
+}
+
 /// The touches waiting to be written, the newest per device.
 pub struct Pending {
-    shards: Vec<Mutex<HashMap<String, Touch>>>,
+    shards: Vec<Mutex<HashMap<String, Waiting>>>,
+    /// The flusher's ticks so far: a device that begins to wait takes this slice.
+    slice: AtomicU64,
     /// Set when a flush failed, cleared by one that succeeded: touches do not wait meanwhile.
     failing: AtomicBool,
 }
@@ -41,30 +60,55 @@ impl Default for Pending {
     fn default() -> Self {
         Pending {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            slice: AtomicU64::new(0),
             failing: AtomicBool::new(false),
         }
     }
 }
 
 impl Pending {
-    fn shard(&self, id: &str) -> &Mutex<HashMap<String, Touch>> {
+    fn shard(&self, id: &str) -> &Mutex<HashMap<String, Waiting>> {
         let mut h = std::collections::hash_map::DefaultHasher::new();
         id.hash(&mut h);
         &self.shards[(h.finish() as usize) % SHARDS]
     }
 
-    /// Keeps `touch` unless a newer one of the device already waits.
+    /// Keeps `touch` unless a newer one of the device already waits; a device already waiting
+    /// keeps its slice, so replacing its touch never delays its write.
     pub fn add(&self, touch: Touch) {
+        let slice = self.slice.load(Ordering::Relaxed);
+        self.put(touch, slice);
+    }
+
+    /// [`Pending::add`] with the slice given: a touch put back after a failed flush takes
+    /// slice 0, due at the next tick.
+    fn put(&self, touch: Touch, slice: u64) {
         let mut m = self
             .shard(&touch.device_id)
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        match m.get(&touch.device_id) {
-            Some(t) if t.seq >= touch.seq => {}
-            _ => {
-                m.insert(touch.device_id.clone(), touch);
+        match m.get_mut(&touch.device_id) {
+            Some(w) if w.touch.seq >= touch.seq => {}
+            Some(w) => w.touch = touch,
+            None => {
+                m.insert(touch.device_id.clone(), Waiting { touch, slice });
             }
         }
+    }
+
+    /// Ends the current slice and takes the touches whose device began to wait `slices`
+    /// ticks ago or earlier.
+    fn take_due(&self, slices: u64) -> Vec<Touch> {
+        let now = self.slice.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut due = Vec::new();
+        for s in &self.shards {
+            let mut m = s.lock().unwrap_or_else(|e| e.into_inner());
+            due.extend(
+                m.extract_if(|_, w| w.slice.saturating_add(slices) <= now)
+                    .map(|(_, w)| w.touch),
+            );
+        }
+        due
     }
 
     /// Everything waiting, leaving nothing.
@@ -72,7 +116,7 @@ impl Pending {
         let mut all = Vec::new();
         for s in &self.shards {
             let mut m = s.lock().unwrap_or_else(|e| e.into_inner());
-            all.extend(m.drain().map(|(_, t)| t));
+            all.extend(m.drain().map(|(_, w)| w.touch));
         }
         all
     }
@@ -115,12 +159,11 @@ pub fn may_wait(
         && !state.mailbox.has_hint(device_id)
 }
 
-/// Writes every waiting touch, each writer task's devices together (one device's writes stay
-/// with one task); the devices whose touch missed leave the cache. Touches of a flush that
-/// failed wait again for the next one (unless a newer one came meanwhile), and no further
-/// touch waits until a flush succeeds.
-async fn flush(state: &AppState) {
-    let all = state.touches.take();
+/// Writes `all` (taken from the waiting touches), each writer task's devices together (one
+/// device's writes stay with one task); the devices whose touch missed leave the cache.
+/// Touches of a flush that failed wait again, due at the next tick (unless a newer one came
+/// meanwhile), and no further touch waits until a flush succeeds.
+async fn flush(state: &AppState, all: Vec<Touch>) {
     if all.is_empty() {
         return;
     }
@@ -172,7 +215,7 @@ async fn flush(state: &AppState) {
                 count("retried", size);
                 tracing::warn!(error = %e, touches = size, "touches not written; kept for the next flush");
                 for t in chunk {
-                    state.touches.add(t);
+                    state.touches.put(t, 0);
                 }
                 false
             }
@@ -185,23 +228,34 @@ async fn flush(state: &AppState) {
     state.touches.failing.store(!ok, Ordering::Relaxed);
 }
 
-/// Flushes the waiting touches every `checkin.touch_flush_ms` (nothing to do when 0) until
-/// the server begins to stop; a flush under way then finishes (the server's last flush, after
-/// the requests, takes what is left).
+/// The flusher's tick and the ticks a touch waits at most, for `every` milliseconds (not 0):
+/// a tenth of `every` and ten of them, or 1 ms and `every` of them below 10 ms; never longer
+/// than `every` together.
+fn ticks(every: u32) -> (Duration, u64) {
+    let slices = SLICES.min(u64::from(every));
+    (Duration::from_millis(u64::from(every) / slices), slices)
+}
+
+/// Every tick (see [`ticks`]; nothing to do when `checkin.touch_flush_ms` is 0), writes the
+/// touches whose device began to wait `checkin.touch_flush_ms` ago, until the server begins
+/// to stop; a flush under way then finishes (the server's last flush, after the requests,
+/// takes what is left).
 pub async fn flusher(state: AppState) {
     let every = state.config.checkin.touch_flush_ms;
     if every == 0 {
         return;
     }
+    let (period, slices) = ticks(every);
     let mut stopping = state.stopping.subscribe();
-    let mut tick = tokio::time::interval(Duration::from_millis(u64::from(every)));
+    let mut tick = tokio::time::interval(period);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = stopping.wait_for(|s| *s) => return,
         }
-        flush(&state).await;
+        let due = state.touches.take_due(slices);
+        flush(&state, due).await;
     }
 }
 
@@ -210,7 +264,7 @@ pub async fn flusher(state: AppState) {
 pub async fn stop(state: &AppState, flusher: tokio::task::JoinHandle<()>) {
     state.stopping.send_replace(true);
     let _ = flusher.await;
-    flush(state).await;
+    flush(state, state.touches.take()).await;
     let left = state.touches.len();
     if left > 0 {
         tracing::error!(
@@ -246,6 +300,62 @@ mod tests {
         all.sort_by(|x, y| x.device_id.cmp(&y.device_id));
         assert_eq!(all, vec![touch("a", 4), touch("b", 1)]);
         assert!(p.is_empty());
+    }
+
+    #[test]
+    fn a_touch_is_taken_once_its_device_has_waited_every_slice() {
+        let p = Pending::default();
+        p.add(touch("a", 1));
+        assert!(p.take_due(3).is_empty(), "tick 1");
+        p.add(touch("b", 1));
+        // A newer touch of a waiting device replaces it but keeps its slice.
+        p.add(touch("a", 2));
+        assert!(p.take_due(3).is_empty(), "tick 2");
+        assert_eq!(
+            p.take_due(3),
+            vec![touch("a", 2)],
+            "tick 3: a began in slice 0"
+        );
+        assert_eq!(p.len(), 1);
+        assert_eq!(
+            p.take_due(3),
+            vec![touch("b", 1)],
+            "tick 4: b began in slice 1"
+        );
+        p.add(touch("c", 1));
+        p.add(touch("d", 1));
+        // Put back after a failed flush: due at the next tick, unless the device already
+        // waits with a touch as new (d keeps the slice it began in).
+        p.put(touch("d", 1), 0);
+        p.put(touch("e", 1), 0);
+        let mut due = p.take_due(3);
+        due.sort_by(|x, y| x.device_id.cmp(&y.device_id));
+        assert_eq!(
+            due,
+            vec![touch("e", 1)],
+            "tick 5: d kept the slice it began in"
+        );
+        let mut left = p.take();
+        left.sort_by(|x, y| x.device_id.cmp(&y.device_id));
+        assert_eq!(left, vec![touch("c", 1), touch("d", 1)]);
+        assert!(p.is_empty());
+    }
+
+    #[test]
+    fn the_ticks_of_a_flush_interval_never_add_up_to_more_than_it() {
+        assert_eq!(ticks(1_000), (Duration::from_millis(100), 10));
+        assert_eq!(ticks(1_005), (Duration::from_millis(100), 10));
+        assert_eq!(ticks(100), (Duration::from_millis(10), 10));
+        assert_eq!(ticks(5), (Duration::from_millis(1), 5));
+        assert_eq!(ticks(1), (Duration::from_millis(1), 1));
+        for every in 1..=2_000u32 {
+            let (period, slices) = ticks(every);
+            assert!(period >= Duration::from_millis(1), "{every}");
+            assert!(
+                period * slices as u32 <= Duration::from_millis(every.into()),
+                "{every}"
+            );
+        }
     }
 
     #[test]
