@@ -757,6 +757,7 @@ impl Store {
                     send.push(p);
                 }
             }
+            let mut queued = 0;
             let open: i64 = sqlx::query(
                 "SELECT COUNT(*) AS n FROM alerts WHERE rule_id = $1 AND state <> 'resolved'",
             )
@@ -823,7 +824,7 @@ impl Store {
                     decided_at: now,
                 };
                 let to = route(rule, &channels, &rule.notify.channels);
-                out.queued += enqueue(&mut tx, &n, &to, &link_for(&rule_id), now).await?;
+                queued = enqueue(&mut tx, &n, &to, &link_for(&rule_id), now).await?;
                 let repeat = (open > 0 && rule.notify.repeat_interval_secs > 0)
                     .then(|| now + i64::from(rule.notify.repeat_interval_secs) * 1000);
                 let by_device = rule.notify.group_by == GroupBy::Device;
@@ -844,10 +845,16 @@ impl Store {
                 }
             }
             tx.commit().await?;
+            if queued > 0 {
+                // The deliverer starts on it now, not after the rest of this pass.
+                self.wake(crate::wake::Topic::Outbox);
+                out.queued += queued;
+            }
         }
 
-        out.queued += self.repeat_pass(now, &link_for).await?;
-        out.queued += self.escalation_pass(now, &link_for).await?;
+        let later =
+            self.repeat_pass(now, &link_for).await? + self.escalation_pass(now, &link_for).await?;
+        out.queued += later;
 
         for sql in [
             "SELECT MIN(notify_at) AS t FROM alerts WHERE notify_at > $1",
@@ -861,7 +868,7 @@ impl Store {
                 .try_get("t")?;
             out.next_due = earliest(out.next_due, t);
         }
-        if out.queued > 0 {
+        if later > 0 {
             self.wake(crate::wake::Topic::Outbox);
         }
         Ok(out)
