@@ -925,7 +925,8 @@ impl Store {
     /// Open, unacknowledged alerts of a rule (about one subject, if given), for repeats,
     /// oldest first (ids are made in time order). About one subject, the rule's open alert
     /// of it is found through `alerts_open` (hence the `state <> 'resolved'` it names); a
-    /// whole rule's are read in id order, up to the first [`MAX_LISTED`].
+    /// whole rule's are read in id order through `alerts_by_rule`, up to the first
+    /// [`MAX_LISTED`].
     async fn firing_of(&self, rule_id: &str, subject: Option<&str>) -> Result<Vec<Pending>> {
         let from = pending_from(self.backend);
         let rest = match subject {
