@@ -524,9 +524,16 @@ impl Store {
     /// Opens fleet alerts (subject `fleet`) for the fleet rules in `firing` and resolves the
     /// open fleet alerts of the others.
     pub async fn apply_fleet_firing(&self, firing: &[(String, Reason)], now: i64) -> Result<()> {
-        let open: Vec<String> = sqlx::query(
-            "SELECT rule_id FROM alerts WHERE subject = 'fleet' AND state <> 'resolved'",
-        )
+        // Through `alerts_fleet_open`, which holds only these. SQLite, without statistics,
+        // would rather scan `alerts_open`, every open alert of every device (70 ms at a
+        // million), so it is named there; PostgreSQL's statistics find it.
+        let from = match self.backend {
+            crate::Backend::Sqlite => "alerts INDEXED BY alerts_fleet_open",
+            crate::Backend::Postgres => "alerts",
+        };
+        let open: Vec<String> = sqlx::query(&format!(
+            "SELECT rule_id FROM {from} WHERE subject = 'fleet' AND state <> 'resolved'"
+        ))
         .fetch_all(&self.read)
         .await?
         .iter()
