@@ -1,8 +1,9 @@
 //! Unchanged check-ins answered before they are written. A check-in that moves nothing but
-//! the device's last-seen time and sequence number waits here (the newest per device) for at
-//! most `checkin.touch_flush_ms`, then is written with the others that began waiting in the
-//! same tenth of that time, in one transaction per writer task and 2,000 touches; a check-in
-//! that changes anything never waits.
+//! the device's last-seen time and sequence number waits here (the newest per device) for
+//! `checkin.touch_flush_ms` (counted in the flusher's ticks: a tick whose write outlasts it
+//! delays the next), then is written with the others that began waiting in the same tenth of
+//! that time, in one transaction per writer task and 2,000 touches; a check-in that changes
+//! anything never waits.
 //!
 //! The flusher writes a tenth of the waiting touches each tenth of `checkin.touch_flush_ms`
 //! (the slice whose first touch came longest ago), not all of them at once: a device's later
@@ -13,7 +14,8 @@
 //! second held the lock for 30–40 ms).
 //!
 //! What a crash can lose: the last-seen times and sequence numbers of the unchanged check-ins
-//! answered since the last flush that succeeded, never a state. A touch waits here only when
+//! answered and not yet written (those of the last `checkin.touch_flush_ms`, and those of a
+//! write that failed, which wait another interval), never a state. A touch waits here only when
 //! it follows, with the very next sequence number, the state this server itself wrote or
 //! read for the device (the cache entry), so no other server can have stored a different
 //! state in between (see [`deferrable`]); and only while the last flush succeeded, so a
@@ -77,12 +79,6 @@ impl Pending {
     /// keeps its slice, so replacing its touch never delays its write.
     pub fn add(&self, touch: Touch) {
         let slice = self.slice.load(Ordering::Relaxed);
-        self.put(touch, slice);
-    }
-
-    /// [`Pending::add`] with the slice given: a touch put back after a failed flush takes
-    /// slice 0, due at the next tick.
-    fn put(&self, touch: Touch, slice: u64) {
         let mut m = self
             .shard(&touch.device_id)
             .lock()
@@ -161,8 +157,9 @@ pub fn may_wait(
 
 /// Writes `all` (taken from the waiting touches), each writer task's devices together (one
 /// device's writes stay with one task); the devices whose touch missed leave the cache.
-/// Touches of a flush that failed wait again, due at the next tick (unless a newer one came
-/// meanwhile), and no further touch waits until a flush succeeds.
+/// Touches of a flush that failed wait again, one more interval, as if just answered (unless
+/// a newer one came meanwhile): a database that refuses writes is tried once an interval, not
+/// at every tick. No further touch waits until a flush succeeds.
 async fn flush(state: &AppState, all: Vec<Touch>) {
     if all.is_empty() {
         return;
@@ -215,7 +212,7 @@ async fn flush(state: &AppState, all: Vec<Touch>) {
                 count("retried", size);
                 tracing::warn!(error = %e, touches = size, "touches not written; kept for the next flush");
                 for t in chunk {
-                    state.touches.put(t, 0);
+                    state.touches.add(t);
                 }
                 false
             }
@@ -322,22 +319,16 @@ mod tests {
             vec![touch("b", 1)],
             "tick 4: b began in slice 1"
         );
+        // Taken, then added again (as after a failed write): a whole interval more.
+        p.add(touch("b", 1));
         p.add(touch("c", 1));
-        p.add(touch("d", 1));
-        // Put back after a failed flush: due at the next tick, unless the device already
-        // waits with a touch as new (d keeps the slice it began in).
-        p.put(touch("d", 1), 0);
-        p.put(touch("e", 1), 0);
+        assert!(p.take_due(3).is_empty(), "tick 5");
+        assert!(p.take_due(3).is_empty(), "tick 6");
         let mut due = p.take_due(3);
         due.sort_by(|x, y| x.device_id.cmp(&y.device_id));
-        assert_eq!(
-            due,
-            vec![touch("e", 1)],
-            "tick 5: d kept the slice it began in"
-        );
-        let mut left = p.take();
-        left.sort_by(|x, y| x.device_id.cmp(&y.device_id));
-        assert_eq!(left, vec![touch("c", 1), touch("d", 1)]);
+        assert_eq!(due, vec![touch("b", 1), touch("c", 1)], "tick 7");
+        p.add(touch("d", 1));
+        assert_eq!(p.take(), vec![touch("d", 1)], "a stop takes what waits");
         assert!(p.is_empty());
     }
 
