@@ -242,6 +242,35 @@ async fn a_retirement_through_another_replica_is_honoured_from_the_next_flush() 
     );
 }
 
+/// Each replica writes the unchanged check-ins it answered, within one interval of
+/// `checkin.touch_flush_ms`, from its own waiting touches: one waiting on a replica alone is
+/// written, and one overtaken by a newer state written through another replica writes
+/// nothing.
+#[tokio::test]
+async fn touches_waiting_on_two_replicas_are_each_written_or_overtaken_within_an_interval() {
+    let db = TestDb::new().await;
+    let (enroll_token, admin) = tokens(&db);
+    let (_servers, ports, [a, b, c]) = three_replicas(&db).await;
+    let (x, x_secret) = enroll_through(&a, &enroll_token, "x").await;
+    let (y, y_secret) = enroll_through(&b, &enroll_token, "y").await;
+    for seq in 1..=2 {
+        let r = a.checkin(&x, &x_secret, &checkin(seq, "x")).await;
+        assert!(r.expect("x through A").applied, "x {seq}");
+        let r = b.checkin(&y, &y_secret, &checkin(seq, "y")).await;
+        assert!(r.expect("y through B").applied, "y {seq}");
+    }
+    // x's second check-in waits on A, y's on B; x changes through C meanwhile.
+    let r = c.checkin(&x, &x_secret, &checkin(3, "x-renamed")).await;
+    assert!(r.expect("x through C").applied);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let http = reqwest::Client::new();
+    let xd = get_json(&http, ports[1], &format!("/api/v1/devices/{x}"), &admin).await;
+    assert_eq!(xd["seq"], 3, "{xd}");
+    assert_eq!(xd["os"]["hostname"], "x-renamed", "{xd}");
+    let yd = get_json(&http, ports[2], &format!("/api/v1/devices/{y}"), &admin).await;
+    assert_eq!(yd["seq"], 2, "{yd}");
+}
+
 #[tokio::test]
 async fn a_request_claimed_for_a_refused_check_in_goes_back_to_the_mailbox() {
     let db = TestDb::new().await;
