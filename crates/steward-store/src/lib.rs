@@ -605,6 +605,32 @@ impl Store {
         }
     }
 
+    /// The write connection for a transaction whose commit need not wait for the disk:
+    /// one a machine's crash (power, kernel) may forget without losing anything anyone was
+    /// told, because what it records is decided again from what was synced before it. The
+    /// notifier's decisions and the deliverer's claims and outcomes are such writes (see
+    /// ARCHITECTURE.md, "Nothing acknowledged is lost"). Both backends keep their logs in
+    /// order, so a later synced commit makes every earlier one durable too, and a crash of
+    /// the process alone loses none.
+    ///
+    /// On SQLite the shared write connection runs with `synchronous=NORMAL` until
+    /// [`Unsynced::done`] puts `FULL` back; dropped without it, the connection is closed,
+    /// never returned to the pool unsynced. On PostgreSQL each transaction sets
+    /// `synchronous_commit = off` for itself.
+    pub(crate) async fn unsynced(&self) -> Result<Unsynced> {
+        let mut conn = self.write.acquire().await?;
+        if self.backend == Backend::Sqlite {
+            if let Err(e) = conn.execute("PRAGMA synchronous=NORMAL").await {
+                drop(conn.detach());
+                return Err(e.into());
+            }
+        }
+        Ok(Unsynced {
+            conn: Some(conn),
+            backend: self.backend,
+        })
+    }
+
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())
@@ -631,6 +657,53 @@ impl Store {
         self.write.close().await;
         if let Some(pg) = &self.pg_passes {
             pg.close().await;
+        }
+    }
+}
+
+/// The write connection held for transactions whose commit need not wait for the disk
+/// ([`Store::unsynced`]).
+pub(crate) struct Unsynced {
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+    backend: Backend,
+}
+
+impl Unsynced {
+    /// Starts a write transaction; on SQLite it takes the write lock at once, as
+    /// [`Store::begin_write`] does.
+    pub(crate) async fn begin(&mut self) -> Result<sqlx::Transaction<'_, sqlx::Any>> {
+        let conn = self.conn.as_mut().ok_or(StoreError::Closed)?;
+        Ok(match self.backend {
+            Backend::Sqlite => sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?,
+            Backend::Postgres => {
+                let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+                tx.execute("SET LOCAL synchronous_commit = off").await?;
+                tx
+            }
+        })
+    }
+
+    /// Gives the connection back, synced again.
+    pub(crate) async fn done(mut self) -> Result<()> {
+        if let Some(mut conn) = self.conn.take() {
+            if self.backend == Backend::Sqlite {
+                if let Err(e) = conn.execute("PRAGMA synchronous=FULL").await {
+                    drop(conn.detach());
+                    return Err(e.into());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Unsynced {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            if self.backend == Backend::Sqlite {
+                // Closed rather than pooled: the next writer must not commit unsynced.
+                drop(conn.detach());
+            }
         }
     }
 }
@@ -975,6 +1048,53 @@ mod tests {
         assert!(after >= during);
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         assert_eq!(store.write_held(), Some(after));
+        store.close().await;
+    }
+
+    /// SQLite's `synchronous` setting of the write connection, as the next writer finds it.
+    async fn writer_sync(store: &Store) -> i64 {
+        let mut conn = store.write.acquire().await.expect("acquire");
+        let row = sqlx::query("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await
+            .expect("pragma");
+        sqlx::Row::try_get(&row, 0).expect("level")
+    }
+
+    #[tokio::test]
+    async fn the_sqlite_writer_is_synced_again_after_an_unsynced_write_done_or_abandoned() {
+        const NORMAL: i64 = 1;
+        const FULL: i64 = 2;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&Store::sqlite_url(dir.path()))
+            .await
+            .expect("open");
+        assert_eq!(writer_sync(&store).await, FULL);
+
+        let mut unsynced = store.unsynced().await.expect("unsynced");
+        let mut tx = unsynced.begin().await.expect("begin");
+        let row = sqlx::query("PRAGMA synchronous")
+            .fetch_one(&mut *tx)
+            .await
+            .expect("pragma");
+        assert_eq!(
+            sqlx::Row::try_get::<i64, _>(&row, 0).expect("level"),
+            NORMAL
+        );
+        sqlx::query("CREATE TABLE t (x INTEGER)")
+            .execute(&mut *tx)
+            .await
+            .expect("write");
+        tx.commit().await.expect("commit");
+        unsynced.done().await.expect("done");
+        assert_eq!(writer_sync(&store).await, FULL);
+
+        // Dropped half-way (an error returned early): the connection is not reused.
+        let mut unsynced = store.unsynced().await.expect("unsynced");
+        let tx = unsynced.begin().await.expect("begin");
+        drop(tx);
+        drop(unsynced);
+        assert_eq!(writer_sync(&store).await, FULL);
         store.close().await;
     }
 

@@ -350,7 +350,7 @@ async fn update_ids(
 /// waits for this transaction to commit and then finds the alerts held. Returns whether
 /// they were held.
 pub(crate) async fn hold_for_silence(
-    tx: &mut Transaction<'static, Any>,
+    tx: &mut Transaction<'_, Any>,
     col: &str,
     silence: &str,
     end: i64,
@@ -765,7 +765,9 @@ impl Store {
             .fetch_one(&self.read)
             .await?
             .try_get("n")?;
-            let mut tx = self.begin_write().await?;
+            // Decided again after a machine's crash if lost: see `Store::unsynced`.
+            let mut unsynced = self.unsynced().await?;
+            let mut tx = unsynced.begin().await?;
             for ((end, silence), ids) in &held {
                 if !hold_for_silence(&mut tx, "notify_at", silence, *end, ids).await? {
                     // Ended meanwhile: they are due now.
@@ -805,6 +807,7 @@ impl Store {
                 .await?;
             if marked != (firing.len() + resolved.len()) as u64 {
                 tx.rollback().await?;
+                unsynced.done().await?;
                 out.next_due = earliest(out.next_due, Some(now));
                 continue;
             }
@@ -845,6 +848,7 @@ impl Store {
                 }
             }
             tx.commit().await?;
+            unsynced.done().await?;
             if queued > 0 {
                 // The deliverer starts on it now, not after the rest of this pass.
                 self.wake(crate::wake::Topic::Outbox);
@@ -1178,7 +1182,12 @@ impl Store {
     /// Claims a notification for one attempt until `until`: `false` when another sender
     /// holds it (or it is no longer pending). The attempt's outcome ends the claim; a sender
     /// that died leaves it to lapse.
+    ///
+    /// A claim a machine's crash forgets only lapses early, so it is not synced to disk
+    /// (`Store::unsynced`).
     pub async fn claim_delivery(&self, d: &Delivery, now: i64, until: i64) -> Result<bool> {
+        let mut unsynced = self.unsynced().await?;
+        let mut tx = unsynced.begin().await?;
         let done = sqlx::query(
             "UPDATE outbox SET claimed_until = $1 WHERE id = $2 AND state = 'pending' \
              AND (claimed_until IS NULL OR claimed_until <= $3)",
@@ -1186,8 +1195,10 @@ impl Store {
         .bind(until)
         .bind(&d.id)
         .bind(now)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
+        unsynced.done().await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -1200,8 +1211,11 @@ impl Store {
     }
 
     /// Records a successful delivery; the channel's other waiting notifications go next.
+    /// Not synced to disk (`Store::unsynced`): a machine's crash that forgets it means a
+    /// resend with the same key.
     pub async fn delivery_succeeded(&self, d: &Delivery, now: i64) -> Result<()> {
-        let mut tx = self.begin_write().await?;
+        let mut unsynced = self.unsynced().await?;
+        let mut tx = unsynced.begin().await?;
         sqlx::query(
             "UPDATE outbox SET state = 'delivered', delivered_at = $1, last_attempt_at = $1, \
              attempts = attempts + 1, next_attempt_at = NULL, claimed_until = NULL \
@@ -1213,11 +1227,12 @@ impl Store {
         .await?;
         reschedule_channel(&mut tx, &d.channel_id, now, ">").await?;
         tx.commit().await?;
-        Ok(())
+        unsynced.done().await
     }
 
     /// Records a failed attempt. With `retry_at`, the notification — and the channel's other
-    /// waiting ones — are tried again then; without, it is given up.
+    /// waiting ones — are tried again then; without, it is given up. Not synced to disk
+    /// (`Store::unsynced`): a machine's crash that forgets it means one attempt more.
     pub async fn delivery_failed(
         &self,
         d: &Delivery,
@@ -1226,7 +1241,8 @@ impl Store {
         retry_at: Option<i64>,
     ) -> Result<()> {
         let error: String = error.chars().take(1000).collect();
-        let mut tx = self.begin_write().await?;
+        let mut unsynced = self.unsynced().await?;
+        let mut tx = unsynced.begin().await?;
         sqlx::query(
             "UPDATE outbox SET attempts = attempts + 1, last_error = $1, last_attempt_at = $2, \
              next_attempt_at = $3, state = $4, claimed_until = NULL \
@@ -1247,7 +1263,7 @@ impl Store {
             reschedule_channel(&mut tx, &d.channel_id, t, "<").await?;
         }
         tx.commit().await?;
-        Ok(())
+        unsynced.done().await
     }
 
     /// Outbox rows, newest first, optionally of one channel and in one state.
