@@ -618,17 +618,17 @@ impl Store {
     /// never returned to the pool unsynced. On PostgreSQL each transaction sets
     /// `synchronous_commit = off` for itself.
     pub(crate) async fn unsynced(&self) -> Result<Unsynced> {
-        let mut conn = self.write.acquire().await?;
-        if self.backend == Backend::Sqlite {
-            if let Err(e) = conn.execute("PRAGMA synchronous=NORMAL").await {
-                drop(conn.detach());
-                return Err(e.into());
+        let mut unsynced = Unsynced {
+            conn: Some(self.write.acquire().await?),
+            backend: self.backend,
+        };
+        if let Some(conn) = unsynced.conn.as_mut() {
+            if self.backend == Backend::Sqlite {
+                // On failure the drop closes the connection.
+                conn.execute("PRAGMA synchronous=NORMAL").await?;
             }
         }
-        Ok(Unsynced {
-            conn: Some(conn),
-            backend: self.backend,
-        })
+        Ok(unsynced)
     }
 
     pub async fn ping(&self) -> Result<()> {
@@ -685,14 +685,14 @@ impl Unsynced {
 
     /// Gives the connection back, synced again.
     pub(crate) async fn done(mut self) -> Result<()> {
-        if let Some(mut conn) = self.conn.take() {
+        if let Some(conn) = self.conn.as_mut() {
             if self.backend == Backend::Sqlite {
-                if let Err(e) = conn.execute("PRAGMA synchronous=FULL").await {
-                    drop(conn.detach());
-                    return Err(e.into());
-                }
+                // On failure the drop closes the connection.
+                conn.execute("PRAGMA synchronous=FULL").await?;
             }
         }
+        // Synced (or PostgreSQL's, whose setting ended with its transaction): pooled again.
+        self.conn = None;
         Ok(())
     }
 }
