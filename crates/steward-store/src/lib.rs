@@ -608,10 +608,10 @@ impl Store {
     /// The write connection for a transaction whose commit need not wait for the disk:
     /// one a machine's crash (power, kernel) may forget without losing anything anyone was
     /// told, because what it records is decided again from what was synced before it. The
-    /// notifier's decisions and the deliverer's claims and outcomes are such writes (see
-    /// ARCHITECTURE.md, "Nothing acknowledged is lost"). Both backends keep their logs in
-    /// order, so a later synced commit makes every earlier one durable too, and a crash of
-    /// the process alone loses none.
+    /// notifier's decisions (synced by the deliverer's claim before anything is sent) and
+    /// the deliverer's outcomes are such writes (see ARCHITECTURE.md, "Nothing acknowledged
+    /// is lost"). Both backends keep their logs in order, so a later synced commit makes
+    /// every earlier one durable too, and a crash of the process alone loses none.
     ///
     /// On SQLite the shared write connection runs with `synchronous=NORMAL` until
     /// [`Unsynced::done`] puts `FULL` back; dropped without it, the connection is closed,
@@ -683,17 +683,19 @@ impl Unsynced {
         })
     }
 
-    /// Gives the connection back, synced again.
-    pub(crate) async fn done(mut self) -> Result<()> {
+    /// Gives the connection back, synced again. Nothing for the caller to handle: the
+    /// transaction has ended either way, and a connection that cannot be synced again is
+    /// closed (the drop) instead of pooled.
+    pub(crate) async fn done(mut self) {
         if let Some(conn) = self.conn.as_mut() {
-            if self.backend == Backend::Sqlite {
-                // On failure the drop closes the connection.
-                conn.execute("PRAGMA synchronous=FULL").await?;
+            if self.backend == Backend::Sqlite
+                && conn.execute("PRAGMA synchronous=FULL").await.is_err()
+            {
+                return;
             }
         }
         // Synced (or PostgreSQL's, whose setting ended with its transaction): pooled again.
         self.conn = None;
-        Ok(())
     }
 }
 
@@ -1086,7 +1088,7 @@ mod tests {
             .await
             .expect("write");
         tx.commit().await.expect("commit");
-        unsynced.done().await.expect("done");
+        unsynced.done().await;
         assert_eq!(writer_sync(&store).await, FULL);
 
         // Dropped half-way (an error returned early): the connection is not reused.

@@ -807,7 +807,7 @@ impl Store {
                 .await?;
             if marked != (firing.len() + resolved.len()) as u64 {
                 tx.rollback().await?;
-                unsynced.done().await?;
+                unsynced.done().await;
                 out.next_due = earliest(out.next_due, Some(now));
                 continue;
             }
@@ -848,7 +848,7 @@ impl Store {
                 }
             }
             tx.commit().await?;
-            unsynced.done().await?;
+            unsynced.done().await;
             if queued > 0 {
                 // The deliverer starts on it now, not after the rest of this pass.
                 self.wake(crate::wake::Topic::Outbox);
@@ -1183,11 +1183,10 @@ impl Store {
     /// holds it (or it is no longer pending). The attempt's outcome ends the claim; a sender
     /// that died leaves it to lapse.
     ///
-    /// A claim a machine's crash forgets only lapses early, so it is not synced to disk
-    /// (`Store::unsynced`).
+    /// Synced to disk, unlike the decision that queued the notification (`Store::unsynced`):
+    /// both logs keep commits in order, so the decision, and with it the key the receiver
+    /// sees, is durable before anything is sent.
     pub async fn claim_delivery(&self, d: &Delivery, now: i64, until: i64) -> Result<bool> {
-        let mut unsynced = self.unsynced().await?;
-        let mut tx = unsynced.begin().await?;
         let done = sqlx::query(
             "UPDATE outbox SET claimed_until = $1 WHERE id = $2 AND state = 'pending' \
              AND (claimed_until IS NULL OR claimed_until <= $3)",
@@ -1195,10 +1194,8 @@ impl Store {
         .bind(until)
         .bind(&d.id)
         .bind(now)
-        .execute(&mut *tx)
+        .execute(&self.write)
         .await?;
-        tx.commit().await?;
-        unsynced.done().await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -1227,7 +1224,8 @@ impl Store {
         .await?;
         reschedule_channel(&mut tx, &d.channel_id, now, ">").await?;
         tx.commit().await?;
-        unsynced.done().await
+        unsynced.done().await;
+        Ok(())
     }
 
     /// Records a failed attempt. With `retry_at`, the notification — and the channel's other
@@ -1263,7 +1261,8 @@ impl Store {
             reschedule_channel(&mut tx, &d.channel_id, t, "<").await?;
         }
         tx.commit().await?;
-        unsynced.done().await
+        unsynced.done().await;
+        Ok(())
     }
 
     /// Outbox rows, newest first, optionally of one channel and in one state.
