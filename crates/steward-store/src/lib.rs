@@ -548,26 +548,18 @@ impl Store {
             && self.wal_frames.load(Ordering::Relaxed) > WAL_RESTART_FRAMES
         {
             self.wal_frames.store(0, Ordering::Relaxed);
-            let mut c = self.write.acquire().await?;
+            let mut c = self
+                .write_with(
+                    &format!("PRAGMA busy_timeout={RESTART_WAIT_MS}"),
+                    format!("PRAGMA busy_timeout={BUSY_TIMEOUT_MS}"),
+                )
+                .await?;
             // Not the rest of the server's use of the writer: a fleet job writing much
             // restarts the log every few seconds, and would pause for its own log.
             let _restart = self.write_held.as_deref().map(WriteHeld::leave_out);
-            sqlx::query(&format!("PRAGMA busy_timeout={RESTART_WAIT_MS}"))
-                .execute(&mut *c)
-                .await?;
-            let restarted = sqlx::query("PRAGMA wal_checkpoint(RESTART)")
-                .execute(&mut *c)
-                .await;
-            let restored = sqlx::query(&format!("PRAGMA busy_timeout={BUSY_TIMEOUT_MS}"))
-                .execute(&mut *c)
-                .await;
-            if restored.is_err() {
-                // Never back to the pool with the short wait: a new connection gets the
-                // usual settings.
-                let _ = sqlx::Connection::close(c.detach()).await;
-            }
+            let restarted = c.conn()?.execute("PRAGMA wal_checkpoint(RESTART)").await;
+            c.done().await;
             restarted?;
-            restored?;
         }
         Ok(())
     }
@@ -605,6 +597,18 @@ impl Store {
         }
     }
 
+    /// The write connection with a setting of its own (SQLite's `set`) for one piece of
+    /// work, until [`WithSetting::done`] runs `restore`.
+    async fn write_with(&self, set: &str, restore: String) -> Result<WithSetting> {
+        let mut with = WithSetting {
+            conn: Some(self.write.acquire().await?),
+            restore: Some(restore),
+        };
+        // On failure the drop closes the connection.
+        with.conn()?.execute(set).await?;
+        Ok(with)
+    }
+
     /// The write connection for a transaction whose commit need not wait for the disk:
     /// one a machine's crash (power, kernel) may forget without losing anything anyone was
     /// told, because what it records is decided again from what was synced before it. The
@@ -614,21 +618,26 @@ impl Store {
     /// every earlier one durable too, and a crash of the process alone loses none.
     ///
     /// On SQLite the shared write connection runs with `synchronous=NORMAL` until
-    /// [`Unsynced::done`] puts `FULL` back; dropped without it, the connection is closed,
-    /// never returned to the pool unsynced. On PostgreSQL each transaction sets
-    /// `synchronous_commit = off` for itself.
+    /// [`Unsynced::done`] puts `FULL` back ([`WithSetting`]). On PostgreSQL each transaction
+    /// sets `synchronous_commit = off` for itself.
     pub(crate) async fn unsynced(&self) -> Result<Unsynced> {
-        let mut unsynced = Unsynced {
-            conn: Some(self.write.acquire().await?),
-            backend: self.backend,
-        };
-        if let Some(conn) = unsynced.conn.as_mut() {
-            if self.backend == Backend::Sqlite {
-                // On failure the drop closes the connection.
-                conn.execute("PRAGMA synchronous=NORMAL").await?;
+        let with = match self.backend {
+            Backend::Sqlite => {
+                self.write_with(
+                    "PRAGMA synchronous=NORMAL",
+                    "PRAGMA synchronous=FULL".into(),
+                )
+                .await?
             }
-        }
-        Ok(unsynced)
+            Backend::Postgres => WithSetting {
+                conn: Some(self.write.acquire().await?),
+                restore: None,
+            },
+        };
+        Ok(Unsynced {
+            with,
+            backend: self.backend,
+        })
     }
 
     pub async fn ping(&self) -> Result<()> {
@@ -661,10 +670,49 @@ impl Store {
     }
 }
 
+/// The write connection with a setting of its own ([`Store::write_with`]): `restore` puts
+/// the pool's setting back before the connection is pooled again; dropped without it, or
+/// when that fails, the connection is closed instead, so no other writer ever finds the
+/// setting. Without `restore` (nothing was set) it is simply pooled again.
+pub(crate) struct WithSetting {
+    conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+    restore: Option<String>,
+}
+
+impl WithSetting {
+    /// The connection, held until `done` or the drop.
+    fn conn(&mut self) -> Result<&mut sqlx::AnyConnection> {
+        self.conn.as_deref_mut().ok_or(StoreError::Closed)
+    }
+
+    /// Gives the connection back with the pool's setting. Nothing for the caller to handle:
+    /// a connection whose setting cannot be put back is closed (the drop) instead of pooled.
+    pub(crate) async fn done(mut self) {
+        if let (Some(conn), Some(restore)) = (self.conn.as_mut(), &self.restore) {
+            if let Err(e) = conn.execute(restore.as_str()).await {
+                tracing::warn!(error = %e, "write connection closed: its setting could not be put back");
+                return;
+            }
+        }
+        self.conn = None;
+    }
+}
+
+impl Drop for WithSetting {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            if self.restore.is_some() {
+                // Closed rather than pooled: the next writer must not find the setting.
+                drop(conn.detach());
+            }
+        }
+    }
+}
+
 /// The write connection held for transactions whose commit need not wait for the disk
 /// ([`Store::unsynced`]).
 pub(crate) struct Unsynced {
-    conn: Option<sqlx::pool::PoolConnection<sqlx::Any>>,
+    with: WithSetting,
     backend: Backend,
 }
 
@@ -672,41 +720,21 @@ impl Unsynced {
     /// Starts a write transaction; on SQLite it takes the write lock at once, as
     /// [`Store::begin_write`] does.
     pub(crate) async fn begin(&mut self) -> Result<sqlx::Transaction<'_, sqlx::Any>> {
-        let conn = self.conn.as_mut().ok_or(StoreError::Closed)?;
+        let conn = self.with.conn()?;
         Ok(match self.backend {
-            Backend::Sqlite => sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await?,
+            Backend::Sqlite => sqlx::Connection::begin_with(conn, "BEGIN IMMEDIATE").await?,
             Backend::Postgres => {
-                let mut tx = sqlx::Connection::begin(&mut **conn).await?;
+                let mut tx = sqlx::Connection::begin(conn).await?;
                 tx.execute("SET LOCAL synchronous_commit = off").await?;
                 tx
             }
         })
     }
 
-    /// Gives the connection back, synced again. Nothing for the caller to handle: the
-    /// transaction has ended either way, and a connection that cannot be synced again is
-    /// closed (the drop) instead of pooled.
-    pub(crate) async fn done(mut self) {
-        if let Some(conn) = self.conn.as_mut() {
-            if self.backend == Backend::Sqlite
-                && conn.execute("PRAGMA synchronous=FULL").await.is_err()
-            {
-                return;
-            }
-        }
-        // Synced (or PostgreSQL's, whose setting ended with its transaction): pooled again.
-        self.conn = None;
-    }
-}
-
-impl Drop for Unsynced {
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            if self.backend == Backend::Sqlite {
-                // Closed rather than pooled: the next writer must not commit unsynced.
-                drop(conn.detach());
-            }
-        }
+    /// Gives the connection back, synced again (on PostgreSQL the setting ended with its
+    /// transaction).
+    pub(crate) async fn done(self) {
+        self.with.done().await;
     }
 }
 
@@ -1053,14 +1081,43 @@ mod tests {
         store.close().await;
     }
 
-    /// SQLite's `synchronous` setting of the write connection, as the next writer finds it.
-    async fn writer_sync(store: &Store) -> i64 {
+    /// A setting of SQLite's write connection, as the next writer finds it.
+    async fn writer_pragma(store: &Store, name: &str) -> i64 {
         let mut conn = store.write.acquire().await.expect("acquire");
-        let row = sqlx::query("PRAGMA synchronous")
+        let row = sqlx::query(&format!("PRAGMA {name}"))
             .fetch_one(&mut *conn)
             .await
             .expect("pragma");
-        sqlx::Row::try_get(&row, 0).expect("level")
+        sqlx::Row::try_get(&row, 0).expect("value")
+    }
+
+    async fn writer_sync(store: &Store) -> i64 {
+        writer_pragma(store, "synchronous").await
+    }
+
+    #[tokio::test]
+    async fn the_log_restart_gives_the_writer_back_with_its_usual_wait() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&Store::sqlite_url(dir.path()))
+            .await
+            .expect("open");
+        let mut tx = store.begin_write().await.expect("begin");
+        sqlx::query("CREATE TABLE t (x INTEGER)")
+            .execute(&mut *tx)
+            .await
+            .expect("write");
+        tx.commit().await.expect("commit");
+        store.checkpoint().await.expect("checkpoint");
+        store
+            .wal_frames
+            .store(super::WAL_RESTART_FRAMES + 1, super::Ordering::Relaxed);
+        store.restart_wal_if_long().await.expect("restart");
+        assert_eq!(store.wal_frames.load(super::Ordering::Relaxed), 0);
+        assert_eq!(
+            writer_pragma(&store, "busy_timeout").await,
+            i64::from(super::BUSY_TIMEOUT_MS)
+        );
+        store.close().await;
     }
 
     #[tokio::test]
