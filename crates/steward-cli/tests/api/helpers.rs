@@ -18,6 +18,9 @@ pub const PG_ENV: &str = "STEWARD_TEST_DATABASE_URL";
 pub struct TestDb {
     pub url: String,
     pub data_dir: tempfile::TempDir,
+    /// On PostgreSQL, the server's administrative URL and the database made for the test,
+    /// dropped with it (a developer's long-lived server would collect them otherwise).
+    pg: Option<(String, String)>,
 }
 
 static DB_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -25,6 +28,7 @@ static DB_COUNTER: AtomicU64 = AtomicU64::new(0);
 impl TestDb {
     pub async fn new() -> TestDb {
         let data_dir = tempfile::tempdir().expect("tempdir");
+        let mut pg = None;
         let url = match std::env::var(PG_ENV) {
             Ok(admin_url) if !admin_url.is_empty() => {
                 let name = format!(
@@ -51,15 +55,52 @@ impl TestDb {
                     .rsplit_once('/')
                     .map(|p| p.0)
                     .unwrap_or(&admin_url);
-                format!("{base}/{name}")
+                let url = format!("{base}/{name}");
+                pg = Some((admin_url, name));
+                url
             }
             _ => Store::sqlite_url(data_dir.path()),
         };
-        TestDb { url, data_dir }
+        TestDb { url, data_dir, pg }
     }
 
     pub fn is_postgres(&self) -> bool {
         self.url.starts_with("postgres")
+    }
+}
+
+impl Drop for TestDb {
+    /// Drops the test's PostgreSQL database, ending the connections still open to it (servers
+    /// of the test not stopped yet). On a thread of its own, with a runtime of its own: the
+    /// test's runtime may be the one dropping this, and cannot be blocked on from within.
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.pg.take() else {
+            return;
+        };
+        let db = name.clone();
+        let dropped = std::thread::spawn(move || -> Result<(), String> {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            rt.block_on(async {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(&admin_url)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let sql = format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)");
+                sqlx::Executor::execute(&mut conn, sql.as_str())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(())
+            })
+        })
+        .join();
+        match dropped {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => eprintln!("test database {name} not dropped: {e}"),
+            Err(_) => eprintln!("test database {name} not dropped: its thread panicked"),
+        }
     }
 }
 
