@@ -10,6 +10,7 @@ use sqlx::{Any, Row, Transaction};
 use steward_core::alerting::{AlertRule, Reason, Severity};
 
 use crate::audit::{self, Actor, AuditRecord};
+use crate::exec::{Arg, Exec, Kind, Val};
 use crate::notify::AlertsChanged;
 use crate::{bind_all, Param, Result, Store, StoreError};
 
@@ -189,7 +190,7 @@ type Opening<'a> = (&'a AlertRule, Vec<(&'a str, &'a Reason)>);
 /// in one fleet job batch): the last alerts are read, new ones inserted and stopped ones
 /// resolved a chunk of subjects at a time; only reopening goes alert by alert.
 pub(crate) async fn apply_firing(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut impl Exec,
     changed: &AlertsChanged,
     rules: &[AlertRule],
     at: i64,
@@ -221,7 +222,7 @@ pub(crate) async fn apply_firing(
     if !opening.is_empty() || !stopping.is_empty() {
         changed.mark();
     }
-    let backend = crate::Backend::of(tx);
+    let backend = tx.backend();
     let mut events: Vec<NewEvent> = Vec::new();
     for (rule_id, (rule, opened)) in opening {
         let escalate_at = rule.notify.escalate_at(at, 0);
@@ -234,23 +235,24 @@ pub(crate) async fn apply_firing(
                     // Still open: nothing to do.
                     Some(l) if l.state != "resolved" => {}
                     Some(l) if l.resolved_at.is_some_and(|r| r >= reopen_after) => {
-                        let reason = reason_json(why);
-                        let reopened = sqlx::query(
-                            "UPDATE alerts SET state = 'firing', reopened = reopened + 1, \
-                             reason = $2, severity = $3, rule_name = $4, updated_at = $5, \
-                             resolved_at = NULL, resolved_by = NULL, acknowledged_at = NULL, \
-                             acknowledged_by = NULL, notify_at = $5, escalate_at = $6, \
-                             escalation_level = 0 WHERE id = $1 AND state = 'resolved'",
-                        )
-                        .bind(&l.id)
-                        .bind(&reason)
-                        .bind(rule.severity.as_str())
-                        .bind(&rule.name)
-                        .bind(at)
-                        .bind(escalate_at)
-                        .execute(&mut **tx)
-                        .await?;
-                        if reopened.rows_affected() == 1 {
+                        let reopened = tx
+                            .run(
+                                "UPDATE alerts SET state = 'firing', reopened = reopened + 1, \
+                                 reason = $2, severity = $3, rule_name = $4, updated_at = $5, \
+                                 resolved_at = NULL, resolved_by = NULL, acknowledged_at = NULL, \
+                                 acknowledged_by = NULL, notify_at = $5, escalate_at = $6, \
+                                 escalation_level = 0 WHERE id = $1 AND state = 'resolved'",
+                                &[
+                                    Arg::text(&l.id),
+                                    Arg::owned(reason_json(why)),
+                                    Arg::text(rule.severity.as_str()),
+                                    Arg::text(&rule.name),
+                                    Arg::int(at),
+                                    Arg::Int(escalate_at),
+                                ],
+                            )
+                            .await?;
+                        if reopened == 1 {
                             events.push(NewEvent::reason(l.id.clone(), "reopened", why));
                         }
                     }
@@ -285,22 +287,24 @@ pub(crate) async fn apply_firing(
                 p(7),
                 backend.rows_of(chunk.len(), ROW, SHARED + 1)
             );
-            let mut q = sqlx::query(&sql)
-                .bind(rule_id)
-                .bind(rule.severity.as_str())
-                .bind(&rule.name)
-                .bind(at)
-                .bind(at)
-                .bind(at)
-                .bind(escalate_at);
+            let mut args = vec![
+                Arg::text(rule_id),
+                Arg::text(rule.severity.as_str()),
+                Arg::text(&rule.name),
+                Arg::int(at),
+                Arg::int(at),
+                Arg::int(at),
+                Arg::Int(escalate_at),
+            ];
             for (id, subject, why) in chunk {
-                q = q
-                    .bind(id.as_str())
-                    .bind(*subject)
-                    .bind((*subject != "fleet").then_some(*subject))
-                    .bind(reason_json(why));
+                args.extend([
+                    Arg::text(id),
+                    Arg::text(subject),
+                    Arg::Text((*subject != "fleet").then_some((*subject).into())),
+                    Arg::owned(reason_json(why)),
+                ]);
             }
-            let n = q.execute(&mut **tx).await?.rows_affected();
+            let n = tx.run(&sql, &args).await?;
             let inserted: Option<HashSet<String>> = if n == chunk.len() as u64 {
                 None
             } else {
@@ -323,13 +327,11 @@ pub(crate) async fn apply_firing(
                  WHERE rule_id = $2 AND subject IN ({}) AND state <> 'resolved' RETURNING id",
                 crate::list_placeholders(3, chunk.len())
             );
-            let mut q = sqlx::query(&sql).bind(at).bind(rule_id);
-            for subject in chunk {
-                q = q.bind(*subject);
-            }
-            for r in q.fetch_all(&mut **tx).await? {
+            let mut args = vec![Arg::int(at), Arg::text(rule_id)];
+            args.extend(chunk.iter().map(|subject| Arg::text(subject)));
+            for r in tx.rows(&sql, &args, &[Kind::Text]).await? {
                 events.push(NewEvent {
-                    alert_id: r.try_get(0)?,
+                    alert_id: first(r)?.text()?,
                     kind: "resolved",
                     detail: serde_json::json!({"by": "auto"}).to_string(),
                 });
@@ -342,32 +344,36 @@ pub(crate) async fn apply_firing(
 
 /// Which of `ids` are alerts: after an insert that skipped some rows, the ones it wrote
 /// (the ids were new).
-async fn existing_alerts(tx: &mut Transaction<'_, Any>, ids: &[&str]) -> Result<HashSet<String>> {
+async fn existing_alerts(tx: &mut impl Exec, ids: &[&str]) -> Result<HashSet<String>> {
     let mut out = HashSet::new();
-    for chunk in ids.chunks(crate::Backend::of(tx).rows_per_statement(1)) {
+    for chunk in ids.chunks(tx.backend().rows_per_statement(1)) {
         let sql = format!(
             "SELECT id FROM alerts WHERE id IN ({})",
             crate::list_placeholders(1, chunk.len())
         );
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        for r in q.fetch_all(&mut **tx).await? {
-            out.insert(r.try_get(0)?);
+        let args: Vec<Arg<'_>> = chunk.iter().map(|id| Arg::text(id)).collect();
+        for r in tx.rows(&sql, &args, &[Kind::Text]).await? {
+            out.insert(first(r)?.text()?);
         }
     }
     Ok(out)
 }
 
+/// The first column of a row read through [`Exec::rows`].
+fn first(row: Vec<Val>) -> Result<Val> {
+    row.into_iter()
+        .next()
+        .ok_or_else(|| StoreError::Native("a row without columns".into()))
+}
+
 /// Writes alert history entries made at `at` by `actor`, many per statement.
 pub(crate) async fn insert_alert_events(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut impl Exec,
     at: i64,
     actor: &str,
     events: &[NewEvent],
 ) -> Result<()> {
-    let backend = crate::Backend::of(tx);
+    let backend = tx.backend();
     // Shared: the instant, the actor; then a row's alert, kind and detail.
     for chunk in events.chunks((backend.rows_per_statement(1) - 2) / 3) {
         let sql = format!(
@@ -377,14 +383,15 @@ pub(crate) async fn insert_alert_events(
             backend.param(2),
             backend.rows_of(chunk.len(), 3, 3)
         );
-        let mut q = sqlx::query(&sql).bind(at).bind(actor);
+        let mut args = vec![Arg::int(at), Arg::text(actor)];
         for e in chunk {
-            q = q
-                .bind(e.alert_id.as_str())
-                .bind(e.kind)
-                .bind(e.detail.as_str());
+            args.extend([
+                Arg::text(&e.alert_id),
+                Arg::text(e.kind),
+                Arg::text(&e.detail),
+            ]);
         }
-        q.execute(&mut **tx).await?;
+        tx.run(&sql, &args).await?;
     }
     Ok(())
 }
@@ -418,8 +425,8 @@ struct LastAlert {
 }
 
 async fn last_alerts<'s>(
-    tx: &mut Transaction<'_, Any>,
-    rule_id: &str,
+    tx: &mut impl Exec,
+    rule_id: &'s str,
     subjects: impl ExactSizeIterator<Item = &'s str>,
 ) -> Result<HashMap<String, LastAlert>> {
     // Each subject's latest alert only, one step of `alerts_by_subject` each: a device that
@@ -430,7 +437,7 @@ async fn last_alerts<'s>(
     let step = "FROM alerts b WHERE b.rule_id = $1 AND b.subject = s.column1 \
                 ORDER BY b.fired_at DESC LIMIT 1";
     let values = crate::numbered_rows(subjects.len(), 1, 2);
-    let sql = match crate::Backend::of(tx) {
+    let sql = match tx.backend() {
         crate::Backend::Postgres => format!(
             "SELECT l.id, l.subject, l.state, l.resolved_at, l.fired_at \
              FROM (VALUES {values}) AS s CROSS JOIN LATERAL \
@@ -441,21 +448,23 @@ async fn last_alerts<'s>(
              (SELECT (SELECT b.id {step}) FROM (VALUES {values}) AS s)"
         ),
     };
-    let mut q = sqlx::query(&sql).bind(rule_id);
-    for s in subjects {
-        q = q.bind(s);
-    }
+    let mut args: Vec<Arg<'_>> = Vec::with_capacity(subjects.len() + 1);
+    args.push(Arg::text(rule_id));
+    args.extend(subjects.map(Arg::text));
+    let kinds = [Kind::Text, Kind::Text, Kind::Text, Kind::Int, Kind::Int];
     let mut last: HashMap<String, (i64, LastAlert)> = HashMap::new();
-    for r in q.fetch_all(&mut **tx).await? {
-        let fired_at: i64 = r.try_get("fired_at")?;
-        let subject: String = r.try_get("subject")?;
+    for r in tx.rows(&sql, &args, &kinds).await? {
+        let [id, subject, state, resolved_at, fired_at] = <[Val; 5]>::try_from(r)
+            .map_err(|_| StoreError::Native("an alert read without its columns".into()))?;
+        let fired_at = fired_at.int()?.unwrap_or_default();
+        let subject = subject.text()?;
         if last.get(&subject).is_some_and(|(f, _)| *f >= fired_at) {
             continue;
         }
         let alert = LastAlert {
-            id: r.try_get("id")?,
-            state: r.try_get("state")?,
-            resolved_at: r.try_get("resolved_at")?,
+            id: id.text()?,
+            state: state.text()?,
+            resolved_at: resolved_at.int()?,
         };
         last.insert(subject, (fired_at, alert));
     }
@@ -467,22 +476,16 @@ async fn last_alerts<'s>(
 /// hold a comma. On PostgreSQL the caller holds the devices' rows locked (a check-in's read,
 /// a job's lock of its batch, a rule deletion's lock), so two writers of one device's rules
 /// follow each other, and take these rows' locks only behind the devices'.
-pub(crate) async fn store_firing(
-    tx: &mut Transaction<'_, Any>,
-    moved: &[(&str, &str)],
-) -> Result<()> {
-    let backend = crate::Backend::of(tx);
+pub(crate) async fn store_firing(tx: &mut impl Exec, moved: &[(&str, &str)]) -> Result<()> {
+    let backend = tx.backend();
     let (firing, quiet): (Vec<_>, Vec<_>) = moved.iter().partition(|(_, rules)| !rules.is_empty());
     for chunk in quiet.chunks(backend.rows_per_statement(1)) {
         let sql = format!(
             "DELETE FROM device_firing WHERE device_id IN ({})",
             crate::list_placeholders(1, chunk.len())
         );
-        let mut q = sqlx::query(&sql);
-        for (id, _) in chunk {
-            q = q.bind(*id);
-        }
-        q.execute(&mut **tx).await?;
+        let args: Vec<Arg<'_>> = chunk.iter().map(|(id, _)| Arg::text(id)).collect();
+        tx.run(&sql, &args).await?;
     }
     for chunk in firing.chunks(backend.rows_per_statement(2)) {
         let sql = format!(
@@ -490,11 +493,11 @@ pub(crate) async fn store_firing(
              ON CONFLICT (device_id) DO UPDATE SET rules = excluded.rules",
             backend.rows_of(chunk.len(), 2, 1)
         );
-        let mut q = sqlx::query(&sql);
+        let mut args = Vec::with_capacity(chunk.len() * 2);
         for (id, rules) in chunk {
-            q = q.bind(*id).bind(*rules);
+            args.extend([Arg::text(id), Arg::text(rules)]);
         }
-        q.execute(&mut **tx).await?;
+        tx.run(&sql, &args).await?;
     }
     Ok(())
 }

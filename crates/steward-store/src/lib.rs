@@ -25,6 +25,7 @@ pub mod apps;
 pub mod audit;
 pub mod awareness;
 pub mod devices;
+mod exec;
 pub mod fleet;
 pub mod helpdesk;
 pub mod jobs;

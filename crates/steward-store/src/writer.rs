@@ -20,6 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::alerts;
+use crate::exec::Arg;
 use crate::policies::evaluate_device;
 use crate::tokens::token_record;
 use crate::{values_placeholders, Backend, Result, Store, StoreError};
@@ -912,9 +913,10 @@ async fn bulk_checkin(
 /// Taken only when every operation of the batch is a check-in of a different device, and only
 /// with the policies and alert rules the database holds (their versions are compared in the
 /// transaction); otherwise `None`, nothing written. A check-in that raises or resolves an
-/// alert is left out (`None` in its place): it goes through sqlx with the other operations,
-/// in a transaction that writes its alerts with its row. Queued with the other writes of the
-/// file: see `native`.
+/// alert writes its alerts in the same transaction, through the statements the sqlx path
+/// runs ([`alerts::apply_firing`] over [`crate::exec::Exec`]), so the notifier is woken
+/// once the batch is committed, as after the sqlx path's. Queued with the other writes of
+/// the file: see `native`.
 async fn checkins_directly(
     store: &Store,
     ops: &[&WriteOp],
@@ -937,7 +939,8 @@ async fn checkins_directly(
     let held = store.write.acquire().await?;
     let out = native
         .run(crate::native::Role::Write, move |conn| {
-            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let mut tx =
+                conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let stored_versions: Vec<(String, i64)> = tx
                 .prepare_cached("SELECT kind, version FROM config_versions")?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
@@ -975,15 +978,34 @@ async fn checkins_directly(
                 for c in chunk {
                     outcomes.push(match decide_checkin(c, found.remove(&c.device_id), &ev) {
                         Decision::Nothing(outcome) => Some(outcome),
-                        Decision::Write(change) if change.firing_unchanged() => {
+                        Decision::Write(change) => {
+                            if !change.firing_unchanged() {
+                                let device = alerts::Firing {
+                                    subject: &c.device_id,
+                                    old: &change.old_firing,
+                                    firing: &change.firing,
+                                };
+                                // Never waits: see `crate::exec`.
+                                futures::executor::block_on(alerts::apply_firing(
+                                    &mut tx,
+                                    &ev.alerts_changed,
+                                    &ev.alert_rules,
+                                    c.at,
+                                    &[device],
+                                ))?;
+                            }
                             rows.push(change.row);
                             events.extend(change.events);
                             Some(change.outcome)
                         }
-                        Decision::Write(_) => None,
                     });
                 }
             }
+            let firing: Vec<(&str, &str)> = rows
+                .iter()
+                .filter_map(|r| Some((r.id.as_str(), r.firing.as_deref()?)))
+                .collect();
+            futures::executor::block_on(alerts::store_firing(&mut tx, &firing))?;
             for stmt in device_row_statements(&rows)
                 .into_iter()
                 .chain(event_statements(&events, EVENT_CHUNK))
@@ -992,11 +1014,14 @@ async fn checkins_directly(
                     .execute(rusqlite::params_from_iter(&stmt.args))?;
             }
             tx.commit()?;
-            Ok(Some(outcomes))
+            Ok(Some((outcomes, ev.alerts_changed)))
         })
         .await?;
     drop(held);
-    Ok(out)
+    Ok(out.map(|(outcomes, changed)| {
+        store.alerts_committed(&changed);
+        outcomes
+    }))
 }
 
 /// Decides on a check-in against its stored state, writes its alerts and queues its device
@@ -1396,38 +1421,6 @@ fn device_row_statements(rows: &[DeviceRow]) -> Vec<Stmt<'_>> {
     out
 }
 
-/// A value bound to a statement built here, as sqlx and SQLite reached directly
-/// ([`crate::native`]) both take it.
-#[derive(Debug, Clone)]
-enum Arg<'a> {
-    Text(Option<Cow<'a, str>>),
-    Int(Option<i64>),
-}
-
-impl<'a> Arg<'a> {
-    fn text(s: &'a str) -> Arg<'a> {
-        Arg::Text(Some(Cow::Borrowed(s)))
-    }
-
-    fn int(i: i64) -> Arg<'a> {
-        Arg::Int(Some(i))
-    }
-}
-
-impl rusqlite::ToSql for Arg<'_> {
-    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
-        match self {
-            Arg::Text(Some(t)) => Ok(rusqlite::types::ToSqlOutput::Borrowed(
-                rusqlite::types::ValueRef::Text(t.as_bytes()),
-            )),
-            Arg::Int(Some(i)) => i.to_sql(),
-            Arg::Text(None) | Arg::Int(None) => Ok(rusqlite::types::ToSqlOutput::Owned(
-                rusqlite::types::Value::Null,
-            )),
-        }
-    }
-}
-
 /// A statement with its values, run through sqlx ([`Stmt::query`]) or on a SQLite
 /// connection reached directly.
 #[derive(Debug)]
@@ -1438,14 +1431,7 @@ struct Stmt<'a> {
 
 impl Stmt<'_> {
     fn query(&self) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
-        let mut q = sqlx::query(&self.sql);
-        for a in &self.args {
-            q = match a {
-                Arg::Text(t) => q.bind(t.as_deref()),
-                Arg::Int(i) => q.bind(*i),
-            };
-        }
-        q
+        crate::exec::query(&self.sql, &self.args)
     }
 }
 
@@ -1765,7 +1751,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn quiet_checkins_are_written_directly_and_a_batch_that_raises_an_alert_or_predates_a_change_is_not(
+    async fn checkins_are_written_directly_with_the_alerts_they_raise_and_resolve_unless_a_change_came_first(
     ) {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = Store::open(&Store::sqlite_url(dir.path()))
@@ -1828,66 +1814,101 @@ mod tests {
         let out = checkins_directly(&store, &refs).await.expect("direct");
         assert_eq!(out, Some(vec![Some(WriteOutcome::Stale)]));
 
-        // A threat raises an alert: that check-in is left out of the direct write, the
-        // other is written; the general path then writes the first with its alert.
-        let ops = [
-            checkin("a", 2, ThreatState::Clean),
-            checkin("c", 1, ThreatState::ActiveThreat),
-        ];
-        let refs: Vec<&WriteOp> = ops.iter().collect();
-        let out = checkins_directly(&store, &refs)
-            .await
-            .expect("direct")
-            .expect("taken directly");
-        assert!(
-            matches!(out[0], Some(WriteOutcome::Applied { .. })),
-            "{out:?}"
-        );
-        assert_eq!(out[1], None);
-        assert_eq!(seq_of(&store, "a").await, 2);
-        assert_eq!(seq_of(&store, "c").await, 0);
-        let alerts = |store: &Store| {
-            let read = store.read.clone();
+        // A threat raises an alert, written with the check-in on the direct path: the alert,
+        // its history and the device's firing rules, and the notifier woken once committed.
+        let signals = store.signals();
+        let woken = || {
+            let signals = signals.clone();
             async move {
-                sqlx::query_scalar::<_, i64>(
-                    "SELECT COUNT(*) FROM alerts WHERE device_id = 'c' AND state = 'firing'",
+                tokio::time::timeout(
+                    std::time::Duration::from_millis(50),
+                    signals.notifier.notified(),
                 )
-                .fetch_one(&read)
                 .await
-                .expect("alerts")
+                .is_ok()
             }
         };
-        assert_eq!(alerts(&store).await, 0);
-        // Through the writer's whole path, a batch with a device that reports a threat and
-        // another's quiet check-in: each gets its outcome, and the threat its alert; then
-        // the threat gone resolves it.
+        woken().await; // what the rule's creation left
+        let count = |sql: &'static str| {
+            let read = store.read.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .fetch_one(&read)
+                    .await
+                    .expect(sql)
+            }
+        };
+        let firing = "SELECT COUNT(*) FROM alerts WHERE device_id = 'c' AND state = 'firing'";
+        let resolved = "SELECT COUNT(*) FROM alerts WHERE device_id = 'c' AND state = 'resolved'";
+        let fired = "SELECT COUNT(*) FROM alert_events e JOIN alerts a ON a.id = e.alert_id \
+                     WHERE a.device_id = 'c' AND e.kind = 'fired'";
+        let listed =
+            "SELECT COUNT(*) FROM device_firing WHERE device_id = 'c' AND rules = 'threat'";
+        let direct = |ops: [WriteOp; 2]| {
+            let store = store.clone();
+            async move {
+                let refs: Vec<&WriteOp> = ops.iter().collect();
+                let out = checkins_directly(&store, &refs)
+                    .await
+                    .expect("direct")
+                    .expect("taken directly");
+                assert!(
+                    out.iter()
+                        .all(|o| matches!(o, Some(WriteOutcome::Applied { .. }))),
+                    "{out:?}"
+                );
+            }
+        };
+        direct([
+            checkin("a", 2, ThreatState::Clean),
+            checkin("c", 1, ThreatState::ActiveThreat),
+        ])
+        .await;
+        assert_eq!(seq_of(&store, "a").await, 2);
+        assert_eq!(seq_of(&store, "c").await, 1);
+        assert_eq!(count(firing).await, 1);
+        assert_eq!(count(fired).await, 1);
+        assert_eq!(count(listed).await, 1);
+        assert!(woken().await, "the notifier is woken");
+        // The threat gone resolves it, and the device leaves the firing devices.
+        direct([
+            checkin("c", 2, ThreatState::Clean),
+            checkin("a", 3, ThreatState::Clean),
+        ])
+        .await;
+        assert_eq!((count(firing).await, count(resolved).await), (0, 1));
+        assert_eq!(count(listed).await, 0);
+        assert!(woken().await, "the notifier is woken");
+        // Back within the rule's reopen window: the same alert reopens.
+        direct([
+            checkin("c", 3, ThreatState::ActiveThreat),
+            checkin("a", 4, ThreatState::Clean),
+        ])
+        .await;
+        assert_eq!((count(firing).await, count(resolved).await), (1, 0));
+        let reopened: i64 = sqlx::query_scalar("SELECT reopened FROM alerts WHERE device_id = 'c'")
+            .fetch_one(&store.read)
+            .await
+            .expect("reopened");
+        assert_eq!(reopened, 1);
+        assert!(woken().await, "the notifier is woken");
+        // A quiet batch wakes no one.
+        direct([
+            checkin("c", 4, ThreatState::ActiveThreat),
+            checkin("a", 5, ThreatState::Clean),
+        ])
+        .await;
+        assert!(!woken().await, "nothing changed for the notifier");
+        // Through the writer's whole path, the same: the threat gone resolves its alert.
         all_applied(
             &store,
             [
-                checkin("c", 2, ThreatState::ActiveThreat),
-                checkin("a", 3, ThreatState::Clean),
+                checkin("c", 5, ThreatState::Clean),
+                checkin("a", 6, ThreatState::Clean),
             ],
         )
         .await;
-        assert_eq!(seq_of(&store, "c").await, 2);
-        assert_eq!(seq_of(&store, "a").await, 3);
-        assert_eq!(alerts(&store).await, 1);
-        all_applied(
-            &store,
-            [
-                checkin("c", 3, ThreatState::Clean),
-                checkin("a", 4, ThreatState::Clean),
-            ],
-        )
-        .await;
-        assert_eq!(alerts(&store).await, 0);
-        let resolved: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM alerts WHERE device_id = 'c' AND state = 'resolved'",
-        )
-        .fetch_one(&store.read)
-        .await
-        .expect("resolved");
-        assert_eq!(resolved, 1);
+        assert_eq!((count(firing).await, count(resolved).await), (0, 1));
 
         // Policies changed elsewhere (their version moved): not decided with the rules held.
         sqlx::query("UPDATE config_versions SET version = version + 1 WHERE kind = 'policies'")
