@@ -456,7 +456,9 @@ async fn last_alerts<'s>(
     for r in tx.rows(&sql, &args, &kinds).await? {
         let [id, subject, state, resolved_at, fired_at] = <[Val; 5]>::try_from(r)
             .map_err(|_| StoreError::Native("an alert read without its columns".into()))?;
-        let fired_at = fired_at.int()?.unwrap_or_default();
+        let fired_at = fired_at
+            .int()?
+            .ok_or_else(|| StoreError::Native("an alert without its firing time".into()))?;
         let subject = subject.text()?;
         if last.get(&subject).is_some_and(|(f, _)| *f >= fired_at) {
             continue;

@@ -134,14 +134,21 @@ impl Exec for Transaction<'_, Any> {
     }
 }
 
-/// The statement as SQLite reached directly reads it: `$n` as `?n`. sqlx maps `$n` to its
-/// `n`-th value by the parameter's name; SQLite itself numbers named parameters by first use.
+/// The statement as SQLite reached directly reads it: each placeholder `$n` (a `$` before a
+/// digit) as `?n`. sqlx maps `$n` to its `n`-th value by the parameter's name; SQLite itself
+/// numbers named parameters by first use. A `$` before anything else is left as written.
 fn numbered(sql: &str) -> Cow<'_, str> {
-    if sql.contains('$') {
-        Cow::Owned(sql.replace('$', "?"))
-    } else {
-        Cow::Borrowed(sql)
+    let bytes = sql.as_bytes();
+    let placeholder =
+        |i: usize| bytes[i] == b'$' && bytes.get(i + 1).is_some_and(u8::is_ascii_digit);
+    if !(0..bytes.len()).any(placeholder) {
+        return Cow::Borrowed(sql);
     }
+    Cow::Owned(
+        sql.char_indices()
+            .map(|(i, c)| if placeholder(i) { '?' } else { c })
+            .collect(),
+    )
 }
 
 impl Exec for rusqlite::Transaction<'_> {
@@ -171,5 +178,20 @@ impl Exec for rusqlite::Transaction<'_> {
             out.push(row);
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_placeholders_are_numbered_for_sqlite() {
+        assert_eq!(
+            super::numbered("UPDATE t SET a = $2, b = '$.x' WHERE id = $1 AND c LIKE '%$'"),
+            "UPDATE t SET a = ?2, b = '$.x' WHERE id = ?1 AND c LIKE '%$'"
+        );
+        assert!(matches!(
+            super::numbered("SELECT ? FROM t"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 }
