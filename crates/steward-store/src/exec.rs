@@ -1,8 +1,10 @@
 //! Statements written once and run on either path to the database: through sqlx (either
 //! backend, one hand-off to its worker per statement) or on a SQLite connection reached
-//! directly ([`crate::native`], inside one blocking call). The alerts a check-in raises and
-//! resolves ([`crate::alerts::apply_firing`]) are written through [`Exec`], so the direct
-//! path of state-changing check-ins writes them in the same blocking call as the rows.
+//! directly ([`crate::native`], inside one blocking call). A batch of state-changing
+//! check-ins is decided and written through [`Exec`] (`writer::apply_checkin`,
+//! `writer::write_checkins`, and the alert and history statements under them), so the
+//! direct path writes a check-in's alerts in the same blocking call as its row, with the
+//! sqlx path's own code.
 //!
 //! The direct implementation never waits: its futures finish on their first poll, and the
 //! blocking call drives them with [`futures::executor::block_on`].
@@ -49,7 +51,7 @@ impl rusqlite::ToSql for Arg<'_> {
 }
 
 /// `sql` with `args` bound, for sqlx.
-pub(crate) fn query<'q>(
+fn query<'q>(
     sql: &'q str,
     args: &'q [Arg<'_>],
 ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {

@@ -20,7 +20,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use crate::alerts;
-use crate::exec::Arg;
+use crate::exec::{Arg, Exec};
 use crate::policies::evaluate_device;
 use crate::tokens::token_record;
 use crate::{values_placeholders, Backend, Result, Store, StoreError};
@@ -976,43 +976,20 @@ async fn checkins_directly(
                     }
                 }
                 for c in chunk {
-                    outcomes.push(match decide_checkin(c, found.remove(&c.device_id), &ev) {
-                        Decision::Nothing(outcome) => Some(outcome),
-                        Decision::Write(change) => {
-                            if !change.firing_unchanged() {
-                                let device = alerts::Firing {
-                                    subject: &c.device_id,
-                                    old: &change.old_firing,
-                                    firing: &change.firing,
-                                };
-                                // Never waits: see `crate::exec`.
-                                futures::executor::block_on(alerts::apply_firing(
-                                    &mut tx,
-                                    &ev.alerts_changed,
-                                    &ev.alert_rules,
-                                    c.at,
-                                    &[device],
-                                ))?;
-                            }
-                            rows.push(change.row);
-                            events.extend(change.events);
-                            Some(change.outcome)
-                        }
-                    });
+                    let old = found.remove(&c.device_id);
+                    // Never waits: see `crate::exec`.
+                    let outcome = futures::executor::block_on(apply_checkin(
+                        &mut tx,
+                        c,
+                        old,
+                        &ev,
+                        &mut events,
+                        &mut rows,
+                    ))?;
+                    outcomes.push(Some(outcome));
                 }
             }
-            let firing: Vec<(&str, &str)> = rows
-                .iter()
-                .filter_map(|r| Some((r.id.as_str(), r.firing.as_deref()?)))
-                .collect();
-            futures::executor::block_on(alerts::store_firing(&mut tx, &firing))?;
-            for stmt in device_row_statements(&rows)
-                .into_iter()
-                .chain(event_statements(&events, EVENT_CHUNK))
-            {
-                tx.prepare_cached(&stmt.sql)?
-                    .execute(rusqlite::params_from_iter(&stmt.args))?;
-            }
+            futures::executor::block_on(write_checkins(&mut tx, &rows, &events))?;
             tx.commit()?;
             Ok(Some((outcomes, ev.alerts_changed)))
         })
@@ -1027,7 +1004,7 @@ async fn checkins_directly(
 /// Decides on a check-in against its stored state, writes its alerts and queues its device
 /// row (see [`write_device_rows`]) and its history.
 async fn apply_checkin(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut impl Exec,
     c: &CheckinWrite,
     old: Option<Stored>,
     ev: &Evaluators,
@@ -1262,30 +1239,23 @@ const DEVICE_ROW_COLS: usize = 18;
 /// their history: on PostgreSQL rows, last seen and history in one statement
 /// ([`PG_CHECKIN_WRITE`]), elsewhere the rows many per statement
 /// ([`device_row_statements`]) and then the history.
-async fn write_checkins(
-    tx: &mut Transaction<'_, Any>,
-    rows: &[DeviceRow],
-    events: &[Event],
-) -> Result<()> {
+async fn write_checkins(tx: &mut impl Exec, rows: &[DeviceRow], events: &[Event]) -> Result<()> {
     let firing: Vec<(&str, &str)> = rows
         .iter()
         .filter_map(|r| Some((r.id.as_str(), r.firing.as_deref()?)))
         .collect();
     alerts::store_firing(tx, &firing).await?;
-    if Backend::of(tx) == Backend::Postgres {
+    if tx.backend() == Backend::Postgres {
         if rows.is_empty() && events.is_empty() {
             return Ok(());
         }
         let events: Vec<PgEvent> = events.iter().map(PgEvent::from).collect();
-        sqlx::query(PG_CHECKIN_WRITE)
-            .bind(to_json(&rows))
-            .bind(to_json(&events))
-            .execute(&mut **tx)
-            .await?;
+        let args = [Arg::owned(to_json(&rows)), Arg::owned(to_json(&events))];
+        tx.run(PG_CHECKIN_WRITE, &args).await?;
         return Ok(());
     }
     for stmt in device_row_statements(rows) {
-        stmt.query().execute(&mut **tx).await?;
+        tx.run(&stmt.sql, &stmt.args).await?;
     }
     insert_events(tx, events, EVENT_CHUNK).await
 }
@@ -1421,18 +1391,12 @@ fn device_row_statements(rows: &[DeviceRow]) -> Vec<Stmt<'_>> {
     out
 }
 
-/// A statement with its values, run through sqlx ([`Stmt::query`]) or on a SQLite
-/// connection reached directly.
+/// A statement with its values, run through [`Exec`]: by sqlx, or on SQLite reached
+/// directly.
 #[derive(Debug)]
 struct Stmt<'a> {
     sql: String,
     args: Vec<Arg<'a>>,
-}
-
-impl Stmt<'_> {
-    fn query(&self) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments<'_>> {
-        crate::exec::query(&self.sql, &self.args)
-    }
 }
 
 /// Moves when devices were last seen where that lives apart from `devices`
@@ -1479,12 +1443,12 @@ pub(crate) fn state_events(
 
 /// Inserts history entries, many rows per statement.
 pub(crate) async fn insert_events(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut impl Exec,
     events: &[Event],
     rows_per_statement: usize,
 ) -> Result<()> {
     for stmt in event_statements(events, rows_per_statement) {
-        stmt.query().execute(&mut **tx).await?;
+        tx.run(&stmt.sql, &stmt.args).await?;
     }
     Ok(())
 }
