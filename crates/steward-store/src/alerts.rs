@@ -360,7 +360,7 @@ async fn existing_alerts(tx: &mut impl Exec, ids: &[&str]) -> Result<HashSet<Str
 }
 
 /// The first column of a row read through [`Exec::rows`].
-fn first(row: Vec<Val>) -> Result<Val> {
+pub(crate) fn first(row: Vec<Val>) -> Result<Val> {
     row.into_iter()
         .next()
         .ok_or_else(|| StoreError::Native("a row without columns".into()))

@@ -11,6 +11,7 @@ use steward_proto::{Platform, ProtectionStatus};
 
 use crate::alerts;
 use crate::audit::{self, Actor, AuditRecord};
+use crate::exec::{Arg, Exec, Kind};
 use crate::writer::{insert_events, state_events, Evaluators};
 use crate::{Backend, Result, Store, StoreError};
 
@@ -278,195 +279,221 @@ impl Store {
         now: i64,
     ) -> Result<(Vec<String>, std::time::Duration)> {
         let changed: Vec<Reevaluated> = updates.into_iter().filter(|u| !u.unchanged()).collect();
+        if changed.is_empty() {
+            return Ok((Vec::new(), std::time::Duration::ZERO));
+        }
         let Some(native) = &self.native else {
             let changed: Vec<&Reevaluated> = changed.iter().collect();
             return self.write_reevaluated_any(&changed, now).await;
         };
-        let mut held_for = std::time::Duration::ZERO;
-        let (quiet, firing): (Vec<Reevaluated>, Vec<Reevaluated>) = changed
-            .into_iter()
-            .partition(|u| u.new_firing == u.old_firing);
-        let mut missed = Vec::new();
-        if !quiet.is_empty() {
-            // Queued with the check-in writer: see `native`.
-            let held = self.write.acquire().await?;
-            let started = std::time::Instant::now();
-            missed = native
-                .run(crate::native::Role::Write, move |conn| {
-                    write_native(conn, &quiet, now)
-                })
-                .await?;
-            held_for += started.elapsed();
-            drop(held);
-        }
-        let firing: Vec<&Reevaluated> = firing.iter().collect();
-        let (more, took) = self.write_reevaluated_any(&firing, now).await?;
-        missed.extend(more);
-        Ok((missed, held_for + took))
+        let rules = self.alert_rules();
+        // Queued with the check-in writer: see `native`.
+        let held = self.write.acquire().await?;
+        let started = std::time::Instant::now();
+        let (missed, alerts_changed) = native
+            .run(crate::native::Role::Write, move |conn| {
+                let mut tx =
+                    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                // Rows whose firing rules stay as they were take the prepared statements of
+                // `write_native`; the others, and their alerts, the statements shared with
+                // the sqlx path.
+                let (quiet, firing): (Vec<&Reevaluated>, Vec<&Reevaluated>) =
+                    changed.iter().partition(|u| u.new_firing == u.old_firing);
+                let mut missed = write_native(&tx, &quiet, now)?;
+                let alerts_changed = crate::notify::AlertsChanged::default();
+                if !firing.is_empty() {
+                    // Never waits: see `crate::exec`.
+                    missed.extend(futures::executor::block_on(write_evaluations(
+                        &mut tx,
+                        &firing,
+                        &rules,
+                        &alerts_changed,
+                        now,
+                    ))?);
+                }
+                tx.commit()?;
+                Ok((missed, alerts_changed))
+            })
+            .await?;
+        let held_for = started.elapsed();
+        drop(held);
+        self.alerts_committed(&alerts_changed);
+        Ok((missed, held_for))
     }
 
-    /// Writes evaluations in one transaction, with history entries for changed states. A row
-    /// whose evaluation gives what it holds is left alone (most rows, when a change concerns
-    /// some groups or rules only); one where only the rules firing on it moved is checked as
-    /// read, not rewritten. Returns the devices skipped, as
+    /// Writes evaluations through sqlx in one transaction (PostgreSQL, or a store without
+    /// SQLite reached directly; see [`write_evaluations`]). Returns the devices skipped, as
     /// [`Store::write_reevaluated`] does.
     async fn write_reevaluated_any(
         &self,
         updates: &[&Reevaluated],
         now: i64,
     ) -> Result<(Vec<String>, std::time::Duration)> {
-        if updates.is_empty() {
-            return Ok((Vec::new(), std::time::Duration::ZERO));
-        }
-        // Indexed columns are written only where they changed (an index entry moves only
-        // then): rows are grouped by which of them changed, one statement shape per group.
-        let mut groups: std::collections::BTreeMap<(bool, bool, bool), Vec<&Reevaluated>> =
-            Default::default();
-        let mut firing_only = Vec::new();
-        for u in updates.iter().copied() {
-            if u.row_unchanged() {
-                firing_only.push(u);
-            } else {
-                groups.entry(u.moved()).or_default().push(u);
-            }
-        }
         let mut tx = self.begin_write().await?;
         let started = std::time::Instant::now();
-        // Locked first: the grouped updates below would take them in plan order.
+        // Locked first: the grouped updates would take them in plan order.
         let ids: Vec<&str> = updates.iter().map(|u| u.id.as_str()).collect();
         crate::lock_devices(&mut tx, &ids).await?;
-        let mut written = std::collections::HashSet::new();
-        for ((compliance, health, recheck), rows) in groups {
-            let mut set = vec![
-                "compliance_results = v.column3",
-                "failing_since = v.column4",
-                "checkin_sensitive = v.column5",
-            ];
-            let extra = moved_columns((compliance, health, recheck));
-            let cols = 7 + extra.len();
-            let assignments: Vec<String> = extra
-                .iter()
-                .enumerate()
-                .map(|(i, col)| format!("{col} = v.column{}", 8 + i))
-                .collect();
-            set.extend(assignments.iter().map(String::as_str));
-            for chunk in rows.chunks(self.backend.rows_per_statement(cols)) {
-                // Compare and set on what was read: a check-in meanwhile (sequence number), or
-                // another server's sweep that already wrote this change (the states), leaves
-                // the row alone, so a change is written, and its history entry added, once.
-                let sql = format!(
-                    "UPDATE devices SET {} FROM (VALUES {}) AS v \
-                     WHERE devices.id = v.column1 AND devices.seq = v.column2 \
-                     AND devices.compliance_state = v.column6 AND devices.health_state = v.column7 \
-                     RETURNING devices.id",
-                    set.join(", "),
-                    self.backend.rows_of(chunk.len(), cols, 1)
-                );
-                let mut q = sqlx::query(&sql);
-                for u in chunk {
-                    q = q
-                        .bind(u.id.as_str())
-                        .bind(u.seq)
-                        .bind(u.results.as_str())
-                        .bind(u.failing_since)
-                        .bind(u.checkin_sensitive)
-                        .bind(u.old_compliance.as_str())
-                        .bind(u.old_health.as_str());
-                    if compliance {
-                        q = q.bind(u.compliance);
-                    }
-                    if health {
-                        q = q.bind(u.health);
-                    }
-                    if recheck {
-                        q = q.bind(u.recheck_at);
-                    }
-                }
-                for row in q.fetch_all(&mut *tx).await? {
-                    written.insert(row.try_get::<String, _>(0)?);
-                }
-            }
-        }
-        // Only the rules firing on these moved: their rows are not rewritten (a rule that
-        // fires on most of the fleet would write a page of the log for every few devices),
-        // only checked, as the update above compares them. The rows are locked (PostgreSQL)
-        // or the writer is this transaction's (SQLite), so they stay as checked. The check
-        // names the rows that moved, not those as read: almost always none, so a batch of
-        // thousands answers with no row.
-        for chunk in firing_only.chunks(self.backend.rows_per_statement(4)) {
-            let sql = format!(
-                "SELECT v.column1 FROM (VALUES {}) AS v \
-                 LEFT JOIN devices ON devices.id = v.column1 \
-                 WHERE devices.id IS NULL OR devices.seq <> v.column2 \
-                 OR devices.compliance_state <> v.column3 OR devices.health_state <> v.column4",
-                self.backend.rows_of(chunk.len(), 4, 1)
-            );
-            let mut q = sqlx::query(&sql);
-            for u in chunk {
-                q = q
-                    .bind(u.id.as_str())
-                    .bind(u.seq)
-                    .bind(u.old_compliance.as_str())
-                    .bind(u.old_health.as_str());
-            }
-            let moved: std::collections::HashSet<String> = q
-                .fetch_all(&mut *tx)
-                .await?
-                .iter()
-                .map(|r| r.try_get(0))
-                .collect::<std::result::Result<_, _>>()?;
-            written.extend(
-                chunk
-                    .iter()
-                    .filter(|u| !moved.contains(&u.id))
-                    .map(|u| u.id.clone()),
-            );
-        }
-        let events: Vec<_> = updates
-            .iter()
-            .filter(|u| written.contains(&u.id))
-            .flat_map(|u| {
-                state_events(
-                    &u.id,
-                    now,
-                    (&u.old_compliance, u.compliance),
-                    (&u.old_health, u.health),
-                )
-            })
-            .collect();
-        insert_events(&mut tx, &events, self.backend.rows_per_statement(4)).await?;
         let rules = self.alert_rules();
         let changed = crate::notify::AlertsChanged::default();
-        let moved: Vec<&Reevaluated> = updates
-            .iter()
-            .filter(|u| u.new_firing != u.old_firing && written.contains(&u.id))
-            .copied()
-            .collect();
-        let subjects: Vec<alerts::Firing> = moved
-            .iter()
-            .map(|u| alerts::Firing {
-                subject: &u.id,
-                old: &u.old_firing,
-                firing: &u.firing,
-            })
-            .collect();
-        let stored = alerts::apply_firing(&mut tx, &changed, &rules, now, &subjects).await?;
-        let firing: Vec<(&str, &str)> = moved
-            .iter()
-            .map(|u| u.id.as_str())
-            .zip(stored.iter().map(String::as_str))
-            .collect();
-        alerts::store_firing(&mut tx, &firing).await?;
+        let missed = write_evaluations(&mut tx, updates, &rules, &changed, now).await?;
         tx.commit().await?;
         let held_for = started.elapsed();
         self.alerts_committed(&changed);
-        let missed = updates
-            .iter()
-            .filter(|u| !written.contains(&u.id))
-            .map(|u| u.id.clone())
-            .collect();
         Ok((missed, held_for))
     }
+}
+
+/// Writes evaluations, with history entries for changed states and the alerts of the rules
+/// that start or stop firing. A row whose evaluation gives what it holds is left alone (most
+/// rows, when a change concerns some groups or rules only); one where only the rules firing
+/// on it moved is checked as read, not rewritten. Returns the devices skipped, as
+/// [`Store::write_reevaluated`] does.
+async fn write_evaluations(
+    tx: &mut impl Exec,
+    updates: &[&Reevaluated],
+    rules: &[alerting::AlertRule],
+    changed: &crate::notify::AlertsChanged,
+    now: i64,
+) -> Result<Vec<String>> {
+    let backend = tx.backend();
+    // Indexed columns are written only where they changed (an index entry moves only
+    // then): rows are grouped by which of them changed, one statement shape per group.
+    let mut groups: std::collections::BTreeMap<(bool, bool, bool), Vec<&Reevaluated>> =
+        Default::default();
+    let mut firing_only = Vec::new();
+    for u in updates.iter().copied() {
+        if u.row_unchanged() {
+            firing_only.push(u);
+        } else {
+            groups.entry(u.moved()).or_default().push(u);
+        }
+    }
+    let mut written = std::collections::HashSet::new();
+    for ((compliance, health, recheck), rows) in groups {
+        let mut set = vec![
+            "compliance_results = v.column3",
+            "failing_since = v.column4",
+            "checkin_sensitive = v.column5",
+        ];
+        let extra = moved_columns((compliance, health, recheck));
+        let cols = 7 + extra.len();
+        let assignments: Vec<String> = extra
+            .iter()
+            .enumerate()
+            .map(|(i, col)| format!("{col} = v.column{}", 8 + i))
+            .collect();
+        set.extend(assignments.iter().map(String::as_str));
+        for chunk in rows.chunks(backend.rows_per_statement(cols)) {
+            // Compare and set on what was read: a check-in meanwhile (sequence number), or
+            // another server's sweep that already wrote this change (the states), leaves
+            // the row alone, so a change is written, and its history entry added, once.
+            let sql = format!(
+                "UPDATE devices SET {} FROM (VALUES {}) AS v \
+                 WHERE devices.id = v.column1 AND devices.seq = v.column2 \
+                 AND devices.compliance_state = v.column6 AND devices.health_state = v.column7 \
+                 RETURNING devices.id",
+                set.join(", "),
+                backend.rows_of(chunk.len(), cols, 1)
+            );
+            let mut args = Vec::with_capacity(chunk.len() * cols);
+            for u in chunk {
+                args.extend([
+                    Arg::text(&u.id),
+                    Arg::int(u.seq),
+                    Arg::text(u.results.as_str()),
+                    Arg::Int(u.failing_since),
+                    Arg::int(u.checkin_sensitive),
+                    Arg::text(&u.old_compliance),
+                    Arg::text(&u.old_health),
+                ]);
+                if compliance {
+                    args.push(Arg::text(u.compliance));
+                }
+                if health {
+                    args.push(Arg::text(u.health));
+                }
+                if recheck {
+                    args.push(Arg::Int(u.recheck_at));
+                }
+            }
+            for row in tx.rows(&sql, &args, &[Kind::Text]).await? {
+                written.insert(alerts::first(row)?.text()?);
+            }
+        }
+    }
+    // Only the rules firing on these moved: their rows are not rewritten (a rule that fires
+    // on most of the fleet would write a page of the log for every few devices), only
+    // checked, as the update above compares them. The rows are locked (PostgreSQL) or the
+    // writer is this transaction's (SQLite), so they stay as checked. The check names the
+    // rows that moved, not those as read: almost always none, so a batch of thousands
+    // answers with no row.
+    for chunk in firing_only.chunks(backend.rows_per_statement(4)) {
+        let sql = format!(
+            "SELECT v.column1 FROM (VALUES {}) AS v \
+             LEFT JOIN devices ON devices.id = v.column1 \
+             WHERE devices.id IS NULL OR devices.seq <> v.column2 \
+             OR devices.compliance_state <> v.column3 OR devices.health_state <> v.column4",
+            backend.rows_of(chunk.len(), 4, 1)
+        );
+        let mut args = Vec::with_capacity(chunk.len() * 4);
+        for u in chunk {
+            args.extend([
+                Arg::text(&u.id),
+                Arg::int(u.seq),
+                Arg::text(&u.old_compliance),
+                Arg::text(&u.old_health),
+            ]);
+        }
+        let mut moved = std::collections::HashSet::new();
+        for row in tx.rows(&sql, &args, &[Kind::Text]).await? {
+            moved.insert(alerts::first(row)?.text()?);
+        }
+        written.extend(
+            chunk
+                .iter()
+                .filter(|u| !moved.contains(&u.id))
+                .map(|u| u.id.clone()),
+        );
+    }
+    let events: Vec<_> = updates
+        .iter()
+        .filter(|u| written.contains(&u.id))
+        .flat_map(|u| {
+            state_events(
+                &u.id,
+                now,
+                (&u.old_compliance, u.compliance),
+                (&u.old_health, u.health),
+            )
+        })
+        .collect();
+    insert_events(tx, &events, backend.rows_per_statement(4)).await?;
+    let moved: Vec<&Reevaluated> = updates
+        .iter()
+        .filter(|u| u.new_firing != u.old_firing && written.contains(&u.id))
+        .copied()
+        .collect();
+    let subjects: Vec<alerts::Firing> = moved
+        .iter()
+        .map(|u| alerts::Firing {
+            subject: &u.id,
+            old: &u.old_firing,
+            firing: &u.firing,
+        })
+        .collect();
+    let stored = alerts::apply_firing(tx, changed, rules, now, &subjects).await?;
+    let firing: Vec<(&str, &str)> = moved
+        .iter()
+        .map(|u| u.id.as_str())
+        .zip(stored.iter().map(String::as_str))
+        .collect();
+    alerts::store_firing(tx, &firing).await?;
+    Ok(updates
+        .iter()
+        .filter(|u| !written.contains(&u.id))
+        .map(|u| u.id.clone())
+        .collect())
 }
 
 impl Reevaluated {
@@ -727,15 +754,14 @@ fn evaluate_row(ev: &Evaluators, r: EvalRow, now: i64, json: &mut Vec<u8>) -> Re
     }
 }
 
-/// Writes evaluations whose firing alert rules stay the same, in one transaction, with the
-/// same compare-and-set as [`Store::write_reevaluated_any`] and history entries for changed
-/// states. Returns how many rows were written.
+/// Writes evaluations whose firing alert rules stay the same in `tx`, with prepared
+/// statements, the same compare-and-set as [`write_evaluations`] and history entries for
+/// changed states. Returns the devices skipped (moved since read).
 fn write_native(
-    conn: &mut rusqlite::Connection,
-    updates: &[Reevaluated],
+    tx: &rusqlite::Transaction<'_>,
+    updates: &[&Reevaluated],
     now: i64,
 ) -> Result<Vec<String>> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut missed = Vec::new();
     {
         let mut event = tx.prepare_cached(
@@ -796,7 +822,6 @@ fn write_native(
             }
         }
     }
-    tx.commit()?;
     Ok(missed)
 }
 
@@ -886,19 +911,42 @@ mod tests {
             .put_alert_rule(&rule, now, &actor)
             .await
             .expect("rule");
+        // Two devices not evaluated yet: their rows move with the rules firing on them.
+        let fresh: Vec<_> = ["d", "e"]
+            .iter()
+            .map(|id| SeedDevice::linux(id, None, now - 10 * DAY_MS))
+            .collect();
+        store.seed_devices(&fresh).await.expect("seed");
+        sqlx::query("UPDATE devices SET protection = '{\"engine\": null}' WHERE id IN ('d', 'e')")
+            .execute(&store.write)
+            .await
+            .expect("protection");
         let updates = store.read_evaluated(every(), 10, now).await.expect("read");
-        assert_eq!(updates.len(), 3);
-        assert!(
-            updates.iter().all(|u| u.row_unchanged() && !u.unchanged()),
-            "only the firing rules move"
+        assert_eq!(updates.len(), 5);
+        let (firing_only, rewritten): (Vec<_>, Vec<_>) =
+            updates.iter().partition(|u| u.row_unchanged());
+        assert_eq!(
+            firing_only.len(),
+            3,
+            "a, b and c move only their firing rules"
         );
-        // A check-in of `b` between the read and the write.
-        sqlx::query("UPDATE devices SET seq = seq + 1 WHERE id = 'b'")
+        assert!(firing_only.iter().all(|u| !u.unchanged()));
+        assert_eq!(rewritten.len(), 2, "d and e move their rows too");
+        // Check-ins of `b` and `e` between the read and the write.
+        sqlx::query("UPDATE devices SET seq = seq + 1 WHERE id IN ('b', 'e')")
             .execute(&store.write)
             .await
             .expect("check-in");
-        let (missed, _) = store.write_reevaluated(updates, now).await.expect("write");
-        assert_eq!(missed, vec!["b".to_string()]);
+        let (mut missed, _) = store.write_reevaluated(updates, now).await.expect("write");
+        missed.sort();
+        assert_eq!(missed, ["b", "e"]);
+        let evaluated: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT device_id FROM device_events WHERE device_id IN ('d', 'e')",
+        )
+        .fetch_all(&store.read)
+        .await
+        .expect("history");
+        assert_eq!(evaluated, ["d"], "history for the row written only");
         let firing: Vec<(String, String)> =
             sqlx::query_as("SELECT device_id, rules FROM device_firing ORDER BY device_id")
                 .fetch_all(&store.read)
@@ -906,7 +954,11 @@ mod tests {
                 .expect("firing");
         assert_eq!(
             firing,
-            vec![("a".into(), "bare".into()), ("c".into(), "bare".into())]
+            vec![
+                ("a".into(), "bare".into()),
+                ("c".into(), "bare".into()),
+                ("d".into(), "bare".into())
+            ]
         );
         let open: Vec<String> = sqlx::query_scalar(
             "SELECT subject FROM alerts WHERE rule_id = 'bare' AND state = 'firing' \
@@ -915,7 +967,7 @@ mod tests {
         .fetch_all(&store.read)
         .await
         .expect("alerts");
-        assert_eq!(open, ["a", "c"]);
+        assert_eq!(open, ["a", "c", "d"]);
         store.close().await;
     }
 }
