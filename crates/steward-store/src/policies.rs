@@ -269,10 +269,11 @@ impl Store {
     /// skipped (neither written nor found as they were): their evaluation is to be read
     /// again; and how long the writes held the writer (waiting for it left out).
     ///
-    /// On a SQLite file the rows whose firing alert rules stay the same are written directly
-    /// (see [`crate::native`]); the others, which raise or resolve alerts, through
-    /// [`Store::write_reevaluated_any`]. Either way each row is written whole in one
-    /// transaction.
+    /// On a SQLite file the batch is written directly (see [`crate::native`]), in one
+    /// transaction: the rows whose firing alert rules stay the same with prepared statements
+    /// ([`write_native`]), the others, which raise or resolve alerts, with the statements the
+    /// sqlx path runs ([`write_evaluations`]). Either way each row is written whole, with its
+    /// alerts, in one transaction.
     pub(crate) async fn write_reevaluated(
         &self,
         updates: Vec<Reevaluated>,
