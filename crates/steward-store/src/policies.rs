@@ -287,9 +287,11 @@ impl Store {
             let changed: Vec<&Reevaluated> = changed.iter().collect();
             return self.write_reevaluated_any(&changed, now).await;
         };
-        let rules = self.alert_rules();
         // Queued with the check-in writer: see `native`.
         let held = self.write.acquire().await?;
+        // Taken with the writer held, as the sqlx path takes them in its transaction: a rule
+        // changed while the batch waited is the one its alerts are opened with.
+        let rules = self.alert_rules();
         let started = std::time::Instant::now();
         let (missed, alerts_changed) = native
             .run(crate::native::Role::Write, move |conn| {
@@ -912,8 +914,9 @@ mod tests {
             .put_alert_rule(&rule, now, &actor)
             .await
             .expect("rule");
-        // Two devices not evaluated yet: their rows move with the rules firing on them.
-        let fresh: Vec<_> = ["d", "e"]
+        // Two devices not evaluated yet: their rows move with the rules firing on them; and
+        // one whose row moves but on which no rule fires, written in the same transaction.
+        let fresh: Vec<_> = ["d", "e", "f"]
             .iter()
             .map(|id| SeedDevice::linux(id, None, now - 10 * DAY_MS))
             .collect();
@@ -923,7 +926,12 @@ mod tests {
             .await
             .expect("protection");
         let updates = store.read_evaluated(every(), 10, now).await.expect("read");
-        assert_eq!(updates.len(), 5);
+        assert_eq!(updates.len(), 6);
+        let (quiet, updates): (Vec<_>, Vec<_>) = updates
+            .into_iter()
+            .partition(|u| u.new_firing == u.old_firing);
+        assert_eq!(quiet.len(), 1, "f moves its row only");
+        assert!(!quiet[0].unchanged());
         let (firing_only, rewritten): (Vec<_>, Vec<_>) =
             updates.iter().partition(|u| u.row_unchanged());
         assert_eq!(
@@ -938,16 +946,28 @@ mod tests {
             .execute(&store.write)
             .await
             .expect("check-in");
-        let (mut missed, _) = store.write_reevaluated(updates, now).await.expect("write");
+        let (mut missed, _) = store
+            .write_reevaluated(updates.into_iter().chain(quiet).collect(), now)
+            .await
+            .expect("write");
         missed.sort();
         assert_eq!(missed, ["b", "e"]);
+        // What was written is what the evaluation gives: read again, those rows hold it.
+        let again = store.read_evaluated(every(), 10, now).await.expect("read");
+        let settled: Vec<&str> = again
+            .iter()
+            .filter(|u| u.unchanged())
+            .map(|u| u.id.as_str())
+            .collect();
+        assert_eq!(settled, ["a", "c", "d", "f"]);
         let evaluated: Vec<String> = sqlx::query_scalar(
-            "SELECT DISTINCT device_id FROM device_events WHERE device_id IN ('d', 'e')",
+            "SELECT DISTINCT device_id FROM device_events WHERE device_id IN ('d', 'e', 'f') \
+             ORDER BY device_id",
         )
         .fetch_all(&store.read)
         .await
         .expect("history");
-        assert_eq!(evaluated, ["d"], "history for the row written only");
+        assert_eq!(evaluated, ["d", "f"], "history for the rows written only");
         let firing: Vec<(String, String)> =
             sqlx::query_as("SELECT device_id, rules FROM device_firing ORDER BY device_id")
                 .fetch_all(&store.read)
