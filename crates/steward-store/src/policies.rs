@@ -870,6 +870,23 @@ mod tests {
         }
     }
 
+    /// Seeds Linux devices last seen ten days before `now`, those of `bare` reporting no
+    /// protection engine.
+    async fn seed(store: &Store, ids: &[&str], bare: &[&str], now: i64) {
+        let devices: Vec<_> = ids
+            .iter()
+            .map(|id| SeedDevice::linux(id, None, now - 10 * DAY_MS))
+            .collect();
+        store.seed_devices(&devices).await.expect("seed");
+        for id in bare {
+            sqlx::query("UPDATE devices SET protection = '{\"engine\": null}' WHERE id = $1")
+                .bind(*id)
+                .execute(&store.write)
+                .await
+                .expect("protection");
+        }
+    }
+
     /// A new rule that fires on devices whose rows hold their evaluation already moves only
     /// the rules firing on them: the rows are checked as read, not rewritten, so a device a
     /// check-in moved meanwhile is left to be evaluated again, and only the others fire.
@@ -880,17 +897,8 @@ mod tests {
         let store = Store::open(&Store::sqlite_url(dir.path()))
             .await
             .expect("open");
-        let ids = ["a", "b", "c"];
-        let devices: Vec<_> = ids
-            .iter()
-            .map(|id| SeedDevice::linux(id, None, now - 10 * DAY_MS))
-            .collect();
-        store.seed_devices(&devices).await.expect("seed");
         // Their agents report no protection engine.
-        sqlx::query("UPDATE devices SET protection = '{\"engine\": null}'")
-            .execute(&store.write)
-            .await
-            .expect("protection");
+        seed(&store, &["a", "b", "c"], &["a", "b", "c"], now).await;
         // The rows take their evaluation first.
         let updates = store.read_evaluated(every(), 10, now).await.expect("read");
         let (missed, _) = store.write_reevaluated(updates, now).await.expect("write");
@@ -916,15 +924,7 @@ mod tests {
             .expect("rule");
         // Two devices not evaluated yet: their rows move with the rules firing on them; and
         // one whose row moves but on which no rule fires, written in the same transaction.
-        let fresh: Vec<_> = ["d", "e", "f"]
-            .iter()
-            .map(|id| SeedDevice::linux(id, None, now - 10 * DAY_MS))
-            .collect();
-        store.seed_devices(&fresh).await.expect("seed");
-        sqlx::query("UPDATE devices SET protection = '{\"engine\": null}' WHERE id IN ('d', 'e')")
-            .execute(&store.write)
-            .await
-            .expect("protection");
+        seed(&store, &["d", "e", "f"], &["d", "e"], now).await;
         let updates = store.read_evaluated(every(), 10, now).await.expect("read");
         assert_eq!(updates.len(), 6);
         let (quiet, updates): (Vec<_>, Vec<_>) = updates
