@@ -4,7 +4,9 @@
 //! check-ins is decided and written through [`Exec`] (`writer::apply_checkin`,
 //! `writer::write_checkins`, and the alert and history statements under them), so the
 //! direct path writes a check-in's alerts in the same blocking call as its row, with the
-//! sqlx path's own code.
+//! sqlx path's own code; so are a fleet job's rows whose firing rules move
+//! (`policies::write_evaluations`) and the notifier's reads and decisions
+//! (`notify::gather`, `notify::decide_group`).
 //!
 //! The direct implementation never waits: its futures finish on their first poll, and the
 //! blocking call drives them with [`futures::executor::block_on`].
@@ -87,6 +89,13 @@ impl Val {
         }
     }
 
+    pub(crate) fn opt_text(self) -> Result<Option<String>> {
+        match self {
+            Val::Text(t) => Ok(t),
+            other => Err(crate::StoreError::Native(format!("not text: {other:?}"))),
+        }
+    }
+
     pub(crate) fn int(self) -> Result<Option<i64>> {
         match self {
             Val::Int(i) => Ok(i),
@@ -114,26 +123,54 @@ impl Exec for Transaction<'_, Any> {
     }
 
     async fn run(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
-        Ok(query(sql, args).execute(&mut **self).await?.rows_affected())
+        any_run(self, sql, args).await
     }
 
     async fn rows(&mut self, sql: &str, args: &[Arg<'_>], kinds: &[Kind]) -> Result<Vec<Vec<Val>>> {
-        let rows = query(sql, args).fetch_all(&mut **self).await?;
-        rows.iter()
-            .map(|r| {
-                kinds
-                    .iter()
-                    .enumerate()
-                    .map(|(i, kind)| {
-                        Ok(match kind {
-                            Kind::Text => Val::Text(r.try_get(i)?),
-                            Kind::Int => Val::Int(r.try_get(i)?),
-                        })
-                    })
-                    .collect()
-            })
-            .collect()
+        any_rows(self, sql, args, kinds).await
     }
+}
+
+/// A connection of a pool, outside any transaction (reads on the read pool).
+impl Exec for sqlx::pool::PoolConnection<Any> {
+    fn backend(&self) -> Backend {
+        Backend::named(self.backend_name())
+    }
+
+    async fn run(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
+        any_run(self, sql, args).await
+    }
+
+    async fn rows(&mut self, sql: &str, args: &[Arg<'_>], kinds: &[Kind]) -> Result<Vec<Vec<Val>>> {
+        any_rows(self, sql, args, kinds).await
+    }
+}
+
+async fn any_run(conn: &mut sqlx::AnyConnection, sql: &str, args: &[Arg<'_>]) -> Result<u64> {
+    Ok(query(sql, args).execute(conn).await?.rows_affected())
+}
+
+async fn any_rows(
+    conn: &mut sqlx::AnyConnection,
+    sql: &str,
+    args: &[Arg<'_>],
+    kinds: &[Kind],
+) -> Result<Vec<Vec<Val>>> {
+    let rows = query(sql, args).fetch_all(conn).await?;
+    rows.iter()
+        .map(|r| {
+            kinds
+                .iter()
+                .enumerate()
+                .map(|(i, kind)| {
+                    Ok(match kind {
+                        Kind::Text => Val::Text(r.try_get(i)?),
+                        Kind::Int => Val::Int(r.try_get(i)?),
+                    })
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// The statement as SQLite reached directly reads it: each placeholder `$n` (a `$` before a

@@ -816,7 +816,12 @@ impl Backend {
 
     /// The backend a transaction runs on.
     pub(crate) fn of(tx: &sqlx::Transaction<'_, sqlx::Any>) -> Backend {
-        if tx.backend_name() == "PostgreSQL" {
+        Backend::named(tx.backend_name())
+    }
+
+    /// The backend of a connection, by the name sqlx gives its driver.
+    pub(crate) fn named(backend_name: &str) -> Backend {
+        if backend_name == "PostgreSQL" {
             Backend::Postgres
         } else {
             Backend::Sqlite

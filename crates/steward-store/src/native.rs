@@ -1,5 +1,5 @@
-//! SQLite reached directly, for the passes over the whole fleet (fleet jobs and sweeps) and
-//! the batches of state-changing check-ins.
+//! SQLite reached directly, for the passes over the whole fleet (fleet jobs and sweeps), the
+//! batches of state-changing check-ins and the notifier's passes.
 //!
 //! sqlx runs each SQLite connection on a worker thread and hands it every statement, and every
 //! row back, through a channel; it also looks each parameter up by name. A pass over a million
@@ -21,10 +21,12 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::{Result, StoreError};
 
-/// Connections kept for the passes: one reader, one writer.
+/// Connections kept: a reader for the passes over the fleet, a reader for the notifier (so
+/// its small reads never wait behind a batch of a fleet job's), one writer.
 pub(crate) struct Native {
     path: PathBuf,
     read: Mutex<Option<Connection>>,
+    notify: Mutex<Option<Connection>>,
     write: Mutex<Option<Connection>>,
 }
 
@@ -38,6 +40,8 @@ impl std::fmt::Debug for Native {
 #[derive(Clone, Copy)]
 pub(crate) enum Role {
     Read,
+    /// The notifier's reads.
+    Notify,
     Write,
 }
 
@@ -84,6 +88,7 @@ impl Native {
         Native {
             path,
             read: Mutex::new(None),
+            notify: Mutex::new(None),
             write: Mutex::new(None),
         }
     }
@@ -99,6 +104,7 @@ impl Native {
         tokio::task::spawn_blocking(move || {
             let slot = match role {
                 Role::Read => &this.read,
+                Role::Notify => &this.notify,
                 Role::Write => &this.write,
             };
             let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());

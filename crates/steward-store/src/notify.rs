@@ -21,6 +21,7 @@ use steward_core::time::to_rfc3339;
 use steward_core::Lang;
 
 use crate::audit::{self, Actor, AuditRecord};
+use crate::exec::{Arg, Exec, Kind, Val};
 use crate::{Backend, Result, Store, StoreError};
 
 /// Wake-ups between the writers, the notifier and the deliverer.
@@ -131,6 +132,8 @@ struct Pending {
     notify_at: i64,
     notified: String,
     platform: Option<String>,
+    escalate_at: Option<i64>,
+    escalation_level: i64,
 }
 
 /// The stored state of one notification group.
@@ -143,13 +146,21 @@ struct Group {
     repeat_at: Option<i64>,
 }
 
-fn group_row(r: &sqlx::any::AnyRow) -> Result<Group> {
+/// The columns a [`Group`] is read from, and how each is decoded.
+const GROUP_COLS: &str = "group_key, rule_id, subject, last_sent_at, repeat_at";
+const GROUP_KINDS: [Kind; 5] = [Kind::Text, Kind::Text, Kind::Text, Kind::Int, Kind::Int];
+
+fn group_row(r: Vec<Val>) -> Result<Group> {
+    let [key, rule_id, subject, last_sent_at, repeat_at] = <[Val; 5]>::try_from(r)
+        .map_err(|_| StoreError::Native("a notification group read without its columns".into()))?;
     Ok(Group {
-        key: r.try_get("group_key")?,
-        rule_id: r.try_get("rule_id")?,
-        subject: r.try_get("subject")?,
-        last_sent_at: r.try_get("last_sent_at")?,
-        repeat_at: r.try_get("repeat_at")?,
+        key: key.text()?,
+        rule_id: rule_id.text()?,
+        subject: subject.opt_text()?,
+        last_sent_at: last_sent_at
+            .int()?
+            .ok_or_else(|| StoreError::Native("a notification group without its time".into()))?,
+        repeat_at: repeat_at.int()?,
     })
 }
 
@@ -232,24 +243,49 @@ const PENDING_COLS: &str =
                             a.reason, a.fired_at, a.resolved_at, a.escalate_at, \
                             a.escalation_level, d.name AS device_name, d.device_group, d.platform";
 
-fn pending_row(r: &sqlx::any::AnyRow) -> Result<Pending> {
+/// How each of [`PENDING_COLS`] is decoded.
+const PENDING_KINDS: [Kind; 15] = [
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+    Kind::Int,
+    Kind::Text,
+    Kind::Text,
+    Kind::Int,
+    Kind::Int,
+    Kind::Int,
+    Kind::Int,
+    Kind::Text,
+    Kind::Text,
+    Kind::Text,
+];
+
+fn pending_row(r: Vec<Val>) -> Result<Pending> {
+    let [id, rule_id, subject, state, notified, notify_at, device_id, reason, fired_at, resolved_at, escalate_at, escalation_level, device_name, device_group, platform] =
+        <[Val; 15]>::try_from(r)
+            .map_err(|_| StoreError::Native("an alert read without its columns".into()))?;
     Ok(Pending {
         alert: NotifiedAlert {
-            id: r.try_get("id")?,
-            state: r.try_get("state")?,
-            device_id: r.try_get("device_id")?,
-            device_name: r.try_get("device_name")?,
-            device_group: r.try_get("device_group")?,
-            reason: serde_json::from_str::<Reason>(&r.try_get::<String, _>("reason")?)
-                .unwrap_or_default(),
-            fired_at: r.try_get("fired_at")?,
-            resolved_at: r.try_get("resolved_at")?,
+            id: id.text()?,
+            state: state.text()?,
+            device_id: device_id.opt_text()?,
+            device_name: device_name.opt_text()?,
+            device_group: device_group.opt_text()?,
+            reason: serde_json::from_str::<Reason>(&reason.text()?).unwrap_or_default(),
+            fired_at: fired_at
+                .int()?
+                .ok_or_else(|| StoreError::Native("an alert without its firing time".into()))?,
+            resolved_at: resolved_at.int()?,
         },
-        rule_id: r.try_get("rule_id")?,
-        subject: r.try_get("subject")?,
-        notify_at: r.try_get::<Option<i64>, _>("notify_at")?.unwrap_or(0),
-        notified: r.try_get("notified")?,
-        platform: r.try_get("platform")?,
+        rule_id: rule_id.text()?,
+        subject: subject.text()?,
+        notify_at: notify_at.int()?.unwrap_or(0),
+        notified: notified.text()?,
+        platform: platform.opt_text()?,
+        escalate_at: escalate_at.int()?,
+        escalation_level: escalation_level.int()?.unwrap_or(0),
     })
 }
 
@@ -283,7 +319,7 @@ fn earliest(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 
 /// Writes `n` to the outbox, rendered for each of `to`; returns the rows written.
 async fn enqueue(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut impl Exec,
     n: &Notification,
     to: &[&Channel],
     link: &str,
@@ -300,20 +336,21 @@ async fn enqueue(
         }
         let id = uuid::Uuid::now_v7().to_string();
         let r = n.render(c, link, &id);
-        sqlx::query(
+        tx.run(
             "INSERT INTO outbox (id, channel_id, rule_id, kind, subject, body, alert_count, \
              created_at, state, next_attempt_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $8)",
+            &[
+                Arg::text(&id),
+                Arg::text(&c.id),
+                Arg::text(&n.rule_id),
+                Arg::text(n.kind.as_str()),
+                Arg::text(&r.subject),
+                Arg::text(&r.body),
+                Arg::int(n.alerts.len() as i64),
+                Arg::int(now),
+            ],
         )
-        .bind(&id)
-        .bind(&c.id)
-        .bind(&n.rule_id)
-        .bind(n.kind.as_str())
-        .bind(&r.subject)
-        .bind(&r.body)
-        .bind(n.alerts.len() as i64)
-        .bind(now)
-        .execute(&mut **tx)
         .await?;
         written += 1;
     }
@@ -322,7 +359,7 @@ async fn enqueue(
 
 /// Runs `sql` (with `$1` = `value` and the ids from `$2` on) over `ids` in chunks.
 async fn update_ids(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut impl Exec,
     sql_head: &str,
     value: Option<i64>,
     ids: &[&str],
@@ -332,11 +369,10 @@ async fn update_ids(
     for chunk in ids.chunks(CHUNK) {
         let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
         let sql = format!("{sql_head} WHERE id IN ({}){tail}", list.join(", "));
-        let mut q = sqlx::query(&sql).bind(value);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        changed += q.execute(&mut **tx).await?.rows_affected();
+        let mut args = Vec::with_capacity(chunk.len() + 1);
+        args.push(Arg::Int(value));
+        args.extend(chunk.iter().map(|id| Arg::text(id)));
+        changed += tx.run(&sql, &args).await?;
     }
     Ok(changed)
 }
@@ -350,23 +386,29 @@ async fn update_ids(
 /// waits for this transaction to commit and then finds the alerts held. Returns whether
 /// they were held.
 pub(crate) async fn hold_for_silence(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut impl Exec,
     col: &str,
     silence: &str,
     end: i64,
     ids: &[&str],
 ) -> Result<bool> {
-    let lock = match crate::Backend::of(tx) {
+    let lock = match tx.backend() {
         crate::Backend::Postgres => " FOR SHARE",
         crate::Backend::Sqlite => "",
     };
-    let stored: Option<i64> =
-        sqlx::query(&format!("SELECT ends_at FROM silences WHERE id = $1{lock}"))
-            .bind(silence)
-            .fetch_optional(&mut **tx)
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?;
+    let stored: Option<i64> = match tx
+        .rows(
+            &format!("SELECT ends_at FROM silences WHERE id = $1{lock}"),
+            &[Arg::text(silence)],
+            &[Kind::Int],
+        )
+        .await?
+        .into_iter()
+        .next()
+    {
+        Some(row) => crate::alerts::first(row)?.int()?,
+        None => None,
+    };
     if stored != Some(end) {
         return Ok(false);
     }
@@ -398,6 +440,316 @@ async fn reschedule_channel(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// What a pass reads before it decides: the stored state of the groups concerned, the
+/// changes due by group (a rule, or a rule and a device), and when a resting rule is due.
+struct Gathered {
+    groups: HashMap<String, Group>,
+    by_group: BTreeMap<String, Vec<Pending>>,
+    next_due: Option<i64>,
+}
+
+/// Reads what a pass decides on.
+///
+/// A rule whose alerts are grouped together is not due before its oldest pending change has
+/// waited its group wait and its last notification its group interval, however many of its
+/// alerts wait; a rule grouped by device, not before its oldest pending change has waited
+/// its group wait (each device's group waits at least that long from its own oldest change,
+/// and its interval may hold it longer). While one rests, the pending changes are read rule
+/// by rule, of the rules due only (a rule that fires on a whole fleet would otherwise have
+/// them all read again after every batch of its job). These instants come from the
+/// database, so every server agrees.
+async fn gather(ex: &mut impl Exec, rules: &[AlertRule], now: i64) -> Result<Gathered> {
+    let mut next_due = None;
+    let looked_up: Vec<&AlertRule> = if rules.len() <= RULES_LOOKED_UP {
+        rules.iter().collect()
+    } else {
+        Vec::new()
+    };
+    let keys: Vec<&str> = looked_up
+        .iter()
+        .filter(|r| r.notify.group_by == GroupBy::Rule)
+        .map(|r| r.id.as_str())
+        .collect();
+    let mut groups = groups_by_key(ex, &keys).await?;
+    let ids: Vec<&str> = looked_up.iter().map(|r| r.id.as_str()).collect();
+    let oldest = oldest_pending(ex, &ids).await?;
+    let mut resting = false;
+    let mut due_rules = Vec::new();
+    for rule in looked_up {
+        match oldest.get(&rule.id) {
+            Some(&oldest) if oldest <= now => {
+                let waited = oldest + rule.notify.group_wait_ms(rule.severity);
+                let due = match rule.notify.group_by {
+                    GroupBy::Rule => {
+                        let last_sent = groups
+                            .get(&rule.id)
+                            .map_or(i64::MIN / 2, |g| g.last_sent_at);
+                        waited.max(last_sent + rule.notify.group_interval_ms())
+                    }
+                    GroupBy::Device => waited,
+                };
+                if due > now {
+                    resting = true;
+                    next_due = earliest(next_due, Some(due));
+                    continue;
+                }
+                due_rules.push((oldest, rule.id.as_str()));
+            }
+            // Nothing to read now.
+            _ => {}
+        }
+    }
+    let from = pending_from(ex.backend());
+    let mut rows = Vec::new();
+    if resting {
+        // The rule waiting longest first, as one read ordered by time would take them.
+        due_rules.sort_unstable();
+        for (_, rule_id) in due_rules {
+            let left = PENDING_READ - rows.len() as i64;
+            if left <= 0 {
+                break;
+            }
+            rows.extend(
+                ex.rows(
+                    &format!(
+                        "SELECT {PENDING_COLS} FROM {from} \
+                         WHERE a.rule_id = $2 AND a.notify_at IS NOT NULL \
+                         AND a.notify_at <= $1 ORDER BY a.notify_at LIMIT {left}"
+                    ),
+                    &[Arg::int(now), Arg::text(rule_id)],
+                    &PENDING_KINDS,
+                )
+                .await?,
+            );
+        }
+    } else {
+        // Every change due is read at once (with those of rules deleted meanwhile).
+        rows = ex
+            .rows(
+                &format!(
+                    "SELECT {PENDING_COLS} FROM {from} \
+                     WHERE a.notify_at IS NOT NULL AND a.notify_at <= $1 \
+                     ORDER BY a.notify_at LIMIT {PENDING_READ}"
+                ),
+                &[Arg::int(now)],
+                &PENDING_KINDS,
+            )
+            .await?;
+    }
+    let mut by_group: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
+    for r in rows {
+        let p = pending_row(r)?;
+        let key = match rules.iter().find(|x| x.id == p.rule_id) {
+            Some(rule) => rule.notify.group_key(&p.rule_id, &p.subject),
+            None => p.rule_id.clone(),
+        };
+        by_group.entry(key).or_default().push(p);
+    }
+    // The groups of whole rules were read above; those of devices are read now.
+    let keys: Vec<&str> = by_group
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !groups.contains_key(*k))
+        .collect();
+    let more = groups_by_key(ex, &keys).await?;
+    groups.extend(more);
+    Ok(Gathered {
+        groups,
+        by_group,
+        next_due,
+    })
+}
+
+/// A group due to be decided, with what it is decided with.
+struct Due {
+    key: String,
+    pending: Vec<Pending>,
+    rule: AlertRule,
+    silences: Arc<Vec<Silence>>,
+    channels: Arc<Vec<Channel>>,
+    link: String,
+    now: i64,
+}
+
+/// What deciding a group came to.
+#[derive(Debug, Default)]
+struct Decided {
+    /// Notifications written to the outbox.
+    queued: usize,
+    next_due: Option<i64>,
+    /// False when the alerts moved since they were read: the transaction is to be rolled
+    /// back, and the next pass looks again.
+    kept: bool,
+}
+
+/// Decides a due group in `tx`: its silenced alerts held, the others marked notified, the
+/// notification written to the outbox for each channel it goes to, and the group's state.
+async fn decide_group(tx: &mut impl Exec, g: &Due) -> Result<Decided> {
+    let (rule, now) = (&g.rule, g.now);
+    let mut out = Decided {
+        kept: true,
+        ..Decided::default()
+    };
+    let mut send = Vec::new();
+    let mut held: BTreeMap<(i64, &str), Vec<&str>> = BTreeMap::new();
+    let mut dropped = Vec::new();
+    for p in &g.pending {
+        if let Some(s) = silenced_by(&g.silences, &labels(p, rule), now) {
+            held.entry((s.ends_at, &s.id))
+                .or_default()
+                .push(&p.alert.id);
+        } else if p.alert.state == "resolved" && p.notified.is_empty() {
+            // Resolved before anyone was told it fired.
+            dropped.push(p.alert.id.as_str());
+        } else if p.alert.state == "resolved" && p.notified == "resolved" {
+            dropped.push(p.alert.id.as_str());
+        } else {
+            send.push(p);
+        }
+    }
+    let open = match tx
+        .rows(
+            "SELECT COUNT(*) AS n FROM alerts WHERE rule_id = $1 AND state <> 'resolved'",
+            &[Arg::text(&rule.id)],
+            &[Kind::Int],
+        )
+        .await?
+        .into_iter()
+        .next()
+    {
+        Some(row) => crate::alerts::first(row)?.int()?.unwrap_or(0),
+        None => 0,
+    };
+    for ((end, silence), ids) in &held {
+        if !hold_for_silence(tx, "notify_at", silence, *end, ids).await? {
+            // Ended meanwhile: they are due now.
+            out.next_due = earliest(out.next_due, Some(now));
+        }
+    }
+    let firing: Vec<&str> = send
+        .iter()
+        .filter(|p| p.alert.state != "resolved")
+        .map(|p| p.alert.id.as_str())
+        .collect();
+    let resolved: Vec<&str> = send
+        .iter()
+        .filter(|p| p.alert.state == "resolved")
+        .map(|p| p.alert.id.as_str())
+        .chain(dropped.iter().copied())
+        .collect();
+    // Marked only while in the state read and still pending (compare and set): when a
+    // change came meanwhile, or another notifier decided these first (two servers
+    // overlapping a moment at a lease's hand-over), nothing is decided here and the next
+    // pass looks again.
+    let marked = update_ids(
+        tx,
+        "UPDATE alerts SET notify_at = $1, notified = 'firing'",
+        None,
+        &firing,
+        " AND state <> 'resolved' AND notify_at IS NOT NULL",
+    )
+    .await?
+        + update_ids(
+            tx,
+            "UPDATE alerts SET notify_at = $1, notified = 'resolved'",
+            None,
+            &resolved,
+            " AND state = 'resolved' AND notify_at IS NOT NULL",
+        )
+        .await?;
+    if marked != (firing.len() + resolved.len()) as u64 {
+        return Ok(Decided {
+            queued: 0,
+            next_due: Some(now),
+            kept: false,
+        });
+    }
+    if !send.is_empty() {
+        let n = Notification {
+            kind: NotificationKind::Change,
+            rule_id: rule.id.clone(),
+            rule_name: rule.name.clone(),
+            severity: rule.severity,
+            open: open as u64,
+            alerts: send
+                .iter()
+                .take(MAX_LISTED as usize)
+                .map(|p| p.alert.clone())
+                .collect(),
+            escalation_minutes: None,
+            decided_at: now,
+        };
+        let to = route(rule, &g.channels, &rule.notify.channels);
+        out.queued = enqueue(tx, &n, &to, &g.link, now).await?;
+        let repeat = (open > 0 && rule.notify.repeat_interval_secs > 0)
+            .then(|| now + i64::from(rule.notify.repeat_interval_secs) * 1000);
+        let by_device = rule.notify.group_by == GroupBy::Device;
+        tx.run(
+            "INSERT INTO notification_groups (group_key, rule_id, subject, last_sent_at, \
+             repeat_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (group_key) DO UPDATE \
+             SET last_sent_at = $4, repeat_at = $5",
+            &[
+                Arg::text(&g.key),
+                Arg::text(&rule.id),
+                Arg::Text(
+                    by_device.then(|| std::borrow::Cow::Borrowed(g.pending[0].subject.as_str())),
+                ),
+                Arg::int(now),
+                Arg::Int(repeat),
+            ],
+        )
+        .await?;
+        if let Some(r) = repeat {
+            out.next_due = earliest(out.next_due, Some(r));
+        }
+    }
+    Ok(out)
+}
+
+/// The stored state of the notification groups named.
+async fn groups_by_key(ex: &mut impl Exec, keys: &[&str]) -> Result<HashMap<String, Group>> {
+    let mut out = HashMap::new();
+    for chunk in keys.chunks(CHUNK) {
+        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {GROUP_COLS} FROM notification_groups WHERE group_key IN ({})",
+            list.join(", ")
+        );
+        let args: Vec<Arg<'_>> = chunk.iter().map(|k| Arg::text(k)).collect();
+        for r in ex.rows(&sql, &args, &GROUP_KINDS).await? {
+            let g = group_row(r)?;
+            out.insert(g.key.clone(), g);
+        }
+    }
+    Ok(out)
+}
+
+/// The earliest pending change (`notify_at`, perhaps a silence's end) of each of `rules`
+/// that has one, one index lookup per rule in one statement.
+async fn oldest_pending(ex: &mut impl Exec, rules: &[&str]) -> Result<HashMap<String, i64>> {
+    let mut out = HashMap::new();
+    for chunk in rules.chunks(CHUNK) {
+        let sql = (1..=chunk.len())
+            .map(|i| {
+                format!(
+                    "SELECT ${i} AS rule_id, (SELECT MIN(notify_at) FROM alerts \
+                     WHERE rule_id = ${i} AND notify_at IS NOT NULL) AS oldest"
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ");
+        let args: Vec<Arg<'_>> = chunk.iter().map(|id| Arg::text(id)).collect();
+        for r in ex.rows(&sql, &args, &[Kind::Text, Kind::Int]).await? {
+            let [rule_id, oldest] = <[Val; 2]>::try_from(r)
+                .map_err(|_| StoreError::Native("a rule read without its columns".into()))?;
+            if let Some(oldest) = oldest.int()? {
+                out.insert(rule_id.text()?, oldest);
+            }
+        }
+    }
+    Ok(out)
 }
 
 impl Store {
@@ -614,6 +966,11 @@ impl Store {
     /// One pass of the notifier at `now`: flushes the notification groups that are due
     /// (change notifications), repeats and escalations. `link` is the console address
     /// notifications point to.
+    ///
+    /// On a SQLite file the pass reaches SQLite directly ([`crate::native`]): its reads in
+    /// one blocking call on one snapshot, and each group's decision in one more, instead of
+    /// a hand-off to sqlx's worker thread and back for every statement. Both paths run the
+    /// same statements ([`gather`], [`decide_group`]).
     pub async fn notify_pass(&self, now: i64, link: &str) -> Result<PassOutcome> {
         self.notifier_current().await?;
         let mut out = PassOutcome::default();
@@ -622,106 +979,28 @@ impl Store {
         let silences = self.silences();
         let link_for = |rule: &str| format!("{link}/alerts?rule={rule}");
 
-        // A rule whose alerts are grouped together is not due before its oldest pending
-        // change has waited its group wait and its last notification its group interval,
-        // however many of its alerts wait; a rule grouped by device, not before its oldest
-        // pending change has waited its group wait (each device's group waits at least that
-        // long from its own oldest change, and its interval may hold it longer). While one
-        // rests, the pending changes are read rule by rule, of the rules due only (a rule
-        // that fires on a whole fleet would otherwise have them all read again after every
-        // batch of its job). These instants come from the database, so every server agrees.
-        let looked_up: Vec<&AlertRule> = if rules.len() <= RULES_LOOKED_UP {
-            rules.iter().collect()
-        } else {
-            Vec::new()
+        let gathered = match &self.native {
+            Some(native) => {
+                let rules = rules.clone();
+                native
+                    .run(crate::native::Role::Notify, move |conn| {
+                        let mut tx = conn.transaction()?;
+                        // Never waits: see `crate::exec`.
+                        let gathered = futures::executor::block_on(gather(&mut tx, &rules, now))?;
+                        tx.commit()?;
+                        Ok(gathered)
+                    })
+                    .await?
+            }
+            None => {
+                let mut conn = self.read.acquire().await?;
+                gather(&mut conn, &rules, now).await?
+            }
         };
-        let keys: Vec<&str> = looked_up
-            .iter()
-            .filter(|r| r.notify.group_by == GroupBy::Rule)
-            .map(|r| r.id.as_str())
-            .collect();
-        let sent = self.groups_by_key(&keys).await?;
-        let ids: Vec<&str> = looked_up.iter().map(|r| r.id.as_str()).collect();
-        let oldest = self.oldest_pending(&ids).await?;
-        let mut resting = false;
-        let mut due_rules = Vec::new();
-        for rule in looked_up {
-            match oldest.get(&rule.id) {
-                Some(&oldest) if oldest <= now => {
-                    let waited = oldest + rule.notify.group_wait_ms(rule.severity);
-                    let due = match rule.notify.group_by {
-                        GroupBy::Rule => {
-                            let last_sent =
-                                sent.get(&rule.id).map_or(i64::MIN / 2, |g| g.last_sent_at);
-                            waited.max(last_sent + rule.notify.group_interval_ms())
-                        }
-                        GroupBy::Device => waited,
-                    };
-                    if due > now {
-                        resting = true;
-                        out.next_due = earliest(out.next_due, Some(due));
-                        continue;
-                    }
-                    due_rules.push((oldest, rule.id.as_str()));
-                }
-                // Nothing to read now.
-                _ => {}
-            }
-        }
-        let from = pending_from(self.backend);
-        let mut rows = Vec::new();
-        if resting {
-            // The rule waiting longest first, as one read ordered by time would take them.
-            due_rules.sort_unstable();
-            for (_, rule_id) in due_rules {
-                let left = PENDING_READ - rows.len() as i64;
-                if left <= 0 {
-                    break;
-                }
-                rows.extend(
-                    sqlx::query(&format!(
-                        "SELECT {PENDING_COLS} FROM {from} \
-                         WHERE a.rule_id = $2 AND a.notify_at IS NOT NULL \
-                         AND a.notify_at <= $1 ORDER BY a.notify_at LIMIT {left}"
-                    ))
-                    .bind(now)
-                    .bind(rule_id)
-                    .fetch_all(&self.read)
-                    .await?,
-                );
-            }
-        } else {
-            // Every change due is read at once (with those of rules deleted meanwhile).
-            rows = sqlx::query(&format!(
-                "SELECT {PENDING_COLS} FROM {from} \
-                 WHERE a.notify_at IS NOT NULL AND a.notify_at <= $1 \
-                 ORDER BY a.notify_at LIMIT {PENDING_READ}"
-            ))
-            .bind(now)
-            .fetch_all(&self.read)
-            .await?;
-        }
-        // Pending changes by notification group (a rule, or a rule and a device).
-        let mut by_group: BTreeMap<String, Vec<Pending>> = BTreeMap::new();
-        for r in &rows {
-            let p = pending_row(r)?;
-            let key = match rules.iter().find(|x| x.id == p.rule_id) {
-                Some(rule) => rule.notify.group_key(&p.rule_id, &p.subject),
-                None => p.rule_id.clone(),
-            };
-            by_group.entry(key).or_default().push(p);
-        }
-        // The groups of whole rules were read above; those of devices are read now.
-        let mut groups = sent;
-        let keys: Vec<&str> = by_group
-            .keys()
-            .map(String::as_str)
-            .filter(|k| !groups.contains_key(*k))
-            .collect();
-        groups.extend(self.groups_by_key(&keys).await?);
-        for (key, pending) in &by_group {
+        out.next_due = gathered.next_due;
+        let groups = gathered.groups;
+        for (key, pending) in gathered.by_group {
             let rule_id = pending[0].rule_id.clone();
-            let subject = pending[0].subject.clone();
             let Some(rule) = rules.iter().find(|r| r.id == rule_id) else {
                 let ids: Vec<&str> = pending.iter().map(|p| p.alert.id.as_str()).collect();
                 let mut tx = self.begin_write().await?;
@@ -731,7 +1010,7 @@ impl Store {
             };
             let oldest = pending.iter().map(|p| p.notify_at).min().unwrap_or(now);
             let last_sent = groups
-                .get(key)
+                .get(&key)
                 .map(|g| g.last_sent_at)
                 .unwrap_or(i64::MIN / 2);
             let due = (oldest + rule.notify.group_wait_ms(rule.severity))
@@ -740,119 +1019,21 @@ impl Store {
                 out.next_due = earliest(out.next_due, Some(due));
                 continue;
             }
-            let mut send = Vec::new();
-            let mut held: BTreeMap<(i64, &str), Vec<&str>> = BTreeMap::new();
-            let mut dropped = Vec::new();
-            for p in pending {
-                if let Some(s) = silenced_by(&silences, &labels(p, rule), now) {
-                    held.entry((s.ends_at, &s.id))
-                        .or_default()
-                        .push(&p.alert.id);
-                } else if p.alert.state == "resolved" && p.notified.is_empty() {
-                    // Resolved before anyone was told it fired.
-                    dropped.push(p.alert.id.as_str());
-                } else if p.alert.state == "resolved" && p.notified == "resolved" {
-                    dropped.push(p.alert.id.as_str());
-                } else {
-                    send.push(p);
-                }
-            }
-            let mut queued = 0;
-            let open: i64 = sqlx::query(
-                "SELECT COUNT(*) AS n FROM alerts WHERE rule_id = $1 AND state <> 'resolved'",
-            )
-            .bind(&rule_id)
-            .fetch_one(&self.read)
-            .await?
-            .try_get("n")?;
-            // Decided again after a machine's crash if lost: see `Store::unsynced`.
-            let mut unsynced = self.unsynced().await?;
-            let mut tx = unsynced.begin().await?;
-            for ((end, silence), ids) in &held {
-                if !hold_for_silence(&mut tx, "notify_at", silence, *end, ids).await? {
-                    // Ended meanwhile: they are due now.
-                    out.next_due = earliest(out.next_due, Some(now));
-                }
-            }
-            let firing: Vec<&str> = send
-                .iter()
-                .filter(|p| p.alert.state != "resolved")
-                .map(|p| p.alert.id.as_str())
-                .collect();
-            let resolved: Vec<&str> = send
-                .iter()
-                .filter(|p| p.alert.state == "resolved")
-                .map(|p| p.alert.id.as_str())
-                .chain(dropped.iter().copied())
-                .collect();
-            // Marked only while in the state read and still pending (compare and set): when
-            // a change came meanwhile, or another notifier decided these first (two
-            // servers overlapping a moment at a lease's hand-over), nothing is decided here
-            // and the next pass looks again.
-            let marked = update_ids(
-                &mut tx,
-                "UPDATE alerts SET notify_at = $1, notified = 'firing'",
-                None,
-                &firing,
-                " AND state <> 'resolved' AND notify_at IS NOT NULL",
-            )
-            .await?
-                + update_ids(
-                    &mut tx,
-                    "UPDATE alerts SET notify_at = $1, notified = 'resolved'",
-                    None,
-                    &resolved,
-                    " AND state = 'resolved' AND notify_at IS NOT NULL",
-                )
-                .await?;
-            if marked != (firing.len() + resolved.len()) as u64 {
-                tx.rollback().await?;
-                unsynced.done().await;
-                out.next_due = earliest(out.next_due, Some(now));
-                continue;
-            }
-            if !send.is_empty() {
-                let n = Notification {
-                    kind: NotificationKind::Change,
-                    rule_id: rule_id.clone(),
-                    rule_name: rule.name.clone(),
-                    severity: rule.severity,
-                    open: open as u64,
-                    alerts: send
-                        .iter()
-                        .take(MAX_LISTED as usize)
-                        .map(|p| p.alert.clone())
-                        .collect(),
-                    escalation_minutes: None,
-                    decided_at: now,
-                };
-                let to = route(rule, &channels, &rule.notify.channels);
-                queued = enqueue(&mut tx, &n, &to, &link_for(&rule_id), now).await?;
-                let repeat = (open > 0 && rule.notify.repeat_interval_secs > 0)
-                    .then(|| now + i64::from(rule.notify.repeat_interval_secs) * 1000);
-                let by_device = rule.notify.group_by == GroupBy::Device;
-                sqlx::query(
-                    "INSERT INTO notification_groups (group_key, rule_id, subject, last_sent_at, \
-                     repeat_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (group_key) DO UPDATE \
-                     SET last_sent_at = $4, repeat_at = $5",
-                )
-                .bind(key)
-                .bind(&rule_id)
-                .bind(by_device.then_some(subject.as_str()))
-                .bind(now)
-                .bind(repeat)
-                .execute(&mut *tx)
-                .await?;
-                if let Some(r) = repeat {
-                    out.next_due = earliest(out.next_due, Some(r));
-                }
-            }
-            tx.commit().await?;
-            unsynced.done().await;
-            if queued > 0 {
+            let group = Due {
+                key,
+                pending,
+                rule: rule.clone(),
+                silences: silences.clone(),
+                channels: channels.clone(),
+                link: link_for(&rule_id),
+                now,
+            };
+            let decided = self.decide(group).await?;
+            out.next_due = earliest(out.next_due, decided.next_due);
+            if decided.queued > 0 {
                 // The deliverer starts on it now, not after the rest of this pass.
                 self.wake(crate::wake::Topic::Outbox);
-                out.queued += queued;
+                out.queued += decided.queued;
             }
         }
 
@@ -878,52 +1059,42 @@ impl Store {
         Ok(out)
     }
 
-    /// The stored state of the notification groups named.
-    async fn groups_by_key(&self, keys: &[&str]) -> Result<HashMap<String, Group>> {
-        let mut out = HashMap::new();
-        for chunk in keys.chunks(CHUNK) {
-            let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!(
-                "SELECT * FROM notification_groups WHERE group_key IN ({})",
-                list.join(", ")
-            );
-            let mut q = sqlx::query(&sql);
-            for k in chunk {
-                q = q.bind(*k);
-            }
-            for r in q.fetch_all(&self.read).await? {
-                let g = group_row(&r)?;
-                out.insert(g.key.clone(), g);
-            }
-        }
-        Ok(out)
-    }
-
-    /// The earliest pending change (`notify_at`, perhaps a silence's end) of each of `rules`
-    /// that has one, one index lookup per rule in one statement.
-    async fn oldest_pending(&self, rules: &[&str]) -> Result<HashMap<String, i64>> {
-        let mut out = HashMap::new();
-        for chunk in rules.chunks(CHUNK) {
-            let sql = (1..=chunk.len())
-                .map(|i| {
-                    format!(
-                        "SELECT ${i} AS rule_id, (SELECT MIN(notify_at) FROM alerts \
-                         WHERE rule_id = ${i} AND notify_at IS NOT NULL) AS oldest"
-                    )
+    /// Decides a due group in a transaction of its own whose commit does not wait for the
+    /// disk: decided again after a machine's crash if lost (see `Store::unsynced`).
+    async fn decide(&self, group: Due) -> Result<Decided> {
+        if let Some(native) = &self.native {
+            // Queued with the check-in writer: see `native`.
+            let held = self.write.acquire().await?;
+            let decided = native
+                .run(crate::native::Role::Write, move |conn| {
+                    // An error drops the connection (see `native`): a new one is synced.
+                    conn.execute_batch("PRAGMA synchronous=NORMAL")?;
+                    let mut tx =
+                        conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+                    // Never waits: see `crate::exec`.
+                    let decided = futures::executor::block_on(decide_group(&mut tx, &group))?;
+                    if decided.kept {
+                        tx.commit()?;
+                    } else {
+                        tx.rollback()?;
+                    }
+                    conn.execute_batch("PRAGMA synchronous=FULL")?;
+                    Ok(decided)
                 })
-                .collect::<Vec<_>>()
-                .join(" UNION ALL ");
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(*id);
-            }
-            for r in q.fetch_all(&self.read).await? {
-                if let Some(oldest) = r.try_get::<Option<i64>, _>("oldest")? {
-                    out.insert(r.try_get("rule_id")?, oldest);
-                }
-            }
+                .await?;
+            drop(held);
+            return Ok(decided);
         }
-        Ok(out)
+        let mut unsynced = self.unsynced().await?;
+        let mut tx = unsynced.begin().await?;
+        let decided = decide_group(&mut tx, &group).await?;
+        if decided.kept {
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
+        }
+        unsynced.done().await;
+        Ok(decided)
     }
 
     /// Open, unacknowledged alerts of a rule (about one subject, if given), for repeats,
@@ -940,13 +1111,12 @@ impl Store {
         let sql = format!(
             "SELECT {PENDING_COLS} FROM {from} WHERE a.rule_id = $1 AND a.state = 'firing' {rest}"
         );
-        let mut q = sqlx::query(&sql).bind(rule_id);
-        if let Some(subject) = subject {
-            q = q.bind(subject);
-        }
-        q.fetch_all(&self.read)
+        let mut args = vec![Arg::text(rule_id)];
+        args.extend(subject.map(Arg::text));
+        let mut conn = self.read.acquire().await?;
+        conn.rows(&sql, &args, &PENDING_KINDS)
             .await?
-            .iter()
+            .into_iter()
             .map(pending_row)
             .collect()
     }
@@ -959,16 +1129,21 @@ impl Store {
         let rules = self.alert_rules();
         let channels = self.channels();
         let silences = self.silences();
-        let due = sqlx::query(
-            "SELECT * FROM notification_groups WHERE repeat_at IS NOT NULL AND repeat_at <= $1 \
-             ORDER BY repeat_at LIMIT 10000",
-        )
-        .bind(now)
-        .fetch_all(&self.read)
-        .await?
-        .iter()
-        .map(group_row)
-        .collect::<Result<Vec<_>>>()?;
+        let mut conn = self.read.acquire().await?;
+        let due = conn
+            .rows(
+                &format!(
+                    "SELECT {GROUP_COLS} FROM notification_groups \
+                     WHERE repeat_at IS NOT NULL AND repeat_at <= $1 ORDER BY repeat_at LIMIT 10000"
+                ),
+                &[Arg::int(now)],
+                &GROUP_KINDS,
+            )
+            .await?
+            .into_iter()
+            .map(group_row)
+            .collect::<Result<Vec<_>>>()?;
+        drop(conn);
         let mut queued = 0;
         for g in &due {
             let rule_id = &g.rule_id;
@@ -1041,22 +1216,27 @@ impl Store {
             return Ok(0);
         }
         let from = pending_from(self.backend);
-        let rows = sqlx::query(&format!(
-            "SELECT {PENDING_COLS} FROM {from} \
-             WHERE a.escalate_at IS NOT NULL AND a.escalate_at <= $1 ORDER BY a.escalate_at \
-             LIMIT 50000"
-        ))
-        .bind(now)
-        .fetch_all(&self.read)
-        .await?;
+        let mut conn = self.read.acquire().await?;
+        let rows = conn
+            .rows(
+                &format!(
+                    "SELECT {PENDING_COLS} FROM {from} \
+                     WHERE a.escalate_at IS NOT NULL AND a.escalate_at <= $1 \
+                     ORDER BY a.escalate_at LIMIT 50000"
+                ),
+                &[Arg::int(now)],
+                &PENDING_KINDS,
+            )
+            .await?;
+        drop(conn);
         // (rule, level) → alerts due, with when each was due.
         let mut due: BTreeMap<(String, i64), Vec<(Pending, i64)>> = BTreeMap::new();
         let mut stop = Vec::new();
         let mut held: BTreeMap<(i64, &str), Vec<String>> = BTreeMap::new();
-        for r in &rows {
+        for r in rows {
             let p = pending_row(r)?;
-            let level: i64 = r.try_get("escalation_level")?;
-            let at: i64 = r.try_get::<Option<i64>, _>("escalate_at")?.unwrap_or(now);
+            let level = p.escalation_level;
+            let at = p.escalate_at.unwrap_or(now);
             let rule = rules.iter().find(|x| x.id == p.rule_id);
             match rule {
                 Some(rule) if p.alert.state == "firing" => {
