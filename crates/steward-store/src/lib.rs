@@ -134,7 +134,7 @@ pub(crate) const BUSY_TIMEOUT_MS: u32 = 10_000;
 const RESTART_WAIT_MS: u32 = 20;
 /// What SQLite may hold in memory, all connections of the process together (its soft heap
 /// limit), in bytes. Each connection's page cache may grow to 64 MiB; seven connections
-/// that each read a million devices once (the fleet count, the passes) held 450 MiB of
+/// (there are eight now) that each read a million devices once (the fleet count, the passes) held 450 MiB of
 /// cache between them. Past this limit SQLite reuses the pages it holds instead of
 /// allocating more.
 pub const SQLITE_HEAP_LIMIT: i64 = 256 * 1024 * 1024;

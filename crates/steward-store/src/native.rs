@@ -94,7 +94,8 @@ impl Native {
     }
 
     /// Runs `f` on the connection of `role`, opened on first use, on a blocking thread. A
-    /// connection that failed is dropped and opened again on the next call.
+    /// connection that failed (an error, or a panic) is dropped and opened again on the next
+    /// call.
     pub(crate) async fn run<T, F>(self: &std::sync::Arc<Self>, role: Role, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -107,7 +108,18 @@ impl Native {
                 Role::Notify => &this.notify,
                 Role::Write => &this.write,
             };
-            let mut guard = slot.lock().unwrap_or_else(|p| p.into_inner());
+            let mut guard = match slot.lock() {
+                Ok(guard) => guard,
+                // A call panicked holding it: its connection may be inside a transaction or
+                // hold a setting of that call's (the notifier's unsynced commits), so a fresh
+                // one is opened.
+                Err(poisoned) => {
+                    let mut guard = poisoned.into_inner();
+                    *guard = None;
+                    slot.clear_poison();
+                    guard
+                }
+            };
             let conn = match guard.as_mut() {
                 Some(c) => c,
                 None => guard.insert(open(&this.path, role)?),

@@ -609,19 +609,6 @@ async fn decide_group(tx: &mut impl Exec, g: &Due) -> Result<Decided> {
             send.push(p);
         }
     }
-    let open = match tx
-        .rows(
-            "SELECT COUNT(*) AS n FROM alerts WHERE rule_id = $1 AND state <> 'resolved'",
-            &[Arg::text(&rule.id)],
-            &[Kind::Int],
-        )
-        .await?
-        .into_iter()
-        .next()
-    {
-        Some(row) => crate::alerts::first(row)?.int()?.unwrap_or(0),
-        None => 0,
-    };
     for ((end, silence), ids) in &held {
         if !hold_for_silence(tx, "notify_at", silence, *end, ids).await? {
             // Ended meanwhile: they are due now.
@@ -667,6 +654,20 @@ async fn decide_group(tx: &mut impl Exec, g: &Due) -> Result<Decided> {
         });
     }
     if !send.is_empty() {
+        // Counted only for a notification (a rule firing on a fleet has many to count).
+        let open = match tx
+            .rows(
+                "SELECT COUNT(*) AS n FROM alerts WHERE rule_id = $1 AND state <> 'resolved'",
+                &[Arg::text(&rule.id)],
+                &[Kind::Int],
+            )
+            .await?
+            .into_iter()
+            .next()
+        {
+            Some(row) => crate::alerts::first(row)?.int()?.unwrap_or(0),
+            None => 0,
+        };
         let n = Notification {
             kind: NotificationKind::Change,
             rule_id: rule.id.clone(),
@@ -967,10 +968,11 @@ impl Store {
     /// (change notifications), repeats and escalations. `link` is the console address
     /// notifications point to.
     ///
-    /// On a SQLite file the pass reaches SQLite directly ([`crate::native`]): its reads in
-    /// one blocking call on one snapshot, and each group's decision in one more, instead of
-    /// a hand-off to sqlx's worker thread and back for every statement. Both paths run the
-    /// same statements ([`gather`], [`decide_group`]).
+    /// On a SQLite file the change notifications reach SQLite directly ([`crate::native`]):
+    /// their reads in one blocking call on one snapshot, and each group's decision in one
+    /// more, instead of a hand-off to sqlx's worker thread and back for every statement.
+    /// Both paths run the same statements ([`gather`], [`decide_group`]). Repeats,
+    /// escalations and the reads of the next due times go through sqlx.
     pub async fn notify_pass(&self, now: i64, link: &str) -> Result<PassOutcome> {
         self.notifier_current().await?;
         let mut out = PassOutcome::default();
