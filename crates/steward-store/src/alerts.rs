@@ -10,7 +10,7 @@ use sqlx::{Any, Row, Transaction};
 use steward_core::alerting::{AlertRule, Reason, Severity};
 
 use crate::audit::{self, Actor, AuditRecord};
-use crate::exec::{Arg, Exec, Kind, Val};
+use crate::exec::{first, Arg, Exec, Kind, Val};
 use crate::notify::AlertsChanged;
 use crate::{bind_all, Param, Result, Store, StoreError};
 
@@ -357,13 +357,6 @@ async fn existing_alerts(tx: &mut impl Exec, ids: &[&str]) -> Result<HashSet<Str
         }
     }
     Ok(out)
-}
-
-/// The first column of a row read through [`Exec::rows`].
-pub(crate) fn first(row: Vec<Val>) -> Result<Val> {
-    row.into_iter()
-        .next()
-        .ok_or_else(|| StoreError::Native("a row without columns".into()))
 }
 
 /// Writes alert history entries made at `at` by `actor`, many per statement.

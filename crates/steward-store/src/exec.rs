@@ -115,6 +115,22 @@ pub(crate) trait Exec {
 
     /// The rows of a statement, each column decoded as `kinds` says.
     async fn rows(&mut self, sql: &str, args: &[Arg<'_>], kinds: &[Kind]) -> Result<Vec<Vec<Val>>>;
+
+    /// The first column of a statement's first row, decoded as `kind` says (`None` without
+    /// a row).
+    async fn value(&mut self, sql: &str, args: &[Arg<'_>], kind: Kind) -> Result<Option<Val>> {
+        match self.rows(sql, args, &[kind]).await?.into_iter().next() {
+            Some(row) => Ok(Some(first(row)?)),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The first column of a row read through [`Exec::rows`].
+pub(crate) fn first(row: Vec<Val>) -> Result<Val> {
+    row.into_iter()
+        .next()
+        .ok_or_else(|| crate::StoreError::Native("a row without columns".into()))
 }
 
 impl Exec for Transaction<'_, Any> {

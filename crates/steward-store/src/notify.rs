@@ -396,17 +396,15 @@ pub(crate) async fn hold_for_silence(
         crate::Backend::Postgres => " FOR SHARE",
         crate::Backend::Sqlite => "",
     };
-    let stored: Option<i64> = match tx
-        .rows(
+    let stored = match tx
+        .value(
             &format!("SELECT ends_at FROM silences WHERE id = $1{lock}"),
             &[Arg::text(silence)],
-            &[Kind::Int],
+            Kind::Int,
         )
         .await?
-        .into_iter()
-        .next()
     {
-        Some(row) => crate::alerts::first(row)?.int()?,
+        Some(v) => v.int()?,
         None => None,
     };
     if stored != Some(end) {
@@ -656,16 +654,14 @@ async fn decide_group(tx: &mut impl Exec, g: &Due) -> Result<Decided> {
     if !send.is_empty() {
         // Counted only for a notification (a rule firing on a fleet has many to count).
         let open = match tx
-            .rows(
+            .value(
                 "SELECT COUNT(*) AS n FROM alerts WHERE rule_id = $1 AND state <> 'resolved'",
                 &[Arg::text(&rule.id)],
-                &[Kind::Int],
+                Kind::Int,
             )
             .await?
-            .into_iter()
-            .next()
         {
-            Some(row) => crate::alerts::first(row)?.int()?.unwrap_or(0),
+            Some(v) => v.int()?.unwrap_or(0),
             None => 0,
         };
         let n = Notification {

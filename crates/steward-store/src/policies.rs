@@ -11,7 +11,7 @@ use steward_proto::{Platform, ProtectionStatus};
 
 use crate::alerts;
 use crate::audit::{self, Actor, AuditRecord};
-use crate::exec::{Arg, Exec, Kind};
+use crate::exec::{first, Arg, Exec, Kind};
 use crate::writer::{insert_events, state_events, Evaluators};
 use crate::{Backend, Result, Store, StoreError};
 
@@ -421,7 +421,7 @@ async fn write_evaluations(
                 }
             }
             for row in tx.rows(&sql, &args, &[Kind::Text]).await? {
-                written.insert(alerts::first(row)?.text()?);
+                written.insert(first(row)?.text()?);
             }
         }
     }
@@ -450,7 +450,7 @@ async fn write_evaluations(
         }
         let mut moved = std::collections::HashSet::new();
         for row in tx.rows(&sql, &args, &[Kind::Text]).await? {
-            moved.insert(alerts::first(row)?.text()?);
+            moved.insert(first(row)?.text()?);
         }
         written.extend(
             chunk
