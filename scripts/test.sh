@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: formatting, lints, unit tests, the integration suite twice (on SQLite and on
 # a PostgreSQL server this script starts in a temporary directory), the browser suite, the
-# contract run (Schemathesis against the generated OpenAPI document) and a short fuzz run of
-# the agent API, then builds the Debian packages of the server and the agent and checks them.
+# contract run (Schemathesis against the generated OpenAPI document), a short fuzz run of
+# the agent API and a small run of the alert rule bench on each backend (which fails unless
+# the rule opened an alert for every silent device), then builds the Debian packages of the server and the agent and checks them.
 # Installs what is missing (Debian packages: PostgreSQL, ClamAV, aiosmtpd, Chromium, Noto CJK
 # fonts, poppler-utils, promtool, Node, python3-venv, lintian; the browser suite's npm packages; Schemathesis from
 # PyPI; cargo-deb from crates.io) and fails loudly when a suite cannot run.
@@ -56,6 +57,11 @@ cargo test --release --workspace
 say "fuzz: random and mutated enrollments and check-ins through the real server"
 target/release/steward bench fuzz --inputs 30000 --workers 32
 
+say "alert rule bench: a new rule covers 10,000 devices, an alert for every silent one"
+bench_dir=$(mktemp -d /tmp/steward-bench.XXXXXX)
+target/release/steward bench alert-rule --devices 10000 --data-dir "$bench_dir"
+rm -rf "$bench_dir"
+
 say "contract: Schemathesis, every check, against a seeded server"
 bash scripts/contract.sh target/release/steward
 
@@ -83,5 +89,10 @@ run_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
 say "integration tests on PostgreSQL (port $port)"
 STEWARD_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres" \
   cargo test --release --workspace --test api
+
+say "alert rule bench on PostgreSQL"
+run_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres steward_bench
+target/release/steward bench alert-rule --devices 10000 \
+  --database-url "postgres://postgres@127.0.0.1:$port/steward_bench"
 
 say "all suites passed"

@@ -386,12 +386,15 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
 /// With `states`, the rows carry a realistic mix of health and compliance states (for counting
 /// and filtering); without, they are what devices that reported no protection would be:
 /// health unknown, compliance not evaluated.
+///
+/// Returns the instant the rows were seeded at: device `i` was last seen `i % 100,000`
+/// minutes before it.
 pub async fn seed(
     store: &steward_store::Store,
     devices: u32,
     seed: u64,
     states: bool,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<i64> {
     let now = now_ms();
     let chunk = 20_000u32;
     let mut start = 0u32;
@@ -437,7 +440,142 @@ pub async fn seed(
         start = end;
     }
     store.finish_bulk_load().await?;
+    Ok(now)
+}
+
+/// The compliance policy the policy and alert rule benches put.
+fn bench_policy() -> steward_core::compliance::Policy {
+    use steward_core::compliance::{Policy, Rule};
+    Policy {
+        id: "bench".into(),
+        name: "bench".into(),
+        rules: vec![
+            Rule::MinOsVersion {
+                platform: Platform::Windows,
+                version: "10.0.22631".into(),
+            },
+            Rule::NoActiveThreats,
+            Rule::CheckedInWithinDays { days: 7 },
+        ],
+        grace_hours: 24,
+        groups: Vec::new(),
+    }
+}
+
+/// Runs a fleet job to its end in this process, alone and at full speed: no pause between
+/// batches, no check-ins beside it.
+async fn run_job(
+    store: &steward_store::Store,
+    job: &mut steward_store::jobs::FleetJob,
+) -> anyhow::Result<()> {
+    store.start_fleet_job(job, now_ms()).await?;
+    while let steward_store::jobs::Step::Advanced { .. } = store
+        .reevaluate_step(job, now_ms(), steward_store::policies::REEVALUATE_BATCH)
+        .await?
+    {}
     Ok(())
+}
+
+/// This process's peak resident memory, in MiB.
+fn own_peak_rss_mib() -> u64 {
+    peak_rss_mib(std::process::id())
+}
+
+/// Seeds `devices` into an empty store, then times a policy change: its answer, and its job
+/// re-evaluating every device.
+pub async fn policy(
+    store: &steward_store::Store,
+    devices: u32,
+) -> anyhow::Result<serde_json::Value> {
+    use steward_store::audit::Actor;
+    seed(store, devices, 1, false).await?;
+    let cpu0 = process_cpu_secs();
+    let t0 = Instant::now();
+    let (_, mut job) = store
+        .put_policy(&bench_policy(), now_ms(), &Actor::cli())
+        .await?;
+    let answer = t0.elapsed().as_secs_f64();
+    run_job(store, &mut job).await?;
+    let secs = t0.elapsed().as_secs_f64();
+    let cpu = process_cpu_secs() - cpu0;
+    Ok(json!({
+        "bench": "policy",
+        "backend": store.backend().name(),
+        "devices": devices,
+        "answer_ms": (answer * 1e4).round() / 10.0,
+        "reevaluate_s": (secs * 1000.0).round() / 1000.0,
+        "devices_per_s": (f64::from(devices) / secs).round(),
+        "cpu_us_per_device": (cpu * 1e6 / f64::from(devices.max(1))).round(),
+        "evaluated": job.done,
+    }))
+}
+
+/// Seeds `devices` into an empty store and evaluates them against the bench's policy, then
+/// times a new alert rule, "not checked in for 72 hours" (most seeded devices were last seen
+/// longer ago): its answer, and its job covering the fleet. Fails unless the rule opened an
+/// alert for every device silent that long, and for no other. With `db_pid`, the CPU of
+/// PostgreSQL (that process and its backends) over the rule is reported too.
+pub async fn alert_rule(
+    store: &steward_store::Store,
+    devices: u32,
+    db_pid: Option<u32>,
+) -> anyhow::Result<serde_json::Value> {
+    use steward_core::alerting::{AlertRule, Condition, Severity};
+    use steward_store::audit::Actor;
+    const SILENT_MS: i64 = 72 * 3_600_000;
+    let seeded_at = seed(store, devices, 1, false).await?;
+    // Evaluated first, as a fleet a server has been watching is.
+    let (_, mut job) = store
+        .put_policy(&bench_policy(), now_ms(), &Actor::cli())
+        .await?;
+    run_job(store, &mut job).await?;
+    let rule = AlertRule {
+        id: "bench-silent".into(),
+        name: "Not checked in for 72 hours".into(),
+        condition: Condition::NotCheckedIn { hours: 72 },
+        severity: Severity::Warning,
+        groups: Vec::new(),
+        enabled: true,
+        notify: Default::default(),
+    };
+    let (cpu0, db0) = (process_cpu_secs(), db_pid.map(cpu_seconds));
+    let started = now_ms();
+    let t0 = Instant::now();
+    let mut job = store.put_alert_rule(&rule, started, &Actor::cli()).await?;
+    let answer = t0.elapsed().as_secs_f64();
+    run_job(store, &mut job).await?;
+    let secs = t0.elapsed().as_secs_f64();
+    let ended = now_ms();
+    let cpu = process_cpu_secs() - cpu0;
+    let db = db_pid.zip(db0).map(|(pid, db0)| cpu_seconds(pid) - db0);
+    let alerts: u64 = store.open_alert_counts(&[]).await?.values().sum();
+    // Each batch evaluates at its own instant, between the rule's and the job's end.
+    let silent_at = |at: i64| {
+        (0..devices)
+            .filter(|i| seeded_at - i64::from(i % 100_000) * 60_000 <= at - SILENT_MS)
+            .count() as u64
+    };
+    let (least, most) = (silent_at(started), silent_at(ended));
+    anyhow::ensure!(
+        (least..=most).contains(&alerts),
+        "the rule opened {alerts} alerts, where {least} to {most} devices were silent for 72 hours"
+    );
+    let per_device = |secs: f64| (secs * 1e6 / f64::from(devices.max(1))).round();
+    let mut out = json!({
+        "bench": "alert_rule",
+        "backend": store.backend().name(),
+        "devices": devices,
+        "alerts": alerts,
+        "answer_ms": (answer * 1e4).round() / 10.0,
+        "job_s": (secs * 1000.0).round() / 1000.0,
+        "devices_per_s": (f64::from(devices) / secs).round(),
+        "cpu_us_per_device": per_device(cpu),
+        "peak_rss_mb": own_peak_rss_mib(),
+    });
+    if let Some(db) = db {
+        out["db_cpu_us_per_device"] = json!(per_device(db));
+    }
+    Ok(out)
 }
 
 /// The benchmarks' critical active-threat rule.

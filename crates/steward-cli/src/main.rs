@@ -192,6 +192,19 @@ enum BenchCommand {
         #[command(flatten)]
         cfg: ConfigArgs,
     },
+    /// Load N devices into a fresh database, evaluate them against a policy, then time how
+    /// long a new alert rule that fires on most of them ("not checked in for 72 hours")
+    /// takes to cover the fleet; checks that it opened an alert for every silent device.
+    AlertRule {
+        #[arg(long, default_value_t = 100_000)]
+        devices: u32,
+        /// The PostgreSQL postmaster's process id: the database's CPU (its backends are its
+        /// children) is reported beside Steward's.
+        #[arg(long)]
+        db_pid: Option<u32>,
+        #[command(flatten)]
+        cfg: ConfigArgs,
+    },
     /// Serve a fresh database with a webhook channel and an active-threat rule, load it with
     /// check-ins and time each threat's check-in to its webhook notification.
     AlertLatency {
@@ -603,54 +616,20 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
                 store.count_devices().await? == 0,
                 "the policy bench needs an empty database"
             );
-            bench::seed(&store, devices, 1, false).await?;
-            let policy = steward_core::compliance::Policy {
-                id: "bench".into(),
-                name: "bench".into(),
-                rules: vec![
-                    steward_core::compliance::Rule::MinOsVersion {
-                        platform: steward_proto::Platform::Windows,
-                        version: "10.0.22631".into(),
-                    },
-                    steward_core::compliance::Rule::NoActiveThreats,
-                    steward_core::compliance::Rule::CheckedInWithinDays { days: 7 },
-                ],
-                grace_hours: 24,
-                groups: Vec::new(),
-            };
-            // The change answers once its job is queued; the job then runs alone here, at
-            // full speed (no pause between batches, no check-ins beside it).
-            let cpu0 = bench::process_cpu_secs();
-            let t0 = Instant::now();
-            let (_, mut job) = store
-                .put_policy(&policy, steward_core::time::now_ms(), &Actor::cli())
-                .await?;
-            let answer = t0.elapsed().as_secs_f64();
-            store
-                .start_fleet_job(&mut job, steward_core::time::now_ms())
-                .await?;
-            loop {
-                let step = store
-                    .reevaluate_step(
-                        &mut job,
-                        steward_core::time::now_ms(),
-                        steward_store::policies::REEVALUATE_BATCH,
-                    )
-                    .await?;
-                if !matches!(step, steward_store::jobs::Step::Advanced { .. }) {
-                    break;
-                }
-            }
-            let secs = t0.elapsed().as_secs_f64();
-            let cpu = bench::process_cpu_secs() - cpu0;
-            println!(
-                "{}",
-                serde_json::json!({"bench": "policy", "backend": store.backend().name(), "devices": devices,
-                    "answer_ms": (answer * 1e4).round() / 10.0, "reevaluate_s": (secs * 1000.0).round() / 1000.0,
-                    "devices_per_s": (f64::from(devices) / secs).round(),
-                    "cpu_us_per_device": (cpu * 1e6 / f64::from(devices.max(1))).round(),
-                    "evaluated": job.done})
+            println!("{}", bench::policy(&store, devices).await?);
+            Ok(())
+        }
+        Command::Bench(BenchCommand::AlertRule {
+            devices,
+            db_pid,
+            cfg,
+        }) => {
+            let store = cfg.open().await?;
+            anyhow::ensure!(
+                store.count_devices().await? == 0,
+                "the alert rule bench needs an empty database"
             );
+            println!("{}", bench::alert_rule(&store, devices, db_pid).await?);
             Ok(())
         }
         Command::Bench(BenchCommand::AlertLatency {
