@@ -133,10 +133,11 @@ pub(crate) const BUSY_TIMEOUT_MS: u32 = 10_000;
 /// How long the writer's log restart waits for readers of an older snapshot.
 const RESTART_WAIT_MS: u32 = 20;
 /// What SQLite may hold in memory, all connections of the process together (its soft heap
-/// limit), in bytes. Each connection's page cache may grow to 64 MiB; seven connections
-/// (there are eight now) that each read a million devices once (the fleet count, the passes) held 450 MiB of
-/// cache between them. Past this limit SQLite reuses the pages it holds instead of
-/// allocating more.
+/// limit), in bytes. Each connection's page cache may grow to 64 MiB. Seven connections that
+/// each read a million devices once (the fleet count, the passes) held 450 MiB of cache
+/// between them; there are eight now (sqlx's writer and four readers, and the direct
+/// reader, notifier and writer). Past this limit SQLite reuses the pages it holds instead
+/// of allocating more.
 pub const SQLITE_HEAP_LIMIT: i64 = 256 * 1024 * 1024;
 
 /// A handle on the database. Cheap to clone.
