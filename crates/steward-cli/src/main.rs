@@ -52,6 +52,16 @@ struct ConfigArgs {
 }
 
 impl ConfigArgs {
+    /// Opens the store of a bench that loads its own fleet: it must hold no device yet.
+    async fn open_fleetless(&self, bench: &str) -> anyhow::Result<Store> {
+        let store = self.open().await?;
+        anyhow::ensure!(
+            store.count_devices().await? == 0,
+            "the {bench} bench needs an empty database"
+        );
+        Ok(store)
+    }
+
     fn load(&self) -> anyhow::Result<Config> {
         let mut c = Config::load(self.config.as_deref())?;
         if let Some(d) = &self.data_dir {
@@ -611,11 +621,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench(BenchCommand::Policy { devices, cfg }) => {
-            let store = cfg.open().await?;
-            anyhow::ensure!(
-                store.count_devices().await? == 0,
-                "the policy bench needs an empty database"
-            );
+            let store = cfg.open_fleetless("policy").await?;
             println!("{}", bench::policy(&store, devices).await?);
             Ok(())
         }
@@ -624,11 +630,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             db_pid,
             cfg,
         }) => {
-            let store = cfg.open().await?;
-            anyhow::ensure!(
-                store.count_devices().await? == 0,
-                "the alert rule bench needs an empty database"
-            );
+            let store = cfg.open_fleetless("alert rule").await?;
             println!("{}", bench::alert_rule(&store, devices, db_pid).await?);
             Ok(())
         }
@@ -640,11 +642,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             concurrency,
             cfg,
         }) => {
-            let store = cfg.open().await?;
-            anyhow::ensure!(
-                store.count_devices().await? == 0,
-                "the alert latency bench needs an empty database"
-            );
+            let store = cfg.open_fleetless("alert latency").await?;
             let mut config = cfg.load()?;
             // The load is the point: no stretching of check-in intervals, no shedding.
             config.checkin.target_rate = rate.saturating_mul(10);
@@ -693,11 +691,7 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             rounds,
             cfg,
         }) => {
-            let store = cfg.open().await?;
-            anyhow::ensure!(
-                store.count_devices().await? == 0,
-                "the inventory bench needs an empty database"
-            );
+            let store = cfg.open_fleetless("inventory").await?;
             let t0 = Instant::now();
             bench::seed(&store, devices, 1, true).await?;
             bench::seed_activity(&store, devices).await?;
