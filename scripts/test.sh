@@ -3,7 +3,8 @@
 # a PostgreSQL server this script starts in a temporary directory), the browser suite, the
 # contract run (Schemathesis against the generated OpenAPI document), a short fuzz run of
 # the agent API and a small run of the alert rule bench on each backend (which fails unless
-# the rule opened an alert for every silent device), then builds the Debian packages of the server and the agent and checks them.
+# the rule opened an alert for every silent device), then builds the Debian packages of the
+# server and the agent and checks them.
 # Installs what is missing (Debian packages: PostgreSQL, ClamAV, aiosmtpd, Chromium, Noto CJK
 # fonts, poppler-utils, promtool, Node, python3-venv, lintian; the browser suite's npm packages; Schemathesis from
 # PyPI; cargo-deb from crates.io) and fails loudly when a suite cannot run.

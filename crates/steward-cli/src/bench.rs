@@ -387,8 +387,7 @@ pub async fn checkin(b: CheckinBench) -> anyhow::Result<serde_json::Value> {
 /// and filtering); without, they are what devices that reported no protection would be:
 /// health unknown, compliance not evaluated.
 ///
-/// Returns the instant the rows were seeded at: device `i` was last seen `i % 100,000`
-/// minutes before it.
+/// Returns the instant the rows were seeded at (see [`seeded_last_seen`]).
 pub async fn seed(
     store: &steward_store::Store,
     devices: u32,
@@ -412,7 +411,7 @@ pub async fn seed(
                     os_name: d.os.name.clone(),
                     os_version: d.os.version.clone(),
                     enrolled_at: now - i64::from(i) * 1000,
-                    last_seen_at: now - i64::from(i % 100_000) * 60_000,
+                    last_seen_at: seeded_last_seen(now, i),
                     group: Some(format!("site-{:02}", i % 20)),
                     // Roughly a real fleet: most devices protected and compliant.
                     health_state: if !states {
@@ -441,6 +440,12 @@ pub async fn seed(
     }
     store.finish_bulk_load().await?;
     Ok(now)
+}
+
+/// When seeded device `i` was last seen, the rows seeded at `seeded_at`: `i % 100,000`
+/// minutes before.
+fn seeded_last_seen(seeded_at: i64, i: u32) -> i64 {
+    seeded_at - i64::from(i % 100_000) * 60_000
 }
 
 /// The compliance policy the policy and alert rule benches put.
@@ -522,7 +527,7 @@ pub async fn alert_rule(
 ) -> anyhow::Result<serde_json::Value> {
     use steward_core::alerting::{AlertRule, Condition, Severity};
     use steward_store::audit::Actor;
-    const SILENT_MS: i64 = 72 * 3_600_000;
+    const SILENT_HOURS: u32 = 72;
     let seeded_at = seed(store, devices, 1, false).await?;
     // Evaluated first, as a fleet a server has been watching is.
     let (_, mut job) = store
@@ -531,8 +536,10 @@ pub async fn alert_rule(
     run_job(store, &mut job).await?;
     let rule = AlertRule {
         id: "bench-silent".into(),
-        name: "Not checked in for 72 hours".into(),
-        condition: Condition::NotCheckedIn { hours: 72 },
+        name: format!("Not checked in for {SILENT_HOURS} hours"),
+        condition: Condition::NotCheckedIn {
+            hours: SILENT_HOURS,
+        },
         severity: Severity::Warning,
         groups: Vec::new(),
         enabled: true,
@@ -551,14 +558,16 @@ pub async fn alert_rule(
     let alerts: u64 = store.open_alert_counts(&[]).await?.values().sum();
     // Each batch evaluates at its own instant, between the rule's and the job's end.
     let silent_at = |at: i64| {
+        let since = at - i64::from(SILENT_HOURS) * 3_600_000;
         (0..devices)
-            .filter(|i| seeded_at - i64::from(i % 100_000) * 60_000 <= at - SILENT_MS)
+            .filter(|&i| seeded_last_seen(seeded_at, i) <= since)
             .count() as u64
     };
     let (least, most) = (silent_at(started), silent_at(ended));
     anyhow::ensure!(
         (least..=most).contains(&alerts),
-        "the rule opened {alerts} alerts, where {least} to {most} devices were silent for 72 hours"
+        "the rule opened {alerts} alerts, where {least} to {most} devices were silent for \
+         {SILENT_HOURS} hours"
     );
     let per_device = |secs: f64| (secs * 1e6 / f64::from(devices.max(1))).round();
     let mut out = json!({
