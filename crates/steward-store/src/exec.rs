@@ -116,11 +116,11 @@ pub(crate) trait Exec {
     /// The rows of a statement, each column decoded as `kinds` says.
     async fn rows(&mut self, sql: &str, args: &[Arg<'_>], kinds: &[Kind]) -> Result<Vec<Vec<Val>>>;
 
-    /// The first column of a statement's first row, decoded as `kind` says (`None` without
-    /// a row).
-    async fn value(&mut self, sql: &str, args: &[Arg<'_>], kind: Kind) -> Result<Option<Val>> {
-        match self.rows(sql, args, &[kind]).await?.into_iter().next() {
-            Some(row) => Ok(Some(first(row)?)),
+    /// The integer in the first column of a statement's first row (`None` without a row, or
+    /// for `NULL`).
+    async fn int(&mut self, sql: &str, args: &[Arg<'_>]) -> Result<Option<i64>> {
+        match self.rows(sql, args, &[Kind::Int]).await?.into_iter().next() {
+            Some(row) => first(row)?.int(),
             None => Ok(None),
         }
     }

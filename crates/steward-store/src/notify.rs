@@ -367,8 +367,10 @@ async fn update_ids(
 ) -> Result<u64> {
     let mut changed = 0;
     for chunk in ids.chunks(CHUNK) {
-        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!("{sql_head} WHERE id IN ({}){tail}", list.join(", "));
+        let sql = format!(
+            "{sql_head} WHERE id IN ({}){tail}",
+            crate::list_placeholders(2, chunk.len())
+        );
         let mut args = Vec::with_capacity(chunk.len() + 1);
         args.push(Arg::Int(value));
         args.extend(chunk.iter().map(|id| Arg::text(id)));
@@ -396,17 +398,12 @@ pub(crate) async fn hold_for_silence(
         crate::Backend::Postgres => " FOR SHARE",
         crate::Backend::Sqlite => "",
     };
-    let stored = match tx
-        .value(
+    let stored = tx
+        .int(
             &format!("SELECT ends_at FROM silences WHERE id = $1{lock}"),
             &[Arg::text(silence)],
-            Kind::Int,
         )
-        .await?
-    {
-        Some(v) => v.int()?,
-        None => None,
-    };
+        .await?;
     if stored != Some(end) {
         return Ok(false);
     }
@@ -598,10 +595,9 @@ async fn decide_group(tx: &mut impl Exec, g: &Due) -> Result<Decided> {
             held.entry((s.ends_at, &s.id))
                 .or_default()
                 .push(&p.alert.id);
-        } else if p.alert.state == "resolved" && p.notified.is_empty() {
-            // Resolved before anyone was told it fired.
-            dropped.push(p.alert.id.as_str());
-        } else if p.alert.state == "resolved" && p.notified == "resolved" {
+        } else if p.alert.state == "resolved" && (p.notified.is_empty() || p.notified == "resolved")
+        {
+            // Resolved before anyone was told it fired, or its resolution told already.
             dropped.push(p.alert.id.as_str());
         } else {
             send.push(p);
@@ -653,17 +649,13 @@ async fn decide_group(tx: &mut impl Exec, g: &Due) -> Result<Decided> {
     }
     if !send.is_empty() {
         // Counted only for a notification (a rule firing on a fleet has many to count).
-        let open = match tx
-            .value(
+        let open = tx
+            .int(
                 "SELECT COUNT(*) AS n FROM alerts WHERE rule_id = $1 AND state <> 'resolved'",
                 &[Arg::text(&rule.id)],
-                Kind::Int,
             )
             .await?
-        {
-            Some(v) => v.int()?.unwrap_or(0),
-            None => 0,
-        };
+            .unwrap_or(0);
         let n = Notification {
             kind: NotificationKind::Change,
             rule_id: rule.id.clone(),
@@ -709,10 +701,9 @@ async fn decide_group(tx: &mut impl Exec, g: &Due) -> Result<Decided> {
 async fn groups_by_key(ex: &mut impl Exec, keys: &[&str]) -> Result<HashMap<String, Group>> {
     let mut out = HashMap::new();
     for chunk in keys.chunks(CHUNK) {
-        let list: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT {GROUP_COLS} FROM notification_groups WHERE group_key IN ({})",
-            list.join(", ")
+            crate::list_placeholders(1, chunk.len())
         );
         let args: Vec<Arg<'_>> = chunk.iter().map(|k| Arg::text(k)).collect();
         for r in ex.rows(&sql, &args, &GROUP_KINDS).await? {
