@@ -467,18 +467,36 @@ fn bench_policy() -> steward_core::compliance::Policy {
     }
 }
 
-/// Runs a fleet job to its end in this process, alone and at full speed: no pause between
-/// batches, no check-ins beside it.
+/// Runs a fleet job to its end in this process, at full speed: no pause between batches, no
+/// check-ins beside it. The server's per-second checkpoint of the SQLite log runs beside it,
+/// as in `steward serve`: without it the log would hold every page the job wrote.
 async fn run_job(
     store: &steward_store::Store,
     job: &mut steward_store::jobs::FleetJob,
 ) -> anyhow::Result<()> {
-    store.start_fleet_job(job, now_ms()).await?;
-    while let steward_store::jobs::Step::Advanced { .. } = store
-        .reevaluate_step(job, now_ms(), steward_store::policies::REEVALUATE_BATCH)
-        .await?
-    {}
-    Ok(())
+    let upkeep = tokio::spawn({
+        let store = store.clone();
+        async move {
+            let mut every = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                every.tick().await;
+                if let Err(e) = store.checkpoint().await {
+                    tracing::warn!(error = %e, "checkpoint failed");
+                }
+            }
+        }
+    });
+    let ran = async {
+        store.start_fleet_job(job, now_ms()).await?;
+        while let steward_store::jobs::Step::Advanced { .. } = store
+            .reevaluate_step(job, now_ms(), steward_store::policies::REEVALUATE_BATCH)
+            .await?
+        {}
+        anyhow::Ok(())
+    }
+    .await;
+    upkeep.abort();
+    ran
 }
 
 /// This process's peak resident memory, in MiB.
