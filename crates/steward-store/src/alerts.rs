@@ -420,33 +420,52 @@ struct LastAlert {
 async fn last_alerts<'s>(
     tx: &mut impl Exec,
     rule_id: &'s str,
-    subjects: impl ExactSizeIterator<Item = &'s str>,
+    subjects: impl Iterator<Item = &'s str>,
 ) -> Result<HashMap<String, LastAlert>> {
-    // Each subject's latest alert only, one step of `alerts_by_subject` each: a device that
-    // fired and cleared a rule many times would otherwise have its whole history read on
-    // every firing. (`VALUES` names its column `column1` on both backends.) PostgreSQL
-    // plans the `IN` form as a hash join over a scan of every alert once the table has
-    // grown, a scan per batch of a job that fills it; a lateral step per subject cannot be.
-    let step = "FROM alerts b WHERE b.rule_id = $1 AND b.subject = s.column1 \
-                ORDER BY b.fired_at DESC LIMIT 1";
-    let values = crate::numbered_rows(subjects.len(), 1, 2);
-    let sql = match tx.backend() {
-        crate::Backend::Postgres => format!(
-            "SELECT l.id, l.subject, l.state, l.resolved_at, l.fired_at \
-             FROM (VALUES {values}) AS s CROSS JOIN LATERAL \
-             (SELECT b.id, b.subject, b.state, b.resolved_at, b.fired_at {step}) AS l"
-        ),
-        crate::Backend::Sqlite => format!(
-            "SELECT id, subject, state, resolved_at, fired_at FROM alerts WHERE id IN \
-             (SELECT (SELECT b.id {step}) FROM (VALUES {values}) AS s)"
-        ),
-    };
-    let mut args: Vec<Arg<'_>> = Vec::with_capacity(subjects.len() + 1);
-    args.push(Arg::text(rule_id));
-    args.extend(subjects.map(Arg::text));
     let kinds = [Kind::Text, Kind::Text, Kind::Text, Kind::Int, Kind::Int];
+    let (fleet, devices): (Vec<&str>, Vec<&str>) = subjects.partition(|s| *s == "fleet");
+    let mut rows = Vec::new();
+    if !devices.is_empty() {
+        // Each device's latest alert of the rule only, one step of `alerts_by_device` each:
+        // a device that fired and cleared a rule many times would otherwise have its whole
+        // history read on every firing. (`VALUES` names its column `column1` on both
+        // backends.) PostgreSQL plans the `IN` form as a hash join over a scan of every
+        // alert once the table has grown, a scan per batch of a job that fills it; a
+        // lateral step per device cannot be.
+        let step = "FROM alerts b WHERE b.device_id = s.column1 AND b.rule_id = $1 \
+                    ORDER BY b.fired_at DESC LIMIT 1";
+        let values = crate::numbered_rows(devices.len(), 1, 2);
+        let sql = match tx.backend() {
+            crate::Backend::Postgres => format!(
+                "SELECT l.id, l.subject, l.state, l.resolved_at, l.fired_at \
+                 FROM (VALUES {values}) AS s CROSS JOIN LATERAL \
+                 (SELECT b.id, b.subject, b.state, b.resolved_at, b.fired_at {step}) AS l"
+            ),
+            crate::Backend::Sqlite => format!(
+                "SELECT id, subject, state, resolved_at, fired_at FROM alerts WHERE id IN \
+                 (SELECT (SELECT b.id {step}) FROM (VALUES {values}) AS s)"
+            ),
+        };
+        let mut args: Vec<Arg<'_>> = Vec::with_capacity(devices.len() + 1);
+        args.push(Arg::text(rule_id));
+        args.extend(devices.into_iter().map(Arg::text));
+        rows = tx.rows(&sql, &args, &kinds).await?;
+    }
+    if !fleet.is_empty() {
+        // The fleet's alerts of a rule are the rule's (a rule watches devices or the fleet),
+        // few: one for each time the fleet went wrong.
+        rows.extend(
+            tx.rows(
+                "SELECT id, subject, state, resolved_at, fired_at FROM alerts \
+                 WHERE rule_id = $1 AND subject = 'fleet' ORDER BY fired_at DESC LIMIT 1",
+                &[Arg::text(rule_id)],
+                &kinds,
+            )
+            .await?,
+        );
+    }
     let mut last: HashMap<String, (i64, LastAlert)> = HashMap::new();
-    for r in tx.rows(&sql, &args, &kinds).await? {
+    for r in rows {
         let [id, subject, state, resolved_at, fired_at] = <[Val; 5]>::try_from(r)
             .map_err(|_| StoreError::Native("an alert read without its columns".into()))?;
         let fired_at = fired_at
@@ -1079,6 +1098,49 @@ mod tests {
         assert_eq!(
             count(&store, "SELECT COUNT(*) FROM alert_events").await,
             600 + 400 + 300 + 10 + 100
+        );
+    }
+
+    #[tokio::test]
+    async fn the_fleet_s_alert_reopens_within_the_window_and_is_new_past_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&Store::sqlite_url(dir.path()))
+            .await
+            .expect("open");
+        let fleet = ["fleet".to_string()];
+        let a = [("a".to_string(), Reason::new("enrollment", &[]))];
+        let hour = 3_600_000;
+        // The rule fires on a device too: its alert is not the fleet's.
+        apply(&store, hour, &["d1".to_string()], "", &a).await;
+        apply(&store, hour, &fleet, "", &a).await;
+        apply(&store, 2 * hour, &fleet, "a", &[]).await;
+        apply(&store, 2 * hour + 60_000, &fleet, "", &a).await;
+        let fleet_alerts = "SELECT COUNT(*) FROM alerts WHERE subject = 'fleet'";
+        assert_eq!(count(&store, fleet_alerts).await, 1);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM alerts WHERE subject = 'fleet' AND device_id IS NULL \
+                 AND reopened = 1 AND state = 'firing'"
+            )
+            .await,
+            1
+        );
+        apply(&store, 3 * hour, &fleet, "a", &[]).await;
+        apply(&store, 5 * hour, &fleet, "", &a).await;
+        assert_eq!(count(&store, fleet_alerts).await, 2);
+        assert_eq!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM alerts WHERE subject = 'fleet' AND state = 'firing' \
+                 AND reopened = 0 AND fired_at = 18000000"
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            count(&store, "SELECT COUNT(*) FROM alerts WHERE subject = 'd1'").await,
+            1
         );
     }
 
