@@ -468,23 +468,22 @@ fn bench_policy() -> steward_core::compliance::Policy {
 }
 
 /// Runs a fleet job to its end in this process, at full speed: no pause between batches, no
-/// check-ins beside it. The server's per-second checkpoint of the SQLite log runs beside it,
-/// as in `steward serve`: without it the log would hold every page the job wrote.
+/// check-ins beside it. On SQLite the server's per-second checkpoint of the log runs beside
+/// it, as in `steward serve`: without it the log would hold every page the job wrote. (The
+/// bench's process is the file's only one; PostgreSQL needs no checkpoint of Steward's.)
 async fn run_job(
     store: &steward_store::Store,
     job: &mut steward_store::jobs::FleetJob,
 ) -> anyhow::Result<()> {
-    let upkeep = tokio::spawn({
+    let upkeep = (store.backend() == steward_store::Backend::Sqlite).then(|| {
         let store = store.clone();
-        async move {
+        tokio::spawn(async move {
             let mut every = tokio::time::interval(Duration::from_secs(1));
             loop {
                 every.tick().await;
-                if let Err(e) = store.checkpoint().await {
-                    tracing::warn!(error = %e, "checkpoint failed");
-                }
+                steward_server::tasks::checkpoint(&store).await;
             }
-        }
+        })
     });
     let ran = async {
         store.start_fleet_job(job, now_ms()).await?;
@@ -495,7 +494,9 @@ async fn run_job(
         anyhow::Ok(())
     }
     .await;
-    upkeep.abort();
+    if let Some(upkeep) = upkeep {
+        upkeep.abort();
+    }
     ran
 }
 

@@ -141,9 +141,15 @@ pub async fn housekeeping(state: AppState) {
         let n = state.checkins_this_second.swap(0, Ordering::Relaxed);
         state.checkin_rate.store(n, Ordering::Relaxed);
         state.metrics.checkin_rate.set(n as i64);
-        if let Err(e) = state.store.checkpoint().await {
-            tracing::warn!(error = %e, "checkpoint failed");
-        }
+        checkpoint(&state.store).await;
+    }
+}
+
+/// One checkpoint of the SQLite write-ahead log (see `Store::checkpoint`; nothing on
+/// PostgreSQL), a failure logged: the next second tries again.
+pub async fn checkpoint(store: &steward_store::Store) {
+    if let Err(e) = store.checkpoint().await {
+        tracing::warn!(error = %e, "checkpoint failed");
     }
 }
 
