@@ -452,12 +452,14 @@ async fn last_alerts<'s>(
         rows = tx.rows(&sql, &args, &kinds).await?;
     }
     if !fleet.is_empty() {
-        // The fleet's alerts of a rule are the rule's (a rule watches devices or the fleet),
-        // few: one for each time the fleet went wrong.
+        // The fleet's alerts have no device: `alerts_by_device` holds them first, by rule,
+        // so the step reads the rule's fleet alerts only, however many device alerts the
+        // rule opened (it may have watched devices before its condition changed).
         rows.extend(
             tx.rows(
                 "SELECT id, subject, state, resolved_at, fired_at FROM alerts \
-                 WHERE rule_id = $1 AND subject = 'fleet' ORDER BY fired_at DESC LIMIT 1",
+                 WHERE device_id IS NULL AND rule_id = $1 AND subject = 'fleet' \
+                 ORDER BY fired_at DESC LIMIT 1",
                 &[Arg::text(rule_id)],
                 &kinds,
             )
