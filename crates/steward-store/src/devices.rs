@@ -510,8 +510,10 @@ impl Store {
 
     pub async fn device(&self, id: &str, history_limit: u32) -> Result<DeviceDetail> {
         let row = sqlx::query(&format!(
-            "SELECT {SUMMARY_COLS}, model, seq, os_facts, inventory, inventory_hash, protection, \
-             compliance, compliance_results FROM {} WHERE id = $1",
+            "SELECT {SUMMARY_COLS}, model, seq, os_facts, \
+             (SELECT i.inventory FROM device_inventory i WHERE i.device_id = devices.id) \
+             AS inventory, inventory_hash, protection, compliance, compliance_results \
+             FROM {} WHERE id = $1",
             self.backend.devices_seen()
         ))
         .bind(id)

@@ -1232,8 +1232,8 @@ struct DeviceRow {
     firing: Option<String>,
 }
 
-/// Values per [`DeviceRow`] in [`device_row_statements`].
-const DEVICE_ROW_COLS: usize = 18;
+/// Values per [`DeviceRow`] in [`device_row_statements`] (its inventory is written apart).
+const DEVICE_ROW_COLS: usize = 17;
 
 /// Writes the rows of state-changing check-ins, their firing rules where those moved, and
 /// their history: on PostgreSQL rows, last seen and history in one statement
@@ -1277,7 +1277,6 @@ const PG_CHECKIN_WRITE: &str = "\
         failing_since bigint, health_state text, recheck_at bigint, checkin_sensitive bigint)), \
     d AS (UPDATE devices SET seq = v.seq, os_name = v.os_name, os_facts = v.os_facts, \
         protection = v.protection, compliance = v.compliance, state_hash = v.state_hash, \
-        inventory = COALESCE(v.inventory, devices.inventory), \
         inventory_hash = v.inventory_hash, compliance_results = v.compliance_results, \
         failing_since = v.failing_since, checkin_sensitive = v.checkin_sensitive, \
         name = CASE WHEN v.moved & 1 <> 0 THEN v.name ELSE devices.name END, \
@@ -1288,6 +1287,9 @@ const PG_CHECKIN_WRITE: &str = "\
             ELSE devices.health_state END, \
         recheck_at = CASE WHEN v.moved & 16 <> 0 THEN v.recheck_at ELSE devices.recheck_at END \
         FROM v WHERE devices.id = v.id AND devices.id = ANY(ARRAY(SELECT id FROM v))), \
+    i AS (INSERT INTO device_inventory (device_id, inventory) \
+        SELECT id, inventory FROM v WHERE inventory IS NOT NULL \
+        ON CONFLICT (device_id) DO UPDATE SET inventory = EXCLUDED.inventory), \
     s AS (UPDATE device_seen SET last_seen_at = v.at FROM v \
         WHERE device_seen.device_id = v.id \
         AND device_seen.device_id = ANY(ARRAY(SELECT id FROM v))), \
@@ -1319,7 +1321,7 @@ impl<'a> From<&'a Event> for PgEvent<'a> {
 /// The statements that write the rows of state-changing check-ins on SQLite, many per
 /// statement: a statement per row would cost a round trip each. Rows are grouped by the
 /// indexed columns they move, and only those are assigned. The casts give every column one
-/// type, nulls included.
+/// type, nulls included. The inventories sent go to `device_inventory`, after the rows.
 fn device_row_statements(rows: &[DeviceRow]) -> Vec<Stmt<'_>> {
     let mut groups: Vec<(Moved, Vec<&DeviceRow>)> = Vec::new();
     for r in rows {
@@ -1335,20 +1337,19 @@ fn device_row_statements(rows: &[DeviceRow]) -> Vec<Stmt<'_>> {
             "seq = CAST(v.column1 AS BIGINT), \
              os_name = v.column3, os_facts = v.column5, protection = CAST(v.column6 AS TEXT), \
              compliance = CAST(v.column7 AS TEXT), state_hash = v.column8, \
-             inventory = COALESCE(CAST(v.column9 AS TEXT), devices.inventory), \
-             inventory_hash = v.column10, compliance_results = v.column13, \
-             failing_since = CAST(v.column14 AS BIGINT), \
-             checkin_sensitive = CAST(v.column17 AS BIGINT), \
-             last_seen_at = CAST(v.column18 AS BIGINT)",
+             inventory_hash = v.column9, compliance_results = v.column12, \
+             failing_since = CAST(v.column13 AS BIGINT), \
+             checkin_sensitive = CAST(v.column16 AS BIGINT), \
+             last_seen_at = CAST(v.column17 AS BIGINT)",
         );
         for (on, assign) in [
             (moved.name, ", name = v.column2"),
             (moved.os_version, ", os_version = v.column4"),
-            (moved.compliance_state, ", compliance_state = v.column12"),
-            (moved.health_state, ", health_state = v.column15"),
+            (moved.compliance_state, ", compliance_state = v.column11"),
+            (moved.health_state, ", health_state = v.column14"),
             (
                 moved.recheck_at,
-                ", recheck_at = CAST(v.column16 AS BIGINT)",
+                ", recheck_at = CAST(v.column15 AS BIGINT)",
             ),
         ] {
             if on {
@@ -1367,7 +1368,6 @@ fn device_row_statements(rows: &[DeviceRow]) -> Vec<Stmt<'_>> {
                     Arg::Text(r.protection.as_deref().map(Cow::Borrowed)),
                     Arg::Text(r.compliance.as_deref().map(Cow::Borrowed)),
                     Arg::text(&r.state_hash),
-                    Arg::Text(r.inventory.as_deref().map(Cow::Borrowed)),
                     Arg::text(&r.inventory_hash),
                     Arg::text(&r.id),
                     Arg::text(&r.compliance_state),
@@ -1381,12 +1381,30 @@ fn device_row_statements(rows: &[DeviceRow]) -> Vec<Stmt<'_>> {
             }
             out.push(Stmt {
                 sql: format!(
-                    "UPDATE devices SET {set} FROM (VALUES {}) AS v WHERE devices.id = v.column11",
+                    "UPDATE devices SET {set} FROM (VALUES {}) AS v WHERE devices.id = v.column10",
                     values_placeholders(chunk.len(), cols)
                 ),
                 args,
             });
         }
+    }
+    // The inventories sent, in their own table: the wide row above stays narrow.
+    let sent: Vec<(&str, &str)> = rows
+        .iter()
+        .filter_map(|r| Some((r.id.as_str(), r.inventory.as_deref()?)))
+        .collect();
+    for chunk in sent.chunks(crate::STATEMENT_PARAMS / 2) {
+        out.push(Stmt {
+            sql: format!(
+                "INSERT INTO device_inventory (device_id, inventory) VALUES {} \
+                 ON CONFLICT (device_id) DO UPDATE SET inventory = excluded.inventory",
+                values_placeholders(chunk.len(), 2)
+            ),
+            args: chunk
+                .iter()
+                .flat_map(|(id, inventory)| [Arg::text(id), Arg::text(inventory)])
+                .collect(),
+        });
     }
     out
 }

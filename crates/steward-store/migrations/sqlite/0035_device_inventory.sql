@@ -1,0 +1,12 @@
+-- A device's inventory (hardware, disks, users, pending updates: about 1.5 KB from a Debian
+-- agent) moves out of its row, which every state-changing check-in and every fleet job
+-- rewrites whole: a million rows holding an agent's inventory doubled a policy's job and
+-- quadrupled the bytes it wrote. The inventory is written only when the agent sends a new
+-- one, and read for one device at a time.
+CREATE TABLE device_inventory (
+    device_id TEXT PRIMARY KEY,
+    inventory TEXT NOT NULL
+);
+INSERT INTO device_inventory (device_id, inventory)
+    SELECT id, inventory FROM devices WHERE inventory IS NOT NULL;
+ALTER TABLE devices DROP COLUMN inventory;
