@@ -1732,6 +1732,78 @@ mod tests {
             .expect("seq")
     }
 
+    /// `checkin` sending an inventory, `{"cpu_count": cpus}`.
+    fn with_inventory(id: &str, seq: i64, cpus: u32) -> WriteOp {
+        let WriteOp::Checkin(c) = checkin(id, seq, ThreatState::Clean) else {
+            unreachable!("a check-in")
+        };
+        let mut c = Arc::unwrap_or_clone(c);
+        let inventory = serde_json::json!({ "cpu_count": cpus })
+            .as_object()
+            .cloned()
+            .expect("an object");
+        let hash = steward_proto::inventory_hash(&inventory);
+        c.inventory = Some((inventory, hash));
+        WriteOp::Checkin(Arc::new(c))
+    }
+
+    async fn cpus_of(store: &Store, id: &str) -> Option<u64> {
+        let detail = store.device(id, 0).await.expect("device");
+        detail.inventory.and_then(|i| i["cpu_count"].as_u64())
+    }
+
+    #[tokio::test]
+    async fn inventories_are_written_apart_from_the_rows_a_batch_writes_and_kept_when_not_sent() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = Store::open(&Store::sqlite_url(dir.path()))
+            .await
+            .expect("open");
+        store
+            .seed_devices(&[device("a"), device("b"), device("c")])
+            .await
+            .expect("seed");
+        store.follow_shared().await.expect("load");
+        // Directly: two inventories in one batch, a device without one beside them.
+        let ops = [
+            with_inventory("a", 1, 4),
+            with_inventory("b", 1, 8),
+            checkin("c", 1, ThreatState::Clean),
+        ];
+        let refs: Vec<&WriteOp> = ops.iter().collect();
+        let out = checkins_directly(&store, &refs)
+            .await
+            .expect("direct")
+            .expect("taken directly");
+        assert!(
+            out.iter()
+                .all(|o| matches!(o, Some(WriteOutcome::Applied { .. }))),
+            "{out:?}"
+        );
+        assert_eq!(
+            (cpus_of(&store, "a").await, cpus_of(&store, "b").await),
+            (Some(4), Some(8))
+        );
+        assert_eq!(cpus_of(&store, "c").await, None);
+        // Through sqlx: a new inventory replaces the one on record; none sent keeps it.
+        let ops = [
+            with_inventory("a", 2, 16),
+            checkin("b", 2, ThreatState::Clean),
+        ];
+        let refs: Vec<&WriteOp> = ops.iter().collect();
+        apply_in_tx(&store, &mut None, &refs).await.expect("batch");
+        assert_eq!(seq_of(&store, "b").await, 2);
+        assert_eq!(
+            (cpus_of(&store, "a").await, cpus_of(&store, "b").await),
+            (Some(16), Some(8))
+        );
+        let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM device_inventory")
+            .fetch_one(&store.read)
+            .await
+            .expect("count");
+        assert_eq!(rows, 2);
+        store.close().await;
+    }
+
     #[tokio::test]
     async fn checkins_are_written_directly_with_the_alerts_they_raise_and_resolve_unless_a_change_came_first(
     ) {
