@@ -1724,6 +1724,20 @@ mod tests {
         );
     }
 
+    /// Writes `ops` on the direct path, which must take them; each is stored.
+    async fn all_applied_directly(store: &Store, ops: &[WriteOp]) {
+        let refs: Vec<&WriteOp> = ops.iter().collect();
+        let out = checkins_directly(store, &refs)
+            .await
+            .expect("direct")
+            .expect("taken directly");
+        assert!(
+            out.iter()
+                .all(|o| matches!(o, Some(WriteOutcome::Applied { .. }))),
+            "{out:?}"
+        );
+    }
+
     async fn seq_of(store: &Store, id: &str) -> i64 {
         sqlx::query_scalar("SELECT seq FROM devices WHERE id = $1")
             .bind(id)
@@ -1747,14 +1761,8 @@ mod tests {
         WriteOp::Checkin(Arc::new(c))
     }
 
-    async fn cpus_of(store: &Store, id: &str) -> Option<u64> {
-        let detail = store.device(id, 0).await.expect("device");
-        detail.inventory.and_then(|i| i["cpu_count"].as_u64())
-    }
-
-    #[tokio::test]
-    async fn inventories_are_written_apart_from_the_rows_a_batch_writes_and_kept_when_not_sent() {
-        let dir = tempfile::tempdir().expect("tempdir");
+    /// A store in `dir` holding devices "a", "b" and "c", its configuration loaded.
+    async fn seeded(dir: &tempfile::TempDir) -> Store {
         let store = Store::open(&Store::sqlite_url(dir.path()))
             .await
             .expect("open");
@@ -1763,22 +1771,25 @@ mod tests {
             .await
             .expect("seed");
         store.follow_shared().await.expect("load");
+        store
+    }
+
+    async fn cpus_of(store: &Store, id: &str) -> Option<u64> {
+        let detail = store.device(id, 0).await.expect("device");
+        detail.inventory.and_then(|i| i["cpu_count"].as_u64())
+    }
+
+    #[tokio::test]
+    async fn inventories_are_written_apart_from_the_rows_a_batch_writes_and_kept_when_not_sent() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = seeded(&dir).await;
         // Directly: two inventories in one batch, a device without one beside them.
         let ops = [
             with_inventory("a", 1, 4),
             with_inventory("b", 1, 8),
             checkin("c", 1, ThreatState::Clean),
         ];
-        let refs: Vec<&WriteOp> = ops.iter().collect();
-        let out = checkins_directly(&store, &refs)
-            .await
-            .expect("direct")
-            .expect("taken directly");
-        assert!(
-            out.iter()
-                .all(|o| matches!(o, Some(WriteOutcome::Applied { .. }))),
-            "{out:?}"
-        );
+        all_applied_directly(&store, &ops).await;
         assert_eq!(
             (cpus_of(&store, "a").await, cpus_of(&store, "b").await),
             (Some(4), Some(8))
@@ -1808,14 +1819,7 @@ mod tests {
     async fn checkins_are_written_directly_with_the_alerts_they_raise_and_resolve_unless_a_change_came_first(
     ) {
         let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&Store::sqlite_url(dir.path()))
-            .await
-            .expect("open");
-        store
-            .seed_devices(&[device("a"), device("b"), device("c")])
-            .await
-            .expect("seed");
-        store.follow_shared().await.expect("load");
+        let store = seeded(&dir).await;
         let rule: steward_core::alerting::AlertRule = serde_json::from_value(serde_json::json!({
             "id": "threat", "name": "Threat", "severity": "critical",
             "condition": {"type": "active_threat"}
@@ -1900,18 +1904,7 @@ mod tests {
             "SELECT COUNT(*) FROM device_firing WHERE device_id = 'c' AND rules = 'threat'";
         let direct = |ops: [WriteOp; 2]| {
             let store = store.clone();
-            async move {
-                let refs: Vec<&WriteOp> = ops.iter().collect();
-                let out = checkins_directly(&store, &refs)
-                    .await
-                    .expect("direct")
-                    .expect("taken directly");
-                assert!(
-                    out.iter()
-                        .all(|o| matches!(o, Some(WriteOutcome::Applied { .. }))),
-                    "{out:?}"
-                );
-            }
+            async move { all_applied_directly(&store, &ops).await }
         };
         direct([
             checkin("a", 2, ThreatState::Clean),
