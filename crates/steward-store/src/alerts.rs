@@ -970,10 +970,7 @@ mod tests {
 
     #[tokio::test]
     async fn many_subjects_fire_resolve_and_reopen_together_as_each_would_alone() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&Store::sqlite_url(dir.path()))
-            .await
-            .expect("open");
+        let (_dir, store) = crate::temp_store().await;
         // More subjects than one statement takes, so every step crosses chunks.
         let all: Vec<String> = (0..600).map(|i| format!("d{i:03}")).collect();
         let why = Reason::new("threat", &[("name", "Eicar".to_string())]);
@@ -1105,10 +1102,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_fleet_s_alert_reopens_within_the_window_and_is_new_past_it() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&Store::sqlite_url(dir.path()))
-            .await
-            .expect("open");
+        let (_dir, store) = crate::temp_store().await;
         let fleet = ["fleet".to_string()];
         let a = [("a".to_string(), Reason::new("enrollment", &[]))];
         let hour = 3_600_000;
@@ -1148,10 +1142,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_insert_that_skips_open_alerts_records_only_the_alerts_it_wrote() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&Store::sqlite_url(dir.path()))
-            .await
-            .expect("open");
+        let (_dir, store) = crate::temp_store().await;
         // d1 and d3 each have an alert of rule a still open behind a later, resolved one
         // (long past the reopen window): the last alert says "resolved", so a new one is
         // tried and the open one makes the insert skip it.

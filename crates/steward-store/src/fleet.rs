@@ -405,7 +405,6 @@ impl Store {
 mod tests {
     use super::{FleetCount, Freshness, DAY_MS};
     use crate::devices::SeedDevice;
-    use crate::Store;
 
     fn device(id: &str, group: Option<&str>, last_seen_at: i64) -> SeedDevice {
         SeedDevice::linux(id, group, last_seen_at)
@@ -422,10 +421,7 @@ mod tests {
     #[tokio::test]
     async fn a_check_in_is_seen_from_its_last_seen_time_on() {
         let now = 100 * DAY_MS;
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&Store::sqlite_url(dir.path()))
-            .await
-            .expect("open");
+        let (_dir, store) = crate::temp_store().await;
         assert!(!store.checked_in_since(0).await.expect("empty fleet"));
         store
             .seed_devices(&[
@@ -467,10 +463,7 @@ mod tests {
             ("east", now - 3 * DAY_MS, 60),
             ("west", now - 1_000, 50),
         ];
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&Store::sqlite_url(dir.path()))
-            .await
-            .expect("open");
+        let (_dir, store) = crate::temp_store().await;
         store.seed_devices(&fresh).await.expect("seed");
         sqlx::query("UPDATE devices SET retired_at = 1 WHERE id = 'gone'")
             .execute(&store.write)

@@ -1052,6 +1052,16 @@ pub(crate) fn bind_all<'q>(
     q
 }
 
+/// A store on a fresh SQLite file, for tests; the file's directory goes when the value does.
+#[cfg(test)]
+pub(crate) async fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(&Store::sqlite_url(dir.path()))
+        .await
+        .expect("open");
+    (dir, store)
+}
+
 #[cfg(test)]
 mod tests {
     use super::Store;
@@ -1068,10 +1078,7 @@ mod tests {
 
     #[tokio::test]
     async fn every_hold_of_the_sqlite_write_connection_is_counted() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&Store::sqlite_url(dir.path()))
-            .await
-            .expect("open");
+        let (_dir, store) = crate::temp_store().await;
         let before = store.write_held().expect("SQLite counts its writer");
         let tx = store.begin_write().await.expect("begin");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -1104,10 +1111,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_log_restart_gives_the_writer_back_with_its_usual_wait() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&Store::sqlite_url(dir.path()))
-            .await
-            .expect("open");
+        let (_dir, store) = crate::temp_store().await;
         let mut tx = store.begin_write().await.expect("begin");
         sqlx::query("CREATE TABLE t (x INTEGER)")
             .execute(&mut *tx)
@@ -1131,10 +1135,7 @@ mod tests {
     async fn the_sqlite_writer_is_synced_again_after_an_unsynced_write_done_or_abandoned() {
         const NORMAL: i64 = 1;
         const FULL: i64 = 2;
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&Store::sqlite_url(dir.path()))
-            .await
-            .expect("open");
+        let (_dir, store) = crate::temp_store().await;
         assert_eq!(writer_sync(&store).await, FULL);
 
         let mut unsynced = store.unsynced().await.expect("unsynced");

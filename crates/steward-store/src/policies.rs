@@ -893,10 +893,7 @@ mod tests {
     #[tokio::test]
     async fn a_change_of_the_firing_rules_alone_is_written_only_for_rows_still_as_read() {
         let now = 100 * DAY_MS;
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = Store::open(&Store::sqlite_url(dir.path()))
-            .await
-            .expect("open");
+        let (_dir, store) = crate::temp_store().await;
         // Their agents report no protection engine.
         seed(&store, &["a", "b", "c"], &["a", "b", "c"], now).await;
         // The rows take their evaluation first.

@@ -1761,17 +1761,15 @@ mod tests {
         WriteOp::Checkin(Arc::new(c))
     }
 
-    /// A store in `dir` holding devices "a", "b" and "c", its configuration loaded.
-    async fn seeded(dir: &tempfile::TempDir) -> Store {
-        let store = Store::open(&Store::sqlite_url(dir.path()))
-            .await
-            .expect("open");
+    /// A fresh store holding devices "a", "b" and "c", its configuration loaded.
+    async fn seeded() -> (tempfile::TempDir, Store) {
+        let (dir, store) = crate::temp_store().await;
         store
             .seed_devices(&[device("a"), device("b"), device("c")])
             .await
             .expect("seed");
         store.follow_shared().await.expect("load");
-        store
+        (dir, store)
     }
 
     async fn cpus_of(store: &Store, id: &str) -> Option<u64> {
@@ -1781,8 +1779,7 @@ mod tests {
 
     #[tokio::test]
     async fn inventories_are_written_apart_from_the_rows_a_batch_writes_and_kept_when_not_sent() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = seeded(&dir).await;
+        let (_dir, store) = seeded().await;
         // Directly: two inventories in one batch, a device without one beside them.
         let ops = [
             with_inventory("a", 1, 4),
@@ -1818,8 +1815,7 @@ mod tests {
     #[tokio::test]
     async fn checkins_are_written_directly_with_the_alerts_they_raise_and_resolve_unless_a_change_came_first(
     ) {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = seeded(&dir).await;
+        let (_dir, store) = seeded().await;
         let rule: steward_core::alerting::AlertRule = serde_json::from_value(serde_json::json!({
             "id": "threat", "name": "Threat", "severity": "critical",
             "condition": {"type": "active_threat"}
