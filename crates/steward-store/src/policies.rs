@@ -531,6 +531,8 @@ impl Reevaluated {
 pub(crate) struct Reevaluated {
     /// The device (a pass's cursor moves to the last one read).
     pub(crate) id: String,
+    /// Its SQLite rowid, when read directly ([`EvalRow::rowid`]).
+    rowid: Option<i64>,
     seq: i64,
     old_compliance: String,
     old_health: String,
@@ -595,10 +597,16 @@ impl Pass {
             Backend::Sqlite => "",
             Backend::Postgres => " AND device_seen.device_id <= $2",
         };
+        // SQLite's rowid after the columns every backend reads, for writing the row back
+        // without looking its id up again (see [`EvalRow::rowid`]).
+        let rowid = match backend {
+            Backend::Sqlite => ", rowid",
+            Backend::Postgres => "",
+        };
         match self {
             Pass::Due { now } => (
                 format!(
-                    "SELECT {EVAL_COLS} FROM {from} WHERE recheck_at <= $1 \
+                    "SELECT {EVAL_COLS}{rowid} FROM {from} WHERE recheck_at <= $1 \
                      AND retired_at IS NULL ORDER BY recheck_at LIMIT $2"
                 ),
                 vec![Int(*now), Int(limit)],
@@ -608,7 +616,7 @@ impl Pass {
                 until: None,
             } => (
                 format!(
-                    "SELECT {EVAL_COLS} FROM {from} WHERE retired_at IS NULL AND id > $1\
+                    "SELECT {EVAL_COLS}{rowid} FROM {from} WHERE retired_at IS NULL AND id > $1\
                      {seen_after} ORDER BY id LIMIT $2"
                 ),
                 vec![Text(cursor.clone()), Int(limit)],
@@ -618,14 +626,14 @@ impl Pass {
                 until: Some(until),
             } => (
                 format!(
-                    "SELECT {EVAL_COLS} FROM {from} WHERE retired_at IS NULL AND id > $1 \
+                    "SELECT {EVAL_COLS}{rowid} FROM {from} WHERE retired_at IS NULL AND id > $1 \
                      AND id <= $2{seen_after}{seen_until} ORDER BY id LIMIT $3"
                 ),
                 vec![Text(cursor.clone()), Text(until.clone()), Int(limit)],
             ),
             Pass::Ids(ids) => (
                 format!(
-                    "SELECT {EVAL_COLS} FROM {from} WHERE retired_at IS NULL AND id IN ({}) \
+                    "SELECT {EVAL_COLS}{rowid} FROM {from} WHERE retired_at IS NULL AND id IN ({}) \
                      ORDER BY id LIMIT ${}",
                     crate::list_placeholders(1, ids.len()),
                     ids.len() + 1
@@ -653,6 +661,9 @@ pub(crate) struct EvalRow {
     firing_rules: String,
     compliance_results: Option<String>,
     checkin_sensitive: i64,
+    /// The row's SQLite rowid, when read directly (after [`EVAL_COLS`]): the write finds the
+    /// row by it, one B-tree search instead of two (the id's index, then the table).
+    rowid: Option<i64>,
 }
 
 /// An [`EvalRow`] from a row of [`EVAL_COLS`], by position, with the row type's getter.
@@ -674,6 +685,7 @@ macro_rules! eval_row {
             firing_rules: $r.$get(12)?,
             compliance_results: $r.$get(13)?,
             checkin_sensitive: $r.$get(14)?,
+            rowid: None,
         }
     };
 }
@@ -690,7 +702,10 @@ impl EvalRow {
 
     /// The same from SQLite reached directly.
     fn from_native(r: &rusqlite::Row<'_>) -> rusqlite::Result<EvalRow> {
-        Ok(eval_row!(r, get))
+        Ok(EvalRow {
+            rowid: Some(r.get(15)?),
+            ..eval_row!(r, get)
+        })
     }
 }
 
@@ -735,7 +750,11 @@ fn evaluate_row(ev: &Evaluators, r: EvalRow, now: i64, json: &mut Vec<u8>) -> Re
     write_results_json(&e.compliance.results, json);
     let results = match r.compliance_results {
         Some(old) if old.as_bytes() == json.as_slice() => Results::Same(old),
-        _ => Results::Changed(String::from_utf8_lossy(json).into_owned()),
+        // serde_json writes UTF-8: the check is the quick one, not the lossy copy's.
+        _ => Results::Changed(match std::str::from_utf8(json) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(json).into_owned(),
+        }),
     };
     Reevaluated {
         compliance: e.compliance.state.as_str(),
@@ -747,6 +766,7 @@ fn evaluate_row(ev: &Evaluators, r: EvalRow, now: i64, json: &mut Vec<u8>) -> Re
         new_firing: alerts::firing_ids(&e.firing),
         firing: e.firing,
         id: r.id,
+        rowid: r.rowid,
         seq: r.seq,
         old_compliance: r.compliance_state,
         old_health: r.health_state,
@@ -770,23 +790,34 @@ fn write_native(
         let mut event = tx.prepare_cached(
             "INSERT INTO device_events (device_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
         )?;
-        // One statement per shape, as in `write_reevaluated_any`.
+        // One statement per shape, as in `write_reevaluated_any`, taken from the cache once
+        // a batch: looking one up hashes its text, and giving it back resets it. A row read
+        // with its rowid is found by it; its id is compared as well, so a row whose rowid
+        // changed (a `VACUUM` meanwhile) is skipped and read again, not another written.
         let mut shapes = std::collections::BTreeMap::new();
         for u in updates {
             let moved = u.moved();
-            let sql = shapes.entry(moved).or_insert_with(|| {
-                let mut sql = String::from(
-                    "UPDATE devices SET compliance_results = ?1, failing_since = ?2, \
-                     checkin_sensitive = ?3",
-                );
-                for (i, col) in moved_columns(moved).iter().enumerate() {
-                    sql.push_str(&format!(", {col} = ?{}", 8 + i));
+            let update = match shapes.entry((moved, u.rowid.is_some())) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    let mut sql = String::from(
+                        "UPDATE devices SET compliance_results = ?1, failing_since = ?2, \
+                         checkin_sensitive = ?3",
+                    );
+                    let columns = moved_columns(moved);
+                    for (i, col) in columns.iter().enumerate() {
+                        sql.push_str(&format!(", {col} = ?{}", 8 + i));
+                    }
+                    sql.push_str(" WHERE ");
+                    if u.rowid.is_some() {
+                        sql.push_str(&format!("rowid = ?{} AND ", 8 + columns.len()));
+                    }
+                    sql.push_str(
+                        "id = ?4 AND seq = ?5 AND compliance_state = ?6 AND health_state = ?7",
+                    );
+                    e.insert(tx.prepare_cached(&sql)?)
                 }
-                sql.push_str(
-                    " WHERE id = ?4 AND seq = ?5 AND compliance_state = ?6 AND health_state = ?7",
-                );
-                sql
-            });
+            };
             let results = u.results.as_str();
             let mut values: Vec<&dyn rusqlite::ToSql> = vec![
                 &results,
@@ -806,7 +837,10 @@ fn write_native(
             if moved.2 {
                 values.push(&u.recheck_at);
             }
-            if tx.prepare_cached(sql)?.execute(values.as_slice())? == 0 {
+            if let Some(rowid) = &u.rowid {
+                values.push(rowid);
+            }
+            if update.execute(values.as_slice())? == 0 {
                 missed.push(u.id.clone());
                 continue;
             }
@@ -986,6 +1020,46 @@ mod tests {
         .await
         .expect("alerts");
         assert_eq!(open, ["a", "c", "d"]);
+        store.close().await;
+    }
+
+    /// A row read on SQLite is written back by its rowid, and only while that rowid is still
+    /// the device's: a device whose rowid moved between the read and the write is skipped and
+    /// read again, and the row that took its old rowid keeps what it holds.
+    #[tokio::test]
+    async fn a_row_whose_rowid_moved_since_read_is_skipped_not_another_written() {
+        let now = 100 * DAY_MS;
+        let (_dir, store) = crate::temp_store().await;
+        seed(&store, &["a", "b", "c"], &[], now).await;
+        let updates = store.read_evaluated(every(), 10, now).await.expect("read");
+        assert!(updates.iter().all(|u| u.rowid.is_some()), "read directly");
+        // As a `VACUUM` may: `a` takes a new rowid, `b` the one `a` had.
+        for sql in [
+            "UPDATE devices SET rowid = 1000 + rowid WHERE id = 'a'",
+            "UPDATE devices SET rowid = (SELECT rowid - 1000 FROM devices WHERE id = 'a') \
+             WHERE id = 'b'",
+        ] {
+            sqlx::query(sql).execute(&store.write).await.expect("rowid");
+        }
+        let (mut missed, _) = store.write_reevaluated(updates, now).await.expect("write");
+        missed.sort();
+        assert_eq!(missed, ["a", "b"]);
+        let written: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM devices WHERE compliance_results IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&store.read)
+        .await
+        .expect("rows");
+        assert_eq!(written, ["c"]);
+        // Read again, by their new rowids, both are written.
+        let again = store
+            .read_evaluated(Pass::Ids(missed), 10, now)
+            .await
+            .expect("read");
+        let (missed, _) = store.write_reevaluated(again, now).await.expect("write");
+        assert!(missed.is_empty(), "{missed:?}");
+        let settled = store.read_evaluated(every(), 10, now).await.expect("read");
+        assert!(settled.iter().all(|u| u.unchanged()), "all written");
         store.close().await;
     }
 }
