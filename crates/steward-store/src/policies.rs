@@ -585,23 +585,19 @@ impl Pass {
     fn sql(&self, backend: Backend, limit: i64) -> (String, Vec<crate::Param>) {
         use crate::Param::{Int, Text};
         let from = backend.devices_seen();
+        // On SQLite the rowid follows the columns every backend reads, for writing the row
+        // back without looking its id up again (see [`EvalRow::rowid`]).
         // On PostgreSQL the join's other side is bounded by the cursor too. A generic plan
         // (a prepared statement run often) otherwise merges the two primary keys from
         // `device_seen`'s first row: each batch would read every entry before the cursor,
         // so a pass over the fleet grew with the square of its size.
-        let seen_after = match backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " AND device_seen.device_id > $1",
-        };
-        let seen_until = match backend {
-            Backend::Sqlite => "",
-            Backend::Postgres => " AND device_seen.device_id <= $2",
-        };
-        // SQLite's rowid after the columns every backend reads, for writing the row back
-        // without looking its id up again (see [`EvalRow::rowid`]).
-        let rowid = match backend {
-            Backend::Sqlite => ", rowid",
-            Backend::Postgres => "",
+        let (rowid, seen_after, seen_until) = match backend {
+            Backend::Sqlite => (", rowid", "", ""),
+            Backend::Postgres => (
+                "",
+                " AND device_seen.device_id > $1",
+                " AND device_seen.device_id <= $2",
+            ),
         };
         match self {
             Pass::Due { now } => (
@@ -790,14 +786,16 @@ fn write_native(
         let mut event = tx.prepare_cached(
             "INSERT INTO device_events (device_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4)",
         )?;
-        // One statement per shape, as in `write_reevaluated_any`, taken from the cache once
-        // a batch: looking one up hashes its text, and giving it back resets it. A row read
-        // with its rowid is found by it; its id is compared as well, so a row whose rowid
-        // changed (a `VACUUM` meanwhile) is skipped and read again, not another written.
+        // One statement per shape, as in `write_evaluations`, taken from the cache once a
+        // batch: looking one up hashes its text, and giving it back resets it. A row is found
+        // by the rowid read with it (always there: `read_evaluated` reads directly whenever
+        // this writes; a row without one would be skipped and read again), its id compared
+        // as well, so a row whose rowid changed (a `VACUUM` meanwhile) is skipped and read
+        // again, not another written.
         let mut shapes = std::collections::BTreeMap::new();
         for u in updates {
             let moved = u.moved();
-            let update = match shapes.entry((moved, u.rowid.is_some())) {
+            let update = match shapes.entry(moved) {
                 std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::btree_map::Entry::Vacant(e) => {
                     let mut sql = String::from(
@@ -808,13 +806,11 @@ fn write_native(
                     for (i, col) in columns.iter().enumerate() {
                         sql.push_str(&format!(", {col} = ?{}", 8 + i));
                     }
-                    sql.push_str(" WHERE ");
-                    if u.rowid.is_some() {
-                        sql.push_str(&format!("rowid = ?{} AND ", 8 + columns.len()));
-                    }
-                    sql.push_str(
-                        "id = ?4 AND seq = ?5 AND compliance_state = ?6 AND health_state = ?7",
-                    );
+                    sql.push_str(&format!(
+                        " WHERE rowid = ?{} AND id = ?4 AND seq = ?5 AND compliance_state = ?6 \
+                         AND health_state = ?7",
+                        8 + columns.len()
+                    ));
                     e.insert(tx.prepare_cached(&sql)?)
                 }
             };
@@ -837,9 +833,7 @@ fn write_native(
             if moved.2 {
                 values.push(&u.recheck_at);
             }
-            if let Some(rowid) = &u.rowid {
-                values.push(rowid);
-            }
+            values.push(&u.rowid);
             if update.execute(values.as_slice())? == 0 {
                 missed.push(u.id.clone());
                 continue;
