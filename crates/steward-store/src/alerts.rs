@@ -3,7 +3,7 @@
 //! unique per rule and subject while open (firing or acknowledged); it resolves by itself when
 //! the condition clears, or by hand.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use sqlx::{Any, Row, Transaction};
@@ -182,7 +182,9 @@ type Opening<'a> = (&'a AlertRule, Vec<(&'a str, &'a Reason)>);
 /// Opens alerts for rules that started firing for each subject and resolves those of rules
 /// that stopped, inside the caller's transaction. An alert of the same rule and subject
 /// resolved within the rule's reopen window is reopened instead of a new one. Every change is
-/// marked for the notifier (`notify_at`). Returns each subject's new firing rules as stored, in order.
+/// marked for the notifier (`notify_at`), and written to the alerts' history except a new
+/// alert's firing (see [`implied_firing`]). Returns each subject's new firing rules as
+/// stored, in order.
 ///
 /// Each subject appears once in `subjects` (a batch's devices are distinct).
 ///
@@ -228,6 +230,7 @@ pub(crate) async fn apply_firing(
         let escalate_at = rule.notify.escalate_at(at, 0);
         let reopen_after = at - rule.notify.reopen_window_ms();
         let mut fresh = Vec::new();
+        let mut ids = AlertIds::new(at);
         for chunk in opened.chunks(backend.rows_per_statement(1) - 1) {
             let last = last_alerts(tx, rule_id, chunk.iter().map(|(s, _)| *s)).await?;
             for &(subject, why) in chunk {
@@ -235,6 +238,17 @@ pub(crate) async fn apply_firing(
                     // Still open: nothing to do.
                     Some(l) if l.state != "resolved" => {}
                     Some(l) if l.resolved_at.is_some_and(|r| r >= reopen_after) => {
+                        // The first firing is recorded only now (see `implied_firing`):
+                        // the reason it fired with is about to be replaced.
+                        tx.run(
+                            "INSERT INTO alert_events (alert_id, at, kind, actor, detail) \
+                             SELECT id, fired_at, 'fired', 'steward', \
+                             '{\"reason\":' || reason || '}' FROM alerts \
+                             WHERE id = $1 AND state = 'resolved' AND NOT EXISTS \
+                             (SELECT 1 FROM alert_events WHERE alert_id = $1 AND kind = 'fired')",
+                            &[Arg::text(&l.id)],
+                        )
+                        .await?;
                         let reopened = tx
                             .run(
                                 "UPDATE alerts SET state = 'firing', reopened = reopened + 1, \
@@ -256,7 +270,7 @@ pub(crate) async fn apply_firing(
                             events.push(NewEvent::reason(l.id.clone(), "reopened", why));
                         }
                     }
-                    _ => fresh.push((uuid::Uuid::now_v7().to_string(), subject, why)),
+                    _ => fresh.push((ids.next_id(), subject, why)),
                 }
             }
         }
@@ -268,9 +282,9 @@ pub(crate) async fn apply_firing(
         for chunk in fresh.chunks((backend.rows_per_statement(1) - SHARED) / ROW) {
             // Every parameter once, in the order bound (see `Backend::param`): the shared
             // values before the rows'. `WHERE true` keeps SQLite from reading `ON CONFLICT`
-            // as a join's `ON`. The statement answers with a count, not each id: a batch's
-            // alerts are almost always all new, and thousands of ids would come back for
-            // nothing; only when some were not inserted are the inserted ones read.
+            // as a join's `ON`. A row skipped for an alert still open (another writer opened
+            // it) needs nothing more: a new alert's firing is its row (see
+            // `implied_firing`), not a history entry.
             let p = |n| backend.param(n);
             let sql = format!(
                 "INSERT INTO alerts (id, rule_id, subject, device_id, severity, state, \
@@ -304,19 +318,7 @@ pub(crate) async fn apply_firing(
                     Arg::owned(reason_json(why)),
                 ]);
             }
-            let n = tx.run(&sql, &args).await?;
-            let inserted: Option<HashSet<String>> = if n == chunk.len() as u64 {
-                None
-            } else {
-                let ids: Vec<&str> = chunk.iter().map(|(id, _, _)| id.as_str()).collect();
-                Some(existing_alerts(tx, &ids).await?)
-            };
-            events.extend(
-                chunk
-                    .iter()
-                    .filter(|(id, _, _)| inserted.as_ref().is_none_or(|i| i.contains(id)))
-                    .map(|(id, _, why)| NewEvent::reason(id.clone(), "fired", why)),
-            );
+            tx.run(&sql, &args).await?;
         }
     }
     for (rule_id, stopped) in stopping {
@@ -342,21 +344,74 @@ pub(crate) async fn apply_firing(
     Ok(subjects.iter().map(|s| firing_ids(s.firing)).collect())
 }
 
-/// Which of `ids` are alerts: after an insert that skipped some rows, the ones it wrote
-/// (the ids were new).
-async fn existing_alerts(tx: &mut impl Exec, ids: &[&str]) -> Result<HashSet<String>> {
-    let mut out = HashSet::new();
-    for chunk in ids.chunks(tx.backend().rows_per_statement(1)) {
-        let sql = format!(
-            "SELECT id FROM alerts WHERE id IN ({})",
-            crate::list_placeholders(1, chunk.len())
-        );
-        let args: Vec<Arg<'_>> = chunk.iter().map(|id| Arg::text(id)).collect();
-        for r in tx.rows(&sql, &args, &[Kind::Text]).await? {
-            out.insert(first(r)?.text()?);
+/// New alerts' ids: UUIDs v7 whose time is the instant they fired, so ids sort by firing
+/// time and a time range of firings is a range of ids (see [`fired_between`]). The 74
+/// bits after the time count up from a random start: the alerts one evaluation opens (a
+/// storm rule's batch: thousands, all at one instant) get increasing ids, so each is
+/// appended to the indexes ordered by id instead of landing between the others.
+pub(crate) struct AlertIds {
+    ms: u128,
+    seq: u128,
+}
+
+impl AlertIds {
+    pub(crate) fn new(fired_at: i64) -> AlertIds {
+        AlertIds {
+            ms: u128::from(u64::try_from(fired_at).unwrap_or(0).min((1 << 48) - 1)),
+            // Below half of the space: no count of alerts can carry past its end.
+            seq: uuid::Uuid::new_v4().as_u128() & ((1 << 73) - 1),
         }
     }
-    Ok(out)
+
+    pub(crate) fn next_id(&mut self) -> String {
+        let seq = self.seq;
+        self.seq += 1;
+        let bits = (self.ms << 80)
+            | (0x7 << 76)
+            | ((seq >> 62) << 64)
+            | (0b10 << 62)
+            | (seq & ((1 << 62) - 1));
+        uuid::Uuid::from_u128(bits).to_string()
+    }
+}
+
+/// Ids of alerts fired from `since` (inclusive) to `until` (exclusive), for a condition on
+/// `alerts.id` that an index serves: ids at or above the first, below the second. Alerts
+/// stored before ids took their firing time have ids a little later than it (the id was
+/// made as the row was written); the range is widened by [`ID_SLACK_MS`] for them, so it
+/// is always read beside the firing time itself.
+pub(crate) fn fired_between(since: i64, until: i64) -> (String, String) {
+    let bound = |ms: i64| {
+        let ms = u128::from(u64::try_from(ms.max(0)).unwrap_or(0).min((1 << 48) - 1));
+        uuid::Uuid::from_u128(ms << 80).to_string()
+    };
+    (
+        bound(since.saturating_sub(ID_SLACK_MS)),
+        bound(until.saturating_add(ID_SLACK_MS)),
+    )
+}
+
+/// How far an id's time may lie from its alert's firing time (see [`fired_between`]).
+pub(crate) const ID_SLACK_MS: i64 = 3_600_000;
+
+/// An alert's history with its firing first. A new alert's firing is not written to
+/// `alert_events`: its row holds when and why it fired (a rule new to the fleet opens an
+/// alert on most devices, and a history entry each would be a sixth of what they write).
+/// It is recorded there only when a reopening is about to replace the reason, and
+/// alerts opened before that change have it recorded too; such an entry is moved first.
+fn implied_firing(alert: &Alert, recorded: Vec<AlertEvent>) -> Vec<AlertEvent> {
+    let (mut history, rest): (Vec<_>, Vec<_>) =
+        recorded.into_iter().partition(|e| e.kind == "fired");
+    if history.is_empty() {
+        history.push(AlertEvent {
+            at: alert.fired_at.clone(),
+            kind: "fired".into(),
+            actor: "steward".into(),
+            detail: serde_json::json!({ "reason": alert.reason }),
+        });
+    }
+    history.extend(rest);
+    history
 }
 
 /// Writes alert history entries made at `at` by `actor`, many per statement.
@@ -755,7 +810,7 @@ impl Store {
         .bind(id)
         .fetch_all(&self.read)
         .await?;
-        let history = events
+        let recorded = events
             .iter()
             .map(|e| {
                 Ok(AlertEvent {
@@ -767,13 +822,9 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok((
-            AlertDetail {
-                alert: alert_row(&row)?,
-                history,
-            },
-            row.try_get("device_group")?,
-        ))
+        let alert = alert_row(&row)?;
+        let history = implied_firing(&alert, recorded);
+        Ok((AlertDetail { alert, history }, row.try_get("device_group")?))
     }
 
     /// Acknowledges a firing alert, or resolves an open one by hand with a comment. Answers
@@ -912,7 +963,7 @@ pub enum AlertAction {
 mod tests {
     use steward_core::alerting::{AlertRule, Reason};
 
-    use super::{apply_firing, Firing};
+    use super::{apply_firing, AlertIds, Firing};
     use crate::notify::AlertsChanged;
     use crate::Store;
 
@@ -961,6 +1012,14 @@ mod tests {
         (stored, changed.marked())
     }
 
+    async fn alert_of(store: &Store, subject: &str) -> String {
+        sqlx::query_scalar("SELECT id FROM alerts WHERE subject = $1 ORDER BY fired_at LIMIT 1")
+            .bind(subject)
+            .fetch_one(&store.read)
+            .await
+            .expect("alert")
+    }
+
     async fn count(store: &Store, sql: &str) -> i64 {
         sqlx::query_scalar(sql)
             .fetch_one(&store.read)
@@ -982,14 +1041,8 @@ mod tests {
         assert!(stored.iter().all(|s| s == "a"), "{stored:?}");
         let open = "SELECT COUNT(*) FROM alerts WHERE rule_id = 'a' AND state = 'firing'";
         assert_eq!(count(&store, open).await, 600);
-        assert_eq!(
-            count(
-                &store,
-                "SELECT COUNT(*) FROM alert_events WHERE kind = 'fired'"
-            )
-            .await,
-            600
-        );
+        // A new alert's firing is its row: no history entry written, one shown.
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM alert_events").await, 0);
         let reason: String = sqlx::query_scalar("SELECT reason FROM alerts WHERE subject = 'd599'")
             .fetch_one(&store.read)
             .await
@@ -1012,16 +1065,19 @@ mod tests {
             .await,
             600
         );
+        let first = alert_of(&store, "d000").await;
+        let (detail, _) = store.alert(&first).await.expect("alert");
+        assert_eq!(detail.history.len(), 1, "{:?}", detail.history);
+        let fired = &detail.history[0];
         assert_eq!(
-            count(
-                &store,
-                "SELECT COUNT(*) FROM alert_events e JOIN alerts a ON a.id = e.alert_id \
-                 WHERE e.kind = 'fired' AND e.actor = 'steward' AND e.at = 3600000 \
-                 AND e.detail LIKE '%Eicar%'"
+            (fired.kind.as_str(), fired.actor.as_str(), fired.at.as_str()),
+            (
+                "fired",
+                "steward",
+                steward_core::time::to_rfc3339(hour).as_str()
             )
-            .await,
-            600
         );
+        assert_eq!(fired.detail["reason"], serde_json::json!(why));
 
         // Told again that the rule starts firing (a stale stored value): still one alert each.
         let (_, _) = apply(&store, hour + 1, &all[..300], "", &a).await;
@@ -1074,6 +1130,21 @@ mod tests {
             .await,
             300
         );
+        // Reopening replaces the reason: the first firing, with its own, is recorded first.
+        assert_eq!(
+            count(
+                &store,
+                "SELECT COUNT(*) FROM alert_events e JOIN alerts a ON a.id = e.alert_id \
+                 WHERE e.kind = 'fired' AND e.actor = 'steward' AND e.at = 3600000 \
+                 AND e.detail LIKE '%Eicar%' AND a.reopened = 1"
+            )
+            .await,
+            300
+        );
+        let (detail, _) = store.alert(&first).await.expect("alert");
+        let kinds: Vec<&str> = detail.history.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, ["fired", "resolved", "reopened"]);
+        assert_eq!(detail.history[0].at, steward_core::time::to_rfc3339(hour));
 
         // Past the window the last 100 resolved fire again as new alerts; the resolved ones
         // stay in the history.
@@ -1096,7 +1167,7 @@ mod tests {
         assert!(stored.iter().all(|s| s == "a"));
         assert_eq!(
             count(&store, "SELECT COUNT(*) FROM alert_events").await,
-            600 + 400 + 300 + 10 + 100
+            400 + 300 + 300
         );
     }
 
@@ -1141,7 +1212,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_insert_that_skips_open_alerts_records_only_the_alerts_it_wrote() {
+    async fn an_insert_that_skips_open_alerts_leaves_their_history_as_it_was() {
         let (_dir, store) = crate::temp_store().await;
         // d1 and d3 each have an alert of rule a still open behind a later, resolved one
         // (long past the reopen window): the last alert says "resolved", so a new one is
@@ -1169,20 +1240,98 @@ mod tests {
         let all: Vec<String> = (0..6).map(|i| format!("d{i}")).collect();
         let why = Reason::new("threat", &[("name", "Eicar".to_string())]);
         let day = 86_400_000;
-        apply(&store, day, &all, "", &[("a".to_string(), why)]).await;
+        apply(&store, day, &all, "", &[("a".to_string(), why.clone())]).await;
         let firing = "SELECT COUNT(*) FROM alerts WHERE rule_id = 'a' AND state = 'firing'";
         assert_eq!(count(&store, firing).await, 6);
-        // Four written, each with its "fired" entry; none for an alert that was not.
+        // Four written, each showing its firing with the reason; the two still open keep
+        // theirs (fired at 100, the seeded reason) and nothing was recorded for any.
         assert_eq!(
             count(
                 &store,
-                "SELECT COUNT(*) FROM alert_events e JOIN alerts a ON a.id = e.alert_id \
-                 WHERE e.kind = 'fired' AND a.fired_at = 86400000"
+                "SELECT COUNT(*) FROM alerts WHERE state = 'firing' AND fired_at = 86400000"
             )
             .await,
             4
         );
-        assert_eq!(count(&store, "SELECT COUNT(*) FROM alert_events").await, 4);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM alert_events").await, 0);
+        for (id, at, reason) in [
+            ("o1".to_string(), 100, serde_json::json!(Reason::default())),
+            ("o3".to_string(), 100, serde_json::json!(Reason::default())),
+            (alert_of(&store, "d0").await, day, serde_json::json!(why)),
+        ] {
+            let (detail, _) = store.alert(&id).await.expect("alert");
+            assert_eq!(detail.history.len(), 1, "{id}: {:?}", detail.history);
+            assert_eq!(detail.history[0].kind, "fired");
+            assert_eq!(detail.history[0].at, steward_core::time::to_rfc3339(at));
+            assert_eq!(detail.history[0].detail["reason"], reason, "{id}");
+        }
+    }
+
+    #[test]
+    fn one_instant_s_alert_ids_increase_and_carry_it() {
+        let at = 1_700_000_000_123;
+        let mut ids = AlertIds::new(at);
+        let all: Vec<String> = (0..5_000).map(|_| ids.next_id()).collect();
+        assert!(all.windows(2).all(|w| w[0] < w[1]));
+        for id in [&all[0], &all[4_999]] {
+            let u = uuid::Uuid::parse_str(id).expect("a UUID");
+            assert_eq!(u.get_version_num(), 7, "{id}");
+            assert_eq!(u.get_variant(), uuid::Variant::RFC4122, "{id}");
+            let (secs, nanos) = u.get_timestamp().expect("a time").to_unix();
+            assert_eq!(
+                secs * 1_000 + u64::from(nanos / 1_000_000),
+                at as u64,
+                "{id}"
+            );
+        }
+        // Whatever their random start, an earlier instant's sort first, a later one's last.
+        assert!(AlertIds::new(at - 1).next_id() < all[0]);
+        assert!(AlertIds::new(at + 1).next_id() > all[4_999]);
+    }
+
+    #[tokio::test]
+    async fn alerts_fired_in_a_window_are_found_by_their_ids_and_older_ids_too() {
+        let (_dir, store) = crate::temp_store().await;
+        let why = Reason::new("threat", &[]);
+        let a = [("a".to_string(), why)];
+        let day = 86_400_000;
+        // Three firings a day apart, each on its own device.
+        for (i, at) in [day, 2 * day, 3 * day].into_iter().enumerate() {
+            apply(&store, at, &[format!("d{i}")], "", &a).await;
+        }
+        // An alert stored before ids carried the firing time: its id was made a minute later.
+        sqlx::query(
+            "INSERT INTO alerts (id, rule_id, subject, device_id, severity, state, rule_name, \
+             reason, fired_at, updated_at) VALUES ($1, 'a', 'old', 'old', 'critical', \
+             'firing', 'a', '{}', $2, $2)",
+        )
+        .bind(AlertIds::new(2 * day + 60_000).next_id())
+        .bind(2 * day)
+        .execute(&store.read)
+        .await
+        .expect("old alert");
+        // Ids sort by firing time.
+        let ids: Vec<String> = sqlx::query_scalar("SELECT id FROM alerts ORDER BY fired_at, id")
+            .fetch_all(&store.read)
+            .await
+            .expect("ids");
+        assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+        for (since, until, want) in [
+            (2 * day, 3 * day, vec![2 * day, 2 * day]),
+            (2 * day + 1, 3 * day + 1, vec![3 * day]),
+            (0, 4 * day, vec![day, 2 * day, 2 * day, 3 * day]),
+            (day + 1, 2 * day, vec![]),
+        ] {
+            let mut got: Vec<i64> = store
+                .response_rows(since, until)
+                .await
+                .expect("rows")
+                .iter()
+                .map(|r| r.fired_at)
+                .collect();
+            got.sort_unstable();
+            assert_eq!(got, want, "{since}..{until}");
+        }
     }
 
     /// A store on a fresh file with a webhook channel taking warnings and critical alerts,

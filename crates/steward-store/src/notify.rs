@@ -1494,12 +1494,16 @@ impl Store {
 
     /// Alerts fired in `[since, until)`, for the response-time report.
     pub async fn response_rows(&self, since: i64, until: i64) -> Result<Vec<ResponseRow>> {
+        // Through the ids' index: see `alerts::fired_between`.
+        let (first, past) = crate::alerts::fired_between(since, until);
         sqlx::query(
             "SELECT severity, rule_id, rule_name, fired_at, acknowledged_at, resolved_at \
-             FROM alerts WHERE fired_at >= $1 AND fired_at < $2",
+             FROM alerts WHERE id >= $3 AND id < $4 AND fired_at >= $1 AND fired_at < $2",
         )
         .bind(since)
         .bind(until)
+        .bind(first)
+        .bind(past)
         .fetch_all(&self.read)
         .await?
         .iter()

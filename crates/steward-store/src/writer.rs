@@ -1894,8 +1894,8 @@ mod tests {
         };
         let firing = "SELECT COUNT(*) FROM alerts WHERE device_id = 'c' AND state = 'firing'";
         let resolved = "SELECT COUNT(*) FROM alerts WHERE device_id = 'c' AND state = 'resolved'";
-        let fired = "SELECT COUNT(*) FROM alert_events e JOIN alerts a ON a.id = e.alert_id \
-                     WHERE a.device_id = 'c' AND e.kind = 'fired'";
+        let fired = "SELECT COUNT(*) FROM alerts WHERE device_id = 'c' \
+                     AND reason LIKE '%alert-reason-active-threat%'";
         let listed =
             "SELECT COUNT(*) FROM device_firing WHERE device_id = 'c' AND rules = 'threat'";
         let direct = |ops: [WriteOp; 2]| {

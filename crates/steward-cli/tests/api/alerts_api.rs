@@ -191,6 +191,15 @@ async fn a_device_alert_fires_once_is_acknowledged_and_resolves_itself() {
             "resolved"
         ]
     );
+    // The first firing, recorded as the reopening replaced the reason, keeps its own.
+    // Same rule, same kind of reason as the reopening's.
+    let (fired, reopened) = (&body["history"][0], &body["history"][3]);
+    assert_eq!(fired["at"], body["fired_at"], "{body}");
+    let key = fired["detail"]["reason"]["key"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(!key.is_empty(), "{body}");
+    assert_eq!(key, reopened["detail"]["reason"]["key"], "{body}");
     assert_eq!(alerts(&app, "state=resolved").await.len(), 1);
     // Time to acknowledge and to resolve, per severity and rule.
     let (s, report) = app.get("/api/v1/alerts/metrics").await;
@@ -369,13 +378,15 @@ async fn deleting_a_rule_resolves_its_open_alerts_with_their_history() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     };
+    // Its firing (the row's own) and the resolution, once.
     let history = late["history"].as_array().expect("history");
-    assert_eq!(history.len(), 1, "{late}");
+    assert_eq!(history.len(), 2, "{late}");
+    assert_eq!(history[0]["kind"], "fired", "{late}");
     assert_eq!(
         (
-            history[0]["kind"].as_str(),
-            history[0]["actor"].as_str(),
-            history[0]["detail"]["reason"].as_str()
+            history[1]["kind"].as_str(),
+            history[1]["actor"].as_str(),
+            history[1]["detail"]["reason"].as_str()
         ),
         (Some("resolved"), Some("steward"), Some("rule deleted")),
         "{late}"
