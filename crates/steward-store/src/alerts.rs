@@ -350,14 +350,15 @@ pub(crate) async fn apply_firing(
 /// storm rule's batch: thousands, all at one instant) get increasing ids, so each is
 /// appended to the indexes ordered by id instead of landing between the others.
 pub(crate) struct AlertIds {
-    ms: u128,
+    /// The instant, in its place (see [`id_time`]).
+    time: u128,
     seq: u128,
 }
 
 impl AlertIds {
     pub(crate) fn new(fired_at: i64) -> AlertIds {
         AlertIds {
-            ms: u128::from(u64::try_from(fired_at).unwrap_or(0).min((1 << 48) - 1)),
+            time: id_time(fired_at),
             // Below half of the space: no count of alerts can carry past its end.
             seq: uuid::Uuid::new_v4().as_u128() & ((1 << 73) - 1),
         }
@@ -366,11 +367,8 @@ impl AlertIds {
     pub(crate) fn next_id(&mut self) -> String {
         let seq = self.seq;
         self.seq += 1;
-        let bits = (self.ms << 80)
-            | (0x7 << 76)
-            | ((seq >> 62) << 64)
-            | (0b10 << 62)
-            | (seq & ((1 << 62) - 1));
+        let bits =
+            self.time | (0x7 << 76) | ((seq >> 62) << 64) | (0b10 << 62) | (seq & ((1 << 62) - 1));
         uuid::Uuid::from_u128(bits).to_string()
     }
 }
@@ -381,10 +379,7 @@ impl AlertIds {
 /// made as the row was written); the range is widened by [`ID_SLACK_MS`] for them, so it
 /// is always read beside the firing time itself.
 pub(crate) fn fired_between(since: i64, until: i64) -> (String, String) {
-    let bound = |ms: i64| {
-        let ms = u128::from(u64::try_from(ms.max(0)).unwrap_or(0).min((1 << 48) - 1));
-        uuid::Uuid::from_u128(ms << 80).to_string()
-    };
+    let bound = |ms: i64| uuid::Uuid::from_u128(id_time(ms)).to_string();
     (
         bound(since.saturating_sub(ID_SLACK_MS)),
         bound(until.saturating_add(ID_SLACK_MS)),
@@ -392,7 +387,13 @@ pub(crate) fn fired_between(since: i64, until: i64) -> (String, String) {
 }
 
 /// How far an id's time may lie from its alert's firing time (see [`fired_between`]).
-pub(crate) const ID_SLACK_MS: i64 = 3_600_000;
+const ID_SLACK_MS: i64 = 3_600_000;
+
+/// An instant (milliseconds since the epoch, kept within the 48 bits a UUID v7 has for it)
+/// in an id's place: the top 48 of its 128 bits.
+fn id_time(ms: i64) -> u128 {
+    u128::from(u64::try_from(ms).unwrap_or(0).min((1 << 48) - 1)) << 80
+}
 
 /// An alert's history with its firing first. A new alert's firing is not written to
 /// `alert_events`: its row holds when and why it fired (a rule new to the fleet opens an
@@ -1318,6 +1319,8 @@ mod tests {
         assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
         for (since, until, want) in [
             (2 * day, 3 * day, vec![2 * day, 2 * day]),
+            // The old alert's id lies past the window's end; its firing does not.
+            (2 * day, 2 * day + 30_000, vec![2 * day, 2 * day]),
             (2 * day + 1, 3 * day + 1, vec![3 * day]),
             (0, 4 * day, vec![day, 2 * day, 2 * day, 3 * day]),
             (day + 1, 2 * day, vec![]),
