@@ -925,6 +925,50 @@ pub(crate) fn list_placeholders(first: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// A device row as a fleet job's write finds it once locked: its sequence number and
+/// states, by id (see [`lock_devices_reading`]).
+pub(crate) type LockedRows = std::collections::HashMap<String, (i64, String, String)>;
+
+/// Locks the device rows of `ids` on PostgreSQL as [`lock_devices`] does, and returns what
+/// each holds now (sequence number, compliance and health states), so a write that needs
+/// only to check a row still is as it was read does so without reading it again. `None` on
+/// SQLite, which locks nothing; ids of retired devices are missing from the map.
+pub(crate) async fn lock_devices_reading(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    ids: &[&str],
+) -> Result<Option<LockedRows>> {
+    let backend = Backend::of(tx);
+    if backend != Backend::Postgres {
+        return Ok(None);
+    }
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    let mut locked = LockedRows::with_capacity(ids.len());
+    for chunk in ids.chunks(backend.rows_per_statement(1)) {
+        let sql = format!(
+            "SELECT id, seq, compliance_state, health_state FROM devices WHERE id IN ({}) \
+             ORDER BY id FOR UPDATE",
+            list_placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        for row in q.fetch_all(&mut **tx).await? {
+            use sqlx::Row;
+            locked.insert(
+                row.try_get("id")?,
+                (
+                    row.try_get("seq")?,
+                    row.try_get("compliance_state")?,
+                    row.try_get("health_state")?,
+                ),
+            );
+        }
+    }
+    Ok(Some(locked))
+}
+
 /// Locks the device rows of `ids` on PostgreSQL, in id order, as check-in batches lock
 /// theirs, so writers that then update them in any order cannot deadlock with a batch.
 /// Nothing on SQLite, whose write transaction already excludes every other writer.

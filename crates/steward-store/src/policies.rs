@@ -309,6 +309,7 @@ impl Store {
                     missed.extend(futures::executor::block_on(write_evaluations(
                         &mut tx,
                         &firing,
+                        None,
                         &rules,
                         &alerts_changed,
                         now,
@@ -336,10 +337,11 @@ impl Store {
         let started = std::time::Instant::now();
         // Locked first: the grouped updates would take them in plan order.
         let ids: Vec<&str> = updates.iter().map(|u| u.id.as_str()).collect();
-        crate::lock_devices(&mut tx, &ids).await?;
+        let locked = crate::lock_devices_reading(&mut tx, &ids).await?;
         let rules = self.alert_rules();
         let changed = crate::notify::AlertsChanged::default();
-        let missed = write_evaluations(&mut tx, updates, &rules, &changed, now).await?;
+        let missed =
+            write_evaluations(&mut tx, updates, locked.as_ref(), &rules, &changed, now).await?;
         tx.commit().await?;
         let held_for = started.elapsed();
         self.alerts_committed(&changed);
@@ -352,9 +354,13 @@ impl Store {
 /// rows, when a change concerns some groups or rules only); one where only the rules firing
 /// on it moved is checked as read, not rewritten. Returns the devices skipped, as
 /// [`Store::write_reevaluated`] does.
+///
+/// With `locked` (PostgreSQL: the rows as [`crate::lock_devices_reading`] found them, locked
+/// by this transaction), a row only checked is checked against that, not read again.
 async fn write_evaluations(
     tx: &mut impl Exec,
     updates: &[&Reevaluated],
+    locked: Option<&crate::LockedRows>,
     rules: &[alerting::AlertRule],
     changed: &crate::notify::AlertsChanged,
     now: i64,
@@ -431,6 +437,19 @@ async fn write_evaluations(
     // writer is this transaction's (SQLite), so they stay as checked. The check names the
     // rows that moved, not those as read: almost always none, so a batch of thousands
     // answers with no row.
+    if let Some(locked) = locked {
+        written.extend(
+            firing_only
+                .iter()
+                .filter(|u| {
+                    locked.get(&u.id).is_some_and(|(seq, compliance, health)| {
+                        *seq == u.seq && *compliance == u.old_compliance && *health == u.old_health
+                    })
+                })
+                .map(|u| u.id.clone()),
+        );
+        firing_only.clear();
+    }
     for chunk in firing_only.chunks(backend.rows_per_statement(4)) {
         let sql = format!(
             "SELECT v.column1 FROM (VALUES {}) AS v \

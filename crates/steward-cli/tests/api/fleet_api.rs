@@ -1016,3 +1016,86 @@ async fn deleting_an_alert_rule_ends_its_open_job() {
         (deletion.id.as_str(), "rule_deleted")
     );
 }
+
+/// A rule's job whose one batch holds more devices than one statement writes, on a fleet
+/// another rule of the kind already watches (only the rules firing on the devices move, so
+/// on PostgreSQL each row is checked as the batch's lock found it, not read again), opens
+/// one alert per device and stores each device's firing rules; with the rule turned off,
+/// its job resolves every one of those alerts and forgets it: no device is left out or
+/// written twice.
+#[tokio::test]
+async fn a_large_batch_opens_and_resolves_each_devices_alert_once() {
+    use steward_store::jobs::Step;
+    const N: usize = 1_100;
+    let db = TestDb::new().await;
+    let store = steward_store::Store::open(&db.url).await.expect("open");
+    let now = now_ms();
+    let mut devices = debian_devices(N, now);
+    for d in &mut devices {
+        d.last_seen_at = now - 96 * 3_600_000;
+    }
+    store.seed_devices(&devices).await.expect("seed");
+    let actor = steward_store::audit::Actor::cli();
+    let silent = |id: &str, hours: u32, enabled: bool| steward_core::alerting::AlertRule {
+        id: id.into(),
+        name: format!("Silent for {hours} hours"),
+        condition: steward_core::alerting::Condition::NotCheckedIn { hours },
+        severity: steward_core::alerting::Severity::Warning,
+        groups: Vec::new(),
+        enabled,
+        notify: Default::default(),
+    };
+    let mut conn = any_connection(&db.url).await;
+    let steps = [
+        (silent("three-days", 72, true), 0),
+        (silent("two-days", 48, true), N as i64),
+        (silent("two-days", 48, false), 0),
+    ];
+    for (i, (rule, open)) in steps.into_iter().enumerate() {
+        let job = store.put_alert_rule(&rule, now, &actor).await.expect("put");
+        let mut job = store.fleet_job(&job.id).await.expect("job");
+        store.start_fleet_job(&mut job, now).await.expect("start");
+        loop {
+            match store
+                .reevaluate_step(&mut job, now, 2_000)
+                .await
+                .expect("step")
+            {
+                Step::Advanced { .. } => {}
+                Step::Finished => break,
+                Step::Gone => panic!("the job was left"),
+            }
+        }
+        let (alerts, subjects): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COUNT(DISTINCT subject) FROM alerts \
+             WHERE rule_id = 'two-days' AND state <> 'resolved'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .expect("alerts");
+        assert_eq!(
+            (alerts, subjects),
+            (open, open),
+            "open alerts after step {i}"
+        );
+        // Every device keeps the other rule firing, and this one as its alerts are.
+        for (rule, firing) in [("three-days", N as i64), ("two-days", open)] {
+            let stored: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM device_firing WHERE ',' || rules || ',' LIKE $1",
+            )
+            .bind(format!("%,{rule},%"))
+            .fetch_one(&mut conn)
+            .await
+            .expect("firing");
+            assert_eq!(stored, firing, "devices firing {rule} after step {i}");
+        }
+    }
+    let (all, resolved): (i64, i64) = sqlx::query_as(
+        "SELECT COUNT(*), SUM(CASE WHEN state = 'resolved' THEN 1 ELSE 0 END) FROM alerts \
+         WHERE rule_id = 'two-days'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("alerts");
+    assert_eq!((all, resolved), (N as i64, N as i64));
+}
