@@ -18,6 +18,10 @@ use crate::{Backend, Result, Store, StoreError};
 /// Devices evaluated per transaction when the whole fleet is re-evaluated.
 pub const REEVALUATE_BATCH: i64 = 2_000;
 
+/// On PostgreSQL, a batch with at least twice this many rows to write is written as two
+/// transactions at once (see [`Store::write_reevaluated`]).
+const PARALLEL_HALF: usize = 256;
+
 fn policy_row(row: &sqlx::any::AnyRow) -> Result<Policy> {
     let rules: String = row.try_get("rules")?;
     let groups: String = row.try_get("device_groups")?;
@@ -272,8 +276,10 @@ impl Store {
     /// On a SQLite file the batch is written directly (see [`crate::native`]), in one
     /// transaction: the rows whose firing alert rules stay the same with prepared statements
     /// ([`write_native`]), the others, which raise or resolve alerts, with the statements the
-    /// sqlx path runs ([`write_evaluations`]). Either way each row is written whole, with its
-    /// alerts, in one transaction.
+    /// sqlx path runs ([`write_evaluations`]). On PostgreSQL a large batch is written as two
+    /// transactions at once, half of its devices each. Either way each row is written whole,
+    /// with its alerts, in one transaction; a half that fails leaves the other committed,
+    /// and the batch written again finds those rows as evaluated.
     pub(crate) async fn write_reevaluated(
         &self,
         updates: Vec<Reevaluated>,
@@ -285,6 +291,20 @@ impl Store {
         }
         let Some(native) = &self.native else {
             let changed: Vec<&Reevaluated> = changed.iter().collect();
+            if self.backend == Backend::Postgres && changed.len() >= 2 * PARALLEL_HALF {
+                // Two transactions on two connections, half of the devices each: one
+                // PostgreSQL backend writes on one core. The halves hold disjoint rows, each
+                // locked in id order as every writer of devices locks them, so they neither
+                // wait for each other nor deadlock with a check-in between them. The time
+                // reported is both transactions' (the database's share of the job).
+                let (first, second) = changed.split_at(changed.len() / 2);
+                let ((mut missed, a), (more, b)) = futures::try_join!(
+                    self.write_reevaluated_any(first, now),
+                    self.write_reevaluated_any(second, now)
+                )?;
+                missed.extend(more);
+                return Ok((missed, a + b));
+            }
             return self.write_reevaluated_any(&changed, now).await;
         };
         // Queued with the check-in writer: see `native`.
