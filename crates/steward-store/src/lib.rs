@@ -976,24 +976,7 @@ pub(crate) async fn lock_devices(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     ids: &[&str],
 ) -> Result<()> {
-    let backend = Backend::of(tx);
-    if backend != Backend::Postgres {
-        return Ok(());
-    }
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    for chunk in ids.chunks(backend.rows_per_statement(1)) {
-        let sql = format!(
-            "SELECT id FROM devices WHERE id IN ({}) ORDER BY id FOR UPDATE",
-            list_placeholders(1, chunk.len())
-        );
-        let mut q = sqlx::query(&sql);
-        for id in chunk {
-            q = q.bind(*id);
-        }
-        q.fetch_all(&mut **tx).await?;
-    }
-    Ok(())
+    lock_devices_reading(tx, ids).await.map(|_| ())
 }
 
 /// `WHERE a AND b …`, or nothing without clauses.

@@ -18,9 +18,9 @@ use crate::{Backend, Result, Store, StoreError};
 /// Devices evaluated per transaction when the whole fleet is re-evaluated.
 pub const REEVALUATE_BATCH: i64 = 2_000;
 
-/// On PostgreSQL, a batch with at least twice this many rows to write is written as two
+/// On PostgreSQL, a batch with at least this many rows to write is written as two
 /// transactions at once (see [`Store::write_reevaluated`]).
-const PARALLEL_HALF: usize = 256;
+const WRITTEN_IN_HALVES_FROM: usize = 512;
 
 fn policy_row(row: &sqlx::any::AnyRow) -> Result<Policy> {
     let rules: String = row.try_get("rules")?;
@@ -291,7 +291,7 @@ impl Store {
         }
         let Some(native) = &self.native else {
             let changed: Vec<&Reevaluated> = changed.iter().collect();
-            if self.backend == Backend::Postgres && changed.len() >= 2 * PARALLEL_HALF {
+            if self.backend == Backend::Postgres && changed.len() >= WRITTEN_IN_HALVES_FROM {
                 // Two transactions on two connections, half of the devices each: one
                 // PostgreSQL backend writes on one core. The halves hold disjoint rows, each
                 // locked in id order as every writer of devices locks them, so they neither
@@ -453,51 +453,8 @@ async fn write_evaluations(
     }
     // Only the rules firing on these moved: their rows are not rewritten (a rule that fires
     // on most of the fleet would write a page of the log for every few devices), only
-    // checked, as the update above compares them. The rows are locked (PostgreSQL) or the
-    // writer is this transaction's (SQLite), so they stay as checked. The check names the
-    // rows that moved, not those as read: almost always none, so a batch of thousands
-    // answers with no row.
-    if let Some(locked) = locked {
-        written.extend(
-            firing_only
-                .iter()
-                .filter(|u| {
-                    locked.get(&u.id).is_some_and(|(seq, compliance, health)| {
-                        *seq == u.seq && *compliance == u.old_compliance && *health == u.old_health
-                    })
-                })
-                .map(|u| u.id.clone()),
-        );
-        firing_only.clear();
-    }
-    for chunk in firing_only.chunks(backend.rows_per_statement(4)) {
-        let sql = format!(
-            "SELECT v.column1 FROM (VALUES {}) AS v \
-             LEFT JOIN devices ON devices.id = v.column1 \
-             WHERE devices.id IS NULL OR devices.seq <> v.column2 \
-             OR devices.compliance_state <> v.column3 OR devices.health_state <> v.column4",
-            backend.rows_of(chunk.len(), 4, 1)
-        );
-        let mut args = Vec::with_capacity(chunk.len() * 4);
-        for u in chunk {
-            args.extend([
-                Arg::text(&u.id),
-                Arg::int(u.seq),
-                Arg::text(&u.old_compliance),
-                Arg::text(&u.old_health),
-            ]);
-        }
-        let mut moved = std::collections::HashSet::new();
-        for row in tx.rows(&sql, &args, &[Kind::Text]).await? {
-            moved.insert(first(row)?.text()?);
-        }
-        written.extend(
-            chunk
-                .iter()
-                .filter(|u| !moved.contains(&u.id))
-                .map(|u| u.id.clone()),
-        );
-    }
+    // checked, as the update above compares them.
+    written.extend(unmoved(tx, &firing_only, locked).await?);
     let events: Vec<_> = updates
         .iter()
         .filter(|u| written.contains(&u.id))
@@ -536,6 +493,60 @@ async fn write_evaluations(
         .filter(|u| !written.contains(&u.id))
         .map(|u| u.id.clone())
         .collect())
+}
+
+/// Of rows only checked (see [`write_evaluations`]), the ids of those still as they were
+/// read. The rows stay as checked until the commit: locked by this transaction (PostgreSQL,
+/// compared with what the lock found, `locked`), or read again under the writer this
+/// transaction holds (SQLite). That read names the rows that moved, not those as read:
+/// almost always none, so a batch of thousands answers with no row.
+async fn unmoved(
+    tx: &mut impl Exec,
+    rows: &[&Reevaluated],
+    locked: Option<&crate::LockedRows>,
+) -> Result<Vec<String>> {
+    if let Some(locked) = locked {
+        return Ok(rows
+            .iter()
+            .filter(|u| {
+                locked.get(&u.id).is_some_and(|(seq, compliance, health)| {
+                    *seq == u.seq && *compliance == u.old_compliance && *health == u.old_health
+                })
+            })
+            .map(|u| u.id.clone())
+            .collect());
+    }
+    let backend = tx.backend();
+    let mut out = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(backend.rows_per_statement(4)) {
+        let sql = format!(
+            "SELECT v.column1 FROM (VALUES {}) AS v \
+             LEFT JOIN devices ON devices.id = v.column1 \
+             WHERE devices.id IS NULL OR devices.seq <> v.column2 \
+             OR devices.compliance_state <> v.column3 OR devices.health_state <> v.column4",
+            backend.rows_of(chunk.len(), 4, 1)
+        );
+        let mut args = Vec::with_capacity(chunk.len() * 4);
+        for u in chunk {
+            args.extend([
+                Arg::text(&u.id),
+                Arg::int(u.seq),
+                Arg::text(&u.old_compliance),
+                Arg::text(&u.old_health),
+            ]);
+        }
+        let mut moved = std::collections::HashSet::new();
+        for row in tx.rows(&sql, &args, &[Kind::Text]).await? {
+            moved.insert(first(row)?.text()?);
+        }
+        out.extend(
+            chunk
+                .iter()
+                .filter(|u| !moved.contains(&u.id))
+                .map(|u| u.id.clone()),
+        );
+    }
+    Ok(out)
 }
 
 impl Reevaluated {
