@@ -275,6 +275,18 @@ fn any_text_matches(name: &str, op: &str, p: &str) -> String {
     format!("({name} {op} {p} ESCAPE '\\' OR serial {op} {p} ESCAPE '\\' OR owner {op} {p} ESCAPE '\\')")
 }
 
+/// On PostgreSQL, the devices whose `name` (as the trigram index of `device_text` spells
+/// it: the name, or the name without its first character), serial or owner match the ILIKE
+/// pattern bound at `p`. Those texts and their trigram indexes live in `device_text`, out of
+/// the device row (see [`Backend::text_apart`](crate::Backend::text_apart)); the row keeps
+/// them too and is tested first, so a walk along the list's order skips the rows that do not
+/// match without looking them up there (at a million devices, `?q=in-` by name took 2.2 s
+/// with the lookup alone, 1.3 s with both).
+fn text_apart_matches(name: &str, p: &str) -> String {
+    let test = any_text_matches(name, "ILIKE", p);
+    format!("({test} AND devices.id IN (SELECT device_id FROM device_text WHERE {test}))")
+}
+
 /// A LIKE pattern for texts starting with `text`.
 fn like_prefix(text: &str) -> String {
     let mut p = escape_like(text);
@@ -380,6 +392,17 @@ impl Store {
                 "devices.rowid IN (SELECT rowid FROM devices_search WHERE devices_search MATCH ?)",
                 Param::Text(fts_phrase(text)),
             ),
+            // Texts of three characters or more through PostgreSQL's trigram indexes (the
+            // planner still chooses between them and the sort order); shorter ones hold no
+            // trigram, and are tested on the rows the sort order walks.
+            (Search::Walk, Some(text))
+                if self.backend.text_apart() && text.chars().count() >= 3 =>
+            {
+                f.add(
+                    &text_apart_matches(self.backend.searched_name(), "?"),
+                    Param::Text(escape_like(text)),
+                );
+            }
             (Search::Walk, Some(text)) => {
                 let name = self.backend.searched_name();
                 f.add(
@@ -439,7 +462,7 @@ impl Store {
                     // spells it (see `Backend::searched_name`).
                     crate::Backend::Postgres => {
                         let p = f.bind(Param::Text(escape_like(text)));
-                        any_text_matches("substr(name, 2) COLLATE \"default\"", "ILIKE", &p)
+                        text_apart_matches("substr(name, 2) COLLATE \"default\"", &p)
                     }
                 });
                 // Each part names its page's devices only (on PostgreSQL without last seen's
@@ -814,6 +837,23 @@ impl Store {
                 let mut q = sqlx::query(&sql);
                 for d in chunk {
                     q = q.bind(d.id.as_str()).bind(d.last_seen_at);
+                }
+                q.execute(&mut *tx).await?;
+            }
+        }
+        if self.backend.text_apart() {
+            for chunk in devices.chunks(self.backend.rows_per_statement(4)) {
+                let sql = format!(
+                    "INSERT INTO device_text (device_id, name, serial, owner) VALUES {}",
+                    crate::values_placeholders(chunk.len(), 4)
+                );
+                let mut q = sqlx::query(&sql);
+                for d in chunk {
+                    q = q
+                        .bind(d.id.as_str())
+                        .bind(d.name.as_str())
+                        .bind(d.serial.as_str())
+                        .bind(d.owner.as_str());
                 }
                 q.execute(&mut *tx).await?;
             }

@@ -815,6 +815,13 @@ impl Backend {
         self == Backend::Postgres
     }
 
+    /// Whether the texts a search reads (name, serial, owner) are also kept in `device_text`,
+    /// whose trigram indexes serve PostgreSQL's searches, out of the device row every state
+    /// change rewrites (SQLite's search indexes are FTS5 tables already apart).
+    pub(crate) fn text_apart(self) -> bool {
+        self == Backend::Postgres
+    }
+
     /// The backend a transaction runs on.
     pub(crate) fn of(tx: &sqlx::Transaction<'_, sqlx::Any>) -> Backend {
         Backend::named(tx.backend_name())

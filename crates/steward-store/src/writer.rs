@@ -1262,7 +1262,8 @@ async fn write_checkins(tx: &mut impl Exec, rows: &[DeviceRow], events: &[Event]
 
 /// On PostgreSQL, a batch's state-changing check-ins written in one round trip: their rows
 /// (`$1`, a JSON array of [`DeviceRow`]s), when they were last seen, in `device_seen`, and
-/// their history (`$2`, a JSON array of [`PgEvent`]s). Its text never changes, so each
+/// their history (`$2`, a JSON array of [`PgEvent`]s), and a renamed device's name in
+/// `device_text`, where searches read it. Its text never changes, so each
 /// connection prepares it once, where statements with a placeholder per value differ with
 /// every number of rows and fill the connection's statement cache. Only the indexed columns
 /// a row moved are assigned (see [`Moved`]); the rows were read and locked in this
@@ -1287,6 +1288,9 @@ const PG_CHECKIN_WRITE: &str = "\
             ELSE devices.health_state END, \
         recheck_at = CASE WHEN v.moved & 16 <> 0 THEN v.recheck_at ELSE devices.recheck_at END \
         FROM v WHERE devices.id = v.id AND devices.id = ANY(ARRAY(SELECT id FROM v))), \
+    t AS (UPDATE device_text SET name = v.name FROM v \
+        WHERE device_text.device_id = v.id \
+        AND device_text.device_id = ANY(ARRAY(SELECT id FROM v WHERE moved & 1 <> 0))), \
     i AS (INSERT INTO device_inventory (device_id, inventory) \
         SELECT id, inventory FROM v WHERE inventory IS NOT NULL \
         ON CONFLICT (device_id) DO UPDATE SET inventory = EXCLUDED.inventory), \
@@ -1595,6 +1599,17 @@ async fn enroll(tx: &mut Transaction<'_, Any>, e: &EnrollWrite) -> Result<WriteO
             .bind(e.at)
             .execute(&mut **tx)
             .await?;
+    }
+    if Backend::of(tx).text_apart() {
+        sqlx::query(
+            "INSERT INTO device_text (device_id, name, serial, owner) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&e.device_id)
+        .bind(&req.hostname)
+        .bind(&req.serial)
+        .bind(&req.owner)
+        .execute(&mut **tx)
+        .await?;
     }
     sqlx::query("UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = $1")
         .bind(&token.id)

@@ -104,6 +104,15 @@ async fn filters_narrow_the_list() {
     let (_, after) = app.get("/api/v1/devices?q=RENAMED-HOST").await;
     assert_eq!(count(&after), 1);
     assert_eq!(after["items"][0]["id"], id.as_str());
+    // Inside the new name, not at its start: the index of what follows a name's first
+    // character (on PostgreSQL a table of its own) follows the rename too.
+    for sort in ["name", "-last_seen_at"] {
+        let (_, inside) = app
+            .get(&format!("/api/v1/devices?sort={sort}&q=named-HO"))
+            .await;
+        assert_eq!(count(&inside), 1, "sort={sort}");
+        assert_eq!(inside["items"][0]["id"], id.as_str());
+    }
     let (_, one) = app.get("/api/v1/devices?q=dev-044").await;
     assert_eq!(count(&one), 1);
     let (status, quoted) = app.get("/api/v1/devices?q=a%22b%22c").await;
