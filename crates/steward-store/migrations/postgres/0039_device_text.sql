@@ -1,8 +1,9 @@
 -- The texts a search reads (name, serial, owner) and their trigram indexes move to a table of
--- their own, written once when a device enrolls: those texts never change, but every update
--- of a device row that moves an indexed column (a compliance or health state) added an entry
--- to each of the four trigram indexes, 44 % of the update's cost (a policy change rewrites
--- most of the fleet's rows). The device row keeps its texts for lists and their order.
+-- their own, written when a device enrolls and, for its name, when a check-in renames it
+-- (serial and owner never change). Every update of a device row that moves an indexed
+-- column (a compliance or health state) added an entry to each of the four trigram indexes,
+-- 44 % of the update's cost, and a policy change rewrites most of the fleet's rows. The
+-- device row keeps its texts for lists and their order.
 CREATE TABLE device_text (
     device_id TEXT PRIMARY KEY,
     name TEXT COLLATE "C" NOT NULL,
