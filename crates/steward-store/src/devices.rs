@@ -287,6 +287,20 @@ fn text_apart_matches(name: &str, p: &str) -> String {
     format!("({test} AND devices.id IN (SELECT device_id FROM device_text WHERE {test}))")
 }
 
+/// Characters a text needs to hold a trigram: shorter ones are never looked up in a trigram
+/// index, only tested on the rows a walk along the sort order reads.
+const TRIGRAM_CHARS: usize = 3;
+
+/// `name` (as searches compare it), serial or owner matching the LIKE pattern of `text`
+/// bound at `p`: on PostgreSQL through `device_text` when `text` holds a trigram.
+fn text_matches(backend: crate::Backend, text: &str, name: &str, p: &str) -> String {
+    if backend.text_apart() && text.chars().count() >= TRIGRAM_CHARS {
+        text_apart_matches(name, p)
+    } else {
+        any_text_matches(name, backend.ilike(), p)
+    }
+}
+
 /// A LIKE pattern for texts starting with `text`.
 fn like_prefix(text: &str) -> String {
     let mut p = escape_like(text);
@@ -301,7 +315,7 @@ impl Store {
     /// too), and the planner chooses between the trigram indexes and the name order for each
     /// part; a search in another order is one query, planned the same way.
     async fn search_plan(&self, text: &str, by_name: bool) -> Result<Search> {
-        if text.chars().count() < 3 {
+        if text.chars().count() < TRIGRAM_CHARS {
             return Ok(Search::Walk);
         }
         if self.backend == crate::Backend::Postgres {
@@ -392,24 +406,12 @@ impl Store {
                 "devices.rowid IN (SELECT rowid FROM devices_search WHERE devices_search MATCH ?)",
                 Param::Text(fts_phrase(text)),
             ),
-            // Texts of three characters or more through PostgreSQL's trigram indexes (the
-            // planner still chooses between them and the sort order); shorter ones hold no
-            // trigram, and are tested on the rows the sort order walks.
-            (Search::Walk, Some(text))
-                if self.backend.text_apart() && text.chars().count() >= 3 =>
-            {
-                f.add(
-                    &text_apart_matches(self.backend.searched_name(), "?"),
-                    Param::Text(escape_like(text)),
-                );
-            }
-            (Search::Walk, Some(text)) => {
-                let name = self.backend.searched_name();
-                f.add(
-                    &any_text_matches(name, self.backend.ilike(), "?"),
-                    Param::Text(escape_like(text)),
-                );
-            }
+            // On PostgreSQL the planner still chooses between the trigram indexes and the
+            // sort order.
+            (Search::Walk, Some(text)) => f.add(
+                &text_matches(self.backend, text, self.backend.searched_name(), "?"),
+                Param::Text(escape_like(text)),
+            ),
             _ => {}
         }
         let col = q.sort.column();
@@ -462,7 +464,12 @@ impl Store {
                     // spells it (see `Backend::searched_name`).
                     crate::Backend::Postgres => {
                         let p = f.bind(Param::Text(escape_like(text)));
-                        text_apart_matches("substr(name, 2) COLLATE \"default\"", &p)
+                        text_matches(
+                            self.backend,
+                            text,
+                            "substr(name, 2) COLLATE \"default\"",
+                            &p,
+                        )
                     }
                 });
                 // Each part names its page's devices only (on PostgreSQL without last seen's

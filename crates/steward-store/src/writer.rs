@@ -1237,8 +1237,9 @@ const DEVICE_ROW_COLS: usize = 17;
 
 /// Writes the rows of state-changing check-ins, their firing rules where those moved, and
 /// their history: on PostgreSQL rows, last seen and history in one statement
-/// ([`PG_CHECKIN_WRITE`]), elsewhere the rows many per statement
-/// ([`device_row_statements`]) and then the history.
+/// ([`PG_CHECKIN_WRITE`]) and a renamed device's name in `device_text`, where searches
+/// read it (a statement of its own, run only for a rename); elsewhere the rows many per
+/// statement ([`device_row_statements`]) and then the history.
 async fn write_checkins(tx: &mut impl Exec, rows: &[DeviceRow], events: &[Event]) -> Result<()> {
     let firing: Vec<(&str, &str)> = rows
         .iter()
@@ -1252,6 +1253,13 @@ async fn write_checkins(tx: &mut impl Exec, rows: &[DeviceRow], events: &[Event]
         let events: Vec<PgEvent> = events.iter().map(PgEvent::from).collect();
         let args = [Arg::owned(to_json(&rows)), Arg::owned(to_json(&events))];
         tx.run(PG_CHECKIN_WRITE, &args).await?;
+        for r in rows.iter().filter(|r| r.moved.name) {
+            tx.run(
+                "UPDATE device_text SET name = $1 WHERE device_id = $2",
+                &[Arg::text(&r.name), Arg::text(&r.id)],
+            )
+            .await?;
+        }
         return Ok(());
     }
     for stmt in device_row_statements(rows) {
@@ -1262,8 +1270,7 @@ async fn write_checkins(tx: &mut impl Exec, rows: &[DeviceRow], events: &[Event]
 
 /// On PostgreSQL, a batch's state-changing check-ins written in one round trip: their rows
 /// (`$1`, a JSON array of [`DeviceRow`]s), when they were last seen, in `device_seen`, and
-/// their history (`$2`, a JSON array of [`PgEvent`]s), and a renamed device's name in
-/// `device_text`, where searches read it. Its text never changes, so each
+/// their history (`$2`, a JSON array of [`PgEvent`]s). Its text never changes, so each
 /// connection prepares it once, where statements with a placeholder per value differ with
 /// every number of rows and fill the connection's statement cache. Only the indexed columns
 /// a row moved are assigned (see [`Moved`]); the rows were read and locked in this
@@ -1288,9 +1295,6 @@ const PG_CHECKIN_WRITE: &str = "\
             ELSE devices.health_state END, \
         recheck_at = CASE WHEN v.moved & 16 <> 0 THEN v.recheck_at ELSE devices.recheck_at END \
         FROM v WHERE devices.id = v.id AND devices.id = ANY(ARRAY(SELECT id FROM v))), \
-    t AS (UPDATE device_text SET name = v.name FROM v \
-        WHERE device_text.device_id = v.id \
-        AND device_text.device_id = ANY(ARRAY(SELECT id FROM v WHERE moved & 1 <> 0))), \
     i AS (INSERT INTO device_inventory (device_id, inventory) \
         SELECT id, inventory FROM v WHERE inventory IS NOT NULL \
         ON CONFLICT (device_id) DO UPDATE SET inventory = EXCLUDED.inventory), \
