@@ -506,14 +506,16 @@ fn own_peak_rss_mib() -> u64 {
 }
 
 /// Seeds `devices` into an empty store, then times a policy change: its answer, and its job
-/// re-evaluating every device.
+/// re-evaluating every device. With `db_pid`, the CPU of PostgreSQL (that process and its
+/// backends) over the change is reported too.
 pub async fn policy(
     store: &steward_store::Store,
     devices: u32,
+    db_pid: Option<u32>,
 ) -> anyhow::Result<serde_json::Value> {
     use steward_store::audit::Actor;
     seed(store, devices, 1, false).await?;
-    let cpu0 = process_cpu_secs();
+    let (cpu0, db0) = (process_cpu_secs(), db_pid.map(cpu_seconds));
     let t0 = Instant::now();
     let (_, mut job) = store
         .put_policy(&bench_policy(), now_ms(), &Actor::cli())
@@ -522,16 +524,23 @@ pub async fn policy(
     run_job(store, &mut job).await?;
     let secs = t0.elapsed().as_secs_f64();
     let cpu = process_cpu_secs() - cpu0;
-    Ok(json!({
+    let db = db_pid.zip(db0).map(|(pid, db0)| cpu_seconds(pid) - db0);
+    let per_device = |secs: f64| (secs * 1e6 / f64::from(devices.max(1))).round();
+    let mut out = json!({
         "bench": "policy",
         "backend": store.backend().name(),
         "devices": devices,
         "answer_ms": (answer * 1e4).round() / 10.0,
         "reevaluate_s": (secs * 1000.0).round() / 1000.0,
         "devices_per_s": (f64::from(devices) / secs).round(),
-        "cpu_us_per_device": (cpu * 1e6 / f64::from(devices.max(1))).round(),
+        "cpu_us_per_device": per_device(cpu),
+        "peak_rss_mb": own_peak_rss_mib(),
         "evaluated": job.done,
-    }))
+    });
+    if let Some(db) = db {
+        out["db_cpu_us_per_device"] = json!(per_device(db));
+    }
+    Ok(out)
 }
 
 /// Seeds `devices` into an empty store and evaluates them against the bench's policy, then

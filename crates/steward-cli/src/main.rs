@@ -199,6 +199,10 @@ enum BenchCommand {
     Policy {
         #[arg(long, default_value_t = 100_000)]
         devices: u32,
+        /// The PostgreSQL postmaster's process id: the database's CPU (its backends are its
+        /// children) is reported beside Steward's.
+        #[arg(long)]
+        db_pid: Option<u32>,
         #[command(flatten)]
         cfg: ConfigArgs,
     },
@@ -620,9 +624,13 @@ async fn run(cmd: Command, lang: Lang) -> anyhow::Result<()> {
             println!("{result}");
             Ok(())
         }
-        Command::Bench(BenchCommand::Policy { devices, cfg }) => {
+        Command::Bench(BenchCommand::Policy {
+            devices,
+            db_pid,
+            cfg,
+        }) => {
             let store = cfg.open_fleetless("policy").await?;
-            println!("{}", bench::policy(&store, devices).await?);
+            println!("{}", bench::policy(&store, devices, db_pid).await?);
             Ok(())
         }
         Command::Bench(BenchCommand::AlertRule {
