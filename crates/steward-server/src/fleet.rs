@@ -264,9 +264,11 @@ pub async fn job_runner(state: AppState) {
 ///   steady rate that needs a tenth of the writer leaves the job four fifths of it, with room
 ///   to spare for a burst; a quiet fleet leaves it the whole.
 /// - On PostgreSQL, other servers write to the same database and no one process sees their
-///   writes: the job keeps to `fleet.job_share_percent` while any device has checked in
-///   within [`QUIET_MS`] (through any server: the index on last seen tells), and takes the
-///   database whole otherwise.
+///   writes, but the database sees their sessions: after each batch the job counts the other
+///   sessions running a statement (`Store::sessions_running`), and `u`, their mean over the
+///   last second ([`SessionsUse`]), takes the place of the writer's share in the same rule.
+///   Check-ins that keep the database busy hold the job to `fleet.job_share_percent`; a
+///   fleet checking in at a steady rate leaves it most of the time; a quiet one all of it.
 ///
 /// Reading and evaluating a batch are not paced: readers do not hold up the writer, so a job
 /// that changes few rows (a new alert rule that fires on few devices) goes at the speed of
@@ -280,6 +282,7 @@ async fn run_job(state: &AppState, mut job: steward_store::jobs::FleetJob) -> Re
         .await?;
     let started = std::time::Instant::now();
     let mut others = state.store.write_held().map(OthersUse::new);
+    let mut sessions = SessionsUse::default();
     // The time left to the rest of the server, for the log.
     let mut paused = Duration::ZERO;
     loop {
@@ -300,14 +303,11 @@ async fn run_job(state: &AppState, mut job: steward_store::jobs::FleetJob) -> Re
                     (Some(others), Some(held)) => {
                         job_share(share, others.after_step(Instant::now(), held, writing))
                     }
-                    _ if share < 1.0
-                        && !writing.is_zero()
-                        && state
-                            .store
-                            .checked_in_since(state.clock.now_ms() - QUIET_MS)
-                            .await? =>
-                    {
-                        share
+                    _ if share < 1.0 && !writing.is_zero() => {
+                        match state.store.sessions_running().await? {
+                            Some(n) => job_share(share, sessions.after_step(Instant::now(), n)),
+                            None => 1.0,
+                        }
                     }
                     _ => 1.0,
                 };
@@ -329,9 +329,6 @@ async fn run_job(state: &AppState, mut job: steward_store::jobs::FleetJob) -> Re
         }
     }
 }
-
-/// How long no device may have checked in for a fleet job to go on without pausing.
-const QUIET_MS: i64 = 10_000;
 
 /// The pause after a batch whose writes held the writer for `writing`, so that they take
 /// `share` of the time.
@@ -390,6 +387,33 @@ impl OthersUse {
             return 0.0;
         }
         (theirs.saturating_sub(before).as_secs_f64() / span).min(1.0)
+    }
+}
+
+/// How busy the rest of the database is, as a job on PostgreSQL sees it between its batches:
+/// the other sessions running a statement at each look (every server's, the passes' reads
+/// left out), averaged over the last [`USE_WINDOW`] or so. A look is an instant, taken once
+/// a batch: the mean of a second's looks stands for the time those sessions were busy, in
+/// sessions (it may pass 1, where the job's own rule caps it). Lives for one job on one
+/// server, and reads the others from the database each time, so there is nothing for other
+/// servers to keep true.
+#[derive(Default)]
+struct SessionsUse {
+    /// (when, sessions running), oldest first, all within the last [`USE_WINDOW`] but the
+    /// newest look, which is always kept.
+    looks: std::collections::VecDeque<(Instant, u32)>,
+}
+
+impl SessionsUse {
+    /// Records a look at `now` that found `running` other sessions running a statement;
+    /// gives their mean over the last [`USE_WINDOW`].
+    fn after_step(&mut self, now: Instant, running: u32) -> f64 {
+        self.looks.push_back((now, running));
+        while self.looks.len() > 1 && now.duration_since(self.looks[0].0) >= USE_WINDOW {
+            self.looks.pop_front();
+        }
+        let sum: f64 = self.looks.iter().map(|&(_, n)| f64::from(n)).sum();
+        sum / self.looks.len() as f64
     }
 }
 
@@ -588,7 +612,7 @@ async fn fleet_alerts(state: &AppState, counts: &[FleetCount], now: i64) -> Resu
 mod tests {
     use std::time::{Duration, Instant};
 
-    use super::{job_share, pause_after, OthersUse};
+    use super::{job_share, pause_after, OthersUse, SessionsUse};
 
     #[test]
     fn a_job_pauses_for_its_share() {
@@ -634,5 +658,29 @@ mod tests {
         }
         assert_eq!(used, 0.0);
         assert!(others.samples.len() <= 12, "{}", others.samples.len());
+    }
+
+    #[test]
+    fn the_rest_of_the_databases_use_is_the_mean_of_the_sessions_running_over_the_last_second() {
+        let ms = Duration::from_millis;
+        let t0 = Instant::now();
+        let mut sessions = SessionsUse::default();
+        // A quiet database.
+        assert_eq!(sessions.after_step(t0, 0), 0.0);
+        // One look in four finds a check-in's statement running.
+        let mut used = 0.0;
+        for k in 1..=8 {
+            used = sessions.after_step(t0 + ms(100 * k), u32::from(k % 4 == 0));
+        }
+        assert!((used - 2.0 / 9.0).abs() < 1e-9, "{used}");
+        // Then three sessions at every look for a second: the quiet looks fall out.
+        for k in 9..=19 {
+            used = sessions.after_step(t0 + ms(100 * k), 3);
+        }
+        assert_eq!(used, 3.0);
+        assert!(sessions.looks.len() <= 11, "{}", sessions.looks.len());
+        // A look long after the last keeps itself only.
+        assert_eq!(sessions.after_step(t0 + ms(60_000), 1), 1.0);
+        assert_eq!(sessions.looks.len(), 1);
     }
 }

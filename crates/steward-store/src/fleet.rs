@@ -182,24 +182,31 @@ async fn counts_split(
         .collect()
 }
 
+/// The application name of the connections reading the passes over the fleet on PostgreSQL,
+/// which [`Store::sessions_running`] leaves out.
+pub const PASS_APPLICATION: &str = "steward fleet pass";
+
 impl Store {
-    /// Whether any device checked in at `since` or later, through whichever server: one look
-    /// into the index on last seen. A fleet job paces itself only while the fleet checks in.
-    /// Unchanged check-ins written after their answer count from their flush, at most
-    /// `checkin.touch_flush_ms` later.
-    pub async fn checked_in_since(&self, since: i64) -> Result<bool> {
-        let table = if self.backend.seen_apart() {
-            "device_seen"
-        } else {
-            "devices"
-        };
-        let row = sqlx::query(&format!(
-            "SELECT 1 AS one FROM {table} WHERE last_seen_at >= $1 LIMIT 1"
-        ))
-        .bind(since)
-        .fetch_optional(&self.read)
-        .await?;
-        Ok(row.is_some())
+    /// On PostgreSQL, how many other client sessions of this database are running a statement
+    /// at this instant (`pg_stat_activity`): every server's check-ins, touch flushes and
+    /// notifier, and anyone else's on the database. The reads of passes over the fleet are
+    /// left out (their connections are named [`PASS_APPLICATION`]): they do not hold up the
+    /// writers a fleet job leaves the database to. `None` on SQLite, where the process counts
+    /// its one writer's use itself ([`Store::write_held`]).
+    pub async fn sessions_running(&self) -> Result<Option<u32>> {
+        if self.backend != crate::Backend::Postgres {
+            return Ok(None);
+        }
+        let n: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() \
+             AND backend_type = 'client backend' AND state = 'active' \
+             AND pid <> pg_backend_pid() AND application_name <> $1",
+        )
+        .bind(PASS_APPLICATION)
+        .fetch_one(&self.read)
+        .await?
+        .try_get("n")?;
+        Ok(Some(u32::try_from(n).unwrap_or(u32::MAX)))
     }
 
     /// Counts every active device by group, platform, health, compliance and freshness.
@@ -416,27 +423,6 @@ mod tests {
             .filter(|c| c.group.as_deref() == group && c.freshness == freshness)
             .map(|c| c.count)
             .sum()
-    }
-
-    #[tokio::test]
-    async fn a_check_in_is_seen_from_its_last_seen_time_on() {
-        let now = 100 * DAY_MS;
-        let (_dir, store) = crate::temp_store().await;
-        assert!(!store.checked_in_since(0).await.expect("empty fleet"));
-        store
-            .seed_devices(&[
-                device("a", None, now - 60_000),
-                device("b", None, now - DAY_MS),
-            ])
-            .await
-            .expect("seed");
-        assert!(store.checked_in_since(now - 60_000).await.expect("read"));
-        assert!(!store.checked_in_since(now - 59_999).await.expect("read"));
-        assert!(store
-            .checked_in_since(now - 2 * DAY_MS)
-            .await
-            .expect("read"));
-        store.close().await;
     }
 
     /// Every way of counting on SQLite gives each device its band, retired devices left out:

@@ -465,7 +465,10 @@ impl Store {
                             .max_connections(2)
                             .acquire_timeout(Duration::from_secs(30))
                             .after_connect(pg_session)
-                            .connect_lazy_with(url.parse::<sqlx::postgres::PgConnectOptions>()?),
+                            .connect_lazy_with(
+                                url.parse::<sqlx::postgres::PgConnectOptions>()?
+                                    .application_name(fleet::PASS_APPLICATION),
+                            ),
                     ),
                 }
             }

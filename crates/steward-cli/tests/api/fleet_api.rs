@@ -1099,3 +1099,56 @@ async fn a_large_batch_opens_and_resolves_each_devices_alert_once() {
     .expect("alerts");
     assert_eq!((all, resolved), (N as i64, N as i64));
 }
+
+/// What a fleet job on PostgreSQL paces itself by: the other sessions of the database running
+/// a statement, every server's, but not the reads of the passes over the fleet.
+#[tokio::test]
+async fn a_job_counts_the_sessions_running_a_statement_but_not_the_passes_reads() {
+    use sqlx::{ConnectOptions, Connection};
+    let db = TestDb::new().await;
+    let store = steward_store::Store::open(&db.url).await.expect("open");
+    if !db.is_postgres() {
+        // SQLite's writer counts its own use instead.
+        assert_eq!(store.sessions_running().await.expect("look"), None);
+        return;
+    }
+    assert_eq!(store.sessions_running().await.expect("look"), Some(0));
+    let busy = |app: &'static str| {
+        let url = db.url.clone();
+        tokio::spawn(async move {
+            let opts: sqlx::postgres::PgConnectOptions = url.parse().expect("url");
+            let mut conn = opts.application_name(app).connect().await.expect("connect");
+            sqlx::query("SELECT pg_sleep(2)")
+                .execute(&mut conn)
+                .await
+                .expect("sleep");
+            conn.close().await.expect("close");
+        })
+    };
+    let pass = busy(steward_store::fleet::PASS_APPLICATION);
+    let other = busy("a check-in");
+    let mut watcher = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+    let started = std::time::Instant::now();
+    let seen = loop {
+        let both: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND state = 'active' AND query LIKE 'SELECT pg_sleep%'",
+        )
+        .fetch_one(&mut watcher)
+        .await
+        .expect("watch");
+        if both == 2 {
+            break store.sessions_running().await.expect("look");
+        }
+        assert!(
+            started.elapsed().as_secs() < 2,
+            "the sessions never ran together"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(seen, Some(1), "the other session only");
+    pass.await.expect("pass");
+    other.await.expect("other");
+    assert_eq!(store.sessions_running().await.expect("look"), Some(0));
+    store.close().await;
+}
