@@ -249,9 +249,9 @@ pub struct FleetConfig {
     /// policy or alert rule change) is always left beside live check-ins: after each batch it
     /// pauses long enough that its writes keep to it (its reads are not paced). On SQLite it
     /// takes more when the rest of the server leaves the writer idle (all of what they leave
-    /// but as much again as they used over the last second); on PostgreSQL it keeps to this
-    /// share while devices check in. When no device has checked in for 10 s it does not
-    /// pause.
+    /// but as much again as they used over the last second); on PostgreSQL by the same rule,
+    /// with the other sessions of the database running a statement in place of the writer's
+    /// use. On a quiet database it does not pause.
     pub job_share_percent: u32,
 }
 
@@ -487,8 +487,8 @@ impl Config {
              summary_max_age_secs = {}\n\
              # Percent of the database writer's time a fleet-wide re-evaluation (after a\n\
              # policy or alert rule change) is always left beside live check-ins (1 to 100);\n\
-             # on SQLite it takes more of a writer the check-ins leave idle, and with no\n\
-             # check-in for 10 s it takes the writer whole.\n\
+             # it takes more of a database the check-ins leave idle, and the whole of a\n\
+             # quiet one.\n\
              job_share_percent = {}\n\n\
              [notify]\n\
              # Where notifications link to; empty means http:// and the listen address.\n\

@@ -304,9 +304,10 @@ async fn run_job(state: &AppState, mut job: steward_store::jobs::FleetJob) -> Re
                         job_share(share, others.after_step(Instant::now(), held, writing))
                     }
                     _ if share < 1.0 && !writing.is_zero() => {
+                        // A database that does not say what its sessions do: the share.
                         match state.store.sessions_running().await? {
                             Some(n) => job_share(share, sessions.after_step(Instant::now(), n)),
-                            None => 1.0,
+                            None => share,
                         }
                     }
                     _ => 1.0,

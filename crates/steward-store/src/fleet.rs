@@ -191,21 +191,31 @@ impl Store {
     /// at this instant (`pg_stat_activity`): every server's check-ins, touch flushes and
     /// notifier, and anyone else's on the database. The reads of passes over the fleet are
     /// left out (their connections are named [`PASS_APPLICATION`]): they do not hold up the
-    /// writers a fleet job leaves the database to. `None` on SQLite, where the process counts
-    /// its one writer's use itself ([`Store::write_held`]).
+    /// writers a fleet job leaves the database to. PostgreSQL shows the state of another
+    /// role's sessions only to a role with `pg_read_all_stats`, so servers sharing a database
+    /// share its role (docs/deploy.md).
+    ///
+    /// `None` on SQLite, where the process counts its one writer's use itself
+    /// ([`Store::write_held`]), and on a PostgreSQL that does not track what its sessions do
+    /// (`track_activities = off`): nothing can be told there.
     pub async fn sessions_running(&self) -> Result<Option<u32>> {
         if self.backend != crate::Backend::Postgres {
             return Ok(None);
         }
-        let n: i64 = sqlx::query(
-            "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() \
+        let row = sqlx::query(
+            "SELECT CAST(CASE WHEN current_setting('track_activities') = 'on' THEN 1 ELSE 0 END \
+             AS BIGINT) AS tracked, \
+             (SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
              AND backend_type = 'client backend' AND state = 'active' \
-             AND pid <> pg_backend_pid() AND application_name <> $1",
+             AND pid <> pg_backend_pid() AND application_name <> $1) AS n",
         )
         .bind(PASS_APPLICATION)
         .fetch_one(&self.read)
-        .await?
-        .try_get("n")?;
+        .await?;
+        if row.try_get::<i64, _>("tracked")? == 0 {
+            return Ok(None);
+        }
+        let n: i64 = row.try_get("n")?;
         Ok(Some(u32::try_from(n).unwrap_or(u32::MAX)))
     }
 

@@ -1101,7 +1101,8 @@ async fn a_large_batch_opens_and_resolves_each_devices_alert_once() {
 }
 
 /// What a fleet job on PostgreSQL paces itself by: the other sessions of the database running
-/// a statement, every server's, but not the reads of the passes over the fleet.
+/// a statement, every server's, but not the reads of the passes over the fleet, whose
+/// connections carry the name that leaves them out.
 #[tokio::test]
 async fn a_job_counts_the_sessions_running_a_statement_but_not_the_passes_reads() {
     use sqlx::{ConnectOptions, Connection};
@@ -1113,42 +1114,72 @@ async fn a_job_counts_the_sessions_running_a_statement_but_not_the_passes_reads(
         return;
     }
     assert_eq!(store.sessions_running().await.expect("look"), Some(0));
-    let busy = |app: &'static str| {
+    // Two sessions kept running a statement until the watcher lets them: each waits for a
+    // lock the watcher holds, then ends with its statement.
+    let mut watcher = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+    sqlx::query("SELECT pg_advisory_lock(7020)")
+        .execute(&mut watcher)
+        .await
+        .expect("lock");
+    let waiting = |app: &'static str| {
         let url = db.url.clone();
         tokio::spawn(async move {
             let opts: sqlx::postgres::PgConnectOptions = url.parse().expect("url");
             let mut conn = opts.application_name(app).connect().await.expect("connect");
-            sqlx::query("SELECT pg_sleep(2)")
+            sqlx::query("SELECT pg_advisory_xact_lock(7020)")
                 .execute(&mut conn)
                 .await
-                .expect("sleep");
+                .expect("wait");
             conn.close().await.expect("close");
         })
     };
-    let pass = busy(steward_store::fleet::PASS_APPLICATION);
-    let other = busy("a check-in");
-    let mut watcher = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+    let pass = waiting(steward_store::fleet::PASS_APPLICATION);
+    let other = waiting("a check-in");
     let started = std::time::Instant::now();
-    let seen = loop {
+    loop {
         let both: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
-             AND state = 'active' AND query LIKE 'SELECT pg_sleep%'",
+             AND state = 'active' AND query LIKE 'SELECT pg_advisory_xact_lock%'",
         )
         .fetch_one(&mut watcher)
         .await
         .expect("watch");
         if both == 2 {
-            break store.sessions_running().await.expect("look");
+            break;
         }
         assert!(
-            started.elapsed().as_secs() < 2,
+            started.elapsed().as_secs() < 30,
             "the sessions never ran together"
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
+    }
+    let seen = store.sessions_running().await.expect("look");
+    sqlx::query("SELECT pg_advisory_unlock(7020)")
+        .execute(&mut watcher)
+        .await
+        .expect("unlock");
     assert_eq!(seen, Some(1), "the other session only");
     pass.await.expect("pass");
     other.await.expect("other");
     assert_eq!(store.sessions_running().await.expect("look"), Some(0));
+    // A pass over the fleet reads on connections named so.
+    store
+        .seed_devices(&debian_devices(3, now_ms()))
+        .await
+        .expect("seed");
+    let mut job = policy_job(&store, &linux_at_least("Passes", "12"), now_ms()).await;
+    store
+        .reevaluate_step(&mut job, now_ms(), 2)
+        .await
+        .expect("step");
+    let named: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+         AND application_name = $1",
+    )
+    .bind(steward_store::fleet::PASS_APPLICATION)
+    .fetch_one(&mut watcher)
+    .await
+    .expect("named");
+    assert!(named >= 1, "no pass connection named {named}");
     store.close().await;
 }
