@@ -525,7 +525,6 @@ pub async fn policy(
     let secs = t0.elapsed().as_secs_f64();
     let cpu = process_cpu_secs() - cpu0;
     let db = db_pid.zip(db0).map(|(pid, db0)| cpu_seconds(pid) - db0);
-    let per_device = |secs: f64| (secs * 1e6 / f64::from(devices.max(1))).round();
     let mut out = json!({
         "bench": "policy",
         "backend": store.backend().name(),
@@ -533,13 +532,9 @@ pub async fn policy(
         "answer_ms": (answer * 1e4).round() / 10.0,
         "reevaluate_s": (secs * 1000.0).round() / 1000.0,
         "devices_per_s": (f64::from(devices) / secs).round(),
-        "cpu_us_per_device": per_device(cpu),
-        "peak_rss_mb": own_peak_rss_mib(),
         "evaluated": job.done,
     });
-    if let Some(db) = db {
-        out["db_cpu_us_per_device"] = json!(per_device(db));
-    }
+    add_job_costs(&mut out, devices, cpu, db);
     Ok(out)
 }
 
@@ -597,7 +592,6 @@ pub async fn alert_rule(
         "the rule opened {alerts} alerts, where {least} to {most} devices were silent for \
          {SILENT_HOURS} hours"
     );
-    let per_device = |secs: f64| (secs * 1e6 / f64::from(devices.max(1))).round();
     let mut out = json!({
         "bench": "alert_rule",
         "backend": store.backend().name(),
@@ -606,13 +600,20 @@ pub async fn alert_rule(
         "answer_ms": (answer * 1e4).round() / 10.0,
         "job_s": (secs * 1000.0).round() / 1000.0,
         "devices_per_s": (f64::from(devices) / secs).round(),
-        "cpu_us_per_device": per_device(cpu),
-        "peak_rss_mb": own_peak_rss_mib(),
     });
+    add_job_costs(&mut out, devices, cpu, db);
+    Ok(out)
+}
+
+/// A fleet job bench's costs in its JSON: this process's CPU (`cpu`, seconds) and
+/// PostgreSQL's (`db`, with `--db-pid`) per device, and this process's peak RSS.
+fn add_job_costs(out: &mut serde_json::Value, devices: u32, cpu: f64, db: Option<f64>) {
+    let per_device = |secs: f64| (secs * 1e6 / f64::from(devices.max(1))).round();
+    out["cpu_us_per_device"] = json!(per_device(cpu));
+    out["peak_rss_mb"] = json!(own_peak_rss_mib());
     if let Some(db) = db {
         out["db_cpu_us_per_device"] = json!(per_device(db));
     }
-    Ok(out)
 }
 
 /// The benchmarks' critical active-threat rule.

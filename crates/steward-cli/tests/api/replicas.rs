@@ -1233,3 +1233,72 @@ async fn a_device_checking_in_through_two_replicas_at_once_keeps_its_newest_stat
         );
     }
 }
+
+/// A fleet job paces itself on PostgreSQL by what every server does in the database: a
+/// statement a `steward serve` process runs (here a check-in's write, held waiting for a row)
+/// is counted by another server's look (this process's store, where a job would run).
+#[tokio::test]
+async fn a_statement_another_replica_runs_is_counted_by_a_jobs_pacing() {
+    use sqlx::Connection;
+    let db = TestDb::new().await;
+    let (enroll_token, _admin) = tokens(&db);
+    let (_servers, ports) = replicas(&db, 1).await;
+    let here = steward_store::Store::open(&db.url).await.expect("open");
+    if !db.is_postgres() {
+        // SQLite's writer counts its own use instead.
+        assert_eq!(here.sessions_running().await.expect("look"), None);
+        return;
+    }
+    let port = ports[0].expect("running");
+    let there = steward_agent::Client::new(&format!("http://127.0.0.1:{port}"));
+    let (id, secret) = enroll_through(&there, &enroll_token, "held").await;
+    // The device's row held by a transaction of the test's own, idle meanwhile.
+    let mut holder = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+    sqlx::query("BEGIN")
+        .execute(&mut holder)
+        .await
+        .expect("begin");
+    sqlx::query("SELECT id FROM devices WHERE id = $1 FOR UPDATE")
+        .bind(&id)
+        .execute(&mut holder)
+        .await
+        .expect("hold");
+    let (checking_id, checking_secret) = (id.clone(), secret.clone());
+    let checking = tokio::spawn(async move {
+        there
+            .checkin(&checking_id, &checking_secret, &checkin(1, "held"))
+            .await
+    });
+    let mut watcher = sqlx::PgConnection::connect(&db.url).await.expect("connect");
+    let started = Instant::now();
+    let (waiting, seen) = loop {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND state = 'active' AND wait_event_type = 'Lock'",
+        )
+        .fetch_one(&mut watcher)
+        .await
+        .expect("watch");
+        if waiting > 0 {
+            // Nothing waiting for the row can end before it is let go.
+            break (waiting, here.sessions_running().await.expect("look"));
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the replica's write never waited for the row"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    let waiting = u32::try_from(waiting).expect("count");
+    assert!(
+        seen.is_some_and(|n| n >= waiting),
+        "{seen:?} sessions seen running, {waiting} of the replica's waiting for the row"
+    );
+    sqlx::query("ROLLBACK")
+        .execute(&mut holder)
+        .await
+        .expect("let go");
+    let answer = checking.await.expect("task").expect("check-in");
+    assert!(answer.applied, "{answer:?}");
+    here.close().await;
+}
