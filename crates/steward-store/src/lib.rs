@@ -180,7 +180,39 @@ pub struct Store {
     /// be read, which cost more than evaluating the device. Two connections, opened when a
     /// pass first reads; none on SQLite. It holds no state of its own.
     pg_passes: Option<sqlx::PgPool>,
+    /// Whether `devices` was large enough, at the last look, for the state-changing
+    /// check-ins' write to keep one plan per connection ([`Store::plan_once`]).
+    plan_once: Arc<PlanOnce>,
 }
+
+/// The last look at the size of `devices` for [`Store::plan_once`]: when it was taken and
+/// what it found. It holds nothing another server could make untrue for longer than a look
+/// lasts ([`PLAN_ONCE_LOOK`]): the size is the database's, read again after that.
+struct PlanOnce {
+    last: std::sync::Mutex<Option<(std::time::Instant, bool)>>,
+    /// The size from which the plan is kept, in bytes; [`PLAN_ONCE_BYTES`] unless set
+    /// ([`Store::plan_once_from`]).
+    from_bytes: AtomicI64,
+}
+
+impl Default for PlanOnce {
+    fn default() -> Self {
+        PlanOnce {
+            last: std::sync::Mutex::new(None),
+            from_bytes: AtomicI64::new(PLAN_ONCE_BYTES),
+        }
+    }
+}
+
+/// The size of `devices` on disk from which the state-changing check-ins' write keeps the
+/// plan its connection made (8 MiB, about 1,000 pages: some 7,000 devices). A table that
+/// size is reached through its primary key by any plan; one of a few pages may be read
+/// whole, a plan that would stay while the table grew.
+pub const PLAN_ONCE_BYTES: i64 = 8 * 1024 * 1024;
+
+/// How long a look at the size of `devices` is trusted: a second, so a fleet enrolled at
+/// once gains from the next second on; a look is one read of the catalog.
+const PLAN_ONCE_LOOK: Duration = Duration::from_secs(1);
 
 /// How long SQLite's one write connection has been held since the store opened, every holder
 /// together (check-in batches, touch flushes, the notifier, fleet jobs), kept by the write
@@ -429,6 +461,7 @@ impl Store {
                     native: sqlite_path.map(|p| Arc::new(native::Native::new(p))),
                     write_held: Some(write_held),
                     pg_passes: None,
+                    plan_once: Arc::default(),
                 }
             }
             Backend::Postgres => {
@@ -460,6 +493,7 @@ impl Store {
                     url: Some(Arc::from(url)),
                     native: None,
                     write_held: None,
+                    plan_once: Arc::default(),
                     pg_passes: Some(
                         sqlx::postgres::PgPoolOptions::new()
                             .max_connections(2)
@@ -600,6 +634,55 @@ impl Store {
             Some(conn) => Ok(sqlx::Connection::begin(&mut **conn).await?),
             None => Err(StoreError::Closed),
         }
+    }
+
+    /// Whether the state-changing check-ins' write ([`writer`]'s `PG_CHECKIN_WRITE`) may
+    /// keep the plan its connection made the first time instead of planning at every run,
+    /// which took about a quarter of PostgreSQL's time per check-in (docs/benchmarks.md):
+    /// on PostgreSQL, once `devices` takes [`PLAN_ONCE_BYTES`] on disk. Looked at once a
+    /// second at most ([`PLAN_ONCE_LOOK`]); a failed look answers no. Never on SQLite.
+    pub async fn plan_once(&self) -> bool {
+        if self.backend != Backend::Postgres {
+            return false;
+        }
+        let last = *self
+            .plan_once
+            .last
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some((_, on)) = last.filter(|(at, _)| at.elapsed() < PLAN_ONCE_LOOK) {
+            return on;
+        }
+        let size = sqlx::query_scalar::<_, i64>(
+            "SELECT CAST(pg_relation_size(CAST('devices' AS regclass)) AS BIGINT)",
+        )
+        .fetch_one(&self.read)
+        .await;
+        let on = match size {
+            Ok(bytes) => bytes >= self.plan_once.from_bytes.load(Ordering::Relaxed),
+            Err(e) => {
+                tracing::warn!(error = %e, "the size of devices could not be read");
+                false
+            }
+        };
+        *self
+            .plan_once
+            .last
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some((std::time::Instant::now(), on));
+        on
+    }
+
+    /// Keeps the state-changing check-ins' plan from `bytes` of `devices` on instead of
+    /// [`PLAN_ONCE_BYTES`] (0: always, on PostgreSQL), from the next write on; for tests of
+    /// either way on a small database.
+    pub fn plan_once_from(&self, bytes: i64) {
+        self.plan_once.from_bytes.store(bytes, Ordering::Relaxed);
+        *self
+            .plan_once
+            .last
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// The write connection with a setting of its own (SQLite's `set`) for one piece of

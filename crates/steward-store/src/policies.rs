@@ -227,6 +227,7 @@ impl Store {
             policies: self.policies(),
             alert_rules: self.alert_rules(),
             alerts_changed: Default::default(),
+            plan_once: false,
         };
         let (sql, params) = pass.sql(self.backend, limit);
         if let Some(native) = &self.native {

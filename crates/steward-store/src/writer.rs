@@ -360,6 +360,7 @@ async fn write_in_tx(
         policies: store.policies(),
         alert_rules: store.alert_rules(),
         alerts_changed: Default::default(),
+        plan_once: store.plan_once().await,
     };
     bulk_touch(&mut tx, ops, &mut out, &once).await?;
     bulk_checkin(&mut tx, ops, &mut out, &once, &ev).await?;
@@ -645,11 +646,14 @@ async fn touch_miss(
     })
 }
 
-/// What a state-changing check-in is evaluated against.
+/// What a state-changing check-in is evaluated against, and how its write is planned.
 pub(crate) struct Evaluators {
     pub policies: Arc<Vec<Policy>>,
     pub alert_rules: Arc<Vec<AlertRule>>,
     pub alerts_changed: crate::notify::AlertsChanged,
+    /// Whether [`PG_CHECKIN_WRITE`] runs on the plan its connection made once
+    /// ([`Store::plan_once`]) instead of a plan made for each run.
+    pub plan_once: bool,
 }
 
 /// The stored state a check-in is compared with.
@@ -864,7 +868,7 @@ async fn checkin(
     }
     let (mut events, mut rows) = (Vec::new(), Vec::new());
     let outcome = apply_checkin(tx, c, old, ev, &mut events, &mut rows).await?;
-    write_checkins(tx, &rows, &events).await?;
+    write_checkins(tx, &rows, &events, ev.plan_once).await?;
     Ok(outcome)
 }
 
@@ -902,7 +906,7 @@ async fn bulk_checkin(
             out[*i] = Some(apply_checkin(tx, c, old, ev, &mut events, &mut rows).await?);
         }
     }
-    write_checkins(tx, &rows, &events).await
+    write_checkins(tx, &rows, &events, ev.plan_once).await
 }
 
 /// The state-changing check-ins of a batch on a SQLite file, written on a connection reached
@@ -959,6 +963,7 @@ async fn checkins_directly(
                 policies,
                 alert_rules,
                 alerts_changed: Default::default(),
+                plan_once: false,
             };
             let (mut outcomes, mut rows, mut events) = (Vec::new(), Vec::new(), Vec::new());
             for chunk in batch.chunks(TOUCH_CHUNK) {
@@ -989,7 +994,7 @@ async fn checkins_directly(
                     outcomes.push(Some(outcome));
                 }
             }
-            futures::executor::block_on(write_checkins(&mut tx, &rows, &events))?;
+            futures::executor::block_on(write_checkins(&mut tx, &rows, &events, false))?;
             tx.commit()?;
             Ok(Some((outcomes, ev.alerts_changed)))
         })
@@ -1239,8 +1244,15 @@ const DEVICE_ROW_COLS: usize = 17;
 /// their history: on PostgreSQL rows, last seen and history in one statement
 /// ([`PG_CHECKIN_WRITE`]) and a renamed device's name in `device_text`, where searches
 /// read it (a statement of its own, run only for a rename); elsewhere the rows many per
-/// statement ([`device_row_statements`]) and then the history.
-async fn write_checkins(tx: &mut impl Exec, rows: &[DeviceRow], events: &[Event]) -> Result<()> {
+/// statement ([`device_row_statements`]) and then the history. With `plan_once` the
+/// PostgreSQL statement runs on the plan its connection made the first time (see
+/// [`Store::plan_once`]).
+async fn write_checkins(
+    tx: &mut impl Exec,
+    rows: &[DeviceRow],
+    events: &[Event],
+    plan_once: bool,
+) -> Result<()> {
     let firing: Vec<(&str, &str)> = rows
         .iter()
         .filter_map(|r| Some((r.id.as_str(), r.firing.as_deref()?)))
@@ -1252,6 +1264,11 @@ async fn write_checkins(tx: &mut impl Exec, rows: &[DeviceRow], events: &[Event]
         }
         let events: Vec<PgEvent> = events.iter().map(PgEvent::from).collect();
         let args = [Arg::owned(to_json(&rows)), Arg::owned(to_json(&events))];
+        if plan_once {
+            // For this statement alone: it sets the planning back as it ends.
+            tx.run("SET LOCAL plan_cache_mode = force_generic_plan", &[])
+                .await?;
+        }
         tx.run(PG_CHECKIN_WRITE, &args).await?;
         for r in rows.iter().filter(|r| r.moved.name) {
             tx.run(
@@ -1276,7 +1293,12 @@ async fn write_checkins(tx: &mut impl Exec, rows: &[DeviceRow], events: &[Event]
 /// a row moved are assigned (see [`Moved`]); the rows were read and locked in this
 /// transaction (`stored_lock`). Each table is reached through its key (`= ANY(ARRAY(…))`):
 /// the plan is prepared once for any number of rows, and a join with the JSON rows alone
-/// (estimated at 100) can be planned as a scan of the whole table.
+/// (estimated at 100) can be planned as a scan of the whole table. The plan cannot depend on
+/// the values (the planner sees neither JSON array's rows), only on the tables' sizes, so
+/// once `devices` is large ([`Store::plan_once`]) the connection's first plan is kept
+/// (`SET LOCAL plan_cache_mode = force_generic_plan` before it runs); the statement ends by
+/// setting the transaction's later statements back to a plan each
+/// (`set_config(…, true)`, as [`crate::PG_SESSION`] sets every connection).
 const PG_CHECKIN_WRITE: &str = "\
     WITH v AS (SELECT * FROM json_to_recordset(CAST($1 AS json)) AS v(\
         moved integer, at bigint, seq bigint, name text, os_name text, os_version text, \
@@ -1304,7 +1326,7 @@ const PG_CHECKIN_WRITE: &str = "\
     e AS (INSERT INTO device_events (device_id, at, kind, detail) \
         SELECT device_id, at, kind, detail FROM json_to_recordset(CAST($2 AS json)) \
         AS e(device_id text, at bigint, kind text, detail text)) \
-    SELECT 1";
+    SELECT set_config('plan_cache_mode', 'force_custom_plan', true)";
 
 /// A history entry as [`PG_CHECKIN_WRITE`] reads it: its detail as JSON text.
 #[derive(serde::Serialize)]

@@ -166,8 +166,32 @@ async fn unchanged_checkins_take_the_cheap_path_and_move_last_seen() {
 
 #[tokio::test]
 async fn concurrent_checkins_are_batched_and_all_stored() {
+    concurrent_checkins_stored(false).await;
+}
+
+/// The same, with the state-changing check-ins' write kept to the plan each connection made
+/// once, as on a PostgreSQL database whose fleet is large (`Store::plan_once`).
+#[tokio::test]
+async fn concurrent_checkins_written_on_a_plan_made_once_are_all_stored() {
+    concurrent_checkins_stored(true).await;
+}
+
+async fn concurrent_checkins_stored(plan_once: bool) {
     // The unchanged check-ins wait (longer than the test) and are written when it stops.
     let app = TestApp::spawn_with(|c| c.checkin.touch_flush_ms = 60_000).await;
+    let postgres = app.db_url().starts_with("postgres");
+    assert!(
+        !app.store.plan_once().await,
+        "a small database plans each run"
+    );
+    if plan_once {
+        app.store.plan_once_from(0);
+        assert_eq!(
+            app.store.plan_once().await,
+            postgres,
+            "kept on PostgreSQL only"
+        );
+    }
     let token = app.enrollment_token(Default::default()).await;
     let mut devices = Vec::new();
     for i in 0..100 {
