@@ -205,7 +205,7 @@ impl Default for PlanOnce {
 }
 
 /// The size of `devices` on disk from which the state-changing check-ins' write keeps the
-/// plan its connection made (8 MiB, about 1,000 pages: some 7,000 devices). A table that
+/// plan its connection made (8 MiB, about 1,000 pages: a few thousand devices). A table that
 /// size is reached through its primary key by any plan; one of a few pages may be read
 /// whole, a plan that would stay while the table grew.
 pub const PLAN_ONCE_BYTES: i64 = 8 * 1024 * 1024;
@@ -638,7 +638,7 @@ impl Store {
 
     /// Whether the state-changing check-ins' write ([`writer`]'s `PG_CHECKIN_WRITE`) may
     /// keep the plan its connection made the first time instead of planning at every run,
-    /// which took about a quarter of PostgreSQL's time per check-in (docs/benchmarks.md):
+    /// which took about a fifth of PostgreSQL's time per check-in (docs/benchmarks.md):
     /// on PostgreSQL, once `devices` takes [`PLAN_ONCE_BYTES`] on disk. Looked at once a
     /// second at most ([`PLAN_ONCE_LOOK`]); a failed look answers no. Never on SQLite.
     pub async fn plan_once(&self) -> bool {

@@ -353,14 +353,15 @@ async fn write_in_tx(
     let mut tx = store.begin_write_on(held).await?;
     let mut out: Vec<Option<WriteOutcome>> = vec![None; ops.len()];
     let once = device_counts(ops);
-    if ops.iter().any(|op| matches!(op, WriteOp::Checkin(_))) {
+    let checkins = ops.iter().any(|op| matches!(op, WriteOp::Checkin(_)));
+    if checkins {
         store.evaluators_current(&mut tx).await?;
     }
     let ev = Evaluators {
         policies: store.policies(),
         alert_rules: store.alert_rules(),
         alerts_changed: Default::default(),
-        plan_once: store.plan_once().await,
+        plan_once: checkins && store.plan_once().await,
     };
     bulk_touch(&mut tx, ops, &mut out, &once).await?;
     bulk_checkin(&mut tx, ops, &mut out, &once, &ev).await?;
