@@ -638,7 +638,8 @@ impl Store {
 
     /// Whether the state-changing check-ins' write ([`writer`]'s `PG_CHECKIN_WRITE`) may
     /// keep the plan its connection made the first time instead of planning at every run,
-    /// which took about a fifth of PostgreSQL's time per check-in (docs/benchmarks.md):
+    /// which took about 377 µs a batch, some 27 µs of PostgreSQL's time per check-in
+    /// (docs/benchmarks.md):
     /// on PostgreSQL, once `devices` takes [`PLAN_ONCE_BYTES`] on disk. Looked at once a
     /// second at most ([`PLAN_ONCE_LOOK`]); a failed look answers no. Never on SQLite.
     pub async fn plan_once(&self) -> bool {

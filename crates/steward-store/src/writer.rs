@@ -350,10 +350,13 @@ async fn write_in_tx(
     held: &mut Held,
     ops: &[&WriteOp],
 ) -> Result<Vec<WriteOutcome>> {
+    let checkins = ops.iter().any(|op| matches!(op, WriteOp::Checkin(_)));
+    // Looked at before the transaction opens: the look may take another connection of the
+    // pool, which this one must not wait for while it holds its transaction.
+    let plan_once = checkins && store.plan_once().await;
     let mut tx = store.begin_write_on(held).await?;
     let mut out: Vec<Option<WriteOutcome>> = vec![None; ops.len()];
     let once = device_counts(ops);
-    let checkins = ops.iter().any(|op| matches!(op, WriteOp::Checkin(_)));
     if checkins {
         store.evaluators_current(&mut tx).await?;
     }
@@ -361,7 +364,7 @@ async fn write_in_tx(
         policies: store.policies(),
         alert_rules: store.alert_rules(),
         alerts_changed: Default::default(),
-        plan_once: checkins && store.plan_once().await,
+        plan_once,
     };
     bulk_touch(&mut tx, ops, &mut out, &once).await?;
     bulk_checkin(&mut tx, ops, &mut out, &once, &ev).await?;
