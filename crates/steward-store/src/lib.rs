@@ -195,6 +195,13 @@ struct PlanOnce {
     from_bytes: AtomicI64,
 }
 
+impl PlanOnce {
+    /// The last look; a holder that panicked left it whole (a plain value).
+    fn last(&self) -> std::sync::MutexGuard<'_, Option<(std::time::Instant, bool)>> {
+        self.last.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
 impl Default for PlanOnce {
     fn default() -> Self {
         PlanOnce {
@@ -646,11 +653,7 @@ impl Store {
         if self.backend != Backend::Postgres {
             return false;
         }
-        let last = *self
-            .plan_once
-            .last
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let last = *self.plan_once.last();
         if let Some((_, on)) = last.filter(|(at, _)| at.elapsed() < PLAN_ONCE_LOOK) {
             return on;
         }
@@ -666,11 +669,7 @@ impl Store {
                 false
             }
         };
-        *self
-            .plan_once
-            .last
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some((std::time::Instant::now(), on));
+        *self.plan_once.last() = Some((std::time::Instant::now(), on));
         on
     }
 
@@ -679,11 +678,7 @@ impl Store {
     /// either way on a small database.
     pub fn plan_once_from(&self, bytes: i64) {
         self.plan_once.from_bytes.store(bytes, Ordering::Relaxed);
-        *self
-            .plan_once
-            .last
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = None;
+        *self.plan_once.last() = None;
     }
 
     /// The write connection with a setting of its own (SQLite's `set`) for one piece of

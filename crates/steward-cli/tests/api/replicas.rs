@@ -1302,3 +1302,47 @@ async fn a_statement_another_replica_runs_is_counted_by_a_jobs_pacing() {
     assert!(answer.applied, "{answer:?}");
     here.close().await;
 }
+
+/// Whether a server's check-in writes keep their plan follows the size of `devices` in the
+/// database, whichever server made it grow: devices enrolled through a `steward serve`
+/// process turn the look of another server (this process's store) once its last look has
+/// expired.
+#[tokio::test]
+async fn the_check_ins_plan_follows_devices_another_replica_enrolled() {
+    let db = TestDb::new().await;
+    let (enroll_token, _admin) = tokens(&db);
+    let (_servers, ports) = replicas(&db, 1).await;
+    let here = steward_store::Store::open(&db.url).await.expect("open");
+    if !db.is_postgres() {
+        assert!(!here.plan_once().await, "never on SQLite");
+        return;
+    }
+    let size = || async {
+        let mut conn = any_connection(&db.url).await;
+        sqlx::query_scalar::<_, i64>(
+            "SELECT CAST(pg_relation_size(CAST('devices' AS regclass)) AS BIGINT)",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .expect("size")
+    };
+    // Kept from one byte more than `devices` takes now.
+    here.plan_once_from(size().await + 1);
+    assert!(!here.plan_once().await, "the table is not that large yet");
+    let port = ports[0].expect("running");
+    let there = steward_agent::Client::new(&format!("http://127.0.0.1:{port}"));
+    let before = size().await;
+    let mut enrolled = 0;
+    while size().await == before {
+        enroll_through(&there, &enroll_token, &format!("grown-{enrolled}")).await;
+        enrolled += 1;
+        assert!(enrolled < 500, "devices never took another page");
+    }
+    // A look is trusted for a second.
+    tokio::time::sleep(Duration::from_millis(1_100)).await;
+    assert!(
+        here.plan_once().await,
+        "after {enrolled} devices enrolled through the other server"
+    );
+    here.close().await;
+}
