@@ -1007,25 +1007,34 @@ async fn an_app_assigned_through_one_replica_reaches_a_device_on_another_and_cou
         serde_json::json!({"version_id": v["id"], "intent": "required"}),
     )
     .await;
-    // B's answers carry the new catalog version within seconds, and its list offers the app.
+    // B's answers carry a new catalog version within seconds, and once B has read the
+    // assignment (each of the three changes above is a version of its own; B may first see
+    // one in between), its list offers the app at the version its answers carry.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let mut seq = 1;
-    loop {
+    let doc = loop {
         seq += 1;
         let r = b
             .checkin(&id, &secret, &checkin(seq, "spread"))
             .await
             .expect("checkin");
         if r.apps_version != first.apps_version {
-            break;
+            let doc = b.apps(&id, &secret).await.expect("apps");
+            assert!(
+                Some(doc.version) >= r.apps_version,
+                "the list is older than the answer: {doc:?}, {:?}",
+                r.apps_version
+            );
+            if !doc.apps.is_empty() {
+                break doc;
+            }
         }
         assert!(
             std::time::Instant::now() < deadline,
             "B never heard of the assignment"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let doc = b.apps(&id, &secret).await.expect("apps");
+    };
     assert_eq!(doc.apps.len(), 1, "{doc:?}");
     assert_eq!(doc.apps[0].assignment_id, a["id"].as_str().expect("id"));
     // The device reports through C; A counts it.
