@@ -959,22 +959,59 @@ impl Backend {
 /// takes a list as one value (`= ANY(CAST($1 AS text[]))`): every element quoted, its
 /// quotes and backslashes escaped.
 pub(crate) fn pg_text_array<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
-    let mut out = String::from("{");
-    for (i, item) in items.into_iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push('"');
-        for ch in item.chars() {
-            if ch == '"' || ch == '\\' {
-                out.push('\\');
-            }
-            out.push(ch);
-        }
-        out.push('"');
+    let mut out = PgArray::default();
+    for item in items {
+        out.text(Some(item));
     }
-    out.push('}');
-    out
+    out.finish()
+}
+
+/// A PostgreSQL array literal built element by element: the text form of a `text[]` or
+/// `bigint[]` value, which a statement of fixed text casts (`CAST($1 AS bigint[])`) and
+/// `unnest` turns back into a column. Texts are quoted, their quotes and backslashes
+/// escaped; a missing value is `NULL`, unquoted.
+#[derive(Default)]
+pub(crate) struct PgArray(String);
+
+impl PgArray {
+    fn next(&mut self) {
+        self.0.push(if self.0.is_empty() { '{' } else { ',' });
+    }
+
+    pub(crate) fn text(&mut self, value: Option<&str>) {
+        self.next();
+        let Some(value) = value else {
+            self.0.push_str("NULL");
+            return;
+        };
+        self.0.push('"');
+        for ch in value.chars() {
+            if ch == '"' || ch == '\\' {
+                self.0.push('\\');
+            }
+            self.0.push(ch);
+        }
+        self.0.push('"');
+    }
+
+    pub(crate) fn int(&mut self, value: Option<i64>) {
+        self.next();
+        match value {
+            Some(v) => {
+                use std::fmt::Write;
+                let _ = write!(self.0, "{v}");
+            }
+            None => self.0.push_str("NULL"),
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> String {
+        if self.0.is_empty() {
+            self.0.push('{');
+        }
+        self.0.push('}');
+        self.0
+    }
 }
 
 /// `($1, $2, …), ($n+1, …), …`: placeholders of `rows` rows of `cols` values, for
@@ -1190,6 +1227,21 @@ mod tests {
             super::pg_text_array(["a,b", r#"say "hi""#, r"c:\d", "{x}", "NULL"]),
             r#"{"a,b","say \"hi\"","c:\\d","{x}","NULL"}"#
         );
+    }
+
+    #[test]
+    fn a_postgresql_array_writes_a_missing_value_as_an_unquoted_null() {
+        let mut texts = super::PgArray::default();
+        texts.text(Some("NULL"));
+        texts.text(None);
+        texts.text(Some(""));
+        assert_eq!(texts.finish(), r#"{"NULL",NULL,""}"#);
+        let mut ints = super::PgArray::default();
+        ints.int(Some(-3));
+        ints.int(None);
+        ints.int(Some(i64::MAX));
+        assert_eq!(ints.finish(), "{-3,NULL,9223372036854775807}");
+        assert_eq!(super::PgArray::default().finish(), "{}");
     }
 
     #[tokio::test]

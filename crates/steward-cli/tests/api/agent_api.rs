@@ -877,8 +877,10 @@ async fn checkins_written_together_each_move_their_own_indexed_columns() {
             p.signature_version = Some("1.419.2".into());
             let mut req = checkin(2, &format!("mix-{i:02}"));
             match i % 4 {
-                0 => req.os.hostname = format!("renamed-{i:02}"),
-                1 => req.os.version = "13".into(),
+                // What PostgreSQL's array literals quote and escape, the word they
+                // write a missing value with, and more than one byte to a character.
+                0 => req.os.hostname = format!("renamed-{i:02} \"{{a,b}}\" \\ NULL é"),
+                1 => req.os.version = "NULL".into(),
                 2 => p.realtime_protection = Some(false),
                 _ => {}
             }
@@ -892,9 +894,17 @@ async fn checkins_written_together_each_move_their_own_indexed_columns() {
     }
     for (i, (id, _)) in devices.iter().enumerate() {
         let (_, d) = app.get(&format!("/api/v1/devices/{id}")).await;
-        let name = if i % 4 == 0 { "renamed" } else { "mix" };
-        assert_eq!(d["name"], format!("{name}-{i:02}"), "{d}");
-        assert_eq!(d["os_version"], if i % 4 == 1 { "13" } else { "12" }, "{d}");
+        let name = if i % 4 == 0 {
+            format!("renamed-{i:02} \"{{a,b}}\" \\ NULL é")
+        } else {
+            format!("mix-{i:02}")
+        };
+        assert_eq!(d["name"], name, "{d}");
+        assert_eq!(
+            d["os_version"],
+            if i % 4 == 1 { "NULL" } else { "12" },
+            "{d}"
+        );
         let health = if i % 4 == 2 { "at_risk" } else { "protected" };
         assert_eq!(d["health"]["state"], health, "{}", d["health"]);
         assert_eq!(d["seq"], 2);
@@ -927,7 +937,7 @@ async fn checkins_written_together_each_move_their_own_indexed_columns() {
     assert_eq!(total(&q), 10);
     let (_, q) = app.get("/api/v1/devices?os_version=12&limit=100").await;
     assert_eq!(total(&q), 30);
-    let (_, q) = app.get("/api/v1/devices?os_version=13&limit=100").await;
+    let (_, q) = app.get("/api/v1/devices?os_version=NULL&limit=100").await;
     assert_eq!(total(&q), 10);
     let (_, q) = app.get("/api/v1/devices?health=at_risk&limit=100").await;
     assert_eq!(total(&q), 10);
