@@ -657,12 +657,7 @@ impl Store {
         if let Some((_, on)) = last.filter(|(at, _)| at.elapsed() < PLAN_ONCE_LOOK) {
             return on;
         }
-        let size = sqlx::query_scalar::<_, i64>(
-            "SELECT CAST(pg_relation_size(CAST('devices' AS regclass)) AS BIGINT)",
-        )
-        .fetch_one(&self.read)
-        .await;
-        let on = match size {
+        let on = match self.devices_on_disk().await {
             Ok(bytes) => bytes >= self.plan_once.from_bytes.load(Ordering::Relaxed),
             Err(e) => {
                 tracing::warn!(error = %e, "the size of devices could not be read");
@@ -671,6 +666,16 @@ impl Store {
         };
         *self.plan_once.last() = Some((std::time::Instant::now(), on));
         on
+    }
+
+    /// The bytes `devices` takes on disk (PostgreSQL's `pg_relation_size`; an error on
+    /// SQLite), which [`Store::plan_once`] compares with its threshold.
+    pub async fn devices_on_disk(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar::<_, i64>(
+            "SELECT CAST(pg_relation_size(CAST('devices' AS regclass)) AS BIGINT)",
+        )
+        .fetch_one(&self.read)
+        .await?)
     }
 
     /// Keeps the state-changing check-ins' plan from `bytes` of `devices` on instead of

@@ -998,7 +998,7 @@ async fn checkins_directly(
                     outcomes.push(Some(outcome));
                 }
             }
-            futures::executor::block_on(write_checkins(&mut tx, &rows, &events, false))?;
+            futures::executor::block_on(write_checkins(&mut tx, &rows, &events, ev.plan_once))?;
             tx.commit()?;
             Ok(Some((outcomes, ev.alerts_changed)))
         })

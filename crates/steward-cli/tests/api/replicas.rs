@@ -1326,15 +1326,7 @@ async fn the_check_ins_plan_follows_devices_another_replica_enrolled() {
         assert!(!here.plan_once().await, "never on SQLite");
         return;
     }
-    let size = || async {
-        let mut conn = any_connection(&db.url).await;
-        sqlx::query_scalar::<_, i64>(
-            "SELECT CAST(pg_relation_size(CAST('devices' AS regclass)) AS BIGINT)",
-        )
-        .fetch_one(&mut conn)
-        .await
-        .expect("size")
-    };
+    let size = || async { here.devices_on_disk().await.expect("size") };
     // Kept from one byte more than `devices` takes now.
     here.plan_once_from(size().await + 1);
     assert!(!here.plan_once().await, "the table is not that large yet");
