@@ -228,6 +228,8 @@ impl Store {
             alert_rules: self.alert_rules(),
             alerts_changed: Default::default(),
             plan_once: false,
+            // A fleet job's batch makes them fresh before it reads (`evaluators_fresh`).
+            current: true,
         };
         let (sql, params) = pass.sql(self.backend, limit);
         if let Some(native) = &self.native {

@@ -198,19 +198,39 @@ impl Store {
         let rows = sqlx::query("SELECT kind, version FROM config_versions")
             .fetch_all(ex)
             .await?;
+        let stored = rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<Vec<(String, i64)>>>()?;
+        self.reload_where_stale(&stored, kinds).await
+    }
+
+    /// Reloads those of `kinds` whose version in `stored` (kind, version, as read from
+    /// `config_versions`) differs from the one held; returns the kinds reloaded.
+    async fn reload_where_stale(
+        &self,
+        stored: &[(String, i64)],
+        kinds: &[Kind],
+    ) -> Result<Vec<Kind>> {
         let mut reloaded = Vec::new();
-        for r in rows {
-            let name: String = r.try_get(0)?;
+        for (name, version) in stored {
             let Some(kind) = kinds.iter().copied().find(|k| k.as_str() == name) else {
                 continue;
             };
-            let stored: i64 = r.try_get(1)?;
-            if stored != self.held_version(kind) {
-                self.reload(kind, stored).await?;
+            if *version != self.held_version(kind) {
+                self.reload(kind, *version).await?;
                 reloaded.push(kind);
             }
         }
         Ok(reloaded)
+    }
+
+    /// As [`Store::evaluators_current`], with the versions already read in the transaction
+    /// (on PostgreSQL, with the firing rules of a batch's devices: one round trip fewer).
+    pub(crate) async fn evaluators_current_as(&self, stored: &[(String, i64)]) -> Result<()> {
+        self.reload_where_stale(stored, &[Kind::Policies, Kind::AlertRules])
+            .await
+            .map(drop)
     }
 
     /// Reloads every kind whose stored version differs from the one held; returns the kinds

@@ -357,19 +357,19 @@ async fn write_in_tx(
     let mut tx = store.begin_write_on(held).await?;
     let mut out: Vec<Option<WriteOutcome>> = vec![None; ops.len()];
     let once = device_counts(ops);
-    if checkins {
-        store.evaluators_current(&mut tx).await?;
+    let mut ev = Evaluators::held(store, plan_once);
+    if checkins && Backend::of(&tx) != Backend::Postgres {
+        // On PostgreSQL the versions come with the first firing rules read (`bulk_checkin`),
+        // or just before the first check-in applied alone.
+        ev.current(store, &mut tx, None).await?;
     }
-    let ev = Evaluators {
-        policies: store.policies(),
-        alert_rules: store.alert_rules(),
-        alerts_changed: Default::default(),
-        plan_once,
-    };
     bulk_touch(&mut tx, ops, &mut out, &once).await?;
-    bulk_checkin(&mut tx, ops, &mut out, &once, &ev).await?;
+    bulk_checkin(store, &mut tx, ops, &mut out, &once, &mut ev).await?;
     for (op, slot) in ops.iter().zip(out.iter_mut()) {
         if slot.is_none() {
+            if matches!(op, WriteOp::Checkin(_)) {
+                ev.current(store, &mut tx, None).await?;
+            }
             *slot = Some(apply_one(&mut tx, op, &ev).await?);
         }
     }
@@ -658,6 +658,44 @@ pub(crate) struct Evaluators {
     /// Whether [`PG_CHECKIN_WRITE`] runs on the plan its connection made once
     /// ([`Store::plan_once`]) instead of a plan made for each run.
     pub plan_once: bool,
+    /// Whether `policies` and `alert_rules` were compared with their stored versions in this
+    /// transaction (see [`Evaluators::current`]).
+    pub current: bool,
+}
+
+impl Evaluators {
+    /// The evaluators `store` holds, not yet compared with the stored versions.
+    fn held(store: &Store, plan_once: bool) -> Evaluators {
+        Evaluators {
+            policies: store.policies(),
+            alert_rules: store.alert_rules(),
+            alerts_changed: Default::default(),
+            plan_once,
+            current: false,
+        }
+    }
+
+    /// Makes the policies and alert rules the last committed before a check-in is decided
+    /// with them: `stored` are the versions read in the transaction, or `None` to read them
+    /// now (a round trip of its own). Once a transaction.
+    async fn current(
+        &mut self,
+        store: &Store,
+        tx: &mut Transaction<'_, Any>,
+        stored: Option<&[(String, i64)]>,
+    ) -> Result<()> {
+        if self.current {
+            return Ok(());
+        }
+        match stored {
+            Some(stored) => store.evaluators_current_as(stored).await?,
+            None => store.evaluators_current(tx).await?,
+        }
+        self.policies = store.policies();
+        self.alert_rules = store.alert_rules();
+        self.current = true;
+        Ok(())
+    }
 }
 
 /// The stored state a check-in is compared with.
@@ -707,31 +745,41 @@ fn stored_cols(tx: &Transaction<'_, Any>) -> &'static str {
 /// rules would go unseen. Every writer of `device_firing` holds the device's row locked, so
 /// once locked they stay as read here. On SQLite, whose one writer excludes the others,
 /// they come with the row ([`STORED_COLS`]).
+///
+/// The same statement reads the stored versions of the configuration (`config_versions`),
+/// returned for [`Evaluators::current`], which saves the batch a round trip of its own. Read
+/// after the rows were locked, they are no older than if read before. `None` on SQLite, or
+/// when no row was read.
 async fn firing_once_locked<'s>(
     tx: &mut Transaction<'_, Any>,
     stored: impl Iterator<Item = (&'s str, &'s mut Stored)>,
-) -> Result<()> {
+) -> Result<Option<Vec<(String, i64)>>> {
     if Backend::of(tx) != Backend::Postgres {
-        return Ok(());
+        return Ok(None);
     }
     let mut stored: std::collections::HashMap<&str, &mut Stored> = stored.collect();
     if stored.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let ids = crate::pg_text_array(stored.keys().copied());
     let found = sqlx::query(
-        "SELECT device_id, rules FROM device_firing WHERE device_id = ANY(CAST($1 AS text[]))",
+        "SELECT device_id, rules, CAST(NULL AS BIGINT) FROM device_firing \
+         WHERE device_id = ANY(CAST($1 AS text[])) \
+         UNION ALL SELECT kind, NULL, version FROM config_versions",
     )
     .bind(ids)
     .fetch_all(&mut **tx)
     .await?;
+    let mut versions = Vec::new();
     for r in found {
-        let id: String = r.try_get(0)?;
-        if let Some(s) = stored.get_mut(id.as_str()) {
+        let key: String = r.try_get(0)?;
+        if let Some(version) = r.try_get::<Option<i64>, _>(2)? {
+            versions.push((key, version));
+        } else if let Some(s) = stored.get_mut(key.as_str()) {
             s.firing_rules = r.try_get(1)?;
         }
     }
-    Ok(())
+    Ok(Some(versions))
 }
 
 /// The stored states of the devices `ids` (at most [`TOUCH_CHUNK`]) by id, read as
@@ -868,6 +916,7 @@ async fn checkin(
     .await?;
     let mut old = row.as_ref().map(stored).transpose()?;
     if let Some(o) = old.as_mut() {
+        // The evaluators are current already (see `write_in_tx`).
         firing_once_locked(tx, std::iter::once((c.device_id.as_str(), o))).await?;
     }
     let (mut events, mut rows) = (Vec::new(), Vec::new());
@@ -879,11 +928,12 @@ async fn checkin(
 /// Check-ins of devices that appear once in the batch: their stored states are read with one
 /// query and their history written with one insert.
 async fn bulk_checkin(
+    store: &Store,
     tx: &mut Transaction<'_, Any>,
     ops: &[&WriteOp],
     out: &mut [Option<WriteOutcome>],
     once: &std::collections::HashMap<&str, usize>,
-    ev: &Evaluators,
+    ev: &mut Evaluators,
 ) -> Result<()> {
     let todo: Vec<(usize, &CheckinWrite)> = ops
         .iter()
@@ -904,7 +954,9 @@ async fn bulk_checkin(
     for chunk in todo.chunks(TOUCH_CHUNK) {
         let ids: Vec<&str> = chunk.iter().map(|(_, c)| c.device_id.as_str()).collect();
         let mut found = stored_of(tx, &ids).await?;
-        firing_once_locked(tx, found.iter_mut().map(|(id, s)| (id.as_str(), s))).await?;
+        let versions =
+            firing_once_locked(tx, found.iter_mut().map(|(id, s)| (id.as_str(), s))).await?;
+        ev.current(store, tx, versions.as_deref()).await?;
         for (i, c) in chunk {
             let old = found.remove(&c.device_id);
             out[*i] = Some(apply_checkin(tx, c, old, ev, &mut events, &mut rows).await?);
@@ -968,6 +1020,7 @@ async fn checkins_directly(
                 alert_rules,
                 alerts_changed: Default::default(),
                 plan_once: false,
+                current: true,
             };
             let (mut outcomes, mut rows, mut events) = (Vec::new(), Vec::new(), Vec::new());
             for chunk in batch.chunks(TOUCH_CHUNK) {

@@ -945,3 +945,110 @@ async fn checkins_written_together_each_move_their_own_indexed_columns() {
     assert_eq!(total(&q), 30);
     app.shutdown().await;
 }
+
+/// A policy another server put (its rows and its version moved in the database, and this
+/// server not told) governs the next state-changing check-ins written together: each batch
+/// compares the versions it holds with the stored ones in its transaction (on PostgreSQL in
+/// the same statement as the devices' firing rules).
+#[tokio::test]
+async fn checkins_written_together_are_decided_with_a_policy_another_server_put() {
+    let app = TestApp::spawn_with(|c| c.checkin.writers = 1).await;
+    let token = app.enrollment_token(Default::default()).await;
+    let infected = |seq: u64, name: &str| {
+        let mut req = checkin(seq, name);
+        let mut p = healthy_protection();
+        p.signature_version = Some(format!("1.419.{seq}"));
+        p.detections.push(eicar_left_in_place("/tmp/eicar.com"));
+        req.protection = Some(p);
+        req
+    };
+    let mut devices = Vec::new();
+    for i in 0..24 {
+        let name = format!("elsewhere-{i:02}");
+        let dev = app.enroll(&token, &name, Platform::Linux).await;
+        let r = app.agent.checkin(&dev.0, &dev.1, &infected(1, &name)).await;
+        assert!(r.expect("checkin").applied);
+        devices.push(dev);
+    }
+    for (id, _) in &devices {
+        let (_, d) = app.get(&format!("/api/v1/devices/{id}")).await;
+        assert_ne!(d["compliance_state"], "noncompliant", "no policy yet: {d}");
+    }
+    let send = |i: usize| {
+        let (agent, (id, secret)) = (app.agent.clone(), devices[i].clone());
+        let req = infected(2, &format!("elsewhere-{i:02}"));
+        tokio::spawn(async move {
+            let r = agent.checkin(&id, &secret, &req).await.expect("checkin");
+            assert!(r.applied);
+        })
+    };
+    // On PostgreSQL the first device's row is held locked, so the batch of its check-in
+    // reads the versions before the change and then waits, while the other check-ins queue
+    // behind it: they are written together, by the first batch that reads the versions after
+    // the change. On SQLite every batch reads them before it writes anything.
+    let mut lock = any_connection(app.db_url()).await;
+    let pg = app.db_url().starts_with("postgres");
+    let mut tasks = Vec::new();
+    if pg {
+        sqlx::query("BEGIN")
+            .execute(&mut lock)
+            .await
+            .expect("begin");
+        sqlx::query("SELECT id FROM devices WHERE id = $1 FOR UPDATE")
+            .bind(&devices[0].0)
+            .execute(&mut lock)
+            .await
+            .expect("lock");
+        tasks.push(send(0));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while app
+            .sql_text(
+                "SELECT CAST(pid AS TEXT) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND wait_event_type = 'Lock'",
+            )
+            .await
+            .is_none()
+        {
+            assert!(std::time::Instant::now() < deadline, "no batch waits");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+    // Another server's change, as it commits it, without a fleet job here to apply it.
+    let mut conn = any_connection(app.db_url()).await;
+    sqlx::query(
+        "INSERT INTO policies (id, name, rules, grace_hours, device_groups, created_at, \
+         updated_at) VALUES ('elsewhere', 'No threats', $1, 0, '', 0, 0)",
+    )
+    .bind(r#"[{"rule":"no_active_threats"}]"#)
+    .execute(&mut conn)
+    .await
+    .expect("policy");
+    sqlx::query("UPDATE config_versions SET version = version + 1 WHERE kind = 'policies'")
+        .execute(&mut conn)
+        .await
+        .expect("version");
+    let from = usize::from(pg);
+    tasks.extend((from..devices.len()).map(send));
+    if pg {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while app.metric("steward_write_queue_depth").await < devices.len() as f64 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the check-ins did not queue"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        sqlx::query("ROLLBACK")
+            .execute(&mut lock)
+            .await
+            .expect("release");
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    for (id, _) in &devices[from..] {
+        let (_, d) = app.get(&format!("/api/v1/devices/{id}")).await;
+        assert_eq!(d["compliance_state"], "noncompliant", "{d}");
+    }
+    app.shutdown().await;
+}
