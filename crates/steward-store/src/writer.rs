@@ -677,7 +677,9 @@ impl Evaluators {
 
     /// Makes the policies and alert rules the last committed before a check-in is decided
     /// with them: `stored` are the versions read in the transaction, or `None` to read them
-    /// now (a round trip of its own). Once a transaction.
+    /// now (a round trip of its own). Once a transaction. What moved is reloaded through the
+    /// read pool, on PostgreSQL with the batch's rows already locked: as rare as a change of
+    /// the configuration, and never waiting on a lock (plain reads).
     async fn current(
         &mut self,
         store: &Store,
