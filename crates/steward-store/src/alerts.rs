@@ -121,6 +121,17 @@ fn alert_row(r: &sqlx::any::AnyRow) -> Result<Alert> {
     })
 }
 
+/// Every alert rule, in the order they are listed.
+async fn rules_from<'e, E>(ex: E) -> Result<Vec<AlertRule>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query("SELECT * FROM alert_rules ORDER BY name, id")
+        .fetch_all(ex)
+        .await?;
+    rows.iter().map(rule_row).collect()
+}
+
 fn rule_row(r: &sqlx::any::AnyRow) -> Result<AlertRule> {
     let invalid = |e: String| StoreError::Invalid(e);
     let condition: String = r.try_get("condition")?;
@@ -640,11 +651,18 @@ impl Store {
 
     pub(crate) async fn reload_alert_rules(&self) -> Result<()> {
         let version = self.shared_version(crate::shared::Kind::AlertRules).await?;
-        let rows = sqlx::query("SELECT * FROM alert_rules ORDER BY name, id")
-            .fetch_all(&self.read)
-            .await?;
-        let list = rows.iter().map(rule_row).collect::<Result<Vec<_>>>()?;
-        self.alert_rules.set(list, version);
+        self.alert_rules.set(rules_from(&self.read).await?, version);
+        Ok(())
+    }
+
+    /// Loads the alert rules through `tx` as of `version`, as
+    /// [`Store::reload_policies_in`] does the policies.
+    pub(crate) async fn reload_alert_rules_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        version: i64,
+    ) -> Result<()> {
+        self.alert_rules.set(rules_from(&mut **tx).await?, version);
         Ok(())
     }
 

@@ -22,6 +22,17 @@ pub const REEVALUATE_BATCH: i64 = 2_000;
 /// transactions at once (see [`Store::write_reevaluated`]).
 const WRITTEN_IN_HALVES_FROM: usize = 512;
 
+/// Every policy, in the order they are listed.
+async fn policies_from<'e, E>(ex: E) -> Result<Vec<Policy>>
+where
+    E: sqlx::Executor<'e, Database = sqlx::Any>,
+{
+    let rows = sqlx::query("SELECT * FROM policies ORDER BY name, id")
+        .fetch_all(ex)
+        .await?;
+    rows.iter().map(policy_row).collect()
+}
+
 fn policy_row(row: &sqlx::any::AnyRow) -> Result<Policy> {
     let rules: String = row.try_get("rules")?;
     let groups: String = row.try_get("device_groups")?;
@@ -103,11 +114,19 @@ impl Store {
 
     pub(crate) async fn reload_policies(&self) -> Result<()> {
         let version = self.shared_version(crate::shared::Kind::Policies).await?;
-        let rows = sqlx::query("SELECT * FROM policies ORDER BY name, id")
-            .fetch_all(&self.read)
-            .await?;
-        let list = rows.iter().map(policy_row).collect::<Result<Vec<_>>>()?;
-        self.policies.set(list, version);
+        self.policies.set(policies_from(&self.read).await?, version);
+        Ok(())
+    }
+
+    /// Loads the policies through `tx` as of `version` (read before, in the same
+    /// transaction): the writer's reload while its batch holds rows locked, which must not
+    /// wait for another connection of the pool.
+    pub(crate) async fn reload_policies_in(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        version: i64,
+    ) -> Result<()> {
+        self.policies.set(policies_from(&mut **tx).await?, version);
         Ok(())
     }
 

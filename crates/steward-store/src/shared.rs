@@ -227,10 +227,24 @@ impl Store {
 
     /// As [`Store::evaluators_current`], with the versions already read in the transaction
     /// (on PostgreSQL, with the firing rules of a batch's devices: one round trip fewer).
-    pub(crate) async fn evaluators_current_as(&self, stored: &[(String, i64)]) -> Result<()> {
-        self.reload_where_stale(stored, &[Kind::Policies, Kind::AlertRules])
-            .await
-            .map(drop)
+    /// What moved is read through `tx` itself: the batch holds its devices' rows locked by
+    /// then, and must not wait for another connection of the pool, which a session waiting
+    /// for those rows may hold.
+    pub(crate) async fn evaluators_current_as(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        stored: &[(String, i64)],
+    ) -> Result<()> {
+        for (name, version) in stored {
+            if name == Kind::Policies.as_str() && *version != self.held_version(Kind::Policies) {
+                self.reload_policies_in(tx, *version).await?;
+            } else if name == Kind::AlertRules.as_str()
+                && *version != self.held_version(Kind::AlertRules)
+            {
+                self.reload_alert_rules_in(tx, *version).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Reloads every kind whose stored version differs from the one held; returns the kinds

@@ -677,9 +677,9 @@ impl Evaluators {
 
     /// Makes the policies and alert rules the last committed before a check-in is decided
     /// with them: `stored` are the versions read in the transaction, or `None` to read them
-    /// now (a round trip of its own). Once a transaction. What moved is reloaded through the
-    /// read pool, on PostgreSQL with the batch's rows already locked: as rare as a change of
-    /// the configuration, and never waiting on a lock (plain reads).
+    /// now (a round trip of its own). Once a transaction. With `stored`, what moved is read
+    /// through `tx` (the batch's rows are locked by then: see
+    /// [`Store::evaluators_current_as`]).
     async fn current(
         &mut self,
         store: &Store,
@@ -690,7 +690,7 @@ impl Evaluators {
             return Ok(());
         }
         match stored {
-            Some(stored) => store.evaluators_current_as(stored).await?,
+            Some(stored) => store.evaluators_current_as(tx, stored).await?,
             None => store.evaluators_current(tx).await?,
         }
         self.policies = store.policies();
