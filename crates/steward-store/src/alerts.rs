@@ -122,7 +122,7 @@ fn alert_row(r: &sqlx::any::AnyRow) -> Result<Alert> {
 }
 
 /// Every alert rule, in the order they are listed.
-async fn rules_from<'e, E>(ex: E) -> Result<Vec<AlertRule>>
+pub(crate) async fn rules_from<'e, E>(ex: E) -> Result<Vec<AlertRule>>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -652,17 +652,6 @@ impl Store {
     pub(crate) async fn reload_alert_rules(&self) -> Result<()> {
         let version = self.shared_version(crate::shared::Kind::AlertRules).await?;
         self.alert_rules.set(rules_from(&self.read).await?, version);
-        Ok(())
-    }
-
-    /// Loads the alert rules through `tx` as of `version`, as
-    /// [`Store::reload_policies_in`] does the policies.
-    pub(crate) async fn reload_alert_rules_in(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        version: i64,
-    ) -> Result<()> {
-        self.alert_rules.set(rules_from(&mut **tx).await?, version);
         Ok(())
     }
 

@@ -23,7 +23,7 @@ pub const REEVALUATE_BATCH: i64 = 2_000;
 const WRITTEN_IN_HALVES_FROM: usize = 512;
 
 /// Every policy, in the order they are listed.
-async fn policies_from<'e, E>(ex: E) -> Result<Vec<Policy>>
+pub(crate) async fn policies_from<'e, E>(ex: E) -> Result<Vec<Policy>>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -115,18 +115,6 @@ impl Store {
     pub(crate) async fn reload_policies(&self) -> Result<()> {
         let version = self.shared_version(crate::shared::Kind::Policies).await?;
         self.policies.set(policies_from(&self.read).await?, version);
-        Ok(())
-    }
-
-    /// Loads the policies through `tx` as of `version` (read before, in the same
-    /// transaction): the writer's reload while its batch holds rows locked, which must not
-    /// wait for another connection of the pool.
-    pub(crate) async fn reload_policies_in(
-        &self,
-        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-        version: i64,
-    ) -> Result<()> {
-        self.policies.set(policies_from(&mut **tx).await?, version);
         Ok(())
     }
 

@@ -198,27 +198,15 @@ impl Store {
         let rows = sqlx::query("SELECT kind, version FROM config_versions")
             .fetch_all(ex)
             .await?;
-        let stored = rows
-            .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<Vec<(String, i64)>>>()?;
-        self.reload_where_stale(&stored, kinds).await
-    }
-
-    /// Reloads those of `kinds` whose version in `stored` (kind, version, as read from
-    /// `config_versions`) differs from the one held; returns the kinds reloaded.
-    async fn reload_where_stale(
-        &self,
-        stored: &[(String, i64)],
-        kinds: &[Kind],
-    ) -> Result<Vec<Kind>> {
         let mut reloaded = Vec::new();
-        for (name, version) in stored {
+        for r in rows {
+            let name: String = r.try_get(0)?;
             let Some(kind) = kinds.iter().copied().find(|k| k.as_str() == name) else {
                 continue;
             };
-            if *version != self.held_version(kind) {
-                self.reload(kind, *version).await?;
+            let stored: i64 = r.try_get(1)?;
+            if stored != self.held_version(kind) {
+                self.reload(kind, stored).await?;
                 reloaded.push(kind);
             }
         }
@@ -236,12 +224,15 @@ impl Store {
         stored: &[(String, i64)],
     ) -> Result<()> {
         for (name, version) in stored {
+            // The version was read before the rows, as `reload` reads them.
             if name == Kind::Policies.as_str() && *version != self.held_version(Kind::Policies) {
-                self.reload_policies_in(tx, *version).await?;
+                let list = crate::policies::policies_from(&mut **tx).await?;
+                self.policies.set(list, *version);
             } else if name == Kind::AlertRules.as_str()
                 && *version != self.held_version(Kind::AlertRules)
             {
-                self.reload_alert_rules_in(tx, *version).await?;
+                let list = crate::alerts::rules_from(&mut **tx).await?;
+                self.alert_rules.set(list, *version);
             }
         }
         Ok(())
