@@ -53,8 +53,11 @@ cargo clippy --release --all-targets -- -D warnings
 say "build"
 cargo build --release --all-targets
 
+# The integration tests spend most of their time waiting (on the log's flush, on servers they
+# start, on timers): with the harness's default of a test per core, two cores stay about half
+# idle. More at once shortens the suites (docs/benchmarks.md, "Test run time").
 say "unit and integration tests on SQLite"
-cargo test --release --workspace
+cargo test --release --workspace -- --test-threads 4
 
 say "fuzz: random and mutated enrollments and check-ins through the real server"
 target/release/steward bench fuzz --inputs 30000 --workers 32
@@ -90,7 +93,7 @@ run_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/server.log" -w -t 60 \
 
 say "integration tests on PostgreSQL (port $port)"
 STEWARD_TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres" \
-  cargo test --release --workspace --test api
+  cargo test --release --workspace --test api -- --test-threads 6
 
 say "alert rule bench on PostgreSQL"
 run_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$port" -U postgres steward_bench
