@@ -198,19 +198,27 @@ impl Store {
         let rows = sqlx::query("SELECT kind, version FROM config_versions")
             .fetch_all(ex)
             .await?;
-        let mut reloaded = Vec::new();
-        for r in rows {
-            let name: String = r.try_get(0)?;
-            let Some(kind) = kinds.iter().copied().find(|k| k.as_str() == name) else {
-                continue;
-            };
-            let stored: i64 = r.try_get(1)?;
-            if stored != self.held_version(kind) {
-                self.reload(kind, stored).await?;
-                reloaded.push(kind);
-            }
+        let stored = rows
+            .iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+            .collect::<Result<Vec<(String, i64)>>>()?;
+        let stale = self.stale(&stored, kinds);
+        for &(kind, version) in &stale {
+            self.reload(kind, version).await?;
         }
-        Ok(reloaded)
+        Ok(stale.into_iter().map(|(kind, _)| kind).collect())
+    }
+
+    /// Those of `kinds` whose version in `stored` (kind and version, as read from
+    /// `config_versions`) differs from the one held, with that version.
+    fn stale(&self, stored: &[(String, i64)], kinds: &[Kind]) -> Vec<(Kind, i64)> {
+        stored
+            .iter()
+            .filter_map(|(name, version)| {
+                let kind = kinds.iter().copied().find(|k| k.as_str() == name)?;
+                (*version != self.held_version(kind)).then_some((kind, *version))
+            })
+            .collect()
     }
 
     /// As [`Store::evaluators_current`], with the versions already read in the transaction
@@ -223,16 +231,17 @@ impl Store {
         tx: &mut sqlx::Transaction<'_, sqlx::Any>,
         stored: &[(String, i64)],
     ) -> Result<()> {
-        for (name, version) in stored {
-            // The version was read before the rows, as `reload` reads them.
-            if name == Kind::Policies.as_str() && *version != self.held_version(Kind::Policies) {
-                let list = crate::policies::policies_from(&mut **tx).await?;
-                self.policies.set(list, *version);
-            } else if name == Kind::AlertRules.as_str()
-                && *version != self.held_version(Kind::AlertRules)
-            {
-                let list = crate::alerts::rules_from(&mut **tx).await?;
-                self.alert_rules.set(list, *version);
+        // The versions were read before the rows, as `reload` reads them.
+        for (kind, version) in self.stale(stored, &[Kind::Policies, Kind::AlertRules]) {
+            match kind {
+                Kind::Policies => self
+                    .policies
+                    .set(crate::policies::policies_from(&mut **tx).await?, version),
+                Kind::AlertRules => self
+                    .alert_rules
+                    .set(crate::alerts::rules_from(&mut **tx).await?, version),
+                // Not asked for above.
+                _ => {}
             }
         }
         Ok(())
