@@ -820,6 +820,10 @@ pub async fn inventory(
         ("text_search", "/api/v1/devices?q=user00042".to_string()),
         // Common to most Windows names: a page by name from hundreds of thousands of matches.
         ("broad_search", "/api/v1/devices?q=win-".to_string()),
+        // Inside most Windows names, past the first character: the names start elsewhere.
+        ("search_inside_names", "/api/v1/devices?q=in-".to_string()),
+        // Too short for a trigram, and first found past the Linux and macOS names.
+        ("short_search", "/api/v1/devices?q=w".to_string()),
         (
             "health_active_threat",
             "/api/v1/devices?health=active_threat".to_string(),

@@ -270,35 +270,53 @@ fn past_prefix(prefix: &str) -> Option<String> {
     None
 }
 
-/// `name` (as searches compare it), serial or owner matching the LIKE pattern bound at `p`.
-fn any_text_matches(name: &str, op: &str, p: &str) -> String {
-    format!("({name} {op} {p} ESCAPE '\\' OR serial {op} {p} ESCAPE '\\' OR owner {op} {p} ESCAPE '\\')")
-}
-
-/// On PostgreSQL, the devices whose `name` (as the trigram index of `device_text` spells
-/// it: the name, or the name without its first character), serial or owner match the ILIKE
-/// pattern bound at `p`. Those texts and their trigram indexes live in `device_text`, out of
-/// the device row (see [`Backend::text_apart`](crate::Backend::text_apart)); the row keeps
-/// them too and is tested first, so a walk along the list's order skips the rows that do not
-/// match without looking them up there (at a million devices, `?q=in-` by name took 2.2 s
-/// with the lookup alone, 1.3 s with both).
-fn text_apart_matches(name: &str, p: &str) -> String {
-    let test = any_text_matches(name, "ILIKE", p);
-    format!("({test} AND devices.id IN (SELECT device_id FROM device_text WHERE {test}))")
+/// On SQLite, the name, serial or owner matching the LIKE pattern bound at `p` (SQLite's
+/// LIKE folds ASCII letters).
+fn any_text_matches(p: &str) -> String {
+    format!(
+        "(name LIKE {p} ESCAPE '\\' OR serial LIKE {p} ESCAPE '\\' OR owner LIKE {p} ESCAPE '\\')"
+    )
 }
 
 /// Characters a text needs to hold a trigram: shorter ones are never looked up in a trigram
-/// index, only tested on the rows a walk along the sort order reads.
+/// index, only tested on the devices a walk reads (on PostgreSQL, in another order than by
+/// name, the planner may read every haystack first).
 const TRIGRAM_CHARS: usize = 3;
 
-/// `name` (as searches compare it), serial or owner matching the LIKE pattern of `text`
-/// bound at `p`: on PostgreSQL through `device_text` when `text` holds a trigram.
-fn text_matches(backend: crate::Backend, text: &str, name: &str, p: &str) -> String {
-    if backend.text_apart() && text.chars().count() >= TRIGRAM_CHARS {
-        text_apart_matches(name, p)
+/// On PostgreSQL, `device_text` under names no column of `devices` has, for the searches that
+/// walk its names in the list's order (see migration 0040).
+const TEXTS: &str = "(SELECT device_id AS text_id, name AS text_name, serial AS text_serial, \
+                     owner AS text_owner, haystack AS text_haystack FROM device_text) AS texts";
+
+/// On PostgreSQL, whether a device's texts fit the covering index of names
+/// (`device_text_walk`, whose entries must fit in a third of a page: 2,704 bytes), as its
+/// predicate says (migration 0040). Names, serials and owners of up to 255 characters each
+/// can exceed it with letters beyond ASCII.
+const TEXTS_FIT: &str = "octet_length(text_name) + octet_length(text_serial) \
+                         + octet_length(text_owner) + octet_length(text_haystack) <= 2400";
+/// The devices beyond [`TEXTS_FIT`], walked through `device_text_walk_long`, an index of
+/// their names alone.
+const TEXTS_LONG: &str = "octet_length(text_name) + octet_length(text_serial) \
+                          + octet_length(text_owner) + octet_length(text_haystack) > 2400";
+
+/// On PostgreSQL, whether a device's texts in `device_text` (their columns named with
+/// `prefix`) hold the ILIKE pattern bound at `p`. Its haystack (name, serial and owner
+/// lowered once) is tested first, as ILIKE would lower them but byte by byte, and rules out
+/// most devices at a fraction of the three ILIKE tests; the ILIKE tests, which the trigram
+/// indexes serve, decide for the rest (the haystack alone would also find a text spanning
+/// two of them). With `past_first`, the name past its first character: the split's part
+/// that leaves the names starting with the text to the name ranges.
+fn texts_match(prefix: &str, p: &str, past_first: bool) -> String {
+    let (any_first, name) = if past_first {
+        ("'_' || ", format!("substr({prefix}name, 2)"))
     } else {
-        any_text_matches(name, backend.ilike(), p)
-    }
+        ("", format!("{prefix}name"))
+    };
+    format!(
+        "{prefix}haystack LIKE ({any_first}lower({p})) COLLATE \"C\" ESCAPE '\\' \
+         AND ({name} COLLATE \"default\" ILIKE {p} ESCAPE '\\' \
+         OR {prefix}serial ILIKE {p} ESCAPE '\\' OR {prefix}owner ILIKE {p} ESCAPE '\\')"
+    )
 }
 
 /// A LIKE pattern for texts starting with `text`.
@@ -401,17 +419,30 @@ impl Store {
             Some(text) => self.search_plan(text, q.sort == SortField::Name).await?,
             None => Search::Walk,
         };
+        let pg = self.backend.text_apart();
+        // On PostgreSQL a search by name walks `device_text`'s names (see `TEXTS`), the
+        // pattern bound here.
+        let mut texts_walk = None;
         match (&plan, text) {
             (Search::Selective, Some(text)) => f.add(
                 "devices.rowid IN (SELECT rowid FROM devices_search WHERE devices_search MATCH ?)",
                 Param::Text(fts_phrase(text)),
             ),
-            // On PostgreSQL the planner still chooses between the trigram indexes and the
-            // sort order.
-            (Search::Walk, Some(text)) => f.add(
-                &text_matches(self.backend, text, self.backend.searched_name(), "?"),
+            (Search::Walk, Some(text)) if pg && q.sort == SortField::Name => {
+                texts_walk = Some(f.bind(Param::Text(escape_like(text))));
+            }
+            // In another order the planner chooses between the trigram indexes, reading every
+            // haystack first, and a walk of that order looking each device's texts up.
+            (Search::Walk, Some(text)) if pg => f.add(
+                &format!(
+                    "devices.id IN (SELECT device_id FROM device_text WHERE {})",
+                    texts_match("", "?", false)
+                ),
                 Param::Text(escape_like(text)),
             ),
+            (Search::Walk, Some(text)) => {
+                f.add(&any_text_matches("?"), Param::Text(escape_like(text)))
+            }
             _ => {}
         }
         let col = q.sort.column();
@@ -426,18 +457,54 @@ impl Store {
         } else {
             (">", "ASC")
         };
+        // Where a walk of `device_text`'s names starts: past the cursor, as its list does.
+        let mut texts_after = String::new();
         if let Some(c) = &q.cursor {
             let (v, id) = decode_cursor(c, q.sort)?;
             let a = f.bind(v);
             let b = f.bind(Param::Text(id));
             f.push(format!("({col}, {tie}) {cmp} ({a}, {b})"));
+            texts_after = format!(" AND (text_name, text_id) {cmp} ({a}, {b})");
         }
         let limit = q.limit.clamp(1, steward_proto::MAX_PAGE_LIMIT);
         let order = format!("ORDER BY {col} {dir}, {tie} {dir} LIMIT {}", limit + 1);
+        // Parts name their page's devices only (on PostgreSQL without last seen's table
+        // unless a filter needs it: the fewer tables, the shorter each part's planning); the
+        // page's rows are read once, for the ids the parts agree on (a device in two parts
+        // is one).
+        let part_from = if q.last_seen_before.is_some() || q.last_seen_after.is_some() {
+            from
+        } else {
+            "devices"
+        };
+        // The parts walking `device_text`'s names in the list's order, testing each haystack
+        // from the covering index of names (`TEXTS_FIT`) or, for the few devices whose
+        // texts it cannot hold, from the table: the devices table is read for the matches
+        // only.
+        let texts_parts = |f: &crate::Filter, test: String| {
+            [TEXTS_FIT, TEXTS_LONG].map(|size| {
+                format!(
+                    "SELECT text_id AS page_id, text_name AS page_name FROM {part_from} \
+                     JOIN {TEXTS} ON devices.id = text_id {} \
+                     ORDER BY text_name {dir}, text_id {dir} LIMIT {}",
+                    f.where_with(&format!("{size} AND {test}{texts_after}")),
+                    limit + 1
+                )
+            })
+        };
+        let page = |selects: Vec<String>| {
+            format!(
+                "SELECT {SUMMARY_COLS} FROM ({} ORDER BY page_name {dir}, page_id {dir} \
+                 LIMIT {}) AS page JOIN {from} ON devices.id = page.page_id \
+                 ORDER BY page_name {dir}, page_id {dir}",
+                selects.join(" UNION "),
+                limit + 1
+            )
+        };
         let sql = match (&plan, text) {
             (Search::Split(spellings), Some(text)) => {
                 // Each part reads at most a page in the sort order; the union of their ids
-                // (a device in two parts is one) is sorted once more.
+                // is sorted once more.
                 let mut parts = Vec::new();
                 let op = self.backend.ilike();
                 let starts = f.bind(Param::Text(like_prefix(text)));
@@ -451,58 +518,55 @@ impl Store {
                     };
                     parts.push(format!("{range} AND name {op} {starts} ESCAPE '\\'"));
                 }
-                parts.push(match self.backend {
-                    crate::Backend::Sqlite => {
-                        let phrase = f.bind(Param::Text(fts_phrase(text)));
-                        format!(
-                            "devices.rowid IN (SELECT rowid FROM devices_name_tail WHERE \
-                             devices_name_tail MATCH {phrase} UNION ALL SELECT rowid FROM \
-                             devices_other_text WHERE devices_other_text MATCH {phrase})"
-                        )
-                    }
-                    // Names without their first character as the trigram index of them
-                    // spells it (see `Backend::searched_name`).
-                    crate::Backend::Postgres => {
-                        let p = f.bind(Param::Text(escape_like(text)));
-                        text_matches(
-                            self.backend,
-                            text,
-                            "substr(name, 2) COLLATE \"default\"",
-                            &p,
-                        )
-                    }
-                });
-                // Each part names its page's devices only (on PostgreSQL without last seen's
-                // table unless a filter needs it: the fewer tables, the shorter each part's
-                // planning); the page's rows are read once, for the ids the parts agree on.
-                let part_from = if q.last_seen_before.is_some() || q.last_seen_after.is_some() {
-                    from
-                } else {
-                    "devices"
-                };
-                let selects: Vec<String> = parts
+                let mut selects: Vec<String> = parts
                     .iter()
-                    .enumerate()
-                    .map(|(i, part)| {
+                    .map(|part| {
                         format!(
-                            "SELECT * FROM (SELECT devices.id AS page_id, name AS page_name \
-                             FROM {part_from} {} {order}) AS part{i}",
+                            "SELECT devices.id AS page_id, name AS page_name \
+                             FROM {part_from} {} {order}",
                             f.where_with(part)
                         )
                     })
                     .collect();
-                format!(
-                    "SELECT {SUMMARY_COLS} FROM ({} ORDER BY page_name {dir}, page_id {dir} \
-                     LIMIT {}) AS page JOIN {from} ON devices.id = page.page_id \
-                     ORDER BY page_name {dir}, page_id {dir}",
-                    selects.join(" UNION "),
-                    limit + 1
-                )
+                // The devices holding the text elsewhere than at the start of their name.
+                match self.backend {
+                    crate::Backend::Sqlite => {
+                        let phrase = f.bind(Param::Text(fts_phrase(text)));
+                        selects.push(format!(
+                            "SELECT devices.id AS page_id, name AS page_name FROM {part_from} \
+                             {} {order}",
+                            f.where_with(&format!(
+                                "devices.rowid IN (SELECT rowid FROM devices_name_tail WHERE \
+                                 devices_name_tail MATCH {phrase} UNION ALL SELECT rowid FROM \
+                                 devices_other_text WHERE devices_other_text MATCH {phrase})"
+                            ))
+                        ));
+                    }
+                    crate::Backend::Postgres => {
+                        let p = f.bind(Param::Text(escape_like(text)));
+                        selects.extend(texts_parts(&f, texts_match("text_", &p, true)));
+                    }
+                }
+                let selects = selects
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, select)| format!("SELECT * FROM ({select}) AS part{i}"))
+                    .collect();
+                page(selects)
             }
-            _ => format!(
-                "SELECT {SUMMARY_COLS} FROM {from} {} {order}",
-                f.where_sql()
-            ),
+            _ => match &texts_walk {
+                Some(p) => page(
+                    texts_parts(&f, texts_match("text_", p, false))
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, select)| format!("SELECT * FROM ({select}) AS part{i}"))
+                        .collect(),
+                ),
+                None => format!(
+                    "SELECT {SUMMARY_COLS} FROM {from} {} {order}",
+                    f.where_sql()
+                ),
+            },
         };
         // Planned with its values every time: a cached generic plan cannot see that a search
         // pattern is selective, and PostgreSQL would walk the sort index instead of using the

@@ -114,16 +114,6 @@ impl Backend {
             Backend::Postgres => "ILIKE",
         }
     }
-
-    /// A device's name as text searches compare it: on PostgreSQL in the database's own
-    /// collation (the column's "C" one would fold ASCII letters only), as the trigram index
-    /// of names spells it.
-    pub(crate) fn searched_name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "name",
-            Backend::Postgres => "name COLLATE \"default\"",
-        }
-    }
 }
 
 /// WAL length (in pages) above which the checkpoint restarts the log: 64 MiB of 4 KiB pages.

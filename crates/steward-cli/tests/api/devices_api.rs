@@ -442,5 +442,71 @@ async fn a_broad_search_finds_every_match_once_in_order_whatever_the_letter_case
     let found = all_pages(&app, "/api/v1/devices?sort=name&q=n-insid").await;
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, "and-win-inside");
+    // Texts too short for a trigram, walked in every order: a serial's and a name's, in the
+    // other letter case.
+    for sort in ["name", "-name", "-last_seen_at", "enrolled_at"] {
+        for (q, name) in [("-k", "ÉCOLE-01"), ("R-1", "WIN-UPPER-1")] {
+            let found = all_pages(&app, &format!("/api/v1/devices?sort={sort}&q={q}")).await;
+            let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+            assert_eq!(names, [name], "q={q} sort={sort}");
+        }
+        // A text spanning a device's name and its serial is in neither.
+        let found = all_pages(&app, &format!("/api/v1/devices?sort={sort}&q=01%0Asn-k")).await;
+        assert!(found.is_empty(), "sort={sort}: {found:?}");
+    }
+    // A device whose texts are long, in letters of three bytes (on PostgreSQL too long for
+    // the covering index of names), found by every kind of search.
+    let cjk = |from: usize, n: usize| -> String {
+        (from..from + n)
+            .filter_map(|i| char::from_u32(0x4E00 + (i * 7919 % 20_000) as u32))
+            .collect()
+    };
+    let long = seed(
+        20_000,
+        format!("win-{}", cjk(0, 251)),
+        cjk(300, 255),
+        cjk(600, 255),
+    );
+    app.store
+        .seed_devices(&[long])
+        .await
+        .expect("seed a device with long texts");
+    let inside = cjk(400, 3);
+    // Page after page, in both orders: a text too short for a trigram, one inside names
+    // but never at their start (a split's other part), and the long serial's.
+    for sort in ["name", "-name"] {
+        let listed = all_pages(&app, &format!("/api/v1/devices?sort={sort}")).await;
+        for q in ["n-", "iN-", inside.as_str()] {
+            let wanted: Vec<&(String, String)> = listed
+                .iter()
+                .filter(|(name, id)| {
+                    let d = devices.iter().find(|d| &d.id == id);
+                    let texts = match d {
+                        Some(d) => vec![d.name.clone(), d.serial.clone(), d.owner.clone()],
+                        None => vec![name.clone(), cjk(300, 255), cjk(600, 255)],
+                    };
+                    texts
+                        .iter()
+                        .any(|t| t.to_lowercase().contains(&q.to_lowercase()))
+                })
+                .collect();
+            assert!(!wanted.is_empty(), "q={q}");
+            let query: String = q
+                .bytes()
+                .map(|b| match b {
+                    b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' => char::from(b).to_string(),
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            let found = all_pages(&app, &format!("/api/v1/devices?sort={sort}&q={query}")).await;
+            let found: Vec<&(String, String)> = found.iter().collect();
+            assert!(
+                found == wanted,
+                "q={q} sort={sort}: {} against {}",
+                found.len(),
+                wanted.len()
+            );
+        }
+    }
     app.shutdown().await;
 }
