@@ -288,16 +288,17 @@ const TRIGRAM_CHARS: usize = 3;
 const TEXTS: &str = "(SELECT device_id AS text_id, name AS text_name, serial AS text_serial, \
                      owner AS text_owner, haystack AS text_haystack FROM device_text) AS texts";
 
-/// On PostgreSQL, whether a device's texts fit the covering index of names
-/// (`device_text_walk`, whose entries must fit in a third of a page: 2,704 bytes), as its
-/// predicate says (migration 0040). Names, serials and owners of up to 255 characters each
-/// can exceed it with letters beyond ASCII.
-const TEXTS_FIT: &str = "octet_length(text_name) + octet_length(text_serial) \
-                         + octet_length(text_owner) + octet_length(text_haystack) <= 2400";
-/// The devices beyond [`TEXTS_FIT`], walked through `device_text_walk_long`, an index of
-/// their names alone.
-const TEXTS_LONG: &str = "octet_length(text_name) + octet_length(text_serial) \
-                          + octet_length(text_owner) + octet_length(text_haystack) > 2400";
+/// On PostgreSQL, the bytes of a device's texts and haystack, which the predicates of the
+/// indexes walking names compare with [`TEXTS_FIT`] (migration 0040): the covering index
+/// `device_text_walk` holds the devices up to it (an index entry must fit in a third of a
+/// page, 2,704 bytes, which names, serials and owners of 255 characters each can exceed in
+/// letters beyond ASCII), `device_text_walk_long` the others, by name alone. The predicates
+/// are spelled as the migration spells them, so that the planner sees a walk's part implies
+/// its index's.
+const TEXTS_BYTES: &str = "octet_length(text_name) + octet_length(text_serial) \
+                           + octet_length(text_owner) + octet_length(text_haystack)";
+/// Bytes of a device's texts and haystack up to which the covering index of names holds it.
+const TEXTS_FIT: u32 = 2_400;
 
 /// On PostgreSQL, whether a device's texts in `device_text` (their columns named with
 /// `prefix`) hold the ILIKE pattern bound at `p`. Its haystack (name, serial and owner
@@ -478,11 +479,12 @@ impl Store {
             "devices"
         };
         // The parts walking `device_text`'s names in the list's order, testing each haystack
-        // from the covering index of names (`TEXTS_FIT`) or, for the few devices whose
-        // texts it cannot hold, from the table: the devices table is read for the matches
-        // only.
+        // from the covering index of names or, for the few devices whose texts it cannot
+        // hold, from the table (see `TEXTS_BYTES`): the devices table is read for the
+        // matches only.
         let texts_parts = |f: &crate::Filter, test: String| {
-            [TEXTS_FIT, TEXTS_LONG].map(|size| {
+            ["<=", ">"].map(|fits| {
+                let size = format!("{TEXTS_BYTES} {fits} {TEXTS_FIT}");
                 format!(
                     "SELECT text_id AS page_id, text_name AS page_name FROM {part_from} \
                      JOIN {TEXTS} ON devices.id = text_id {} \
@@ -492,12 +494,18 @@ impl Store {
                 )
             })
         };
-        let page = |selects: Vec<String>| {
+        // The page of the parts' union, each part naming a page of ids in the list's order.
+        let page = |parts: Vec<String>| {
+            let parts: Vec<String> = parts
+                .iter()
+                .enumerate()
+                .map(|(i, part)| format!("SELECT * FROM ({part}) AS part{i}"))
+                .collect();
             format!(
                 "SELECT {SUMMARY_COLS} FROM ({} ORDER BY page_name {dir}, page_id {dir} \
                  LIMIT {}) AS page JOIN {from} ON devices.id = page.page_id \
                  ORDER BY page_name {dir}, page_id {dir}",
-                selects.join(" UNION "),
+                parts.join(" UNION "),
                 limit + 1
             )
         };
@@ -547,21 +555,10 @@ impl Store {
                         selects.extend(texts_parts(&f, texts_match("text_", &p, true)));
                     }
                 }
-                let selects = selects
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, select)| format!("SELECT * FROM ({select}) AS part{i}"))
-                    .collect();
                 page(selects)
             }
             _ => match &texts_walk {
-                Some(p) => page(
-                    texts_parts(&f, texts_match("text_", p, false))
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, select)| format!("SELECT * FROM ({select}) AS part{i}"))
-                        .collect(),
-                ),
+                Some(p) => page(texts_parts(&f, texts_match("text_", p, false)).to_vec()),
                 None => format!(
                     "SELECT {SUMMARY_COLS} FROM {from} {} {order}",
                     f.where_sql()
