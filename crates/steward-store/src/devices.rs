@@ -103,9 +103,19 @@ fn decode_cursor(cursor: &str, sort: SortField) -> Result<(Param, String)> {
 }
 
 fn escape_like(s: &str) -> String {
+    like_pattern(s, |_| false)
+}
+
+/// A LIKE pattern for texts containing `s`, its wildcards escaped, with `_` (any one
+/// character) in place of the characters `any` picks.
+fn like_pattern(s: &str, any: impl Fn(char) -> bool) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('%');
     for c in s.chars() {
+        if any(c) {
+            out.push('_');
+            continue;
+        }
         if matches!(c, '%' | '_' | '\\') {
             out.push('\\');
         }
@@ -270,12 +280,79 @@ fn past_prefix(prefix: &str) -> Option<String> {
     None
 }
 
-/// On SQLite, the name, serial or owner matching the LIKE pattern bound at `p` (SQLite's
-/// LIKE folds ASCII letters).
-fn any_text_matches(p: &str) -> String {
-    format!(
-        "(name LIKE {p} ESCAPE '\\' OR serial LIKE {p} ESCAPE '\\' OR owner LIKE {p} ESCAPE '\\')"
-    )
+/// On SQLite, the name, serial or owner containing `text` in any letter case. SQLite's LIKE
+/// folds ASCII letters only, so a text with letters beyond ASCII that have another case is
+/// tested with GLOB, each letter a set of both cases (`*[éÉ]cole*`, [`sqlite_glob`]). LIKE
+/// with `_` in those letters' places ([`sqlite_like`]) tests each text first: it skips
+/// ahead to the next literal character, where GLOB tries a set at every position.
+fn any_text_matches(f: &mut crate::Filter, text: &str) {
+    let like = f.bind(Param::Text(sqlite_like(text)));
+    let tests: Vec<String> = ["name", "serial", "owner"]
+        .iter()
+        .map(|col| format!("{col} LIKE {like} ESCAPE '\\'"))
+        .collect();
+    if !folds_beyond_ascii(text) {
+        f.push(format!("({})", tests.join(" OR ")));
+        return;
+    }
+    let glob = f.bind(Param::Text(sqlite_glob(text)));
+    let tests: Vec<String> = ["name", "serial", "owner"]
+        .iter()
+        .zip(tests)
+        .map(|(col, like)| format!("({like} AND {col} GLOB {glob})"))
+        .collect();
+    f.push(format!("({})", tests.join(" OR ")));
+}
+
+/// The spellings of `c` in either letter case, itself first: one character each (as
+/// PostgreSQL's ILIKE compares them).
+fn letter_cases(c: char) -> Vec<char> {
+    let mut out = vec![c];
+    for other in [one_char(c.to_lowercase()), one_char(c.to_uppercase())]
+        .into_iter()
+        .flatten()
+    {
+        if !out.contains(&other) {
+            out.push(other);
+        }
+    }
+    out
+}
+
+fn one_char(mut it: impl Iterator<Item = char>) -> Option<char> {
+    let c = it.next()?;
+    it.next().is_none().then_some(c)
+}
+
+/// Whether `text` has a letter beyond ASCII with another case, which SQLite's LIKE would
+/// not fold.
+fn folds_beyond_ascii(text: &str) -> bool {
+    text.chars()
+        .any(|c| !c.is_ascii() && letter_cases(c).len() > 1)
+}
+
+/// A LIKE pattern for texts containing `text`, with `_` (any character) in place of each
+/// letter beyond ASCII that has another case: all of `text` for any other text.
+fn sqlite_like(text: &str) -> String {
+    like_pattern(text, |c| !c.is_ascii() && letter_cases(c).len() > 1)
+}
+
+/// A GLOB pattern for texts containing `text`: a set of both cases per letter, GLOB's own
+/// wildcards taken literally (`[*]`).
+fn sqlite_glob(text: &str) -> String {
+    let mut out = String::from("*");
+    for c in text.chars() {
+        let cases = letter_cases(c);
+        if cases.len() > 1 || matches!(c, '*' | '?' | '[') {
+            out.push('[');
+            out.extend(cases);
+            out.push(']');
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('*');
+    out
 }
 
 /// Characters a text needs to hold a trigram: shorter ones are never looked up in a trigram
@@ -365,7 +442,8 @@ impl Store {
         if n <= SEARCH_SORT_LIMIT {
             return Ok(Search::Selective);
         }
-        if !by_name {
+        // The name ranges spell ASCII letters' cases only, and LIKE tests the rest.
+        if !by_name || folds_beyond_ascii(text) {
             return Ok(Search::Walk);
         }
         // Matches not at the start of a name: few, or the walk finds a page soon anyway.
@@ -441,9 +519,7 @@ impl Store {
                 ),
                 Param::Text(escape_like(text)),
             ),
-            (Search::Walk, Some(text)) => {
-                f.add(&any_text_matches("?"), Param::Text(escape_like(text)))
-            }
+            (Search::Walk, Some(text)) => any_text_matches(&mut f, text),
             _ => {}
         }
         let col = q.sort.column();
@@ -1039,7 +1115,20 @@ mod tests {
 
 #[cfg(test)]
 mod search_tests {
-    use super::{case_spellings, past_prefix};
+    use super::{case_spellings, folds_beyond_ascii, past_prefix, sqlite_glob, sqlite_like};
+
+    #[test]
+    fn letters_beyond_ascii_are_globbed_in_both_cases_and_the_rest_kept_literal() {
+        assert_eq!(sqlite_like("win-%"), "%win-\\%%");
+        assert_eq!(sqlite_like("é_"), "%_\\_%");
+        assert_eq!(sqlite_glob("é"), "*[éÉ]*");
+        assert_eq!(sqlite_glob("Éc*?[x]"), "*[Éé][cC][*][?][[][xX]]*");
+        // Letters without another case, and ß (whose capital is two letters), stay as sent.
+        assert_eq!(sqlite_like("漢字ß"), "%漢字ß%");
+        assert_eq!(sqlite_glob("ßé"), "*ß[éÉ]*");
+        assert!(!folds_beyond_ascii("漢字ß-Win"));
+        assert!(folds_beyond_ascii("Привет"));
+    }
 
     #[test]
     fn the_name_ranges_spell_the_first_letters_in_every_case_and_end_past_their_prefix() {
