@@ -282,24 +282,39 @@ fn past_prefix(prefix: &str) -> Option<String> {
 
 /// On SQLite, the name, serial or owner containing `text` in any letter case. SQLite's LIKE
 /// folds ASCII letters only, so a text with letters beyond ASCII that have another case is
-/// tested with GLOB, each letter a set of both cases (`*[éÉ]cole*`, [`sqlite_glob`]). LIKE
-/// with `_` in those letters' places ([`sqlite_like`]) tests each text first: it skips
-/// ahead to the next literal character, where GLOB tries a set at every position.
+/// tested with GLOB, each letter a set of both cases (`*[éÉ]cole*`, [`sqlite_glob`]). A
+/// cheaper test goes first, since LIKE and GLOB skip ahead to a literal character where a
+/// set is tried at every position: LIKE with `_` in those letters' places ([`sqlite_like`]),
+/// or for a text of such letters alone, GLOB with each spelling of its first letter
+/// (`*é*`, `*É*`).
 fn any_text_matches(f: &mut crate::Filter, text: &str) {
-    let like = f.bind(Param::Text(sqlite_like(text)));
-    let tests: Vec<String> = ["name", "serial", "owner"]
-        .iter()
-        .map(|col| format!("{col} LIKE {like} ESCAPE '\\'"))
-        .collect();
+    const COLS: [&str; 3] = ["name", "serial", "owner"];
+    let like = sqlite_like(text);
     if !folds_beyond_ascii(text) {
+        let p = f.bind(Param::Text(like));
+        let tests: Vec<String> = COLS
+            .iter()
+            .map(|col| format!("{col} LIKE {p} ESCAPE '\\'"))
+            .collect();
         f.push(format!("({})", tests.join(" OR ")));
         return;
     }
+    // The cheaper tests, any of which must hold, each to follow a column's name.
+    let cheap: Vec<String> = if like.chars().any(|c| !matches!(c, '%' | '_')) {
+        vec![format!("LIKE {} ESCAPE '\\'", f.bind(Param::Text(like)))]
+    } else {
+        letter_cases(text.chars().next().unwrap_or_default())
+            .into_iter()
+            .map(|c| format!("GLOB {}", f.bind(Param::Text(format!("*{c}*")))))
+            .collect()
+    };
     let glob = f.bind(Param::Text(sqlite_glob(text)));
-    let tests: Vec<String> = ["name", "serial", "owner"]
+    let tests: Vec<String> = COLS
         .iter()
-        .zip(tests)
-        .map(|(col, like)| format!("({like} AND {col} GLOB {glob})"))
+        .map(|col| {
+            let cheap: Vec<String> = cheap.iter().map(|t| format!("{col} {t}")).collect();
+            format!("(({}) AND {col} GLOB {glob})", cheap.join(" OR "))
+        })
         .collect();
     f.push(format!("({})", tests.join(" OR ")));
 }
