@@ -286,34 +286,28 @@ fn past_prefix(prefix: &str) -> Option<String> {
 /// cheaper test goes first, since LIKE and GLOB skip ahead to a literal character where a
 /// set is tried at every position: LIKE with `_` in those letters' places ([`sqlite_like`]),
 /// or for a text of such letters alone, GLOB with each spelling of its first letter
-/// (`*é*`, `*É*`).
+/// (`*é*`, `*É*`). Any other text is tested with LIKE alone.
 fn any_text_matches(f: &mut crate::Filter, text: &str) {
-    const COLS: [&str; 3] = ["name", "serial", "owner"];
-    let like = sqlite_like(text);
-    if !folds_beyond_ascii(text) {
-        let p = f.bind(Param::Text(like));
-        let tests: Vec<String> = COLS
-            .iter()
-            .map(|col| format!("{col} LIKE {p} ESCAPE '\\'"))
-            .collect();
-        f.push(format!("({})", tests.join(" OR ")));
-        return;
-    }
-    // The cheaper tests, any of which must hold, each to follow a column's name.
-    let cheap: Vec<String> = if like.chars().any(|c| !matches!(c, '%' | '_')) {
-        vec![format!("LIKE {} ESCAPE '\\'", f.bind(Param::Text(like)))]
-    } else {
-        letter_cases(text.chars().next().unwrap_or_default())
+    // The first tests, any of which must hold, each to follow a column's name.
+    let first: Vec<String> = match text.chars().next() {
+        Some(c) if text.chars().all(folds_apart) => letter_cases(c)
             .into_iter()
             .map(|c| format!("GLOB {}", f.bind(Param::Text(format!("*{c}*")))))
-            .collect()
+            .collect(),
+        _ => vec![format!(
+            "LIKE {} ESCAPE '\\'",
+            f.bind(Param::Text(sqlite_like(text)))
+        )],
     };
-    let glob = f.bind(Param::Text(sqlite_glob(text)));
-    let tests: Vec<String> = COLS
+    let glob = folds_beyond_ascii(text).then(|| f.bind(Param::Text(sqlite_glob(text))));
+    let tests: Vec<String> = ["name", "serial", "owner"]
         .iter()
         .map(|col| {
-            let cheap: Vec<String> = cheap.iter().map(|t| format!("{col} {t}")).collect();
-            format!("(({}) AND {col} GLOB {glob})", cheap.join(" OR "))
+            let any: Vec<String> = first.iter().map(|t| format!("{col} {t}")).collect();
+            match &glob {
+                Some(glob) => format!("(({}) AND {col} GLOB {glob})", any.join(" OR ")),
+                None => any.join(" OR "),
+            }
         })
         .collect();
     f.push(format!("({})", tests.join(" OR ")));
@@ -339,17 +333,21 @@ fn one_char(mut it: impl Iterator<Item = char>) -> Option<char> {
     it.next().is_none().then_some(c)
 }
 
-/// Whether `text` has a letter beyond ASCII with another case, which SQLite's LIKE would
-/// not fold.
+/// Whether `c` is a letter beyond ASCII with another case, which SQLite's LIKE would not
+/// fold.
+fn folds_apart(c: char) -> bool {
+    !c.is_ascii() && letter_cases(c).len() > 1
+}
+
+/// Whether `text` has a letter [`folds_apart`].
 fn folds_beyond_ascii(text: &str) -> bool {
-    text.chars()
-        .any(|c| !c.is_ascii() && letter_cases(c).len() > 1)
+    text.chars().any(folds_apart)
 }
 
 /// A LIKE pattern for texts containing `text`, with `_` (any character) in place of each
-/// letter beyond ASCII that has another case: all of `text` for any other text.
+/// letter that [`folds_apart`]: all of `text` for any other text.
 fn sqlite_like(text: &str) -> String {
-    like_pattern(text, |c| !c.is_ascii() && letter_cases(c).len() > 1)
+    like_pattern(text, folds_apart)
 }
 
 /// A GLOB pattern for texts containing `text`: a set of both cases per letter, GLOB's own
